@@ -1,0 +1,333 @@
+"""The ``ftlint`` command.
+
+Exit codes follow ruff: 0 when no error-severity finding remains, 1 when one
+does, 2 for usage, configuration, plugin and internal errors (which print a
+one-line reason, never a traceback; ``FTLINT_DEBUG=1`` shows it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError, Settings, load, split_codes
+from .engine import Linter, UsageError
+from .output import RunSummary
+from .plugin import host
+from .plugin.host import PluginError
+from .registry import get_registry
+from .selection import SelectionError
+from .text import one_line
+from .tokens import TokenizerUnavailable
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Failure(click.ClickException):
+    """A problem with the run itself (exit 2)."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file=None) -> None:
+        click.echo(f"ftlint: error: {one_line(self.format_message())}", err=True)
+
+
+class FtlintGroup(click.Group):
+    """Turns every expected failure into a clear message and exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable) as exc:
+            raise Failure(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("FTLINT_DEBUG"):
+                raise
+            raise Failure(f"internal error: {type(exc).__name__}: {exc} (set FTLINT_DEBUG=1 for a traceback)") from None
+
+
+@click.group(cls=FtlintGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="ftlint")
+def cli() -> None:
+    """Lint LLM fine-tuning datasets (JSONL chat, tools, DPO, RFT, prompt/completion)."""
+
+
+def _expand(paths: tuple[str, ...]) -> list[str]:
+    registry = get_registry()
+    out: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                str(p) for p in path.rglob("*") if p.is_file() and any(r.claims(str(p)) for r in registry.readers)
+            )
+            out.extend(found)
+        elif path.is_file() or raw == "-":
+            out.append(raw)
+        else:
+            raise Failure(f"{raw}: no such file or directory")
+    if not out:
+        raise Failure("no dataset files found in the given paths")
+    return out
+
+
+def _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile) -> Settings:
+    settings = Settings() if isolated else load(config_file)
+    if select:
+        settings.cli_select = split_codes(select)
+    settings.cli_extend_select = split_codes(extend_select)
+    settings.cli_ignore = split_codes(ignore)
+    for item in severity:
+        code, sep, level = item.partition("=")
+        if not sep:
+            raise Failure(f"--severity takes CODE=LEVEL, got {item!r}")
+        settings.severity[code.strip()] = level.strip()
+    if model:
+        settings.model = model
+    if max_tokens:
+        settings.max_tokens = max_tokens
+    if profile:
+        settings.profile = profile
+    return settings
+
+
+def selection_options(func):
+    for option in reversed(
+        [
+            click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml."),
+            click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
+            click.option("--select", multiple=True, metavar="CODES", help="Rules to enable (codes, prefixes, names, ALL); replaces the config's select."),
+            click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of the selection."),
+            click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable."),
+            click.option("--severity", multiple=True, metavar="CODE=LEVEL", help="Override a rule's severity (error, warning, info)."),
+            click.option("--model", help="Target model: sets the tokenizer and per-example token limit (default: 4096 tokens)."),
+            click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit, overriding the model's."),
+            click.option("--profile", help="Provider profile (see 'ftlint profiles'); default openai-sft."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _formatter(name: str, stream, **kwargs):
+    formatters = get_registry().formatters
+    if name not in formatters:
+        raise Failure(f"unknown output format {name!r}; choose from {', '.join(sorted(formatters))}")
+    return formatters[name](stream, **kwargs)
+
+
+def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool) -> int:
+    run = RunSummary(rules=dict(get_registry().rules))
+    for path in paths:
+        if path == "-":
+            findings, result = linter.lint_stream(sys.stdin.buffer, "<stdin>")
+        else:
+            try:
+                findings, result = linter.lint_path(path)
+            except OSError as exc:
+                raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
+        try:
+            for finding in findings:
+                run.add(finding)
+                formatter.finding(finding)
+        except OSError as exc:
+            raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
+        run.files.append(result)
+        formatter.file_done(result)
+    formatter.close(run)
+    return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@selection_options
+@click.option("--format", "output_format", default="text", show_default=True, help="text, json, json-lines, github, sarif, junit (or a plugin's).")
+@click.option("--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of standard output.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are found.")
+@click.option("-q", "--quiet", is_flag=True, help="Findings only, no summary.")
+@click.option("--statistics", is_flag=True, help="Counts per rule and file statistics only, no individual findings.")
+@click.option("--exact-stats", is_flag=True, help="Count the tokens of every example for the summary (slower).")
+@click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
+          output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color) -> None:
+    """Lint dataset files (or folders of them)."""
+    settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile)
+    if exact_stats:
+        settings.exact_stats = True
+    if no_token_stats:
+        settings.token_stats = False
+    linter = Linter(settings)
+    files = _expand(paths)
+    colour = {"auto": None, "always": True, "never": False}[color]
+    stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout  # noqa: SIM115
+    try:
+        formatter = _formatter(output_format, stream, color=colour if not output_file else False, summary=not quiet, statistics=statistics)
+        code = _run(linter, files, formatter, exit_zero)
+    finally:
+        if output_file:
+            stream.close()
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--model", help="Target model (tokenizer and limit).")
+@click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(paths, model, max_tokens, as_json) -> None:
+    """Count the tokens of every example: distributions, epochs, billing tokens."""
+    settings = load(None)
+    settings.cli_select = []
+    settings.exact_stats = True
+    settings.model = model or settings.model
+    settings.max_tokens = max_tokens or settings.max_tokens
+    linter = Linter(settings)
+    results = []
+    for path in _expand(paths):
+        findings, result = linter.lint_path(path)
+        for _ in findings:
+            pass
+        results.append(result)
+    if as_json:
+        click.echo(json.dumps([r.summary() for r in results], indent=2))
+        return
+    formatter = _formatter("text", sys.stdout, statistics=True, summary=False)
+    for result in results:
+        formatter.file_done(result)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Include opt-in rules that are off by default.")
+def rules(as_json, show_all) -> None:
+    """List every rule: code, name, severity, fix, summary."""
+    registry = get_registry()
+    rows = []
+    for code, rule in registry.rules.items():
+        if not rule.default_enabled and not show_all:
+            continue
+        rows.append(
+            {
+                "code": code,
+                "name": rule.name,
+                "severity": rule.severity.value,
+                "fix": rule.fix.value if rule.fix else None,
+                "default": rule.default_enabled,
+                "plugin": registry.rule_plugin[code],
+                "summary": rule.summary,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        fix = "fix" if r["fix"] else "   "
+        click.echo(f"{r['code']:<7} {r['name']:<{width}}  {r['severity']:<7}  {fix}  {r['summary']}")
+
+
+def render_rule(rule, plugin: str) -> str:
+    """The Markdown text ``ftlint rule`` prints and docs/rules.md collects."""
+    lines = [f"## {rule.code} {rule.name}", "", rule.summary + ".", ""]
+    lines.append(f"- Severity: {rule.severity.value}")
+    lines.append(f"- Enabled by default: {'yes' if rule.default_enabled else 'no (opt-in)'}")
+    lines.append(f"- Fix: {rule.fix.value if rule.fix else 'none'}")
+    lines.append(f"- Plugin: {plugin}")
+    for name, text in rule.options.items():
+        lines.append(f"- Option `{name}`: {text}")
+    lines += ["", "### Why", "", rule.rationale(), ""]
+    if rule.bad:
+        lines += ["### Example", "", "```jsonl", rule.bad, "```", ""]
+    if rule.good:
+        lines += ["### Use instead", "", "```jsonl", rule.good, "```", ""]
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def rule(reference, as_json) -> None:
+    """Explain one rule, by code (FT101) or name (messages-missing)."""
+    registry = get_registry()
+    found = registry.rule(reference)
+    if found is None:
+        raise Failure(f"no rule {reference!r}; 'ftlint rules' lists them")
+    if as_json:
+        click.echo(json.dumps({
+            "code": found.code, "name": found.name, "summary": found.summary, "severity": found.severity.value,
+            "fix": found.fix.value if found.fix else None, "default": found.default_enabled,
+            "explanation": found.rationale(), "bad": found.bad, "good": found.good, "options": found.options,
+        }, indent=2))
+        return
+    click.echo(render_rule(found, registry.rule_plugin[found.code]))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def plugins(as_json) -> None:
+    """List installed plugins with their version and hooks."""
+    infos = host.plugin_infos()
+    registry = None if host.load_errors() else get_registry()
+    rows = []
+    for info in infos:
+        rules_of = sorted(c for c, p in registry.rule_plugin.items() if p == info.name) if registry else []
+        rows.append({
+            "name": info.name, "distribution": info.distribution, "version": info.version, "builtin": info.builtin,
+            "hooks": info.hooks, "rules": rules_of, "error": info.error,
+        })
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        origin = f"{r['distribution']} {r['version']}" if r["distribution"] else "local"
+        tag = " (built-in)" if r["builtin"] else ""
+        click.echo(f"{r['name']}{tag}: {origin}")
+        if r["error"]:
+            click.echo(f"  failed to load: {one_line(r['error'])}")
+            continue
+        click.echo(f"  hooks: {', '.join(r['hooks'])}")
+        if r["rules"]:
+            click.echo(f"  rules: {', '.join(r['rules'])}")
+
+
+@cli.command()
+def profiles() -> None:
+    """List provider profiles."""
+    for profile in get_registry().profiles.values():
+        click.echo(f"{profile.name}: {profile.description}")
+
+
+@cli.command()
+def models() -> None:
+    """List known models with their tokenizer and per-example token limit."""
+    for spec in sorted(get_registry().models, key=lambda m: m.name):
+        note = f"  ({spec.note})" if spec.note else ""
+        click.echo(f"{spec.name:<20} {spec.encoding:<12} {spec.token_limit:>7,}{note}")
+
+
+def main() -> None:
+    try:
+        registry = get_registry()
+    except PluginError as exc:
+        # still let 'ftlint plugins' show what failed
+        if sys.argv[1:2] != ["plugins"]:
+            click.echo(f"ftlint: error: {one_line(str(exc))}", err=True)
+            sys.exit(EXIT_ERROR)
+        registry = None
+    if registry is not None:
+        host.call_each("register_commands", cli=cli)
+    try:
+        cli(prog_name="ftlint")
+    except BrokenPipeError:
+        # the reader (head, less) went away: stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_FINDINGS)

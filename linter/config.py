@@ -1,0 +1,138 @@
+"""Settings: ``[tool.ftlint]`` in the nearest pyproject.toml, then the command line.
+
+Keys are kebab-case as in ruff. Unknown keys are errors, so a typo cannot
+silently disable a check.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .models import DEFAULT_TOKEN_LIMIT  # noqa: F401 - documented default
+from .profiles import DEFAULT_PROFILE
+
+DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message says where and why."""
+
+
+@dataclass
+class Settings:
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)
+    model: str | None = None
+    max_tokens: int | None = None
+    profile: str = DEFAULT_PROFILE
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    token_stats: bool = True
+    exact_stats: bool = False
+    source: str = "defaults"  # where the settings came from, for messages
+
+    # filled in by ``with_cli``: the command line is its own selection layer
+    cli_select: list[str] | None = None
+    cli_extend_select: list[str] = field(default_factory=list)
+    cli_ignore: list[str] = field(default_factory=list)
+
+
+_LIST_KEYS = {"select", "extend-select", "ignore"}
+_KEYS = _LIST_KEYS | {
+    "per-file-ignores",
+    "severity",
+    "model",
+    "max-tokens",
+    "profile",
+    "max-line-bytes",
+    "token-stats",
+    "exact-stats",
+}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.ftlint] table, from ``start`` upwards."""
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if "ftlint" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load(config_file: str | Path | None = None, start: Path | None = None) -> Settings:
+    """Settings from ``config_file`` (any TOML with [tool.ftlint] or top-level keys) or the nearest pyproject.toml."""
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+    else:
+        path = find_pyproject((start or Path.cwd()).resolve())
+        if path is None:
+            return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("ftlint", data if config_file is not None else {})
+    return from_table(table, str(path))
+
+
+def from_table(table: dict[str, Any], source: str) -> Settings:
+    """Validate a [tool.ftlint] table and turn it into Settings."""
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)} in [tool.ftlint]; valid keys: {', '.join(sorted(_KEYS))}")
+    settings = Settings(source=source)
+    for key in _LIST_KEYS:
+        if key in table:
+            value = table[key]
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise ConfigError(f"{source}: {key} must be a list of rule codes or names")
+            setattr(settings, key.replace("-", "_"), list(value))
+    pfi = table.get("per-file-ignores", {})
+    if not isinstance(pfi, dict) or not all(isinstance(v, list) for v in pfi.values()):
+        raise ConfigError(f"{source}: per-file-ignores must map glob patterns to lists of rule codes")
+    settings.per_file_ignores = {str(k): [str(c) for c in v] for k, v in pfi.items()}
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ConfigError(f"{source}: severity must map rule codes to error, warning or info")
+    settings.severity = {str(k): str(v) for k, v in severity.items()}
+    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int)):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ConfigError(f"{source}: {key} must be {'a string' if kind is str else 'an integer'}")
+            if kind is int and value <= 0:
+                raise ConfigError(f"{source}: {key} must be positive")
+            setattr(settings, key.replace("-", "_"), value)
+    for key in ("token-stats", "exact-stats"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{source}: {key} must be true or false")
+            setattr(settings, key.replace("-", "_"), table[key])
+    return settings
+
+
+def split_codes(values: tuple[str, ...] | list[str] | None) -> list[str]:
+    """``("FT1,FT2", "FT3")`` -> ``["FT1", "FT2", "FT3"]``."""
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out

@@ -1,0 +1,196 @@
+"""The engine: stream a file's rows through the enabled rules.
+
+Per file: pick a reader, build each enabled rule once with its context,
+route every row to the rules of its scope and format, fold rows into the
+dataset rules' states, then finish them. Findings stream out in line order
+(dataset-level findings after the rows); memory holds one row at a time plus
+the dataset rules' bounded state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from . import schema
+from .config import Settings
+from .findings import Finding, Severity
+from .models import DEFAULT_MODEL, ModelSpec, resolve_model
+from .registry import Registry, get_registry
+from .rows import Row
+from .rules.base import LINE, DatasetRule, Rule, RuleContext
+from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
+from .stats import FileStats, in_sample
+from .tokens import Tokenizer
+
+
+class UsageError(ValueError):
+    """Settings that cannot work (unknown model, profile or selector)."""
+
+
+@dataclass
+class FileResult:
+    """What linting one file produced besides its findings."""
+
+    path: str
+    stats: FileStats
+    token_limit: int
+    encoding: str
+    model: str
+
+    def summary(self) -> dict:
+        return {
+            "path": self.path,
+            "model": self.model,
+            **self.stats.summary(token_limit=self.token_limit, encoding=self.encoding),
+        }
+
+
+class Linter:
+    """Lints files with one set of settings."""
+
+    def __init__(self, settings: Settings | None = None, registry: Registry | None = None) -> None:
+        self.settings = settings or Settings()
+        self.registry = registry or get_registry()
+        rules = self.registry.rules
+        s = self.settings
+        for where, selectors in (
+            ("select", s.select or []),
+            ("extend-select", s.extend_select),
+            ("ignore", s.ignore),
+            ("--select", s.cli_select or []),
+            ("--extend-select", s.cli_extend_select),
+            ("--ignore", s.cli_ignore),
+            ("severity", list(s.severity)),
+            *((f"per-file-ignores[{k!r}]", v) for k, v in s.per_file_ignores.items()),
+        ):
+            check_selectors(selectors, rules, where)
+        self.enabled = resolve(
+            rules,
+            [Layer(s.select, s.extend_select, s.ignore), Layer(s.cli_select, s.cli_extend_select, s.cli_ignore)],
+        )
+        try:
+            self.severity = severities(rules, s.severity)
+        except ValueError as exc:
+            raise UsageError(f"severity: {exc}") from None
+        if s.profile not in self.registry.profiles:
+            raise UsageError(f"unknown profile {s.profile!r}; known: {', '.join(sorted(self.registry.profiles))}")
+        self.profile = self.registry.profiles[s.profile]
+        self.model = self._model()
+        self.token_limit = s.max_tokens or self.model.token_limit
+        self.tokenizer = Tokenizer(self.model.encoding)
+
+    def _model(self) -> ModelSpec:
+        name = self.settings.model
+        if not name:
+            return DEFAULT_MODEL
+        spec = resolve_model(name, self.registry.models)
+        if spec is None:
+            known = ", ".join(sorted(m.name for m in self.registry.models))
+            raise UsageError(f"unknown model {name!r}; known model families: {known} (or set max-tokens)")
+        return ModelSpec(name, spec.encoding, spec.token_limit, spec.note)
+
+    def rules_for(self, path: str) -> list[Rule]:
+        """Instances of the rules enabled for this path, in code order."""
+        codes = self.enabled - ignored_for_path(path, self.settings.per_file_ignores, self.registry.rules)
+        context = RuleContext(
+            profile=self.profile,
+            model=self.model,
+            token_limit=self.token_limit,
+            tokenizer=self.tokenizer,
+            options={"max_line_bytes": self.settings.max_line_bytes},
+            path=path,
+        )
+        return [self.registry.rules[code](context) for code in sorted(codes)]
+
+    def lint_path(self, path: str | Path) -> tuple[Iterator[Finding], FileResult]:
+        """Open and lint a file: returns the finding stream and the result it fills."""
+        path = str(path)
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
+
+        result = self._result(path)
+
+        def run() -> Iterator[Finding]:
+            with handle:
+                yield from self._lint(handle, path, result)
+
+        return run(), result
+
+    def lint_stream(self, stream: BinaryIO, path: str = "<stdin>") -> tuple[Iterator[Finding], FileResult]:
+        result = self._result(path)
+        return self._lint(stream, path, result), result
+
+    def _result(self, path: str) -> FileResult:
+        return FileResult(path, FileStats(), self.token_limit, self.tokenizer.encoding_name, self.model.name)
+
+    def _lint(self, stream: BinaryIO, path: str, result: FileResult) -> Iterator[Finding]:
+        rules = self.rules_for(path)
+        line_rules = [r for r in rules if r.scope == LINE and not isinstance(r, DatasetRule)]
+        by_kind: dict[str, list[Rule]] = {}
+        for rule in rules:
+            if rule.scope != LINE and not isinstance(rule, DatasetRule):
+                for kind in rule.kinds:
+                    by_kind.setdefault(kind, []).append(rule)
+        dataset_rules = [r for r in rules if isinstance(r, DatasetRule)]
+        states = [r.start() for r in dataset_rules]
+        line_dataset = [(r, s) for r, s in zip(dataset_rules, states) if r.scope == LINE]
+        record_dataset = [(r, s) for r, s in zip(dataset_rules, states) if r.scope != LINE]
+        severity = self.severity
+        stats = result.stats
+        default_kind = self.profile.default_kind
+        want_tokens = self.settings.token_stats
+        exact = self.settings.exact_stats
+        tokenizer = self.tokenizer
+        reader = self.registry.reader_for(path)
+
+        def finding(rule: Rule, violation, line: int) -> Finding:
+            return Finding(
+                path, line, rule.code, rule.name, severity[rule.code], violation.message, violation.pointer, violation.fix
+            )
+
+        row: Row
+        for row in reader.rows(stream, max_line_bytes=self.settings.max_line_bytes):
+            stats.lines += 1
+            stats.bytes += row.length + 1
+            for rule in line_rules:
+                for violation in rule.check(row):
+                    yield finding(rule, violation, row.number)
+            if row.parsed:
+                kind = schema.detect(row.value)
+                row.kind = kind or default_kind
+                stats.examples += 1
+                for rule in by_kind.get(row.kind, ()):
+                    for violation in rule.check(row):
+                        yield finding(rule, violation, row.number)
+                if row.kind in (schema.CHAT, schema.RFT):
+                    self._count(row, stats, want_tokens, exact, tokenizer)
+                for rule, state in record_dataset:
+                    if row.kind in rule.kinds:
+                        rule.update(state, row)
+            for rule, state in line_dataset:
+                rule.update(state, row)
+        late = []
+        for rule, state in zip(dataset_rules, states):
+            for violation in rule.finish(state):
+                late.append(finding(rule, violation, violation.line or 1))
+        late.sort(key=lambda f: (f.line, f.code))
+        yield from late
+
+    def _count(self, row: Row, stats: FileStats, want_tokens: bool, exact: bool, tokenizer: Tokenizer) -> None:
+        stats.countable += 1
+        messages = row.value.get("messages")
+        if isinstance(messages, list):
+            stats.messages[len(messages)] += 1
+        if not want_tokens:
+            return
+        if exact or in_sample(row.number):
+            stats.tokens.append(tokenizer.count_row(row))
+        if row.tokens is not None:
+            stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
+            if row.tokens > self.token_limit:
+                stats.over_limit += 1
+
+
+def is_failure(finding: Finding) -> bool:
+    return finding.severity is Severity.ERROR

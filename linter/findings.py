@@ -1,0 +1,96 @@
+"""What a rule reports: violations (from rules) and findings (located, for output)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is. Only ``error`` fails a run (exit code 1)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, value: str) -> "Severity":
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            raise ValueError(f"unknown severity {value!r}: use error, warning or info") from None
+
+
+_RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1}
+
+
+class Applicability(str, enum.Enum):
+    """How safe a fix is, after ruff: safe fixes apply by default, unsafe on request."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A proposed change to one record. ``apply`` takes the parsed row and returns the new row."""
+
+    description: str
+    applicability: Applicability = Applicability.SAFE
+    apply: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule yields: the engine adds code, name, severity, path and line."""
+
+    message: str
+    pointer: str = ""
+    fix: Fix | None = None
+    line: int | None = None  # dataset rules name the line; record rules leave it to the engine
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A located violation, ready for output."""
+
+    path: str
+    line: int
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    pointer: str = ""
+    fix: Fix | None = None
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None and self.fix.applicability is not Applicability.DISPLAY_ONLY
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "pointer": self.pointer,
+            "fix": None
+            if self.fix is None
+            else {"description": self.fix.description, "applicability": self.fix.applicability.value},
+        }
+
+
+def pointer(*parts: str | int) -> str:
+    """A JSON pointer (RFC 6901) from path parts: ``pointer("messages", 2, "role")``."""
+    out = []
+    for part in parts:
+        out.append("/" + str(part).replace("~", "~0").replace("/", "~1"))
+    return "".join(out)

@@ -1,0 +1,105 @@
+"""Human output: ``path:line: CODE [name] message``, then a summary.
+
+Colour only on a terminal (rich decides, honouring NO_COLOR and FORCE_COLOR,
+unless ``--color`` says otherwise). Messages are escaped again here, so a
+plugin rule that forgets to quote dataset text still cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from ..engine import FileResult
+from ..findings import Finding, Severity
+from ..text import one_line
+from . import Formatter, RunSummary
+
+STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+class TextFormatter(Formatter):
+    name = "text"
+    description = "path:line: CODE [name] message, then a summary (default)"
+
+    def __init__(self, stream, **kwargs):
+        super().__init__(stream, **kwargs)
+        force = None if self.color is None else self.color
+        self.console = Console(
+            file=stream,
+            force_terminal=force,
+            no_color=self.color is False,
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+        )
+
+    def finding(self, finding: Finding) -> None:
+        if self.statistics:
+            return
+        line = Text()
+        line.append(f"{one_line(finding.path)}:{finding.line}:", style="bold")
+        line.append(" ")
+        line.append(finding.code, style=STYLE[finding.severity])
+        line.append(f" [{finding.name}] ")
+        line.append(one_line(finding.message))
+        if finding.pointer:
+            line.append(f" (at {one_line(finding.pointer)})", style="dim")
+        self.console.print(line)
+
+    def file_done(self, result: FileResult) -> None:
+        if self.show_summary or self.statistics:
+            self._file_stats(result)
+
+    def _file_stats(self, result: FileResult) -> None:
+        summary = result.summary()
+        out = self.console.print
+        head = f"{one_line(result.path)}: {summary['examples']:,} examples in {summary['lines']:,} lines"
+        messages = summary.get("messages_per_example")
+        if messages:
+            head += f", {messages['min']:g}-{messages['max']:g} messages each (mean {messages['mean']:g})"
+        out(Text(head, style="bold"))
+        tokens = summary.get("tokens")
+        if not tokens:
+            return
+        scope = (
+            f"all {tokens['counted_examples']:,} counted"
+            if tokens["exact"]
+            else f"sampled {tokens['counted_examples']:,} of {tokens['countable_examples']:,}; --exact-stats counts all"
+        )
+        out(
+            f"  tokens per example ({tokens['encoding']}, {scope}): min {tokens['min']:,} · mean {tokens['mean']:,.1f}"
+            f" · p50 {tokens['p50']:,.0f} · p90 {tokens['p90']:,.0f} · max {tokens['max']:,}"
+        )
+        out(f"  limit {tokens['limit']:,} tokens ({result.model}): {tokens['over_limit']:,} example(s) over")
+        approx = "" if tokens["exact"] else "≈ "
+        out(
+            f"  estimated training: {tokens['estimated_epochs']} epochs × {approx}{tokens['billing_tokens_per_epoch']:,} "
+            f"tokens = {approx}{tokens['estimated_billing_tokens']:,} billing tokens (cookbook heuristic)"
+        )
+
+    def close(self, run: RunSummary) -> None:
+        if not (self.show_summary or self.statistics):
+            return
+        out = self.console.print
+        if not run.total:
+            out(Text("All checks passed.", style="bold green"))
+            return
+        counts = ", ".join(
+            f"{run.by_severity[s]:,} {s.value}{'s' if s is not Severity.INFO and run.by_severity[s] != 1 else ''}"
+            for s in Severity
+            if run.by_severity[s]
+        )
+        files = f"{len(run.files)} file{'s' if len(run.files) != 1 else ''}"
+        out(Text(f"Found {run.total:,} problem{'s' if run.total != 1 else ''} in {files} ({counts}).", style="bold"))
+        rows = run.rule_rows()
+        width = max(len(r["name"]) for r in rows)
+        for r in rows:
+            mark = "[*]" if r["fixable"] == r["count"] else "[-]" if r["fixable"] else "[ ]"
+            text = Text(f"{r['count']:>8,}  ")
+            text.append(r["code"], style=STYLE[Severity(r["severity"])])
+            text.append(f" {mark} {r['name']:<{width}}  {r['severity']}")
+            out(text)
+        fixable = sum(r["fixable"] for r in rows)
+        if fixable:
+            out(f"[*] {fixable:,} fixable with 'ftlint check --fix' (when autofix lands).", markup=False)

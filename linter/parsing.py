@@ -1,0 +1,93 @@
+"""Turn one JSONL line into a value, or into a precise reason why not.
+
+orjson is strict (it rejects NaN, lone surrogates, invalid UTF-8 and a BOM),
+which is what providers do too. When it refuses a line, the stdlib parser is
+asked a second time only to name the exact problem, so the slow path costs
+nothing on valid data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import orjson
+
+from .rows import ParseProblem, Row
+
+INVALID_JSON = "invalid-json"
+INVALID_UTF8 = "invalid-utf8"
+NON_STANDARD = "non-standard-json"
+LONE_SURROGATE = "lone-surrogate"
+TOO_DEEP = "nesting-too-deep"
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
+
+
+class _NonStandardConstant(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> None:
+    raise _NonStandardConstant(name)
+
+
+def parse_row(row: Row) -> None:
+    """Parse ``row.raw`` in place: set ``value``/``parsed`` or ``problem``."""
+    raw = row.raw
+    if raw is None:
+        return
+    if raw.endswith(b"\r"):
+        row.crlf = True
+        raw = raw[:-1]
+    if not raw.strip():
+        return
+    try:
+        row.value = orjson.loads(raw)
+        row.parsed = True
+    except orjson.JSONDecodeError as exc:
+        row.problem = diagnose(raw, exc)
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def diagnose(raw: bytes, exc: orjson.JSONDecodeError) -> ParseProblem:
+    """Name the exact problem of a line orjson refused."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        bad = raw[err.start : err.start + 1]
+        return ParseProblem(
+            INVALID_UTF8,
+            f"invalid UTF-8: byte 0x{bad.hex()} at byte {err.start + 1} of the line cannot be decoded",
+            err.start + 1,
+        )
+    if "recursion" in str(exc).lower():
+        return ParseProblem(TOO_DEEP, "JSON nesting is deeper than 1024 levels", exc.colno)
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except _NonStandardConstant as err:
+        return ParseProblem(
+            NON_STANDARD, f"{err} is not valid JSON (Python's json accepts it, providers do not); use null or a number"
+        )
+    except RecursionError:
+        return ParseProblem(TOO_DEEP, "JSON nesting is too deep to parse")
+    except json.JSONDecodeError as err:
+        return ParseProblem(INVALID_JSON, f"invalid JSON: {err.msg} at column {err.colno}", err.colno)
+    if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(value):
+        return ParseProblem(
+            LONE_SURROGATE, "a \\ud800-\\udfff escape is not part of a surrogate pair, so the text is not valid Unicode"
+        )
+    return ParseProblem(INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}", exc.colno)

@@ -1,0 +1,26 @@
+"""Input readers: each turns a byte stream into ``Row``s with exact locations.
+
+Readers are registered through the ``register_readers`` hook and chosen by
+file extension; JSONL is the fallback for unknown extensions.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO, ClassVar, Iterator
+
+from ..rows import Row
+
+
+class Reader:
+    """Base class: ``name``, the ``extensions`` it claims, and ``rows``."""
+
+    name: ClassVar[str]
+    extensions: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[str] = ""
+
+    def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
+        raise NotImplementedError
+
+    def claims(self, path: str) -> bool:
+        lower = path.lower()
+        return any(lower.endswith(ext) for ext in self.extensions)

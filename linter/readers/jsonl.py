@@ -1,0 +1,81 @@
+"""The streaming JSONL reader.
+
+Reads bytes in fixed-size blocks and splits on ``\\n`` only (a ``\\r`` before
+it is kept and reported, never treated as a line break). Memory is bounded by
+the block size plus the longest line allowed: a line longer than
+``max-line-bytes`` is skipped without being buffered and reported by
+FT007 line-too-long. A UTF-8 BOM at the start of the file is removed before
+parsing and reported by FT008.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO, Iterator
+
+from ..parsing import parse_row
+from ..plugin import hookimpl
+from ..rows import Row
+from . import Reader
+
+BLOCK_SIZE = 1 << 20
+BOM = b"\xef\xbb\xbf"
+
+
+class JsonlReader(Reader):
+    name = "jsonl"
+    extensions = (".jsonl", ".ndjson", ".jsonlines")
+    description = "JSON Lines: one JSON object per line"
+
+    def rows(self, stream: BinaryIO, *, max_line_bytes: int, first_line: int = 1, offset: int = 0) -> Iterator[Row]:
+        number = first_line
+        parts: list[bytes] = []  # pieces of a line that spans blocks
+        pending = 0  # bytes in the current partial line
+        line_start = offset
+        bom = False
+        first_block = offset == 0
+        while True:
+            block = stream.read(BLOCK_SIZE)
+            if not block:
+                break
+            if first_block:
+                first_block = False
+                if block.startswith(BOM):
+                    bom = True
+                    block = block[len(BOM) :]
+                    line_start += len(BOM)
+            lines = block.split(b"\n")
+            tail = lines.pop()
+            for piece in lines:
+                length = pending + len(piece)
+                if parts and length <= max_line_bytes:
+                    parts.append(piece)
+                    piece = b"".join(parts)
+                row = self._row(number, line_start, piece if length <= max_line_bytes else None, length)
+                row.bom = bom and number == first_line
+                yield row
+                number += 1
+                line_start += length + 1
+                parts = []
+                pending = 0
+            if tail:
+                pending += len(tail)
+                # past the cap, keep counting but stop buffering the line
+                if pending > max_line_bytes:
+                    parts = []
+                else:
+                    parts.append(tail)
+        if pending:
+            row = self._row(number, line_start, b"".join(parts) if pending <= max_line_bytes else None, pending)
+            row.bom = bom and number == first_line
+            yield row
+
+    @staticmethod
+    def _row(number: int, offset: int, raw: bytes | None, length: int) -> Row:
+        row = Row(number, offset, raw, length)
+        parse_row(row)
+        return row
+
+
+@hookimpl
+def register_readers(register):
+    register(JsonlReader())

@@ -1,0 +1,46 @@
+"""A row as readers produce it and rules see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Why a line could not be parsed; ``kind`` names the rule that reports it."""
+
+    kind: str
+    message: str
+    column: int | None = None
+
+
+class Row:
+    """One physical JSONL line (or one record of another format) and what parsing made of it.
+
+    ``parsed`` is False for blank, over-long and unparsable lines; then ``value``
+    is None and ``problem`` (if any) says why. ``kind`` is the detected schema
+    (``chat``, ``preference``, ``rft``, ``completion``, ``non-object``) once parsed.
+    """
+
+    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens")
+
+    def __init__(self, number: int, offset: int, raw: bytes | None, length: int) -> None:
+        self.number = number
+        self.offset = offset
+        self.raw = raw
+        self.length = length
+        self.value: Any = None
+        self.parsed = False
+        self.problem: ParseProblem | None = None
+        self.bom = False
+        self.crlf = False
+        self.kind = ""
+        self.tokens: int | None = None  # set once counted, shared by rules and stats
+
+    @property
+    def blank(self) -> bool:
+        return self.raw is not None and not self.raw.strip()
+
+    def __repr__(self) -> str:
+        return f"Row(line={self.number}, kind={self.kind!r}, parsed={self.parsed})"

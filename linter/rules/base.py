@@ -1,0 +1,105 @@
+"""The rule API.
+
+A rule is a small class with a stable code (``FT101``), a kebab-case name, a
+default severity and a one-line summary. Its docstring is the rationale, and
+``bad``/``good`` hold JSONL examples: ``ftlint rule CODE`` prints them and the
+test suite runs them, so documentation cannot drift from behaviour.
+
+Two shapes:
+
+* ``Rule.check(row)`` looks at one row and yields ``Violation``s.
+* ``DatasetRule`` keeps a state per shard (``start``/``update``), states of
+  consecutive shards are combined with ``merge``, and ``finish`` yields the
+  violations. Run on one process or many, the result is the same.
+"""
+
+from __future__ import annotations
+
+import re
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable
+
+from ..findings import Applicability, Severity, Violation
+from ..rows import Row
+
+LINE = "line"  # scope: every physical line, parsed or not
+RECORD = "record"  # scope: parsed rows whose kind is in ``kinds``
+
+CODE_RE = re.compile(r"^[A-Z]{1,6}[0-9]{1,4}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+@dataclass
+class RuleContext:
+    """What a rule may consult: the resolved settings for the file being linted."""
+
+    profile: Any
+    model: Any
+    token_limit: int
+    tokenizer: Any
+    options: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+
+class Rule:
+    """Base class for per-row rules."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    scope: ClassVar[str] = RECORD
+    kinds: ClassVar[frozenset[str]] = frozenset({"chat"})
+    fix: ClassVar[Applicability | None] = None
+    default_enabled: ClassVar[bool] = True
+    bad: ClassVar[str] = ""
+    good: ClassVar[str] = ""
+    options: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, context: RuleContext) -> None:
+        self.context = context
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        """Yield the violations of one row."""
+        raise NotImplementedError
+
+    @classmethod
+    def rationale(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def validate_class(cls) -> None:
+        """Raise ValueError when the class is not a well-formed rule."""
+        for attr in ("code", "name", "summary"):
+            if not isinstance(getattr(cls, attr, None), str):
+                raise ValueError(f"rule {cls.__qualname__} has no {attr}")
+        if not CODE_RE.match(cls.code):
+            raise ValueError(f"rule code {cls.code!r} must be 1-6 capitals then 1-4 digits, like FT101")
+        if not NAME_RE.match(cls.name):
+            raise ValueError(f"rule name {cls.name!r} must be kebab-case, like messages-missing")
+        if cls.scope not in (LINE, RECORD):
+            raise ValueError(f"rule {cls.code} has unknown scope {cls.scope!r}")
+
+
+class DatasetRule(Rule):
+    """Base class for rules that need the whole file: state per shard, merge, finish."""
+
+    def start(self) -> Any:
+        """A fresh, empty state for one shard."""
+        raise NotImplementedError
+
+    def update(self, state: Any, row: Row) -> Any:
+        """Fold one row into the state; return the state (or None to keep it)."""
+        raise NotImplementedError
+
+    def merge(self, first: Any, second: Any) -> Any:
+        """Combine the states of two consecutive shards (``first`` comes earlier in the file)."""
+        raise NotImplementedError
+
+    def finish(self, state: Any) -> Iterable[Violation]:
+        """Yield violations for the whole file; each must set ``line``."""
+        raise NotImplementedError
+
+    def check(self, row: Row) -> Iterable[Violation]:  # pragma: no cover - not used for dataset rules
+        return ()

@@ -1,0 +1,374 @@
+"""FT1xx: the structure of chat rows (OpenAI-style ``messages``).
+
+Valid keys and roles come from the active profile (``linter.profiles``), so
+the same rules serve every provider that speaks this format.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+from ..findings import Severity, Violation, pointer
+from ..plugin import hookimpl
+from ..rows import Row
+from ..schema import NON_OBJECT
+from ..text import describe_type, show
+from .base import Rule
+
+
+def messages_of(row: Row) -> Iterator[tuple[int, dict]]:
+    """``(index, message)`` for every message that is an object, when ``messages`` is a list."""
+    messages = row.value.get("messages")
+    if isinstance(messages, list):
+        for index, message in enumerate(messages):
+            if isinstance(message, dict):
+                yield index, message
+
+
+def has_messages(row: Row) -> bool:
+    """True when ``messages`` is a non-empty list (other shapes have their own rules)."""
+    messages = row.value.get("messages")
+    return isinstance(messages, list) and bool(messages)
+
+
+def carries_call(message: dict) -> bool:
+    """True when tool_calls/function_call (or a refusal) carry the turn instead of content."""
+    return bool(message.get("tool_calls")) or bool(message.get("function_call")) or bool(message.get("refusal"))
+
+
+class RowNotObject(Rule):
+    """Every line must be a JSON object (``{...}``). A bare string, number or
+    array is valid JSON but not an example; OpenAI answers "Line N is not a
+    dictionary"."""
+
+    code = "FT100"
+    name = "row-not-object"
+    summary = "Row is not a JSON object"
+    kinds = frozenset({NON_OBJECT})
+    bad = '[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        yield Violation(f"row is {describe_type(row.value)}, not an object")
+
+
+class MessagesMissing(Rule):
+    """A chat example is an object with a ``messages`` list. A row without it
+    trains nothing and is rejected."""
+
+    code = "FT101"
+    name = "messages-missing"
+    summary = "Row has no messages key"
+    bad = '{"conversation": [{"role": "user", "content": "hi"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if "messages" not in row.value:
+            yield Violation("row has no \"messages\" key", pointer("messages"))
+
+
+class MessagesNotList(Rule):
+    """``messages`` must be a list of message objects, not a string (often a
+    double-encoded JSON string), an object or null."""
+
+    code = "FT102"
+    name = "messages-not-list"
+    summary = "messages is not a list"
+    bad = '{"messages": "[{\\"role\\": \\"user\\", \\"content\\": \\"hi\\"}]"}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        messages = row.value.get("messages", [])
+        if not isinstance(messages, list):
+            yield Violation(f"\"messages\" must be a list, got {describe_type(messages)}", pointer("messages"))
+
+
+class MessagesEmpty(Rule):
+    """An empty conversation has nothing to learn from."""
+
+    code = "FT103"
+    name = "messages-empty"
+    summary = "messages is an empty list"
+    bad = '{"messages": []}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if row.value.get("messages") == []:
+            yield Violation("\"messages\" is empty", pointer("messages"))
+
+
+class MessageNotObject(Rule):
+    """Each message is an object with a ``role`` and (usually) ``content``."""
+
+    code = "FT104"
+    name = "message-not-object"
+    summary = "A message is not an object"
+    bad = '{"messages": ["hi", {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        messages = row.value.get("messages")
+        if isinstance(messages, list):
+            for index, message in enumerate(messages):
+                if not isinstance(message, dict):
+                    yield Violation(
+                        f"message is {describe_type(message)}, not an object", pointer("messages", index)
+                    )
+
+
+class RoleMissing(Rule):
+    """Without a ``role`` the trainer cannot tell prompt from target."""
+
+    code = "FT105"
+    name = "role-missing"
+    summary = "A message has no role"
+    bad = '{"messages": [{"content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for index, message in messages_of(row):
+            if "role" not in message:
+                yield Violation("message has no \"role\"", pointer("messages", index, "role"))
+
+
+class RoleUnknown(Rule):
+    """The role must be one the target accepts (for OpenAI SFT: system, user,
+    assistant, tool, function). ``bot``, ``human`` or ``gpt`` come from other
+    formats (ShareGPT) and need mapping."""
+
+    code = "FT106"
+    name = "role-unknown"
+    summary = "A message has a role the profile does not accept"
+    bad = '{"messages": [{"role": "human", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        roles = self.context.profile.roles
+        for index, message in messages_of(row):
+            if "role" not in message:
+                continue
+            role = message["role"]
+            if not isinstance(role, str):
+                yield Violation(f"role must be a string, got {describe_type(role)}", pointer("messages", index, "role"))
+            elif role not in roles:
+                expected = ", ".join(sorted(roles))
+                yield Violation(
+                    f"unknown role {show(role)} (profile {self.context.profile.name} accepts {expected})",
+                    pointer("messages", index, "role"),
+                )
+
+
+class ContentMissing(Rule):
+    """A message needs ``content``, unless ``tool_calls`` or ``function_call``
+    carry an assistant turn (or a ``refusal`` does), where ``content`` may be
+    absent or null."""
+
+    code = "FT107"
+    name = "content-missing"
+    summary = "A message has no content and no tool call"
+    bad = '{"messages": [{"role": "user"}, {"role": "assistant", "content": "Hello!"}]}'
+    good = (
+        '{"messages": [{"role": "user", "content": "Weather in Paris?"}, {"role": "assistant", "tool_calls": '
+        '[{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}]}'
+    )
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for index, message in messages_of(row):
+            if message.get("content") is None and not carries_call(message):
+                state = "null" if "content" in message else "missing"
+                yield Violation(f"\"content\" is {state} and no tool call carries the turn", pointer("messages", index, "content"))
+
+
+_PART_FIELDS = {"text": ("text", str), "image_url": ("image_url", dict), "input_audio": ("input_audio", dict), "file": ("file", dict)}
+
+
+class ContentTypeInvalid(Rule):
+    """``content`` is a string, or a list of typed parts such as
+    ``{"type": "text", "text": ...}`` and ``{"type": "image_url", "image_url": {"url": ...}}``.
+    Numbers, objects and untyped parts are rejected."""
+
+    code = "FT108"
+    name = "content-type-invalid"
+    summary = "content is neither a string nor a list of content parts"
+    bad = '{"messages": [{"role": "user", "content": 42}, {"role": "assistant", "content": "Hello!"}]}'
+    good = (
+        '{"messages": [{"role": "user", "content": [{"type": "text", "text": "What is in this image?"}, '
+        '{"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]}, {"role": "assistant", "content": "A cat."}]}'
+    )
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for index, message in messages_of(row):
+            content = message.get("content")
+            if content is None or isinstance(content, str):
+                continue
+            where = pointer("messages", index, "content")
+            if not isinstance(content, list):
+                yield Violation(f"content must be a string or a list of parts, got {describe_type(content)}", where)
+                continue
+            for pindex, part in enumerate(content):
+                yield from self._check_part(part, pointer("messages", index, "content", pindex))
+
+    @staticmethod
+    def _check_part(part: Any, where: str) -> Iterable[Violation]:
+        if not isinstance(part, dict):
+            yield Violation(f"content part must be an object, got {describe_type(part)}", where)
+            return
+        kind = part.get("type")
+        if not isinstance(kind, str):
+            yield Violation("content part has no \"type\"", where + "/type")
+            return
+        field = _PART_FIELDS.get(kind)
+        if field is None:
+            yield Violation(f"unknown content part type {show(kind)} (expected {', '.join(_PART_FIELDS)})", where + "/type")
+        elif not isinstance(part.get(field[0]), field[1]):
+            expected = "a string" if field[1] is str else "an object"
+            yield Violation(f"a {kind} part needs \"{field[0]}\" as {expected}", where + "/" + field[0])
+
+
+class UnknownKey(Rule):
+    """Keys the target does not know are at best ignored and at worst rejected
+    (Together: "Found extra column"). They often reveal a mapping mistake:
+    ``conversation`` for ``messages``, ``Tools`` for ``tools``."""
+
+    code = "FT110"
+    name = "unknown-key"
+    summary = "Row has a top-level key the profile does not know"
+    severity = Severity.WARNING
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "source": "crm"}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        known = self.context.profile.top_level_keys
+        for key in row.value:
+            if key not in known:
+                yield Violation(f"unknown top-level key {show(key)}", pointer(key))
+
+
+class UnknownMessageKey(Rule):
+    """Message keys outside the known set (role, content, name, weight,
+    tool_calls, tool_call_id, function_call, refusal for OpenAI) are rejected
+    by strict servers and ignored by others."""
+
+    code = "FT111"
+    name = "unknown-message-key"
+    summary = "A message has a key the profile does not know"
+    severity = Severity.WARNING
+    bad = '{"messages": [{"role": "user", "content": "hi", "timestamp": 1700000000}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        known = self.context.profile.message_keys
+        for index, message in messages_of(row):
+            for key in message:
+                if key not in known:
+                    yield Violation(f"unknown message key {show(key)}", pointer("messages", index, key))
+
+
+class AssistantMissing(Rule):
+    """Training targets are the assistant messages; an example without one
+    teaches nothing and is rejected by OpenAI."""
+
+    code = "FT112"
+    name = "assistant-missing"
+    summary = "Example has no assistant message"
+    bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]}'
+    good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if has_messages(row) and not any(m.get("role") == "assistant" for _, m in messages_of(row)):
+            yield Violation("example has no assistant message, so nothing is trained", pointer("messages"))
+
+
+class WeightInvalid(Rule):
+    """``weight`` marks whether an assistant message is trained: it must be the
+    integer 0 or 1. ``true``, ``0.5`` or ``"1"`` are rejected."""
+
+    code = "FT113"
+    name = "weight-invalid"
+    summary = "weight is not 0 or 1"
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!", "weight": 0.5}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!", "weight": 1}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for index, message in messages_of(row):
+            if "weight" in message:
+                weight = message["weight"]
+                if isinstance(weight, bool) or weight not in (0, 1) or isinstance(weight, float):
+                    yield Violation(
+                        f"weight must be the integer 0 or 1, got {show(weight)}", pointer("messages", index, "weight")
+                    )
+
+
+class WeightNotAssistant(Rule):
+    """Only assistant messages are trained, so only they may carry ``weight``.
+    OpenAI rejects it elsewhere."""
+
+    code = "FT114"
+    name = "weight-not-assistant"
+    summary = "weight on a message that is not from the assistant"
+    bad = '{"messages": [{"role": "user", "content": "hi", "weight": 1}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!", "weight": 1}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for index, message in messages_of(row):
+            role = message.get("role")
+            if "weight" in message and isinstance(role, str) and role != "assistant":
+                yield Violation(f"weight on a {show(role)} message; only assistant messages are trained", pointer("messages", index, "weight"))
+
+
+class SystemMissing(Rule):
+    """The cookbook counts examples without a system message: if the model
+    will be prompted with one, training without it wastes signal. Advice only."""
+
+    code = "FT115"
+    name = "system-missing"
+    summary = "Example has no system message"
+    severity = Severity.INFO
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if has_messages(row) and not any(m.get("role") in ("system", "developer") for _, m in messages_of(row)):
+            yield Violation("example has no system message", pointer("messages"))
+
+
+class UserMissing(Rule):
+    """An example with no user message trains replies to nothing; usually the
+    user turns were lost in an export (cookbook parity)."""
+
+    code = "FT116"
+    name = "user-missing"
+    summary = "Example has no user message"
+    severity = Severity.WARNING
+    bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if has_messages(row) and not any(m.get("role") == "user" for _, m in messages_of(row)):
+            yield Violation("example has no user message", pointer("messages"))
+
+
+RULES = (
+    RowNotObject,
+    MessagesMissing,
+    MessagesNotList,
+    MessagesEmpty,
+    MessageNotObject,
+    RoleMissing,
+    RoleUnknown,
+    ContentMissing,
+    ContentTypeInvalid,
+    UnknownKey,
+    UnknownMessageKey,
+    AssistantMissing,
+    WeightInvalid,
+    WeightNotAssistant,
+    SystemMissing,
+    UserMissing,
+)
+
+
+@hookimpl
+def register_rules(register):
+    for rule in RULES:
+        register(rule)

@@ -1,0 +1,88 @@
+"""FT4xx: rules about the file as a whole: which formats its rows use."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..findings import Violation
+from ..plugin import hookimpl
+from ..rows import Row
+from ..schema import DESCRIPTIONS, KINDS
+from .base import LINE, DatasetRule, Rule
+
+
+class MixedFormats(DatasetRule):
+    """One file must use one format: providers pick the training method per
+    job, and a DPO row in an SFT file (or the reverse) fails the whole job.
+    Reported at the first row of each minority format, with its count."""
+
+    code = "FT400"
+    name = "mixed-formats"
+    summary = "Rows in one file use different formats (chat, DPO, RFT, prompt/completion)"
+    scope = LINE
+    bad = (
+        '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}\n'
+        '{"prompt": "hi ->", "completion": " Hello!"}\n'
+        '{"messages": [{"role": "user", "content": "bye"}, {"role": "assistant", "content": "Goodbye!"}]}'
+    )
+    good = (
+        '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}\n'
+        '{"messages": [{"role": "user", "content": "bye"}, {"role": "assistant", "content": "Goodbye!"}]}'
+    )
+
+    def start(self) -> dict:
+        return {}  # kind -> [count, first line]
+
+    def update(self, state: dict, row: Row) -> None:
+        if row.parsed and row.kind in KINDS:
+            entry = state.get(row.kind)
+            if entry is None:
+                state[row.kind] = [1, row.number]
+            else:
+                entry[0] += 1
+
+    def merge(self, first: dict, second: dict) -> dict:
+        merged = {k: list(v) for k, v in first.items()}
+        for kind, (count, line) in second.items():
+            if kind in merged:
+                merged[kind][0] += count
+            else:
+                merged[kind] = [count, line]
+        return merged
+
+    def finish(self, state: dict) -> Iterable[Violation]:
+        if len(state) < 2:
+            return
+        # the majority format wins; ties go to the format seen first
+        major = max(state, key=lambda k: (state[k][0], -state[k][1]))
+        for kind, (count, line) in sorted(state.items(), key=lambda kv: kv[1][1]):
+            if kind != major:
+                yield Violation(
+                    f"{count:,} row(s) in {DESCRIPTIONS[kind]} format, the first here, but {state[major][0]:,} "
+                    f"in {DESCRIPTIONS[major]} format; a file must use one format",
+                    line=line,
+                )
+
+
+class FormatUnsupported(Rule):
+    """The row's format is not one the profile's target trains on, for example
+    legacy prompt/completion rows for OpenAI chat fine-tuning. Convert the
+    rows or choose the profile of the intended method."""
+
+    code = "FT401"
+    name = "format-unsupported"
+    summary = "Row is in a format the profile does not accept"
+    kinds = frozenset(KINDS)
+    bad = '{"prompt": "hi ->", "completion": " Hello!"}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        profile = self.context.profile
+        if row.kind not in profile.kinds:
+            yield Violation(f"row is in {DESCRIPTIONS[row.kind]} format, which profile {profile.name} does not accept")
+
+
+@hookimpl
+def register_rules(register):
+    register(MixedFormats)
+    register(FormatUnsupported)

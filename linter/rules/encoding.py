@@ -1,0 +1,268 @@
+"""FT0xx: every physical line must be one valid, standard JSON value in UTF-8.
+
+These rules see every line, including the ones that did not parse: the
+reader and ``linter.parsing`` have already named the problem, and each rule
+here reports one kind of it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from .. import parsing
+from ..findings import Applicability, Severity, Violation, pointer
+from ..plugin import hookimpl
+from ..rows import Row
+from .base import LINE, DatasetRule, Rule
+
+
+class _ParseProblemRule(Rule):
+    scope = LINE
+    problem_kind = ""
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if row.problem is not None and row.problem.kind == self.problem_kind:
+            yield Violation(row.problem.message)
+
+
+class InvalidJson(_ParseProblemRule):
+    """A line that is not JSON is rejected by every provider at upload.
+
+    Common causes: a record pretty-printed over several lines, a trailing comma,
+    single quotes, two objects on one line, or a truncated write.
+    """
+
+    code = "FT001"
+    name = "invalid-json"
+    summary = "Line is not valid JSON"
+    problem_kind = parsing.INVALID_JSON
+    bad = '{"messages": [{"role": "user", "content": "hi"},]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+
+class InvalidUtf8(_ParseProblemRule):
+    """JSONL must be UTF-8. Files saved as Latin-1 or Windows-1252 (often by
+    spreadsheet tools) fail upload with an unhelpful "not valid JSON" message.
+    Re-encode the file as UTF-8."""
+
+    code = "FT002"
+    name = "invalid-utf8"
+    summary = "Line is not valid UTF-8"
+    problem_kind = parsing.INVALID_UTF8
+
+
+class NonStandardJson(_ParseProblemRule):
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON. Python's ``json``
+    module writes and reads them silently, so a dataset built with pandas or
+    ``json.dumps`` can contain them; providers reject the line."""
+
+    code = "FT003"
+    name = "non-standard-json"
+    summary = "Line uses NaN or Infinity, which JSON does not allow"
+    problem_kind = parsing.NON_STANDARD
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x", "weight": NaN}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x", "weight": 1}]}'
+
+
+class DuplicateKey(Rule):
+    """When an object repeats a key, JSON parsers silently keep the last value, so
+    part of the example disappears without a word. Usually a merge or
+    templating bug."""
+
+    code = "FT004"
+    name = "duplicate-key"
+    summary = "An object repeats a key; all but the last value are silently lost"
+    scope = LINE
+    bad = '{"messages": [{"role": "user", "content": "hi", "content": "hello"}, {"role": "assistant", "content": "Hi!"}]}'
+    good = '{"messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "Hi!"}]}'
+
+    _decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: _check_pairs(pairs))
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if not row.parsed:
+            return
+        text = row.raw.decode("utf-8")
+        try:
+            self._decoder.decode(text.rstrip("\r"))
+        except _Duplicate:
+            for where, key in _find_duplicates(json.loads(text, object_pairs_hook=list)):
+                yield Violation(f"key {json.dumps(key)} appears more than once; only the last value is kept", where)
+        except (ValueError, RecursionError):
+            return
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _check_pairs(pairs: list) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Duplicate()
+    return result
+
+
+def _find_duplicates(value: Any, path: tuple = ()) -> Iterable[tuple[str, str]]:
+    # with object_pairs_hook=list every object is a list of (key, value) tuples
+    if isinstance(value, list) and value and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        seen: set[str] = set()
+        for key, item in value:
+            if key in seen:
+                yield pointer(*path, key), key
+            seen.add(key)
+            yield from _find_duplicates(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _find_duplicates(item, path + (index,))
+
+
+class LoneSurrogate(_ParseProblemRule):
+    """A ``\\ud800``-``\\udfff`` escape that is not half of a surrogate pair is
+    not a character. It comes from text cut in the middle of an emoji or from
+    broken encoders; tokenizers and upload both fail on it."""
+
+    code = "FT005"
+    name = "lone-surrogate"
+    summary = "A string holds half of a UTF-16 surrogate pair"
+    problem_kind = parsing.LONE_SURROGATE
+    bad = '{"messages": [{"role": "user", "content": "cut emoji \\ud83d"}, {"role": "assistant", "content": "ok"}]}'
+    good = '{"messages": [{"role": "user", "content": "whole emoji \\ud83d\\ude00"}, {"role": "assistant", "content": "ok"}]}'
+
+
+class NestingTooDeep(_ParseProblemRule):
+    """Nesting deeper than 1024 levels is refused by strict parsers (and crashes
+    recursive ones). No fine-tuning format needs more than a handful."""
+
+    code = "FT006"
+    name = "nesting-too-deep"
+    summary = "JSON is nested too deeply to parse safely"
+    problem_kind = parsing.TOO_DEEP
+
+
+class LineTooLong(Rule):
+    """A line longer than ``max-line-bytes`` (64 MiB by default) is skipped
+    without being read into memory, so that one runaway record cannot
+    exhaust memory. Raise the limit in config if such lines are intended
+    (for example many large inline images)."""
+
+    code = "FT007"
+    name = "line-too-long"
+    summary = "Line is longer than max-line-bytes and was not parsed"
+    scope = LINE
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if row.raw is None:
+            yield Violation(
+                f"line is {row.length:,} bytes, over the {self.context.options['max_line_bytes']:,}-byte "
+                "limit (max-line-bytes); it was skipped unparsed"
+            )
+
+
+class Utf8Bom(Rule):
+    """A UTF-8 byte-order mark at the start of a JSONL file makes the first line
+    fail to parse with OpenAI ("Line 1 is not a dictionary") and most JSON
+    readers. Azure OpenAI is the exception, and its profile will require one."""
+
+    code = "FT008"
+    name = "utf8-bom"
+    summary = "File starts with a UTF-8 byte-order mark"
+    severity = Severity.WARNING
+    scope = LINE
+    fix = Applicability.SAFE
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if row.bom:
+            yield Violation("file starts with a UTF-8 byte-order mark (BOM)")
+
+
+class CrlfLineEnding(DatasetRule):
+    """Windows line endings (``\\r\\n``) parse, but the ``\\r`` is an invisible
+    byte that diff tools, hashing and some loaders treat differently. Reported
+    once per file, at the first such line, with the count."""
+
+    code = "FT009"
+    name = "crlf-line-ending"
+    summary = "Lines end with CRLF instead of LF"
+    severity = Severity.INFO
+    scope = LINE
+    fix = Applicability.SAFE
+
+    def start(self) -> list:
+        return [0, None]  # count, first line
+
+    def update(self, state: list, row: Row) -> None:
+        if row.crlf:
+            state[0] += 1
+            if state[1] is None:
+                state[1] = row.number
+
+    def merge(self, first: list, second: list) -> list:
+        return [first[0] + second[0], first[1] if first[1] is not None else second[1]]
+
+    def finish(self, state: list) -> Iterable[Violation]:
+        count, line = state
+        if count:
+            lines = "line ends" if count == 1 else "lines end"
+            yield Violation(f"{count:,} {lines} with CRLF (\\r\\n), the first here", line=line)
+
+
+class BlankLine(Rule):
+    """An empty or whitespace-only line is not a JSON record. Some providers
+    skip it, others reject the file; remove it."""
+
+    code = "FT010"
+    name = "blank-line"
+    summary = "Line is empty or whitespace"
+    severity = Severity.WARNING
+    scope = LINE
+    fix = Applicability.SAFE
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if row.raw is not None and not row.parsed and row.problem is None:
+            yield Violation("blank line")
+
+
+class EmptyFile(DatasetRule):
+    """A file without a single example cannot be used for training; usually the
+    wrong path or a failed export."""
+
+    code = "FT011"
+    name = "empty-file"
+    summary = "File contains no examples"
+    scope = LINE
+
+    def start(self) -> list:
+        return [0]
+
+    def update(self, state: list, row: Row) -> None:
+        if row.parsed:
+            state[0] += 1
+
+    def merge(self, first: list, second: list) -> list:
+        return [first[0] + second[0]]
+
+    def finish(self, state: list) -> Iterable[Violation]:
+        if not state[0]:
+            yield Violation("file contains no examples", line=1)
+
+
+RULES = (
+    InvalidJson,
+    InvalidUtf8,
+    NonStandardJson,
+    DuplicateKey,
+    LoneSurrogate,
+    NestingTooDeep,
+    LineTooLong,
+    Utf8Bom,
+    CrlfLineEnding,
+    BlankLine,
+    EmptyFile,
+)
+
+
+@hookimpl
+def register_rules(register):
+    for rule in RULES:
+        register(rule)

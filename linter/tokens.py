@@ -1,0 +1,183 @@
+"""Token counting for chat examples, by the OpenAI cookbook's formula.
+
+Per message 3 tokens plus the tokens of its string values, +1 when it has a
+``name``; 3 more to prime the reply; ``tools`` definitions by the cookbook's
+function-counting constants. The cookbook calls these approximations, and so
+do we: they are what the limit check and the cost estimate need.
+
+Tokens never outnumber UTF-8 bytes (every BPE token is at least one byte),
+and a JSON line is never shorter than the text it encodes, so
+``upper_bound`` gives a cheap ceiling from the line length: an example whose
+ceiling is within the limit needs no tokenizer call at all.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+IMAGE_TOKENS = 85  # the base cost of one image part (low detail); an approximation
+# cookbook constants for tools: func_init, prop_init, prop_key, enum_init, enum_item, func_end
+_TOOL_CONSTANTS = {"cl100k_base": (10, 3, 3, -3, 3, 12), "o200k_base": (7, 3, 3, -3, 3, 12)}
+
+
+class TokenizerUnavailable(Exception):
+    """No BPE file for the encoding could be loaded (offline and not cached)."""
+
+
+def load_encoding(name: str) -> Any:
+    """Load a tiktoken encoding, or raise TokenizerUnavailable with what to do."""
+    import tiktoken
+
+    try:
+        return tiktoken.get_encoding(name)
+    except Exception as exc:  # network errors, hash mismatches, unknown names
+        cache = os.environ.get("TIKTOKEN_CACHE_DIR")
+        where = f"TIKTOKEN_CACHE_DIR={cache!r} has no usable copy" if cache else "TIKTOKEN_CACHE_DIR is not set"
+        raise TokenizerUnavailable(
+            f"cannot load the {name} tokenizer: tiktoken could not download its BPE file "
+            f"({type(exc).__name__}) and {where}. Point TIKTOKEN_CACHE_DIR at a folder that holds it "
+            f"(see 'Offline tokenizer' in the README), or skip token counting with "
+            f"--ignore FT300 --no-token-stats."
+        ) from None
+
+
+class Tokenizer:
+    """Counts the tokens of chat examples with one encoding, loaded on first use."""
+
+    def __init__(self, encoding_name: str) -> None:
+        self.encoding_name = encoding_name
+        self._encode = None
+
+    def _encoder(self):
+        if self._encode is None:
+            self._encode = load_encoding(self.encoding_name).encode_ordinary
+        return self._encode
+
+    def count_text(self, text: str) -> int:
+        return len(self._encoder()(text))
+
+    def count_row(self, row: Any) -> int:
+        """Tokens of a parsed row, counted once and cached on the row."""
+        if row.tokens is None:
+            row.tokens = self.count_example(row.value)
+        return row.tokens
+
+    def count_example(self, value: Any) -> int:
+        """Tokens of one chat-shaped row (``messages`` plus ``tools``/``functions``)."""
+        count = self.count_text
+        total = REPLY_PRIMING
+        messages = value.get("messages") if isinstance(value, dict) else None
+        for message in messages if isinstance(messages, list) else ():
+            if not isinstance(message, dict):
+                continue
+            total += TOKENS_PER_MESSAGE
+            for key, item in message.items():
+                if key == "weight":
+                    continue
+                if isinstance(item, str):
+                    total += count(item)
+                    if key == "name":
+                        total += TOKENS_PER_NAME
+                elif key == "content" and isinstance(item, list):
+                    total += self._count_parts(item)
+                elif key == "tool_calls" and isinstance(item, list):
+                    for call in item:
+                        function = call.get("function") if isinstance(call, dict) else None
+                        total += self._count_call(function)
+                elif key == "function_call":
+                    total += self._count_call(item)
+        total += self._count_tools(value)
+        return total
+
+    def _count_parts(self, parts: list) -> int:
+        total = 0
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            text = part.get("text")
+            if isinstance(text, str):
+                total += self.count_text(text)
+            elif part.get("type") == "image_url":
+                total += IMAGE_TOKENS
+        return total
+
+    def _count_call(self, function: Any) -> int:
+        if not isinstance(function, dict):
+            return 0
+        return sum(self.count_text(v) for k, v in function.items() if k in ("name", "arguments") and isinstance(v, str))
+
+    def _count_tools(self, value: dict) -> int:
+        functions = _function_definitions(value)
+        if not functions:
+            return 0
+        func_init, prop_init, prop_key, enum_init, enum_item, func_end = _TOOL_CONSTANTS.get(
+            self.encoding_name, _TOOL_CONSTANTS["cl100k_base"]
+        )
+        total = 0
+        for function in functions:
+            total += func_init
+            description = str(function.get("description") or "").rstrip(".")
+            total += self.count_text(f"{function.get('name', '')}:{description}")
+            properties = _properties(function)
+            if properties:
+                total += prop_init
+                for key, prop in properties.items():
+                    prop = prop if isinstance(prop, dict) else {}
+                    total += prop_key
+                    pdesc = str(prop.get("description") or "").rstrip(".")
+                    total += self.count_text(f"{key}:{prop.get('type', '')}:{pdesc}")
+                    enum = prop.get("enum")
+                    if isinstance(enum, list) and enum:
+                        total += enum_init
+                        for item in enum:
+                            total += enum_item + self.count_text(str(item))
+        return total + func_end
+
+
+def _function_definitions(value: dict) -> list[dict]:
+    out = []
+    tools = value.get("tools")
+    if isinstance(tools, list):
+        for tool in tools:
+            function = tool.get("function") if isinstance(tool, dict) else None
+            if isinstance(function, dict):
+                out.append(function)
+    functions = value.get("functions")
+    if isinstance(functions, list):
+        out.extend(f for f in functions if isinstance(f, dict))
+    return out
+
+
+def _properties(function: dict) -> dict:
+    parameters = function.get("parameters")
+    properties = parameters.get("properties") if isinstance(parameters, dict) else None
+    return properties if isinstance(properties, dict) else {}
+
+
+def upper_bound(value: Any, raw_length: int) -> int:
+    """A ceiling on ``Tokenizer.count_example`` computed without tokenizing.
+
+    Every counted string appears in the raw line at least as long as its UTF-8
+    bytes, and a byte is at least one token's worth; only the fixed per-message,
+    per-image and per-function constants come on top.
+    """
+    messages = value.get("messages") if isinstance(value, dict) else None
+    bound = raw_length + REPLY_PRIMING
+    if isinstance(messages, list):
+        bound += (TOKENS_PER_MESSAGE + TOKENS_PER_NAME) * len(messages)
+        for message in messages:
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, list):
+                bound += IMAGE_TOKENS * len(content)
+    if isinstance(value, dict) and ("tools" in value or "functions" in value):
+        bound += 12
+        for function in _function_definitions(value):
+            bound += 13
+            for prop in _properties(function).values():
+                enum = prop.get("enum") if isinstance(prop, dict) else None
+                bound += 3 + 3 * (len(enum) if isinstance(enum, list) else 0)
+    return bound
