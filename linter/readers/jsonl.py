@@ -39,6 +39,11 @@ class JsonlReader(Reader):
                 break
             if first_block:
                 first_block = False
+                while len(block) < len(BOM) and BOM.startswith(block):  # short reads from pipes
+                    more = stream.read(BLOCK_SIZE)
+                    if not more:
+                        break
+                    block += more
                 if block.startswith(BOM):
                     bom = True
                     block = block[len(BOM) :]

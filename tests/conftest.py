@@ -1,0 +1,65 @@
+"""Shared helpers: real files on disk and the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_CACHE = ROOT.parent / "shared" / "tiktoken-cache"
+
+# Offline tokenizer: use the shared BPE cache when it exists (CI and dev machines here).
+if SHARED_CACHE.is_dir() and not os.environ.get("TIKTOKEN_CACHE_DIR"):
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(SHARED_CACHE)
+
+
+def dump(rows) -> str:
+    """JSONL text from rows (dicts are serialised, strings taken as raw lines)."""
+    return "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows)
+
+
+@pytest.fixture
+def write_jsonl(tmp_path):
+    def write(rows, name="data.jsonl") -> Path:
+        path = tmp_path / name
+        path.write_text(dump(rows), encoding="utf-8")
+        return path
+
+    return write
+
+
+def run_cli(*args, cwd=None, env=None, input=None) -> subprocess.CompletedProcess:
+    """Run ``ftlint`` as a user would, in a subprocess."""
+    full_env = dict(os.environ)
+    full_env.pop("FTLINT_LOAD_PLUGINS", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "linter", *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def cli_json(*args, **kwargs) -> tuple[dict, subprocess.CompletedProcess]:
+    proc = run_cli("check", "--format", "json", *args, **kwargs)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout), proc
+
+
+def chat(*turns, **extra) -> dict:
+    """A chat row from (role, content) pairs."""
+    row = {"messages": [{"role": r, "content": c} for r, c in turns]}
+    row.update(extra)
+    return row
+
+
+GOOD = chat(("system", "Be brief."), ("user", "hi"), ("assistant", "Hello!"))

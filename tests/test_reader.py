@@ -1,0 +1,175 @@
+"""Hostile input: every problem becomes a finding on its line, the scan reaches the end."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linter import lint_text
+from linter.readers import jsonl
+from linter.readers.jsonl import JsonlReader
+
+from .conftest import GOOD, cli_json, dump, run_cli
+
+GOOD_LINE = json.dumps(GOOD).encode()
+LAST = json.dumps({"messages": [{"role": "user", "content": "end"}]}).encode()  # FT112 marks the end
+
+
+def lint_bytes(data: bytes, **options):
+    return lint_text(data, **options)
+
+
+def codes_at(findings, line):
+    return sorted(f.code for f in findings if f.line == line)
+
+
+@pytest.mark.parametrize(
+    "hostile, code",
+    [
+        (b'{"messages": [', "FT001"),
+        (b'{"messages": []} {"messages": []}', "FT001"),
+        (b'{"messages": [{"role": "user", "content": "caf\xe9"}]}', "FT002"),
+        (b'{"messages": [{"role": "user", "content": "x", "weight": NaN}]}', "FT003"),
+        (b'{"a": Infinity}', "FT003"),
+        (b'{"a": -Infinity}', "FT003"),
+        (b'{"messages": [], "messages": []}', "FT004"),
+        (b'{"messages": [{"role": "user", "content": "\\ud800 alone"}]}', "FT005"),
+        (b"[" * 10_000 + b"]" * 10_000, "FT006"),
+        (b"   ", "FT010"),
+        (b"", "FT010"),
+    ],
+)
+def test_hostile_line_is_reported_and_scan_continues(hostile, code):
+    data = GOOD_LINE + b"\n" + hostile + b"\n" + LAST + b"\n"
+    findings = lint_bytes(data)
+    assert code in codes_at(findings, 2), [(f.line, f.code, f.message) for f in findings]
+    assert "FT112" in codes_at(findings, 3), "scan did not reach the end"
+    assert not codes_at(findings, 1)
+
+
+def test_duplicate_key_pointer_is_exact():
+    line = b'{"messages": [{"role": "user", "content": "a", "content": "b"}, {"role": "assistant", "content": "x"}]}'
+    (dup,) = [f for f in lint_bytes(line + b"\n") if f.code == "FT004"]
+    assert dup.pointer == "/messages/0/content"
+
+
+def test_valid_surrogate_pair_is_fine():
+    line = b'{"messages": [{"role": "user", "content": "\\ud83d\\ude00"}, {"role": "assistant", "content": "ok"}]}'
+    assert not [f for f in lint_bytes(line + b"\n") if f.code.startswith("FT00")]
+
+
+def test_crlf_reported_once_with_count_and_parsed():
+    data = (GOOD_LINE + b"\r\n") * 3 + LAST + b"\r\n"
+    findings = lint_bytes(data)
+    (crlf,) = [f for f in findings if f.code == "FT009"]
+    assert crlf.line == 1 and "4 lines end with CRLF" in crlf.message
+    assert "FT112" in codes_at(findings, 4)
+    assert not [f for f in findings if f.code == "FT001"]
+
+
+def test_bom_is_reported_and_first_line_still_parsed():
+    findings = lint_bytes(b"\xef\xbb\xbf" + GOOD_LINE + b"\n" + LAST)
+    assert codes_at(findings, 1) == ["FT008"]
+    assert "FT112" in codes_at(findings, 2)
+
+
+def test_no_trailing_newline_and_empty_file():
+    assert "FT112" in codes_at(lint_bytes(GOOD_LINE + b"\n" + LAST), 2)
+    (empty,) = [f for f in lint_bytes(b"") if f.code == "FT011"]
+    assert empty.line == 1
+    assert [f.code for f in lint_bytes(b"\n\n")] == ["FT010", "FT010", "FT011"]
+
+
+def test_overlong_line_is_skipped_unbuffered():
+    long_line = b'{"messages": [{"role": "user", "content": "' + b"x" * 5000 + b'"}]}'
+    findings = lint_bytes(GOOD_LINE + b"\n" + long_line + b"\n" + LAST + b"\n", max_line_bytes=1000)
+    assert codes_at(findings, 2) == ["FT007"]
+    assert "FT112" in codes_at(findings, 3)
+
+
+def _peak_rss_mb(path, max_line_bytes):
+    import subprocess
+
+    script = (
+        "import resource, json\n"
+        "from linter import lint_file\n"
+        f"findings, _ = lint_file({str(path)!r}, max_line_bytes={max_line_bytes})\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+        "print(json.dumps({'rss_mb': rss, 'found': [(f.line, f.code) for f in findings]}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_100mb_line_in_flat_memory(tmp_path):
+    """A 100 MB line is reported and skipped; memory never grows past the line cap."""
+    path = tmp_path / "big.jsonl"
+    with open(path, "wb") as out:
+        out.write(GOOD_LINE + b"\n")
+        out.write(b'{"messages": [{"role": "user", "content": "')
+        chunk = b"y" * (1 << 20)
+        for _ in range(100):
+            out.write(chunk)
+        out.write(b'"}]}\n')
+        out.write(LAST + b"\n")
+    small = tmp_path / "small.jsonl"
+    small.write_bytes(GOOD_LINE + b"\n" + LAST + b"\n")
+    cap = 8 << 20
+    baseline = _peak_rss_mb(small, cap)["rss_mb"]
+    out = _peak_rss_mb(path, cap)
+    assert [2, "FT007"] in out["found"] and [3, "FT112"] in out["found"]
+    # the reader buffers at most the cap (8 MiB) plus one block, never the 100 MB line
+    assert out["rss_mb"] - baseline < 24, f"peak RSS grew {out['rss_mb'] - baseline} MB over {baseline} MB"
+    # with the default 64 MiB cap the line is skipped just the same
+    assert [2, "FT007"] in _peak_rss_mb(path, 64 << 20)["found"]
+
+
+def test_hostile_file_through_cli(tmp_path):
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + GOOD_LINE + b"\r\n" + b"\xff\xfe\n" + b"{'single': 'quotes'}\n" + b"[" * 10_000 + b"\n" + LAST
+    )
+    report, proc = cli_json(path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    found = [(f["line"], f["code"]) for f in report["findings"]]
+    assert (1, "FT008") in found and (2, "FT002") in found and (3, "FT001") in found and (4, "FT006") in found
+    assert (5, "FT112") in found and (1, "FT009") in found
+
+
+def test_control_characters_in_data_are_escaped_in_text_output(write_jsonl):
+    path = write_jsonl([{"messages": [{"role": "\x1b[2J\x1b]8;;http://evil\x07bot", "content": "x"}, {"role": "assistant", "content": "y"}]}])
+    proc = run_cli("check", path, "--color", "never")
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "\\u001b[2J" in proc.stdout
+
+
+# The reader must split exactly like bytes.split(b"\n") whatever the block size.
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"\n", b"\r", b"a", b"{}", b'"x"', b"\xef\xbb\xbf", b"  "]), max_size=60).map(b"".join),
+    block=st.integers(min_value=1, max_value=7),
+)
+def test_reader_splits_exactly_like_split(data, block):
+    original = jsonl.BLOCK_SIZE
+    jsonl.BLOCK_SIZE = block
+    try:
+        rows = list(JsonlReader().rows(io.BytesIO(data), max_line_bytes=1 << 20))
+    finally:
+        jsonl.BLOCK_SIZE = original
+    expected = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    parts = expected.split(b"\n")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    assert [r.raw for r in rows] == parts
+    assert [r.number for r in rows] == list(range(1, len(parts) + 1))
+    offsets = [r.offset for r in rows]
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    for row in rows:
+        assert data[row.offset : row.offset + row.length] == row.raw
+    assert offsets == sorted(offsets) and (not offsets or offsets[0] == start)

@@ -1,0 +1,235 @@
+"""Every rule, through the API and through the CLI, with failing and passing rows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linter import lint_text
+from linter.registry import get_registry
+
+from .conftest import GOOD, chat, cli_json, dump
+
+RULES = get_registry().rules
+WITH_EXAMPLES = [code for code, rule in RULES.items() if rule.bad and rule.good]
+
+
+def codes(findings):
+    return [f.code for f in findings]
+
+
+@pytest.mark.parametrize("code", WITH_EXAMPLES)
+def test_documented_examples_through_api(code):
+    rule = RULES[code]
+    bad = lint_text(rule.bad + "\n", select=[code])
+    assert code in codes(bad), f"{code} bad example does not trigger it"
+    good = lint_text(rule.good + "\n", select=[code])
+    assert code not in codes(good), f"{code} good example triggers it: {good}"
+
+
+@pytest.mark.parametrize("code", WITH_EXAMPLES)
+def test_documented_examples_through_cli(tmp_path, code):
+    rule = RULES[code]
+    (tmp_path / "bad.jsonl").write_text(rule.bad + "\n", encoding="utf-8")
+    (tmp_path / "good.jsonl").write_text(rule.good + "\n", encoding="utf-8")
+    report, proc = cli_json("--select", code, tmp_path / "bad.jsonl", tmp_path / "good.jsonl")
+    by_file = {}
+    for f in report["findings"]:
+        by_file.setdefault(f["path"].rsplit("/", 1)[-1], []).append(f["code"])
+    assert code in by_file.get("bad.jsonl", [])
+    assert code not in by_file.get("good.jsonl", [])
+    expect_fail = rule.severity.value == "error"
+    assert proc.returncode == (1 if expect_fail else 0)
+
+
+def test_every_rule_has_examples_and_rationale():
+    missing = [c for c, r in RULES.items() if not r.rationale()]
+    assert not missing, f"rules without a rationale: {missing}"
+    # rules that need a file-level trigger (encoding, size) document themselves in prose
+    no_examples = {c for c, r in RULES.items() if not (r.bad and r.good)}
+    assert no_examples <= {"FT002", "FT006", "FT007", "FT008", "FT009", "FT010", "FT011"}
+
+
+def find(findings, code):
+    hits = [f for f in findings if f.code == code]
+    assert hits, f"no {code} in {[(f.code, f.message) for f in findings]}"
+    return hits
+
+
+def test_locations_line_and_pointer():
+    text = dump(
+        [
+            GOOD,
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "bot", "content": "yo"}]},
+            GOOD,
+            {"messages": [{"role": "user", "content": "hi"}, {"content": "x"}]},
+        ]
+    )
+    findings = lint_text(text)
+    (unknown,) = find(findings, "FT106")
+    assert (unknown.line, unknown.pointer) == (2, "/messages/1/role")
+    assert "'bot'" in unknown.message
+    (missing,) = find(findings, "FT105")
+    assert (missing.line, missing.pointer) == (4, "/messages/1/role")
+
+
+def test_structure_rules_fire_once_each():
+    rows = [
+        {"conversation": []},
+        {"messages": "[]"},
+        {"messages": []},
+        {"messages": ["hi", {"role": "assistant", "content": "x"}]},
+        {"messages": [{"role": 7, "content": "x"}, {"role": "assistant", "content": "x"}]},
+        {"messages": [{"role": "user"}, {"role": "assistant", "content": None}]},
+        {"messages": [{"role": "user", "content": {"text": "x"}}, {"role": "assistant", "content": "x"}]},
+        {"messages": [{"role": "user", "content": [{"text": "x"}, {"type": "video", "video": {}}, {"type": "text"}]}, {"role": "assistant", "content": "x"}]},
+    ]
+    findings = lint_text(dump(rows))
+    assert [f.line for f in find(findings, "FT101")] == [1]
+    assert [f.line for f in find(findings, "FT102")] == [2]
+    assert [f.line for f in find(findings, "FT103")] == [3]
+    assert [(f.line, f.pointer) for f in find(findings, "FT104")] == [(4, "/messages/0")]
+    assert find(findings, "FT106")[0].message.startswith("role must be a string")
+    assert [(f.line, f.pointer) for f in find(findings, "FT107")] == [(6, "/messages/0/content"), (6, "/messages/1/content")]
+    ft108 = [(f.line, f.pointer) for f in find(findings, "FT108")]
+    assert ft108 == [
+        (7, "/messages/0/content"),
+        (8, "/messages/0/content/0/type"),
+        (8, "/messages/0/content/1/type"),
+        (8, "/messages/0/content/2/text"),
+    ]
+    # a string ``messages`` is reported once, not again as missing roles or assistants
+    assert not [f for f in findings if f.line == 2 and f.code != "FT102"]
+
+
+def test_content_may_be_absent_when_a_tool_call_carries_the_turn():
+    row = {
+        "messages": [
+            {"role": "user", "content": "Weather?"},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+            {"role": "assistant", "content": "Sunny."},
+        ]
+    }
+    assert not [f for f in lint_text(dump([row])) if f.severity.value != "info"]
+
+
+def test_weight_rules():
+    rows = [
+        chat(("user", "q"), ("assistant", "a")),
+        {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": True}]},
+        {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 1.0}]},
+        {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 2}]},
+        {"messages": [{"role": "system", "content": "s", "weight": 0}, {"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 0}]},
+    ]
+    findings = lint_text(dump(rows))
+    assert [f.line for f in find(findings, "FT113")] == [2, 3, 4]
+    assert [(f.line, f.pointer) for f in find(findings, "FT114")] == [(5, "/messages/0/weight")]
+
+
+def test_unknown_keys_top_level_and_message():
+    row = {"messages": [{"role": "user", "content": "q", "ts": 1}, {"role": "assistant", "content": "a"}], "id": 3}
+    findings = lint_text(dump([row]))
+    assert [f.pointer for f in find(findings, "FT110")] == ["/id"]
+    assert [f.pointer for f in find(findings, "FT111")] == ["/messages/0/ts"]
+    # every documented key is known
+    full = {
+        "messages": [
+            {"role": "system", "content": "s", "name": "policy"},
+            {"role": "user", "content": "q", "name": "ann"},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}], "weight": 1},
+            {"role": "tool", "tool_call_id": "c", "content": "r"},
+            {"role": "assistant", "content": None, "function_call": {"name": "f", "arguments": "{}"}},
+            {"role": "function", "name": "f", "content": "r"},
+            {"role": "assistant", "content": None, "refusal": "I can't help with that."},
+        ],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}],
+        "parallel_tool_calls": False,
+        "functions": [{"name": "f", "parameters": {"type": "object", "properties": {}}}],
+    }
+    assert not find_codes(lint_text(dump([full])), "FT110", "FT111", "FT107")
+
+
+def find_codes(findings, *wanted):
+    return [f for f in findings if f.code in wanted]
+
+
+def test_missing_system_user_assistant():
+    rows = [chat(("user", "q"), ("assistant", "a")), chat(("system", "s"), ("assistant", "a")), chat(("system", "s"), ("user", "q"))]
+    findings = lint_text(dump(rows))
+    assert [(f.line, f.severity.value) for f in find(findings, "FT115")] == [(1, "info")]
+    assert [(f.line, f.severity.value) for f in find(findings, "FT116")] == [(2, "warning")]
+    assert [(f.line, f.severity.value) for f in find(findings, "FT112")] == [(3, "error")]
+
+
+def test_content_empty_and_whitespace():
+    rows = [
+        chat(("user", "q"), ("assistant", "  \n")),
+        chat(("user", " padded"), ("assistant", "trailing\n")),
+        {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}]},
+    ]
+    findings = lint_text(dump(rows))
+    assert [(f.line, f.pointer) for f in find(findings, "FT200")] == [(1, "/messages/1/content")]
+    padding = find(findings, "FT201")
+    assert [(f.line, f.pointer) for f in padding] == [(2, "/messages/0/content"), (2, "/messages/1/content")]
+    assert "leading" in padding[0].message and "trailing" in padding[1].message
+    fixed = padding[1].fix.apply(rows[1])
+    assert fixed["messages"][1]["content"] == "trailing" and rows[1]["messages"][1]["content"] == "trailing\n"
+    assert padding[1].fixable
+
+
+def test_mixed_formats_and_unsupported_format():
+    rows = [
+        GOOD,
+        {"prompt": "a ->", "completion": " b"},
+        GOOD,
+        {"input": {"messages": [{"role": "user", "content": "q"}]}, "preferred_output": [{"role": "assistant", "content": "a"}], "non_preferred_output": [{"role": "assistant", "content": "b"}]},
+        {"prompt": "c ->", "completion": " d"},
+    ]
+    findings = lint_text(dump(rows))
+    mixed = find(findings, "FT400")
+    assert [f.line for f in mixed] == [2, 4]
+    assert "2 row(s) in prompt/completion" in mixed[0].message
+    assert [f.line for f in find(findings, "FT401")] == [2, 4, 5]
+    # dataset-level findings come after the per-row ones
+    assert findings[-2:] == mixed
+
+
+def test_rft_rows_are_detected():
+    row = {"messages": [{"role": "developer", "content": "Solve."}, {"role": "user", "content": "2+2?"}], "reference_answer": "4"}
+    findings = lint_text(dump([GOOD, row]))
+    assert "reinforcement" in find(findings, "FT400")[0].message
+
+
+def test_token_limit_per_model_and_override():
+    long_row = chat(("user", "word " * 5000), ("assistant", "ok"))
+    assert [f.line for f in find(lint_text(dump([GOOD, long_row])), "FT300")] == [2]
+    assert not find_codes(lint_text(dump([long_row]), model="gpt-4o-mini"), "FT300")
+    huge = chat(("user", "word " * 40000), ("assistant", "ok"))
+    (over,) = find(lint_text(dump([huge]), model="gpt-4.1-nano"), "FT300")
+    assert "32,768-token limit (gpt-4.1-nano)" in over.message
+    assert not find_codes(lint_text(dump([huge]), model="gpt-4.1"), "FT300")
+    assert find(lint_text(dump([GOOD]), max_tokens=10), "FT300")
+
+
+def test_token_limit_needs_no_tokenizer_for_short_examples(monkeypatch):
+    from linter import tokens
+
+    def refuse(name):
+        raise AssertionError("tokenizer loaded for a short example")
+
+    monkeypatch.setattr(tokens, "load_encoding", refuse)
+    assert not find_codes(lint_text(dump([GOOD] * 50), token_stats=False), "FT300")
+
+
+def test_cli_reports_line_and_exit_code(write_jsonl):
+    path = write_jsonl([GOOD, {"messages": [{"role": "user", "content": "q"}]}])
+    report, proc = cli_json(path)
+    assert proc.returncode == 1
+    (f,) = [f for f in report["findings"] if f["code"] == "FT112"]
+    assert f["line"] == 2 and f["pointer"] == "/messages" and f["severity"] == "error" and f["name"] == "assistant-missing"
+    clean = write_jsonl([GOOD], name="clean.jsonl")
+    report, proc = cli_json(clean)
+    assert proc.returncode == 0 and report["findings"] == []
+    assert json.loads(json.dumps(report))["summary"]["errors"] == 0
