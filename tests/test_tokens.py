@@ -1,0 +1,146 @@
+"""Tokenizer choice, counting formula, the byte bound, and offline behaviour."""
+
+from __future__ import annotations
+
+
+import pytest
+import tiktoken
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linter.models import BUILTIN_MODELS, base_model_name, resolve_model
+from linter.tokens import Tokenizer, upper_bound
+
+from .conftest import GOOD, SHARED_CACHE, dump, run_cli
+
+
+@pytest.mark.parametrize(
+    "model, encoding, limit",
+    [
+        ("gpt-3.5-turbo-0125", "cl100k_base", 16385),
+        ("gpt-3.5-turbo-0613", "cl100k_base", 4096),
+        ("gpt-35-turbo-0125", "cl100k_base", 16385),
+        ("gpt-4o-2024-08-06", "o200k_base", 65536),
+        ("gpt-4o-mini-2024-07-18", "o200k_base", 65536),
+        ("gpt-4.1-2025-04-14", "o200k_base", 65536),
+        ("gpt-4.1-mini", "o200k_base", 65536),
+        ("gpt-4.1-nano-2025-04-14", "o200k_base", 32768),
+        ("o4-mini-2025-04-16", "o200k_base", 65536),
+        ("ft:gpt-4.1-mini-2025-04-14:acme::B1x2y3", "o200k_base", 65536),
+        ("ft:gpt-4o-mini-2024-07-18:acme:support:9abc", "o200k_base", 65536),
+        ("ft:gpt-3.5-turbo-0125:acme::x", "cl100k_base", 16385),
+    ],
+)
+def test_model_table(model, encoding, limit):
+    spec = resolve_model(model, list(BUILTIN_MODELS))
+    assert (spec.encoding, spec.token_limit) == (encoding, limit)
+
+
+def test_ft_names_reduce_to_their_base_and_unknown_models_are_none():
+    assert base_model_name("ft:gpt-4.1-2025-04-14:org:suffix:id") == "gpt-4.1-2025-04-14"
+    assert resolve_model("llama-3-70b", list(BUILTIN_MODELS)) is None
+    assert resolve_model("gpt-4.1x", list(BUILTIN_MODELS)) is None
+
+
+def test_count_follows_cookbook_formula():
+    enc = tiktoken.get_encoding("o200k_base")
+    row = {
+        "messages": [
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "Capital of France?", "name": "ann"},
+            {"role": "assistant", "content": "Paris.", "weight": 1},
+        ]
+    }
+    expected = 3  # reply priming
+    for m in row["messages"]:
+        expected += 3
+        for key, value in m.items():
+            if key == "weight":
+                continue
+            expected += len(enc.encode(value))
+            if key == "name":
+                expected += 1
+    assert Tokenizer("o200k_base").count_example(row) == expected
+
+
+def test_tools_and_calls_are_counted():
+    plain = {"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "Sunny."}]}
+    with_tools = dict(
+        plain,
+        tools=[{"type": "function", "function": {"name": "get_weather", "description": "Get weather.", "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City", "enum": ["Paris", "Rome"]}}}}}],
+    )
+    tok = Tokenizer("o200k_base")
+    assert tok.count_example(with_tools) > tok.count_example(plain) + 12
+
+
+json_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+message = st.fixed_dictionaries(
+    {"role": st.sampled_from(["system", "user", "assistant"]), "content": st.one_of(json_text, st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": json_text}), max_size=3))},
+    optional={"name": st.from_regex(r"[a-z]{1,8}", fullmatch=True)},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(message, min_size=1, max_size=6))
+def test_upper_bound_never_below_count(messages):
+    import json
+
+    row = {"messages": messages}
+    raw = json.dumps(row, ensure_ascii=False).encode()
+    for name in ("o200k_base", "cl100k_base"):
+        assert Tokenizer(name).count_example(row) <= upper_bound(row, len(raw))
+
+
+def test_offline_without_cache_gives_clear_message(tmp_path, write_jsonl):
+    path = write_jsonl([{"messages": [{"role": "user", "content": "word " * 5000}, {"role": "assistant", "content": "ok"}]}])
+    env = {
+        "TIKTOKEN_CACHE_DIR": str(tmp_path / "empty-cache"),
+        # no network: every request goes to a closed local port
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+        "http_proxy": "http://127.0.0.1:9",
+        "NO_PROXY": "",
+        "no_proxy": "",
+    }
+    proc = run_cli("check", path, env=env)
+    assert proc.returncode == 2
+    assert "cannot load the o200k_base tokenizer" in proc.stderr and "TIKTOKEN_CACHE_DIR" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # without token statistics and with the limit rule off, the lint still runs offline
+    proc = run_cli("check", path, "--ignore", "FT300", "--no-token-stats", env=env)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.skipif(not SHARED_CACHE.is_dir(), reason="needs the shared offline BPE cache")
+def test_offline_with_cache_dir_counts(write_jsonl):
+    path = write_jsonl([GOOD])
+    env = {"TIKTOKEN_CACHE_DIR": str(SHARED_CACHE), "HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    proc = run_cli("stats", path, "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    (stats,) = json.loads(proc.stdout)
+    assert stats["tokens"]["exact"] and stats["tokens"]["min"] == Tokenizer("o200k_base").count_example(GOOD)
+
+
+def test_stats_and_summary_numbers(write_jsonl):
+    import json
+
+    rows = [GOOD] * 30
+    path = write_jsonl(rows)
+    proc = run_cli("stats", path, "--json", "--model", "gpt-3.5-turbo")
+    (stats,) = json.loads(proc.stdout)
+    tokens = stats["tokens"]
+    count = Tokenizer("cl100k_base").count_example(GOOD)
+    assert tokens["min"] == tokens["max"] == count and tokens["encoding"] == "cl100k_base" and tokens["limit"] == 16385
+    assert tokens["estimated_epochs"] == 3  # 30 * 3 = 90 < 100 -> 100 // 30 = 3
+    assert tokens["billing_tokens_per_epoch"] == 30 * count
+    assert tokens["estimated_billing_tokens"] == 3 * 30 * count
+    assert stats["messages_per_example"]["mean"] == 3
+
+
+def test_epoch_heuristic():
+    from linter.stats import estimate_epochs
+
+    assert [estimate_epochs(n) for n in (1, 10, 33, 34, 1000, 8333, 8334, 100000)] == [25, 10, 3, 3, 3, 3, 2, 1]
