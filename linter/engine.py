@@ -126,22 +126,33 @@ class Linter:
 
     def _lint(self, stream: BinaryIO, path: str, result: FileResult) -> Iterator[Finding]:
         rules = self.rules_for(path)
-        line_rules = [r for r in rules if r.scope == LINE and not isinstance(r, DatasetRule)]
-        by_kind: dict[str, list[Rule]] = {}
-        for rule in rules:
-            if rule.scope != LINE and not isinstance(rule, DatasetRule):
+        plain = [r for r in rules if not isinstance(r, DatasetRule)]
+        # Rules that report one parse problem run only on rows with that problem;
+        # the hot loop binds ``check`` methods once instead of per row.
+        by_problem: dict[str, list] = {}
+        line_checks = []
+        for rule in plain:
+            if rule.scope != LINE:
+                continue
+            kind = getattr(rule, "problem_kind", "")
+            if kind:
+                by_problem.setdefault(kind, []).append((rule, rule.check))
+            else:
+                line_checks.append((rule, rule.check))
+        by_kind: dict[str, list] = {}
+        for rule in plain:
+            if rule.scope != LINE:
                 for kind in rule.kinds:
-                    by_kind.setdefault(kind, []).append(rule)
+                    by_kind.setdefault(kind, []).append((rule, rule.check))
         dataset_rules = [r for r in rules if isinstance(r, DatasetRule)]
         states = [r.start() for r in dataset_rules]
-        line_dataset = [(r, s) for r, s in zip(dataset_rules, states) if r.scope == LINE]
-        record_dataset = [(r, s) for r, s in zip(dataset_rules, states) if r.scope != LINE]
+        line_updates = [(r.update, s) for r, s in zip(dataset_rules, states) if r.scope == LINE]
+        record_updates = [(r.kinds, r.update, s) for r, s in zip(dataset_rules, states) if r.scope != LINE]
         severity = self.severity
         stats = result.stats
         default_kind = self.profile.default_kind
-        want_tokens = self.settings.token_stats
-        exact = self.settings.exact_stats
-        tokenizer = self.tokenizer
+        detect = schema.detect
+        counted_kinds = (schema.CHAT, schema.RFT)
         reader = self.registry.reader_for(path)
 
         def finding(rule: Rule, violation, line: int) -> Finding:
@@ -153,23 +164,26 @@ class Linter:
         for row in reader.rows(stream, max_line_bytes=self.settings.max_line_bytes):
             stats.lines += 1
             stats.bytes += row.length + 1
-            for rule in line_rules:
-                for violation in rule.check(row):
+            for rule, check in line_checks:
+                for violation in check(row):
                     yield finding(rule, violation, row.number)
-            if row.parsed:
-                kind = schema.detect(row.value)
-                row.kind = kind or default_kind
-                stats.examples += 1
-                for rule in by_kind.get(row.kind, ()):
-                    for violation in rule.check(row):
+            if row.problem is not None:
+                for rule, check in by_problem.get(row.problem.kind, ()):
+                    for violation in check(row):
                         yield finding(rule, violation, row.number)
-                if row.kind in (schema.CHAT, schema.RFT):
-                    self._count(row, stats, want_tokens, exact, tokenizer)
-                for rule, state in record_dataset:
-                    if row.kind in rule.kinds:
-                        rule.update(state, row)
-            for rule, state in line_dataset:
-                rule.update(state, row)
+            if row.parsed:
+                row.kind = kind = detect(row.value) or default_kind
+                stats.examples += 1
+                for rule, check in by_kind.get(kind, ()):
+                    for violation in check(row):
+                        yield finding(rule, violation, row.number)
+                if kind in counted_kinds:
+                    self._count(row, stats)
+                for kinds, update, state in record_updates:
+                    if kind in kinds:
+                        update(state, row)
+            for update, state in line_updates:
+                update(state, row)
         late = []
         for rule, state in zip(dataset_rules, states):
             for violation in rule.finish(state):
@@ -177,15 +191,15 @@ class Linter:
         late.sort(key=lambda f: (f.line, f.code))
         yield from late
 
-    def _count(self, row: Row, stats: FileStats, want_tokens: bool, exact: bool, tokenizer: Tokenizer) -> None:
+    def _count(self, row: Row, stats: FileStats) -> None:
         stats.countable += 1
         messages = row.value.get("messages")
         if isinstance(messages, list):
             stats.messages[len(messages)] += 1
-        if not want_tokens:
+        if not self.settings.token_stats:
             return
-        if exact or in_sample(row.number):
-            stats.tokens.append(tokenizer.count_row(row))
+        if self.settings.exact_stats or in_sample(row.number):
+            stats.tokens.append(self.tokenizer.count_row(row))
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
             if row.tokens > self.token_limit:

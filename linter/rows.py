@@ -23,7 +23,7 @@ class Row:
     (``chat``, ``preference``, ``rft``, ``completion``, ``non-object``) once parsed.
     """
 
-    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens")
+    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens", "_messages")
 
     def __init__(self, number: int, offset: int, raw: bytes | None, length: int) -> None:
         self.number = number
@@ -37,6 +37,21 @@ class Row:
         self.crlf = False
         self.kind = ""
         self.tokens: int | None = None  # set once counted, shared by rules and stats
+        self._messages: list | None = None
+
+    def messages(self) -> list[tuple[int, dict]]:
+        """``(index, message)`` for each message that is an object, when ``messages`` is a list.
+
+        Computed once per row: most chat rules walk the messages, and this keeps
+        that walk from being repeated by each of them.
+        """
+        if self._messages is None:
+            messages = self.value.get("messages") if isinstance(self.value, dict) else None
+            if isinstance(messages, list):
+                self._messages = [(i, m) for i, m in enumerate(messages) if isinstance(m, dict)]
+            else:
+                self._messages = []
+        return self._messages
 
     @property
     def blank(self) -> bool:

@@ -6,7 +6,7 @@ the same rules serve every provider that speaks this format.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
@@ -16,13 +16,9 @@ from ..text import describe_type, show
 from .base import Rule
 
 
-def messages_of(row: Row) -> Iterator[tuple[int, dict]]:
+def messages_of(row: Row) -> list[tuple[int, dict]]:
     """``(index, message)`` for every message that is an object, when ``messages`` is a list."""
-    messages = row.value.get("messages")
-    if isinstance(messages, list):
-        for index, message in enumerate(messages):
-            if isinstance(message, dict):
-                yield index, message
+    return row.messages()
 
 
 def has_messages(row: Row) -> bool:

@@ -1,0 +1,93 @@
+"""Generate a realistic, seeded chat fine-tuning dataset for benchmarks.
+
+Multi-turn support chats, tool calls with tool definitions, Chinese and emoji
+text, a weight-0 turn now and then, a few real mistakes (1 %), and a long tail
+of examples past 4096 tokens (0.5 %).
+
+    python bench/generate.py 100000 bench/data/100k.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+
+WORDS = (
+    "order shipping return refund jacket tent backpack size warranty store account password invoice "
+    "delivery tracking discount coupon exchange boots color stock weekend hours policy receipt "
+    "the a to and of in for is you your we our can will please thanks help with on it that this"
+).split()
+CHINESE = "请问我的订单什么时候发货退货需要多长时间谢谢帮助保修期颜色尺码"
+EMOJI = "🏕️🎒👟⛺🙂👍🔥✨"
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_order",
+            "description": "Look up an order by its number.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string", "description": "Order number"}},
+                "required": ["order_id"],
+            },
+        },
+    }
+]
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    if rng.random() < 0.1:
+        words.append("".join(rng.choice(CHINESE) for _ in range(rng.randint(4, 20))))
+    if rng.random() < 0.1:
+        words.append(rng.choice(EMOJI))
+    return " ".join(words).capitalize() + "."
+
+
+def example(rng: random.Random) -> dict:
+    messages = [{"role": "system", "content": "You are Ada, the support assistant for Northwind Outdoor Gear."}]
+    row: dict = {"messages": messages}
+    turns = rng.choice([1, 1, 2, 2, 3, 4])
+    long_tail = rng.random() < 0.005
+    for turn in range(turns):
+        messages.append({"role": "user", "content": sentence(rng, rng.randint(5, 40))})
+        if rng.random() < 0.15:
+            call_id = f"call_{rng.randrange(16**8):08x}"
+            messages.append(
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {"id": call_id, "type": "function", "function": {"name": "lookup_order", "arguments": json.dumps({"order_id": str(rng.randint(10000, 99999))})}}
+                    ],
+                }
+            )
+            messages.append({"role": "tool", "tool_call_id": call_id, "content": json.dumps({"status": "shipped", "eta_days": rng.randint(1, 9)})})
+            row["tools"] = TOOLS
+        length = rng.randint(3000, 6000) if long_tail and turn == 0 else rng.randint(10, 120)
+        reply = {"role": "assistant", "content": sentence(rng, length)}
+        if turns > 1 and rng.random() < 0.1:
+            reply["weight"] = rng.choice([0, 1])
+        messages.append(reply)
+    if rng.random() < 0.01:  # a real mistake now and then
+        rng.choice(
+            [
+                lambda: messages[-1].update(content=messages[-1].get("content", "") + "  "),
+                lambda: messages[1].update(role="human"),
+                lambda: messages.pop(),
+                lambda: row.update(source="export"),
+            ]
+        )()
+    return row
+
+
+def main() -> None:
+    count, out = int(sys.argv[1]), sys.argv[2]
+    rng = random.Random(20261123)
+    with open(out, "w", encoding="utf-8") as handle:
+        for _ in range(count):
+            handle.write(json.dumps(example(rng), ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
