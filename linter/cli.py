@@ -123,6 +123,38 @@ def _formatter(name: str, stream, **kwargs):
     return formatters[name](stream, **kwargs)
 
 
+def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, unsafe: bool, diff: bool, output: str | None) -> int:
+    from .fix import Fixer
+
+    fixer = Fixer(linter, unsafe=unsafe)
+    run = RunSummary(rules=dict(get_registry().rules))
+    any_diff = False
+    for path in paths:
+        if path == "-":
+            raise Failure("fixing needs a file, not standard input")
+        try:
+            report = fixer.fix_file(path, output=output, diff=diff)
+        except OSError as exc:
+            raise Failure(f"cannot fix {path}: {exc.strerror or exc}") from None
+        if diff:
+            any_diff = any_diff or bool(report.diff)
+            sys.stdout.write(report.diff)
+            continue
+        if report.fixed:
+            detail = ", ".join(f"{code} ×{count}" for code, count in sorted(report.fixed.items()))
+            where = f" (written to {output})" if output else ""
+            click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(path)}{where}: {detail}", err=True)
+        for finding in report.remaining:
+            run.add(finding)
+            formatter.finding(finding)
+        run.files.append(report.result)
+        formatter.file_done(report.result)
+    if diff:
+        return EXIT_FINDINGS if any_diff else EXIT_CLEAN
+    formatter.close(run)
+    return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
+
+
 def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool) -> int:
     run = RunSummary(rules=dict(get_registry().rules))
     for path in paths:
@@ -156,9 +188,20 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool) -> int:
 @click.option("--exact-stats", is_flag=True, help="Count the tokens of every example for the summary (slower).")
 @click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--fix", is_flag=True, help="Apply fixes (safe ones unless --unsafe-fixes), then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 if there is a diff).")
+@click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
 def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
-          output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color) -> None:
+          output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
+          fix, unsafe_fixes, diff, fix_output) -> None:
     """Lint dataset files (or folders of them)."""
+    _check(**locals())
+
+
+def _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
+           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
+           fix, unsafe_fixes, diff, fix_output) -> None:
     settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile)
     if exact_stats:
         settings.exact_stats = True
@@ -170,11 +213,33 @@ def check(paths, config_file, isolated, select, extend_select, ignore, severity,
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout  # noqa: SIM115
     try:
         formatter = _formatter(output_format, stream, color=colour if not output_file else False, summary=not quiet, statistics=statistics)
-        code = _run(linter, files, formatter, exit_zero)
+        if fix or diff or fix_output:
+            if fix_output and len(files) != 1:
+                raise Failure("-o/--output takes one input file")
+            code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output)
+        else:
+            code = _run(linter, files, formatter, exit_zero)
     finally:
         if output_file:
             stream.close()
     sys.exit(code)
+
+
+@cli.command(name="fix")
+@click.argument("paths", nargs=-1, required=True)
+@selection_options
+@click.option("--format", "output_format", default="text", show_default=True, help="Format of the findings that remain.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")
+@click.option("--diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if there is a diff).")
+@click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="Write the fixed file here instead of in place.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors remain.")
+@click.option("-q", "--quiet", is_flag=True, help="Remaining findings only, no summary.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+def fix_command(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
+                output_format, unsafe_fixes, diff, fix_output, exit_zero, quiet, color) -> None:
+    """Apply fixes (as 'check --fix'): safe ones by default, atomically, untouched lines kept byte for byte."""
+    _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
+           output_format, None, exit_zero, quiet, False, False, False, color, True, unsafe_fixes, diff, fix_output)
 
 
 @cli.command()
@@ -251,12 +316,35 @@ def render_rule(rule, plugin: str) -> str:
     return "\n".join(lines)
 
 
+def rules_markdown() -> str:
+    """The rule reference, docs/rules.md, generated from the registered rules."""
+    registry = get_registry()
+    parts = [
+        "# Rules",
+        "",
+        "Generated by `ftlint rule --all`; do not edit by hand (a test checks it is current).",
+        "",
+    ]
+    for code, found in registry.rules.items():
+        parts.append(f"- [{code} {found.name}](#{code.lower()}-{found.name}): {found.summary}")
+    parts.append("")
+    for code, found in registry.rules.items():
+        parts.append(render_rule(found, registry.rule_plugin[code]))
+    return "\n".join(parts)
+
+
 @cli.command()
-@click.argument("reference")
+@click.argument("reference", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Print every rule (the docs/rules.md reference).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def rule(reference, as_json) -> None:
+def rule(reference, show_all, as_json) -> None:
     """Explain one rule, by code (FT101) or name (messages-missing)."""
     registry = get_registry()
+    if show_all:
+        click.echo(rules_markdown(), nl=False)
+        return
+    if not reference:
+        raise Failure("name a rule (code or name), or pass --all")
     found = registry.rule(reference)
     if found is None:
         raise Failure(f"no rule {reference!r}; 'ftlint rules' lists them")

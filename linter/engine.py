@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from . import schema
 from .config import Settings
@@ -23,6 +23,9 @@ from .rules.base import LINE, DatasetRule, Rule, RuleContext
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
 from .stats import FileStats, in_sample
 from .tokens import Tokenizer
+
+
+RowSink = Callable[[Row, list[Finding]], None]
 
 
 class UsageError(ValueError):
@@ -104,27 +107,33 @@ class Linter:
         )
         return [self.registry.rules[code](context) for code in sorted(codes)]
 
-    def lint_path(self, path: str | Path) -> tuple[Iterator[Finding], FileResult]:
-        """Open and lint a file: returns the finding stream and the result it fills."""
-        path = str(path)
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
+    def lint_path(
+        self, path: str | Path, row_sink: RowSink | None = None, display: str | None = None
+    ) -> tuple[Iterator[Finding], FileResult]:
+        """Open and lint a file: returns the finding stream and the result it fills.
 
-        result = self._result(path)
+        ``row_sink(row, findings)``, when given, is called after each row with
+        that row's findings (the fixer rewrites rows through it). ``display``
+        is the path findings report (the fixer lints temporary copies).
+        """
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
+        shown = display or str(path)
+        result = self._result(shown)
 
         def run() -> Iterator[Finding]:
             with handle:
-                yield from self._lint(handle, path, result)
+                yield from self._lint(handle, shown, result, row_sink)
 
         return run(), result
 
     def lint_stream(self, stream: BinaryIO, path: str = "<stdin>") -> tuple[Iterator[Finding], FileResult]:
         result = self._result(path)
-        return self._lint(stream, path, result), result
+        return self._lint(stream, path, result, None), result
 
     def _result(self, path: str) -> FileResult:
         return FileResult(path, FileStats(), self.token_limit, self.tokenizer.encoding_name, self.model.name)
 
-    def _lint(self, stream: BinaryIO, path: str, result: FileResult) -> Iterator[Finding]:
+    def _lint(self, stream: BinaryIO, path: str, result: FileResult, row_sink: RowSink | None) -> Iterator[Finding]:
         rules = self.rules_for(path)
         plain = [r for r in rules if not isinstance(r, DatasetRule)]
         # Rules that report one parse problem run only on rows with that problem;
@@ -162,21 +171,22 @@ class Linter:
 
         row: Row
         for row in reader.rows(stream, max_line_bytes=self.settings.max_line_bytes):
+            found: list[Finding] = []
             stats.lines += 1
             stats.bytes += row.length + 1
             for rule, check in line_checks:
                 for violation in check(row):
-                    yield finding(rule, violation, row.number)
+                    found.append(finding(rule, violation, row.number))
             if row.problem is not None:
                 for rule, check in by_problem.get(row.problem.kind, ()):
                     for violation in check(row):
-                        yield finding(rule, violation, row.number)
+                        found.append(finding(rule, violation, row.number))
             if row.parsed:
                 row.kind = kind = detect(row.value) or default_kind
                 stats.examples += 1
                 for rule, check in by_kind.get(kind, ()):
                     for violation in check(row):
-                        yield finding(rule, violation, row.number)
+                        found.append(finding(rule, violation, row.number))
                 if kind in counted_kinds:
                     self._count(row, stats)
                 for kinds, update, state in record_updates:
@@ -184,6 +194,10 @@ class Linter:
                         update(state, row)
             for update, state in line_updates:
                 update(state, row)
+            if row_sink is not None:
+                row_sink(row, found)
+            if found:
+                yield from found
         late = []
         for rule, state in zip(dataset_rules, states):
             for violation in rule.finish(state):

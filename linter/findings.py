@@ -39,11 +39,18 @@ class Applicability(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Fix:
-    """A proposed change to one record. ``apply`` takes the parsed row and returns the new row."""
+    """A proposed change.
+
+    ``apply(value) -> value`` rewrites the parsed row (the line is then
+    re-serialised); ``raw(segment) -> bytes`` rewrites the line's bytes (with
+    its line ending, and the BOM on line 1), returning b"" to delete it. A fix
+    on a dataset-level finding applies ``raw`` to every line of the file.
+    """
 
     description: str
     applicability: Applicability = Applicability.SAFE
     apply: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+    raw: Callable[[bytes], bytes] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -31,3 +31,12 @@ def test_bundled_example_dataset_reports_its_mistakes():
         (15, "FT200"),
     ]
     assert proc.returncode == 1
+
+
+def test_rule_reference_is_current():
+    """docs/rules.md is generated from the rules; regenerate with 'ftlint rule --all > docs/rules.md'."""
+    from .conftest import run_cli
+
+    proc = run_cli("rule", "--all")
+    assert proc.returncode == 0
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == proc.stdout

@@ -166,6 +166,8 @@ def test_reader_splits_exactly_like_split(data, block):
     parts = expected.split(b"\n")
     if parts and parts[-1] == b"":
         parts.pop()
+    if not parts and data.startswith(b"\xef\xbb\xbf"):
+        parts = [b""]  # a file that is only a BOM still has a line 1 to report it on
     assert [r.raw for r in rows] == parts
     assert [r.number for r in rows] == list(range(1, len(parts) + 1))
     offsets = [r.offset for r in rows]

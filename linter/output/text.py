@@ -102,4 +102,4 @@ class TextFormatter(Formatter):
             out(text)
         fixable = sum(r["fixable"] for r in rows)
         if fixable:
-            out(f"[*] {fixable:,} fixable with 'ftlint check --fix' (when autofix lands).", markup=False)
+            out(f"[*] {fixable:,} fixable with 'ftlint check --fix'.", markup=False)

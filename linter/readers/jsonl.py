@@ -69,7 +69,7 @@ class JsonlReader(Reader):
                     parts = []
                 else:
                     parts.append(tail)
-        if pending:
+        if pending or (bom and number == first_line):  # a last line without \n, or a file that is only a BOM
             row = self._row(number, line_start, b"".join(parts) if pending <= max_line_bytes else None, pending)
             row.bom = bom and number == first_line
             yield row

@@ -11,7 +11,7 @@ import json
 from typing import Any, Iterable
 
 from .. import parsing
-from ..findings import Applicability, Severity, Violation, pointer
+from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from .base import LINE, DatasetRule, Rule
@@ -159,6 +159,19 @@ class LineTooLong(Rule):
             )
 
 
+def _strip_bom(segment: bytes) -> bytes:
+    return segment[3:] if segment.startswith(b"\xef\xbb\xbf") else segment
+
+
+def _lf_ending(segment: bytes) -> bytes:
+    return segment[:-2] + b"\n" if segment.endswith(b"\r\n") else segment
+
+
+STRIP_BOM = Fix("remove the byte-order mark", Applicability.SAFE, raw=_strip_bom)
+TO_LF = Fix("end every line with LF", Applicability.SAFE, raw=_lf_ending)
+DELETE_LINE = Fix("remove the blank line", Applicability.SAFE, raw=lambda segment: b"")
+
+
 class Utf8Bom(Rule):
     """A UTF-8 byte-order mark at the start of a JSONL file makes the first line
     fail to parse with OpenAI ("Line 1 is not a dictionary") and most JSON
@@ -173,7 +186,7 @@ class Utf8Bom(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.bom:
-            yield Violation("file starts with a UTF-8 byte-order mark (BOM)")
+            yield Violation("file starts with a UTF-8 byte-order mark (BOM)", fix=STRIP_BOM)
 
 
 class CrlfLineEnding(DatasetRule):
@@ -204,7 +217,7 @@ class CrlfLineEnding(DatasetRule):
         count, line = state
         if count:
             lines = "line ends" if count == 1 else "lines end"
-            yield Violation(f"{count:,} {lines} with CRLF (\\r\\n), the first here", line=line)
+            yield Violation(f"{count:,} {lines} with CRLF (\\r\\n), the first here", line=line, fix=TO_LF)
 
 
 class BlankLine(Rule):
@@ -220,7 +233,7 @@ class BlankLine(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.raw is not None and not row.parsed and row.problem is None:
-            yield Violation("blank line")
+            yield Violation("blank line", fix=DELETE_LINE)
 
 
 class EmptyFile(DatasetRule):

@@ -1,0 +1,165 @@
+"""Autofix: atomic, byte-preserving, idempotent, and never loses a row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linter.engine import Linter
+from linter.fix import Fixer
+
+from .conftest import GOOD, run_cli
+
+GOOD_LINE = json.dumps(GOOD).encode()
+PADDED = json.dumps({"messages": [{"role": "user", "content": " q"}, {"role": "assistant", "content": "a\n"}]}).encode()
+COMPACT_PADDED = b'{"messages":[{"role":"user","content":"q "},{"role":"assistant","content":"a"}]}'
+BROKEN = b'{"messages": [,]}'
+
+
+def test_fix_in_place_keeps_untouched_lines_byte_for_byte(tmp_path):
+    path = tmp_path / "train.jsonl"
+    odd_but_valid = b'{ "messages" :[ {"role":"user","content":"q"} , {"role":"assistant","content":"\\u00e9"}]}'
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD_LINE + b"\n\n" + PADDED + b"\n" + odd_but_valid + b"\n" + COMPACT_PADDED + b"\n" + BROKEN + b"\n")
+    proc = run_cli("fix", path)
+    assert "Fixed 5 problem(s)" in proc.stderr and "FT008 ×1" in proc.stderr and "FT010 ×1" in proc.stderr
+    lines = path.read_bytes().split(b"\n")
+    assert lines[0] == GOOD_LINE  # BOM gone, line untouched
+    assert lines[1] == json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}).encode()
+    assert lines[2] == odd_but_valid  # untouched, odd spacing and escapes kept
+    assert lines[3] == b'{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}'
+    assert lines[4] == BROKEN  # never rewritten: a line that does not parse is not fixed
+    assert lines[5] == b""
+    # the invalid line still fails the run
+    assert proc.returncode == 1 and ":5: FT001" in proc.stdout
+    before = path.read_bytes()
+    again = run_cli("fix", path)
+    assert path.read_bytes() == before and "Fixed" not in again.stderr
+
+
+def test_crlf_is_converted_everywhere_and_once(tmp_path):
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes(GOOD_LINE + b"\r\n" + PADDED + b"\r\n" + GOOD_LINE)
+    proc = run_cli("check", "--fix", path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert b"\r" not in path.read_bytes()
+    assert path.read_bytes().endswith(GOOD_LINE)  # no newline invented at the end
+
+
+def test_diff_writes_nothing_and_output_writes_elsewhere(tmp_path):
+    path = tmp_path / "train.jsonl"
+    original = GOOD_LINE + b"\n" + PADDED + b"\n"
+    path.write_bytes(original)
+    proc = run_cli("check", "--diff", path)
+    assert proc.returncode == 1 and path.read_bytes() == original
+    assert proc.stdout.startswith(f"--- a/{path}") and '-{"messages": [{"role": "user", "content": " q"}' in proc.stdout
+    out = tmp_path / "fixed.jsonl"
+    run_cli("fix", path, "-o", out)
+    assert path.read_bytes() == original and b" q" not in out.read_bytes()
+    clean = run_cli("check", "--diff", out)
+    assert clean.returncode == 0 and clean.stdout == ""
+
+
+def test_permissions_and_symlinks_survive(tmp_path):
+    real = tmp_path / "real.jsonl"
+    real.write_bytes(PADDED + b"\n")
+    os.chmod(real, 0o640)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    run_cli("fix", link)
+    assert link.is_symlink() and stat.S_IMODE(os.stat(real).st_mode) == 0o640
+    assert b" q" not in real.read_bytes()
+    assert not list(tmp_path.glob(".ftlint-*"))
+
+
+def test_unsafe_fixes_need_opt_in(tmp_path):
+    from linter import Applicability, Fix, Rule, Violation
+    from linter.registry import get_registry
+
+    class DropSource(Rule):
+        """Test rule with an unsafe fix."""
+
+        code = "TST900"
+        name = "drop-source"
+        summary = "drop the source key"
+        fix = Applicability.UNSAFE
+
+        def check(self, row):
+            if "source" in row.value:
+                yield Violation("has source", "/source", Fix("drop it", Applicability.UNSAFE, lambda v: {k: x for k, x in v.items() if k != "source"}))
+
+    registry = get_registry()
+    registry.rules["TST900"] = DropSource
+    registry.names["drop-source"] = "TST900"
+    registry.rule_plugin["TST900"] = "test"
+    try:
+        path = tmp_path / "u.jsonl"
+        path.write_text(json.dumps(dict(GOOD, source="x")) + "\n")
+        linter = Linter()
+        report = Fixer(linter).fix_file(str(path))
+        assert not report.changed and "source" in path.read_text()
+        report = Fixer(linter, unsafe=True).fix_file(str(path))
+        assert report.fixed["TST900"] == 1 and "source" not in path.read_text()
+    finally:
+        del registry.rules["TST900"], registry.names["drop-source"], registry.rule_plugin["TST900"]
+
+
+def test_kill_during_in_place_rewrite_leaves_the_original_intact(tmp_path):
+    path = tmp_path / "big.jsonl"
+    with open(path, "wb") as out:
+        for i in range(60_000):
+            out.write(PADDED + b"\n" if i % 2 else GOOD_LINE + b"\n")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    proc = subprocess.Popen([sys.executable, "-m", "linter", "fix", "-q", str(path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(p.stat().st_size > 0 for p in tmp_path.glob(".ftlint-*")):
+        time.sleep(0.005)
+    assert list(tmp_path.glob(".ftlint-*")), "the rewrite never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+rows = st.sampled_from(
+    [
+        GOOD_LINE,
+        PADDED,
+        COMPACT_PADDED,
+        BROKEN,
+        b"",
+        b"   ",
+        json.dumps({"messages": [{"role": "user", "content": "\u00e9 "}, {"role": "assistant", "content": "x"}]}, ensure_ascii=True).encode(),
+        json.dumps({"messages": [{"role": "user", "content": "日本 "}, {"role": "assistant", "content": "x"}]}, ensure_ascii=False).encode(),
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(rows, max_size=12), bom=st.booleans(), final_newline=st.booleans())
+def test_fix_is_idempotent_and_touches_only_fixable_lines(tmp_path, lines, bom, final_newline):
+    path = tmp_path / "p.jsonl"
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    path.write_bytes(data)
+    linter = Linter()
+    fixable_lines = {f.line for f in linter.lint_path(str(path))[0] if f.fix is not None}
+    Fixer(linter).fix_file(str(path))
+    once = path.read_bytes()
+    assert not Fixer(linter).fix_file(str(path)).changed
+    assert path.read_bytes() == once
+    # every line without a fixable finding survives byte for byte, in order
+    original = (data[3:] if bom else data).split(b"\n")
+    kept = [line for number, line in enumerate(original, 1) if number not in fixable_lines and number <= len(lines)]
+    fixed_lines = once.split(b"\n")
+    for line in kept:
+        assert line in fixed_lines
+    # no row is lost: every parsed row is still there
+    assert sum(1 for line in original if line.strip()) == sum(1 for line in fixed_lines if line.strip())
