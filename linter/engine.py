@@ -213,7 +213,7 @@ class Linter:
         if not self.settings.token_stats:
             return
         if self.settings.exact_stats or in_sample(row.number):
-            stats.tokens.append(self.tokenizer.count_row(row))
+            stats.tokens[self.tokenizer.count_row(row)] += 1
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
             if row.tokens > self.token_limit:

@@ -39,14 +39,27 @@ def estimate_epochs(n_examples: int) -> int:
     return TARGET_EPOCHS
 
 
-def percentile(values: list[int], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default); ``values`` sorted."""
-    if not values:
+def _value_at(histogram: list[tuple[int, int]], rank: int) -> int:
+    """The value at 0-based ``rank`` of the sorted multiset ``histogram`` ((value, count) sorted by value)."""
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if rank < seen:
+            return value
+    return histogram[-1][0]
+
+
+def percentile(counts: Counter, q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default) over a value -> count histogram."""
+    total = sum(counts.values())
+    if not total:
         return 0.0
-    pos = (len(values) - 1) * q
+    histogram = sorted(counts.items())
+    pos = (total - 1) * q
     low = int(pos)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (pos - low)
+    low_value = _value_at(histogram, low)
+    high_value = _value_at(histogram, min(low + 1, total - 1))
+    return low_value + (high_value - low_value) * (pos - low)
 
 
 @dataclass
@@ -58,7 +71,9 @@ class FileStats:
     examples: int = 0
     countable: int = 0  # chat-shaped examples whose tokens count
     messages: Counter = field(default_factory=Counter)  # messages per example -> examples
-    tokens: list[int] = field(default_factory=list)  # counted examples (the sample, or all)
+    # tokens per counted example -> examples: exact percentiles in memory bounded by
+    # the number of distinct counts (at most the token limit), not by the file size
+    tokens: Counter = field(default_factory=Counter)
     max_tokens_seen: int = 0
     over_limit: int = 0
 
@@ -68,7 +83,7 @@ class FileStats:
         self.examples += other.examples
         self.countable += other.countable
         self.messages.update(other.messages)
-        self.tokens.extend(other.tokens)
+        self.tokens.update(other.tokens)
         self.max_tokens_seen = max(self.max_tokens_seen, other.max_tokens_seen)
         self.over_limit += other.over_limit
         return self
@@ -77,15 +92,13 @@ class FileStats:
         """The JSON-ready summary (documented in docs/output.md)."""
         out: dict[str, Any] = {"lines": self.lines, "bytes": self.bytes, "examples": self.examples}
         if self.messages:
-            counts = sorted(self.messages.elements())
-            out["messages_per_example"] = _distribution(counts)
+            out["messages_per_example"] = _distribution(self.messages)
         if self.tokens:
-            counts = sorted(self.tokens)
-            dist = _distribution(counts)
+            dist = _distribution(self.tokens)
             dist["max"] = max(dist["max"], self.max_tokens_seen)
-            counted = len(counts)
+            counted = sum(self.tokens.values())
             complete = counted >= self.countable
-            mean_billed = sum(min(token_limit, c) for c in counts) / counted
+            mean_billed = sum(min(token_limit, value) * n for value, n in self.tokens.items()) / counted
             billing = round(mean_billed * self.countable)
             epochs = estimate_epochs(self.countable)
             out["tokens"] = {
@@ -103,11 +116,12 @@ class FileStats:
         return out
 
 
-def _distribution(values: list[int]) -> dict[str, float]:
+def _distribution(counts: Counter) -> dict[str, float]:
+    total = sum(counts.values())
     return {
-        "min": values[0],
-        "mean": round(sum(values) / len(values), 2),
-        "p50": percentile(values, 0.5),
-        "p90": percentile(values, 0.9),
-        "max": values[-1],
+        "min": min(counts),
+        "mean": round(sum(value * n for value, n in counts.items()) / total, 2),
+        "p50": percentile(counts, 0.5),
+        "p90": percentile(counts, 0.9),
+        "max": max(counts),
     }

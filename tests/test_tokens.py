@@ -144,3 +144,20 @@ def test_epoch_heuristic():
     from linter.stats import estimate_epochs
 
     assert [estimate_epochs(n) for n in (1, 10, 33, 34, 1000, 8333, 8334, 100000)] == [25, 10, 3, 3, 3, 3, 2, 1]
+
+
+def test_percentiles_from_histogram_match_sorted_list():
+    import random
+    from collections import Counter
+
+    from linter.stats import percentile
+
+    rng = random.Random(7)
+    values = [rng.randint(1, 50) for _ in range(501)]
+    ordered = sorted(values)
+    for q in (0.0, 0.1, 0.5, 0.9, 1.0):
+        pos = (len(ordered) - 1) * q
+        low = int(pos)
+        high = min(low + 1, len(ordered) - 1)
+        expected = ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+        assert percentile(Counter(values), q) == expected
