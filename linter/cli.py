@@ -20,6 +20,7 @@ from .engine import Linter, UsageError
 from .output import RunSummary
 from .plugin import host
 from .plugin.host import PluginError
+from . import registry as registry_module
 from .registry import get_registry
 from .selection import SelectionError
 from .text import one_line
@@ -59,9 +60,13 @@ def cli() -> None:
     """Lint LLM fine-tuning datasets (JSONL chat, tools, DPO, RFT, prompt/completion)."""
 
 
-def _expand(paths: tuple[str, ...]) -> list[str]:
+def _expand(paths: tuple[str, ...], settings: Settings | None = None) -> list[str]:
     registry = get_registry()
     out: list[str] = []
+    if not paths and settings is not None and settings.files:
+        paths = tuple(str(Path(settings.root) / p) for p in settings.files)
+    if not paths:
+        raise Failure("no paths given, and no 'files' in [tool.ftlint] to lint")
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -95,6 +100,9 @@ def _settings(config_file, isolated, select, extend_select, ignore, severity, mo
         settings.max_tokens = max_tokens
     if profile:
         settings.profile = profile
+    if settings.plugins:
+        host.load_local_plugins(settings.plugins, settings.root)
+        registry_module.refresh()
     return settings
 
 
@@ -178,7 +186,7 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool) -> int:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @selection_options
 @click.option("--format", "output_format", default="text", show_default=True, help="text, json, json-lines, github, sarif, junit (or a plugin's).")
 @click.option("--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of standard output.")
@@ -208,7 +216,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
     if no_token_stats:
         settings.token_stats = False
     linter = Linter(settings)
-    files = _expand(paths)
+    files = _expand(paths, settings)
     colour = {"auto": None, "always": True, "never": False}[color]
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout  # noqa: SIM115
     try:
@@ -226,7 +234,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
 
 
 @cli.command(name="fix")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @selection_options
 @click.option("--format", "output_format", default="text", show_default=True, help="Format of the findings that remain.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")

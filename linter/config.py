@@ -39,6 +39,10 @@ class Settings:
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     token_stats: bool = True
     exact_stats: bool = False
+    plugins: list[str] = field(default_factory=list)  # local plugins: file paths or module names
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule name or code -> options
+    files: list[str] = field(default_factory=list)  # what 'ftlint check' lints when given no paths
+    root: str = "."  # folder of the config file: relative paths in it start here
     source: str = "defaults"  # where the settings came from, for messages
 
     # filled in by ``with_cli``: the command line is its own selection layer
@@ -47,7 +51,7 @@ class Settings:
     cli_ignore: list[str] = field(default_factory=list)
 
 
-_LIST_KEYS = {"select", "extend-select", "ignore"}
+_LIST_KEYS = {"select", "extend-select", "ignore", "plugins", "files"}
 _KEYS = _LIST_KEYS | {
     "per-file-ignores",
     "severity",
@@ -57,6 +61,7 @@ _KEYS = _LIST_KEYS | {
     "max-line-bytes",
     "token-stats",
     "exact-stats",
+    "options",
 }
 
 
@@ -104,7 +109,7 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)} in [tool.ftlint]; valid keys: {', '.join(sorted(_KEYS))}")
-    settings = Settings(source=source)
+    settings = Settings(source=source, root=str(Path(source).parent) if source != "defaults" else ".")
     for key in _LIST_KEYS:
         if key in table:
             value = table[key]
@@ -127,6 +132,10 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
             if kind is int and value <= 0:
                 raise ConfigError(f"{source}: {key} must be positive")
             setattr(settings, key.replace("-", "_"), value)
+    options = table.get("options", {})
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise ConfigError(f"{source}: options must be tables, one per rule: [tool.ftlint.options.banned-phrases]")
+    settings.options = {str(k): dict(v) for k, v in options.items()}
     for key in ("token-stats", "exact-stats"):
         if key in table:
             if not isinstance(table[key], bool):

@@ -9,6 +9,7 @@ the dataset rules' bounded state.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -105,7 +106,19 @@ class Linter:
             options={"max_line_bytes": self.settings.max_line_bytes},
             path=path,
         )
-        return [self.registry.rules[code](context) for code in sorted(codes)]
+        rules = []
+        for code in sorted(codes):
+            rule_class = self.registry.rules[code]
+            options = {**self.settings.options.get(rule_class.name, {}), **self.settings.options.get(code, {})}
+            unknown = set(options) - set(rule_class.options)
+            if unknown:
+                raise UsageError(
+                    f"options for {code} {rule_class.name}: unknown option(s) {', '.join(sorted(unknown))}; "
+                    f"it takes: {', '.join(rule_class.options) or 'none'}"
+                )
+            rule_context = context if not options else dataclasses.replace(context, options={**context.options, **options})
+            rules.append(rule_class(rule_context))
+        return rules
 
     def lint_path(
         self, path: str | Path, row_sink: RowSink | None = None, display: str | None = None

@@ -91,6 +91,12 @@ def get_registry() -> Registry:
     return _registry
 
 
+def refresh() -> None:
+    """Rebuild the registry on next use, keeping the loaded plugins (after local plugins load)."""
+    global _registry
+    _registry = None
+
+
 def reset() -> None:
     """Forget plugins and registry (tests; after FTLINT_LOAD_PLUGINS changes)."""
     global _registry

@@ -127,6 +127,38 @@ def register_local_plugin(plugin: Any, name: str) -> None:
         _infos.append(PluginInfo(name, getattr(plugin, "__name__", repr(plugin)), None, None, False))
 
 
+def load_local_plugins(specs: list[str], root: str) -> None:
+    """Load plugins named in config: ``rules/house.py`` (relative to the config file) or ``package.module``.
+
+    Local plugins let a team keep house rules in the dataset repository
+    without packaging them. Errors name the plugin, like entry-point failures.
+    """
+    import importlib.util
+    import sys
+
+    for spec in specs:
+        name = f"local:{spec}"
+        if get_plugin_manager().has_plugin(name):
+            continue
+        try:
+            if spec.endswith(".py") or "/" in spec or os.sep in spec:
+                path = os.path.join(root, spec)
+                module_name = "ftlint_local_" + "".join(c if c.isalnum() else "_" for c in spec)
+                loader_spec = importlib.util.spec_from_file_location(module_name, path)
+                if loader_spec is None or loader_spec.loader is None or not os.path.isfile(path):
+                    raise FileNotFoundError(f"no such file {path}")
+                module = importlib.util.module_from_spec(loader_spec)
+                sys.modules[module_name] = module
+                loader_spec.loader.exec_module(module)
+            else:
+                module = importlib.import_module(spec)
+        except BaseException as exc:  # noqa: BLE001 - any failure is the plugin's
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise PluginError(f"local plugin {spec!r} failed to load: {_describe(exc)}") from None
+        register_local_plugin(module, name)
+
+
 def reset() -> None:
     """Forget the manager (tests, or after changing ``FTLINT_LOAD_PLUGINS``)."""
     global _manager, _infos

@@ -25,7 +25,6 @@ class TokenLimit(Rule):
     name = "token-limit"
     summary = "Example has more tokens than the model's per-example limit"
     kinds = frozenset({CHAT, RFT})
-    options = {"max-tokens": "per-example limit; default: the model's limit, or 4096 when no model is named"}
     bad = '{"messages": [{"role": "user", "content": "' + "word " * 4100 + '"}, {"role": "assistant", "content": "ok"}]}'
     good = '{"messages": [{"role": "user", "content": "a short question"}, {"role": "assistant", "content": "ok"}]}'
 
