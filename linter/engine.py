@@ -84,6 +84,9 @@ class Linter:
         self.model = self._model()
         self.token_limit = s.max_tokens or self.model.token_limit
         self.tokenizer = Tokenizer(self.model.encoding)
+        if s.token_stats:
+            # statistics always need the tokenizer: fail before any output is written
+            self.tokenizer.load()
 
     def _model(self) -> ModelSpec:
         name = self.settings.model

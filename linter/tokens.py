@@ -52,6 +52,10 @@ class Tokenizer:
         self.encoding_name = encoding_name
         self._encode = None
 
+    def load(self) -> None:
+        """Load the encoding now (raises TokenizerUnavailable)."""
+        self._encoder()
+
     def _encoder(self):
         if self._encode is None:
             self._encode = load_encoding(self.encoding_name).encode_ordinary

@@ -1,0 +1,123 @@
+"""Test cases for rules, in the spirit of sqlfluff's YAML rule tests.
+
+A case file is TOML (stdlib ``tomllib``, no extra dependency)::
+
+    rule = "EX001"
+
+    [[cases]]
+    name = "flags a banned phrase"
+    input = '''
+    {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "As an AI, no."}]}
+    '''
+    expect = [{line = 1, pointer = "/messages/1/content"}]
+    options = {phrases = ["as an ai"]}        # optional: [tool.ftlint.options.<rule>]
+    fixed = '''...'''                          # optional: the file after fixing
+    unsafe = true                              # optional: apply unsafe fixes too
+
+Each case lints ``input`` (leading newline removed) with only that rule
+selected, through the real engine, and compares the findings' lines and
+pointers exactly; ``expect = []`` asserts a pass. With ``fixed``, it runs the
+real fixer on a temporary file, compares the bytes, and checks that fixing
+again changes nothing. In a plugin's tests::
+
+    from linter.testing import load_cases, check_case
+    import pytest
+
+    @pytest.mark.parametrize("case", load_cases("tests/cases/*.toml"), ids=str)
+    def test_rule_cases(case):
+        check_case(case)
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .config import Settings
+from .engine import Linter
+from .fix import Fixer
+
+
+@dataclass
+class Case:
+    rule: str
+    name: str
+    input: str
+    expect: list[dict[str, Any]]
+    options: dict[str, Any] = field(default_factory=dict)
+    fixed: str | None = None
+    unsafe: bool = False
+    source: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.rule}-{self.name.replace(' ', '_')}"
+
+
+def _text(value: str) -> str:
+    return value[1:] if value.startswith("\n") else value
+
+
+def load_cases(*patterns: str | os.PathLike) -> list[Case]:
+    """Every case in the TOML files matching the glob patterns, in file order."""
+    cases: list[Case] = []
+    for pattern in patterns:
+        files = sorted(glob.glob(str(pattern)))
+        if not files:
+            raise FileNotFoundError(f"no case files match {pattern}")
+        for path in files:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            rule = data["rule"]
+            for raw in data.get("cases", []):
+                cases.append(
+                    Case(
+                        rule=rule,
+                        name=raw["name"],
+                        input=_text(raw["input"]),
+                        expect=list(raw.get("expect", [])),
+                        options=dict(raw.get("options", {})),
+                        fixed=_text(raw["fixed"]) if "fixed" in raw else None,
+                        unsafe=bool(raw.get("unsafe", False)),
+                        source=path,
+                    )
+                )
+    return cases
+
+
+def _linter(case: Case) -> Linter:
+    settings = Settings(select=[case.rule], token_stats=False)
+    if case.options:
+        settings.options = {case.rule: case.options}
+    return Linter(settings)
+
+
+def check_case(case: Case) -> None:
+    """Assert that the rule behaves as the case says (raises AssertionError otherwise)."""
+    linter = _linter(case)
+    findings, _ = linter.lint_stream(io.BytesIO(case.input.encode("utf-8")), "<case>")
+    got = [{"line": f.line, "pointer": f.pointer} for f in findings if f.code == case.rule]
+    want = [{"line": e["line"], "pointer": e.get("pointer", "")} for e in case.expect]
+    assert got == want, f"{case.source} [{case.name}]: expected {want}, got {got}"
+    if case.fixed is None:
+        return
+    fd, path = tempfile.mkstemp(suffix=".jsonl")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(case.input.encode("utf-8"))
+        fixer = Fixer(linter, unsafe=case.unsafe)
+        fixer.fix_file(path)
+        result = Path(path).read_text(encoding="utf-8")
+        assert result == case.fixed, f"{case.source} [{case.name}]: fixed output differs:\n{result}"
+        assert not fixer.fix_file(path).changed, f"{case.source} [{case.name}]: fixing twice changed the file"
+    finally:
+        os.unlink(path)

@@ -1,0 +1,119 @@
+"""The example rules. Copy one, change the code, name and check, and you have a house rule."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cached_property
+
+from linter import Applicability, Fix, Rule, Severity, Violation, pointer
+from linter.text import show
+
+DEFAULT_PHRASES = ["as an ai language model", "i cannot browse the internet", "i hope this email finds you well"]
+
+
+class BannedPhrases(Rule):
+    """Boilerplate a team does not want its model to learn, such as "As an AI
+    language model". Matching ignores case. Configure the list (and the roles
+    checked) in ``[tool.ftlint.options.banned-phrases]``::
+
+        phrases = ["as an ai language model", "certainly!"]
+        roles = ["assistant"]
+    """
+
+    code = "EX001"
+    name = "banned-phrases"
+    summary = "A message contains a banned phrase"
+    severity = Severity.WARNING
+    options = {
+        "phrases": "list of phrases, matched case-insensitively (default: common AI boilerplate)",
+        "roles": "roles whose messages are checked (default: assistant)",
+    }
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "As an AI language model, I cannot know."}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "I have no live data; check a forecast service."}]}'
+
+    @cached_property
+    def _pattern(self) -> re.Pattern:
+        phrases = self.context.options.get("phrases", DEFAULT_PHRASES)
+        return re.compile("|".join(re.escape(p) for p in phrases), re.IGNORECASE)
+
+    def check(self, row):
+        roles = set(self.context.options.get("roles", ["assistant"]))
+        for index, message in row.messages():
+            content = message.get("content")
+            if message.get("role") in roles and isinstance(content, str):
+                match = self._pattern.search(content)
+                if match:
+                    yield Violation(f"banned phrase {show(match.group())}", pointer("messages", index, "content"))
+
+
+FENCE = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*?)\n\s*```\s*$", re.DOTALL)
+
+
+def _unfence(index: int):
+    def apply(value):
+        fixed = json.loads(json.dumps(value))
+        content = fixed["messages"][index]["content"]
+        fixed["messages"][index]["content"] = FENCE.match(content).group("body")
+        return fixed
+
+    return apply
+
+
+class AssistantJsonSchema(Rule):
+    """For a model that must answer in JSON, every assistant reply must be a
+    JSON document that validates against the team's schema: one reply that
+    slips into prose or a Markdown code fence teaches the model to do it too.
+    Off by default; turn it on with ``extend-select = ["EX002"]`` and set the
+    schema in ``[tool.ftlint.options.assistant-json-schema]``::
+
+        schema = {type = "object", required = ["intent"], properties = {intent = {type = "string"}}}
+
+    Fix (unsafe, it changes the training target): remove a Markdown code fence
+    around a reply whose inside is valid JSON.
+    """
+
+    code = "EX002"
+    name = "assistant-json-schema"
+    summary = "An assistant reply is not JSON matching the schema"
+    default_enabled = False
+    fix = Applicability.UNSAFE
+    options = {"schema": "JSON Schema (as a TOML table) every assistant reply must match (default: any JSON object)"}
+    bad = '{"messages": [{"role": "user", "content": "Cancel my order"}, {"role": "assistant", "content": "Sure, cancelling."}]}'
+    good = '{"messages": [{"role": "user", "content": "Cancel my order"}, {"role": "assistant", "content": "{\\"intent\\": \\"cancel_order\\"}"}]}'
+
+    @cached_property
+    def _validator(self):
+        import jsonschema
+
+        schema = self.context.options.get("schema", {"type": "object"})
+        jsonschema.Draft202012Validator.check_schema(schema)
+        return jsonschema.Draft202012Validator(schema)
+
+    def check(self, row):
+        for index, message in row.messages():
+            content = message.get("content")
+            if message.get("role") != "assistant" or not isinstance(content, str):
+                continue
+            where = pointer("messages", index, "content")
+            try:
+                document = json.loads(content)
+            except ValueError:
+                fenced = FENCE.match(content)
+                fix = None
+                if fenced and _parses(fenced.group("body")):
+                    fix = Fix("remove the Markdown code fence", Applicability.UNSAFE, _unfence(index))
+                yield Violation("assistant reply is not JSON" + (" (it is inside a code fence)" if fix else ""), where, fix)
+                continue
+            error = next(iter(self._validator.iter_errors(document)), None)
+            if error is not None:
+                path = "/".join(str(p) for p in error.absolute_path)
+                yield Violation(f"assistant reply does not match the schema at '/{path}': {error.message[:120]}", where)
+
+
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True

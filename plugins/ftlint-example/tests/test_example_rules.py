@@ -1,0 +1,42 @@
+"""The example plugin's rules, through ftlint's case harness and the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linter.testing import check_case, load_cases
+
+HERE = Path(__file__).parent
+
+
+@pytest.mark.parametrize("case", load_cases(HERE / "cases" / "*.toml"), ids=str)
+def test_rule_cases(case):
+    check_case(case)
+
+
+def ftlint(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "linter", *map(str, args)], cwd=cwd, capture_output=True, text=True)
+
+
+def test_installed_plugin_is_listed_and_runs(tmp_path):
+    listing = json.loads(ftlint("plugins", "--json", cwd=tmp_path).stdout)
+    (plugin,) = [p for p in listing if p["distribution"] == "ftlint-example"]
+    assert plugin["rules"] == ["EX001", "EX002"] and plugin["hooks"] == ["register_rules"]
+    data = tmp_path / "train.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "As an AI language model, no."}]}) + "\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nextend-select = ["EX002"]\n[tool.ftlint.options.banned-phrases]\nphrases = ["language model"]\n')
+    report = json.loads(ftlint("check", "--format", "json", "--no-token-stats", data.name, cwd=tmp_path).stdout)
+    codes = [(f["code"], f["message"]) for f in report["findings"] if f["code"].startswith("EX")]
+    assert codes == [("EX001", "banned phrase 'language model'"), ("EX002", "assistant reply is not JSON")]
+
+
+def test_unknown_option_is_a_clear_error(tmp_path):
+    (tmp_path / "train.jsonl").write_text("{}\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.ftlint.options.banned-phrases]\nphrase = ['x']\n")
+    proc = ftlint("check", "--no-token-stats", "train.jsonl", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown option(s) phrase" in proc.stderr
