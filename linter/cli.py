@@ -242,12 +242,13 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="Write the fixed file here instead of in place.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors remain.")
 @click.option("-q", "--quiet", is_flag=True, help="Remaining findings only, no summary.")
+@click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 def fix_command(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
-                output_format, unsafe_fixes, diff, fix_output, exit_zero, quiet, color) -> None:
+                output_format, unsafe_fixes, diff, fix_output, exit_zero, quiet, no_token_stats, color) -> None:
     """Apply fixes (as 'check --fix'): safe ones by default, atomically, untouched lines kept byte for byte."""
     _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
-           output_format, None, exit_zero, quiet, False, False, False, color, True, unsafe_fixes, diff, fix_output)
+           output_format, None, exit_zero, quiet, False, False, no_token_stats, color, True, unsafe_fixes, diff, fix_output)
 
 
 @cli.command()
