@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .baseline import BaselineError
 from .config import ConfigError, Settings, load, split_codes
 from .engine import Linter, UsageError
 from .output import RunSummary
@@ -44,7 +45,7 @@ class FtlintGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable) as exc:
+        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable, BaselineError) as exc:
             raise Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
             raise
@@ -131,7 +132,46 @@ def _formatter(name: str, stream, **kwargs):
     return formatters[name](stream, **kwargs)
 
 
-def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, unsafe: bool, diff: bool, output: str | None) -> int:
+class Gate:
+    """What happens to findings between the engine and the formatter: baseline, step summary, recording."""
+
+    def __init__(self, baseline_file: str | None, write_baseline: str | None, summary_file: str | None) -> None:
+        from .baseline import Baseline
+
+        self.baseline = Baseline(baseline_file) if baseline_file else None
+        self.write_baseline = write_baseline
+        self.summary_file = summary_file
+        self.recorded: list = []
+        self.sample: list = []
+
+    def pass_through(self, findings):
+        if self.baseline is not None:
+            findings = self.baseline.filter(findings)
+        for finding in findings:
+            if self.write_baseline:
+                self.recorded.append(finding)
+            if self.summary_file and len(self.sample) < 100:
+                self.sample.append(finding)
+            yield finding
+
+    def close(self, run: RunSummary) -> int | None:
+        """Write what was asked for; returns an exit code when recording replaces the verdict."""
+        from . import baseline
+        from .output import markdown
+
+        suppressed = self.baseline.suppressed if self.baseline else 0
+        if suppressed:
+            click.echo(f"ftlint: {suppressed:,} finding(s) hidden by the baseline", err=True)
+        if self.summary_file:
+            markdown.append(self.summary_file, markdown.render(run, self.sample, suppressed))
+        if self.write_baseline:
+            count = baseline.write(self.write_baseline, self.recorded)
+            click.echo(f"ftlint: wrote a baseline of {count:,} finding(s) to {one_line(self.write_baseline)}", err=True)
+            return EXIT_CLEAN
+        return None
+
+
+def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, unsafe: bool, diff: bool, output: str | None, gate: Gate) -> int:
     from .fix import Fixer
 
     fixer = Fixer(linter, unsafe=unsafe)
@@ -152,7 +192,7 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
             detail = ", ".join(f"{code} ×{count}" for code, count in sorted(report.fixed.items()))
             where = f" (written to {output})" if output else ""
             click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(path)}{where}: {detail}", err=True)
-        for finding in report.remaining:
+        for finding in gate.pass_through(report.remaining):
             run.add(finding)
             formatter.finding(finding)
         run.files.append(report.result)
@@ -160,10 +200,13 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
     if diff:
         return EXIT_FINDINGS if any_diff else EXIT_CLEAN
     formatter.close(run)
+    recorded = gate.close(run)
+    if recorded is not None:
+        return recorded
     return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
 
 
-def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool) -> int:
+def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate) -> int:
     run = RunSummary(rules=dict(get_registry().rules))
     for path in paths:
         if path == "-":
@@ -174,7 +217,7 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool) -> int:
             except OSError as exc:
                 raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
         try:
-            for finding in findings:
+            for finding in gate.pass_through(findings):
                 run.add(finding)
                 formatter.finding(finding)
         except OSError as exc:
@@ -182,6 +225,9 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool) -> int:
         run.files.append(result)
         formatter.file_done(result)
     formatter.close(run)
+    recorded = gate.close(run)
+    if recorded is not None:
+        return recorded
     return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
 
 
@@ -200,16 +246,19 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool) -> int:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 if there is a diff).")
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
+@click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="Append a Markdown report here (e.g. \"$GITHUB_STEP_SUMMARY\").")
 def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-          fix, unsafe_fixes, diff, fix_output) -> None:
+          fix, unsafe_fixes, diff, fix_output, baseline_file, write_baseline, summary_file) -> None:
     """Lint dataset files (or folders of them)."""
     _check(**locals())
 
 
 def _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
            output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-           fix, unsafe_fixes, diff, fix_output) -> None:
+           fix, unsafe_fixes, diff, fix_output, baseline_file=None, write_baseline=None, summary_file=None) -> None:
     settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile)
     if exact_stats:
         settings.exact_stats = True
@@ -217,6 +266,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
         settings.token_stats = False
     linter = Linter(settings)
     files = _expand(paths, settings)
+    gate = Gate(baseline_file, write_baseline, summary_file)
     colour = {"auto": None, "always": True, "never": False}[color]
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout  # noqa: SIM115
     try:
@@ -224,9 +274,9 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
         if fix or diff or fix_output:
             if fix_output and len(files) != 1:
                 raise Failure("-o/--output takes one input file")
-            code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output)
+            code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output, gate=gate)
         else:
-            code = _run(linter, files, formatter, exit_zero)
+            code = _run(linter, files, formatter, exit_zero, gate)
     finally:
         if output_file:
             stream.close()

@@ -10,6 +10,7 @@ the dataset rules' bounded state.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -180,9 +181,12 @@ class Linter:
         counted_kinds = (schema.CHAT, schema.RFT)
         reader = self.registry.reader_for(path)
 
-        def finding(rule: Rule, violation, line: int) -> Finding:
+        def finding(rule: Rule, violation, line: int, row: Row | None = None) -> Finding:
+            context = ""
+            if row is not None:
+                context = hashlib.blake2b(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
             return Finding(
-                path, line, rule.code, rule.name, severity[rule.code], violation.message, violation.pointer, violation.fix
+                path, line, rule.code, rule.name, severity[rule.code], violation.message, violation.pointer, violation.fix, context
             )
 
         row: Row
@@ -192,17 +196,17 @@ class Linter:
             stats.bytes += row.length + 1
             for rule, check in line_checks:
                 for violation in check(row):
-                    found.append(finding(rule, violation, row.number))
+                    found.append(finding(rule, violation, row.number, row))
             if row.problem is not None:
                 for rule, check in by_problem.get(row.problem.kind, ()):
                     for violation in check(row):
-                        found.append(finding(rule, violation, row.number))
+                        found.append(finding(rule, violation, row.number, row))
             if row.parsed:
                 row.kind = kind = detect(row.value) or default_kind
                 stats.examples += 1
                 for rule, check in by_kind.get(kind, ()):
                     for violation in check(row):
-                        found.append(finding(rule, violation, row.number))
+                        found.append(finding(rule, violation, row.number, row))
                 if kind in counted_kinds:
                     self._count(row, stats)
                 for kinds, update, state in record_updates:

@@ -75,6 +75,7 @@ class Finding:
     message: str
     pointer: str = ""
     fix: Fix | None = None
+    context: str = ""  # hash of the row's bytes: identifies the row without its line number
 
     @property
     def fixable(self) -> bool:

@@ -1,0 +1,67 @@
+"""Baselines: adopt ftlint on an existing dataset and fail only on new problems.
+
+``--write-baseline FILE`` records a fingerprint of every current finding;
+``--baseline FILE`` then hides findings whose fingerprint is recorded. A
+fingerprint is the path (relative to the baseline file), the rule code, the
+JSON pointer and a hash of the row's bytes, not the line number, so inserting or
+deleting other rows does not revive old findings, while editing a row does.
+Identical rows are counted, so a new copy of a known-bad row is still reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .findings import Finding
+
+VERSION = 1
+
+
+class BaselineError(ValueError):
+    pass
+
+
+def fingerprint(finding: Finding, base_dir: str) -> str:
+    path = finding.path if finding.path.startswith("<") else os.path.relpath(os.path.abspath(finding.path), base_dir)
+    key = "|".join((Path(path).as_posix(), finding.code, finding.pointer, finding.context or finding.message))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _base(file: str | Path) -> str:
+    return os.path.dirname(os.path.abspath(file))
+
+
+def write(file: str | Path, findings: Iterable[Finding]) -> int:
+    base = _base(file)
+    counts = Counter(fingerprint(f, base) for f in findings)
+    Path(file).write_text(json.dumps({"version": VERSION, "fingerprints": dict(sorted(counts.items()))}, indent=1) + "\n")
+    return sum(counts.values())
+
+
+class Baseline:
+    """A loaded baseline; ``filter`` passes only findings it does not hold."""
+
+    def __init__(self, file: str | Path) -> None:
+        try:
+            data = json.loads(Path(file).read_text(encoding="utf-8"))
+            self.remaining = Counter({str(k): int(v) for k, v in data["fingerprints"].items()})
+        except FileNotFoundError:
+            raise BaselineError(f"baseline {file} does not exist (create it with --write-baseline)") from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise BaselineError(f"baseline {file} is not an ftlint baseline file") from None
+        self.base = _base(file)
+        self.suppressed = 0
+
+    def filter(self, findings: Iterable[Finding]) -> Iterator[Finding]:
+        for finding in findings:
+            key = fingerprint(finding, self.base)
+            if self.remaining[key] > 0:
+                self.remaining[key] -= 1
+                self.suppressed += 1
+            else:
+                yield finding
