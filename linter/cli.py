@@ -463,6 +463,15 @@ def models() -> None:
 
 def main() -> None:
     try:
+        # local plugins named in the nearest config take part in every command
+        # ('rules', 'rule', 'plugins' too), not only in 'check'
+        settings = load(None)
+        if settings.plugins:
+            host.load_local_plugins(settings.plugins, settings.root)
+    except (ConfigError, PluginError) as exc:
+        click.echo(f"ftlint: error: {one_line(str(exc))}", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
         registry = get_registry()
     except PluginError as exc:
         # still let 'ftlint plugins' show what failed

@@ -44,7 +44,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from . import registry
 from .config import Settings
+from .config import load as load_config
+from .plugin import host
 from .engine import Linter
 from .fix import Fixer
 
@@ -94,7 +97,23 @@ def load_cases(*patterns: str | os.PathLike) -> list[Case]:
     return cases
 
 
+_local_plugins_loaded = False
+
+
+def _load_local_plugins() -> None:
+    """Rules of local plugins (``plugins = [...]`` in the nearest config) are testable too."""
+    global _local_plugins_loaded
+    if _local_plugins_loaded:
+        return
+    _local_plugins_loaded = True
+    configured = load_config(None)
+    if configured.plugins:
+        host.load_local_plugins(configured.plugins, configured.root)
+        registry.refresh()
+
+
 def _linter(case: Case) -> Linter:
+    _load_local_plugins()
     settings = Settings(select=[case.rule], token_stats=False)
     if case.options:
         settings.options = {case.rule: case.options}
