@@ -453,9 +453,12 @@ def profiles() -> None:
         click.echo(f"{profile.name}: {profile.description}")
 
 
-@cli.command()
-def models() -> None:
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def models(ctx) -> None:
     """List known models with their tokenizer and per-example token limit."""
+    if ctx.invoked_subcommand is not None:
+        return  # a plugin's subcommand, such as 'models delete'
     for spec in sorted(get_registry().models, key=lambda m: m.name):
         note = f"  ({spec.note})" if spec.note else ""
         click.echo(f"{spec.name:<20} {spec.encoding:<12} {spec.token_limit:>7,}{note}")

@@ -177,6 +177,7 @@ class Linter:
         severity = self.severity
         stats = result.stats
         default_kind = self.profile.default_kind
+        chat_kind = self.profile.chat_kind
         detect = schema.detect
         counted_kinds = (schema.CHAT, schema.RFT)
         reader = self.registry.reader_for(path)
@@ -202,7 +203,7 @@ class Linter:
                     for violation in check(row):
                         found.append(finding(rule, violation, row.number, row))
             if row.parsed:
-                row.kind = kind = detect(row.value) or default_kind
+                row.kind = kind = detect(row.value, chat_kind) or default_kind
                 stats.examples += 1
                 for rule, check in by_kind.get(kind, ()):
                     for violation in check(row):

@@ -29,17 +29,21 @@ _PREFERENCE_KEYS = ("preferred_output", "non_preferred_output", "preferred_compl
 _CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 
 
-def detect(value: Any) -> str:
-    """The format of one parsed row, or UNKNOWN."""
+def detect(value: Any, chat_kind: str = CHAT) -> str:
+    """The format of one parsed row, or UNKNOWN.
+
+    ``chat_kind`` is what a row with ``messages`` means for the target: the
+    same shape is an SFT example for openai-sft and an RFT prompt for openai-rft.
+    """
     if not isinstance(value, dict):
         return NON_OBJECT
     if "input" in value and any(k in value for k in _PREFERENCE_KEYS):
         return PREFERENCE
     messages = value.get("messages")
     if messages is not None:
-        if isinstance(messages, list) and messages and _looks_like_rft(value, messages):
+        if chat_kind == CHAT and isinstance(messages, list) and messages and _looks_like_rft(value, messages):
             return RFT
-        return CHAT
+        return chat_kind
     lowered = {k.lower() for k in value if isinstance(k, str)}
     if "prompt" in lowered or "completion" in lowered:
         return COMPLETION

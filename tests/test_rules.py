@@ -233,3 +233,25 @@ def test_cli_reports_line_and_exit_code(write_jsonl):
     report, proc = cli_json(clean)
     assert proc.returncode == 0 and report["findings"] == []
     assert json.loads(json.dumps(report))["summary"]["errors"] == 0
+
+
+def test_profiles_for_dpo_and_rft_accept_their_rows():
+    rft = {"messages": [{"role": "developer", "content": "Solve."}, {"role": "user", "content": "2+2?"}], "reference_answer": "4"}
+    assert not find_codes(lint_text(dump([rft]), profile="openai-rft"), "FT401", "FT110", "FT112")
+    plain_rft = {"messages": [{"role": "user", "content": "2+2?"}]}
+    assert not find_codes(lint_text(dump([plain_rft]), profile="openai-rft"), "FT401", "FT112")
+    # structure rules still apply to RFT prompts
+    assert find(lint_text(dump([{"messages": [{"role": "bot", "content": "x"}], "a": 1}]), profile="openai-rft"), "FT106")
+    dpo = {"input": {"messages": [{"role": "user", "content": "q"}]}, "preferred_output": [{"role": "assistant", "content": "a"}], "non_preferred_output": [{"role": "assistant", "content": "b"}]}
+    assert not find_codes(lint_text(dump([dpo]), profile="openai-dpo"), "FT401")
+    assert find(lint_text(dump([dpo])), "FT401")  # not under the default SFT profile
+
+
+def test_price_table():
+    from linter.prices import estimate_cost, price_for
+
+    assert price_for("ft:gpt-4o-mini-2024-07-18:acme::x").usd_per_million == 3.00
+    assert price_for("gpt-4.1-nano-2025-04-14").usd_per_million == 1.50
+    assert estimate_cost(2_000_000, "gpt-4.1-mini") == 10.0
+    assert estimate_cost(1_000_000, "gpt-4o-mini", {"gpt-4o-mini": 4.0}) == 4.0
+    assert price_for("o4-mini") is None

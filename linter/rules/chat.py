@@ -11,9 +11,13 @@ from typing import Any, Iterable
 from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import NON_OBJECT
+from ..schema import CHAT, NON_OBJECT, RFT
 from ..text import describe_type, show
 from .base import Rule
+
+
+# chat structure rules apply to SFT examples and RFT prompts alike
+CHAT_LIKE = frozenset({CHAT, RFT})
 
 
 def messages_of(row: Row) -> list[tuple[int, dict]]:
@@ -55,6 +59,7 @@ class MessagesMissing(Rule):
     code = "FT101"
     name = "messages-missing"
     summary = "Row has no messages key"
+    kinds = CHAT_LIKE
     bad = '{"conversation": [{"role": "user", "content": "hi"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -70,6 +75,7 @@ class MessagesNotList(Rule):
     code = "FT102"
     name = "messages-not-list"
     summary = "messages is not a list"
+    kinds = CHAT_LIKE
     bad = '{"messages": "[{\\"role\\": \\"user\\", \\"content\\": \\"hi\\"}]"}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -85,6 +91,7 @@ class MessagesEmpty(Rule):
     code = "FT103"
     name = "messages-empty"
     summary = "messages is an empty list"
+    kinds = CHAT_LIKE
     bad = '{"messages": []}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -99,6 +106,7 @@ class MessageNotObject(Rule):
     code = "FT104"
     name = "message-not-object"
     summary = "A message is not an object"
+    kinds = CHAT_LIKE
     bad = '{"messages": ["hi", {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -118,6 +126,7 @@ class RoleMissing(Rule):
     code = "FT105"
     name = "role-missing"
     summary = "A message has no role"
+    kinds = CHAT_LIKE
     bad = '{"messages": [{"content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -135,6 +144,7 @@ class RoleUnknown(Rule):
     code = "FT106"
     name = "role-unknown"
     summary = "A message has a role the profile does not accept"
+    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "human", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -162,6 +172,7 @@ class ContentMissing(Rule):
     code = "FT107"
     name = "content-missing"
     summary = "A message has no content and no tool call"
+    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user"}, {"role": "assistant", "content": "Hello!"}]}'
     good = (
         '{"messages": [{"role": "user", "content": "Weather in Paris?"}, {"role": "assistant", "tool_calls": '
@@ -186,6 +197,7 @@ class ContentTypeInvalid(Rule):
     code = "FT108"
     name = "content-type-invalid"
     summary = "content is neither a string nor a list of content parts"
+    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": 42}, {"role": "assistant", "content": "Hello!"}]}'
     good = (
         '{"messages": [{"role": "user", "content": [{"type": "text", "text": "What is in this image?"}, '
@@ -229,11 +241,14 @@ class UnknownKey(Rule):
     code = "FT110"
     name = "unknown-key"
     summary = "Row has a top-level key the profile does not know"
+    kinds = CHAT_LIKE
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "source": "crm"}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if self.context.profile.extra_keys_allowed:
+            return
         known = self.context.profile.top_level_keys
         for key in row.value:
             if key not in known:
@@ -248,6 +263,7 @@ class UnknownMessageKey(Rule):
     code = "FT111"
     name = "unknown-message-key"
     summary = "A message has a key the profile does not know"
+    kinds = CHAT_LIKE
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "hi", "timestamp": 1700000000}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
@@ -282,6 +298,7 @@ class WeightInvalid(Rule):
     code = "FT113"
     name = "weight-invalid"
     summary = "weight is not 0 or 1"
+    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!", "weight": 0.5}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!", "weight": 1}]}'
 
@@ -302,6 +319,7 @@ class WeightNotAssistant(Rule):
     code = "FT114"
     name = "weight-not-assistant"
     summary = "weight on a message that is not from the assistant"
+    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "hi", "weight": 1}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!", "weight": 1}]}'
 
@@ -335,6 +353,7 @@ class UserMissing(Rule):
     code = "FT116"
     name = "user-missing"
     summary = "Example has no user message"
+    kinds = CHAT_LIKE
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'

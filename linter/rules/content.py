@@ -9,7 +9,7 @@ from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from .base import Rule
-from .chat import carries_call, messages_of
+from .chat import CHAT_LIKE, carries_call, messages_of
 
 
 class ContentEmpty(Rule):
@@ -20,6 +20,7 @@ class ContentEmpty(Rule):
     code = "FT200"
     name = "content-empty"
     summary = "Message content is empty or whitespace only"
+    kinds = CHAT_LIKE
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "  "}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
@@ -59,6 +60,7 @@ class WhitespacePadding(Rule):
     code = "FT201"
     name = "whitespace-padding"
     summary = "Message content starts or ends with whitespace"
+    kinds = CHAT_LIKE
     severity = Severity.INFO
     fix = Applicability.SAFE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\n\\n"}]}'

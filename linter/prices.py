@@ -1,0 +1,50 @@
+"""Training prices, kept as data with the date they were read.
+
+USD per 1M training tokens for OpenAI supervised/preference fine-tuning, from
+OpenAI's public pricing page as of the date given. Prices change: override
+them in config (``[tool.ftlint.prices]``, model prefix -> USD per 1M tokens),
+and treat every estimate as an estimate. Reinforcement fine-tuning is billed
+by training time, not tokens, so it has no entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import base_model_name
+
+PRICES_AS_OF = "2025-06-01"
+
+
+@dataclass(frozen=True)
+class Price:
+    model: str
+    usd_per_million: float
+    as_of: str = PRICES_AS_OF
+
+
+TRAINING_PRICES = (
+    Price("gpt-4.1", 25.00),
+    Price("gpt-4.1-mini", 5.00),
+    Price("gpt-4.1-nano", 1.50),
+    Price("gpt-4o", 25.00),
+    Price("gpt-4o-mini", 3.00),
+    Price("gpt-3.5-turbo", 8.00),
+)
+
+
+def price_for(model: str, overrides: dict[str, float] | None = None) -> Price | None:
+    """The price whose model name is the longest prefix of the model's base name."""
+    table = list(TRAINING_PRICES) + [Price(k, float(v), "config") for k, v in (overrides or {}).items()]
+    base = base_model_name(model)
+    best = None
+    for price in table:
+        if base == price.model or base.startswith(price.model + "-"):
+            if best is None or len(price.model) > len(best.model) or (len(price.model) == len(best.model) and price.as_of == "config"):
+                best = price
+    return best
+
+
+def estimate_cost(billing_tokens: int, model: str, overrides: dict[str, float] | None = None) -> float | None:
+    price = price_for(model, overrides)
+    return None if price is None else billing_tokens / 1_000_000 * price.usd_per_million
