@@ -1,0 +1,390 @@
+"""The commands: submit, jobs (list, show, events, cancel, checkpoints), models delete."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from linter.config import load
+from linter.engine import Linter
+from linter.findings import Severity
+from linter.prices import price_for
+from linter.stats import estimate_epochs
+from linter.text import one_line
+
+from .client import SubmitError, explain, make_client, redact
+
+METHOD_PROFILE = {"supervised": "openai-sft", "dpo": "openai-dpo", "reinforcement": "openai-rft"}
+TERMINAL = {"succeeded", "failed", "cancelled"}
+TAG = "ftlint_submission"
+
+
+def poll_seconds() -> float:
+    return float(os.environ.get("FTLINT_POLL_SECONDS", "5"))
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    click.echo(redact(text), err=err)
+
+
+# ---------------------------------------------------------------- lint gate
+
+
+def lint_gate(paths: list[str], method: str, model: str) -> dict:
+    """Lint each file in process; refuse (exit 1) on error-severity findings. Returns the estimate inputs."""
+    settings = load(None)
+    settings.profile = METHOD_PROFILE[method]
+    settings.model = model
+    settings.exact_stats = True
+    linter = Linter(settings)
+    errors = 0
+    train = None
+    for path in paths:
+        findings, result = linter.lint_path(path)
+        for finding in findings:
+            if finding.severity is Severity.ERROR:
+                errors += 1
+                if errors <= 50:
+                    echo(f"{finding.path}:{finding.line}: {finding.code} [{finding.name}] {one_line(finding.message)}"
+                         + (f" (at {finding.pointer})" if finding.pointer else ""))
+        if train is None:
+            train = result
+    if errors:
+        more = f" ({errors - 50:,} more not shown)" if errors > 50 else ""
+        echo(f"ftlint: {errors:,} error(s){more}; nothing was uploaded. Fix them ('ftlint check --fix' helps) and re-run.", err=True)
+        sys.exit(1)
+    return train.summary()
+
+
+def estimate(summary: dict, model: str, method: str, epochs: int | None) -> dict:
+    tokens = summary.get("tokens") or {}
+    examples = summary.get("examples", 0)
+    per_epoch = tokens.get("billing_tokens_per_epoch", 0)
+    n_epochs = epochs or estimate_epochs(examples)
+    billing = per_epoch * n_epochs
+    price = price_for(model) if method != "reinforcement" else None
+    cost = None if price is None else billing / 1_000_000 * price.usd_per_million
+    return {"examples": examples, "epochs": n_epochs, "billing_tokens": billing, "cost_usd": cost, "price": price}
+
+
+def print_estimate(est: dict, model: str) -> None:
+    echo(f"examples:        {est['examples']:,}")
+    echo(f"epochs:          {est['epochs']}" + ("" if est.get("explicit") else " (cookbook heuristic; --epochs to set)"))
+    echo(f"billing tokens:  {est['billing_tokens']:,}")
+    if est["cost_usd"] is None:
+        echo(f"estimated cost:  unknown (no token price for {model})")
+    else:
+        price = est["price"]
+        echo(f"estimated cost:  ${est['cost_usd']:,.2f} (at ${price.usd_per_million:g} per 1M training tokens, prices as of {price.as_of})")
+
+
+# ---------------------------------------------------------------- upload
+
+
+def submission_tag(paths: list[str], options: dict) -> str:
+    """Same files + same options = same tag: a retried submit finds the job it already started."""
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:24]
+
+
+def find_uploaded(client, path: str):
+    """A processed fine-tune file with the same name and size, from an earlier attempt."""
+    name, size = Path(path).name, os.path.getsize(path)
+    try:
+        for item in client.files.list(purpose="fine-tune"):
+            if item.filename == name and item.bytes == size and getattr(item, "status", "processed") == "processed":
+                return item
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, "listing uploaded files") from None
+    return None
+
+
+def upload(client, path: str):
+    existing = find_uploaded(client, path)
+    if existing is not None:
+        echo(f"reusing {existing.id} ({existing.filename}, uploaded earlier)")
+        return existing
+    try:
+        with open(path, "rb") as handle:
+            item = client.files.create(file=(Path(path).name, handle), purpose="fine-tune")
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, f"uploading {path}") from None
+    echo(f"uploaded {path} as {item.id}; waiting for the server to process it")
+    while getattr(item, "status", "processed") not in ("processed", "error"):
+        time.sleep(poll_seconds())
+        try:
+            item = client.files.retrieve(item.id)
+        except Exception as exc:  # noqa: BLE001
+            raise explain(exc, f"checking {item.id}") from None
+    if item.status == "error":
+        details = getattr(item, "status_details", None) or "no details given"
+        raise SubmitError(f"the server rejected {path} ({item.id}): {details}")
+    return item
+
+
+# ---------------------------------------------------------------- job
+
+
+def method_payload(method: str, hyper: dict, grader: dict | None) -> dict:
+    body: dict = {"hyperparameters": hyper} if hyper else {}
+    if method == "reinforcement":
+        body["grader"] = grader
+    return {"type": method, method: body}
+
+
+def existing_job(client, tag: str):
+    try:
+        for job in client.fine_tuning.jobs.list(metadata={TAG: tag}, limit=20):
+            if (job.metadata or {}).get(TAG) == tag and job.status not in ("failed", "cancelled"):
+                return job
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, "looking for a job this submission already started") from None
+    return None
+
+
+@click.command()
+@click.argument("train", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", required=True, help="Base model, e.g. gpt-4o-mini-2024-07-18.")
+@click.option("--validation-file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--suffix", help="Up to 64 characters added to the fine-tuned model's name.")
+@click.option("--method", type=click.Choice(sorted(METHOD_PROFILE)), default="supervised", show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), help="n_epochs (default: the server's choice, estimated by the cookbook heuristic).")
+@click.option("--batch-size", type=click.IntRange(min=1))
+@click.option("--learning-rate-multiplier", type=click.FloatRange(min=0, min_open=True))
+@click.option("--seed", type=int)
+@click.option("--grader", type=click.Path(exists=True, dir_okay=False), help="Grader JSON (reinforcement).")
+@click.option("--metadata", "metadata_items", multiple=True, metavar="KEY=VALUE", help="Job metadata (repeatable).")
+@click.option("--follow", is_flag=True, help="Print the job's events until it finishes.")
+@click.option("--dry-run", is_flag=True, help="Lint and estimate; send nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--base-url", help="Any OpenAI-compatible endpoint (or set OPENAI_BASE_URL), e.g. Azure OpenAI's .../openai/v1/.")
+def submit(train, model, validation_file, suffix, method, epochs, batch_size, learning_rate_multiplier, seed, grader,
+           metadata_items, follow, dry_run, yes, base_url):
+    """Lint, estimate, upload and start a fine-tuning job (refuses when the lint finds errors)."""
+    if not dry_run:
+        from .client import api_key_present
+
+        if not api_key_present():
+            raise SubmitError("OPENAI_API_KEY is not set; export it (ftlint never takes a key on the command line)")
+    metadata = {}
+    for item in metadata_items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SubmitError(f"--metadata takes KEY=VALUE, got {item!r}")
+        metadata[key] = value
+    if method == "reinforcement" and not grader:
+        raise SubmitError("--method reinforcement needs --grader FILE (the grader as JSON)")
+    grader_obj = json.loads(Path(grader).read_text()) if grader else None
+    paths = [train] + ([validation_file] if validation_file else [])
+
+    summary = lint_gate(paths, method, model)
+    est = estimate(summary, model, method, epochs)
+    est["explicit"] = bool(epochs)
+    print_estimate(est, model)
+    if dry_run:
+        echo("dry run: nothing was sent.")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise SubmitError("not asking for confirmation on a non-interactive input; pass --yes")
+        click.confirm("Upload and start the job?", abort=True)
+
+    hyper = {k: v for k, v in (("n_epochs", epochs), ("batch_size", batch_size), ("learning_rate_multiplier", learning_rate_multiplier)) if v is not None}
+    options = {"model": model, "method": method, "hyper": hyper, "suffix": suffix, "seed": seed, "metadata": metadata, "grader": grader_obj}
+    tag = submission_tag(paths, options)
+    client = make_client(base_url)
+    job = existing_job(client, tag)
+    if job is not None:
+        echo(f"this submission already started {job.id} (status {job.status}); not starting another")
+    else:
+        training = upload(client, train)
+        validation = upload(client, validation_file) if validation_file else None
+        create = {"model": model, "training_file": training.id, "method": method_payload(method, hyper, grader_obj), "metadata": {**metadata, TAG: tag}}
+        if validation is not None:
+            create["validation_file"] = validation.id
+        if suffix:
+            create["suffix"] = suffix
+        if seed is not None:
+            create["seed"] = seed
+        try:
+            # no automatic retry: a retried create could start a second job
+            job = client.with_options(max_retries=0).fine_tuning.jobs.create(**create)
+        except Exception as exc:  # noqa: BLE001
+            files = training.id + (f" and {validation.id}" if validation is not None else "")
+            error = explain(exc, "creating the job")
+            raise SubmitError(
+                f"{error.format_message()}. Uploaded {files}, but no job was created. "
+                "Re-run the same command to continue: the processed files are reused and no job is duplicated."
+            ) from None
+        echo(f"started {job.id} (status {job.status})")
+    if follow:
+        follow_job(client, job.id)
+    else:
+        echo(f"follow it with: ftlint jobs events {job.id} --follow")
+
+
+# ---------------------------------------------------------------- following
+
+
+def new_events(client, job_id: str, seen: set[str]) -> list:
+    """Events not yet printed, oldest first (the API pages newest first)."""
+    fresh = []
+    after = None
+    while True:
+        try:
+            page = client.fine_tuning.jobs.list_events(job_id, after=after, limit=50) if after else client.fine_tuning.jobs.list_events(job_id, limit=50)
+        except Exception as exc:  # noqa: BLE001
+            raise explain(exc, f"reading events of {job_id}") from None
+        data = list(page.data)
+        stop = False
+        for event in data:
+            if event.id in seen:
+                stop = True
+                break
+            fresh.append(event)
+        if stop or not data or not getattr(page, "has_more", False):
+            break
+        after = data[-1].id
+    fresh.reverse()
+    for event in fresh:
+        seen.add(event.id)
+    return fresh
+
+
+def print_event(event) -> None:
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(event.created_at)) if getattr(event, "created_at", None) else ""
+    echo(f"{stamp} {event.level}: {one_line(event.message)}")
+
+
+def follow_job(client, job_id: str) -> None:
+    seen: set[str] = set()
+    try:
+        while True:
+            for event in new_events(client, job_id, seen):
+                print_event(event)
+            try:
+                job = client.fine_tuning.jobs.retrieve(job_id)
+            except Exception as exc:  # noqa: BLE001
+                raise explain(exc, f"checking {job_id}") from None
+            if job.status in TERMINAL:
+                for event in new_events(client, job_id, seen):
+                    print_event(event)
+                break
+            time.sleep(poll_seconds())
+    except KeyboardInterrupt:
+        echo(f"\nstopped following; {job_id} keeps running. Resume with: ftlint jobs events {job_id} --follow", err=True)
+        sys.exit(130)
+    if job.status == "succeeded":
+        echo(f"{job_id} succeeded: fine-tuned model {job.fine_tuned_model}")
+        return
+    error = getattr(job, "error", None)
+    detail = f": {getattr(error, 'message', None) or error}" if error else ""
+    raise SubmitError(f"{job_id} {job.status}{detail}")
+
+
+# ---------------------------------------------------------------- jobs, models
+
+
+base_url_option = click.option("--base-url", help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")
+
+
+@click.group()
+def jobs():
+    """Fine-tuning jobs: list, show, events, cancel, checkpoints."""
+
+
+@jobs.command(name="list")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@base_url_option
+def jobs_list(limit, base_url):
+    """The most recent jobs."""
+    client = make_client(base_url)
+    try:
+        page = client.fine_tuning.jobs.list(limit=limit)
+        rows = list(page.data)
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, "listing jobs") from None
+    for job in rows:
+        echo(f"{job.id}  {job.status:<16} {job.model}  {job.fine_tuned_model or ''}")
+
+
+@jobs.command(name="show")
+@click.argument("job_id")
+@base_url_option
+def jobs_show(job_id, base_url):
+    """One job as JSON."""
+    client = make_client(base_url)
+    try:
+        job = client.fine_tuning.jobs.retrieve(job_id)
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, f"reading {job_id}") from None
+    echo(json.dumps(job.model_dump(mode="json", exclude_none=True), indent=2))
+
+
+@jobs.command(name="events")
+@click.argument("job_id")
+@click.option("--follow", is_flag=True, help="Keep printing until the job finishes.")
+@base_url_option
+def jobs_events(job_id, follow, base_url):
+    """A job's events, oldest first."""
+    client = make_client(base_url)
+    if follow:
+        follow_job(client, job_id)
+        return
+    for event in new_events(client, job_id, set()):
+        print_event(event)
+
+
+@jobs.command(name="cancel")
+@click.argument("job_id")
+@base_url_option
+def jobs_cancel(job_id, base_url):
+    """Cancel a job."""
+    client = make_client(base_url)
+    try:
+        job = client.fine_tuning.jobs.cancel(job_id)
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, f"cancelling {job_id}") from None
+    echo(f"{job.id}: {job.status}")
+
+
+@jobs.command(name="checkpoints")
+@click.argument("job_id")
+@base_url_option
+def jobs_checkpoints(job_id, base_url):
+    """A job's checkpoints (model names you can use or delete)."""
+    client = make_client(base_url)
+    try:
+        rows = list(client.fine_tuning.jobs.checkpoints.list(job_id).data)
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, f"reading checkpoints of {job_id}") from None
+    for cp in rows:
+        echo(f"{cp.id}  step {cp.step_number}  {cp.fine_tuned_model_checkpoint}")
+
+
+@click.command(name="delete")
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@base_url_option
+def models_delete(name, yes, base_url):
+    """Delete a fine-tuned model."""
+    client = make_client(base_url)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise SubmitError("not asking for confirmation on a non-interactive input; pass --yes")
+        click.confirm(f"Delete {name}?", abort=True)
+    try:
+        result = client.models.delete(name)
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, f"deleting {name}") from None
+    echo(f"{result.id}: {'deleted' if result.deleted else 'not deleted'}")

@@ -1,0 +1,178 @@
+"""ftlint submit and jobs: the real openai SDK, in a subprocess, against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from fake_openai import KEY
+
+GOOD = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}
+BAD = {"messages": [{"role": "user", "content": "no reply"}]}
+OUTPUTS: list[str] = []  # everything the CLI printed in this module, checked for the key at the end
+
+
+def ftlint(*args, fake=None, key=KEY, env=None):
+    full = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    full.update({"FTLINT_POLL_SECONDS": "0.01", "FTLINT_LOAD_PLUGINS": "ftlint-submit"})
+    if key:
+        full["OPENAI_API_KEY"] = key
+    if fake is not None:
+        full["OPENAI_BASE_URL"] = fake.base_url
+    full.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "linter", *map(str, args)], env=full, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    OUTPUTS.append(proc.stdout + proc.stderr)
+    assert KEY not in proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.fixture
+def train(tmp_path):
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(GOOD) + "\n" for _ in range(12)))
+    return path
+
+
+def test_submit_follows_a_job_to_success(fake, train):
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini-2024-07-18", "--suffix", "support", "--yes", "--follow", fake=fake)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "examples:        12" in out and "estimated cost:  $" in out and "prices as of" in out
+    assert "uploaded" in out and "started ftjob-" in out
+    order = [out.index(s) for s in ("Validating training file", "moving job to queued", "Fine-tuning job started", "Step 1/3", "Step 3/3", "successfully completed")]
+    assert order == sorted(order), out
+    assert "succeeded: fine-tuned model ft:gpt-4o-mini-2024-07-18:org-test::abc123" in out
+    (job,) = fake.jobs.values()
+    assert job["suffix"] == "support" and job["method"]["type"] == "supervised" and "ftlint_submission" in job["metadata"]
+
+
+def test_events_are_printed_oldest_first_across_pages(fake, train):
+    fake.steps = 130  # more than two pages of 50
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", "--follow", fake=fake)
+    steps = [line for line in proc.stdout.splitlines() if "Step " in line]
+    assert [int(line.split("Step ")[1].split("/")[0]) for line in steps] == list(range(1, 131))
+
+
+def test_failed_job_exits_2_with_the_reason(fake, train):
+    fake.outcome = "failed"
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", "--follow", fake=fake)
+    assert proc.returncode == 2 and "failed: Training file has too few examples." in proc.stderr
+    assert "Fine-tuning job failed" in proc.stdout
+
+
+def test_lint_errors_refuse_the_upload(fake, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + json.dumps(BAD) + "\n")
+    proc = ftlint("submit", path, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert proc.returncode == 1
+    assert "bad.jsonl:2: FT112 [assistant-missing]" in proc.stdout and "nothing was uploaded" in proc.stderr
+    assert fake.requests == []
+
+
+def test_dry_run_sends_nothing(fake, train):
+    proc = ftlint("submit", train, "--model", "gpt-4.1-nano", "--dry-run", fake=fake, key=None)
+    assert proc.returncode == 0 and "dry run: nothing was sent." in proc.stdout
+    assert "billing tokens:" in proc.stdout and fake.requests == []
+
+
+def test_missing_key_is_reported_before_any_work(fake, train):
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake, key=None)
+    assert proc.returncode == 2 and "OPENAI_API_KEY is not set" in proc.stderr
+    assert "examples:" not in proc.stdout and fake.requests == []
+
+
+def test_retried_submit_does_not_start_a_second_job(fake, train):
+    first = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    second = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert first.returncode == second.returncode == 0
+    assert len(fake.jobs) == 1 and "already started" in second.stdout
+    assert len(fake.files) == 1
+    # a different option is a different submission
+    third = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", "--seed", "7", fake=fake)
+    assert third.returncode == 0 and len(fake.jobs) == 2 and "reusing file-" in third.stdout
+
+
+def test_uploaded_but_not_created_says_how_to_continue(fake, train):
+    fake.fail_create = 1
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert proc.returncode == 2
+    assert "Uploaded file-" in proc.stderr and "no job was created" in proc.stderr and "Re-run the same command" in proc.stderr
+    assert len(fake.jobs) == 0 and sum(1 for m, p in fake.requests if m == "POST" and p.endswith("/jobs")) == 1  # no retry of create
+    again = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert again.returncode == 0 and "reusing file-" in again.stdout and len(fake.jobs) == 1 and len(fake.files) == 1
+
+
+def test_server_rejected_file(fake, train):
+    fake.reject_files = True
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert proc.returncode == 2
+    assert 'the server rejected' in proc.stderr and 'Line 2, key "messages"' in proc.stderr
+
+
+@pytest.mark.parametrize("status, words", [(413, "too large"), (429, "rate limited")])
+def test_upload_failures_are_explained(fake, train, status, words):
+    fake.upload_status = status
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_key_and_network_loss(fake, train):
+    proc = ftlint("jobs", "list", fake=fake, key="sk-wrong-0123456789abcdef")
+    assert proc.returncode == 2 and "authentication failed" in proc.stderr
+    assert "sk-wrong" not in proc.stderr and "cdef" not in proc.stderr.replace("[redacted]", "")
+    proc = ftlint("jobs", "list", "--base-url", "http://127.0.0.1:9/v1", env={"OPENAI_MAX_RETRIES": "0"}, key=KEY)
+    assert proc.returncode == 2 and "could not reach the API" in proc.stderr
+
+
+def test_jobs_commands_and_model_delete(fake, train):
+    ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    (job_id,) = fake.jobs
+    listing = ftlint("jobs", "list", fake=fake)
+    assert job_id in listing.stdout and "validating_files" in listing.stdout
+    shown = json.loads(ftlint("jobs", "show", job_id, fake=fake).stdout)
+    assert shown["id"] == job_id and shown["model"] == "gpt-4o-mini"
+    events = ftlint("jobs", "events", job_id, fake=fake)
+    assert "Validating training file" in events.stdout
+    checkpoints = ftlint("jobs", "checkpoints", job_id, fake=fake)
+    assert "ckpt-step-10" in checkpoints.stdout and "step 20" in checkpoints.stdout
+    cancelled = ftlint("jobs", "cancel", job_id, fake=fake)
+    assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout and fake.jobs[job_id]["status"] == "cancelled"
+    deleted = ftlint("models", "delete", "ft:gpt-4o-mini:org-test::abc123", "--yes", fake=fake)
+    assert deleted.returncode == 0 and "deleted" in deleted.stdout
+    assert ("DELETE", "/v1/models/ft:gpt-4o-mini:org-test::abc123") in fake.requests
+
+
+def test_confirmation_is_required_without_yes(fake, train):
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", fake=fake)
+    assert proc.returncode == 2 and "pass --yes" in proc.stderr and fake.requests == []
+
+
+def test_ctrl_c_stops_following_without_cancelling(fake, train):
+    import signal
+    import time
+
+    fake.hold_running = True
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update({"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake.base_url, "FTLINT_POLL_SECONDS": "0.05",
+                "FTLINT_LOAD_PLUGINS": "ftlint-submit", "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen([sys.executable, "-m", "linter", "submit", str(train), "--model", "gpt-4o-mini", "--yes", "--follow"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    seen = ""
+    deadline = time.time() + 60
+    while "Fine-tuning job started" not in seen and time.time() < deadline:
+        seen += proc.stdout.readline()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    OUTPUTS.append(seen + out + err)
+    (job_id,) = fake.jobs
+    assert proc.returncode == 130
+    assert f"Resume with: ftlint jobs events {job_id} --follow" in err
+    assert fake.jobs[job_id]["status"] == "running"
+    assert not any(p.endswith("/cancel") for _, p in fake.requests)
+
+
+def test_the_key_never_appeared_in_any_output():
+    assert OUTPUTS and not any(KEY in out or KEY[8:] in out for out in OUTPUTS)
