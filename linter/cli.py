@@ -365,6 +365,8 @@ def render_rule(rule, plugin: str) -> str:
     lines.append(f"- Enabled by default: {'yes' if rule.default_enabled else 'no (opt-in)'}")
     lines.append(f"- Fix: {rule.fix.value if rule.fix else 'none'}")
     lines.append(f"- Plugin: {plugin}")
+    if rule.example_profile:
+        lines.append(f"- Examples below use profile: {rule.example_profile}")
     for name, text in rule.options.items():
         lines.append(f"- Option `{name}`: {text}")
     lines += ["", "### Why", "", rule.rationale(), ""]

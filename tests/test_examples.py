@@ -9,7 +9,8 @@ from .conftest import ROOT, cli_json
 
 def test_openai_documented_examples_lint_clean():
     """Chat, weight, tool calling, legacy function calling and image parts from OpenAI's docs."""
-    findings, result = lint_file(ROOT / "tests" / "data" / "openai_docs_examples.jsonl")
+    # seven examples: fewer than OpenAI's minimum of 10, which FT402 would rightly report
+    findings, result = lint_file(ROOT / "tests" / "data" / "openai_docs_examples.jsonl", ignore=["FT402"])
     problems = [(f.line, f.code, f.message) for f in findings if f.severity.value != "info"]
     assert problems == []
     # only the cookbook's advice that some examples have no system message remains

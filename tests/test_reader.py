@@ -10,11 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linter import lint_text
 from linter.readers import jsonl
 from linter.readers.jsonl import JsonlReader
 
-from .conftest import GOOD, cli_json, dump, run_cli
+from .conftest import GOOD, cli_json, dump, lint_text, run_cli
 
 GOOD_LINE = json.dumps(GOOD).encode()
 LAST = json.dumps({"messages": [{"role": "user", "content": "end"}]}).encode()  # FT112 marks the end

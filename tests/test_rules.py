@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from linter import lint_text
 from linter.registry import get_registry
 
-from .conftest import GOOD, chat, cli_json, dump
+from .conftest import GOOD, chat, cli_json, dump, lint_text
 
 RULES = get_registry().rules
 WITH_EXAMPLES = [code for code, rule in RULES.items() if rule.bad and rule.good]
@@ -22,9 +21,10 @@ def codes(findings):
 @pytest.mark.parametrize("code", WITH_EXAMPLES)
 def test_documented_examples_through_api(code):
     rule = RULES[code]
-    bad = lint_text(rule.bad + "\n", select=[code])
+    profile = {"profile": rule.example_profile} if rule.example_profile else {}
+    bad = lint_text(rule.bad + "\n", select=[code], **profile)
     assert code in codes(bad), f"{code} bad example does not trigger it"
-    good = lint_text(rule.good + "\n", select=[code])
+    good = lint_text(rule.good + "\n", select=[code], **profile)
     assert code not in codes(good), f"{code} good example triggers it: {good}"
 
 
@@ -33,7 +33,8 @@ def test_documented_examples_through_cli(tmp_path, code):
     rule = RULES[code]
     (tmp_path / "bad.jsonl").write_text(rule.bad + "\n", encoding="utf-8")
     (tmp_path / "good.jsonl").write_text(rule.good + "\n", encoding="utf-8")
-    report, proc = cli_json("--select", code, tmp_path / "bad.jsonl", tmp_path / "good.jsonl")
+    profile = ["--profile", rule.example_profile] if rule.example_profile else []
+    report, proc = cli_json("--select", code, *profile, tmp_path / "bad.jsonl", tmp_path / "good.jsonl")
     by_file = {}
     for f in report["findings"]:
         by_file.setdefault(f["path"].rsplit("/", 1)[-1], []).append(f["code"])

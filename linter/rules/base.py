@@ -56,6 +56,7 @@ class Rule:
     bad: ClassVar[str] = ""
     good: ClassVar[str] = ""
     options: ClassVar[dict[str, str]] = {}
+    example_profile: ClassVar[str | None] = None  # profile the bad/good examples are meant for
 
     def __init__(self, context: RuleContext) -> None:
         self.context = context

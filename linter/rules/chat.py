@@ -137,9 +137,9 @@ class RoleMissing(Rule):
 
 
 class RoleUnknown(Rule):
-    """The role must be one the target accepts (for OpenAI SFT: system, user,
-    assistant, tool, function). ``bot``, ``human`` or ``gpt`` come from other
-    formats (ShareGPT) and need mapping."""
+    """The role must be one the target accepts (for OpenAI SFT: system,
+    developer, user, assistant, tool, function). ``bot``, ``human`` or ``gpt``
+    come from other formats (ShareGPT) and need mapping."""
 
     code = "FT106"
     name = "role-unknown"
@@ -363,6 +363,85 @@ class UserMissing(Rule):
             yield Violation("example has no user message", pointer("messages"))
 
 
+class LastRole(Rule):
+    """What the last message may be depends on the method and provider: an
+    RFT prompt must end with the user (the model answers it), while Mistral and
+    Bedrock train on the final assistant turn and reject other endings. Driven by
+    the profile's ``last_roles``; OpenAI SFT accepts any ending."""
+
+    code = "FT117"
+    name = "last-role"
+    summary = "The last message has a role the profile does not allow last"
+    kinds = CHAT_LIKE
+    example_profile = "mistral"
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "bye"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        allowed = self.context.profile.last_roles
+        messages = row.messages()
+        if allowed is None or not messages:
+            return
+        index, last = messages[-1]
+        role = last.get("role")
+        if isinstance(role, str) and role not in allowed:
+            expected = " or ".join(sorted(allowed))
+            yield Violation(f"the last message is from {show(role)}; profile {self.context.profile.name} needs {expected} last", pointer("messages", index, "role"))
+
+
+class RoleAlternation(Rule):
+    """Providers with strict chat templates (Together, Bedrock) need user and
+    assistant turns to alternate: two user messages in a row are merged or
+    rejected. Tool messages and their calls are part of the assistant's turn."""
+
+    code = "FT118"
+    name = "role-alternation"
+    summary = "User and assistant turns do not alternate"
+    kinds = CHAT_LIKE
+    example_profile = "together"
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if not self.context.profile.alternate:
+            return
+        previous = None
+        for index, message in row.messages():
+            role = message.get("role")
+            if role in ("tool", "function"):
+                role = "assistant"
+            if role not in ("user", "assistant"):
+                continue
+            if role == previous and not (role == "assistant" and _after_tool(row, index)):
+                yield Violation(f"two {role} turns in a row; profile {self.context.profile.name} needs user and assistant to alternate", pointer("messages", index, "role"))
+            previous = role
+
+
+def _after_tool(row: Row, index: int) -> bool:
+    messages = row.value["messages"]
+    return index > 0 and isinstance(messages[index - 1], dict) and messages[index - 1].get("role") in ("tool", "function")
+
+
+class SystemPosition(Rule):
+    """A system message in the middle of a conversation is unusual everywhere
+    and rejected by providers whose templates only place it first (Together,
+    Fireworks, Mistral, Bedrock). More than one is merged or dropped."""
+
+    code = "FT119"
+    name = "system-position"
+    summary = "A system message is not the first message"
+    severity = Severity.WARNING
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for position, (index, message) in enumerate(row.messages()):
+            if message.get("role") == "system" and position > 0:
+                strict = " (this profile only accepts it first)" if self.context.profile.system_first_only else ""
+                yield Violation(f"system message at position {index}, not first{strict}", pointer("messages", index, "role"))
+
+
 RULES = (
     RowNotObject,
     MessagesMissing,
@@ -380,6 +459,9 @@ RULES = (
     WeightNotAssistant,
     SystemMissing,
     UserMissing,
+    LastRole,
+    RoleAlternation,
+    SystemPosition,
 )
 
 

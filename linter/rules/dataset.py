@@ -82,7 +82,39 @@ class FormatUnsupported(Rule):
             yield Violation(f"row is in {DESCRIPTIONS[row.kind]} format, which profile {profile.name} does not accept")
 
 
+class ExampleCount(DatasetRule):
+    """Providers refuse files with too few or too many examples: OpenAI needs
+    at least 10, Bedrock 8 to 20,000, Fireworks 3 to 3,000,000. The limits
+    come from the profile."""
+
+    code = "FT402"
+    name = "example-count"
+    summary = "The file has fewer or more examples than the profile allows"
+    scope = LINE
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+    good = "\n".join(['{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'] * 10)
+
+    def start(self) -> list:
+        return [0]
+
+    def update(self, state: list, row: Row) -> None:
+        if row.parsed:
+            state[0] += 1
+
+    def merge(self, first: list, second: list) -> list:
+        return [first[0] + second[0]]
+
+    def finish(self, state: list) -> Iterable[Violation]:
+        count = state[0]
+        profile = self.context.profile
+        if count and profile.min_examples and count < profile.min_examples:
+            yield Violation(f"{count:,} example(s); profile {profile.name} needs at least {profile.min_examples:,}", line=1)
+        if profile.max_examples and count > profile.max_examples:
+            yield Violation(f"{count:,} examples; profile {profile.name} accepts at most {profile.max_examples:,}", line=1)
+
+
 @hookimpl
 def register_rules(register):
     register(MixedFormats)
     register(FormatUnsupported)
+    register(ExampleCount)

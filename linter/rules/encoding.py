@@ -167,7 +167,12 @@ def _lf_ending(segment: bytes) -> bytes:
     return segment[:-2] + b"\n" if segment.endswith(b"\r\n") else segment
 
 
+def _add_bom(segment: bytes) -> bytes:
+    return segment if segment.startswith(b"\xef\xbb\xbf") else b"\xef\xbb\xbf" + segment
+
+
 STRIP_BOM = Fix("remove the byte-order mark", Applicability.SAFE, raw=_strip_bom)
+ADD_BOM = Fix("add a UTF-8 byte-order mark", Applicability.SAFE, raw=_add_bom)
 TO_LF = Fix("end every line with LF", Applicability.SAFE, raw=_lf_ending)
 DELETE_LINE = Fix("remove the blank line", Applicability.SAFE, raw=lambda segment: b"")
 
@@ -175,7 +180,9 @@ DELETE_LINE = Fix("remove the blank line", Applicability.SAFE, raw=lambda segmen
 class Utf8Bom(Rule):
     """A UTF-8 byte-order mark at the start of a JSONL file makes the first line
     fail to parse with OpenAI ("Line 1 is not a dictionary") and most JSON
-    readers. Azure OpenAI is the exception, and its profile will require one."""
+    readers. Azure OpenAI is the exception: its docs ask for one, so under the
+    ``azure-openai`` profile a missing BOM is reported instead. Fix (safe):
+    remove the BOM, or add it for azure-openai."""
 
     code = "FT008"
     name = "utf8-bom"
@@ -185,8 +192,11 @@ class Utf8Bom(Rule):
     fix = Applicability.SAFE
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if row.bom:
+        required = self.context.profile.bom == "required"
+        if row.bom and not required:
             yield Violation("file starts with a UTF-8 byte-order mark (BOM)", fix=STRIP_BOM)
+        elif required and row.number == 1 and not row.bom and row.offset == 0:
+            yield Violation(f"file has no UTF-8 byte-order mark, which profile {self.context.profile.name} asks for", fix=ADD_BOM)
 
 
 class CrlfLineEnding(DatasetRule):
