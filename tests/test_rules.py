@@ -111,7 +111,8 @@ def test_content_may_be_absent_when_a_tool_call_carries_the_turn():
             {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]},
             {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
             {"role": "assistant", "content": "Sunny."},
-        ]
+        ],
+        "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}],
     }
     assert not [f for f in lint_text(dump([row])) if f.severity.value != "info"]
 

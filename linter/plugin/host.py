@@ -33,6 +33,7 @@ CORE_PLUGINS = (
     ("ftlint-encoding", "linter.rules.encoding"),
     ("ftlint-chat", "linter.rules.chat"),
     ("ftlint-content", "linter.rules.content"),
+    ("ftlint-tools", "linter.rules.tools"),
     ("ftlint-tokens", "linter.rules.tokens"),
     ("ftlint-dataset", "linter.rules.dataset"),
     ("ftlint-readers", "linter.readers.jsonl"),

@@ -1,0 +1,503 @@
+"""FT5xx: tool (function) calling: declarations, calls, arguments and responses.
+
+OpenAI's format: ``tools`` at the top level declares functions; an assistant
+message's ``tool_calls`` calls them with JSON-encoded ``arguments``; each call
+is answered by a ``tool`` message with the call's ``tool_call_id``. The older
+``functions``/``function_call``/``function`` role spelling is still accepted
+and reported as deprecated.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any, Iterable
+
+from ..findings import Applicability, Fix, Severity, Violation, pointer
+from ..plugin import hookimpl
+from ..rows import Row
+from ..text import describe_type, show
+from .base import Rule
+from .chat import CHAT_LIKE
+
+FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+def declared_functions(value: dict) -> list[tuple[str, dict]]:
+    """``(pointer, function)`` for each function declared in ``tools`` and ``functions``."""
+    out = []
+    tools = value.get("tools")
+    if isinstance(tools, list):
+        for index, tool in enumerate(tools):
+            function = tool.get("function") if isinstance(tool, dict) else None
+            if isinstance(function, dict):
+                out.append((pointer("tools", index, "function"), function))
+    functions = value.get("functions")
+    if isinstance(functions, list):
+        for index, function in enumerate(functions):
+            if isinstance(function, dict):
+                out.append((pointer("functions", index), function))
+    return out
+
+
+def declared_names(value: dict) -> set[str]:
+    return {f.get("name") for _, f in declared_functions(value) if isinstance(f.get("name"), str)}
+
+
+def calls(row: Row) -> list[tuple[int, str, dict]]:
+    """``(message index, pointer, call)`` for each tool call (and legacy function_call), in order."""
+    out = []
+    for index, message in row.messages():
+        tool_calls = message.get("tool_calls")
+        if isinstance(tool_calls, list):
+            for cindex, call in enumerate(tool_calls):
+                if isinstance(call, dict):
+                    out.append((index, pointer("messages", index, "tool_calls", cindex), call))
+        function_call = message.get("function_call")
+        if isinstance(function_call, dict):
+            out.append((index, pointer("messages", index, "function_call"), {"function": function_call}))
+    return out
+
+
+class ToolsInvalid(Rule):
+    """``tools`` is a list of ``{"type": "function", "function": {"name", "description", "parameters"}}``;
+    the deprecated ``functions`` is a list of the inner function objects.
+    Anything else is rejected when the file is validated."""
+
+    code = "FT500"
+    name = "tools-invalid"
+    summary = "tools (or functions) is not a list of function declarations"
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"name": "get_weather"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        value = row.value
+        if "tools" in value:
+            tools = value["tools"]
+            if not isinstance(tools, list):
+                yield Violation(f"tools must be a list, got {describe_type(tools)}", pointer("tools"))
+            else:
+                for index, tool in enumerate(tools):
+                    where = pointer("tools", index)
+                    if not isinstance(tool, dict):
+                        yield Violation(f"a tool must be an object, got {describe_type(tool)}", where)
+                        continue
+                    if tool.get("type") != "function":
+                        yield Violation(f"tool type must be 'function', got {show(tool.get('type'))}", where + "/type")
+                    if not isinstance(tool.get("function"), dict):
+                        yield Violation("a tool needs a \"function\" object", where + "/function")
+                    else:
+                        yield from _check_function(tool["function"], where + "/function")
+        if "functions" in value:
+            functions = value["functions"]
+            if not isinstance(functions, list) or not functions:
+                yield Violation("functions must be a non-empty list", pointer("functions"))
+            else:
+                for index, function in enumerate(functions):
+                    where = pointer("functions", index)
+                    if not isinstance(function, dict):
+                        yield Violation(f"a function must be an object, got {describe_type(function)}", where)
+                    else:
+                        yield from _check_function(function, where)
+
+
+def _check_function(function: dict, where: str) -> Iterable[Violation]:
+    if not isinstance(function.get("name"), str):
+        yield Violation("a function needs a \"name\" string", where + "/name")
+    if "description" in function and not isinstance(function["description"], str):
+        yield Violation("description must be a string", where + "/description")
+    if "parameters" in function and not isinstance(function["parameters"], dict):
+        yield Violation(f"parameters must be a JSON Schema object, got {describe_type(function['parameters'])}", where + "/parameters")
+
+
+class FunctionNameInvalid(Rule):
+    """Function names must match ``^[a-zA-Z0-9_-]{1,64}$``: letters, digits,
+    underscores and dashes, at most 64. Dots and spaces are the usual culprits."""
+
+    code = "FT501"
+    name = "function-name-invalid"
+    summary = "A function name has characters or a length the API does not accept"
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "weather.get", "parameters": {"type": "object", "properties": {}}}}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "weather_get", "parameters": {"type": "object", "properties": {}}}}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for where, function in declared_functions(row.value):
+            name = function.get("name")
+            if isinstance(name, str) and not FUNCTION_NAME.match(name):
+                yield Violation(f"function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}$", where + "/name")
+        for _, where, call in calls(row):
+            function = call.get("function")
+            name = function.get("name") if isinstance(function, dict) else None
+            if isinstance(name, str) and not FUNCTION_NAME.match(name):
+                suffix = "/name" if where.endswith("function_call") else "/function/name"
+                yield Violation(f"called function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}$", where + suffix)
+
+
+class ParametersSchemaInvalid(Rule):
+    """A function's ``parameters`` must be a valid JSON Schema describing an
+    object (``{"type": "object", "properties": {...}}``); an invalid schema is
+    rejected, and a non-object one cannot describe keyword arguments."""
+
+    code = "FT502"
+    name = "parameters-schema-invalid"
+    summary = "A function's parameters are not a valid JSON Schema for an object"
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"city": {"type": "text"}}}}}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]}'
+
+    _seen: dict[str, str | None]
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        import jsonschema
+
+        if not hasattr(self, "_seen"):
+            self._seen = {}  # tools repeat on every row: check each distinct schema once
+        for where, function in declared_functions(row.value):
+            schema = function.get("parameters")
+            if not isinstance(schema, dict):
+                continue
+            key = json.dumps(schema, sort_keys=True)
+            if key not in self._seen:
+                problem = None
+                try:
+                    jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
+                except jsonschema.SchemaError as exc:
+                    path = "/".join(str(p) for p in exc.path)
+                    problem = f"parameters is not a valid JSON Schema at '/{path}': {exc.message[:160]}"
+                if problem is None and schema.get("type", "object") != "object":
+                    problem = f"parameters must describe an object, got type {show(schema.get('type'))}"
+                if len(self._seen) < 10_000:
+                    self._seen[key] = problem
+            else:
+                problem = self._seen[key]
+            if problem:
+                yield Violation(problem, where + "/parameters")
+
+
+class ToolCallInvalid(Rule):
+    """Each entry of ``tool_calls`` is ``{"id": str, "type": "function",
+    "function": {"name": str, "arguments": str}}``."""
+
+    code = "FT503"
+    name = "tool-call-invalid"
+    summary = "A tool call is missing its id, type, function name or arguments"
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"function": {"name": "get_weather"}}]}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for index, message in row.messages():
+            if "tool_calls" not in message:
+                continue
+            tool_calls = message["tool_calls"]
+            where = pointer("messages", index, "tool_calls")
+            if not isinstance(tool_calls, list):
+                yield Violation(f"tool_calls must be a list, got {describe_type(tool_calls)}", where)
+                continue
+            if message.get("role") != "assistant":
+                yield Violation(f"tool_calls on a {show(message.get('role'))} message; only the assistant calls tools", where)
+            for cindex, call in enumerate(tool_calls):
+                at = f"{where}/{cindex}"
+                if not isinstance(call, dict):
+                    yield Violation(f"a tool call must be an object, got {describe_type(call)}", at)
+                    continue
+                if not isinstance(call.get("id"), str) or not call.get("id"):
+                    yield Violation("a tool call needs an \"id\" string", at + "/id")
+                if call.get("type") != "function":
+                    yield Violation(f"tool call type must be 'function', got {show(call.get('type'))}", at + "/type")
+                function = call.get("function")
+                if not isinstance(function, dict):
+                    yield Violation("a tool call needs a \"function\" object", at + "/function")
+                    continue
+                if not isinstance(function.get("name"), str):
+                    yield Violation("a tool call needs function.name", at + "/function/name")
+                if "arguments" not in function:
+                    yield Violation("a tool call needs function.arguments (a JSON string)", at + "/function/arguments")
+
+
+def _set_arguments(where: str, new_value: str):
+    parts = [int(p) if p.isdigit() else p for p in where.strip("/").split("/")]
+
+    def apply(value: Any) -> Any:
+        fixed = copy.deepcopy(value)
+        target = fixed
+        for part in parts[:-1]:
+            target = target[part]
+        target[parts[-1]] = new_value
+        return fixed
+
+    return apply
+
+
+class ArgumentsInvalid(Rule):
+    """``arguments`` is a string holding a JSON object, exactly as the model
+    must produce it. An object instead of a string is rejected; a string that
+    holds a JSON *string* (double-encoded, ``"\\"{\\\\\\"city\\\\\\": ...}\\""``)
+    teaches the model to emit escaped JSON; text that is not JSON cannot be
+    parsed by the caller.
+
+    Fix (safe): decode double-encoded arguments once; serialise an object given
+    in place of the string."""
+
+    code = "FT504"
+    name = "arguments-invalid"
+    summary = "Tool call arguments are not a string holding a JSON object"
+    kinds = CHAT_LIKE
+    fix = Applicability.SAFE
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "\\"{\\\\\\"city\\\\\\": \\\\\\"Paris\\\\\\"}\\""}}]}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for _, where, call in calls(row):
+            function = call.get("function")
+            if not isinstance(function, dict) or "arguments" not in function:
+                continue
+            at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
+            arguments = function["arguments"]
+            if isinstance(arguments, dict):
+                text = json.dumps(arguments, ensure_ascii=False)
+                yield Violation("arguments must be a JSON string, got an object", at, Fix("serialise the object to a JSON string", Applicability.SAFE, _set_arguments(at, text)))
+                continue
+            if not isinstance(arguments, str):
+                yield Violation(f"arguments must be a JSON string, got {describe_type(arguments)}", at)
+                continue
+            try:
+                parsed = json.loads(arguments)
+            except ValueError:
+                yield Violation(f"arguments are not valid JSON: {show(arguments)}", at)
+                continue
+            if isinstance(parsed, str):
+                try:
+                    inner = json.loads(parsed)
+                except ValueError:
+                    inner = None
+                if isinstance(inner, dict):
+                    yield Violation("arguments are JSON-encoded twice", at, Fix("decode the arguments once", Applicability.SAFE, _set_arguments(at, parsed)))
+                    continue
+            if not isinstance(parsed, dict):
+                yield Violation(f"arguments must hold a JSON object, got {describe_type(parsed)}", at)
+
+
+class ToolUndeclared(Rule):
+    """A call to a function the example does not declare in ``tools`` (or
+    ``functions``) teaches the model to call functions it was never shown."""
+
+    code = "FT505"
+    name = "tool-undeclared"
+    summary = "A tool call names a function the example does not declare"
+    severity = Severity.WARNING
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        found = calls(row)
+        if not found:
+            return
+        declared = declared_names(row.value)
+        for _, where, call in found:
+            function = call.get("function")
+            name = function.get("name") if isinstance(function, dict) else None
+            if isinstance(name, str) and name not in declared:
+                at = (where + "/name") if where.endswith("function_call") else (where + "/function/name")
+                if declared:
+                    yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(sorted(declared))})", at)
+                else:
+                    yield Violation(f"calls {show(name)} but the example declares no tools", at)
+
+
+class ToolResponseOrphan(Rule):
+    """A ``tool`` message answers a call: it needs the ``tool_call_id`` of a
+    call made earlier in the conversation. An unknown id is rejected."""
+
+    code = "FT506"
+    name = "tool-response-orphan"
+    summary = "A tool message does not answer an earlier tool call"
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c2", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        made: set[str] = set()
+        for index, message in row.messages():
+            if isinstance(message.get("tool_calls"), list):
+                made.update(c.get("id") for c in message["tool_calls"] if isinstance(c, dict) and isinstance(c.get("id"), str))
+            if message.get("role") != "tool":
+                continue
+            call_id = message.get("tool_call_id")
+            if not isinstance(call_id, str):
+                yield Violation("a tool message needs the \"tool_call_id\" of the call it answers", pointer("messages", index, "tool_call_id"))
+            elif call_id not in made:
+                yield Violation(f"tool_call_id {show(call_id)} answers no earlier tool call", pointer("messages", index, "tool_call_id"))
+
+
+class ToolCallIdDuplicate(Rule):
+    """Tool call ids identify calls within an example; a repeated id makes the
+    responses ambiguous."""
+
+    code = "FT507"
+    name = "tool-call-id-duplicate"
+    summary = "Two tool calls in one example share an id"
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c2", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        seen: set[str] = set()
+        for _, where, call in calls(row):
+            call_id = call.get("id")
+            if isinstance(call_id, str):
+                if call_id in seen:
+                    yield Violation(f"tool call id {show(call_id)} is used twice", where + "/id")
+                seen.add(call_id)
+
+
+class ToolCallUnanswered(Rule):
+    """When the conversation goes on after an assistant's tool calls, each call
+    should get its ``tool`` response first; otherwise the model learns to
+    continue without the result. A tool call as the very last message is fine:
+    it is the training target."""
+
+    code = "FT508"
+    name = "tool-call-unanswered"
+    summary = "A tool call gets no tool response before the conversation moves on"
+    severity = Severity.WARNING
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "assistant", "content": "Sunny."}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        messages = row.messages()
+        for position, (index, message) in enumerate(messages):
+            tool_calls = message.get("tool_calls")
+            if not isinstance(tool_calls, list) or position == len(messages) - 1:
+                continue
+            answered = set()
+            for _, later in messages[position + 1 :]:
+                if later.get("role") != "tool":
+                    break
+                answered.add(later.get("tool_call_id"))
+            for cindex, call in enumerate(tool_calls):
+                if isinstance(call, dict) and call.get("id") not in answered:
+                    yield Violation(f"tool call {show(call.get('id'))} has no tool response before the next turn", pointer("messages", index, "tool_calls", cindex))
+
+
+class ToolContentType(Rule):
+    """OpenAI requires a ``tool`` message's content to be a string (serialise
+    structured results to JSON text); a list or object is a server-side error."""
+
+    code = "FT509"
+    name = "tool-content-type"
+    summary = "A tool message's content is not a string"
+    kinds = CHAT_LIKE
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]}, {"role": "assistant", "content": "Sunny."}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if not self.context.profile.tool_content_string:
+            return
+        for index, message in row.messages():
+            content = message.get("content")
+            if message.get("role") == "tool" and content is not None and not isinstance(content, str):
+                yield Violation(f"tool content must be a string, got {describe_type(content)}", pointer("messages", index, "content"))
+
+
+def _modernise(value: Any) -> Any:
+    """functions/function_call/function role -> tools/tool_calls/tool, pairing calls and responses."""
+    fixed = copy.deepcopy(value)
+    if isinstance(fixed.get("functions"), list):
+        tools = fixed.setdefault("tools", []) if isinstance(fixed.get("tools"), list) else fixed.setdefault("tools", [])
+        tools.extend({"type": "function", "function": f} for f in fixed.pop("functions"))
+    pending: list[str] = []
+    counter = 0
+    for message in fixed.get("messages", []):
+        if not isinstance(message, dict):
+            continue
+        if isinstance(message.get("function_call"), dict):
+            counter += 1
+            call_id = f"call_{counter}"
+            message["tool_calls"] = [{"id": call_id, "type": "function", "function": message.pop("function_call")}]
+            pending.append(call_id)
+        elif message.get("role") == "function":
+            message["role"] = "tool"
+            message.pop("name", None)
+            message["tool_call_id"] = pending.pop(0) if pending else f"call_{counter}"
+    return fixed
+
+
+class FunctionsDeprecated(Rule):
+    """``functions``, ``function_call`` and the ``function`` role are the
+    deprecated spelling of tools. They still train, but new models and
+    providers expect ``tools``/``tool_calls``/``tool``.
+
+    Fix (unsafe, it changes the format the model learns): convert to tools,
+    numbering the calls ``call_1``, ``call_2``... and pointing each function
+    response at its call."""
+
+    code = "FT510"
+    name = "functions-deprecated"
+    summary = "Example uses the deprecated functions/function_call format"
+    severity = Severity.INFO
+    kinds = CHAT_LIKE
+    fix = Applicability.UNSAFE
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "function_call": {"name": "w", "arguments": "{}"}}], "functions": [{"name": "w", "parameters": {"type": "object", "properties": {}}}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        value = row.value
+        legacy = "functions" in value or any("function_call" in m or m.get("role") == "function" for _, m in row.messages())
+        if legacy:
+            where = pointer("functions") if "functions" in value else pointer("messages")
+            yield Violation("uses the deprecated functions/function_call format; use tools/tool_calls", where,
+                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, _modernise))
+
+
+class ToolCallIdFormat(Rule):
+    """Some providers constrain tool call ids: Mistral's templates need exactly
+    9 letters or digits. Driven by the profile's ``tool_call_id_pattern``."""
+
+    code = "FT511"
+    name = "tool-call-id-format"
+    summary = "A tool call id does not match the profile's id format"
+    kinds = CHAT_LIKE
+    example_profile = "mistral"
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_abc", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "D681PevKs", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        pattern = self.context.profile.tool_call_id_pattern
+        if not pattern:
+            return
+        regex = re.compile(pattern)
+        for index, message in row.messages():
+            ids = [(pointer("messages", index, "tool_calls", c, "id"), call.get("id")) for c, call in enumerate(message.get("tool_calls") or []) if isinstance(call, dict)]
+            if message.get("role") == "tool":
+                ids.append((pointer("messages", index, "tool_call_id"), message.get("tool_call_id")))
+            for where, call_id in ids:
+                if isinstance(call_id, str) and not regex.match(call_id):
+                    yield Violation(f"tool call id {show(call_id)} does not match {pattern} (profile {self.context.profile.name})", where)
+
+
+RULES = (
+    ToolsInvalid,
+    FunctionNameInvalid,
+    ParametersSchemaInvalid,
+    ToolCallInvalid,
+    ArgumentsInvalid,
+    ToolUndeclared,
+    ToolResponseOrphan,
+    ToolCallIdDuplicate,
+    ToolCallUnanswered,
+    ToolContentType,
+    FunctionsDeprecated,
+    ToolCallIdFormat,
+)
+
+
+@hookimpl
+def register_rules(register):
+    for rule in RULES:
+        register(rule)
