@@ -1,0 +1,162 @@
+"""FT6xx: preference pairs for DPO (OpenAI's format).
+
+A row is ``{"input": {"messages": [...], "tools": [...]}, "preferred_output":
+[assistant message], "non_preferred_output": [assistant message]}``: the model
+is pushed towards the preferred reply and away from the other.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable
+
+from ..findings import Applicability, Fix, Violation, pointer
+from ..plugin import hookimpl
+from ..rows import Row
+from ..schema import PREFERENCE
+from ..text import describe_type, show
+from .base import Rule
+
+KINDS = frozenset({PREFERENCE})
+OUTPUTS = ("preferred_output", "non_preferred_output")
+PAIR = (
+    '"preferred_output": [{"role": "assistant", "content": "Paris."}], '
+    '"non_preferred_output": [{"role": "assistant", "content": "I think it might be Lyon?"}]'
+)
+
+
+class PreferenceInputInvalid(Rule):
+    """``input`` is an object whose ``messages`` is a non-empty list of
+    message objects with roles: the prompt both replies answer."""
+
+    code = "FT600"
+    name = "preference-input-invalid"
+    summary = "A preference row's input is not an object with a messages list"
+    kinds = KINDS
+    example_profile = "openai-dpo"
+    bad = '{"input": [{"role": "user", "content": "Capital of France?"}], ' + PAIR + "}"
+    good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        source = row.value.get("input")
+        if not isinstance(source, dict):
+            yield Violation(f"input must be an object with \"messages\", got {describe_type(source)}", pointer("input"))
+            return
+        messages = source.get("messages")
+        if not isinstance(messages, list) or not messages:
+            yield Violation("input.messages must be a non-empty list", pointer("input", "messages"))
+            return
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+                yield Violation("each input message needs to be an object with a role", pointer("input", "messages", index))
+            elif message["role"] not in self.context.profile.roles:
+                yield Violation(f"unknown role {show(message['role'])}", pointer("input", "messages", index, "role"))
+
+
+class PreferenceOutputInvalid(Rule):
+    """``preferred_output`` and ``non_preferred_output`` are each a list
+    holding exactly one assistant message with content (or tool calls)."""
+
+    code = "FT601"
+    name = "preference-output-invalid"
+    summary = "A preferred or non-preferred output is not one assistant message"
+    kinds = KINDS
+    example_profile = "openai-dpo"
+    bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, "preferred_output": "Paris.", "non_preferred_output": [{"role": "user", "content": "Lyon?"}]}'
+    good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for key in OUTPUTS:
+            if key not in row.value:
+                if key.replace("_output", "_completion") not in row.value:
+                    yield Violation(f"row has no \"{key}\"", pointer(key))
+                continue
+            output = row.value[key]
+            if not isinstance(output, list):
+                yield Violation(f"{key} must be a list with one assistant message, got {describe_type(output)}", pointer(key))
+                continue
+            if len(output) != 1:
+                yield Violation(f"{key} must hold exactly one message, got {len(output)}", pointer(key))
+            for index, message in enumerate(output):
+                if not isinstance(message, dict) or message.get("role") != "assistant":
+                    role = message.get("role") if isinstance(message, dict) else None
+                    yield Violation(f"{key} messages must be from the assistant, got {show(role)}", pointer(key, index, "role"))
+                elif not (isinstance(message.get("content"), (str, list)) and message.get("content")) and not message.get("tool_calls"):
+                    yield Violation(f"{key} message has no content", pointer(key, index, "content"))
+
+
+def _rename_completion(value: Any) -> Any:
+    fixed = {}
+    for key, item in value.items():
+        new_key = key.replace("_completion", "_output") if key in ("preferred_completion", "non_preferred_completion") else key
+        fixed[new_key] = copy.deepcopy(item)
+    return fixed
+
+
+class PreferenceKeySpelling(Rule):
+    """Some tools and older docs spell the pair ``preferred_completion`` /
+    ``non_preferred_completion``; OpenAI's DPO format is ``preferred_output`` /
+    ``non_preferred_output``, and the other spelling is rejected.
+
+    Fix (safe): rename the keys, keeping their place and values."""
+
+    code = "FT602"
+    name = "preference-key-spelling"
+    summary = "Preference row uses *_completion instead of *_output"
+    kinds = KINDS
+    fix = Applicability.SAFE
+    example_profile = "openai-dpo"
+    bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, "preferred_completion": [{"role": "assistant", "content": "Paris."}], "non_preferred_completion": [{"role": "assistant", "content": "Lyon?"}]}'
+    good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for key in ("preferred_completion", "non_preferred_completion"):
+            if key in row.value and key.replace("_completion", "_output") not in row.value:
+                yield Violation(f"\"{key}\" should be \"{key.replace('_completion', '_output')}\"", pointer(key),
+                                Fix("rename *_completion to *_output", Applicability.SAFE, _rename_completion))
+
+
+class PreferenceIdentical(Rule):
+    """When the preferred and non-preferred replies are the same, the pair
+    carries no preference at all: the loss pushes both ways at once."""
+
+    code = "FT603"
+    name = "preference-identical"
+    summary = "Preferred and non-preferred outputs are identical"
+    kinds = KINDS
+    example_profile = "openai-dpo"
+    bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, "preferred_output": [{"role": "assistant", "content": "Paris."}], "non_preferred_output": [{"role": "assistant", "content": "Paris."}]}'
+    good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        preferred, other = row.value.get("preferred_output"), row.value.get("non_preferred_output")
+        if preferred is not None and preferred == other:
+            yield Violation("preferred_output and non_preferred_output are identical", pointer("non_preferred_output"))
+
+
+class PreferenceInputEndsWithAssistant(Rule):
+    """Both outputs continue the input with an assistant turn, so the input
+    must not end with one: the last input message is the user's (or a tool's)."""
+
+    code = "FT604"
+    name = "preference-input-ends-with-assistant"
+    summary = "The last input message of a preference row is from the assistant"
+    kinds = KINDS
+    example_profile = "openai-dpo"
+    bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Let me think."}]}, ' + PAIR + "}"
+    good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        source = row.value.get("input")
+        messages = source.get("messages") if isinstance(source, dict) else None
+        if isinstance(messages, list) and messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant":
+            yield Violation("the input ends with an assistant message; the outputs must answer a user turn", pointer("input", "messages", len(messages) - 1, "role"))
+
+
+RULES = (PreferenceInputInvalid, PreferenceOutputInvalid, PreferenceKeySpelling, PreferenceIdentical, PreferenceInputEndsWithAssistant)
+
+
+@hookimpl
+def register_rules(register):
+    for rule in RULES:
+        register(rule)
