@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -26,9 +27,15 @@ class BaselineError(ValueError):
     pass
 
 
+_NUMBER = re.compile(r"\d[\d,]*")
+
+
 def fingerprint(finding: Finding, base_dir: str) -> str:
     path = finding.path if finding.path.startswith("<") else os.path.relpath(os.path.abspath(finding.path), base_dir)
-    key = "|".join((Path(path).as_posix(), finding.code, finding.pointer, finding.context or finding.message))
+    # row findings carry a hash of their row; dataset findings are known by
+    # their message, with numbers (line numbers, counts) left out
+    context = finding.context or _NUMBER.sub("#", finding.message)
+    key = "|".join((Path(path).as_posix(), finding.code, finding.pointer, context))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

@@ -84,7 +84,7 @@ def _expand(paths: tuple[str, ...], settings: Settings | None = None) -> list[st
     return out
 
 
-def _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile) -> Settings:
+def _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file=None) -> Settings:
     settings = Settings() if isolated else load(config_file)
     if select:
         settings.cli_select = split_codes(select)
@@ -101,6 +101,10 @@ def _settings(config_file, isolated, select, extend_select, ignore, severity, mo
         settings.max_tokens = max_tokens
     if profile:
         settings.profile = profile
+    if validation_file:
+        settings.validation_file = validation_file
+    elif settings.validation_file:
+        settings.validation_file = str(Path(settings.root) / settings.validation_file)
     if settings.plugins:
         host.load_local_plugins(settings.plugins, settings.root)
         registry_module.refresh()
@@ -119,6 +123,7 @@ def selection_options(func):
             click.option("--model", help="Target model: sets the tokenizer and per-example token limit (default: 4096 tokens)."),
             click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit, overriding the model's."),
             click.option("--profile", help="Provider profile (see 'ftlint profiles'); default openai-sft."),
+            click.option("--validation-file", type=click.Path(dir_okay=False), help="Validation file: linted too, and checked for examples that leak from the training files (FT406)."),
         ]
     ):
         func = option(func)
@@ -249,7 +254,7 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gat
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="Append a Markdown report here (e.g. \"$GITHUB_STEP_SUMMARY\").")
-def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
+def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
           fix, unsafe_fixes, diff, fix_output, baseline_file, write_baseline, summary_file) -> None:
     """Lint dataset files (or folders of them)."""
@@ -258,14 +263,21 @@ def check(paths, config_file, isolated, select, extend_select, ignore, severity,
 
 def _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
            output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-           fix, unsafe_fixes, diff, fix_output, baseline_file=None, write_baseline=None, summary_file=None) -> None:
-    settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile)
+           fix, unsafe_fixes, diff, fix_output, baseline_file=None, write_baseline=None, summary_file=None, validation_file=None) -> None:
+    settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
     if exact_stats:
         settings.exact_stats = True
     if no_token_stats:
         settings.token_stats = False
     linter = Linter(settings)
     files = _expand(paths, settings)
+    if settings.validation_file:
+        if not Path(settings.validation_file).is_file():
+            raise Failure(f"{settings.validation_file}: no such validation file")
+        training = [f for f in files if not linter.is_validation(f)]
+        if len(training) == len(files):
+            files.append(settings.validation_file)
+        linter.use_training_files(training)
     gate = Gate(baseline_file, write_baseline, summary_file)
     colour = {"auto": None, "always": True, "never": False}[color]
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout  # noqa: SIM115
@@ -294,11 +306,12 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
 @click.option("-q", "--quiet", is_flag=True, help="Remaining findings only, no summary.")
 @click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-def fix_command(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
+def fix_command(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
                 output_format, unsafe_fixes, diff, fix_output, exit_zero, quiet, no_token_stats, color) -> None:
     """Apply fixes (as 'check --fix'): safe ones by default, atomically, untouched lines kept byte for byte."""
     _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
-           output_format, None, exit_zero, quiet, False, False, no_token_stats, color, True, unsafe_fixes, diff, fix_output)
+           output_format, None, exit_zero, quiet, False, False, no_token_stats, color, True, unsafe_fixes, diff, fix_output,
+           validation_file=validation_file)
 
 
 @cli.command()

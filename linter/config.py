@@ -42,6 +42,7 @@ class Settings:
     plugins: list[str] = field(default_factory=list)  # local plugins: file paths or module names
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule name or code -> options
     files: list[str] = field(default_factory=list)  # what 'ftlint check' lints when given no paths
+    validation_file: str | None = None  # checked against the other files for leakage (FT406)
     root: str = "."  # folder of the config file: relative paths in it start here
     source: str = "defaults"  # where the settings came from, for messages
 
@@ -62,6 +63,7 @@ _KEYS = _LIST_KEYS | {
     "token-stats",
     "exact-stats",
     "options",
+    "validation-file",
 }
 
 
@@ -124,7 +126,7 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
     if not isinstance(severity, dict):
         raise ConfigError(f"{source}: severity must map rule codes to error, warning or info")
     settings.severity = {str(k): str(v) for k, v in severity.items()}
-    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int)):
+    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int), ("validation-file", str)):
         if key in table:
             value = table[key]
             if not isinstance(value, kind) or isinstance(value, bool):

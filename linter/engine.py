@@ -85,6 +85,7 @@ class Linter:
         self.model = self._model()
         self.token_limit = s.max_tokens or self.model.token_limit
         self.tokenizer = Tokenizer(self.model.encoding)
+        self.train_fingerprints = None  # set by use_training_files for FT406
         if s.token_stats:
             # statistics always need the tokenizer: fail before any output is written
             self.tokenizer.load()
@@ -99,6 +100,16 @@ class Linter:
             raise UsageError(f"unknown model {name!r}; known model families: {known} (or set max-tokens)")
         return ModelSpec(name, spec.encoding, spec.token_limit, spec.note)
 
+    def use_training_files(self, paths: list[str]) -> None:
+        """Fingerprint the training files so the validation file can be checked for leaks (FT406)."""
+        from .leakage import fingerprint_files
+
+        self.train_fingerprints = fingerprint_files(self, paths)
+
+    def is_validation(self, path: str) -> bool:
+        validation = self.settings.validation_file
+        return bool(validation) and Path(path).resolve() == Path(validation).resolve()
+
     def rules_for(self, path: str) -> list[Rule]:
         """Instances of the rules enabled for this path, in code order."""
         codes = self.enabled - ignored_for_path(path, self.settings.per_file_ignores, self.registry.rules)
@@ -107,7 +118,11 @@ class Linter:
             model=self.model,
             token_limit=self.token_limit,
             tokenizer=self.tokenizer,
-            options={"max_line_bytes": self.settings.max_line_bytes},
+            options={
+                "max_line_bytes": self.settings.max_line_bytes,
+                "train_fingerprints": self.train_fingerprints if self.is_validation(path) else None,
+                "validation": self.is_validation(path),
+            },
             path=path,
         )
         rules = []

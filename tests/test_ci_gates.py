@@ -7,6 +7,7 @@ import json
 from .conftest import GOOD, chat, dump, run_cli
 
 BAD = chat(("user", "no reply"))
+OTHERS = [chat(("system", "s"), ("user", f"question {i}"), ("assistant", f"answer {i}")) for i in range(3)]
 ALSO_BAD = chat(("user", "still no reply"))
 
 
@@ -17,15 +18,15 @@ def test_baseline_hides_known_findings_across_line_shifts(tmp_path):
     proc = run_cli("check", data, "--write-baseline", baseline)
     assert proc.returncode == 0 and "wrote a baseline of" in proc.stderr
     # rows inserted above: the known finding moves from line 2 to 4 and stays hidden
-    data.write_text(dump([GOOD, GOOD, GOOD, BAD]))
+    data.write_text(dump([GOOD, *OTHERS[:2], BAD]))
     proc = run_cli("check", data, "--baseline", baseline, "--format", "json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == []
     assert "hidden by the baseline" in proc.stderr
     # a new problem fails; a second copy of a known-bad row is new too
-    data.write_text(dump([GOOD, BAD, ALSO_BAD, BAD]))
+    data.write_text(dump([GOOD, BAD, ALSO_BAD, OTHERS[2], BAD]))
     proc = run_cli("check", data, "--baseline", baseline, "--format", "json")
     found = [(f["line"], f["code"]) for f in json.loads(proc.stdout)["findings"] if f["severity"] == "error"]
-    assert proc.returncode == 1 and found == [(3, "FT112"), (4, "FT112")]
+    assert proc.returncode == 1 and found == [(3, "FT112"), (5, "FT112")]
 
 
 def test_baseline_from_another_folder_and_bad_files(tmp_path):

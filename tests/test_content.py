@@ -37,7 +37,8 @@ def test_preference_rows():
         (5, "FT602", "/non_preferred_completion"),
     ]
     # the whole documented DPO example lints clean under its profile
-    assert [f for f in lint_text(dump([pair()] * 10), profile="openai-dpo") if f.severity.value != "info"] == []
+    distinct = [pair(messages=[{"role": "user", "content": f"Capital of country {i}?"}]) for i in range(10)]
+    assert [f for f in lint_text(dump(distinct), profile="openai-dpo") if f.severity.value != "info"] == []
 
 
 def test_preference_spelling_fix(tmp_path):

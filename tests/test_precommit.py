@@ -20,6 +20,8 @@ from .conftest import GOOD, ROOT
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 BAD = {"messages": [{"role": "user", "content": "Where is my order?"}]}
+# OpenAI needs at least 10 examples (FT402), so a clean dataset has ten distinct ones
+TEN = [{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": f"Question {i}?"}, {"role": "assistant", "content": f"Answer {i}."}]} for i in range(10)]
 PADDED = {"messages": [{"role": "user", "content": "hi "}, {"role": "assistant", "content": "Hello!"}]}
 
 
@@ -59,20 +61,20 @@ def write(repo, name, rows):
 
 
 def test_try_repo_lint_hook(repo, head, pre_commit_home):
-    write(repo, "bad.jsonl", [GOOD, BAD])
+    write(repo, "bad.jsonl", [*TEN, BAD])
     proc = pre_commit("try-repo", ROOT, "ftlint", "--ref", head, "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "bad.jsonl:2: FT112 [assistant-missing]" in proc.stdout
+    assert "bad.jsonl:11: FT112 [assistant-missing]" in proc.stdout
     git("rm", "-q", "--cached", "bad.jsonl", cwd=repo)
     (repo / "bad.jsonl").unlink()
-    write(repo, "good.jsonl", [GOOD])
+    write(repo, "good.jsonl", TEN)
     proc = pre_commit("try-repo", ROOT, "ftlint", "--ref", head, "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout
 
 
 def test_try_repo_fix_hook_rewrites_and_reports_modified(repo, head, pre_commit_home):
-    write(repo, "train.jsonl", [GOOD, PADDED])
+    write(repo, "train.jsonl", [*TEN, PADDED])
     proc = pre_commit("try-repo", ROOT, "ftlint-fix", "--ref", head, "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 1
     assert "files were modified by this hook" in proc.stdout
@@ -88,20 +90,20 @@ def test_installed_hook_blocks_a_commit_of_a_bad_dataset(repo, head, pre_commit_
     )
     git("add", ".pre-commit-config.yaml", cwd=repo)
     assert pre_commit("install", cwd=repo, home=pre_commit_home).returncode == 0
-    write(repo, "train.jsonl", [GOOD, BAD])
+    write(repo, "train.jsonl", [*TEN, BAD])
     env_home = {"PRE_COMMIT_HOME": pre_commit_home}
     commit = subprocess.run(
         ["git", "commit", "-qm", "add data"], cwd=repo, capture_output=True, text=True,
         env=dict(os.environ, **env_home, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e.com", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@e.com"),
     )
     assert commit.returncode != 0
-    assert "train.jsonl:2: FT112" in commit.stdout + commit.stderr
+    assert "train.jsonl:11: FT112" in commit.stdout + commit.stderr
     assert git("rev-parse", "HEAD", cwd=repo, check=False).returncode != 0  # nothing was committed
 
 
 def test_dataset_hook_reads_files_from_config(repo, head, pre_commit_home):
     (repo / "data").mkdir()
-    write(repo, "data/train.jsonl", [GOOD])
+    write(repo, "data/train.jsonl", TEN)
     write(repo, "data/valid.jsonl", [BAD])
     (repo / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["data/train.jsonl", "data/valid.jsonl"]\n')
     (repo / "README.md").write_text("no dataset changed in this commit\n")

@@ -39,6 +39,7 @@ CORE_PLUGINS = (
     ("ftlint-vision", "linter.rules.vision"),
     ("ftlint-tokens", "linter.rules.tokens"),
     ("ftlint-dataset", "linter.rules.dataset"),
+    ("ftlint-duplicates", "linter.rules.duplicates"),
     ("ftlint-readers", "linter.readers.jsonl"),
     ("ftlint-formats", "linter.output.builtin"),
     ("ftlint-models", "linter.models"),

@@ -85,7 +85,8 @@ class FormatUnsupported(Rule):
 class ExampleCount(DatasetRule):
     """Providers refuse files with too few or too many examples: OpenAI needs
     at least 10, Bedrock 8 to 20,000, Fireworks 3 to 3,000,000. The limits
-    come from the profile."""
+    come from the profile. A file given as the validation file is not held to
+    the minimum."""
 
     code = "FT402"
     name = "example-count"
@@ -107,6 +108,8 @@ class ExampleCount(DatasetRule):
     def finish(self, state: list) -> Iterable[Violation]:
         count = state[0]
         profile = self.context.profile
+        if self.context.options.get("validation"):
+            return  # the minimum is the training file's; a validation file may be small
         if count and profile.min_examples and count < profile.min_examples:
             yield Violation(f"{count:,} example(s); profile {profile.name} needs at least {profile.min_examples:,}", line=1)
         if profile.max_examples and count > profile.max_examples:
