@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from .conftest import GOOD, ROOT
+from .conftest import ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
