@@ -133,7 +133,7 @@ class Fixer:
 
             findings, result = self.linter.lint_path(source_path, row_sink=sink, display=display)
             remaining = list(findings)
-            file_fixes = [f for f in remaining if id(f) not in seen_in_rows and self.applicable(f) and f.fix.raw]
+            file_fixes = [f for f in remaining if id(f) not in seen_in_rows and self.applicable(f)]
             if changed:
                 _copy(source, out, position, size)
         return changed, fixed, remaining, result, file_fixes
@@ -158,11 +158,16 @@ class Fixer:
         """Apply file-wide raw fixes (line endings) to every line; True when anything changed."""
         changed = False
 
+        value_fixes = [f.fix.apply for f in fixes if f.fix.apply is not None]
+        raw_fixes = [f.fix.raw for f in fixes if f.fix.raw is not None]
+
         def emit(segment: bytes) -> None:
             nonlocal changed
             new = segment
-            for finding in fixes:
-                new = finding.fix.raw(new)
+            if value_fixes:
+                new = _apply_to_line(new, value_fixes)
+            for raw in raw_fixes:
+                new = raw(new)
             changed = changed or new != segment
             out.write(new)
 
@@ -179,6 +184,25 @@ class Fixer:
             if pending:
                 emit(pending)
         return changed
+
+
+def _apply_to_line(segment: bytes, fixes) -> bytes:
+    """Apply value fixes to one line (with its ending); lines that do not parse stay as they are."""
+    body = segment.rstrip(b"\r\n")
+    ending = segment[len(body) :]
+    bom = BOM if body.startswith(BOM) else b""
+    try:
+        value = orjson.loads(body[len(bom) :])
+    except orjson.JSONDecodeError:
+        return segment
+    if not isinstance(value, dict):
+        return segment
+    fixed = value
+    for apply in fixes:
+        fixed = apply(fixed)
+    if fixed == value:
+        return segment
+    return bom + serialise(fixed, body) + ending
 
 
 def serialise(value, original: bytes) -> bytes:

@@ -154,7 +154,18 @@ TRL = Profile(
     min_examples=1,
 )
 
-BUILTIN_PROFILES = (OPENAI_SFT, OPENAI_DPO, OPENAI_RFT, AZURE_OPENAI, TOGETHER, BEDROCK, MISTRAL, FIREWORKS, TRL)
+OPENAI_LEGACY = Profile(
+    name="openai-legacy",
+    description="OpenAI's legacy prompt/completion fine-tuning (babbage-002, davinci-002), with prepare_data's checks",
+    kinds=frozenset({"completion"}),
+    roles=frozenset(),
+    top_level_keys=frozenset({"prompt", "completion"}),
+    message_keys=frozenset(),
+    default_kind="completion",
+    min_examples=10,
+)
+
+BUILTIN_PROFILES = (OPENAI_SFT, OPENAI_DPO, OPENAI_RFT, AZURE_OPENAI, TOGETHER, BEDROCK, MISTRAL, FIREWORKS, TRL, OPENAI_LEGACY)
 DEFAULT_PROFILE = OPENAI_SFT.name
 
 

@@ -37,6 +37,7 @@ CORE_PLUGINS = (
     ("ftlint-tools", "linter.rules.tools"),
     ("ftlint-preference", "linter.rules.preference"),
     ("ftlint-vision", "linter.rules.vision"),
+    ("ftlint-legacy", "linter.rules.legacy"),
     ("ftlint-tokens", "linter.rules.tokens"),
     ("ftlint-dataset", "linter.rules.dataset"),
     ("ftlint-duplicates", "linter.rules.duplicates"),

@@ -1,0 +1,49 @@
+"""Legacy prompt/completion rows: prepare_data's checks and fixes."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import dump, lint_text, run_cli
+
+
+def rows(*pairs):
+    return [{"prompt": p, "completion": c} for p, c in pairs]
+
+
+def found(data, **options):
+    return [(f.line, f.code) for f in lint_text(dump(data), profile="openai-legacy", **options) if f.code.startswith("FT9")]
+
+
+def test_well_formed_legacy_data_is_clean():
+    data = rows(*[(f"Review {i}: fine ->", " positive\n" if i % 2 else " negative\n") for i in range(12)])
+    assert [f for f in lint_text(dump(data), profile="openai-legacy") if f.severity.value != "info"] == []
+
+
+def test_row_checks():
+    data = [{"Prompt": "a ->", "completion": " x\n"}, {"prompt": "b ->", "completion": ""}, {"prompt": "", "completion": " y\n"},
+            {"prompt": "c -> d ->", "completion": " z\n", "id": 3}]
+    per_row = ["FT900", "FT901", "FT902", "FT903", "FT905"]
+    assert found(data, select=per_row) == [(1, "FT900"), (2, "FT902"), (3, "FT903"), (4, "FT901"), (4, "FT905")]
+
+
+def test_whole_file_checks():
+    data = rows(("first", "yes"), ("second", "no\nmore"), ("third", "no"))
+    assert sorted(code for _, code in found(data)) == ["FT904", "FT906", "FT908"]
+    upper = rows(*[("q%d ->" % i, " POSITIVE\n") for i in range(3)])
+    assert (1, "FT910") in found(upper) and (1, "FT911") in found(upper)
+    stops = rows(("a ->", " one\ntwo\n"), ("b ->", " three\n"))
+    assert found(stops) == [(1, "FT907")]
+
+
+def test_fixes_rename_keys_and_with_unsafe_add_separator_stop_and_space(tmp_path):
+    path = tmp_path / "legacy.jsonl"
+    path.write_text(dump([{"Prompt": "Great service!", "completion": "yes"}, {"prompt": "Slow delivery.", "completion": "no"}]))
+    run_cli("fix", path, "--profile", "openai-legacy")
+    first = json.loads(path.read_text().splitlines()[0])
+    assert list(first) == ["prompt", "completion"] and first["prompt"] == "Great service!"  # safe rename only
+    run_cli("fix", path, "--profile", "openai-legacy", "--unsafe-fixes")
+    fixed = [json.loads(line) for line in path.read_text().splitlines()]
+    assert fixed == [{"prompt": "Great service!\n\n###\n\n", "completion": " yes\n"}, {"prompt": "Slow delivery.\n\n###\n\n", "completion": " no\n"}]
+    again = run_cli("fix", path, "--profile", "openai-legacy", "--unsafe-fixes")
+    assert "Fixed" not in again.stderr
