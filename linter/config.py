@@ -43,6 +43,7 @@ class Settings:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule name or code -> options
     files: list[str] = field(default_factory=list)  # what 'ftlint check' lints when given no paths
     validation_file: str | None = None  # checked against the other files for leakage (FT406)
+    prices: dict[str, float] = field(default_factory=dict)  # model prefix -> USD per 1M training tokens
     root: str = "."  # folder of the config file: relative paths in it start here
     source: str = "defaults"  # where the settings came from, for messages
 
@@ -64,6 +65,7 @@ _KEYS = _LIST_KEYS | {
     "exact-stats",
     "options",
     "validation-file",
+    "prices",
 }
 
 
@@ -134,6 +136,10 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
             if kind is int and value <= 0:
                 raise ConfigError(f"{source}: {key} must be positive")
             setattr(settings, key.replace("-", "_"), value)
+    prices = table.get("prices", {})
+    if not isinstance(prices, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in prices.values()):
+        raise ConfigError(f"{source}: prices must map model names to USD per 1M training tokens")
+    settings.prices = {str(k): float(v) for k, v in prices.items()}
     options = table.get("options", {})
     if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
         raise ConfigError(f"{source}: options must be tables, one per rule: [tool.ftlint.options.banned-phrases]")

@@ -44,11 +44,19 @@ class FileResult:
     encoding: str
     model: str
 
+    model_named: bool = False
+    prices: dict | None = None
+
     def summary(self) -> dict:
         return {
             "path": self.path,
             "model": self.model,
-            **self.stats.summary(token_limit=self.token_limit, encoding=self.encoding),
+            **self.stats.summary(
+                token_limit=self.token_limit,
+                encoding=self.encoding,
+                model=self.model if self.model_named else None,
+                prices=self.prices,
+            ),
         }
 
 
@@ -163,7 +171,10 @@ class Linter:
         return self._lint(stream, path, result, None), result
 
     def _result(self, path: str) -> FileResult:
-        return FileResult(path, FileStats(), self.token_limit, self.tokenizer.encoding_name, self.model.name)
+        return FileResult(
+            path, FileStats(), self.token_limit, self.tokenizer.encoding_name, self.model.name,
+            model_named=bool(self.settings.model), prices=self.settings.prices,
+        )
 
     def _lint(self, stream: BinaryIO, path: str, result: FileResult, row_sink: RowSink | None) -> Iterator[Finding]:
         rules = self.rules_for(path)
@@ -250,6 +261,9 @@ class Linter:
             return
         if self.settings.exact_stats or in_sample(row.number):
             stats.tokens[self.tokenizer.count_row(row)] += 1
+            assistant, trained = row.token_parts
+            stats.assistant_tokens[assistant] += 1
+            stats.trained_tokens[trained] += 1
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
             if row.tokens > self.token_limit:

@@ -23,7 +23,7 @@ class Row:
     (``chat``, ``preference``, ``rft``, ``completion``, ``non-object``) once parsed.
     """
 
-    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens", "_messages")
+    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens", "token_parts", "_messages")
 
     def __init__(self, number: int, offset: int, raw: bytes | None, length: int) -> None:
         self.number = number
@@ -37,6 +37,7 @@ class Row:
         self.crlf = False
         self.kind = ""
         self.tokens: int | None = None  # set once counted, shared by rules and stats
+        self.token_parts: tuple[int, int] | None = None  # (assistant tokens, trained assistant tokens)
         self._messages: list | None = None
 
     def messages(self) -> list[tuple[int, dict]]:

@@ -74,6 +74,8 @@ class FileStats:
     # tokens per counted example -> examples: exact percentiles in memory bounded by
     # the number of distinct counts (at most the token limit), not by the file size
     tokens: Counter = field(default_factory=Counter)
+    assistant_tokens: Counter = field(default_factory=Counter)  # per counted example
+    trained_tokens: Counter = field(default_factory=Counter)  # assistant tokens with weight != 0
     max_tokens_seen: int = 0
     over_limit: int = 0
 
@@ -84,11 +86,13 @@ class FileStats:
         self.countable += other.countable
         self.messages.update(other.messages)
         self.tokens.update(other.tokens)
+        self.assistant_tokens.update(other.assistant_tokens)
+        self.trained_tokens.update(other.trained_tokens)
         self.max_tokens_seen = max(self.max_tokens_seen, other.max_tokens_seen)
         self.over_limit += other.over_limit
         return self
 
-    def summary(self, *, token_limit: int, encoding: str) -> dict[str, Any]:
+    def summary(self, *, token_limit: int, encoding: str, model: str | None = None, prices: dict | None = None) -> dict[str, Any]:
         """The JSON-ready summary (documented in docs/output.md)."""
         out: dict[str, Any] = {"lines": self.lines, "bytes": self.bytes, "examples": self.examples}
         if self.messages:
@@ -113,6 +117,20 @@ class FileStats:
                 "estimated_epochs": epochs,
                 "estimated_billing_tokens": billing * epochs,
             }
+            if self.assistant_tokens:
+                out["assistant_tokens"] = _distribution(self.assistant_tokens)
+                scale = self.countable / counted
+                out["trained_tokens"] = {
+                    **_distribution(self.trained_tokens),
+                    "total_per_epoch": round(sum(v * n for v, n in self.trained_tokens.items()) * scale),
+                }
+            if model:
+                from .prices import price_for
+
+                price = price_for(model, prices)
+                if price is not None:
+                    out["tokens"]["estimated_cost_usd"] = round(billing * epochs / 1_000_000 * price.usd_per_million, 2)
+                    out["tokens"]["price"] = {"model": price.model, "usd_per_million": price.usd_per_million, "as_of": price.as_of}
         return out
 
 

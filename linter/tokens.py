@@ -65,36 +65,52 @@ class Tokenizer:
         return len(self._encoder()(text))
 
     def count_row(self, row: Any) -> int:
-        """Tokens of a parsed row, counted once and cached on the row."""
+        """Tokens of a parsed row, counted once and cached on the row (with the assistant/trained split)."""
         if row.tokens is None:
-            row.tokens = self.count_example(row.value)
+            row.tokens, assistant, trained = self.count_detail(row.value)
+            row.token_parts = (assistant, trained)
         return row.tokens
 
     def count_example(self, value: Any) -> int:
         """Tokens of one chat-shaped row (``messages`` plus ``tools``/``functions``)."""
-        count = self.count_text
+        return self.count_detail(value)[0]
+
+    def count_detail(self, value: Any) -> tuple[int, int, int]:
+        """``(total, assistant, trained)``: the whole example; its assistant
+        messages; the assistant messages that are trained (``weight`` not 0)."""
         total = REPLY_PRIMING
+        assistant = trained = 0
         messages = value.get("messages") if isinstance(value, dict) else None
         for message in messages if isinstance(messages, list) else ():
             if not isinstance(message, dict):
                 continue
-            total += TOKENS_PER_MESSAGE
-            for key, item in message.items():
-                if key == "weight":
-                    continue
-                if isinstance(item, str):
-                    total += count(item)
-                    if key == "name":
-                        total += TOKENS_PER_NAME
-                elif key == "content" and isinstance(item, list):
-                    total += self._count_parts(item)
-                elif key == "tool_calls" and isinstance(item, list):
-                    for call in item:
-                        function = call.get("function") if isinstance(call, dict) else None
-                        total += self._count_call(function)
-                elif key == "function_call":
-                    total += self._count_call(item)
+            tokens = TOKENS_PER_MESSAGE + self._count_message(message)
+            total += tokens
+            if message.get("role") == "assistant":
+                assistant += tokens
+                if message.get("weight", 1) != 0:
+                    trained += tokens
         total += self._count_tools(value)
+        return total, assistant, trained
+
+    def _count_message(self, message: dict) -> int:
+        count = self.count_text
+        total = 0
+        for key, item in message.items():
+            if key == "weight":
+                continue
+            if isinstance(item, str):
+                total += count(item)
+                if key == "name":
+                    total += TOKENS_PER_NAME
+            elif key == "content" and isinstance(item, list):
+                total += self._count_parts(item)
+            elif key == "tool_calls" and isinstance(item, list):
+                for call in item:
+                    function = call.get("function") if isinstance(call, dict) else None
+                    total += self._count_call(function)
+            elif key == "function_call":
+                total += self._count_call(item)
         return total
 
     def _count_parts(self, parts: list) -> int:

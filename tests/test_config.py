@@ -36,8 +36,8 @@ def test_layers_and_names_and_all():
 
 
 def test_unknown_selector_is_an_error():
-    with pytest.raises(SelectionError, match="FT9"):
-        check_selectors(["FT9"], RULES, "select")
+    with pytest.raises(SelectionError, match="FT99"):
+        check_selectors(["FT99"], RULES, "select")
 
 
 def test_per_file_ignores_and_severity_overrides():

@@ -161,3 +161,24 @@ def test_percentiles_from_histogram_match_sorted_list():
         high = min(low + 1, len(ordered) - 1)
         expected = ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
         assert percentile(Counter(values), q) == expected
+
+
+def test_assistant_and_trained_tokens_honour_weight_and_cost_is_estimated(write_jsonl, tmp_path):
+    import json
+
+    row = {"messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris", "weight": 0},
+                        {"role": "user", "content": "More sarcastic?"}, {"role": "assistant", "content": "Paris, obviously.", "weight": 1}]}
+    tok = Tokenizer("o200k_base")
+    total, assistant, trained = tok.count_detail(row)
+    enc = tiktoken.get_encoding("o200k_base")
+    second = 3 + len(enc.encode("assistant")) + len(enc.encode("Paris, obviously."))
+    first = 3 + len(enc.encode("assistant")) + len(enc.encode("Paris"))
+    assert (assistant, trained) == (first + second, second) and total > assistant
+    path = write_jsonl([row] * 4)
+    (stats,) = json.loads(run_cli("stats", path, "--json", "--model", "gpt-4o-mini").stdout)
+    assert stats["trained_tokens"]["total_per_epoch"] == 4 * second
+    assert stats["tokens"]["price"]["usd_per_million"] == 3.0
+    assert stats["tokens"]["estimated_cost_usd"] == round(stats["tokens"]["estimated_billing_tokens"] * 3.0 / 1e6, 2)
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nprices = {"gpt-4o-mini" = 6.0}\n')
+    (stats,) = json.loads(run_cli("stats", path, "--json", "--model", "gpt-4o-mini", cwd=tmp_path).stdout)
+    assert stats["tokens"]["price"] == {"model": "gpt-4o-mini", "usd_per_million": 6.0, "as_of": "config"}

@@ -145,7 +145,7 @@ class SarifFormatter(Formatter):
                     "shortDescription": {"text": rule.summary},
                     "fullDescription": {"text": rule.rationale() or rule.summary},
                     "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-                    "helpUri": f"{TOOL_URI}/blob/main/docs/rules.md#{code.lower()}-{rule.name}",
+                    "helpUri": f"{TOOL_URI}/blob/main/docs/rules/{code}.md",
                 }
             )
         for result in self.results:
