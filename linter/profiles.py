@@ -44,6 +44,8 @@ class Profile:
     max_image_bytes: int = 10 * 1024 * 1024  # decoded size of a data-URL image
     tool_call_id_pattern: str | None = None  # regex a tool call id must match
     tool_content_string: bool = True  # a tool message's content must be a string
+    max_file_bytes: int | None = None  # what one upload may weigh
+    extensions: tuple[str, ...] | None = None  # file extensions the service accepts
     notes: tuple[str, ...] = field(default=())
 
 
@@ -56,6 +58,8 @@ OPENAI_SFT = Profile(
     message_keys=SFT_MESSAGE_KEYS,
     min_examples=10,
     max_examples=None,
+    max_file_bytes=512 * 1024 * 1024,
+    extensions=(".jsonl",),
 )
 
 OPENAI_DPO = Profile(
@@ -67,6 +71,8 @@ OPENAI_DPO = Profile(
     message_keys=SFT_MESSAGE_KEYS,
     default_kind="preference",
     min_examples=10,
+    max_file_bytes=512 * 1024 * 1024,
+    extensions=(".jsonl",),
 )
 
 OPENAI_RFT = Profile(
@@ -81,6 +87,8 @@ OPENAI_RFT = Profile(
     chat_kind="rft",
     last_roles=frozenset({"user", "developer"}),
     min_examples=10,
+    max_file_bytes=512 * 1024 * 1024,
+    extensions=(".jsonl",),
 )
 
 AZURE_OPENAI = dataclasses.replace(

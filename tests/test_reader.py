@@ -174,3 +174,35 @@ def test_reader_splits_exactly_like_split(data, block):
     for row in rows:
         assert data[row.offset : row.offset + row.length] == row.raw
     assert offsets == sorted(offsets) and (not offsets or offsets[0] == start)
+
+
+def test_json_array_files_and_extensions_and_size(tmp_path):
+    array_file = tmp_path / "data.json"
+    array_file.write_text('[\n  {"messages": []},\n  {"messages": []}\n]\n')
+    report, _ = cli_json(array_file, "--select", "FT001,FT013")
+    first = report["findings"][0]
+    assert first["line"] == 1 and "looks like one JSON array" in first["message"]
+    assert [f["code"] for f in report["findings"] if f["code"] == "FT013"] == ["FT013"]
+    ok = tmp_path / "data.jsonl"
+    ok.write_text(json.dumps(GOOD) + "\n")
+    assert cli_json(ok, "--select", "FT013")[0]["findings"] == []
+    assert cli_json(ok, "--select", "FT013", "--profile", "trl")[0]["findings"] == []
+    # FT012 on a profile with a tiny limit, through a plugin-free dataclasses.replace in process
+    import dataclasses
+
+    from linter.engine import Linter
+    from linter.profiles import OPENAI_SFT
+    from linter.registry import get_registry
+
+    get_registry().profiles["tiny"] = dataclasses.replace(OPENAI_SFT, name="tiny", max_file_bytes=10)
+    try:
+        findings, _ = Linter(__import__("linter.config", fromlist=["Settings"]).Settings(profile="tiny", select=["FT012"])).lint_path(ok)
+        (big,) = list(findings)
+        assert big.code == "FT012" and "profile tiny uploads at most" in big.message
+    finally:
+        del get_registry().profiles["tiny"]
+
+
+def test_messages_missing_names_the_format_it_found():
+    (finding,) = [f for f in lint_text(json.dumps({"conversations": [{"from": "human", "value": "hi"}]}) + "\n") if f.code == "FT101"]
+    assert "ShareGPT format" in finding.message

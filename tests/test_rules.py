@@ -50,7 +50,7 @@ def test_every_rule_has_examples_and_rationale():
     # rules that need a file-level trigger (encoding, size) document themselves in prose
     no_examples = {c for c, r in RULES.items() if not (r.bad and r.good)}
     # these need bytes a JSON example string cannot hold (encodings, huge lines or images): tested in test_reader/test_content
-    assert no_examples <= {"FT002", "FT006", "FT007", "FT008", "FT009", "FT010", "FT011", "FT802", "FT406"}
+    assert no_examples <= {"FT002", "FT006", "FT007", "FT008", "FT009", "FT010", "FT011", "FT012", "FT013", "FT802", "FT406"}
 
 
 def find(findings, code):
@@ -241,6 +241,10 @@ def test_cli_reports_line_and_exit_code(write_jsonl):
 def test_profiles_for_dpo_and_rft_accept_their_rows():
     rft = {"messages": [{"role": "developer", "content": "Solve."}, {"role": "user", "content": "2+2?"}], "reference_answer": "4"}
     assert not find_codes(lint_text(dump([rft]), profile="openai-rft"), "FT401", "FT110", "FT112")
+    # OpenAI's documented RFT shape, ten distinct prompts: nothing above info
+    documented = [{"messages": [{"role": "developer", "content": "Answer with the number only."}, {"role": "user", "content": f"What is {i} + {i}?"}],
+                   "reference_answer": str(2 * i), "grader_notes": {"tolerance": 0}} for i in range(10)]
+    assert [f for f in lint_text(dump(documented), profile="openai-rft", ignore=[]) if f.severity.value != "info"] == []
     plain_rft = {"messages": [{"role": "user", "content": "2+2?"}]}
     assert not find_codes(lint_text(dump([plain_rft]), profile="openai-rft"), "FT401", "FT112")
     # structure rules still apply to RFT prompts

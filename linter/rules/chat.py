@@ -63,9 +63,14 @@ class MessagesMissing(Rule):
     bad = '{"conversation": [{"role": "user", "content": "hi"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
+    ALIASES = {"conversations": "ShareGPT", "conversation": "a custom export", "interactions": "Mistral's", "dialog": "a custom export",
+               "chat": "a custom export", "instruction": "Alpaca"}
+
     def check(self, row: Row) -> Iterable[Violation]:
         if "messages" not in row.value:
-            yield Violation("row has no \"messages\" key", pointer("messages"))
+            alias = next((k for k in self.ALIASES if k in row.value), None)
+            hint = f" (it has {show(alias)}, {self.ALIASES[alias]} format: map it to messages)" if alias else ""
+            yield Violation(f"row has no \"messages\" key{hint}", pointer("messages"))
 
 
 class MessagesNotList(Rule):

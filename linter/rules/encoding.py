@@ -23,7 +23,10 @@ class _ParseProblemRule(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.problem is not None and row.problem.kind == self.problem_kind:
-            yield Violation(row.problem.message)
+            message = row.problem.message
+            if row.number == 1 and row.raw is not None and row.raw.lstrip().startswith(b"["):
+                message += " (the file looks like one JSON array, not JSON Lines: one object per line)"
+            yield Violation(message)
 
 
 class InvalidJson(_ParseProblemRule):
@@ -270,6 +273,59 @@ class EmptyFile(DatasetRule):
             yield Violation("file contains no examples", line=1)
 
 
+class FileTooLarge(DatasetRule):
+    """One upload through OpenAI's Files API may be at most 512 MB (larger
+    files need the multi-part Uploads API, up to 8 GB); Azure has the same
+    512 MB limit. The limit comes from the profile."""
+
+    code = "FT012"
+    name = "file-too-large"
+    summary = "The file is larger than one upload to the profile's service may be"
+    severity = Severity.WARNING
+    scope = LINE
+
+    def start(self) -> list:
+        return [0]
+
+    def update(self, state: list, row: Row) -> None:
+        state[0] += row.length + 1
+
+    def merge(self, first: list, second: list) -> list:
+        return [first[0] + second[0]]
+
+    def finish(self, state: list) -> Iterable[Violation]:
+        limit = self.context.profile.max_file_bytes
+        if limit and state[0] > limit:
+            yield Violation(f"file is {state[0] / 2**20:,.0f} MiB; profile {self.context.profile.name} uploads at most {limit / 2**20:,.0f} MiB in one request (split it, or use the Uploads API)", line=1)
+
+
+class FileExtension(DatasetRule):
+    """OpenAI's fine-tuning endpoints take ``.jsonl`` files only; a ``.json``
+    or ``.txt`` name is refused at upload even with valid content. Convert
+    CSV or JSON arrays to JSONL first."""
+
+    code = "FT013"
+    name = "file-extension"
+    summary = "The file name has an extension the profile's service refuses"
+    severity = Severity.WARNING
+    scope = LINE
+
+    def start(self) -> list:
+        return [0]
+
+    def update(self, state: list, row: Row) -> None:
+        state[0] += 1
+
+    def merge(self, first: list, second: list) -> list:
+        return [first[0] + second[0]]
+
+    def finish(self, state: list) -> Iterable[Violation]:
+        allowed = self.context.profile.extensions
+        path = self.context.path
+        if allowed and path and not path.startswith("<") and not path.lower().endswith(allowed):
+            yield Violation(f"profile {self.context.profile.name} uploads {', '.join(allowed)} files only; rename or convert this one", line=1)
+
+
 RULES = (
     InvalidJson,
     InvalidUtf8,
@@ -282,6 +338,8 @@ RULES = (
     CrlfLineEnding,
     BlankLine,
     EmptyFile,
+    FileTooLarge,
+    FileExtension,
 )
 
 
