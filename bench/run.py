@@ -52,6 +52,7 @@ def main() -> None:
     shared = HERE.parent.parent / "shared" / "tiktoken-cache"
     if shared.is_dir():
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared))
+    os.environ["FTLINT_LOAD_PLUGINS"] = ""  # the built-in rules only, whatever else is installed
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--repeat", type=int, default=3)

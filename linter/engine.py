@@ -195,7 +195,7 @@ class Linter:
         for rule in plain:
             if rule.scope != LINE:
                 for kind in rule.kinds:
-                    by_kind.setdefault(kind, []).append((rule, rule.check))
+                    by_kind.setdefault(kind, []).append((rule, rule.check, type(rule).gate))
         dataset_rules = [r for r in rules if isinstance(r, DatasetRule)]
         states = [r.start() for r in dataset_rules]
         line_updates = [(r.update, s) for r, s in zip(dataset_rules, states) if r.scope == LINE]
@@ -231,7 +231,9 @@ class Linter:
             if row.parsed:
                 row.kind = kind = detect(row.value, chat_kind) or default_kind
                 stats.examples += 1
-                for rule, check in by_kind.get(kind, ()):
+                for rule, check, gate in by_kind.get(kind, ()):
+                    if gate is not None and not row.derived(gate, gate):
+                        continue
                     for violation in check(row):
                         found.append(finding(rule, violation, row.number, row))
                 if kind in counted_kinds:

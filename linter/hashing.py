@@ -7,13 +7,10 @@ collision is about 3e-8, and each fingerprint costs 8 bytes of state.
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 import orjson
 
-_SPACE = re.compile(rb"(?:\\[nrt]| )+")
-_QUOTE_SPACE = re.compile(rb' ?" ?')
 
 
 def digest(data: bytes) -> int:
@@ -29,5 +26,9 @@ def normalised(value: Any) -> int:
     """Key order ignored, whitespace runs inside strings collapsed and trimmed."""
     dumped = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     # orjson writes no whitespace between tokens, so every space or escaped
-    # newline left is inside a string
-    return digest(_QUOTE_SPACE.sub(b'"', _SPACE.sub(b" ", dumped)))
+    # newline is inside a string: turn escapes into spaces, collapse runs of
+    # spaces, and drop the ones next to a quote (bytes methods: C speed)
+    flat = dumped.replace(b"\\n", b" ").replace(b"\\t", b" ").replace(b"\\r", b" ") if b"\\" in dumped else dumped
+    if b"  " in flat:
+        flat = b" ".join(part for part in flat.split(b" ") if part)
+    return digest(flat.replace(b'" ', b'"').replace(b' "', b'"'))

@@ -23,7 +23,7 @@ class Row:
     (``chat``, ``preference``, ``rft``, ``completion``, ``non-object``) once parsed.
     """
 
-    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens", "token_parts", "_messages")
+    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens", "token_parts", "_messages", "memo")
 
     def __init__(self, number: int, offset: int, raw: bytes | None, length: int) -> None:
         self.number = number
@@ -39,6 +39,16 @@ class Row:
         self.tokens: int | None = None  # set once counted, shared by rules and stats
         self.token_parts: tuple[int, int] | None = None  # (assistant tokens, trained assistant tokens)
         self._messages: list | None = None
+        self.memo: dict | None = None  # per-row derived views shared by rules (see ``derived``)
+
+    def derived(self, key, compute):
+        """``compute(self)`` once per row, shared by every rule that asks for ``key``."""
+        memo = self.memo
+        if memo is None:
+            memo = self.memo = {}
+        if key not in memo:
+            memo[key] = compute(self)
+        return memo[key]
 
     def messages(self) -> list[tuple[int, dict]]:
         """``(index, message)`` for each message that is an object, when ``messages`` is a list.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable
 
 from ..findings import Applicability, Severity, Violation
 from ..rows import Row
@@ -57,6 +57,9 @@ class Rule:
     good: ClassVar[str] = ""
     options: ClassVar[dict[str, str]] = {}
     example_profile: ClassVar[str | None] = None  # profile the bad/good examples are meant for
+    # A cheap test shared by a family of rules (computed once per row): when it
+    # is false the engine skips the rule, e.g. tool rules on rows without tools.
+    gate: ClassVar[Callable[[Row], bool] | None] = None
 
     def __init__(self, context: RuleContext) -> None:
         self.context = context

@@ -21,7 +21,7 @@ from .base import Rule
 TEXT_KINDS = frozenset({CHAT, RFT, PREFERENCE})
 
 
-def _message_texts(messages, base: tuple) -> Iterator[tuple[str, str, str]]:
+def _message_texts(messages, base: tuple) -> Iterator[tuple[tuple, str, str]]:
     if not isinstance(messages, list):
         return
     for index, message in enumerate(messages):
@@ -30,15 +30,23 @@ def _message_texts(messages, base: tuple) -> Iterator[tuple[str, str, str]]:
         role = message.get("role") if isinstance(message.get("role"), str) else ""
         content = message.get("content")
         if isinstance(content, str):
-            yield pointer(*base, index, "content"), role, content
+            yield (*base, index, "content"), role, content
         elif isinstance(content, list):
             for pindex, part in enumerate(content):
                 if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    yield pointer(*base, index, "content", pindex, "text"), role, part["text"]
+                    yield (*base, index, "content", pindex, "text"), role, part["text"]
 
 
-def texts(row: Row) -> Iterator[tuple[str, str, str]]:
-    """``(pointer, role, text)`` for every message text of a chat, RFT or preference row."""
+def texts(row: Row) -> list[tuple[tuple, str, str]]:
+    """``(path, role, text)`` for every message text of a chat, RFT or preference row.
+
+    The path is a tuple for ``pointer(*path)``, built only when there is
+    something to report (most texts have nothing). Computed once per row.
+    """
+    return row.derived(texts, lambda r: list(_texts(r)))
+
+
+def _texts(row: Row) -> Iterator[tuple[tuple, str, str]]:
     value = row.value
     if row.kind == PREFERENCE:
         source = value.get("input")
@@ -73,12 +81,13 @@ class SpecialToken(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         for where, _, text in texts(row):
-            match = SPECIAL_TOKENS.search(text)
+            match = SPECIAL_TOKENS.search(text) if ("<" in text or "[" in text) else None
             if match:
-                yield Violation(f"contains the control token {show(match.group())}", where)
+                yield Violation(f"contains the control token {show(match.group())}", pointer(*where))
 
 
-ROLE_LABEL = re.compile(r"(?:^|\n)\s*(User|Human|Assistant|AI|System|Bot|Q|A|Question|Answer|### (?:Instruction|Response))\s*:", re.IGNORECASE)
+# Line-initial labels only, and only the unambiguous ones: "A:" or "System:" also start ordinary lines.
+ROLE_LABEL = re.compile(r"(?im)^[ \t]*(User|Human|Assistant|### (?:Instruction|Response|Input))[ \t]*:")
 
 
 class RoleLabelLeak(Rule):
@@ -96,9 +105,9 @@ class RoleLabelLeak(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         for where, _, text in texts(row):
-            match = ROLE_LABEL.search(text)
+            match = ROLE_LABEL.search(text) if ":" in text and ("\n" in text or text.lstrip()[:1] in "UuHhAa#") else None
             if match:
-                yield Violation(f"contains the role label {show(match.group().strip())}; split the turns into messages", where)
+                yield Violation(f"contains the role label {show(match.group().strip())}; split the turns into messages", pointer(*where))
 
 
 PLACEHOLDER = re.compile(
@@ -121,9 +130,9 @@ class TemplatePlaceholder(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         for where, _, text in texts(row):
-            match = PLACEHOLDER.search(text)
+            match = PLACEHOLDER.search(text) if ("{" in text or "[" in text or "<" in text) else None
             if match:
-                yield Violation(f"contains the unfilled placeholder {show(match.group())}", where)
+                yield Violation(f"contains the unfilled placeholder {show(match.group())}", pointer(*where))
 
 
 SECRETS = (
@@ -161,7 +170,7 @@ class Secret(Rule):
             for kind, pattern in SECRETS:
                 match = pattern.search(text)
                 if match:
-                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…); remove or redact it", where)
+                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…); remove or redact it", pointer(*where))
                     break
 
 
@@ -188,7 +197,7 @@ class PersonalData(Rule):
             for kind, pattern in (("an e-mail address", EMAIL), ("a phone number", PHONE)):
                 match = pattern.search(text)
                 if match:
-                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…)", where)
+                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…)", pointer(*where))
 
 
 RULES = (SpecialToken, RoleLabelLeak, TemplatePlaceholder, Secret, PersonalData)

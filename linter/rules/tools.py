@@ -46,7 +46,11 @@ def declared_names(value: dict) -> set[str]:
 
 
 def calls(row: Row) -> list[tuple[int, str, dict]]:
-    """``(message index, pointer, call)`` for each tool call (and legacy function_call), in order."""
+    """``(message index, pointer, call)`` for each tool call (and legacy function_call), in order; once per row."""
+    return row.derived(calls, _calls)
+
+
+def _calls(row: Row) -> list[tuple[int, str, dict]]:
     out = []
     for index, message in row.messages():
         tool_calls = message.get("tool_calls")
@@ -60,7 +64,23 @@ def calls(row: Row) -> list[tuple[int, str, dict]]:
     return out
 
 
-class ToolsInvalid(Rule):
+def uses_tools(row: Row) -> bool:
+    """Does the row declare, call or answer tools at all? (The gate of every FT5xx rule.)"""
+    value = row.value
+    if "tools" in value or "functions" in value:
+        return True
+    for _, message in row.messages():
+        if "tool_calls" in message or "function_call" in message or message.get("role") in ("tool", "function") or "tool_call_id" in message:
+            return True
+    return False
+
+
+class _ToolRule(Rule):
+    gate = staticmethod(uses_tools)
+    kinds = CHAT_LIKE
+
+
+class ToolsInvalid(_ToolRule):
     """``tools`` is a list of ``{"type": "function", "function": {"name", "description", "parameters"}}``;
     the deprecated ``functions`` is a list of the inner function objects.
     Anything else is rejected when the file is validated."""
@@ -112,7 +132,7 @@ def _check_function(function: dict, where: str) -> Iterable[Violation]:
         yield Violation(f"parameters must be a JSON Schema object, got {describe_type(function['parameters'])}", where + "/parameters")
 
 
-class FunctionNameInvalid(Rule):
+class FunctionNameInvalid(_ToolRule):
     """Function names must match ``^[a-zA-Z0-9_-]{1,64}$``: letters, digits,
     underscores and dashes, at most 64. Dots and spaces are the usual culprits."""
 
@@ -136,7 +156,7 @@ class FunctionNameInvalid(Rule):
                 yield Violation(f"called function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}$", where + suffix)
 
 
-class ParametersSchemaInvalid(Rule):
+class ParametersSchemaInvalid(_ToolRule):
     """A function's ``parameters`` must be a valid JSON Schema describing an
     object (``{"type": "object", "properties": {...}}``); an invalid schema is
     rejected, and a non-object one cannot describe keyword arguments."""
@@ -177,7 +197,7 @@ class ParametersSchemaInvalid(Rule):
                 yield Violation(problem, where + "/parameters")
 
 
-class ToolCallInvalid(Rule):
+class ToolCallInvalid(_ToolRule):
     """Each entry of ``tool_calls`` is ``{"id": str, "type": "function",
     "function": {"name": str, "arguments": str}}``."""
 
@@ -232,7 +252,7 @@ def _set_arguments(where: str, new_value: str):
     return apply
 
 
-class ArgumentsInvalid(Rule):
+class ArgumentsInvalid(_ToolRule):
     """``arguments`` is a string holding a JSON object, exactly as the model
     must produce it. An object instead of a string is rejected; a string that
     holds a JSON *string* (double-encoded, ``"\\"{\\\\\\"city\\\\\\": ...}\\""``)
@@ -281,7 +301,7 @@ class ArgumentsInvalid(Rule):
                 yield Violation(f"arguments must hold a JSON object, got {describe_type(parsed)}", at)
 
 
-class ToolUndeclared(Rule):
+class ToolUndeclared(_ToolRule):
     """A call to a function the example does not declare in ``tools`` (or
     ``functions``) teaches the model to call functions it was never shown."""
 
@@ -309,7 +329,7 @@ class ToolUndeclared(Rule):
                     yield Violation(f"calls {show(name)} but the example declares no tools", at)
 
 
-class ToolResponseOrphan(Rule):
+class ToolResponseOrphan(_ToolRule):
     """A ``tool`` message answers a call: it needs the ``tool_call_id`` of a
     call made earlier in the conversation. An unknown id is rejected."""
 
@@ -334,7 +354,7 @@ class ToolResponseOrphan(Rule):
                 yield Violation(f"tool_call_id {show(call_id)} answers no earlier tool call", pointer("messages", index, "tool_call_id"))
 
 
-class ToolCallIdDuplicate(Rule):
+class ToolCallIdDuplicate(_ToolRule):
     """Tool call ids identify calls within an example; a repeated id makes the
     responses ambiguous."""
 
@@ -355,7 +375,7 @@ class ToolCallIdDuplicate(Rule):
                 seen.add(call_id)
 
 
-class ToolCallUnanswered(Rule):
+class ToolCallUnanswered(_ToolRule):
     """When the conversation goes on after an assistant's tool calls, each call
     should get its ``tool`` response first; otherwise the model learns to
     continue without the result. A tool call as the very last message is fine:
@@ -385,7 +405,7 @@ class ToolCallUnanswered(Rule):
                     yield Violation(f"tool call {show(call.get('id'))} has no tool response before the next turn", pointer("messages", index, "tool_calls", cindex))
 
 
-class ToolContentType(Rule):
+class ToolContentType(_ToolRule):
     """OpenAI requires a ``tool`` message's content to be a string (serialise
     structured results to JSON text); a list or object is a server-side error."""
 
@@ -428,7 +448,7 @@ def _modernise(value: Any) -> Any:
     return fixed
 
 
-class FunctionsDeprecated(Rule):
+class FunctionsDeprecated(_ToolRule):
     """``functions``, ``function_call`` and the ``function`` role are the
     deprecated spelling of tools. They still train, but new models and
     providers expect ``tools``/``tool_calls``/``tool``.
@@ -455,7 +475,7 @@ class FunctionsDeprecated(Rule):
                             Fix("convert to tools and tool_calls", Applicability.UNSAFE, _modernise))
 
 
-class ToolCallIdFormat(Rule):
+class ToolCallIdFormat(_ToolRule):
     """Some providers constrain tool call ids: Mistral's templates need exactly
     9 letters or digits. Driven by the profile's ``tool_call_id_pattern``."""
 

@@ -26,8 +26,12 @@ FORMATS = {"image/jpeg": (b"\xff\xd8\xff",), "image/jpg": (b"\xff\xd8\xff",), "i
 GOOD_IMAGE = '{"messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": "https://example.com/cheese.jpg"}}]}, {"role": "assistant", "content": "Danbo cheese."}]}'
 
 
-def images(row: Row) -> Iterator[tuple[int, str, dict, str]]:
-    """``(message index, pointer, image_url object, role)`` for each image part."""
+def images(row: Row) -> list[tuple[int, str, dict, str]]:
+    """``(message index, pointer, image_url object, role)`` for each image part; once per row."""
+    return row.derived(images, lambda r: list(_images(r)))
+
+
+def _images(row: Row) -> Iterator[tuple[int, str, dict, str]]:
     for index, message in row.messages():
         content = message.get("content")
         if not isinstance(content, list):
@@ -38,7 +42,17 @@ def images(row: Row) -> Iterator[tuple[int, str, dict, str]]:
                 yield index, pointer("messages", index, "content", pindex, "image_url"), image if isinstance(image, dict) else {}, str(message.get("role"))
 
 
-class ImageUrlInvalid(Rule):
+def has_parts(row: Row) -> bool:
+    """Does any message have a list of content parts? (The gate of every FT8xx rule.)"""
+    return any(isinstance(m.get("content"), list) for _, m in row.messages())
+
+
+class _ImageRule(Rule):
+    gate = staticmethod(has_parts)
+    kinds = CHAT_LIKE
+
+
+class ImageUrlInvalid(_ImageRule):
     """The image URL must be an ``https://`` URL (``http://`` too where the
     profile allows) or a ``data:`` URL with base64 data, and ``detail`` one of
     low, high, auto. Together accepts data URLs only."""
@@ -74,7 +88,7 @@ def _decoded_size(data: str) -> int:
     return len(data) * 3 // 4 - data[-2:].count("=")
 
 
-class ImageDataInvalid(Rule):
+class ImageDataInvalid(_ImageRule):
     """A data-URL image must be JPEG, PNG or WebP, its base64 must decode, and
     the bytes must be the format it claims; GIFs, SVGs and broken base64 are
     rejected when the file is validated."""
@@ -106,7 +120,7 @@ class ImageDataInvalid(Rule):
                 yield Violation(f"the data is not a {mime.split('/')[1].upper()} image", where + "/url")
 
 
-class ImageTooLarge(Rule):
+class ImageTooLarge(_ImageRule):
     """Data-URL images over 10 MB (decoded) are rejected; resize or re-encode
     them. The size is computed from the base64 length without decoding."""
 
@@ -126,7 +140,7 @@ class ImageTooLarge(Rule):
                     yield Violation(f"image is {size / 1e6:,.1f} MB decoded, over the {limit / 1e6:,.0f} MB limit", where + "/url")
 
 
-class TooManyImages(Rule):
+class TooManyImages(_ImageRule):
     """OpenAI accepts at most 10 images per training example (profile
     ``max_images``); extra images make the example fail."""
 
@@ -146,7 +160,7 @@ class TooManyImages(Rule):
             yield Violation(f"example has {count} images; profile {self.context.profile.name} allows {limit}", pointer("messages"))
 
 
-class ImageNotInUserMessage(Rule):
+class ImageNotInUserMessage(_ImageRule):
     """Images are input: OpenAI accepts them in user messages only; in an
     assistant or system message the example is rejected."""
 
