@@ -377,12 +377,14 @@ class _PrefixState(DatasetRule):
 
 
 class CommonPrefix(_PrefixState):
-    """A long prefix shared by every prompt (a fixed instruction) is paid for
-    on every example and teaches nothing; prepare_data suggested removing it."""
+    """A long prefix shared by every prompt (a fixed instruction), or every
+    completion, is paid for on every example and teaches nothing; prepare_data
+    suggested removing it (prompts: 30 characters or more here; completions: 5,
+    past a leading space)."""
 
     code = "FT909"
     name = "common-prefix"
-    summary = "Every prompt starts with the same long text"
+    summary = "Every prompt (or completion) starts with the same long text"
     severity = Severity.INFO
     kinds = KINDS
     example_profile = "openai-legacy"
@@ -394,6 +396,9 @@ class CommonPrefix(_PrefixState):
         prefix = state["prompt"] or ""
         if state["count"] >= 2 and len(prefix) >= self.min_length:
             yield Violation(f"all prompts start with the same {len(prefix):,} characters ({show(prefix, 40)}); consider removing them", line=1)
+        completion = (state["completion"] or "").lstrip(" ")
+        if state["count"] >= 2 and len(completion) >= 5:
+            yield Violation(f"all completions start with the same {len(completion):,} characters ({show(completion, 40)}); consider removing them", line=1)
 
 
 class AllIdentical(DatasetRule):

@@ -501,6 +501,69 @@ class ToolCallIdFormat(_ToolRule):
                     yield Violation(f"tool call id {show(call_id)} does not match {pattern} (profile {self.context.profile.name})", where)
 
 
+class ArgumentsSchemaMismatch(_ToolRule):
+    """A call's arguments should satisfy the ``parameters`` schema of the
+    function it calls (required fields present, types right): otherwise the
+    model learns calls that the real function would reject."""
+
+    code = "FT512"
+    name = "arguments-schema-mismatch"
+    summary = "Tool call arguments do not match the called function's parameters schema"
+    severity = Severity.WARNING
+    bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"town\\": \\"Paris\\"}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        import jsonschema
+
+        schemas = {
+            f.get("name"): f.get("parameters")
+            for _, f in declared_functions(row.value)
+            if isinstance(f.get("parameters"), dict) and f["parameters"].get("type", "object") == "object"
+        }
+        if not schemas:
+            return
+        for _, where, call in calls(row):
+            function = call.get("function")
+            if not isinstance(function, dict) or function.get("name") not in schemas or not isinstance(function.get("arguments"), str):
+                continue
+            try:
+                arguments = json.loads(function["arguments"])
+                validator_class = jsonschema.validators.validator_for(schemas[function["name"]], default=jsonschema.Draft202012Validator)
+                error = next(iter(validator_class(schemas[function["name"]]).iter_errors(arguments)), None)
+            except (ValueError, jsonschema.SchemaError):
+                continue  # FT504 / FT502 report these
+            if not isinstance(arguments, dict):
+                continue  # FT504 reports arguments that are not an object
+            if error is not None:
+                at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
+                path = "/".join(str(p) for p in error.absolute_path)
+                yield Violation(f"arguments do not match the parameters of {show(function['name'])} at '/{path}': {error.message[:120]}", at)
+
+
+class ParallelToolCalls(_ToolRule):
+    """``parallel_tool_calls`` is a boolean; when it is ``false`` the example
+    should not contain an assistant turn with several calls at once."""
+
+    code = "FT513"
+    name = "parallel-tool-calls"
+    summary = "parallel_tool_calls is not a boolean, or is false while a turn makes several calls"
+    severity = Severity.WARNING
+    bad = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "w", "arguments": "{}"}}, {"id": "b", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "parallel_tool_calls": false, "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
+    good = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "w", "arguments": "{}"}}, {"id": "b", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "parallel_tool_calls": true, "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if "parallel_tool_calls" not in row.value:
+            return
+        flag = row.value["parallel_tool_calls"]
+        if not isinstance(flag, bool):
+            yield Violation(f"parallel_tool_calls must be true or false, got {show(flag)}", pointer("parallel_tool_calls"))
+        elif not flag:
+            for index, message in row.messages():
+                if isinstance(message.get("tool_calls"), list) and len(message["tool_calls"]) > 1:
+                    yield Violation(f"{len(message['tool_calls'])} calls in one turn while parallel_tool_calls is false", pointer("messages", index, "tool_calls"))
+
+
 RULES = (
     ToolsInvalid,
     FunctionNameInvalid,
@@ -514,6 +577,8 @@ RULES = (
     ToolContentType,
     FunctionsDeprecated,
     ToolCallIdFormat,
+    ArgumentsSchemaMismatch,
+    ParallelToolCalls,
 )
 
 
