@@ -177,7 +177,7 @@ class Gate:
 
 
 def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, unsafe: bool, diff: bool, output: str | None, gate: Gate) -> int:
-    from .fix import Fixer
+    from .fix import Fixer, NotFixable
 
     fixer = Fixer(linter, unsafe=unsafe)
     run = RunSummary(rules=dict(get_registry().rules))
@@ -187,6 +187,8 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
             raise Failure("fixing needs a file, not standard input")
         try:
             report = fixer.fix_file(path, output=output, diff=diff)
+        except NotFixable as exc:
+            raise Failure(str(exc)) from None
         except OSError as exc:
             raise Failure(f"cannot fix {path}: {exc.strerror or exc}") from None
         if diff:
@@ -339,6 +341,34 @@ def stats(paths, model, max_tokens, as_json) -> None:
     formatter = _formatter("text", sys.stdout, statistics=True, summary=False)
     for result in results:
         formatter.file_done(result)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The JSONL file to write (the training part with --split-validation).")
+@click.option("--to", "target", type=click.Choice(["chat", "completion"]), default="chat", show_default=True)
+@click.option("--split-validation", type=click.FloatRange(0, 1, min_open=True, max_open=True), help="Fraction of examples for a validation file.")
+@click.option("--validation-output", type=click.Path(dir_okay=False), help="Where the validation part goes (default: OUTPUT with .valid before the extension).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Changes which examples the split picks, deterministically.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Where rows that cannot be converted go (default: OUTPUT.rejects.jsonl).")
+def convert(source, output, target, split_validation, validation_output, seed, rejects) -> None:
+    """Convert CSV/TSV/XLSX/JSON/Parquet/JSONL, ShareGPT, Alpaca or prompt/completion rows to JSONL."""
+    from .convert import convert as run_convert, validation_path
+
+    settings = load(None)
+    settings.token_stats = False
+    linter = Linter(settings)
+    report = run_convert(linter, source, output, to=target, split=split_validation, seed=seed,
+                         validation_output=validation_output, rejects=rejects)
+    click.echo(f"wrote {report.written:,} example(s) to {one_line(output)}")
+    if split_validation:
+        click.echo(f"wrote {report.validation:,} example(s) to {one_line(validation_output or validation_path(output))}")
+    if report.rejected:
+        where = rejects or output + ".rejects.jsonl"
+        for line, reason in report.rejected[:20]:
+            click.echo(f"{one_line(source)}:{line}: not converted: {one_line(reason)}", err=True)
+        click.echo(f"ftlint: {len(report.rejected):,} row(s) not converted; they are in {one_line(where)}", err=True)
+        sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()

@@ -34,6 +34,10 @@ BOM = b"\xef\xbb\xbf"
 COPY_BLOCK = 1 << 20
 
 
+class NotFixable(ValueError):
+    """The file is not in a format the fixer rewrites."""
+
+
 @dataclass
 class FixReport:
     path: str
@@ -66,6 +70,9 @@ class Fixer:
         return finding.fix is not None and finding.fix.applicability in self.allowed
 
     def fix_file(self, path: str, *, output: str | None = None, diff: bool = False) -> FixReport:
+        reader = self.linter.registry.reader_for(path)
+        if reader.name != "jsonl":
+            raise NotFixable(f"{path}: fixes rewrite JSON Lines files; this is {reader.name} (convert it first: ftlint convert)")
         report = FixReport(path)
         target = output or path
         current = path

@@ -27,6 +27,8 @@ DESCRIPTIONS = {
 
 _PREFERENCE_KEYS = ("preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion")
 _CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
+# bookkeeping columns exports add to any row; they do not make a row an RFT prompt
+_METADATA_KEYS = frozenset({"id", "uuid", "source", "metadata", "tags", "split", "index", "idx", "category", "lang", "language", "created_at"})
 
 
 def detect(value: Any, chat_kind: str = CHAT) -> str:
@@ -53,7 +55,7 @@ def detect(value: Any, chat_kind: str = CHAT) -> str:
 def _looks_like_rft(value: dict, messages: list) -> bool:
     # RFT rows carry grader fields next to messages and end on a user turn;
     # an SFT row missing its assistant reply has no such extra fields.
-    if not any(k not in _CHAT_KEYS for k in value):
+    if not any(k not in _CHAT_KEYS and k not in _METADATA_KEYS for k in value):
         return False
     last = messages[-1]
     if not isinstance(last, dict) or last.get("role") not in ("user", "developer"):

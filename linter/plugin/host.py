@@ -42,6 +42,7 @@ CORE_PLUGINS = (
     ("ftlint-dataset", "linter.rules.dataset"),
     ("ftlint-duplicates", "linter.rules.duplicates"),
     ("ftlint-readers", "linter.readers.jsonl"),
+    ("ftlint-tabular", "linter.readers.tabular"),
     ("ftlint-formats", "linter.output.builtin"),
     ("ftlint-models", "linter.models"),
     ("ftlint-profiles", "linter.profiles"),

@@ -326,6 +326,17 @@ class FileExtension(DatasetRule):
             yield Violation(f"profile {self.context.profile.name} uploads {', '.join(allowed)} files only; rename or convert this one", line=1)
 
 
+class TableRowInvalid(_ParseProblemRule):
+    """A CSV or TSV record whose number of cells differs from the header's is
+    misaligned: its values would land in the wrong columns. Usually an
+    unquoted delimiter or newline inside a cell."""
+
+    code = "FT014"
+    name = "table-row-invalid"
+    summary = "A CSV/TSV record does not match the header"
+    problem_kind = "table-row-invalid"
+
+
 RULES = (
     InvalidJson,
     InvalidUtf8,
@@ -340,6 +351,7 @@ RULES = (
     EmptyFile,
     FileTooLarge,
     FileExtension,
+    TableRowInvalid,
 )
 
 

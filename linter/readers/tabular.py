@@ -1,0 +1,245 @@
+"""Readers for tabular and array inputs: CSV, TSV, JSON arrays, Parquet, XLSX, gzip'd JSONL.
+
+Every record becomes a ``Row`` whose ``value`` is the example as JSON would
+hold it, so the same rules apply; ``raw`` is that value serialised (the rules
+that look at bytes see a canonical line). Locations are exact:
+
+* CSV/TSV (stdlib ``csv``, which counts physical lines): the first physical line
+  of the record, even when quoted cells span lines; the header is line 1.
+* JSON array: the line where each element starts.
+* Parquet: the 1-based row index. XLSX: the sheet's row number (first sheet).
+
+Columns map to examples: ``prompt``/``completion`` columns as they are; a
+``messages`` column holding JSON; or role columns ``system``/``user``/``assistant``
+becoming messages. Other columns stay as keys (and the unknown-key rules see them).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from typing import Any, BinaryIO, Iterator
+
+import orjson
+
+from ..parsing import INVALID_JSON, INVALID_UTF8
+from ..plugin import hookimpl
+from ..rows import ParseProblem, Row
+from . import Reader
+from .jsonl import JsonlReader
+
+TABLE_ROW = "table-row-invalid"
+ROLE_COLUMNS = ("system", "user", "assistant")
+
+
+def value_row(number: int, value: Any, offset: int = 0) -> Row:
+    """A parsed row from a value that did not come from a JSONL line."""
+    raw = orjson.dumps(value)
+    row = Row(number, offset, raw, len(raw))
+    row.value = value
+    row.parsed = True
+    return row
+
+
+def problem_row(number: int, kind: str, message: str) -> Row:
+    row = Row(number, 0, b"", 0)
+    row.problem = ParseProblem(kind, message)
+    return row
+
+
+def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """A table record as an example; or None and the reason."""
+    lowered = {str(k).strip().lower(): k for k in record}
+    if "messages" in lowered:
+        key = lowered["messages"]
+        cell = record[key]
+        if isinstance(cell, str):
+            try:
+                messages = json.loads(cell)
+            except ValueError as exc:
+                return None, f"the messages column does not hold JSON: {exc.msg} at column {exc.colno}"
+        else:
+            messages = cell
+        value = {("messages" if k == key else k): v for k, v in record.items()}
+        value["messages"] = messages
+        return value, None
+    roles = [r for r in ROLE_COLUMNS if r in lowered]
+    if roles:
+        messages = [{"role": r, "content": record[lowered[r]]} for r in roles if record[lowered[r]] not in (None, "")]
+        rest = {k: v for k, v in record.items() if str(k).strip().lower() not in ROLE_COLUMNS}
+        return {"messages": messages, **rest}, None
+    return dict(record), None
+
+
+class CsvReader(Reader):
+    name = "csv"
+    extensions = (".csv",)
+    description = "CSV with a header row (prompt/completion, messages as JSON, or system/user/assistant columns)"
+    delimiter = ","
+
+    def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
+        csv.field_size_limit(max(max_line_bytes, 131072))
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, delimiter=self.delimiter)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            header = [h.strip() for h in header]
+            previous = reader.line_num
+            for cells in reader:
+                start = previous + 1
+                previous = reader.line_num
+                if not cells:
+                    blank = Row(start, 0, b"", 0)
+                    yield blank
+                    continue
+                if len(cells) != len(header):
+                    yield problem_row(start, TABLE_ROW, f"row has {len(cells)} cells but the header has {len(header)} columns")
+                    continue
+                value, reason = map_columns(dict(zip(header, cells)))
+                yield value_row(start, value) if value is not None else problem_row(start, INVALID_JSON, reason)
+        except UnicodeDecodeError as exc:
+            yield problem_row(reader.line_num + 1, INVALID_UTF8, f"invalid UTF-8 (byte 0x{exc.object[exc.start:exc.start + 1].hex()}); the rest of the file was not read")
+        except csv.Error as exc:
+            yield problem_row(reader.line_num, TABLE_ROW, f"CSV error: {exc}; the rest of the file was not read")
+
+
+class TsvReader(CsvReader):
+    name = "tsv"
+    extensions = (".tsv", ".tab")
+    description = "TSV with a header row (same column mapping as CSV)"
+    delimiter = "\t"
+
+
+class JsonArrayReader(Reader):
+    """A whole-file JSON array. It is parsed element by element from the text,
+    which is held in memory (arrays are the small-file format; use JSONL for big data)."""
+
+    name = "json-array"
+    extensions = (".json",)
+    description = "a JSON array of examples (read whole; locations are each element's first line)"
+
+    def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
+        data = stream.read()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            yield problem_row(data.count(b"\n", 0, exc.start) + 1, INVALID_UTF8, "invalid UTF-8")
+            return
+        decoder = json.JSONDecoder()
+        pos = _skip(text, 0)
+        if not text[pos : pos + 1] == "[":
+            # one object, not an array: treat it as a single example
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                yield problem_row(exc.lineno, INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                return
+            yield value_row(1, value)
+            return
+        pos = _skip(text, pos + 1)
+        line, counted = 1, 0
+        while pos < len(text) and text[pos] != "]":
+            line += text.count("\n", counted, pos)
+            counted = pos
+            try:
+                value, end = decoder.raw_decode(text, pos)
+            except ValueError as exc:
+                yield problem_row(exc.lineno, INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}; the rest of the array was not read")
+                return
+            yield value_row(line, value, pos)
+            pos = _skip(text, end)
+            if text[pos : pos + 1] == ",":
+                pos = _skip(text, pos + 1)
+
+
+def _skip(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+class GzipJsonlReader(JsonlReader):
+    name = "jsonl-gzip"
+    extensions = (".jsonl.gz", ".ndjson.gz")
+    description = "gzip-compressed JSON Lines (streamed)"
+
+    def rows(self, stream: BinaryIO, *, max_line_bytes: int, first_line: int = 1, offset: int = 0) -> Iterator[Row]:
+        with gzip.GzipFile(fileobj=stream) as unzipped:
+            try:
+                yield from super().rows(unzipped, max_line_bytes=max_line_bytes)
+            except (OSError, EOFError) as exc:
+                yield problem_row(1, INVALID_JSON, f"not a readable gzip file: {exc}")
+
+
+def _drop_none(value: Any) -> Any:
+    # Arrow unifies struct schemas: a missing key comes back as None; treat it as absent
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+class ParquetReader(Reader):
+    name = "parquet"
+    extensions = (".parquet",)
+    description = "Parquet (row index as the location; needs pyarrow: pip install 'ftlint[parquet]')"
+
+    def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            yield problem_row(1, INVALID_JSON, "reading Parquet needs pyarrow: pip install 'ftlint[parquet]'")
+            return
+        try:
+            parquet = pq.ParquetFile(stream)
+            number = 0
+            for batch in parquet.iter_batches(batch_size=1024):
+                for record in batch.to_pylist():
+                    number += 1
+                    value, reason = map_columns(_drop_none(record))
+                    yield value_row(number, value) if value is not None else problem_row(number, INVALID_JSON, reason)
+        except Exception as exc:  # noqa: BLE001 - arrow raises many types for corrupt files
+            yield problem_row(1, INVALID_JSON, f"not a readable Parquet file: {type(exc).__name__}: {exc}")
+
+
+class XlsxReader(Reader):
+    name = "xlsx"
+    extensions = (".xlsx",)
+    description = "Excel workbook, first sheet, header in row 1 (needs openpyxl: pip install 'ftlint[xlsx]')"
+
+    def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
+        try:
+            import openpyxl
+        except ImportError:
+            yield problem_row(1, INVALID_JSON, "reading XLSX needs openpyxl: pip install 'ftlint[xlsx]'")
+            return
+        try:
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001
+            yield problem_row(1, INVALID_JSON, f"not a readable XLSX file: {type(exc).__name__}: {exc}")
+            return
+        sheet = book.worksheets[0]
+        lines = sheet.iter_rows(values_only=True)
+        header = next(lines, None)
+        if header is None:
+            return
+        names = [str(h).strip() if h is not None else "" for h in header]
+        for number, cells in enumerate(lines, start=2):
+            if cells is None or all(c is None for c in cells):
+                yield Row(number, 0, b"", 0)
+                continue
+            record = {name: ("" if cell is None else cell) for name, cell in zip(names, cells) if name}
+            value, reason = map_columns(record)
+            yield value_row(number, value) if value is not None else problem_row(number, INVALID_JSON, reason)
+        book.close()
+
+
+@hookimpl
+def register_readers(register):
+    for reader in (GzipJsonlReader(), CsvReader(), TsvReader(), JsonArrayReader(), ParquetReader(), XlsxReader()):
+        register(reader)

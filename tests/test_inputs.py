@@ -1,0 +1,85 @@
+"""Every input format with its exact locations, through the real CLI."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from .conftest import GOOD, cli_json, run_cli
+
+BAD = {"messages": [{"role": "user", "content": "no reply"}]}
+
+
+def located(report, code="FT112"):
+    return [f["line"] for f in report["findings"] if f["code"] == code]
+
+
+def test_csv_role_columns_with_cells_spanning_lines(tmp_path):
+    path = tmp_path / "chats.csv"
+    path.write_text('system,user,assistant\nBe brief.,"Hi,\nthere\nfriend",Hello!\nBe brief.,Bye,\n"a ""quoted"" cell",ok,fine\nonly,two\n')
+    report, proc = cli_json(path)
+    assert located(report) == [5]  # the record after a three-line record starts on line 5
+    assert located(report, "FT014") == [7]
+    assert proc.returncode == 1
+
+
+def test_csv_messages_column_and_prompt_completion_and_tsv(tmp_path):
+    messages = tmp_path / "m.csv"
+    rows = [json.dumps(GOOD["messages"]), json.dumps(BAD["messages"]), "not json"]
+    messages.write_text("id,messages\n" + "".join(f'{i},"{r.replace(chr(34), chr(34) * 2)}"\n' for i, r in enumerate(rows)))
+    report, _ = cli_json(messages, "--select", "FT001,FT112,FT110")
+    found = sorted((f["line"], f["code"]) for f in report["findings"])
+    assert found == [(2, "FT110"), (3, "FT110"), (3, "FT112"), (4, "FT001")]
+    legacy = tmp_path / "l.tsv"
+    legacy.write_text("prompt\tcompletion\nGreat ->\t positive\nBad ->\t\n")
+    report, _ = cli_json(legacy, "--profile", "openai-legacy", "--select", "FT902")
+    assert located(report, "FT902") == [3]
+
+
+def test_json_array_reports_each_elements_line(tmp_path):
+    path = tmp_path / "data.json"
+    path.write_text("[\n  " + json.dumps(GOOD) + ",\n  {\n    \"messages\": [\n      {\"role\": \"user\", \"content\": \"q\"}\n    ]\n  }\n]\n")
+    report, _ = cli_json(path, "--select", "FT112")
+    assert located(report) == [3]
+
+
+def test_gzip_jsonl_streams(tmp_path):
+    path = tmp_path / "data.jsonl.gz"
+    with gzip.open(path, "wt") as out:
+        out.write(json.dumps(GOOD) + "\n" + json.dumps(BAD) + "\n")
+    report, _ = cli_json(path, "--select", "FT112")
+    assert located(report) == [2]
+
+
+def test_parquet_row_index_and_nulls_are_absent(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "data.parquet"
+    table = pa.Table.from_pylist([GOOD, {"messages": [{"role": "user", "content": "q", "weight": 1}]}, GOOD])
+    pq.write_table(table, path)
+    report, _ = cli_json(path, "--select", "FT112,FT111,FT114")
+    # arrow gives every message a weight key (null where missing): nulls are treated as absent
+    assert sorted((f["line"], f["code"]) for f in report["findings"]) == [(2, "FT112"), (2, "FT114")]
+
+
+def test_xlsx_sheet_rows(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    path = tmp_path / "data.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["user", "assistant"])
+    sheet.append(["Hi", "Hello!"])
+    sheet.append(["Bye", None])
+    book.save(path)
+    report, _ = cli_json(path, "--select", "FT112")
+    assert located(report) == [3]
+
+
+def test_fix_refuses_non_jsonl(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("user,assistant\nhi ,hello\n")
+    proc = run_cli("fix", path)
+    assert proc.returncode == 2 and "convert it first" in proc.stderr
