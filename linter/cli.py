@@ -176,10 +176,11 @@ class Gate:
         return None
 
 
-def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, unsafe: bool, diff: bool, output: str | None, gate: Gate) -> int:
+def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, unsafe: bool, diff: bool, output: str | None, gate: Gate,
+             rejects: str | None = None) -> int:
     from .fix import Fixer, NotFixable
 
-    fixer = Fixer(linter, unsafe=unsafe)
+    fixer = Fixer(linter, unsafe=unsafe, rejects=rejects)
     run = RunSummary(rules=dict(get_registry().rules))
     any_diff = False
     for path in paths:
@@ -199,6 +200,8 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
             detail = ", ".join(f"{code} ×{count}" for code, count in sorted(report.fixed.items()))
             where = f" (written to {output})" if output else ""
             click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(path)}{where}: {detail}", err=True)
+        if report.rejects:
+            click.echo(f"Moved the dropped row(s) to {one_line(report.rejects)}", err=True)
         for finding in gate.pass_through(report.remaining):
             run.add(finding)
             formatter.finding(finding)
@@ -253,19 +256,20 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gat
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 if there is a diff).")
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="With --fix: where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="Append a Markdown report here (e.g. \"$GITHUB_STEP_SUMMARY\").")
 def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-          fix, unsafe_fixes, diff, fix_output, baseline_file, write_baseline, summary_file) -> None:
+          fix, unsafe_fixes, diff, fix_output, rejects, baseline_file, write_baseline, summary_file) -> None:
     """Lint dataset files (or folders of them)."""
     _check(**locals())
 
 
 def _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
            output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-           fix, unsafe_fixes, diff, fix_output, baseline_file=None, write_baseline=None, summary_file=None, validation_file=None) -> None:
+           fix, unsafe_fixes, diff, fix_output, rejects=None, baseline_file=None, write_baseline=None, summary_file=None, validation_file=None) -> None:
     settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
     if exact_stats:
         settings.exact_stats = True
@@ -288,7 +292,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
         if fix or diff or fix_output:
             if fix_output and len(files) != 1:
                 raise Failure("-o/--output takes one input file")
-            code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output, gate=gate)
+            code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output, gate=gate, rejects=rejects)
         else:
             code = _run(linter, files, formatter, exit_zero, gate)
     finally:
@@ -304,16 +308,17 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if there is a diff).")
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="Write the fixed file here instead of in place.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors remain.")
 @click.option("-q", "--quiet", is_flag=True, help="Remaining findings only, no summary.")
 @click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 def fix_command(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
-                output_format, unsafe_fixes, diff, fix_output, exit_zero, quiet, no_token_stats, color) -> None:
+                output_format, unsafe_fixes, diff, fix_output, rejects, exit_zero, quiet, no_token_stats, color) -> None:
     """Apply fixes (as 'check --fix'): safe ones by default, atomically, untouched lines kept byte for byte."""
     _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
            output_format, None, exit_zero, quiet, False, False, no_token_stats, color, True, unsafe_fixes, diff, fix_output,
-           validation_file=validation_file)
+           rejects=rejects, validation_file=validation_file)
 
 
 @cli.command()

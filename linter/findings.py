@@ -51,6 +51,14 @@ class Fix:
     applicability: Applicability = Applicability.SAFE
     apply: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
     raw: Callable[[bytes], bytes] | None = field(default=None, compare=False, repr=False)
+    # drops=True: the fix removes the row; the fixer writes it to the rejects file
+    # (only ever UNSAFE). On a dataset-level finding it applies to that line only.
+    drops: bool = False
+
+
+def drop_row(description: str) -> Fix:
+    """An unsafe fix that moves the row to the rejects file."""
+    return Fix(description, Applicability.UNSAFE, drops=True)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class FixReport:
     result: FileResult | None = None
     changed: bool = False
     diff: str = ""
+    rejects: str | None = None  # where dropped rows went
 
 
 def _copy(source: BinaryIO, out: BinaryIO, start: int, end: int) -> None:
@@ -62,9 +63,11 @@ def _copy(source: BinaryIO, out: BinaryIO, start: int, end: int) -> None:
 class Fixer:
     """Applies the fixes of one linter's rules to files."""
 
-    def __init__(self, linter: Linter, *, unsafe: bool = False) -> None:
+    def __init__(self, linter: Linter, *, unsafe: bool = False, rejects: str | None = None) -> None:
         self.linter = linter
         self.allowed = {Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE}
+        self.rejects = rejects
+        self.rejected: list[bytes] = []
 
     def applicable(self, finding: Finding) -> bool:
         return finding.fix is not None and finding.fix.applicability in self.allowed
@@ -84,11 +87,14 @@ class Fixer:
                 with os.fdopen(fd, "wb") as out:
                     changed, fixed, remaining, result, file_fixes = self._pass(current, out, path)
                 report.remaining, report.result = remaining, result
+                if changed:
+                    # line-targeted drops refer to this pass's source lines: the next pass recomputes them
+                    file_fixes = [f for f in file_fixes if not f.fix.drops]
                 if file_fixes:
                     fd, every = atomic.temp_beside(target)
                     temps.append(every)
                     with os.fdopen(fd, "wb") as out:
-                        if self._rewrite_every_line(temp if changed else current, out, file_fixes):
+                        if self._rewrite_every_line(temp if changed else current, out, file_fixes, self.rejected):
                             changed = True
                             temp = every
                             fixed.update(f.code for f in file_fixes)
@@ -100,6 +106,8 @@ class Fixer:
             if diff:
                 report.diff = _unified_diff(path, current) if report.changed else ""
             elif report.changed:
+                if self.rejected:
+                    report.rejects = self._write_rejects(path)
                 atomic.replace(current, target)
             elif output:
                 shutil.copyfile(path, output)
@@ -108,6 +116,15 @@ class Fixer:
                 if os.path.exists(temp):
                     os.unlink(temp)
         return report
+
+    def _write_rejects(self, path: str) -> str:
+        """Append dropped rows, as they were, to the rejects file (never lost)."""
+        target = self.rejects or path + ".rejects.jsonl"
+        with open(target, "ab") as handle:
+            for segment in self.rejected:
+                handle.write(segment if segment.endswith(b"\n") else segment + b"\n")
+        self.rejected = []
+        return target
 
     def _pass(self, source_path: str, out: BinaryIO, display: str) -> tuple[bool, Counter, list[Finding], FileResult, list[Finding]]:
         fixed: Counter = Counter()
@@ -129,7 +146,12 @@ class Fixer:
                 end = min(row.offset + row.length + 1, size)
                 source.seek(start)
                 segment = source.read(end - start)
-                new = self._rewrite(row, segment, fixes)
+                if any(f.fix.drops for f in fixes):
+                    new = segment[:3] if segment.startswith(BOM) else b""
+                    self.rejected.append(segment[len(new):])
+                    fixes = [f for f in fixes if f.fix.drops][:1]
+                else:
+                    new = self._rewrite(row, segment, fixes)
                 if new != segment:
                     _copy(source, out, position, start)
                     out.write(new)
@@ -161,15 +183,24 @@ class Fixer:
         return new
 
     @staticmethod
-    def _rewrite_every_line(source_path: str, out: BinaryIO, fixes: list[Finding]) -> bool:
-        """Apply file-wide raw fixes (line endings) to every line; True when anything changed."""
+    def _rewrite_every_line(source_path: str, out: BinaryIO, fixes: list[Finding], rejected: list[bytes]) -> bool:
+        """Apply dataset-level fixes: file-wide ones to every line, dropping ones to their line; True when anything changed."""
         changed = False
-
+        drop_lines = {f.line for f in fixes if f.fix.drops}
+        fixes = [f for f in fixes if not f.fix.drops]
         value_fixes = [f.fix.apply for f in fixes if f.fix.apply is not None]
         raw_fixes = [f.fix.raw for f in fixes if f.fix.raw is not None]
+        number = 0
 
         def emit(segment: bytes) -> None:
-            nonlocal changed
+            nonlocal changed, number
+            number += 1
+            if number in drop_lines:
+                bom = segment[:3] if number == 1 and segment.startswith(BOM) else b""
+                rejected.append(segment[len(bom):])
+                out.write(bom)
+                changed = True
+                return
             new = segment
             if value_fixes:
                 new = _apply_to_line(new, value_fixes)

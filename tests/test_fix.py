@@ -163,3 +163,38 @@ def test_fix_is_idempotent_and_touches_only_fixable_lines(tmp_path, lines, bom, 
         assert line in fixed_lines
     # no row is lost: every parsed row is still there
     assert sum(1 for line in original if line.strip()) == sum(1 for line in fixed_lines if line.strip())
+
+
+def test_dropping_fixes_are_unsafe_and_every_dropped_row_goes_to_rejects(tmp_path):
+    path = tmp_path / "train.jsonl"
+    dup = json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}).encode()
+    data = GOOD_LINE + b"\n" + BROKEN + b"\n" + dup + b"\n" + dup + b"\n" + b'{"Messages": [{"Role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], "id": 7}\n'
+    path.write_bytes(data)
+    safe = run_cli("fix", path, "--select", "FT001,FT403,FT101,FT110,FT111")
+    after_safe = path.read_text().splitlines()
+    assert len(after_safe) == 5 and BROKEN.decode() in after_safe  # safe fixes never drop a row
+    assert json.loads(after_safe[4]) == {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], "id": 7}
+    assert "rejects" not in safe.stderr and not (tmp_path / "train.jsonl.rejects.jsonl").exists()
+    proc = run_cli("fix", path, "--select", "FT001,FT403,FT110", "--unsafe-fixes", "--rejects", tmp_path / "out.rejects")
+    kept = path.read_text().splitlines()
+    assert kept == [GOOD_LINE.decode(), dup.decode(), json.dumps({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]})]
+    assert (tmp_path / "out.rejects").read_bytes() == BROKEN + b"\n" + dup + b"\n"
+    assert "Moved the dropped row(s)" in proc.stderr
+    # nothing lost: kept + rejected rows are every original row, one rename aside
+    assert len(kept) + 2 == 5
+
+
+def test_over_limit_examples_drop_or_truncate(tmp_path):
+    short = {"role": "user", "content": "hi"}
+    long_turns = [short, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "word " * 3000}, {"role": "assistant", "content": "ok"}]
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"messages": long_turns}) + "\n" + json.dumps(GOOD) + "\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint.options.token-limit]\nstrategy = "truncate"\n')
+    run_cli("fix", path.name, "--select", "FT300", "--max-tokens", "1000", "--unsafe-fixes", cwd=tmp_path)
+    first = json.loads(path.read_text().splitlines()[0])
+    assert first["messages"] == long_turns[:2]
+    (tmp_path / "pyproject.toml").unlink()
+    path.write_text(json.dumps({"messages": long_turns}) + "\n" + json.dumps(GOOD) + "\n")
+    run_cli("fix", path, "--select", "FT300", "--max-tokens", "1000", "--unsafe-fixes")
+    assert path.read_text().splitlines() == [json.dumps(GOOD)]
+    assert json.loads((tmp_path / "long.jsonl.rejects.jsonl").read_text())["messages"] == long_turns

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..findings import Severity, Violation, pointer
+from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import CHAT, NON_OBJECT, RFT
@@ -18,6 +18,35 @@ from .base import Rule
 
 # chat structure rules apply to SFT examples and RFT prompts alike
 CHAT_LIKE = frozenset({CHAT, RFT})
+
+
+def _rename_key(old: str, new: str, index: int | None = None):
+    """A fix that renames a key (at the top level, or in message ``index``), keeping its place."""
+
+    def apply(value):
+        def renamed(obj):
+            return {(new if k == old else k): v for k, v in obj.items()}
+
+        if index is None:
+            return renamed(value)
+        fixed = dict(value)
+        fixed["messages"] = list(value["messages"])
+        fixed["messages"][index] = renamed(value["messages"][index])
+        return fixed
+
+    return apply
+
+
+def _drop_keys(keys: set, index: int | None = None):
+    def apply(value):
+        if index is None:
+            return {k: v for k, v in value.items() if k not in keys}
+        fixed = dict(value)
+        fixed["messages"] = list(value["messages"])
+        fixed["messages"][index] = {k: v for k, v in value["messages"][index].items() if k not in keys}
+        return fixed
+
+    return apply
 
 
 def messages_of(row: Row) -> list[tuple[int, dict]]:
@@ -54,11 +83,14 @@ class RowNotObject(Rule):
 
 class MessagesMissing(Rule):
     """A chat example is an object with a ``messages`` list. A row without it
-    trains nothing and is rejected."""
+    trains nothing and is rejected.
+
+    Fix (safe): ``Messages`` or ``MESSAGES`` is renamed to ``messages``."""
 
     code = "FT101"
     name = "messages-missing"
     summary = "Row has no messages key"
+    fix = Applicability.SAFE
     kinds = CHAT_LIKE
     bad = '{"conversation": [{"role": "user", "content": "hi"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
@@ -68,6 +100,10 @@ class MessagesMissing(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if "messages" not in row.value:
+            wrong = next((k for k in row.value if isinstance(k, str) and k.lower() == "messages"), None)
+            if wrong is not None:
+                yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), Fix("rename to messages", Applicability.SAFE, _rename_key(wrong, "messages")))
+                return
             alias = next((k for k in self.ALIASES if k in row.value), None)
             hint = f" (it has {show(alias)}, {self.ALIASES[alias]} format: map it to messages)" if alias else ""
             yield Violation(f"row has no \"messages\" key{hint}", pointer("messages"))
@@ -241,7 +277,9 @@ class ContentTypeInvalid(Rule):
 class UnknownKey(Rule):
     """Keys the target does not know are at best ignored and at worst rejected
     (Together: "Found extra column"). They often reveal a mapping mistake:
-    ``conversation`` for ``messages``, ``Tools`` for ``tools``."""
+    ``conversation`` for ``messages``, ``Tools`` for ``tools``.
+
+    Fix (unsafe, it deletes data): remove the key."""
 
     code = "FT110"
     name = "unknown-key"
@@ -256,14 +294,17 @@ class UnknownKey(Rule):
             return
         known = self.context.profile.top_level_keys
         for key in row.value:
-            if key not in known:
-                yield Violation(f"unknown top-level key {show(key)}", pointer(key))
+            if key not in known and not (isinstance(key, str) and key.lower() in known):
+                yield Violation(f"unknown top-level key {show(key)}", pointer(key), Fix("remove the key", Applicability.UNSAFE, _drop_keys({key})))
 
 
 class UnknownMessageKey(Rule):
     """Message keys outside the known set (role, content, name, weight,
     tool_calls, tool_call_id, function_call, refusal for OpenAI) are rejected
-    by strict servers and ignored by others."""
+    by strict servers and ignored by others.
+
+    Fix: ``Role``/``Content`` are renamed to lower case (safe); other unknown
+    keys are removed (unsafe, it deletes data)."""
 
     code = "FT111"
     name = "unknown-message-key"
@@ -277,8 +318,15 @@ class UnknownMessageKey(Rule):
         known = self.context.profile.message_keys
         for index, message in messages_of(row):
             for key in message:
-                if key not in known:
-                    yield Violation(f"unknown message key {show(key)}", pointer("messages", index, key))
+                if key in known:
+                    continue
+                lower = key.lower() if isinstance(key, str) else key
+                if lower in known and lower not in message:
+                    yield Violation(f"{show(key)} should be {show(lower)}", pointer("messages", index, key),
+                                    Fix("rename the key to lower case", Applicability.SAFE, _rename_key(key, lower, index)))
+                else:
+                    yield Violation(f"unknown message key {show(key)}", pointer("messages", index, key),
+                                    Fix("remove the key", Applicability.UNSAFE, _drop_keys({key}, index)))
 
 
 class AssistantMissing(Rule):

@@ -12,7 +12,7 @@ from array import array
 from typing import Iterable, Iterator
 
 from .. import hashing
-from ..findings import Severity, Violation, pointer
+from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import CHAT, PREFERENCE, RFT
@@ -22,6 +22,9 @@ from .chat import CHAT_LIKE
 ALL_KINDS = frozenset({CHAT, RFT, PREFERENCE, "completion"})
 ROW = '{"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "Yes, in 5-8 days."}]}'
 OTHER = '{"messages": [{"role": "user", "content": "Do you ship to Mexico?"}, {"role": "assistant", "content": "Yes, in 7-10 days."}]}'
+
+
+KEEP_FIRST = drop_row("remove the duplicate, keeping the first")
 
 
 def _groups(keys: array, lines: array) -> Iterator[tuple[int, list[int]]]:
@@ -55,12 +58,16 @@ class _FingerprintRule(DatasetRule):
 class DuplicateExample(_FingerprintRule):
     """An exact duplicate trains the same example twice, overweighting it, and
     often means a merge or export ran twice. Reported on every repeat, pointing
-    at the first occurrence."""
+    at the first occurrence.
+
+    Fix (unsafe): remove the repeats, keeping the first; removed rows go to the
+    rejects file."""
 
     code = "FT403"
     name = "duplicate-example"
     summary = "Row is an exact duplicate of an earlier row"
     severity = Severity.WARNING
+    fix = Applicability.UNSAFE
     kinds = ALL_KINDS
     bad = ROW + "\n" + OTHER + "\n" + ROW
     good = ROW + "\n" + OTHER
@@ -74,7 +81,7 @@ class DuplicateExample(_FingerprintRule):
         out = []
         for _, positions in _groups(keys, lines):
             first = lines[positions[0]]
-            out.extend(Violation(f"duplicate of line {first:,}", line=lines[p]) for p in positions[1:])
+            out.extend(Violation(f"duplicate of line {first:,}", line=lines[p], fix=KEEP_FIRST) for p in positions[1:])
         return sorted(out, key=lambda v: v.line)
 
 

@@ -11,22 +11,29 @@ import json
 from typing import Any, Iterable
 
 from .. import parsing
-from ..findings import Applicability, Fix, Severity, Violation, pointer
+from ..findings import Applicability, Fix, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from .base import LINE, DatasetRule, Rule
 
 
+REJECT_LINE = drop_row("move the line to the rejects file")
+
+
 class _ParseProblemRule(Rule):
+    """Lines that do not parse can only be moved aside: the unsafe fix puts them
+    in the rejects file, where nothing is lost."""
+
     scope = LINE
     problem_kind = ""
+    fix = Applicability.UNSAFE
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.problem is not None and row.problem.kind == self.problem_kind:
             message = row.problem.message
             if row.number == 1 and row.raw is not None and row.raw.lstrip().startswith(b"["):
                 message += " (the file looks like one JSON array, not JSON Lines: one object per line)"
-            yield Violation(message)
+            yield Violation(message, fix=REJECT_LINE)
 
 
 class InvalidJson(_ParseProblemRule):
