@@ -107,3 +107,26 @@ class DatasetRule(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:  # pragma: no cover - not used for dataset rules
         return ()
+
+
+class TallyRule(DatasetRule):
+    """A dataset rule that only adds up a number per row (rows, bytes...):
+    ``tally(row)`` says how much a row adds, ``verdict(total)`` judges the sum."""
+
+    def tally(self, row: Row) -> int:
+        raise NotImplementedError
+
+    def verdict(self, total: int) -> Iterable[Violation]:
+        raise NotImplementedError
+
+    def start(self) -> list:
+        return [0]
+
+    def update(self, state: list, row: Row) -> None:
+        state[0] += self.tally(row)
+
+    def merge(self, first: list, second: list) -> list:
+        return [first[0] + second[0]]
+
+    def finish(self, state: list) -> Iterable[Violation]:
+        return self.verdict(state[0])

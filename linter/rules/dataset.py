@@ -8,7 +8,7 @@ from ..findings import Violation
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import DESCRIPTIONS, KINDS
-from .base import LINE, DatasetRule, Rule
+from .base import LINE, DatasetRule, Rule, TallyRule
 
 
 class MixedFormats(DatasetRule):
@@ -82,7 +82,7 @@ class FormatUnsupported(Rule):
             yield Violation(f"row is in {DESCRIPTIONS[row.kind]} format, which profile {profile.name} does not accept")
 
 
-class ExampleCount(DatasetRule):
+class ExampleCount(TallyRule):
     """Providers refuse files with too few or too many examples: OpenAI needs
     at least 10, Bedrock 8 to 20,000, Fireworks 3 to 3,000,000. The limits
     come from the profile. A file given as the validation file is not held to
@@ -95,18 +95,10 @@ class ExampleCount(DatasetRule):
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = "\n".join(['{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'] * 10)
 
-    def start(self) -> list:
-        return [0]
+    def tally(self, row: Row) -> int:
+        return row.parsed
 
-    def update(self, state: list, row: Row) -> None:
-        if row.parsed:
-            state[0] += 1
-
-    def merge(self, first: list, second: list) -> list:
-        return [first[0] + second[0]]
-
-    def finish(self, state: list) -> Iterable[Violation]:
-        count = state[0]
+    def verdict(self, count: int) -> Iterable[Violation]:
         profile = self.context.profile
         if self.context.options.get("validation"):
             return  # the minimum is the training file's; a validation file may be small

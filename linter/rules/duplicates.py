@@ -44,14 +44,16 @@ def _groups(keys: array, lines: array) -> Iterator[tuple[int, list[int]]]:
 
 
 class _FingerprintRule(DatasetRule):
-    """Shared state: parallel arrays of fingerprints and line numbers."""
+    """Shared state: ``columns`` parallel arrays (fingerprint, line number, ...), concatenated by merge."""
 
-    def start(self) -> tuple[array, array]:
-        return array("Q"), array("Q")
+    columns = 2
+
+    def start(self) -> tuple[array, ...]:
+        return tuple(array("Q") for _ in range(self.columns))
 
     def merge(self, first, second):
-        first[0].extend(second[0])
-        first[1].extend(second[1])
+        for mine, theirs in zip(first, second):
+            mine.extend(theirs)
         return first
 
 
@@ -98,18 +100,12 @@ class DuplicateNormalised(_FingerprintRule):
     bad = ROW + "\n" + '{"messages": [{"content": "Do you ship  to Canada?", "role": "user"}, {"role": "assistant", "content": "Yes, in 5-8 days. "}]}'
     good = ROW + "\n" + OTHER
 
-    def start(self):
-        return array("Q"), array("Q"), array("Q")
+    columns = 3  # normalised fingerprint, line, exact fingerprint
 
     def update(self, state, row: Row) -> None:
         state[0].append(hashing.normalised(row.value))
         state[1].append(row.number)
         state[2].append(hashing.exact(row.raw))
-
-    def merge(self, first, second):
-        for a, b in zip(first, second):
-            a.extend(b)
-        return first
 
     def finish(self, state) -> Iterable[Violation]:
         keys, lines, exacts = state
@@ -146,8 +142,7 @@ class ConflictingAnswers(_FingerprintRule):
     bad = ROW + "\n" + '{"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "No, sorry."}]}'
     good = ROW + "\n" + OTHER
 
-    def start(self):
-        return array("Q"), array("Q"), array("Q")
+    columns = 3  # prompt fingerprint, line, answer fingerprint
 
     def update(self, state, row: Row) -> None:
         pair = _prompt_and_answer(row)
@@ -155,11 +150,6 @@ class ConflictingAnswers(_FingerprintRule):
             state[0].append(pair[0])
             state[1].append(row.number)
             state[2].append(pair[1])
-
-    def merge(self, first, second):
-        for a, b in zip(first, second):
-            a.extend(b)
-        return first
 
     def finish(self, state) -> Iterable[Violation]:
         prompts, lines, answers = state

@@ -14,7 +14,7 @@ from .. import parsing
 from ..findings import Applicability, Fix, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
-from .base import LINE, DatasetRule, Rule
+from .base import LINE, DatasetRule, Rule, TallyRule
 
 
 REJECT_LINE = drop_row("move the line to the rejects file")
@@ -256,7 +256,7 @@ class BlankLine(Rule):
             yield Violation("blank line", fix=DELETE_LINE)
 
 
-class EmptyFile(DatasetRule):
+class EmptyFile(TallyRule):
     """A file without a single example cannot be used for training; usually the
     wrong path or a failed export."""
 
@@ -265,22 +265,15 @@ class EmptyFile(DatasetRule):
     summary = "File contains no examples"
     scope = LINE
 
-    def start(self) -> list:
-        return [0]
+    def tally(self, row: Row) -> int:
+        return row.parsed
 
-    def update(self, state: list, row: Row) -> None:
-        if row.parsed:
-            state[0] += 1
-
-    def merge(self, first: list, second: list) -> list:
-        return [first[0] + second[0]]
-
-    def finish(self, state: list) -> Iterable[Violation]:
-        if not state[0]:
+    def verdict(self, total: int) -> Iterable[Violation]:
+        if not total:
             yield Violation("file contains no examples", line=1)
 
 
-class FileTooLarge(DatasetRule):
+class FileTooLarge(TallyRule):
     """One upload through OpenAI's Files API may be at most 512 MB (larger
     files need the multi-part Uploads API, up to 8 GB); Azure has the same
     512 MB limit. The limit comes from the profile."""
@@ -291,22 +284,16 @@ class FileTooLarge(DatasetRule):
     severity = Severity.WARNING
     scope = LINE
 
-    def start(self) -> list:
-        return [0]
+    def tally(self, row: Row) -> int:
+        return row.length + 1
 
-    def update(self, state: list, row: Row) -> None:
-        state[0] += row.length + 1
-
-    def merge(self, first: list, second: list) -> list:
-        return [first[0] + second[0]]
-
-    def finish(self, state: list) -> Iterable[Violation]:
+    def verdict(self, total: int) -> Iterable[Violation]:
         limit = self.context.profile.max_file_bytes
-        if limit and state[0] > limit:
-            yield Violation(f"file is {state[0] / 2**20:,.0f} MiB; profile {self.context.profile.name} uploads at most {limit / 2**20:,.0f} MiB in one request (split it, or use the Uploads API)", line=1)
+        if limit and total > limit:
+            yield Violation(f"file is {total / 2**20:,.0f} MiB; profile {self.context.profile.name} uploads at most {limit / 2**20:,.0f} MiB in one request (split it, or use the Uploads API)", line=1)
 
 
-class FileExtension(DatasetRule):
+class FileExtension(TallyRule):
     """OpenAI's fine-tuning endpoints take ``.jsonl`` files only; a ``.json``
     or ``.txt`` name is refused at upload even with valid content. Convert
     CSV or JSON arrays to JSONL first."""
@@ -317,16 +304,10 @@ class FileExtension(DatasetRule):
     severity = Severity.WARNING
     scope = LINE
 
-    def start(self) -> list:
-        return [0]
+    def tally(self, row: Row) -> int:
+        return 0  # only the file name matters
 
-    def update(self, state: list, row: Row) -> None:
-        state[0] += 1
-
-    def merge(self, first: list, second: list) -> list:
-        return [first[0] + second[0]]
-
-    def finish(self, state: list) -> Iterable[Violation]:
+    def verdict(self, total: int) -> Iterable[Violation]:
         allowed = self.context.profile.extensions
         path = self.context.path
         if allowed and path and not path.startswith("<") and not path.lower().endswith(allowed):

@@ -295,6 +295,14 @@ def follow_job(client, job_id: str) -> None:
 # ---------------------------------------------------------------- jobs, models
 
 
+def api(doing: str, call, *args, **kwargs):
+    """Make one SDK call; any failure becomes a one-line SubmitError saying what was being done."""
+    try:
+        return call(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001
+        raise explain(exc, doing) from None
+
+
 base_url_option = click.option("--base-url", help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")
 
 
@@ -309,12 +317,7 @@ def jobs():
 def jobs_list(limit, base_url):
     """The most recent jobs."""
     client = make_client(base_url)
-    try:
-        page = client.fine_tuning.jobs.list(limit=limit)
-        rows = list(page.data)
-    except Exception as exc:  # noqa: BLE001
-        raise explain(exc, "listing jobs") from None
-    for job in rows:
+    for job in api("listing jobs", client.fine_tuning.jobs.list, limit=limit).data:
         echo(f"{job.id}  {job.status:<16} {job.model}  {job.fine_tuned_model or ''}")
 
 
@@ -324,10 +327,7 @@ def jobs_list(limit, base_url):
 def jobs_show(job_id, base_url):
     """One job as JSON."""
     client = make_client(base_url)
-    try:
-        job = client.fine_tuning.jobs.retrieve(job_id)
-    except Exception as exc:  # noqa: BLE001
-        raise explain(exc, f"reading {job_id}") from None
+    job = api(f"reading {job_id}", client.fine_tuning.jobs.retrieve, job_id)
     echo(json.dumps(job.model_dump(mode="json", exclude_none=True), indent=2))
 
 
@@ -351,10 +351,7 @@ def jobs_events(job_id, follow, base_url):
 def jobs_cancel(job_id, base_url):
     """Cancel a job."""
     client = make_client(base_url)
-    try:
-        job = client.fine_tuning.jobs.cancel(job_id)
-    except Exception as exc:  # noqa: BLE001
-        raise explain(exc, f"cancelling {job_id}") from None
+    job = api(f"cancelling {job_id}", client.fine_tuning.jobs.cancel, job_id)
     echo(f"{job.id}: {job.status}")
 
 
@@ -364,11 +361,7 @@ def jobs_cancel(job_id, base_url):
 def jobs_checkpoints(job_id, base_url):
     """A job's checkpoints (model names you can use or delete)."""
     client = make_client(base_url)
-    try:
-        rows = list(client.fine_tuning.jobs.checkpoints.list(job_id).data)
-    except Exception as exc:  # noqa: BLE001
-        raise explain(exc, f"reading checkpoints of {job_id}") from None
-    for cp in rows:
+    for cp in api(f"reading checkpoints of {job_id}", client.fine_tuning.jobs.checkpoints.list, job_id).data:
         echo(f"{cp.id}  step {cp.step_number}  {cp.fine_tuned_model_checkpoint}")
 
 
@@ -383,8 +376,5 @@ def models_delete(name, yes, base_url):
         if not sys.stdin.isatty():
             raise SubmitError("not asking for confirmation on a non-interactive input; pass --yes")
         click.confirm(f"Delete {name}?", abort=True)
-    try:
-        result = client.models.delete(name)
-    except Exception as exc:  # noqa: BLE001
-        raise explain(exc, f"deleting {name}") from None
+    result = api(f"deleting {name}", client.models.delete, name)
     echo(f"{result.id}: {'deleted' if result.deleted else 'not deleted'}")
