@@ -216,14 +216,19 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
     return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
 
 
-def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate) -> int:
+def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int = 1) -> int:
+    from .parallel import lint_parallel, usable
+
     run = RunSummary(rules=dict(get_registry().rules))
     for path in paths:
         if path == "-":
             findings, result = linter.lint_stream(sys.stdin.buffer, "<stdin>")
         else:
             try:
-                findings, result = linter.lint_path(path)
+                if usable(linter, path, jobs):
+                    findings, result = lint_parallel(linter, path, jobs)
+                else:
+                    findings, result = linter.lint_path(path)
             except OSError as exc:
                 raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
         try:
@@ -257,19 +262,20 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gat
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 if there is a diff).")
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="With --fix: where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core; JSONL files over 8 MB).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="Append a Markdown report here (e.g. \"$GITHUB_STEP_SUMMARY\").")
 def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-          fix, unsafe_fixes, diff, fix_output, rejects, baseline_file, write_baseline, summary_file) -> None:
+          fix, unsafe_fixes, diff, fix_output, rejects, jobs, baseline_file, write_baseline, summary_file) -> None:
     """Lint dataset files (or folders of them)."""
     _check(**locals())
 
 
 def _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
            output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-           fix, unsafe_fixes, diff, fix_output, rejects=None, baseline_file=None, write_baseline=None, summary_file=None, validation_file=None) -> None:
+           fix, unsafe_fixes, diff, fix_output, rejects=None, jobs=None, baseline_file=None, write_baseline=None, summary_file=None, validation_file=None) -> None:
     settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
     if exact_stats:
         settings.exact_stats = True
@@ -294,7 +300,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
                 raise Failure("-o/--output takes one input file")
             code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output, gate=gate, rejects=rejects)
         else:
-            code = _run(linter, files, formatter, exit_zero, gate)
+            code = _run(linter, files, formatter, exit_zero, gate, jobs or os.cpu_count() or 1)
     finally:
         if output_file:
             stream.close()

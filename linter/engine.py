@@ -176,7 +176,21 @@ class Linter:
             model_named=bool(self.settings.model), prices=self.settings.prices,
         )
 
-    def _lint(self, stream: BinaryIO, path: str, result: FileResult, row_sink: RowSink | None) -> Iterator[Finding]:
+    def _lint(
+        self,
+        stream: BinaryIO,
+        path: str,
+        result: FileResult,
+        row_sink: RowSink | None,
+        first_line: int = 1,
+        offset: int = 0,
+        keep_states: list | None = None,
+    ) -> Iterator[Finding]:
+        """Lint rows from ``stream``; ``first_line``/``offset`` place a shard of a JSONL file.
+
+        With ``keep_states`` (a list), the dataset rules' states are appended
+        to it instead of being finished: a shard's part of a parallel run.
+        """
         rules = self.rules_for(path)
         plain = [r for r in rules if not isinstance(r, DatasetRule)]
         # Rules that report one parse problem run only on rows with that problem;
@@ -217,7 +231,8 @@ class Linter:
             )
 
         row: Row
-        for row in reader.rows(stream, max_line_bytes=self.settings.max_line_bytes):
+        placement = {"first_line": first_line, "offset": offset} if (first_line, offset) != (1, 0) else {}
+        for row in reader.rows(stream, max_line_bytes=self.settings.max_line_bytes, **placement):
             found: list[Finding] = []
             stats.lines += 1
             stats.bytes += row.length + 1
@@ -247,12 +262,22 @@ class Linter:
                 row_sink(row, found)
             if found:
                 yield from found
+        if keep_states is not None:
+            keep_states.extend(states)
+            return
+        yield from self.finish_states(path, dataset_rules, states)
+
+    def finish_states(self, path: str, dataset_rules: list, states: list) -> list[Finding]:
+        """The dataset rules' findings from their (merged) states, in line order."""
         late = []
         for rule, state in zip(dataset_rules, states):
             for violation in rule.finish(state):
-                late.append(finding(rule, violation, violation.line or 1))
+                late.append(
+                    Finding(path, violation.line or 1, rule.code, rule.name, self.severity[rule.code],
+                            violation.message, violation.pointer, violation.fix)
+                )
         late.sort(key=lambda f: (f.line, f.code))
-        yield from late
+        return late
 
     def _count(self, row: Row, stats: FileStats) -> None:
         stats.countable += 1

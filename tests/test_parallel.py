@@ -1,0 +1,50 @@
+"""--jobs N gives exactly the output of one process, on a corpus where the rules fire."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linter.registry import get_registry
+
+from .conftest import run_cli
+
+
+def corpus(profile: str | None) -> str:
+    lines = []
+    for code, rule in get_registry().rules.items():
+        if rule.bad and rule.example_profile == profile and code.startswith("FT"):
+            lines.extend(rule.bad.splitlines())
+    lines += ["", "   ", '{"messages": [', '{"a": NaN}', '{"messages": [], "messages": []}', "[1, 2]", '{"x": "\\ud800"}']
+    # repeat so that shard boundaries fall in many places, and duplicates span shards
+    return "\n".join(lines * 7) + "\n"
+
+
+@pytest.mark.parametrize("profile", [None, "openai-dpo", "openai-legacy", "mistral", "together"])
+def test_jobs_output_is_identical(tmp_path, profile):
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(corpus(profile))
+    args = ["check", path, "--format", "json", "--extend-select", "ALL"] + (["--profile", profile] if profile else [])
+    env = {"FTLINT_PARALLEL_MIN_BYTES": "1", "FTLINT_LOAD_PLUGINS": ""}
+    one = run_cli(*args, "--jobs", "1", env=env)
+    report = json.loads(one.stdout)
+    fired = {f["code"] for f in report["findings"]}
+    assert len(fired) >= 8, fired
+    for jobs in ("2", "3", "5"):
+        many = run_cli(*args, "--jobs", jobs, env=env)
+        assert many.returncode == one.returncode
+        assert many.stdout == one.stdout, f"--jobs {jobs} differs"
+
+
+def test_shard_plan_covers_the_file_on_line_starts(tmp_path):
+    from linter.parallel import plan
+
+    path = tmp_path / "x.jsonl"
+    data = b"".join(b'{"n": %d}\n' % i for i in range(1000))
+    path.write_bytes(data)
+    for jobs in (1, 2, 3, 7, 64):
+        ranges = plan(str(path), jobs)
+        assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+        assert all(data[start - 1 : start] == b"\n" for start, _ in ranges[1:])
