@@ -73,9 +73,12 @@ def test_xlsx_sheet_rows(tmp_path):
     sheet.append(["user", "assistant"])
     sheet.append(["Hi", "Hello!"])
     sheet.append(["Bye", None])
+    book.create_sheet("More").append(["user", "assistant"])
     book.save(path)
-    report, _ = cli_json(path, "--select", "FT112")
+    report, _ = cli_json(path, "--select", "FT112,FT015")
     assert located(report) == [3]
+    (sheets,) = [f for f in report["findings"] if f["code"] == "FT015"]
+    assert sheets["line"] == 1 and "only the first, 'Sheet', was read (not 'More')" in sheets["message"]
 
 
 def test_fix_refuses_non_jsonl(tmp_path):

@@ -31,6 +31,7 @@ from . import Reader
 from .jsonl import JsonlReader
 
 TABLE_ROW = "table-row-invalid"
+EXTRA_SHEETS = "workbook-sheets"
 ROLE_COLUMNS = ("system", "user", "assistant")
 
 
@@ -224,6 +225,9 @@ class XlsxReader(Reader):
             yield problem_row(1, INVALID_JSON, f"not a readable XLSX file: {type(exc).__name__}: {exc}")
             return
         sheet = book.worksheets[0]
+        if len(book.worksheets) > 1:
+            others = ", ".join(repr(w.title) for w in book.worksheets[1:])
+            yield problem_row(1, EXTRA_SHEETS, f"the workbook has {len(book.worksheets)} sheets; only the first, {sheet.title!r}, was read (not {others})")
         lines = sheet.iter_rows(values_only=True)
         header = next(lines, None)
         if header is None:

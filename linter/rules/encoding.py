@@ -325,6 +325,20 @@ class TableRowInvalid(_ParseProblemRule):
     problem_kind = "table-row-invalid"
 
 
+class WorkbookSheets(_ParseProblemRule):
+    """ftlint reads the first sheet of an XLSX workbook (locations are that
+    sheet's row numbers). Examples on other sheets are not linted, and not
+    uploaded by most tools either; move them to the first sheet or export each
+    sheet on its own."""
+
+    code = "FT015"
+    name = "workbook-sheets"
+    summary = "An XLSX workbook has more than one sheet; only the first is read"
+    severity = Severity.WARNING
+    problem_kind = "workbook-sheets"
+    fix = None
+
+
 RULES = (
     InvalidJson,
     InvalidUtf8,
@@ -340,6 +354,7 @@ RULES = (
     FileTooLarge,
     FileExtension,
     TableRowInvalid,
+    WorkbookSheets,
 )
 
 
