@@ -23,6 +23,13 @@ from ..text import describe_type, show
 from .base import DatasetRule, Rule
 
 KINDS = frozenset({COMPLETION})
+
+
+class _Legacy:
+    """What every rule of this module shares: the rows it reads and the profile of its examples."""
+
+    kinds = KINDS
+    example_profile = "openai-legacy"
 SEPARATOR = "\n\n###\n\n"
 KNOWN_SEPARATORS = ("\n\n###\n\n", "\n###\n", "###", " ->", "->", "\n\n")
 
@@ -49,7 +56,7 @@ def _rename_keys(value: Any) -> Any:
     return fixed
 
 
-class CompletionKeys(Rule):
+class CompletionKeys(_Legacy, Rule):
     """A legacy row is ``{"prompt": ..., "completion": ...}`` with both keys,
     lower case, both strings. ``Prompt``/``Completion`` are renamed by the fix
     (safe), as prepare_data did."""
@@ -57,9 +64,7 @@ class CompletionKeys(Rule):
     code = "FT900"
     name = "completion-keys"
     summary = "A prompt/completion row lacks a key, or spells it in the wrong case"
-    kinds = KINDS
     fix = Applicability.SAFE
-    example_profile = "openai-legacy"
     bad = '{"Prompt": "Great service! ->", "completion": " positive\\n"}'
     good = '{"prompt": "Great service! ->", "completion": " positive\\n"}'
 
@@ -81,7 +86,7 @@ def _drop_extra(value: Any) -> Any:
     return {k: v for k, v in value.items() if not isinstance(k, str) or k.lower() in ("prompt", "completion")}
 
 
-class CompletionExtraKeys(Rule):
+class CompletionExtraKeys(_Legacy, Rule):
     """Columns besides prompt and completion are ignored or rejected; they are
     often an id or a label that was meant to be part of the text.
 
@@ -91,9 +96,7 @@ class CompletionExtraKeys(Rule):
     name = "completion-extra-keys"
     summary = "A prompt/completion row has keys besides prompt and completion"
     severity = Severity.WARNING
-    kinds = KINDS
     fix = Applicability.UNSAFE
-    example_profile = "openai-legacy"
     bad = '{"prompt": "Great service! ->", "completion": " positive\\n", "id": 17}'
     good = '{"prompt": "Great service! ->", "completion": " positive\\n"}'
 
@@ -103,15 +106,13 @@ class CompletionExtraKeys(Rule):
             yield Violation(f"extra key(s) {', '.join(show(k) for k in extra)}", pointer(extra[0]), Fix("remove the extra keys", Applicability.UNSAFE, _drop_extra))
 
 
-class CompletionEmpty(Rule):
+class CompletionEmpty(_Legacy, Rule):
     """An empty completion teaches the model to stop immediately; prepare_data
     dropped such rows."""
 
     code = "FT902"
     name = "completion-empty"
     summary = "A completion is empty"
-    kinds = KINDS
-    example_profile = "openai-legacy"
     bad = '{"prompt": "Great service! ->", "completion": ""}'
     good = '{"prompt": "Great service! ->", "completion": " positive\\n"}'
 
@@ -121,7 +122,7 @@ class CompletionEmpty(Rule):
             yield Violation("completion is empty", pointer("completion"))
 
 
-class PromptEmpty(Rule):
+class PromptEmpty(_Legacy, Rule):
     """An empty prompt is legal for open-ended generation, but in a dataset of
     prompted examples it is usually a lost field."""
 
@@ -129,8 +130,6 @@ class PromptEmpty(Rule):
     name = "prompt-empty"
     summary = "A prompt is empty"
     severity = Severity.WARNING
-    kinds = KINDS
-    example_profile = "openai-legacy"
     bad = '{"prompt": "", "completion": " positive\\n"}'
     good = '{"prompt": "Great service! ->", "completion": " positive\\n"}'
 
@@ -179,7 +178,7 @@ class _SuffixRule(DatasetRule):
         return first
 
 
-class PromptSeparator(_SuffixRule):
+class PromptSeparator(_Legacy, _SuffixRule):
     """Every prompt should end with the same separator (prepare_data suggested
     ``\\n\\n###\\n\\n``) so the model knows where the completion begins; at
     inference you append the same separator.
@@ -190,9 +189,7 @@ class PromptSeparator(_SuffixRule):
     name = "prompt-separator"
     summary = "Prompts do not end with a common separator"
     severity = Severity.WARNING
-    kinds = KINDS
     fix = Applicability.UNSAFE
-    example_profile = "openai-legacy"
     key = "prompt"
     bad = _rows(("Great service!", " positive\n"), ("Slow delivery.", " negative\n"))
     good = GOOD
@@ -203,7 +200,7 @@ class PromptSeparator(_SuffixRule):
                             fix=Fix("append '\\n\\n###\\n\\n' to every prompt", Applicability.UNSAFE, _append("prompt", SEPARATOR)))
 
 
-class SeparatorInPrompt(Rule):
+class SeparatorInPrompt(_Legacy, Rule):
     """When the separator also appears inside a prompt, the model cannot tell
     where the prompt ends."""
 
@@ -211,8 +208,6 @@ class SeparatorInPrompt(Rule):
     name = "separator-in-prompt"
     summary = "The prompt separator also appears inside the prompt"
     severity = Severity.WARNING
-    kinds = KINDS
-    example_profile = "openai-legacy"
     bad = '{"prompt": "Rate: fast -> cheap ->", "completion": " positive\\n"}'
     good = '{"prompt": "Rate: fast and cheap ->", "completion": " positive\\n"}'
 
@@ -226,7 +221,7 @@ class SeparatorInPrompt(Rule):
                 return
 
 
-class StopSequence(_SuffixRule):
+class StopSequence(_Legacy, _SuffixRule):
     """Every completion should end with the same stop sequence (``\\n``, or
     `` END`` when completions contain newlines) so generation stops there.
 
@@ -236,9 +231,7 @@ class StopSequence(_SuffixRule):
     name = "stop-sequence"
     summary = "Completions do not end with a common stop sequence"
     severity = Severity.WARNING
-    kinds = KINDS
     fix = Applicability.UNSAFE
-    example_profile = "openai-legacy"
     key = "completion"
     bad = _rows(("Great service! ->", " yes"), ("Slow delivery. ->", " no"))
     good = GOOD
@@ -250,7 +243,7 @@ class StopSequence(_SuffixRule):
                             fix=Fix(f"append {stop!r} to every completion", Applicability.UNSAFE, _append("completion", stop)))
 
 
-class StopInCompletion(DatasetRule):
+class StopInCompletion(_Legacy, DatasetRule):
     """When the common stop sequence also appears inside a completion,
     generation stops early there. Reported on up to 100 rows."""
 
@@ -258,8 +251,6 @@ class StopInCompletion(DatasetRule):
     name = "stop-in-completion"
     summary = "The common stop sequence also appears inside a completion"
     severity = Severity.WARNING
-    kinds = KINDS
-    example_profile = "openai-legacy"
     bad = _rows(("Describe ->", " Line one\nLine two\n"), ("Describe more ->", " Short\n"))
     good = GOOD
     candidates = ("\n", " END", "###", "\n\n###\n\n")
@@ -305,7 +296,7 @@ def _leading_space(value: Any) -> Any:
     return fixed
 
 
-class CompletionLeadingSpace(DatasetRule):
+class CompletionLeadingSpace(_Legacy, DatasetRule):
     """With GPT-style tokenizers a word and its leading space are one token, so
     completions should start with a space (prepare_data's advice). Reported
     once, with the number of completions that do not.
@@ -316,9 +307,7 @@ class CompletionLeadingSpace(DatasetRule):
     name = "completion-leading-space"
     summary = "Completions do not start with a space"
     severity = Severity.INFO
-    kinds = KINDS
     fix = Applicability.UNSAFE
-    example_profile = "openai-legacy"
     bad = _rows(("Great service! ->", "positive\n"), ("Slow delivery. ->", "negative\n"))
     good = GOOD
 
@@ -376,7 +365,7 @@ class _PrefixState(DatasetRule):
         return first
 
 
-class CommonPrefix(_PrefixState):
+class CommonPrefix(_Legacy, _PrefixState):
     """A long prefix shared by every prompt (a fixed instruction), or every
     completion, is paid for on every example and teaches nothing; prepare_data
     suggested removing it (prompts: 30 characters or more here; completions: 5,
@@ -386,8 +375,6 @@ class CommonPrefix(_PrefixState):
     name = "common-prefix"
     summary = "Every prompt (or completion) starts with the same long text"
     severity = Severity.INFO
-    kinds = KINDS
-    example_profile = "openai-legacy"
     bad = _rows(("Classify the sentiment of this customer review: Great service! ->", " positive\n"), ("Classify the sentiment of this customer review: Slow. ->", " negative\n"))
     good = GOOD
     min_length = 30
@@ -401,15 +388,13 @@ class CommonPrefix(_PrefixState):
             yield Violation(f"all completions start with the same {len(completion):,} characters ({show(completion, 40)}); consider removing them", line=1)
 
 
-class AllIdentical(DatasetRule):
+class AllIdentical(_Legacy, DatasetRule):
     """When every prompt (or every completion) is the same, the data carries no
     signal; usually a column mapping went wrong."""
 
     code = "FT910"
     name = "all-identical"
     summary = "Every prompt, or every completion, is identical"
-    kinds = KINDS
-    example_profile = "openai-legacy"
     bad = _rows(("Great service! ->", " positive\n"), ("Great service! ->", " negative\n"))
     good = GOOD
 
@@ -444,7 +429,7 @@ class AllIdentical(DatasetRule):
                 yield Violation(f"all {state['count']:,} {key}s are identical", line=1)
 
 
-class UppercaseShare(_PrefixState):
+class UppercaseShare(_Legacy, _PrefixState):
     """When more than a third of the completions' letters are upper case,
     prepare_data suggested lower-casing: upper-case text takes more tokens and
     is harder to learn for base models. Advice only."""
@@ -453,8 +438,6 @@ class UppercaseShare(_PrefixState):
     name = "uppercase-share"
     summary = "Completions are mostly upper case"
     severity = Severity.INFO
-    kinds = KINDS
-    example_profile = "openai-legacy"
     bad = _rows(("Great service! ->", " POSITIVE\n"), ("Slow delivery. ->", " NEGATIVE\n"))
     good = GOOD
 
@@ -463,7 +446,7 @@ class UppercaseShare(_PrefixState):
             yield Violation(f"{state['upper'] / state['alpha']:.0%} of the completions' letters are upper case", line=1)
 
 
-class ClassificationDetected(_PrefixState):
+class ClassificationDetected(_Legacy, _PrefixState):
     """Few distinct completions over many examples is a classification task:
     prepare_data then advised single-token class names (`` positive``) and a
     validation split. Advice only."""
@@ -472,8 +455,6 @@ class ClassificationDetected(_PrefixState):
     name = "classification-detected"
     summary = "The dataset looks like classification"
     severity = Severity.INFO
-    kinds = KINDS
-    example_profile = "openai-legacy"
     bad = "\n".join([_rows(("Great service! ->", " positive\n"), ("Slow delivery. ->", " negative\n"))] * 5).replace("!", "!!")
     good = GOOD
 

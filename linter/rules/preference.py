@@ -18,6 +18,13 @@ from ..text import describe_type, show
 from .base import Rule
 
 KINDS = frozenset({PREFERENCE})
+
+
+class _Preference:
+    """What every rule of this module shares: the rows it reads and the profile of its examples."""
+
+    kinds = KINDS
+    example_profile = "openai-dpo"
 OUTPUTS = ("preferred_output", "non_preferred_output")
 PAIR = (
     '"preferred_output": [{"role": "assistant", "content": "Paris."}], '
@@ -25,15 +32,13 @@ PAIR = (
 )
 
 
-class PreferenceInputInvalid(Rule):
+class PreferenceInputInvalid(_Preference, Rule):
     """``input`` is an object whose ``messages`` is a non-empty list of
     message objects with roles: the prompt both replies answer."""
 
     code = "FT600"
     name = "preference-input-invalid"
     summary = "A preference row's input is not an object with a messages list"
-    kinds = KINDS
-    example_profile = "openai-dpo"
     bad = '{"input": [{"role": "user", "content": "Capital of France?"}], ' + PAIR + "}"
     good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
 
@@ -53,15 +58,13 @@ class PreferenceInputInvalid(Rule):
                 yield Violation(f"unknown role {show(message['role'])}", pointer("input", "messages", index, "role"))
 
 
-class PreferenceOutputInvalid(Rule):
+class PreferenceOutputInvalid(_Preference, Rule):
     """``preferred_output`` and ``non_preferred_output`` are each a list
     holding exactly one assistant message with content (or tool calls)."""
 
     code = "FT601"
     name = "preference-output-invalid"
     summary = "A preferred or non-preferred output is not one assistant message"
-    kinds = KINDS
-    example_profile = "openai-dpo"
     bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, "preferred_output": "Paris.", "non_preferred_output": [{"role": "user", "content": "Lyon?"}]}'
     good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
 
@@ -93,7 +96,7 @@ def _rename_completion(value: Any) -> Any:
     return fixed
 
 
-class PreferenceKeySpelling(Rule):
+class PreferenceKeySpelling(_Preference, Rule):
     """Some tools and older docs spell the pair ``preferred_completion`` /
     ``non_preferred_completion``; OpenAI's DPO format is ``preferred_output`` /
     ``non_preferred_output``, and the other spelling is rejected.
@@ -103,9 +106,7 @@ class PreferenceKeySpelling(Rule):
     code = "FT602"
     name = "preference-key-spelling"
     summary = "Preference row uses *_completion instead of *_output"
-    kinds = KINDS
     fix = Applicability.SAFE
-    example_profile = "openai-dpo"
     bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, "preferred_completion": [{"role": "assistant", "content": "Paris."}], "non_preferred_completion": [{"role": "assistant", "content": "Lyon?"}]}'
     good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
 
@@ -116,15 +117,13 @@ class PreferenceKeySpelling(Rule):
                                 Fix("rename *_completion to *_output", Applicability.SAFE, _rename_completion))
 
 
-class PreferenceIdentical(Rule):
+class PreferenceIdentical(_Preference, Rule):
     """When the preferred and non-preferred replies are the same, the pair
     carries no preference at all: the loss pushes both ways at once."""
 
     code = "FT603"
     name = "preference-identical"
     summary = "Preferred and non-preferred outputs are identical"
-    kinds = KINDS
-    example_profile = "openai-dpo"
     bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, "preferred_output": [{"role": "assistant", "content": "Paris."}], "non_preferred_output": [{"role": "assistant", "content": "Paris."}]}'
     good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
 
@@ -134,15 +133,13 @@ class PreferenceIdentical(Rule):
             yield Violation("preferred_output and non_preferred_output are identical", pointer("non_preferred_output"))
 
 
-class PreferenceInputEndsWithAssistant(Rule):
+class PreferenceInputEndsWithAssistant(_Preference, Rule):
     """Both outputs continue the input with an assistant turn, so the input
     must not end with one: the last input message is the user's (or a tool's)."""
 
     code = "FT604"
     name = "preference-input-ends-with-assistant"
     summary = "The last input message of a preference row is from the assistant"
-    kinds = KINDS
-    example_profile = "openai-dpo"
     bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Let me think."}]}, ' + PAIR + "}"
     good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
 
