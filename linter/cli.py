@@ -332,20 +332,35 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
 @click.option("--model", help="Target model (tokenizer and limit).")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit.")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
-def stats(paths, model, max_tokens, as_json) -> None:
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core).")
+def stats(paths, model, max_tokens, as_json, html_file, jobs) -> None:
     """Count the tokens of every example: distributions, epochs, billing tokens."""
+    from .parallel import lint_parallel, usable
+
     settings = load(None)
-    settings.cli_select = []
+    if not html_file:
+        settings.cli_select = []  # the HTML report also counts findings; plain stats need no rules
     settings.exact_stats = True
     settings.model = model or settings.model
     settings.max_tokens = max_tokens or settings.max_tokens
     linter = Linter(settings)
+    jobs = jobs or os.cpu_count() or 1
     results = []
-    for path in _expand(paths):
-        findings, result = linter.lint_path(path)
-        for _ in findings:
-            pass
+    run = RunSummary(rules=dict(get_registry().rules))
+    errors = []
+    for path in _expand(paths, settings):
+        findings, result = lint_parallel(linter, path, jobs) if usable(linter, path, jobs) else linter.lint_path(path)
+        for finding in findings:
+            run.add(finding)
+            if finding.severity.value == "error" and len(errors) < 50:
+                errors.append(finding)
+        run.files.append(result)
         results.append(result)
+    if html_file:
+        from .output.html import render
+
+        Path(html_file).write_text(render(results, run, errors), encoding="utf-8")
     if as_json:
         click.echo(json.dumps([r.summary() for r in results], indent=2))
         return

@@ -293,6 +293,7 @@ class Linter:
             stats.trained_tokens[trained] += 1
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
+            stats.note_length(row.tokens, row.number)
             if row.tokens > self.token_limit:
                 stats.over_limit += 1
 

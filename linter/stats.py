@@ -12,6 +12,7 @@ in shards; ``--exact-stats`` and ``ftlint stats`` count every example.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ MIN_DEFAULT_EPOCHS = 1
 MAX_DEFAULT_EPOCHS = 25
 SAMPLE_HEAD = 1000
 SAMPLE_STRIDE = 16
+LONGEST = 20
 
 
 def in_sample(line: int) -> bool:
@@ -78,6 +80,18 @@ class FileStats:
     trained_tokens: Counter = field(default_factory=Counter)  # assistant tokens with weight != 0
     max_tokens_seen: int = 0
     over_limit: int = 0
+    longest: list = field(default_factory=list)  # (tokens, line) of the longest counted examples, at most LONGEST
+
+    def note_length(self, tokens: int, line: int) -> None:
+        item = (tokens, -line)  # ties: the earlier line ranks higher
+        if len(self.longest) < LONGEST:
+            heapq.heappush(self.longest, item)
+        elif item > self.longest[0]:
+            heapq.heapreplace(self.longest, item)
+
+    def longest_examples(self) -> list[tuple[int, int]]:
+        """``(line, tokens)``, longest first."""
+        return [(-line, tokens) for tokens, line in sorted(self.longest, reverse=True)]
 
     def merge(self, other: "FileStats") -> "FileStats":
         self.lines += other.lines
@@ -90,6 +104,8 @@ class FileStats:
         self.trained_tokens.update(other.trained_tokens)
         self.max_tokens_seen = max(self.max_tokens_seen, other.max_tokens_seen)
         self.over_limit += other.over_limit
+        for tokens, line in other.longest:
+            self.note_length(tokens, -line)
         return self
 
     def summary(self, *, token_limit: int, encoding: str, model: str | None = None, prices: dict | None = None) -> dict[str, Any]:

@@ -182,3 +182,22 @@ def test_assistant_and_trained_tokens_honour_weight_and_cost_is_estimated(write_
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nprices = {"gpt-4o-mini" = 6.0}\n')
     (stats,) = json.loads(run_cli("stats", path, "--json", "--model", "gpt-4o-mini", cwd=tmp_path).stdout)
     assert stats["tokens"]["price"] == {"model": "gpt-4o-mini", "usd_per_million": 6.0, "as_of": "config"}
+
+
+def test_stats_html_report_is_self_contained_and_escaped(tmp_path):
+    import json
+    import re
+
+    rows = [GOOD, {"messages": [{"role": "<script>alert(1)</script>", "content": "x " * 300}]}] + [
+        {"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a " * (i * 40)}]} for i in range(1, 12)
+    ]
+    path = tmp_path / "data.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = tmp_path / "report.html"
+    proc = run_cli("stats", path, "--html", report, "--max-tokens", "300")
+    assert proc.returncode == 0, proc.stderr
+    text = report.read_text()
+    assert "<svg" in text and "limit 300" in text and "Longest examples" in text
+    assert "<script" not in text and "&lt;script&gt;" in text
+    assert not re.search(r"""(src|href)=["']?https?:""", text)  # nothing fetched when viewed
+    assert "FT106" in text and "FT300" in text
