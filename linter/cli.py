@@ -216,7 +216,14 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
     return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
 
 
-def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int = 1) -> int:
+def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int = 1, show_progress: bool = False) -> int:
+    from .progress import bar
+
+    with bar(show_progress) as progress_bar:
+        return _run_files(linter, paths, formatter, exit_zero, gate, jobs, progress_bar)
+
+
+def _run_files(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int, progress_bar) -> int:
     from .parallel import lint_parallel, usable
 
     run = RunSummary(rules=dict(get_registry().rules))
@@ -225,10 +232,11 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gat
             findings, result = linter.lint_stream(sys.stdin.buffer, "<stdin>")
         else:
             try:
+                progress = progress_bar.file(path)
                 if usable(linter, path, jobs):
-                    findings, result = lint_parallel(linter, path, jobs)
+                    findings, result = lint_parallel(linter, path, jobs, progress)
                 else:
-                    findings, result = linter.lint_path(path)
+                    findings, result = linter.lint_path(path, progress=progress)
             except OSError as exc:
                 raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
         try:
@@ -252,7 +260,7 @@ def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gat
 @click.option("--format", "output_format", default="text", show_default=True, help="text, json, json-lines, github, sarif, junit (or a plugin's).")
 @click.option("--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are found.")
-@click.option("-q", "--quiet", is_flag=True, help="Findings only, no summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary, no progress bar.")
 @click.option("--statistics", is_flag=True, help="Counts per rule and file statistics only, no individual findings.")
 @click.option("--exact-stats", is_flag=True, help="Count the tokens of every example for the summary (slower).")
 @click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
@@ -300,7 +308,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
                 raise Failure("-o/--output takes one input file")
             code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output, gate=gate, rejects=rejects)
         else:
-            code = _run(linter, files, formatter, exit_zero, gate, jobs or os.cpu_count() or 1)
+            code = _run(linter, files, formatter, exit_zero, gate, jobs or os.cpu_count() or 1, show_progress=not quiet)
     finally:
         if output_file:
             stream.close()

@@ -148,7 +148,7 @@ class Linter:
         return rules
 
     def lint_path(
-        self, path: str | Path, row_sink: RowSink | None = None, display: str | None = None
+        self, path: str | Path, row_sink: RowSink | None = None, display: str | None = None, progress=None
     ) -> tuple[Iterator[Finding], FileResult]:
         """Open and lint a file: returns the finding stream and the result it fills.
 
@@ -159,10 +159,21 @@ class Linter:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
         shown = display or str(path)
         result = self._result(shown)
+        stream = handle
+        if progress is not None:
+            from .progress import CountingStream
+
+            advance, rows = progress
+
+            def moved(n: int) -> None:
+                advance(n)
+                rows(result.stats.lines)
+
+            stream = CountingStream(handle, moved)
 
         def run() -> Iterator[Finding]:
             with handle:
-                yield from self._lint(handle, shown, result, row_sink)
+                yield from self._lint(stream, shown, result, row_sink)
 
         return run(), result
 

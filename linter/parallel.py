@@ -92,7 +92,7 @@ def _lint_shard(task: tuple[str, str, int, int, int]):
     return findings, states, result.stats
 
 
-def lint_parallel(linter: Linter, path: str, jobs: int) -> tuple[Iterator[Finding], FileResult]:
+def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[Iterator[Finding], FileResult]:
     """Like ``Linter.lint_path``, on ``jobs`` processes."""
     global _linter
     shown = str(path)
@@ -112,9 +112,12 @@ def lint_parallel(linter: Linter, path: str, jobs: int) -> tuple[Iterator[Findin
             shards = pool.map(_lint_shard, [(shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)])
             dataset_rules = [r for r in linter.rules_for(shown) if isinstance(r, DatasetRule)]
             merged = None
-            for findings, states, stats in shards:
+            for (start, end), (findings, states, stats) in zip(ranges, shards):
                 yield from findings
                 result.stats.merge(stats)
+                if progress is not None:
+                    progress[0](end - start)
+                    progress[1](result.stats.lines)
                 if merged is None:
                     merged = states
                 else:

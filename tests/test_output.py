@@ -159,3 +159,34 @@ def test_folder_is_expanded(tmp_path):
     (tmp_path / "a" / "notes.txt").write_text("not a dataset")
     report = json.loads(run_cli("check", tmp_path, "--format", "json").stdout)
     assert {f["path"].rsplit("/", 1)[-1] for f in report["findings"]} == {"x.jsonl"}
+
+
+def _on_a_terminal(args, env_extra=None):
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update(env_extra or {})
+        os.execv(sys.executable, [sys.executable, "-m", "linter", *map(str, args)])
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.waitpid(pid, 0)
+    return output.decode("utf-8", "replace")
+
+
+def test_progress_bar_only_on_a_terminal_and_not_with_quiet(tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps(chat(("user", f"q{i}"), ("assistant", "a " * 50))) + "\n" for i in range(30000)))
+    shown = _on_a_terminal(["check", path, "--jobs", "1", "--ignore", "FT402"])
+    assert "rows" in shown and "big.jsonl" in shown
+    quiet = _on_a_terminal(["check", path, "--jobs", "1", "-q", "--ignore", "FT402"])
+    assert " rows" not in quiet
+    piped = run_cli("check", path, "--jobs", "1")
+    assert " rows " not in piped.stderr and " rows " not in piped.stdout
