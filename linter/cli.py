@@ -216,15 +216,17 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
     return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
 
 
-def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int = 1, show_progress: bool = False) -> int:
+def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int = 1, show_progress: bool = False,
+         engine: str = "local", scheduler: str | None = None) -> int:
     from .progress import bar
 
     with bar(show_progress) as progress_bar:
-        return _run_files(linter, paths, formatter, exit_zero, gate, jobs, progress_bar)
+        return _run_files(linter, paths, formatter, exit_zero, gate, jobs, progress_bar, engine, scheduler)
 
 
-def _run_files(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int, progress_bar) -> int:
-    from .parallel import lint_parallel, usable
+def _run_files(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int, progress_bar,
+               engine: str = "local", scheduler: str | None = None) -> int:
+    from .parallel import lint_dask, lint_parallel, usable
 
     run = RunSummary(rules=dict(get_registry().rules))
     for path in paths:
@@ -233,7 +235,9 @@ def _run_files(linter: Linter, paths: list[str], formatter, exit_zero: bool, gat
         else:
             try:
                 progress = progress_bar.file(path)
-                if usable(linter, path, jobs):
+                if engine == "dask" and linter.registry.reader_for(path).name == "jsonl":
+                    findings, result = lint_dask(linter, path, scheduler, jobs, progress)
+                elif usable(linter, path, jobs):
                     findings, result = lint_parallel(linter, path, jobs, progress)
                 else:
                     findings, result = linter.lint_path(path, progress=progress)
@@ -271,19 +275,22 @@ def _run_files(linter: Linter, paths: list[str], formatter, exit_zero: bool, gat
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="With --fix: where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core; JSONL files over 8 MB).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where shards run: local processes, or a Dask cluster (pip install 'ftlint[dask]').")
+@click.option("--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786); default a local cluster.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="Append a Markdown report here (e.g. \"$GITHUB_STEP_SUMMARY\").")
 def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-          fix, unsafe_fixes, diff, fix_output, rejects, jobs, baseline_file, write_baseline, summary_file) -> None:
+          fix, unsafe_fixes, diff, fix_output, rejects, jobs, engine, scheduler, baseline_file, write_baseline, summary_file) -> None:
     """Lint dataset files (or folders of them)."""
     _check(**locals())
 
 
 def _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
            output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-           fix, unsafe_fixes, diff, fix_output, rejects=None, jobs=None, baseline_file=None, write_baseline=None, summary_file=None, validation_file=None) -> None:
+           fix, unsafe_fixes, diff, fix_output, rejects=None, jobs=None, engine="local", scheduler=None, baseline_file=None,
+           write_baseline=None, summary_file=None, validation_file=None) -> None:
     settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
     if exact_stats:
         settings.exact_stats = True
@@ -308,7 +315,8 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
                 raise Failure("-o/--output takes one input file")
             code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output, gate=gate, rejects=rejects)
         else:
-            code = _run(linter, files, formatter, exit_zero, gate, jobs or os.cpu_count() or 1, show_progress=not quiet)
+            code = _run(linter, files, formatter, exit_zero, gate, jobs or os.cpu_count() or 1, show_progress=not quiet,
+                        engine=engine, scheduler=scheduler)
     finally:
         if output_file:
             stream.close()

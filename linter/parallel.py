@@ -27,11 +27,28 @@ MIN_SHARD_BYTES = 4 << 20
 _linter: Linter | None = None  # the parent's linter, inherited by forked workers
 
 
+def _open(path: str):
+    """A local file, or any fsspec URL (s3://, gs://, ...) when fsspec is installed."""
+    if "://" in path:
+        import fsspec
+
+        return fsspec.open(path, "rb").open()
+    return open(path, "rb")  # noqa: SIM115
+
+
+def _size(path: str) -> int:
+    if "://" in path:
+        import fsspec
+
+        return fsspec.core.url_to_fs(path)[0].size(path)
+    return os.path.getsize(path)
+
+
 class RangeStream:
     """A read-only view of ``[start, end)`` of a file."""
 
     def __init__(self, path: str, start: int, end: int) -> None:
-        self.handle = open(path, "rb")  # noqa: SIM115
+        self.handle = _open(path)
         self.handle.seek(start)
         self.left = end - start
 
@@ -49,9 +66,9 @@ class RangeStream:
 
 def plan(path: str, jobs: int) -> list[tuple[int, int]]:
     """Byte ranges that start at line starts, about equal in size."""
-    size = os.path.getsize(path)
+    size = _size(path)
     cuts = [0]
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         for i in range(1, jobs):
             handle.seek(max(size * i // jobs, cuts[-1]))
             if handle.tell() > 0:
@@ -81,7 +98,31 @@ def _portable(finding: Finding) -> Finding:
 
 def _lint_shard(task: tuple[str, str, int, int, int]):
     path, shown, start, end, first_line = task
-    linter = _linter
+    return _lint_range(_linter, path, shown, start, end, first_line)
+
+
+_worker_linters: dict = {}
+
+
+def _lint_shard_from_settings(task):
+    """The shard function for workers that did not fork from the parent (Dask): build the linter once per process."""
+    settings, train_fingerprints, path, shown, start, end, first_line = task
+    key = repr(settings)
+    linter = _worker_linters.get(key)
+    if linter is None:
+        from .plugin import host
+        from . import registry
+
+        if settings.plugins:
+            host.load_local_plugins(settings.plugins, settings.root)
+            registry.refresh()
+        linter = Linter(settings)
+        linter.train_fingerprints = train_fingerprints
+        _worker_linters[key] = linter
+    return _lint_range(linter, path, shown, start, end, first_line)
+
+
+def _lint_range(linter: Linter, path: str, shown: str, start: int, end: int, first_line: int):
     result = linter._result(shown)
     states: list = []
     stream = RangeStream(path, start, end)
@@ -92,9 +133,30 @@ def _lint_shard(task: tuple[str, str, int, int, int]):
     return findings, states, result.stats
 
 
+def _first_lines(counts: list[int]) -> list[int]:
+    firsts, line = [], 1
+    for count in counts:
+        firsts.append(line)
+        line += count
+    return firsts
+
+
+def _combine(linter: Linter, shown: str, result: FileResult, ranges, shards, progress) -> Iterator[Finding]:
+    """Shard results in file order: findings streamed, stats and dataset states merged, then finished."""
+    dataset_rules = [r for r in linter.rules_for(shown) if isinstance(r, DatasetRule)]
+    merged = None
+    for (start, end), (findings, states, stats) in zip(ranges, shards):
+        yield from findings
+        result.stats.merge(stats)
+        if progress is not None:
+            progress[0](end - start)
+            progress[1](result.stats.lines)
+        merged = states if merged is None else [rule.merge(a, b) for rule, a, b in zip(dataset_rules, merged, states)]
+    yield from linter.finish_states(shown, dataset_rules, merged or [r.start() for r in dataset_rules])
+
+
 def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[Iterator[Finding], FileResult]:
-    """Like ``Linter.lint_path``, on ``jobs`` processes."""
-    global _linter
+    """Like ``Linter.lint_path``, on ``jobs`` forked processes."""
     shown = str(path)
     ranges = plan(shown, jobs)
     result = linter._result(shown)
@@ -104,25 +166,47 @@ def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[
         _linter = linter
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
-            counts = list(pool.map(_count_newlines, [(shown, a, b) for a, b in ranges]))
-            firsts, line = [], 1
-            for count in counts:
-                firsts.append(line)
-                line += count
+            firsts = _first_lines(list(pool.map(_count_newlines, [(shown, a, b) for a, b in ranges])))
             shards = pool.map(_lint_shard, [(shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)])
-            dataset_rules = [r for r in linter.rules_for(shown) if isinstance(r, DatasetRule)]
-            merged = None
-            for (start, end), (findings, states, stats) in zip(ranges, shards):
-                yield from findings
-                result.stats.merge(stats)
-                if progress is not None:
-                    progress[0](end - start)
-                    progress[1](result.stats.lines)
-                if merged is None:
-                    merged = states
-                else:
-                    merged = [rule.merge(a, b) for rule, a, b in zip(dataset_rules, merged, states)]
-        yield from linter.finish_states(shown, dataset_rules, merged or [r.start() for r in dataset_rules])
+            yield from _combine(linter, shown, result, ranges, shards, progress)
+
+    return run(), result
+
+
+def lint_dask(linter: Linter, path: str, scheduler: str | None = None, jobs: int | None = None, progress=None):
+    """The same shards on a Dask cluster: ``scheduler`` is its address, or None for a local cluster.
+
+    Workers get the settings and rebuild the linter from them (with the
+    plugins installed on the workers), so results match one process exactly.
+    """
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        from .engine import UsageError
+
+        raise UsageError("the dask engine needs dask.distributed: pip install 'ftlint[dask]'") from None
+    shown = str(path)
+    result = linter._result(shown)
+
+    def run() -> Iterator[Finding]:
+        cluster = None
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+        try:
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            ranges = plan(shown, max(workers, jobs or 0))
+            counts = client.gather(client.map(_count_newlines, [(shown, a, b) for a, b in ranges], pure=False))
+            firsts = _first_lines(counts)
+            tasks = [(linter.settings, linter.train_fingerprints, shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)]
+            shards = client.gather(client.map(_lint_shard_from_settings, tasks, pure=False))
+            yield from _combine(linter, shown, result, ranges, shards, progress)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
     return run(), result
 

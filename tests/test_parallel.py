@@ -48,3 +48,15 @@ def test_shard_plan_covers_the_file_on_line_starts(tmp_path):
         assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
         assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
         assert all(data[start - 1 : start] == b"\n" for start, _ in ranges[1:])
+
+
+def test_dask_local_cluster_gives_the_same_output(tmp_path):
+    pytest.importorskip("dask.distributed")
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(corpus(None))
+    args = ["check", path, "--format", "json", "--extend-select", "ALL"]
+    env = {"FTLINT_LOAD_PLUGINS": ""}
+    one = run_cli(*args, "--jobs", "1", env=env)
+    on_dask = run_cli(*args, "--engine", "dask", "--jobs", "2", env=env)
+    assert on_dask.returncode == one.returncode, on_dask.stderr[-2000:]
+    assert on_dask.stdout == one.stdout
