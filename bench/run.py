@@ -62,6 +62,7 @@ def main() -> None:
         "ftlint check --jobs 1": lambda p: [sys.executable, "-m", "linter", "check", "-q", "--jobs", "1", str(p)],
         "ftlint check (every core)": lambda p: [sys.executable, "-m", "linter", "check", "-q", str(p)],
         "ftlint check --exact-stats (every core)": lambda p: [sys.executable, "-m", "linter", "check", "-q", "--exact-stats", str(p)],
+        "ftlint stats (every core)": lambda p: [sys.executable, "-m", "linter", "stats", str(p)],
     }
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     for size in (int(s) for s in args.sizes.split(",")):
