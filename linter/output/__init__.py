@@ -26,6 +26,7 @@ class RunSummary:
     rules: dict[str, type] = field(default_factory=dict)  # every registered rule, for metadata
     by_rule: Counter = field(default_factory=Counter)
     fixable_by_rule: Counter = field(default_factory=Counter)
+    safe_fixable: int = 0  # of the fixable findings, how many --fix applies without --unsafe-fixes
     severity_of: dict[str, Severity] = field(default_factory=dict)
     by_severity: Counter = field(default_factory=Counter)
     files: list[FileResult] = field(default_factory=list)
@@ -36,6 +37,8 @@ class RunSummary:
         self.by_severity[finding.severity] += 1
         if finding.fixable:
             self.fixable_by_rule[finding.code] += 1
+            if finding.fix.applicability.value == "safe":
+                self.safe_fixable += 1
 
     @property
     def total(self) -> int:

@@ -110,4 +110,6 @@ class TextFormatter(Formatter):
             out(text)
         fixable = sum(r["fixable"] for r in rows)
         if fixable:
-            out(f"[*] {fixable:,} fixable with 'ftlint check --fix'.", markup=False)
+            unsafe = fixable - run.safe_fixable
+            more = f" ({unsafe:,} more with --unsafe-fixes)" if unsafe else ""
+            out(f"[*] {run.safe_fixable:,} fixable with 'ftlint check --fix'{more}.", markup=False)
