@@ -77,6 +77,7 @@ class Fixer:
         if reader.name != "jsonl":
             raise NotFixable(f"{path}: fixes rewrite JSON Lines files; this is {reader.name} (convert it first: ftlint convert)")
         report = FixReport(path)
+        self.rejected = []  # dropped rows of this file only
         target = output or path
         current = path
         temps: list[str] = []

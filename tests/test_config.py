@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from linter.config import ConfigError, from_table
@@ -61,7 +63,7 @@ BAD_ROW = {"messages": [{"role": "human", "content": " hi"}, {"role": "assistant
 
 def _dataset(tmp_path, config: str | None):
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "train.jsonl").write_text(__import__("json").dumps(BAD_ROW) + "\n")
+    (tmp_path / "data" / "train.jsonl").write_text(json.dumps(BAD_ROW) + "\n")
     if config is not None:
         (tmp_path / "pyproject.toml").write_text(config)
     return tmp_path
@@ -111,7 +113,7 @@ def test_explicit_config_file_and_model_from_config(tmp_path):
     ],
 )
 def test_usage_errors_exit_2_without_traceback(tmp_path, args, message):
-    (tmp_path / "ok.jsonl").write_text(__import__("json").dumps(GOOD) + "\n")
+    (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
     paths = [] if any(a.endswith(".jsonl") for a in args) else ["ok.jsonl"]
     proc = run_cli("check", *paths, *args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout

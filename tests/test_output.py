@@ -36,22 +36,7 @@ def test_text_format(dataset):
 def test_colour_only_when_asked_or_on_a_tty(dataset):
     assert "\x1b[" in run_cli("check", dataset, "--color", "always").stdout
     # a real pseudo-terminal gets colour by default
-    import pty
-
-    pid, fd = pty.fork()
-    if pid == 0:  # child: run ftlint on the pty
-        os.execv(sys.executable, [sys.executable, "-m", "linter", "check", str(dataset)])
-    output = b""
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.waitpid(pid, 0)
-    assert b"\x1b[" in output
+    assert "\x1b[" in _on_a_terminal(["check", dataset])
 
 
 def test_quiet_statistics_and_exit_zero(dataset):
@@ -161,12 +146,12 @@ def test_folder_is_expanded(tmp_path):
     assert {f["path"].rsplit("/", 1)[-1] for f in report["findings"]} == {"x.jsonl"}
 
 
-def _on_a_terminal(args, env_extra=None):
+def _on_a_terminal(args):
+    """Run ftlint on a pseudo-terminal and return everything it printed there."""
     import pty
 
     pid, fd = pty.fork()
     if pid == 0:
-        os.environ.update(env_extra or {})
         os.execv(sys.executable, [sys.executable, "-m", "linter", *map(str, args)])
     output = b""
     while True:

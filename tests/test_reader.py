@@ -195,13 +195,14 @@ def test_json_array_files_and_extensions_and_size(tmp_path):
     # FT012 on a profile with a tiny limit, through a plugin-free dataclasses.replace in process
     import dataclasses
 
+    from linter.config import Settings
     from linter.engine import Linter
     from linter.profiles import OPENAI_SFT
     from linter.registry import get_registry
 
     get_registry().profiles["tiny"] = dataclasses.replace(OPENAI_SFT, name="tiny", max_file_bytes=10)
     try:
-        findings, _ = Linter(__import__("linter.config", fromlist=["Settings"]).Settings(profile="tiny", select=["FT012"])).lint_path(ok)
+        findings, _ = Linter(Settings(profile="tiny", select=["FT012"])).lint_path(ok)
         (big,) = list(findings)
         assert big.code == "FT012" and "profile tiny uploads at most" in big.message
     finally:

@@ -57,6 +57,18 @@ class _FingerprintRule(DatasetRule):
         return first
 
 
+def _differing_repeats(state, message: str) -> list[Violation]:
+    """Rows sharing the first column's fingerprint with an earlier row but not its third column."""
+    keys, lines, other = state
+    out = []
+    for _, positions in _groups(keys, lines):
+        first = positions[0]
+        for p in positions[1:]:
+            if other[p] != other[first]:
+                out.append(Violation(message.format(first=lines[first]), line=lines[p]))
+    return sorted(out, key=lambda v: v.line)
+
+
 class DuplicateExample(_FingerprintRule):
     """An exact duplicate trains the same example twice, overweighting it, and
     often means a merge or export ran twice. Reported on every repeat, pointing
@@ -108,14 +120,7 @@ class DuplicateNormalised(_FingerprintRule):
         state[2].append(hashing.exact(row.raw))
 
     def finish(self, state) -> Iterable[Violation]:
-        keys, lines, exacts = state
-        out = []
-        for _, positions in _groups(keys, lines):
-            first = positions[0]
-            for p in positions[1:]:
-                if exacts[p] != exacts[first]:
-                    out.append(Violation(f"same example as line {lines[first]:,} up to whitespace and key order", line=lines[p]))
-        return sorted(out, key=lambda v: v.line)
+        return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
 
 
 def _prompt_and_answer(row: Row) -> tuple[int, int] | None:
@@ -152,14 +157,7 @@ class ConflictingAnswers(_FingerprintRule):
             state[2].append(pair[1])
 
     def finish(self, state) -> Iterable[Violation]:
-        prompts, lines, answers = state
-        out = []
-        for _, positions in _groups(prompts, lines):
-            first = positions[0]
-            for p in positions[1:]:
-                if answers[p] != answers[first]:
-                    out.append(Violation(f"same prompt as line {lines[first]:,} but a different answer", line=lines[p]))
-        return sorted(out, key=lambda v: v.line)
+        return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
 
 
 class ValidationLeak(Rule):

@@ -88,7 +88,6 @@ class ToolsInvalid(_ToolRule):
     code = "FT500"
     name = "tools-invalid"
     summary = "tools (or functions) is not a list of function declarations"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"name": "get_weather"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]}'
 
@@ -139,7 +138,6 @@ class FunctionNameInvalid(_ToolRule):
     code = "FT501"
     name = "function-name-invalid"
     summary = "A function name has characters or a length the API does not accept"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "weather.get", "parameters": {"type": "object", "properties": {}}}}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "weather_get", "parameters": {"type": "object", "properties": {}}}}]}'
 
@@ -164,17 +162,16 @@ class ParametersSchemaInvalid(_ToolRule):
     code = "FT502"
     name = "parameters-schema-invalid"
     summary = "A function's parameters are not a valid JSON Schema for an object"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"city": {"type": "text"}}}}}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]}'
 
-    _seen: dict[str, str | None]
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._seen: dict[str, str | None] = {}  # tools repeat on every row: check each distinct schema once
 
     def check(self, row: Row) -> Iterable[Violation]:
         import jsonschema
 
-        if not hasattr(self, "_seen"):
-            self._seen = {}  # tools repeat on every row: check each distinct schema once
         for where, function in declared_functions(row.value):
             schema = function.get("parameters")
             if not isinstance(schema, dict):
@@ -204,7 +201,6 @@ class ToolCallInvalid(_ToolRule):
     code = "FT503"
     name = "tool-call-invalid"
     summary = "A tool call is missing its id, type, function name or arguments"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"function": {"name": "get_weather"}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}]}'
 
@@ -265,7 +261,6 @@ class ArgumentsInvalid(_ToolRule):
     code = "FT504"
     name = "arguments-invalid"
     summary = "Tool call arguments are not a string holding a JSON object"
-    kinds = CHAT_LIKE
     fix = Applicability.SAFE
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "\\"{\\\\\\"city\\\\\\": \\\\\\"Paris\\\\\\"}\\""}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}]}'
@@ -309,7 +304,6 @@ class ToolUndeclared(_ToolRule):
     name = "tool-undeclared"
     summary = "A tool call names a function the example does not declare"
     severity = Severity.WARNING
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]}'
 
@@ -336,7 +330,6 @@ class ToolResponseOrphan(_ToolRule):
     code = "FT506"
     name = "tool-response-orphan"
     summary = "A tool message does not answer an earlier tool call"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c2", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
 
@@ -361,7 +354,6 @@ class ToolCallIdDuplicate(_ToolRule):
     code = "FT507"
     name = "tool-call-id-duplicate"
     summary = "Two tool calls in one example share an id"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c2", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
 
@@ -385,7 +377,6 @@ class ToolCallUnanswered(_ToolRule):
     name = "tool-call-unanswered"
     summary = "A tool call gets no tool response before the conversation moves on"
     severity = Severity.WARNING
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "assistant", "content": "Sunny."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
 
@@ -412,7 +403,6 @@ class ToolContentType(_ToolRule):
     code = "FT509"
     name = "tool-content-type"
     summary = "A tool message's content is not a string"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]}, {"role": "assistant", "content": "Sunny."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
 
@@ -461,7 +451,6 @@ class FunctionsDeprecated(_ToolRule):
     name = "functions-deprecated"
     summary = "Example uses the deprecated functions/function_call format"
     severity = Severity.INFO
-    kinds = CHAT_LIKE
     fix = Applicability.UNSAFE
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "function_call": {"name": "w", "arguments": "{}"}}], "functions": [{"name": "w", "parameters": {"type": "object", "properties": {}}}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
@@ -482,16 +471,20 @@ class ToolCallIdFormat(_ToolRule):
     code = "FT511"
     name = "tool-call-id-format"
     summary = "A tool call id does not match the profile's id format"
-    kinds = CHAT_LIKE
     example_profile = "mistral"
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_abc", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "D681PevKs", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}]}'
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        pattern = context.profile.tool_call_id_pattern
+        self._regex = re.compile(pattern) if pattern else None
+
     def check(self, row: Row) -> Iterable[Violation]:
-        pattern = self.context.profile.tool_call_id_pattern
-        if not pattern:
+        regex = self._regex
+        if regex is None:
             return
-        regex = re.compile(pattern)
+        pattern = regex.pattern
         for index, message in row.messages():
             ids = [(pointer("messages", index, "tool_calls", c, "id"), call.get("id")) for c, call in enumerate(message.get("tool_calls") or []) if isinstance(call, dict)]
             if message.get("role") == "tool":

@@ -60,7 +60,6 @@ class ImageUrlInvalid(_ImageRule):
     code = "FT800"
     name = "image-url-invalid"
     summary = "An image URL is missing, malformed or of a kind the profile does not accept"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "file:///home/ana/cheese.jpg"}}]}, {"role": "assistant", "content": "Danbo cheese."}]}'
     good = GOOD_IMAGE
 
@@ -96,7 +95,6 @@ class ImageDataInvalid(_ImageRule):
     code = "FT801"
     name = "image-data-invalid"
     summary = "A data-URL image is not valid base64 JPEG, PNG or WebP"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/gif;base64,R0lGODlhAQABAAAAACw="}}]}, {"role": "assistant", "content": "A pixel."}]}'
     good = '{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="}}]}, {"role": "assistant", "content": "A pixel."}]}'
 
@@ -127,7 +125,6 @@ class ImageTooLarge(_ImageRule):
     code = "FT802"
     name = "image-too-large"
     summary = "A data-URL image is larger than the profile allows"
-    kinds = CHAT_LIKE
 
     def check(self, row: Row) -> Iterable[Violation]:
         limit = self.context.profile.max_image_bytes
@@ -147,7 +144,6 @@ class TooManyImages(_ImageRule):
     code = "FT803"
     name = "too-many-images"
     summary = "An example has more images than the profile allows"
-    kinds = CHAT_LIKE
     bad = '{"messages": [{"role": "user", "content": [' + ", ".join(['{"type": "image_url", "image_url": {"url": "https://example.com/%d.jpg"}}' % i for i in range(11)]) + ']}, {"role": "assistant", "content": "Eleven cheeses."}]}'
     good = GOOD_IMAGE
 
@@ -167,7 +163,6 @@ class ImageNotInUserMessage(_ImageRule):
     code = "FT804"
     name = "image-not-user"
     summary = "An image is in a message that is not from the user"
-    kinds = CHAT_LIKE
     severity = Severity.ERROR
     bad = '{"messages": [{"role": "user", "content": "Show me a cheese."}, {"role": "assistant", "content": [{"type": "image_url", "image_url": {"url": "https://example.com/cheese.jpg"}}]}]}'
     good = GOOD_IMAGE
