@@ -20,6 +20,7 @@ from typing import Iterator
 from .engine import FileResult, Linter
 from .findings import Finding, Fix
 from .rules.base import DatasetRule
+from . import spill
 
 BLOCK = 8 << 20
 MIN_SHARD_BYTES = 4 << 20
@@ -119,7 +120,11 @@ def _lint_shard_from_settings(task):
         linter = Linter(settings)
         linter.train_fingerprints = train_fingerprints
         _worker_linters[key] = linter
-    return _lint_range(linter, path, shown, start, end, first_line)
+    findings, states, stats = _lint_range(linter, path, shown, start, end, first_line)
+    for state in states:  # this worker's disk may not be the parent's
+        if hasattr(state, "make_portable"):
+            state.make_portable()
+    return findings, states, stats
 
 
 def _lint_range(linter: Linter, path: str, shown: str, start: int, end: int, first_line: int):
@@ -164,6 +169,7 @@ def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[
     def run() -> Iterator[Finding]:
         global _linter
         _linter = linter
+        spill.directory()  # made before the fork: workers spill into the parent's folder, which it removes
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
             firsts = _first_lines(list(pool.map(_count_newlines, [(shown, a, b) for a, b in ranges])))

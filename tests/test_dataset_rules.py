@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from .conftest import chat, cli_json, dump, lint_text
 
 A = chat(("user", "Do you ship to Canada?"), ("assistant", "Yes, in 5-8 days."))
@@ -47,3 +50,31 @@ def test_validation_leak_between_files(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["train.jsonl"]\nvalidation-file = "valid.jsonl"\n')
     report, _ = cli_json(cwd=tmp_path)
     assert [f["line"] for f in report["findings"] if f["code"] == "FT406"] == [2]
+
+
+_text = st.text(alphabet=st.sampled_from(list(' \n\t"\\ab],{}:é')), max_size=12)
+_message = st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "system"]), "content": _text})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    messages=st.lists(_message, min_size=1, max_size=4),
+    answer=_text,
+    tools=st.none() | st.lists(st.fixed_dictionaries({"type": st.just("function"), "function": st.fixed_dictionaries({"name": _text})}), max_size=2),
+    extra=st.booleans(),
+)
+def test_ft405_prompt_cut_from_the_row_equals_the_prompt_serialised_alone(messages, answer, tools, extra):
+    """FT405 cuts the answer out of the row's normalised form; the key must be the one of the prompt on its own."""
+    from linter import hashing
+    from linter.rows import Row
+    from linter.rules.duplicates import _prompt_document, _prompt_flat
+
+    value = {"messages": [*messages, {"role": "assistant", "content": answer}]}
+    if tools is not None:
+        value["tools"] = tools
+    if extra:
+        value["id"] = "x"
+    row = Row(1, 0, b"", 0)
+    row.value, row.parsed = value, True
+    answer_flat = hashing.flat(value["messages"][-1])
+    assert _prompt_flat(row, answer_flat) == hashing.flat(_prompt_document(value))

@@ -1,21 +1,22 @@
 """FT403-FT407: duplicates, contradictions, leakage and untrained examples.
 
 Duplicate and conflict detection keeps a 64-bit fingerprint and a line
-number per row (about 12-20 bytes), not the rows: a million examples cost
-tens of megabytes. Shard states concatenate in file order; ``finish`` groups
-them with numpy (installed with pandas).
+number per row, not the rows, in a ``FingerprintLog`` that spills to a
+temporary file past a small buffer: memory stays flat however long the file.
+Shard states concatenate; ``finish`` groups equal fingerprints one
+partition at a time.
 """
 
 from __future__ import annotations
 
-from array import array
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from .. import hashing
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import CHAT, PREFERENCE, RFT
+from ..spill import FingerprintLog
 from .base import DatasetRule, Rule
 from .chat import CHAT_LIKE
 
@@ -27,45 +28,26 @@ OTHER = '{"messages": [{"role": "user", "content": "Do you ship to Mexico?"}, {"
 KEEP_FIRST = drop_row("remove the duplicate, keeping the first")
 
 
-def _groups(keys: array, lines: array) -> Iterator[tuple[int, list[int]]]:
-    """For each key seen more than once: the positions (in file order) of its rows."""
-    import numpy as np
-
-    if len(keys) < 2:
-        return
-    k = np.frombuffer(keys, dtype=np.uint64)
-    order = np.argsort(k, kind="stable")
-    sorted_keys = k[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    ends = np.r_[starts[1:], len(sorted_keys)]
-    for start, end in zip(starts, ends):
-        if end - start > 1:
-            yield int(sorted_keys[start]), [int(i) for i in order[start:end]]
-
-
 class _FingerprintRule(DatasetRule):
-    """Shared state: ``columns`` parallel arrays (fingerprint, line number, ...), concatenated by merge."""
+    """Shared state: a log of ``columns`` values per row (fingerprint, line number, ...), concatenated by merge."""
 
     columns = 2
 
-    def start(self) -> tuple[array, ...]:
-        return tuple(array("Q") for _ in range(self.columns))
+    def start(self) -> FingerprintLog:
+        return FingerprintLog(self.columns)
 
-    def merge(self, first, second):
-        for mine, theirs in zip(first, second):
-            mine.extend(theirs)
-        return first
+    def merge(self, first: FingerprintLog, second: FingerprintLog) -> FingerprintLog:
+        return first.absorb(second)
 
 
-def _differing_repeats(state, message: str) -> list[Violation]:
+def _differing_repeats(state: FingerprintLog, message: str) -> list[Violation]:
     """Rows sharing the first column's fingerprint with an earlier row but not its third column."""
-    keys, lines, other = state
     out = []
-    for _, positions in _groups(keys, lines):
-        first = positions[0]
-        for p in positions[1:]:
-            if other[p] != other[first]:
-                out.append(Violation(message.format(first=lines[first]), line=lines[p]))
+    for records in state.groups():
+        _, first_line, first_other = records[0]
+        for _, line, other in records[1:]:
+            if other != first_other:
+                out.append(Violation(message.format(first=first_line), line=line))
     return sorted(out, key=lambda v: v.line)
 
 
@@ -87,15 +69,13 @@ class DuplicateExample(_FingerprintRule):
     good = ROW + "\n" + OTHER
 
     def update(self, state, row: Row) -> None:
-        state[0].append(hashing.exact(row.raw))
-        state[1].append(row.number)
+        state.append(hashing.exact_of(row), row.number)
 
     def finish(self, state) -> Iterable[Violation]:
-        keys, lines = state
         out = []
-        for _, positions in _groups(keys, lines):
-            first = lines[positions[0]]
-            out.extend(Violation(f"duplicate of line {first:,}", line=lines[p], fix=KEEP_FIRST) for p in positions[1:])
+        for records in state.groups():
+            first = records[0][1]
+            out.extend(Violation(f"duplicate of line {first:,}", line=line, fix=KEEP_FIRST) for _, line in records[1:])
         return sorted(out, key=lambda v: v.line)
 
 
@@ -115,22 +95,45 @@ class DuplicateNormalised(_FingerprintRule):
     columns = 3  # normalised fingerprint, line, exact fingerprint
 
     def update(self, state, row: Row) -> None:
-        state[0].append(hashing.normalised(row.value))
-        state[1].append(row.number)
-        state[2].append(hashing.exact(row.raw))
+        state.append(hashing.normalised_of(row), row.number, hashing.exact_of(row))
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
 
 
 def _prompt_and_answer(row: Row) -> tuple[int, int] | None:
-    messages = row.value.get("messages")
+    """Fingerprints of the prompt (tools and every message but the last) and of the final answer."""
+    value = row.value
+    messages = value.get("messages")
     if not isinstance(messages, list) or len(messages) < 2:
         return None
     last = messages[-1]
     if not isinstance(last, dict) or last.get("role") != "assistant":
         return None
-    return hashing.normalised([row.value.get("tools"), messages[:-1]]), hashing.normalised(last)
+    answer = hashing.flat(last)
+    return hashing.digest(_prompt_flat(row, answer)), hashing.digest(answer)
+
+
+def _prompt_document(value: dict) -> dict:
+    tools = value.get("tools")
+    messages = value["messages"][:-1]
+    return {"messages": messages} if tools is None else {"messages": messages, "tools": tools}
+
+
+def _prompt_flat(row: Row, answer: bytes) -> bytes:
+    """``hashing.flat`` of the prompt document; for rows that are nothing but
+    the prompt and the answer, cut out of the row's own (memoised) form."""
+    value = row.value
+    keys = value.keys()
+    tools = value.get("tools")
+    if len(keys) == (1 if tools is None else 2) and "messages" in keys:
+        whole = hashing.flat_of(row)
+        # sorted keys: {"messages":[...,<answer>]} or {"messages":[...,<answer>],"tools":...}
+        tail = b"]}" if tools is None else b'],"tools":'
+        at = whole.find(answer + tail) if tools is not None else len(whole) - len(answer) - 2
+        if at > 0 and whole[at - 1 : at] == b"," and whole.startswith(answer + tail, at):
+            return whole[: at - 1] + whole[at + len(answer) :]
+    return hashing.flat(_prompt_document(value))
 
 
 class ConflictingAnswers(_FingerprintRule):
@@ -152,9 +155,7 @@ class ConflictingAnswers(_FingerprintRule):
     def update(self, state, row: Row) -> None:
         pair = _prompt_and_answer(row)
         if pair is not None:
-            state[0].append(pair[0])
-            state[1].append(row.number)
-            state[2].append(pair[1])
+            state.append(pair[0], row.number, pair[1])
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
@@ -173,7 +174,7 @@ class ValidationLeak(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         train = self.context.options.get("train_fingerprints")
-        if train is not None and train.contains(hashing.normalised(row.value)):
+        if train is not None and train.contains(hashing.normalised_of(row)):
             yield Violation("this validation example is also in the training data")
 
 

@@ -1,0 +1,165 @@
+"""Whole-file fingerprint records that keep memory flat: a small buffer in
+memory, the rest spilled to a temporary file, grouped partition by partition.
+
+The duplicate and conflict rules (FT403-FT405) must compare every row with
+every other, so their state grows with the file: 8 bytes per column per row,
+tens of megabytes per million rows, and more while numpy sorts them. Here a
+log keeps at most ``BUFFER_ROWS`` records in memory; past that it writes them
+to disk split into ``PARTITIONS`` by the top bits of the fingerprint. Equal
+fingerprints always land in one partition, so ``groups`` sorts one partition
+at a time: about 1/16 of the records, whatever the file size.
+
+Shard states of a parallel run (forked workers on one machine) travel as file
+paths; ``make_portable`` reads the records back in for workers that do not
+share a disk with the parent (Dask).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from array import array
+from typing import Iterator
+
+BUFFER_ROWS = int(os.environ.get("FTLINT_SPILL_ROWS", 1 << 16))  # records per log kept in memory
+PARTITIONS = 16
+_SHIFT = 64 - (PARTITIONS.bit_length() - 1)
+
+_directory: str | None = None
+_owner: int | None = None
+
+
+def directory() -> str:
+    """This run's spill folder, made on first use and removed when the process that made it exits.
+
+    Call it before forking workers so that they write into the parent's folder.
+    """
+    global _directory, _owner
+    if _directory is None or not os.path.isdir(_directory):
+        _directory = tempfile.mkdtemp(prefix="ftlint-spill-")
+        _owner = os.getpid()
+        atexit.register(_remove)
+    return _directory
+
+
+def _remove() -> None:
+    if _directory is not None and os.getpid() == _owner:
+        shutil.rmtree(_directory, ignore_errors=True)
+
+
+class FingerprintLog:
+    """Append-only records of ``columns`` unsigned 64-bit values; the first is the fingerprint.
+
+    ``groups()`` yields, for each fingerprint seen more than once, its records
+    sorted by the second column (the line number).
+    """
+
+    def __init__(self, columns: int, buffer_rows: int | None = None) -> None:
+        self.columns = columns
+        self.limit = (buffer_rows or BUFFER_ROWS) * columns
+        self.buffer = array("Q")
+        self.files: list[tuple[str, list[tuple[int, int]]]] = []  # (path, [(offset, rows) per partition])
+        self.inline: list[bytes] = []  # records read back by make_portable, one blob per partition
+
+    def append(self, *values: int) -> None:
+        self.buffer.extend(values)
+        if len(self.buffer) >= self.limit:
+            self._spill()
+
+    def __len__(self) -> int:
+        spilled = sum(rows for _, index in self.files for _, rows in index)
+        inline = sum(len(blob) for blob in self.inline) // (8 * self.columns)
+        return len(self.buffer) // self.columns + spilled + inline
+
+    def _spill(self) -> None:
+        import numpy as np
+
+        records = np.frombuffer(self.buffer, dtype=np.uint64).reshape(-1, self.columns)
+        order = np.argsort(records[:, 0] >> np.uint64(_SHIFT), kind="stable")
+        records = records[order]
+        counts = np.bincount((records[:, 0] >> np.uint64(_SHIFT)).astype(np.int64), minlength=PARTITIONS)
+        handle, path = tempfile.mkstemp(dir=directory(), suffix=".fp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(records.tobytes())
+        index, offset = [], 0
+        for count in counts.tolist():
+            index.append((offset, count))
+            offset += count * self.columns * 8
+        self.files.append((path, index))
+        self.buffer = array("Q")
+
+    def absorb(self, other: "FingerprintLog") -> "FingerprintLog":
+        """Take ``other``'s records (a later shard's); returns self."""
+        self.files.extend(other.files)
+        self.inline.extend(other.inline)
+        other.files, other.inline = [], []
+        self.buffer.extend(other.buffer)
+        if len(self.buffer) >= self.limit:
+            self._spill()
+        return self
+
+    def _partition(self, part: int):
+        import numpy as np
+
+        pieces = [np.frombuffer(chunk, dtype=np.uint64) for chunk in self._spilled(part)]
+        for blob in self.inline:
+            records = np.frombuffer(blob, dtype=np.uint64).reshape(-1, self.columns)
+            pieces.append(records[(records[:, 0] >> np.uint64(_SHIFT)) == part].ravel())
+        if self.buffer:
+            records = np.frombuffer(self.buffer, dtype=np.uint64).reshape(-1, self.columns)
+            pieces.append(records[(records[:, 0] >> np.uint64(_SHIFT)) == part].ravel())
+        if not pieces:
+            return np.empty((0, self.columns), dtype=np.uint64)
+        return np.concatenate(pieces).reshape(-1, self.columns)
+
+    def groups(self) -> Iterator:
+        """Records sharing a fingerprint (two or more), line order within each; partitions one at a time."""
+        import numpy as np
+
+        try:
+            for part in range(PARTITIONS):
+                records = self._partition(part)
+                if len(records) < 2:
+                    continue
+                records = records[np.lexsort((records[:, 1], records[:, 0]))]
+                keys = records[:, 0]
+                starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+                ends = np.r_[starts[1:], len(keys)]
+                repeated = (ends - starts) > 1
+                for start, end in zip(starts[repeated].tolist(), ends[repeated].tolist()):
+                    yield records[start:end].tolist()
+        finally:
+            self.discard()
+
+    def make_portable(self) -> None:
+        """Read spilled records back into memory (for states sent to another machine)."""
+        for part in range(PARTITIONS):
+            records = b"".join(self._spilled(part))
+            if records:
+                self.inline.append(records)
+        self.discard_files()
+
+    def _spilled(self, part: int) -> Iterator[bytes]:
+        """The records of one partition in each spill file."""
+        for path, index in self.files:
+            offset, rows = index[part]
+            if rows:
+                with open(path, "rb") as handle:
+                    handle.seek(offset)
+                    yield handle.read(rows * self.columns * 8)
+
+    def discard_files(self) -> None:
+        for path, _ in self.files:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self.files = []
+
+    def discard(self) -> None:
+        """Forget every record and delete the spill files."""
+        self.discard_files()
+        self.inline = []
+        self.buffer = array("Q")

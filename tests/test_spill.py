@@ -1,0 +1,75 @@
+"""The duplicate rules' fingerprint log spills to disk and still finds every repeat."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linter import spill
+
+from .conftest import run_cli
+
+
+def naive_groups(records):
+    by_key = defaultdict(list)
+    for record in records:
+        by_key[record[0]].append(record)
+    return sorted(sorted(group, key=lambda r: r[1]) for group in by_key.values() if len(group) > 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1]), max_size=300),
+    buffer_rows=st.integers(1, 40),
+    shards=st.integers(1, 4),
+)
+def test_groups_match_a_dictionary_whatever_spills(keys, buffer_rows, shards):
+    records = [(key, line, key % 7) for line, key in enumerate(keys, start=1)]
+    cut = [len(records) * i // shards for i in range(shards + 1)]
+    logs = []
+    for a, b in zip(cut, cut[1:]):
+        log = spill.FingerprintLog(3, buffer_rows)
+        for record in records[a:b]:
+            log.append(*record)
+        logs.append(log)
+    merged = logs[0]
+    for log in logs[1:]:
+        merged.absorb(log)
+    if shards == 3:
+        merged.make_portable()  # as a Dask worker does before sending its state
+    assert len(merged) == len(records)
+    found = sorted([tuple(r) for r in group] for group in merged.groups())
+    assert found == [[tuple(r) for r in group] for group in naive_groups(records)]
+    assert merged.files == [] and len(merged) == 0  # spill files deleted once grouped
+
+
+def test_spilled_run_reports_what_an_in_memory_run_does(tmp_path):
+    rng = random.Random(7)
+    prompts = [f"Question {i}?" for i in range(60)]
+    rows = []
+    for _ in range(900):
+        prompt = rng.choice(prompts)
+        answer = rng.choice(["Yes.", "No.", "Maybe."])
+        row = {"messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]}
+        text = json.dumps(row)
+        if rng.random() < 0.2:
+            text = json.dumps(row, indent=None, separators=(",", ":"))  # same example, other spacing (FT404)
+        rows.append(text)
+    path = tmp_path / "dups.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    spill_root = tmp_path / "tmp"
+    spill_root.mkdir()
+    args = ["check", path, "--format", "json", "--select", "FT403,FT404,FT405"]
+    base = {"FTLINT_LOAD_PLUGINS": "", "FTLINT_PARALLEL_MIN_BYTES": "1", "TMPDIR": str(spill_root)}
+    memory = run_cli(*args, "--jobs", "1", env={**base, "FTLINT_SPILL_ROWS": "100000"})
+    codes = {f["code"] for f in json.loads(memory.stdout)["findings"]}
+    assert codes == {"FT403", "FT404", "FT405"}, codes
+    for jobs in ("1", "2"):
+        spilled = run_cli(*args, "--jobs", jobs, env={**base, "FTLINT_SPILL_ROWS": "16"})
+        assert spilled.returncode == memory.returncode
+        assert spilled.stdout == memory.stdout
+    assert list(spill_root.iterdir()) == []  # the spill folder is gone after the run
