@@ -9,6 +9,7 @@ the row (``exact_of``, ``normalised_of``).
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import orjson
@@ -24,27 +25,26 @@ def exact(raw: bytes) -> int:
 
 
 def normalised(value: Any) -> int:
-    """Key order ignored, whitespace runs inside strings collapsed and trimmed."""
+    """Key order and whitespace inside strings ignored."""
     return digest(flat(value))
 
 
-def flat(value: Any) -> bytes:
-    """The normalised serialisation that ``normalised`` digests.
+_ESCAPED_WHITESPACE = re.compile(rb"\\[ntr]")
 
-    Every change is inside a string, so the form of a part of a document
-    (one message) is a substring of the form of the whole: FT405 cuts the
-    last message out of a row's form instead of serialising the row twice.
+
+def flat(value: Any) -> bytes:
+    """The normalised serialisation that ``normalised`` digests: sorted keys,
+    no spaces, no escaped newlines, tabs or carriage returns.
+
+    orjson writes no whitespace between tokens, so every space and escape is
+    inside a string: two C-speed passes (a regex that only stops at
+    backslashes, and a byte deletion) do the whole row. Every change is inside
+    a string, so the form of a part of a document (one message) is a
+    substring of the form of the whole: FT405 cuts the last message out of a
+    row's form instead of serialising the row twice.
     """
-    flat = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    # orjson writes no whitespace between tokens, so every space or escaped
-    # newline is inside a string: turn escapes into spaces, collapse runs of
-    # spaces, and drop the ones next to a quote (bytes methods only: C speed;
-    # each collapsing pass halves the longest run)
-    if b"\\" in flat:
-        flat = flat.replace(b"\\n", b" ").replace(b"\\t", b" ").replace(b"\\r", b" ")
-    while b"  " in flat:
-        flat = flat.replace(b"  ", b" ")
-    return flat.replace(b'" ', b'"').replace(b' "', b'"')
+    dumped = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return _ESCAPED_WHITESPACE.sub(b"", dumped).translate(None, b" ")
 
 
 def _exact_of(row) -> int:

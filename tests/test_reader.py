@@ -212,3 +212,29 @@ def test_json_array_files_and_extensions_and_size(tmp_path):
 def test_messages_missing_names_the_format_it_found():
     (finding,) = [f for f in lint_text(json.dumps({"conversations": [{"from": "human", "value": "hi"}]}) + "\n") if f.code == "FT101"]
     assert "ShareGPT format" in finding.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(st.sampled_from(["a", "b", "role", "c:d", "x\\"]), st.sampled_from(['1', '"v:w"', '["p", "q"]', '{"a": 1}', '{"a": 1, "a": 2}', '"\\u003a"'])),
+        max_size=5,
+    ),
+    spacing=st.sampled_from([", ", ",", " ,\t", ",  \t "]),  # JSON whitespace a JSONL line can hold
+)
+def test_duplicate_key_fast_path_agrees_with_a_full_parse(pairs, spacing):
+    """FT004 skips the re-parse when counting keys proves none repeats; it must never skip a repeat."""
+    import json as stdlib_json
+
+    line = "{" + spacing.join(f"{stdlib_json.dumps(k)}: {v}" for k, v in pairs) + "}"
+    repeated = []
+
+    def hook(items):
+        keys = [k for k, _ in items]
+        if len(set(keys)) != len(keys):
+            repeated.append(keys)
+        return dict(items)
+
+    stdlib_json.loads(line, object_pairs_hook=hook)
+    found = [f for f in lint_text(line + "\n", select=["FT004"])]
+    assert bool(found) == bool(repeated), line

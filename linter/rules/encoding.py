@@ -8,6 +8,7 @@ here reports one kind of it.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
 
 from .. import parsing
@@ -90,7 +91,7 @@ class DuplicateKey(Rule):
     _decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: _check_pairs(pairs))
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if not row.parsed:
+        if not row.parsed or not _may_repeat_keys(row.raw, row.value):
             return
         text = row.raw.decode("utf-8")
         try:
@@ -100,6 +101,39 @@ class DuplicateKey(Rule):
                 yield Violation(f"key {json.dumps(key)} appears more than once; only the last value is kept", where)
         except (ValueError, RecursionError):
             return
+
+
+# Every key in the raw text is followed by one ":" and opened after "{" or ","
+# (JSON whitespace aside), while the parsed value keeps one key per name. So
+# when either count over the raw bytes equals the parsed value's key count, no
+# key was repeated and the slow re-parse below is not needed (most rows).
+_KEY_OPENING = re.compile(rb'[{,][ \t\r\n]*"')
+
+
+def _count_keys(value: Any) -> int:
+    kind = type(value)
+    if kind is dict:
+        count = len(value)
+        items = value.values()
+    elif kind is list:
+        count = 0
+        items = value
+    else:
+        return 0
+    for item in items:
+        if type(item) is dict or type(item) is list:
+            count += _count_keys(item)
+    return count
+
+
+def _may_repeat_keys(raw: bytes, value: Any) -> bool:
+    try:
+        keys = _count_keys(value)
+    except RecursionError:  # absurdly deep rows: let the full check decide
+        return True
+    if raw.count(b":") == keys:  # one byte counted at C speed; strings with colons fall through
+        return False
+    return len(_KEY_OPENING.findall(raw)) != keys
 
 
 class _Duplicate(ValueError):

@@ -14,12 +14,30 @@ import json
 import re
 from typing import Any, Iterable
 
+import orjson
+
 from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..text import describe_type, show
 from .base import Rule
 from .chat import CHAT_LIKE
+
+
+def _parse_arguments(text: str) -> Any:
+    """orjson's speed, with the standard parser's leniency (NaN, huge integers) when it refuses."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def schema_key(schema: dict) -> bytes | str:
+    """A schema's identity for caches: tools repeat on every row, so each distinct schema is checked once."""
+    try:
+        return orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps(schema, sort_keys=True)
 
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
@@ -176,7 +194,7 @@ class ParametersSchemaInvalid(_ToolRule):
             schema = function.get("parameters")
             if not isinstance(schema, dict):
                 continue
-            key = json.dumps(schema, sort_keys=True)
+            key = schema_key(schema)
             if key not in self._seen:
                 problem = None
                 try:
@@ -506,6 +524,21 @@ class ArgumentsSchemaMismatch(_ToolRule):
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"town\\": \\"Paris\\"}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}'
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._validators: dict = {}  # schema key -> validator: building one costs more than validating
+
+    def _validator(self, schema: dict):
+        import jsonschema
+
+        key = schema_key(schema)
+        validator = self._validators.get(key)
+        if validator is None:
+            validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)(schema)
+            if len(self._validators) < 10_000:
+                self._validators[key] = validator
+        return validator
+
     def check(self, row: Row) -> Iterable[Violation]:
         import jsonschema
 
@@ -521,10 +554,9 @@ class ArgumentsSchemaMismatch(_ToolRule):
             if not isinstance(function, dict) or function.get("name") not in schemas or not isinstance(function.get("arguments"), str):
                 continue
             try:
-                arguments = json.loads(function["arguments"])
-                validator_class = jsonschema.validators.validator_for(schemas[function["name"]], default=jsonschema.Draft202012Validator)
-                error = next(iter(validator_class(schemas[function["name"]]).iter_errors(arguments)), None)
-            except (ValueError, jsonschema.SchemaError):
+                arguments = _parse_arguments(function["arguments"])
+                error = next(iter(self._validator(schemas[function["name"]]).iter_errors(arguments)), None)
+            except (ValueError, jsonschema.SchemaError, RecursionError):
                 continue  # FT504 / FT502 report these
             if not isinstance(arguments, dict):
                 continue  # FT504 reports arguments that are not an object
