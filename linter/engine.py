@@ -22,10 +22,13 @@ from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .registry import Registry, get_registry
 from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext
+from .shape import shape_of
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
 from .stats import FileStats, in_sample
 from .tokens import Tokenizer
 
+
+MAX_CLEAN_SHAPES = 4096  # a few hundred in a typical dataset; each about 150 bytes
 
 RowSink = Callable[[Row, list[Finding]], None]
 
@@ -216,11 +219,16 @@ class Linter:
                 by_problem.setdefault(kind, []).append((rule, rule.check))
             else:
                 line_checks.append((rule, rule.check))
+        # Per kind, every record rule; and the same without the shape-only
+        # rules, for rows whose shape already came out clean (see linter.shape).
         by_kind: dict[str, list] = {}
         for rule in plain:
             if rule.scope != LINE:
                 for kind in rule.kinds:
-                    by_kind.setdefault(kind, []).append((rule, rule.check, type(rule).gate))
+                    by_kind.setdefault(kind, []).append((rule, rule.check, type(rule).gate, rule.shape_only))
+        shaped_kinds = {kind for kind, entries in by_kind.items() if any(entry[3] for entry in entries)}
+        unshaped = {kind: [entry for entry in entries if not entry[3]] for kind, entries in by_kind.items()}
+        clean_shapes: set = set()
         dataset_rules = [r for r in rules if isinstance(r, DatasetRule)]
         states = [r.start() for r in dataset_rules]
         line_updates = [(r.update, s) for r, s in zip(dataset_rules, states) if r.scope == LINE]
@@ -257,11 +265,22 @@ class Linter:
             if row.parsed:
                 row.kind = kind = detect(row.value, chat_kind) or default_kind
                 stats.examples += 1
-                for rule, check, gate in by_kind.get(kind, ()):
+                shape = shape_of(row) if kind in shaped_kinds else None
+                if shape is not None and shape in clean_shapes:
+                    entries = unshaped[kind]
+                else:
+                    entries = by_kind.get(kind, ())
+                shape_fired = False
+                for rule, check, gate, shaped in entries:
                     if gate is not None and not row.derived(gate, gate):
                         continue
                     for violation in check(row):
                         found.append(finding(rule, violation, row.number, row))
+                        shape_fired = shape_fired or shaped
+                if shape is not None and not shape_fired and entries is not unshaped[kind]:
+                    if len(clean_shapes) >= MAX_CLEAN_SHAPES:
+                        clean_shapes.clear()  # bounded memory on files with endless shapes
+                    clean_shapes.add(shape)
                 if kind in counted_kinds:
                     self._count(row, stats)
                 for kinds, update, state in record_updates:

@@ -36,5 +36,5 @@ def fingerprint_files(linter, paths: list[str]) -> TrainFingerprints:
         with open(path, "rb") as stream:
             for row in reader.rows(stream, max_line_bytes=linter.settings.max_line_bytes):
                 if row.parsed:
-                    values.append(hashing.normalised(row.value))
+                    values.append(hashing.normalised_of(row))
     return TrainFingerprints(values)

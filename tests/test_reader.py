@@ -238,3 +238,14 @@ def test_duplicate_key_fast_path_agrees_with_a_full_parse(pairs, spacing):
     stdlib_json.loads(line, object_pairs_hook=hook)
     found = [f for f in lint_text(line + "\n", select=["FT004"])]
     assert bool(found) == bool(repeated), line
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+def test_deeply_nested_rows_are_linted_not_crashed(tmp_path, depth):
+    """orjson reads 1024 levels but writes only 255: the fingerprints and key counts must cope."""
+    row = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}], "extra": ' + "[" * depth + "]" * depth + "}"
+    path = tmp_path / "deep.jsonl"
+    path.write_text(row + "\n" + row + "\n")
+    report, proc = cli_json(path)
+    assert proc.returncode == 0, proc.stderr  # warnings only, no internal error
+    assert ("FT403", 2) in {(f["code"], f["line"]) for f in report["findings"]}

@@ -60,6 +60,11 @@ class Rule:
     # A cheap test shared by a family of rules (computed once per row): when it
     # is false the engine skips the rule, e.g. tool rules on rows without tools.
     gate: ClassVar[Callable[[Row], bool] | None] = None
+    # True when the verdict depends only on ``linter.shape.shape_of(row)``
+    # (keys, roles, types, weights, order; never the text): the engine skips the
+    # rule on rows whose shape it has already seen clean. tests/test_shape.py
+    # holds every rule that says so to it.
+    shape_only: ClassVar[bool] = False
 
     def __init__(self, context: RuleContext) -> None:
         self.context = context

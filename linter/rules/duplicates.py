@@ -110,8 +110,11 @@ def _prompt_and_answer(row: Row) -> tuple[int, int] | None:
     last = messages[-1]
     if not isinstance(last, dict) or last.get("role") != "assistant":
         return None
-    answer = hashing.flat(last)
-    return hashing.digest(_prompt_flat(row, answer)), hashing.digest(answer)
+    try:
+        answer = hashing.flat(last)
+        return hashing.digest(_prompt_flat(row, answer)), hashing.digest(answer)
+    except RecursionError:  # nested about a thousand deep: no comparison for this row
+        return None
 
 
 def _prompt_document(value: dict) -> dict:
@@ -182,6 +185,7 @@ class WeightsAllZero(Rule):
     """With ``weight: 0`` on every assistant message nothing in the example is
     trained: it only costs tokens. Usually a bug in the weighting script."""
 
+    shape_only = True
     code = "FT407"
     name = "weights-all-zero"
     summary = "Every assistant message of the example has weight 0"

@@ -1,0 +1,50 @@
+"""A row's shape: everything the structural chat rules look at, and nothing else.
+
+Most rows of a dataset share a handful of shapes (system, user, assistant;
+the same keys; weights on the same turns), and the structural rules (roles,
+keys, types, order, weights: ``Rule.shape_only``) give the same verdict on
+rows of one shape. The engine remembers the shapes that were clean and skips
+those rules on the next row of the same shape: most rows then cost one tuple
+instead of twenty rule calls. A row with anything unusual (content parts, a
+non-string role, an odd weight) has no shape and runs every rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_WEIGHT_TYPES = (int, float, bool)
+_NO_WEIGHT = ("no weight",)
+
+
+def shape_of(row: Any) -> tuple | None:
+    """A hashable summary of a chat row's structure, or None when the row must run every rule.
+
+    Per message: its keys in order, its role, whether content is null, a
+    string or missing, its weight with its type (``1``, ``1.0`` and ``true``
+    differ), and whether a tool call, function call or refusal carries it.
+    """
+    value = row.value
+    if type(value) is not dict:
+        return None
+    messages = value.get("messages")
+    if type(messages) is not list:
+        return None
+    shape: list = [row.kind, tuple(value)]
+    for message in messages:
+        if type(message) is not dict:
+            return None
+        role = message.get("role")
+        if role is not None and type(role) is not str:
+            return None
+        content = message.get("content")
+        if content is not None and type(content) is not str:
+            return None
+        weight = message.get("weight", _NO_WEIGHT)
+        if weight is not _NO_WEIGHT:
+            if type(weight) not in _WEIGHT_TYPES:
+                return None
+            weight = (type(weight).__name__, weight)
+        carried = bool(message.get("tool_calls")) or bool(message.get("function_call")) or bool(message.get("refusal"))
+        shape.append((tuple(message), role, content is None, weight, carried))
+    return tuple(shape)

@@ -1,0 +1,120 @@
+"""Shape-only rules really depend on nothing but the row's shape, so skipping
+them on rows of a shape already found clean changes no output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linter import engine
+from linter.config import Settings
+from linter.engine import Linter
+from linter.rows import Row
+from linter.shape import shape_of
+
+from .conftest import dump, lint_text
+
+ROLES = ["system", "developer", "user", "assistant", "tool", "function", "human", "Assistant", ""]
+TEXT = st.text(alphabet=st.sampled_from(list("ab <|>:\n {}[]INST")), max_size=8)
+CALL = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+
+
+@st.composite
+def messages(draw):
+    message = {}
+    for key in draw(st.permutations(["role", "content", "weight", "name", "tool_calls", "Content", "refusal", "tool_call_id"])):
+        if not draw(st.booleans()):
+            continue
+        if key == "role":
+            message[key] = draw(st.sampled_from(ROLES) | st.just(None))
+        elif key == "weight":
+            message[key] = draw(st.sampled_from([0, 1, 1.0, 0.0, True, False, 2, "1", None]))
+        elif key == "tool_calls":
+            message[key] = draw(st.sampled_from([[], [CALL], None]))
+        elif key == "content":
+            message[key] = draw(TEXT | st.none())
+        else:
+            message[key] = draw(TEXT | st.none())
+    return message
+
+
+ROWS = st.builds(
+    lambda msgs, extra: {"messages": msgs, **extra},
+    st.lists(messages() | st.sampled_from([None, "text", 3]), max_size=5),
+    st.dictionaries(st.sampled_from(["tools", "source", "Messages", "parallel_tool_calls"]), st.just([]), max_size=2),
+)
+
+
+def same_shape_other_text(value: dict, rng: st.DataObject) -> dict:
+    """The row with every string but roles replaced, and calls and refusals swapped for others of the same truth."""
+    other = dict(value)
+    out = []
+    for message in value["messages"]:
+        if not isinstance(message, dict):
+            out.append(message)
+            continue
+        changed = {}
+        for key, item in message.items():
+            if key == "role" or not isinstance(item, (str, list)):
+                changed[key] = item
+            elif isinstance(item, str):
+                # a refusal carries the turn when non-empty: that much is shape
+                changed[key] = rng.draw(TEXT.filter(bool) if key == "refusal" and item else st.just("") if key == "refusal" else TEXT)
+            else:
+                changed[key] = [dict(CALL, id="call_2")] if item else []
+        out.append(changed)
+    other["messages"] = out
+    return other
+
+
+def row_of(value: dict) -> Row:
+    raw = json.dumps(value).encode()
+    row = Row(1, 0, raw, len(raw))
+    row.value, row.parsed, row.kind = value, True, "chat"
+    return row
+
+
+@pytest.mark.parametrize("profile", ["openai-sft", "together", "mistral", "openai-rft"])
+@settings(max_examples=250, deadline=None)
+@given(value=ROWS, data=st.data())
+def test_shape_only_rules_judge_rows_of_one_shape_alike(profile, value, data):
+    linter = Linter(Settings(profile=profile, token_stats=False))
+    rules = [r for r in linter.rules_for("x.jsonl") if r.shape_only]
+    assert len(rules) >= 15
+    first, second = row_of(value), row_of(same_shape_other_text(value, data))
+    shape = shape_of(first)
+    if shape is None:
+        return
+    assert shape_of(second) == shape
+    for rule in rules:
+        one = [v.pointer for v in rule.check(first)]
+        two = [v.pointer for v in rule.check(second)]
+        assert one == two, (rule.code, value)
+
+
+def test_skipping_clean_shapes_changes_no_finding(monkeypatch):
+    """The same corpus with and without the memo: findings identical, and the memo really skipped rules."""
+    rows = []
+    for i in range(40):
+        rows.append({"messages": [{"role": "user", "content": f"question {i} "}, {"role": "assistant", "content": f"answer {i}"}]})
+        rows.append({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "", "weight": 1.0 if i % 3 else 1}]})
+        rows.append({"messages": [{"role": "human", "content": f"q{i}"}, {"role": "assistant", "content": "<|im_end|>"}], "source": "x"})
+        rows.append({"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}, {"role": "assistant", "content": None}]})
+    text = dump(rows)
+    calls = {"n": 0}
+    real = engine.shape_of
+
+    def counted(row):
+        calls["n"] += 1
+        return real(row)
+
+    monkeypatch.setattr(engine, "shape_of", counted)
+    with_memo = [(f.line, f.code, f.pointer, f.message) for f in lint_text(text)]
+    assert calls["n"] == len(rows)
+    monkeypatch.setattr(engine, "shape_of", lambda row: None)
+    without = [(f.line, f.code, f.pointer, f.message) for f in lint_text(text)]
+    assert with_memo == without
+    assert {"FT106", "FT110", "FT113", "FT200", "FT202"} <= {code for _, code, _, _ in with_memo}
