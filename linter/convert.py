@@ -119,7 +119,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                     rejected.append((row.number, str(exc), row.raw))
                     continue
                 name = "train"
-                if split and (hashing.digest(orjson.dumps([seed, value], option=orjson.OPT_SORT_KEYS)) % 1_000_000) < split * 1_000_000:
+                if split and (hashing.stable_digest(orjson.dumps([seed, value], option=orjson.OPT_SORT_KEYS)) % 1_000_000) < split * 1_000_000:
                     name = "valid"
                     report.validation += 1
                 else:
