@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import orjson
+
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
@@ -48,21 +50,47 @@ def load_encoding(name: str) -> Any:
 class Tokenizer:
     """Counts the tokens of chat examples with one encoding, loaded on first use."""
 
+    SHORT = 32  # strings up to this many characters have their counts memoised
+    MAX_MEMO = 16_384
+
     def __init__(self, encoding_name: str) -> None:
         self.encoding_name = encoding_name
         self._encode = None
+        self._public = None
+        # Roles, names and call ids are tokenized on every message by the
+        # cookbook formula and repeat endlessly: a dict lookup instead of a call
+        # into the tokenizer (counts are deterministic, so the memo is exact).
+        self._short: dict[str, int] = {}
+        self._tools: dict[bytes, int] = {}  # serialised tools/functions -> their tokens
 
     def load(self) -> None:
         """Load the encoding now (raises TokenizerUnavailable)."""
         self._encoder()
 
     def _encoder(self):
+        """The encoding's Rust ``encode_ordinary``, called without tiktoken's Python
+        wrapper (a fifth of the cost of a short text); ``count_text`` falls back
+        to the wrapper for what the core refuses (lone surrogates)."""
         if self._encode is None:
-            self._encode = load_encoding(self.encoding_name).encode_ordinary
+            encoding = load_encoding(self.encoding_name)
+            self._public = encoding.encode_ordinary
+            core = getattr(getattr(encoding, "_core_bpe", None), "encode_ordinary", None)
+            self._encode = core or self._public
         return self._encode
 
     def count_text(self, text: str) -> int:
-        return len(self._encoder()(text))
+        short = len(text) <= self.SHORT
+        if short:
+            count = self._short.get(text)
+            if count is not None:
+                return count
+        try:
+            count = len((self._encode or self._encoder())(text))
+        except UnicodeEncodeError:
+            count = len(self._public(text))
+        if short and len(self._short) < self.MAX_MEMO:
+            self._short[text] = count
+        return count
 
     def count_row(self, row: Any) -> int:
         """Tokens of a parsed row, counted once and cached on the row (with the assistant/trained split)."""
@@ -97,12 +125,11 @@ class Tokenizer:
         count = self.count_text
         total = 0
         for key, item in message.items():
-            if key == "weight":
-                continue
             if isinstance(item, str):
-                total += count(item)
-                if key == "name":
-                    total += TOKENS_PER_NAME
+                if key != "weight":
+                    total += count(item)
+                    if key == "name":
+                        total += TOKENS_PER_NAME
             elif key == "content" and isinstance(item, list):
                 total += self._count_parts(item)
             elif key == "tool_calls" and isinstance(item, list):
@@ -131,6 +158,21 @@ class Tokenizer:
         return sum(self.count_text(v) for k, v in function.items() if k in ("name", "arguments") and isinstance(v, str))
 
     def _count_tools(self, value: dict) -> int:
+        if "tools" not in value and "functions" not in value:
+            return 0
+        # the same definitions ride along on every row of a dataset: count each set once
+        try:
+            key = orjson.dumps([value.get("tools"), value.get("functions")])
+        except TypeError:  # past orjson's limits: count without the memo
+            return self._count_definitions(value)
+        count = self._tools.get(key)
+        if count is None:
+            count = self._count_definitions(value)
+            if len(self._tools) < 1024:
+                self._tools[key] = count
+        return count
+
+    def _count_definitions(self, value: dict) -> int:
         functions = _function_definitions(value)
         if not functions:
             return 0

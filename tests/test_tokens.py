@@ -201,3 +201,16 @@ def test_stats_html_report_is_self_contained_and_escaped(tmp_path):
     assert "<script" not in text and "&lt;script&gt;" in text
     assert not re.search(r"""(src|href)=["']?https?:""", text)  # nothing fetched when viewed
     assert "FT106" in text and "FT300" in text
+
+
+def test_count_text_matches_tiktoken_for_short_long_and_surrogate_texts():
+    """The memo for short strings and the direct call into tiktoken's core give tiktoken's own counts."""
+    import tiktoken
+
+    from linter.tokens import Tokenizer
+
+    reference = tiktoken.get_encoding("o200k_base").encode_ordinary
+    tokenizer = Tokenizer("o200k_base")
+    texts = ["assistant", "user", "call_0a1b2c3d", "x" * 33, "请问我的订单什么时候发货 🏕️" * 20, "lone \ud800 surrogate", ""]
+    for _ in range(2):  # the second round is answered from the memo
+        assert [tokenizer.count_text(t) for t in texts] == [len(reference(t)) for t in texts]
