@@ -23,7 +23,7 @@ import tempfile
 from array import array
 from typing import Iterator
 
-BUFFER_ROWS = int(os.environ.get("FTLINT_SPILL_ROWS", 1 << 16))  # records per log kept in memory
+BUFFER_ROWS = int(os.environ.get("FTLINT_SPILL_ROWS", 1 << 14))  # records per log kept in memory (0.4 MB)
 PARTITIONS = 16
 _SHIFT = 64 - (PARTITIONS.bit_length() - 1)
 
@@ -60,7 +60,8 @@ class FingerprintLog:
         self.columns = columns
         self.limit = (buffer_rows or BUFFER_ROWS) * columns
         self.buffer = array("Q")
-        self.files: list[tuple[str, list[tuple[int, int]]]] = []  # (path, [(offset, rows) per partition])
+        # spill files: (path, [(offset, rows)] for partition 0..15 of each chunk appended, in turn)
+        self.files: list[tuple[str, list[tuple[int, int]]]] = []
         self.inline: list[bytes] = []  # records read back by make_portable, one blob per partition
 
     def append(self, *values: int) -> None:
@@ -74,20 +75,24 @@ class FingerprintLog:
         return len(self.buffer) // self.columns + spilled + inline
 
     def _spill(self) -> None:
+        """Append the buffer to this log's file, sorted by partition, and index where each partition went."""
         import numpy as np
 
         records = np.frombuffer(self.buffer, dtype=np.uint64).reshape(-1, self.columns)
-        order = np.argsort(records[:, 0] >> np.uint64(_SHIFT), kind="stable")
-        records = records[order]
-        counts = np.bincount((records[:, 0] >> np.uint64(_SHIFT)).astype(np.int64), minlength=PARTITIONS)
-        handle, path = tempfile.mkstemp(dir=directory(), suffix=".fp")
-        with os.fdopen(handle, "wb") as out:
+        parts = records[:, 0] >> np.uint64(_SHIFT)
+        records = records[np.argsort(parts, kind="stable")]
+        counts = np.bincount(parts.astype(np.int64), minlength=PARTITIONS)
+        if not self.files:
+            handle, path = tempfile.mkstemp(dir=directory(), suffix=".fp")
+            os.close(handle)
+            self.files.append((path, []))
+        path, index = self.files[-1]
+        with open(path, "ab") as out:
+            offset = out.tell()
             out.write(records.tobytes())
-        index, offset = [], 0
         for count in counts.tolist():
             index.append((offset, count))
             offset += count * self.columns * 8
-        self.files.append((path, index))
         self.buffer = array("Q")
 
     def absorb(self, other: "FingerprintLog") -> "FingerprintLog":
@@ -142,13 +147,13 @@ class FingerprintLog:
         self.discard_files()
 
     def _spilled(self, part: int) -> Iterator[bytes]:
-        """The records of one partition in each spill file."""
+        """The records of one partition, chunk by chunk, from each spill file."""
         for path, index in self.files:
-            offset, rows = index[part]
-            if rows:
-                with open(path, "rb") as handle:
-                    handle.seek(offset)
-                    yield handle.read(rows * self.columns * 8)
+            with open(path, "rb") as handle:
+                for offset, rows in index[part::PARTITIONS]:
+                    if rows:
+                        handle.seek(offset)
+                        yield handle.read(rows * self.columns * 8)
 
     def discard_files(self) -> None:
         for path, _ in self.files:
