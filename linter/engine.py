@@ -227,7 +227,8 @@ class Linter:
                 for kind in rule.kinds:
                     by_kind.setdefault(kind, []).append((rule, rule.check, type(rule).gate, rule.shape_only))
         shaped_kinds = {kind for kind, entries in by_kind.items() if any(entry[3] for entry in entries)}
-        unshaped = {kind: [entry for entry in entries if not entry[3]] for kind, entries in by_kind.items()}
+        unshaped = {kind: _by_gate([entry for entry in entries if not entry[3]]) for kind, entries in by_kind.items()}
+        by_kind = {kind: _by_gate(entries) for kind, entries in by_kind.items()}
         clean_shapes: set = set()
         dataset_rules = [r for r in rules if isinstance(r, DatasetRule)]
         states = [r.start() for r in dataset_rules]
@@ -271,12 +272,13 @@ class Linter:
                 else:
                     entries = by_kind.get(kind, ())
                 shape_fired = False
-                for rule, check, gate, shaped in entries:
+                for gate, group in entries:
                     if gate is not None and not row.derived(gate, gate):
                         continue
-                    for violation in check(row):
-                        found.append(finding(rule, violation, row.number, row))
-                        shape_fired = shape_fired or shaped
+                    for rule, check, shaped in group:
+                        for violation in check(row):
+                            found.append(finding(rule, violation, row.number, row))
+                            shape_fired = shape_fired or shaped
                 if shape is not None and not shape_fired and entries is not unshaped[kind]:
                     if len(clean_shapes) >= MAX_CLEAN_SHAPES:
                         clean_shapes.clear()  # bounded memory on files with endless shapes
@@ -326,6 +328,18 @@ class Linter:
             stats.note_length(row.tokens, row.number)
             if row.tokens > self.token_limit:
                 stats.over_limit += 1
+
+
+def _by_gate(entries: list) -> list[tuple]:
+    """``(gate, [(rule, check, shape_only)...])`` for runs of consecutive rules
+    (code order) that share a gate: a false gate skips its whole run with one test."""
+    groups: list[tuple] = []
+    for rule, check, gate, shaped in entries:
+        if groups and groups[-1][0] is gate:
+            groups[-1][1].append((rule, check, shaped))
+        else:
+            groups.append((gate, [(rule, check, shaped)]))
+    return groups
 
 
 def is_failure(finding: Finding) -> bool:
