@@ -27,11 +27,13 @@ def _message_texts(messages, base: tuple) -> Iterator[tuple[tuple, str, str]]:
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             continue
-        role = message.get("role") if isinstance(message.get("role"), str) else ""
         content = message.get("content")
         if isinstance(content, str):
-            yield (*base, index, "content"), role, content
+            role = message.get("role")
+            yield (*base, index, "content"), role if isinstance(role, str) else "", content
         elif isinstance(content, list):
+            role = message.get("role")
+            role = role if isinstance(role, str) else ""
             for pindex, part in enumerate(content):
                 if isinstance(part, dict) and isinstance(part.get("text"), str):
                     yield (*base, index, "content", pindex, "text"), role, part["text"]

@@ -59,8 +59,13 @@ def declared_functions(value: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def declared_names(value: dict) -> set[str]:
-    return {f.get("name") for _, f in declared_functions(value) if isinstance(f.get("name"), str)}
+def functions_of(row: Row) -> list[tuple[str, dict]]:
+    """``declared_functions(row.value)``, once per row for the several rules that read it."""
+    return row.derived(functions_of, lambda r: declared_functions(r.value))
+
+
+def declared_names(row: Row) -> set[str]:
+    return {f.get("name") for _, f in functions_of(row) if isinstance(f.get("name"), str)}
 
 
 def calls(row: Row) -> list[tuple[int, str, dict]]:
@@ -160,7 +165,7 @@ class FunctionNameInvalid(_ToolRule):
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "weather_get", "parameters": {"type": "object", "properties": {}}}}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for where, function in declared_functions(row.value):
+        for where, function in functions_of(row):
             name = function.get("name")
             if isinstance(name, str) and not FUNCTION_NAME.match(name):
                 yield Violation(f"function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}$", where + "/name")
@@ -190,7 +195,7 @@ class ParametersSchemaInvalid(_ToolRule):
     def check(self, row: Row) -> Iterable[Violation]:
         import jsonschema
 
-        for where, function in declared_functions(row.value):
+        for where, function in functions_of(row):
             schema = function.get("parameters")
             if not isinstance(schema, dict):
                 continue
@@ -329,7 +334,7 @@ class ToolUndeclared(_ToolRule):
         found = calls(row)
         if not found:
             return
-        declared = declared_names(row.value)
+        declared = declared_names(row)
         for _, where, call in found:
             function = call.get("function")
             name = function.get("name") if isinstance(function, dict) else None
@@ -544,7 +549,7 @@ class ArgumentsSchemaMismatch(_ToolRule):
 
         schemas = {
             f.get("name"): f.get("parameters")
-            for _, f in declared_functions(row.value)
+            for _, f in functions_of(row)
             if isinstance(f.get("parameters"), dict) and f["parameters"].get("type", "object") == "object"
         }
         if not schemas:

@@ -44,7 +44,10 @@ def _images(row: Row) -> Iterator[tuple[int, str, dict, str]]:
 
 def has_parts(row: Row) -> bool:
     """Does any message have a list of content parts? (The gate of every FT8xx rule.)"""
-    return any(isinstance(m.get("content"), list) for _, m in row.messages())
+    for _, message in row.messages():
+        if isinstance(message.get("content"), list):
+            return True
+    return False
 
 
 class _ImageRule(Rule):
