@@ -24,6 +24,15 @@ from . import spill
 
 BLOCK = 8 << 20
 MIN_SHARD_BYTES = 4 << 20
+# Shards are cut at about this size even when there are fewer cores: a shard's
+# findings travel back as one list, so smaller shards keep the parent's memory
+# flat on files with many findings, and even out the workers' loads.
+SHARD_BYTES = 32 << 20
+
+
+def shard_count(path: str, jobs: int) -> int:
+    """How many byte ranges to cut: at least one per process, at most about SHARD_BYTES each."""
+    return max(jobs, -(-_size(path) // SHARD_BYTES))
 
 _linter: Linter | None = None  # the parent's linter, inherited by forked workers
 
@@ -163,7 +172,7 @@ def _combine(linter: Linter, shown: str, result: FileResult, ranges, shards, pro
 def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[Iterator[Finding], FileResult]:
     """Like ``Linter.lint_path``, on ``jobs`` forked processes."""
     shown = str(path)
-    ranges = plan(shown, jobs)
+    ranges = plan(shown, shard_count(shown, jobs))
     result = linter._result(shown)
 
     def run() -> Iterator[Finding]:
@@ -171,7 +180,7 @@ def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[
         _linter = linter
         spill.directory()  # made before the fork: workers spill into the parent's folder, which it removes
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(ranges)), mp_context=context) as pool:
             firsts = _first_lines(list(pool.map(_count_newlines, [(shown, a, b) for a, b in ranges])))
             shards = pool.map(_lint_shard, [(shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)])
             yield from _combine(linter, shown, result, ranges, shards, progress)
@@ -203,7 +212,7 @@ def lint_dask(linter: Linter, path: str, scheduler: str | None = None, jobs: int
             client = Client(cluster)
         try:
             workers = max(1, len(client.scheduler_info().get("workers", {})))
-            ranges = plan(shown, max(workers, jobs or 0))
+            ranges = plan(shown, shard_count(shown, max(workers, jobs or 0)))
             counts = client.gather(client.map(_count_newlines, [(shown, a, b) for a, b in ranges], pure=False))
             firsts = _first_lines(counts)
             tasks = [(linter.settings, linter.train_fingerprints, shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)]

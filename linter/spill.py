@@ -7,7 +7,7 @@ tens of megabytes per million rows, and more while numpy sorts them. Here a
 log keeps at most ``BUFFER_ROWS`` records in memory; past that it writes them
 to disk split into ``PARTITIONS`` by the top bits of the fingerprint. Equal
 fingerprints always land in one partition, so ``groups`` sorts one partition
-at a time: about 1/16 of the records, whatever the file size.
+at a time: about 1/64 of the records, whatever the file size.
 
 Shard states of a parallel run (forked workers on one machine) travel as file
 paths; ``make_portable`` reads the records back in for workers that do not
@@ -24,7 +24,7 @@ from array import array
 from typing import Iterator
 
 BUFFER_ROWS = int(os.environ.get("FTLINT_SPILL_ROWS", 1 << 14))  # records per log kept in memory (0.4 MB)
-PARTITIONS = 16
+PARTITIONS = 64
 _SHIFT = 64 - (PARTITIONS.bit_length() - 1)
 
 _directory: str | None = None
