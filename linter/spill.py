@@ -23,7 +23,16 @@ import tempfile
 from array import array
 from typing import Iterator
 
-BUFFER_ROWS = int(os.environ.get("FTLINT_SPILL_ROWS", 1 << 14))  # records per log kept in memory (0.4 MB)
+def _buffer_rows(default: int = 1 << 14) -> int:
+    """Records a log keeps in memory (0.4 MB by default); FTLINT_SPILL_ROWS changes it (a positive integer)."""
+    try:
+        rows = int(os.environ.get("FTLINT_SPILL_ROWS", default))
+    except ValueError:
+        return default
+    return rows if rows > 0 else default
+
+
+BUFFER_ROWS = _buffer_rows()
 PARTITIONS = 64
 _SHIFT = 64 - (PARTITIONS.bit_length() - 1)
 

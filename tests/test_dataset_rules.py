@@ -62,19 +62,23 @@ _message = st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", 
     answer=_text,
     tools=st.none() | st.lists(st.fixed_dictionaries({"type": st.just("function"), "function": st.fixed_dictionaries({"name": _text})}), max_size=2),
     extra=st.booleans(),
+    weight=st.none() | st.sampled_from([0, 1, [1], {"a": [{"b": 1}, {"c": 2}]}]),
+    previous=_message | st.sampled_from(["text", None, {"role": "user", "content": [{"type": "text", "text": "x"}, {"type": "text", "text": "y"}]}]),
 )
-def test_ft405_prompt_cut_from_the_row_equals_the_prompt_serialised_alone(messages, answer, tools, extra):
-    """FT405 cuts the answer out of the row's normalised form; the key must be the one of the prompt on its own."""
+def test_ft405_prompt_cut_from_the_row_equals_the_prompt_serialised_alone(messages, answer, tools, extra, weight, previous):
+    """FT405 cuts prompt and answer out of the row's normalised form; both must be what they serialise to alone."""
     from linter import hashing
     from linter.rows import Row
-    from linter.rules.duplicates import _prompt_document, _prompt_flat
+    from linter.rules.duplicates import _prompt_and_answer_flat, _prompt_document
 
-    value = {"messages": [*messages, {"role": "assistant", "content": answer}]}
+    last = {"role": "assistant", "content": answer}
+    if weight is not None:
+        last["weight"] = weight
+    value = {"messages": [*messages, previous, last]}
     if tools is not None:
         value["tools"] = tools
     if extra:
         value["id"] = "x"
     row = Row(1, 0, b"", 0)
     row.value, row.parsed = value, True
-    answer_flat = hashing.flat(value["messages"][-1])
-    assert _prompt_flat(row, answer_flat) == hashing.flat(_prompt_document(value))
+    assert _prompt_and_answer_flat(row) == (hashing.flat(_prompt_document(value)), hashing.flat(value["messages"][-1]))

@@ -111,10 +111,10 @@ def _prompt_and_answer(row: Row) -> tuple[int, int] | None:
     if not isinstance(last, dict) or last.get("role") != "assistant":
         return None
     try:
-        answer = hashing.flat(last)
-        return hashing.digest(_prompt_flat(row, answer)), hashing.digest(answer)
+        prompt, answer = _prompt_and_answer_flat(row)
     except RecursionError:  # nested about a thousand deep: no comparison for this row
         return None
+    return hashing.digest(prompt), hashing.digest(answer)
 
 
 def _prompt_document(value: dict) -> dict:
@@ -123,20 +123,37 @@ def _prompt_document(value: dict) -> dict:
     return {"messages": messages} if tools is None else {"messages": messages, "tools": tools}
 
 
-def _prompt_flat(row: Row, answer: bytes) -> bytes:
-    """``hashing.flat`` of the prompt document; for rows that are nothing but
-    the prompt and the answer, cut out of the row's own (memoised) form."""
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _prompt_and_answer_flat(row: Row) -> tuple[bytes, bytes]:
+    """``hashing.flat`` of the prompt document and of the last message.
+
+    For rows that are nothing but the prompt and the answer both are cut out of
+    the row's own (memoised) form: with sorted keys it reads
+    ``{"messages":[...,<answer>]}`` or ``{"messages":[...,<answer>],"tools":...}``.
+    Without tools, an answer of plain values (no nested objects, so no
+    ``},{"`` inside it) that follows an object starts after the last ``},{"``;
+    otherwise the answer is serialised on its own and found by its bytes.
+    """
     value = row.value
-    keys = value.keys()
+    messages = value["messages"]
+    last = messages[-1]
     tools = value.get("tools")
-    if len(keys) == (1 if tools is None else 2) and "messages" in keys:
+    if len(value) == (1 if tools is None else 2) and "messages" in value:
         whole = hashing.flat_of(row)
-        # sorted keys: {"messages":[...,<answer>]} or {"messages":[...,<answer>],"tools":...}
+        if tools is None and isinstance(messages[-2], dict) and all(isinstance(v, _SCALARS) for v in last.values()):
+            end = len(whole) - 2
+            at = whole.rfind(b'},{"', 0, end) + 2
+            if at > 1 and whole.endswith(b"]}"):
+                return whole[: at - 1] + whole[end:], whole[at:end]
+        answer = hashing.flat(last)
         tail = b"]}" if tools is None else b'],"tools":'
         at = whole.find(answer + tail) if tools is not None else len(whole) - len(answer) - 2
         if at > 0 and whole[at - 1 : at] == b"," and whole.startswith(answer + tail, at):
-            return whole[: at - 1] + whole[at + len(answer) :]
-    return hashing.flat(_prompt_document(value))
+            return whole[: at - 1] + whole[at + len(answer) :], answer
+        return hashing.flat(_prompt_document(value)), answer
+    return hashing.flat(_prompt_document(value)), hashing.flat(last)
 
 
 class ConflictingAnswers(_FingerprintRule):
