@@ -69,8 +69,9 @@ class FingerprintLog:
         self.columns = columns
         self.limit = (buffer_rows or BUFFER_ROWS) * columns
         self.buffer = array("Q")
-        # spill files: (path, [(offset, rows)] for partition 0..15 of each chunk appended, in turn)
-        self.files: list[tuple[str, list[tuple[int, int]]]] = []
+        # spill files: (path, index) where the index holds offset, rows for
+        # partition 0..63 of each chunk appended, in turn (16 bytes per entry)
+        self.files: list[tuple[str, array]] = []
         self.inline: list[bytes] = []  # records read back by make_portable, one blob per partition
 
     def append(self, *values: int) -> None:
@@ -79,7 +80,7 @@ class FingerprintLog:
             self._spill()
 
     def __len__(self) -> int:
-        spilled = sum(rows for _, index in self.files for _, rows in index)
+        spilled = sum(sum(index[1::2]) for _, index in self.files)
         inline = sum(len(blob) for blob in self.inline) // (8 * self.columns)
         return len(self.buffer) // self.columns + spilled + inline
 
@@ -94,13 +95,13 @@ class FingerprintLog:
         if not self.files:
             handle, path = tempfile.mkstemp(dir=directory(), suffix=".fp")
             os.close(handle)
-            self.files.append((path, []))
+            self.files.append((path, array("Q")))
         path, index = self.files[-1]
         with open(path, "ab") as out:
             offset = out.tell()
             out.write(records.tobytes())
         for count in counts.tolist():
-            index.append((offset, count))
+            index.extend((offset, count))
             offset += count * self.columns * 8
         self.buffer = array("Q")
 
@@ -159,7 +160,8 @@ class FingerprintLog:
         """The records of one partition, chunk by chunk, from each spill file."""
         for path, index in self.files:
             with open(path, "rb") as handle:
-                for offset, rows in index[part::PARTITIONS]:
+                for chunk in range(part * 2, len(index), PARTITIONS * 2):
+                    offset, rows = index[chunk], index[chunk + 1]
                     if rows:
                         handle.seek(offset)
                         yield handle.read(rows * self.columns * 8)
