@@ -22,8 +22,8 @@ from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .registry import Registry, get_registry
 from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext
-from .shape import shape_of
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
+from .shape import shape_of
 from .stats import FileStats, in_sample
 from .tokens import Tokenizer
 
@@ -225,7 +225,9 @@ class Linter:
         for rule in plain:
             if rule.scope != LINE:
                 for kind in rule.kinds:
-                    by_kind.setdefault(kind, []).append((rule, rule.check, type(rule).gate, rule.shape_only))
+                    # a gated rule may be skipped on one row of a shape and not another: never shape-only
+                    shape_only = rule.shape_only and type(rule).gate is None
+                    by_kind.setdefault(kind, []).append((rule, rule.check, type(rule).gate, shape_only))
         shaped_kinds = {kind for kind, entries in by_kind.items() if any(entry[3] for entry in entries)}
         unshaped = {kind: _by_gate([entry for entry in entries if not entry[3]]) for kind, entries in by_kind.items()}
         by_kind = {kind: _by_gate(entries) for kind, entries in by_kind.items()}

@@ -23,6 +23,7 @@ import tempfile
 from array import array
 from typing import Iterator
 
+
 def _buffer_rows(default: int = 1 << 14) -> int:
     """Records a log keeps in memory (0.4 MB by default); FTLINT_SPILL_ROWS changes it (a positive integer)."""
     try:

@@ -118,3 +118,25 @@ def test_skipping_clean_shapes_changes_no_finding(monkeypatch):
     without = [(f.line, f.code, f.pointer, f.message) for f in lint_text(text)]
     assert with_memo == without
     assert {"FT106", "FT110", "FT113", "FT200", "FT202"} <= {code for _, code, _, _ in with_memo}
+
+
+def test_a_gated_rule_is_never_skipped_as_shape_only(tmp_path):
+    """A plugin rule that claims shape_only but has a gate still runs on every row (the gate may differ by row)."""
+    from .conftest import run_cli
+
+    (tmp_path / "house.py").write_text(
+        "from linter import Rule, Violation, hookimpl\n\n\n"
+        "def always(row):\n    return True\n\n\n"
+        "class Gated(Rule):\n"
+        "    code = 'HOUSE001'\n    name = 'gated-content'\n    summary = 'first message says bad'\n"
+        "    shape_only = True\n    gate = staticmethod(always)\n\n"
+        "    def check(self, row):\n"
+        "        if 'bad' in row.value['messages'][0]['content']:\n"
+        "            yield Violation('says bad')\n\n\n"
+        "@hookimpl\ndef register_rules(register):\n    register(Gated)\n"
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\n')
+    rows = [{"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]} for text in ("fine", "bad", "fine")]
+    (tmp_path / "data.jsonl").write_text(dump(rows))
+    proc = run_cli("check", "data.jsonl", "--select", "HOUSE001", "--format", "json", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": ""})
+    assert [f["line"] for f in json.loads(proc.stdout)["findings"]] == [2], proc.stderr
