@@ -123,11 +123,14 @@ class Tokenizer:
 
     def _count_message(self, message: dict) -> int:
         count = self.count_text
+        short, limit = self._short, self.SHORT
         total = 0
         for key, item in message.items():
             if isinstance(item, str):
                 if key != "weight":
-                    total += count(item)
+                    # roles and names: the memo without a call (count_text fills it)
+                    known = short.get(item) if len(item) <= limit else None
+                    total += known if known is not None else count(item)
                     if key == "name":
                         total += TOKENS_PER_NAME
             elif key == "content" and isinstance(item, list):
