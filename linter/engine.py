@@ -24,7 +24,7 @@ from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
 from .shape import shape_of
-from .stats import FileStats, in_sample
+from .stats import LONG_ROW_BYTES, FileStats, in_sample
 from .tokens import Tokenizer
 
 
@@ -320,11 +320,18 @@ class Linter:
             stats.messages[len(messages)] += 1
         if not self.settings.token_stats:
             return
-        if self.settings.exact_stats or in_sample(row.number):
+        if self.settings.exact_stats or row.length >= LONG_ROW_BYTES:
             stats.tokens[self.tokenizer.count_row(row)] += 1
             assistant, trained = row.token_parts
             stats.assistant_tokens[assistant] += 1
             stats.trained_tokens[trained] += 1
+        else:
+            stats.short_countable += 1
+            if in_sample(row.number):
+                stats.sampled_tokens[self.tokenizer.count_row(row)] += 1
+                assistant, trained = row.token_parts
+                stats.sampled_assistant[assistant] += 1
+                stats.sampled_trained[trained] += 1
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
             stats.note_length(row.tokens, row.number)

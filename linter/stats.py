@@ -5,9 +5,13 @@ Epochs and billing follow the OpenAI cookbook heuristic
 (at least 100 examples seen) and lowered for huge ones (at most 25,000),
 clamped to 1..25; billing counts each example up to the token limit.
 
-``check`` counts tokens on a deterministic sample (the first 1,000 examples
-and every 16th after), identical whether the file is linted in one piece or
-in shards; ``--exact-stats`` and ``ftlint stats`` count every example.
+``check`` estimates token statistics from two strata, identical whether the
+file is linted in one piece or in shards: every example of at least
+``LONG_ROW_BYTES`` is counted (the long tail carries most of the variance of
+a sum, and the token limit check has usually tokenized those rows already),
+and the shorter ones on a deterministic sample (the first 1,000 lines, then
+one line in 64), weighted up to their number. ``--exact-stats`` and
+``ftlint stats`` count every example.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ MIN_DEFAULT_EPOCHS = 1
 MAX_DEFAULT_EPOCHS = 25
 SAMPLE_HEAD = 1000
 SAMPLE_STRIDE = 64  # past the head, one row in 64: thousands of samples at 100k rows, 1.5% of the tokenizing
+LONG_ROW_BYTES = 8192  # rows at least this long are always counted
 LONGEST = 20
 
 
@@ -78,6 +83,12 @@ class FileStats:
     tokens: Counter = field(default_factory=Counter)
     assistant_tokens: Counter = field(default_factory=Counter)  # per counted example
     trained_tokens: Counter = field(default_factory=Counter)  # assistant tokens with weight != 0
+    # the sampled stratum (rows under LONG_ROW_BYTES, when not counting every row):
+    # its sample's histograms, and how many rows it has
+    sampled_tokens: Counter = field(default_factory=Counter)
+    sampled_assistant: Counter = field(default_factory=Counter)
+    sampled_trained: Counter = field(default_factory=Counter)
+    short_countable: int = 0
     max_tokens_seen: int = 0
     over_limit: int = 0
     longest: list = field(default_factory=list)  # (tokens, line) of the longest counted examples, at most LONGEST
@@ -102,6 +113,10 @@ class FileStats:
         self.tokens.update(other.tokens)
         self.assistant_tokens.update(other.assistant_tokens)
         self.trained_tokens.update(other.trained_tokens)
+        self.sampled_tokens.update(other.sampled_tokens)
+        self.sampled_assistant.update(other.sampled_assistant)
+        self.sampled_trained.update(other.sampled_trained)
+        self.short_countable += other.short_countable
         self.max_tokens_seen = max(self.max_tokens_seen, other.max_tokens_seen)
         self.over_limit += other.over_limit
         for tokens, line in other.longest:
@@ -113,12 +128,15 @@ class FileStats:
         out: dict[str, Any] = {"lines": self.lines, "bytes": self.bytes, "examples": self.examples}
         if self.messages:
             out["messages_per_example"] = _distribution(self.messages)
-        if self.tokens:
-            dist = _distribution(self.tokens)
+        sampled = sum(self.sampled_tokens.values())
+        weight = self.short_countable / sampled if sampled else 0.0
+        tokens = _weighted(self.tokens, self.sampled_tokens, weight)
+        if tokens:
+            dist = _distribution(tokens)
             dist["max"] = max(dist["max"], self.max_tokens_seen)
-            counted = sum(self.tokens.values())
+            counted = sum(self.tokens.values()) + sampled
             complete = counted >= self.countable
-            mean_billed = sum(min(token_limit, value) * n for value, n in self.tokens.items()) / counted
+            mean_billed = sum(min(token_limit, value) * n for value, n in tokens.items()) / sum(tokens.values())
             billing = round(mean_billed * self.countable)
             epochs = estimate_epochs(self.countable)
             out["tokens"] = {
@@ -133,12 +151,14 @@ class FileStats:
                 "estimated_epochs": epochs,
                 "estimated_billing_tokens": billing * epochs,
             }
-            if self.assistant_tokens:
-                out["assistant_tokens"] = _distribution(self.assistant_tokens)
-                scale = self.countable / counted
+            assistant = _weighted(self.assistant_tokens, self.sampled_assistant, weight)
+            if assistant:
+                trained = _weighted(self.trained_tokens, self.sampled_trained, weight)
+                out["assistant_tokens"] = _distribution(assistant)
+                scale = self.countable / sum(trained.values())
                 out["trained_tokens"] = {
-                    **_distribution(self.trained_tokens),
-                    "total_per_epoch": round(sum(v * n for v, n in self.trained_tokens.items()) * scale),
+                    **_distribution(trained),
+                    "total_per_epoch": round(sum(v * n for v, n in trained.items()) * scale),
                 }
             if model:
                 from .prices import price_for
@@ -148,6 +168,16 @@ class FileStats:
                     out["tokens"]["estimated_cost_usd"] = round(billing * epochs / 1_000_000 * price.usd_per_million, 2)
                     out["tokens"]["price"] = {"model": price.model, "usd_per_million": price.usd_per_million, "as_of": price.as_of}
         return out
+
+
+def _weighted(counted: Counter, sample: Counter, weight: float) -> Counter:
+    """Rows counted one for one, plus a sample's rows weighted up to the stratum they stand for."""
+    if not sample:
+        return counted
+    combined = Counter(counted)
+    for value, n in sample.items():
+        combined[value] += max(1, round(n * weight))
+    return combined
 
 
 def _distribution(counts: Counter) -> dict[str, float]:

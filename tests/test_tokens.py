@@ -214,3 +214,36 @@ def test_count_text_matches_tiktoken_for_short_long_and_surrogate_texts():
     texts = ["assistant", "user", "call_0a1b2c3d", "x" * 33, "请问我的订单什么时候发货 🏕️" * 20, "lone \ud800 surrogate", ""]
     for _ in range(2):  # the second round is answered from the memo
         assert [tokenizer.count_text(t) for t in texts] == [len(reference(t)) for t in texts]
+
+
+def test_sampled_estimate_counts_the_long_tail_and_stays_close_to_exact(write_jsonl):
+    """check samples short rows but counts every long one, so a long tail off the sample cannot vanish."""
+    import json
+    import random
+
+    from linter.stats import LONG_ROW_BYTES, SAMPLE_HEAD, SAMPLE_STRIDE
+
+    rng = random.Random(3)
+    words = "order ship refund tent boots size store help please thanks".split()
+
+    def row(n):
+        return {"messages": [{"role": "user", "content": " ".join(rng.choice(words) for _ in range(n))},
+                             {"role": "assistant", "content": " ".join(rng.choice(words) for _ in range(n))}]}
+
+    rows = [row(rng.randint(5, 60)) for _ in range(6000)]
+    long_lines = [SAMPLE_HEAD + SAMPLE_STRIDE * k + 1 for k in range(1, 31)]  # never sampled
+    for line in long_lines:
+        rows[line - 1] = row(1500)
+    path = write_jsonl(rows)
+    assert all(len(json.dumps(rows[line - 1])) >= LONG_ROW_BYTES for line in long_lines)
+
+    def tokens(*extra):
+        report = json.loads(run_cli("check", path, "--format", "json", "--jobs", "1", *extra).stdout)
+        return report["files"][0]["tokens"], report["files"][0]["trained_tokens"]
+
+    (estimate, trained), (exact, exact_trained) = tokens(), tokens("--exact-stats")
+    assert exact["exact"] and not estimate["exact"]
+    assert estimate["counted_examples"] < len(rows) / 4
+    for key in ("mean", "billing_tokens_per_epoch"):
+        assert abs(estimate[key] - exact[key]) / exact[key] < 0.03, (key, estimate[key], exact[key])
+    assert abs(trained["total_per_epoch"] - exact_trained["total_per_epoch"]) / exact_trained["total_per_epoch"] < 0.03
