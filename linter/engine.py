@@ -17,7 +17,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from . import schema
 from .config import Settings
-from .findings import Finding, Severity
+from .findings import Finding
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .registry import Registry, get_registry
 from .rows import Row
@@ -350,6 +350,3 @@ def _by_gate(entries: list) -> list[tuple]:
             groups.append((gate, [(rule, check, shaped)]))
     return groups
 
-
-def is_failure(finding: Finding) -> bool:
-    return finding.severity is Severity.ERROR

@@ -34,16 +34,11 @@ def exact(raw: bytes) -> int:
     return digest(raw.strip())
 
 
-def normalised(value: Any) -> int:
-    """Key order and whitespace inside strings ignored."""
-    return digest(flat(value))
-
-
 _ESCAPED_WHITESPACE = re.compile(rb"\\[ntr]")
 
 
 def flat(value: Any) -> bytes:
-    """The normalised serialisation that ``normalised`` digests: sorted keys,
+    """A row's normalised serialisation (``normalised_of`` digests it): sorted keys,
     no spaces, no escaped newlines, tabs or carriage returns.
 
     orjson writes no whitespace between tokens, so every space and escape is
@@ -82,5 +77,5 @@ def flat_of(row) -> bytes:
 
 
 def normalised_of(row) -> int:
-    """``normalised(row.value)`` through the row's memoised ``flat_of`` (never raises)."""
+    """The fingerprint of the row up to key order and whitespace (never raises)."""
     return digest(flat_of(row))

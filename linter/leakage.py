@@ -18,9 +18,6 @@ class TrainFingerprints:
 
         self._sorted = np.unique(np.frombuffer(values, dtype=np.uint64))
 
-    def __len__(self) -> int:
-        return len(self._sorted)
-
     def contains(self, fingerprint: int) -> bool:
         import numpy as np
 

@@ -22,6 +22,10 @@ class Price:
     usd_per_million: float
     as_of: str = PRICES_AS_OF
 
+    def cost(self, billing_tokens: int) -> float:
+        """USD for training on ``billing_tokens`` tokens."""
+        return billing_tokens / 1_000_000 * self.usd_per_million
+
 
 TRAINING_PRICES = (
     Price("gpt-4.1", 25.00),
@@ -44,7 +48,3 @@ def price_for(model: str, overrides: dict[str, float] | None = None) -> Price | 
                 best = price
     return best
 
-
-def estimate_cost(billing_tokens: int, model: str, overrides: dict[str, float] | None = None) -> float | None:
-    price = price_for(model, overrides)
-    return None if price is None else billing_tokens / 1_000_000 * price.usd_per_million

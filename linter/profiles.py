@@ -14,7 +14,7 @@ dataset docs, and TRL's dataset formats (see shared/reference/validators.md).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .plugin import hookimpl
 
@@ -46,7 +46,6 @@ class Profile:
     tool_content_string: bool = True  # a tool message's content must be a string
     max_file_bytes: int | None = None  # what one upload may weigh
     extensions: tuple[str, ...] | None = None  # file extensions the service accepts
-    notes: tuple[str, ...] = field(default=())
 
 
 OPENAI_SFT = Profile(
@@ -96,7 +95,6 @@ AZURE_OPENAI = dataclasses.replace(
     name="azure-openai",
     description="Azure OpenAI fine-tuning (OpenAI's chat format; the service asks for a UTF-8 BOM)",
     bom="required",
-    notes=("Azure's docs ask for UTF-8 with a byte-order mark; ftlint's fix adds it under this profile.",),
 )
 
 TOGETHER = Profile(

@@ -165,7 +165,7 @@ class FileStats:
 
                 price = price_for(model, prices)
                 if price is not None:
-                    out["tokens"]["estimated_cost_usd"] = round(billing * epochs / 1_000_000 * price.usd_per_million, 2)
+                    out["tokens"]["estimated_cost_usd"] = round(price.cost(billing * epochs), 2)
                     out["tokens"]["price"] = {"model": price.model, "usd_per_million": price.usd_per_million, "as_of": price.as_of}
         return out
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from linter.readers import jsonl
 from linter.readers.jsonl import JsonlReader
 
-from .conftest import GOOD, cli_json, dump, lint_text, run_cli
+from .conftest import GOOD, cli_json, lint_text, run_cli
 
 GOOD_LINE = json.dumps(GOOD).encode()
 LAST = json.dumps({"messages": [{"role": "user", "content": "end"}]}).encode()  # FT112 marks the end

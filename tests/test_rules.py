@@ -255,10 +255,10 @@ def test_profiles_for_dpo_and_rft_accept_their_rows():
 
 
 def test_price_table():
-    from linter.prices import estimate_cost, price_for
+    from linter.prices import price_for
 
     assert price_for("ft:gpt-4o-mini-2024-07-18:acme::x").usd_per_million == 3.00
     assert price_for("gpt-4.1-nano-2025-04-14").usd_per_million == 1.50
-    assert estimate_cost(2_000_000, "gpt-4.1-mini") == 10.0
-    assert estimate_cost(1_000_000, "gpt-4o-mini", {"gpt-4o-mini": 4.0}) == 4.0
+    assert price_for("gpt-4.1-mini").cost(2_000_000) == 10.0
+    assert price_for("gpt-4o-mini", {"gpt-4o-mini": 4.0}).cost(1_000_000) == 4.0
     assert price_for("o4-mini") is None

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from linter.models import BUILTIN_MODELS, base_model_name, resolve_model
 from linter.tokens import Tokenizer, upper_bound
 
-from .conftest import GOOD, SHARED_CACHE, dump, run_cli
+from .conftest import GOOD, SHARED_CACHE, run_cli
 
 
 @pytest.mark.parametrize(

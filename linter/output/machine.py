@@ -14,7 +14,6 @@ import xml.etree.ElementTree as ET
 from pathlib import PurePath
 from typing import Any
 
-from ..engine import FileResult
 from ..findings import Finding, Severity
 from ..text import one_line
 from . import TOOL, TOOL_URI, Formatter, RunSummary
