@@ -219,18 +219,7 @@ class Linter:
                 by_problem.setdefault(kind, []).append((rule, rule.check))
             else:
                 line_checks.append((rule, rule.check))
-        # Per kind, every record rule; and the same without the shape-only
-        # rules, for rows whose shape already came out clean (see linter.shape).
-        by_kind: dict[str, list] = {}
-        for rule in plain:
-            if rule.scope != LINE:
-                for kind in rule.kinds:
-                    # a gated rule may be skipped on one row of a shape and not another: never shape-only
-                    shape_only = rule.shape_only and type(rule).gate is None
-                    by_kind.setdefault(kind, []).append((rule, rule.check, type(rule).gate, shape_only))
-        shaped_kinds = {kind for kind, entries in by_kind.items() if any(entry[3] for entry in entries)}
-        unshaped = {kind: _by_gate([entry for entry in entries if not entry[3]]) for kind, entries in by_kind.items()}
-        by_kind = {kind: _by_gate(entries) for kind, entries in by_kind.items()}
+        by_kind, unshaped = _record_dispatch([r for r in plain if r.scope != LINE])
         clean_shapes: set = set()
         dataset_rules = [r for r in rules if isinstance(r, DatasetRule)]
         states = [r.start() for r in dataset_rules]
@@ -268,11 +257,10 @@ class Linter:
             if row.parsed:
                 row.kind = kind = detect(row.value, chat_kind) or default_kind
                 stats.examples += 1
-                shape = shape_of(row) if kind in shaped_kinds else None
-                if shape is not None and shape in clean_shapes:
-                    entries = unshaped[kind]
-                else:
-                    entries = by_kind.get(kind, ())
+                # rows of a shape already seen clean skip the shape-only rules
+                shape = shape_of(row) if kind in unshaped else None
+                known_clean = shape is not None and shape in clean_shapes
+                entries = unshaped[kind] if known_clean else by_kind.get(kind, ())
                 shape_fired = False
                 for gate, group in entries:
                     if gate is not None and not row.derived(gate, gate):
@@ -281,7 +269,7 @@ class Linter:
                         for violation in check(row):
                             found.append(finding(rule, violation, row.number, row))
                             shape_fired = shape_fired or shaped
-                if shape is not None and not shape_fired and entries is not unshaped[kind]:
+                if shape is not None and not known_clean and not shape_fired:
                     if len(clean_shapes) >= MAX_CLEAN_SHAPES:
                         clean_shapes.clear()  # bounded memory on files with endless shapes
                     clean_shapes.add(shape)
@@ -320,23 +308,36 @@ class Linter:
             stats.messages[len(messages)] += 1
         if not self.settings.token_stats:
             return
-        if self.settings.exact_stats or row.length >= LONG_ROW_BYTES:
-            stats.tokens[self.tokenizer.count_row(row)] += 1
-            assistant, trained = row.token_parts
-            stats.assistant_tokens[assistant] += 1
-            stats.trained_tokens[trained] += 1
-        else:
+        exact = self.settings.exact_stats or row.length >= LONG_ROW_BYTES
+        if not exact:
             stats.short_countable += 1
-            if in_sample(row.number):
-                stats.sampled_tokens[self.tokenizer.count_row(row)] += 1
-                assistant, trained = row.token_parts
-                stats.sampled_assistant[assistant] += 1
-                stats.sampled_trained[trained] += 1
+        if exact or in_sample(row.number):
+            stats.add_tokens(self.tokenizer.count_row(row), *row.token_parts, sampled=not exact)
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
             stats.note_length(row.tokens, row.number)
             if row.tokens > self.token_limit:
                 stats.over_limit += 1
+
+
+def _record_dispatch(rules: list[Rule]) -> tuple[dict[str, list], dict[str, list]]:
+    """Per row kind, the record rules grouped by gate; and, for kinds that have
+    shape-only rules, the same without them (for rows whose shape already came
+    out clean, see linter.shape)."""
+    entries: dict[str, list] = {}
+    for rule in rules:
+        gate = type(rule).gate
+        # a gated rule may be skipped on one row of a shape and not another: never shape-only
+        shape_only = rule.shape_only and gate is None
+        for kind in rule.kinds:
+            entries.setdefault(kind, []).append((rule, rule.check, gate, shape_only))
+    every = {kind: _by_gate(kind_entries) for kind, kind_entries in entries.items()}
+    unshaped = {
+        kind: _by_gate([entry for entry in kind_entries if not entry[3]])
+        for kind, kind_entries in entries.items()
+        if any(entry[3] for entry in kind_entries)
+    }
+    return every, unshaped
 
 
 def _by_gate(entries: list) -> list[tuple]:

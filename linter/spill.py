@@ -73,7 +73,7 @@ class FingerprintLog:
         # spill files: (path, index) where the index holds offset, rows for
         # partition 0..63 of each chunk appended, in turn (16 bytes per entry)
         self.files: list[tuple[str, array]] = []
-        self.inline: list[bytes] = []  # records read back by make_portable, one blob per partition
+        self.inline: dict[int, list[bytes]] = {}  # partition -> records read back by make_portable
 
     def append(self, *values: int) -> None:
         self.buffer.extend(values)
@@ -82,7 +82,7 @@ class FingerprintLog:
 
     def __len__(self) -> int:
         spilled = sum(sum(index[1::2]) for _, index in self.files)
-        inline = sum(len(blob) for blob in self.inline) // (8 * self.columns)
+        inline = sum(len(blob) for blobs in self.inline.values() for blob in blobs) // (8 * self.columns)
         return len(self.buffer) // self.columns + spilled + inline
 
     def _spill(self) -> None:
@@ -109,8 +109,9 @@ class FingerprintLog:
     def absorb(self, other: "FingerprintLog") -> "FingerprintLog":
         """Take ``other``'s records (a later shard's); returns self."""
         self.files.extend(other.files)
-        self.inline.extend(other.inline)
-        other.files, other.inline = [], []
+        for part, blobs in other.inline.items():
+            self.inline.setdefault(part, []).extend(blobs)
+        other.files, other.inline = [], {}
         self.buffer.extend(other.buffer)
         if len(self.buffer) >= self.limit:
             self._spill()
@@ -119,10 +120,7 @@ class FingerprintLog:
     def _partition(self, part: int):
         import numpy as np
 
-        pieces = [np.frombuffer(chunk, dtype=np.uint64) for chunk in self._spilled(part)]
-        for blob in self.inline:
-            records = np.frombuffer(blob, dtype=np.uint64).reshape(-1, self.columns)
-            pieces.append(records[(records[:, 0] >> np.uint64(_SHIFT)) == part].ravel())
+        pieces = [np.frombuffer(chunk, dtype=np.uint64) for chunk in self._stored(part)]
         if self.buffer:
             records = np.frombuffer(self.buffer, dtype=np.uint64).reshape(-1, self.columns)
             pieces.append(records[(records[:, 0] >> np.uint64(_SHIFT)) == part].ravel())
@@ -151,14 +149,17 @@ class FingerprintLog:
 
     def make_portable(self) -> None:
         """Read spilled records back into memory (for states sent to another machine)."""
+        inline = {}
         for part in range(PARTITIONS):
-            records = b"".join(self._spilled(part))
+            records = b"".join(self._stored(part))
             if records:
-                self.inline.append(records)
+                inline[part] = [records]
         self.discard_files()
+        self.inline = inline
 
-    def _spilled(self, part: int) -> Iterator[bytes]:
-        """The records of one partition, chunk by chunk, from each spill file."""
+    def _stored(self, part: int) -> Iterator[bytes]:
+        """The records of one partition outside the buffer, chunk by chunk: read back ones, then each spill file's."""
+        yield from self.inline.get(part, ())
         for path, index in self.files:
             with open(path, "rb") as handle:
                 for chunk in range(part * 2, len(index), PARTITIONS * 2):
@@ -178,5 +179,5 @@ class FingerprintLog:
     def discard(self) -> None:
         """Forget every record and delete the spill files."""
         self.discard_files()
-        self.inline = []
+        self.inline = {}
         self.buffer = array("Q")

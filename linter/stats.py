@@ -93,6 +93,17 @@ class FileStats:
     over_limit: int = 0
     longest: list = field(default_factory=list)  # (tokens, line) of the longest counted examples, at most LONGEST
 
+    def add_tokens(self, total: int, assistant: int, trained: int, sampled: bool = False) -> None:
+        """One counted example, into the histograms of every row or of the sampled stratum's sample."""
+        if sampled:
+            self.sampled_tokens[total] += 1
+            self.sampled_assistant[assistant] += 1
+            self.sampled_trained[trained] += 1
+        else:
+            self.tokens[total] += 1
+            self.assistant_tokens[assistant] += 1
+            self.trained_tokens[trained] += 1
+
     def note_length(self, tokens: int, line: int) -> None:
         item = (tokens, -line)  # ties: the earlier line ranks higher
         if len(self.longest) < LONGEST:

@@ -157,7 +157,14 @@ def _append(key: str, text: str):
 
 
 class _SuffixRule(DatasetRule):
+    """Every ``key`` text should end with one shared ending; ``ending(state)`` says what to append when none is shared."""
+
     key = ""
+    what = ""  # "prompts", "completions"
+    advice = ""  # "a separator", "a stop sequence"
+
+    def ending(self, state) -> str:
+        raise NotImplementedError
 
     def start(self):
         return {"suffix": None, "count": 0, "newline_inside": False}
@@ -177,6 +184,12 @@ class _SuffixRule(DatasetRule):
         first["newline_inside"] = first["newline_inside"] or second["newline_inside"]
         return first
 
+    def finish(self, state) -> Iterable[Violation]:
+        if state["count"] >= 2 and not state["suffix"]:
+            ending = self.ending(state)
+            yield Violation(f"{self.what} share no common ending; end each with {self.advice} such as {show(ending)}", line=1,
+                            fix=Fix(f"append {show(ending)} to every {self.key}", Applicability.UNSAFE, _append(self.key, ending)))
+
 
 class PromptSeparator(_Legacy, _SuffixRule):
     """Every prompt should end with the same separator (prepare_data suggested
@@ -191,13 +204,13 @@ class PromptSeparator(_Legacy, _SuffixRule):
     severity = Severity.WARNING
     fix = Applicability.UNSAFE
     key = "prompt"
+    what = "prompts"
+    advice = "a separator"
     bad = _rows(("Great service!", " positive\n"), ("Slow delivery.", " negative\n"))
     good = GOOD
 
-    def finish(self, state) -> Iterable[Violation]:
-        if state["count"] >= 2 and not state["suffix"]:
-            yield Violation("prompts share no common ending; end each with a separator such as '\\n\\n###\\n\\n'", line=1,
-                            fix=Fix("append '\\n\\n###\\n\\n' to every prompt", Applicability.UNSAFE, _append("prompt", SEPARATOR)))
+    def ending(self, state) -> str:
+        return SEPARATOR
 
 
 class SeparatorInPrompt(_Legacy, Rule):
@@ -233,14 +246,13 @@ class StopSequence(_Legacy, _SuffixRule):
     severity = Severity.WARNING
     fix = Applicability.UNSAFE
     key = "completion"
+    what = "completions"
+    advice = "a stop sequence"
     bad = _rows(("Great service! ->", " yes"), ("Slow delivery. ->", " no"))
     good = GOOD
 
-    def finish(self, state) -> Iterable[Violation]:
-        if state["count"] >= 2 and not state["suffix"]:
-            stop = " END" if state["newline_inside"] else "\n"
-            yield Violation(f"completions share no common ending; end each with a stop sequence such as {show(stop)}", line=1,
-                            fix=Fix(f"append {stop!r} to every completion", Applicability.UNSAFE, _append("completion", stop)))
+    def ending(self, state) -> str:
+        return " END" if state["newline_inside"] else "\n"
 
 
 class StopInCompletion(_Legacy, DatasetRule):

@@ -45,7 +45,11 @@ def texts(row: Row) -> list[tuple[tuple, str, str]]:
     The path is a tuple for ``pointer(*path)``, built only when there is
     something to report (most texts have nothing). Computed once per row.
     """
-    return row.derived(texts, lambda r: list(_texts(r)))
+    return row.derived(texts, _text_list)
+
+
+def _text_list(row: Row) -> list[tuple[tuple, str, str]]:
+    return list(_texts(row))
 
 
 def _texts(row: Row) -> Iterator[tuple[tuple, str, str]]:
