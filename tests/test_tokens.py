@@ -64,13 +64,24 @@ def test_count_follows_cookbook_formula():
 
 
 def test_tools_and_calls_are_counted():
+    """Tool definitions by the cookbook's function-counting constants, calls by their name and arguments;
+    the per-definition memo gives the same count again and a different one for other definitions."""
+    n = lambda text: len(tiktoken.get_encoding("o200k_base").encode_ordinary(text))  # noqa: E731
     plain = {"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "Sunny."}]}
-    with_tools = dict(
-        plain,
-        tools=[{"type": "function", "function": {"name": "get_weather", "description": "Get weather.", "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City", "enum": ["Paris", "Rome"]}}}}}],
-    )
+    weather = {"name": "get_weather", "description": "Get weather.", "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City", "enum": ["Paris", "Rome"]}}}}
+    with_tools = dict(plain, tools=[{"type": "function", "function": weather}])
+    call = {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
+    with_call = dict(with_tools, messages=[*plain["messages"], call])
+    # o200k_base: function 7, properties 3, key 3, enum -3, enum item 3, end 12
+    definitions = 7 + n("get_weather:Get weather") + 3 + 3 + n("city:string:City") - 3 + (3 + n("Paris")) + (3 + n("Rome")) + 12
+    call_tokens = 3 + n("assistant") + n("get_weather") + n('{"city": "Paris"}')
     tok = Tokenizer("o200k_base")
-    assert tok.count_example(with_tools) > tok.count_example(plain) + 12
+    base = tok.count_example(plain)
+    assert tok.count_example(with_tools) == base + definitions
+    assert tok.count_example(with_tools) == base + definitions  # from the memo
+    assert tok.count_example(with_call) == base + definitions + call_tokens
+    other = dict(plain, tools=[{"type": "function", "function": dict(weather, description="Get the weather.")}])
+    assert tok.count_example(other) == base + definitions - n("get_weather:Get weather") + n("get_weather:Get the weather")
 
 
 json_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
