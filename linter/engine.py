@@ -28,7 +28,7 @@ from .stats import LONG_ROW_BYTES, FileStats, in_sample
 from .tokens import Tokenizer
 
 
-MAX_CLEAN_SHAPES = 4096  # a few hundred in a typical dataset; each about 150 bytes
+MAX_SHAPES = 4096  # shapes remembered: a few hundred in a typical dataset, each about 150 bytes
 
 RowSink = Callable[[Row, list[Finding]], None]
 
@@ -219,8 +219,7 @@ class Linter:
                 by_problem.setdefault(kind, []).append((rule, rule.check))
             else:
                 line_checks.append((rule, rule.check))
-        by_kind, unshaped = _record_dispatch([r for r in plain if r.scope != LINE])
-        clean_shapes: set = set()
+        by_kind, memo = _record_dispatch([r for r in plain if r.scope != LINE])
         dataset_rules = [r for r in rules if isinstance(r, DatasetRule)]
         states = [r.start() for r in dataset_rules]
         line_updates = [(r.update, s) for r, s in zip(dataset_rules, states) if r.scope == LINE]
@@ -257,22 +256,23 @@ class Linter:
             if row.parsed:
                 row.kind = kind = detect(row.value, chat_kind) or default_kind
                 stats.examples += 1
-                # rows of a shape already seen clean skip the shape-only rules
-                shape = shape_of(row) if kind in unshaped else None
-                known_clean = shape is not None and shape in clean_shapes
-                entries = unshaped[kind] if known_clean else by_kind.get(kind, ())
-                shape_fired = False
+                # a row of a known shape skips the shape-only rules that were silent on it
+                shape = shape_of(row) if kind in memo.entries else None
+                entries = memo.plan(kind, shape) if shape is not None else None
+                learning = shape is not None and entries is None
+                if entries is None:
+                    entries = by_kind.get(kind, ())
+                fired: set = set()
                 for gate, group in entries:
                     if gate is not None and not row.derived(gate, gate):
                         continue
                     for rule, check, shaped in group:
                         for violation in check(row):
                             found.append(finding(rule, violation, row.number, row))
-                            shape_fired = shape_fired or shaped
-                if shape is not None and not known_clean and not shape_fired:
-                    if len(clean_shapes) >= MAX_CLEAN_SHAPES:
-                        clean_shapes.clear()  # bounded memory on files with endless shapes
-                    clean_shapes.add(shape)
+                            if shaped:
+                                fired.add(rule)
+                if learning:
+                    memo.learn(kind, shape, frozenset(fired))
                 if kind in counted_kinds:
                     self._count(row, stats)
                 for kinds, update, state in record_updates:
@@ -320,10 +320,9 @@ class Linter:
                 stats.over_limit += 1
 
 
-def _record_dispatch(rules: list[Rule]) -> tuple[dict[str, list], dict[str, list]]:
-    """Per row kind, the record rules grouped by gate; and, for kinds that have
-    shape-only rules, the same without them (for rows whose shape already came
-    out clean, see linter.shape)."""
+def _record_dispatch(rules: list[Rule]) -> tuple[dict[str, list], "_ShapeMemo"]:
+    """Per row kind, the record rules grouped by gate; and the memo that trims
+    the shape-only ones on rows of a known shape."""
     entries: dict[str, list] = {}
     for rule in rules:
         gate = type(rule).gate
@@ -331,13 +330,36 @@ def _record_dispatch(rules: list[Rule]) -> tuple[dict[str, list], dict[str, list
         shape_only = rule.shape_only and gate is None
         for kind in rule.kinds:
             entries.setdefault(kind, []).append((rule, rule.check, gate, shape_only))
-    every = {kind: _by_gate(kind_entries) for kind, kind_entries in entries.items()}
-    unshaped = {
-        kind: _by_gate([entry for entry in kind_entries if not entry[3]])
-        for kind, kind_entries in entries.items()
-        if any(entry[3] for entry in kind_entries)
-    }
-    return every, unshaped
+    return {kind: _by_gate(kind_entries) for kind, kind_entries in entries.items()}, _ShapeMemo(entries)
+
+
+class _ShapeMemo:
+    """Which shape-only rules a row of a known shape still has to run (see linter.shape).
+
+    The first row of a shape runs every rule. Shape-only rules give the same
+    verdict on every row of that shape, so the ones that stayed silent are
+    skipped on its later rows, and the ones that fired keep running there (to
+    report each row): FT115 on a dataset without system messages fires on
+    every row without costing the other eighteen their skip.
+    """
+
+    def __init__(self, entries: dict[str, list]) -> None:
+        # kinds that have shape-only rules -> their (rule, check, gate, shape_only) entries
+        self.entries = {kind: found for kind, found in entries.items() if any(entry[3] for entry in found)}
+        self.fired: dict[tuple, frozenset] = {}  # shape -> the shape-only rules that fired on it
+        self.plans: dict[tuple, list] = {}  # (kind, fired) -> the entries left, grouped by gate
+
+    def plan(self, kind: str, shape: tuple) -> list | None:
+        fired = self.fired.get(shape)
+        return None if fired is None else self.plans[kind, fired]
+
+    def learn(self, kind: str, shape: tuple, fired: frozenset) -> None:
+        if len(self.fired) >= MAX_SHAPES or len(self.plans) >= MAX_SHAPES:
+            self.fired.clear()  # bounded memory on files with endless shapes
+            self.plans.clear()
+        self.fired[shape] = fired
+        if (kind, fired) not in self.plans:
+            self.plans[kind, fired] = _by_gate([entry for entry in self.entries[kind] if not entry[3] or entry[0] in fired])
 
 
 def _by_gate(entries: list) -> list[tuple]:

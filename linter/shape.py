@@ -3,9 +3,10 @@
 Most rows of a dataset share a handful of shapes (system, user, assistant;
 the same keys; weights on the same turns), and the structural rules (roles,
 keys, types, order, weights: ``Rule.shape_only``) give the same verdict on
-rows of one shape. The engine remembers the shapes that were clean and skips
-those rules on the next row of the same shape: most rows then cost one tuple
-instead of twenty rule calls. A row with anything unusual (content parts, a
+rows of one shape. The engine remembers, per shape, which of those rules were
+silent and skips them on later rows of the same shape (the ones that fired run
+again, to report each row): most rows then cost one tuple instead of twenty
+rule calls. A row with anything unusual (content parts, a
 non-string role, an odd weight) has no shape and runs every rule.
 """
 

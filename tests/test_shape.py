@@ -1,5 +1,5 @@
 """Shape-only rules really depend on nothing but the row's shape, so skipping
-them on rows of a shape already found clean changes no output."""
+them on later rows of a shape where they were silent changes no output."""
 
 from __future__ import annotations
 
@@ -96,7 +96,8 @@ def test_shape_only_rules_judge_rows_of_one_shape_alike(profile, value, data):
 
 
 def test_skipping_clean_shapes_changes_no_finding(monkeypatch):
-    """The same corpus with and without the memo: findings identical, and the memo really skipped rules."""
+    """The same corpus with and without the memo: findings identical, and the memo really skipped
+    the shape-only rules that were silent, even on shapes where others fire (no system message: FT115)."""
     rows = []
     for i in range(40):
         rows.append({"messages": [{"role": "user", "content": f"question {i} "}, {"role": "assistant", "content": f"answer {i}"}]})
@@ -104,18 +105,32 @@ def test_skipping_clean_shapes_changes_no_finding(monkeypatch):
         rows.append({"messages": [{"role": "human", "content": f"q{i}"}, {"role": "assistant", "content": "<|im_end|>"}], "source": "x"})
         rows.append({"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}, {"role": "assistant", "content": None}]})
     text = dump(rows)
-    calls = {"n": 0}
-    real = engine.shape_of
+    from linter.rules.chat import RoleUnknown
 
-    def counted(row):
-        calls["n"] += 1
-        return real(row)
+    calls = {"shape": 0, "FT106": 0}
+    real_shape, real_check = engine.shape_of, RoleUnknown.check
 
-    monkeypatch.setattr(engine, "shape_of", counted)
+    def counted_shape(row):
+        calls["shape"] += 1
+        return real_shape(row)
+
+    def counted_check(self, row):
+        calls["FT106"] += 1
+        return real_check(self, row)
+
+    monkeypatch.setattr(engine, "shape_of", counted_shape)
+    monkeypatch.setattr(RoleUnknown, "check", counted_check)
     with_memo = [(f.line, f.code, f.pointer, f.message) for f in lint_text(text)]
-    assert calls["n"] == len(rows)
+    # every row's shape is taken. FT106 runs on the first row of each shape where
+    # it is silent (the padded rows; weight 1.0 rows; weight 1 rows: 3 shapes, though
+    # FT115 and FT113 fire on them), on all 40 "human" rows where it fires, and on
+    # the 40 rows with content parts, which have no shape
+    assert calls["shape"] == len(rows)
+    assert calls["FT106"] == 3 + 40 + 40
+    calls["FT106"] = 0
     monkeypatch.setattr(engine, "shape_of", lambda row: None)
     without = [(f.line, f.code, f.pointer, f.message) for f in lint_text(text)]
+    assert calls["FT106"] == len(rows)
     assert with_memo == without
     assert {"FT106", "FT110", "FT113", "FT200", "FT202"} <= {code for _, code, _, _ in with_memo}
 

@@ -61,9 +61,9 @@ class Rule:
     # is false the engine skips the rule, e.g. tool rules on rows without tools.
     gate: ClassVar[Callable[[Row], bool] | None] = None
     # True when the verdict depends only on ``linter.shape.shape_of(row)``
-    # (keys, roles, types, weights, order; never the text): the engine skips the
-    # rule on rows whose shape it has already seen clean. tests/test_shape.py
-    # holds every rule that says so to it.
+    # (keys, roles, types, weights, order; never the text): once the rule was
+    # silent on a row of some shape, the engine skips it on later rows of that
+    # shape. tests/test_shape.py holds every rule that says so to it.
     shape_only: ClassVar[bool] = False
 
     def __init__(self, context: RuleContext) -> None:
