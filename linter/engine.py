@@ -262,16 +262,16 @@ class Linter:
                 learning = shape is not None and entries is None
                 if entries is None:
                     entries = by_kind.get(kind, ())
-                fired: set = set()
+                fired: set | None = set() if learning else None  # only the first row of a shape records
                 for gate, group in entries:
                     if gate is not None and not row.derived(gate, gate):
                         continue
                     for rule, check, shaped in group:
                         for violation in check(row):
                             found.append(finding(rule, violation, row.number, row))
-                            if shaped:
+                            if shaped and fired is not None:
                                 fired.add(rule)
-                if learning:
+                if fired is not None:
                     memo.learn(kind, shape, frozenset(fired))
                 if kind in counted_kinds:
                     self._count(row, stats)
