@@ -26,6 +26,7 @@ from .registry import get_registry
 from .selection import SelectionError
 from .text import one_line
 from .tokens import TokenizerUnavailable
+from .trainer import cli_options as trainer_cli
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -108,6 +109,7 @@ def _settings(config_file, isolated, select, extend_select, ignore, severity, mo
     if settings.plugins:
         host.load_local_plugins(settings.plugins, settings.root)
         registry_module.refresh()
+    trainer_cli.apply(settings)
     return settings
 
 
@@ -280,6 +282,7 @@ def _run_files(linter: Linter, paths: list[str], formatter, exit_zero: bool, gat
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="Append a Markdown report here (e.g. \"$GITHUB_STEP_SUMMARY\").")
+@trainer_cli.trainer_options
 def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
           fix, unsafe_fixes, diff, fix_output, rejects, jobs, engine, scheduler, baseline_file, write_baseline, summary_file) -> None:
@@ -350,6 +353,7 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core).")
+@trainer_cli.trainer_options
 def stats(paths, model, max_tokens, as_json, html_file, jobs) -> None:
     """Count the tokens of every example: distributions, epochs, billing tokens."""
     from .parallel import lint_parallel, usable
@@ -360,6 +364,7 @@ def stats(paths, model, max_tokens, as_json, html_file, jobs) -> None:
     settings.exact_stats = True
     settings.model = model or settings.model
     settings.max_tokens = max_tokens or settings.max_tokens
+    trainer_cli.apply(settings)
     linter = Linter(settings)
     jobs = jobs or os.cpu_count() or 1
     results = []

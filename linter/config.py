@@ -44,6 +44,10 @@ class Settings:
     files: list[str] = field(default_factory=list)  # what 'ftlint check' lints when given no paths
     validation_file: str | None = None  # checked against the other files for leakage (FT406)
     prices: dict[str, float] = field(default_factory=dict)  # model prefix -> USD per 1M training tokens
+    # the trainer's view (linter.trainer): an open model's tokenizer and chat template
+    tokenizer: str | None = None
+    max_seq_length: int | None = None
+    trainer_config: str | None = None
     root: str = "."  # folder of the config file: relative paths in it start here
     source: str = "defaults"  # where the settings came from, for messages
 
@@ -66,6 +70,9 @@ _KEYS = _LIST_KEYS | {
     "options",
     "validation-file",
     "prices",
+    "tokenizer",
+    "max-seq-length",
+    "trainer-config",
 }
 
 
@@ -128,7 +135,8 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
     if not isinstance(severity, dict):
         raise ConfigError(f"{source}: severity must map rule codes to error, warning or info")
     settings.severity = {str(k): str(v) for k, v in severity.items()}
-    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int), ("validation-file", str)):
+    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int), ("validation-file", str),
+                      ("tokenizer", str), ("max-seq-length", int), ("trainer-config", str)):
         if key in table:
             value = table[key]
             if not isinstance(value, kind) or isinstance(value, bool):

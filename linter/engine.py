@@ -26,6 +26,7 @@ from .selection import Layer, check_selectors, ignored_for_path, resolve, severi
 from .shape import shape_of
 from .stats import LONG_ROW_BYTES, FileStats, in_sample
 from .tokens import Tokenizer
+from .trainer import view_for as trainer_view
 
 
 MAX_SHAPES = 4096  # shapes remembered: a few hundred in a typical dataset, each about 150 bytes
@@ -49,9 +50,10 @@ class FileResult:
 
     model_named: bool = False
     prices: dict | None = None
+    trainer: dict | None = None  # linter.trainer's view: tokenizer, max_seq_length, where trained tokens come from
 
     def summary(self) -> dict:
-        return {
+        out = {
             "path": self.path,
             "model": self.model,
             **self.stats.summary(
@@ -61,6 +63,11 @@ class FileResult:
                 prices=self.prices,
             ),
         }
+        if self.trainer is not None:
+            from .trainer.report import trainer_summary
+
+            out["trainer"] = trainer_summary(self.stats, self.trainer)
+        return out
 
 
 class Linter:
@@ -96,6 +103,12 @@ class Linter:
         self.model = self._model()
         self.token_limit = s.max_tokens or self.model.token_limit
         self.tokenizer = Tokenizer(self.model.encoding)
+        self.trainer = trainer_view(s)  # linter.trainer: exact counts with an open model's tokenizer and template
+        if self.trainer is not None:
+            self.trainer.max_seq_length = self.trainer.max_seq_length or self.token_limit
+            self.token_limit = self.trainer.max_seq_length
+            self.tokenizer = self.trainer
+            self.enabled = self.enabled - {"FT300"}  # FT311/FT312 judge the length exactly
         self.train_fingerprints = None  # set by use_training_files for FT406
         if s.token_stats:
             # statistics always need the tokenizer: fail before any output is written
@@ -133,6 +146,7 @@ class Linter:
                 "max_line_bytes": self.settings.max_line_bytes,
                 "train_fingerprints": self.train_fingerprints if self.is_validation(path) else None,
                 "validation": self.is_validation(path),
+                "trainer": self.trainer.for_path(path) if self.trainer is not None else None,
             },
             path=path,
         )
@@ -188,6 +202,7 @@ class Linter:
         return FileResult(
             path, FileStats(), self.token_limit, self.tokenizer.encoding_name, self.model.name,
             model_named=bool(self.settings.model), prices=self.settings.prices,
+            trainer=self.trainer.describe() if self.trainer is not None else None,
         )
 
     def _lint(
@@ -302,13 +317,15 @@ class Linter:
         return late
 
     def _count(self, row: Row, stats: FileStats) -> None:
+        if self.trainer is not None and not self.trainer.tally(row, stats.trainer):
+            return  # the trainer cannot render it (FT310): nothing to count
         stats.countable += 1
         messages = row.value.get("messages")
         if isinstance(messages, list):
             stats.messages[len(messages)] += 1
         if not self.settings.token_stats:
             return
-        exact = self.settings.exact_stats or row.length >= LONG_ROW_BYTES
+        exact = self.settings.exact_stats or self.trainer is not None or row.length >= LONG_ROW_BYTES
         if not exact:
             stats.short_countable += 1
         if exact or in_sample(row.number):

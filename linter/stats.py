@@ -92,6 +92,7 @@ class FileStats:
     max_tokens_seen: int = 0
     over_limit: int = 0
     longest: list = field(default_factory=list)  # (tokens, line) of the longest counted examples, at most LONGEST
+    trainer: Counter = field(default_factory=Counter)  # linter.trainer's tallies (truncation, template errors)
 
     def add_tokens(self, total: int, assistant: int, trained: int, sampled: bool = False) -> None:
         """One counted example, into the histograms of every row or of the sampled stratum's sample."""
@@ -130,6 +131,7 @@ class FileStats:
         self.short_countable += other.short_countable
         self.max_tokens_seen = max(self.max_tokens_seen, other.max_tokens_seen)
         self.over_limit += other.over_limit
+        self.trainer.update(other.trainer)
         for tokens, line in other.longest:
             self.note_length(tokens, -line)
         return self

@@ -60,6 +60,12 @@ def render(results: list[FileResult], run: RunSummary, errors: list[Finding]) ->
                        f"p90 {tokens['p90']:,.0f}, max {tokens['max']:,}; {tokens['over_limit']:,} over the limit; "
                        f"{tokens['estimated_epochs']} epochs, {tokens['estimated_billing_tokens']:,} billing tokens"
                        + (f", about ${tokens['estimated_cost_usd']:,.2f}" if "estimated_cost_usd" in tokens else "") + ".</p>")
+        from ..trainer.report import html_rows
+
+        trainer = html_rows(summary)
+        if trainer:
+            out.append("<h3>Trainer</h3><table>" + "".join(
+                f"<tr><th>{html.escape(k)}</th><td>{html.escape(one_line(v))}</td></tr>" for k, v in trainer) + "</table>")
         out.append(_histogram(result.stats.tokens, result.token_limit, "Tokens per example"))
         out.append(_histogram(result.stats.assistant_tokens, None, "Assistant tokens per example"))
         longest = result.stats.longest_examples()

@@ -85,6 +85,10 @@ class TextFormatter(Formatter):
             price = tokens["price"]
             out(f"  estimated cost: ≈ ${tokens['estimated_cost_usd']:,.2f} at ${price['usd_per_million']:g} per 1M training tokens "
                 f"({price['model']}, price as of {price['as_of']})")
+        from ..trainer.report import text_lines
+
+        for line in text_lines(summary):
+            out(Text(one_line(line)))
 
     def close(self, run: RunSummary) -> None:
         if not (self.show_summary or self.statistics):

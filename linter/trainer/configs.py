@@ -1,0 +1,317 @@
+"""Trainer configs: lint the files an axolotl or LLaMA-Factory run will read, as it reads them.
+
+``read_trainer_config(path)`` returns a ``TrainerPlan``: the tokenizer, the
+chat template, the maximum length, whether loss is on assistant tokens only,
+and each dataset file with the mapping that turns its rows into OpenAI-style
+``messages`` (the input of ``linter.trainer.messages.messages_for_template``).
+
+Mirrored: axolotl ``base_model``/``tokenizer_config``, ``sequence_len``,
+``chat_template`` (``tokenizer_default``, ``jinja`` + ``chat_template_jinja``,
+``chatml``), ``train_on_inputs``, ``datasets`` (``path``, ``type``
+chat_template / sharegpt / alpaca, ``field_messages``,
+``message_property_mappings`` or ``message_field_role``/``message_field_content``,
+``roles``, ``roles_to_train``); LLaMA-Factory ``model_name_or_path``,
+``cutoff_len``, ``template``, ``train_on_prompt``, ``dataset``,
+``dataset_dir`` and ``dataset_info.json`` (``file_name``, ``formatting``
+alpaca / sharegpt / openai, ``columns``, ``tags``). What cannot be mirrored
+exactly becomes a note (a warning line); what makes the run impossible (a
+missing file, an unknown dataset key) is a one-line ``TrainerSetupError``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from .hf_tokenizer import TrainerSetupError
+
+Mapper = Callable[[Any], Any]
+
+CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+          "{% endfor %}")
+
+AXOLOTL_DEFAULT_ROLES = {"user": ["human", "user"], "assistant": ["gpt", "assistant"], "system": ["system"], "tool": ["tool"]}
+AXOLOTL_DATASET_KEYS = {
+    "path", "type", "ds_type", "data_files", "name", "split", "revision", "shards", "trust_remote_code",
+    "field_messages", "message_property_mappings", "message_field_role", "message_field_content", "roles",
+    "roles_to_train", "train_on_eos", "train_on_eot", "chat_template", "chat_template_jinja", "field_system",
+    "field_tools", "drop_system_message", "message_field_training", "message_field_training_detail",
+    "train_on_split", "conversation", "field_instruction", "field_input", "field_output", "field",
+}
+# the top-level keys ftlint reads; the hundreds of other axolotl keys (optimiser, LoRA...) are left alone
+AXOLOTL_KEYS = {"base_model", "tokenizer_config", "sequence_len", "chat_template", "chat_template_jinja", "datasets",
+                "train_on_inputs", "roles_to_train", "dataset_prepared_path", "test_datasets", "val_set_size"}
+LLAMAFACTORY_DATASET_KEYS = {
+    "file_name", "formatting", "columns", "tags", "ranking", "subset", "split", "folder", "num_samples",
+    "hf_hub_url", "ms_hub_url", "om_hub_url", "script_url", "cloud_file_name",
+}
+LLAMAFACTORY_COLUMNS = {"prompt", "query", "response", "history", "messages", "system", "tools", "images", "videos",
+                        "audios", "chosen", "rejected", "kto_tag"}
+LLAMAFACTORY_TAGS = {"role_tag", "content_tag", "user_tag", "assistant_tag", "observation_tag", "function_tag", "system_tag"}
+
+
+@dataclass
+class DatasetPlan:
+    path: str  # absolute
+    mapper: Mapper | None  # None: the rows already are OpenAI chat rows
+    label: str
+
+
+@dataclass
+class TrainerPlan:
+    source: str
+    framework: str
+    tokenizer: str | None = None
+    chat_template: str | None = None  # Jinja text overriding the tokenizer's, or None
+    max_seq_length: int | None = None
+    assistant_only_loss: bool | None = None
+    datasets: list[DatasetPlan] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mappers(self) -> dict[str, Mapper]:
+        return {d.path: d.mapper for d in self.datasets if d.mapper is not None}
+
+
+@lru_cache(maxsize=8)
+def read_trainer_config(path: str) -> TrainerPlan:
+    config_path = Path(path)
+    if not config_path.is_file():
+        raise TrainerSetupError(f"--trainer-config {path}: no such file")
+    try:
+        import yaml
+
+        data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except ImportError:
+        raise TrainerSetupError("--trainer-config needs PyYAML: pip install 'ftlint[trainer]'") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TrainerSetupError(f"{path}: cannot read it ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise TrainerSetupError(f"{path}: invalid YAML ({' '.join(str(exc).split())})") from None
+    if not isinstance(data, dict):
+        raise TrainerSetupError(f"{path}: expected a YAML mapping of settings")
+    if "datasets" in data or "base_model" in data or "sequence_len" in data:
+        return _axolotl(data, config_path)
+    if "dataset" in data or "cutoff_len" in data or "model_name_or_path" in data:
+        return _llamafactory(data, config_path)
+    raise TrainerSetupError(f"{path}: neither an axolotl config (datasets, base_model, sequence_len) "
+                            "nor a LLaMA-Factory config (dataset, model_name_or_path, cutoff_len)")
+
+
+# -- axolotl ---------------------------------------------------------------------------------
+
+def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
+    source = str(config_path)
+    plan = TrainerPlan(source, "axolotl")
+    plan.tokenizer = _model_path(data.get("tokenizer_config") or data.get("base_model"), config_path)
+    plan.max_seq_length = _positive_int(data, "sequence_len", source)
+    plan.chat_template = _axolotl_template(data, config_path, plan)
+    plan.assistant_only_loss = not data.get("train_on_inputs", False)
+    datasets = data.get("datasets")
+    if not isinstance(datasets, list) or not datasets:
+        raise TrainerSetupError(f"{source}: datasets must be a list of {{path, type}} entries")
+    for index, entry in enumerate(datasets):
+        where = f"{source}: datasets[{index}]"
+        if not isinstance(entry, dict):
+            raise TrainerSetupError(f"{where} must be a mapping with path and type")
+        unknown = sorted(set(entry) - AXOLOTL_DATASET_KEYS)
+        if unknown:
+            raise TrainerSetupError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; known: {', '.join(sorted(AXOLOTL_DATASET_KEYS))}")
+        path = _dataset_path(entry.get("path"), config_path, where)
+        kind = entry.get("type", "chat_template")
+        kind_name = kind if isinstance(kind, str) else "custom"
+        if kind_name.startswith("chat_template"):
+            mapper = _axolotl_chat_mapper(entry, "messages")
+        elif kind_name.startswith("sharegpt"):
+            mapper = _axolotl_chat_mapper({**entry, "message_property_mappings": {"role": "from", "content": "value"}}, "conversations")
+        elif kind_name.startswith("alpaca"):
+            mapper = _instruction_mapper("instruction", "input", "output", None)
+            plan.notes.append(f"{where}: type {kind_name} is rendered through the chat template; axolotl's own alpaca prompt "
+                              "wording differs, so counts are close, not exact")
+        else:
+            raise TrainerSetupError(f"{where}: type {kind_name!r} is not mirrored by ftlint (chat_template, sharegpt, alpaca)")
+        if "roles_to_train" in entry:
+            plan.assistant_only_loss = list(entry["roles_to_train"] or []) == ["assistant"] and plan.assistant_only_loss
+        plan.datasets.append(DatasetPlan(path, mapper, f"datasets[{index}]"))
+    unknown = sorted(k for k in data if k not in AXOLOTL_KEYS and k.startswith(("chat_", "dataset", "field_", "sequence")))
+    if unknown:
+        plan.notes.append(f"{source}: key(s) {', '.join(unknown)} look data-related but are not mirrored by ftlint")
+    return plan
+
+
+def _axolotl_template(data: dict, config_path: Path, plan: TrainerPlan) -> str | None:
+    name = data.get("chat_template")
+    if name in (None, "tokenizer_default"):
+        return None
+    if name == "jinja":
+        text = data.get("chat_template_jinja")
+        if not isinstance(text, str) or not text.strip():
+            raise TrainerSetupError(f"{config_path}: chat_template: jinja needs chat_template_jinja (the template or a file)")
+        candidate = config_path.parent / text
+        if "{" not in text and candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+        return text
+    if name == "chatml":
+        return CHATML
+    plan.notes.append(f"{config_path}: axolotl's bundled chat template {name!r} is not bundled with ftlint; "
+                      "rendering with the tokenizer's own template")
+    return None
+
+
+def _axolotl_chat_mapper(entry: dict, default_field: str) -> Mapper:
+    field_messages = entry.get("field_messages") or default_field
+    props = dict(entry.get("message_property_mappings") or {})
+    props.setdefault("role", entry.get("message_field_role") or "role")
+    props.setdefault("content", entry.get("message_field_content") or "content")
+    roles = entry.get("roles") or AXOLOTL_DEFAULT_ROLES
+    role_of = {str(src): target for target, sources in roles.items() for src in (sources or [])}
+    for target in roles:
+        role_of.setdefault(str(target), target)
+    return _chat_mapper(field_messages, props, role_of, None)
+
+
+# -- LLaMA-Factory -----------------------------------------------------------------------------
+
+def _llamafactory(data: dict, config_path: Path) -> TrainerPlan:
+    source = str(config_path)
+    plan = TrainerPlan(source, "llamafactory")
+    plan.tokenizer = _model_path(data.get("model_name_or_path"), config_path)
+    plan.max_seq_length = _positive_int(data, "cutoff_len", source) or 2048  # LLaMA-Factory's default cutoff_len
+    plan.assistant_only_loss = not data.get("train_on_prompt", False)
+    if data.get("template"):
+        plan.notes.append(f"{source}: LLaMA-Factory's template {data['template']!r} is Python code in LLaMA-Factory; "
+                          "ftlint renders the tokenizer's chat template, which it usually mirrors")
+    names = data.get("dataset")
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    if not isinstance(names, list) or not names:
+        raise TrainerSetupError(f"{source}: dataset must name one or more datasets of dataset_info.json")
+    folder = data.get("dataset_dir", "data")
+    dataset_dir = Path(folder) if Path(folder).is_absolute() else config_path.parent / folder
+    info_path = dataset_dir / "dataset_info.json"
+    if not info_path.is_file():
+        raise TrainerSetupError(f"{source}: {info_path} does not exist (dataset_dir {folder!r})")
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise TrainerSetupError(f"{info_path}: not valid JSON ({exc})") from None
+    if not isinstance(info, dict):
+        raise TrainerSetupError(f"{info_path}: expected an object of dataset names")
+    for name in names:
+        where = f"{info_path}: {name}"
+        entry = info.get(name)
+        if not isinstance(entry, dict):
+            raise TrainerSetupError(f"{source}: dataset {name!r} is not defined in {info_path}")
+        unknown = sorted(set(entry) - LLAMAFACTORY_DATASET_KEYS)
+        if unknown:
+            raise TrainerSetupError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(LLAMAFACTORY_DATASET_KEYS))}")
+        if "file_name" not in entry:
+            raise TrainerSetupError(f"{where}: only local datasets (file_name) can be linted; hub datasets are never downloaded")
+        columns = entry.get("columns") or {}
+        tags = entry.get("tags") or {}
+        for what, given, known in (("columns", columns, LLAMAFACTORY_COLUMNS), ("tags", tags, LLAMAFACTORY_TAGS)):
+            if not isinstance(given, dict) or set(given) - known:
+                raise TrainerSetupError(f"{where}: unknown {what} {', '.join(sorted(set(given) - known)) if isinstance(given, dict) else given!r}")
+        path = _dataset_path(entry["file_name"], dataset_dir, where, relative_to_folder=True)
+        formatting = entry.get("formatting", "alpaca")
+        if formatting == "alpaca":
+            mapper = _instruction_mapper(columns.get("prompt", "instruction"), columns.get("query", "input"),
+                                         columns.get("response", "output"), columns.get("system"))
+        elif formatting in ("sharegpt", "openai"):
+            openai = formatting == "openai"
+            role_tag = tags.get("role_tag", "role" if openai else "from")
+            content_tag = tags.get("content_tag", "content" if openai else "value")
+            role_of = {
+                tags.get("user_tag", "user" if openai else "human"): "user",
+                tags.get("assistant_tag", "assistant" if openai else "gpt"): "assistant",
+                tags.get("observation_tag", "tool" if openai else "observation"): "tool",
+                tags.get("function_tag", "function_call"): "assistant",
+                tags.get("system_tag", "system"): "system",
+            }
+            mapper = _chat_mapper(columns.get("messages", "messages" if openai else "conversations"),
+                                  {"role": role_tag, "content": content_tag}, role_of, columns.get("system"))
+        else:
+            raise TrainerSetupError(f"{where}: formatting {formatting!r} is not alpaca, sharegpt or openai")
+        plan.datasets.append(DatasetPlan(path, mapper, name))
+    return plan
+
+
+# -- shared ------------------------------------------------------------------------------------
+
+def _chat_mapper(field_messages: str, props: dict, role_of: dict, system_column: str | None) -> Mapper:
+    role_key, content_key = props.get("role", "role"), props.get("content", "content")
+    extra = {k: v for k, v in props.items() if k not in ("role", "content")}
+
+    def to_openai(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        turns = value.get(field_messages)
+        if not isinstance(turns, list):
+            return {}
+        messages = []
+        if system_column and isinstance(value.get(system_column), str) and value[system_column]:
+            messages.append({"role": "system", "content": value[system_column]})
+        for turn in turns:
+            if not isinstance(turn, dict):
+                return {}  # not renderable; the structure rules say why
+            role = turn.get(role_key)
+            message = {"role": role_of.get(role, role), "content": turn.get(content_key)}
+            for target, source_key in extra.items():
+                if source_key in turn:
+                    message[target] = turn[source_key]
+            messages.append(message)
+        out = {"messages": messages}
+        if "tools" in value:
+            out["tools"] = value["tools"]
+        return out
+
+    return to_openai
+
+
+def _instruction_mapper(prompt: str, query: str, response: str, system: str | None) -> Mapper:
+    """Alpaca rows: the user turn is the instruction and the input joined by a newline (LLaMA-Factory's joining)."""
+
+    def to_openai(value: Any) -> Any:
+        if not isinstance(value, dict) or not isinstance(value.get(prompt), str) or not isinstance(value.get(response), str):
+            return {}
+        user = value[prompt]
+        if isinstance(value.get(query), str) and value[query]:
+            user = f"{user}\n{value[query]}"
+        messages = [{"role": "user", "content": user}, {"role": "assistant", "content": value[response]}]
+        if system and isinstance(value.get(system), str) and value[system]:
+            messages.insert(0, {"role": "system", "content": value[system]})
+        return {"messages": messages}
+
+    return to_openai
+
+
+def _positive_int(data: dict, key: str, source: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise TrainerSetupError(f"{source}: {key} must be a positive integer, got {value!r}")
+    return value
+
+
+def _model_path(value: Any, config_path: Path) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    local = config_path.parent / value
+    return str(local) if not Path(value).is_absolute() and local.exists() else value
+
+
+def _dataset_path(value: Any, base: Path, where: str, relative_to_folder: bool = False) -> str:
+    if not isinstance(value, str) or not value:
+        raise TrainerSetupError(f"{where}: path must be a file name")
+    folder = base if relative_to_folder else base.parent
+    for candidate in (folder / value, Path(value)):
+        if candidate.is_file():
+            return str(candidate.resolve())
+        if candidate.is_dir():
+            raise TrainerSetupError(f"{where}: {value} is a folder; name the data file (ftlint lints files)")
+    raise TrainerSetupError(f"{where}: dataset path {value} does not exist (looked in {folder} and the working folder; "
+                            "hub datasets are never downloaded)")

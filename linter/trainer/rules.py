@@ -1,0 +1,162 @@
+"""FT31x: what the trainer will make of each example (active with a tokenizer or trainer config).
+
+Every rule reads the row's ``Analysis`` from the configured ``TrainerView``
+(rendered once per row and shared with the statistics); with no tokenizer
+configured they are silent. Their examples run as tests against a small
+real tokenizer (tests/test_trainer_rules.py).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..findings import Severity, Violation
+from ..plugin import hookimpl
+from ..rules.base import DatasetRule, Rule
+from ..schema import CHAT, COMPLETION, PREFERENCE, RFT
+from ..text import one_line
+
+ANY_KIND = frozenset({CHAT, RFT, COMPLETION, PREFERENCE})
+
+
+class _TrainerRule(Rule):
+    kinds = ANY_KIND
+
+    def analysis(self, row):
+        view = self.context.options.get("trainer")
+        if view is None:
+            return None, None
+        found = view.analysis_of(row)
+        return view, (found if found.renderable else None)
+
+
+class TemplateError(_TrainerRule):
+    """The chat template refuses the example: ``raise_exception`` ("Conversation
+    roles must alternate user/assistant/...") or a Jinja error. The trainer
+    stops with that message in the middle of tokenizing, after the GPUs are
+    paid for. The message quoted is the template's own.
+
+    Fix: none automatic; reorder or merge the turns the template rejects, or
+    train with a template that accepts them."""
+
+    code = "FT310"
+    name = "chat-template-error"
+    summary = "The model's chat template raises an error on this example"
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}, {"role": "assistant", "content": "ok"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row) -> Iterable[Violation]:
+        view, found = self.analysis(row)
+        if found is not None and found.error is not None:
+            yield Violation(f"the chat template of {view.encoding_name} fails on this example: {one_line(found.error)}")
+
+
+class OverMaxSeqLength(_TrainerRule):
+    """An example longer than the trainer's maximum sequence length is cut on
+    the right (TRL ``max_length``, axolotl ``sequence_len``, LLaMA-Factory
+    ``cutoff_len``): whatever follows is never seen, usually the end of the
+    answer. The count is exact: the rendered chat template, tokenized by the
+    model's tokenizer. FT312 is the error when nothing trained is left.
+
+    Fix: none automatic; shorten or split the example, or raise the length."""
+
+    code = "FT311"
+    name = "over-max-seq-length"
+    summary = "Example is longer than the trainer's maximum sequence length and will be truncated"
+    severity = Severity.WARNING
+    bad = '{"messages": [{"role": "user", "content": "' + "The quick brown fox jumps over the lazy dog. " * 40 + '"}, {"role": "assistant", "content": "Paris is the capital of France."}, {"role": "user", "content": "Hello!"}, {"role": "assistant", "content": "' + "Fine-tuning data must fit. " * 40 + '"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row) -> Iterable[Violation]:
+        view, found = self.analysis(row)
+        if found is None or found.error is not None or not view.max_seq_length or found.tokens <= view.max_seq_length:
+            return
+        if found.trained and not found.kept_trained:
+            return  # FT312 says it louder
+        lost = found.trained - found.kept_trained
+        cut = f"; truncation cuts {lost:,} of its {found.trained:,} trained tokens" if lost else "; no trained token is cut"
+        yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}), over max-seq-length "
+                        f"{view.max_seq_length:,}{cut}")
+
+
+class NothingTrainedAfterTruncation(_TrainerRule):
+    """Right truncation at the maximum sequence length removes every trained
+    token: the example costs compute and teaches nothing (TRL drops such rows
+    silently as "fully masked"; others train on an empty loss).
+
+    Fix: none automatic; shorten the prompt, or raise the maximum length."""
+
+    code = "FT312"
+    name = "truncation-removes-all-trained-tokens"
+    summary = "Truncation at max-seq-length leaves the example no trained token"
+    bad = OverMaxSeqLength.bad.replace('"Fine-tuning data must fit. " * 40', "")
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row) -> Iterable[Violation]:
+        view, found = self.analysis(row)
+        if found is None or found.error is not None or not view.max_seq_length:
+            return
+        if found.tokens > view.max_seq_length and found.trained and not found.kept_trained:
+            yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}); truncation at max-seq-length "
+                            f"{view.max_seq_length:,} removes all {found.trained:,} trained tokens")
+
+
+class NoTrainedTokens(_TrainerRule):
+    """The example has no token under the assistant mask at all (no assistant
+    message, or the template renders none in its generation blocks). With
+    assistant-only loss TRL stops: "at least one example has no assistant
+    tokens".
+
+    Fix: none automatic; add the assistant's answer or drop the example."""
+
+    code = "FT313"
+    name = "no-trained-tokens"
+    summary = "The template's assistant mask covers no token of this example"
+    bad = '{"messages": [{"role": "user", "content": "hi"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row) -> Iterable[Violation]:
+        view, found = self.analysis(row)
+        if found is not None and found.error is None and found.tokens and not found.trained:
+            yield Violation(f"no token of this example is trained ({view.mask_source})")
+
+
+class NoGenerationBlocks(DatasetRule):
+    """The run asks for assistant-only loss (TRL ``assistant_only_loss``,
+    axolotl ``roles_to_train``/``train_on_inputs: false``) but the chat
+    template has no ``{% generation %}`` blocks: TRL refuses the run (or swaps
+    in its own training template), and users hit it with stock templates.
+    ftlint then takes trained tokens from the assistant messages' text.
+
+    Fix: none automatic; use a template with generation blocks
+    (TRL ships training templates for common families)."""
+
+    code = "FT314"
+    name = "template-without-generation-blocks"
+    summary = "Assistant-only loss is asked for but the chat template has no generation blocks"
+    severity = Severity.WARNING
+    kinds = ANY_KIND
+
+    def start(self):
+        return [False]
+
+    def update(self, state, row):
+        state[0] = True
+
+    def merge(self, first, second):
+        return [first[0] or second[0]]
+
+    def finish(self, state) -> Iterable[Violation]:
+        view = self.context.options.get("trainer")
+        if not state[0] or view is None or view.template is None or view.template.has_generation:
+            return
+        if view.assistant_only_loss:
+            yield Violation(f"the run trains on assistant tokens only, but the chat template of {view.encoding_name} has no "
+                            "{% generation %} blocks (TRL refuses it); trained tokens are counted from the assistant messages",
+                            line=1)
+
+
+@hookimpl
+def register_rules(register):
+    for rule in (TemplateError, OverMaxSeqLength, NothingTrainedAfterTruncation, NoTrainedTokens, NoGenerationBlocks):
+        register(rule)

@@ -1,0 +1,80 @@
+"""From settings to a ``TrainerView``: the one place the three trainer settings meet.
+
+A trainer config (axolotl / LLaMA-Factory YAML) supplies the tokenizer, the
+template, the maximum length and the per-file row mappings; ``--tokenizer``
+and ``--max-seq-length`` given explicitly win over it. Views are cached per
+setting values: parallel workers rebuild the linter from the same settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .hf_tokenizer import TrainerSetupError
+
+_cache: dict[tuple, Any] = {}
+
+
+def configured(settings: Any) -> bool:
+    return bool(getattr(settings, "tokenizer", None) or getattr(settings, "trainer_config", None))
+
+
+def view_for(settings: Any):
+    """The view the settings ask for, or None (raises TrainerSetupError with a one-line reason)."""
+    if not configured(settings):
+        if getattr(settings, "max_seq_length", None):
+            raise TrainerSetupError("max-seq-length needs a tokenizer: set --tokenizer or --trainer-config")
+        return None
+    key = (settings.tokenizer, settings.max_seq_length, settings.trainer_config, settings.root, settings.model, settings.max_tokens)
+    if key not in _cache:
+        _cache[key] = _build(settings)
+    return _cache[key]
+
+
+def _build(settings: Any):
+    try:  # the trainer's libraries load only when a tokenizer is asked for
+        from .hf_tokenizer import resolve
+        from .template import ChatTemplate, TemplateSyntaxProblem
+        from .view import TrainerView
+    except ImportError as exc:
+        raise TrainerSetupError(f"--tokenizer needs {exc.name}: pip install 'ftlint[trainer]'") from None
+    plan = read_plan(settings)
+    source = settings.tokenizer and _relative(settings.tokenizer, settings, must_exist=False)
+    source = source or (plan.tokenizer if plan else None)
+    if not source:
+        raise TrainerSetupError(f"{settings.trainer_config}: names no tokenizer (base_model / tokenizer_config / model_name_or_path); pass --tokenizer")
+    loaded = resolve(source, plan.chat_template if plan else None)
+    template = None
+    if getattr(loaded, "chat_template", None):
+        try:
+            template = ChatTemplate(loaded.chat_template, loaded.special_tokens)
+        except TemplateSyntaxProblem as exc:
+            raise TrainerSetupError(f"{source}: {exc}") from None
+    view = TrainerView(
+        loaded,
+        max_seq_length=settings.max_seq_length or (plan.max_seq_length if plan else None),
+        assistant_only_loss=plan.assistant_only_loss if plan else None,
+        chat_template=template,
+    )
+    if plan:
+        view.mappers = plan.mappers
+        view.notes = plan.notes
+    return view
+
+
+def _relative(value: str, settings: Any, must_exist: bool = True) -> str:
+    """Paths in a config file start at its folder; repo ids and absolute paths stay as they are."""
+    if settings.source in ("defaults", "") or Path(value).is_absolute() or Path(value).exists():
+        return value
+    candidate = Path(settings.root) / value
+    return str(candidate) if candidate.exists() or must_exist else value
+
+
+def read_plan(settings: Any):
+    """The trainer config's plan, or None when no trainer config is set."""
+    if not settings.trainer_config:
+        return None
+    from .configs import read_trainer_config
+
+    return read_trainer_config(_relative(settings.trainer_config, settings))

@@ -1,0 +1,288 @@
+"""The trainer's view of one example: its exact tokens, trained tokens and truncation.
+
+``TrainerView`` renders a row with the model's chat template, tokenizes the
+text as ``apply_chat_template(tokenize=True)`` does (no extra special tokens),
+and builds the assistant mask from the ``generation`` blocks exactly as
+transformers' ``return_assistant_tokens_mask`` does (a token is trained when
+its character span overlaps a block). A template without generation blocks
+falls back to the assistant messages' contents, found in the rendered text in
+order (``mask_source`` says which). Truncation is the trainers' default: keep
+the first ``max_seq_length`` tokens.
+
+The view also answers the engine's token-counter interface (``count_row``,
+``count_example``, ``count_detail``, ``encoding_name``), so FT300, the text,
+JSON and HTML statistics all use these exact figures when it is configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .hf_tokenizer import HFTokenizer, MistralFiles
+from .messages import messages_for_template, tools_for_template
+from .template import ChatTemplate, TemplateFailure
+
+GENERATION_BLOCKS = "generation blocks"
+ASSISTANT_CONTENT = "assistant contents (the template has no generation blocks)"
+MISTRAL_MASK = "assistant messages with weight 1 (mistral-common)"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the trainer makes of one example."""
+
+    tokens: int = 0  # the whole rendered example
+    trained: int = 0  # tokens under the assistant mask, before truncation
+    kept_trained: int = 0  # ... within max_seq_length
+    error: str | None = None  # the template's (or mistral-common's) message when it cannot be rendered
+    renderable: bool = True  # False when the row has no conversation to render
+
+
+NOT_A_CONVERSATION = Analysis(renderable=False)
+
+
+class TrainerView:
+    """Exact counts for one tokenizer, template and maximum sequence length."""
+
+    def __init__(self, tokenizer: HFTokenizer | MistralFiles, max_seq_length: int | None = None,
+                 assistant_only_loss: bool | None = None, chat_template: ChatTemplate | None = None) -> None:
+        self.source = tokenizer
+        self.max_seq_length = max_seq_length
+        self.assistant_only_loss = assistant_only_loss
+        self.encoding_name = tokenizer.name
+        self._short: dict[str, int] = {}
+        self.mappers: dict[str, Any] = {}  # resolved dataset path -> row mapping (from a trainer config)
+        self.notes: list[str] = []  # what the trainer config could not be mirrored exactly
+        self._mapper = None
+        if isinstance(tokenizer, MistralFiles):
+            self.backend = _MistralBackend(tokenizer.path)
+            self.template = None
+            self.mask_source = MISTRAL_MASK
+        else:
+            self.backend = None
+            self.template = chat_template or (ChatTemplate(tokenizer.chat_template, tokenizer.special_tokens)
+                                              if tokenizer.chat_template else None)
+            self.mask_source = GENERATION_BLOCKS if self.template and self.template.has_generation else ASSISTANT_CONTENT
+
+    # -- the trainer's figures --------------------------------------------------------------
+
+    def for_path(self, path: str) -> "TrainerView":
+        """Use the row mapping a trainer config gives this file (the engine lints one file at a time)."""
+        from pathlib import Path
+
+        try:
+            key = str(Path(path).resolve())
+        except OSError:
+            key = path
+        self._mapper = self.mappers.get(key)
+        return self
+
+    def analyse(self, value: Any) -> Analysis:
+        if self._mapper is not None:
+            value = self._mapper(value)
+        messages = messages_for_template(value)
+        if messages is None:
+            return NOT_A_CONVERSATION
+        tools = tools_for_template(value)
+        if self.backend is not None:
+            return self.backend.analyse(messages, tools, self.max_seq_length)
+        if self.template is None:
+            return Analysis(error=f"{self.source.name} has no chat template (tokenizer_config.json chat_template or chat_template.jinja)")
+        try:
+            rendered = self.template.render(messages, tools)
+        except TemplateFailure as exc:
+            return Analysis(error=str(exc))
+        encoding = self.source.backend.encode(rendered.text, add_special_tokens=False)
+        spans = rendered.spans if self.template.has_generation else assistant_spans(rendered.text, messages)
+        return self._measure(encoding.offsets, spans)
+
+    def analyse_many(self, values: list[Any]) -> list[Analysis]:
+        """``analyse`` for many rows, tokenizing the rendered texts in one batch on every core."""
+        if self.backend is not None or self.template is None:
+            return [self.analyse(v) for v in values]
+        out: list[Analysis | None] = [None] * len(values)
+        texts, spans, where = [], [], []
+        for i, value in enumerate(values):
+            if self._mapper is not None:
+                value = self._mapper(value)
+            messages = messages_for_template(value)
+            if messages is None:
+                out[i] = NOT_A_CONVERSATION
+                continue
+            try:
+                rendered = self.template.render(messages, tools_for_template(value))
+            except TemplateFailure as exc:
+                out[i] = Analysis(error=str(exc))
+                continue
+            texts.append(rendered.text)
+            spans.append(rendered.spans if self.template.has_generation else assistant_spans(rendered.text, messages))
+            where.append(i)
+        for i, encoding, row_spans in zip(where, self.source.backend.encode_batch(texts, add_special_tokens=False), spans):
+            out[i] = self._measure(encoding.offsets, row_spans)
+        return out  # type: ignore[return-value]
+
+    def _measure(self, offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> Analysis:
+        mask = assistant_mask(offsets, spans)
+        limit = self.max_seq_length or len(mask)
+        return Analysis(len(mask), sum(mask), sum(mask[:limit]))
+
+    # -- the engine's token-counter interface ------------------------------------------------
+
+    def load(self) -> None:
+        """Everything loads when the view is built; nothing is left to fail later."""
+
+    def count_row(self, row: Any) -> int:
+        """Tokens of a parsed row, cached on it with ``(trained, trained within the limit)``."""
+        if row.tokens is None:
+            row.tokens, trained, kept = self.count_detail(row.value, row)
+            row.token_parts = (trained, kept)
+        return row.tokens
+
+    def count_example(self, value: Any) -> int:
+        return self.analyse(value).tokens
+
+    def count_detail(self, value: Any, row: Any = None) -> tuple[int, int, int]:
+        found = self.analysis_of(row) if row is not None else self.analyse(value)
+        return found.tokens, found.trained, found.kept_trained
+
+    def analysis_of(self, row: Any) -> Analysis:
+        """The row's analysis, computed once and shared by the rules and the statistics."""
+        return row.derived("trainer-analysis", lambda r: self.analyse(r.value))
+
+    def count_text(self, text: str) -> int:
+        if self.backend is not None:
+            return self.backend.count_text(text)
+        count = self._short.get(text)
+        if count is None:
+            count = len(self.source.backend.encode(text, add_special_tokens=False).ids)
+            if len(text) <= 32 and len(self._short) < 16384:
+                self._short[text] = count
+        return count
+
+    def tally(self, row: Any, counts: Any) -> bool:
+        """Add one row to the file's trainer tallies (a Counter that merges across shards);
+        False when the trainer cannot render it, so it has no tokens to count."""
+        found = self.analysis_of(row)
+        if not found.renderable:
+            return False
+        if found.error is not None:
+            counts["template_errors"] += 1
+            return False
+        counts["examples"] += 1
+        counts["tokens"] += found.tokens
+        counts["trained_tokens"] += found.trained
+        counts["trained_tokens_kept"] += found.kept_trained
+        counts["tokens_kept"] += min(found.tokens, self.max_seq_length or found.tokens)
+        if self.max_seq_length and found.tokens > self.max_seq_length:
+            counts["truncated_examples"] += 1
+            if found.trained and not found.kept_trained:
+                counts["examples_left_untrained"] += 1
+        if not found.trained:
+            counts["examples_without_trained_tokens"] += 1
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        """What the reports print about the view."""
+        return {
+            "tokenizer": self.encoding_name,
+            "max_seq_length": self.max_seq_length,
+            "trained_tokens_from": self.mask_source,
+            "assistant_only_loss": self.assistant_only_loss,
+        }
+
+
+def assistant_mask(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[int]:
+    """1 for every token whose characters overlap a span: transformers' ``assistant_masks`` (5.x)."""
+    mask = [0] * len(offsets)
+    index = 0
+    count = len(spans)
+    for token, (start, end) in enumerate(offsets):
+        while index < count and start >= spans[index][1]:
+            index += 1
+        if index == count:
+            break
+        if end > spans[index][0]:
+            mask[token] = 1
+    return mask
+
+
+def assistant_spans(text: str, messages: list[dict]) -> list[tuple[int, int]]:
+    """Where each assistant message's text content appears in the rendered text, searched in order."""
+    spans = []
+    position = 0
+    for message in messages:
+        if message.get("role") != "assistant":
+            continue
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+        if not isinstance(content, str) or not content:
+            continue
+        found = text.find(content, position)
+        if found < 0:
+            continue
+        spans.append((found, found + len(content)))
+        position = found + len(content)
+    return spans
+
+
+class _MistralBackend:
+    """mistral-common in fine-tuning validation mode: the counts mistral-finetune trains on."""
+
+    def __init__(self, path: str) -> None:
+        from mistral_common.protocol.instruct.validator import ValidationMode
+        from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+        from .hf_tokenizer import TrainerSetupError
+
+        try:
+            self.tokenizer = MistralTokenizer.from_file(path, mode=ValidationMode.finetuning)
+        except ImportError as exc:
+            raise TrainerSetupError(f"--tokenizer {path}: {str(exc).splitlines()[0]}") from None
+        except Exception as exc:  # a corrupt file: mistral-common raises many types
+            raise TrainerSetupError(f"--tokenizer {path}: mistral-common cannot load it ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+
+    def analyse(self, messages: list[dict], tools: list | None, limit: int | None) -> Analysis:
+        from mistral_common.protocol.instruct.messages import AssistantMessage
+        from mistral_common.protocol.instruct.request import ChatCompletionRequest
+
+        try:
+            request = ChatCompletionRequest(messages=messages, tools=tools)
+            tokens = self.tokenizer.encode_chat_completion(request).tokens
+        except Exception as exc:  # pydantic ValidationError and mistral-common's own exceptions
+            return Analysis(error=f"mistral-common: {_one_line(exc)}")
+        last_user = max((i for i, m in enumerate(request.messages) if m.role == "user"), default=-1)
+        instruct = self.tokenizer.instruct_tokenizer
+        trained = kept = 0
+        position = 0
+        for index, message in enumerate(request.messages):
+            if not isinstance(message, AssistantMessage) or getattr(message, "weight", 1) == 0:
+                continue
+            piece = instruct.encode_assistant_message(message, index < last_user)
+            start = _find(tokens, piece, position)
+            if start < 0:
+                continue
+            position = start + len(piece)
+            trained += len(piece)
+            kept += max(0, min(position, limit or position) - start)
+        return Analysis(len(tokens), trained, kept)
+
+    def count_text(self, text: str) -> int:
+        return len(self.tokenizer.instruct_tokenizer.tokenizer.encode(text, bos=False, eos=False))
+
+
+def _find(tokens: list[int], piece: list[int], start: int) -> int:
+    if not piece:
+        return -1
+    first = piece[0]
+    n = len(piece)
+    for i in range(start, len(tokens) - n + 1):
+        if tokens[i] == first and tokens[i:i + n] == piece:
+            return i
+    return -1
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:300] + "...") if len(text) > 300 else text or type(exc).__name__
