@@ -21,6 +21,7 @@ ANY_KIND = frozenset({CHAT, RFT, COMPLETION, PREFERENCE})
 
 class _TrainerRule(Rule):
     kinds = ANY_KIND
+    needs_trainer = True  # silent without a tokenizer: the examples run in tests/test_trainer_rules.py
 
     def analysis(self, row):
         view = self.context.options.get("trainer")
@@ -136,6 +137,7 @@ class NoGenerationBlocks(DatasetRule):
     summary = "Assistant-only loss is asked for but the chat template has no generation blocks"
     severity = Severity.WARNING
     kinds = ANY_KIND
+    needs_trainer = True
 
     def start(self):
         return [False]

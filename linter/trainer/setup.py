@@ -46,6 +46,9 @@ def _build(settings: Any):
         raise TrainerSetupError(f"{settings.trainer_config}: names no tokenizer (base_model / tokenizer_config / model_name_or_path); pass --tokenizer")
     loaded = resolve(source, plan.chat_template if plan else None)
     template = None
+    if hasattr(loaded, "chat_template") and not loaded.chat_template:
+        raise TrainerSetupError(f"--tokenizer {source}: no chat template (tokenizer_config.json chat_template or "
+                                "chat_template.jinja next to it, or chat_template_jinja in the trainer config)")
     if getattr(loaded, "chat_template", None):
         try:
             template = ChatTemplate(loaded.chat_template, loaded.special_tokens)
