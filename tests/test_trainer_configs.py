@@ -1,0 +1,125 @@
+"""--trainer-config: an axolotl and a LLaMA-Factory run, linted as they will read their files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linter.trainer.testing import build_tokenizer_folder
+
+from .conftest import run_cli
+
+transformers = pytest.importorskip("transformers")
+
+SHAREGPT = [
+    {"conversations": [{"from": "human", "value": "What is the capital of France?"}, {"from": "gpt", "value": "Paris is the capital of France."}]},
+    {"conversations": [{"from": "human", "value": "hi"}, {"from": "human", "value": "again"}, {"from": "gpt", "value": "ok"}]},
+    {"conversations": [{"from": "human", "value": "The quick brown fox " * 30}, {"from": "gpt", "value": "Paris."}]},
+]
+ALPACA = [
+    {"instruction": "Name the capital of France.", "input": "", "output": "Paris is the capital of France."},
+    {"instruction": "Translate", "input": "Hello! How can I help you today?", "output": "Bonjour ! " * 40},
+]
+
+
+def as_openai(rows, key, role_key, content_key, roles):
+    return [[{"role": roles[t[role_key]], "content": t[content_key]} for t in row[key]] for row in rows]
+
+
+def reference_counts(folder, conversations, limit):
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder))
+    out = []
+    for messages in conversations:
+        try:
+            result = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
+        except Exception:
+            out.append(None)
+            continue
+        mask = result["assistant_masks"]
+        out.append((len(mask), sum(mask), sum(mask[:limit])))
+    return out
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def findings(proc):
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    return report, sorted((f["path"].rsplit("/", 1)[-1], f["line"], f["code"]) for f in report["findings"] if f["code"].startswith("FT31"))
+
+
+@pytest.fixture
+def project(tmp_path):
+    folder = build_tokenizer_folder(tmp_path / "models" / "tiny")
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "chat.jsonl", SHAREGPT)
+    write_jsonl(tmp_path / "data" / "alpaca.jsonl", ALPACA)
+    return tmp_path, folder
+
+
+def test_axolotl_config_lints_its_datasets_with_its_mapping_and_length(project):
+    root, folder = project
+    (root / "axolotl.yml").write_text(
+        "base_model: ./models/tiny\nsequence_len: 40\nchat_template: tokenizer_default\ntrain_on_inputs: false\n"
+        "learning_rate: 0.0002\n"
+        "datasets:\n"
+        "  - path: data/chat.jsonl\n    type: chat_template\n    field_messages: conversations\n"
+        "    message_property_mappings:\n      role: from\n      content: value\n    roles_to_train: [assistant]\n"
+    )
+    proc = run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "axolotl.yml", cwd=root)
+    report, found = findings(proc)
+    assert found == [("chat.jsonl", 2, "FT310"), ("chat.jsonl", 3, "FT312")]
+    want = reference_counts(folder, as_openai(SHAREGPT, "conversations", "from", "value", {"human": "user", "gpt": "assistant"}), 40)
+    stats = json.loads(run_cli("stats", "--json", "--trainer-config", "axolotl.yml", "data/chat.jsonl", cwd=root).stdout)[0]
+    assert stats["tokens"]["max"] == max(w[0] for w in want if w)
+    assert stats["trained_tokens"]["total_per_epoch"] == sum(w[2] for w in want if w)
+    assert stats["trainer"]["max_seq_length"] == 40 and stats["trainer"]["assistant_only_loss"] is True
+
+
+def test_llamafactory_config_with_dataset_info(project):
+    root, folder = project
+    (root / "data" / "dataset_info.json").write_text(json.dumps({
+        "chat_set": {"file_name": "chat.jsonl", "formatting": "sharegpt", "columns": {"messages": "conversations"}},
+        "alpaca_set": {"file_name": "alpaca.jsonl"},
+    }))
+    (root / "llamafactory.yaml").write_text(
+        f"model_name_or_path: {folder}\nstage: sft\ntemplate: llama3\ndataset: chat_set,alpaca_set\ndataset_dir: data\ncutoff_len: 40\n")
+    proc = run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "llamafactory.yaml", cwd=root)
+    report, found = findings(proc)
+    assert ("chat.jsonl", 2, "FT310") in found and ("chat.jsonl", 3, "FT312") in found
+    assert ("alpaca.jsonl", 2, "FT311") in found
+    assert "template 'llama3'" in proc.stderr  # the note about LLaMA-Factory's Python templates
+    want = reference_counts(folder, [[{"role": "user", "content": r["instruction"] + (f"\n{r['input']}" if r["input"] else "")},
+                                      {"role": "assistant", "content": r["output"]}] for r in ALPACA], 40)
+    stats = json.loads(run_cli("stats", "--json", "--trainer-config", "llamafactory.yaml", "data/alpaca.jsonl", cwd=root).stdout)[0]
+    assert stats["trained_tokens"]["total_per_epoch"] == sum(w[2] for w in want)
+    assert stats["tokens"]["max"] == max(w[0] for w in want)
+
+
+@pytest.mark.parametrize("config, message", [
+    ("base_model: ./models/tiny\ndatasets:\n  - path: data/missing.jsonl\n    type: chat_template\n", "dataset path data/missing.jsonl does not exist"),
+    ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    feild_messages: conversations\n", "unknown key(s) feild_messages"),
+    ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    type: completion\n", "type 'completion' is not mirrored"),
+    ("base_model: ./models/tiny\nsequence_len: -5\ndatasets: []\n", "sequence_len must be a positive integer"),
+    ("model_name_or_path: ./models/tiny\ndataset: nothere\n", "dataset_info.json does not exist"),
+    ("just: [a, list\n", "invalid YAML"),
+    ("optimizer: adamw\n", "neither an axolotl config"),
+])
+def test_bad_trainer_configs_are_one_line_errors(project, config, message):
+    root, _ = project
+    (root / "bad.yml").write_text(config)
+    proc = run_cli("check", "--trainer-config", "bad.yml", cwd=root)
+    assert proc.returncode == 2, proc.stdout
+    assert message in proc.stderr and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_llamafactory_unknown_dataset_info_keys(project):
+    root, folder = project
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"s": {"file_name": "chat.jsonl", "colums": {}}}))
+    (root / "lf.yaml").write_text(f"model_name_or_path: {folder}\ndataset: s\ndataset_dir: data\n")
+    proc = run_cli("check", "--trainer-config", "lf.yaml", cwd=root)
+    assert proc.returncode == 2 and "unknown key(s) colums" in proc.stderr

@@ -1,0 +1,58 @@
+"""FT31x: each rule's documented examples, run with a real tokenizer (they are silent without one)."""
+
+from __future__ import annotations
+
+import pytest
+
+from linter.registry import get_registry
+from linter.trainer.testing import PLAIN_TEMPLATE, build_tokenizer_folder
+
+from .conftest import lint_text
+
+LIMIT = 64
+TRAINER_RULES = {code: rule for code, rule in get_registry().rules.items() if getattr(rule, "needs_trainer", False)}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return str(build_tokenizer_folder(tmp_path_factory.mktemp("tok") / "model"))
+
+
+def test_the_trainer_rules_are_registered():
+    assert sorted(TRAINER_RULES) == ["FT310", "FT311", "FT312", "FT313", "FT314"]
+
+
+@pytest.mark.parametrize("code", [c for c, r in TRAINER_RULES.items() if r.bad and r.good])
+def test_documented_examples_with_a_tokenizer(folder, code):
+    rule = TRAINER_RULES[code]
+    bad = lint_text(rule.bad + "\n", select=[code], tokenizer=folder, max_seq_length=LIMIT)
+    assert [f.code for f in bad] == [code], f"{code} bad example: {[(f.code, f.message) for f in bad]}"
+    good = lint_text(rule.good + "\n", select=[code], tokenizer=folder, max_seq_length=LIMIT)
+    assert good == []
+
+
+@pytest.mark.parametrize("code", sorted(TRAINER_RULES))
+def test_silent_without_a_tokenizer(code):
+    rule = TRAINER_RULES[code]
+    assert lint_text((rule.bad or '{"messages": []}') + "\n", select=[code]) == []
+
+
+def test_over_length_says_how_many_trained_tokens_are_lost(folder):
+    [finding] = lint_text(TRAINER_RULES["FT311"].bad + "\n", select=["FT311"], tokenizer=folder, max_seq_length=LIMIT)
+    assert "truncation cuts" in finding.message and f"max-seq-length {LIMIT}" in finding.message
+
+
+def test_no_generation_blocks_with_assistant_only_loss(tmp_path):
+    """FT314 fires once per file when the run asks for assistant-only loss (from a trainer config)."""
+    plain = build_tokenizer_folder(tmp_path / "plain", chat_template=PLAIN_TEMPLATE)
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}\n' * 3)
+    config = tmp_path / "axolotl.yml"
+    config.write_text(f"base_model: {plain}\nsequence_len: 128\ntrain_on_inputs: false\ndatasets:\n  - path: {data}\n    type: chat_template\n")
+    findings = lint_text(data.read_text(), select=["FT314"], trainer_config=str(config))
+    assert [(f.code, f.line) for f in findings] == [("FT314", 1)]
+    config.write_text(config.read_text().replace("train_on_inputs: false", "train_on_inputs: true"))
+    from linter.trainer.configs import read_trainer_config
+
+    read_trainer_config.cache_clear()
+    assert lint_text(data.read_text(), select=["FT314"], trainer_config=str(config), tokenizer=str(plain), max_seq_length=100) == []
