@@ -103,7 +103,7 @@ class Linter:
         self.model = self._model()
         self.token_limit = s.max_tokens or self.model.token_limit
         self.tokenizer = Tokenizer(self.model.encoding)
-        self.trainer = trainer_view(s)  # linter.trainer: exact counts with an open model's tokenizer and template
+        self.trainer = trainer_view(s, self.model)  # linter.trainer: exact counts with an open model's tokenizer and template
         if self.trainer is not None:
             self.trainer.max_seq_length = self.trainer.max_seq_length or self.token_limit
             self.token_limit = self.trainer.max_seq_length
@@ -122,7 +122,7 @@ class Linter:
         if spec is None:
             known = ", ".join(sorted(m.name for m in self.registry.models))
             raise UsageError(f"unknown model {name!r}; known model families: {known} (or set max-tokens)")
-        return ModelSpec(name, spec.encoding, spec.token_limit, spec.note)
+        return dataclasses.replace(spec, name=name)
 
     def use_training_files(self, paths: list[str]) -> None:
         """Fingerprint the training files so the validation file can be checked for leaks (FT406)."""

@@ -125,3 +125,33 @@ def test_template_messages_are_escaped(tmp_path, data):
     proc = run_cli("check", "--tokenizer", hostile, "--select", "FT310", data)
     assert "\x1b" not in proc.stdout and "bad\\x1b[2J\\nline" in proc.stdout
     assert "\x1b" not in report["findings"][0]["message"]
+
+
+def test_a_hosted_mistral_model_counts_exactly_with_the_shipped_tokenizer(tmp_path):
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+    from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+    rows = [ROWS[0], ROWS[1]]
+    path = tmp_path / "m.jsonl"
+    path.write_text(dump(rows), encoding="utf-8")
+    proc = run_cli("stats", "--json", "--model", "open-mistral-nemo-2407", path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)[0]
+    from mistral_common.protocol.instruct.validator import ValidationMode
+
+    test_mode = MistralTokenizer.v3(is_tekken=True)
+    reference = MistralTokenizer.from_file(test_mode.instruct_tokenizer.tokenizer.file_path, mode=ValidationMode.finetuning)
+    counts = [len(reference.encode_chat_completion(ChatCompletionRequest(messages=r["messages"])).tokens) for r in rows]
+    assert summary["tokens"]["encoding"] == "tekken_240718.json (mistral-common)"
+    assert (summary["tokens"]["min"], summary["tokens"]["max"]) == (min(counts), max(counts))
+    assert summary["tokens"]["limit"] == 16384 and summary["trainer"]["max_seq_length"] == 16384
+
+
+def test_a_hosted_model_without_a_local_tokenizer_keeps_the_approximation(tmp_path):
+    path = tmp_path / "m.jsonl"
+    path.write_text(dump([ROWS[0]]), encoding="utf-8")
+    proc = run_cli("stats", "--json", "--model", "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", path,
+                   env={"HF_HUB_CACHE": str(tmp_path / "empty")})
+    summary = json.loads(proc.stdout)[0]
+    assert summary["tokens"]["encoding"] == "o200k_base" and summary["tokens"]["limit"] == 131072
+    assert "trainer" not in summary

@@ -62,6 +62,8 @@ def hub_cache() -> Path:
 
 def resolve(source: str, chat_template: str | None = None) -> HFTokenizer | MistralFiles:
     """Load the tokenizer ``source`` names; ``chat_template`` (Jinja text) overrides the folder's."""
+    if source.startswith("mistral-common:"):
+        return _shipped_mistral(source.partition(":")[2])
     path = Path(source).expanduser()
     if path.is_file():
         if MISTRAL_FILE.match(path.name):
@@ -74,6 +76,18 @@ def resolve(source: str, chat_template: str | None = None) -> HFTokenizer | Mist
     if _looks_like_repo_id(source):
         return _load_folder(_cached_snapshot(source), chat_template, display=source)
     raise TrainerSetupError(f"--tokenizer {source}: no such file or folder, and not an org/name repo id")
+
+
+def _shipped_mistral(name: str) -> MistralFiles:
+    """One of the tokenizer files mistral-common ships in its ``data`` folder."""
+    try:
+        import mistral_common
+    except ImportError:
+        raise TrainerSetupError("mistral tokenizers need mistral-common: pip install 'ftlint[trainer]'") from None
+    path = Path(mistral_common.__file__).parent / "data" / name
+    if not path.is_file():
+        raise TrainerSetupError(f"mistral-common {mistral_common.__version__} does not ship {name}")
+    return MistralFiles(f"{name} (mistral-common)", str(path))
 
 
 def _looks_like_repo_id(source: str) -> bool:

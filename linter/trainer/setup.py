@@ -20,9 +20,16 @@ def configured(settings: Any) -> bool:
     return bool(getattr(settings, "tokenizer", None) or getattr(settings, "trainer_config", None))
 
 
-def view_for(settings: Any):
-    """The view the settings ask for, or None (raises TrainerSetupError with a one-line reason)."""
+def view_for(settings: Any, model: Any = None):
+    """The view the settings ask for, or None (raises TrainerSetupError with a one-line reason).
+
+    A named hosted model whose tokenizer is at hand (``ModelSpec.tokenizer`` in
+    the local HF cache, or shipped by mistral-common) gives exact counts too;
+    when it is not at hand the model's approximate encoding stays in use.
+    """
     if not configured(settings):
+        if getattr(model, "tokenizer", ""):
+            return _model_view(settings, model)
         if getattr(settings, "max_seq_length", None):
             raise TrainerSetupError("max-seq-length needs a tokenizer: set --tokenizer or --trainer-config")
         return None
@@ -81,3 +88,20 @@ def read_plan(settings: Any):
     from .configs import read_trainer_config
 
     return read_trainer_config(_relative(settings.trainer_config, settings))
+
+
+def _model_view(settings: Any, model: Any):
+    key = ("model", model.tokenizer, settings.max_seq_length or model.token_limit)
+    if key not in _cache:
+        try:
+            from .hf_tokenizer import resolve
+            from .view import TrainerView
+
+            loaded = resolve(model.tokenizer)
+            if getattr(loaded, "chat_template", True) is None:
+                return None
+            view = TrainerView(loaded, max_seq_length=settings.max_seq_length or model.token_limit)
+        except (TrainerSetupError, ImportError):
+            return None  # not cached locally: the approximate count stays
+        _cache[key] = view
+    return _cache[key]
