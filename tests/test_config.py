@@ -34,7 +34,7 @@ def test_layers_and_names_and_all():
     assert "FT201" in on and "FT200" not in on
     assert resolve(RULES, [Layer(select=["ALL"])]) == set(RULES)
     # a later layer with select starts over
-    assert resolve(RULES, [Layer(select=["FT1"]), Layer(select=["FT3"])]) == {"FT300"}
+    assert resolve(RULES, [Layer(select=["FT1"]), Layer(select=["FT30"])]) == {"FT300"}
 
 
 def test_unknown_selector_is_an_error():
