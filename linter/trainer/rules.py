@@ -65,7 +65,7 @@ class OverMaxSeqLength(_TrainerRule):
     name = "over-max-seq-length"
     summary = "Example is longer than the trainer's maximum sequence length and will be truncated"
     severity = Severity.WARNING
-    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "' + "The quick brown fox jumps over the lazy dog. " * 40 + '"}]}'
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "' + "The quick brown fox jumps over the lazy dog. " * 12 + '"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row) -> Iterable[Violation]:
@@ -90,7 +90,7 @@ class NothingTrainedAfterTruncation(_TrainerRule):
     code = "FT312"
     name = "truncation-removes-all-trained-tokens"
     summary = "Truncation at max-seq-length leaves the example no trained token"
-    bad = '{"messages": [{"role": "user", "content": "' + "The quick brown fox jumps over the lazy dog. " * 40 + '"}, {"role": "assistant", "content": "Paris."}]}'
+    bad = '{"messages": [{"role": "user", "content": "' + "The quick brown fox jumps over the lazy dog. " * 12 + '"}, {"role": "assistant", "content": "Paris."}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row) -> Iterable[Violation]:
