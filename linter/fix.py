@@ -225,7 +225,7 @@ class Fixer:
                 report.rejects = rejects if rejected.count else None
             for name in (change.data_temp, change.rejected_temp):
                 if name in temps:
-                    temps.remove(name)  # from here on the journal owns them: never deleted by us
+                    temps.remove(name)  # from here on the commit owns them (see transaction.commit)
             transaction.commit(change)
         finally:
             rejected.handle.close()

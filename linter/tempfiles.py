@@ -11,7 +11,7 @@ SIGTERM is turned into ``KeyboardInterrupt`` while a fix runs, so a ``kill``
 cleans up exactly as Ctrl-C does.
 
 ``FTLINT_TEST_PAUSE`` is a test-only hook: ``NAME=SECONDS`` (or only ``NAME``,
-one second) makes ``pause("NAME")`` sleep there, so tests can deliver signals
+one second) makes ``pause("NAME")`` say so on stderr and sleep there, so tests can deliver signals
 at a named point of the commit (``before-commit``, ``after-rejects``,
 ``before-rename``, ``after-rename``). Never set it outside tests.
 """
@@ -22,6 +22,7 @@ import contextlib
 import os
 import re
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -101,16 +102,25 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block ends: a commit runs to its end once begun."""
+    """Hold SIGINT and SIGTERM until the block ends: a commit runs to its end once begun.
+
+    A signal that arrives inside is remembered and raised as
+    KeyboardInterrupt at the end. (Handlers, not ``pthread_sigmask``: another
+    thread of the process would still receive a masked signal.)
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    arrived: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda signum, frame: arrived.append(signum)) for number in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if arrived:
+        raise KeyboardInterrupt(f"signal {arrived[0]}")
 
 
 def pause(point: str) -> None:
@@ -121,4 +131,6 @@ def pause(point: str) -> None:
     for item in wanted.split(","):
         name, _, seconds = item.partition("=")
         if name.strip() == point:
+            sys.stderr.write(f"ftlint: test pause at {point}\n")  # tells the test when to send its signal
+            sys.stderr.flush()
             time.sleep(float(seconds or 1))

@@ -96,21 +96,40 @@ class Commit:
 
 
 def commit(change: Commit) -> None:
-    """Make ``change`` durable, then apply it; a kill at any point is completed by ``recover``."""
-    atomic.prepare(change.data_temp, change.target)
-    if change.rejected_temp:
-        atomic.prepare(change.rejected_temp, change.rejected_temp)
-    tempfiles.pause("before-commit")
+    """Make ``change`` durable, then apply it; a kill at any point is completed by ``recover``.
+
+    The temporaries are the commit's from the call on: removed here if it
+    stops before its commit point, kept for ``recover`` after it.
+    """
+    journal = journal_path(change.target)
+    try:
+        atomic.prepare(change.data_temp, change.target)
+        if change.rejected_temp:
+            atomic.prepare(change.rejected_temp, change.rejected_temp)
+        tempfiles.pause("before-commit")
+        with tempfiles.signals_deferred():
+            _write_journal(change, journal)
+    except BaseException:
+        if not os.path.exists(journal):
+            for temp in (change.data_temp, change.rejected_temp):
+                if temp:
+                    tempfiles.unlink_quietly(temp)
+        raise
     with tempfiles.signals_deferred():
-        journal = journal_path(change.target)
-        fd, temp = tempfiles.create(os.path.dirname(journal))
+        _apply(change, journal)
+
+
+def _write_journal(change: Commit, journal: str) -> None:
+    fd, temp = tempfiles.create(os.path.dirname(journal))
+    try:
         with os.fdopen(fd, "wb") as out:
             out.write(change.to_json())
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, journal)  # the commit point
-        atomic.sync_folder(journal)
-        _apply(change, journal)
+    finally:
+        tempfiles.unlink_quietly(temp)
+    atomic.sync_folder(journal)
 
 
 def _apply(change: Commit, journal: str) -> None:
