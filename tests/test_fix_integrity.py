@@ -221,24 +221,28 @@ def dirty_file(path: Path, count: int, seed: int, first: int = 0) -> None:
         out.write(b"".join(lines))
 
 
+def paused_fix(folder: Path, seed: int, point: str, seconds: float = 30):
+    """A dirty t.jsonl, its rows, and a fix of it that has reached ``point`` and sleeps there."""
+    path = folder / "t.jsonl"
+    dirty_file(path, 3000, seed=seed)
+    original = rows_of(path.read_bytes())
+    proc = start(path, pause=f"{point}={seconds}")
+    assert wait_for_pause(proc, point)
+    return path, original, proc
+
+
 def test_sigterm_and_ctrl_c_clean_up_and_change_nothing(tmp_path):
-    path = tmp_path / "t.jsonl"
-    dirty_file(path, 3000, seed=1)
-    data = path.read_bytes()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        proc = start(path, pause="before-commit=30")
-        assert wait_for_pause(proc, "before-commit")
+        path, _, proc = paused_fix(tmp_path, 1, "before-commit")
+        data = path.read_bytes()
         proc.send_signal(sig)
         assert proc.wait(timeout=30) != 0
         assert path.read_bytes() == data and leftovers(tmp_path) == [] and not (tmp_path / "t.jsonl.rejects.jsonl").exists()
+        path.unlink()
 
 
 def test_a_signal_during_the_commit_lets_it_finish(tmp_path):
-    path = tmp_path / "t.jsonl"
-    dirty_file(path, 3000, seed=2)
-    original = rows_of(path.read_bytes())
-    proc = start(path, pause="after-rejects=2")
-    assert wait_for_pause(proc, "after-rejects")
+    path, original, proc = paused_fix(tmp_path, 2, "after-rejects", 2)
     proc.send_signal(signal.SIGTERM)  # held until the commit is complete
     proc.wait(timeout=60)
     rejects = tmp_path / "t.jsonl.rejects.jsonl"
@@ -247,10 +251,7 @@ def test_a_signal_during_the_commit_lets_it_finish(tmp_path):
 
 
 def test_stale_temporaries_of_a_killed_run_are_removed_by_the_next(tmp_path):
-    path = tmp_path / "t.jsonl"
-    dirty_file(path, 3000, seed=3)
-    proc = start(path, pause="before-commit=30")
-    assert wait_for_pause(proc, "before-commit")
+    path, _, proc = paused_fix(tmp_path, 3, "before-commit")
     proc.kill()
     proc.wait()
     stale = leftovers(tmp_path)
@@ -275,11 +276,7 @@ def test_a_completed_fix_leaves_nothing_beside_the_dataset_in_git(tmp_path):
 
 
 def test_a_second_concurrent_fix_waits_or_refuses_and_nothing_doubles(tmp_path):
-    path = tmp_path / "t.jsonl"
-    dirty_file(path, 3000, seed=5)
-    original = rows_of(path.read_bytes())
-    first = start(path, pause="before-rename=4")
-    assert wait_for_pause(first, "before-rename")
+    path, original, first = paused_fix(tmp_path, 5, "before-rename", 4)
     refused = start(path, env={"FTLINT_LOCK_TIMEOUT": "0.3"})
     _, err = refused.communicate(timeout=60)
     assert refused.returncode == 2 and b"another ftlint fix is working on this file" in err
