@@ -5,25 +5,27 @@ The new content is written to a temporary file in the target's folder (so
 original's permission bits (and owner, where allowed), renamed over the target,
 and the folder is fsynced so the rename survives a crash. Symlinks are
 resolved first, so the link stays a link. A hard link to the old file keeps
-the old content (a rename makes a new inode).
+the old content (a rename makes a new inode). Temporaries carry the pid of
+their process (``linter.tempfiles``), so a later run can remove those of a
+killed one.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
+
+from . import tempfiles
 
 
 def temp_beside(target: str | Path) -> tuple[int, str]:
     """A new temporary file in the folder of ``target`` (after resolving symlinks)."""
-    folder = os.path.dirname(os.path.realpath(target)) or "."
-    return tempfile.mkstemp(dir=folder, prefix=".ftlint-", suffix=".tmp")
+    return tempfiles.create(os.path.dirname(os.path.realpath(target)) or ".")
 
 
-def replace(temp: str, target: str | Path) -> None:
-    """Move the finished ``temp`` over ``target``, keeping the target's mode."""
+def prepare(temp: str, target: str | Path) -> None:
+    """Make ``temp`` durable and give it the target's mode (and owner), ready to be renamed."""
     real = os.path.realpath(target)
     with open(temp, "rb+") as handle:
         handle.flush()
@@ -42,9 +44,25 @@ def replace(temp: str, target: str | Path) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)
+
+
+def rename(temp: str, target: str | Path) -> None:
+    """Rename a prepared ``temp`` over ``target`` and make the rename durable."""
+    real = os.path.realpath(target)
     os.replace(temp, real)
-    fd = os.open(os.path.dirname(real) or ".", os.O_RDONLY)
+    sync_folder(real)
+
+
+def sync_folder(path: str) -> None:
+    """fsync the folder holding ``path``, so a rename or unlink in it survives a crash."""
+    fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def replace(temp: str, target: str | Path) -> None:
+    """Move the finished ``temp`` over ``target``, keeping the target's mode."""
+    prepare(temp, target)
+    rename(temp, target)

@@ -181,6 +181,7 @@ class Gate:
 def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, unsafe: bool, diff: bool, output: str | None, gate: Gate,
              rejects: str | None = None) -> int:
     from .fix import Fixer, NotFixable
+    from .transaction import BrokenJournal, Busy
 
     fixer = Fixer(linter, unsafe=unsafe, rejects=rejects)
     run = RunSummary(rules=dict(get_registry().rules))
@@ -188,12 +189,19 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
     for path in paths:
         if path == "-":
             raise Failure("fixing needs a file, not standard input")
+    try:
+        paths = fixer.precheck_all(paths, output)  # every file refused before any is written
+    except NotFixable as exc:
+        raise Failure(one_line(str(exc))) from None
+    for path in paths:
         try:
             report = fixer.fix_file(path, output=output, diff=diff)
-        except NotFixable as exc:
-            raise Failure(str(exc)) from None
+        except (NotFixable, Busy, BrokenJournal) as exc:
+            raise Failure(one_line(str(exc))) from None
         except OSError as exc:
             raise Failure(f"cannot fix {path}: {exc.strerror or exc}") from None
+        if report.recovered:
+            click.echo(f"ftlint: completed an interrupted earlier fix of {one_line(path)} first", err=True)
         if diff:
             any_diff = any_diff or bool(report.diff)
             sys.stdout.write(report.diff)

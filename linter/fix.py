@@ -7,46 +7,98 @@ is copied byte for byte from the source. Fixes attached to dataset-level
 findings (line endings) apply to every line in a second stream over the
 output. Passes repeat until one changes nothing, so fixing twice is a no-op.
 
-The result replaces the file atomically (``linter.atomic``), goes to
-``--output``, or becomes a unified diff with nothing written.
+Memory stays flat whatever the file size: rows move through temporary files,
+rows dropped by unsafe fixes go to a temporary beside the target as they are
+found, and the findings of the last pass wait in an anonymous temporary file
+(``FindingSpool``) until the caller reports them.
+
+The result is one transaction (``linter.transaction``): the rewritten file
+and the rows appended to the rejects file land together or not at all, under
+a lock, whatever kills the process. It replaces the file in place, or goes to
+``--output`` (whose rejects file is then replaced too: it holds that output's
+rejects), or becomes a unified diff with nothing written. Files that are not
+JSON Lines, and an input, output or rejects file named twice, are refused
+before anything is written (``linter.fix_guard``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
-import shutil
+import pickle
+import tempfile
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 import orjson
 
-from . import atomic
+from . import atomic, tempfiles, transaction
 from .engine import FileResult, Linter
-from .findings import Applicability, Finding
+from .findings import Applicability, Finding, Fix
+from .fix_guard import Refused, check_distinct, check_jsonl
 from .rows import Row
 
 MAX_PASSES = 5
 BOM = b"\xef\xbb\xbf"
 COPY_BLOCK = 1 << 20
 
+NotFixable = Refused  # the file is not one the fixer rewrites, or paths collide
 
-class NotFixable(ValueError):
-    """The file is not in a format the fixer rewrites."""
+
+class FindingSpool:
+    """Findings kept on disk (an anonymous temporary file), read back in order once.
+
+    A fix reports what remains after its last pass; on a million-row file
+    that is a million findings, too many to hold. Their fixes lose the
+    callables (only description and safety are reported).
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed when read or discarded
+        self._pickler = pickle.Pickler(self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count = 0
+
+    def add(self, finding: Finding) -> None:
+        if finding.fix is not None:
+            fix = finding.fix
+            finding = dataclasses.replace(finding, fix=Fix(fix.description, fix.applicability, drops=fix.drops))
+        self._pickler.dump(finding)
+        self._pickler.clear_memo()
+        self.count += 1
+
+    def __iter__(self) -> Iterator[Finding]:
+        self._file.seek(0)
+        unpickler = pickle.Unpickler(self._file)
+        try:
+            for _ in range(self.count):
+                yield unpickler.load()
+        finally:
+            self.close()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @dataclass
 class FixReport:
     path: str
     fixed: Counter = field(default_factory=Counter)  # code -> fixes applied
-    remaining: list[Finding] = field(default_factory=list)
+    remaining: FindingSpool | list[Finding] = field(default_factory=list)
     result: FileResult | None = None
     changed: bool = False
     diff: str = ""
     rejects: str | None = None  # where dropped rows went
+    rejected_rows: int = 0
+    recovered: bool = False  # an interrupted earlier fix of this target was completed first
+    stale_removed: list[str] = field(default_factory=list)
 
 
 def _copy(source: BinaryIO, out: BinaryIO, start: int, end: int) -> None:
@@ -60,6 +112,19 @@ def _copy(source: BinaryIO, out: BinaryIO, start: int, end: int) -> None:
         left -= len(block)
 
 
+class _Rejected:
+    """The rows a fix drops, written as they are found to a temporary beside the target."""
+
+    def __init__(self, target: str) -> None:
+        fd, self.path = atomic.temp_beside(target)
+        self.handle = os.fdopen(fd, "wb")
+        self.count = 0
+
+    def add(self, segment: bytes) -> None:
+        self.handle.write(segment if segment.endswith(b"\n") else segment + b"\n")
+        self.count += 1
+
+
 class Fixer:
     """Applies the fixes of one linter's rules to files."""
 
@@ -67,89 +132,132 @@ class Fixer:
         self.linter = linter
         self.allowed = {Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE}
         self.rejects = rejects
-        self.rejected: list[bytes] = []
 
     def applicable(self, finding: Finding) -> bool:
         return finding.fix is not None and finding.fix.applicability in self.allowed
 
+    def rejects_for(self, path: str, output: str | None = None) -> str:
+        """Where dropped rows go: --rejects, else beside the file written (OUTPUT or FILE).rejects.jsonl."""
+        return self.rejects or (output or path) + ".rejects.jsonl"
+
+    def precheck(self, path: str, output: str | None = None) -> None:
+        """Refuse (NotFixable) a file that is not JSON Lines, or files named twice; writes nothing."""
+        check_jsonl(path)
+        check_distinct(path, output, self.rejects_for(path, output))
+
+    def precheck_all(self, paths: list[str], output: str | None = None) -> list[str]:
+        """``precheck`` every file, and refuse one file's --rejects being another's input.
+
+        Returns the files to fix: a default rejects file (``X.rejects.jsonl``
+        beside an ``X`` also listed, as a folder brings in) is left out, as
+        it holds rows already moved aside.
+        """
+        names = {os.path.realpath(p) for p in paths}
+        if self.rejects is None and not output:
+            paths = [p for p in paths if not (p.endswith(".rejects.jsonl") and os.path.realpath(p.removesuffix(".rejects.jsonl")) in names)]
+        for path in paths:
+            self.precheck(path, output)
+            for other in paths:
+                check_distinct(other, None, self.rejects_for(path, output))
+        return paths
+
     def fix_file(self, path: str, *, output: str | None = None, diff: bool = False) -> FixReport:
-        reader = self.linter.registry.reader_for(path)
-        if reader.name != "jsonl":
-            raise NotFixable(f"{path}: fixes rewrite JSON Lines files; this is {reader.name} (convert it first: ftlint convert)")
-        report = FixReport(path)
-        self.rejected = []  # dropped rows of this file only
+        self.precheck(path, output)
         target = output or path
+        rejects = self.rejects_for(path, output)
+        report = FixReport(path)
+        with tempfiles.terminate_as_interrupt(), transaction.locked([path, target, rejects]):
+            report.recovered = transaction.recover(target)
+            report.stale_removed = transaction.remove_stale(os.path.dirname(os.path.realpath(target)))
+            self._fix_locked(report, target, rejects, output, diff)
+        return report
+
+    def _fix_locked(self, report: FixReport, target: str, rejects: str, output: str | None, diff: bool) -> None:
+        path = report.path
         current = path
         temps: list[str] = []
+        rejected = _Rejected(target)
+        temps.append(rejected.path)
         try:
             for _ in range(MAX_PASSES):
                 fd, temp = atomic.temp_beside(target)
                 temps.append(temp)
                 with os.fdopen(fd, "wb") as out:
-                    changed, fixed, remaining, result, file_fixes = self._pass(current, out, path)
+                    changed, fixed, remaining, result, file_fixes, drop_lines = self._pass(current, out, path, rejected)
+                if isinstance(report.remaining, FindingSpool):
+                    report.remaining.close()
                 report.remaining, report.result = remaining, result
                 if changed:
                     # line-targeted drops refer to this pass's source lines: the next pass recomputes them
-                    file_fixes = [f for f in file_fixes if not f.fix.drops]
-                if file_fixes:
+                    drop_lines = array("q")
+                if file_fixes or drop_lines:
                     fd, every = atomic.temp_beside(target)
                     temps.append(every)
                     with os.fdopen(fd, "wb") as out:
-                        if self._rewrite_every_line(temp if changed else current, out, file_fixes, self.rejected):
+                        if self._rewrite_every_line(temp if changed else current, out, file_fixes, drop_lines, rejected):
                             changed = True
                             temp = every
                             fixed.update(f.code for f in file_fixes)
+                            for code, count in self._drop_codes.items():
+                                fixed[code] += count
                 if not changed:
                     break
                 report.fixed.update(fixed)
                 report.changed = True
                 current = temp
+            rejected.handle.close()
             if diff:
                 report.diff = _unified_diff(path, current) if report.changed else ""
-            elif report.changed:
-                if self.rejected:
-                    report.rejects = self._write_rejects(path)
-                atomic.replace(current, target)
-            elif output:
-                shutil.copyfile(path, output)
+                return
+            if not report.changed and not output:
+                return
+            if not report.changed:  # -o with nothing to fix: the output is a copy
+                fd, current = atomic.temp_beside(target)
+                temps.append(current)
+                with os.fdopen(fd, "wb") as out, open(path, "rb") as source:
+                    _copy(source, out, 0, os.path.getsize(path))
+            report.rejected_rows = rejected.count
+            change = transaction.Commit(os.path.realpath(target), os.path.realpath(current))
+            if rejected.count or (output and os.path.exists(rejects)):
+                # in place, rejects accumulate; with -o they are that output's rejects, replaced
+                base = 0 if output else _size(rejects)
+                change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected.path, base
+                report.rejects = rejects if rejected.count else None
+            for name in (change.data_temp, change.rejected_temp):
+                if name in temps:
+                    temps.remove(name)  # from here on the commit owns them (see transaction.commit)
+            transaction.commit(change)
         finally:
+            rejected.handle.close()
             for temp in temps:
-                if os.path.exists(temp):
-                    os.unlink(temp)
-        return report
+                tempfiles.unlink_quietly(temp)
 
-    def _write_rejects(self, path: str) -> str:
-        """Append dropped rows, as they were, to the rejects file (never lost)."""
-        target = self.rejects or path + ".rejects.jsonl"
-        with open(target, "ab") as handle:
-            for segment in self.rejected:
-                handle.write(segment if segment.endswith(b"\n") else segment + b"\n")
-        self.rejected = []
-        return target
-
-    def _pass(self, source_path: str, out: BinaryIO, display: str) -> tuple[bool, Counter, list[Finding], FileResult, list[Finding]]:
+    def _pass(self, source_path: str, out: BinaryIO, display: str, rejected: _Rejected):
         fixed: Counter = Counter()
         size = os.path.getsize(source_path)
         position = 0
         changed = False
-        seen_in_rows: set[int] = set()
+        row_findings: set[int] = set()  # ids of the current row's findings (the engine yields them next)
+        remaining = FindingSpool()
+        file_fixes: list[Finding] = []
+        drop_lines = array("q")  # lines dataset-level findings drop, ascending
+        self._drop_codes = Counter()
 
         with open(source_path, "rb") as source:
 
             def sink(row: Row, findings: list[Finding]) -> None:
-                nonlocal position, changed
-                for finding in findings:
-                    seen_in_rows.add(id(finding))
+                nonlocal position, changed, row_findings
+                row_findings = {id(f) for f in findings}
                 fixes = [f for f in findings if self.applicable(f)]
                 if not fixes:
                     return
-                start = 0 if row.number == 1 else row.offset  # line 1 keeps its BOM in the segment
+                start = row.offset - len(BOM) if row.bom else row.offset  # the line's own BOM belongs to it
                 end = min(row.offset + row.length + 1, size)
                 source.seek(start)
                 segment = source.read(end - start)
                 if any(f.fix.drops for f in fixes):
-                    new = segment[:3] if segment.startswith(BOM) else b""
-                    self.rejected.append(segment[len(new):])
+                    new = b""  # the whole line leaves: no byte of it may reach the next row
+                    rejected.add(segment[len(BOM) :] if row.bom else segment)
                     fixes = [f for f in fixes if f.fix.drops][:1]
                 else:
                     new = self._rewrite(row, segment, fixes)
@@ -162,11 +270,18 @@ class Fixer:
                         fixed[finding.code] += 1
 
             findings, result = self.linter.lint_path(source_path, row_sink=sink, display=display)
-            remaining = list(findings)
-            file_fixes = [f for f in remaining if id(f) not in seen_in_rows and self.applicable(f)]
+            for finding in findings:
+                remaining.add(finding)
+                if id(finding) in row_findings or not self.applicable(finding):
+                    continue
+                if finding.fix.drops:
+                    drop_lines.append(finding.line)
+                    self._drop_codes[finding.code] += 1
+                else:
+                    file_fixes.append(finding)
             if changed:
                 _copy(source, out, position, size)
-        return changed, fixed, remaining, result, file_fixes
+        return changed, fixed, remaining, result, file_fixes, drop_lines
 
     @staticmethod
     def _rewrite(row: Row, segment: bytes, fixes: list[Finding]) -> bytes:
@@ -176,30 +291,31 @@ class Fixer:
             value = row.value
             for fix in value_fixes:
                 value = fix.apply(value)
-            ending = b"\r\n" if segment.endswith(b"\r\n") else b"\n" if segment.endswith(b"\n") else b""
-            new = (BOM if segment.startswith(BOM) else b"") + serialise(value, segment) + ending
+            bom = BOM if row.bom else b""
+            body = segment[len(bom) :]
+            ending = b"\r\n" if body.endswith(b"\r\n") else b"\n" if body.endswith(b"\n") else b""
+            new = bom + serialise(value, body) + ending
         for finding in fixes:
             if finding.fix.raw is not None:
                 new = finding.fix.raw(new)
         return new
 
     @staticmethod
-    def _rewrite_every_line(source_path: str, out: BinaryIO, fixes: list[Finding], rejected: list[bytes]) -> bool:
+    def _rewrite_every_line(source_path: str, out: BinaryIO, fixes: list[Finding], drop_lines: array, rejected: _Rejected) -> bool:
         """Apply dataset-level fixes: file-wide ones to every line, dropping ones to their line; True when anything changed."""
         changed = False
-        drop_lines = {f.line for f in fixes if f.fix.drops}
-        fixes = [f for f in fixes if not f.fix.drops]
         value_fixes = [f.fix.apply for f in fixes if f.fix.apply is not None]
         raw_fixes = [f.fix.raw for f in fixes if f.fix.raw is not None]
         number = 0
+        next_drop = 0  # index into drop_lines (ascending)
 
         def emit(segment: bytes) -> None:
-            nonlocal changed, number
+            nonlocal changed, number, next_drop
             number += 1
-            if number in drop_lines:
-                bom = segment[:3] if number == 1 and segment.startswith(BOM) else b""
-                rejected.append(segment[len(bom):])
-                out.write(bom)
+            while next_drop < len(drop_lines) and drop_lines[next_drop] < number:
+                next_drop += 1
+            if next_drop < len(drop_lines) and drop_lines[next_drop] == number:
+                rejected.add(segment.removeprefix(BOM))  # the whole line, BOM aside, leaves
                 changed = True
                 return
             new = segment
@@ -223,6 +339,13 @@ class Fixer:
             if pending:
                 emit(pending)
         return changed
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
 
 
 def _apply_to_line(segment: bytes, fixes) -> bytes:

@@ -4,8 +4,10 @@ Reads bytes in fixed-size blocks and splits on ``\\n`` only (a ``\\r`` before
 it is kept and reported, never treated as a line break). Memory is bounded by
 the block size plus the longest line allowed: a line longer than
 ``max-line-bytes`` is skipped without being buffered and reported by
-FT007 line-too-long. A UTF-8 BOM at the start of the file is removed before
-parsing and reported by FT008.
+FT007 line-too-long. A UTF-8 BOM at the start of any line (the file's first,
+or one left inside by concatenating exports) is removed before parsing and
+reported by FT008: ``row.offset`` and ``row.length`` then exclude it, so the
+line's bytes start three bytes before ``row.offset``.
 """
 
 from __future__ import annotations
@@ -31,23 +33,10 @@ class JsonlReader(Reader):
         parts: list[bytes] = []  # pieces of a line that spans blocks
         pending = 0  # bytes in the current partial line
         line_start = offset
-        bom = False
-        first_block = offset == 0
         while True:
             block = stream.read(BLOCK_SIZE)
             if not block:
                 break
-            if first_block:
-                first_block = False
-                while len(block) < len(BOM) and BOM.startswith(block):  # short reads from pipes
-                    more = stream.read(BLOCK_SIZE)
-                    if not more:
-                        break
-                    block += more
-                if block.startswith(BOM):
-                    bom = True
-                    block = block[len(BOM) :]
-                    line_start += len(BOM)
             lines = block.split(b"\n")
             tail = lines.pop()
             for piece in lines:
@@ -55,9 +44,7 @@ class JsonlReader(Reader):
                 if parts and length <= max_line_bytes:
                     parts.append(piece)
                     piece = b"".join(parts)
-                row = self._row(number, line_start, piece if length <= max_line_bytes else None, length)
-                row.bom = bom and number == first_line
-                yield row
+                yield self._row(number, line_start, piece if length <= max_line_bytes else None, length)
                 number += 1
                 line_start += length + 1
                 parts = []
@@ -69,14 +56,17 @@ class JsonlReader(Reader):
                     parts = []
                 else:
                     parts.append(tail)
-        if pending or (bom and number == first_line):  # a last line without \n, or a file that is only a BOM
-            row = self._row(number, line_start, b"".join(parts) if pending <= max_line_bytes else None, pending)
-            row.bom = bom and number == first_line
-            yield row
+        if pending:  # a last line without \n (or a file that is only a BOM)
+            yield self._row(number, line_start, b"".join(parts) if pending <= max_line_bytes else None, pending)
 
     @staticmethod
     def _row(number: int, offset: int, raw: bytes | None, length: int) -> Row:
+        """A parsed row; a BOM opening the line is the line's own (FT008), kept out of its JSON."""
+        bom = raw is not None and raw.startswith(BOM)
+        if bom:
+            raw, offset, length = raw[len(BOM) :], offset + len(BOM), length - len(BOM)
         row = Row(number, offset, raw, length)
+        row.bom = bom
         parse_row(row)
         return row
 

@@ -208,8 +208,11 @@ class LineTooLong(Rule):
             )
 
 
+BOM = b"\xef\xbb\xbf"
+
+
 def _strip_bom(segment: bytes) -> bytes:
-    return segment[3:] if segment.startswith(b"\xef\xbb\xbf") else segment
+    return segment[3:] if segment.startswith(BOM) else segment
 
 
 def _lf_ending(segment: bytes) -> bytes:
@@ -230,8 +233,9 @@ class Utf8Bom(Rule):
     """A UTF-8 byte-order mark at the start of a JSONL file makes the first line
     fail to parse with OpenAI ("Line 1 is not a dictionary") and most JSON
     readers. Azure OpenAI is the exception: its docs ask for one, so under the
-    ``azure-openai`` profile a missing BOM is reported instead. Fix (safe):
-    remove the BOM, or add it for azure-openai."""
+    ``azure-openai`` profile a missing BOM is reported instead. A BOM at the
+    start of a later line (exports concatenated with ``cat``) is reported
+    under every profile. Fix (safe): remove the BOM, or add it for azure-openai."""
 
     code = "FT008"
     name = "utf8-bom"
@@ -242,7 +246,9 @@ class Utf8Bom(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         required = self.context.profile.bom == "required"
-        if row.bom and not required:
+        if row.bom and row.offset > len(BOM):  # inside the file (concatenated exports): always wrong
+            yield Violation("line starts with a UTF-8 byte-order mark (BOM), as if files were concatenated", fix=STRIP_BOM)
+        elif row.bom and not required:
             yield Violation("file starts with a UTF-8 byte-order mark (BOM)", fix=STRIP_BOM)
         elif required and row.number == 1 and not row.bom and row.offset == 0:
             yield Violation(f"file has no UTF-8 byte-order mark, which profile {self.context.profile.name} asks for", fix=ADD_BOM)
@@ -295,21 +301,40 @@ class BlankLine(Rule):
             yield Violation("blank line", fix=DELETE_LINE)
 
 
-class EmptyFile(TallyRule):
+class EmptyFile(DatasetRule):
     """A file without a single example cannot be used for training; usually the
-    wrong path or a failed export."""
+    wrong path or a failed export. A binary file (an image renamed ``.jsonl``)
+    is named as such rather than as an empty dataset."""
 
     code = "FT011"
     name = "empty-file"
     summary = "File contains no examples"
     scope = LINE
 
-    def tally(self, row: Row) -> int:
-        return row.parsed
+    def start(self) -> list:
+        return [0, False]  # examples, saw binary content
 
-    def verdict(self, total: int) -> Iterable[Violation]:
-        if not total:
+    def update(self, state: list, row: Row) -> None:
+        state[0] += row.parsed
+        if not state[1] and not row.parsed and _binary(row):
+            state[1] = True
+
+    def merge(self, first: list, second: list) -> list:
+        return [first[0] + second[0], first[1] or second[1]]
+
+    def finish(self, state: list) -> Iterable[Violation]:
+        examples, binary = state
+        if not examples and binary:
+            yield Violation("file is binary (NUL bytes or not UTF-8 text), not a JSON Lines dataset", line=1)
+        elif not examples:
             yield Violation("file contains no examples", line=1)
+
+
+def _binary(row: Row) -> bool:
+    """A line with a NUL byte, or one that is not UTF-8: the marks of binary content."""
+    if row.problem is not None and row.problem.kind == parsing.INVALID_UTF8:
+        return True
+    return row.raw is not None and b"\x00" in row.raw
 
 
 class FileTooLarge(TallyRule):
