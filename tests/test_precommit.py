@@ -1,8 +1,12 @@
-"""The real pre-commit, running this repository's hooks in a temporary git repository.
+"""The real pre-commit, running this repository's hooks in temporary git repositories.
 
-pre-commit builds the hook environment from the committed HEAD of this
-repository (``--ref``), installing ftlint and its dependencies from the package
-registry once per test session.
+Every test points a ``.pre-commit-config.yaml`` at this repository's committed
+HEAD (``repo: <this checkout>``, ``rev: <sha>``). pre-commit keeps one hook
+environment per repository and revision in ``PRE_COMMIT_HOME``, so all the
+tests share one: the first builds it (pip-installing ftlint from the
+repository, about a minute and a half), the others reuse it. Under
+pytest-xdist the workers share the same home below the common base temporary
+folder, and a file lock makes one of them build while the others wait.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import subprocess
 import sys
 
 import pytest
+from filelock import FileLock
 
 from .conftest import ROOT
 
@@ -23,11 +28,14 @@ BAD = {"messages": [{"role": "user", "content": "Where is my order?"}]}
 # OpenAI needs at least 10 examples (FT402), so a clean dataset has ten distinct ones
 TEN = [{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": f"Question {i}?"}, {"role": "assistant", "content": f"Answer {i}."}]} for i in range(10)]
 PADDED = {"messages": [{"role": "user", "content": "hi "}, {"role": "assistant", "content": "Hello!"}]}
+PACKAGE_JSON = '{"name": "web", "version": "1.0.0", "dependencies": {}}\n'
+NOT_CHATS = "id,price\n1,2.50\n"
+HOOKS = ("ftlint", "ftlint-fix", "ftlint-datasets")
+IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
 
 
 def git(*args, cwd, check=True):
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check)
+    return subprocess.run(["git", *args], cwd=cwd, env=dict(os.environ, **IDENTITY), capture_output=True, text=True, check=check)
 
 
 @pytest.fixture(scope="session")
@@ -38,76 +46,122 @@ def head():
     return proc.stdout.strip()
 
 
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("pre-commit-home"))
-
-
-@pytest.fixture
-def repo(tmp_path):
-    git("init", "-q", cwd=tmp_path)
-    return tmp_path
+def config(head, hooks=HOOKS, extra="") -> str:
+    listed = "".join(f"  - id: {hook}\n{extra}" for hook in hooks)
+    return f"repos:\n- repo: {ROOT}\n  rev: {head}\n  hooks:\n{listed}"
 
 
 def pre_commit(*args, cwd, home):
-    env = dict(os.environ, PRE_COMMIT_HOME=home, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    env = dict(os.environ, PRE_COMMIT_HOME=home, **IDENTITY)
     env.pop("FTLINT_LOAD_PLUGINS", None)
     return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory, head):
+    """One PRE_COMMIT_HOME with the hook environment built, shared by every test and every xdist worker."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # xdist: base is <root>/popen-gwN
+    home = shared / "pre-commit-home"
+    home.mkdir(exist_ok=True)
+    with FileLock(str(shared / "pre-commit-home.lock")):
+        warm = shared / f"pre-commit-warm-{head[:12]}"
+        if not warm.exists():
+            warm.mkdir()
+            git("init", "-q", cwd=warm)
+            (warm / ".pre-commit-config.yaml").write_text(config(head))
+            proc = pre_commit("install-hooks", cwd=warm, home=str(home))
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+    return str(home)
+
+
+@pytest.fixture
+def repo(tmp_path, head):
+    git("init", "-q", cwd=tmp_path)
+    put_paths(tmp_path, {".pre-commit-config.yaml": config(head)})
+    return tmp_path
+
+
+def put_paths(repo, texts: dict):
+    """Write and stage text files."""
+    for name, text in texts.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git("add", *texts, cwd=repo)
+
+
 def write(repo, name, rows):
-    (repo / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
-    git("add", name, cwd=repo)
+    put_paths(repo, {name: "".join(json.dumps(r) + "\n" for r in rows)})
 
 
-def test_try_repo_lint_hook(repo, head, pre_commit_home):
+def test_lint_hook_fails_a_bad_dataset_and_passes_a_good_one(repo, pre_commit_home):
     write(repo, "bad.jsonl", [*TEN, BAD])
-    proc = pre_commit("try-repo", ROOT, "ftlint", "--ref", head, "--all-files", cwd=repo, home=pre_commit_home)
+    proc = pre_commit("run", "ftlint", "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "bad.jsonl:11: FT112 [assistant-missing]" in proc.stdout
     git("rm", "-q", "--cached", "bad.jsonl", cwd=repo)
     (repo / "bad.jsonl").unlink()
     write(repo, "good.jsonl", TEN)
-    proc = pre_commit("try-repo", ROOT, "ftlint", "--ref", head, "--all-files", cwd=repo, home=pre_commit_home)
+    proc = pre_commit("run", "ftlint", "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout
 
 
-def test_try_repo_fix_hook_rewrites_and_reports_modified(repo, head, pre_commit_home):
+def test_lint_hook_leaves_other_json_and_csv_alone_but_lints_what_config_names(repo, pre_commit_home):
+    put_paths(repo, {"package.json": PACKAGE_JSON, "train_config.json": '{"learning_rate": 0.0001, "epochs": 3}\n', "export.csv": NOT_CHATS})
+    proc = pre_commit("run", "ftlint", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Passed" in proc.stdout and "FT101" not in proc.stdout
+    # a CSV that [tool.ftlint] files names (here by its folder) is a dataset, and so is any .jsonl
+    put_paths(repo, {"data/chats.csv": NOT_CHATS, "pyproject.toml": '[tool.ftlint]\nfiles = ["data"]\n'})
+    write(repo, "bad.jsonl", [*TEN, BAD])
+    proc = pre_commit("run", "ftlint", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "bad.jsonl:11: FT112" in proc.stdout and "data/chats.csv:2: FT101" in proc.stdout
+    assert "package.json" not in proc.stdout and "export.csv" not in proc.stdout
+
+
+def test_files_override_adds_csv_to_the_lint_hook(repo, head, pre_commit_home):
+    override = "    files: '\\.(jsonl|csv)$'\n    args: [--any-format]\n"
+    put_paths(repo, {".pre-commit-config.yaml": config(head, ["ftlint"], override), "chats.csv": NOT_CHATS, "package.json": PACKAGE_JSON})
+    proc = pre_commit("run", "ftlint", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "chats.csv:2: FT101" in proc.stdout and "package.json" not in proc.stdout
+
+
+def test_fix_hook_rewrites_and_reports_modified(repo, pre_commit_home):
     write(repo, "train.jsonl", [*TEN, PADDED])
-    proc = pre_commit("try-repo", ROOT, "ftlint-fix", "--ref", head, "--all-files", cwd=repo, home=pre_commit_home)
+    proc = pre_commit("run", "ftlint-fix", "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 1
     assert "files were modified by this hook" in proc.stdout
     assert '"content": "hi"' in (repo / "train.jsonl").read_text()
     git("add", "train.jsonl", cwd=repo)
-    proc = pre_commit("try-repo", ROOT, "ftlint-fix", "--ref", head, "--all-files", cwd=repo, home=pre_commit_home)
+    proc = pre_commit("run", "ftlint-fix", "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 0, proc.stdout
 
 
-def test_installed_hook_blocks_a_commit_of_a_bad_dataset(repo, head, pre_commit_home):
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {ROOT}\n  rev: {head}\n  hooks:\n  - id: ftlint\n"
-    )
-    git("add", ".pre-commit-config.yaml", cwd=repo)
+def commit(repo, home, message):
+    return subprocess.run(["git", "commit", "-qm", message], cwd=repo, capture_output=True, text=True,
+                          env=dict(os.environ, PRE_COMMIT_HOME=home, **IDENTITY))
+
+
+def test_installed_hook_blocks_a_bad_dataset_and_lets_package_json_through(repo, head, pre_commit_home):
+    put_paths(repo, {".pre-commit-config.yaml": config(head, ["ftlint"])})
     assert pre_commit("install", cwd=repo, home=pre_commit_home).returncode == 0
+    put_paths(repo, {"package.json": PACKAGE_JSON})
+    done = commit(repo, pre_commit_home, "add package.json")
+    assert done.returncode == 0, done.stdout + done.stderr
     write(repo, "train.jsonl", [*TEN, BAD])
-    env_home = {"PRE_COMMIT_HOME": pre_commit_home}
-    commit = subprocess.run(
-        ["git", "commit", "-qm", "add data"], cwd=repo, capture_output=True, text=True,
-        env=dict(os.environ, **env_home, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e.com", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@e.com"),
-    )
-    assert commit.returncode != 0
-    assert "train.jsonl:11: FT112" in commit.stdout + commit.stderr
-    assert git("rev-parse", "HEAD", cwd=repo, check=False).returncode != 0  # nothing was committed
+    blocked = commit(repo, pre_commit_home, "add data")
+    assert blocked.returncode != 0
+    assert "train.jsonl:11: FT112" in blocked.stdout + blocked.stderr
+    assert git("rev-list", "--count", "HEAD", cwd=repo).stdout.strip() == "1"  # only the package.json commit
 
 
-def test_dataset_hook_reads_files_from_config(repo, head, pre_commit_home):
-    (repo / "data").mkdir()
+def test_dataset_hook_reads_files_from_config(repo, pre_commit_home):
     write(repo, "data/train.jsonl", TEN)
     write(repo, "data/valid.jsonl", [BAD])
-    (repo / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["data/train.jsonl", "data/valid.jsonl"]\n')
-    (repo / "README.md").write_text("no dataset changed in this commit\n")
-    git("add", "pyproject.toml", "README.md", cwd=repo)
-    proc = pre_commit("try-repo", ROOT, "ftlint-datasets", "--ref", head, "--files", "README.md", cwd=repo, home=pre_commit_home)
+    put_paths(repo, {"pyproject.toml": '[tool.ftlint]\nfiles = ["data/train.jsonl", "data/valid.jsonl"]\n', "README.md": "no dataset changed in this commit\n"})
+    proc = pre_commit("run", "ftlint-datasets", "--files", "README.md", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "data/valid.jsonl:1: FT112" in proc.stdout

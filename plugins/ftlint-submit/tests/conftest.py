@@ -12,4 +12,6 @@ if SHARED.is_dir() and not os.environ.get("TIKTOKEN_CACHE_DIR"):
 def fake(httpserver):
     from fake_openai import FakeOpenAI
 
-    return FakeOpenAI(httpserver)
+    server = FakeOpenAI(httpserver)
+    yield server
+    server.release()

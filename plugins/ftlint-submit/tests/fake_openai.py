@@ -4,6 +4,11 @@ It speaks the documented wire format closely enough for the official SDK:
 files move from ``uploaded`` to ``processed`` (or ``error``), jobs move from
 ``validating_files`` through ``queued`` and ``running`` to a terminal state,
 one step per retrieve, and events page newest first with ``after`` cursors.
+
+It can also misbehave as real servers do: answer 404 to the file listing (as
+some compatible servers do), hang without answering, or store an upload (or
+create a job) and then drop the connection before the answer, which is how
+orphan files come about.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
+import threading
 import time
 
 from werkzeug import Request, Response
@@ -32,10 +39,17 @@ class FakeOpenAI:
         self.steps = 3
         self.hold_running = False  # keep a running job running (to interrupt a follower)
         self.requests: list[tuple[str, str]] = []
+        self.contents: dict[str, bytes] = {}  # what each upload carried, to tell a stale file from a fresh one
+        self.list_files_status = None  # e.g. 404: a server without the file listing
+        self.hang = False  # never answer (until the test ends)
+        self.drop_uploads = 0  # store the next N uploads, then drop the connection without answering
+        self.drop_creates = 0  # create the next N jobs, then drop the connection without answering
+        self._released = threading.Event()
         routes = [
             ("POST", r"/v1/files", self.create_file),
             ("GET", r"/v1/files", self.list_files),
             ("GET", r"/v1/files/(?P<id>[^/]+)", self.get_file),
+            ("DELETE", r"/v1/files/(?P<id>[^/]+)", self.delete_file),
             ("POST", r"/v1/fine_tuning/jobs", self.create_job),
             ("GET", r"/v1/fine_tuning/jobs", self.list_jobs),
             ("GET", r"/v1/fine_tuning/jobs/(?P<id>[^/]+)/events", self.list_events),
@@ -55,6 +69,9 @@ class FakeOpenAI:
     def _wrap(self, regex, handler):
         def respond(request: Request) -> Response:
             self.requests.append((request.method, request.path))
+            if self.hang:
+                self._released.wait(30)  # the test's end releases it; the client must have given up long before
+                return self._json({"error": {"message": "too late"}}, 504)
             if request.headers.get("Authorization") != f"Bearer {KEY}":
                 given = request.headers.get("Authorization", "")[7:]
                 # like the real API, echo a masked key: ftlint must not print even that
@@ -63,6 +80,16 @@ class FakeOpenAI:
             return handler(request, **match.groupdict())
 
         return respond
+
+    def release(self) -> None:
+        """End any hanging answer (called when the test ends)."""
+        self._released.set()
+
+    @staticmethod
+    def _drop(request: Request, response: Response) -> Response:
+        """Cut the connection after the work is done and before the answer: the client sees a dropped connection."""
+        request.environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+        return response
 
     @staticmethod
     def _json(body, status=200, headers=None):
@@ -81,9 +108,15 @@ class FakeOpenAI:
         item = {"id": self._id("file"), "object": "file", "bytes": len(data), "created_at": int(time.time()),
                 "filename": upload.filename, "purpose": request.form["purpose"], "status": "uploaded"}
         self.files[item["id"]] = item
+        self.contents[item["id"]] = data
+        if self.drop_uploads:
+            self.drop_uploads -= 1
+            return self._drop(request, self._json(item))
         return self._json(item)
 
     def list_files(self, request):
+        if self.list_files_status:
+            return self._json({"error": {"message": "Not Found", "type": "invalid_request_error"}}, self.list_files_status)
         items = [f for f in self.files.values() if f["purpose"] == request.args.get("purpose", f["purpose"])]
         return self._json({"object": "list", "data": items, "has_more": False})
 
@@ -96,6 +129,11 @@ class FakeOpenAI:
             else:
                 item["status"] = "processed"
         return self._json(item)
+
+    def delete_file(self, request, id):
+        self.files.pop(id)
+        self.contents.pop(id)
+        return self._json({"id": id, "object": "file", "deleted": True})
 
     # jobs
     def _event(self, job_id, message, level="info"):
@@ -115,6 +153,9 @@ class FakeOpenAI:
         self.jobs[job["id"]] = job
         self.events[job["id"]] = []
         self._event(job["id"], f"Validating training file: {body['training_file']}")
+        if self.drop_creates:
+            self.drop_creates -= 1
+            return self._drop(request, self._json(job))
         return self._json(job)
 
     def list_jobs(self, request):

@@ -123,7 +123,7 @@ def test_bad_key_and_network_loss(fake, train):
     proc = ftlint("jobs", "list", fake=fake, key="sk-wrong-0123456789abcdef")
     assert proc.returncode == 2 and "authentication failed" in proc.stderr
     assert "sk-wrong" not in proc.stderr and "cdef" not in proc.stderr.replace("[redacted]", "")
-    proc = ftlint("jobs", "list", "--base-url", "http://127.0.0.1:9/v1", env={"OPENAI_MAX_RETRIES": "0"}, key=KEY)
+    proc = ftlint("jobs", "list", "--base-url", "http://127.0.0.1:9/v1", "--max-retries", "0", key=KEY)
     assert proc.returncode == 2 and "could not reach the API" in proc.stderr
 
 
@@ -172,6 +172,84 @@ def test_ctrl_c_stops_following_without_cancelling(fake, train):
     assert f"Resume with: ftlint jobs events {job_id} --follow" in err
     assert fake.jobs[job_id]["status"] == "running"
     assert not any(p.endswith("/cancel") for _, p in fake.requests)
+
+
+# ---------------------------------------------------------------- a misbehaving server (issue 11)
+
+FAST = ("--timeout", "1", "--max-retries", "1")  # a hanging server costs a test about a second
+
+
+def test_a_same_size_edit_is_uploaded_again_not_reused(fake, train):
+    first = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert first.returncode == 0, first.stderr
+    old = train.read_text()
+    train.write_text(old.replace("Hello!", "Howdy!"))  # same byte size, different content
+    second = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert second.returncode == 0, second.stderr
+    assert "reusing" not in second.stdout and len(fake.jobs) == 2
+    jobs = list(fake.jobs.values())
+    assert fake.contents[jobs[0]["training_file"]] == old.encode()
+    assert fake.contents[jobs[1]["training_file"]] == train.read_bytes()
+
+
+def test_a_renamed_copy_reuses_the_upload_of_the_same_content(fake, train, tmp_path):
+    fake.fail_create = 1
+    assert ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake).returncode == 2
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(train.read_bytes())
+    proc = ftlint("submit", copy, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert proc.returncode == 0, proc.stderr
+    assert "reusing file-" in proc.stdout and len(fake.files) == 1
+
+
+def test_a_server_without_the_file_listing_gets_a_warning_and_the_upload(fake, train):
+    fake.list_files_status = 404
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake)
+    assert proc.returncode == 0, proc.stderr
+    assert "does not list uploaded files" in proc.stderr and "started ftjob-" in proc.stdout
+    (job,) = fake.jobs.values()
+    assert fake.contents[job["training_file"]] == train.read_bytes()
+
+
+def test_a_hanging_server_times_out(fake, train):
+    import time
+
+    fake.hang = True
+    start = time.monotonic()
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", *FAST, fake=fake)
+    assert time.monotonic() - start < 30
+    assert proc.returncode == 2 and "did not answer within 1 s" in proc.stderr and "--timeout" in proc.stderr
+    assert "Traceback" not in proc.stderr and fake.jobs == {}
+    listing = ftlint("jobs", "list", *FAST, fake=fake)
+    assert listing.returncode == 2 and "did not answer within 1 s" in listing.stderr
+
+
+@pytest.mark.parametrize("drops", [1, 2])
+def test_uploads_cut_off_before_the_answer_leave_no_orphan_files(fake, train, drops):
+    fake.drop_uploads = drops  # the server stored each attempt; the client saw the connection drop
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", *FAST, fake=fake)
+    assert proc.returncode == 0, proc.stderr
+    (job,) = fake.jobs.values()
+    assert list(fake.files) == [job["training_file"]], proc.stdout + proc.stderr
+    assert fake.contents[job["training_file"]] == train.read_bytes()
+
+
+def test_a_job_creation_cut_off_before_the_answer_is_not_called_uncreated(fake, train):
+    fake.drop_creates = 1
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", *FAST, fake=fake)
+    assert proc.returncode == 2 and len(fake.jobs) == 1
+    assert "no job was created" not in proc.stderr and "may have been created" in proc.stderr
+    again = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", *FAST, fake=fake)
+    assert again.returncode == 0 and "already started" in again.stdout and len(fake.jobs) == 1
+
+
+@pytest.mark.parametrize("key, words", [(KEY + "\n", "ends with a newline"), (" " + KEY, "whitespace"), (KEY[:-1] + "\u201d", "non-ASCII")])
+def test_a_malformed_key_is_a_key_problem_not_a_network_error(fake, train, key, words):
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake, key=key)
+    assert proc.returncode == 2 and "OPENAI_API_KEY" in proc.stderr and words in proc.stderr
+    assert "network" not in proc.stderr and fake.requests == [] and "examples:" not in proc.stdout
+    listing = ftlint("jobs", "list", fake=fake, key=key)
+    assert listing.returncode == 2 and words in listing.stderr
 
 
 def test_the_key_never_appeared_in_any_output():

@@ -18,7 +18,7 @@ from linter.prices import price_for
 from linter.stats import estimate_epochs
 from linter.text import one_line
 
-from .client import SubmitError, explain, make_client, redact
+from .client import DEFAULT_RETRIES, DEFAULT_TIMEOUT, SubmitError, explain, make_client, outcome_unknown, redact, require_key, unlisted
 
 METHOD_PROFILE = {"supervised": "openai-sft", "dpo": "openai-dpo", "reinforcement": "openai-rft"}
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -97,29 +97,87 @@ def submission_tag(paths: list[str], options: dict) -> str:
     return digest.hexdigest()[:24]
 
 
-def find_uploaded(client, path: str):
-    """A processed fine-tune file with the same name and size, from an earlier attempt."""
-    name, size = Path(path).name, os.path.getsize(path)
+def content_digest(path: str) -> str:
+    """The file's SHA-256 (128 bits of it): an earlier upload is reused only when its content is the same."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+def upload_name(path: str, digest: str) -> str:
+    """``train.jsonl`` goes up as ``train.ftlint-<hash>.jsonl``: the server's listing then tells which content it holds."""
+    local = Path(path)
+    return f"{local.stem}.ftlint-{digest}{local.suffix}"
+
+
+def same_content(client, digest: str) -> list | None:
+    """Fine-tune files on the server holding this content (by the hash in their name); None if the server lists no files."""
     try:
-        for item in client.files.list(purpose="fine-tune"):
-            if item.filename == name and item.bytes == size and getattr(item, "status", "processed") == "processed":
-                return item
+        return [item for item in client.files.list(purpose="fine-tune") if f".ftlint-{digest}" in (item.filename or "")]
     except Exception as exc:  # noqa: BLE001
+        if unlisted(exc):
+            return None
         raise explain(exc, "listing uploaded files") from None
-    return None
+
+
+def reusable(items: list, size: int) -> list:
+    """Complete copies (the server's size matches) that the server did not reject, processed ones first."""
+    good = [item for item in items if item.bytes == size and getattr(item, "status", "processed") != "error"]
+    return sorted(good, key=lambda item: getattr(item, "status", "processed") != "processed")
+
+
+def remove_copies(client, path: str, items: list) -> None:
+    """Delete copies left by attempts whose answer was lost (the server stored the file, the client never heard)."""
+    removed = 0
+    for item in items:
+        try:
+            client.files.delete(item.id)
+            removed += 1
+        except Exception as exc:  # noqa: BLE001
+            echo(f"warning: could not delete {item.id}, a second copy of {path}: {explain(exc, 'deleting').format_message()}", err=True)
+    if removed:
+        echo(f"deleted {removed} extra cop{'y' if removed == 1 else 'ies'} of {path} left on the server by dropped connections")
+
+
+def send(client, path: str, digest: str, before: list | None, size: int):
+    """Upload once (the SDK retries); if the answer never came, look for the copy the server may have stored.
+
+    Afterwards, copies of this content that appeared during the upload (each
+    retried attempt whose answer was lost leaves one) are deleted, so one submit
+    leaves one file however often the connection dropped.
+    """
+    try:
+        with open(path, "rb") as handle:
+            item = client.files.create(file=(upload_name(path, digest), handle), purpose="fine-tune")
+    except Exception as exc:  # noqa: BLE001
+        if before is None or not outcome_unknown(exc):
+            raise explain(exc, f"uploading {path}") from None
+        stored = reusable(same_content(client, digest) or [], size)
+        if not stored:
+            raise explain(exc, f"uploading {path}") from None
+        item = stored[0]
+        echo(f"the answer to the upload was lost, but the server stored it as {item.id}; using that")
+    if before is not None:
+        known = {old.id for old in before} | {item.id}
+        remove_copies(client, path, [other for other in same_content(client, digest) or [] if other.id not in known])
+    return item
 
 
 def upload(client, path: str):
-    existing = find_uploaded(client, path)
-    if existing is not None:
-        echo(f"reusing {existing.id} ({existing.filename}, uploaded earlier)")
-        return existing
-    try:
-        with open(path, "rb") as handle:
-            item = client.files.create(file=(Path(path).name, handle), purpose="fine-tune")
-    except Exception as exc:  # noqa: BLE001
-        raise explain(exc, f"uploading {path}") from None
-    echo(f"uploaded {path} as {item.id}; waiting for the server to process it")
+    digest = content_digest(path)
+    size = os.path.getsize(path)
+    before = same_content(client, digest)
+    if before is None:
+        echo("warning: the server does not list uploaded files (404); uploading without looking for an earlier upload of the same content", err=True)
+    earlier = reusable(before or [], size)
+    if earlier:
+        item = earlier[0]
+        echo(f"reusing {item.id} ({item.filename}, the same content uploaded earlier)")
+    else:
+        item = send(client, path, digest, before, size)
+        echo(f"uploaded {path} as {item.id}; waiting for the server to process it")
     while getattr(item, "status", "processed") not in ("processed", "error"):
         time.sleep(poll_seconds())
         try:
@@ -152,6 +210,15 @@ def existing_job(client, tag: str):
     return None
 
 
+def connection_options(command):
+    """--base-url, --timeout and --max-retries, shared by every command that talks to the API."""
+    command = click.option("--max-retries", type=click.IntRange(min=0), default=DEFAULT_RETRIES, show_default=True,
+                           help="Retries of a failed request (never of the job creation, which could start a second job).")(command)
+    command = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT, show_default=True, metavar="SECONDS",
+                           help="Give up on a request after this many seconds without an answer or progress.")(command)
+    return click.option("--base-url", help="Any OpenAI-compatible endpoint (or set OPENAI_BASE_URL), e.g. Azure OpenAI's .../openai/v1/.")(command)
+
+
 @click.command()
 @click.argument("train", type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", required=True, help="Base model, e.g. gpt-4o-mini-2024-07-18.")
@@ -167,15 +234,12 @@ def existing_job(client, tag: str):
 @click.option("--follow", is_flag=True, help="Print the job's events until it finishes.")
 @click.option("--dry-run", is_flag=True, help="Lint and estimate; send nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--base-url", help="Any OpenAI-compatible endpoint (or set OPENAI_BASE_URL), e.g. Azure OpenAI's .../openai/v1/.")
+@connection_options
 def submit(train, model, validation_file, suffix, method, epochs, batch_size, learning_rate_multiplier, seed, grader,
-           metadata_items, follow, dry_run, yes, base_url):
+           metadata_items, follow, dry_run, yes, base_url, timeout, max_retries):
     """Lint, estimate, upload and start a fine-tuning job (refuses when the lint finds errors)."""
     if not dry_run:
-        from .client import api_key_present
-
-        if not api_key_present():
-            raise SubmitError("OPENAI_API_KEY is not set; export it (ftlint never takes a key on the command line)")
+        require_key()
     metadata = {}
     for item in metadata_items:
         key, sep, value = item.partition("=")
@@ -202,7 +266,7 @@ def submit(train, model, validation_file, suffix, method, epochs, batch_size, le
     hyper = {k: v for k, v in (("n_epochs", epochs), ("batch_size", batch_size), ("learning_rate_multiplier", learning_rate_multiplier)) if v is not None}
     options = {"model": model, "method": method, "hyper": hyper, "suffix": suffix, "seed": seed, "metadata": metadata, "grader": grader_obj}
     tag = submission_tag(paths, options)
-    client = make_client(base_url)
+    client = make_client(base_url, timeout, max_retries)
     job = existing_job(client, tag)
     if job is not None:
         echo(f"this submission already started {job.id} (status {job.status}); not starting another")
@@ -221,9 +285,14 @@ def submit(train, model, validation_file, suffix, method, epochs, batch_size, le
             job = client.with_options(max_retries=0).fine_tuning.jobs.create(**create)
         except Exception as exc:  # noqa: BLE001
             files = training.id + (f" and {validation.id}" if validation is not None else "")
-            error = explain(exc, "creating the job")
+            error = explain(exc, "creating the job").format_message()
+            if outcome_unknown(exc):  # the request may have arrived: only the answer is known to be lost
+                raise SubmitError(
+                    f"{error}. Uploaded {files}; the job may have been created (no answer came back). "
+                    "Re-run the same command: it finds a job this submission started before starting one, and reuses the files."
+                ) from None
             raise SubmitError(
-                f"{error.format_message()}. Uploaded {files}, but no job was created. "
+                f"{error}. Uploaded {files}, but no job was created. "
                 "Re-run the same command to continue: the processed files are reused and no job is duplicated."
             ) from None
         echo(f"started {job.id} (status {job.status})")
@@ -303,9 +372,6 @@ def api(doing: str, call, *args, **kwargs):
         raise explain(exc, doing) from None
 
 
-base_url_option = click.option("--base-url", help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")
-
-
 @click.group()
 def jobs():
     """Fine-tuning jobs: list, show, events, cancel, checkpoints."""
@@ -313,20 +379,20 @@ def jobs():
 
 @jobs.command(name="list")
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
-@base_url_option
-def jobs_list(limit, base_url):
+@connection_options
+def jobs_list(limit, base_url, timeout, max_retries):
     """The most recent jobs."""
-    client = make_client(base_url)
+    client = make_client(base_url, timeout, max_retries)
     for job in api("listing jobs", client.fine_tuning.jobs.list, limit=limit).data:
         echo(f"{job.id}  {job.status:<16} {job.model}  {job.fine_tuned_model or ''}")
 
 
 @jobs.command(name="show")
 @click.argument("job_id")
-@base_url_option
-def jobs_show(job_id, base_url):
+@connection_options
+def jobs_show(job_id, base_url, timeout, max_retries):
     """One job as JSON."""
-    client = make_client(base_url)
+    client = make_client(base_url, timeout, max_retries)
     job = api(f"reading {job_id}", client.fine_tuning.jobs.retrieve, job_id)
     echo(json.dumps(job.model_dump(mode="json", exclude_none=True), indent=2))
 
@@ -334,10 +400,10 @@ def jobs_show(job_id, base_url):
 @jobs.command(name="events")
 @click.argument("job_id")
 @click.option("--follow", is_flag=True, help="Keep printing until the job finishes.")
-@base_url_option
-def jobs_events(job_id, follow, base_url):
+@connection_options
+def jobs_events(job_id, follow, base_url, timeout, max_retries):
     """A job's events, oldest first."""
-    client = make_client(base_url)
+    client = make_client(base_url, timeout, max_retries)
     if follow:
         follow_job(client, job_id)
         return
@@ -347,20 +413,20 @@ def jobs_events(job_id, follow, base_url):
 
 @jobs.command(name="cancel")
 @click.argument("job_id")
-@base_url_option
-def jobs_cancel(job_id, base_url):
+@connection_options
+def jobs_cancel(job_id, base_url, timeout, max_retries):
     """Cancel a job."""
-    client = make_client(base_url)
+    client = make_client(base_url, timeout, max_retries)
     job = api(f"cancelling {job_id}", client.fine_tuning.jobs.cancel, job_id)
     echo(f"{job.id}: {job.status}")
 
 
 @jobs.command(name="checkpoints")
 @click.argument("job_id")
-@base_url_option
-def jobs_checkpoints(job_id, base_url):
+@connection_options
+def jobs_checkpoints(job_id, base_url, timeout, max_retries):
     """A job's checkpoints (model names you can use or delete)."""
-    client = make_client(base_url)
+    client = make_client(base_url, timeout, max_retries)
     for cp in api(f"reading checkpoints of {job_id}", client.fine_tuning.jobs.checkpoints.list, job_id).data:
         echo(f"{cp.id}  step {cp.step_number}  {cp.fine_tuned_model_checkpoint}")
 
@@ -368,10 +434,10 @@ def jobs_checkpoints(job_id, base_url):
 @click.command(name="delete")
 @click.argument("name")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@base_url_option
-def models_delete(name, yes, base_url):
+@connection_options
+def models_delete(name, yes, base_url, timeout, max_retries):
     """Delete a fine-tuned model."""
-    client = make_client(base_url)
+    client = make_client(base_url, timeout, max_retries)
     if not yes:
         if not sys.stdin.isatty():
             raise SubmitError("not asking for confirmation on a non-interactive input; pass --yes")
