@@ -3,7 +3,9 @@
 The public API for plugin authors and scripts::
 
     from linter import hookimpl, Rule, DatasetRule, Violation, Severity, pointer
-    from linter import lint_file, lint_text
+    from linter import lint_file, lint_text, lint_rows, lint_dataframe
+
+See docs/api.md.
 """
 
 from __future__ import annotations
@@ -30,6 +32,20 @@ def lint_text(text, **settings):
     return _lint_text(text, **settings)
 
 
+def lint_rows(rows, **settings):
+    """Lint an iterable of dicts (or a ``datasets.Dataset``); ``line`` is the 1-based row index."""
+    from .api import lint_rows as _lint_rows
+
+    return _lint_rows(rows, **settings)
+
+
+def lint_dataframe(frame, **settings):
+    """Lint a pandas DataFrame, its columns mapped as the CSV and Parquet readers map them."""
+    from .api import lint_dataframe as _lint_dataframe
+
+    return _lint_dataframe(frame, **settings)
+
+
 __all__ = [
     "Applicability",
     "DatasetRule",
@@ -44,7 +60,9 @@ __all__ = [
     "Violation",
     "__version__",
     "hookimpl",
+    "lint_dataframe",
     "lint_file",
+    "lint_rows",
     "lint_text",
     "pointer",
 ]

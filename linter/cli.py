@@ -16,12 +16,12 @@ import click
 
 from . import __version__
 from .baseline import BaselineError
-from .config import ConfigError, Settings, load, split_codes
+from .config import COMMAND_LINE, ConfigError, Settings, load, split_codes
 from .engine import Linter, UsageError
+from . import runner
 from .output import RunSummary
 from .plugin import host
 from .plugin.host import PluginError
-from . import registry as registry_module
 from .registry import get_registry
 from .selection import SelectionError
 from .text import one_line
@@ -46,7 +46,7 @@ class FtlintGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable, BaselineError) as exc:
+        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable, BaselineError, runner.RunError) as exc:
             raise Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
             raise
@@ -96,21 +96,18 @@ def _settings(config_file, isolated, select, extend_select, ignore, severity, mo
         if not sep:
             raise Failure(f"--severity takes CODE=LEVEL, got {item!r}")
         settings.severity[code.strip()] = level.strip()
-    if model:
-        settings.model = model
-    if max_tokens:
-        settings.max_tokens = max_tokens
-    if profile:
-        settings.profile = profile
-    if validation_file:
-        settings.validation_file = validation_file
-    elif settings.validation_file:
+        settings.origins["severity"] = _with_cli(settings.origins.get("severity"))
+    for key, value in (("model", model), ("max-tokens", max_tokens), ("profile", profile), ("validation-file", validation_file)):
+        if value:
+            settings.set(key, value, COMMAND_LINE)
+    if settings.validation_file and settings.origins.get("validation-file") != COMMAND_LINE:
         settings.validation_file = str(Path(settings.root) / settings.validation_file)
-    if settings.plugins:
-        host.load_local_plugins(settings.plugins, settings.root)
-        registry_module.refresh()
     trainer_cli.apply(settings)
     return settings
+
+
+def _with_cli(origin: str | None) -> str:
+    return COMMAND_LINE if origin in (None, COMMAND_LINE) or origin.endswith(COMMAND_LINE) else f"{origin} + {COMMAND_LINE}"
 
 
 def selection_options(func):
@@ -178,94 +175,30 @@ class Gate:
         return None
 
 
-def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, unsafe: bool, diff: bool, output: str | None, gate: Gate,
-             rejects: str | None = None) -> int:
-    from .fix import Fixer, NotFixable
-    from .transaction import BrokenJournal, Busy
+def _print_fix_report(output: str | None, diff: bool):
+    """What ``--fix`` tells the user about each file before its remaining findings."""
 
-    fixer = Fixer(linter, unsafe=unsafe, rejects=rejects)
-    run = RunSummary(rules=dict(get_registry().rules))
-    any_diff = False
-    for path in paths:
-        if path == "-":
-            raise Failure("fixing needs a file, not standard input")
-    try:
-        paths = fixer.precheck_all(paths, output)  # every file refused before any is written
-    except NotFixable as exc:
-        raise Failure(one_line(str(exc))) from None
-    for path in paths:
-        try:
-            report = fixer.fix_file(path, output=output, diff=diff)
-        except (NotFixable, Busy, BrokenJournal) as exc:
-            raise Failure(one_line(str(exc))) from None
-        except OSError as exc:
-            raise Failure(f"cannot fix {path}: {exc.strerror or exc}") from None
-        if report.recovered:
-            click.echo(f"ftlint: completed an interrupted earlier fix of {one_line(path)} first", err=True)
+    def show(report) -> None:
+        if getattr(report, "recovered", False):
+            click.echo(f"ftlint: completed an interrupted earlier fix of {one_line(report.path)} first", err=True)
         if diff:
-            any_diff = any_diff or bool(report.diff)
             sys.stdout.write(report.diff)
-            continue
+            return
         if report.fixed:
             detail = ", ".join(f"{code} ×{count}" for code, count in sorted(report.fixed.items()))
             where = f" (written to {output})" if output else ""
-            click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(path)}{where}: {detail}", err=True)
+            click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(report.path)}{where}: {detail}", err=True)
         if report.rejects:
             click.echo(f"Moved the dropped row(s) to {one_line(report.rejects)}", err=True)
-        for finding in gate.pass_through(report.remaining):
-            run.add(finding)
-            formatter.finding(finding)
-        run.files.append(report.result)
-        formatter.file_done(report.result)
-    if diff:
-        return EXIT_FINDINGS if any_diff else EXIT_CLEAN
-    formatter.close(run)
-    recorded = gate.close(run)
+
+    return show
+
+
+def _verdict(outcome, gate: Gate, exit_zero: bool) -> int:
+    recorded = gate.close(outcome.summary)
     if recorded is not None:
         return recorded
-    return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
-
-
-def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int = 1, show_progress: bool = False,
-         engine: str = "local", scheduler: str | None = None) -> int:
-    from .progress import bar
-
-    with bar(show_progress) as progress_bar:
-        return _run_files(linter, paths, formatter, exit_zero, gate, jobs, progress_bar, engine, scheduler)
-
-
-def _run_files(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int, progress_bar,
-               engine: str = "local", scheduler: str | None = None) -> int:
-    from .parallel import lint_dask, lint_parallel, usable
-
-    run = RunSummary(rules=dict(get_registry().rules))
-    for path in paths:
-        if path == "-":
-            findings, result = linter.lint_stream(sys.stdin.buffer, "<stdin>")
-        else:
-            try:
-                progress = progress_bar.file(path)
-                if engine == "dask" and linter.registry.reader_for(path).name == "jsonl":
-                    findings, result = lint_dask(linter, path, scheduler, jobs, progress)
-                elif usable(linter, path, jobs):
-                    findings, result = lint_parallel(linter, path, jobs, progress)
-                else:
-                    findings, result = linter.lint_path(path, progress=progress)
-            except OSError as exc:
-                raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
-        try:
-            for finding in gate.pass_through(findings):
-                run.add(finding)
-                formatter.finding(finding)
-        except OSError as exc:
-            raise Failure(f"cannot read {path}: {exc.strerror or exc}") from None
-        run.files.append(result)
-        formatter.file_done(result)
-    formatter.close(run)
-    recorded = gate.close(run)
-    if recorded is not None:
-        return recorded
-    return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
+    return EXIT_FINDINGS if outcome.summary.errors and not exit_zero else EXIT_CLEAN
 
 
 @cli.command()
@@ -307,7 +240,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
         settings.exact_stats = True
     if no_token_stats:
         settings.token_stats = False
-    linter = Linter(settings)
+    linter = runner.make_linter(settings)
     files = _expand(paths, settings)
     if settings.validation_file:
         if not Path(settings.validation_file).is_file():
@@ -324,10 +257,17 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
         if fix or diff or fix_output:
             if fix_output and len(files) != 1:
                 raise Failure("-o/--output takes one input file")
-            code = _run_fix(linter, files, formatter, exit_zero, unsafe=unsafe_fixes, diff=diff, output=fix_output, gate=gate, rejects=rejects)
+            mode = runner.FixMode(unsafe=unsafe_fixes, diff=diff, output=fix_output, rejects=rejects,
+                                  on_report=_print_fix_report(fix_output, diff))
+            outcome = runner.run(linter, files, formatter, fix=mode, keep=gate.pass_through)
+            code = (EXIT_FINDINGS if outcome.any_diff else EXIT_CLEAN) if diff else _verdict(outcome, gate, exit_zero)
         else:
-            code = _run(linter, files, formatter, exit_zero, gate, jobs or os.cpu_count() or 1, show_progress=not quiet,
-                        engine=engine, scheduler=scheduler)
+            from .progress import bar
+
+            with bar(not quiet) as progress_bar:
+                outcome = runner.run(linter, files, formatter, jobs=jobs or os.cpu_count() or 1, engine=engine,
+                                     scheduler=scheduler, progress_bar=progress_bar, keep=gate.pass_through)
+                code = _verdict(outcome, gate, exit_zero)
     finally:
         if output_file:
             stream.close()
@@ -355,46 +295,36 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--model", help="Target model (tokenizer and limit).")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit.")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core).")
 @trainer_cli.trainer_options
-def stats(paths, model, max_tokens, as_json, html_file, jobs) -> None:
+def stats(paths, config_file, isolated, model, max_tokens, as_json, html_file, jobs) -> None:
     """Count the tokens of every example: distributions, epochs, billing tokens."""
-    from .parallel import lint_parallel, usable
-
-    settings = load(None)
+    settings = _settings(config_file, isolated, (), (), (), (), model, max_tokens, None)
     if not html_file:
         settings.cli_select = []  # the HTML report also counts findings; plain stats need no rules
     settings.exact_stats = True
-    settings.model = model or settings.model
-    settings.max_tokens = max_tokens or settings.max_tokens
-    trainer_cli.apply(settings)
-    linter = Linter(settings)
-    jobs = jobs or os.cpu_count() or 1
-    results = []
-    run = RunSummary(rules=dict(get_registry().rules))
-    errors = []
-    for path in _expand(paths, settings):
-        findings, result = lint_parallel(linter, path, jobs) if usable(linter, path, jobs) else linter.lint_path(path)
-        for finding in findings:
-            run.add(finding)
-            if finding.severity.value == "error" and len(errors) < 50:
-                errors.append(finding)
-        run.files.append(result)
-        results.append(result)
+    linter = runner.make_linter(settings)
+    files = _expand(paths, settings)
     if html_file:
-        from .output.html import render
+        from .output.html import ReportSink, render
 
-        Path(html_file).write_text(render(results, run, errors), encoding="utf-8")
+        sink = ReportSink()
+        outcome = runner.run(linter, files, sink, jobs=jobs or os.cpu_count() or 1)
+        Path(html_file).write_text(render(outcome.files, outcome.summary, sink, linter), encoding="utf-8")
+    else:
+        outcome = runner.run(linter, files, jobs=jobs or os.cpu_count() or 1)
     if as_json:
-        click.echo(json.dumps([r.summary() for r in results], indent=2))
+        click.echo(json.dumps([r.summary() for r in outcome.files], indent=2))
         return
     formatter = _formatter("text", sys.stdout, statistics=True, summary=False)
-    for result in results:
+    for result in outcome.files:
         formatter.file_done(result)
 
 

@@ -6,8 +6,9 @@ silently disable a check.
 
 from __future__ import annotations
 
+import difflib
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,37 @@ class Settings:
     cli_select: list[str] | None = None
     cli_extend_select: list[str] = field(default_factory=list)
     cli_ignore: list[str] = field(default_factory=list)
+    # config key -> where its value came from (a config file's path, "command line", "API");
+    # keys not in it have their default. Shown by --show-settings.
+    origins: dict[str, str] = field(default_factory=dict)
 
+    def set(self, key: str, value: Any, origin: str) -> None:
+        """Set a config key (kebab-case) and remember where the value came from."""
+        setattr(self, key.replace("-", "_"), value)
+        self.origins[key] = origin
+
+    def resolved(self) -> list[tuple[str, Any, str]]:
+        """``(key, value, origin)`` for every config key, for ``--show-settings``.
+
+        The command line's selection is its own layer; here it is folded in:
+        ``--select`` replaces, ``--extend-select``/``--ignore`` add.
+        """
+        cli = {"select": self.cli_select, "extend-select": self.cli_extend_select or None, "ignore": self.cli_ignore or None}
+        out = []
+        for item in fields(self):
+            key = item.name.replace("_", "-")
+            if key not in _KEYS:
+                continue
+            value, origin = getattr(self, item.name), self.origins.get(key, "default")
+            extra = cli.get(key)
+            if extra is not None:
+                value = extra if key == "select" else [*value, *extra]
+                origin = COMMAND_LINE if key == "select" or origin == "default" else f"{origin} + {COMMAND_LINE}"
+            out.append((key, value, origin))
+        return out
+
+
+COMMAND_LINE = "command line"
 
 _LIST_KEYS = {"select", "extend-select", "ignore", "plugins", "files"}
 _KEYS = _LIST_KEYS | {
@@ -115,11 +146,18 @@ def load(config_file: str | Path | None = None, start: Path | None = None) -> Se
     return from_table(table, str(path))
 
 
+def did_you_mean(word: str, choices) -> str:
+    """``"; did you mean 'token-limit'?"`` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def from_table(table: dict[str, Any], source: str) -> Settings:
     """Validate a [tool.ftlint] table and turn it into Settings."""
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)} in [tool.ftlint]; valid keys: {', '.join(sorted(_KEYS))}")
+        hint = did_you_mean(unknown[0], _KEYS)
+        raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)} in [tool.ftlint]{hint or '; valid keys: ' + ', '.join(sorted(_KEYS))}")
     settings = Settings(source=source, root=str(Path(source).parent) if source != "defaults" else ".")
     for key in _LIST_KEYS:
         if key in table:
@@ -157,7 +195,28 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
             if not isinstance(table[key], bool):
                 raise ConfigError(f"{source}: {key} must be true or false")
             setattr(settings, key.replace("-", "_"), table[key])
+    settings.origins = {key: source for key in table}
     return settings
+
+
+def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
+    """Every ``[tool.ftlint.options.X]`` names a rule (code or name) and only options it takes.
+
+    Checked for every table, not only for enabled rules: a misspelt table would
+    otherwise be ignored, and the rule would run with its defaults unnoticed.
+    """
+    names = {rule.name: code for code, rule in rules.items()}
+    for table, options in settings.options.items():
+        where = f"{settings.source}: [tool.ftlint.options.{table}]" if settings.source != "defaults" else f"options[{table!r}]"
+        code = table if table in rules else names.get(table)
+        if code is None:
+            raise ConfigError(f"{where}: no rule is called {table!r}{did_you_mean(table, [*names, *rules])} (see 'ftlint rules --all')")
+        rule = rules[code]
+        unknown = sorted(set(options) - set(rule.options))
+        if unknown:
+            takes = ", ".join(rule.options) or "no options"
+            raise ConfigError(f"{where}: {code} {rule.name} has no option {unknown[0]!r}"
+                              f"{did_you_mean(unknown[0], rule.options)}; it takes: {takes}")
 
 
 def split_codes(values: tuple[str, ...] | list[str] | None) -> list[str]:

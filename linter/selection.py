@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Iterable, Mapping
 
+from .config import did_you_mean
 from .findings import Severity
 
 NAME_SPECIFICITY = 1000  # a full rule name is as specific as a selector gets
@@ -46,7 +47,8 @@ def specificity(selector: str, code: str, name: str) -> int:
 def check_selectors(selectors: Iterable[str], rules: Mapping[str, type], where: str) -> None:
     for selector in selectors:
         if not any(specificity(selector, code, rule.name) >= 0 for code, rule in rules.items()):
-            raise SelectionError(f"{where}: {selector!r} matches no rule (see 'ftlint rules')")
+            suggestion = did_you_mean(selector.lower(), [rule.name for rule in rules.values()])
+            raise SelectionError(f"{where}: {selector!r} matches no rule{suggestion} (see 'ftlint rules --all')")
 
 
 def _best(selectors: Iterable[str], code: str, name: str) -> int:

@@ -44,12 +44,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from . import registry
+from . import runner
 from .config import Settings
 from .config import load as load_config
-from .plugin import host
 from .engine import Linter
-from .fix import Fixer
 
 
 @dataclass
@@ -97,34 +95,21 @@ def load_cases(*patterns: str | os.PathLike) -> list[Case]:
     return cases
 
 
-_local_plugins_loaded = False
-
-
-def _load_local_plugins() -> None:
-    """Rules of local plugins (``plugins = [...]`` in the nearest config) are testable too."""
-    global _local_plugins_loaded
-    if _local_plugins_loaded:
-        return
-    _local_plugins_loaded = True
-    configured = load_config(None)
-    if configured.plugins:
-        host.load_local_plugins(configured.plugins, configured.root)
-        registry.refresh()
-
-
 def _linter(case: Case) -> Linter:
-    _load_local_plugins()
-    settings = Settings(select=[case.rule], token_stats=False)
+    # rules of local plugins (``plugins = [...]`` in the nearest config) are testable too
+    configured = load_config(None)
+    settings = Settings(select=[case.rule], token_stats=False, plugins=configured.plugins, root=configured.root)
     if case.options:
         settings.options = {case.rule: case.options}
-    return Linter(settings)
+    return runner.make_linter(settings)
 
 
 def check_case(case: Case) -> None:
     """Assert that the rule behaves as the case says (raises AssertionError otherwise)."""
     linter = _linter(case)
-    findings, _ = linter.lint_stream(io.BytesIO(case.input.encode("utf-8")), "<case>")
-    got = [{"line": f.line, "pointer": f.pointer} for f in findings if f.code == case.rule]
+    sink = runner.Collect()
+    runner.run(linter, [runner.Source("<case>", io.BytesIO(case.input.encode("utf-8")))], sink)
+    got = [{"line": f.line, "pointer": f.pointer} for f in sink.findings if f.code == case.rule]
     want = [{"line": e["line"], "pointer": e.get("pointer", "")} for e in case.expect]
     assert got == want, f"{case.source} [{case.name}]: expected {want}, got {got}"
     if case.fixed is None:
@@ -133,10 +118,11 @@ def check_case(case: Case) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(case.input.encode("utf-8"))
-        fixer = Fixer(linter, unsafe=case.unsafe)
-        fixer.fix_file(path)
+        mode = runner.FixMode(unsafe=case.unsafe)
+        runner.run(linter, [path], fix=mode)
         result = Path(path).read_text(encoding="utf-8")
         assert result == case.fixed, f"{case.source} [{case.name}]: fixed output differs:\n{result}"
-        assert not fixer.fix_file(path).changed, f"{case.source} [{case.name}]: fixing twice changed the file"
+        again = runner.run(linter, [path], fix=mode).reports[0]
+        assert not again.changed, f"{case.source} [{case.name}]: fixing twice changed the file"
     finally:
         os.unlink(path)

@@ -127,3 +127,26 @@ def test_broken_config_exits_2(tmp_path):
     (root / "pyproject.toml").write_text("[tool.ftlint\n")
     proc = run_cli("check", "data/train.jsonl", "--config", "pyproject.toml", cwd=root)
     assert proc.returncode == 2 and "invalid TOML" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[tool.ftlint.options.token-limt]\nstrategy = "truncate"\n',
+         "[tool.ftlint.options.token-limt]: no rule is called 'token-limt'; did you mean 'token-limit'?"),
+        ('[tool.ftlint.options.token-limit]\nstrategi = "truncate"\n',
+         "[tool.ftlint.options.token-limit]: FT300 token-limit has no option 'strategi'; did you mean 'strategy'?"),
+        ('[tool.ftlint.options.FT300]\nstrategi = "truncate"\n', "FT300 token-limit has no option 'strategi'"),
+        ('[tool.ftlint]\nselct = ["FT1"]\n', "unknown key(s) selct in [tool.ftlint]; did you mean 'select'?"),
+        ('[tool.ftlint]\nignore = ["role-unknwn"]\n', "ignore: 'role-unknwn' matches no rule; did you mean 'role-unknown'?"),
+    ],
+)
+def test_config_typos_exit_2_naming_the_table_and_the_closest_name(tmp_path, table, message):
+    """A misspelt rule, option or key is an error, even for a rule that is not enabled."""
+    (tmp_path / "pyproject.toml").write_text(table)
+    (tmp_path / "data.jsonl").write_text(json.dumps(GOOD) + "\n")
+    for command in (("check", "data.jsonl", "--select", "FT1"), ("stats", "data.jsonl")):
+        proc = run_cli(*command, cwd=tmp_path)
+        assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1

@@ -1,0 +1,199 @@
+"""One run loop for every front end.
+
+``ftlint check``, ``ftlint fix``, ``ftlint stats``, the Python API and the rule
+test harness all lint through :func:`run`: it picks how each file is read
+(standard input, a stream in memory, one process, local shards, a Dask
+cluster), optionally fixes it, passes the findings through a filter (the
+baseline) to a sink (a formatter), and returns what happened. The front ends
+only parse their options and choose the sink, so a change to how files are
+linted is made once.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Iterable, Iterator, Protocol
+
+from .engine import FileResult, Linter
+from .findings import Finding
+from .output import RunSummary
+from .registry import get_registry
+from .text import one_line
+
+
+class RunError(ValueError):
+    """A file could not be read or fixed; the message names it (the CLI exits 2)."""
+
+
+@dataclass
+class Source:
+    """A named byte stream linted instead of a file: standard input, text or rows held in memory."""
+
+    name: str
+    stream: BinaryIO
+
+
+STDIN = "-"
+
+
+class Sink(Protocol):
+    """Where findings go as they stream: the formatters' interface."""
+
+    def finding(self, finding: Finding) -> None: ...
+
+    def file_done(self, result: FileResult) -> None: ...
+
+    def close(self, run: RunSummary) -> None: ...
+
+
+class Collect:
+    """A sink that keeps every finding in memory (the Python API, tests)."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def finding(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def file_done(self, result: FileResult) -> None:
+        pass
+
+    def close(self, run: RunSummary) -> None:
+        pass
+
+
+@dataclass
+class FixMode:
+    """Fix the files instead of only linting them (``--fix``, ``--diff``, ``-o``)."""
+
+    unsafe: bool = False
+    diff: bool = False
+    output: str | None = None
+    rejects: str | None = None
+    # called with each file's FixReport before its findings stream (the CLI prints what was fixed)
+    on_report: Callable | None = None
+
+
+@dataclass
+class Outcome:
+    """What a run produced: the summary the formatters close with, each file's result and fix report."""
+
+    summary: RunSummary
+    reports: list = field(default_factory=list)  # FixReport per file, in fix mode
+
+    @property
+    def files(self) -> list[FileResult]:
+        return self.summary.files
+
+    @property
+    def any_diff(self) -> bool:
+        return any(report.diff for report in self.reports)
+
+
+def lint_one(linter: Linter, source: str | Source, *, jobs: int = 1, engine: str = "local",
+             scheduler: str | None = None, progress=None) -> tuple[Iterator[Finding], FileResult]:
+    """Lint one file or stream the way its size and the options call for."""
+    from .parallel import lint_dask, lint_parallel, usable
+
+    if isinstance(source, Source):
+        return linter.lint_stream(source.stream, source.name)
+    if source == STDIN:
+        return linter.lint_stream(sys.stdin.buffer, "<stdin>")
+    if engine == "dask" and linter.registry.reader_for(source).name == "jsonl":
+        return lint_dask(linter, source, scheduler, jobs, progress)
+    if usable(linter, source, jobs):
+        return lint_parallel(linter, source, jobs, progress)
+    return linter.lint_path(source, progress=progress)
+
+
+def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = None, *, jobs: int = 1,
+        engine: str = "local", scheduler: str | None = None, progress_bar=None, fix: FixMode | None = None,
+        keep: Callable[[Iterable[Finding]], Iterable[Finding]] | None = None, close: bool = True) -> Outcome:
+    """Lint (or fix) every source in order, streaming findings to ``sink``.
+
+    ``keep`` filters the findings before they are counted (the baseline);
+    ``progress_bar`` is a :mod:`linter.progress` bar; ``close=False`` leaves
+    ``sink.close`` to the caller (``--diff`` prints no report).
+    """
+    sink = sink if sink is not None else Collect()
+    outcome = Outcome(RunSummary(rules=dict(get_registry().rules)))
+    fixer = _fixer(linter, fix) if fix is not None else None
+    if fixer is not None:
+        sources = _precheck(fixer, list(sources), fix)  # every file refused before any is written
+    for source in sources:
+        if fixer is not None:
+            report = _fix_one(fixer, source, fix)
+            outcome.reports.append(report)
+            if fix.on_report is not None:
+                fix.on_report(report)
+            if fix.diff:
+                continue
+            findings, result = report.remaining, report.result
+        else:
+            try:
+                progress = progress_bar.file(source) if progress_bar is not None and not isinstance(source, Source) and source != STDIN else None
+                findings, result = lint_one(linter, source, jobs=jobs, engine=engine, scheduler=scheduler, progress=progress)
+            except OSError as exc:
+                raise RunError(f"cannot read {_name(source)}: {exc.strerror or exc}") from None
+        try:
+            for finding in keep(findings) if keep is not None else findings:
+                outcome.summary.add(finding)
+                sink.finding(finding)
+        except OSError as exc:
+            raise RunError(f"cannot read {_name(source)}: {exc.strerror or exc}") from None
+        outcome.summary.files.append(result)
+        sink.file_done(result)
+    if close and not (fix is not None and fix.diff):
+        sink.close(outcome.summary)
+    return outcome
+
+
+def _name(source: str | Source) -> str:
+    return source.name if isinstance(source, Source) else source
+
+
+def _fixer(linter: Linter, fix: FixMode):
+    from .fix import Fixer
+
+    return Fixer(linter, unsafe=fix.unsafe, rejects=fix.rejects)
+
+
+def _precheck(fixer, sources: list, fix: FixMode) -> list[str]:
+    """Refuse stdin, non-JSONL files and colliding input/output/rejects paths before anything is written."""
+    from .fix import NotFixable
+
+    if any(isinstance(source, Source) or source == STDIN for source in sources):
+        raise RunError("fixing needs a file, not standard input")
+    try:
+        return fixer.precheck_all(sources, fix.output)
+    except NotFixable as exc:
+        raise RunError(one_line(str(exc))) from None
+
+
+def _fix_one(fixer, source: str, fix: FixMode):
+    from .fix import NotFixable
+    from .transaction import BrokenJournal, Busy
+
+    try:
+        return fixer.fix_file(source, output=fix.output, diff=fix.diff)
+    except (NotFixable, Busy, BrokenJournal) as exc:
+        raise RunError(one_line(str(exc))) from None
+    except OSError as exc:
+        raise RunError(f"cannot fix {source}: {exc.strerror or exc}") from None
+
+
+def make_linter(settings) -> Linter:
+    """The Linter for resolved settings, as every front end builds it: the local
+    plugins the settings name are loaded first, and every option table is checked
+    against the rules (a misspelt rule or option is an error, not a silent default)."""
+    from . import registry
+    from .config import check_rule_options
+    from .plugin import host
+
+    new = [spec for spec in settings.plugins if not host.get_plugin_manager().has_plugin(f"local:{spec}")]
+    if new:
+        host.load_local_plugins(new, settings.root)
+        registry.refresh()
+    check_rule_options(settings, get_registry().rules)
+    return Linter(settings)
