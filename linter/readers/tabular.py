@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Iterator
 
 import orjson
 
-from ..parsing import INVALID_JSON, INVALID_UTF8
+from ..parsing import INVALID_JSON, INVALID_UTF8, NON_STANDARD, TOO_DEEP, TOO_DEEP_MESSAGE, too_deep
 from ..plugin import hookimpl
 from ..rows import ParseProblem, Row
 from . import Reader
@@ -36,12 +36,51 @@ ROLE_COLUMNS = ("system", "user", "assistant")
 
 
 def value_row(number: int, value: Any, offset: int = 0) -> Row:
-    """A parsed row from a value that did not come from a JSONL line."""
-    raw = orjson.dumps(value)
+    """A parsed row from a value that did not come from a JSONL line; or a problem
+    row when the value nests too deep or holds what JSON cannot (an integer beyond
+    64 bits, bytes): the rules, fix and convert could not handle it."""
+    if too_deep(value):
+        return problem_row(number, TOO_DEEP, TOO_DEEP_MESSAGE)
+    try:
+        raw = orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:
+        return problem_row(number, INVALID_JSON, f"a value cannot be written as JSON: {exc}")
     row = Row(number, offset, raw, len(raw))
     row.value = value
     row.parsed = True
     return row
+
+
+class _NonStandard(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> None:
+    raise _NonStandard(name)
+
+
+def strict_json(decode, *args) -> Any:
+    """``json.loads`` as strict as the JSONL reader: NaN/Infinity, nesting past the
+    limit and numbers past Python's int/str limit raise ``BadJson`` with a message."""
+    try:
+        return decode(*args)
+    except _NonStandard as exc:
+        raise BadJson(NON_STANDARD, f"{exc} is not valid JSON (Python's json accepts it, providers do not); use null or a number") from None
+    except RecursionError:
+        raise BadJson(TOO_DEEP, TOO_DEEP_MESSAGE) from None
+    except json.JSONDecodeError as exc:
+        raise BadJson(INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}", exc.lineno) from None
+    except ValueError as exc:  # Python's int/str digit limit
+        raise BadJson(INVALID_JSON, f"invalid JSON: {exc}".split(";")[0]) from None
+
+
+class BadJson(ValueError):
+    def __init__(self, kind: str, message: str, lineno: int | None = None) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.lineno = kind, message, lineno
+
+
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def problem_row(number: int, kind: str, message: str) -> Row:
@@ -58,9 +97,9 @@ def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | No
         cell = record[key]
         if isinstance(cell, str):
             try:
-                messages = json.loads(cell)
-            except ValueError as exc:
-                return None, f"the messages column does not hold JSON: {exc.msg} at column {exc.colno}"
+                messages = strict_json(_STRICT.decode, cell)
+            except BadJson as exc:
+                return None, f"the messages column does not hold valid JSON: {exc.message}"
         else:
             messages = cell
         value = {("messages" if k == key else k): v for k, v in record.items()}
@@ -130,14 +169,13 @@ class JsonArrayReader(Reader):
         except UnicodeDecodeError as exc:
             yield problem_row(data.count(b"\n", 0, exc.start) + 1, INVALID_UTF8, "invalid UTF-8")
             return
-        decoder = json.JSONDecoder()
         pos = _skip(text, 0)
         if not text[pos : pos + 1] == "[":
             # one object, not an array: treat it as a single example
             try:
-                value = json.loads(text)
-            except ValueError as exc:
-                yield problem_row(exc.lineno, INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                value = strict_json(_STRICT.decode, text)
+            except BadJson as exc:
+                yield problem_row(exc.lineno or 1, exc.kind, exc.message)
                 return
             yield value_row(1, value)
             return
@@ -147,14 +185,44 @@ class JsonArrayReader(Reader):
             line += text.count("\n", counted, pos)
             counted = pos
             try:
-                value, end = decoder.raw_decode(text, pos)
-            except ValueError as exc:
-                yield problem_row(exc.lineno, INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}; the rest of the array was not read")
-                return
+                value, end = strict_json(_STRICT.raw_decode, text, pos)
+            except BadJson as exc:
+                if exc.kind == INVALID_JSON and exc.lineno is not None:  # broken syntax: where the element ends is unknown
+                    yield problem_row(exc.lineno, INVALID_JSON, exc.message + "; the rest of the array was not read")
+                    return
+                yield problem_row(line, exc.kind, exc.message)  # well-formed but refused: skip just this element
+                end = _element_end(text, pos)
+                pos = _skip(text, end)
+                if text[pos : pos + 1] == ",":
+                    pos = _skip(text, pos + 1)
+                continue
             yield value_row(line, value, pos)
             pos = _skip(text, end)
             if text[pos : pos + 1] == ",":
                 pos = _skip(text, pos + 1)
+
+
+def _element_end(text: str, pos: int) -> int:
+    """The end of the well-formed JSON element at ``pos``, found without recursion."""
+    depth, index, length = 0, pos, len(text)
+    while index < length:
+        char = text[index]
+        if char == '"':
+            index += 1
+            while index < length and text[index] != '"':
+                index += 2 if text[index] == "\\" else 1
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                return index  # the array's own closing bracket ends a scalar element
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        elif char == "," and depth == 0:
+            return index
+        index += 1
+    return length
 
 
 def _skip(text: str, pos: int) -> int:

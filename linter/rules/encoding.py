@@ -180,7 +180,7 @@ class LoneSurrogate(_ParseProblemRule):
 
 
 class NestingTooDeep(_ParseProblemRule):
-    """Nesting deeper than 1024 levels is refused by strict parsers (and crashes
+    """Nesting deeper than 254 levels (what orjson can write back) is refused by strict parsers (and crashes
     recursive ones). No fine-tuning format needs more than a handful."""
 
     code = "FT006"

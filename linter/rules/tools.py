@@ -413,9 +413,10 @@ class ToolCallUnanswered(_ToolRule):
             for _, later in messages[position + 1 :]:
                 if later.get("role") != "tool":
                     break
-                answered.add(later.get("tool_call_id"))
+                if isinstance(later.get("tool_call_id"), str):  # FT506 reports an id that is not a string
+                    answered.add(later["tool_call_id"])
             for cindex, call in enumerate(tool_calls):
-                if isinstance(call, dict) and call.get("id") not in answered:
+                if isinstance(call, dict) and isinstance(call.get("id"), str) and call["id"] not in answered:
                     yield Violation(f"tool call {show(call.get('id'))} has no tool response before the next turn", pointer("messages", index, "tool_calls", cindex))
 
 
@@ -442,11 +443,11 @@ def _modernise(value: Any) -> Any:
     """functions/function_call/function role -> tools/tool_calls/tool, pairing calls and responses."""
     fixed = copy.deepcopy(value)
     if isinstance(fixed.get("functions"), list):
-        tools = fixed.setdefault("tools", []) if isinstance(fixed.get("tools"), list) else fixed.setdefault("tools", [])
+        tools = fixed.setdefault("tools", [])
         tools.extend({"type": "function", "function": f} for f in fixed.pop("functions"))
     pending: list[str] = []
     counter = 0
-    for message in fixed.get("messages", []):
+    for message in fixed.get("messages") or []:
         if not isinstance(message, dict):
             continue
         if isinstance(message.get("function_call"), dict):
@@ -483,8 +484,10 @@ class FunctionsDeprecated(_ToolRule):
         legacy = "functions" in value or any("function_call" in m or m.get("role") == "function" for _, m in row.messages())
         if legacy:
             where = pointer("functions") if "functions" in value else pointer("messages")
+            # the conversion needs a list of messages and a tools list to add to (FT500/FT101 report the rest)
+            convertible = isinstance(value.get("messages"), list) and isinstance(value.get("tools", []), list)
             yield Violation("uses the deprecated functions/function_call format; use tools/tool_calls", where,
-                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, _modernise))
+                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, _modernise) if convertible else None)
 
 
 class ToolCallIdFormat(_ToolRule):
@@ -548,9 +551,9 @@ class ArgumentsSchemaMismatch(_ToolRule):
         import jsonschema
 
         schemas = {
-            f.get("name"): f.get("parameters")
+            f["name"]: f["parameters"]
             for _, f in functions_of(row)
-            if isinstance(f.get("parameters"), dict) and f["parameters"].get("type", "object") == "object"
+            if isinstance(f.get("name"), str) and isinstance(f.get("parameters"), dict) and f["parameters"].get("type", "object") == "object"
         }
         if not schemas:
             return
