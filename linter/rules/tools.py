@@ -559,7 +559,7 @@ class ArgumentsSchemaMismatch(_ToolRule):
             return
         for _, where, call in calls(row):
             function = call.get("function")
-            if not isinstance(function, dict) or function.get("name") not in schemas or not isinstance(function.get("arguments"), str):
+            if not isinstance(function, dict) or not isinstance(function.get("name"), str) or function["name"] not in schemas or not isinstance(function.get("arguments"), str):
                 continue
             try:
                 arguments = _parse_arguments(function["arguments"])
