@@ -206,7 +206,7 @@ class ParametersSchemaInvalid(_ToolRule):
                     jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
                 except jsonschema.SchemaError as exc:
                     path = "/".join(str(p) for p in exc.path)
-                    problem = f"parameters is not a valid JSON Schema at '/{path}': {exc.message[:160]}"
+                    problem = f"parameters is not a valid JSON Schema at {show('/' + path)}: {show(exc.message, 160, quoted=False)}"
                 if problem is None and schema.get("type", "object") != "object":
                     problem = f"parameters must describe an object, got type {show(schema.get('type'))}"
                 if len(self._seen) < 10_000:
@@ -341,7 +341,7 @@ class ToolUndeclared(_ToolRule):
             if isinstance(name, str) and name not in declared:
                 at = (where + "/name") if where.endswith("function_call") else (where + "/function/name")
                 if declared:
-                    yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(sorted(declared))})", at)
+                    yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
                 else:
                     yield Violation(f"calls {show(name)} but the example declares no tools", at)
 
@@ -571,7 +571,7 @@ class ArgumentsSchemaMismatch(_ToolRule):
             if error is not None:
                 at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
                 path = "/".join(str(p) for p in error.absolute_path)
-                yield Violation(f"arguments do not match the parameters of {show(function['name'])} at '/{path}': {error.message[:120]}", at)
+                yield Violation(f"arguments do not match the parameters of {show(function['name'])} at {show('/' + path)}: {show(error.message, 120, quoted=False)}", at)
 
 
 class ParallelToolCalls(_ToolRule):
