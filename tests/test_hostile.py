@@ -162,3 +162,158 @@ def test_jsonl_rows_past_the_writable_depth_are_ft006_in_every_command(tmp_path,
     proc = run_cli("fix", "--unsafe-fixes", path)
     _no_crash(proc)
     assert path.read_text() == json.dumps(GOOD) + "\n"
+
+
+# --- item 10: no output repeats a secret ---------------------------------------------------
+
+KEY = "sk-proj-" + "Q7" * 20  # what FT205 calls an OpenAI API key
+FORMATS = ("text", "json", "json-lines", "sarif", "github", "junit")
+
+
+def _secret_rows():
+    call = {"id": "c1", "type": "function", "function": {"name": "g", "arguments": json.dumps({"a": KEY})}}
+    rows = [
+        {"messages": [{"role": "user", "content": "hi {{%s}}" % KEY}, CHAT[1]]},  # FT204 placeholder
+        {"messages": [{"role": KEY, "content": "hi"}, CHAT[1]]},  # FT106 role
+        {"messages": CHAT, KEY: 1},  # FT110 key name (and its pointer)
+        {"messages": [CHAT[0], {"role": "assistant", "content": "x", "weight": KEY}]},  # FT113 weight
+        {"messages": CHAT, "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": KEY}}}}}]},  # FT502
+        {"messages": [CHAT[0], {"role": "assistant", "content": "x", KEY: 2}]},  # FT111
+        {"messages": [CHAT[0], {"role": "assistant", "tool_calls": [call]}],  # FT512 quotes the argument
+         "tools": [{"type": "function", "function": {"name": "g", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}}}}]},
+        {"messages": [CHAT[0], {"role": "assistant", "tool_calls": [dict(call, function={"name": KEY, "arguments": "{}"})]}]},  # FT501/FT505 name
+    ]
+    return dump(rows) + '{"messages": %s, "%s": 1, "%s": 2}\n' % (json.dumps(CHAT), KEY, KEY)  # FT004 duplicate key
+
+
+def test_no_output_format_repeats_a_secret(tmp_path):
+    path = tmp_path / "secrets.jsonl"
+    path.write_text(_secret_rows())
+    seen_codes = set()
+    for fmt in FORMATS:
+        proc = run_cli("check", "--format", fmt, path)
+        _no_crash(proc)
+        assert "Q7Q7" not in proc.stdout + proc.stderr, fmt
+        if fmt == "json":
+            seen_codes = {f["code"] for f in json.loads(proc.stdout)["findings"]}
+            assert "[redacted secret]" in proc.stdout
+    assert {"FT004", "FT106", "FT110", "FT111", "FT113", "FT204", "FT502", "FT512"} <= seen_codes, seen_codes
+    summary = tmp_path / "summary.md"
+    _no_crash(run_cli("check", "--summary", summary, path))
+    assert summary.stat().st_size > 0 and "Q7Q7" not in summary.read_text()
+    report = tmp_path / "report.html"
+    proc = run_cli("stats", "--html", report, path)
+    assert "internal error" not in proc.stderr, proc.stderr
+    assert report.stat().st_size > 0 and "Q7Q7" not in report.read_text() + proc.stdout
+
+
+def test_show_redacts_and_escapes_whether_or_not_ft205_is_enabled():
+    from linter.text import show
+
+    assert show("{{%s}}" % KEY) == "'{{[redacted secret]}}'"
+    assert show({"k": KEY}) == '{"k": "[redacted secret]"}'
+    assert show("x\x1b[31my") == "'x\\u001b[31my'"
+    assert show("see " + KEY, quoted=False) == "see [redacted secret]"
+    assert "Q7" not in show("a" * 50 + " " + KEY)  # a key that straddles the cut is still found whole
+
+
+# --- item 11: file names are escaped as dataset text is, in every format ------------------
+
+def test_control_characters_in_file_names_are_escaped_in_every_format(tmp_path):
+    import os
+    import xml.etree.ElementTree as ET
+
+    folder = tmp_path / "names"
+    folder.mkdir()
+    row = dump([{"messages": CHAT, "zz": 1}])
+    (folder / "bad\x1b[31m\x07name.jsonl").write_text(row)
+    (folder / os.fsdecode(b"inv\xffname.jsonl")).write_text(row)
+    outputs = {}
+    for fmt in FORMATS:
+        proc = subprocess_bytes("check", "--format", fmt, folder)
+        assert proc.returncode == 1, proc.stderr
+        out = proc.stdout
+        assert b"\x1b" not in out and b"\x07" not in out and b"\xff" not in out, fmt
+        outputs[fmt] = out.decode("utf-8")  # strict: every byte is UTF-8
+    junit = ET.fromstring(outputs["junit"].split("\n", 1)[1])  # parses: no control character left
+    assert any(s.get("name").endswith("bad\\x1b[31m\\x07name.jsonl") for s in junit.iter("testsuite"))
+    sarif = json.loads(outputs["sarif"])
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert any(u.endswith("bad%1B[31m%07name.jsonl") for u in uris) and any(u.endswith("inv%FFname.jsonl") for u in uris), uris
+    paths = {f["path"] for f in json.loads(outputs["json"])["findings"]}
+    assert any(p.endswith("bad\\x1b[31m\\x07name.jsonl") for p in paths) and any(p.endswith("inv\\udcffname.jsonl") for p in paths), paths
+    assert "file=" in outputs["github"] and "bad\\x1b[31m\\x07name.jsonl" in outputs["github"]
+
+
+def subprocess_bytes(*args):
+    """The CLI's raw stdout bytes (``run_cli`` decodes them, which would hide bad bytes)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "FTLINT_LOAD_PLUGINS"}
+    return subprocess.run([sys.executable, "-m", "linter", *map(str, args)], capture_output=True, env=env, timeout=300)
+
+
+# --- item 12: messages that say what is wrong ---------------------------------------------
+
+def test_a_fifo_or_dev_null_is_not_a_regular_file(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    for target in (fifo, "/dev/null"):
+        proc = run_cli("check", target)
+        assert proc.returncode == 2
+        assert "not a regular file" in proc.stderr and "no such file" not in proc.stderr, proc.stderr
+    proc = run_cli("check", tmp_path / "missing.jsonl")
+    assert proc.returncode == 2 and "no such file or directory" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "--output-file", "{tmp}/nodir/x.json", "{data}"),
+    ("check", "--summary", "{tmp}/nodir/s.md", "{data}"),
+    ("stats", "--html", "{tmp}/nodir/r.html", "{data}"),
+    ("convert", "{data}", "-o", "{tmp}/nodir/o.jsonl"),
+])
+def test_a_missing_output_folder_is_named(tmp_path, args):
+    data = tmp_path / "d.jsonl"
+    data.write_text(dump([GOOD]))
+    proc = run_cli(*(a.format(tmp=tmp_path, data=data) for a in args))
+    assert proc.returncode == 2
+    assert "internal error" not in proc.stderr
+    assert f"the folder {tmp_path}/nodir does not exist" in proc.stderr, proc.stderr
+    assert ".ftlint-" not in proc.stderr  # never our temporary file's name
+
+
+def test_an_unreadable_folder_is_warned_about_and_exits_2(tmp_path):
+    """Root reads any folder, so the CLI runs without the capabilities that allow it
+    (setpriv drops them from the bounding set); skipped where that is impossible."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "data"
+    (root / "locked").mkdir(parents=True)
+    (root / "open").mkdir()
+    (root / "locked" / "a.jsonl").write_text(dump([GOOD]))
+    (root / "open" / "b.jsonl").write_text(dump([GOOD]))
+    os.chmod(root / "locked", 0)
+    prefix = []
+    try:
+        if os.geteuid() == 0:
+            setpriv = shutil.which("setpriv")
+            drop = [setpriv, "--bounding-set", "-dac_override,-dac_read_search"] if setpriv else []
+            probe = subprocess.run([*drop, sys.executable, "-c", f"import os; os.listdir({str(root / 'locked')!r})"], capture_output=True)
+            if not drop or probe.returncode == 0:
+                pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE here: root can list any folder")
+            prefix = drop
+        env = {k: v for k, v in os.environ.items() if k != "FTLINT_LOAD_PLUGINS"}
+        for command in (["check", "--ignore", "FT402", "--format", "json"], ["stats"]):
+            proc = subprocess.run([*prefix, sys.executable, "-m", "linter", *command, str(root)], capture_output=True, text=True, env=env, timeout=300)
+            assert proc.returncode == 2, (command, proc.returncode, proc.stderr)
+            assert "cannot list the folder" in proc.stderr and "locked" in proc.stderr, proc.stderr
+            assert "b.jsonl" in proc.stdout  # the readable folder is still linted
+    finally:
+        os.chmod(root / "locked", 0o755)
