@@ -216,3 +216,44 @@ def test_fix_with_a_bom_at_the_start_of_lines_mid_file(tmp_path):
     rows, after_first, rejected_first, after_second, rejected_second = _fix_twice(tmp_path, SEED + 2, mid_file_bom=True)
     assert count_rows(after_first) + count_rows(rejected_first) == rows
     assert after_second == after_first and rejected_second == rejected_first
+
+
+TABLE_ROWS = 600
+
+
+def _json_text(hostile: Hostile, value) -> str:
+    return json.dumps(value, ensure_ascii=hostile.rng.random() < 0.5).replace(json.dumps(HUGE), "9" * 5000)
+
+
+def test_json_array_and_csv_readers_survive_hostile_records(tmp_path):
+    """The JSON-array and CSV readers have their own parsing (NaN, huge integers, deep
+    nesting, lone surrogates in cells): each record is a finding or a row, never a crash."""
+    import csv
+
+    hostile = Hostile(random.Random(SEED + 3))
+    elements = []
+    for index in range(TABLE_ROWS):
+        element = _json_text(hostile, hostile.row())
+        elements.append("[" * 300 + "]" * 300 if index % 97 == 5 else element)
+    array = tmp_path / "fuzz.json"
+    array.write_text("[\n" + ",\n".join(elements) + "\n]\n", encoding="utf-8", errors="surrogatepass")
+    table = tmp_path / "fuzz.csv"
+    with table.open("w", newline="", encoding="utf-8", errors="surrogatepass") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["messages", "prompt", "completion"])
+        for _ in range(TABLE_ROWS):
+            cell = _json_text(hostile, hostile.messages())
+            if hostile.rng.random() < 0.1:
+                cell = cell[: hostile.rng.randrange(0, len(cell) + 1)]
+            writer.writerow([cell, hostile.rng.choice(STRINGS), hostile.rng.choice(STRINGS)])
+    for path in (array, table):
+        proc = run_cli("check", "--format", "json", path)
+        assert_no_internal_error(proc)
+        assert {f["line"] for f in json.loads(proc.stdout)["findings"]}, path
+        assert_no_internal_error(run_cli("stats", path))
+        out = tmp_path / (path.name + ".out.jsonl")
+        proc = run_cli("convert", path, "-o", out)
+        assert_no_internal_error(proc)
+        written = count_rows(out.read_bytes())
+        rejected = count_rows(_rejects(tmp_path / (out.name + ".rejects.jsonl")))
+        assert written + rejected == TABLE_ROWS, (path.name, written, rejected)

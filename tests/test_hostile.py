@@ -139,7 +139,23 @@ def test_deep_nesting_in_a_csv_messages_cell_is_a_finding(tmp_path):
     found = {(f["code"], f["line"]) for f in report["findings"]}
     assert ("FT001", 2) in found and ("FT001", 3) in found, found
     messages = {f["message"] for f in report["findings"] if f["line"] in (2, 3)}
-    assert any("deeper than" in m for m in messages) and any("4300 digits" in m for m in messages)
+    assert any("deeper than" in m for m in messages) and any("4,300 digits" in m for m in messages)
+
+
+def test_invalid_utf8_refuses_only_its_record_in_csv_and_json_arrays(tmp_path):
+    good = json.dumps(GOOD["messages"]).encode()
+    table = tmp_path / "t.csv"
+    table.write_bytes(b"messages,note\n" + b'"' + good.replace(b'"', b'""') + b'",caf\xe9\n' + b'"' + good.replace(b'"', b'""') + b'",ok\n')
+    array = tmp_path / "a.json"
+    array.write_bytes(b"[\n" + json.dumps(GOOD).encode().replace(b"hi", b"h\xffi") + b",\n" + json.dumps(GOOD).encode() + b",\n" + b'{"messages": [{"role": "user", "content": "\\ud800"}]}' + b"\n]\n")
+    for path, bad_line, good_line in ((table, 2, 3), (array, 2, 3)):
+        report, proc = cli_json(path)
+        _no_crash(proc)
+        found = {(f["code"], f["line"]) for f in report["findings"]}
+        assert ("FT002", bad_line) in found, found
+        assert not any(line == good_line and code < "FT100" for code, line in found), found
+        assert report["files"][0]["examples"] == 1
+    assert ("FT005", 4) in {(f["code"], f["line"]) for f in cli_json(array)[0]["findings"]}
 
 
 @pytest.mark.parametrize("where", ["meta", "content", "parameters"])
