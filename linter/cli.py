@@ -45,21 +45,58 @@ class FtlintGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+        except SystemExit as exc:
+            if UNREADABLE and exc.code in (None, EXIT_CLEAN, EXIT_FINDINGS):
+                raise SystemExit(EXIT_ERROR) from None  # a folder could not be listed: the run is incomplete
+            raise
         except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable, BaselineError, runner.RunError) as exc:
             raise Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
             raise
+        except OSError as exc:
+            if exc.filename is None or os.environ.get("FTLINT_DEBUG"):
+                raise
+            raise Failure(_os_error_message(exc)) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get("FTLINT_DEBUG"):
                 raise
             raise Failure(f"internal error: {type(exc).__name__}: {exc} (set FTLINT_DEBUG=1 for a traceback)") from None
+        if UNREADABLE:
+            raise SystemExit(EXIT_ERROR)
+        return result
 
 
 @click.group(cls=FtlintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="ftlint")
 def cli() -> None:
     """Lint LLM fine-tuning datasets (JSONL chat, tools, DPO, RFT, prompt/completion)."""
+
+
+def _os_error_message(exc: OSError) -> str:
+    """``path: reason`` for a file that could not be opened, naming a missing folder."""
+    name = os.fsdecode(exc.filename)
+    folder = os.path.dirname(name)
+    if isinstance(exc, FileNotFoundError) and folder and not os.path.isdir(folder):
+        written = "" if os.path.basename(name).startswith(".ftlint-") else f"{name}: "  # not our temporary file's name
+        return f"{written}the folder {folder} does not exist"
+    return f"{name}: {exc.strerror or exc}"
+
+
+def _walk(folder: Path, claims) -> list[str]:
+    """Dataset files under ``folder``; a subfolder that cannot be listed is warned about, never skipped silently."""
+    found: list[str] = []
+
+    def unreadable(exc: OSError) -> None:
+        click.echo(f"ftlint: warning: {one_line(os.fsdecode(exc.filename))}: cannot list the folder ({exc.strerror}); its files were not linted", err=True)
+        UNREADABLE.append(exc.filename)
+
+    for root, _, names in os.walk(folder, onerror=unreadable):
+        found.extend(p for p in (os.path.join(root, n) for n in names) if os.path.isfile(p) and claims(p))
+    return sorted(found)
+
+
+UNREADABLE: list[str] = []  # folders that could not be listed in this run: the exit code becomes 2
 
 
 def _expand(paths: tuple[str, ...], settings: Settings | None = None) -> list[str]:
@@ -72,12 +109,11 @@ def _expand(paths: tuple[str, ...], settings: Settings | None = None) -> list[st
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
-                str(p) for p in path.rglob("*") if p.is_file() and any(r.claims(str(p)) for r in registry.readers)
-            )
-            out.extend(found)
+            out.extend(_walk(path, lambda p: any(r.claims(p) for r in registry.readers)))
         elif path.is_file() or raw == "-":
             out.append(raw)
+        elif os.path.exists(raw):
+            raise Failure(f"{raw}: not a regular file (a FIFO, device or socket); ftlint reads files and folders")
         else:
             raise Failure(f"{raw}: no such file or directory")
     if not out:

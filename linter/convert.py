@@ -114,8 +114,12 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                     continue  # blank lines carry no data
                 try:
                     value = mapper(row.value)
+                    line = orjson.dumps(value) + b"\n"
                 except Unconvertible as exc:
                     rejected.append((row.number, str(exc), row.raw))
+                    continue
+                except orjson.JSONEncodeError as exc:  # nested too deep or an integer beyond 64 bits once converted
+                    rejected.append((row.number, f"cannot be written as JSON: {exc}", row.raw))
                     continue
                 name = "train"
                 if split and (hashing.stable_digest(orjson.dumps([seed, value], option=orjson.OPT_SORT_KEYS)) % 1_000_000) < split * 1_000_000:
@@ -123,7 +127,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                     report.validation += 1
                 else:
                     report.written += 1
-                handles[name].write(orjson.dumps(value) + b"\n")
+                handles[name].write(line)
         for handle in handles.values():
             handle.close()
         for temp, target in temps.values():

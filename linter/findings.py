@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .secrets import redact
+
 
 class Severity(str, enum.Enum):
     """How bad a finding is. Only ``error`` fails a run (exit code 1)."""
@@ -108,5 +110,5 @@ def pointer(*parts: str | int) -> str:
     """A JSON pointer (RFC 6901) from path parts: ``pointer("messages", 2, "role")``."""
     out = []
     for part in parts:
-        out.append("/" + str(part).replace("~", "~0").replace("/", "~1"))
+        out.append("/" + redact(str(part)).replace("~", "~0").replace("/", "~1"))  # a key can be a secret
     return "".join(out)

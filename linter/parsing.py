@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import orjson
 
@@ -20,6 +21,12 @@ INVALID_UTF8 = "invalid-utf8"
 NON_STANDARD = "non-standard-json"
 LONE_SURROGATE = "lone-surrogate"
 TOO_DEEP = "nesting-too-deep"
+
+# orjson writes at most 254 nested arrays/objects and recursive Python code walks
+# only about as deep: a deeper row could be read but not fixed, converted or
+# checked, so every reader refuses it as FT006 nesting-too-deep.
+MAX_DEPTH = 254
+TOO_DEEP_MESSAGE = f"JSON nesting is deeper than {MAX_DEPTH} levels (ftlint cannot write it back, many parsers refuse it)"
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 
@@ -43,10 +50,27 @@ def parse_row(row: Row) -> None:
     if not raw.strip():
         return
     try:
-        row.value = orjson.loads(raw)
-        row.parsed = True
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         row.problem = diagnose(raw, exc)
+        return
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and too_deep(value):
+        row.problem = ParseProblem(TOO_DEEP, TOO_DEEP_MESSAGE)
+        return
+    row.value = value
+    row.parsed = True
+
+
+def too_deep(value: object) -> bool:
+    """Whether arrays/objects nest more than ``MAX_DEPTH`` levels (iterative: safe at any depth)."""
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _has_lone_surrogate(value: object) -> bool:
@@ -75,7 +99,7 @@ def diagnose(raw: bytes, exc: orjson.JSONDecodeError) -> ParseProblem:
             err.start + 1,
         )
     if "recursion" in str(exc).lower():
-        return ParseProblem(TOO_DEEP, "JSON nesting is deeper than 1024 levels", exc.colno)
+        return ParseProblem(TOO_DEEP, TOO_DEEP_MESSAGE, exc.colno)
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except _NonStandardConstant as err:
@@ -86,6 +110,8 @@ def diagnose(raw: bytes, exc: orjson.JSONDecodeError) -> ParseProblem:
         return ParseProblem(TOO_DEEP, "JSON nesting is too deep to parse")
     except json.JSONDecodeError as err:
         return ParseProblem(INVALID_JSON, f"invalid JSON: {err.msg} at column {err.colno}", err.colno)
+    except ValueError:  # Python's int/str limit: no parser keeps such a number exact
+        return ParseProblem(INVALID_JSON, f"invalid JSON: a number with more than {sys.get_int_max_str_digits():,} digits")
     if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(value):
         return ParseProblem(
             LONE_SURROGATE, "a \\ud800-\\udfff escape is not part of a surrogate pair, so the text is not valid Unicode"

@@ -11,7 +11,11 @@ import json
 import re
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from .secrets import redact
+
+# control characters, bidi overrides, lone surrogates (from file names that are not
+# UTF-8) and the two non-characters XML refuses
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def _escape_char(match: re.Match) -> str:
@@ -20,7 +24,8 @@ def _escape_char(match: re.Match) -> str:
 
 
 def escape_control(text: str) -> str:
-    """Replace control and bidi-override characters (tab and newline excepted) with visible escapes."""
+    """Replace control and bidi-override characters (tab and newline excepted), lone
+    surrogates and XML's non-characters with visible escapes."""
     return _CONTROL.sub(_escape_char, text)
 
 
@@ -29,17 +34,28 @@ def one_line(text: str) -> str:
     return escape_control(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
-def show(value: Any, limit: int = 60) -> str:
-    """A short, escaped, quoted rendering of a dataset value for a message."""
+# a window wider than any secret pattern needs, so a key that starts in the
+# shown part is always seen whole by the detector before the value is cut
+_REDACT_WINDOW = 256
+
+
+def show(value: Any, limit: int = 60, *, quoted: bool = True) -> str:
+    """A short, escaped rendering of a dataset value for a message: the one way
+    rules quote dataset text. Control characters become visible escapes and
+    whatever looks like a secret is redacted (whether or not FT205 is enabled).
+    ``quoted=False`` renders a string without quotes or JSON escaping, for text
+    that already reads as a sentence (a JSON Schema error that quotes values)."""
     if isinstance(value, str):
-        text = json.dumps(value[: limit + 1], ensure_ascii=False)[1:-1]
-        if len(value) > limit:
+        plain = redact(value[: limit + _REDACT_WINDOW])
+        text = json.dumps(plain[: limit + 1], ensure_ascii=False)[1:-1] if quoted else plain
+        if len(plain) > limit or len(value) > limit + _REDACT_WINDOW:
             text = text[:limit] + "…"
-        return "'" + one_line(text) + "'"
+        return "'" + one_line(text) + "'" if quoted else one_line(text)
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
+    text = redact(text[: limit + _REDACT_WINDOW])
     if len(text) > limit:
         text = text[:limit] + "…"
     return one_line(text)

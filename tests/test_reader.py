@@ -240,12 +240,17 @@ def test_duplicate_key_fast_path_agrees_with_a_full_parse(pairs, spacing):
     assert bool(found) == bool(repeated), line
 
 
-@pytest.mark.parametrize("depth", [300, 1000])
+@pytest.mark.parametrize("depth", [250, 300, 1000])
 def test_deeply_nested_rows_are_linted_not_crashed(tmp_path, depth):
-    """orjson reads 1024 levels but writes only 255: the fingerprints and key counts must cope."""
+    """orjson reads 1024 levels but writes only 254: deeper rows are FT006 (fix and convert could not write them), never a crash."""
     row = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}], "extra": ' + "[" * depth + "]" * depth + "}"
     path = tmp_path / "deep.jsonl"
     path.write_text(row + "\n" + row + "\n")
     report, proc = cli_json(path)
-    assert proc.returncode == 0, proc.stderr  # warnings only, no internal error
-    assert ("FT403", 2) in {(f["code"], f["line"]) for f in report["findings"]}
+    assert "internal error" not in proc.stderr, proc.stderr
+    found = {(f["code"], f["line"]) for f in report["findings"]}
+    if depth < 254:
+        assert proc.returncode == 0, proc.stderr  # warnings only
+        assert ("FT403", 2) in found
+    else:
+        assert {("FT006", 1), ("FT006", 2)} <= found

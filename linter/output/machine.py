@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 from typing import Any
@@ -23,6 +24,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _escaped_path(record: dict) -> dict:
+    """A file name is shown as dataset text is: control characters as visible escapes."""
+    return {**record, "path": one_line(record["path"])}
+
+
 class JsonFormatter(Formatter):
     name = "json"
     description = "one JSON object: findings, files (with stats), summary"
@@ -33,11 +39,11 @@ class JsonFormatter(Formatter):
         self.stream.write('{"version": 1, "tool": ' + _dumps(TOOL) + ', "findings": [')
 
     def finding(self, finding: Finding) -> None:
-        self.stream.write(("\n  " if not self.count else ",\n  ") + _dumps(finding.to_dict()))
+        self.stream.write(("\n  " if not self.count else ",\n  ") + _dumps(_escaped_path(finding.to_dict())))
         self.count += 1
 
     def close(self, run: RunSummary) -> None:
-        files = [r.summary() for r in run.files]
+        files = [_escaped_path(r.summary()) for r in run.files]
         self.stream.write('\n], "files": ' + _dumps(files) + ', "summary": ' + _dumps(run.to_dict()) + "}\n")
 
 
@@ -46,7 +52,7 @@ class JsonLinesFormatter(Formatter):
     description = "one JSON object per finding, one per line"
 
     def finding(self, finding: Finding) -> None:
-        self.stream.write(_dumps(finding.to_dict()) + "\n")
+        self.stream.write(_dumps(_escaped_path(finding.to_dict())) + "\n")
 
 
 def _gh_data(text: str) -> str:
@@ -76,8 +82,8 @@ class GithubFormatter(Formatter):
             self.hidden += 1
             return
         self.shown[level] += 1
-        message = one_line(finding.message) + (f" (at {finding.pointer})" if finding.pointer else "")
-        props = f"file={_gh_property(finding.path)},line={finding.line},title={_gh_property(f'{finding.code} {finding.name}')}"
+        message = one_line(finding.message) + (f" (at {one_line(finding.pointer)})" if finding.pointer else "")
+        props = f"file={_gh_property(one_line(finding.path))},line={finding.line},title={_gh_property(f'{finding.code} {finding.name}')}"
         self.stream.write(f"::{level} {props}::{_gh_data(message)}\n")
 
     def close(self, run: RunSummary) -> None:
@@ -92,7 +98,15 @@ SARIF_MAX_RESULTS = 25_000  # GitHub code scanning refuses more per run
 
 
 def _uri(path: str) -> str:
-    return PurePath(path).as_posix()
+    """A relative URI: control characters (and lone surrogates of non-UTF-8 names) percent-encoded."""
+    return _CONTROL_OR_PERCENT.sub(_percent, PurePath(path).as_posix()) if _CONTROL_OR_PERCENT.search(path) else PurePath(path).as_posix()
+
+
+_CONTROL_OR_PERCENT = re.compile(r"[%\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _percent(match: re.Match) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogateescape"))
 
 
 class SarifFormatter(Formatter):
@@ -122,13 +136,13 @@ class SarifFormatter(Formatter):
             ],
             "partialFingerprints": {
                 "ftlint/v1": hashlib.sha256(
-                    f"{finding.path}|{finding.code}|{finding.pointer}|{finding.message}".encode()
+                    f"{finding.path}|{finding.code}|{finding.pointer}|{finding.message}".encode("utf-8", "surrogatepass")
                 ).hexdigest()[:32]
             },
         }
         if finding.pointer:
-            result["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": finding.pointer, "kind": "element"}]
-            result["properties"] = {"pointer": finding.pointer}
+            result["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": one_line(finding.pointer), "kind": "element"}]
+            result["properties"] = {"pointer": one_line(finding.pointer)}
         self.results.append(result)
 
     def close(self, run: RunSummary) -> None:
@@ -180,13 +194,14 @@ class JunitFormatter(Formatter):
         root = ET.Element("testsuites", name="ftlint")
         total = failures = 0
         paths = [r.path for r in run.files] or list(self.by_path)
-        for path in paths:
-            findings = self.by_path.get(path, [])
+        for raw_path in paths:
+            findings = self.by_path.get(raw_path, [])
+            path = one_line(raw_path)  # a control character in a file name would make the XML unparseable
             suite = ET.SubElement(root, "testsuite", name=path)
             fails = 0
             for f in findings:
                 case = ET.SubElement(suite, "testcase", classname=path, name=f"{f.code} {f.name} line {f.line}", file=path, line=str(f.line))
-                text = f"{path}:{f.line}: {f.code} [{f.name}] {one_line(f.message)}" + (f" (at {f.pointer})" if f.pointer else "")
+                text = f"{path}:{f.line}: {f.code} [{f.name}] {one_line(f.message)}" + (f" (at {one_line(f.pointer)})" if f.pointer else "")
                 if f.severity is Severity.ERROR:
                     fails += 1
                     failure = ET.SubElement(case, "failure", message=one_line(f.message), type=f.code)

@@ -20,11 +20,13 @@ import csv
 import gzip
 import io
 import json
+import re
+import sys
 from typing import Any, BinaryIO, Iterator
 
 import orjson
 
-from ..parsing import INVALID_JSON, INVALID_UTF8
+from ..parsing import INVALID_JSON, INVALID_UTF8, LONE_SURROGATE, NON_STANDARD, TOO_DEEP, TOO_DEEP_MESSAGE, too_deep
 from ..plugin import hookimpl
 from ..rows import ParseProblem, Row
 from . import Reader
@@ -36,12 +38,53 @@ ROLE_COLUMNS = ("system", "user", "assistant")
 
 
 def value_row(number: int, value: Any, offset: int = 0) -> Row:
-    """A parsed row from a value that did not come from a JSONL line."""
-    raw = orjson.dumps(value)
+    """A parsed row from a value that did not come from a JSONL line; or a problem
+    row when the value nests too deep or holds what JSON cannot (an integer beyond
+    64 bits, bytes): the rules, fix and convert could not handle it."""
+    if too_deep(value):
+        return problem_row(number, TOO_DEEP, TOO_DEEP_MESSAGE)
+    try:
+        raw = orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:
+        if "surrogates" in str(exc):
+            return problem_row(number, LONE_SURROGATE, "a \\ud800-\\udfff escape is not part of a surrogate pair, so the text is not valid Unicode")
+        return problem_row(number, INVALID_JSON, f"a value cannot be written as JSON: {exc}")
     row = Row(number, offset, raw, len(raw))
     row.value = value
     row.parsed = True
     return row
+
+
+class _NonStandard(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> None:
+    raise _NonStandard(name)
+
+
+def strict_json(decode, *args) -> Any:
+    """``json.loads`` as strict as the JSONL reader: NaN/Infinity, nesting past the
+    limit and numbers past Python's int/str limit raise ``BadJson`` with a message."""
+    try:
+        return decode(*args)
+    except _NonStandard as exc:
+        raise BadJson(NON_STANDARD, f"{exc} is not valid JSON (Python's json accepts it, providers do not); use null or a number") from None
+    except RecursionError:
+        raise BadJson(TOO_DEEP, TOO_DEEP_MESSAGE) from None
+    except json.JSONDecodeError as exc:
+        raise BadJson(INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}", exc.lineno) from None
+    except ValueError:  # Python's int/str digit limit
+        raise BadJson(INVALID_JSON, f"invalid JSON: a number with more than {sys.get_int_max_str_digits():,} digits") from None
+
+
+class BadJson(ValueError):
+    def __init__(self, kind: str, message: str, lineno: int | None = None) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.lineno = kind, message, lineno
+
+
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def problem_row(number: int, kind: str, message: str) -> Row:
@@ -58,9 +101,9 @@ def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | No
         cell = record[key]
         if isinstance(cell, str):
             try:
-                messages = json.loads(cell)
-            except ValueError as exc:
-                return None, f"the messages column does not hold JSON: {exc.msg} at column {exc.colno}"
+                messages = strict_json(_STRICT.decode, cell)
+            except BadJson as exc:
+                return None, f"the messages column does not hold valid JSON: {exc.message.removeprefix('invalid JSON: ')}"
         else:
             messages = cell
         value = {("messages" if k == key else k): v for k, v in record.items()}
@@ -82,13 +125,17 @@ class CsvReader(Reader):
 
     def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
         csv.field_size_limit(max(max_line_bytes, 131072))
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        # undecodable bytes are kept as surrogates so that only their record is refused
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.reader(text, delimiter=self.delimiter)
         try:
             header = next(reader, None)
             if header is None:
                 return
             header = [h.strip() for h in header]
+            if any(_UNDECODABLE.search(name) for name in header):
+                yield problem_row(1, INVALID_UTF8, "invalid UTF-8 in the header row; the file was not read")
+                return
             previous = reader.line_num
             for cells in reader:
                 start = previous + 1
@@ -97,13 +144,14 @@ class CsvReader(Reader):
                     blank = Row(start, 0, b"", 0)
                     yield blank
                     continue
+                if any(_UNDECODABLE.search(cell) for cell in cells):
+                    yield problem_row(start, INVALID_UTF8, "invalid UTF-8 in this record")
+                    continue
                 if len(cells) != len(header):
                     yield problem_row(start, TABLE_ROW, f"row has {len(cells)} cells but the header has {len(header)} columns")
                     continue
                 value, reason = map_columns(dict(zip(header, cells)))
                 yield value_row(start, value) if value is not None else problem_row(start, INVALID_JSON, reason)
-        except UnicodeDecodeError as exc:
-            yield problem_row(reader.line_num + 1, INVALID_UTF8, f"invalid UTF-8 (byte 0x{exc.object[exc.start:exc.start + 1].hex()}); the rest of the file was not read")
         except csv.Error as exc:
             yield problem_row(reader.line_num, TABLE_ROW, f"CSV error: {exc}; the rest of the file was not read")
 
@@ -127,17 +175,22 @@ class JsonArrayReader(Reader):
         data = stream.read()
         try:
             text = data.decode("utf-8-sig")
+            undecodable = False
         except UnicodeDecodeError as exc:
-            yield problem_row(data.count(b"\n", 0, exc.start) + 1, INVALID_UTF8, "invalid UTF-8")
-            return
-        decoder = json.JSONDecoder()
+            # keep reading: only the elements that hold the bad bytes are refused
+            text = data.decode("utf-8-sig", "surrogateescape")
+            undecodable = True
+            first_bad = data.count(b"\n", 0, exc.start) + 1
         pos = _skip(text, 0)
         if not text[pos : pos + 1] == "[":
             # one object, not an array: treat it as a single example
+            if undecodable:
+                yield problem_row(first_bad, INVALID_UTF8, "invalid UTF-8")
+                return
             try:
-                value = json.loads(text)
-            except ValueError as exc:
-                yield problem_row(exc.lineno, INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                value = strict_json(_STRICT.decode, text)
+            except BadJson as exc:
+                yield problem_row(exc.lineno or 1, exc.kind, exc.message)
                 return
             yield value_row(1, value)
             return
@@ -147,14 +200,50 @@ class JsonArrayReader(Reader):
             line += text.count("\n", counted, pos)
             counted = pos
             try:
-                value, end = decoder.raw_decode(text, pos)
-            except ValueError as exc:
-                yield problem_row(exc.lineno, INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}; the rest of the array was not read")
-                return
-            yield value_row(line, value, pos)
+                value, end = strict_json(_STRICT.raw_decode, text, pos)
+            except BadJson as exc:
+                if exc.kind == INVALID_JSON and exc.lineno is not None:  # broken syntax: where the element ends is unknown
+                    yield problem_row(exc.lineno, INVALID_JSON, exc.message + "; the rest of the array was not read")
+                    return
+                yield problem_row(line, exc.kind, exc.message)  # well-formed but refused: skip just this element
+                end = _element_end(text, pos)
+                pos = _skip(text, end)
+                if text[pos : pos + 1] == ",":
+                    pos = _skip(text, pos + 1)
+                continue
+            if undecodable and _UNDECODABLE.search(text, pos, end):
+                yield problem_row(line, INVALID_UTF8, "invalid UTF-8 in this element")
+            else:
+                yield value_row(line, value, pos)
             pos = _skip(text, end)
             if text[pos : pos + 1] == ",":
                 pos = _skip(text, pos + 1)
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that ``surrogateescape`` kept
+
+
+def _element_end(text: str, pos: int) -> int:
+    """The end of the well-formed JSON element at ``pos``, found without recursion."""
+    depth, index, length = 0, pos, len(text)
+    while index < length:
+        char = text[index]
+        if char == '"':
+            index += 1
+            while index < length and text[index] != '"':
+                index += 2 if text[index] == "\\" else 1
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                return index  # the array's own closing bracket ends a scalar element
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        elif char == "," and depth == 0:
+            return index
+        index += 1
+    return length
 
 
 def _skip(text: str, pos: int) -> int:

@@ -15,6 +15,7 @@ from .. import hashing, parsing
 from ..findings import Applicability, Fix, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
+from ..text import show
 from .base import LINE, DatasetRule, Rule, TallyRule
 
 
@@ -98,7 +99,7 @@ class DuplicateKey(Rule):
             self._decoder.decode(text.rstrip("\r"))
         except _Duplicate:
             for where, key in _find_duplicates(json.loads(text, object_pairs_hook=list)):
-                yield Violation(f"key {json.dumps(key)} appears more than once; only the last value is kept", where)
+                yield Violation(f"key {show(key)} appears more than once; only the last value is kept", where)
         except (ValueError, RecursionError):
             return
 
@@ -180,7 +181,7 @@ class LoneSurrogate(_ParseProblemRule):
 
 
 class NestingTooDeep(_ParseProblemRule):
-    """Nesting deeper than 1024 levels is refused by strict parsers (and crashes
+    """Nesting deeper than 254 levels (what orjson can write back) is refused by strict parsers (and crashes
     recursive ones). No fine-tuning format needs more than a handful."""
 
     code = "FT006"

@@ -15,6 +15,7 @@ from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import CHAT, PREFERENCE, RFT
+from ..secrets import SECRETS
 from ..text import show
 from .base import Rule
 
@@ -140,18 +141,6 @@ class TemplatePlaceholder(Rule):
             match = PLACEHOLDER.search(text) if ("{" in text or "[" in text or "<" in text) else None
             if match:
                 yield Violation(f"contains the unfilled placeholder {show(match.group())}", pointer(*where))
-
-
-SECRETS = (
-    ("an OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
-    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-    ("a private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
-    ("a Stripe secret key", re.compile(r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}")),
-)
 
 
 def _fingerprint(value: str) -> str:

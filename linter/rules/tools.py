@@ -206,7 +206,7 @@ class ParametersSchemaInvalid(_ToolRule):
                     jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
                 except jsonschema.SchemaError as exc:
                     path = "/".join(str(p) for p in exc.path)
-                    problem = f"parameters is not a valid JSON Schema at '/{path}': {exc.message[:160]}"
+                    problem = f"parameters is not a valid JSON Schema at {show('/' + path)}: {show(exc.message, 160, quoted=False)}"
                 if problem is None and schema.get("type", "object") != "object":
                     problem = f"parameters must describe an object, got type {show(schema.get('type'))}"
                 if len(self._seen) < 10_000:
@@ -341,7 +341,7 @@ class ToolUndeclared(_ToolRule):
             if isinstance(name, str) and name not in declared:
                 at = (where + "/name") if where.endswith("function_call") else (where + "/function/name")
                 if declared:
-                    yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(sorted(declared))})", at)
+                    yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
                 else:
                     yield Violation(f"calls {show(name)} but the example declares no tools", at)
 
@@ -413,9 +413,10 @@ class ToolCallUnanswered(_ToolRule):
             for _, later in messages[position + 1 :]:
                 if later.get("role") != "tool":
                     break
-                answered.add(later.get("tool_call_id"))
+                if isinstance(later.get("tool_call_id"), str):  # FT506 reports an id that is not a string
+                    answered.add(later["tool_call_id"])
             for cindex, call in enumerate(tool_calls):
-                if isinstance(call, dict) and call.get("id") not in answered:
+                if isinstance(call, dict) and isinstance(call.get("id"), str) and call["id"] not in answered:
                     yield Violation(f"tool call {show(call.get('id'))} has no tool response before the next turn", pointer("messages", index, "tool_calls", cindex))
 
 
@@ -442,11 +443,11 @@ def _modernise(value: Any) -> Any:
     """functions/function_call/function role -> tools/tool_calls/tool, pairing calls and responses."""
     fixed = copy.deepcopy(value)
     if isinstance(fixed.get("functions"), list):
-        tools = fixed.setdefault("tools", []) if isinstance(fixed.get("tools"), list) else fixed.setdefault("tools", [])
+        tools = fixed.setdefault("tools", [])
         tools.extend({"type": "function", "function": f} for f in fixed.pop("functions"))
     pending: list[str] = []
     counter = 0
-    for message in fixed.get("messages", []):
+    for message in fixed.get("messages") or []:
         if not isinstance(message, dict):
             continue
         if isinstance(message.get("function_call"), dict):
@@ -483,8 +484,10 @@ class FunctionsDeprecated(_ToolRule):
         legacy = "functions" in value or any("function_call" in m or m.get("role") == "function" for _, m in row.messages())
         if legacy:
             where = pointer("functions") if "functions" in value else pointer("messages")
+            # the conversion needs a list of messages and a tools list to add to (FT500/FT101 report the rest)
+            convertible = isinstance(value.get("messages"), list) and isinstance(value.get("tools", []), list)
             yield Violation("uses the deprecated functions/function_call format; use tools/tool_calls", where,
-                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, _modernise))
+                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, _modernise) if convertible else None)
 
 
 class ToolCallIdFormat(_ToolRule):
@@ -548,15 +551,15 @@ class ArgumentsSchemaMismatch(_ToolRule):
         import jsonschema
 
         schemas = {
-            f.get("name"): f.get("parameters")
+            f["name"]: f["parameters"]
             for _, f in functions_of(row)
-            if isinstance(f.get("parameters"), dict) and f["parameters"].get("type", "object") == "object"
+            if isinstance(f.get("name"), str) and isinstance(f.get("parameters"), dict) and f["parameters"].get("type", "object") == "object"
         }
         if not schemas:
             return
         for _, where, call in calls(row):
             function = call.get("function")
-            if not isinstance(function, dict) or function.get("name") not in schemas or not isinstance(function.get("arguments"), str):
+            if not isinstance(function, dict) or not isinstance(function.get("name"), str) or function["name"] not in schemas or not isinstance(function.get("arguments"), str):
                 continue
             try:
                 arguments = _parse_arguments(function["arguments"])
@@ -568,7 +571,7 @@ class ArgumentsSchemaMismatch(_ToolRule):
             if error is not None:
                 at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
                 path = "/".join(str(p) for p in error.absolute_path)
-                yield Violation(f"arguments do not match the parameters of {show(function['name'])} at '/{path}': {error.message[:120]}", at)
+                yield Violation(f"arguments do not match the parameters of {show(function['name'])} at {show('/' + path)}: {show(error.message, 120, quoted=False)}", at)
 
 
 class ParallelToolCalls(_ToolRule):

@@ -41,7 +41,7 @@ class BannedPhrases(Rule):
         roles = set(self.context.options.get("roles", ["assistant"]))
         for index, message in row.messages():
             content = message.get("content")
-            if message.get("role") in roles and isinstance(content, str):
+            if isinstance(message.get("role"), str) and message["role"] in roles and isinstance(content, str):
                 match = self._pattern.search(content)
                 if match:
                     yield Violation(f"banned phrase {show(match.group())}", pointer("messages", index, "content"))
