@@ -33,7 +33,9 @@ UNFENCED = "unfenced"  # lines that look like code, with no Markdown around them
 # inline pass is off (it halves the parse): inline spans have no offsets anyway.
 _BLOCKS = MarkdownIt("zero").enable(["fence", "code", "list", "blockquote"]).disable(["inline", "text_join"])
 
-_INLINE_SPAN = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.S)
+# At most _SPAN_LIMIT characters inside, so that a text full of unmatched backticks stays linear.
+_SPAN_LIMIT = 2000
+_INLINE_SPAN = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n[ \t]*\n).){1,%d}?)(?<!`)\1(?!`)" % _SPAN_LIMIT, re.S)
 
 # A line that looks like code: it opens or closes a block, ends a statement,
 # is a comment, a tag, a declaration or an assignment, or is indented under
@@ -53,6 +55,11 @@ _CODE_LINE = re.compile(
     re.X,
 )
 _MIN_RUN = 3
+_LINE_LIMIT = 1000  # a longer line is prose (or minified code nobody templated), and the regex stays cheap
+
+
+def _looks_like_code(line: str) -> bool:
+    return len(line) <= _LINE_LIMIT and _CODE_LINE.match(line) is not None
 
 
 def code_at(text: str, start: int, end: int | None = None, guess: bool = True) -> str | None:
@@ -93,14 +100,12 @@ def _markdown_ranges(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple
     return tuple(sorted([*blocks, *spans])), tuple(prose)
 
 
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
 def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    find = text.find
-    index = find("\n")
-    while index >= 0:
-        starts.append(index + 1)
-        index = find("\n", index + 1)
-    return starts
+    """Offsets in ``text`` of the lines markdown-it counts (it reads \\r\\n and a lone \\r as one break)."""
+    return [0, *(match.end() for match in _NEWLINE.finditer(text))]
 
 
 def parse_blocks(text: str) -> list:
@@ -116,7 +121,8 @@ def _markdown_blocks(text: str) -> list[tuple[int, int, str]]:
     for token in parse_blocks(text):
         if token.type in ("fence", "code_block") and token.map:
             first, last = token.map
-            out.append((starts[first], starts[last] if last < len(starts) else len(text), FENCED))
+            if first < len(starts):
+                out.append((starts[first], starts[last] if last < len(starts) else len(text), FENCED))
     return out
 
 
@@ -141,7 +147,7 @@ def _code_runs(text: str, first: int, last: int):
         end = position + len(line)
         if not line.strip():
             pass
-        elif _CODE_LINE.match(line):
+        elif _looks_like_code(line):
             if run_start is None:
                 run_start = position
             run_end, count = end, count + 1
@@ -160,7 +166,7 @@ def _in_code_run(text: str, start: int, end: int, first: int, last: int) -> bool
     line_start = text.rfind("\n", first, start) + 1 if start > first else first
     line_end = text.find("\n", end, last)
     line_end = last if line_end < 0 else line_end
-    if not all(_CODE_LINE.match(line) for line in text[line_start:line_end].split("\n") if line.strip()):
+    if not all(_looks_like_code(line) for line in text[line_start:line_end].split("\n") if line.strip()):
         return False
     count = text.count("\n", line_start, line_end) + 1
     position = line_start - 1  # walk up
@@ -168,7 +174,7 @@ def _in_code_run(text: str, start: int, end: int, first: int, last: int) -> bool
         above = text.rfind("\n", first, position) + 1 if position > first else first
         line = text[max(above, first):position]
         if line.strip():
-            if not _CODE_LINE.match(line):
+            if not _looks_like_code(line):
                 break
             count += 1
         position = above - 1
@@ -178,7 +184,7 @@ def _in_code_run(text: str, start: int, end: int, first: int, last: int) -> bool
         below = last if below < 0 else below
         line = text[position:below]
         if line.strip():
-            if not _CODE_LINE.match(line):
+            if not _looks_like_code(line):
                 break
             count += 1
         position = below + 1

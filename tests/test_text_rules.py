@@ -10,6 +10,7 @@ import importlib.util
 import json
 import random
 import shutil
+import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -189,3 +190,24 @@ def test_seeded_text_defects_are_all_found_next_to_code(tmp_path):
     assert found == sorted(expected)
     for code in SEEDED:
         assert sum(1 for _, c in found if c == code) == 50
+
+
+def test_carriage_returns_and_hostile_text_keep_fences_and_stay_fast(tmp_path):
+    """Texts with CRLF or old-Mac line breaks keep their fences in the right place, and a long text
+    full of unmatched backticks and operators is answered in linear time, placeholder found."""
+    hostile = ("a `b " * 20000) + "{{customer_name}}" + (" x == y (" * 20000)
+    rows = [
+        chat(("user", "Fetch?"), ("assistant", "Like so:\r\n\r\n```js\r\nfetch(`/v1?key=${apiKey}`)\r\n```\r\nDear {{name}}")),
+        chat(("user", "Fetch?"), ("assistant", "Like so:\r```js\rfetch(`/v1?key=${apiKey}`)\r```\rDone.")),
+        chat(("user", "x"), ("assistant", hostile)),
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(dump(rows), encoding="utf-8")
+    report, _ = cli_json(path, "--select", "FT204")
+    assert [(f["line"], f["message"]) for f in report["findings"]] == [
+        (1, "contains the unfilled placeholder '{{name}}'"),
+        (3, "contains the unfilled placeholder '{{customer_name}}'"),
+    ]
+    start = time.perf_counter()
+    assert code_spans.code_at(hostile, hostile.index("{{"), hostile.index("}}") + 2) is None
+    assert time.perf_counter() - start < 2
