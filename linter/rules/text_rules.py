@@ -1,5 +1,9 @@
-"""FT202-FT206: what the text itself contains: special tokens, leaked role
+"""FT202-FT207: what the text itself contains: special tokens, leaked role
 labels, unfilled templates, and (opt-in) secrets and personal data.
+
+FT202-FT204 know where code is (``linter.code_spans``) and ask only after
+their own cheap substring test and regex matched, so rows without the
+trigger bytes pay nothing for it.
 
 These rules read every string a model is trained on or prompted with, in chat
 rows, RFT prompts and preference pairs alike (``texts``).
@@ -11,6 +15,7 @@ import hashlib
 import re
 from typing import Iterable, Iterator
 
+from .. import code_spans
 from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
@@ -72,36 +77,133 @@ SPECIAL_TOKENS = re.compile(
 )
 
 
+def _first_token(text: str) -> tuple[re.Match | None, re.Match | None]:
+    """The first control token outside code and the first inside a code block or span."""
+    leaked = quoted = None
+    for match in SPECIAL_TOKENS.finditer(text):
+        # an unfenced run of "code-looking" lines is a guess, and a rendered template looks like one: only Markdown counts
+        if code_spans.code_at(text, match.start(), match.end(), guess=False):
+            quoted = quoted or match
+        else:
+            leaked = match
+            break
+    return leaked, quoted
+
+
+def _token_matches(row: Row) -> list[tuple[tuple, re.Match | None, re.Match | None]]:
+    out = []
+    for where, _, text in texts(row):
+        # every token starts with "<" except [INST] and [/INST]: two substring tests skip the regex on most texts
+        if ("<" in text or "INST]" in text) and SPECIAL_TOKENS.search(text):
+            out.append((where, *_first_token(text)))
+    return out
+
+
+def token_matches(row: Row) -> list[tuple[tuple, re.Match | None, re.Match | None]]:
+    """``(path, leaked, quoted)`` per text that holds a control token, once per row for FT202 and FT207."""
+    return row.derived(token_matches, _token_matches)
+
+
 class SpecialToken(Rule):
     """Control tokens of chat templates (``<|endoftext|>``, ``<|im_start|>``,
     ``<|fim_suffix|>``, ``[INST]``, ``<|eot_id|>``...) inside text are either
     rejected ("message contains an invalid token") or, worse, parsed as real
     turn boundaries by the trainer. They usually leak from a template that was
-    rendered before export."""
+    rendered before export.
+
+    A token inside a fenced code block or an inline code span is an answer
+    that discusses the token (how to set ``eos_token = "</s>"``), not a leak:
+    it is reported by FT207 at info level instead. A rendered template never
+    wraps its tokens in backticks, so this costs no leak found; a leak inside a
+    code block is the one case this rule can no longer tell apart. Lines that
+    merely look like code do not count here (a rendered template looks like
+    code), only Markdown's fences, indented blocks and spans.
+
+    On real data, before and after code awareness (tests/data/real, SOURCES.md):
+
+    | FT202, 411 hand-labelled rows | true positives | false positives |
+    |---|---:|---:|
+    | before / after | 2 / 2 | 0 / 0 |
+
+    The two true ones are a ``</s>`` and a ``<|user|>`` left in a KTO set's
+    answers; no token in that data sits in code, so FT207 found none.
+    """
 
     code = "FT202"
     name = "special-token"
     summary = "Text contains a chat-template control token"
     kinds = TEXT_KINDS
     bad = '{"messages": [{"role": "user", "content": "hi<|im_end|>"}, {"role": "assistant", "content": "Hello!<|endoftext|>"}]}'
-    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "user", "content": "How does ChatML end a turn?"}, {"role": "assistant", "content": "With `<|im_end|>`."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for where, _, text in texts(row):
-            # every token starts with "<" except [INST] and [/INST]: two substring tests skip the regex on most texts
-            match = SPECIAL_TOKENS.search(text) if ("<" in text or "INST]" in text) else None
-            if match:
-                yield Violation(f"contains the control token {show(match.group())}", pointer(*where))
+        for where, leaked, _ in token_matches(row):
+            if leaked:
+                yield Violation(f"contains the control token {show(leaked.group())}", pointer(*where))
 
 
-# Line-initial labels only, and only the unambiguous ones: "A:" or "System:" also start ordinary lines.
-ROLE_LABEL = re.compile(r"(?im)^[ \t]*(User|Human|Assistant|### (?:Instruction|Response|Input))[ \t]*:")
+class SpecialTokenInCode(Rule):
+    """A chat-template control token inside a fenced code block or an inline
+    code span: usually an answer that explains templates or tokenizers, which
+    is fine to train on. Reported at info level so that a tokenizer whose
+    special tokens are parsed from raw text (``split_special_tokens=False``)
+    can still be checked: there the quoted token becomes a real one."""
+
+    code = "FT207"
+    name = "special-token-in-code"
+    summary = "A code block or span quotes a chat-template control token"
+    severity = Severity.INFO
+    kinds = TEXT_KINDS
+    bad = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "Like this:\\n```\\n<|im_start|>user\\nhi<|im_end|>\\n```"}]}'
+    good = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "With start and end tokens around each turn."}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for where, leaked, quoted in token_matches(row):
+            if quoted and not leaked:
+                yield Violation(f"quotes the control token {show(quoted.group())} in code", pointer(*where))
+
+
+# Line-initial labels only, capitalised as a transcript writes them: "A:" or "System:" also start
+# ordinary lines, and "user:" is an object key in code.
+ROLE_LABEL = re.compile(r"(?m)^[ \t]*(User|USER|Human|HUMAN|Assistant|ASSISTANT|### (?:Instruction|Response|Input))[ \t]*:")
+# A request for a dialogue: labelled turns in the answer are what was asked for.
+DIALOGUE_REQUEST = re.compile(
+    r"(?i)\b(?:dialog(?:ue)?s?|conversations?|scripts?|screenplays?|interview(?:s|ing)?|role[- ]?play(?:s|ing)?"
+    r"|transcripts?|skits?|chat ?logs?|talk between|discussion between)\b"
+)
 
 
 class RoleLabelLeak(Rule):
-    """"User:" or "Assistant:" inside a message means a transcript was pasted
-    into one turn instead of being split into messages; the model learns to
-    write both sides of the conversation."""
+    """"User:" or "Assistant:" at the start of a line inside a message means a
+    transcript was pasted into one turn instead of being split into messages;
+    the model learns to write both sides of the conversation.
+
+    What the rule can know: where the label is (line-initial, capitalised as
+    a transcript writes it, outside fenced, inline and unfenced code, so
+    ``user: 'postgres'`` in a connection config is not a label) and what the
+    turn's request says. When the latest user message up to this text asks
+    for a dialogue, conversation, script, interview, role-play, transcript,
+    chat log or skit, labelled turns are the requested content and are not
+    reported. What it cannot know: whether a dialogue was intended when the
+    request does not say so in those words (a system prompt that sets up a
+    script-writing persona), or whether "User:" heads a field in a form the
+    user asked to fill; a request that says "script" for a shell script also
+    turns the rule off for that answer.
+
+    A label counts at the start of any line, not only after a blank line: a
+    pasted transcript ("Hello!\\nUser: thanks") has no blank line, and one of
+    the two real leaks below sits on an answer's second line.
+
+    On real data, before and after code awareness (tests/data/real, SOURCES.md):
+
+    | FT203, 411 hand-labelled rows | true positives | false positives |
+    |---|---:|---:|
+    | before / after | 2 / 2 | 3 / 0 |
+
+    The three false ones were ``user:`` keys in two TypeScript connection
+    configs and a dialogue the prompt asked for ("Write a dialog based on this
+    summary").
+    """
 
     code = "FT203"
     name = "role-label-leak"
@@ -109,24 +211,58 @@ class RoleLabelLeak(Rule):
     severity = Severity.WARNING
     kinds = TEXT_KINDS
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\nUser: thanks\\nAssistant: You are welcome."}]}'
-    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "thanks"}, {"role": "assistant", "content": "You are welcome."}]}'
+    good = '{"messages": [{"role": "user", "content": "Write a short dialogue about thanks."}, {"role": "assistant", "content": "User: thanks\\nAssistant: You are welcome."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for where, _, text in texts(row):
-            match = ROLE_LABEL.search(text) if ":" in text and ("\n" in text or text.lstrip()[:1] in "UuHhAa#") else None
-            if match:
+        request = ""
+        for where, role, text in texts(row):
+            if role == "user":
+                request = text
+            if not (":" in text and ("User" in text or "Assistant" in text or "Human" in text or "### " in text
+                                     or "USER" in text or "ASSISTANT" in text or "HUMAN" in text)):
+                continue
+            for match in ROLE_LABEL.finditer(text):
+                if code_spans.code_at(text, match.start(1), match.end()):
+                    continue
+                if DIALOGUE_REQUEST.search(request if role != "system" else text):
+                    break
                 yield Violation(f"contains the role label {show(match.group().strip())}; split the turns into messages", pointer(*where))
+                break
 
 
 PLACEHOLDER = re.compile(
-    r"\{\{\s*[\w.\-]+\s*\}\}|\$\{[\w.\-]+\}|\[(?:INSERT|YOUR|PLACEHOLDER|TODO|NAME|COMPANY)[^\]\n]{0,40}\]"
+    r"\{\{\s*[\w.\-]*\w[\w.\-]*\s*\}\}|\$\{[\w.\-]+\}|\[(?:INSERT|YOUR|PLACEHOLDER|TODO|NAME|COMPANY)[^\]\n]{0,40}\]"
     r"|<(?:PLACEHOLDER|INSERT[^>\n]{0,40})>|\{(?:user_?name|customer_?name|name|first_?name|company|product|date)\}",
 )
 
 
 class TemplatePlaceholder(Rule):
     """``{{customer_name}}``, ``${product}`` or ``[INSERT NAME]`` left in text
-    mean a template was never filled; the model learns to emit the braces."""
+    mean a template was never filled; the model learns to emit the braces.
+
+    Template syntax inside code is code, not a placeholder: ``${apiKey}`` in
+    a JavaScript template string, ``{{ github.repository }}`` in a workflow,
+    ``{name}`` in JSX. Code is a fenced or indented Markdown block, an inline
+    code span, or a run of three or more lines that look like code (Scala or
+    YAML pasted without a fence). A placeholder in prose is still reported; one
+    left in a code sample the template meant to fill is the case this rule
+    cannot see. ``{{ ... }}`` needs a name: an ellipsis that describes a
+    notation is not a placeholder.
+
+    On real data, before and after code awareness (tests/data/real, SOURCES.md):
+
+    | FT204, 411 hand-labelled rows | true positives | false positives |
+    |---|---:|---:|
+    | before / after | 85 / 85 | 20 / 0 |
+
+    The 85 true ones are LLaMA-Factory's identity set (``{{name}}``,
+    ``{{author}}`` left for the user to fill); the 20 false ones were template
+    strings in JavaScript, TSX, Scala and GitHub workflow code, ``${root}`` in
+    an inline code span, and a task that describes its own ``{{ ... }}``
+    notation. On 3,078 held-out rows
+    (LIMA, LLaMA-Factory's Chinese demos, a GSM8K sample) 9 findings in code
+    went away and none was added.
+    """
 
     code = "FT204"
     name = "template-placeholder"
@@ -138,9 +274,12 @@ class TemplatePlaceholder(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         for where, _, text in texts(row):
-            match = PLACEHOLDER.search(text) if ("{" in text or "[" in text or "<" in text) else None
-            if match:
-                yield Violation(f"contains the unfilled placeholder {show(match.group())}", pointer(*where))
+            if not ("{" in text or "[" in text or "<" in text):
+                continue
+            for match in PLACEHOLDER.finditer(text):
+                if not code_spans.code_at(text, match.start(), match.end()):
+                    yield Violation(f"contains the unfilled placeholder {show(match.group())}", pointer(*where))
+                    break
 
 
 def _fingerprint(value: str) -> str:
@@ -196,7 +335,7 @@ class PersonalData(Rule):
                     yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…)", pointer(*where))
 
 
-RULES = (SpecialToken, RoleLabelLeak, TemplatePlaceholder, Secret, PersonalData)
+RULES = (SpecialToken, SpecialTokenInCode, RoleLabelLeak, TemplatePlaceholder, Secret, PersonalData)
 
 
 @hookimpl
