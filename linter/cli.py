@@ -574,10 +574,13 @@ def plugins(as_json) -> None:
 
 
 @cli.command()
-def profiles() -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Show each profile's formats, roles, order rules, keys, limits and sources.")
+def profiles(verbose) -> None:
     """List provider profiles."""
     for profile in get_registry().profiles.values():
         click.echo(f"{profile.name}: {profile.description}")
+        if verbose:
+            click.echo("\n".join(profile.describe()))
 
 
 @cli.group(invoke_without_command=True)

@@ -41,6 +41,11 @@ DESCRIPTIONS = {
 KINDS = tuple(DESCRIPTIONS)
 # kinds whose rows hold a conversation the view-based rules read
 CONVERSATION_KINDS = frozenset(KINDS) - {COMPLETION}
+# the kinds the adapters added: OpenAI's own kinds keep their own rules (FT6xx, FT9xx)
+# besides the view-based ones, so the view-based rules add only these to them
+ADAPTED_KINDS = CONVERSATION_KINDS - {CHAT, RFT, PREFERENCE}
+# adapted kinds whose rows are one dialogue (or a pair of them): role order rules apply
+DIALOGUE_KINDS = ADAPTED_KINDS - {"text", "prompt-only", "stepwise"}
 
 _CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 # bookkeeping columns exports add to any row; they do not make a row an RFT prompt

@@ -50,7 +50,9 @@ class Turn:
     """One message of the conversation.
 
     ``role`` is system/user/assistant/tool, or "" when the source role maps to
-    none of them (``source_role`` keeps what the row says). ``content_state``
+    none of them (``source_role`` keeps what the row says). ``role_pointer``
+    is "" when the row states no role there (the key is missing, or the
+    format implies the role: Alpaca's ``output`` is the assistant's). ``content_state``
     is ``text`` (one string), ``parts`` (a list), ``missing``, ``null`` or
     ``invalid`` (a number, an object...). ``weight`` is the source's training
     flag (OpenAI ``weight``, LLaMA-Factory v1 ``loss_weight``) when present.

@@ -142,7 +142,7 @@ def message_turn(message: dict, where: str, roles: dict = OPENAI_ROLES, role_key
     state, parts = read_content(message.get(content_key), ptr(where, content_key), content_key in message)
     known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
     return Turn(
-        role=role, source_role=source_role, pointer=where, role_pointer=ptr(where, role_key),
+        role=role, source_role=source_role, pointer=where, role_pointer=ptr(where, role_key) if role_key in message else "",
         content_pointer=ptr(where, content_key), content_state=state, parts=parts,
         tool_calls=read_calls(message, where), tool_call_id=message.get("tool_call_id"), name=message.get("name"),
         weight=message.get(weight_key), weight_pointer=ptr(where, weight_key) if weight_key in message else "",

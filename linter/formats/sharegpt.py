@@ -55,7 +55,7 @@ def sharegpt_turn(turn: Any, where: str, problems: list) -> Turn | None:
         calls = _calls(text, value_at, problems)
         state, parts = "null", ()
     role = SHAREGPT_ROLES.get(speaker, "") if isinstance(speaker, str) else ""
-    return Turn(role, speaker, where, ptr(where, "from"), value_at, state, parts, calls,
+    return Turn(role, speaker, where, ptr(where, "from") if "from" in turn else "", value_at, state, parts, calls,
                 extra=tuple((k, v) for k, v in turn.items() if k not in ("from", "value")))
 
 
