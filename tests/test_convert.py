@@ -26,7 +26,8 @@ def test_csv_and_shapes_to_chat(tmp_path):
     assert proc.returncode == 1 and "3 row(s) not converted" in proc.stderr
     converted = lines(out)
     assert converted[0] == {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}
-    assert converted[1]["messages"][0] == {"role": "user", "content": "Translate to French\n\ncheese"}
+    # instruction and input join with a newline, as LLaMA-Factory's Alpaca converter does
+    assert converted[1]["messages"][0] == {"role": "user", "content": "Translate to French\ncheese"}
     assert converted[2]["messages"][1] == {"role": "assistant", "content": " positive"}
     assert converted[3] == GOOD and len(converted) == 4
     rejects = lines(tmp_path / "chat.jsonl.rejects.jsonl")

@@ -225,6 +225,21 @@ def _default_weight(turn: Turn) -> bool:
     return trained == (turn.role == ASSISTANT)
 
 
+def same_turn(first: Turn, second: Turn) -> bool:
+    """True when two turns say the same thing (wherever they sit in the row)."""
+    return (first.source_role == second.source_role and first.content_state == second.content_state
+            and [(p.kind, p.text, p.source) for p in first.parts] == [(p.kind, p.text, p.source) for p in second.parts]
+            and [(c.name, c.arguments) for c in first.tool_calls] == [(c.name, c.arguments) for c in second.tool_calls])
+
+
+def shared_prefix(chosen: tuple[Turn, ...], rejected: tuple[Turn, ...]) -> int:
+    """How many leading turns two full conversations share (their implicit prompt); each keeps one answer turn at least."""
+    shared = 0
+    while shared < min(len(chosen), len(rejected)) - 1 and same_turn(chosen[shared], rejected[shared]):
+        shared += 1
+    return shared
+
+
 def split_last_answer(turns: tuple[Turn, ...]) -> int:
     """Where the trailing assistant turns (the completion) start."""
     index = len(turns)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import Conversation, Problem
-from .base import Format, Reject, arguments_object, extras, message_turns
+from .base import Format, Reject, arguments_object, extras, message_turns, shared_prefix
 from .openai import reject_unpaired
 
 V1_KEYS = frozenset({"messages", "chosen_messages", "rejected_messages", "tools", "extra_info"})
@@ -73,10 +73,7 @@ class LlamaFactoryV1(Format):
         chosen = message_turns(value.get("chosen_messages"), "/chosen_messages", problems, weight_key="loss_weight")
         rejected = message_turns(value.get("rejected_messages"), "/rejected_messages", problems, weight_key="loss_weight")
         _check_parts(chosen + rejected, problems)
-        shared = 0
-        while shared < min(len(chosen), len(rejected)) - 1 and chosen[shared].parts == rejected[shared].parts[: len(chosen[shared].parts)] \
-                and chosen[shared].text == rejected[shared].text and chosen[shared].source_role == rejected[shared].source_role:
-            shared += 1
+        shared = shared_prefix(chosen, rejected)
         if not isinstance(value.get("chosen_messages"), list) or not isinstance(value.get("rejected_messages"), list):
             problems.append(Problem("a v1 DPO row needs \"chosen_messages\" and \"rejected_messages\" lists",
                                     "/chosen_messages" if not isinstance(value.get("chosen_messages"), list) else "/rejected_messages"))

@@ -15,7 +15,8 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
-from .base import (Format, Reject, check_bool, extras, message_turns, plain_text, ptr, split_last_answer, text_turn)
+from .base import (Format, Reject, check_bool, extras, message_turns, plain_text, ptr, shared_prefix, split_last_answer,
+                   text_turn)
 from .openai import reject_unpaired, write_messages
 
 TRL_KEYS = frozenset({"text", "messages", "prompt", "completion", "chosen", "rejected", "label", "completions", "labels", "tools",
@@ -163,9 +164,7 @@ class TRLPreference(_TRL):
         _mixed(forms, problems)
         if "prompt" not in value and forms["chosen"] == "conversational":
             # implicit prompt: the turns both conversations share are the prompt
-            shared = 0
-            while shared < min(len(chosen), len(rejected)) - 1 and _same(chosen[shared], rejected[shared]):
-                shared += 1
+            shared = shared_prefix(chosen, rejected)
             prompt, chosen, rejected = chosen[:shared], chosen[shared:], rejected[shared:]
         return self._finish(value, prompt, problems, chosen=chosen, rejected=rejected)
 
@@ -183,10 +182,6 @@ class TRLPreference(_TRL):
         if conversation.tools is not None:
             row["tools"] = conversation.tools
         return {**row, **dict(conversation.extras)}
-
-
-def _same(first: Turn, second: Turn) -> bool:
-    return first.source_role == second.source_role and first.text == second.text and first.parts == second.parts[: len(first.parts)] and len(first.parts) == len(second.parts)
 
 
 class TRLUnpaired(_TRL):

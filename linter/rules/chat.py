@@ -513,9 +513,12 @@ class RoleAlternation(Rule):
         previous = None
         before = None
         for turn in dialogue(row):
-            role = ASSISTANT if turn.role == TOOL else turn.role
             after_tool = before is not None and before.role == TOOL
             before = turn
+            if turn.role == TOOL:
+                previous = ASSISTANT  # a tool result continues the assistant's turn that called it
+                continue
+            role = turn.role
             if role not in (USER, ASSISTANT):
                 continue
             if role == previous and not (role == ASSISTANT and after_tool):
