@@ -213,6 +213,20 @@ def arguments_object(arguments: Any) -> Any:
     return arguments
 
 
+def openai_tools(tools: Any) -> Any:
+    """Tools as OpenAI lists them: bare function definitions (ShareGPT's) wrapped in ``{"type": "function", "function": ...}``."""
+    if not isinstance(tools, list):
+        return tools
+    return [{"type": "function", "function": t} if isinstance(t, dict) and "type" not in t and "name" in t else t for t in tools]
+
+
+def bare_tools(tools: Any) -> Any:
+    """Tools as ShareGPT lists them: the function definitions themselves."""
+    if not isinstance(tools, list):
+        return tools
+    return [t["function"] if isinstance(t, dict) and t.get("type") == "function" and isinstance(t.get("function"), dict) else t for t in tools]
+
+
 def require_no_weights(turns, target: str) -> None:
     for turn in turns:
         if turn.weight is not None and not _default_weight(turn):

@@ -9,12 +9,13 @@ part is text, not an empty message.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from ..text import describe_type, show
-from ..view import Conversation, Problem
-from .base import Format, Reject, arguments_object, extras, message_turns, shared_prefix
+from ..view import Conversation, Problem, ToolCall
+from .base import Format, Reject, arguments_object, extras, message_turns, parse_json, ptr, shared_prefix
 from .openai import reject_unpaired
 
 V1_KEYS = frozenset({"messages", "chosen_messages", "rejected_messages", "tools", "extra_info"})
@@ -32,6 +33,26 @@ def _is_v1(messages: Any) -> bool:
             if isinstance(content, list) and content and isinstance(content[0], dict) and "value" in content[0] and "text" not in content[0]:
                 return True
     return False
+
+
+def _with_calls(turns, problems: list) -> tuple:
+    """v1 ``tool_call`` parts (a JSON ``{"name", "arguments"}`` under ``value``) as the turn's tool calls."""
+    out = []
+    for turn in turns:
+        calls = list(turn.tool_calls)
+        for part in turn.parts:
+            source = part.source if isinstance(part.source, dict) else {}
+            if source.get("type") == "tool_call" and isinstance(source.get("value"), str):
+                decoded = parse_json(source["value"], ptr(part.pointer, "value"), problems, "a tool_call value")
+                if isinstance(decoded, dict) and "name" in decoded:
+                    calls.append(ToolCall(ptr(part.pointer, "value"), decoded.get("name"), decoded.get("arguments")))
+                elif decoded is not None:
+                    problems.append(Problem("a tool_call value must be {\"name\", \"arguments\"}", ptr(part.pointer, "value")))
+        if len(calls) != len(turn.tool_calls):
+            turn = dataclasses.replace(turn, tool_calls=tuple(calls), parts=tuple(
+                p for p in turn.parts if not (isinstance(p.source, dict) and p.source.get("type") == "tool_call")))
+        out.append(turn)
+    return tuple(out)
 
 
 def _check_parts(turns, problems: list) -> None:
@@ -69,10 +90,12 @@ class LlamaFactoryV1(Format):
         if "messages" in value:
             turns = message_turns(value["messages"], "/messages", problems, weight_key="loss_weight")
             _check_parts(turns, problems)
+            turns = _with_calls(turns, problems)
             return Conversation(self.name, self.kind, turns, problems=tuple(problems), **common)
         chosen = message_turns(value.get("chosen_messages"), "/chosen_messages", problems, weight_key="loss_weight")
         rejected = message_turns(value.get("rejected_messages"), "/rejected_messages", problems, weight_key="loss_weight")
         _check_parts(chosen + rejected, problems)
+        chosen, rejected = _with_calls(chosen, problems), _with_calls(rejected, problems)
         shared = shared_prefix(chosen, rejected)
         if not isinstance(value.get("chosen_messages"), list) or not isinstance(value.get("rejected_messages"), list):
             problems.append(Problem("a v1 DPO row needs \"chosen_messages\" and \"rejected_messages\" lists",

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import schema
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
-from .base import (Format, Reject, arguments_text, call_id, extras, message_turns, plain_text, ptr, text_turn)
+from .base import (Format, Reject, arguments_text, call_id, extras, message_turns, openai_tools, plain_text, text_turn)
 
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion"})
@@ -97,7 +97,7 @@ def _weight(turn: Turn, target: str) -> dict:
 
 
 def tools_list(conversation: Conversation) -> dict:
-    return {} if conversation.tools is None else {"tools": conversation.tools}
+    return {} if conversation.tools is None else {"tools": openai_tools(conversation.tools)}
 
 
 def reject_unpaired(conversation: Conversation, target: str) -> None:
@@ -166,7 +166,7 @@ class OpenAIDPO(Format):
             raise Reject("not a preference pair: OpenAI DPO needs a preferred and a non-preferred answer")
         source: dict[str, Any] = {"messages": write_messages(conversation.turns)}
         if conversation.tools is not None:
-            source["tools"] = conversation.tools
+            source["tools"] = openai_tools(conversation.tools)
         start = len(conversation.turns)
         return {
             "input": source,

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
-from .base import (Format, Reject, arguments_object, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
+from .base import (Format, Reject, arguments_object, bare_tools, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
                    require_no_weights, split_last_answer)
 from .openai import reject_unpaired, write_messages
 
@@ -151,7 +151,7 @@ def write_sharegpt(turns, conversation: Conversation) -> dict:
         out.append(_write_turn(turn))
     row["conversations"] = out
     if conversation.tools is not None:
-        row["tools"] = json.dumps(conversation.tools, ensure_ascii=False)
+        row["tools"] = json.dumps(bare_tools(conversation.tools), ensure_ascii=False)
     row.update(conversation.extras)
     return row
 

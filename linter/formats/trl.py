@@ -15,7 +15,7 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
-from .base import (Format, Reject, check_bool, extras, message_turns, plain_text, ptr, shared_prefix, split_last_answer,
+from .base import (Format, Reject, check_bool, openai_tools, extras, message_turns, plain_text, ptr, shared_prefix, split_last_answer,
                    text_turn)
 from .openai import reject_unpaired, write_messages
 
@@ -67,7 +67,7 @@ def _prompt_completion(conversation: Conversation, more: dict) -> dict:
         raise Reject("the conversation has no prompt and answer to split")
     standard = _is_standard(turns)
     row = {"prompt": _write_side(turns[:split], standard), "completion": _write_side(turns[split:], standard, split), **more}
-    return {**row, **({"tools": conversation.tools} if conversation.tools is not None else {}), **dict(conversation.extras)}
+    return {**row, **({"tools": openai_tools(conversation.tools)} if conversation.tools is not None else {}), **dict(conversation.extras)}
 
 
 def _is_standard(turns) -> bool:
@@ -180,7 +180,7 @@ class TRLPreference(_TRL):
         row["chosen"] = _write_side(conversation.chosen or (), standard, len(turns))
         row["rejected"] = _write_side(conversation.rejected or (), standard, len(turns))
         if conversation.tools is not None:
-            row["tools"] = conversation.tools
+            row["tools"] = openai_tools(conversation.tools)
         return {**row, **dict(conversation.extras)}
 
 
