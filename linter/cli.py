@@ -367,7 +367,9 @@ def stats(paths, config_file, isolated, model, max_tokens, as_json, html_file, j
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The JSONL file to write (the training part with --split-validation).")
-@click.option("--to", "target", type=click.Choice(["chat", "completion"]), default="chat", show_default=True)
+@click.option("--to", "target", default="chat", show_default=True,
+              help="The format to write: any writable format (openai-chat, openai-dpo, trl, sharegpt, alpaca, bedrock-claude... "
+                   "see docs/formats.md); chat and completion are short for openai-chat and prompt-completion.")
 @click.option("--split-validation", type=click.FloatRange(0, 1, min_open=True, max_open=True), help="Fraction of examples for a validation file.")
 @click.option("--validation-output", type=click.Path(dir_okay=False), help="Where the validation part goes (default: OUTPUT with .valid before the extension).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Changes which examples the split picks, deterministically.")
@@ -379,6 +381,10 @@ def convert(source, output, target, split_validation, validation_output, seed, r
     settings = load(None)
     settings.token_stats = False
     linter = Linter(settings)
+    from .convert import target_names
+
+    if target not in target_names(linter.registry):
+        raise click.BadParameter(f"unknown format {target!r}; choose from {', '.join(target_names(linter.registry))}", param_hint="--to")
     report = run_convert(linter, source, output, to=target, split=split_validation, seed=seed,
                          validation_output=validation_output, rejects=rejects)
     click.echo(f"wrote {report.written:,} example(s) to {one_line(output)}")
@@ -553,10 +559,13 @@ def plugins(as_json) -> None:
 
 
 @cli.command()
-def profiles() -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Show each profile's formats, roles, order rules, keys, limits and sources.")
+def profiles(verbose) -> None:
     """List provider profiles."""
     for profile in get_registry().profiles.values():
         click.echo(f"{profile.name}: {profile.description}")
+        if verbose:
+            click.echo("\n".join(profile.describe()))
 
 
 @cli.group(invoke_without_command=True)

@@ -1,13 +1,14 @@
 """``ftlint convert``: any input format to JSONL, and between example formats.
 
 Reads with the same readers as ``check`` (CSV, TSV, XLSX, JSON arrays,
-Parquet, gzip'd JSONL, JSONL) and writes one JSON object per line. To chat:
-legacy prompt/completion, ShareGPT (``conversations`` with from/value) and
-Alpaca (instruction/input/output) become ``messages``. To completion: a
-single-turn chat becomes prompt/completion. Nothing is dropped silently:
-rows that cannot be read or converted go to a rejects file with the reason,
-and the exit code says so. ``--split-validation F`` sends a deterministic
-fraction (by a hash of each example) to a validation file.
+Parquet, gzip'd JSONL, JSONL) and converts each row through the conversation
+view: the reading format's adapter maps the row to a view, the target
+format's adapter writes the view (``linter.formats``). A writer represents
+every element of the view or refuses the row, so nothing is dropped
+silently: rows that cannot be read or written go to a rejects file with the
+reason (rows written + rows rejected = rows read), and the exit code says so.
+``--split-validation F`` sends a deterministic fraction (by a hash of each
+example) to a validation file.
 """
 
 from __future__ import annotations
@@ -19,61 +20,38 @@ from typing import Any
 import orjson
 
 from . import atomic, hashing
-
-SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "chatgpt": "assistant",
-                  "bing": "assistant", "bard": "assistant", "model": "assistant", "system": "system", "tool": "tool",
-                  "observation": "tool", "function": "tool"}
+from .formats import Reject, writers
 
 
 class Unconvertible(ValueError):
     pass
 
 
-def to_chat(value: Any) -> Any:
+def target_names(registry) -> list[str]:
+    """The names ``--to`` accepts: every writable format and the old aliases."""
+    return sorted(writers(registry.formats.values()))
+
+
+def convert_value(registry, value: Any, to: str) -> Any:
+    """``value`` written in format ``to``, or Unconvertible with the reason."""
+    writer = writers(registry.formats.values()).get(to)
+    if writer is None:
+        raise Unconvertible(f"unknown target format {to!r}; known: {', '.join(target_names(registry))}")
     if not isinstance(value, dict):
         raise Unconvertible("row is not an object")
-    if "messages" in value or ("input" in value and any(k.startswith(("preferred_", "non_preferred_")) for k in value)):
-        return value  # chat and preference rows are already JSONL-ready
-    if "conversations" in value:
-        turns = value["conversations"]
-        if not isinstance(turns, list):
-            raise Unconvertible("conversations is not a list")
-        messages = []
-        for turn in turns:
-            if not isinstance(turn, dict):
-                raise Unconvertible("a conversation turn is not an object")
-            speaker = str(turn.get("from", turn.get("role", "")))
-            messages.append({"role": SHAREGPT_ROLES.get(speaker.lower(), speaker), "content": turn.get("value", turn.get("content", ""))})
-        if isinstance(value.get("system"), str) and value["system"] and not any(m["role"] == "system" for m in messages):
-            messages.insert(0, {"role": "system", "content": value["system"]})
-        return {"messages": messages}
-    if "instruction" in value and "output" in value:
-        prompt = str(value["instruction"])
-        if value.get("input"):
-            prompt += "\n\n" + str(value["input"])
-        messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content": value["output"]}]
-        if value.get("system"):
-            messages.insert(0, {"role": "system", "content": value["system"]})
-        return {"messages": messages}
-    lowered = {k.lower(): k for k in value if isinstance(k, str)}
-    if "prompt" in lowered and "completion" in lowered:
-        return {"messages": [{"role": "user", "content": value[lowered["prompt"]]}, {"role": "assistant", "content": value[lowered["completion"]]}]}
-    raise Unconvertible("not a format ftlint can convert to chat (messages, conversations, instruction/output, prompt/completion)")
-
-
-def to_completion(value: Any) -> Any:
-    chat = to_chat(value)
-    if "prompt" in chat:
-        return chat
-    messages = chat.get("messages")
-    if not isinstance(messages, list):
-        raise Unconvertible("no messages")
-    roles = [m.get("role") for m in messages if isinstance(m, dict)]
-    if roles not in (["user", "assistant"], ["system", "user", "assistant"]):
-        raise Unconvertible(f"only single-turn chats convert to prompt/completion (roles: {', '.join(map(str, roles))})")
-    texts = {m["role"]: m.get("content") for m in messages}
-    prompt = (texts["system"] + "\n\n" if texts.get("system") else "") + str(texts["user"])
-    return {"prompt": prompt, "completion": texts["assistant"]}
+    adapter = registry.detector.detect(value)
+    if adapter is None:
+        raise Unconvertible(f"not a format ftlint can read: {registry.detector.resemblance(value)}")
+    if adapter is writer:
+        return value  # already in the target format: written as read
+    view = adapter.view(value)
+    if view.problems:
+        problem = view.problems[0]
+        raise Unconvertible(f"{adapter.name} row: {problem.message} (at {problem.pointer or '/'})")
+    try:
+        return writer.write(view)
+    except Reject as exc:
+        raise Unconvertible(f"{adapter.name} to {to}: {exc}") from None
 
 
 @dataclass
@@ -91,7 +69,9 @@ def validation_path(output: str) -> str:
 def convert(linter, source: str, output: str, *, to: str = "chat", split: float | None = None,
             seed: int = 0, validation_output: str | None = None, rejects: str | None = None) -> ConvertReport:
     report = ConvertReport()
-    mapper = to_chat if to == "chat" else to_completion
+    registry = linter.registry
+    if to not in writers(registry.formats.values()):
+        raise Unconvertible(f"unknown target format {to!r}; known: {', '.join(target_names(registry))}")
     reader = linter.registry.reader_for(source)
     targets = {"train": output}
     if split:
@@ -113,7 +93,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                         rejected.append((row.number, reason, row.raw))
                     continue  # blank lines carry no data
                 try:
-                    value = mapper(row.value)
+                    value = convert_value(registry, row.value, to)
                     line = orjson.dumps(value) + b"\n"
                 except Unconvertible as exc:
                     rejected.append((row.number, str(exc), row.raw))

@@ -243,7 +243,7 @@ class Linter:
         stats = result.stats
         default_kind = self.profile.default_kind
         chat_kind = self.profile.chat_kind
-        detect = schema.detect
+        detector = self.registry.detector
         counted_kinds = (schema.CHAT, schema.RFT)
         reader = self.registry.reader_for(path)
 
@@ -269,7 +269,8 @@ class Linter:
                     for violation in check(row):
                         found.append(finding(rule, violation, row.number, row))
             if row.parsed:
-                row.kind = kind = detect(row.value, chat_kind) or default_kind
+                row.format, row.kind = schema.classify(row.value, chat_kind, default_kind, detector)
+                kind = row.kind
                 stats.examples += 1
                 # a row of a known shape skips the shape-only rules that were silent on it
                 shape = shape_of(row) if kind in memo.entries else None

@@ -35,6 +35,7 @@ class Profile:
     chat_kind: str = "chat"  # what a row with ``messages`` is for this target (RFT: "rft")
     last_roles: frozenset[str] | None = None  # roles the last message may have (None: any)
     alternate: bool = False  # user and assistant turns must alternate
+    first_roles: frozenset[str] | None = None  # roles the first non-system turn may have (None: any)
     system_first_only: bool = False  # a system message may only open the conversation
     bom: str = "forbidden"  # "forbidden" or "required" (Azure OpenAI)
     min_examples: int | None = None
@@ -46,6 +47,32 @@ class Profile:
     tool_content_string: bool = True  # a tool message's content must be a string
     max_file_bytes: int | None = None  # what one upload may weigh
     extensions: tuple[str, ...] | None = None  # file extensions the service accepts
+    sources: tuple[tuple[str, str], ...] = ()  # (what the profile says, the doc URL or code path it comes from)
+
+    def describe(self) -> list[str]:
+        """The profile as lines of text, for ``ftlint profiles --verbose`` and docs/profiles.md."""
+        from .schema import DESCRIPTIONS
+
+        order = []
+        if self.first_roles:
+            order.append(f"first turn {' or '.join(sorted(self.first_roles))}")
+        if self.alternate:
+            order.append("user and assistant alternate")
+        if self.last_roles:
+            order.append(f"last turn {' or '.join(sorted(self.last_roles))}")
+        if self.system_first_only:
+            order.append("system only first")
+        limits = [f"{label} {value:,}" for label, value in (("min examples", self.min_examples), ("max examples", self.max_examples),
+                                                            ("max file bytes", self.max_file_bytes)) if value]
+        lines = [
+            f"  formats: {'; '.join(DESCRIPTIONS.get(k, k) for k in sorted(self.kinds))}",
+            f"  roles: {', '.join(sorted(self.roles)) or '-'}",
+            f"  order: {'; '.join(order) or 'any'}",
+            f"  top-level keys: {'any' if self.extra_keys_allowed else ', '.join(sorted(self.top_level_keys))}",
+            f"  limits: {', '.join(limits) or 'none'}",
+        ]
+        lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
+        return lines
 
 
 OPENAI_SFT = Profile(
@@ -59,6 +86,8 @@ OPENAI_SFT = Profile(
     max_examples=None,
     max_file_bytes=512 * 1024 * 1024,
     extensions=(".jsonl",),
+    sources=(("chat format, roles, weight, limits", "https://platform.openai.com/docs/guides/supervised-fine-tuning"),
+             ("minimum of 10 examples", "https://platform.openai.com/docs/guides/fine-tuning")),
 )
 
 OPENAI_DPO = Profile(
@@ -72,6 +101,8 @@ OPENAI_DPO = Profile(
     min_examples=10,
     max_file_bytes=512 * 1024 * 1024,
     extensions=(".jsonl",),
+    sources=(("input/preferred_output/non_preferred_output; no other keys",
+              "https://developers.openai.com/api/docs/guides/direct-preference-optimization"),),
 )
 
 OPENAI_RFT = Profile(
@@ -88,13 +119,19 @@ OPENAI_RFT = Profile(
     min_examples=10,
     max_file_bytes=512 * 1024 * 1024,
     extensions=(".jsonl",),
+    sources=(("messages ending with a user turn plus grader fields", "https://platform.openai.com/docs/guides/reinforcement-fine-tuning"),),
 )
 
 AZURE_OPENAI = dataclasses.replace(
     OPENAI_SFT,
     name="azure-openai",
-    description="Azure OpenAI fine-tuning (OpenAI's chat format; the service asks for a UTF-8 BOM)",
+    description="Azure OpenAI fine-tuning: OpenAI's chat format and its DPO format (the service asks for a UTF-8 BOM)",
+    kinds=frozenset({"chat", "preference"}),
+    top_level_keys=SFT_TOP_KEYS | OPENAI_DPO.top_level_keys,
     bom="required",
+    sources=(("chat format", "https://learn.microsoft.com/azure/ai-services/openai/how-to/fine-tuning"),
+             ("DPO rows as OpenAI's (input, preferred_output, non_preferred_output)",
+              "https://learn.microsoft.com/azure/ai-services/openai/how-to/fine-tuning-direct-preference-optimization")),
 )
 
 TOGETHER = Profile(
@@ -105,25 +142,33 @@ TOGETHER = Profile(
     top_level_keys=frozenset({"messages", "tools", "text", "prompt", "completion", "input", "preferred_output", "non_preferred_output"}),
     message_keys=frozenset({"role", "content", "weight", "tool_calls", "tool_call_id", "name"}),
     alternate=True,
+    first_roles=frozenset({"user"}),
     system_first_only=True,
     min_examples=1,
     image_sources=frozenset({"data"}),
     max_images=10,
+    sources=(("formats; start with system or user, then alternate", "https://docs.together.ai/docs/fine-tuning/data-preparation"),),
 )
 
 BEDROCK = Profile(
     name="bedrock",
-    description="AWS Bedrock chat fine-tuning in OpenAI-style messages (user/assistant alternation, ends with assistant)",
-    kinds=frozenset({"chat"}),
-    roles=frozenset({"system", "user", "assistant"}),
-    top_level_keys=frozenset({"messages"}),
+    description="AWS Bedrock fine-tuning: Claude (top-level system, user first, strict alternation, assistant last) and Nova (bedrock-conversation-2024)",
+    kinds=frozenset({"chat", "bedrock-nova"}),
+    roles=frozenset({"user", "assistant"}),
+    top_level_keys=frozenset({"system", "messages", "schemaVersion"}),
     message_keys=frozenset({"role", "content"}),
+    first_roles=frozenset({"user"}),
     last_roles=frozenset({"assistant"}),
     alternate=True,
     system_first_only=True,
     min_examples=8,
     max_examples=20_000,
     max_images=10,
+    sources=(("Claude: {system, messages}, user first, strict alternation, assistant last, no extra keys",
+              "https://platform.claude.com/cookbook/finetuning-finetuning-on-bedrock"),
+             ("Nova: schemaVersion, system list, content blocks, user first, assistant last",
+              "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"),
+             ("8 to 20,000 records", "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html")),
 )
 
 MISTRAL = Profile(
@@ -136,6 +181,7 @@ MISTRAL = Profile(
     last_roles=frozenset({"assistant"}),
     system_first_only=True,
     tool_call_id_pattern=r"^[A-Za-z0-9]{9}$",
+    sources=(("roles, last role assistant, 9-character call ids", "mistral-common src/mistral_common/protocol/instruct/validator.py"),),
 )
 
 FIREWORKS = Profile(
@@ -148,16 +194,56 @@ FIREWORKS = Profile(
     system_first_only=True,
     min_examples=3,
     max_examples=3_000_000,
+    sources=(("3 to 3,000,000 examples", "https://docs.fireworks.ai/fine-tuning/dpo-fine-tuning"),),
 )
 
 TRL = Profile(
     name="trl",
-    description="Hugging Face TRL trainers: conversational or prompt/completion rows",
-    kinds=frozenset({"chat", "completion"}),
-    roles=frozenset({"system", "user", "assistant", "tool"}),
-    top_level_keys=frozenset({"messages", "tools", "prompt", "completion"}),
-    message_keys=frozenset({"role", "content", "tool_calls", "name", "tool_call_id"}),
+    description="Hugging Face TRL trainers: every dataset type (language modeling, prompt-only, prompt-completion, preference, unpaired, stepwise)",
+    kinds=frozenset({"chat", "completion", "text", "prompt-only", "prompt-completion", "trl-preference", "unpaired-preference", "stepwise"}),
+    roles=frozenset({"system", "developer", "user", "assistant", "tool"}),
+    top_level_keys=frozenset({"messages", "tools", "prompt", "completion", "text", "chosen", "rejected", "label", "completions",
+                              "labels", "images", "image", "chat_template_kwargs"}),
+    message_keys=frozenset({"role", "content", "tool_calls", "name", "tool_call_id", "thinking", "reasoning_content"}),
     min_examples=1,
+    sources=(("dataset types and their keys", "huggingface/trl docs/source/dataset_formats.md"),
+             ("roles of multimodal messages", "huggingface/trl trl/data_utils.py prepare_multimodal_messages"),),
+)
+
+_LLAMAFACTORY_ROLES = frozenset({"human", "gpt", "system", "function_call", "observation", "user", "assistant", "tool"})
+
+LLAMAFACTORY = Profile(
+    name="llamafactory",
+    description="LLaMA-Factory: ShareGPT, Alpaca, OpenAI messages and its v1 format; rows it would drop are errors",
+    kinds=frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto", "alpaca", "chat", "unpaired-preference", "llamafactory-v1"}),
+    roles=_LLAMAFACTORY_ROLES,
+    top_level_keys=frozenset({"conversations", "messages", "system", "tools", "images", "videos", "audios", "chosen", "rejected",
+                              "kto_tag", "label", "instruction", "input", "output", "history"}),
+    message_keys=frozenset({"role", "content", "from", "value", "tool_calls", "loss_weight"}),
+    first_roles=frozenset({"user", "human", "observation"}),
+    last_roles=frozenset({"assistant", "gpt", "function_call"}),
+    alternate=True,
+    system_first_only=True,
+    min_examples=1,
+    sources=(("ShareGPT/Alpaca columns and tags", "hiyouga/LLaMA-Factory data/README.md"),
+             ("turns alternate human/observation then gpt/function_call, else 'Invalid role tag' and the row is skipped",
+              "hiyouga/LLaMA-Factory src/llamafactory/data/converter.py SharegptDatasetConverter"),
+             ("rows whose prompt/response counts are off are dropped ('Dropped invalid example')",
+              "hiyouga/LLaMA-Factory src/llamafactory/data/processor/supervised.py"),
+             ("kto_tag must be a JSON boolean", "hiyouga/LLaMA-Factory src/llamafactory/data/converter.py")),
+)
+
+AXOLOTL = Profile(
+    name="axolotl",
+    description="axolotl: chat_template (OpenAI messages or ShareGPT mapped), alpaca and completion datasets",
+    kinds=frozenset({"chat", "sharegpt", "alpaca", "text", "completion"}),
+    roles=frozenset({"system", "user", "assistant", "tool", "human", "gpt"}),
+    top_level_keys=frozenset({"messages", "conversations", "tools", "system", "instruction", "input", "output", "text", "prompt", "completion"}),
+    message_keys=frozenset({"role", "content", "from", "value", "tool_calls", "tool_call_id", "name", "train", "weight", "reasoning_content"}),
+    min_examples=1,
+    sources=(("default role mapping human->user, gpt->assistant", "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py"),
+             ("dataset types alpaca, chat_template, completion", "axolotl-ai-cloud/axolotl docs/dataset-formats/index.qmd"),
+             ("rows with no trainable tokens are dropped", "axolotl-ai-cloud/axolotl src/axolotl/utils/data/utils.py")),
 )
 
 OPENAI_LEGACY = Profile(
@@ -169,9 +255,11 @@ OPENAI_LEGACY = Profile(
     message_keys=frozenset(),
     default_kind="completion",
     min_examples=10,
+    sources=(("prompt/completion with prepare_data's conventions", "openai-python 0.28 openai/validators.py"),),
 )
 
-BUILTIN_PROFILES = (OPENAI_SFT, OPENAI_DPO, OPENAI_RFT, AZURE_OPENAI, TOGETHER, BEDROCK, MISTRAL, FIREWORKS, TRL, OPENAI_LEGACY)
+BUILTIN_PROFILES = (OPENAI_SFT, OPENAI_DPO, OPENAI_RFT, AZURE_OPENAI, TOGETHER, BEDROCK, MISTRAL, FIREWORKS, TRL, OPENAI_LEGACY,
+                    LLAMAFACTORY, AXOLOTL)
 DEFAULT_PROFILE = OPENAI_SFT.name
 
 

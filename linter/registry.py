@@ -27,6 +27,8 @@ class Registry:
     formatters: dict[str, Any] = field(default_factory=dict)
     models: list[ModelSpec] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
+    formats: dict[str, Any] = field(default_factory=dict)  # row format adapters by name (linter.formats)
+    detector: Any = None  # linter.formats.Detector over ``formats``
 
     def rule(self, reference: str) -> type[Rule] | None:
         """A rule by code (any case) or kebab-case name."""
@@ -76,6 +78,18 @@ def _collect() -> Registry:
     host.call_each("register_formatters", register=reg.formatters.__setitem__)
     host.call_each("register_models", register=reg.models.append)
     host.call_each("register_profiles", register=lambda profile: reg.profiles.__setitem__(profile.name, profile))
+    from .formats import Detector, Format
+
+    def format_registrar(plugin: str):
+        def register(adapter: Any) -> None:
+            if not isinstance(adapter, Format):
+                raise PluginError(f"plugin {plugin!r}: {adapter!r} is not a linter.formats.Format instance")
+            reg.formats[adapter.name] = adapter
+
+        return register
+
+    host.call_each("register_formats", register=host.per_plugin(format_registrar))
+    reg.detector = Detector(reg.formats.values())
     reg.rules = dict(sorted(reg.rules.items()))
     return reg
 

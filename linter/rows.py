@@ -19,11 +19,13 @@ class Row:
     """One physical JSONL line (or one record of another format) and what parsing made of it.
 
     ``parsed`` is False for blank, over-long and unparsable lines; then ``value``
-    is None and ``problem`` (if any) says why. ``kind`` is the detected schema
-    (``chat``, ``preference``, ``rft``, ``completion``, ``non-object``) once parsed.
+    is None and ``problem`` (if any) says why. ``kind`` is the detected kind
+    (``chat``, ``preference``, ``rft``, ``completion``, ``non-object``, ``sharegpt``...)
+    once parsed, and ``format`` the adapter that recognised it (``linter.formats``).
     """
 
-    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens", "token_parts", "_messages", "memo")
+    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens", "token_parts",
+                 "_messages", "memo", "format", "_view")
 
     def __init__(self, number: int, offset: int, raw: bytes | None, length: int) -> None:
         self.number = number
@@ -40,6 +42,28 @@ class Row:
         self.token_parts: tuple[int, int] | None = None  # (assistant tokens, trained assistant tokens)
         self._messages: list | None = None
         self.memo: dict | None = None  # per-row derived views shared by rules (see ``derived``)
+        self.format: Any = None  # the format adapter, set with ``kind``
+        self._view: Any = None
+
+    @property
+    def view(self):
+        """The row as a conversation (``linter.view.Conversation``), built once on first use.
+
+        An adapter never raises on bad input; should one have a bug, the row
+        gets a view holding only that problem rather than stopping the file.
+        """
+        if self._view is None:
+            from .view import Conversation, Problem
+
+            adapter = self.format
+            if adapter is None or not isinstance(self.value, dict):
+                self._view = Conversation("", self.kind)
+            else:
+                try:
+                    self._view = adapter.view(self.value)
+                except Exception as exc:  # noqa: BLE001 - one bad row must not stop the file
+                    self._view = Conversation(adapter.name, self.kind, problems=(Problem(f"the {adapter.name} adapter failed on this row: {type(exc).__name__}"),))
+        return self._view
 
     def derived(self, key, compute):
         """``compute(self)`` once per row, shared by every rule that asks for ``key``."""

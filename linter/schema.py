@@ -1,9 +1,12 @@
-"""Which fine-tuning format a row is in.
+"""Which kind of fine-tuning row a row is.
 
-Detection is per row and cheap (a few key lookups). A row with no
-recognisable format is judged as the profile's default format, so a chat
-row that lost its ``messages`` key is reported as ``messages-missing``
-rather than as an unknown format.
+The format adapters (``linter.formats``) recognise the row's format; its
+kind groups formats for rules and profiles: OpenAI's ``chat``, ``preference``,
+``rft`` and ``completion`` as before, and one kind per other family
+(``sharegpt``, ``alpaca``, ``trl-preference``...). Detection is per row and
+cheap (a few key lookups). A row with no recognisable format is judged as the
+profile's default kind, so a chat row that lost its ``messages`` key is
+reported as ``messages-missing`` rather than as an unknown format.
 """
 
 from __future__ import annotations
@@ -17,39 +20,70 @@ COMPLETION = "completion"
 NON_OBJECT = "non-object"
 UNKNOWN = ""
 
-KINDS = (CHAT, PREFERENCE, RFT, COMPLETION)
 DESCRIPTIONS = {
     CHAT: "chat (SFT: messages)",
     PREFERENCE: "preference (DPO: input, preferred_output, non_preferred_output)",
     RFT: "reinforcement (RFT: messages ending with a user turn, plus grader fields)",
     COMPLETION: "prompt/completion (legacy)",
+    "text": "TRL language modeling (text)",
+    "prompt-only": "TRL prompt-only (prompt)",
+    "prompt-completion": "TRL conversational prompt-completion (prompt and completion message lists)",
+    "trl-preference": "TRL preference (prompt, chosen, rejected)",
+    "unpaired-preference": "unpaired preference (KTO: a completion with a boolean label)",
+    "stepwise": "TRL stepwise supervision (prompt, completions, labels)",
+    "sharegpt": "ShareGPT (conversations of from/value)",
+    "sharegpt-preference": "ShareGPT preference (conversations, chosen, rejected)",
+    "sharegpt-kto": "ShareGPT KTO (conversations with a kto_tag)",
+    "alpaca": "Alpaca (instruction, input, output)",
+    "llamafactory-v1": "LLaMA-Factory v1 (messages of {type, value} parts)",
+    "bedrock-nova": "Bedrock Nova (bedrock-conversation-2024)",
 }
+KINDS = tuple(DESCRIPTIONS)
+# kinds whose rows hold a conversation the view-based rules read
+CONVERSATION_KINDS = frozenset(KINDS) - {COMPLETION}
+# the kinds the adapters added: OpenAI's own kinds keep their own rules (FT6xx, FT9xx)
+# besides the view-based ones, so the view-based rules add only these to them
+ADAPTED_KINDS = CONVERSATION_KINDS - {CHAT, RFT, PREFERENCE}
+# adapted kinds whose rows are one dialogue (or a pair of them): role order rules apply
+DIALOGUE_KINDS = ADAPTED_KINDS - {"text", "prompt-only", "stepwise"}
 
-_PREFERENCE_KEYS = ("preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion")
 _CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 # bookkeeping columns exports add to any row; they do not make a row an RFT prompt
 _METADATA_KEYS = frozenset({"id", "uuid", "source", "metadata", "tags", "split", "index", "idx", "category", "lang", "language", "created_at"})
 
 
-def detect(value: Any, chat_kind: str = CHAT) -> str:
-    """The format of one parsed row, or UNKNOWN.
+def detect(value: Any, chat_kind: str = CHAT, detector: Any = None) -> str:
+    """The kind of one parsed row, or UNKNOWN.
 
     ``chat_kind`` is what a row with ``messages`` means for the target: the
     same shape is an SFT example for openai-sft and an RFT prompt for openai-rft.
     """
     if not isinstance(value, dict):
         return NON_OBJECT
-    if "input" in value and any(k in value for k in _PREFERENCE_KEYS):
-        return PREFERENCE
+    if detector is None:
+        from .registry import get_registry
+
+        detector = get_registry().detector
+    adapter = detector.detect(value)
+    return adapter.kind_of(value, chat_kind) if adapter is not None else UNKNOWN
+
+
+def classify(value: Any, chat_kind: str, default_kind: str, detector: Any) -> tuple[Any, str]:
+    """``(adapter, kind)`` of a parsed row; a row no adapter recognises is
+    judged as ``default_kind`` and read by that kind's adapter."""
+    adapter = detector.detect(value)
+    if adapter is not None:
+        return adapter, adapter.kind_of(value, chat_kind)
+    kind = NON_OBJECT if not isinstance(value, dict) else default_kind
+    return detector.for_kind(kind), kind
+
+
+def chat_or_rft(value: dict, chat_kind: str = CHAT) -> str:
+    """What an OpenAI-style ``messages`` row is for the target: SFT chat, or an RFT prompt."""
     messages = value.get("messages")
-    if messages is not None:
-        if chat_kind == CHAT and isinstance(messages, list) and messages and _looks_like_rft(value, messages):
-            return RFT
-        return chat_kind
-    lowered = {k.lower() for k in value if isinstance(k, str)}
-    if "prompt" in lowered or "completion" in lowered:
-        return COMPLETION
-    return UNKNOWN
+    if chat_kind == CHAT and isinstance(messages, list) and messages and _looks_like_rft(value, messages):
+        return RFT
+    return chat_kind
 
 
 def _looks_like_rft(value: dict, messages: list) -> bool:

@@ -26,7 +26,8 @@ def test_csv_and_shapes_to_chat(tmp_path):
     assert proc.returncode == 1 and "3 row(s) not converted" in proc.stderr
     converted = lines(out)
     assert converted[0] == {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}
-    assert converted[1]["messages"][0] == {"role": "user", "content": "Translate to French\n\ncheese"}
+    # instruction and input join with a newline, as LLaMA-Factory's Alpaca converter does
+    assert converted[1]["messages"][0] == {"role": "user", "content": "Translate to French\ncheese"}
     assert converted[2]["messages"][1] == {"role": "assistant", "content": " positive"}
     assert converted[3] == GOOD and len(converted) == 4
     rejects = lines(tmp_path / "chat.jsonl.rejects.jsonl")
@@ -53,3 +54,126 @@ def test_to_completion_and_split(tmp_path):
     again = tmp_path / "again.jsonl"
     run_cli("convert", src, "-o", again, "--split-validation", "0.2", "--to", "completion")
     assert lines(again) == train  # deterministic
+
+
+# --- through the conversation view -------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from linter.convert import Unconvertible, convert_value, target_names  # noqa: E402
+from linter.registry import get_registry  # noqa: E402
+
+FORMATS = Path(__file__).parent / "data" / "formats"
+
+
+def _fixture_rows():
+    found = []
+    for path in sorted(FORMATS.iterdir()):
+        if path.suffix == ".json":
+            found.extend(json.loads(path.read_text()))
+        elif path.suffix == ".jsonl":
+            found.extend(json.loads(line) for line in path.read_text().splitlines())
+    return found
+
+
+FIXTURE_ROWS = _fixture_rows()
+
+
+def _texts(value):
+    """Every text of a row as its view sees it (turn texts, tool names and arguments)."""
+    registry = get_registry()
+    adapter = registry.detector.detect(value)
+    view = adapter.view(value)
+    out = []
+    for _, turn in view.all_turns():
+        out.extend(p.text for p in turn.parts if p.text)
+        out.extend(str(c.name) for c in turn.tool_calls)
+    return out
+
+
+def _retexted(value, texts):
+    """``value`` with its strings replaced in order by ``texts`` (JSON strings stay JSON)."""
+    it = iter(texts)
+
+    def walk(item, key=None):
+        if isinstance(item, dict):
+            return {k: walk(v, k) for k, v in item.items()}
+        if isinstance(item, list):
+            return [walk(v) for v in item]
+        if isinstance(item, str) and key in ("content", "value", "text", "output", "instruction", "prompt", "completion") \
+                and not item.lstrip().startswith(("{", "[")):
+            return next(it, item)
+        return item
+
+    return walk(value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(FIXTURE_ROWS), st.lists(st.text(min_size=1, max_size=12), max_size=12), st.sampled_from(target_names(get_registry())))
+def test_every_pair_of_formats_writes_the_whole_view_or_rejects(row, texts, target):
+    registry = get_registry()
+    source = _retexted(row, texts)
+    try:
+        written = convert_value(registry, source, target)
+    except Unconvertible as exc:
+        assert str(exc)  # a reason, never a bare failure
+        return
+    assert isinstance(written, dict) and registry.detector.detect(written) is not None
+    kept = "\x00".join(_texts(written))
+    for text in _texts(source):
+        assert text in kept, (target, text)  # a writer that cannot keep a text must reject the row
+
+
+def test_cli_rows_written_plus_rejected_equal_rows_read_for_every_target(tmp_path):
+    source = tmp_path / "all.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in FIXTURE_ROWS) + "[1]\n{\"weird\": 1}\n")
+    for target in ("openai-chat", "openai-dpo", "trl", "sharegpt", "sharegpt-preference", "alpaca", "prompt-completion",
+                   "bedrock-claude", "bedrock-nova", "llamafactory-v1"):
+        out = tmp_path / f"{target}.jsonl"
+        proc = run_cli("convert", source, "-o", out, "--to", target)
+        rejects = tmp_path / f"{target}.jsonl.rejects.jsonl"
+        written = len(lines(out))
+        rejected = len(lines(rejects)) if rejects.exists() else 0
+        assert written + rejected == len(FIXTURE_ROWS) + 2, (target, written, rejected, proc.stderr)
+        assert proc.returncode == (1 if rejected else 0)
+
+
+def test_glaive_tool_calls_become_openai_tool_calls_and_back(tmp_path):
+    source = FORMATS / "llamafactory_glaive_toolcall_en_demo.json"
+    out = tmp_path / "chat.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", "openai-chat").returncode == 0
+    first = lines(out)[0]
+    call = first["messages"][1]
+    assert call["role"] == "assistant" and call["tool_calls"][0]["function"]["name"] == "calculate_area"
+    assert json.loads(call["tool_calls"][0]["function"]["arguments"]) == {"shape": "rectangle", "dimensions": [5, 3]}
+    assert first["messages"][2] == {"role": "tool", "content": "{\"area\": 15}", "tool_call_id": call["tool_calls"][0]["id"]}
+    assert [t["function"]["name"] for t in first["tools"]] == ["calculate_area", "calculate_discount"]  # wrapped as OpenAI lists tools
+    report = json.loads(run_cli("check", "--format", "json", "--isolated", out).stdout)
+    assert not [f for f in report["findings"] if f["severity"] == "error" and f["code"] != "FT402"]
+    back = tmp_path / "sharegpt.jsonl"
+    assert run_cli("convert", out, "-o", back, "--to", "sharegpt").returncode == 0
+    assert lines(back) == json.loads(source.read_text())  # the round trip keeps every turn and the tools
+
+
+def test_sharegpt_preference_becomes_dpo_and_trl_preference(tmp_path):
+    source = FORMATS / "llamafactory_dpo_en_demo.json"
+    dpo = tmp_path / "dpo.jsonl"
+    assert run_cli("convert", source, "-o", dpo, "--to", "openai-dpo").returncode == 0
+    row = lines(dpo)[0]
+    original = json.loads(source.read_text())[0]
+    assert row["input"]["messages"] == [{"role": "user", "content": original["conversations"][0]["value"]}]
+    assert row["preferred_output"] == [{"role": "assistant", "content": original["chosen"]["value"]}]
+    assert row["non_preferred_output"] == [{"role": "assistant", "content": original["rejected"]["value"]}]
+    trl = tmp_path / "trl.jsonl"
+    assert run_cli("convert", source, "-o", trl, "--to", "trl").returncode == 0
+    assert set(lines(trl)[0]) == {"prompt", "chosen", "rejected"}
+    chat = tmp_path / "chat.jsonl"
+    proc = run_cli("convert", source, "-o", chat, "--to", "chat")
+    assert proc.returncode == 1 and "2 row(s) not converted" in proc.stderr and "preference pair" in proc.stderr
+
+
+def test_unknown_target_is_a_usage_error(tmp_path):
+    proc = run_cli("convert", FORMATS / "azure_dpo_sample.jsonl", "-o", tmp_path / "x.jsonl", "--to", "nope")
+    assert proc.returncode == 2 and "unknown format 'nope'" in proc.stderr and "openai-dpo" in proc.stderr

@@ -231,3 +231,49 @@ def test_hook_register_profiles(write_jsonl, io_env):
     report, _ = cli_json(path, "--select", "FT106", "--profile", "acme", env=io_env)
     assert report["findings"] == []
     assert "acme:" in run_cli("profiles", env=io_env).stdout
+
+
+FORMAT_PLUGIN = '''
+from linter import hookimpl
+from linter.formats import Format
+from linter.view import ASSISTANT, USER, Conversation, Part, Turn
+
+
+class Dialog(Format):
+    """{"dialog": [{"speaker": "q"|"a", "text": ...}]}, read as ShareGPT-like rows."""
+
+    name = "acme-dialog"
+    kind = "sharegpt"
+    description = "ACME's dialog export"
+    keys = frozenset({"dialog"})
+    requires = "a dialog list"
+
+    def detect(self, value):
+        return 20 if isinstance(value.get("dialog"), list) else 0
+
+    def view(self, value):
+        turns = []
+        for i, item in enumerate(value["dialog"]):
+            if isinstance(item, dict) and isinstance(item.get("text"), str):
+                where = f"/dialog/{i}/text"
+                role = USER if item.get("speaker") == "q" else ASSISTANT
+                turns.append(Turn(role, item.get("speaker"), f"/dialog/{i}", f"/dialog/{i}/speaker", where, "text",
+                                  (Part("text", where, item["text"], item["text"]),)))
+        return Conversation(self.name, self.kind, tuple(turns))
+
+
+@hookimpl
+def register_formats(register):
+    register(Dialog())
+'''
+
+
+def test_hook_register_formats(tmp_path, write_jsonl):
+    install_fake_distribution(tmp_path / "site", "acme-dialog", "1.0", "acme_dialog", FORMAT_PLUGIN, "acme-dialog")
+    env = {"PYTHONPATH": str(tmp_path / "site")}
+    path = write_jsonl([{"dialog": [{"speaker": "q", "text": "hi"}, {"speaker": "a", "text": " "}]}])
+    report, _ = cli_json(path, "--profile", "llamafactory", "--select", "FT200", env=env)
+    assert [(f["code"], f["pointer"]) for f in report["findings"]] == [("FT200", "/dialog/1/text")]
+    out = tmp_path / "chat.jsonl"
+    assert run_cli("convert", path, "-o", out, "--to", "openai-chat", env=env).returncode == 0
+    assert json.loads(out.read_text())["messages"][0] == {"role": "user", "content": "hi"}

@@ -42,3 +42,8 @@ def register_models(register: Callable[[Any], None]) -> None:
 @hookspec
 def register_profiles(register: Callable[[Any], None]) -> None:
     """Register provider profiles (``linter.profiles.Profile``): roles, keys and formats a target accepts."""
+
+
+@hookspec
+def register_formats(register: Callable[[Any], None]) -> None:
+    """Register row format adapters (``linter.formats.Format`` instances): detect, view, write."""

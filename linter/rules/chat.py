@@ -11,13 +11,34 @@ from typing import Any, Iterable
 from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import CHAT, NON_OBJECT, RFT
+from ..schema import ADAPTED_KINDS, CHAT, DIALOGUE_KINDS, NON_OBJECT, PREFERENCE, RFT
 from ..text import describe_type, show
+from ..view import ASSISTANT, SYSTEM, TOOL, USER, Turn
 from .base import Rule
 
 
 # chat structure rules apply to SFT examples and RFT prompts alike
 CHAT_LIKE = frozenset({CHAT, RFT})
+# the rules that read the conversation view serve every format's dialogue too
+DIALOGUES = CHAT_LIKE | DIALOGUE_KINDS
+
+
+def dialogue(row: Row) -> tuple[Turn, ...]:
+    """The row's turns in order; for a preference pair, the prompt and the chosen answer."""
+    view = row.view
+    return view.turns + view.chosen if view.chosen else view.turns
+
+
+def dialogue_pointer(row: Row, turns: tuple[Turn, ...]) -> str:
+    """Where a whole-conversation finding points: ``/messages`` for chat rows, else the list of the first turn."""
+    if row.kind in CHAT_LIKE and row.view.format == "openai-chat":
+        return pointer("messages")
+    return turns[0].pointer.rsplit("/", 1)[0] if turns else ""
+
+
+def has_dialogue(row: Row, turns: tuple[Turn, ...]) -> bool:
+    """True when there is a conversation to judge (for chat rows: ``messages`` is a non-empty list)."""
+    return has_messages(row) if row.view.format == "openai-chat" else bool(turns)
 
 
 def _rename_key(old: str, new: str, index: int | None = None):
@@ -106,8 +127,16 @@ class MessagesMissing(Rule):
                 yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), Fix("rename to messages", Applicability.SAFE, _rename_key(wrong, "messages")))
                 return
             alias = next((k for k in self.ALIASES if k in row.value), None)
-            hint = f" (it has {show(alias)}, {self.ALIASES[alias]} format: map it to messages)" if alias else ""
+            hint = f" (it has {show(alias)}, {self.ALIASES[alias]} format: map it to messages)" if alias else _resemblance(row.value)
             yield Violation(f"row has no \"messages\" key{hint}", pointer("messages"))
+
+
+def _resemblance(value: dict) -> str:
+    """Which known formats an unrecognised row resembles and why it is none of them."""
+    from ..registry import get_registry
+
+    detector = get_registry().detector
+    return f"; no known format matches: {detector.resemblance(value)}" if detector is not None else ""
 
 
 class MessagesNotList(Rule):
@@ -191,24 +220,21 @@ class RoleUnknown(Rule):
     code = "FT106"
     name = "role-unknown"
     summary = "A message has a role the profile does not accept"
-    kinds = CHAT_LIKE
+    kinds = CHAT_LIKE | ADAPTED_KINDS
     bad = '{"messages": [{"role": "human", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         roles = self.context.profile.roles
-        for index, message in messages_of(row):
-            if "role" not in message:
-                continue
-            role = message["role"]
+        for _, turn in row.view.all_turns():
+            if not turn.role_pointer:
+                continue  # no role stated here (FT105 reports a missing one)
+            role = turn.source_role
             if not isinstance(role, str):
-                yield Violation(f"role must be a string, got {describe_type(role)}", pointer("messages", index, "role"))
+                yield Violation(f"role must be a string, got {describe_type(role)}", turn.role_pointer)
             elif role not in roles:
                 expected = ", ".join(sorted(roles))
-                yield Violation(
-                    f"unknown role {show(role)} (profile {self.context.profile.name} accepts {expected})",
-                    pointer("messages", index, "role"),
-                )
+                yield Violation(f"unknown role {show(role)} (profile {self.context.profile.name} accepts {expected})", turn.role_pointer)
 
 
 class ContentMissing(Rule):
@@ -293,7 +319,7 @@ class UnknownKey(Rule):
     code = "FT110"
     name = "unknown-key"
     summary = "Row has a top-level key the profile does not know"
-    kinds = CHAT_LIKE
+    kinds = CHAT_LIKE | {PREFERENCE}
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "source": "crm"}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
@@ -301,6 +327,8 @@ class UnknownKey(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         if self.context.profile.extra_keys_allowed:
             return
+        if row.kind == PREFERENCE and PREFERENCE not in self.context.profile.kinds:
+            return  # FT401 says the whole row is in a format this target does not take
         known = self.context.profile.top_level_keys
         for key in row.value:
             if key not in known and not (isinstance(key, str) and key.lower() in known):
@@ -350,9 +378,12 @@ class AssistantMissing(Rule):
     bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
+    kinds = frozenset({CHAT}) | DIALOGUE_KINDS
+
     def check(self, row: Row) -> Iterable[Violation]:
-        if has_messages(row) and not any(m.get("role") == "assistant" for _, m in messages_of(row)):
-            yield Violation("example has no assistant message, so nothing is trained", pointer("messages"))
+        turns = dialogue(row)
+        if has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns):
+            yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
 
 
 class WeightInvalid(Rule):
@@ -408,9 +439,12 @@ class SystemMissing(Rule):
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
+    kinds = frozenset({CHAT}) | DIALOGUE_KINDS
+
     def check(self, row: Row) -> Iterable[Violation]:
-        if has_messages(row) and not any(m.get("role") in ("system", "developer") for _, m in messages_of(row)):
-            yield Violation("example has no system message", pointer("messages"))
+        turns = dialogue(row)
+        if has_dialogue(row, turns) and not any(t.role == SYSTEM for t in turns):
+            yield Violation("example has no system message", dialogue_pointer(row, turns))
 
 
 class UserMissing(Rule):
@@ -421,14 +455,15 @@ class UserMissing(Rule):
     code = "FT116"
     name = "user-missing"
     summary = "Example has no user message"
-    kinds = CHAT_LIKE
+    kinds = DIALOGUES
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if has_messages(row) and not any(m.get("role") == "user" for _, m in messages_of(row)):
-            yield Violation("example has no user message", pointer("messages"))
+        turns = dialogue(row)
+        if has_dialogue(row, turns) and not any(t.role == USER for t in turns):
+            yield Violation("example has no user message", dialogue_pointer(row, turns))
 
 
 class LastRole(Rule):
@@ -441,21 +476,21 @@ class LastRole(Rule):
     code = "FT117"
     name = "last-role"
     summary = "The last message has a role the profile does not allow last"
-    kinds = CHAT_LIKE
+    kinds = DIALOGUES
     example_profile = "mistral"
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "bye"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         allowed = self.context.profile.last_roles
-        messages = row.messages()
-        if allowed is None or not messages:
+        turns = dialogue(row)
+        if allowed is None or not turns:
             return
-        index, last = messages[-1]
-        role = last.get("role")
-        if isinstance(role, str) and role not in allowed:
+        last = turns[-1]
+        role = last.source_role if last.role_pointer else last.role
+        if isinstance(role, str) and role not in allowed and last.role not in allowed:
             expected = " or ".join(sorted(allowed))
-            yield Violation(f"the last message is from {show(role)}; profile {self.context.profile.name} needs {expected} last", pointer("messages", index, "role"))
+            yield Violation(f"the last message is from {show(role)}; profile {self.context.profile.name} needs {expected} last", last.role_pointer or last.pointer)
 
 
 class RoleAlternation(Rule):
@@ -467,7 +502,7 @@ class RoleAlternation(Rule):
     code = "FT118"
     name = "role-alternation"
     summary = "User and assistant turns do not alternate"
-    kinds = CHAT_LIKE
+    kinds = DIALOGUES
     example_profile = "together"
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
@@ -476,20 +511,19 @@ class RoleAlternation(Rule):
         if not self.context.profile.alternate:
             return
         previous = None
-        for index, message in row.messages():
-            role = message.get("role")
-            if role in ("tool", "function"):
-                role = "assistant"
-            if role not in ("user", "assistant"):
+        before = None
+        for turn in dialogue(row):
+            after_tool = before is not None and before.role == TOOL
+            before = turn
+            if turn.role == TOOL:
+                previous = ASSISTANT  # a tool result continues the assistant's turn that called it
                 continue
-            if role == previous and not (role == "assistant" and _after_tool(row, index)):
-                yield Violation(f"two {role} turns in a row; profile {self.context.profile.name} needs user and assistant to alternate", pointer("messages", index, "role"))
+            role = turn.role
+            if role not in (USER, ASSISTANT):
+                continue
+            if role == previous and not (role == ASSISTANT and after_tool):
+                yield Violation(f"two {role} turns in a row; profile {self.context.profile.name} needs user and assistant to alternate", turn.role_pointer or turn.pointer)
             previous = role
-
-
-def _after_tool(row: Row, index: int) -> bool:
-    messages = row.value["messages"]
-    return index > 0 and isinstance(messages[index - 1], dict) and messages[index - 1].get("role") in ("tool", "function")
 
 
 class SystemPosition(Rule):
@@ -502,15 +536,64 @@ class SystemPosition(Rule):
     name = "system-position"
     summary = "A system message is not the first message"
     severity = Severity.WARNING
-    kinds = CHAT_LIKE
+    kinds = DIALOGUES
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for position, (index, message) in enumerate(row.messages()):
-            if message.get("role") == "system" and position > 0:
+        for position, turn in enumerate(dialogue(row)):
+            if turn.role == SYSTEM and turn.source_role != "developer" and position > 0:
                 strict = " (this profile only accepts it first)" if self.context.profile.system_first_only else ""
-                yield Violation(f"system message at position {index}, not first{strict}", pointer("messages", index, "role"))
+                index = turn.pointer.rsplit("/", 1)[-1]
+                yield Violation(f"system message at position {index}, not first{strict}", turn.role_pointer or turn.pointer)
+
+
+class FirstRole(Rule):
+    """Some targets need the conversation (after the system prompt) to open
+    with the user: Bedrock rejects a record that starts with the assistant,
+    LLaMA-Factory skips it ("Invalid role tag"), Together needs system or
+    user first. Driven by the profile's ``first_roles``."""
+
+    shape_only = True
+    code = "FT121"
+    name = "first-role"
+    summary = "The first turn after the system prompt has a role the profile does not allow first"
+    kinds = DIALOGUES
+    example_profile = "bedrock"
+    bad = '{"messages": [{"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hi."}]}'
+    good = '{"system": "Be brief.", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        allowed = self.context.profile.first_roles
+        if allowed is None:
+            return
+        first = next((t for t in dialogue(row) if t.role != SYSTEM), None)
+        if first is None:
+            return
+        role = first.source_role if first.role_pointer else first.role
+        if isinstance(role, str) and role not in allowed and first.role not in allowed:
+            expected = " or ".join(sorted(allowed))
+            yield Violation(f"the conversation opens with {show(role)}; profile {self.context.profile.name} needs {expected} first", first.role_pointer or first.pointer)
+
+
+class FormatProblem(Rule):
+    """What a format's own reader would reject: a ShareGPT turn without
+    ``value``, a KTO ``label`` that is not a boolean, a row mixing two TRL
+    types, ``tools`` that are not valid JSON, a Nova content block of an
+    unknown shape. Each format adapter (``linter.formats``) reports these for
+    its rows, with the pointer of the field in the source row."""
+
+    code = "FT120"
+    name = "format-invalid"
+    summary = "A field does not have the shape its format requires"
+    kinds = ADAPTED_KINDS | CHAT_LIKE
+    example_profile = "llamafactory"
+    bad = '{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt"}]}'
+    good = '{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        for problem in row.view.problems:
+            yield Violation(problem.message, problem.pointer)
 
 
 RULES = (
@@ -533,6 +616,8 @@ RULES = (
     LastRole,
     RoleAlternation,
     SystemPosition,
+    FormatProblem,
+    FirstRole,
 )
 
 

@@ -1,15 +1,36 @@
-"""FT2xx: the text inside messages."""
+"""FT2xx: the text inside messages, read through the conversation view, so
+the same checks serve every format and point into the source row
+(``/messages/1/content``, ``/conversations/2/value``, ``/output``)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any, Iterable
 
-from ..findings import Applicability, Fix, Severity, Violation, pointer
+import jsonpointer
+
+from ..findings import Applicability, Fix, Severity, Violation
 from ..plugin import hookimpl
 from ..rows import Row
+from ..schema import ADAPTED_KINDS
+from ..view import Turn
 from .base import Rule
-from .chat import CHAT_LIKE, carries_call, messages_of
+from .chat import CHAT_LIKE
+
+TEXT_KINDS = CHAT_LIKE | ADAPTED_KINDS
+
+
+def _carried(turn: Turn) -> bool:
+    """True when a tool call (or an OpenAI refusal) carries the turn instead of its content."""
+    return turn.carries_call or any(key == "refusal" and item for key, item in turn.extra)
+
+
+def _empty(turn: Turn) -> bool:
+    if turn.content_state == "text":
+        return not turn.parts[0].text.strip()
+    if turn.content_state == "parts":
+        return all(p.kind == "text" and not (p.text or "").strip() for p in turn.parts)
+    return False
 
 
 class ContentEmpty(Rule):
@@ -20,32 +41,24 @@ class ContentEmpty(Rule):
     code = "FT200"
     name = "content-empty"
     summary = "Message content is empty or whitespace only"
-    kinds = CHAT_LIKE
+    kinds = TEXT_KINDS
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "  "}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for index, message in messages_of(row):
-            content = message.get("content")
-            if isinstance(content, str):
-                empty = not content.strip()
-            elif isinstance(content, list):
-                empty = not content or all(
-                    isinstance(p, dict) and p.get("type") == "text" and not str(p.get("text") or "").strip()
-                    for p in content
-                )
-            else:
-                continue
-            if empty and not carries_call(message):
-                yield Violation("content is empty or whitespace only", pointer("messages", index, "content"))
+        for _, turn in row.view.all_turns():
+            if _empty(turn) and not _carried(turn):
+                yield Violation("content is empty or whitespace only", turn.content_pointer)
 
 
-def _strip_content(index: int):
+def _strip_at(where: str):
+    """A fix that strips the string at ``where`` (a JSON pointer into the source row)."""
+
     def apply(value: Any) -> Any:
         fixed = copy.deepcopy(value)
-        fixed["messages"][index]["content"] = fixed["messages"][index]["content"].strip()
-        return fixed
+        text = jsonpointer.resolve_pointer(fixed, where)
+        return jsonpointer.set_pointer(fixed, where, text.strip(), inplace=True) if where else text.strip()
 
     return apply
 
@@ -60,26 +73,22 @@ class WhitespacePadding(Rule):
     code = "FT201"
     name = "whitespace-padding"
     summary = "Message content starts or ends with whitespace"
-    kinds = CHAT_LIKE
+    kinds = TEXT_KINDS
     severity = Severity.INFO
     fix = Applicability.SAFE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\n\\n"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for index, message in messages_of(row):
-            content = message.get("content")
-            if isinstance(content, str) and content.strip() and content != content.strip():
-                ends = []
-                if content[0].isspace():
-                    ends.append("leading")
-                if content[-1].isspace():
-                    ends.append("trailing")
-                yield Violation(
-                    f"content has {' and '.join(ends)} whitespace",
-                    pointer("messages", index, "content"),
-                    Fix("strip the whitespace", Applicability.SAFE, _strip_content(index)),
-                )
+        for _, turn in row.view.all_turns():
+            if turn.content_state != "text" and row.kind in CHAT_LIKE:
+                continue  # OpenAI content parts: only whole-string content, as before
+            for part in turn.texts:
+                text = part.text
+                if text.strip() and text != text.strip():
+                    ends = [end for end, pad in (("leading", text[0].isspace()), ("trailing", text[-1].isspace())) if pad]
+                    yield Violation(f"content has {' and '.join(ends)} whitespace", part.pointer,
+                                    Fix("strip the whitespace", Applicability.SAFE, _strip_at(part.pointer)))
 
 
 RULES = (ContentEmpty, WhitespacePadding)

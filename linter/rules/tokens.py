@@ -5,13 +5,43 @@ from __future__ import annotations
 from typing import Iterable
 
 import copy
+import json
 
 from ..findings import Applicability, Fix, Violation, drop_row
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import CHAT, RFT
-from ..tokens import upper_bound
+from ..schema import ADAPTED_KINDS, CHAT, RFT
+from ..tokens import IMAGE_TOKENS, REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, upper_bound
+from ..view import Conversation
 from .base import Rule
+
+TOOLS_MARGIN = 12  # the fixed cost of a tools block (cl100k/o200k constants)
+
+
+def view_tokens(tokenizer, view: Conversation) -> int:
+    """Tokens of a non-OpenAI row, counted on its view with the cookbook's
+    per-message constants: every turn (prompt, chosen and rejected), its role,
+    texts, images and tool calls, and the declared tools."""
+    count = tokenizer.count_text
+    total = REPLY_PRIMING
+    for _, turn in view.all_turns():
+        total += TOKENS_PER_MESSAGE + count(turn.role or "user")
+        for part in turn.parts:
+            total += count(part.text) if part.text is not None else IMAGE_TOKENS if part.kind == "image" else 0
+        for call in turn.tool_calls:
+            total += count(str(call.name)) + count(call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments))
+    if view.tools is not None:
+        total += TOOLS_MARGIN + count(json.dumps(view.tools, ensure_ascii=False))
+    return total
+
+
+def view_upper_bound(view: Conversation, raw_length: int) -> int:
+    """A ceiling on ``view_tokens`` without tokenizing: every counted string is
+    in the raw line (a byte is at least a token's worth), plus the constants."""
+    bound = raw_length + REPLY_PRIMING + (TOOLS_MARGIN if view.tools is not None else 0)
+    for _, turn in view.all_turns():
+        bound += TOKENS_PER_MESSAGE + TOKENS_PER_NAME + 1 + IMAGE_TOKENS * len(turn.parts) + 2 * len(turn.tool_calls)
+    return bound
 
 
 class TokenLimit(Rule):
@@ -30,7 +60,7 @@ class TokenLimit(Rule):
     code = "FT300"
     name = "token-limit"
     summary = "Example has more tokens than the model's per-example limit"
-    kinds = frozenset({CHAT, RFT})
+    kinds = frozenset({CHAT, RFT}) | ADAPTED_KINDS
     fix = Applicability.UNSAFE
     options = {"strategy": "what the unsafe fix does: 'drop' (move the example to the rejects file, default) or 'truncate' (cut at a message boundary)"}
     bad = '{"messages": [{"role": "user", "content": "' + "word " * 4100 + '"}, {"role": "assistant", "content": "ok"}]}'
@@ -38,9 +68,14 @@ class TokenLimit(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         limit = self.context.token_limit
-        if upper_bound(row.value, row.length) <= limit:
-            return
-        tokens = self.context.tokenizer.count_row(row)
+        if row.kind in (CHAT, RFT) and row.view.format == "openai-chat":
+            if upper_bound(row.value, row.length) <= limit:
+                return
+            tokens = self.context.tokenizer.count_row(row)
+        else:
+            if view_upper_bound(row.view, row.length) <= limit:
+                return
+            tokens = view_tokens(self.context.tokenizer, row.view)
         if tokens > limit:
             yield Violation(
                 f"example has {tokens:,} tokens ({self.context.tokenizer.encoding_name}), over the "

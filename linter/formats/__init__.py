@@ -1,0 +1,110 @@
+"""Format adapters: recognise a row's format and map it to the conversation view.
+
+Built-in adapters are registered through the ``register_formats`` hook like a
+plugin's, so a plugin adds a format by implementing the same hook. Detection
+is per row: every adapter scores the row (a few key lookups) and the highest
+score wins; ties go to the adapter registered first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..plugin import hookimpl
+from ..view import Conversation
+from .alpaca import Alpaca
+from .base import Format, Reject
+from .bedrock import BedrockClaude, BedrockNova
+from .llamafactory import LlamaFactoryV1
+from .openai import OpenAIChat, OpenAIDPO, PromptCompletion
+from .sharegpt import MessagesKTO, ShareGPT, ShareGPTKTO, ShareGPTPreference
+from .trl import TRLPreference, TRLPromptCompletion, TRLPromptOnly, TRLStepwise, TRLText, TRLUnpaired
+
+__all__ = ["Format", "Reject", "Detector", "BUILTIN_FORMATS", "TRLWriter", "writers"]
+
+BUILTIN_FORMATS: tuple[Format, ...] = (
+    OpenAIChat(), OpenAIDPO(), PromptCompletion(), TRLText(), TRLPromptOnly(), TRLPromptCompletion(), TRLPreference(),
+    TRLUnpaired(), TRLStepwise(), ShareGPT(), ShareGPTPreference(), ShareGPTKTO(), MessagesKTO(), Alpaca(), LlamaFactoryV1(),
+    BedrockClaude(), BedrockNova(),
+)
+
+
+class TRLWriter(Format):
+    """``--to trl``: the TRL dataset type that fits each conversation."""
+
+    name = "trl"
+    kind = ""
+    description = "any TRL type, chosen per row (messages, prompt/completion, prompt/chosen/rejected, label, stepwise)"
+
+    def detect(self, value: dict) -> int:
+        return 0
+
+    def write(self, conversation: Conversation) -> dict:
+        if conversation.step_labels is not None:
+            return TRLStepwise().write(conversation)
+        if conversation.label is not None:
+            return TRLUnpaired().write(conversation)
+        if conversation.is_preference:
+            return TRLPreference().write(conversation)
+        if conversation.completion_from is not None:
+            return TRLPromptCompletion().write(conversation)
+        return OpenAIChat().write(conversation)
+
+
+# what the old ``--to`` names meant
+ALIASES = {"chat": "openai-chat", "completion": "prompt-completion"}
+
+
+def writers(formats: Iterable[Format]) -> dict[str, Format]:
+    """Writable formats by name (and the old ``--to`` aliases)."""
+    table = {f.name: f for f in formats if f.writable}
+    table.setdefault("trl", TRLWriter())
+    for alias, name in ALIASES.items():
+        if name in table:
+            table.setdefault(alias, table[name])
+    return table
+
+
+class Detector:
+    """Picks the adapter of each row among the registered ones."""
+
+    def __init__(self, formats: Iterable[Format]) -> None:
+        self.formats = tuple(formats)
+        self.by_kind: dict[str, Format] = {}
+        for adapter in self.formats:
+            self.by_kind.setdefault(adapter.kind, adapter)
+
+    def detect(self, value: Any) -> Format | None:
+        if not isinstance(value, dict):
+            return None
+        best, score = None, 0
+        for adapter in self.formats:
+            found = adapter.detect(value)
+            if found > score:
+                best, score = adapter, found
+        return best
+
+    def for_kind(self, kind: str) -> Format | None:
+        """The adapter that reads a row judged as ``kind`` though no format matched it."""
+        return self.by_kind.get("chat" if kind == "rft" else kind)
+
+    def resemblance(self, value: Any) -> str:
+        """Which formats an unrecognised row resembles, and why it is none of them."""
+        if not isinstance(value, dict):
+            return ""
+        keys = {k.lower() for k in value if isinstance(k, str)}
+        near = []
+        for adapter in self.formats:
+            shared = sorted(keys & {k.lower() for k in adapter.keys})
+            if shared:
+                near.append((len(shared), adapter, shared))
+        if not near:
+            return "it has none of the keys of a known format (messages, conversations, instruction, prompt, chosen, text...)"
+        near.sort(key=lambda item: -item[0])
+        return "; ".join(f"it resembles {a.name} (has {', '.join(s)}) but {a.name} needs {a.requires}" for _, a, s in near[:3])
+
+
+@hookimpl
+def register_formats(register):
+    for adapter in BUILTIN_FORMATS:
+        register(adapter)

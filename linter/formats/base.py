@@ -1,0 +1,262 @@
+"""What a format adapter is, and the helpers adapters share.
+
+An adapter recognises rows of one format (``detect``), maps a row to the
+conversation view (``view``), and writes a view back out in its format
+(``write``) or raises ``Reject`` with the reason. Adapters never raise on bad
+input: a field of the wrong type becomes a ``Problem`` in the view (reported
+as a finding) and the element is left out of the turns.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from ..findings import pointer as make_pointer
+from ..text import describe_type, show
+from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
+
+
+class Reject(ValueError):
+    """A view this writer cannot represent without losing data; the message says what."""
+
+
+class Format:
+    """Base class of format adapters.
+
+    ``kind`` groups formats for rules and profiles (``chat``, ``preference``,
+    ``sharegpt``...); ``keys`` are the top-level keys the format knows (used to
+    say which formats an unrecognised row resembles); ``requires`` says in
+    words what a row needs to be in this format.
+    """
+
+    name: ClassVar[str]
+    kind: ClassVar[str]
+    description: ClassVar[str]
+    keys: ClassVar[frozenset[str]] = frozenset()
+    requires: ClassVar[str] = ""
+    writable: ClassVar[bool] = True
+
+    def detect(self, value: dict) -> int:
+        """0 when ``value`` is not in this format, else a score (higher wins)."""
+        raise NotImplementedError
+
+    def view(self, value: dict) -> Conversation:
+        raise NotImplementedError
+
+    def write(self, conversation: Conversation) -> dict:
+        raise Reject(f"ftlint cannot write the {self.name} format")
+
+    def kind_of(self, value: dict, chat_kind: str) -> str:
+        return self.kind
+
+
+def ptr(base: str, *parts) -> str:
+    return base + make_pointer(*parts)
+
+
+# --- reading ---------------------------------------------------------------
+
+OPENAI_ROLES = {"system": SYSTEM, "developer": SYSTEM, "user": USER, "assistant": ASSISTANT, "tool": TOOL, "function": TOOL}
+_MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "tool_call_id", "name", "weight", "function_call", "loss_weight"})
+_MEDIA = {"image_url": "image", "image": "image", "input_image": "image", "video": "video", "video_url": "video",
+          "audio": "audio", "input_audio": "audio", "audio_url": "audio"}
+_TEXT_TYPES = (None, "text", "input_text", "output_text")
+_REASONING_TYPES = ("reasoning", "thinking")
+
+
+def read_part(part: Any, where: str) -> Part:
+    """One content part of any of the known part shapes (OpenAI ``text``,
+    LLaMA-Factory v1 ``value``, Bedrock Nova ``{"text": ...}``, media parts)."""
+    if not isinstance(part, dict):
+        return Part("other", where, None, part)
+    kind = part.get("type")
+    if kind in _TEXT_TYPES or kind in _REASONING_TYPES:
+        for key in ("text", "value", "content"):
+            if isinstance(part.get(key), str):
+                return Part("reasoning" if kind in _REASONING_TYPES else "text", ptr(where, key), part[key], part)
+        if kind is not None:
+            return Part("text", where, None, part)
+    if isinstance(kind, str) and kind in _MEDIA:
+        return Part(_MEDIA[kind], where, None, part)
+    for key, media in (("image", "image"), ("video", "video"), ("audio", "audio")):
+        if key in part:
+            return Part(media, where, None, part)
+    return Part("other", where, None, part)
+
+
+def read_content(content: Any, where: str, present: bool) -> tuple[str, tuple[Part, ...]]:
+    """``(content_state, parts)`` for a message's content."""
+    if not present:
+        return "missing", ()
+    if content is None:
+        return "null", ()
+    if isinstance(content, str):
+        return "text", (Part("text", where, content, content),)
+    if isinstance(content, list):
+        return "parts", tuple(read_part(p, ptr(where, i)) for i, p in enumerate(content))
+    return "invalid", ()
+
+
+def read_calls(message: dict, where: str) -> tuple[ToolCall, ...]:
+    calls = []
+    tool_calls = message.get("tool_calls")
+    if isinstance(tool_calls, list):
+        for k, call in enumerate(tool_calls):
+            if isinstance(call, dict):
+                function = call.get("function") if isinstance(call.get("function"), dict) else call
+                calls.append(ToolCall(ptr(where, "tool_calls", k), function.get("name"), function.get("arguments"), call.get("id")))
+            else:
+                calls.append(ToolCall(ptr(where, "tool_calls", k)))
+    function_call = message.get("function_call")
+    if isinstance(function_call, dict):
+        calls.append(ToolCall(ptr(where, "function_call"), function_call.get("name"), function_call.get("arguments")))
+    return tuple(calls)
+
+
+def message_turns(messages: Any, base: str, problems: list | None = None, *, roles: dict = OPENAI_ROLES,
+                  role_key: str = "role", content_key: str = "content", weight_key: str = "weight") -> tuple[Turn, ...]:
+    """Turns of an OpenAI-style message list (also TRL's, Bedrock's, LLaMA-Factory v1's).
+
+    Messages that are not objects are skipped; with ``problems`` they are reported.
+    """
+    if not isinstance(messages, list):
+        if problems is not None and messages is not None:
+            problems.append(Problem(f"expected a list of messages, got {describe_type(messages)}", base))
+        return ()
+    turns = []
+    for i, message in enumerate(messages):
+        where = ptr(base, i)
+        if not isinstance(message, dict):
+            if problems is not None:
+                problems.append(Problem(f"message is {describe_type(message)}, not an object", where))
+            continue
+        turns.append(message_turn(message, where, roles, role_key, content_key, weight_key))
+    return tuple(turns)
+
+
+def message_turn(message: dict, where: str, roles: dict = OPENAI_ROLES, role_key: str = "role",
+                 content_key: str = "content", weight_key: str = "weight") -> Turn:
+    source_role = message.get(role_key)
+    role = roles.get(source_role, "") if isinstance(source_role, str) else ""
+    state, parts = read_content(message.get(content_key), ptr(where, content_key), content_key in message)
+    known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
+    return Turn(
+        role=role, source_role=source_role, pointer=where, role_pointer=ptr(where, role_key) if role_key in message else "",
+        content_pointer=ptr(where, content_key), content_state=state, parts=parts,
+        tool_calls=read_calls(message, where), tool_call_id=message.get("tool_call_id"), name=message.get("name"),
+        weight=message.get(weight_key), weight_pointer=ptr(where, weight_key) if weight_key in message else "",
+        extra=tuple((k, v) for k, v in message.items() if k not in known),
+    )
+
+
+def text_turn(value: Any, where: str, role: str, problems: list, what: str) -> Turn | None:
+    """A turn made of one string field (Alpaca ``output``, TRL standard ``completion``)."""
+    if isinstance(value, str):
+        return Turn(role, None, where, "", where, "text", (Part("text", where, value, value),))
+    problems.append(Problem(f"{what} must be a string, got {describe_type(value)}", where))
+    return None
+
+
+def extras(value: dict, known: frozenset[str]) -> tuple[tuple[str, Any], ...]:
+    return tuple((k, v) for k, v in value.items() if k not in known)
+
+
+def parse_json(text: Any, where: str, problems: list, what: str) -> Any:
+    """``text`` decoded when it is a JSON string, itself when already decoded, None (and a problem) when invalid."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        problems.append(Problem(f"{what} is not valid JSON ({exc.msg} at character {exc.pos})", where))
+        return None
+
+
+def check_bool(value: Any, where: str, problems: list, what: str) -> None:
+    if not isinstance(value, bool):
+        problems.append(Problem(f"{what} must be true or false, got {show(value)}", where))
+
+
+# --- writing ---------------------------------------------------------------
+
+
+def call_id(turn_index: int, call_index: int) -> str:
+    """A deterministic tool-call id for formats that have none: 9 letters and digits, so Mistral accepts it too."""
+    return f"c{turn_index:05d}{call_index:03d}"[-9:]
+
+
+def plain_text(turn: Turn, target: str) -> str:
+    """The turn's text, or Reject when it holds anything a text-only field cannot carry."""
+    if turn.content_state == "invalid":
+        raise Reject(f"content at {turn.content_pointer} is neither text nor parts")
+    media = [p for p in turn.parts if p.kind != "text"]
+    if media:
+        raise Reject(f"{media[0].kind} content at {media[0].pointer} cannot be written in {target}")
+    if turn.carries_call:
+        raise Reject(f"the tool call at {turn.tool_calls[0].pointer} cannot be written in {target}")
+    if turn.content_state in ("missing", "null"):
+        return ""
+    return turn.text
+
+
+def arguments_text(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+
+
+def arguments_object(arguments: Any) -> Any:
+    if isinstance(arguments, str):
+        try:
+            return json.loads(arguments)
+        except ValueError:
+            return arguments
+    return arguments
+
+
+def openai_tools(tools: Any) -> Any:
+    """Tools as OpenAI lists them: bare function definitions (ShareGPT's) wrapped in ``{"type": "function", "function": ...}``."""
+    if not isinstance(tools, list):
+        return tools
+    return [{"type": "function", "function": t} if isinstance(t, dict) and "type" not in t and "name" in t else t for t in tools]
+
+
+def bare_tools(tools: Any) -> Any:
+    """Tools as ShareGPT lists them: the function definitions themselves."""
+    if not isinstance(tools, list):
+        return tools
+    return [t["function"] if isinstance(t, dict) and t.get("type") == "function" and isinstance(t.get("function"), dict) else t for t in tools]
+
+
+def require_no_weights(turns, target: str) -> None:
+    for turn in turns:
+        if turn.weight is not None and not _default_weight(turn):
+            raise Reject(f"the training weight at {turn.weight_pointer} cannot be written in {target}")
+
+
+def _default_weight(turn: Turn) -> bool:
+    """A weight that says what every trainer does anyway: train assistant turns, not the others."""
+    trained = turn.weight not in (0, 0.0, False)
+    return trained == (turn.role == ASSISTANT)
+
+
+def same_turn(first: Turn, second: Turn) -> bool:
+    """True when two turns say the same thing (wherever they sit in the row)."""
+    return (first.source_role == second.source_role and first.content_state == second.content_state
+            and [(p.kind, p.text, p.source) for p in first.parts] == [(p.kind, p.text, p.source) for p in second.parts]
+            and [(c.name, c.arguments) for c in first.tool_calls] == [(c.name, c.arguments) for c in second.tool_calls])
+
+
+def shared_prefix(chosen: tuple[Turn, ...], rejected: tuple[Turn, ...]) -> int:
+    """How many leading turns two full conversations share (their implicit prompt); each keeps one answer turn at least."""
+    shared = 0
+    while shared < min(len(chosen), len(rejected)) - 1 and same_turn(chosen[shared], rejected[shared]):
+        shared += 1
+    return shared
+
+
+def split_last_answer(turns: tuple[Turn, ...]) -> int:
+    """Where the trailing assistant turns (the completion) start."""
+    index = len(turns)
+    while index > 0 and turns[index - 1].role == ASSISTANT:
+        index -= 1
+    return index

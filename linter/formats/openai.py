@@ -1,0 +1,216 @@
+"""OpenAI's formats: chat (SFT, tools, weight, images), RFT prompts, DPO
+pairs, and legacy prompt/completion (which is also TRL's standard
+prompt-completion type).
+
+Structural checks of these formats are the FT1xx/FT6xx/FT9xx rules, so these
+adapters report no problems of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import schema
+from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
+from .base import (Format, Reject, arguments_text, call_id, extras, message_turns, openai_tools, plain_text, text_turn)
+
+CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
+DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion"})
+_PREFERENCE_KEYS = ("preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion")
+
+
+def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0) -> list[dict]:
+    """OpenAI messages for view turns; ShareGPT-style calls without ids get
+    deterministic ids, and tool results without ids answer the calls in order."""
+    messages = []
+    pending: list[str] = []
+    for number, turn in enumerate(turns, start=first_index):
+        if not turn.role:
+            raise Reject(f"role {turn.source_role!r} at {turn.role_pointer} has no {target} equivalent")
+        role = turn.source_role if turn.source_role in ("developer", "function") and turn.role in (SYSTEM, TOOL) else turn.role
+        message: dict[str, Any] = {"role": role}
+        content = _content(turn, target)
+        if content is not _ABSENT:
+            message["content"] = content
+        if turn.tool_calls:
+            calls = []
+            for k, call in enumerate(turn.tool_calls):
+                ident = call.id if isinstance(call.id, str) else call_id(number, k)
+                pending.append(ident)
+                calls.append({"id": ident, "type": "function", "function": {"name": call.name, "arguments": arguments_text(call.arguments)}})
+            message["tool_calls"] = calls
+            if content is _ABSENT or content == "":
+                message["content"] = None
+        if turn.role == TOOL and role == TOOL:
+            ident = turn.tool_call_id if turn.tool_call_id is not None else (pending.pop(0) if pending else None)
+            if ident is None:
+                raise Reject(f"the tool result at {turn.pointer} answers no tool call")
+            if turn.tool_call_id is not None and ident in pending:
+                pending.remove(ident)
+            message["tool_call_id"] = ident
+        if turn.name is not None:
+            message["name"] = turn.name
+        if turn.weight is not None:
+            message.update(_weight(turn, target))
+        for key, item in turn.extra:
+            message.setdefault(key, item)
+        messages.append(message)
+    return messages
+
+
+_ABSENT = object()
+
+
+def _content(turn: Turn, target: str) -> Any:
+    if turn.content_state == "missing":
+        return _ABSENT
+    if turn.content_state == "null":
+        return None
+    if turn.content_state == "invalid":
+        raise Reject(f"content at {turn.content_pointer} is neither text nor parts")
+    if turn.content_state == "text":
+        return turn.parts[0].text
+    if all(p.kind == "text" and p.text is not None for p in turn.parts):
+        if len(turn.parts) == 1 or not all(isinstance(p.source, dict) for p in turn.parts):
+            return turn.text  # Alpaca's instruction and input become one user message, as LLaMA-Factory joins them
+        return [{"type": "text", "text": p.text} for p in turn.parts]
+    parts = []
+    for part in turn.parts:
+        if part.kind == "text" and part.text is not None:
+            parts.append({"type": "text", "text": part.text})
+        elif isinstance(part.source, dict) and part.source.get("type") in ("image_url", "input_audio", "file"):
+            parts.append(part.source)
+        else:
+            raise Reject(f"{part.kind} content at {part.pointer} cannot be written as {target}")
+    return parts
+
+
+def _weight(turn: Turn, target: str) -> dict:
+    weight = turn.weight
+    if turn.role != ASSISTANT:
+        if weight in (0, 0.0, False):
+            return {}  # what OpenAI does anyway: only assistant turns are trained
+        raise Reject(f"the weight at {turn.weight_pointer} trains a {turn.role} turn; {target} trains only assistant turns")
+    if weight in (0, 1) and not isinstance(weight, bool):
+        return {"weight": int(weight)}
+    raise Reject(f"the weight {weight!r} at {turn.weight_pointer} is not 0 or 1")
+
+
+def tools_list(conversation: Conversation) -> dict:
+    return {} if conversation.tools is None else {"tools": openai_tools(conversation.tools)}
+
+
+def reject_unpaired(conversation: Conversation, target: str) -> None:
+    if conversation.label is not None:
+        raise Reject(f"the label at {conversation.label_pointer} (unpaired preference) cannot be written as {target}")
+    if conversation.step_labels is not None:
+        raise Reject(f"stepwise labels cannot be written as {target}")
+    if conversation.images:
+        raise Reject(f"the media listed at {conversation.images[0].pointer} cannot be written as {target}")
+
+
+class OpenAIChat(Format):
+    name = "openai-chat"
+    kind = schema.CHAT
+    description = "OpenAI chat (messages with roles, tools, weight, images); TRL's conversational language modeling"
+    keys = CHAT_KEYS
+    requires = "a \"messages\" list of role/content objects"
+
+    def detect(self, value: dict) -> int:
+        return 5 if "messages" in value else 0
+
+    def kind_of(self, value: dict, chat_kind: str) -> str:
+        return schema.chat_or_rft(value, chat_kind)
+
+    def view(self, value: dict) -> Conversation:
+        return Conversation(
+            self.name, schema.CHAT, message_turns(value.get("messages"), "/messages"),
+            tools=value.get("tools"), tools_pointer="/tools" if "tools" in value else "",
+            extras=extras(value, CHAT_KEYS),
+        )
+
+    def write(self, conversation: Conversation) -> dict:
+        reject_unpaired(conversation, "OpenAI chat")
+        if conversation.is_preference:
+            raise Reject("a preference pair cannot be written as OpenAI chat; convert --to openai-dpo or trl")
+        return {"messages": write_messages(conversation.turns), **tools_list(conversation), **dict(conversation.extras)}
+
+
+class OpenAIDPO(Format):
+    name = "openai-dpo"
+    kind = schema.PREFERENCE
+    description = "OpenAI/Azure/Together/Fireworks preference pairs (input, preferred_output, non_preferred_output)"
+    keys = DPO_KEYS
+    requires = "\"input\" with \"messages\", and \"preferred_output\" and \"non_preferred_output\" message lists"
+
+    def detect(self, value: dict) -> int:
+        return 10 if "input" in value and any(k in value for k in _PREFERENCE_KEYS) else 0
+
+    def view(self, value: dict) -> Conversation:
+        source = value.get("input")
+        messages = source.get("messages") if isinstance(source, dict) else None
+        chosen_key = "preferred_output" if "preferred_output" in value else "preferred_completion"
+        rejected_key = "non_preferred_output" if "non_preferred_output" in value else "non_preferred_completion"
+        tools = source.get("tools") if isinstance(source, dict) else None
+        return Conversation(
+            self.name, schema.PREFERENCE, message_turns(messages, "/input/messages"),
+            tools=tools, tools_pointer="/input/tools" if tools is not None else "",
+            chosen=message_turns(value.get(chosen_key), "/" + chosen_key),
+            rejected=message_turns(value.get(rejected_key), "/" + rejected_key),
+            extras=extras(value, DPO_KEYS),
+        )
+
+    def write(self, conversation: Conversation) -> dict:
+        reject_unpaired(conversation, "OpenAI DPO")
+        if not conversation.is_preference:
+            raise Reject("not a preference pair: OpenAI DPO needs a preferred and a non-preferred answer")
+        source: dict[str, Any] = {"messages": write_messages(conversation.turns)}
+        if conversation.tools is not None:
+            source["tools"] = openai_tools(conversation.tools)
+        start = len(conversation.turns)
+        return {
+            "input": source,
+            "preferred_output": write_messages(conversation.chosen or (), first_index=start),
+            "non_preferred_output": write_messages(conversation.rejected or (), first_index=start),
+            **dict(conversation.extras),
+        }
+
+
+class PromptCompletion(Format):
+    """Two strings: OpenAI's legacy format and TRL's standard prompt-completion type."""
+
+    name = "prompt-completion"
+    kind = schema.COMPLETION
+    description = "prompt/completion strings (OpenAI legacy; TRL standard prompt-completion)"
+    keys = frozenset({"prompt", "completion"})
+    requires = "\"prompt\" and \"completion\" strings"
+
+    def detect(self, value: dict) -> int:
+        prompt, completion = value.get("prompt"), value.get("completion")
+        if isinstance(prompt, list) or isinstance(completion, list):
+            return 0
+        if "prompt" in value and "completion" in value:
+            return 6
+        lowered = {k.lower() for k in value if isinstance(k, str)}
+        return 3 if ("prompt" in lowered or "completion" in lowered) and not lowered & {"label", "chosen", "rejected", "completions"} else 0
+
+    def view(self, value: dict) -> Conversation:
+        problems: list = []
+        turns = [t for t in (text_turn(value.get("prompt"), "/prompt", USER, [], "prompt"),
+                             text_turn(value.get("completion"), "/completion", ASSISTANT, [], "completion")) if t]
+        return Conversation(self.name, schema.COMPLETION, tuple(turns), completion_from=1 if len(turns) == 2 else None,
+                            extras=extras(value, self.keys), problems=tuple(problems))
+
+    def write(self, conversation: Conversation) -> dict:
+        reject_unpaired(conversation, "prompt/completion")
+        if conversation.is_preference:
+            raise Reject("a preference pair cannot be written as prompt/completion")
+        turns = conversation.turns
+        roles = [t.role for t in turns]
+        if roles not in ([USER, ASSISTANT], [SYSTEM, USER, ASSISTANT]):
+            raise Reject(f"only single-turn conversations become prompt/completion (roles: {', '.join(r or '?' for r in roles)})")
+        if conversation.tools is not None:
+            raise Reject(f"the tools at {conversation.tools_pointer} cannot be written as prompt/completion")
+        texts = [plain_text(t, "prompt/completion") for t in turns]
+        prompt = texts[-2] if len(texts) == 2 else texts[0] + "\n\n" + texts[1]
+        return {"prompt": prompt, "completion": texts[-1], **dict(conversation.extras)}

@@ -1,0 +1,263 @@
+"""ShareGPT as LLaMA-Factory and axolotl read it: ``conversations`` of
+``{"from", "value"}`` turns (human, gpt, system, function_call, observation),
+an optional ``system`` string, ``tools`` as a JSON string, preference rows
+with single-message ``chosen``/``rejected``, and KTO rows with a boolean
+label (``kto_tag`` or ``label``; LLaMA-Factory's KTO demo also uses OpenAI
+``messages`` with ``label``).
+
+A ``function_call`` turn's value is JSON (``{"name", "arguments"}`` or a list
+of them): the view holds them as tool calls of an assistant turn, and
+``observation`` turns as tool results.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..text import describe_type, show
+from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
+from .base import (Format, Reject, arguments_object, bare_tools, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
+                   require_no_weights, split_last_answer)
+from .openai import reject_unpaired, write_messages
+
+SHAREGPT_ROLES = {"human": USER, "user": USER, "gpt": ASSISTANT, "assistant": ASSISTANT, "chatgpt": ASSISTANT, "bing": ASSISTANT,
+                  "bard": ASSISTANT, "model": ASSISTANT, "system": SYSTEM, "function_call": ASSISTANT, "observation": TOOL,
+                  "tool": TOOL, "function": TOOL}
+SHAREGPT_KEYS = frozenset({"conversations", "system", "tools", "images", "videos", "audios", "chosen", "rejected", "kto_tag", "label"})
+_WRITE_ROLE = {USER: "human", ASSISTANT: "gpt", SYSTEM: "system", TOOL: "observation"}
+
+
+def sharegpt_turn(turn: Any, where: str, problems: list) -> Turn | None:
+    if not isinstance(turn, dict):
+        problems.append(Problem(f"turn is {describe_type(turn)}, not an object with \"from\" and \"value\"", where))
+        return None
+    speaker = turn.get("from")
+    if "from" not in turn:
+        problems.append(Problem("turn has no \"from\"", ptr(where, "from")))
+    elif not isinstance(speaker, str):
+        problems.append(Problem(f"\"from\" must be a string, got {describe_type(speaker)}", ptr(where, "from")))
+    text = turn.get("value")
+    value_at = ptr(where, "value")
+    if "value" not in turn:
+        problems.append(Problem("turn has no \"value\"", value_at))
+        state, parts = "missing", ()
+    elif isinstance(text, str):
+        state, parts = "text", (Part("text", value_at, text, text),)
+    elif isinstance(text, list):
+        # LLaMA-Factory v1 parts under "value"
+        state, parts = read_content(text, value_at, True)
+    else:
+        problems.append(Problem(f"\"value\" must be a string, got {describe_type(text)}", value_at))
+        state, parts = ("null" if text is None else "invalid"), ()
+    calls: tuple[ToolCall, ...] = ()
+    if speaker == "function_call" and isinstance(text, str):
+        calls = _calls(text, value_at, problems)
+        state, parts = "null", ()
+    role = SHAREGPT_ROLES.get(speaker, "") if isinstance(speaker, str) else ""
+    return Turn(role, speaker, where, ptr(where, "from") if "from" in turn else "", value_at, state, parts, calls,
+                extra=tuple((k, v) for k, v in turn.items() if k not in ("from", "value")))
+
+
+def _calls(text: str, where: str, problems: list) -> tuple[ToolCall, ...]:
+    decoded = parse_json(text, where, problems, "a function_call value")
+    if decoded is None:
+        return ()
+    items = decoded if isinstance(decoded, list) else [decoded]
+    calls = []
+    for item in items:
+        if not isinstance(item, dict) or "name" not in item:
+            problems.append(Problem("a function_call value must be {\"name\", \"arguments\"} or a list of them", where))
+            return ()
+        calls.append(ToolCall(where, item.get("name"), item.get("arguments")))
+    return tuple(calls)
+
+
+def read_conversations(value: dict, problems: list) -> tuple[Turn, ...]:
+    source = value.get("conversations")
+    if not isinstance(source, list):
+        problems.append(Problem(f"\"conversations\" must be a list of turns, got {describe_type(source)}", "/conversations"))
+        return ()
+    turns = []
+    system = value.get("system")
+    if "system" in value:
+        if isinstance(system, str):
+            if system:
+                turns.append(Turn(SYSTEM, None, "/system", "", "/system", "text", (Part("text", "/system", system, system),)))
+        else:
+            problems.append(Problem(f"\"system\" must be a string, got {describe_type(system)}", "/system"))
+    for i, item in enumerate(source):
+        turn = sharegpt_turn(item, ptr("/conversations", i), problems)
+        if turn is not None:
+            turns.append(turn)
+    return tuple(turns)
+
+
+def read_tools(value: dict, problems: list) -> Any:
+    if "tools" not in value:
+        return None
+    tools = parse_json(value["tools"], "/tools", problems, "tools")
+    if tools is not None and not isinstance(tools, list):
+        problems.append(Problem(f"tools must be a list of functions, got {describe_type(tools)}", "/tools"))
+    return tools
+
+
+def read_media(value: dict) -> tuple[Part, ...]:
+    media = []
+    for key, kind in (("images", "image"), ("videos", "video"), ("audios", "audio")):
+        items = value.get(key)
+        if isinstance(items, list):
+            media.extend(Part(kind, ptr("/" + key, i), None, item) for i, item in enumerate(items))
+    return tuple(media)
+
+
+def kto_label(value: dict, problems: list) -> tuple[Any, str]:
+    key = "kto_tag" if "kto_tag" in value else "label"
+    check_bool(value.get(key), "/" + key, problems, key + " (LLaMA-Factory treats anything but a JSON boolean as a plain SFT row)")
+    return value.get(key), "/" + key
+
+
+class ShareGPT(Format):
+    name = "sharegpt"
+    kind = "sharegpt"
+    description = "ShareGPT (conversations of from/value: human, gpt, system, function_call, observation; tools as a JSON string)"
+    keys = SHAREGPT_KEYS
+    requires = "a \"conversations\" list of {\"from\", \"value\"} turns"
+
+    def detect(self, value: dict) -> int:
+        return 7 if "conversations" in value and not any(k in value for k in ("chosen", "rejected", "kto_tag", "label")) else 0
+
+    def view(self, value: dict) -> Conversation:
+        problems: list = []
+        turns = read_conversations(value, problems)
+        return Conversation(self.name, self.kind, turns, tools=read_tools(value, problems), tools_pointer="/tools" if "tools" in value else "",
+                            images=read_media(value), extras=extras(value, SHAREGPT_KEYS), problems=tuple(problems))
+
+    def write(self, conversation: Conversation) -> dict:
+        reject_unpaired(conversation, "ShareGPT")
+        if conversation.is_preference:
+            raise Reject("a preference pair needs --to sharegpt-preference")
+        return write_sharegpt(conversation.turns, conversation)
+
+
+def write_sharegpt(turns, conversation: Conversation) -> dict:
+    require_no_weights(turns, "ShareGPT")
+    row: dict[str, Any] = {}
+    out = []
+    for index, turn in enumerate(turns):
+        if turn.role == SYSTEM and index == 0:
+            row["system"] = plain_text(turn, "a ShareGPT system prompt")
+            continue
+        out.append(_write_turn(turn))
+    row["conversations"] = out
+    if conversation.tools is not None:
+        row["tools"] = json.dumps(bare_tools(conversation.tools), ensure_ascii=False)
+    row.update(conversation.extras)
+    return row
+
+
+def _write_turn(turn: Turn) -> Any:
+    if not turn.role:
+        raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no ShareGPT equivalent")
+    if turn.tool_calls:
+        if turn.parts and turn.text.strip():
+            raise Reject(f"the assistant turn at {turn.pointer} has both text and tool calls; ShareGPT's function_call holds only the call")
+        calls = [{"name": c.name, "arguments": arguments_object(c.arguments)} for c in turn.tool_calls]
+        return {"from": "function_call", "value": json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)}
+    return {"from": _WRITE_ROLE[turn.role], "value": plain_text(turn, "ShareGPT")}
+
+
+class ShareGPTPreference(Format):
+    name = "sharegpt-preference"
+    kind = "sharegpt-preference"
+    description = "ShareGPT preference (LLaMA-Factory ranking: conversations plus one-message chosen and rejected)"
+    keys = SHAREGPT_KEYS
+    requires = "\"conversations\" plus \"chosen\" and \"rejected\" turns"
+
+    def detect(self, value: dict) -> int:
+        return 8 if "conversations" in value and ("chosen" in value or "rejected" in value) else 0
+
+    def view(self, value: dict) -> Conversation:
+        problems: list = []
+        turns = read_conversations(value, problems)
+        sides = []
+        for key in ("chosen", "rejected"):
+            item = value.get(key)
+            if isinstance(item, list):  # some exports hold a list of turns
+                side = tuple(t for i, x in enumerate(item) if (t := sharegpt_turn(x, ptr("/" + key, i), problems)))
+            else:
+                turn = sharegpt_turn(item, "/" + key, problems)
+                side = (turn,) if turn else ()
+            for turn in side:
+                if turn.source_role not in ("gpt", "function_call", "assistant"):
+                    problems.append(Problem(f"{key} must be a gpt or function_call turn, got {show(turn.source_role)}", turn.role_pointer))
+            sides.append(side)
+        return Conversation(self.name, self.kind, turns, tools=read_tools(value, problems), tools_pointer="/tools" if "tools" in value else "",
+                            chosen=sides[0], rejected=sides[1], images=read_media(value), extras=extras(value, SHAREGPT_KEYS),
+                            problems=tuple(problems))
+
+    def write(self, conversation: Conversation) -> dict:
+        if not conversation.is_preference or conversation.label is not None:
+            raise Reject("not a preference pair")
+        row = write_sharegpt(conversation.turns, conversation)
+        for key, side in (("chosen", conversation.chosen or ()), ("rejected", conversation.rejected or ())):
+            if len(side) != 1:
+                raise Reject(f"{key} has {len(side)} turns; ShareGPT preference holds exactly one")
+            require_no_weights(side, "ShareGPT")
+            row[key] = _write_turn(side[0])
+        return row
+
+
+class ShareGPTKTO(Format):
+    name = "sharegpt-kto"
+    kind = "sharegpt-kto"
+    description = "ShareGPT KTO (LLaMA-Factory: conversations with a boolean kto_tag/label)"
+    keys = SHAREGPT_KEYS
+    requires = "\"conversations\" and a boolean \"kto_tag\" or \"label\""
+
+    def detect(self, value: dict) -> int:
+        return 8 if "conversations" in value and ("kto_tag" in value or "label" in value) and "chosen" not in value else 0
+
+    def view(self, value: dict) -> Conversation:
+        problems: list = []
+        turns = read_conversations(value, problems)
+        label, where = kto_label(value, problems)
+        return Conversation(self.name, self.kind, turns, tools=read_tools(value, problems), tools_pointer="/tools" if "tools" in value else "",
+                            label=label, label_pointer=where, images=read_media(value), extras=extras(value, SHAREGPT_KEYS),
+                            problems=tuple(problems))
+
+    def write(self, conversation: Conversation) -> dict:
+        if conversation.label is None or conversation.is_preference or conversation.step_labels is not None:
+            raise Reject("not an unpaired-preference row: it needs a label")
+        row = write_sharegpt(conversation.turns, conversation)
+        row["kto_tag"] = conversation.label
+        return row
+
+
+class MessagesKTO(Format):
+    """LLaMA-Factory's kto_en_demo.json: OpenAI-style ``messages`` plus ``label``."""
+
+    name = "messages-kto"
+    kind = "unpaired-preference"
+    description = "KTO in OpenAI messages (LLaMA-Factory's KTO demo): messages plus a boolean label"
+    keys = frozenset({"messages", "label", "kto_tag", "tools"})
+    requires = "\"messages\" and a boolean \"label\""
+
+    def detect(self, value: dict) -> int:
+        return 7 if "messages" in value and ("label" in value or "kto_tag" in value) else 0
+
+    def view(self, value: dict) -> Conversation:
+        problems: list = []
+        turns = message_turns(value.get("messages"), "/messages", problems)
+        label, where = kto_label(value, problems)
+        return Conversation(self.name, self.kind, turns, tools=value.get("tools"), tools_pointer="/tools" if "tools" in value else "",
+                            label=label, label_pointer=where, completion_from=split_last_answer(turns),
+                            extras=extras(value, self.keys), problems=tuple(problems))
+
+    def write(self, conversation: Conversation) -> dict:
+        if conversation.label is None or conversation.is_preference or conversation.step_labels is not None:
+            raise Reject("not an unpaired-preference row: it needs a label")
+        row: dict[str, Any] = {"messages": write_messages(conversation.turns), "label": conversation.label}
+        if conversation.tools is not None:
+            row["tools"] = conversation.tools
+        return {**row, **dict(conversation.extras)}

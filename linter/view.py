@@ -1,0 +1,146 @@
+"""The conversation view: one read-only shape for every fine-tuning format.
+
+A format adapter (``linter.formats``) maps a row to a ``Conversation``: its
+turns (normalised role plus the source role), their text parts, tool calls and
+results, training flags, the declared tools, a preference pair or a KTO label.
+Every element keeps the JSON pointer of where it sits in the *source* row, so
+a rule that reads the view reports ``/conversations/2/value`` for ShareGPT and
+``/messages/2/content`` for OpenAI chat, and one rule serves every format.
+
+The view refers to the row's own strings and objects (nothing is copied), and
+its classes are frozen: rules must not change what other rules read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SYSTEM = "system"
+USER = "user"
+ASSISTANT = "assistant"
+TOOL = "tool"
+ROLES = (SYSTEM, USER, ASSISTANT, TOOL)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One piece of a turn's content: ``kind`` is ``text``, ``image``, ``video``,
+    ``audio``, ``reasoning`` or ``other``; ``text`` is set for text-like parts.
+    ``source`` is the source object (a part dict, or the string itself)."""
+
+    kind: str
+    pointer: str
+    text: str | None = None
+    source: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A call the assistant makes: ``arguments`` as found (a JSON string or an object)."""
+
+    pointer: str
+    name: Any = None
+    arguments: Any = None
+    id: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One message of the conversation.
+
+    ``role`` is system/user/assistant/tool, or "" when the source role maps to
+    none of them (``source_role`` keeps what the row says). ``role_pointer``
+    is "" when the row states no role there (the key is missing, or the
+    format implies the role: Alpaca's ``output`` is the assistant's). ``content_state``
+    is ``text`` (one string), ``parts`` (a list), ``missing``, ``null`` or
+    ``invalid`` (a number, an object...). ``weight`` is the source's training
+    flag (OpenAI ``weight``, LLaMA-Factory v1 ``loss_weight``) when present.
+    """
+
+    role: str
+    source_role: Any
+    pointer: str
+    role_pointer: str
+    content_pointer: str
+    content_state: str
+    parts: tuple[Part, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: Any = None
+    name: Any = None
+    weight: Any = None
+    weight_pointer: str = ""
+    extra: tuple[tuple[str, Any], ...] = ()  # keys the adapter did not map (kept by writers)
+
+    @property
+    def texts(self) -> tuple[Part, ...]:
+        return tuple(p for p in self.parts if p.text is not None)
+
+    @property
+    def text(self) -> str:
+        """The turn's text parts joined by newlines (a new string only when there are several)."""
+        texts = [p.text for p in self.parts if p.text is not None]
+        return texts[0] if len(texts) == 1 else "\n".join(texts)
+
+    @property
+    def carries_call(self) -> bool:
+        return bool(self.tool_calls)
+
+    @property
+    def is_plain_text(self) -> bool:
+        """True when the content is only text (no images or other media)."""
+        return all(p.kind == "text" for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A format-specific defect an adapter found (reported as FT120 findings)."""
+
+    message: str
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A row as one conversation.
+
+    ``turns`` holds the prompt (and, for SFT, the whole conversation);
+    ``completion_from`` marks where a prompt/completion row's completion
+    starts. ``chosen``/``rejected`` are the continuations of a preference
+    pair; ``label`` is a KTO/unpaired judgement; ``step_labels`` are the
+    per-step labels of stepwise supervision (one per assistant turn).
+    ``extras`` are top-level keys the adapter did not map (ids, metadata):
+    writers carry them over.
+    """
+
+    format: str
+    kind: str
+    turns: tuple[Turn, ...] = ()
+    tools: Any = None
+    tools_pointer: str = ""
+    chosen: tuple[Turn, ...] | None = None
+    rejected: tuple[Turn, ...] | None = None
+    label: Any = None
+    label_pointer: str = ""
+    step_labels: tuple[tuple[Any, str], ...] | None = None
+    completion_from: int | None = None
+    images: tuple[Part, ...] = ()  # media listed beside the conversation (ShareGPT ``images``)
+    extras: tuple[tuple[str, Any], ...] = ()
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def is_preference(self) -> bool:
+        return self.chosen is not None or self.rejected is not None
+
+    def all_turns(self):
+        """``(where, turn)`` for the prompt turns, then the chosen and rejected ones."""
+        for turn in self.turns:
+            yield "turns", turn
+        for where, turns in (("chosen", self.chosen), ("rejected", self.rejected)):
+            for turn in turns or ():
+                yield where, turn
+
+    @property
+    def system(self) -> Turn | None:
+        """The first system turn (Bedrock's top-level ``system`` appears as one, at /system)."""
+        return next((t for t in self.turns if t.role == SYSTEM), None)

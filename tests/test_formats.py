@@ -1,0 +1,158 @@
+"""Format adapters and the conversation view, on rows shaped like public data
+(tests/data/formats, see SOURCES.md), through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from linter.formats import BUILTIN_FORMATS, Detector
+from linter.view import ASSISTANT, TOOL, USER
+
+from .conftest import cli_json
+
+DATA = Path(__file__).parent / "data" / "formats"
+DETECTOR = Detector(BUILTIN_FORMATS)
+
+
+def rows(name):
+    text = (DATA / name).read_text()
+    return json.loads(text) if name.endswith(".json") else [json.loads(line) for line in text.splitlines()]
+
+
+def codes(report):
+    return sorted({f["code"] for f in report["findings"]})
+
+
+def test_each_fixture_row_is_detected_as_its_format():
+    expected = {
+        "llamafactory_alpaca_en_demo.json": {"alpaca"},
+        "llamafactory_glaive_toolcall_en_demo.json": {"sharegpt"},
+        "llamafactory_dpo_en_demo.json": {"sharegpt-preference"},
+        "llamafactory_kto_en_demo.json": {"messages-kto"},
+        "llamafactory_v1_sft.jsonl": {"llamafactory-v1"},
+        "bedrock_claude_json_mode.jsonl": {"bedrock-claude"},
+        "bedrock_nova_conversation.jsonl": {"bedrock-nova"},
+        "azure_dpo_sample.jsonl": {"openai-dpo"},
+    }
+    for name, formats in expected.items():
+        assert {DETECTOR.detect(r).name for r in rows(name)} == formats, name
+    trl = [DETECTOR.detect(r).name for r in rows("trl_dataset_formats.jsonl")]
+    assert trl == ["trl-text", "openai-chat", "trl-prompt-only", "trl-prompt-only", "prompt-completion", "trl-prompt-completion",
+                   "trl-preference", "trl-preference", "trl-preference", "trl-preference", "trl-unpaired-preference",
+                   "trl-unpaired-preference", "trl-stepwise"]
+
+
+def test_sharegpt_view_points_into_the_source_and_reads_tool_calls():
+    row = rows("llamafactory_glaive_toolcall_en_demo.json")[0]
+    view = DETECTOR.detect(row).view(row)
+    assert [t.role for t in view.turns[:4]] == [USER, ASSISTANT, TOOL, ASSISTANT]
+    call = view.turns[1].tool_calls[0]
+    assert call.name == "calculate_area" and call.arguments == {"shape": "rectangle", "dimensions": [5, 3]}
+    assert call.pointer == "/conversations/1/value" and view.turns[2].content_pointer == "/conversations/2/value"
+    assert [t["name"] for t in view.tools] == ["calculate_area", "calculate_discount"] and view.tools_pointer == "/tools"
+    assert view.turns[0].parts[0].text is row["conversations"][0]["value"]  # the view refers to the row's text, no copy
+
+
+def test_implicit_prompt_preference_splits_at_the_first_difference():
+    row = rows("trl_dataset_formats.jsonl")[9]
+    view = DETECTOR.detect(row).view(row)
+    assert [t.pointer for t in view.turns] == ["/chosen/0"]
+    assert [t.content_pointer for t in view.chosen] == ["/chosen/1/content"]
+    assert [t.content_pointer for t in view.rejected] == ["/rejected/1/content"]
+
+
+def test_trl_profile_accepts_every_trl_type(tmp_path):
+    report, proc = cli_json("--isolated", "--profile", "trl", DATA / "trl_dataset_formats.jsonl")
+    errors = [f for f in report["findings"] if f["severity"] == "error" and f["code"] != "FT400"]
+    assert errors == [], errors
+    for name in ("trl_preference_conversational.jsonl", "trl_prompt_completion_conversational.jsonl"):
+        report, proc = cli_json("--isolated", "--profile", "trl", DATA / name)
+        assert proc.returncode == 0 and [f for f in report["findings"] if f["severity"] == "error"] == []
+
+
+def test_sharegpt_under_openai_sft_is_a_format_the_profile_does_not_accept():
+    report, _ = cli_json("--isolated", "--profile", "openai-sft", DATA / "llamafactory_glaive_toolcall_en_demo.json")
+    unsupported = [f for f in report["findings"] if f["code"] == "FT401"]
+    assert len(unsupported) == 2 and "ShareGPT" in unsupported[0]["message"]
+
+
+def test_llamafactory_profile_lints_its_formats_natively():
+    for name in ("llamafactory_alpaca_en_demo.json", "llamafactory_glaive_toolcall_en_demo.json", "llamafactory_dpo_en_demo.json",
+                 "llamafactory_kto_en_demo.json", "llamafactory_v1_sft.jsonl"):
+        report, _ = cli_json("--isolated", "--profile", "llamafactory", DATA / name)
+        errors = [f for f in report["findings"] if f["severity"] == "error"]
+        assert errors == [], (name, errors)
+
+
+def test_findings_point_into_the_source_row(write_jsonl):
+    path = write_jsonl([
+        {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": " Hello! "}, {"from": "gpt"}]},
+        {"instruction": "  Translate", "input": "", "output": ""},
+        {"prompt": "The sky is", "completion": " blue.", "label": "true"},
+    ])
+    report, _ = cli_json("--isolated", "--profile", "llamafactory", path)
+    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"]}
+    assert (1, "FT201", "/conversations/1/value") in found
+    assert (1, "FT120", "/conversations/2/value") in found  # a ShareGPT turn without value
+    assert (1, "FT118", "/conversations/2/from") in found  # LLaMA-Factory drops rows whose turns do not alternate
+    assert (2, "FT201", "/instruction") in found and (2, "FT200", "/output") in found
+    assert any(line == 3 and code == "FT120" and pointer == "/label" for line, code, pointer in found)  # KTO label not a boolean
+
+
+def test_bedrock_claude_sample_is_clean_and_order_rules_are_errors(write_jsonl):
+    report, proc = cli_json("--isolated", "--profile", "bedrock", "--ignore", "FT402", DATA / "bedrock_claude_json_mode.jsonl")
+    assert report["findings"] == [] and proc.returncode == 0
+    path = write_jsonl([{"system": "Be brief.", "messages": [{"role": "assistant", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
+                                                             {"role": "user", "content": "bye"}]}])
+    report, _ = cli_json("--isolated", "--profile", "bedrock", "--ignore", "FT402", path)
+    errors = {f["code"] for f in report["findings"] if f["severity"] == "error"}
+    assert {"FT117", "FT118", "FT121"} <= errors
+
+
+def test_azure_openai_accepts_the_dpo_sample_and_openai_dpo_reports_unknown_keys(write_jsonl):
+    report, _ = cli_json("--isolated", "--profile", "azure-openai", "--ignore", "FT402,FT002", DATA / "azure_dpo_sample.jsonl")
+    assert [f for f in report["findings"] if f["severity"] == "error"] == []
+    row = dict(rows("azure_dpo_sample.jsonl")[0], source="crm")
+    report, _ = cli_json("--isolated", "--profile", "openai-dpo", write_jsonl([row]))
+    assert any(f["code"] == "FT110" and f["pointer"] == "/source" for f in report["findings"])
+
+
+def test_unrecognised_row_says_what_it_resembles(write_jsonl):
+    report, _ = cli_json("--isolated", write_jsonl([{"instructions": "x", "Prompt_text": "y", "chosen_one": 1}]))
+    message = next(f["message"] for f in report["findings"] if f["code"] == "FT101")
+    assert "no known format" in message
+    report, _ = cli_json("--isolated", write_jsonl([{"question": "x", "completion_text": "y", "system": 3}]))
+    message = next(f["message"] for f in report["findings"] if f["code"] == "FT101")
+    assert "resembles" in message and "needs" in message
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
+FIELDS = ["messages", "conversations", "system", "tools", "prompt", "completion", "chosen", "rejected", "label", "kto_tag",
+          "completions", "labels", "text", "instruction", "input", "output", "history", "input", "preferred_output",
+          "non_preferred_output", "schemaVersion", "chosen_messages", "rejected_messages", "images"]
+INNER = ["role", "content", "from", "value", "tool_calls", "loss_weight", "weight", "type", "text", "name", "arguments", "function"]
+
+
+def _shaped(draw_keys, values):
+    return {k: v for k, v in zip(draw_keys, values)}
+
+
+ROWS = st.builds(_shaped, st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4, unique=True),
+                 st.lists(st.one_of(JSON, st.lists(st.dictionaries(st.sampled_from(INNER), JSON, max_size=4), max_size=3)), min_size=4, max_size=4))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS)
+def test_every_adapter_meets_wrong_types_with_problems_never_an_exception(row):
+    for adapter in BUILTIN_FORMATS:
+        view = adapter.view(row) if adapter.detect(row) else None
+        if view is not None:
+            for _, turn in view.all_turns():
+                assert turn.pointer.startswith("/") and isinstance(turn.parts, tuple)
+            for problem in view.problems:
+                assert problem.message and isinstance(problem.pointer, str)
+    DETECTOR.resemblance(row)
