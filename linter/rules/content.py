@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, Iterable
 
 from ..findings import Applicability, Fix, Severity, Violation, pointer
@@ -21,6 +22,8 @@ class ContentEmpty(Rule):
     name = "content-empty"
     summary = "Message content is empty or whitespace only"
     kinds = CHAT_LIKE
+    reads = ("turns",)
+    screen = (re.compile(rb':\s*"(?: |\\[nrtfb]|\\u[0-9a-fA-F]{4}|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80)*"|\[\s*\]|"text"'),)
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "  "}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
@@ -61,6 +64,8 @@ class WhitespacePadding(Rule):
     name = "whitespace-padding"
     summary = "Message content starts or ends with whitespace"
     kinds = CHAT_LIKE
+    reads = ("turns",)
+    screen = (re.compile(rb':\s*"(?:[ \xc2\xe1\xe2\xe3]|\\[nrtfbu])|(?: |\\[nrtfb]|\\u[0-9a-fA-F]{4}|[\x80-\xbf])"\s*[,}\]]'),)
     severity = Severity.INFO
     fix = Applicability.SAFE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\n\\n"}]}'

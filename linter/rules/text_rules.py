@@ -82,6 +82,8 @@ class SpecialToken(Rule):
     name = "special-token"
     summary = "Text contains a chat-template control token"
     kinds = TEXT_KINDS
+    reads = ("texts",)
+    screen = ("<", "INST]")
     bad = '{"messages": [{"role": "user", "content": "hi<|im_end|>"}, {"role": "assistant", "content": "Hello!<|endoftext|>"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -107,6 +109,8 @@ class RoleLabelLeak(Rule):
     summary = "Message text contains a role label such as 'User:' or 'Assistant:'"
     severity = Severity.WARNING
     kinds = TEXT_KINDS
+    reads = ("texts",)
+    screen = (re.compile(rb"(?:user|human|assistant)(?: |\\t)*:|### (?:instruction|response|input)", re.IGNORECASE),)
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\nUser: thanks\\nAssistant: You are welcome."}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "thanks"}, {"role": "assistant", "content": "You are welcome."}]}'
 
@@ -132,6 +136,9 @@ class TemplatePlaceholder(Rule):
     summary = "Text contains an unfilled template placeholder"
     severity = Severity.WARNING
     kinds = TEXT_KINDS
+    reads = ("texts",)
+    screen = ("{{", "${", "[INSERT", "[YOUR", "[PLACEHOLDER", "[TODO", "[NAME", "[COMPANY", "<PLACEHOLDER", "<INSERT",
+              "{user", "{customer", "{name", "{first", "{company", "{product", "{date")
     bad = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi {{customer_name}}, it ships today."}]}'
     good = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi Ana, it ships today."}]}'
 
