@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .baseline import BaselineError
 from .config import ConfigError, Settings, load, split_codes
+from ._dispatch import INTERNAL_ERROR
 from .engine import Linter, UsageError
 from .output import RunSummary
 from .plugin import host
@@ -211,9 +212,17 @@ def _run_fix(linter: Linter, paths: list[str], formatter, exit_zero: bool, *, un
         return EXIT_FINDINGS if any_diff else EXIT_CLEAN
     formatter.close(run)
     recorded = gate.close(run)
+    if run.by_rule.get(INTERNAL_ERROR):
+        return _internal_errors(run.by_rule[INTERNAL_ERROR])
     if recorded is not None:
         return recorded
     return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN
+
+
+def _internal_errors(count: int) -> int:
+    """A rule failed on some rows (FT000 findings name it): the run finished, but exits 2."""
+    click.echo(f"ftlint: error: {count:,} internal error(s) (FT000): a rule failed on some rows; the findings name the rule and line", err=True)
+    return EXIT_ERROR
 
 
 def _run(linter: Linter, paths: list[str], formatter, exit_zero: bool, gate: Gate, jobs: int = 1, show_progress: bool = False,
@@ -253,6 +262,8 @@ def _run_files(linter: Linter, paths: list[str], formatter, exit_zero: bool, gat
         formatter.file_done(result)
     formatter.close(run)
     recorded = gate.close(run)
+    if run.by_rule.get(INTERNAL_ERROR):
+        return _internal_errors(run.by_rule[INTERNAL_ERROR])
     if recorded is not None:
         return recorded
     return EXIT_FINDINGS if run.errors and not exit_zero else EXIT_CLEAN

@@ -20,6 +20,7 @@ INVALID_UTF8 = "invalid-utf8"
 NON_STANDARD = "non-standard-json"
 LONE_SURROGATE = "lone-surrogate"
 TOO_DEEP = "nesting-too-deep"
+PROBLEMS = (INVALID_JSON, INVALID_UTF8, NON_STANDARD, LONE_SURROGATE, TOO_DEEP)  # every kind parse_row reports
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 
