@@ -11,9 +11,9 @@ file's enabled rules, into a dispatch plan, and runs it row by row:
   its whole run of rules with one test;
 * the shape memo skips shape-only rules (reads all structural) that were
   silent on an earlier row of the same shape;
-* screens: one compiled pattern over every screened rule's triggers; a raw
-  line it does not match skips all of them at once, otherwise each rule family
-  tests its own pattern (once per row, cached).
+* screens: a screened rule runs only on raw lines holding one of its
+  triggers (substring tests in C, once per row and family, cached), or an
+  escape that could hide one.
 
 Every rule call is isolated: an exception becomes an ``internal-error``
 finding naming the rule, and the row goes on to the next rule.
@@ -42,10 +42,11 @@ INTERNAL_ERROR = "FT000"
 UNREADABLE_ROW = "FT019"
 
 # Escapes that could hide an ASCII trigger from a byte search (\u0041 for "A",
-# \/ for "/"), and the four non-ASCII letters Python's case-insensitive
-# matching folds onto ASCII ones (İ ı ſ K): a line holding any of them runs
-# every screened rule.
-_FAIL_OPEN = rb"\\u00[0-7]|\\/|\xc4[\xb0\xb1]|\xc5\xbf|\xe2\x84\xaa"
+# \/ for "/"): a line holding one runs every screened rule. Case-insensitive
+# raw patterns also fail open on the four non-ASCII letters Python folds onto
+# ASCII ones (İ ı ſ K).
+_ESCAPES = (b"\\u00", b"\\/")
+_CASE_FOLDS = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
 
 
 def screens_enabled() -> bool:
@@ -89,25 +90,16 @@ def is_shape_only(rule_class: type) -> bool:
     return False
 
 
-def screen_source(rule_class: type) -> bytes | None:
-    """One pattern over the raw JSON line that matches wherever the rule could fire, or None."""
+def screen_of(rule_class: type) -> tuple[tuple[bytes, ...], tuple[re.Pattern, ...], bool] | None:
+    """A rule's screen as the raw line shows it: the JSON-escaped literals, the raw
+    patterns, and whether a \\uXXXX escape could hide a trigger (non-ASCII ones)."""
     screen = rule_class.screen
     if not screen:
         return None
-    parts = []
-    non_ascii = False
-    for entry in screen:
-        if isinstance(entry, str):
-            encoded = orjson.dumps(entry)[1:-1]  # as JSON writes the text inside a string
-            non_ascii = non_ascii or not entry.isascii()
-            parts.append(b"(?i:" + re.escape(encoded) + b")")
-        else:
-            flags = b"(?i:" if entry.flags & re.IGNORECASE else b"(?:"
-            parts.append(flags + entry.pattern + b")")
-    parts.append(_FAIL_OPEN)
-    if non_ascii:
-        parts.append(rb"\\u")  # a non-ASCII trigger may be written as \uXXXX
-    return b"|".join(parts)
+    literals = tuple(orjson.dumps(entry)[1:-1] for entry in screen if isinstance(entry, str))
+    patterns = tuple(entry for entry in screen if not isinstance(entry, str))
+    any_escape = any(isinstance(entry, str) and not entry.isascii() for entry in screen)
+    return literals, patterns, any_escape
 
 
 _warned: set = set()
@@ -161,7 +153,7 @@ class Dispatch:
         self.unreadable: list[tuple[Rule, Callable]] = []
         gates: dict = {}
         entries: dict[str, list[_Entry]] = {}
-        union: list[bytes] = []
+        escaped = _EscapeMemo()
         for rule in rules:
             cls = type(rule)
             if cls.code == INTERNAL_ERROR:
@@ -175,26 +167,23 @@ class Dispatch:
                     self.line_checks.append((rule, rule.check))
                 continue
             present = presence_test(cls)
-            source = screen_source(cls) if screens else None
-            if source is not None:
-                union.append(source)
+            screen = screen_of(cls) if screens else None
             gate = None
-            if present is not None or source is not None:
-                key = (present, source)
+            if present is not None or screen is not None:
+                key = (present, screen)
                 gate = gates.get(key)
                 if gate is None:
-                    gate = gates[key] = Gate(_gate_test(present, source), len(gates))
-            entry = _Entry(rule, gate, is_shape_only(cls) and present is None, source is not None)
+                    gate = gates[key] = Gate(_gate_test(present, screen, escaped), len(gates))
+            entry = _Entry(rule, gate, is_shape_only(cls) and present is None, screen is not None)
             for kind in cls.kinds:
                 entries.setdefault(kind, []).append(entry)
-        self.screen = re.compile(b"|".join(union)) if union else None
         self.cache: list = [None] * len(gates)
         self.fresh: list = [None] * len(gates)
         self.entries = entries
         self.shaped_kinds = frozenset(kind for kind, found in entries.items() if any(e.shaped for e in found))
         self.fired: dict[tuple, frozenset] = {}  # shape -> the shape-only rules that fired on rows of it
-        # plans[clear][kind][fired]: the entries left, grouped by gate; fired None = no memo for this row
-        self.plans: tuple[dict, dict] = ({}, {})
+        # plans[kind][fired]: the entries left, grouped by gate; fired None = no memo for this row
+        self.plans: dict[str, dict] = {}
 
     # ------------------------------------------------------------ per row
 
@@ -213,15 +202,12 @@ class Dispatch:
 
     def records(self, row: Row, kind: str) -> None:
         """The record rules of the row's kind that its gates, screens and shape leave."""
-        raw = row.raw
-        screen = self.screen
-        clear = 1 if screen is not None and raw is not None and screen.search(raw) is None else 0
         shape = shape_of(row) if kind in self.shaped_kinds else None
         fired = self.fired.get(shape) if shape is not None else None
-        by_fired = self.plans[clear].get(kind)
+        by_fired = self.plans.get(kind)
         groups = by_fired.get(fired) if by_fired is not None else None
         if groups is None:
-            groups = self._plan(clear, kind, fired)
+            groups = self._plan(kind, fired)
         learning: set | None = set() if shape is not None and fired is None else None
         cache = self.cache
         cache[:] = self.fresh
@@ -256,18 +242,15 @@ class Dispatch:
 
     # ------------------------------------------------------------ plans
 
-    def _plan(self, clear: int, kind: str, fired: frozenset | None) -> list:
-        kept = [
-            e for e in self.entries.get(kind, ())
-            if not (clear and e.screened) and not (fired is not None and e.shaped and e.rule not in fired)
-        ]
+    def _plan(self, kind: str, fired: frozenset | None) -> list:
+        kept = [e for e in self.entries.get(kind, ()) if not (fired is not None and e.shaped and e.rule not in fired)]
         groups: list[tuple] = []
         for entry in kept:
             if groups and groups[-1][0] is entry.gate:
                 groups[-1][1].append(entry)
             else:
                 groups.append((entry.gate, [entry]))
-        by_fired = self.plans[clear].setdefault(kind, {})
+        by_fired = self.plans.setdefault(kind, {})
         if len(by_fired) >= MAX_SHAPES:
             by_fired.clear()
         by_fired[fired] = groups
@@ -279,14 +262,45 @@ class Dispatch:
         self.fired[shape] = fired
 
 
-def _gate_test(present: Callable[[Row], bool] | None, source: bytes | None) -> Callable[[Row], bool]:
-    if source is None:
+class _EscapeMemo:
+    """Does the raw line hold an escape that could hide a trigger? Once per row, shared by every screen."""
+
+    __slots__ = ("row", "answer")
+
+    def __init__(self) -> None:
+        self.row = None
+        self.answer = False
+
+    def __call__(self, row: Row) -> bool:
+        if row is not self.row:
+            raw = row.raw
+            self.answer = _ESCAPES[0] in raw or _ESCAPES[1] in raw
+            self.row = row
+        return self.answer
+
+
+def _gate_test(present: Callable[[Row], bool] | None, screen: tuple | None, escaped: _EscapeMemo) -> Callable[[Row], bool]:
+    if screen is None:
         return present  # type: ignore[return-value]
-    search = re.compile(source).search
+    literals, patterns, any_escape = screen
+    folds = any(p.flags & re.IGNORECASE for p in patterns)
 
     def screened(row: Row) -> bool:
+        """False only when the raw line proves the rule silent: none of its triggers, no escape that could hide one."""
         raw = row.raw
-        return raw is None or search(raw) is not None
+        if raw is None:
+            return True
+        for literal in literals:
+            if literal in raw:
+                return True
+        for pattern in patterns:
+            if pattern.search(raw) is not None:
+                return True
+        if any_escape and b"\\u" in raw:
+            return True
+        if folds and any(fold in raw for fold in _CASE_FOLDS):
+            return True
+        return escaped(row)
 
     if present is None:
         return screened

@@ -24,6 +24,8 @@ FRAGMENTS = [
     "<|im_end|>", "<|endoftext|>", "[INST]", "[/INST]", "<<SYS>>", "<s> ", "</s>", "<start_of_turn>", "<",
     " ", "\n", "\t", "\r", "\x0b", "\x1c", "\x85", "\xa0", "\u2028", "\u3000", "\u200a",
     "ſ", "K", "ı", "İ", "Ü", "é", "请问", "🏕️",
+    "sk-proj-abcdefghijklmnopqrstuvwxyz", "sk-", "AKIAIOSFODNN7EXAMPLE", "AKIA", "ghp_" + "a" * 36, "xoxb-1234567890",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.abcdefghijklmnop", "-----BEGIN PRIVATE KEY-----", "sk_live_" + "a" * 24, "AIza" + "b" * 35,
     "a", "b", "U", "u", "Us", "er", ":", "{", "}", "[", "]", ">", "$", "#", "\\", '"', "/", "INST]", "",
 ]
 TEXT = st.lists(st.sampled_from(FRAGMENTS), max_size=6).map("".join)
@@ -75,7 +77,10 @@ def findings(linter: Linter, text: str, screens: bool) -> list[tuple]:
     return [(f.line, f.code, f.pointer, f.message) for f in stream]
 
 
-LINTERS = {profile: Linter(Settings(profile=profile, token_stats=False)) for profile in ("openai-sft", "openai-dpo", "together")}
+LINTERS = {
+    profile: Linter(Settings(profile=profile, token_stats=False, extend_select=["FT205"]))
+    for profile in ("openai-sft", "openai-dpo", "together")
+}
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -95,7 +100,7 @@ def test_the_fuzzed_corpus_makes_the_screened_rules_fire():
     rows = [chat(("user", f), ("assistant", "ok" + f)) for f in FRAGMENTS if f]
     text = dump(rows)
     fired = {code for _, code, _, _ in findings(LINTERS["openai-sft"], text, True)}
-    assert {"FT200", "FT201", "FT202", "FT203", "FT204"} <= fired
+    assert {"FT200", "FT201", "FT202", "FT203", "FT204", "FT205"} <= fired
 
 
 @pytest.mark.parametrize("screens", [True, False])
@@ -103,11 +108,11 @@ def test_screens_skip_the_screened_rules_on_clean_lines(monkeypatch, screens):
     from linter.rules import text_rules
 
     calls = []
-    real = text_rules.TemplatePlaceholder.check
-    monkeypatch.setattr(text_rules.TemplatePlaceholder, "check", lambda self, row: calls.append(row.number) or real(self, row))
-    rows = [GOOD] * 5 + [chat(("user", "Hi {{name}}"), ("assistant", "ok"))]
-    found = findings(Linter(Settings(token_stats=False)), dump(rows), screens)
-    assert [line for line, code, _, _ in found if code == "FT204"] == [6]
+    real = text_rules.Secret.check
+    monkeypatch.setattr(text_rules.Secret, "check", lambda self, row: calls.append(row.number) or real(self, row))
+    rows = [GOOD] * 5 + [chat(("user", "my key is AKIAIOSFODNN7EXAMPLE"), ("assistant", "ok"))]
+    found = findings(Linter(Settings(token_stats=False, extend_select=["FT205"])), dump(rows), screens)
+    assert [line for line, code, _, _ in found if code == "FT205"] == [6]
     assert calls == ([6] if screens else [1, 2, 3, 4, 5, 6])
 
 
@@ -118,6 +123,21 @@ def test_the_switch_turns_screens_off(monkeypatch):
     assert Linter(Settings(token_stats=False)).screens
 
 
+def gate_of(rule_class):
+    from linter.rules.base import Rule
+
+    assert issubclass(rule_class, Rule)
+    test = _dispatch._gate_test(None, _dispatch.screen_of(rule_class), _dispatch._EscapeMemo())
+
+    def passes(value) -> bool:
+        raw = (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).encode()
+        from linter.rows import Row
+
+        return test(Row(1, 0, raw, len(raw)))
+
+    return passes
+
+
 def test_a_text_screen_matches_its_json_escaped_form():
     """A trigger holding characters JSON escapes is searched as written on the line."""
     from linter.rules.base import Rule
@@ -125,6 +145,22 @@ def test_a_text_screen_matches_its_json_escaped_form():
     class Quoted(Rule):
         code, name, summary, screen = "Q1", "quoted", "q", ('say "hi"\n',)
 
-    pattern = _dispatch.re.compile(_dispatch.screen_source(Quoted))
-    assert pattern.search(json.dumps({"t": 'they SAY "HI"\nthere'}).encode())
-    assert not pattern.search(json.dumps({"t": "say hi"}).encode())
+    passes = gate_of(Quoted)
+    assert passes({"t": 'we say "hi"\nthere'})
+    assert not passes({"t": "say hi"}) and not passes({"t": 'SAY "HI"\n'})  # literals are exact text
+    assert passes('{"t": "say \\u0022hi\\u0022\\n"}')  # an escape that could hide it: the rule runs
+
+
+def test_a_raw_pattern_screen_fails_open_on_case_folding_letters():
+    """A case-insensitive pattern runs its rule on lines with ſ, K, ı or İ, which Python folds onto ASCII letters."""
+    import re
+
+    from linter.rules.base import Rule
+
+    class Label(Rule):
+        code, name, summary = "Q2", "label", "l"
+        screen = (re.compile(rb"user[ ]*:", re.IGNORECASE),)
+
+    passes = gate_of(Label)
+    assert passes({"t": "USER  : hi"}) and not passes({"t": "the user said"})
+    assert passes({"t": "uſer: hi"}) and re.search("(?i)user:", "uſer:")

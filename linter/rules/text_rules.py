@@ -83,7 +83,6 @@ class SpecialToken(Rule):
     summary = "Text contains a chat-template control token"
     kinds = TEXT_KINDS
     reads = ("texts",)
-    screen = ("<", "INST]")
     bad = '{"messages": [{"role": "user", "content": "hi<|im_end|>"}, {"role": "assistant", "content": "Hello!<|endoftext|>"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -110,7 +109,6 @@ class RoleLabelLeak(Rule):
     severity = Severity.WARNING
     kinds = TEXT_KINDS
     reads = ("texts",)
-    screen = (re.compile(rb"(?:user|human|assistant)(?: |\\t)*:|### (?:instruction|response|input)", re.IGNORECASE),)
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\nUser: thanks\\nAssistant: You are welcome."}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "thanks"}, {"role": "assistant", "content": "You are welcome."}]}'
 
@@ -137,8 +135,6 @@ class TemplatePlaceholder(Rule):
     severity = Severity.WARNING
     kinds = TEXT_KINDS
     reads = ("texts",)
-    screen = ("{{", "${", "[INSERT", "[YOUR", "[PLACEHOLDER", "[TODO", "[NAME", "[COMPANY", "<PLACEHOLDER", "<INSERT",
-              "{user", "{customer", "{name", "{first", "{company", "{product", "{date")
     bad = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi {{customer_name}}, it ships today."}]}'
     good = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi Ana, it ships today."}]}'
 
@@ -176,6 +172,8 @@ class Secret(Rule):
     summary = "Text contains what looks like a secret (API key, token, private key)"
     kinds = TEXT_KINDS
     default_enabled = False
+    reads = ("texts",)
+    screen = ("sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "-----BEGIN", "eyJ", "_live_")
     bad = '{"messages": [{"role": "user", "content": "my key is AKIAIOSFODNN7EXAMPLE"}, {"role": "assistant", "content": "Thanks."}]}'
     good = '{"messages": [{"role": "user", "content": "my key is in the vault"}, {"role": "assistant", "content": "Thanks."}]}'
 
