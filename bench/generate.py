@@ -4,7 +4,13 @@ Multi-turn support chats, tool calls with tool definitions, Chinese and emoji
 text, a weight-0 turn now and then, a few real mistakes (1 %), and a long tail
 of examples past 4096 tokens (0.5 %).
 
-    python bench/generate.py 100000 bench/data/100k.jsonl
+    python bench/generate.py 100000 bench/data/100k.jsonl [--corpus chat|short|text]
+
+Corpora: ``chat`` (the default above, about 1.7 KB a row), ``short`` (one or
+two short turns, about 0.4 KB: per-row overhead dominates) and ``text``
+(text-heavy: lognormal reply lengths with a tail up to about 4,096 tokens,
+about a quarter of the tokens in rows longer than 4,096 bytes: the issue 14
+corpus, where tokenizing and text rules dominate).
 """
 
 from __future__ import annotations
@@ -81,12 +87,35 @@ def example(rng: random.Random) -> dict:
     return row
 
 
+def short(rng: random.Random) -> dict:
+    """One or two short turns, no system message half of the time."""
+    messages = [{"role": "system", "content": "You are a helpful assistant."}] if rng.random() < 0.5 else []
+    for _ in range(rng.choice([1, 1, 2])):
+        messages.append({"role": "user", "content": sentence(rng, rng.randint(3, 15))})
+        messages.append({"role": "assistant", "content": sentence(rng, rng.randint(3, 25))})
+    return {"messages": messages}
+
+
+def text_heavy(rng: random.Random) -> dict:
+    """Replies of lognormal length (median ~150 words, tail capped near 4,096 tokens)."""
+    messages = [{"role": "system", "content": "You are Ada, the support assistant for Northwind Outdoor Gear."}]
+    for _ in range(rng.choice([1, 1, 2])):
+        messages.append({"role": "user", "content": sentence(rng, rng.randint(8, 60))})
+        words = min(3500, max(5, int(rng.lognormvariate(4.6, 1.05))))
+        messages.append({"role": "assistant", "content": sentence(rng, words)})
+    return {"messages": messages}
+
+
+CORPORA = {"chat": example, "short": short, "text": text_heavy}
+
+
 def main() -> None:
     count, out = int(sys.argv[1]), sys.argv[2]
+    make = CORPORA[sys.argv[sys.argv.index("--corpus") + 1] if "--corpus" in sys.argv else "chat"]
     rng = random.Random(20261123)
     with open(out, "w", encoding="utf-8") as handle:
         for _ in range(count):
-            handle.write(json.dumps(example(rng), ensure_ascii=False) + "\n")
+            handle.write(json.dumps(make(rng), ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Where a row's time goes: each rule timed inside the real engine loop.
 
-Runs the engine in process over FILE (one core, no statistics) twice: once
-plain, for the total, and once with every rule's ``check``/``update`` wrapped
-in a timer (the wrappers add about 0.2 µs per call, so the per-rule figures
-are a little high). Prints microseconds per row.
+Runs the engine in process over each FILE (one core, no statistics): once
+plain, once plain without screens (``FTLINT_NO_SCREENS``), for the totals,
+and once with every rule's ``check``/``update`` wrapped in a timer (the
+wrappers add about 0.2 µs per call, so the per-rule figures are a little
+high; a rule the engine skips costs nothing). Prints microseconds per row.
 
-    python bench/rules.py bench/data/chat-100000.jsonl [--top 30]
+    python bench/rules.py bench/data/short-100000.jsonl bench/data/text-100000.jsonl [--top 30] [--rows 30000]
 """
 
 from __future__ import annotations
@@ -24,28 +25,37 @@ def main() -> None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared))
     os.environ["FTLINT_LOAD_PLUGINS"] = ""  # the built-in rules only
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--rows", type=int, default=30000, help="the first ROWS rows of each file")
+    args = parser.parse_args()
+    for path in args.paths:
+        report(path, args.rows, args.top)
+
+
+def report(path: str, limit: int, top: int) -> None:
     from linter.config import Settings
     from linter.engine import Linter
     from linter.rules.base import DatasetRule
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("path")
-    parser.add_argument("--top", type=int, default=30)
-    args = parser.parse_args()
-    data = Path(args.path).read_bytes()
+    with open(path, "rb") as handle:
+        data = b"".join(line for line, _ in zip(handle, range(limit)))
     rows = data.count(b"\n") or 1
 
     def run(linter: Linter) -> float:
-        result = linter._result(args.path)
         start = time.perf_counter()
-        for _ in linter._lint(io.BytesIO(data), args.path, result, None):
+        for _ in linter.lint_stream(io.BytesIO(data), path)[0]:
             pass
         return (time.perf_counter() - start) / rows * 1e6
 
     settings = Settings(token_stats=False)
     plain = Linter(settings)
     plain.tokenizer.load()
-    print(f"{rows:,} rows: {run(plain):.1f} µs per row, every rule and the engine")
+    print(f"{path}: {rows:,} rows, {len(data) / rows:,.0f} bytes a row")
+    print(f"  {run(plain):.1f} µs per row, every rule and the engine")
+    plain.screens = False
+    print(f"  {run(plain):.1f} µs per row without screens")
 
     timed = Linter(settings)
     timed.tokenizer.load()
@@ -70,9 +80,9 @@ def main() -> None:
 
     timed.rules_for = rules_for
     total = run(timed)
-    print(f"timed run: {total:.1f} µs per row, {sum(cost.values()) / rows * 1e6:.1f} of them inside rules")
-    for code, seconds in cost.most_common(args.top):
-        print(f"  {code:<8} {seconds / rows * 1e6:6.2f}")
+    print(f"  timed run: {total:.1f} µs per row, {sum(cost.values()) / rows * 1e6:.1f} of them inside rules")
+    for code, seconds in cost.most_common(top):
+        print(f"    {code:<8} {seconds / rows * 1e6:6.2f}")
 
 
 if __name__ == "__main__":

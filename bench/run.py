@@ -1,11 +1,13 @@
-"""Benchmark ftlint against the floor, side by side in one run.
+"""Benchmark ftlint against its floors, side by side in one run.
 
-For each size, generates (once, seeded) a dataset under bench/data/, then
-runs each command REPEAT times in a fresh process and reports the best wall
-time and the peak RSS. Ratios are computed within the run, so a noisy machine
-affects both sides alike.
+For each size and corpus (short rows, text-heavy rows: bench/generate.py),
+generates (once, seeded) a dataset under bench/data/, then runs each command
+REPEAT times in a fresh process and reports the best wall time and the peak
+RSS, then each command's time over its floor (bench/baseline.py): ``check``
+over the verdict floor, ``stats`` over the tokenize floor. Ratios are computed
+within the run, so a noisy machine affects both sides alike.
 
-    python bench/run.py --sizes 10000,100000 --repeat 3
+    python bench/run.py --sizes 10000,100000 --corpora short,text --repeat 3
 """
 
 from __future__ import annotations
@@ -38,12 +40,31 @@ def measure(cmd: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
     return wall, rss
 
 
-def dataset(size: int) -> Path:
+def dataset(size: int, corpus: str) -> Path:
     DATA.mkdir(exist_ok=True)
-    path = DATA / f"chat-{size}.jsonl"
+    path = DATA / f"{corpus}-{size}.jsonl"
     if not path.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(size), str(path)], check=True)
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(size), str(path), "--corpus", corpus], check=True)
     return path
+
+
+FLOOR = [sys.executable, str(HERE / "baseline.py")]
+LINT = [sys.executable, "-m", "linter"]
+COMMANDS = {
+    "parse floor (orjson, every core)": lambda p: [*FLOOR, str(p), "--verdict", "0", "--parse-only"],
+    "verdict floor (every core)": lambda p: [*FLOOR, str(p), "--verdict", "4096"],
+    "verdict floor, one process": lambda p: [*FLOOR, str(p), "--verdict", "4096", "--jobs", "1"],
+    "tokenize floor (every core)": lambda p: [*FLOOR, str(p)],
+    "ftlint check (every core)": lambda p: [*LINT, "check", "-q", str(p)],
+    "ftlint check --jobs 1": lambda p: [*LINT, "check", "-q", "--jobs", "1", str(p)],
+    "ftlint stats (every core)": lambda p: [*LINT, "stats", str(p)],
+}
+# (command, its floor, the issue's target ratio)
+RATIOS = [
+    ("ftlint check (every core)", "verdict floor (every core)", "2x at 100k, 1.5x at 1M"),
+    ("ftlint check --jobs 1", "verdict floor, one process", "1.5x at 1M"),
+    ("ftlint stats (every core)", "tokenize floor (every core)", "1.1x"),
+]
 
 
 def main() -> None:
@@ -53,33 +74,25 @@ def main() -> None:
     os.environ["FTLINT_LOAD_PLUGINS"] = ""  # the built-in rules only, whatever else is installed
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--corpora", default="short,text", help="from bench/generate.py: chat, short, text")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    commands = {
-        "baseline (orjson + tiktoken every message)": lambda p: [sys.executable, str(HERE / "baseline.py"), str(p)],
-        "baseline, one process": lambda p: [sys.executable, str(HERE / "baseline.py"), str(p), "--jobs", "1"],
-        "ftlint check --jobs 1": lambda p: [sys.executable, "-m", "linter", "check", "-q", "--jobs", "1", str(p)],
-        "ftlint check (every core)": lambda p: [sys.executable, "-m", "linter", "check", "-q", str(p)],
-        "ftlint check --exact-stats (every core)": lambda p: [sys.executable, "-m", "linter", "check", "-q", "--exact-stats", str(p)],
-        "ftlint stats (every core)": lambda p: [sys.executable, "-m", "linter", "stats", str(p)],
-    }
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; best wall time of {args.repeat}, side by side")
     for size in (int(s) for s in args.sizes.split(",")):
-        path = dataset(size)
-        mb = path.stat().st_size / 1e6
-        print(f"\n{size:,} examples, {mb:,.1f} MB")
-        results = {}
-        for name, make in commands.items():
-            ok = (0,) if name.startswith("baseline") else (0, 1)  # ftlint exits 1: the data has mistakes
-            runs = [measure(make(path), ok) for _ in range(args.repeat)]
-            wall = min(r[0] for r in runs)
-            rss = max(r[1] for r in runs)
-            results[name] = wall
-            print(f"  {name:<45} {wall:8.2f} s  {mb / wall:7.1f} MB/s  peak RSS {rss:6.0f} MB")
-        base = results["baseline (orjson + tiktoken every message)"]  # on every core, as the scale targets are stated
-        for name, wall in results.items():
-            if not name.startswith("baseline"):
-                print(f"  {name:<45} {base / wall:5.2f}x the baseline's speed")
+        for corpus in args.corpora.split(","):
+            path = dataset(size, corpus)
+            mb = path.stat().st_size / 1e6
+            print(f"\n{corpus}, {size:,} examples, {mb:,.1f} MB")
+            results = {}
+            for name, make in COMMANDS.items():
+                ok = (0, 1) if name.startswith("ftlint") else (0,)  # ftlint exits 1 when the data has mistakes
+                runs = [measure(make(path), ok) for _ in range(args.repeat)]
+                wall = min(r[0] for r in runs)
+                rss = max(r[1] for r in runs)
+                results[name] = wall
+                print(f"  {name:<36} {wall:8.2f} s  {mb / wall:7.1f} MB/s  peak RSS {rss:6.0f} MB")
+            for command, floor, target in RATIOS:
+                print(f"  {command:<36} {results[command] / results[floor]:5.2f}x {floor} (target {target})")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .baseline import BaselineError
 from .config import COMMAND_LINE, ConfigError, Settings, load, split_codes
+from ._dispatch import INTERNAL_ERROR
 from .engine import Linter, UsageError
 from . import runner
 from .output import RunSummary
@@ -232,9 +233,17 @@ def _print_fix_report(output: str | None, diff: bool):
 
 def _verdict(outcome, gate: Gate, exit_zero: bool) -> int:
     recorded = gate.close(outcome.summary)
+    if outcome.summary.by_rule.get(INTERNAL_ERROR):
+        return _internal_errors(outcome.summary.by_rule[INTERNAL_ERROR])
     if recorded is not None:
         return recorded
     return EXIT_FINDINGS if outcome.summary.errors and not exit_zero else EXIT_CLEAN
+
+
+def _internal_errors(count: int) -> int:
+    """A rule failed on some rows (FT000 findings name it): the run finished, but exits 2."""
+    click.echo(f"ftlint: error: {count:,} internal error(s) (FT000): a rule failed on some rows; the findings name the rule and line", err=True)
+    return EXIT_ERROR
 
 
 @cli.command()

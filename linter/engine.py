@@ -17,19 +17,18 @@ from typing import BinaryIO, Callable, Iterator
 
 from . import schema
 from .config import Settings
-from .findings import Finding
+from .findings import Finding, Severity
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .registry import Registry, get_registry
 from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
-from .shape import shape_of
+from ._dispatch import INTERNAL_ERROR, Dispatch, screens_enabled
 from .stats import LONG_ROW_BYTES, FileStats, in_sample
+from .text import show
 from .tokens import Tokenizer
 from .trainer import view_for as trainer_view
 
-
-MAX_SHAPES = 4096  # shapes remembered: a few hundred in a typical dataset, each about 150 bytes
 
 RowSink = Callable[[Row, list[Finding]], None]
 
@@ -110,6 +109,7 @@ class Linter:
             self.tokenizer = self.trainer
             self.enabled = self.enabled - {"FT300"}  # FT311/FT312 judge the length exactly
         self.train_fingerprints = None  # set by use_training_files for FT406
+        self.screens = screens_enabled()  # FTLINT_NO_SCREENS=1: tests and bench/ compare with and without
         if s.token_stats:
             # statistics always need the tokenizer: fail before any output is written
             self.tokenizer.load()
@@ -175,7 +175,7 @@ class Linter:
         """
         handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
         shown = display or str(path)
-        result = self._result(shown)
+        result = self.new_result(shown)
         stream = handle
         if progress is not None:
             from .progress import CountingStream
@@ -195,125 +195,105 @@ class Linter:
         return run(), result
 
     def lint_stream(self, stream: BinaryIO, path: str = "<stdin>") -> tuple[Iterator[Finding], FileResult]:
-        result = self._result(path)
+        result = self.new_result(path)
         return self._lint(stream, path, result, None), result
 
-    def _result(self, path: str) -> FileResult:
+    def lint_range(self, stream: BinaryIO, path: str, *, first_line: int = 1, offset: int = 0) -> tuple[Iterator[Finding], FileResult, list]:
+        """Lint one shard of a JSONL file: rows from ``stream``, the first of which
+        is line ``first_line`` at byte ``offset`` of ``path``.
+
+        Returns the per-row findings, the shard's result, and a list that holds
+        the dataset rules' unfinished states once the findings are consumed:
+        the caller merges the shards' states in file order (``DatasetRule.merge``)
+        and finishes them with ``finish_states``.
+        """
+        result = self.new_result(path)
+        states: list = []
+        findings = self._lint(stream, path, result, None, first_line=first_line, offset=offset, keep_states=states)
+        return findings, result, states
+
+    def new_result(self, path: str) -> FileResult:
+        """An empty result for ``path``, filled while its findings stream."""
         return FileResult(
             path, FileStats(), self.token_limit, self.tokenizer.encoding_name, self.model.name,
             model_named=bool(self.settings.model), prices=self.settings.prices,
             trainer=self.trainer.describe() if self.trainer is not None else None,
         )
 
+    _result = new_result  # the name plugins and scripts of the previous release used
+
     def _lint(
-        self,
-        stream: BinaryIO,
-        path: str,
-        result: FileResult,
-        row_sink: RowSink | None,
-        first_line: int = 1,
-        offset: int = 0,
-        keep_states: list | None = None,
+        self, stream: BinaryIO, path: str, result: FileResult, row_sink: RowSink | None, *,
+        first_line: int = 1, offset: int = 0, keep_states: list | None = None,
     ) -> Iterator[Finding]:
-        """Lint rows from ``stream``; ``first_line``/``offset`` place a shard of a JSONL file.
-
-        With ``keep_states`` (a list), the dataset rules' states are appended
-        to it instead of being finished: a shard's part of a parallel run.
-        """
+        """Read rows, run the rules on each, fold the dataset rules, then finish them
+        (or hand their states to ``keep_states``: a shard's part of a parallel run)."""
         rules = self.rules_for(path)
-        plain = [r for r in rules if not isinstance(r, DatasetRule)]
-        # Rules that report one parse problem run only on rows with that problem;
-        # the hot loop binds ``check`` methods once instead of per row.
-        by_problem: dict[str, list] = {}
-        line_checks = []
-        for rule in plain:
-            if rule.scope != LINE:
-                continue
-            kind = getattr(rule, "problem_kind", "")
-            if kind:
-                by_problem.setdefault(kind, []).append((rule, rule.check))
-            else:
-                line_checks.append((rule, rule.check))
-        by_kind, memo = _record_dispatch([r for r in plain if r.scope != LINE])
-        dataset_rules = [r for r in rules if isinstance(r, DatasetRule)]
-        states = [r.start() for r in dataset_rules]
-        line_updates = [(r.update, s) for r, s in zip(dataset_rules, states) if r.scope == LINE]
-        record_updates = [(r.kinds, r.update, s) for r, s in zip(dataset_rules, states) if r.scope != LINE]
-        severity = self.severity
+        found: list[Finding] = []
+        report, crash = self._reporters(path, found)
+        dispatch = Dispatch(
+            [r for r in rules if not isinstance(r, DatasetRule)], self.registry.rules.values(), report, crash,
+            screens=self.screens,
+        )
+        folds = _Folds([r for r in rules if isinstance(r, DatasetRule)], crash)
         stats = result.stats
-        default_kind = self.profile.default_kind
-        chat_kind = self.profile.chat_kind
-        detector = self.registry.detector
-        counted_kinds = (schema.CHAT, schema.RFT)
         reader = self.registry.reader_for(path)
-
-        def finding(rule: Rule, violation, line: int, row: Row | None = None) -> Finding:
-            context = ""
-            if row is not None:
-                context = hashlib.blake2b(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
-            return Finding(
-                path, line, rule.code, rule.name, severity[rule.code], violation.message, violation.pointer, violation.fix, context
-            )
-
-        row: Row
         placement = {"first_line": first_line, "offset": offset} if (first_line, offset) != (1, 0) else {}
         for row in reader.rows(stream, max_line_bytes=self.settings.max_line_bytes, **placement):
-            found: list[Finding] = []
             stats.lines += 1
             stats.bytes += row.length + 1
-            for rule, check in line_checks:
-                for violation in check(row):
-                    found.append(finding(rule, violation, row.number, row))
-            if row.problem is not None:
-                for rule, check in by_problem.get(row.problem.kind, ()):
-                    for violation in check(row):
-                        found.append(finding(rule, violation, row.number, row))
+            dispatch.problems(row)
             if row.parsed:
-                row.format, row.kind = schema.classify(row.value, chat_kind, default_kind, detector)
-                kind = row.kind
+                kind = self._classify(row)
                 stats.examples += 1
-                # a row of a known shape skips the shape-only rules that were silent on it
-                shape = shape_of(row) if kind in memo.entries else None
-                entries = memo.plan(kind, shape) if shape is not None else None
-                learning = shape is not None and entries is None
-                if entries is None:
-                    entries = by_kind.get(kind, ())
-                fired: set | None = set() if learning else None  # only the first row of a shape records
-                for gate, group in entries:
-                    if gate is not None and not row.derived(gate, gate):
-                        continue
-                    for rule, check, shaped in group:
-                        for violation in check(row):
-                            found.append(finding(rule, violation, row.number, row))
-                            if shaped and fired is not None:
-                                fired.add(rule)
-                if fired is not None:
-                    memo.learn(kind, shape, frozenset(fired))
-                if kind in counted_kinds:
+                dispatch.records(row, kind)
+                if kind in _COUNTED_KINDS:
                     self._count(row, stats)
-                for kinds, update, state in record_updates:
-                    if kind in kinds:
-                        update(state, row)
-            for update, state in line_updates:
-                update(state, row)
+                folds.records(row, kind)
+            folds.lines(row)
             if row_sink is not None:
-                row_sink(row, found)
+                row_sink(row, list(found))
             if found:
                 yield from found
+                found.clear()
         if keep_states is not None:
-            keep_states.extend(states)
+            keep_states.extend(folds.states)
             return
-        yield from self.finish_states(path, dataset_rules, states)
+        yield from self.finish_states(path, folds.rules, folds.states)
+
+    def _classify(self, row: Row) -> str:
+        """Set ``row.kind``, the row's format, from its parsed value: the one place it is decided."""
+        row.format, row.kind = schema.classify(row.value, self.profile.chat_kind, self.profile.default_kind, self.registry.detector)
+        return row.kind
+
+    def _reporters(self, path: str, found: list[Finding]):
+        """``report(rule, violation, row)`` and ``crash(rule, exception, row)``, appending findings to ``found``."""
+        severity = self.severity
+        digest = hashlib.blake2b
+
+        def report(rule: Rule, violation, row: Row) -> None:
+            context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
+            found.append(Finding(
+                path, row.number, rule.code, rule.name, severity[rule.code], violation.message, violation.pointer, violation.fix, context
+            ))
+
+        def crash(rule: Rule, exc: BaseException, row: Row | None) -> None:
+            found.append(internal_error(path, row.number if row is not None else 1, rule, exc))
+
+        return report, crash
 
     def finish_states(self, path: str, dataset_rules: list, states: list) -> list[Finding]:
         """The dataset rules' findings from their (merged) states, in line order."""
         late = []
         for rule, state in zip(dataset_rules, states):
-            for violation in rule.finish(state):
-                late.append(
-                    Finding(path, violation.line or 1, rule.code, rule.name, self.severity[rule.code],
-                            violation.message, violation.pointer, violation.fix)
-                )
+            try:
+                for violation in rule.finish(state):
+                    late.append(
+                        Finding(path, violation.line or 1, rule.code, rule.name, self.severity[rule.code],
+                                violation.message, violation.pointer, violation.fix)
+                    )
+            except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
+                late.append(internal_error(path, 1, rule, exc))
         late.sort(key=lambda f: (f.line, f.code))
         return late
 
@@ -338,56 +318,42 @@ class Linter:
                 stats.over_limit += 1
 
 
-def _record_dispatch(rules: list[Rule]) -> tuple[dict[str, list], "_ShapeMemo"]:
-    """Per row kind, the record rules grouped by gate; and the memo that trims
-    the shape-only ones on rows of a known shape."""
-    entries: dict[str, list] = {}
-    for rule in rules:
-        gate = type(rule).gate
-        # a gated rule may be skipped on one row of a shape and not another: never shape-only
-        shape_only = rule.shape_only and gate is None
-        for kind in rule.kinds:
-            entries.setdefault(kind, []).append((rule, rule.check, gate, shape_only))
-    return {kind: _by_gate(kind_entries) for kind, kind_entries in entries.items()}, _ShapeMemo(entries)
+
+_COUNTED_KINDS = (schema.CHAT, schema.RFT)
 
 
-class _ShapeMemo:
-    """Which shape-only rules a row of a known shape still has to run (see linter.shape).
-
-    The first row of a shape runs every rule. Shape-only rules give the same
-    verdict on every row of that shape, so the ones that stayed silent are
-    skipped on its later rows, and the ones that fired keep running there (to
-    report each row): FT115 on a dataset without system messages fires on
-    every row without costing the other eighteen their skip.
-    """
-
-    def __init__(self, entries: dict[str, list]) -> None:
-        # kinds that have shape-only rules -> their (rule, check, gate, shape_only) entries
-        self.entries = {kind: found for kind, found in entries.items() if any(entry[3] for entry in found)}
-        self.fired: dict[tuple, frozenset] = {}  # shape -> the shape-only rules that fired on it
-        self.plans: dict[tuple, list] = {}  # (kind, fired) -> the entries left, grouped by gate
-
-    def plan(self, kind: str, shape: tuple) -> list | None:
-        fired = self.fired.get(shape)
-        return None if fired is None else self.plans[kind, fired]
-
-    def learn(self, kind: str, shape: tuple, fired: frozenset) -> None:
-        if len(self.fired) >= MAX_SHAPES or len(self.plans) >= MAX_SHAPES:
-            self.fired.clear()  # bounded memory on files with endless shapes
-            self.plans.clear()
-        self.fired[shape] = fired
-        if (kind, fired) not in self.plans:
-            self.plans[kind, fired] = _by_gate([entry for entry in self.entries[kind] if not entry[3] or entry[0] in fired])
+def internal_error(path: str, line: int, rule: Rule, exc: BaseException) -> Finding:
+    """The finding that stands for a rule that raised: it names the rule, the file
+    and the line, so a user can report it, and the run goes on (exit code 2)."""
+    detail = show(f"{type(exc).__name__}: {exc}", 200)
+    return Finding(
+        path, line, INTERNAL_ERROR, "internal-error", Severity.ERROR,
+        f"rule {rule.code} {rule.name} failed on this row ({detail}); the other rules ran. "
+        "Please report it to the rule's plugin with this line",
+    )
 
 
-def _by_gate(entries: list) -> list[tuple]:
-    """``(gate, [(rule, check, shape_only)...])`` for runs of consecutive rules
-    (code order) that share a gate: a false gate skips its whole run with one test."""
-    groups: list[tuple] = []
-    for rule, check, gate, shaped in entries:
-        if groups and groups[-1][0] is gate:
-            groups[-1][1].append((rule, check, shaped))
-        else:
-            groups.append((gate, [(rule, check, shaped)]))
-    return groups
+class _Folds:
+    """The dataset rules' states for one file or shard, each update isolated like a rule call."""
 
+    def __init__(self, rules: list[DatasetRule], crash) -> None:
+        self.rules = rules
+        self.crash = crash
+        self.states = [r.start() for r in rules]
+        self.by_line = [(r, r.update, s) for r, s in zip(rules, self.states) if r.scope == LINE]
+        self.by_record = [(r, r.kinds, r.update, s) for r, s in zip(rules, self.states) if r.scope != LINE]
+
+    def records(self, row: Row, kind: str) -> None:
+        for rule, kinds, update, state in self.by_record:
+            if kind in kinds:
+                try:
+                    update(state, row)
+                except Exception as exc:  # noqa: BLE001
+                    self.crash(rule, exc, row)
+
+    def lines(self, row: Row) -> None:
+        for rule, update, state in self.by_line:
+            try:
+                update(state, row)
+            except Exception as exc:  # noqa: BLE001
+                self.crash(rule, exc, row)

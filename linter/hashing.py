@@ -19,6 +19,8 @@ from typing import Any
 import orjson
 from xxhash import xxh3_64_intdigest
 
+from .rules.reads import computed, provide
+
 
 def digest(data: bytes) -> int:
     return xxh3_64_intdigest(data)
@@ -68,12 +70,18 @@ def _flat_of(row) -> bytes:
 
 def exact_of(row) -> int:
     """``exact(row.raw)``, computed once per row whichever rule asks first."""
-    return row.derived(_exact_of, _exact_of)
+    return computed(row, EXACT)
 
 
 def flat_of(row) -> bytes:
     """``flat(row.value)``, computed once per row whichever rule asks first."""
-    return row.derived(_flat_of, _flat_of)
+    return computed(row, FLAT)
+
+
+# the two parts of the ``fingerprints`` view, memoised by name (linter.rules.reads)
+EXACT, FLAT = "fingerprints.exact", "fingerprints.flat"
+provide(EXACT, _exact_of)
+provide(FLAT, _flat_of)
 
 
 def normalised_of(row) -> int:

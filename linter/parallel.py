@@ -137,11 +137,10 @@ def _lint_shard_from_settings(task):
 
 
 def _lint_range(linter: Linter, path: str, shown: str, start: int, end: int, first_line: int):
-    result = linter._result(shown)
-    states: list = []
     stream = RangeStream(path, start, end)
     try:
-        findings = [_portable(f) for f in linter._lint(stream, shown, result, None, first_line, start, states)]
+        found, result, states = linter.lint_range(stream, shown, first_line=first_line, offset=start)
+        findings = [_portable(f) for f in found]
     finally:
         stream.close()
     return findings, states, result.stats
@@ -173,7 +172,7 @@ def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[
     """Like ``Linter.lint_path``, on ``jobs`` forked processes."""
     shown = str(path)
     ranges = plan(shown, shard_count(shown, jobs))
-    result = linter._result(shown)
+    result = linter.new_result(shown)
 
     def run() -> Iterator[Finding]:
         global _linter
@@ -201,7 +200,7 @@ def lint_dask(linter: Linter, path: str, scheduler: str | None = None, jobs: int
 
         raise UsageError("the dask engine needs dask.distributed: pip install 'ftlint[dask]'") from None
     shown = str(path)
-    result = linter._result(shown)
+    result = linter.new_result(shown)
 
     def run() -> Iterator[Finding]:
         cluster = None

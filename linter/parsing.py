@@ -21,6 +21,7 @@ INVALID_UTF8 = "invalid-utf8"
 NON_STANDARD = "non-standard-json"
 LONE_SURROGATE = "lone-surrogate"
 TOO_DEEP = "nesting-too-deep"
+PROBLEMS = (INVALID_JSON, INVALID_UTF8, NON_STANDARD, LONE_SURROGATE, TOO_DEEP)  # every kind parse_row reports
 
 # orjson writes at most 254 nested arrays/objects and recursive Python code walks
 # only about as deep: a deeper row could be read but not fixed, converted or

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linter import engine
+from linter import _dispatch
 from linter.config import Settings
 from linter.engine import Linter
 from linter.rows import Row
@@ -82,7 +82,7 @@ def row_of(value: dict) -> Row:
 @given(value=ROWS, data=st.data())
 def test_shape_only_rules_judge_rows_of_one_shape_alike(profile, value, data):
     linter = Linter(Settings(profile=profile, token_stats=False))
-    rules = [r for r in linter.rules_for("x.jsonl") if r.shape_only]
+    rules = [r for r in linter.rules_for("x.jsonl") if _dispatch.is_shape_only(type(r))]
     assert len(rules) >= 15
     first, second = row_of(value), row_of(same_shape_other_text(value, data))
     shape = shape_of(first)
@@ -108,7 +108,7 @@ def test_skipping_clean_shapes_changes_no_finding(monkeypatch):
     from linter.rules.chat import RoleUnknown
 
     calls = {"shape": 0, "FT106": 0}
-    real_shape, real_check = engine.shape_of, RoleUnknown.check
+    real_shape, real_check = _dispatch.shape_of, RoleUnknown.check
 
     def counted_shape(row):
         calls["shape"] += 1
@@ -118,7 +118,7 @@ def test_skipping_clean_shapes_changes_no_finding(monkeypatch):
         calls["FT106"] += 1
         return real_check(self, row)
 
-    monkeypatch.setattr(engine, "shape_of", counted_shape)
+    monkeypatch.setattr(_dispatch, "shape_of", counted_shape)
     monkeypatch.setattr(RoleUnknown, "check", counted_check)
     with_memo = [(f.line, f.code, f.pointer, f.message) for f in lint_text(text)]
     # every row's shape is taken. FT106 runs on the first row of each shape where
@@ -128,15 +128,34 @@ def test_skipping_clean_shapes_changes_no_finding(monkeypatch):
     assert calls["shape"] == len(rows)
     assert calls["FT106"] == 3 + 40 + 40
     calls["FT106"] = 0
-    monkeypatch.setattr(engine, "shape_of", lambda row: None)
+    monkeypatch.setattr(_dispatch, "shape_of", lambda row: None)
     without = [(f.line, f.code, f.pointer, f.message) for f in lint_text(text)]
     assert calls["FT106"] == len(rows)
     assert with_memo == without
     assert {"FT106", "FT110", "FT113", "FT200", "FT202"} <= {code for _, code, _, _ in with_memo}
 
 
-def test_a_gated_rule_is_never_skipped_as_shape_only(tmp_path):
-    """A plugin rule that claims shape_only but has a gate still runs on every row (the gate may differ by row)."""
+def test_shape_only_is_derived_from_reads():
+    """Shape-only is never declared: it is derived from reads that are all structural."""
+    from linter.rules.base import Rule
+
+    class Structural(Rule):
+        code, name, summary, reads = "X1", "x", "x", ("shape",)
+
+    class Texty(Rule):
+        code, name, summary, reads = "X2", "y", "y", ("shape", "texts")
+
+    class Claims(Rule):  # the deprecated attribute alone proves nothing
+        code, name, summary, shape_only = "X3", "z", "z", True
+
+    assert _dispatch.is_shape_only(Structural)
+    assert not _dispatch.is_shape_only(Texty) and not _dispatch.is_shape_only(Claims)
+
+
+@pytest.mark.parametrize("declaration", ["shape_only = True\n    gate = staticmethod(always)", "shape_only = True"])
+def test_a_plugin_claim_of_shape_only_is_not_trusted(tmp_path, declaration):
+    """A plugin rule that claims shape_only (without reads that prove it, or with a gate)
+    still runs on every row: a wrong claim would hide findings."""
     from .conftest import run_cli
 
     (tmp_path / "house.py").write_text(
@@ -144,7 +163,7 @@ def test_a_gated_rule_is_never_skipped_as_shape_only(tmp_path):
         "def always(row):\n    return True\n\n\n"
         "class Gated(Rule):\n"
         "    code = 'HOUSE001'\n    name = 'gated-content'\n    summary = 'first message says bad'\n"
-        "    shape_only = True\n    gate = staticmethod(always)\n\n"
+        f"    {declaration}\n\n"
         "    def check(self, row):\n"
         "        if 'bad' in row.value['messages'][0]['content']:\n"
         "            yield Violation('says bad')\n\n\n"

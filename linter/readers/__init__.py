@@ -17,6 +17,9 @@ class Reader:
     name: ClassVar[str]
     extensions: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    # The ``row.problem.kind`` values this reader may report; each should be
+    # claimed by a rule's ``problem_kind`` (an unclaimed one is FT019 unreadable-row).
+    problems: ClassVar[tuple[str, ...]] = ()
 
     def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
         raise NotImplementedError

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator
 
-from ..parsing import parse_row
+from ..parsing import PROBLEMS, parse_row
 from ..plugin import hookimpl
 from ..rows import Row
 from . import Reader
@@ -25,6 +25,7 @@ BOM = b"\xef\xbb\xbf"
 
 class JsonlReader(Reader):
     name = "jsonl"
+    problems = PROBLEMS
     extensions = (".jsonl", ".ndjson", ".jsonlines")
     description = "JSON Lines: one JSON object per line"
 

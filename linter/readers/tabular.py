@@ -119,6 +119,7 @@ def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | No
 
 class CsvReader(Reader):
     name = "csv"
+    problems = (INVALID_JSON, INVALID_UTF8, TABLE_ROW)
     extensions = (".csv",)
     description = "CSV with a header row (prompt/completion, messages as JSON, or system/user/assistant columns)"
     delimiter = ","
@@ -168,6 +169,7 @@ class JsonArrayReader(Reader):
     which is held in memory (arrays are the small-file format; use JSONL for big data)."""
 
     name = "json-array"
+    problems = (INVALID_JSON, INVALID_UTF8)
     extensions = (".json",)
     description = "a JSON array of examples (read whole; locations are each element's first line)"
 
@@ -254,6 +256,7 @@ def _skip(text: str, pos: int) -> int:
 
 class GzipJsonlReader(JsonlReader):
     name = "jsonl-gzip"
+    problems = (*JsonlReader.problems, INVALID_JSON)
     extensions = (".jsonl.gz", ".ndjson.gz")
     description = "gzip-compressed JSON Lines (streamed)"
 
@@ -276,6 +279,7 @@ def _drop_none(value: Any) -> Any:
 
 class ParquetReader(Reader):
     name = "parquet"
+    problems = (INVALID_JSON,)
     extensions = (".parquet",)
     description = "Parquet (row index as the location; needs pyarrow: pip install 'ftlint[parquet]')"
 
@@ -299,6 +303,7 @@ class ParquetReader(Reader):
 
 class XlsxReader(Reader):
     name = "xlsx"
+    problems = (INVALID_JSON, EXTRA_SHEETS)
     extensions = (".xlsx",)
     description = "Excel workbook, first sheet, header in row 1 (needs openpyxl: pip install 'ftlint[xlsx]')"
 

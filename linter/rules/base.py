@@ -22,6 +22,7 @@ from typing import Any, Callable, ClassVar, Iterable
 
 from ..findings import Applicability, Severity, Violation
 from ..rows import Row
+from .reads import check_reads
 
 LINE = "line"  # scope: every physical line, parsed or not
 RECORD = "record"  # scope: parsed rows whose kind is in ``kinds``
@@ -57,13 +58,21 @@ class Rule:
     good: ClassVar[str] = ""
     options: ClassVar[dict[str, str]] = {}
     example_profile: ClassVar[str | None] = None  # profile the bad/good examples are meant for
-    # A cheap test shared by a family of rules (computed once per row): when it
-    # is false the engine skips the rule, e.g. tool rules on rows without tools.
+    # What the verdict depends on, from the vocabulary of linter.rules.reads
+    # (``reads = ("tools", "tool_calls")``). The engine derives from it which
+    # rows the rule can be skipped on (rows without tools; rows of a shape it
+    # was silent on when it reads only ``"shape"``). None: it may read anything.
+    reads: ClassVar[tuple[str, ...] | None] = None
+    # Text without which the rule cannot fire (``screen = ("{{", "${")``): the
+    # engine skips the rule on raw lines that hold none of it. See reads.py.
+    screen: ClassVar[tuple] = ()
+    # For ``scope = LINE`` rules: the reader's problem kind (``row.problem.kind``)
+    # the rule reports; it then runs only on rows with that problem. A problem
+    # no registered rule claims is reported by FT019 unreadable-row.
+    problem_kind: ClassVar[str] = ""
+    # Deprecated (one release): ``gate`` is honoured only on rules without
+    # ``reads``; ``shape_only`` is never trusted without ``reads`` that prove it.
     gate: ClassVar[Callable[[Row], bool] | None] = None
-    # True when the verdict depends only on ``linter.shape.shape_of(row)``
-    # (keys, roles, types, weights, order; never the text): once the rule was
-    # silent on a row of some shape, the engine skips it on later rows of that
-    # shape. tests/test_shape.py holds every rule that says so to it.
     shape_only: ClassVar[bool] = False
 
     def __init__(self, context: RuleContext) -> None:
@@ -89,6 +98,7 @@ class Rule:
             raise ValueError(f"rule name {cls.name!r} must be kebab-case, like messages-missing")
         if cls.scope not in (LINE, RECORD):
             raise ValueError(f"rule {cls.code} has unknown scope {cls.scope!r}")
+        check_reads(cls)
 
 
 class DatasetRule(Rule):

@@ -108,7 +108,7 @@ class MessagesMissing(Rule):
 
     Fix (safe): ``Messages`` or ``MESSAGES`` is renamed to ``messages``."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT101"
     name = "messages-missing"
     summary = "Row has no messages key"
@@ -143,7 +143,7 @@ class MessagesNotList(Rule):
     """``messages`` must be a list of message objects, not a string (often a
     double-encoded JSON string), an object or null."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT102"
     name = "messages-not-list"
     summary = "messages is not a list"
@@ -160,7 +160,7 @@ class MessagesNotList(Rule):
 class MessagesEmpty(Rule):
     """An empty conversation has nothing to learn from."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT103"
     name = "messages-empty"
     summary = "messages is an empty list"
@@ -176,7 +176,7 @@ class MessagesEmpty(Rule):
 class MessageNotObject(Rule):
     """Each message is an object with a ``role`` and (usually) ``content``."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT104"
     name = "message-not-object"
     summary = "A message is not an object"
@@ -197,7 +197,7 @@ class MessageNotObject(Rule):
 class RoleMissing(Rule):
     """Without a ``role`` the trainer cannot tell prompt from target."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT105"
     name = "role-missing"
     summary = "A message has no role"
@@ -216,7 +216,7 @@ class RoleUnknown(Rule):
     developer, user, assistant, tool, function). ``bot``, ``human`` or ``gpt``
     come from other formats (ShareGPT) and need mapping."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT106"
     name = "role-unknown"
     summary = "A message has a role the profile does not accept"
@@ -242,7 +242,7 @@ class ContentMissing(Rule):
     carry an assistant turn (or a ``refusal`` does), where ``content`` may be
     absent or null."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT107"
     name = "content-missing"
     summary = "A message has no content and no tool call"
@@ -268,7 +268,7 @@ class ContentTypeInvalid(Rule):
     ``{"type": "text", "text": ...}`` and ``{"type": "image_url", "image_url": {"url": ...}}``.
     Numbers, objects and untyped parts are rejected."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT108"
     name = "content-type-invalid"
     summary = "content is neither a string nor a list of content parts"
@@ -315,7 +315,7 @@ class UnknownKey(Rule):
 
     Fix (unsafe, it deletes data): remove the key."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT110"
     name = "unknown-key"
     summary = "Row has a top-level key the profile does not know"
@@ -343,7 +343,7 @@ class UnknownMessageKey(Rule):
     Fix: ``Role``/``Content`` are renamed to lower case (safe); other unknown
     keys are removed (unsafe, it deletes data)."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT111"
     name = "unknown-message-key"
     summary = "A message has a key the profile does not know"
@@ -371,7 +371,7 @@ class AssistantMissing(Rule):
     """Training targets are the assistant messages; an example without one
     teaches nothing and is rejected by OpenAI."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT112"
     name = "assistant-missing"
     summary = "Example has no assistant message"
@@ -390,7 +390,7 @@ class WeightInvalid(Rule):
     """``weight`` marks whether an assistant message is trained: it must be the
     integer 0 or 1. ``true``, ``0.5`` or ``"1"`` are rejected."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT113"
     name = "weight-invalid"
     summary = "weight is not 0 or 1"
@@ -412,7 +412,7 @@ class WeightNotAssistant(Rule):
     """Only assistant messages are trained, so only they may carry ``weight``.
     OpenAI rejects it elsewhere."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT114"
     name = "weight-not-assistant"
     summary = "weight on a message that is not from the assistant"
@@ -431,7 +431,7 @@ class SystemMissing(Rule):
     """The cookbook counts examples without a system message: if the model
     will be prompted with one, training without it wastes signal. Advice only."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT115"
     name = "system-missing"
     summary = "Example has no system message"
@@ -451,7 +451,7 @@ class UserMissing(Rule):
     """An example with no user message trains replies to nothing; usually the
     user turns were lost in an export (cookbook parity)."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT116"
     name = "user-missing"
     summary = "Example has no user message"
@@ -472,7 +472,7 @@ class LastRole(Rule):
     Bedrock train on the final assistant turn and reject other endings. Driven by
     the profile's ``last_roles``; OpenAI SFT accepts any ending."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT117"
     name = "last-role"
     summary = "The last message has a role the profile does not allow last"
@@ -498,7 +498,7 @@ class RoleAlternation(Rule):
     assistant turns to alternate: two user messages in a row are merged or
     rejected. Tool messages and their calls are part of the assistant's turn."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT118"
     name = "role-alternation"
     summary = "User and assistant turns do not alternate"
@@ -531,7 +531,7 @@ class SystemPosition(Rule):
     and rejected by providers whose templates only place it first (Together,
     Fireworks, Mistral, Bedrock). More than one is merged or dropped."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT119"
     name = "system-position"
     summary = "A system message is not the first message"

@@ -42,6 +42,7 @@ class ContentEmpty(Rule):
     name = "content-empty"
     summary = "Message content is empty or whitespace only"
     kinds = TEXT_KINDS
+    reads = ("turns",)
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "  "}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
@@ -74,6 +75,7 @@ class WhitespacePadding(Rule):
     name = "whitespace-padding"
     summary = "Message content starts or ends with whitespace"
     kinds = TEXT_KINDS
+    reads = ("turns",)
     severity = Severity.INFO
     fix = Applicability.SAFE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\n\\n"}]}'

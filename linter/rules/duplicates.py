@@ -202,7 +202,7 @@ class WeightsAllZero(Rule):
     """With ``weight: 0`` on every assistant message nothing in the example is
     trained: it only costs tokens. Usually a bug in the weighting script."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT407"
     name = "weights-all-zero"
     summary = "Every assistant message of the example has weight 0"

@@ -404,7 +404,40 @@ class WorkbookSheets(_ParseProblemRule):
     fix = None
 
 
+class InternalError(Rule):
+    """A rule raised an exception on a row: a bug in that rule (often a
+    plugin's), not a problem of the data. The engine reports it in the rule's
+    place, naming the rule and the line so it can be reported, runs the other
+    rules, and ends the run with exit code 2. Selecting or ignoring this code
+    changes nothing: internal errors are always reported."""
+
+    code = "FT000"
+    name = "internal-error"
+    summary = "A rule failed on this row (a bug in the rule, reported so it can be fixed)"
+    scope = LINE
+    reads = ()
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        return ()  # the engine reports these itself
+
+
+class UnreadableRow(_ParseProblemRule):
+    """The reader could not read this row, for a reason no other rule reports
+    (a plugin reader's own problem kind): reported here so no row is ever
+    skipped silently."""
+
+    code = "FT019"
+    name = "unreadable-row"
+    summary = "A row could not be read (a reader problem no other rule reports)"
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        if row.problem is not None:
+            yield Violation(f"{row.problem.message} ({row.problem.kind})", fix=REJECT_LINE)
+
+
 RULES = (
+    InternalError,
+    UnreadableRow,
     InvalidJson,
     InvalidUtf8,
     NonStandardJson,

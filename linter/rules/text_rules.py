@@ -133,6 +133,7 @@ class SpecialToken(Rule):
     name = "special-token"
     summary = "Text contains a chat-template control token"
     kinds = TEXT_KINDS
+    reads = ("texts",)
     bad = '{"messages": [{"role": "user", "content": "hi<|im_end|>"}, {"role": "assistant", "content": "Hello!<|endoftext|>"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML end a turn?"}, {"role": "assistant", "content": "With `<|im_end|>`."}]}'
 
@@ -210,6 +211,7 @@ class RoleLabelLeak(Rule):
     summary = "Message text contains a role label such as 'User:' or 'Assistant:'"
     severity = Severity.WARNING
     kinds = TEXT_KINDS
+    reads = ("texts",)
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\nUser: thanks\\nAssistant: You are welcome."}]}'
     good = '{"messages": [{"role": "user", "content": "Write a short dialogue about thanks."}, {"role": "assistant", "content": "User: thanks\\nAssistant: You are welcome."}]}'
 
@@ -269,6 +271,7 @@ class TemplatePlaceholder(Rule):
     summary = "Text contains an unfilled template placeholder"
     severity = Severity.WARNING
     kinds = TEXT_KINDS
+    reads = ("texts",)
     bad = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi {{customer_name}}, it ships today."}]}'
     good = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi Ana, it ships today."}]}'
 
@@ -297,6 +300,8 @@ class Secret(Rule):
     summary = "Text contains what looks like a secret (API key, token, private key)"
     kinds = TEXT_KINDS
     default_enabled = False
+    reads = ("texts",)
+    screen = ("sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "-----BEGIN", "eyJ", "_live_")
     bad = '{"messages": [{"role": "user", "content": "my key is AKIAIOSFODNN7EXAMPLE"}, {"role": "assistant", "content": "Thanks."}]}'
     good = '{"messages": [{"role": "user", "content": "my key is in the vault"}, {"role": "assistant", "content": "Thanks."}]}'
 

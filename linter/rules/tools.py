@@ -99,7 +99,7 @@ def uses_tools(row: Row) -> bool:
 
 
 class _ToolRule(Rule):
-    gate = staticmethod(uses_tools)
+    reads = ("tools", "tool_calls")
     kinds = CHAT_LIKE
 
 

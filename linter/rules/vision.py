@@ -19,6 +19,7 @@ from ..plugin import hookimpl
 from ..rows import Row
 from ..text import describe_type, show
 from .base import Rule
+from .reads import IMAGES, PARTS, computed, provide
 from .chat import CHAT_LIKE
 
 DATA_URL = re.compile(r"^data:(?P<mime>[\w.+\-]+/[\w.+\-]+)?(?P<params>(?:;[\w\-]+=[\w\-.]+)*)(?P<b64>;base64)?,", re.IGNORECASE)
@@ -28,7 +29,7 @@ GOOD_IMAGE = '{"messages": [{"role": "user", "content": [{"type": "text", "text"
 
 def images(row: Row) -> list[tuple[int, str, dict, str]]:
     """``(message index, pointer, image_url object, role)`` for each image part; once per row."""
-    return row.derived(images, lambda r: list(_images(r)))
+    return computed(row, IMAGES)
 
 
 def _images(row: Row) -> Iterator[tuple[int, str, dict, str]]:
@@ -42,16 +43,11 @@ def _images(row: Row) -> Iterator[tuple[int, str, dict, str]]:
                 yield index, pointer("messages", index, "content", pindex, "image_url"), image if isinstance(image, dict) else {}, str(message.get("role"))
 
 
-def has_parts(row: Row) -> bool:
-    """Does any message have a list of content parts? (The gate of every FT8xx rule.)"""
-    for _, message in row.messages():
-        if isinstance(message.get("content"), list):
-            return True
-    return False
+provide(IMAGES, lambda row: list(_images(row)))
 
 
 class _ImageRule(Rule):
-    gate = staticmethod(has_parts)
+    reads = (PARTS, IMAGES)  # skipped on rows without content parts
     kinds = CHAT_LIKE
 
 

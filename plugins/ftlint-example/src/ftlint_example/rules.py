@@ -25,6 +25,9 @@ class BannedPhrases(Rule):
     name = "banned-phrases"
     summary = "A message contains a banned phrase"
     severity = Severity.WARNING
+    # What the verdict depends on (linter.rules.reads): the messages. No ``screen``:
+    # the phrases are options and match in any case, so no fixed literal proves a line clean.
+    reads = ("turns",)
     options = {
         "phrases": "list of phrases, matched case-insensitively (default: common AI boilerplate)",
         "roles": "roles whose messages are checked (default: assistant)",
@@ -77,6 +80,7 @@ class AssistantJsonSchema(Rule):
     name = "assistant-json-schema"
     summary = "An assistant reply is not JSON matching the schema"
     default_enabled = False
+    reads = ("turns",)
     fix = Applicability.UNSAFE
     options = {"schema": "JSON Schema (as a TOML table) every assistant reply must match (default: any JSON object)"}
     bad = '{"messages": [{"role": "user", "content": "Cancel my order"}, {"role": "assistant", "content": "Sure, cancelling."}]}'

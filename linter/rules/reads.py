@@ -1,0 +1,150 @@
+"""What a rule reads: the fixed vocabulary of views a rule declares.
+
+A rule says which parts of a row its verdict depends on::
+
+    class ToolNameInvalid(Rule):
+        reads = (TOOLS,)
+
+and the engine (``linter._dispatch``) derives everything a rule author used
+to hand-tune from that declaration:
+
+* **gates**: a rule that reads only views with a presence test (tools, tool
+  calls, content parts, images) is not called on rows where none of them is
+  present;
+* **the shape memo**: a rule that reads only structural views (``SHAPE``) is
+  shape-only: once silent on a row of some shape (``linter.shape.shape_of``),
+  it is skipped on later rows of that shape;
+* **parse problems**: a ``scope = LINE`` rule with ``problem_kind`` runs only
+  on rows whose reader reported that problem.
+
+``screen`` (a separate class attribute, part of the same declaration) lists
+strings of the text without which the rule cannot fire (``screen = ("{{",
+"${")``); the engine proves most rules silent on the raw line before calling
+them (see ``linter._dispatch``). Strings are text as the rule sees it (the
+engine matches their JSON-escaped form, ignoring ASCII case, and runs the rule
+on any line that holds an escape which could hide them); an entry may instead
+be a compiled bytes pattern over the raw JSON line, for triggers that are not
+literal (``(?: |\\t)*:`` after a role label).
+
+A rule that declares nothing reads ``VALUE`` (anything): it runs on every row
+of its kinds. That is always correct, only slower. Declaring too little is a
+bug that hides findings, so declarations are checked by property tests
+(tests/test_shape.py, tests/test_screens.py).
+
+The view computations live here, memoised per row by view name, so every rule
+that reads a view shares one computation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..rows import Row
+
+RAW = "raw"  # the line's bytes: row.raw, row.length, row.bom, row.crlf
+PROBLEM = "problem"  # the reader's parse problem (row.problem)
+SHAPE = "shape"  # keys, roles, types, weights and order: linter.shape.shape_of
+TURNS = "turns"  # the messages with their roles and contents
+TEXTS = "texts"  # every string a model is trained on or prompted with
+TOOL_CALLS = "tool_calls"  # assistant calls and the tool messages answering them
+TOOLS = "tools"  # the declared tools/functions
+PARTS = "parts"  # content parts (lists of typed parts instead of a string)
+IMAGES = "images"  # image parts
+FINGERPRINTS = "fingerprints"  # the row's exact and normalised fingerprints
+TOKENS = "tokens"  # the row's token count
+VALUE = "value"  # anything of the parsed row: no derivation is possible
+
+
+def _messages(row: Row) -> list:
+    return row.messages() if isinstance(row.value, dict) else []
+
+
+def mentions_tools(row: Row) -> bool:
+    """Does the row declare, call or answer tools at all?"""
+    value = row.value
+    if not isinstance(value, dict):
+        return False
+    if "tools" in value or "functions" in value:
+        return True
+    for _, message in _messages(row):
+        if "tool_calls" in message or "function_call" in message or "tool_call_id" in message:
+            return True
+        if message.get("role") in ("tool", "function"):
+            return True
+    return False
+
+
+def has_content_parts(row: Row) -> bool:
+    """Does any message hold a list of content parts (text, images, audio)?"""
+    return any(isinstance(message.get("content"), list) for _, message in _messages(row))
+
+
+@dataclass(frozen=True)
+class View:
+    """One name of the vocabulary: what it covers and what the engine may derive from it."""
+
+    name: str
+    doc: str
+    structural: bool = False  # the view is a function of shape_of(row)
+    present: Callable[[Row], bool] | None = None  # False: the row holds nothing of this view
+
+
+VIEWS: dict[str, View] = {
+    view.name: view
+    for view in (
+        View(RAW, "the line's bytes, length, BOM and line ending"),
+        View(PROBLEM, "the reader's parse problem"),
+        View(SHAPE, "keys, roles, types, weights and order (linter.shape.shape_of)", structural=True),
+        View(TURNS, "the messages with their roles and contents"),
+        View(TEXTS, "every text a model is trained on or prompted with"),
+        View(TOOL_CALLS, "tool calls and the tool messages answering them", present=mentions_tools),
+        View(TOOLS, "the declared tools and functions", present=mentions_tools),
+        View(PARTS, "content parts", present=has_content_parts),
+        View(IMAGES, "image content parts", present=has_content_parts),
+        View(FINGERPRINTS, "the row's exact and normalised fingerprints"),
+        View(TOKENS, "the row's token count"),
+        View(VALUE, "anything of the parsed row"),
+    )
+}
+
+_COMPUTE: dict[str, Callable[[Row], Any]] = {}
+
+
+def provide(name: str, compute: Callable[[Row], Any]) -> None:
+    """Register how a named computation is made (the module that owns it calls this once)."""
+    _COMPUTE[name] = compute
+
+
+def computed(row: Row, name: str) -> Any:
+    """The named computation for this row, made once and shared by every rule that asks."""
+    memo = row.memo
+    if memo is None:
+        memo = row.memo = {}
+    try:
+        return memo[name]
+    except KeyError:
+        value = memo[name] = _COMPUTE[name](row)
+        return value
+
+
+def check_reads(rule: type) -> None:
+    """Raise ValueError when a rule declares a view the vocabulary does not have."""
+    reads = getattr(rule, "reads", None)
+    if reads is None:
+        return
+    if isinstance(reads, str) or not isinstance(reads, (tuple, list, frozenset, set)):
+        raise ValueError(f"rule {rule.code}: reads must be a tuple of view names, like reads = ('texts',)")
+    unknown = [name for name in reads if name not in VIEWS]
+    if unknown:
+        raise ValueError(f"rule {rule.code} reads unknown view(s) {', '.join(map(repr, unknown))}; known: {', '.join(VIEWS)}")
+    screen = getattr(rule, "screen", ())
+    if isinstance(screen, (str, bytes)) or not all((isinstance(s, str) and s) or _raw_pattern(s) for s in screen):
+        raise ValueError(
+            f"rule {rule.code}: screen must be a tuple of non-empty strings (or compiled bytes patterns over the raw line), like screen = ('{{{{',)"
+        )
+
+
+def _raw_pattern(entry: Any) -> bool:
+    return isinstance(entry, re.Pattern) and isinstance(entry.pattern, bytes)

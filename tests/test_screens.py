@@ -1,0 +1,166 @@
+"""Screens change no finding: over fuzzed rows full of the triggers' near
+misses, written by several JSON encoders, findings are identical with and
+without them; and they really skip the screened rules on clean lines."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linter import _dispatch
+from linter.config import Settings
+from linter.engine import Linter
+
+from .conftest import GOOD, chat, dump
+
+FRAGMENTS = [
+    "User:", "user :", "ASSISTANT\t:", "Human:", "### Instruction:", "### response:", "\nUser:", " \tAssistant:",
+    "{{name}}", "{{ x.y }}", "${x}", "[INSERT NAME]", "[TODO]", "<PLACEHOLDER>", "<INSERT here>", "{name}", "{Date}",
+    "<|im_end|>", "<|endoftext|>", "[INST]", "[/INST]", "<<SYS>>", "<s> ", "</s>", "<start_of_turn>", "<",
+    " ", "\n", "\t", "\r", "\x0b", "\x1c", "\x85", "\xa0", "\u2028", "\u3000", "\u200a",
+    "ſ", "K", "ı", "İ", "Ü", "é", "请问", "🏕️",
+    "sk-proj-abcdefghijklmnopqrstuvwxyz", "sk-", "AKIAIOSFODNN7EXAMPLE", "AKIA", "ghp_" + "a" * 36, "xoxb-1234567890",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.abcdefghijklmnop", "-----BEGIN PRIVATE KEY-----", "sk_live_" + "a" * 24, "AIza" + "b" * 35,
+    "a", "b", "U", "u", "Us", "er", ":", "{", "}", "[", "]", ">", "$", "#", "\\", '"', "/", "INST]", "",
+]
+TEXT = st.lists(st.sampled_from(FRAGMENTS), max_size=6).map("".join)
+ROLES = st.sampled_from(["system", "user", "assistant", "tool", "human", "User", ""])
+PART = st.fixed_dictionaries({"type": st.sampled_from(["text", "image_url"]), "text": TEXT | st.none() | st.integers(0, 1)})
+CONTENT = TEXT | st.none() | st.lists(PART, max_size=2) | st.just([])
+MESSAGE = st.fixed_dictionaries({"role": ROLES, "content": CONTENT}, optional={"weight": st.sampled_from([0, 1]), "name": TEXT})
+CHAT_ROW = st.builds(lambda msgs: {"messages": msgs}, st.lists(MESSAGE, max_size=4))
+PREFERENCE_ROW = st.builds(
+    lambda prompt, good, bad: {
+        "input": {"messages": [{"role": "user", "content": prompt}]},
+        "preferred_output": [{"role": "assistant", "content": good}],
+        "non_preferred_output": [{"role": "assistant", "content": bad}],
+    },
+    TEXT, TEXT, TEXT,
+)
+ROW = CHAT_ROW | PREFERENCE_ROW | st.dictionaries(TEXT, TEXT, max_size=2)
+
+
+def encode(value, style: str) -> str:
+    """The same value as different writers put it on a line."""
+    if style == "ascii":
+        return json.dumps(value)
+    if style == "compact":
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if style == "orjson":
+        return orjson.dumps(value).decode()
+    if style == "slashes":  # PHP and others escape "/" as "\/"
+        return json.dumps(value, ensure_ascii=False).replace("/", "\\/")
+    if style == "escaped":  # any character of a string may be written \\uXXXX
+        return escaped(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def escaped(value) -> str:
+    """JSON whose strings spell the triggers' ASCII characters as \\u00XX escapes."""
+    if isinstance(value, str):
+        return '"' + "".join(f"\\u{ord(c):04X}" if c in "<{[$#:|IUuSAa \\n" else json.dumps(c)[1:-1] for c in value) + '"'
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{escaped(k)}: {escaped(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(escaped(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def findings(linter: Linter, text: str, screens: bool) -> list[tuple]:
+    linter.screens = screens
+    stream, _ = linter.lint_stream(io.BytesIO(text.encode("utf-8", "surrogatepass")), "x.jsonl")
+    return [(f.line, f.code, f.pointer, f.message) for f in stream]
+
+
+LINTERS = {
+    profile: Linter(Settings(profile=profile, token_stats=False, extend_select=["FT205"]))
+    for profile in ("openai-sft", "openai-dpo", "together")
+}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(ROW, min_size=1, max_size=6),
+    style=st.sampled_from(["plain", "ascii", "compact", "orjson", "slashes", "escaped"]),
+    profile=st.sampled_from(sorted(LINTERS)),
+)
+def test_findings_are_identical_with_and_without_screens(rows, style, profile):
+    text = "".join(encode(row, style) + "\n" for row in rows)
+    linter = LINTERS[profile]
+    assert findings(linter, text, True) == findings(linter, text, False)
+
+
+def test_the_fuzzed_corpus_makes_the_screened_rules_fire():
+    """The property above is only worth something if the screened rules fire on such rows."""
+    rows = [chat(("user", f), ("assistant", "ok" + f)) for f in FRAGMENTS if f]
+    text = dump(rows)
+    fired = {code for _, code, _, _ in findings(LINTERS["openai-sft"], text, True)}
+    assert {"FT200", "FT201", "FT202", "FT203", "FT204", "FT205"} <= fired
+
+
+@pytest.mark.parametrize("screens", [True, False])
+def test_screens_skip_the_screened_rules_on_clean_lines(monkeypatch, screens):
+    from linter.rules import text_rules
+
+    calls = []
+    real = text_rules.Secret.check
+    monkeypatch.setattr(text_rules.Secret, "check", lambda self, row: calls.append(row.number) or real(self, row))
+    rows = [GOOD] * 5 + [chat(("user", "my key is AKIAIOSFODNN7EXAMPLE"), ("assistant", "ok"))]
+    found = findings(Linter(Settings(token_stats=False, extend_select=["FT205"])), dump(rows), screens)
+    assert [line for line, code, _, _ in found if code == "FT205"] == [6]
+    assert calls == ([6] if screens else [1, 2, 3, 4, 5, 6])
+
+
+def test_the_switch_turns_screens_off(monkeypatch):
+    monkeypatch.setenv("FTLINT_NO_SCREENS", "1")
+    assert not Linter(Settings(token_stats=False)).screens
+    monkeypatch.delenv("FTLINT_NO_SCREENS")
+    assert Linter(Settings(token_stats=False)).screens
+
+
+def gate_of(rule_class):
+    from linter.rules.base import Rule
+
+    assert issubclass(rule_class, Rule)
+    test = _dispatch._gate_test(None, _dispatch.screen_of(rule_class), _dispatch._EscapeMemo())
+
+    def passes(value) -> bool:
+        raw = (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).encode()
+        from linter.rows import Row
+
+        return test(Row(1, 0, raw, len(raw)))
+
+    return passes
+
+
+def test_a_text_screen_matches_its_json_escaped_form():
+    """A trigger holding characters JSON escapes is searched as written on the line."""
+    from linter.rules.base import Rule
+
+    class Quoted(Rule):
+        code, name, summary, screen = "Q1", "quoted", "q", ('say "hi"\n',)
+
+    passes = gate_of(Quoted)
+    assert passes({"t": 'we say "hi"\nthere'})
+    assert not passes({"t": "say hi"}) and not passes({"t": 'SAY "HI"\n'})  # literals are exact text
+    assert passes('{"t": "say \\u0022hi\\u0022\\n"}')  # an escape that could hide it: the rule runs
+
+
+def test_a_raw_pattern_screen_fails_open_on_case_folding_letters():
+    """A case-insensitive pattern runs its rule on lines with ſ, K, ı or İ, which Python folds onto ASCII letters."""
+    import re
+
+    from linter.rules.base import Rule
+
+    class Label(Rule):
+        code, name, summary = "Q2", "label", "l"
+        screen = (re.compile(rb"user[ ]*:", re.IGNORECASE),)
+
+    passes = gate_of(Label)
+    assert passes({"t": "USER  : hi"}) and not passes({"t": "the user said"})
+    assert passes({"t": "uſer: hi"}) and re.search("(?i)user:", "uſer:")
