@@ -152,8 +152,11 @@ def send(client, path: str, digest: str, before: list | None, size: int):
         with open(path, "rb") as handle:
             item = client.files.create(file=(upload_name(path, digest), handle), purpose="fine-tune")
     except Exception as exc:  # noqa: BLE001
-        if before is None or not outcome_unknown(exc):
+        if not outcome_unknown(exc):
             raise explain(exc, f"uploading {path}") from None
+        if before is None:
+            error = explain(exc, f"uploading {path}").format_message()
+            raise SubmitError(f"{error}. The server may have stored copies of {path}; it does not list files, so ftlint cannot find them to reuse or delete") from None
         stored = reusable(same_content(client, digest) or [], size)
         if not stored:
             raise explain(exc, f"uploading {path}") from None
@@ -170,7 +173,7 @@ def upload(client, path: str):
     size = os.path.getsize(path)
     before = same_content(client, digest)
     if before is None:
-        echo("warning: the server does not list uploaded files (404); uploading without looking for an earlier upload of the same content", err=True)
+        echo("warning: the server does not list uploaded files; uploading without looking for an earlier upload of the same content", err=True)
     earlier = reusable(before or [], size)
     if earlier:
         item = earlier[0]
