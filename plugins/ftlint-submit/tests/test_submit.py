@@ -242,6 +242,13 @@ def test_a_cut_off_upload_to_a_server_without_the_listing_says_copies_may_remain
     assert "may have stored copies" in proc.stderr and "does not list files" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_a_file_the_server_never_processes_is_given_up_on(fake, train):
+    fake.never_process = True
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", "--processing-timeout", "0.5", fake=fake)
+    assert proc.returncode == 2 and "has not processed" in proc.stderr and "after 0.5 s" in proc.stderr
+    assert fake.jobs == {} and len(fake.files) == 1
+
+
 def test_a_job_creation_cut_off_before_the_answer_is_not_called_uncreated(fake, train):
     fake.drop_creates = 1
     proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", *FAST, fake=fake)

@@ -168,7 +168,7 @@ def send(client, path: str, digest: str, before: list | None, size: int):
     return item
 
 
-def upload(client, path: str):
+def upload(client, path: str, processing_timeout: float):
     digest = content_digest(path)
     size = os.path.getsize(path)
     before = same_content(client, digest)
@@ -181,7 +181,11 @@ def upload(client, path: str):
     else:
         item = send(client, path, digest, before, size)
         echo(f"uploaded {path} as {item.id}; waiting for the server to process it")
+    give_up = time.monotonic() + processing_timeout
     while getattr(item, "status", "processed") not in ("processed", "error"):
+        if time.monotonic() > give_up:
+            raise SubmitError(f"the server has not processed {path} ({item.id}) after {processing_timeout:g} s "
+                              "(--processing-timeout); re-run the same command later: the upload is reused, no job was created")
         time.sleep(poll_seconds())
         try:
             item = client.files.retrieve(item.id)
@@ -237,9 +241,11 @@ def connection_options(command):
 @click.option("--follow", is_flag=True, help="Print the job's events until it finishes.")
 @click.option("--dry-run", is_flag=True, help="Lint and estimate; send nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--processing-timeout", type=click.FloatRange(min=0, min_open=True), default=1800, show_default=True, metavar="SECONDS",
+              help="How long to wait for the server to process an uploaded file.")
 @connection_options
 def submit(train, model, validation_file, suffix, method, epochs, batch_size, learning_rate_multiplier, seed, grader,
-           metadata_items, follow, dry_run, yes, base_url, timeout, max_retries):
+           metadata_items, follow, dry_run, yes, processing_timeout, base_url, timeout, max_retries):
     """Lint, estimate, upload and start a fine-tuning job (refuses when the lint finds errors)."""
     if not dry_run:
         require_key()
@@ -274,8 +280,8 @@ def submit(train, model, validation_file, suffix, method, epochs, batch_size, le
     if job is not None:
         echo(f"this submission already started {job.id} (status {job.status}); not starting another")
     else:
-        training = upload(client, train)
-        validation = upload(client, validation_file) if validation_file else None
+        training = upload(client, train, processing_timeout)
+        validation = upload(client, validation_file, processing_timeout) if validation_file else None
         create = {"model": model, "training_file": training.id, "method": method_payload(method, hyper, grader_obj), "metadata": {**metadata, TAG: tag}}
         if validation is not None:
             create["validation_file"] = validation.id
