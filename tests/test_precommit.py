@@ -165,3 +165,30 @@ def test_dataset_hook_reads_files_from_config(repo, pre_commit_home):
     proc = pre_commit("run", "ftlint-datasets", "--files", "README.md", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "data/valid.jsonl:1: FT112" in proc.stdout
+
+
+def hook_entry(*args, cwd):
+    """The ftlint hook's entry point as pre-commit calls it, without pre-commit (fast)."""
+    env = {k: v for k, v in os.environ.items() if k != "FTLINT_LOAD_PLUGINS"}
+    return subprocess.run([sys.executable, "-m", "linter.precommit", "--no-token-stats", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_hook_entry_with_only_other_files_exits_0_without_linting(tmp_path):
+    (tmp_path / "package.json").write_text(PACKAGE_JSON)
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["data/train.jsonl"]\n')  # not even run when nothing is left
+    proc = hook_entry("package.json", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+
+
+def test_hook_entry_keeps_named_files_and_lets_check_report_a_broken_config(tmp_path):
+    (tmp_path / "chats.csv").write_text(NOT_CHATS)
+    (tmp_path / "package.json").write_text(PACKAGE_JSON)
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["chats.csv"]\nignore = ["FT402"]\n')
+    proc = hook_entry("--model", "gpt-4o-mini", "package.json", "chats.csv", cwd=tmp_path)
+    assert proc.returncode == 1 and "chats.csv:2: FT101" in proc.stdout and "package.json" not in proc.stdout
+    isolated = hook_entry("--isolated", "package.json", "chats.csv", cwd=tmp_path)  # --isolated: no config, so no named files
+    assert isolated.returncode == 0 and isolated.stdout == ""
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = "chats.csv"\n')
+    broken = hook_entry("package.json", "chats.csv", cwd=tmp_path)
+    assert broken.returncode == 2 and "files must be a list" in broken.stderr and "Traceback" not in broken.stderr

@@ -43,6 +43,7 @@ class FakeOpenAI:
         self.list_files_status = None  # e.g. 404: a server without the file listing
         self.hang = False  # never answer (until the test ends)
         self.drop_uploads = 0  # store the next N uploads, then drop the connection without answering
+        self.never_process = False  # uploads stay "uploaded" forever
         self.drop_creates = 0  # create the next N jobs, then drop the connection without answering
         self._released = threading.Event()
         routes = [
@@ -122,7 +123,7 @@ class FakeOpenAI:
 
     def get_file(self, request, id):
         item = self.files[id]
-        if item["status"] == "uploaded":
+        if item["status"] == "uploaded" and not self.never_process:
             if self.reject_files:
                 item["status"] = "error"
                 item["status_details"] = 'Invalid file format. Line 2, key "messages": at least one message must be from the assistant.'

@@ -234,6 +234,21 @@ def test_uploads_cut_off_before_the_answer_leave_no_orphan_files(fake, train, dr
     assert fake.contents[job["training_file"]] == train.read_bytes()
 
 
+def test_a_cut_off_upload_to_a_server_without_the_listing_says_copies_may_remain(fake, train):
+    fake.list_files_status = 404
+    fake.drop_uploads = 1
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", "--timeout", "1", "--max-retries", "0", fake=fake)
+    assert proc.returncode == 2 and len(fake.files) == 1 and fake.jobs == {}
+    assert "may have stored copies" in proc.stderr and "does not list files" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_file_the_server_never_processes_is_given_up_on(fake, train):
+    fake.never_process = True
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", "--processing-timeout", "0.5", fake=fake)
+    assert proc.returncode == 2 and "has not processed" in proc.stderr and "after 0.5 s" in proc.stderr
+    assert fake.jobs == {} and len(fake.files) == 1
+
+
 def test_a_job_creation_cut_off_before_the_answer_is_not_called_uncreated(fake, train):
     fake.drop_creates = 1
     proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", *FAST, fake=fake)
@@ -243,13 +258,15 @@ def test_a_job_creation_cut_off_before_the_answer_is_not_called_uncreated(fake, 
     assert again.returncode == 0 and "already started" in again.stdout and len(fake.jobs) == 1
 
 
-@pytest.mark.parametrize("key, words", [(KEY + "\n", "ends with a newline"), (" " + KEY, "whitespace"), (KEY[:-1] + "\u201d", "non-ASCII")])
-def test_a_malformed_key_is_a_key_problem_not_a_network_error(fake, train, key, words):
-    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake, key=key)
+@pytest.mark.parametrize("command, key, words", [
+    (("submit", "TRAIN", "--model", "gpt-4o-mini", "--yes"), KEY + "\n", "ends with a newline"),
+    (("jobs", "list"), " " + KEY, "whitespace"),
+    (("jobs", "list"), KEY[:-1] + "\u201d", "non-ASCII"),
+])
+def test_a_malformed_key_is_a_key_problem_not_a_network_error(fake, train, command, key, words):
+    proc = ftlint(*(train if word == "TRAIN" else word for word in command), fake=fake, key=key)
     assert proc.returncode == 2 and "OPENAI_API_KEY" in proc.stderr and words in proc.stderr
     assert "network" not in proc.stderr and fake.requests == [] and "examples:" not in proc.stdout
-    listing = ftlint("jobs", "list", fake=fake, key=key)
-    assert listing.returncode == 2 and words in listing.stderr
 
 
 def test_the_key_never_appeared_in_any_output():

@@ -152,8 +152,11 @@ def send(client, path: str, digest: str, before: list | None, size: int):
         with open(path, "rb") as handle:
             item = client.files.create(file=(upload_name(path, digest), handle), purpose="fine-tune")
     except Exception as exc:  # noqa: BLE001
-        if before is None or not outcome_unknown(exc):
+        if not outcome_unknown(exc):
             raise explain(exc, f"uploading {path}") from None
+        if before is None:
+            error = explain(exc, f"uploading {path}").format_message()
+            raise SubmitError(f"{error}. The server may have stored copies of {path}; it does not list files, so ftlint cannot find them to reuse or delete") from None
         stored = reusable(same_content(client, digest) or [], size)
         if not stored:
             raise explain(exc, f"uploading {path}") from None
@@ -165,12 +168,12 @@ def send(client, path: str, digest: str, before: list | None, size: int):
     return item
 
 
-def upload(client, path: str):
+def upload(client, path: str, processing_timeout: float):
     digest = content_digest(path)
     size = os.path.getsize(path)
     before = same_content(client, digest)
     if before is None:
-        echo("warning: the server does not list uploaded files (404); uploading without looking for an earlier upload of the same content", err=True)
+        echo("warning: the server does not list uploaded files; uploading without looking for an earlier upload of the same content", err=True)
     earlier = reusable(before or [], size)
     if earlier:
         item = earlier[0]
@@ -178,7 +181,11 @@ def upload(client, path: str):
     else:
         item = send(client, path, digest, before, size)
         echo(f"uploaded {path} as {item.id}; waiting for the server to process it")
+    give_up = time.monotonic() + processing_timeout
     while getattr(item, "status", "processed") not in ("processed", "error"):
+        if time.monotonic() > give_up:
+            raise SubmitError(f"the server has not processed {path} ({item.id}) after {processing_timeout:g} s "
+                              "(--processing-timeout); re-run the same command later: the upload is reused, no job was created")
         time.sleep(poll_seconds())
         try:
             item = client.files.retrieve(item.id)
@@ -234,9 +241,11 @@ def connection_options(command):
 @click.option("--follow", is_flag=True, help="Print the job's events until it finishes.")
 @click.option("--dry-run", is_flag=True, help="Lint and estimate; send nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--processing-timeout", type=click.FloatRange(min=0, min_open=True), default=1800, show_default=True, metavar="SECONDS",
+              help="How long to wait for the server to process an uploaded file.")
 @connection_options
 def submit(train, model, validation_file, suffix, method, epochs, batch_size, learning_rate_multiplier, seed, grader,
-           metadata_items, follow, dry_run, yes, base_url, timeout, max_retries):
+           metadata_items, follow, dry_run, yes, processing_timeout, base_url, timeout, max_retries):
     """Lint, estimate, upload and start a fine-tuning job (refuses when the lint finds errors)."""
     if not dry_run:
         require_key()
@@ -271,8 +280,8 @@ def submit(train, model, validation_file, suffix, method, epochs, batch_size, le
     if job is not None:
         echo(f"this submission already started {job.id} (status {job.status}); not starting another")
     else:
-        training = upload(client, train)
-        validation = upload(client, validation_file) if validation_file else None
+        training = upload(client, train, processing_timeout)
+        validation = upload(client, validation_file, processing_timeout) if validation_file else None
         create = {"model": model, "training_file": training.id, "method": method_payload(method, hyper, grader_obj), "metadata": {**metadata, TAG: tag}}
         if validation is not None:
             create["validation_file"] = validation.id
