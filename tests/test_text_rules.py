@@ -120,7 +120,7 @@ def test_role_labels_in_code_or_lower_case_are_not_turns():
 
 
 # Text that holds none of the rules' trigger bytes ("<", "{", "[", ":"), but may hold fences,
-# backticks, tildes and indentation, which alone must not start a parse.
+# backticks, tildes and indentation, which alone must not start a scan for code.
 TRIGGER_FREE = st.lists(
     st.one_of(st.sampled_from(["```", "~~~", "`", "    ", "\n", "\n\n", "User", "Human", "$", "%", "}", "|", "INST"]),
               st.characters(blacklist_characters="<{[:", blacklist_categories=("Cs",))),
@@ -130,9 +130,9 @@ TRIGGER_FREE = st.lists(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(turns=st.lists(st.tuples(st.sampled_from(["system", "user", "assistant"]), TRIGGER_FREE), min_size=1, max_size=5))
-def test_rows_without_trigger_bytes_give_no_findings_and_no_parse(monkeypatch, turns):
+def test_rows_without_trigger_bytes_give_no_findings_and_no_code_scan(monkeypatch, turns):
     calls = []
-    monkeypatch.setattr(code_spans, "parse_blocks", lambda text: calls.append(text) or [])
+    monkeypatch.setattr(code_spans, "fence_blocks", lambda text: calls.append(text) or [])
     monkeypatch.setattr(code_spans, "code_at", lambda *args, **kwargs: calls.append(args) or None)
     findings = lint_text(dump([chat(*turns)]), select=TEXT_CODES)
     assert findings == [] and calls == []

@@ -116,7 +116,7 @@ class SpecialToken(Rule):
     wraps its tokens in backticks, so this costs no leak found; a leak inside a
     code block is the one case this rule can no longer tell apart. Lines that
     merely look like code do not count here (a rendered template looks like
-    code), only Markdown's fences, indented blocks and spans.
+    code), only Markdown's fences and code spans.
 
     On real data, before and after code awareness (tests/data/real, SOURCES.md):
 
@@ -241,9 +241,9 @@ class TemplatePlaceholder(Rule):
 
     Template syntax inside code is code, not a placeholder: ``${apiKey}`` in
     a JavaScript template string, ``{{ github.repository }}`` in a workflow,
-    ``{name}`` in JSX. Code is a fenced or indented Markdown block, an inline
+    ``{name}`` in JSX. Code is a fenced Markdown block (``` or ~~~), an inline
     code span, or a run of three or more lines that look like code (Scala or
-    YAML pasted without a fence). A placeholder in prose is still reported; one
+    YAML pasted without a fence, an indented block). A placeholder in prose is still reported; one
     left in a code sample the template meant to fill is the case this rule
     cannot see. ``{{ ... }}`` needs a name: an ellipsis that describes a
     notation is not a placeholder.
