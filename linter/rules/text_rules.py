@@ -144,9 +144,15 @@ class SpecialToken(Rule):
 class SpecialTokenInCode(Rule):
     """A chat-template control token inside a fenced code block or an inline
     code span: usually an answer that explains templates or tokenizers, which
-    is fine to train on. Reported at info level so that a tokenizer whose
-    special tokens are parsed from raw text (``split_special_tokens=False``)
-    can still be checked: there the quoted token becomes a real one."""
+    is fine to train on. Info rather than silence: a Hugging Face tokenizer
+    with its default ``split_special_tokens=False`` still encodes the quoted
+    token as the real special token, so a team training that way can raise
+    this rule to a warning in its ``severity`` settings and escape the tokens.
+    FT202 reports the same tokens outside code as errors.
+
+    Its own rule rather than FT202 at a lower severity per finding: severity
+    belongs to a rule code in ftlint (users set it per code), so a separate
+    code is what lets a team select, ignore or raise it on its own."""
 
     code = "FT207"
     name = "special-token-in-code"
