@@ -50,7 +50,7 @@ _CODE_LINE = re.compile(
       | [ \t]+\#                                                 # an indented comment
       | [ \t]*(?:val|var|let|const|def|fn|func|function|class|import|from|return|if|elif|else|for|while|
                public|private|static|async|await|package|using|\#include|SELECT|FROM|WHERE)\b[^\n]*[^.\s]$
-      | [^\n]*[{(\[;,=)\]}]\s*$                                  # opens or closes a block, ends a statement
+      | [^\n]*(?:[{(\[;=]|[)\]}][,;]?)\s*$                        # opens or closes a block, ends a statement
       | [^\n]*(?:=>|->|\)\s*\{|\w\(\)|\w\[\w*\]|:=|==|!=)(?:[^\n]*[^.\s])?$
       | [\w.-]+:\s*$                                             # a bare key (YAML)
       | [ \t]+(?:-[ \t]+)?[\w"'$@.-]+:(?:\s[^\n]*)?$              # an indented key: value (YAML, objects)
@@ -177,7 +177,9 @@ def _in_code_run(text: str, start: int, end: int, first: int, last: int) -> bool
     line_start = text.rfind("\n", first, start) + 1 if start > first else first
     line_end = text.find("\n", end, last)
     line_end = last if line_end < 0 else line_end
-    if not all(_looks_like_code(line) for line in text[line_start:line_end].split("\n") if line.strip()):
+    # the match itself does not vote: "Hi {{name}}," must not look like code because "}}," ends it
+    lines = (text[line_start:start] + "x" + text[end:line_end]).split("\n")
+    if not all(_looks_like_code(line) for line in lines if line.strip()):
         return False
     count = text.count("\n", line_start, line_end) + 1
     position = line_start - 1  # walk up
