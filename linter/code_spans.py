@@ -4,8 +4,8 @@ lines that are code without any Markdown around them.
 The text rules (FT202-FT204) look for template syntax and control tokens, and
 code is full of them on purpose: ``${apiKey}`` in a JavaScript template
 string, ``{{ github.repository }}`` in a workflow, ``user:`` as an object key.
-A rule that has found a match asks ``code_ranges(text)`` whether the match
-sits in code. Rules ask only after their own cheap substring test and regex
+A rule that has found a match asks ``code_at(text, start, end)`` whether the
+match sits in code. Rules ask only after their own cheap substring test and regex
 matched, so rows without the trigger bytes never reach this module.
 
 Fences follow CommonMark's rules for the fence itself: three or more
@@ -21,8 +21,8 @@ Why not markdown-it-py: it was measured (``python bench/code_spans.py``,
 block parse only) at 200-450 µs per fenced text against 11-16 µs for this
 scan; with it FT202-FT204 cost about 1.5x as much as before on the real DPO
 and KTO sets (interleaved runs on a loaded machine), with this scan 1.0-1.2x,
-and the verdicts were the same on all 3,489 real rows tried. What the scan does not model, and the parser
-would: containers (a fence is found wherever its line starts, in a list item
+and the verdicts were the same on all 3,489 real rows tried. What the scan
+does not model, and the parser would: containers (a fence is found wherever its line starts, in a list item
 or a quote too) and four-space indented blocks (left to the run guess).
 """
 
