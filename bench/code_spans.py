@@ -1,10 +1,11 @@
-"""What finding code costs: markdown-it-py against a hand-written fence matcher.
+"""What finding code costs: markdown-it-py against the fence scan ftlint uses.
 
-Times ``linter.code_spans`` (memo off) on every message text of the real
-fixtures, split into texts with a fence and texts without, and the same texts
-through a minimal hand-written fence scanner (a regex for opening lines, then
-a search for the closing line), to decide whether the maintained parser is
-affordable. Prints microseconds per text.
+Times, on every message text of the real fixtures (texts with a fence and
+texts without): markdown-it-py's block parse (fences, indented code, lists,
+quotes; its inline pass off), ``linter.code_spans.fence_blocks`` (the
+CommonMark fence rules as a scan), and what a rule pays for one ``code_at``
+question on a text it has not seen. Needs markdown-it-py (not a dependency of
+ftlint: this measurement is why). Prints microseconds per text.
 
     python bench/code_spans.py [tests/data/real/*.jsonl]
 """
@@ -13,27 +14,14 @@ from __future__ import annotations
 
 import glob
 import json
-import re
 import sys
 import time
 
+from markdown_it import MarkdownIt
+
 from linter import code_spans
 
-_OPEN = re.compile(r"(?m)^ {0,3}(`{3,}|~{3,})[^\n]*$")
-
-
-def hand_written_fences(text: str) -> list[tuple[int, int]]:
-    """Fences only, CommonMark's closing rule (same character, at least as long); no lists, no indented code."""
-    out, position = [], 0
-    while True:
-        opening = _OPEN.search(text, position)
-        if not opening:
-            return out
-        fence = opening.group(1)
-        closing = re.compile(rf"(?m)^ {{0,3}}{fence[0]}{{{len(fence)},}}[ \t]*$").search(text, opening.end())
-        end = closing.end() if closing else len(text)
-        out.append((opening.start(), end))
-        position = end
+BLOCKS = MarkdownIt("zero").enable(["fence", "code", "list", "blockquote"]).disable(["inline", "text_join"])
 
 
 def strings(value):
@@ -66,8 +54,8 @@ def main() -> None:
     print(f"{len(fenced)} texts with a fence (mean {sum(map(len, fenced)) // max(len(fenced), 1)} chars), {len(plain)} without")
     print("| µs per text | with a fence | without |")
     print("|---|---:|---:|")
-    print(f"| markdown-it-py blocks only | {per_text(code_spans.parse_blocks, fenced):.1f} | {per_text(code_spans.parse_blocks, plain):.1f} |")
-    print(f"| hand-written fence scan | {per_text(hand_written_fences, fenced):.1f} | {per_text(hand_written_fences, plain):.1f} |")
+    print(f"| markdown-it-py block parse | {per_text(BLOCKS.parse, fenced):.1f} | {per_text(BLOCKS.parse, plain):.1f} |")
+    print(f"| code_spans.fence_blocks scan | {per_text(code_spans.fence_blocks, fenced):.1f} | {per_text(code_spans.fence_blocks, plain):.1f} |")
     print(f"| code_ranges (blocks, inline spans, unfenced runs) | {per_text(uncached, fenced):.1f} | {per_text(uncached, plain):.1f} |")
     middle = lambda text: (code_spans._markdown_ranges.cache_clear(), code_spans.code_at(text, len(text) // 2))  # noqa: E731
     print(f"| code_at one match, what a rule pays per text that matched | {per_text(middle, fenced):.1f} | {per_text(middle, plain):.1f} |")

@@ -120,7 +120,7 @@ def test_role_labels_in_code_or_lower_case_are_not_turns():
 
 
 # Text that holds none of the rules' trigger bytes ("<", "{", "[", ":"), but may hold fences,
-# backticks, tildes and indentation, which alone must not start a parse.
+# backticks, tildes and indentation, which alone must not start a scan for code.
 TRIGGER_FREE = st.lists(
     st.one_of(st.sampled_from(["```", "~~~", "`", "    ", "\n", "\n\n", "User", "Human", "$", "%", "}", "|", "INST"]),
               st.characters(blacklist_characters="<{[:", blacklist_categories=("Cs",))),
@@ -130,9 +130,9 @@ TRIGGER_FREE = st.lists(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(turns=st.lists(st.tuples(st.sampled_from(["system", "user", "assistant"]), TRIGGER_FREE), min_size=1, max_size=5))
-def test_rows_without_trigger_bytes_give_no_findings_and_no_parse(monkeypatch, turns):
+def test_rows_without_trigger_bytes_give_no_findings_and_no_code_scan(monkeypatch, turns):
     calls = []
-    monkeypatch.setattr(code_spans, "parse_blocks", lambda text: calls.append(text) or [])
+    monkeypatch.setattr(code_spans, "fence_blocks", lambda text: calls.append(text) or [])
     monkeypatch.setattr(code_spans, "code_at", lambda *args, **kwargs: calls.append(args) or None)
     findings = lint_text(dump([chat(*turns)]), select=TEXT_CODES)
     assert findings == [] and calls == []
@@ -211,3 +211,39 @@ def test_carriage_returns_and_hostile_text_keep_fences_and_stay_fast(tmp_path):
     start = time.perf_counter()
     assert code_spans.code_at(hostile, hostile.index("{{"), hostile.index("}}") + 2) is None
     assert time.perf_counter() - start < 2
+
+
+def test_fences_follow_commonmark():
+    def kind(text, needle="${x}"):
+        at = text.index(needle)
+        return code_spans.code_at(text, at, at + len(needle), guess=False)
+
+    assert kind("~~~\n${x}\n~~~\nafter") == code_spans.FENCED  # tildes
+    assert kind("```python\n${x}\n```") == code_spans.FENCED  # an info string
+    assert kind("````\n```\n${x}\n````") == code_spans.FENCED  # a shorter fence inside a longer one stays code
+    assert kind("```\nnever closed\n${x}") == code_spans.FENCED  # an unclosed fence runs to the end
+    assert kind("> ```\n> ${x}\n> ```") == code_spans.FENCED  # inside a quote
+    assert kind("```\ncode\n```\n${x}") is None  # after the closing fence
+    assert kind("~~~\ncode\n```\n${x}") == code_spans.FENCED  # ``` does not close ~~~
+    assert kind("```js ``` ${x}") is None  # a backtick in the info string: not a fence (and no span around it)
+    assert kind("run `echo ${x}` now") == code_spans.INLINE
+    assert kind("``a ` ${x}``") == code_spans.INLINE  # two backticks close only on two
+    assert kind("`open\n\n${x}` closed") is None  # a blank line ends the paragraph, and the span with it
+
+
+def test_code_runs_need_three_code_lines():
+    yaml = "Explain:\non:\n push:\n  url: ${{ github.repository }}\n"
+    at = yaml.index("${{")
+    assert code_spans.code_at(yaml, at, at + 3) == code_spans.UNFENCED
+    assert code_spans.code_at(yaml, at, at + 3, guess=False) is None  # FT202's question: Markdown only
+    prose = "Dear customer,\nyour order {{order_id}} ships today.\nThanks."
+    at = prose.index("{{")
+    assert code_spans.code_at(prose, at, at + 2) is None
+
+
+def test_a_letter_with_a_placeholder_is_not_code():
+    """Greeting lines end with commas and the placeholder ends with braces: neither makes a letter code."""
+    letter = "Hi {{customer_name}},\n\nthanks for your order (no. 4411),\nwe ship it on Monday,\nregards,\nAda"
+    assert [f.message for f in lint_text(dump([chat(("user", "Draft it."), ("assistant", letter))]), select=["FT204"])] == [
+        "contains the unfilled placeholder '{{customer_name}}'"
+    ]

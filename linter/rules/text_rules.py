@@ -117,7 +117,7 @@ class SpecialToken(Rule):
     wraps its tokens in backticks, so this costs no leak found; a leak inside a
     code block is the one case this rule can no longer tell apart. Lines that
     merely look like code do not count here (a rendered template looks like
-    code), only Markdown's fences, indented blocks and spans.
+    code), only Markdown's fences and code spans.
 
     On real data, before and after code awareness (tests/data/real, SOURCES.md):
 
@@ -146,9 +146,15 @@ class SpecialToken(Rule):
 class SpecialTokenInCode(Rule):
     """A chat-template control token inside a fenced code block or an inline
     code span: usually an answer that explains templates or tokenizers, which
-    is fine to train on. Reported at info level so that a tokenizer whose
-    special tokens are parsed from raw text (``split_special_tokens=False``)
-    can still be checked: there the quoted token becomes a real one."""
+    is fine to train on. Info rather than silence: a Hugging Face tokenizer
+    with its default ``split_special_tokens=False`` still encodes the quoted
+    token as the real special token, so a team training that way can raise
+    this rule to a warning in its ``severity`` settings and escape the tokens.
+    FT202 reports the same tokens outside code as errors.
+
+    Its own rule rather than FT202 at a lower severity per finding: severity
+    belongs to a rule code in ftlint (users set it per code), so a separate
+    code is what lets a team select, ignore or raise it on its own."""
 
     code = "FT207"
     name = "special-token-in-code"
@@ -244,9 +250,9 @@ class TemplatePlaceholder(Rule):
 
     Template syntax inside code is code, not a placeholder: ``${apiKey}`` in
     a JavaScript template string, ``{{ github.repository }}`` in a workflow,
-    ``{name}`` in JSX. Code is a fenced or indented Markdown block, an inline
+    ``{name}`` in JSX. Code is a fenced Markdown block (``` or ~~~), an inline
     code span, or a run of three or more lines that look like code (Scala or
-    YAML pasted without a fence). A placeholder in prose is still reported; one
+    YAML pasted without a fence, an indented block). A placeholder in prose is still reported; one
     left in a code sample the template meant to fill is the case this rule
     cannot see. ``{{ ... }}`` needs a name: an ellipsis that describes a
     notation is not a placeholder.
