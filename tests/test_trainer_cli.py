@@ -155,3 +155,12 @@ def test_a_hosted_model_without_a_local_tokenizer_keeps_the_approximation(tmp_pa
     summary = json.loads(proc.stdout)[0]
     assert summary["tokens"]["encoding"] == "o200k_base" and summary["tokens"]["limit"] == 131072
     assert "trainer" not in summary
+
+
+def test_a_template_message_quoting_the_row_is_cut_short(tmp_path):
+    echoing = build_tokenizer_folder(tmp_path / "echo", chat_template="{{ raise_exception('bad row: ' + messages[0]['content']) }}")
+    path = tmp_path / "long.jsonl"
+    path.write_text(dump([{"messages": [{"role": "user", "content": "x" * 5000}, {"role": "assistant", "content": "ok"}]}]), encoding="utf-8")
+    report, _ = cli_json("--tokenizer", echoing, "--select", "FT310", path)
+    message = report["findings"][0]["message"]
+    assert "bad row: xxx" in message and len(message) < 500 and message.endswith("...")

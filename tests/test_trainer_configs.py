@@ -123,3 +123,15 @@ def test_llamafactory_unknown_dataset_info_keys(project):
     (root / "lf.yaml").write_text(f"model_name_or_path: {folder}\ndataset: s\ndataset_dir: data\n")
     proc = run_cli("check", "--trainer-config", "lf.yaml", cwd=root)
     assert proc.returncode == 2 and "unknown key(s) colums" in proc.stderr
+
+
+def test_trl_config_file_mirrors_sftconfig(project):
+    """'trl sft --config': max_length (default 1024), assistant_only_loss and a local dataset_name."""
+    root, folder = project
+    rows = [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "The quick brown fox " * 20}]}]
+    write_jsonl(root / "data" / "trl.jsonl", rows)
+    (root / "trl.yaml").write_text(f"model_name_or_path: {folder}\ndataset_name: data/trl.jsonl\nmax_length: 30\nassistant_only_loss: true\n")
+    proc = run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "trl.yaml", cwd=root)
+    report, found = findings(proc)
+    assert found == [("trl.jsonl", 1, "FT311")]
+    assert "max-seq-length 30" in report["findings"][0]["message"]

@@ -95,10 +95,15 @@ def read_trainer_config(path: str) -> TrainerPlan:
         raise TrainerSetupError(f"{path}: expected a YAML mapping of settings")
     if "datasets" in data or "base_model" in data or "sequence_len" in data:
         return _axolotl(data, config_path)
-    if "dataset" in data or "cutoff_len" in data or "model_name_or_path" in data:
+    if "dataset" in data or "cutoff_len" in data:
         return _llamafactory(data, config_path)
-    raise TrainerSetupError(f"{path}: neither an axolotl config (datasets, base_model, sequence_len) "
-                            "nor a LLaMA-Factory config (dataset, model_name_or_path, cutoff_len)")
+    if "max_length" in data or "assistant_only_loss" in data or "dataset_name" in data:
+        return _trl(data, config_path)
+    if "model_name_or_path" in data:
+        return _llamafactory(data, config_path)
+    raise TrainerSetupError(f"{path}: neither an axolotl config (datasets, base_model, sequence_len), "
+                            "a LLaMA-Factory config (dataset, model_name_or_path, cutoff_len) "
+                            "nor a TRL 'trl sft --config' file (model_name_or_path, max_length, assistant_only_loss)")
 
 
 # -- axolotl ---------------------------------------------------------------------------------
@@ -236,6 +241,32 @@ def _llamafactory(data: dict, config_path: Path) -> TrainerPlan:
         else:
             raise TrainerSetupError(f"{where}: formatting {formatting!r} is not alpaca, sharegpt or openai")
         plan.datasets.append(DatasetPlan(path, mapper, name))
+    return plan
+
+
+# -- TRL ('trl sft --config FILE': SFTConfig and ScriptArguments fields) ------------------------
+
+def _trl(data: dict, config_path: Path) -> TrainerPlan:
+    source = str(config_path)
+    plan = TrainerPlan(source, "trl")
+    plan.tokenizer = _model_path(data.get("model_name_or_path"), config_path)
+    plan.max_seq_length = _positive_int(data, "max_length", source) or 1024  # SFTConfig's default
+    plan.assistant_only_loss = bool(data.get("assistant_only_loss", False))
+    template_path = data.get("chat_template_path")
+    if isinstance(template_path, str):
+        candidate = config_path.parent / template_path
+        jinja = candidate if candidate.is_file() else candidate / "chat_template.jinja"
+        if not jinja.is_file():
+            raise TrainerSetupError(f"{source}: chat_template_path {template_path} has no template file")
+        plan.chat_template = jinja.read_text(encoding="utf-8")
+    name = data.get("dataset_name")
+    if isinstance(name, str):
+        local = config_path.parent / name
+        if local.is_file():
+            plan.datasets.append(DatasetPlan(str(local.resolve()), None, "dataset_name"))
+        else:
+            plan.notes.append(f"{source}: dataset_name {name!r} is not a local file (hub datasets are never downloaded); "
+                              "pass the files to lint")
     return plan
 
 

@@ -17,6 +17,7 @@ from ..schema import CHAT, COMPLETION, PREFERENCE, RFT
 from ..text import one_line
 
 ANY_KIND = frozenset({CHAT, RFT, COMPLETION, PREFERENCE})
+MAX_QUOTE = 300  # characters of a template's message quoted in a finding
 
 
 class _TrainerRule(Rule):
@@ -49,7 +50,10 @@ class TemplateError(_TrainerRule):
     def check(self, row) -> Iterable[Violation]:
         view, found = self.analysis(row)
         if found is not None and found.error is not None:
-            yield Violation(f"the chat template of {view.encoding_name} fails on this example: {one_line(found.error)}")
+            message = one_line(found.error)  # the template's words, escaped; cut short, as it may quote the row
+            if len(message) > MAX_QUOTE:
+                message = message[:MAX_QUOTE] + "..."
+            yield Violation(f"the chat template of {view.encoding_name} fails on this example: {message}")
 
 
 class OverMaxSeqLength(_TrainerRule):

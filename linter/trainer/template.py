@@ -62,10 +62,9 @@ class _Tracker(jinja2.ext.Extension):
     def _generation(self, caller):
         text = caller()
         state = self.environment.render_state
-        if state is not None:
-            blocks, spans = state
-            start = sum(len(b) for b in blocks)
-            spans.append((start, start + len(text)))
+        if state is not None:  # [characters yielded so far, spans]: the block lands after them
+            start = state[0]
+            state[1].append((start, start + len(text)))
         return text
 
 
@@ -173,7 +172,7 @@ class ChatTemplate:
         blocks: list[str] = []
         spans: list[tuple[int, int]] = []
         size = 0
-        self.env.render_state = (blocks, spans)
+        state = self.env.render_state = [0, spans]
         try:
             with _deadline(self.seconds):
                 for block in self.compiled.generate(
@@ -183,6 +182,7 @@ class ChatTemplate:
                     if size > MAX_RENDER_CHARS:
                         raise TemplateFailure(f"the chat template rendered over {MAX_RENDER_CHARS:,} characters (sandbox limit)")
                     blocks.append(block)
+                    state[0] = size
         except _TimeLimit:
             raise TemplateFailure(f"the chat template ran over {self.seconds:g}s for one example (sandbox limit)") from None
         except jinja2.exceptions.TemplateError as exc:

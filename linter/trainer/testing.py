@@ -34,6 +34,18 @@ PLAIN_TEMPLATE = (
     "{%- for message in messages %}<|{{ message['role'] }}|>{{ message['content'] }}<|end|>\n{% endfor %}"
 )
 
+# A Llama-3-like layout with tool calls, trimmed contents and generation blocks (for the speed tests and bench).
+HEADER_TEMPLATE = (
+    "{{- bos_token }}"
+    "{%- if tools %}<|system|>Tools: {{ tools | tojson }}<|end|>\n{% endif %}"
+    "{%- for message in messages %}"
+    "{%- if message['role'] == 'assistant' %}<|assistant|>\n\n{% generation %}"
+    "{%- if message.tool_calls %}{% for call in message.tool_calls %}{{ call.function | tojson }}{% endfor %}"
+    "{%- else %}{{ message['content'] | trim }}{% endif %}<|end|>{% endgeneration %}\n"
+    "{%- else %}<|{{ message['role'] }}|>\n\n{{ message['content'] | trim }}<|end|>\n{% endif %}"
+    "{%- endfor %}"
+)
+
 CORPUS = [
     "The quick brown fox jumps over the lazy dog.",
     "Hello! How can I help you today?",

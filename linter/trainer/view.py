@@ -64,6 +64,9 @@ class TrainerView:
             self.template = chat_template or (ChatTemplate(tokenizer.chat_template, tokenizer.special_tokens)
                                               if tokenizer.chat_template else None)
             self.mask_source = GENERATION_BLOCKS if self.template and self.template.has_generation else ASSISTANT_CONTENT
+        from .fastpath import ShapeCache
+
+        self.shapes = ShapeCache(self.template) if self.template is not None else None
 
     # -- the trainer's figures --------------------------------------------------------------
 
@@ -90,12 +93,17 @@ class TrainerView:
         if self.template is None:
             return Analysis(error=f"{self.source.name} has no chat template (tokenizer_config.json chat_template or chat_template.jinja)")
         try:
-            rendered = self.template.render(messages, tools)
+            rendered = self.render(messages, tools)
         except TemplateFailure as exc:
             return Analysis(error=str(exc))
         encoding = self.source.backend.encode(rendered.text, add_special_tokens=False)
         spans = rendered.spans if self.template.has_generation else assistant_spans(rendered.text, messages)
-        return self._measure(encoding.offsets, spans)
+        return self._measure(encoding, spans, rendered.text)
+
+    def render(self, messages: list[dict], tools: list | None, exact: bool = False):
+        """The row's rendering: spliced from its shape's skeleton when possible, else by Jinja."""
+        rendered = None if exact or self.shapes is None else self.shapes.render(messages, tools)
+        return rendered if rendered is not None else self.template.render(messages, tools)
 
     def analyse_many(self, values: list[Any]) -> list[Analysis]:
         """``analyse`` for many rows, tokenizing the rendered texts in one batch on every core."""
@@ -111,21 +119,27 @@ class TrainerView:
                 out[i] = NOT_A_CONVERSATION
                 continue
             try:
-                rendered = self.template.render(messages, tools_for_template(value))
+                rendered = self.render(messages, tools_for_template(value))
             except TemplateFailure as exc:
                 out[i] = Analysis(error=str(exc))
                 continue
             texts.append(rendered.text)
             spans.append(rendered.spans if self.template.has_generation else assistant_spans(rendered.text, messages))
             where.append(i)
-        for i, encoding, row_spans in zip(where, self.source.backend.encode_batch(texts, add_special_tokens=False), spans):
-            out[i] = self._measure(encoding.offsets, row_spans)
+        for i, encoding, row_spans, text in zip(where, self.source.backend.encode_batch(texts, add_special_tokens=False), spans, texts):
+            out[i] = self._measure(encoding, row_spans, text)
         return out  # type: ignore[return-value]
 
-    def _measure(self, offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> Analysis:
-        mask = assistant_mask(offsets, spans)
-        limit = self.max_seq_length or len(mask)
-        return Analysis(len(mask), sum(mask), sum(mask[:limit]))
+    def _measure(self, encoding: Any, spans: list[tuple[int, int]], text: str) -> Analysis:
+        total = len(encoding)
+        limit = self.max_seq_length or total
+        ranges = _token_ranges(encoding, spans, len(text))
+        if ranges is None:  # a span the quick way cannot place: the full mask
+            mask = assistant_mask(encoding.offsets, spans)
+            return Analysis(total, sum(mask), sum(mask[:limit]))
+        trained = sum(b - a for a, b in ranges)
+        kept = sum(max(0, min(b, limit) - a) for a, b in ranges)
+        return Analysis(total, trained, kept)
 
     # -- the engine's token-counter interface ------------------------------------------------
 
@@ -205,6 +219,37 @@ def assistant_mask(offsets: list[tuple[int, int]], spans: list[tuple[int, int]])
         if end > spans[index][0]:
             mask[token] = 1
     return mask
+
+
+def _token_ranges(encoding: Any, spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]] | None:
+    """Token ranges ``[a, b)`` that overlap the spans (``assistant_mask``'s rule), from a few
+    Rust lookups per span instead of a walk over every token's offsets.
+
+    The first token overlapping ``[start, end)`` holds character ``start``; the
+    last is the token holding character ``end`` when it starts before ``end``,
+    else the one before it (or the last token, for a span that ends the text).
+    None when a lookup finds no token (then ``assistant_mask`` decides).
+    """
+    ranges: list[tuple[int, int]] = []
+    count = len(encoding)
+    for start, end in spans:
+        if end <= start:
+            return None
+        first = encoding.char_to_token(start)
+        if first is None:
+            return None
+        if end >= length:
+            last = count - 1
+        else:
+            after = encoding.char_to_token(end)
+            if after is None:
+                return None
+            last = after if encoding.token_to_chars(after)[0] < end else after - 1
+        if ranges and first < ranges[-1][1]:  # a token shared with the previous span counts once
+            first = ranges[-1][1]
+        if last + 1 > first:
+            ranges.append((first, last + 1))
+    return ranges
 
 
 def assistant_spans(text: str, messages: list[dict]) -> list[tuple[int, int]]:
