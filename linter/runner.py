@@ -11,12 +11,13 @@ linted is made once.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator, Protocol
 
 from .engine import FileResult, Linter
-from .findings import Finding
+from .findings import Applicability, Finding
 from .output import RunSummary
 from .registry import get_registry
 
@@ -133,6 +134,8 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
                 findings, result = lint_one(linter, source, jobs=jobs, engine=engine, scheduler=scheduler, progress=progress)
             except OSError as exc:
                 raise RunError(f"cannot read {_name(source)}: {exc.strerror or exc}") from None
+            if not _fixable_file(linter, source):
+                findings = map(_display_only, findings)
         try:
             for finding in keep(findings) if keep is not None else findings:
                 outcome.summary.add(finding)
@@ -144,6 +147,18 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
     if close and not (fix is not None and fix.diff):
         sink.close(outcome.summary)
     return outcome
+
+
+def _fixable_file(linter: Linter, source: str | Source) -> bool:
+    """Whether ``--fix`` can rewrite this file: the fixer rewrites JSON Lines only (see linter.fix)."""
+    return isinstance(source, Source) or source == STDIN or linter.registry.reader_for(source).name == "jsonl"
+
+
+def _display_only(finding: Finding) -> Finding:
+    """A fix ``--fix`` would refuse is still shown, but not offered: no file format says "fixable" falsely."""
+    if finding.fix is None or finding.fix.applicability is Applicability.DISPLAY_ONLY:
+        return finding
+    return dataclasses.replace(finding, fix=dataclasses.replace(finding.fix, applicability=Applicability.DISPLAY_ONLY))
 
 
 def _name(source: str | Source) -> str:
