@@ -186,6 +186,9 @@ def _print_fix_report(output: str | None, diff: bool):
             click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(report.path)}{where}: {detail}", err=True)
         if report.rejects:
             click.echo(f"Moved the dropped row(s) to {one_line(report.rejects)}", err=True)
+            if report.result is not None and not report.result.stats.examples:
+                click.echo(f"ftlint: the unsafe fixes dropped every example of {one_line(report.path)}, which is now empty; "
+                           f"the rows are in {one_line(report.rejects)} (review with --diff before --unsafe-fixes)", err=True)
 
     return show
 

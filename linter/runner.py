@@ -197,4 +197,23 @@ def make_linter(settings) -> Linter:
         host.load_local_plugins(new, settings.root)
         registry.refresh()
     check_rule_options(settings, get_registry().rules)
+    if not getattr(settings, "tokenizer", None):  # a named tokenizer makes any model name usable
+        check_model(settings.model, get_registry().models)
     return Linter(settings)
+
+
+def check_model(name: str | None, models: list) -> None:
+    """An unknown model name fails with the closest known names: the tokenizer cannot be
+    guessed, so naming a token limit instead would not help."""
+    import difflib
+
+    from .engine import UsageError
+    from .models import base_model_name, resolve_model
+
+    if not name or resolve_model(name, models) is not None:
+        return
+    names = sorted({spec.name for spec in models})
+    close = difflib.get_close_matches(base_model_name(name), names, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"known: {', '.join(names)}."
+    raise UsageError(f"unknown model {name!r}; {hint} 'ftlint models' lists them (a fine-tuned id such as "
+                     f"'ft:gpt-4o-mini-2024-07-18:org::id' resolves to its base model)")

@@ -12,7 +12,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from .conftest import GOOD, chat, run_cli
+from .conftest import GOOD, chat, cli_json, run_cli
 
 BAD = {"messages": [{"role": "user", "content": "50%, done:\nnext, line"}, {"role": "bot", "content": "x"}]}
 
@@ -273,3 +273,41 @@ def test_fixes_of_files_fix_cannot_rewrite_are_display_only(tmp_path):
     assert "fixable with" not in run_cli("check", csv, "--select", "FT201").stdout
     refused = run_cli("check", csv, "--select", "FT201", "--fix")
     assert refused.returncode == 2 and "fixes rewrite JSON Lines files" in refused.stderr
+
+
+def test_a_file_whose_only_row_cannot_be_read_says_why_it_has_no_examples(tmp_path):
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(chat(("user", "x" * 200), ("assistant", "y"))) + "\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.ftlint]\nmax-line-bytes = 50\n")
+    report, _ = cli_json(path, cwd=tmp_path)
+    (empty,) = [f for f in report["findings"] if f["code"] == "FT011"]
+    assert "over max-line-bytes" in empty["message"] and "FT007" in {f["code"] for f in report["findings"]}
+    path.write_text("")
+    (empty,) = [f for f in cli_json(path)[0]["findings"] if f["code"] == "FT011"]
+    assert empty["message"] == "file contains no examples: it is empty"
+
+
+def test_unsafe_fixes_that_drop_every_example_say_so(tmp_path):
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(chat(("user", "word " * 40), ("assistant", "y"))) + "\n")
+    proc = run_cli("check", path, "--isolated", "--max-tokens", "5", "--fix", "--unsafe-fixes")
+    assert "dropped every example" in proc.stderr and "one.jsonl.rejects.jsonl" in proc.stderr
+    assert path.read_text() == "" and (tmp_path / "one.jsonl.rejects.jsonl").is_file()
+
+
+def test_a_csv_with_the_wrong_columns_lists_the_expected_ones(tmp_path):
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer\nhi,hello\nq,a\n")
+    report, _ = cli_json(path)
+    codes = [f["code"] for f in report["findings"]]
+    assert "FT101" not in codes  # not a missing-messages finding per row
+    (header,) = [f for f in report["findings"] if f["code"] == "FT014"]
+    assert header["line"] == 1 and "'question', 'answer'" in header["message"] and "'messages'" in header["message"]
+    assert "system'/'user'/'assistant" in header["message"]
+
+
+@pytest.mark.parametrize(("model", "suggested"), [("gpt4o-mini", "'gpt-4o-mini'"), ("gpt-4.2", "'gpt-4.1'")])
+def test_unknown_model_suggests_close_model_names(write_jsonl, model, suggested):
+    for command in ("check", "stats"):
+        proc = run_cli(command, write_jsonl([GOOD]), "--model", model)
+        assert proc.returncode == 2 and f"did you mean {suggested}" in proc.stderr and "max-tokens" not in proc.stderr

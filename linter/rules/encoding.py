@@ -295,21 +295,49 @@ class BlankLine(Rule):
             yield Violation("blank line", fix=DELETE_LINE)
 
 
-class EmptyFile(TallyRule):
+class EmptyFile(DatasetRule):
     """A file without a single example cannot be used for training; usually the
-    wrong path or a failed export."""
+    wrong path or a failed export. When it has lines, the message says why none
+    of them is an example (too long to read, not JSON...), the findings on
+    those lines say where."""
 
     code = "FT011"
     name = "empty-file"
     summary = "File contains no examples"
     scope = LINE
 
-    def tally(self, row: Row) -> int:
-        return row.parsed
+    def start(self) -> list:
+        return [0, {}]  # examples; why the other lines are not examples -> how many
 
-    def verdict(self, total: int) -> Iterable[Violation]:
-        if not total:
-            yield Violation("file contains no examples", line=1)
+    def update(self, state: list, row: Row) -> None:
+        if row.parsed:
+            state[0] += 1
+            return
+        reason = _not_an_example(row)
+        state[1][reason] = state[1].get(reason, 0) + 1
+
+    def merge(self, first: list, second: list) -> list:
+        reasons = dict(first[1])
+        for reason, count in second[1].items():
+            reasons[reason] = reasons.get(reason, 0) + count
+        return [first[0] + second[0], reasons]
+
+    def finish(self, state: list) -> Iterable[Violation]:
+        if state[0]:
+            return
+        if not state[1]:
+            yield Violation("file contains no examples: it is empty", line=1)
+            return
+        why = ", ".join(f"{count:,} {reason}" for reason, count in sorted(state[1].items(), key=lambda kv: -kv[1]))
+        yield Violation(f"file contains no examples: none of its lines could be read as one ({why}; see the findings on those lines)", line=1)
+
+
+def _not_an_example(row: Row) -> str:
+    if row.raw is None:
+        return "line(s) over max-line-bytes, skipped unread"
+    if row.problem is not None:
+        return f"line(s) with {row.problem.kind.replace('-', ' ')}"
+    return "blank line(s)"
 
 
 class FileTooLarge(TallyRule):
