@@ -136,3 +136,19 @@ def test_config_path_and_misspelt_option_table(tmp_path):
     config.write_text('[options.token-limt]\nstrategy = "truncate"\n')
     with pytest.raises(ConfigError, match=r"\[tool.ftlint.options.token-limt\].*did you mean 'token-limit'"):
         linter.lint_rows([GOOD], config=config)
+
+
+def test_rows_that_are_not_objects_and_an_empty_iterable_are_findings_not_exceptions():
+    found = linter.lint_rows(["a string", None, 3, GOOD], select="FT0,FT1", ignore="FT115")
+    assert {f.line for f in found} == {1, 2, 3}  # one finding (at least) per bad row, none for the good one
+    (empty,) = linter.lint_rows([], select="FT011")
+    assert empty.code == "FT011" and "it is empty" in empty.message
+
+
+def test_a_dataframe_without_example_columns_gets_one_finding_naming_its_columns():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"question": ["hi", "q"], "answer": ["hello", "a"]})
+    found = linter.lint_dataframe(frame, ignore="FT402")
+    (columns,) = [f for f in found if f.code == "FT014"]
+    assert columns.line == 1 and "the DataFrame has 'question', 'answer'" in columns.message
+    assert "FT101" not in {f.code for f in found}
