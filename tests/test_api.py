@@ -152,3 +152,23 @@ def test_a_dataframe_without_example_columns_gets_one_finding_naming_its_columns
     (columns,) = [f for f in found if f.code == "FT014"]
     assert columns.line == 1 and "the DataFrame has 'question', 'answer'" in columns.message
     assert "FT101" not in {f.code for f in found}
+
+
+def test_the_runner_gives_the_cli_its_findings_and_filters_before_counting(write_jsonl, tmp_path):
+    """check, stats, the API and the rule harness share linter.runner; its findings are the CLI's."""
+    from linter import runner
+    from linter.config import Settings
+
+    from .conftest import cli_json
+
+    path = write_jsonl([GOOD, BAD_ROLE, NO_ASSISTANT, chat(("user", " q "), ("assistant", "a"))])
+    settings = Settings(ignore=["FT402"])
+    sink = runner.Collect()
+    outcome = runner.run(runner.make_linter(settings), [str(path)], sink, keep=lambda found: (f for f in found if f.code != "FT112"))
+    report, _ = cli_json(path)
+    expected = [(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"] != "FT112"]
+    assert [(f.line, f.code, f.pointer) for f in sink.findings] == expected and expected
+    assert outcome.summary.total == len(expected) and "FT112" not in outcome.summary.by_rule
+    assert outcome.files[0].stats.examples == 4
+    with pytest.raises(runner.RunError, match="cannot read"):
+        runner.run(runner.make_linter(settings), [str(tmp_path / "missing.jsonl")])
