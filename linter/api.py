@@ -21,7 +21,7 @@ from .engine import FileResult, Linter
 from .findings import Finding
 from .parsing import INVALID_JSON
 from .readers import Reader
-from .readers.tabular import map_columns, problem_row, value_row
+from .readers.tabular import TABLE_ROW, header_problem, map_columns, problem_row, value_row
 from .rows import Row
 
 API = "API"
@@ -115,15 +115,20 @@ def lint_dataframe(frame, *, config: bool | str | Path | None = None, as_datafra
     ``prompt``/``completion``. ``line`` is the 1-based row position."""
     columns = [str(c) for c in frame.columns]
 
-    def records() -> Iterator[tuple[Any, str | None]]:
+    def records() -> Iterator[tuple[Any, tuple[str, str] | None]]:
+        problem = header_problem(columns)
+        if problem:
+            yield None, (TABLE_ROW, problem.replace("the header has", "the DataFrame has"))
+            return
         for cells in frame.itertuples(index=False, name=None):
             record = {name: value for name, value in zip(columns, map(_plain, cells)) if value is not None}
-            yield map_columns(record)
+            value, reason = map_columns(record)
+            yield value, (INVALID_JSON, reason) if reason is not None else None
 
     return _lint_records(DATAFRAME, records(), options, config, as_dataframe)
 
 
-def _lint_records(name: str, records: Iterable[tuple[Any, str | None]], options, config, as_dataframe: bool):
+def _lint_records(name: str, records: Iterable[tuple[Any, tuple[str, str] | None]], options, config, as_dataframe: bool):
     linter = _linter(options, config)
     reader = RecordsReader(name, records)
     linter.registry = _with_reader(linter.registry, reader)
@@ -141,7 +146,7 @@ class RecordsReader(Reader):
 
     extensions = ()
 
-    def __init__(self, name: str, records: Iterable[tuple[Any, str | None]]) -> None:
+    def __init__(self, name: str, records: Iterable[tuple[Any, tuple[str, str] | None]]) -> None:
         self.name = name
         self.records = records
 
@@ -149,9 +154,9 @@ class RecordsReader(Reader):
         return path == self.name
 
     def rows(self, stream, *, max_line_bytes: int) -> Iterator[Row]:
-        for number, (value, reason) in enumerate(self.records, start=1):
-            if reason is not None:
-                yield problem_row(number, INVALID_JSON, reason)
+        for number, (value, problem) in enumerate(self.records, start=1):
+            if problem is not None:
+                yield problem_row(number, *problem)
                 continue
             try:
                 yield value_row(number, _plain(value))

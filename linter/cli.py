@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .baseline import BaselineError
-from .config import COMMAND_LINE, ConfigError, Settings, load, split_codes
+from .config import COMMAND_LINE, ConfigError, Settings, did_you_mean, load, split_codes
 from ._dispatch import INTERNAL_ERROR
 from .engine import Linter, UsageError
 from . import runner
@@ -69,7 +69,7 @@ class FtlintGroup(click.Group):
 
 
 @click.group(cls=FtlintGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="ftlint")
+@click.version_option(__version__, "-V", "--version", prog_name="ftlint")
 def cli() -> None:
     """Lint LLM fine-tuning datasets (JSONL chat, tools, DPO, RFT, prompt/completion)."""
 
@@ -227,6 +227,9 @@ def _print_fix_report(output: str | None, diff: bool):
             click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(report.path)}{where}: {detail}", err=True)
         if report.rejects:
             click.echo(f"Moved the dropped row(s) to {one_line(report.rejects)}", err=True)
+            if report.result is not None and not report.result.stats.examples:
+                click.echo(f"ftlint: the unsafe fixes dropped every example of {one_line(report.path)}, which is now empty; "
+                           f"the rows are in {one_line(report.rejects)} (review with --diff before --unsafe-fixes)", err=True)
 
     return show
 
@@ -249,7 +252,7 @@ def _internal_errors(count: int) -> int:
 @cli.command()
 @click.argument("paths", nargs=-1)
 @selection_options
-@click.option("--format", "output_format", default="text", show_default=True, help="text, json, json-lines, github, sarif, junit (or a plugin's).")
+@click.option("--output-format", "--format", "output_format", default="text", show_default=True, help="text, json, json-lines, github, sarif, junit (or a plugin's).")
 @click.option("--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are found.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary, no progress bar.")
@@ -269,11 +272,41 @@ def _internal_errors(count: int) -> int:
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="Append a Markdown report here (e.g. \"$GITHUB_STEP_SUMMARY\").")
 @trainer_cli.trainer_options
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings and where each came from, then exit.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be linted, then exit.")
 def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-          fix, unsafe_fixes, diff, fix_output, rejects, jobs, engine, scheduler, baseline_file, write_baseline, summary_file) -> None:
+          fix, unsafe_fixes, diff, fix_output, rejects, jobs, engine, scheduler, baseline_file, write_baseline, summary_file,
+          show_settings, show_files) -> None:
     """Lint dataset files (or folders of them)."""
+    if show_settings or show_files:
+        settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
+        _stats_flags(settings, exact_stats, no_token_stats)
+        runner.make_linter(settings)  # the same checks as a run: a typo fails here too
+        if show_settings:
+            _show_settings(settings)
+        if show_files:
+            for path in _expand(paths, settings):
+                click.echo(one_line(path))
+        return
+    del show_settings, show_files
     _check(**locals())
+
+
+def _stats_flags(settings: Settings, exact_stats: bool, no_token_stats: bool) -> None:
+    if exact_stats:
+        settings.set("exact-stats", True, COMMAND_LINE)
+    if no_token_stats:
+        settings.set("token-stats", False, COMMAND_LINE)
+
+
+def _show_settings(settings: Settings) -> None:
+    """``key = value  # origin`` per setting, in TOML syntax, as ruff's --show-settings."""
+    click.echo(f"# configuration: {one_line(settings.source)}")
+    rows = [(key, json.dumps(value, ensure_ascii=False, sort_keys=True), origin) for key, value, origin in settings.resolved()]
+    width = max(len(key) + len(value) for key, value, _ in rows) + 3
+    for key, value, origin in rows:
+        click.echo(f"{f'{key} = {value}':<{width}}  # {origin}")
 
 
 def _check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
@@ -281,10 +314,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
            fix, unsafe_fixes, diff, fix_output, rejects=None, jobs=None, engine="local", scheduler=None, baseline_file=None,
            write_baseline=None, summary_file=None, validation_file=None) -> None:
     settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
-    if exact_stats:
-        settings.exact_stats = True
-    if no_token_stats:
-        settings.token_stats = False
+    _stats_flags(settings, exact_stats, no_token_stats)
     linter = runner.make_linter(settings)
     files = _expand(paths, settings)
     if settings.validation_file:
@@ -322,7 +352,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
 @cli.command(name="fix")
 @click.argument("paths", nargs=-1)
 @selection_options
-@click.option("--format", "output_format", default="text", show_default=True, help="Format of the findings that remain.")
+@click.option("--output-format", "--format", "output_format", default="text", show_default=True, help="Format of the findings that remain.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if there is a diff).")
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="Write the fixed file here instead of in place.")
@@ -434,7 +464,12 @@ def rules(as_json, show_all) -> None:
     width = max(len(r["name"]) for r in rows)
     for r in rows:
         fix = "fix" if r["fix"] else "   "
-        click.echo(f"{r['code']:<7} {r['name']:<{width}}  {r['severity']:<7}  {fix}  {r['summary']}")
+        opt_in = "" if r["default"] else "(opt-in) "
+        click.echo(f"{r['code']:<7} {r['name']:<{width}}  {r['severity']:<7}  {fix}  {opt_in}{r['summary']}")
+    total = len(registry.rules)
+    on = sum(1 for rule in registry.rules.values() if rule.default_enabled)
+    shown = "" if show_all else "; 'ftlint rules --all' lists the opt-in ones too"
+    click.echo(f"{total} rules: {on} on by default, {total - on} opt-in{shown}", err=True)
 
 
 FIX_SAFETY = {
@@ -528,15 +563,39 @@ def rule(reference, show_all, docs_dir, as_json) -> None:
         raise Failure("name a rule (code or name), or pass --all")
     found = registry.rule(reference)
     if found is None:
-        raise Failure(f"no rule {reference!r}; 'ftlint rules' lists them")
+        hint = did_you_mean(reference.strip().lower(), [r.name for r in registry.rules.values()]) or \
+            did_you_mean(reference.strip().upper(), list(registry.rules))
+        raise Failure(f"no rule {reference!r}{hint} ('ftlint rules --all' lists them)")
+    source = _source_of(found)
     if as_json:
         click.echo(json.dumps({
             "code": found.code, "name": found.name, "summary": found.summary, "severity": found.severity.value,
             "fix": found.fix.value if found.fix else None, "default": found.default_enabled,
             "explanation": found.rationale(), "bad": found.bad, "good": found.good, "options": found.options,
+            "source": source,
         }, indent=2))
         return
     click.echo(render_rule(found, registry.rule_plugin[found.code]))
+    if source:
+        click.echo(f"Source: {source}")
+
+
+def _source_of(rule_class) -> str | None:
+    """``path:line`` of the rule's class (relative to the current folder when inside it), to read or copy."""
+    import inspect
+
+    try:
+        path = inspect.getsourcefile(rule_class)
+        line = inspect.getsourcelines(rule_class)[1]
+    except (OSError, TypeError):
+        return None
+    if path is None:
+        return None
+    try:
+        path = str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    return f"{path}:{line}"
 
 
 @cli.command()

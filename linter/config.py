@@ -215,7 +215,7 @@ def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
         unknown = sorted(set(options) - set(rule.options))
         if unknown:
             takes = ", ".join(rule.options) or "no options"
-            raise ConfigError(f"{where}: {code} {rule.name} has no option {unknown[0]!r}"
+            raise ConfigError(f"{where}: unknown option(s) {', '.join(unknown)} for {code} {rule.name}"
                               f"{did_you_mean(unknown[0], rule.options)}; it takes: {takes}")
 
 

@@ -11,12 +11,13 @@ linted is made once.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator, Protocol
 
 from .engine import FileResult, Linter
-from .findings import Finding
+from .findings import Applicability, Finding
 from .output import RunSummary
 from .registry import get_registry
 from .text import one_line
@@ -136,6 +137,8 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
                 findings, result = lint_one(linter, source, jobs=jobs, engine=engine, scheduler=scheduler, progress=progress)
             except OSError as exc:
                 raise RunError(f"cannot read {_name(source)}: {exc.strerror or exc}") from None
+            if not _fixable_file(linter, source):
+                findings = map(_display_only, findings)
         try:
             for finding in keep(findings) if keep is not None else findings:
                 outcome.summary.add(finding)
@@ -147,6 +150,18 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
     if close and not (fix is not None and fix.diff):
         sink.close(outcome.summary)
     return outcome
+
+
+def _fixable_file(linter: Linter, source: str | Source) -> bool:
+    """Whether ``--fix`` can rewrite this file: the fixer rewrites JSON Lines only (see linter.fix)."""
+    return isinstance(source, Source) or source == STDIN or linter.registry.reader_for(source).name == "jsonl"
+
+
+def _display_only(finding: Finding) -> Finding:
+    """A fix ``--fix`` would refuse is still shown, but not offered: no file format says "fixable" falsely."""
+    if finding.fix is None or finding.fix.applicability is Applicability.DISPLAY_ONLY:
+        return finding
+    return dataclasses.replace(finding, fix=dataclasses.replace(finding.fix, applicability=Applicability.DISPLAY_ONLY))
 
 
 def _name(source: str | Source) -> str:
@@ -196,4 +211,23 @@ def make_linter(settings) -> Linter:
         host.load_local_plugins(new, settings.root)
         registry.refresh()
     check_rule_options(settings, get_registry().rules)
+    if not getattr(settings, "tokenizer", None):  # a named tokenizer makes any model name usable
+        check_model(settings.model, get_registry().models)
     return Linter(settings)
+
+
+def check_model(name: str | None, models: list) -> None:
+    """An unknown model name fails with the closest known names: the tokenizer cannot be
+    guessed, so naming a token limit instead would not help."""
+    import difflib
+
+    from .engine import UsageError
+    from .models import base_model_name, resolve_model
+
+    if not name or resolve_model(name, models) is not None:
+        return
+    names = sorted({spec.name for spec in models})
+    close = difflib.get_close_matches(base_model_name(name), names, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"known: {', '.join(names)}."
+    raise UsageError(f"unknown model {name!r}; {hint} 'ftlint models' lists them (a fine-tuned id such as "
+                     f"'ft:gpt-4o-mini-2024-07-18:org::id' resolves to its base model)")

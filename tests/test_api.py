@@ -136,3 +136,39 @@ def test_config_path_and_misspelt_option_table(tmp_path):
     config.write_text('[options.token-limt]\nstrategy = "truncate"\n')
     with pytest.raises(ConfigError, match=r"\[tool.ftlint.options.token-limt\].*did you mean 'token-limit'"):
         linter.lint_rows([GOOD], config=config)
+
+
+def test_rows_that_are_not_objects_and_an_empty_iterable_are_findings_not_exceptions():
+    found = linter.lint_rows(["a string", None, 3, GOOD], select="FT0,FT1", ignore="FT115")
+    assert {f.line for f in found} == {1, 2, 3}  # one finding (at least) per bad row, none for the good one
+    (empty,) = linter.lint_rows([], select="FT011")
+    assert empty.code == "FT011" and "it is empty" in empty.message
+
+
+def test_a_dataframe_without_example_columns_gets_one_finding_naming_its_columns():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"question": ["hi", "q"], "answer": ["hello", "a"]})
+    found = linter.lint_dataframe(frame, ignore="FT402")
+    (columns,) = [f for f in found if f.code == "FT014"]
+    assert columns.line == 1 and "the DataFrame has 'question', 'answer'" in columns.message
+    assert "FT101" not in {f.code for f in found}
+
+
+def test_the_runner_gives_the_cli_its_findings_and_filters_before_counting(write_jsonl, tmp_path):
+    """check, stats, the API and the rule harness share linter.runner; its findings are the CLI's."""
+    from linter import runner
+    from linter.config import Settings
+
+    from .conftest import cli_json
+
+    path = write_jsonl([GOOD, BAD_ROLE, NO_ASSISTANT, chat(("user", " q "), ("assistant", "a"))])
+    settings = Settings(ignore=["FT402"])
+    sink = runner.Collect()
+    outcome = runner.run(runner.make_linter(settings), [str(path)], sink, keep=lambda found: (f for f in found if f.code != "FT112"))
+    report, _ = cli_json(path)
+    expected = [(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"] != "FT112"]
+    assert [(f.line, f.code, f.pointer) for f in sink.findings] == expected and expected
+    assert outcome.summary.total == len(expected) and "FT112" not in outcome.summary.by_rule
+    assert outcome.files[0].stats.examples == 4
+    with pytest.raises(runner.RunError, match="cannot read"):
+        runner.run(runner.make_linter(settings), [str(tmp_path / "missing.jsonl")])

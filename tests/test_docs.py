@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,48 @@ def test_every_hook_has_a_section(hook):
 
 def test_hooks_are_found():
     assert "register_rules" in hooks() and "register_readers" in hooks()
+
+
+def offline_table() -> dict[str, str]:
+    """encoding -> cache file name, from docs/offline.md's table."""
+    text = (DOCS / "offline.md").read_text(encoding="utf-8")
+    return dict(re.findall(r"^\| `(\w+)` \| [^|]+ \| `([0-9a-f]{40})` \|", text, flags=re.M))
+
+
+def test_offline_docs_name_the_files_tiktoken_looks_for():
+    """The names are tiktoken's own cache keys (SHA-1 of its download URL), for every encoding a built-in model uses."""
+    import hashlib
+
+    import tiktoken_ext.openai_public as public
+
+    from linter.models import BUILTIN_MODELS, DEFAULT_ENCODING
+
+    urls = set(re.findall(r'"(https://[^"]+\.tiktoken)"', inspect.getsource(public)))
+    keys = {url.rsplit("/", 1)[1].removesuffix(".tiktoken"): hashlib.sha1(url.encode()).hexdigest() for url in urls}
+    table = offline_table()
+    assert {spec.encoding for spec in BUILTIN_MODELS} | {DEFAULT_ENCODING} == set(table)
+    for encoding, name in table.items():
+        assert keys[encoding] == name, encoding
+
+
+def test_a_cache_folder_laid_out_as_the_docs_say_works_offline(tmp_path, write_jsonl):
+    """Only the documented files, copied from the cache in use, and no network: both encodings count."""
+    import os
+    import shutil
+
+    from .conftest import GOOD, run_cli
+
+    source = os.environ.get("TIKTOKEN_CACHE_DIR")
+    if not source or not all((Path(source) / name).is_file() for name in offline_table().values()):
+        pytest.skip("needs a filled TIKTOKEN_CACHE_DIR (docs/offline.md)")
+    cache = tmp_path / "tiktoken-cache"
+    cache.mkdir()
+    for name in offline_table().values():
+        shutil.copy(Path(source) / name, cache / name)
+    path = write_jsonl([GOOD])
+    closed = "http://127.0.0.1:9"
+    env = {"TIKTOKEN_CACHE_DIR": str(cache), "HTTPS_PROXY": closed, "https_proxy": closed, "HTTP_PROXY": closed, "http_proxy": closed}
+    for model in ("gpt-4o-mini", "gpt-3.5-turbo"):
+        proc = run_cli("stats", path, "--json", "--model", model, env=env)
+        assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in cache.iterdir()) == sorted(offline_table().values())  # nothing else was needed

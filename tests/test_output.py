@@ -12,7 +12,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from .conftest import GOOD, chat, run_cli
+from .conftest import GOOD, chat, cli_json, run_cli
 
 BAD = {"messages": [{"role": "user", "content": "50%, done:\nnext, line"}, {"role": "bot", "content": "x"}]}
 
@@ -168,10 +168,146 @@ def _on_a_terminal(args):
 
 def test_progress_bar_only_on_a_terminal_and_not_with_quiet(tmp_path):
     path = tmp_path / "big.jsonl"
-    path.write_text("".join(json.dumps(chat(("user", f"q{i}"), ("assistant", "a " * 50))) + "\n" for i in range(30000)))
-    shown = _on_a_terminal(["check", path, "--jobs", "1", "--ignore", "FT402"])
-    assert "rows" in shown and "big.jsonl" in shown
-    quiet = _on_a_terminal(["check", path, "--jobs", "1", "-q", "--ignore", "FT402"])
+    # small and without token counting: rich draws the bar once more when it stops, so a
+    # short run on a real terminal (a pty) shows it as surely as a long one
+    rows = 2000
+    path.write_text("".join(json.dumps(chat(("user", f"q{i}"), ("assistant", "a " * 50))) + "\n" for i in range(rows)))
+    fast = ["--jobs", "1", "--ignore", "FT402", "--no-token-stats"]
+    shown = _on_a_terminal(["check", path, *fast])
+    assert f"{rows:,} rows" in shown and "big.jsonl" in shown
+    quiet = _on_a_terminal(["check", path, "-q", *fast])
     assert " rows" not in quiet
-    piped = run_cli("check", path, "--jobs", "1")
+    piped = run_cli("check", path, *fast)
     assert " rows " not in piped.stderr and " rows " not in piped.stdout
+
+
+def test_output_format_is_the_option_and_format_its_alias(dataset):
+    new = run_cli("check", dataset, "--output-format", "json")
+    old = run_cli("check", dataset, "--format", "json")
+    assert new.returncode == old.returncode == 1
+    assert json.loads(new.stdout)["findings"] == json.loads(old.stdout)["findings"]
+    assert "--output-format, --format" in run_cli("check", "--help").stdout
+    assert run_cli("-V").stdout == run_cli("--version").stdout != ""
+
+
+def test_show_settings_names_where_each_setting_came_from(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nselect = ["FT1"]\nmax-tokens = 100\nfiles = ["d.jsonl"]\n')
+    (tmp_path / "d.jsonl").write_text(json.dumps(GOOD) + "\n")
+    proc = run_cli("check", "--show-settings", "--model", "gpt-4o", "--ignore", "FT106", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = {line.split(" = ")[0]: line for line in proc.stdout.splitlines() if " = " in line}
+    config = str(tmp_path / "pyproject.toml")
+    assert lines["select"].endswith(f"# {config}") and '["FT1"]' in lines["select"]
+    assert lines["max-tokens"].startswith("max-tokens = 100") and lines["max-tokens"].endswith(f"# {config}")
+    assert lines["model"].startswith('model = "gpt-4o"') and lines["model"].endswith("# command line")
+    assert '"FT106"]' in lines["ignore"] and lines["ignore"].endswith("# command line")
+    assert lines["profile"].endswith("# default")
+    isolated = run_cli("check", "--show-settings", "--isolated", cwd=tmp_path).stdout
+    assert "select = null" in isolated and config not in isolated
+    shown = run_cli("check", "--show-files", cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.splitlines() == [str(tmp_path / "d.jsonl")]
+
+
+def test_stats_reads_files_and_settings_from_config_unless_isolated(tmp_path):
+    (tmp_path / "d.jsonl").write_text(json.dumps(GOOD) + "\n")
+    (tmp_path / "ftlint.toml").write_text('files = ["d.jsonl"]\nmax-tokens = 5\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nmax-tokens = 7\n')
+    (stats,) = json.loads(run_cli("stats", "--json", "--config", tmp_path / "ftlint.toml", cwd=tmp_path).stdout)
+    assert stats["path"] == str(tmp_path / "d.jsonl") and stats["tokens"]["limit"] == 5
+    (stats,) = json.loads(run_cli("stats", "d.jsonl", "--json", cwd=tmp_path).stdout)
+    assert stats["tokens"]["limit"] == 7
+    (stats,) = json.loads(run_cli("stats", "d.jsonl", "--json", "--isolated", cwd=tmp_path).stdout)
+    assert stats["tokens"]["limit"] == 4096
+    missing = run_cli("stats", "--isolated", cwd=tmp_path)
+    assert missing.returncode == 2 and "no paths given" in missing.stderr
+
+
+def test_rules_all_lists_the_opt_in_rules_and_says_how_many_there_are():
+    from linter.registry import get_registry
+
+    registry = get_registry()
+    on = [code for code, rule in registry.rules.items() if rule.default_enabled]
+    default, every = run_cli("rules"), run_cli("rules", "--all")
+    assert len(default.stdout.splitlines()) == len(on) and len(every.stdout.splitlines()) == len(registry.rules)
+    assert f"{len(registry.rules)} rules: {len(on)} on by default, {len(registry.rules) - len(on)} opt-in" in default.stderr
+    assert "FT205   secret" in every.stdout and "(opt-in)" in every.stdout and "FT205 " not in default.stdout
+
+
+def test_rule_suggests_close_names_and_prints_its_source():
+    typo = run_cli("rule", "token-limt")
+    assert typo.returncode == 2 and "did you mean 'token-limit'?" in typo.stderr
+    assert "did you mean 'FT300'?" in run_cli("rule", "FT30").stderr
+    explained = run_cli("rule", "token-limit").stdout
+    source = explained.strip().splitlines()[-1]
+    assert source.startswith("Source: ") and "linter/rules/tokens.py:" in source
+    path, line = source.removeprefix("Source: ").rsplit(":", 1)
+    source_lines = open(path, encoding="utf-8").read().splitlines()
+    assert source_lines[int(line) - 1].startswith("class ") and 'code = "FT300"' in "\n".join(source_lines[int(line):int(line) + 20])
+    assert json.loads(run_cli("rule", "FT300", "--json").stdout)["source"] == source.removeprefix("Source: ")
+
+
+def test_fixable_counts_agree_between_text_json_and_what_fix_does(write_jsonl, tmp_path):
+    import re
+
+    long = chat(("user", "q"), ("assistant", "word " * 50))
+    padded = chat(("user", "  q  "), ("assistant", "a"))
+    path = write_jsonl([padded, long, padded, GOOD])
+    args = ("--select", "FT201,FT300", "--max-tokens", "30")
+    summary = json.loads(run_cli("check", path, "--output-format", "json", *args).stdout)["summary"]
+    text = run_cli("check", path, *args).stdout
+    match = re.search(r"\[\*\] (\d+) fixable with 'ftlint check --fix'(?: \((\d+) more with --unsafe-fixes\))?", text)
+    safe, unsafe = int(match.group(1)), int(match.group(2) or 0)
+    assert (safe, safe + unsafe) == (summary["fixable_safe"], summary["fixable"]) and safe and unsafe
+    fixed = tmp_path / "fixed.jsonl"
+    assert run_cli("check", path, *args, "--fix", "-o", fixed).returncode == 1  # the FT300 error remains
+    after = json.loads(run_cli("check", fixed, "--output-format", "json", *args).stdout)["summary"]
+    assert after["findings"] == summary["findings"] - safe and after["fixable_safe"] == 0 and after["fixable"] == unsafe
+
+
+def test_fixes_of_files_fix_cannot_rewrite_are_display_only(tmp_path):
+    csv = tmp_path / "d.csv"
+    csv.write_text("user,assistant\n  hi  ,hello\n")
+    report = json.loads(run_cli("check", csv, "--output-format", "json", "--select", "FT201").stdout)
+    (finding,) = report["findings"]
+    assert finding["fix"]["applicability"] == "display-only" and report["summary"]["fixable"] == 0
+    assert "fixable with" not in run_cli("check", csv, "--select", "FT201").stdout
+    refused = run_cli("check", csv, "--select", "FT201", "--fix")
+    assert refused.returncode == 2 and "fixes rewrite JSON Lines files" in refused.stderr
+
+
+def test_a_file_whose_only_row_cannot_be_read_says_why_it_has_no_examples(tmp_path):
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(chat(("user", "x" * 200), ("assistant", "y"))) + "\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.ftlint]\nmax-line-bytes = 50\n")
+    report, _ = cli_json(path, cwd=tmp_path)
+    (empty,) = [f for f in report["findings"] if f["code"] == "FT011"]
+    assert "over max-line-bytes" in empty["message"] and "FT007" in {f["code"] for f in report["findings"]}
+    path.write_text("")
+    (empty,) = [f for f in cli_json(path)[0]["findings"] if f["code"] == "FT011"]
+    assert empty["message"] == "file contains no examples: it is empty"
+
+
+def test_unsafe_fixes_that_drop_every_example_say_so(tmp_path):
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(chat(("user", "word " * 40), ("assistant", "y"))) + "\n")
+    proc = run_cli("check", path, "--isolated", "--max-tokens", "5", "--fix", "--unsafe-fixes")
+    assert "dropped every example" in proc.stderr and "one.jsonl.rejects.jsonl" in proc.stderr
+    assert path.read_text() == "" and (tmp_path / "one.jsonl.rejects.jsonl").is_file()
+
+
+def test_a_csv_with_the_wrong_columns_lists_the_expected_ones(tmp_path):
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer\nhi,hello\nq,a\n")
+    report, _ = cli_json(path)
+    codes = [f["code"] for f in report["findings"]]
+    assert "FT101" not in codes  # not a missing-messages finding per row
+    (header,) = [f for f in report["findings"] if f["code"] == "FT014"]
+    assert header["line"] == 1 and "'question', 'answer'" in header["message"] and "'messages'" in header["message"]
+    assert "system'/'user'/'assistant" in header["message"]
+
+
+@pytest.mark.parametrize(("model", "suggested"), [("gpt4o-mini", "'gpt-4o-mini'"), ("gpt-4.2", "'gpt-4.1'")])
+def test_unknown_model_suggests_close_model_names(write_jsonl, model, suggested):
+    for command in ("check", "stats"):
+        proc = run_cli(command, write_jsonl([GOOD]), "--model", model)
+        assert proc.returncode == 2 and f"did you mean {suggested}" in proc.stderr and "max-tokens" not in proc.stderr

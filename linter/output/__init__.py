@@ -71,6 +71,7 @@ class RunSummary:
             "warnings": self.by_severity[Severity.WARNING],
             "info": self.by_severity[Severity.INFO],
             "fixable": sum(self.fixable_by_rule.values()),
+            "fixable_safe": self.safe_fixable,  # of those, what --fix applies without --unsafe-fixes
             "by_rule": self.rule_rows(),
         }
 

@@ -117,6 +117,22 @@ def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | No
     return dict(record), None
 
 
+# columns that make a table's records examples (as they are, or through 'ftlint convert')
+EXAMPLE_COLUMNS = ("messages", *ROLE_COLUMNS, "prompt", "completion", "conversations", "instruction", "input", "output",
+                   "chosen", "rejected", "text", "preferred_output", "non_preferred_output")
+
+
+def header_problem(names: list[str]) -> str | None:
+    """Why no record of a table with this header can be an example, or None: said once, with the
+    columns ftlint reads, instead of a missing-messages finding on every row."""
+    if any(str(n).strip().lower() in EXAMPLE_COLUMNS for n in names):
+        return None
+    found = ", ".join(repr(str(n)) for n in names if str(n).strip()) or "none"
+    return (f"no column holds examples (the header has {found}); ftlint reads a 'messages' column (JSON), "
+            f"'system'/'user'/'assistant' columns, or 'prompt'/'completion' ('conversations' or "
+            f"'instruction'/'output' through 'ftlint convert'); the rows were not read")
+
+
 class CsvReader(Reader):
     name = "csv"
     problems = (INVALID_JSON, INVALID_UTF8, TABLE_ROW)
@@ -136,6 +152,10 @@ class CsvReader(Reader):
             header = [h.strip() for h in header]
             if any(_UNDECODABLE.search(name) for name in header):
                 yield problem_row(1, INVALID_UTF8, "invalid UTF-8 in the header row; the file was not read")
+                return
+            problem = header_problem(header)
+            if problem:
+                yield problem_row(1, TABLE_ROW, problem)
                 return
             previous = reader.line_num
             for cells in reader:
@@ -327,6 +347,11 @@ class XlsxReader(Reader):
         if header is None:
             return
         names = [str(h).strip() if h is not None else "" for h in header]
+        problem = header_problem(names)
+        if problem:
+            yield problem_row(1, TABLE_ROW, problem)
+            book.close()
+            return
         for number, cells in enumerate(lines, start=2):
             if cells is None or all(c is None for c in cells):
                 yield Row(number, 0, b"", 0)

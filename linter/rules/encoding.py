@@ -305,7 +305,9 @@ class BlankLine(Rule):
 class EmptyFile(DatasetRule):
     """A file without a single example cannot be used for training; usually the
     wrong path or a failed export. A binary file (an image renamed ``.jsonl``)
-    is named as such rather than as an empty dataset."""
+    is named as such rather than as an empty dataset; otherwise, when the file
+    has lines, the message says why none of them is an example (too long to
+    read, not JSON...), and the findings on those lines say where."""
 
     code = "FT011"
     name = "empty-file"
@@ -313,22 +315,43 @@ class EmptyFile(DatasetRule):
     scope = LINE
 
     def start(self) -> list:
-        return [0, False]  # examples, saw binary content
+        return [0, {}, False]  # examples; why the other lines are not examples -> how many; saw binary content
 
     def update(self, state: list, row: Row) -> None:
-        state[0] += row.parsed
-        if not state[1] and not row.parsed and _binary(row):
-            state[1] = True
+        if row.parsed:
+            state[0] += 1
+            return
+        reason = _not_an_example(row)
+        state[1][reason] = state[1].get(reason, 0) + 1
+        if not state[2] and _binary(row):
+            state[2] = True
 
     def merge(self, first: list, second: list) -> list:
-        return [first[0] + second[0], first[1] or second[1]]
+        reasons = dict(first[1])
+        for reason, count in second[1].items():
+            reasons[reason] = reasons.get(reason, 0) + count
+        return [first[0] + second[0], reasons, first[2] or second[2]]
 
     def finish(self, state: list) -> Iterable[Violation]:
-        examples, binary = state
-        if not examples and binary:
+        examples, reasons, binary = state
+        if examples:
+            return
+        if binary:
             yield Violation("file is binary (NUL bytes or not UTF-8 text), not a JSON Lines dataset", line=1)
-        elif not examples:
-            yield Violation("file contains no examples", line=1)
+            return
+        if not reasons:
+            yield Violation("file contains no examples: it is empty", line=1)
+            return
+        why = ", ".join(f"{count:,} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]))
+        yield Violation(f"file contains no examples: none of its lines could be read as one ({why}; see the findings on those lines)", line=1)
+
+
+def _not_an_example(row: Row) -> str:
+    if row.raw is None:
+        return "line(s) over max-line-bytes, skipped unread"
+    if row.problem is not None:
+        return f"line(s) with {row.problem.kind.replace('-', ' ')}"
+    return "blank line(s)"
 
 
 def _binary(row: Row) -> bool:
