@@ -147,6 +147,20 @@ def test_a_baseline_hides_known_findings_as_check_does(fake, tmp_path):
     assert missing.returncode == 2 and "baseline nope.json does not exist" in missing.stderr and "Traceback" not in missing.stderr
 
 
+@pytest.mark.parametrize("config, words", [
+    ("[tool.ftlint\n", "pyproject.toml"),
+    ('[tool.ftlint]\nplugins = ["rules/missing.py"]\n', "rules/missing.py"),
+    ('[tool.ftlint]\nselect = ["FT9Z9"]\n', "FT9Z9"),
+])
+def test_a_broken_project_config_stops_submit_as_it_stops_check(fake, train, tmp_path, config, words):
+    (tmp_path / "pyproject.toml").write_text(config)
+    check = ftlint("check", train, cwd=tmp_path)
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake, cwd=tmp_path)
+    assert check.returncode == proc.returncode == 2, proc.stdout + proc.stderr
+    assert words in proc.stderr and "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert "examples:" not in proc.stdout and fake.requests == []
+
+
 def test_a_validation_file_copied_from_training_is_refused_as_check_refuses_it(fake, train, tmp_path):
     valid = tmp_path / "valid.jsonl"
     valid.write_text(json.dumps(GOOD) + "\n")
