@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
@@ -53,6 +53,7 @@ def run_action(workspace: Path, summary: Path | None = None, **inputs):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]  # python3 and ftlint of this venv
         env.pop("FTLINT_LOAD_PLUGINS", None)
+        env["GITHUB_WORKSPACE"] = str(workspace)  # the repository root, as the runner sets it
         if summary is not None:
             env["GITHUB_STEP_SUMMARY"] = str(summary)
         env.update({key: evaluate(str(value), inputs) for key, value in step.get("env", {}).items()})
@@ -107,8 +108,8 @@ def test_paths_from_config_quotes_and_working_directory(workspace):
     (project / "train set.jsonl").write_text(json.dumps(BAD) + "\n")
     (project / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["train set.jsonl"]\nignore = ["FT402"]\n')
     proc = run_action(workspace, None, **{"working-directory": "my project"})
-    # files from [tool.ftlint] files are reported by their absolute path today
-    assert proc.returncode == 1 and "my project/train set.jsonl,line=1,title=FT112" in proc.stdout
+    # files from [tool.ftlint] files are found by their absolute path, annotated by the repository's
+    assert proc.returncode == 1 and "::error file=my project/train set.jsonl,line=1,title=FT112" in proc.stdout
     proc = run_action(workspace, None, paths='"my project/train set.jsonl"', args="--select FT112")
     assert proc.returncode == 1 and "file=my project/train set.jsonl,line=1,title=FT112" in proc.stdout
 
@@ -119,3 +120,27 @@ def test_inputs_are_never_run_as_shell_code(workspace):
     assert proc.returncode == 2  # the odd words are reported as missing files, not run
     broken = run_action(workspace, None, paths='"unclosed')
     assert broken.returncode == 2 and "cannot split the paths or args input" in broken.stderr
+
+
+def test_annotations_name_files_relative_to_the_repository_root(tmp_path):
+    """GitHub attaches an annotation only to a repository-relative path, whatever the working directory."""
+    repo, outside = tmp_path / "repo", tmp_path / "elsewhere"
+    project = repo / "sub, dir"
+    (project / "data").mkdir(parents=True)
+    outside.mkdir()
+    (project / "data" / "train.jsonl").write_text(json.dumps(BAD) + "\n")
+    (outside / "other.jsonl").write_text(json.dumps(BAD) + "\n")
+    (project / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["data/train.jsonl"]\n')
+
+    def files(*args, workspace=repo):
+        proc = run_cli("check", "--format", "github", "--select", "FT112", *args, cwd=project,
+                       env={"GITHUB_WORKSPACE": str(workspace)} if workspace else {})
+        assert proc.returncode == 1, proc.stderr
+        return re.findall(r"^::error file=([^,]*),line=1,title=FT112", proc.stdout, re.MULTILINE)
+
+    assert files() == ["sub%2C dir/data/train.jsonl"]  # from [tool.ftlint] files (an absolute path), escaped as before
+    assert files("data/train.jsonl", "../sub, dir/data/train.jsonl") == ["sub%2C dir/data/train.jsonl"] * 2
+    assert files(outside / "other.jsonl") == [str(outside / "other.jsonl")]  # outside the repository: as given
+    # without GITHUB_WORKSPACE, or with a workspace the file is not in: relative to the working directory
+    assert files(workspace=None) == ["data/train.jsonl"]
+    assert files(workspace=outside) == ["data/train.jsonl"]

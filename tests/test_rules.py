@@ -51,7 +51,9 @@ def test_every_rule_has_examples_and_rationale():
     # rules that need a file-level trigger (encoding, size) document themselves in prose
     no_examples = {c for c, r in RULES.items() if not (r.bad and r.good)}
     # these need bytes a JSON example string cannot hold (encodings, huge lines or images): tested in test_reader/test_content
-    assert no_examples <= {"FT002", "FT006", "FT007", "FT008", "FT009", "FT010", "FT011", "FT012", "FT013", "FT014", "FT015", "FT802", "FT406", "FT314"}
+    # FT000 fires when a rule crashes and FT019 on a reader problem no rule claims: no valid row triggers
+    # either (tested in test_engine), so a JSONL example would be a fake
+    assert no_examples <= {"FT000", "FT002", "FT006", "FT007", "FT008", "FT009", "FT010", "FT011", "FT012", "FT013", "FT014", "FT015", "FT019", "FT802", "FT406", "FT314"}
 
 
 def find(findings, code):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
@@ -63,6 +64,22 @@ def _gh_property(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _gh_file(path: str) -> str:
+    """GitHub attaches an annotation only to a path relative to the repository root: relative to
+    ``$GITHUB_WORKSPACE`` when the file is inside it, else to the working directory, else as given."""
+    if path.startswith("<"):  # <stdin>, <text>: not a file
+        return path
+    absolute = os.path.abspath(path)
+    for base in (os.environ.get("GITHUB_WORKSPACE"), os.getcwd()):
+        base = os.path.abspath(base) if base else None
+        try:
+            if base and os.path.commonpath([absolute, base]) == base:
+                return PurePath(os.path.relpath(absolute, base)).as_posix()
+        except ValueError:  # another drive (Windows)
+            continue
+    return path
+
+
 GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 GITHUB_CAP = 10  # annotations of each level GitHub shows per step
 
@@ -83,7 +100,7 @@ class GithubFormatter(Formatter):
             return
         self.shown[level] += 1
         message = one_line(finding.message) + (f" (at {one_line(finding.pointer)})" if finding.pointer else "")
-        props = f"file={_gh_property(one_line(finding.path))},line={finding.line},title={_gh_property(f'{finding.code} {finding.name}')}"
+        props = f"file={_gh_property(one_line(_gh_file(finding.path)))},line={finding.line},title={_gh_property(f'{finding.code} {finding.name}')}"
         self.stream.write(f"::{level} {props}::{_gh_data(message)}\n")
 
     def close(self, run: RunSummary) -> None:

@@ -15,7 +15,7 @@ BAD = {"messages": [{"role": "user", "content": "no reply"}]}
 OUTPUTS: list[str] = []  # everything the CLI printed in this module, checked for the key at the end
 
 
-def ftlint(*args, fake=None, key=KEY, env=None):
+def ftlint(*args, fake=None, key=KEY, env=None, cwd=None):
     full = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     full.update({"FTLINT_POLL_SECONDS": "0.01", "FTLINT_LOAD_PLUGINS": "ftlint-submit"})
     if key:
@@ -23,7 +23,7 @@ def ftlint(*args, fake=None, key=KEY, env=None):
     if fake is not None:
         full["OPENAI_BASE_URL"] = fake.base_url
     full.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "linter", *map(str, args)], env=full, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    proc = subprocess.run([sys.executable, "-m", "linter", *map(str, args)], env=full, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, cwd=cwd)
     OUTPUTS.append(proc.stdout + proc.stderr)
     assert KEY not in proc.stdout + proc.stderr
     return proc
@@ -69,6 +69,106 @@ def test_lint_errors_refuse_the_upload(fake, tmp_path):
     proc = ftlint("submit", path, "--model", "gpt-4o-mini", "--yes", fake=fake)
     assert proc.returncode == 1
     assert "bad.jsonl:2: FT112 [assistant-missing]" in proc.stdout and "nothing was uploaded" in proc.stderr
+    assert fake.requests == []
+
+
+# ---------------------------------------------------------------- the gate is `ftlint check` (issue 12)
+
+HOUSE_RULES = '''
+from linter import Rule, Violation, hookimpl, pointer
+
+
+class NoTodo(Rule):
+    """A reply still holding a TODO was never finished. (It has a bug: a reply saying CRASH breaks it.)"""
+
+    code = "HOUSE001"
+    name = "no-todo"
+    summary = "Assistant reply holds a TODO"
+    reads = ("turns",)
+
+    def check(self, row):
+        for index, message in row.messages():
+            text = str(message.get("content"))
+            if "CRASH" in text:
+                raise ZeroDivisionError("house rule bug")
+            if message.get("role") == "assistant" and "TODO" in text:
+                yield Violation("the reply holds a TODO", pointer("messages", index, "content"))
+
+
+@hookimpl
+def register_rules(register):
+    register(NoTodo)
+'''
+
+
+def house_project(tmp_path, reply: str):
+    """A project whose pyproject names a local plugin, and 12 examples whose line 2 has ``reply`` as its answer."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "house.py").write_text(HOUSE_RULES)
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["rules/house.py"]\n')
+    odd = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": reply}]}
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps(row) + "\n" for row in [GOOD, odd] + [GOOD] * 10))
+    return tmp_path
+
+
+def test_a_local_plugin_rule_from_pyproject_blocks_the_upload(fake, tmp_path):
+    root = house_project(tmp_path, "TODO: write the answer")
+    check = ftlint("check", "data.jsonl", "--profile", "openai-sft", cwd=root)
+    assert check.returncode == 1 and "HOUSE001" in check.stdout, check.stdout + check.stderr
+    proc = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--yes", fake=fake, cwd=root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "data.jsonl:2: HOUSE001 [no-todo] the reply holds a TODO (at /messages/1/content)" in proc.stdout
+    assert "1 error(s); nothing was uploaded" in proc.stderr and "examples:" not in proc.stdout
+    assert fake.requests == [] and fake.files == {} and fake.jobs == {}
+    # without the rule's finding the same project is uploaded: the refusal was the house rule's
+    (root / "data.jsonl").write_text((json.dumps(GOOD) + "\n") * 12)
+    again = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--yes", fake=fake, cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert len(fake.files) == 1 and len(fake.jobs) == 1
+
+
+def test_a_rule_that_crashes_refuses_the_upload_as_an_internal_error(fake, tmp_path):
+    root = house_project(tmp_path, "CRASH now")
+    proc = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--yes", fake=fake, cwd=root)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "data.jsonl:2: FT000 [internal-error]" in proc.stdout and "ZeroDivisionError" in proc.stdout
+    assert "1 internal error(s) (FT000)" in proc.stderr and "nothing was uploaded" in proc.stderr
+    assert "Traceback" not in proc.stderr and fake.requests == []
+
+
+def test_a_baseline_hides_known_findings_as_check_does(fake, tmp_path):
+    root = house_project(tmp_path, "TODO: write the answer")
+    recorded = ftlint("check", "data.jsonl", "--profile", "openai-sft", "--write-baseline", "baseline.json", cwd=root)
+    assert recorded.returncode == 0, recorded.stderr
+    proc = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--dry-run", "--baseline", "baseline.json", fake=fake, cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "hidden by the baseline" in proc.stderr and "examples:        12" in proc.stdout
+    missing = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--dry-run", "--baseline", "nope.json", fake=fake, cwd=root)
+    assert missing.returncode == 2 and "baseline nope.json does not exist" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize("config, words", [
+    ("[tool.ftlint\n", "pyproject.toml"),
+    ('[tool.ftlint]\nplugins = ["rules/missing.py"]\n', "rules/missing.py"),
+    ('[tool.ftlint]\nselect = ["FT9Z9"]\n', "FT9Z9"),
+])
+def test_a_broken_project_config_stops_submit_as_it_stops_check(fake, train, tmp_path, config, words):
+    (tmp_path / "pyproject.toml").write_text(config)
+    check = ftlint("check", train, cwd=tmp_path)
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake, cwd=tmp_path)
+    assert check.returncode == proc.returncode == 2, proc.stdout + proc.stderr
+    assert words in proc.stderr and "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert "examples:" not in proc.stdout and fake.requests == []
+
+
+def test_a_validation_file_copied_from_training_is_refused_as_check_refuses_it(fake, train, tmp_path):
+    valid = tmp_path / "valid.jsonl"
+    valid.write_text(json.dumps(GOOD) + "\n")
+    check = ftlint("check", train, "--validation-file", valid, "--profile", "openai-sft", "--format", "json")
+    assert check.returncode == 1
+    assert [(f["path"], f["code"]) for f in json.loads(check.stdout)["findings"] if f["severity"] == "error"] == [(str(valid), "FT406")]
+    proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--validation-file", valid, "--yes", fake=fake)
+    assert proc.returncode == 1 and f"{valid}:1: FT406 [validation-leak]" in proc.stdout
     assert fake.requests == []
 
 

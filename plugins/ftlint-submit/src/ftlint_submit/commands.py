@@ -11,16 +11,13 @@ from pathlib import Path
 
 import click
 
-from linter.config import load
-from linter.engine import Linter
-from linter.findings import Severity
 from linter.prices import price_for
 from linter.stats import estimate_epochs
 from linter.text import one_line
 
 from .client import DEFAULT_RETRIES, DEFAULT_TIMEOUT, SubmitError, explain, make_client, outcome_unknown, redact, require_key, unlisted
+from .gate import METHOD_PROFILE, lint_gate
 
-METHOD_PROFILE = {"supervised": "openai-sft", "dpo": "openai-dpo", "reinforcement": "openai-rft"}
 TERMINAL = {"succeeded", "failed", "cancelled"}
 TAG = "ftlint_submission"
 
@@ -31,35 +28,6 @@ def poll_seconds() -> float:
 
 def echo(text: str = "", err: bool = False) -> None:
     click.echo(redact(text), err=err)
-
-
-# ---------------------------------------------------------------- lint gate
-
-
-def lint_gate(paths: list[str], method: str, model: str) -> dict:
-    """Lint each file in process; refuse (exit 1) on error-severity findings. Returns the estimate inputs."""
-    settings = load(None)
-    settings.profile = METHOD_PROFILE[method]
-    settings.model = model
-    settings.exact_stats = True
-    linter = Linter(settings)
-    errors = 0
-    train = None
-    for path in paths:
-        findings, result = linter.lint_path(path)
-        for finding in findings:
-            if finding.severity is Severity.ERROR:
-                errors += 1
-                if errors <= 50:
-                    echo(f"{finding.path}:{finding.line}: {finding.code} [{finding.name}] {one_line(finding.message)}"
-                         + (f" (at {finding.pointer})" if finding.pointer else ""))
-        if train is None:
-            train = result
-    if errors:
-        more = f" ({errors - 50:,} more not shown)" if errors > 50 else ""
-        echo(f"ftlint: {errors:,} error(s){more}; nothing was uploaded. Fix them ('ftlint check --fix' helps) and re-run.", err=True)
-        sys.exit(1)
-    return train.summary()
 
 
 def estimate(summary: dict, model: str, method: str, epochs: int | None) -> dict:
@@ -243,9 +211,11 @@ def connection_options(command):
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--processing-timeout", type=click.FloatRange(min=0, min_open=True), default=1800, show_default=True, metavar="SECONDS",
               help="How long to wait for the server to process an uploaded file.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Hide findings recorded in this baseline file (as 'ftlint check --baseline').")
 @connection_options
 def submit(train, model, validation_file, suffix, method, epochs, batch_size, learning_rate_multiplier, seed, grader,
-           metadata_items, follow, dry_run, yes, processing_timeout, base_url, timeout, max_retries):
+           metadata_items, follow, dry_run, yes, processing_timeout, baseline_file, base_url, timeout, max_retries):
     """Lint, estimate, upload and start a fine-tuning job (refuses when the lint finds errors)."""
     if not dry_run:
         require_key()
@@ -260,7 +230,7 @@ def submit(train, model, validation_file, suffix, method, epochs, batch_size, le
     grader_obj = json.loads(Path(grader).read_text()) if grader else None
     paths = [train] + ([validation_file] if validation_file else [])
 
-    summary = lint_gate(paths, method, model)
+    summary = lint_gate(train, validation_file, method, model, echo, baseline_file)
     est = estimate(summary, model, method, epochs)
     est["explicit"] = bool(epochs)
     print_estimate(est, model)
