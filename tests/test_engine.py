@@ -241,3 +241,71 @@ def test_jsonl_reader_declares_what_parsing_reports():
     from linter import parsing
 
     assert set(JsonlReader.problems) == set(parsing.PROBLEMS)
+
+
+BAD_UPDATE_PLUGIN = '''
+from linter import DatasetRule, Rule, Violation, hookimpl
+
+
+class CountsBadly(DatasetRule):
+    """Folds each row into a count, with a bug on rows whose first message is empty."""
+
+    code = "HOUSE003"
+    name = "counts-badly"
+    summary = "a plugin dataset rule whose update fails on some rows"
+
+    def start(self):
+        return [0]
+
+    def update(self, state, row):
+        state[0] += 10 // len(row.value["messages"][0]["content"])
+
+    def merge(self, first, second):
+        return [first[0] + second[0]]
+
+    def finish(self, state):
+        yield Violation(f"total {state[0]}", line=1)
+
+
+class ReturnsNone(Rule):
+    """A check that forgot to be a generator."""
+
+    code = "HOUSE004"
+    name = "returns-none"
+    summary = "a plugin rule whose check returns None"
+
+    def check(self, row):
+        return None
+
+
+@hookimpl
+def register_rules(register):
+    register(CountsBadly)
+    register(ReturnsNone)
+'''
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_dataset_rule_update_that_raises_is_isolated_per_row(tmp_path, jobs):
+    root = project(tmp_path, ROWS, BAD_UPDATE_PLUGIN)
+    proc = run_cli("check", "data.jsonl", "--format", "json", "--jobs", jobs, cwd=root, env=NO_PLUGINS)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    found = findings(proc)
+    failed = [(f["line"], f["message"].split(" failed")[0]) for f in found if f["code"] == "FT000"]
+    assert sorted(failed) == sorted(
+        [(line, "rule HOUSE003 counts-badly") for line in (3, 7, 11)] + [(line, "rule HOUSE004 returns-none") for line in range(1, 13)]
+    )
+    # the dataset rule still finishes, with the 9 rows it could fold ("Be brief.", "hi ", "q": 10 // 9 + 10 // 3 + 10 // 1)
+    (total,) = [f for f in found if f["code"] == "HOUSE003"]
+    assert total["message"] == f"total {3 * (10 // 9 + 10 // 3 + 10 // 1)}"
+
+
+def test_fix_with_a_failing_rule_exits_2_and_still_fixes_the_rest(tmp_path):
+    root = project(tmp_path, ROWS)
+    before = (root / "data.jsonl").read_text()
+    proc = run_cli("fix", "data.jsonl", cwd=root, env=NO_PLUGINS)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error(s) (FT000)" in proc.stderr
+    after = (root / "data.jsonl").read_text()
+    assert after != before and after.count("\n") == before.count("\n")  # FT201's padding stripped, no row lost
+    assert '"hi "' not in after
