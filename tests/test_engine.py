@@ -18,8 +18,29 @@ from .conftest import GOOD, chat, dump, run_cli
 
 NO_PLUGINS = {"FTLINT_LOAD_PLUGINS": "", "FTLINT_PARALLEL_MIN_BYTES": "1"}
 
-CRASHING_PLUGIN = '''
+COUNTER = '''
 from linter import DatasetRule, Rule, Violation, hookimpl
+
+
+class Counter(DatasetRule):
+    """Adds up a number per row; the subclasses below have bugs."""
+
+    summary = "a plugin dataset rule with a bug"
+
+    def start(self):
+        return [0]
+
+    def update(self, state, row):
+        state[0] += 1
+
+    def merge(self, first, second):
+        return [first[0] + second[0]]
+
+    def finish(self, state):
+        yield Violation(f"total {state[0]}", line=1)
+'''
+
+CRASHING_PLUGIN = COUNTER + '''
 
 
 class Divides(Rule):
@@ -36,21 +57,11 @@ class Divides(Rule):
             yield Violation("never")
 
 
-class FinishesBadly(DatasetRule):
-    """A dataset rule whose verdict divides by zero on files without the word 'x'."""
+class FinishesBadly(Counter):
+    """A dataset rule whose verdict divides by zero."""
 
     code = "HOUSE002"
     name = "finishes-badly"
-    summary = "a plugin dataset rule with a bug"
-
-    def start(self):
-        return [0]
-
-    def update(self, state, row):
-        state[0] += 1
-
-    def merge(self, first, second):
-        return [first[0] + second[0]]
 
     def finish(self, state):
         yield Violation(f"{state[0] / 0}", line=1)
@@ -243,28 +254,16 @@ def test_jsonl_reader_declares_what_parsing_reports():
     assert set(JsonlReader.problems) == set(parsing.PROBLEMS)
 
 
-BAD_UPDATE_PLUGIN = '''
-from linter import DatasetRule, Rule, Violation, hookimpl
+BAD_UPDATE_PLUGIN = COUNTER + '''
 
-
-class CountsBadly(DatasetRule):
+class CountsBadly(Counter):
     """Folds each row into a count, with a bug on rows whose first message is empty."""
 
     code = "HOUSE003"
     name = "counts-badly"
-    summary = "a plugin dataset rule whose update fails on some rows"
-
-    def start(self):
-        return [0]
 
     def update(self, state, row):
         state[0] += 10 // len(row.value["messages"][0]["content"])
-
-    def merge(self, first, second):
-        return [first[0] + second[0]]
-
-    def finish(self, state):
-        yield Violation(f"total {state[0]}", line=1)
 
 
 class ReturnsNone(Rule):
