@@ -233,6 +233,12 @@ def test_unknown_views_are_refused_at_registration():
     with pytest.raises(ValueError, match="tuple of view names"):
         Bare.validate_class()
 
+    class BareScreen(Rule):  # a screen is checked even without reads
+        code, name, summary, screen = "TYPO003", "bare-screen", "bare", "TODO"
+
+    with pytest.raises(ValueError, match="screen must be a tuple"):
+        BareScreen.validate_class()
+
 
 def test_tool_rules_are_skipped_on_rows_without_tools(monkeypatch):
     """The gate derived from reads = ('tools', 'tool_calls'): no call on a row without tools, one on a row with them."""
