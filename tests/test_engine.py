@@ -18,8 +18,29 @@ from .conftest import GOOD, chat, dump, run_cli
 
 NO_PLUGINS = {"FTLINT_LOAD_PLUGINS": "", "FTLINT_PARALLEL_MIN_BYTES": "1"}
 
-CRASHING_PLUGIN = '''
+COUNTER = '''
 from linter import DatasetRule, Rule, Violation, hookimpl
+
+
+class Counter(DatasetRule):
+    """Adds up a number per row; the subclasses below have bugs."""
+
+    summary = "a plugin dataset rule with a bug"
+
+    def start(self):
+        return [0]
+
+    def update(self, state, row):
+        state[0] += 1
+
+    def merge(self, first, second):
+        return [first[0] + second[0]]
+
+    def finish(self, state):
+        yield Violation(f"total {state[0]}", line=1)
+'''
+
+CRASHING_PLUGIN = COUNTER + '''
 
 
 class Divides(Rule):
@@ -36,21 +57,11 @@ class Divides(Rule):
             yield Violation("never")
 
 
-class FinishesBadly(DatasetRule):
-    """A dataset rule whose verdict divides by zero on files without the word 'x'."""
+class FinishesBadly(Counter):
+    """A dataset rule whose verdict divides by zero."""
 
     code = "HOUSE002"
     name = "finishes-badly"
-    summary = "a plugin dataset rule with a bug"
-
-    def start(self):
-        return [0]
-
-    def update(self, state, row):
-        state[0] += 1
-
-    def merge(self, first, second):
-        return [first[0] + second[0]]
 
     def finish(self, state):
         yield Violation(f"{state[0] / 0}", line=1)
@@ -222,6 +233,12 @@ def test_unknown_views_are_refused_at_registration():
     with pytest.raises(ValueError, match="tuple of view names"):
         Bare.validate_class()
 
+    class BareScreen(Rule):  # a screen is checked even without reads
+        code, name, summary, screen = "TYPO003", "bare-screen", "bare", "TODO"
+
+    with pytest.raises(ValueError, match="screen must be a tuple"):
+        BareScreen.validate_class()
+
 
 def test_tool_rules_are_skipped_on_rows_without_tools(monkeypatch):
     """The gate derived from reads = ('tools', 'tool_calls'): no call on a row without tools, one on a row with them."""
@@ -241,3 +258,59 @@ def test_jsonl_reader_declares_what_parsing_reports():
     from linter import parsing
 
     assert set(JsonlReader.problems) == set(parsing.PROBLEMS)
+
+
+BAD_UPDATE_PLUGIN = COUNTER + '''
+
+class CountsBadly(Counter):
+    """Folds each row into a count, with a bug on rows whose first message is empty."""
+
+    code = "HOUSE003"
+    name = "counts-badly"
+
+    def update(self, state, row):
+        state[0] += 10 // len(row.value["messages"][0]["content"])
+
+
+class ReturnsNone(Rule):
+    """A check that forgot to be a generator."""
+
+    code = "HOUSE004"
+    name = "returns-none"
+    summary = "a plugin rule whose check returns None"
+
+    def check(self, row):
+        return None
+
+
+@hookimpl
+def register_rules(register):
+    register(CountsBadly)
+    register(ReturnsNone)
+'''
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_dataset_rule_update_that_raises_is_isolated_per_row(tmp_path, jobs):
+    root = project(tmp_path, ROWS, BAD_UPDATE_PLUGIN)
+    proc = run_cli("check", "data.jsonl", "--format", "json", "--jobs", jobs, cwd=root, env=NO_PLUGINS)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    found = findings(proc)
+    failed = [(f["line"], f["message"].split(" failed")[0]) for f in found if f["code"] == "FT000"]
+    assert sorted(failed) == sorted(
+        [(line, "rule HOUSE003 counts-badly") for line in (3, 7, 11)] + [(line, "rule HOUSE004 returns-none") for line in range(1, 13)]
+    )
+    # the dataset rule still finishes, with the 9 rows it could fold ("Be brief.", "hi ", "q": 10 // 9 + 10 // 3 + 10 // 1)
+    (total,) = [f for f in found if f["code"] == "HOUSE003"]
+    assert total["message"] == f"total {3 * (10 // 9 + 10 // 3 + 10 // 1)}"
+
+
+def test_fix_with_a_failing_rule_exits_2_and_still_fixes_the_rest(tmp_path):
+    root = project(tmp_path, ROWS)
+    before = (root / "data.jsonl").read_text()
+    proc = run_cli("fix", "data.jsonl", cwd=root, env=NO_PLUGINS)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error(s) (FT000)" in proc.stderr
+    after = (root / "data.jsonl").read_text()
+    assert after != before and after.count("\n") == before.count("\n")  # FT201's padding stripped, no row lost
+    assert '"hi "' not in after

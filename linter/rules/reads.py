@@ -132,15 +132,14 @@ def computed(row: Row, name: str) -> Any:
 def check_reads(rule: type) -> None:
     """Raise ValueError when a rule declares a view the vocabulary does not have."""
     reads = getattr(rule, "reads", None)
-    if reads is None:
-        return
-    if isinstance(reads, str) or not isinstance(reads, (tuple, list, frozenset, set)):
-        raise ValueError(f"rule {rule.code}: reads must be a tuple of view names, like reads = ('texts',)")
-    unknown = [name for name in reads if name not in VIEWS]
-    if unknown:
-        raise ValueError(f"rule {rule.code} reads unknown view(s) {', '.join(map(repr, unknown))}; known: {', '.join(VIEWS)}")
+    if reads is not None:
+        if isinstance(reads, str) or not isinstance(reads, (tuple, list, frozenset, set)):
+            raise ValueError(f"rule {rule.code}: reads must be a tuple of view names, like reads = ('texts',)")
+        unknown = [name for name in reads if name not in VIEWS]
+        if unknown:
+            raise ValueError(f"rule {rule.code} reads unknown view(s) {', '.join(map(repr, unknown))}; known: {', '.join(VIEWS)}")
     screen = getattr(rule, "screen", ())
-    if isinstance(screen, (str, bytes)) or not all((isinstance(s, str) and s) or _raw_pattern(s) for s in screen):
+    if isinstance(screen, (str, bytes)) or not isinstance(screen, (tuple, list)) or not all((isinstance(s, str) and s) or _raw_pattern(s) for s in screen):
         raise ValueError(
             f"rule {rule.code}: screen must be a tuple of non-empty strings (or compiled bytes patterns over the raw line), like screen = ('{{{{',)"
         )
