@@ -278,8 +278,8 @@ def test_a_fifo_or_dev_null_is_not_a_regular_file(tmp_path):
 
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
-    for target in (fifo, "/dev/null"):
-        proc = run_cli("check", target)
+    for args in (("check", fifo), ("check", "/dev/null"), ("stats", "/dev/null"), ("convert", fifo, "-o", tmp_path / "o.jsonl")):
+        proc = run_cli(*args)
         assert proc.returncode == 2
         assert "not a regular file" in proc.stderr and "no such file" not in proc.stderr, proc.stderr
     proc = run_cli("check", tmp_path / "missing.jsonl")
