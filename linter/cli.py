@@ -97,6 +97,10 @@ def _walk(folder: Path, claims) -> list[str]:
     return sorted(found)
 
 
+def _not_regular(path: str) -> str:
+    return f"{path}: not a regular file (a FIFO, device or socket); ftlint reads files and folders"
+
+
 UNREADABLE: list[str] = []  # folders that could not be listed in this run: the exit code becomes 2
 
 
@@ -114,7 +118,7 @@ def _expand(paths: tuple[str, ...], settings: Settings | None = None) -> list[st
         elif path.is_file() or raw == "-":
             out.append(raw)
         elif os.path.exists(raw):
-            raise Failure(f"{raw}: not a regular file (a FIFO, device or socket); ftlint reads files and folders")
+            raise Failure(_not_regular(raw))
         else:
             raise Failure(f"{raw}: no such file or directory")
     if not out:
@@ -417,6 +421,8 @@ def convert(source, output, target, split_validation, validation_output, seed, r
     """Convert CSV/TSV/XLSX/JSON/Parquet/JSONL, ShareGPT, Alpaca or prompt/completion rows to JSONL."""
     from .convert import convert as run_convert, validation_path
 
+    if not os.path.isfile(source):
+        raise Failure(_not_regular(source))
     settings = load(None)
     settings.token_stats = False
     linter = Linter(settings)

@@ -171,13 +171,15 @@ def corpus(tmp_path_factory):
     return path, rows
 
 
-def test_check_and_stats_survive_hostile_rows(corpus):
+def test_check_and_stats_survive_hostile_rows(corpus, tmp_path):
     path, _ = corpus
     for fmt in ("json", "sarif"):
         proc = run_cli("check", "--format", fmt, path)
         assert_no_internal_error(proc)
         json.loads(proc.stdout)
-    assert_no_internal_error(run_cli("stats", path))
+    report = tmp_path / "report.html"
+    assert_no_internal_error(run_cli("stats", "--html", report, path))
+    assert "<html" in report.read_text(encoding="utf-8")
 
 
 def test_convert_loses_no_row(corpus, tmp_path):

@@ -52,6 +52,20 @@ def test_unhashable_tool_names_and_ids_are_findings(tmp_path, name):
     assert not any(line == 2 and code.startswith("FT5") for code, line in codes)
 
 
+@pytest.mark.parametrize("properties", ["abc", [1], {"a": "string"}, {"a": {"type": 7}}])
+def test_arguments_against_an_invalid_schema_are_left_to_ft502(tmp_path, properties):
+    """jsonschema raises anything (AttributeError, TypeError) on a schema it never checked."""
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": json.dumps({"a": 1})}}
+    row = {"messages": [CHAT[0], {"role": "assistant", "tool_calls": [call]}, {"role": "tool", "tool_call_id": "c1", "content": "r"}, CHAT[1]],
+           "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": properties}}}]}
+    path = tmp_path / "t.jsonl"
+    path.write_text(dump([row, GOOD]))
+    report, proc = cli_json(path)
+    _no_crash(proc)
+    codes = {f["code"] for f in report["findings"] if f["line"] == 1}
+    assert "FT502" in codes and "FT512" not in codes, codes
+
+
 @pytest.mark.parametrize("row", [
     {"messages": None, "functions": [{"name": "f", "parameters": {"type": "object"}}]},
     {"messages": CHAT, "tools": "abc", "functions": [{"name": "f", "parameters": {"type": "object"}}]},
@@ -278,8 +292,8 @@ def test_a_fifo_or_dev_null_is_not_a_regular_file(tmp_path):
 
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
-    for target in (fifo, "/dev/null"):
-        proc = run_cli("check", target)
+    for args in (("check", fifo), ("check", "/dev/null"), ("stats", "/dev/null"), ("convert", fifo, "-o", tmp_path / "o.jsonl")):
+        proc = run_cli(*args)
         assert proc.returncode == 2
         assert "not a regular file" in proc.stderr and "no such file" not in proc.stderr, proc.stderr
     proc = run_cli("check", tmp_path / "missing.jsonl")

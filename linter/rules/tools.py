@@ -542,10 +542,15 @@ class ArgumentsSchemaMismatch(_ToolRule):
         key = schema_key(schema)
         validator = self._validators.get(key)
         if validator is None:
-            validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)(schema)
+            cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+            try:
+                cls.check_schema(schema)  # an invalid schema (FT502) makes iter_errors raise anything
+                validator = cls(schema)
+            except (jsonschema.SchemaError, RecursionError):
+                validator = False
             if len(self._validators) < 10_000:
                 self._validators[key] = validator
-        return validator
+        return validator or None
 
     def check(self, row: Row) -> Iterable[Violation]:
         import jsonschema
@@ -561,11 +566,14 @@ class ArgumentsSchemaMismatch(_ToolRule):
             function = call.get("function")
             if not isinstance(function, dict) or not isinstance(function.get("name"), str) or function["name"] not in schemas or not isinstance(function.get("arguments"), str):
                 continue
+            validator = self._validator(schemas[function["name"]])
+            if validator is None:
+                continue  # FT502 reports the schema
             try:
                 arguments = _parse_arguments(function["arguments"])
-                error = next(iter(self._validator(schemas[function["name"]]).iter_errors(arguments)), None)
+                error = next(iter(validator.iter_errors(arguments)), None)
             except (ValueError, jsonschema.SchemaError, RecursionError):
-                continue  # FT504 / FT502 report these
+                continue  # FT504 reports these
             if not isinstance(arguments, dict):
                 continue  # FT504 reports arguments that are not an object
             if error is not None:

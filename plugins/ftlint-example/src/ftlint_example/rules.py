@@ -102,17 +102,21 @@ class AssistantJsonSchema(Rule):
             where = pointer("messages", index, "content")
             try:
                 document = json.loads(content)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python can parse
                 fenced = FENCE.match(content)
                 fix = None
                 if fenced and _parses(fenced.group("body")):
                     fix = Fix("remove the Markdown code fence", Applicability.UNSAFE, _unfence(index))
                 yield Violation("assistant reply is not JSON" + (" (it is inside a code fence)" if fix else ""), where, fix)
                 continue
-            error = next(iter(self._validator.iter_errors(document)), None)
+            try:
+                error = next(iter(self._validator.iter_errors(document)), None)
+            except RecursionError:
+                yield Violation("assistant reply is nested too deeply to check against the schema", where)
+                continue
             if error is not None:
                 path = "/".join(str(p) for p in error.absolute_path)
-                yield Violation(f"assistant reply does not match the schema at '/{path}': {error.message[:120]}", where)
+                yield Violation(f"assistant reply does not match the schema at {show('/' + path)}: {show(error.message, 120, quoted=False)}", where)
 
 
 def _parses(text: str) -> bool:
