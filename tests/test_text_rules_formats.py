@@ -155,3 +155,31 @@ def test_openai_chat_pointers_are_unchanged(tmp_path):
         (1, "FT206", "/messages/0/content"), (1, "FT205", "/messages/1/content"), (1, "FT202", "/messages/2/content"),
         (1, "FT204", "/messages/4/content/0/text"), (1, "FT203", "/messages/4/content/1/text"),
     }
+
+
+def test_wrong_types_in_every_format_give_no_text_finding_and_no_crash(tmp_path):
+    """Hostile fields are the adapters' findings (FT120, FT4xx); the text rules skip what is not text and never crash (FT000)."""
+    rows = {
+        "llamafactory": [{"conversations": [{"from": "human", "value": 3}, {"from": 7, "value": BAD["FT202"]}, "turn", None]},
+                         {"conversations": "hi", "system": ["x"]}, {"instruction": ["a"], "input": {"b": 1}, "output": None, "history": [[1, 2], "x"]},
+                         {"conversations": [{"from": "human", "value": "q"}], "chosen": [1], "rejected": {"from": "gpt", "value": [{"type": "text", "value": BAD["FT204"]}]}}],
+        "trl": [{"prompt": [{"role": "user", "content": {"text": "x"}}], "chosen": "a", "rejected": [None]},
+                {"prompt": 5, "completions": [1, BAD["FT202"]], "labels": "yes"}, {"text": ["not", "text"]}],
+        "openai-dpo": [{"input": "x", "preferred_output": {"role": "assistant"}, "non_preferred_output": [{"role": "assistant", "content": [1, {"text": 2}]}]}],
+        "bedrock": [{"system": "", "messages": [{"role": "user", "content": None}]},
+                    {"schemaVersion": 2024, "system": [{"text": 1}, "x"], "messages": [{"role": "assistant", "content": [{"text": BAD["FT203"]}, {"image": {}}]}]}],
+    }
+    for profile, hostile in rows.items():
+        path = tmp_path / f"{profile}.jsonl"
+        path.write_text(dump(hostile), encoding="utf-8")
+        proc = run_cli("check", "--profile", profile, "--select", ",".join(CODES) + ",FT000", "--format", "json", str(path))
+        assert proc.returncode in (0, 1), proc.stderr
+        found = {(f["line"], f["code"], f["pointer"]) for f in json.loads(proc.stdout)["findings"]}
+        assert not any(code == "FT000" for _, code, _ in found), found
+        expected = {
+            "llamafactory": {(1, "FT202", "/conversations/1/value"), (4, "FT204", "/rejected/value/0/value")},
+            "trl": {(2, "FT202", "/completions/1")},
+            "openai-dpo": set(),
+            "bedrock": {(2, "FT203", "/messages/0/content/0/text")},
+        }[profile]
+        assert found == expected, (profile, found)
