@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linter.config import Settings
+from linter.engine import Linter
+
 from .conftest import dump, run_cli
+from .test_screens import TEXT, encode
+from .test_screens import findings as screened_findings
 
 CODES = ("FT202", "FT203", "FT204", "FT205", "FT206", "FT207")
 KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -183,3 +191,44 @@ def test_wrong_types_in_every_format_give_no_text_finding_and_no_crash(tmp_path)
             "bedrock": {(2, "FT203", "/messages/0/content/0/text")},
         }[profile]
         assert found == expected, (profile, found)
+
+
+# --- screens: FT205 is proved silent on the raw line; the view's texts are strings of that line in every format
+
+SHAREGPT_TURN = st.fixed_dictionaries({"from": st.sampled_from(["human", "gpt", "system", "observation", "function_call"]), "value": TEXT})
+FORMAT_ROW = (
+    st.builds(lambda system, turns: {"system": system, "conversations": turns}, TEXT, st.lists(SHAREGPT_TURN, max_size=4))
+    | st.builds(lambda i, x, o, h: {"instruction": i, "input": x, "output": o, "history": [h]}, TEXT, TEXT, TEXT, st.lists(TEXT, min_size=2, max_size=2))
+    | st.builds(lambda p, c, r: {"prompt": [{"role": "user", "content": p}], "chosen": [{"role": "assistant", "content": c}],
+                                 "rejected": [{"role": "assistant", "content": r}]}, TEXT, TEXT, TEXT)
+    | st.builds(lambda p, c: {"prompt": p, "completion": c}, TEXT, TEXT)
+    | st.builds(lambda s, u, a: {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": s}],
+                                 "messages": [{"role": "user", "content": [{"text": u}]}, {"role": "assistant", "content": [{"text": a}]}]},
+                TEXT, TEXT, TEXT)
+    | st.builds(lambda s, a: {"system": s, "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": a}]}, TEXT, TEXT)
+)
+FORMAT_LINTERS = {profile: Linter(Settings(profile=profile, token_stats=False, extend_select=["FT205", "FT206"]))
+                  for profile in ("llamafactory", "trl", "bedrock")}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(FORMAT_ROW, min_size=1, max_size=4),
+       style=st.sampled_from(["plain", "ascii", "compact", "orjson", "slashes", "escaped"]),
+       profile=st.sampled_from(sorted(FORMAT_LINTERS)))
+def test_screens_change_no_text_finding_in_any_format(rows, style, profile):
+    text = "".join(encode(row, style) + "\n" for row in rows)
+    linter = FORMAT_LINTERS[profile]
+    assert screened_findings(linter, text, True) == screened_findings(linter, text, False)
+
+
+def test_the_fuzzed_formats_make_the_secret_rule_fire():
+    """The property above is worth something only if FT205 fires on such rows in each format."""
+    row = {"conversations": [{"from": "human", "value": "x AKIAIOSFODNN7EXAMPLE"}]}
+    pair = {"prompt": [{"role": "user", "content": "hi"}], "chosen": [{"role": "assistant", "content": "ghp_" + "a" * 36}],
+            "rejected": [{"role": "assistant", "content": "no"}]}
+    nova = {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "-----BEGIN PRIVATE KEY-----\nabc"}],
+            "messages": [{"role": "user", "content": [{"text": "hi"}]}, {"role": "assistant", "content": [{"text": "ok"}]}]}
+    for profile, value, where in (("llamafactory", row, "/conversations/0/value"), ("trl", pair, "/chosen/0/content"),
+                                  ("bedrock", nova, "/system/0/text")):
+        found = screened_findings(FORMAT_LINTERS[profile], encode(value, "plain") + "\n", True)
+        assert ("FT205", where) in {(code, pointer) for _, code, pointer, _ in found}, (profile, found)
