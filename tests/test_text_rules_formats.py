@@ -9,6 +9,7 @@ on a clean row of the same format. The secret of FT205 must never be echoed.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -232,3 +233,27 @@ def test_the_fuzzed_formats_make_the_secret_rule_fire():
                                   ("bedrock", nova, "/system/0/text")):
         found = screened_findings(FORMAT_LINTERS[profile], encode(value, "plain") + "\n", True)
         assert ("FT205", where) in {(code, pointer) for _, code, pointer, _ in found}, (profile, found)
+
+
+def line_codes(path, profile: str) -> set[tuple[int, str]]:
+    proc = run_cli("check", "--profile", profile, "--select", "FT202,FT203,FT204,FT207", "--format", "json", str(path))
+    assert proc.returncode in (0, 1), proc.stderr
+    return {(f["line"], f["code"]) for f in json.loads(proc.stdout)["findings"]}
+
+
+def test_real_rows_give_the_same_findings_in_every_format_they_convert_to(tmp_path):
+    """The hand-labelled real rows (tests/data/real) converted by ``ftlint convert``: one rule, the same verdicts."""
+    real = Path(__file__).parent / "data" / "real"
+    for name, source_profile, targets in (
+        ("identity.jsonl", "openai-sft", (("sharegpt", "llamafactory"), ("alpaca", "axolotl"))),
+        ("kto_en_demo.jsonl", "openai-sft", (("sharegpt", "llamafactory"), ("alpaca", "axolotl"))),
+        ("orca_dpo_validation.jsonl", "openai-dpo", (("trl", "trl"),)),
+    ):
+        expected = line_codes(real / name, source_profile)
+        assert expected  # each file holds labelled true positives (FT204 x85; FT202 x2 and FT203; FT203)
+        for target, profile in targets:
+            out = tmp_path / f"{target}-{name}"
+            proc = run_cli("convert", "--to", target, "-o", str(out), str(real / name))
+            assert proc.returncode == 0, proc.stderr
+            assert len(out.read_text(encoding="utf-8").splitlines()) == len((real / name).read_text(encoding="utf-8").splitlines())
+            assert line_codes(out, profile) == expected, (name, target)
