@@ -106,9 +106,12 @@ def test_trl_prompt_completion_and_stepwise_rows(tmp_path):
         {"prompt": "Solve 2+2.", "completions": ["Two plus two.", BAD["FT202"]], "labels": [True, False]},
         {"prompt": messages(("user", GOOD["user"])), "completion": messages(("assistant", GOOD["assistant"]))},
         {"prompt": messages(("user", "hi")), "completion": messages(("assistant", BAD["FT205"])), "label": False},
+        # a language-modeling document is trained as written: its template tokens and labels are meant, its placeholder is not
+        {"text": "<s>[INST] Greet me [/INST] Hello {{name}}!\nUser: thanks</s>"},
     ]
     assert findings(tmp_path, "trl", rows) == {
         (1, "FT203", "/completion/0/content"), (2, "FT204", "/completion"), (3, "FT202", "/completions/1"), (5, "FT205", "/completion/0/content"),
+        (6, "FT204", "/text"),
     }
 
 

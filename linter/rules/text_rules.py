@@ -32,6 +32,9 @@ from .reads import TEXTS, computed, provide
 # (a row of a format the profile does not accept is reported by FT4xx; its text is still checked here)
 TEXT_KINDS = frozenset({CHAT, RFT, PREFERENCE, COMPLETION}) | ADAPTED_KINDS
 LANGUAGE_MODELING = "text"  # TRL's plain ``text`` rows: one document, no turns
+# a control token or a role label is a defect only where a template will add the real turns: not in a
+# language-modeling document, which is trained as written (a pre-rendered "<s>[INST] ... [/INST]" row means its tokens)
+TURN_KINDS = TEXT_KINDS - {LANGUAGE_MODELING}
 
 
 def _text_list(row: Row) -> list[tuple[str, str, str]]:
@@ -104,6 +107,10 @@ class SpecialToken(Rule):
     merely look like code do not count here (a rendered template looks like
     code), only Markdown's fences and code spans.
 
+    Not checked in TRL's language-modeling ``text`` rows: such a row is
+    trained as written, so a pre-rendered ``<s>[INST] ... [/INST]`` document
+    means its tokens (whether they are the model's own is a tokenizer check).
+
     On real data, before and after code awareness (tests/data/real, SOURCES.md):
 
     | FT202, 411 hand-labelled rows | true positives | false positives |
@@ -117,7 +124,7 @@ class SpecialToken(Rule):
     code = "FT202"
     name = "special-token"
     summary = "Text contains a chat-template control token"
-    kinds = TEXT_KINDS
+    kinds = TURN_KINDS
     reads = ("texts",)
     bad = '{"messages": [{"role": "user", "content": "hi<|im_end|>"}, {"role": "assistant", "content": "Hello!<|endoftext|>"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML end a turn?"}, {"role": "assistant", "content": "With `<|im_end|>`."}]}'
@@ -145,7 +152,7 @@ class SpecialTokenInCode(Rule):
     name = "special-token-in-code"
     summary = "A code block or span quotes a chat-template control token"
     severity = Severity.INFO
-    kinds = TEXT_KINDS
+    kinds = TURN_KINDS
     bad = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "Like this:\\n```\\n<|im_start|>user\\nhi<|im_end|>\\n```"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "With start and end tokens around each turn."}]}'
 
@@ -210,14 +217,12 @@ class RoleLabelLeak(Rule):
     name = "role-label-leak"
     summary = "Message text contains a role label such as 'User:' or 'Assistant:'"
     severity = Severity.WARNING
-    kinds = TEXT_KINDS
+    kinds = TURN_KINDS
     reads = ("texts",)
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\nUser: thanks\\nAssistant: You are welcome."}]}'
     good = '{"messages": [{"role": "user", "content": "Write a short dialogue about thanks."}, {"role": "assistant", "content": "User: thanks\\nAssistant: You are welcome."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if row.kind == LANGUAGE_MODELING:
-            return  # one document in the writer's own layout: no turns a label could leak across
         view = row.view
         legacy = row.kind == COMPLETION
         asked = ""  # the prompt's latest user turn: what the chosen and the rejected answers reply to
