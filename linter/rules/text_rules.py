@@ -5,69 +5,53 @@ FT202-FT204 know where code is (``linter.code_spans``) and ask only after
 their own cheap substring test and regex matched, so rows without the
 trigger bytes pay nothing for it.
 
-These rules read every string a model is trained on or prompted with, in chat
-rows, RFT prompts and preference pairs alike (``texts``).
+These rules read every string a model is trained on or prompted with through
+the conversation view (``linter.view``), so one rule serves every format and
+its findings point into the source row: ``/messages/1/content``,
+``/conversations/2/value``, ``/output``, ``/chosen/0/content``, ``/system``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from .. import code_spans
-from ..findings import Severity, Violation, pointer
+from ..findings import Severity, Violation
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import CHAT, PREFERENCE, RFT
+from ..schema import ADAPTED_KINDS, CHAT, COMPLETION, PREFERENCE, RFT
 from ..secrets import SECRETS
 from ..text import show
+from ..view import SYSTEM, USER
 from .base import Rule
+from .reads import TEXTS, computed, provide
 
-TEXT_KINDS = frozenset({CHAT, RFT, PREFERENCE})
-
-
-def _message_texts(messages, base: tuple) -> Iterator[tuple[tuple, str, str]]:
-    if not isinstance(messages, list):
-        return
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict):
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            role = message.get("role")
-            yield (*base, index, "content"), role if isinstance(role, str) else "", content
-        elif isinstance(content, list):
-            role = message.get("role")
-            role = role if isinstance(role, str) else ""
-            for pindex, part in enumerate(content):
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    yield (*base, index, "content", pindex, "text"), role, part["text"]
+# every kind whose rows hold text a model reads: OpenAI's own, the adapted formats and legacy prompt/completion
+# (a row of a format the profile does not accept is reported by FT4xx; its text is still checked here)
+TEXT_KINDS = frozenset({CHAT, RFT, PREFERENCE, COMPLETION}) | ADAPTED_KINDS
+LANGUAGE_MODELING = "text"  # TRL's plain ``text`` rows: one document, no turns
+# a control token or a role label is a defect only where a template will add the real turns: not in a
+# language-modeling document, which is trained as written (a pre-rendered "<s>[INST] ... [/INST]" row means its tokens)
+TURN_KINDS = TEXT_KINDS - {LANGUAGE_MODELING}
 
 
-def texts(row: Row) -> list[tuple[tuple, str, str]]:
-    """``(path, role, text)`` for every message text of a chat, RFT or preference row.
+def _text_list(row: Row) -> list[tuple[str, str, str]]:
+    return [(part.pointer, turn.role, part.text) for _, turn in row.view.all_turns() for part in turn.texts]
 
-    The path is a tuple for ``pointer(*path)``, built only when there is
-    something to report (most texts have nothing). Computed once per row.
+
+provide(TEXTS, _text_list)
+
+
+def texts(row: Row) -> list[tuple[str, str, str]]:
+    """``(pointer, role, text)`` for every text of the row's conversation view.
+
+    The prompt's turns, then the chosen and the rejected ones; the pointer is
+    where the text sits in the source row, the role the view's normalised one
+    (``user`` for ShareGPT's ``human``). Computed once per row.
     """
-    return row.derived(texts, _text_list)
-
-
-def _text_list(row: Row) -> list[tuple[tuple, str, str]]:
-    return list(_texts(row))
-
-
-def _texts(row: Row) -> Iterator[tuple[tuple, str, str]]:
-    value = row.value
-    if row.kind == PREFERENCE:
-        source = value.get("input")
-        if isinstance(source, dict):
-            yield from _message_texts(source.get("messages"), ("input", "messages"))
-        for key in ("preferred_output", "non_preferred_output"):
-            yield from _message_texts(value.get(key), (key,))
-    else:
-        yield from _message_texts(value.get("messages"), ("messages",))
+    return computed(row, TEXTS)
 
 
 SPECIAL_TOKENS = re.compile(
@@ -90,7 +74,7 @@ def _first_token(text: str) -> tuple[re.Match | None, re.Match | None]:
     return leaked, quoted
 
 
-def _token_matches(row: Row) -> list[tuple[tuple, re.Match | None, re.Match | None]]:
+def _token_matches(row: Row) -> list[tuple[str, re.Match | None, re.Match | None]]:
     out = []
     for where, _, text in texts(row):
         # every token starts with "<" except [INST] and [/INST]: two substring tests skip the regex on most texts
@@ -99,9 +83,13 @@ def _token_matches(row: Row) -> list[tuple[tuple, re.Match | None, re.Match | No
     return out
 
 
-def token_matches(row: Row) -> list[tuple[tuple, re.Match | None, re.Match | None]]:
-    """``(path, leaked, quoted)`` per text that holds a control token, once per row for FT202 and FT207."""
-    return row.derived(token_matches, _token_matches)
+CONTROL_TOKENS = "texts.control_tokens"
+provide(CONTROL_TOKENS, _token_matches)
+
+
+def token_matches(row: Row) -> list[tuple[str, re.Match | None, re.Match | None]]:
+    """``(pointer, leaked, quoted)`` per text that holds a control token, once per row for FT202 and FT207."""
+    return computed(row, CONTROL_TOKENS)
 
 
 class SpecialToken(Rule):
@@ -119,6 +107,10 @@ class SpecialToken(Rule):
     merely look like code do not count here (a rendered template looks like
     code), only Markdown's fences and code spans.
 
+    Not checked in TRL's language-modeling ``text`` rows: such a row is
+    trained as written, so a pre-rendered ``<s>[INST] ... [/INST]`` document
+    means its tokens (whether they are the model's own is a tokenizer check).
+
     On real data, before and after code awareness (tests/data/real, SOURCES.md):
 
     | FT202, 411 hand-labelled rows | true positives | false positives |
@@ -132,7 +124,7 @@ class SpecialToken(Rule):
     code = "FT202"
     name = "special-token"
     summary = "Text contains a chat-template control token"
-    kinds = TEXT_KINDS
+    kinds = TURN_KINDS
     reads = ("texts",)
     bad = '{"messages": [{"role": "user", "content": "hi<|im_end|>"}, {"role": "assistant", "content": "Hello!<|endoftext|>"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML end a turn?"}, {"role": "assistant", "content": "With `<|im_end|>`."}]}'
@@ -140,7 +132,7 @@ class SpecialToken(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         for where, leaked, _ in token_matches(row):
             if leaked:
-                yield Violation(f"contains the control token {show(leaked.group())}", pointer(*where))
+                yield Violation(f"contains the control token {show(leaked.group())}", where)
 
 
 class SpecialTokenInCode(Rule):
@@ -160,14 +152,14 @@ class SpecialTokenInCode(Rule):
     name = "special-token-in-code"
     summary = "A code block or span quotes a chat-template control token"
     severity = Severity.INFO
-    kinds = TEXT_KINDS
+    kinds = TURN_KINDS
     bad = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "Like this:\\n```\\n<|im_start|>user\\nhi<|im_end|>\\n```"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "With start and end tokens around each turn."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         for where, leaked, quoted in token_matches(row):
             if quoted and not leaked:
-                yield Violation(f"quotes the control token {show(quoted.group())} in code", pointer(*where))
+                yield Violation(f"quotes the control token {show(quoted.group())} in code", where)
 
 
 # Line-initial labels only, capitalised as a transcript writes them: "A:" or "System:" also start
@@ -197,6 +189,15 @@ class RoleLabelLeak(Rule):
     user asked to fill; a request that says "script" for a shell script also
     turns the rule off for that answer.
 
+    The request is the latest user turn up to the text in the conversation
+    view, whatever the format (ShareGPT's ``human`` turn, Alpaca's
+    instruction and input together); both answers of a preference pair reply
+    to the prompt's last user turn. Not checked: the prompt of a legacy
+    prompt/completion row (a rendered transcript such as "Customer: ...
+    Agent:" is that format's documented way to hold a dialogue; its
+    completion is checked) and TRL's language-modeling ``text`` rows (one
+    document laid out as its writer chose, with no turns to split into).
+
     A label counts at the start of any line, not only after a blank line: a
     pasted transcript ("Hello!\\nUser: thanks") has no blank line, and one of
     the two real leaks below sits on an answer's second line.
@@ -216,26 +217,40 @@ class RoleLabelLeak(Rule):
     name = "role-label-leak"
     summary = "Message text contains a role label such as 'User:' or 'Assistant:'"
     severity = Severity.WARNING
-    kinds = TEXT_KINDS
+    kinds = TURN_KINDS
     reads = ("texts",)
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\nUser: thanks\\nAssistant: You are welcome."}]}'
     good = '{"messages": [{"role": "user", "content": "Write a short dialogue about thanks."}, {"role": "assistant", "content": "User: thanks\\nAssistant: You are welcome."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        request = ""
-        for where, role, text in texts(row):
-            if role == "user":
-                request = text
-            if not (":" in text and ("User" in text or "Assistant" in text or "Human" in text or "### " in text
-                                     or "USER" in text or "ASSISTANT" in text or "HUMAN" in text)):
-                continue
-            for match in ROLE_LABEL.finditer(text):
-                if code_spans.code_at(text, match.start(1), match.end()):
-                    continue
-                if DIALOGUE_REQUEST.search(request if role != "system" else text):
-                    break
-                yield Violation(f"contains the role label {show(match.group().strip())}; split the turns into messages", pointer(*where))
-                break
+        view = row.view
+        legacy = row.kind == COMPLETION
+        asked = ""  # the prompt's latest user turn: what the chosen and the rejected answers reply to
+        for section, turns in (("turns", view.turns), ("chosen", view.chosen), ("rejected", view.rejected)):
+            request = "" if section == "turns" else asked
+            for turn in turns or ():
+                if turn.role == USER:
+                    request = turn.text
+                    if legacy:
+                        continue  # a legacy prompt is a rendered transcript by design ("Customer: ...\nAgent:")
+                for part in turn.texts:
+                    label = _labelled(part.text, part.text if turn.role == SYSTEM else request)
+                    if label:
+                        yield Violation(f"contains the role label {show(label)}; split the turns into messages", part.pointer)
+            if section == "turns":
+                asked = request
+
+
+def _labelled(text: str, request: str) -> str:
+    """The first role label outside code in ``text`` that no dialogue request explains, or ""."""
+    if not (":" in text and ("User" in text or "Assistant" in text or "Human" in text or "### " in text
+                             or "USER" in text or "ASSISTANT" in text or "HUMAN" in text)):
+        return ""
+    for match in ROLE_LABEL.finditer(text):
+        if code_spans.code_at(text, match.start(1), match.end()):
+            continue
+        return "" if DIALOGUE_REQUEST.search(request) else match.group().strip()
+    return ""
 
 
 PLACEHOLDER = re.compile(
@@ -287,7 +302,7 @@ class TemplatePlaceholder(Rule):
                 continue
             for match in PLACEHOLDER.finditer(text):
                 if not code_spans.code_at(text, match.start(), match.end()):
-                    yield Violation(f"contains the unfilled placeholder {show(match.group())}", pointer(*where))
+                    yield Violation(f"contains the unfilled placeholder {show(match.group())}", where)
                     break
 
 
@@ -316,7 +331,7 @@ class Secret(Rule):
             for kind, pattern in SECRETS:
                 match = pattern.search(text)
                 if match:
-                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…); remove or redact it", pointer(*where))
+                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…); remove or redact it", where)
                     break
 
 
@@ -343,7 +358,7 @@ class PersonalData(Rule):
             for kind, pattern in (("an e-mail address", EMAIL), ("a phone number", PHONE)):
                 match = pattern.search(text)
                 if match:
-                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…)", pointer(*where))
+                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…)", where)
 
 
 RULES = (SpecialToken, SpecialTokenInCode, RoleLabelLeak, TemplatePlaceholder, Secret, PersonalData)
