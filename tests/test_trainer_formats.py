@@ -16,7 +16,7 @@ from linter.trainer.testing import HEADER_TEMPLATE, build_tokenizer_folder
 from linter.trainer.view import TrainerView
 
 from .conftest import cli_json, dump, run_cli
-from .test_trainer import expected
+from .test_trainer import expected, folder, reference  # noqa: F401 - the shared tokenizer fixtures
 
 transformers = pytest.importorskip("transformers")
 
@@ -50,16 +50,6 @@ def sharegpt_messages(row):
 def alpaca_messages(row):
     prompt = row["instruction"] + ("\n" + row["input"] if row["input"] else "")
     return [{"role": "user", "content": prompt}, {"role": "assistant", "content": row["output"]}]
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return build_tokenizer_folder(tmp_path_factory.mktemp("tok") / "model")
-
-
-@pytest.fixture(scope="module")
-def reference(folder):
-    return transformers.AutoTokenizer.from_pretrained(str(folder))
 
 
 def stats_of(path, folder):
