@@ -130,3 +130,30 @@ def test_a_trainer_config_mapping_wins_over_the_view(folder, tmp_path):
     summary = json.loads(run_cli("stats", "--json", "--trainer-config", config).stdout)[0]
     assert summary["trainer"]["examples"] == 1 and summary["trainer"]["template_errors"] == 0
     assert summary["trainer"]["trained_tokens_per_epoch"] > 0  # "bot" became the assistant: its tokens are trained
+
+
+BAD_ROWS = [
+    {"conversations": [{"from": "narrator", "value": "Once upon a time"}, {"from": "gpt", "value": "ok"}]},  # unmapped role
+    {"conversations": "not a list"},
+    {"conversations": [{"from": "human", "value": 42}, {"from": "gpt", "value": ["a", 1]}]},
+    {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "ok"}], "tools": "{not json"},
+    {"instruction": 7, "output": {"x": 1}},
+    {"prompt": [{"role": "user", "content": "q"}], "chosen": "plain", "rejected": "text"},
+    {"conversations": [{"from": "human", "value": "What is the capital of France?"}, {"from": "gpt", "value": "Paris."}]},
+]
+
+
+def test_bad_rows_in_other_formats_never_stop_the_file(folder, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(dump(BAD_ROWS), encoding="utf-8")
+    report, proc = cli_json("--tokenizer", folder, "--max-seq-length", LIMIT, path)
+    assert "Traceback" not in proc.stderr
+    assert not [f for f in report["findings"] if f["code"] == "FT000" or "internal" in f.get("name", "")]
+    stats = run_cli("stats", "--json", "--tokenizer", folder, "--max-seq-length", LIMIT, path)
+    assert stats.returncode == 0, stats.stderr
+    trainer = json.loads(stats.stdout)[0]["trainer"]
+    # rendered: only the row whose bad tools are dropped, and the good last row; the others have no text to render
+    view = TrainerView(resolve(str(folder)))
+    assert [i for i, row in enumerate(BAD_ROWS) if view.analyse(row).renderable] == [3, 6]
+    assert trainer["examples"] == 2 and trainer["template_errors"] == 0
+    assert view.analyse(BAD_ROWS[3]).error is None  # tools that are not JSON are dropped, the row still renders

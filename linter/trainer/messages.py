@@ -51,6 +51,8 @@ def messages_for_template(row: Any) -> list[dict] | None:
     for turn in turns:
         if not turn.role:  # a source role that maps to no template role: the structure rules report it
             return None
+        if turn.content_state != "text" and not turn.texts and not turn.tool_calls:
+            return None  # no text to render (a number, an object, a missing field): the format rules report it
         out.append(_message(turn))
     return out or None
 
