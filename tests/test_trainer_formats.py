@@ -157,3 +157,13 @@ def test_bad_rows_in_other_formats_never_stop_the_file(folder, tmp_path):
     assert [i for i, row in enumerate(BAD_ROWS) if view.analyse(row).renderable] == [3, 6]
     assert trainer["examples"] == 2 and trainer["template_errors"] == 0
     assert view.analyse(BAD_ROWS[3]).error is None  # tools that are not JSON are dropped, the row still renders
+
+
+def test_bedrock_rows_render_their_system_and_text_blocks(folder, reference):
+    """Bedrock rows have ``messages`` too, but their system prompt is top-level and their
+    contents are blocks: they are read through the view, not handed over raw."""
+    row = {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}],
+           "messages": [{"role": "user", "content": [{"text": "Hello!"}]}, {"role": "assistant", "content": [{"text": "Hi."}]}]}
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello!"}, {"role": "assistant", "content": "Hi."}]
+    found = TrainerView(resolve(str(folder))).analyse(row)
+    assert (found.tokens, found.trained, found.kept_trained) == expected(reference, {"messages": messages})

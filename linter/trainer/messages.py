@@ -5,8 +5,8 @@ Three sources, in this order:
 1. A trainer config's mapping (axolotl ``field_messages``/roles, LLaMA-Factory
    ``columns``/``tags``): ``linter.trainer.configs`` maps the row to an OpenAI
    row before it gets here, so the config wins.
-2. An OpenAI ``messages`` row is passed as it is, every field included, exactly
-   what a user hands ``apply_chat_template``.
+2. An OpenAI ``messages`` row (``openai-chat``, ``messages-kto``) is passed as
+   it is, every field included, exactly what a user hands ``apply_chat_template``.
 3. Any other conversational format (ShareGPT, Alpaca, TRL conversational
    prompt/completion and preference rows, Bedrock...) through the row's
    conversation view (``linter.view``): roles normalised to
@@ -27,6 +27,7 @@ from typing import Any
 # view kinds a trainer does not render with a chat template (or renders with a generation prompt)
 _NOT_TEMPLATED = frozenset({"text", "prompt-only", "stepwise"})
 _STRING_FIELDS = ("prompt", "completion", "chosen", "rejected")
+_RAW_FORMATS = frozenset({"openai-chat", "messages-kto"})  # formats whose ``messages`` are OpenAI messages
 _DETECTOR = None
 
 
@@ -41,7 +42,7 @@ def messages_for_template(row: Any) -> list[dict] | None:
     if not isinstance(value, dict):
         return None
     messages = value.get("messages")
-    if isinstance(messages, list) and messages:
+    if isinstance(messages, list) and messages and _raw_messages(row, value):
         return messages if all(isinstance(m, dict) for m in messages) else None
     conversation = _conversation(row, value)
     if conversation is None:
@@ -63,7 +64,7 @@ def tools_for_template(row: Any) -> list | None:
     if not isinstance(value, dict):
         return None
     tools = value.get("tools")
-    if tools is None and not isinstance(value.get("messages"), list):
+    if tools is None and not (isinstance(value.get("messages"), list) and _raw_messages(row, value)):
         conversation = _conversation(row, value)
         tools = conversation.tools if conversation is not None else None
     if isinstance(tools, str):  # TRL and LLaMA-Factory store tools as a JSON string
@@ -77,6 +78,13 @@ def tools_for_template(row: Any) -> list | None:
     if isinstance(functions, list) and functions:
         return [{"type": "function", "function": f} for f in functions]
     return None
+
+
+def _raw_messages(row: Any, value: dict) -> bool:
+    """True for OpenAI-style ``messages`` rows, handed to the template as they are. Bedrock rows
+    also have ``messages``, but with a top-level ``system`` and content blocks: the view reads those."""
+    adapter = row.format if hasattr(row, "format") else _detector().detect(value)
+    return adapter is None or adapter.name in _RAW_FORMATS
 
 
 def _conversation(row: Any, value: dict):
