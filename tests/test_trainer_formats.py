@@ -37,9 +37,14 @@ ALPACA = [
     {"instruction": "Say hello.", "input": "", "output": "Hello! How can I help you today?"},
     {"instruction": "Be long.", "input": "fox", "output": "The quick brown fox jumps over the lazy dog. " * 5},
 ]
-PREFERENCE = [
-    {"prompt": [{"role": "user", "content": "What is the capital of France?"}],
-     "chosen": [{"role": "assistant", "content": "Paris."}], "rejected": [{"role": "assistant", "content": "Lyon, I think."}]},
+QUESTION, CHOSEN, REJECTED = "What is the capital of France?", "Paris.", "Lyon, I think."
+PREFERENCE = [  # TRL conversational, OpenAI DPO and ShareGPT (LLaMA-Factory) preference rows
+    {"prompt": [{"role": "user", "content": QUESTION}],
+     "chosen": [{"role": "assistant", "content": CHOSEN}], "rejected": [{"role": "assistant", "content": REJECTED}]},
+    {"input": {"messages": [{"role": "user", "content": QUESTION}]},
+     "preferred_output": [{"role": "assistant", "content": CHOSEN}], "non_preferred_output": [{"role": "assistant", "content": REJECTED}]},
+    {"conversations": [{"from": "human", "value": QUESTION}], "chosen": {"from": "gpt", "value": CHOSEN},
+     "rejected": {"from": "gpt", "value": REJECTED}},
 ]
 
 
@@ -94,8 +99,8 @@ def test_check_reports_a_sharegpt_template_error_at_its_line(folder, reference, 
 def test_preference_rows_count_prompt_and_chosen(folder, reference, tmp_path):
     path = tmp_path / "dpo.jsonl"
     path.write_text(dump(PREFERENCE), encoding="utf-8")
-    row = PREFERENCE[0]
-    wanted = [expected(reference, {"messages": row["prompt"] + row["chosen"]}, LIMIT)]
+    messages = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": CHOSEN}]
+    wanted = [expected(reference, {"messages": messages}, LIMIT)] * len(PREFERENCE)
     assert_stats_equal_transformers(stats_of(path, folder), wanted)
 
 
