@@ -122,3 +122,29 @@ def test_batches_keep_findings_at_their_lines_in_order(folder, tmp_path):
     single = [view.analyse(row) for row in rows]
     assert trainer["examples"] + trainer["template_errors"] == len(rows)
     assert trainer["trained_tokens_per_epoch"] == sum(a.kept_trained for a in single if a.error is None)
+
+
+def test_prefetch_cuts_batches_by_bytes_and_keeps_order(folder, monkeypatch):
+    """Rows come back in order with their analyses memoised; a batch of long lines is cut short."""
+    from linter.rows import Row
+    from linter.trainer import view as view_module
+
+    rows = []
+    for number, value in enumerate(ROWS * 4, start=1):
+        raw = json.dumps(value).encode()
+        row = Row(number, 0, raw, len(raw))
+        row.value, row.parsed = value, True
+        rows.append(row)
+    cap = 3 * max(r.length for r in rows)
+    monkeypatch.setattr(view_module, "BATCH_BYTES", cap)
+    view = TrainerView(resolve(str(folder)), max_seq_length=40)
+    batches = []
+    original = view.analyse_many
+    monkeypatch.setattr(view, "analyse_many", lambda batch: batches.append(list(batch)) or original(batch))
+    classified = []
+    out = list(view.prefetch(iter(rows), classified.append, size=1000))
+    assert out == rows and classified == rows
+    assert len(batches) > 2 and sum(map(len, batches)) == len(rows)  # cut by bytes, not by the 1,000-row size
+    for batch in batches[:-1]:  # each full batch reached the cap with its last row, not before
+        assert sum(r.length for r in batch) >= cap > sum(r.length for r in batch[:-1])
+    assert [r.memo["trainer-analysis"] for r in out] == [view.analyse(v) for v in ROWS * 4]

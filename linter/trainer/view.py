@@ -42,6 +42,7 @@ class Analysis:
 NOT_A_CONVERSATION = Analysis(renderable=False)
 ANALYSIS_KEY = "trainer-analysis"  # where a row's Analysis is memoised (``Row.derived``)
 BATCH_ROWS = 512  # rows whose rendered texts are tokenized in one ``encode_batch``
+BATCH_BYTES = 16 * 1024 * 1024  # ... or fewer, once their lines hold this many bytes
 
 
 class TrainerView:
@@ -145,12 +146,14 @@ class TrainerView:
         row's Analysis is memoised where ``analysis_of`` finds it.
         """
         batch: list[Any] = []
+        held = 0
         for row in rows:
             batch.append(row)
-            if len(batch) >= size:
+            held += row.length
+            if len(batch) >= size or held >= BATCH_BYTES:  # a batch of huge rows is cut short: memory stays bounded
                 self._analyse_rows(batch, classify)
                 yield from batch
-                batch = []
+                batch, held = [], 0
         if batch:
             self._analyse_rows(batch, classify)
             yield from batch
