@@ -239,15 +239,18 @@ class Linter:
         stats = result.stats
         reader = self.registry.reader_for(path)
         placement = {"first_line": first_line, "offset": offset} if (first_line, offset) != (1, 0) else {}
-        for row in reader.rows(stream, max_line_bytes=self.settings.max_line_bytes, **placement):
+        rows = reader.rows(stream, max_line_bytes=self.settings.max_line_bytes, **placement)
+        if self.trainer is not None:  # rendered and tokenized in batches, on every core (classified there)
+            rows = self.trainer.prefetch(rows, self._classify)
+        for row in rows:
             stats.lines += 1
             stats.bytes += row.length + 1
             dispatch.problems(row)
             if row.parsed:
-                kind = self._classify(row)
+                kind = row.kind or self._classify(row)
                 stats.examples += 1
                 dispatch.records(row, kind)
-                if kind in _COUNTED_KINDS:
+                if kind in _COUNTED_KINDS or self.trainer is not None:  # the trainer counts every row it renders
                     self._count(row, stats)
                 folds.records(row, kind)
             folds.lines(row)

@@ -209,7 +209,7 @@ def test_odd_rows_still_match_transformers(folder, reference, index):
         assert actual(view, ODD_ROWS[index]) == expected(reference, ODD_ROWS[index], 12)
 
 
-@pytest.mark.parametrize("value", ["nope", {"messages": "nope"}, {"messages": []}, {"messages": [1, 2]}, {"instruction": "x"}, None])
+@pytest.mark.parametrize("value", ["nope", {"messages": "nope"}, {"messages": []}, {"messages": [1, 2]}, {"id": "x"}, {"text": "plain text"}, {"prompt": "q", "completion": "a"}, None])
 def test_rows_without_a_conversation_are_not_rendered(folder, value):
     found = TrainerView(resolve(str(folder))).analyse(value)
     assert not found.renderable and found.error is None

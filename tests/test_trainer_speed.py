@@ -98,3 +98,53 @@ def test_token_ranges_equal_the_full_mask(folder):
         mask = assistant_mask(encoding.offsets, spans)
         assert sum(b - a for a, b in ranges) == sum(mask), (text, spans)
         assert all(mask[i] for a, b in ranges for i in range(a, b))
+
+
+def test_batches_keep_findings_at_their_lines_in_order(folder, tmp_path):
+    """The engine analyses rows BATCH_ROWS at a time (one encode_batch each); in one process
+    across several batches, every finding still sits at its row's line, in line order,
+    and every row is counted once."""
+    from linter.trainer.view import BATCH_ROWS
+
+    from .conftest import cli_json, dump, run_cli
+
+    rows = ROWS * (2 * BATCH_ROWS // len(ROWS) + 3)  # more than two batches, the last one partial
+    path = tmp_path / "many.jsonl"
+    path.write_text(dump(rows), encoding="utf-8")
+    report, _ = cli_json("--tokenizer", folder, "--max-seq-length", 40, "--select", "FT31", "--jobs", 1, path)
+    lines = [f["line"] for f in report["findings"]]
+    assert lines == sorted(lines)
+    view = TrainerView(resolve(str(folder)), max_seq_length=40)
+    assert [f["line"] for f in report["findings"] if f["code"] == "FT310"] == [
+        i + 1 for i, row in enumerate(rows) if view.analyse(row).error is not None]
+    proc = run_cli("stats", "--json", "--tokenizer", folder, "--max-seq-length", 40, "--jobs", 1, path)
+    trainer = json.loads(proc.stdout)[0]["trainer"]
+    single = [view.analyse(row) for row in rows]
+    assert trainer["examples"] + trainer["template_errors"] == len(rows)
+    assert trainer["trained_tokens_per_epoch"] == sum(a.kept_trained for a in single if a.error is None)
+
+
+def test_prefetch_cuts_batches_by_bytes_and_keeps_order(folder, monkeypatch):
+    """Rows come back in order with their analyses memoised; a batch of long lines is cut short."""
+    from linter.rows import Row
+    from linter.trainer import view as view_module
+
+    rows = []
+    for number, value in enumerate(ROWS * 4, start=1):
+        raw = json.dumps(value).encode()
+        row = Row(number, 0, raw, len(raw))
+        row.value, row.parsed = value, True
+        rows.append(row)
+    cap = 3 * max(r.length for r in rows)
+    monkeypatch.setattr(view_module, "BATCH_BYTES", cap)
+    view = TrainerView(resolve(str(folder)), max_seq_length=40)
+    batches = []
+    original = view.analyse_many
+    monkeypatch.setattr(view, "analyse_many", lambda batch: batches.append(list(batch)) or original(batch))
+    classified = []
+    out = list(view.prefetch(iter(rows), classified.append, size=1000))
+    assert out == rows and classified == rows
+    assert len(batches) > 2 and sum(map(len, batches)) == len(rows)  # cut by bytes, not by the 1,000-row size
+    for batch in batches[:-1]:  # each full batch reached the cap with its last row, not before
+        assert sum(r.length for r in batch) >= cap > sum(r.length for r in batch[:-1])
+    assert [r.memo["trainer-analysis"] for r in out] == [view.analyse(v) for v in ROWS * 4]

@@ -13,10 +13,10 @@ from typing import Iterable
 from ..findings import Severity, Violation
 from ..plugin import hookimpl
 from ..rules.base import DatasetRule, Rule
-from ..schema import CHAT, COMPLETION, PREFERENCE, RFT
+from ..schema import COMPLETION, CONVERSATION_KINDS
 from ..text import one_line
 
-ANY_KIND = frozenset({CHAT, RFT, COMPLETION, PREFERENCE})
+ANY_KIND = CONVERSATION_KINDS | {COMPLETION}  # every format the view reads (linter.trainer.messages decides what renders)
 MAX_QUOTE = 300  # characters of a template's message quoted in a finding
 
 

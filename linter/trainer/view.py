@@ -40,6 +40,9 @@ class Analysis:
 
 
 NOT_A_CONVERSATION = Analysis(renderable=False)
+ANALYSIS_KEY = "trainer-analysis"  # where a row's Analysis is memoised (``Row.derived``)
+BATCH_ROWS = 512  # rows whose rendered texts are tokenized in one ``encode_batch``
+BATCH_BYTES = 16 * 1024 * 1024  # ... or fewer, once their lines hold this many bytes
 
 
 class TrainerView:
@@ -81,13 +84,18 @@ class TrainerView:
         self._mapper = self.mappers.get(key)
         return self
 
-    def analyse(self, value: Any) -> Analysis:
+    def _conversation(self, row: Any) -> tuple[list[dict] | None, list | None]:
+        """The messages and tools to render: the trainer config's mapping wins, else the row's own."""
         if self._mapper is not None:
-            value = self._mapper(value)
-        messages = messages_for_template(value)
+            row = self._mapper(getattr(row, "value", row))
+        messages = messages_for_template(row)
+        return messages, (tools_for_template(row) if messages is not None else None)
+
+    def analyse(self, row: Any) -> Analysis:
+        """What the trainer makes of a row (a ``linter.rows.Row`` or a parsed value)."""
+        messages, tools = self._conversation(row)
         if messages is None:
             return NOT_A_CONVERSATION
-        tools = tools_for_template(value)
         if self.backend is not None:
             return self.backend.analyse(messages, tools, self.max_seq_length)
         if self.template is None:
@@ -112,14 +120,12 @@ class TrainerView:
         out: list[Analysis | None] = [None] * len(values)
         texts, spans, where = [], [], []
         for i, value in enumerate(values):
-            if self._mapper is not None:
-                value = self._mapper(value)
-            messages = messages_for_template(value)
+            messages, tools = self._conversation(value)
             if messages is None:
                 out[i] = NOT_A_CONVERSATION
                 continue
             try:
-                rendered = self.render(messages, tools_for_template(value))
+                rendered = self.render(messages, tools)
             except TemplateFailure as exc:
                 out[i] = Analysis(error=str(exc))
                 continue
@@ -129,6 +135,41 @@ class TrainerView:
         for i, encoding, row_spans, text in zip(where, self.source.backend.encode_batch(texts, add_special_tokens=False), spans, texts):
             out[i] = self._measure(encoding, row_spans, text)
         return out  # type: ignore[return-value]
+
+    def prefetch(self, rows: Any, classify: Any, size: int = BATCH_ROWS):
+        """Yield ``rows`` unchanged and in order, having analysed them ``size`` at a time.
+
+        The engine reads one row at a time; tokenizing one text at a time keeps
+        the Rust tokenizer on one core. Here each batch of parsed rows is
+        classified (``classify(row)``, which the engine then skips) and its
+        rendered texts go through one ``encode_batch`` (every core); each
+        row's Analysis is memoised where ``analysis_of`` finds it.
+        """
+        batch: list[Any] = []
+        held = 0
+        for row in rows:
+            batch.append(row)
+            held += row.length
+            if len(batch) >= size or held >= BATCH_BYTES:  # a batch of huge rows is cut short: memory stays bounded
+                self._analyse_rows(batch, classify)
+                yield from batch
+                batch, held = [], 0
+        if batch:
+            self._analyse_rows(batch, classify)
+            yield from batch
+
+    def _analyse_rows(self, batch: list[Any], classify: Any) -> None:
+        parsed = [row for row in batch if row.parsed]
+        for row in parsed:
+            classify(row)
+        try:
+            analyses = self.analyse_many(parsed)
+        except Exception:  # noqa: BLE001 - a bug on one row: the rules analyse each row alone, where a failure is isolated
+            return
+        for row, found in zip(parsed, analyses):
+            if row.memo is None:
+                row.memo = {}
+            row.memo[ANALYSIS_KEY] = found
 
     def _measure(self, encoding: Any, spans: list[tuple[int, int]], text: str) -> Analysis:
         total = len(encoding)
@@ -162,7 +203,7 @@ class TrainerView:
 
     def analysis_of(self, row: Any) -> Analysis:
         """The row's analysis, computed once and shared by the rules and the statistics."""
-        return row.derived("trainer-analysis", lambda r: self.analyse(r.value))
+        return row.derived(ANALYSIS_KEY, self.analyse)
 
     def count_text(self, text: str) -> int:
         if self.backend is not None:
