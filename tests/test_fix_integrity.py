@@ -327,19 +327,24 @@ def test_random_kills_never_lose_or_duplicate_a_row(tmp_path):
     rng.shuffle(plan)
     kills = interrupted_commits = 0
     for number, (mode, value) in enumerate(plan):
-        if not _needs_fix(path):  # the last run completed: new data arrives, so the next one has work
-            add_rows(2_000, seed=100 + number, first=100_000 * (number + 1))
-        if mode == "pause":
-            proc = start(path, pause=f"{value}=30")
-            if wait_for_pause(proc, value):
-                proc.kill()
-                kills += 1
-        else:
+        delay = value * full if mode != "pause" else 0.0
+        for attempt in range(4):  # a run that ended before its kill point is tried again, killed sooner
+            if not _needs_fix(path):  # the last run completed: new data arrives, so the next one has work
+                add_rows(2_000, seed=100 * number + attempt, first=100_000 * (number + 1) + 10_000 * attempt)
+            if mode == "pause":
+                proc = start(path, pause=f"{value}=30")
+                if wait_for_pause(proc, value):
+                    proc.kill()
+                    kills += 1
+                break
             proc = start(path)
-            time.sleep(value * full)
+            time.sleep(delay)
             if proc.poll() is None:
                 proc.send_signal({"time": signal.SIGKILL, "term": signal.SIGTERM, "int": signal.SIGINT}[mode])
                 kills += 1
+                break
+            proc.communicate(timeout=120)
+            delay /= 2
         proc.communicate(timeout=120)
         if any(tmp_path.glob(".ftlint-commit-*.json")):
             interrupted_commits += 1  # committed, not yet applied: the next run completes it
