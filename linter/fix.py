@@ -23,11 +23,9 @@ before anything is written (``linter.fix_guard``).
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import json
 import os
-import pickle
 import tempfile
 from array import array
 from collections import Counter
@@ -39,7 +37,7 @@ import orjson
 
 from . import atomic, tempfiles, transaction
 from .engine import FileResult, Linter
-from .findings import Applicability, Finding, Fix
+from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
 from .rows import Row
 
@@ -54,29 +52,33 @@ class FindingSpool:
     """Findings kept on disk (an anonymous temporary file), read back in order once.
 
     A fix reports what remains after its last pass; on a million-row file
-    that is a million findings, too many to hold. Their fixes lose the
-    callables (only description and safety are reported).
+    that is a million findings, too many to hold. Each is one orjson line of
+    its fields; its fix keeps its description and safety, not its callables.
     """
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed when read or discarded
-        self._pickler = pickle.Pickler(self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self.count = 0
 
     def add(self, finding: Finding) -> None:
-        if finding.fix is not None:
-            fix = finding.fix
-            finding = dataclasses.replace(finding, fix=Fix(fix.description, fix.applicability, drops=fix.drops))
-        self._pickler.dump(finding)
-        self._pickler.clear_memo()
+        fix = finding.fix
+        fields = [finding.path, finding.line, finding.code, finding.name, finding.severity.value, finding.message,
+                  finding.pointer, finding.context]
+        if fix is not None:
+            fields += [fix.description, fix.applicability.value, fix.drops]
+        try:
+            self._file.write(orjson.dumps(fields, option=orjson.OPT_APPEND_NEWLINE))
+        except orjson.JSONEncodeError:  # a lone surrogate quoted from the data: escaped by json
+            self._file.write(json.dumps(fields).encode() + b"\n")
         self.count += 1
 
     def __iter__(self) -> Iterator[Finding]:
         self._file.seek(0)
-        unpickler = pickle.Unpickler(self._file)
         try:
-            for _ in range(self.count):
-                yield unpickler.load()
+            for line in self._file:
+                path, number, code, name, severity, message, pointer, context, *fix = _load_line(line)
+                yield Finding(path, number, code, name, Severity(severity), message, pointer,
+                              Fix(fix[0], Applicability(fix[1]), drops=fix[2]) if fix else None, context)
         finally:
             self.close()
 
@@ -85,6 +87,13 @@ class FindingSpool:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _load_line(line: bytes) -> list:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
 
 
 @dataclass

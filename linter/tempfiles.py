@@ -10,10 +10,11 @@ pid only delays the cleanup to a later run.)
 SIGTERM is turned into ``KeyboardInterrupt`` while a fix runs, so a ``kill``
 cleans up exactly as Ctrl-C does.
 
-``FTLINT_TEST_PAUSE`` is a test-only hook: ``NAME=SECONDS`` (or only ``NAME``,
-one second) makes ``pause("NAME")`` say so on stderr and sleep there, so tests can deliver signals
-at a named point of the commit (``before-commit``, ``after-rejects``,
-``before-rename``, ``after-rename``). Never set it outside tests.
+``FTLINT_TEST_PAUSE`` is a test-only hook: ``NAME=SECONDS`` (or only
+``NAME``, one second) makes ``pause("NAME")`` say so on stderr and sleep
+there, so tests can deliver signals at a named point of the commit
+(``before-commit``, ``after-rejects``, ``before-rename``, ``after-rename``).
+Never set it outside tests.
 """
 
 from __future__ import annotations

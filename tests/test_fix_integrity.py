@@ -33,7 +33,8 @@ def row(i: int, text: str = "") -> bytes:
 
 def rows_of(data: bytes) -> Counter:
     """The rows of a JSONL file as a multiset (blank lines aside; a line's BOM and CR are not part of its row)."""
-    return Counter(line.removeprefix(BOM).rstrip(b"\r") for line in data.split(b"\n") if line.strip(b" \r\t"))
+    lines = (line.removeprefix(BOM).rstrip(b"\r") for line in data.split(b"\n"))
+    return Counter(line for line in lines if line.strip(b" \t"))
 
 
 def fix(path, *args, env=None, **kw):
@@ -326,19 +327,24 @@ def test_random_kills_never_lose_or_duplicate_a_row(tmp_path):
     rng.shuffle(plan)
     kills = interrupted_commits = 0
     for number, (mode, value) in enumerate(plan):
-        if not _needs_fix(path):  # the last run completed: new data arrives, so the next one has work
-            add_rows(2_000, seed=100 + number, first=100_000 * (number + 1))
-        if mode == "pause":
-            proc = start(path, pause=f"{value}=30")
-            if wait_for_pause(proc, value):
-                proc.kill()
-                kills += 1
-        else:
+        delay = value * full if mode != "pause" else 0.0
+        for attempt in range(4):  # a run that ended before its kill point is tried again, killed sooner
+            if not _needs_fix(path):  # the last run completed: new data arrives, so the next one has work
+                add_rows(2_000, seed=100 * number + attempt, first=100_000 * (number + 1) + 10_000 * attempt)
+            if mode == "pause":
+                proc = start(path, pause=f"{value}=30")
+                if wait_for_pause(proc, value):
+                    proc.kill()
+                    kills += 1
+                break
             proc = start(path)
-            time.sleep(value * full)
+            time.sleep(delay)
             if proc.poll() is None:
                 proc.send_signal({"time": signal.SIGKILL, "term": signal.SIGTERM, "int": signal.SIGINT}[mode])
                 kills += 1
+                break
+            proc.communicate(timeout=120)
+            delay /= 2
         proc.communicate(timeout=120)
         if any(tmp_path.glob(".ftlint-commit-*.json")):
             interrupted_commits += 1  # committed, not yet applied: the next run completes it
@@ -359,3 +365,50 @@ def _needs_fix(path: Path) -> bool:
     data = path.read_bytes()
     lines = [line for line in data.split(b"\n") if line.strip()]
     return b"},]}" in data or BOM in data or len(set(lines)) != len(lines)
+
+
+# -- hardening: the row property over random files ----------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from linter.config import Settings  # noqa: E402
+from linter.engine import Linter  # noqa: E402
+from linter.fix import Fixer  # noqa: E402
+
+LINE_KINDS = st.sampled_from(
+    [
+        row(1), row(2), row(3), row(1, " padded "),  # repeats make duplicates
+        b'{"messages": [,]}', b"not json at all", b"\xff\xfe latin-1 \xe9", b'{"a": NaN}', b"[1, 2]",
+        b"", b"   ",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(st.tuples(LINE_KINDS, st.booleans(), st.booleans()), min_size=1, max_size=30),
+    final_newline=st.booleans(),
+    unsafe=st.booleans(),
+)
+def test_every_row_is_kept_or_rejected_exactly_once(tmp_path_factory, lines, final_newline, unsafe):
+    """Random files of good, broken, duplicate, BOM-prefixed and CRLF lines: rows out + rows rejected = rows in, and a second fix changes nothing."""
+    folder = tmp_path_factory.mktemp("prop")
+    path = folder / "p.jsonl"
+    rows = [(BOM if bom else b"") + text + (b"\r" if crlf else b"") for text, bom, crlf in lines]
+    data = b"\n".join(rows) + (b"\n" if final_newline else b"")
+    path.write_bytes(data)
+    linter = Linter(Settings(select=["FT001", "FT002", "FT003", "FT008", "FT009", "FT010", "FT403"]))
+    try:
+        Fixer(linter, unsafe=unsafe).fix_file(str(path))
+    except ValueError as refused:  # a file that is mostly not JSON Lines is refused, untouched
+        assert "not a JSON Lines dataset" in str(refused) and path.read_bytes() == data
+        return
+    once = path.read_bytes()
+    rejects = folder / "p.jsonl.rejects.jsonl"
+    rejected = rejects.read_bytes() if rejects.exists() else b""
+    assert rows_of(once) + rows_of(rejected) == rows_of(data)
+    assert BOM not in once and b"\r" not in once
+    assert not Fixer(linter, unsafe=unsafe).fix_file(str(path)).changed
+    assert path.read_bytes() == once and (rejects.read_bytes() if rejects.exists() else b"") == rejected
+    assert leftovers(folder) == []

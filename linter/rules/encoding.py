@@ -217,7 +217,9 @@ def _strip_bom(segment: bytes) -> bytes:
 
 
 def _lf_ending(segment: bytes) -> bytes:
-    return segment[:-2] + b"\n" if segment.endswith(b"\r\n") else segment
+    if segment.endswith(b"\r\n"):
+        return segment[:-2] + b"\n"
+    return segment[:-1] if segment.endswith(b"\r") else segment  # the last line, with no \n after its CR
 
 
 def _add_bom(segment: bytes) -> bytes:
