@@ -215,7 +215,7 @@ _LLAMAFACTORY_ROLES = frozenset({"human", "gpt", "system", "function_call", "obs
 LLAMAFACTORY = Profile(
     name="llamafactory",
     description="LLaMA-Factory: ShareGPT, Alpaca, OpenAI messages and its v1 format; rows it would drop are errors",
-    kinds=frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto", "alpaca", "chat", "unpaired-preference", "llamafactory-v1"}),
+    kinds=frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto", "alpaca", "chat", "llamafactory-v1"}),
     roles=_LLAMAFACTORY_ROLES,
     top_level_keys=frozenset({"conversations", "messages", "system", "tools", "images", "videos", "audios", "chosen", "rejected",
                               "kto_tag", "label", "instruction", "input", "output", "history"}),

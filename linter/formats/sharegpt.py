@@ -238,7 +238,7 @@ class MessagesKTO(Format):
     """LLaMA-Factory's kto_en_demo.json: OpenAI-style ``messages`` plus ``label``."""
 
     name = "messages-kto"
-    kind = "unpaired-preference"
+    kind = "sharegpt-kto"  # LLaMA-Factory's KTO, not TRL's (TRL's KTO rows are prompt/completion/label)
     description = "KTO in OpenAI messages (LLaMA-Factory's KTO demo): messages plus a boolean label"
     keys = frozenset({"messages", "label", "kto_tag", "tools"})
     requires = "\"messages\" and a boolean \"label\""
