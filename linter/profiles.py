@@ -258,6 +258,15 @@ OPENAI_LEGACY = Profile(
     sources=(("prompt/completion with prepare_data's conventions", "openai-python 0.28 openai/validators.py"),),
 )
 
+def markdown(profiles) -> str:
+    """docs/profiles.md: every profile as ``ftlint profiles --verbose`` shows it (a test keeps the file current)."""
+    out = ["# Profiles", "", "What each fine-tuning target accepts, with the source of each rule. Generated from",
+           "`linter/profiles.py` (`ftlint profiles --verbose` prints the same); a test checks this file is current.", ""]
+    for profile in profiles:
+        out += [f"## {profile.name}", "", profile.description, "", *(f"- {line.strip()}" for line in profile.describe()), ""]
+    return "\n".join(out)
+
+
 BUILTIN_PROFILES = (OPENAI_SFT, OPENAI_DPO, OPENAI_RFT, AZURE_OPENAI, TOGETHER, BEDROCK, MISTRAL, FIREWORKS, TRL, OPENAI_LEGACY,
                     LLAMAFACTORY, AXOLOTL)
 DEFAULT_PROFILE = OPENAI_SFT.name

@@ -85,3 +85,10 @@ def test_sharegpt_rows_under_openai_sft_are_reported_not_silently_linted():
     report, proc = cli_json("--isolated", "--profile", "openai-sft", DATA / "llamafactory_alpaca_en_demo.json")
     assert proc.returncode == 1
     assert sum(f["code"] == "FT401" for f in report["findings"]) == 5
+
+
+def test_profiles_doc_is_current():
+    from linter.profiles import markdown
+
+    committed = (Path(__file__).parent.parent / "docs" / "profiles.md").read_text()
+    assert committed == markdown(BUILTIN_PROFILES), "regenerate docs/profiles.md with linter.profiles.markdown(BUILTIN_PROFILES)"
