@@ -156,3 +156,23 @@ def test_every_adapter_meets_wrong_types_with_problems_never_an_exception(row):
             for problem in view.problems:
                 assert problem.message and isinstance(problem.pointer, str)
     DETECTOR.resemblance(row)
+
+
+def test_jobs_output_is_identical_on_every_format(tmp_path):
+    from .conftest import run_cli
+
+    lines = []
+    for path in sorted(DATA.iterdir()):
+        if path.suffix in (".json", ".jsonl"):
+            lines.extend(json.dumps(r) for r in rows(path.name))
+    lines += [json.dumps({"conversations": [{"from": "human", "value": " hi "}, {"from": "gpt"}], "tools": "[not json"}),
+              json.dumps({"prompt": "x", "completions": ["a"], "labels": ["yes", True]}), json.dumps({"weird": 1})]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("\n".join(lines * 5) + "\n")
+    env = {"FTLINT_PARALLEL_MIN_BYTES": "1", "FTLINT_LOAD_PLUGINS": ""}
+    for profile in ("llamafactory", "trl"):
+        args = ["check", path, "--format", "json", "--isolated", "--profile", profile]
+        one = run_cli(*args, "--jobs", "1", env=env)
+        assert len({f["code"] for f in json.loads(one.stdout)["findings"]}) >= 6
+        many = run_cli(*args, "--jobs", "3", env=env)
+        assert (many.returncode, many.stdout) == (one.returncode, one.stdout), profile
