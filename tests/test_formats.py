@@ -176,3 +176,15 @@ def test_jobs_output_is_identical_on_every_format(tmp_path):
         assert len({f["code"] for f in json.loads(one.stdout)["findings"]}) >= 6
         many = run_cli(*args, "--jobs", "3", env=env)
         assert (many.returncode, many.stdout) == (one.returncode, one.stdout), profile
+
+
+def test_whitespace_fix_applies_at_the_source_pointer(tmp_path):
+    from .conftest import run_cli
+
+    path = tmp_path / "sharegpt.jsonl"
+    path.write_text(json.dumps({"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello! \n"}],
+                                "system": " Be brief."}) + "\n")
+    proc = run_cli("fix", "--isolated", "--profile", "llamafactory", "--select", "FT201", path)
+    assert proc.returncode in (0, 1), proc.stderr
+    fixed = json.loads(path.read_text())
+    assert fixed == {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}], "system": "Be brief."}
