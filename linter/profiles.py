@@ -215,7 +215,7 @@ _LLAMAFACTORY_ROLES = frozenset({"human", "gpt", "system", "function_call", "obs
 LLAMAFACTORY = Profile(
     name="llamafactory",
     description="LLaMA-Factory: ShareGPT, Alpaca, OpenAI messages and its v1 format; rows it would drop are errors",
-    kinds=frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto", "alpaca", "chat", "unpaired-preference", "llamafactory-v1"}),
+    kinds=frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto", "alpaca", "chat", "llamafactory-v1"}),
     roles=_LLAMAFACTORY_ROLES,
     top_level_keys=frozenset({"conversations", "messages", "system", "tools", "images", "videos", "audios", "chosen", "rejected",
                               "kto_tag", "label", "instruction", "input", "output", "history"}),
@@ -257,6 +257,15 @@ OPENAI_LEGACY = Profile(
     min_examples=10,
     sources=(("prompt/completion with prepare_data's conventions", "openai-python 0.28 openai/validators.py"),),
 )
+
+def markdown(profiles) -> str:
+    """docs/profiles.md: every profile as ``ftlint profiles --verbose`` shows it (a test keeps the file current)."""
+    out = ["# Profiles", "", "What each fine-tuning target accepts, with the source of each rule. Generated from",
+           "`linter/profiles.py` (`ftlint profiles --verbose` prints the same); a test checks this file is current.", ""]
+    for profile in profiles:
+        out += [f"## {profile.name}", "", profile.description, "", *(f"- {line.strip()}" for line in profile.describe()), ""]
+    return "\n".join(out)
+
 
 BUILTIN_PROFILES = (OPENAI_SFT, OPENAI_DPO, OPENAI_RFT, AZURE_OPENAI, TOGETHER, BEDROCK, MISTRAL, FIREWORKS, TRL, OPENAI_LEGACY,
                     LLAMAFACTORY, AXOLOTL)

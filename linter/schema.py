@@ -33,7 +33,7 @@ DESCRIPTIONS = {
     "stepwise": "TRL stepwise supervision (prompt, completions, labels)",
     "sharegpt": "ShareGPT (conversations of from/value)",
     "sharegpt-preference": "ShareGPT preference (conversations, chosen, rejected)",
-    "sharegpt-kto": "ShareGPT KTO (conversations with a kto_tag)",
+    "sharegpt-kto": "LLaMA-Factory KTO (conversations or messages with a boolean kto_tag/label)",
     "alpaca": "Alpaca (instruction, input, output)",
     "llamafactory-v1": "LLaMA-Factory v1 (messages of {type, value} parts)",
     "bedrock-nova": "Bedrock Nova (bedrock-conversation-2024)",

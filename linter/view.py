@@ -8,13 +8,15 @@ a rule that reads the view reports ``/conversations/2/value`` for ShareGPT and
 ``/messages/2/content`` for OpenAI chat, and one rule serves every format.
 
 The view refers to the row's own strings and objects (nothing is copied), and
-its classes are frozen: rules must not change what other rules read.
+it is read-only: turns, parts and tool calls are named tuples (cheap to build:
+a view is made for every row) and the conversation a frozen dataclass, so no
+rule can change what other rules read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 SYSTEM = "system"
 USER = "user"
@@ -23,8 +25,7 @@ TOOL = "tool"
 ROLES = (SYSTEM, USER, ASSISTANT, TOOL)
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     """One piece of a turn's content: ``kind`` is ``text``, ``image``, ``video``,
     ``audio``, ``reasoning`` or ``other``; ``text`` is set for text-like parts.
     ``source`` is the source object (a part dict, or the string itself)."""
@@ -35,8 +36,7 @@ class Part:
     source: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCall:
+class ToolCall(NamedTuple):
     """A call the assistant makes: ``arguments`` as found (a JSON string or an object)."""
 
     pointer: str
@@ -45,8 +45,7 @@ class ToolCall:
     id: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(NamedTuple):
     """One message of the conversation.
 
     ``role`` is system/user/assistant/tool, or "" when the source role maps to

@@ -177,3 +177,17 @@ def test_sharegpt_preference_becomes_dpo_and_trl_preference(tmp_path):
 def test_unknown_target_is_a_usage_error(tmp_path):
     proc = run_cli("convert", FORMATS / "azure_dpo_sample.jsonl", "-o", tmp_path / "x.jsonl", "--to", "nope")
     assert proc.returncode == 2 and "unknown format 'nope'" in proc.stderr and "openai-dpo" in proc.stderr
+
+
+from .test_formats import ROWS  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS, st.sampled_from(target_names(get_registry())))
+def test_wrong_types_in_any_field_convert_or_reject_never_raise(row, target):
+    try:
+        written = convert_value(get_registry(), row, target)
+    except Unconvertible as exc:
+        assert str(exc)
+    else:
+        assert isinstance(written, dict)

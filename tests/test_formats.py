@@ -156,3 +156,35 @@ def test_every_adapter_meets_wrong_types_with_problems_never_an_exception(row):
             for problem in view.problems:
                 assert problem.message and isinstance(problem.pointer, str)
     DETECTOR.resemblance(row)
+
+
+def test_jobs_output_is_identical_on_every_format(tmp_path):
+    from .conftest import run_cli
+
+    lines = []
+    for path in sorted(DATA.iterdir()):
+        if path.suffix in (".json", ".jsonl"):
+            lines.extend(json.dumps(r) for r in rows(path.name))
+    lines += [json.dumps({"conversations": [{"from": "human", "value": " hi "}, {"from": "gpt"}], "tools": "[not json"}),
+              json.dumps({"prompt": "x", "completions": ["a"], "labels": ["yes", True]}), json.dumps({"weird": 1})]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("\n".join(lines * 5) + "\n")
+    env = {"FTLINT_PARALLEL_MIN_BYTES": "1", "FTLINT_LOAD_PLUGINS": ""}
+    for profile in ("llamafactory", "trl"):
+        args = ["check", path, "--format", "json", "--isolated", "--profile", profile]
+        one = run_cli(*args, "--jobs", "1", env=env)
+        assert len({f["code"] for f in json.loads(one.stdout)["findings"]}) >= 6
+        many = run_cli(*args, "--jobs", "3", env=env)
+        assert (many.returncode, many.stdout) == (one.returncode, one.stdout), profile
+
+
+def test_whitespace_fix_applies_at_the_source_pointer(tmp_path):
+    from .conftest import run_cli
+
+    path = tmp_path / "sharegpt.jsonl"
+    path.write_text(json.dumps({"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello! \n"}],
+                                "system": " Be brief."}) + "\n")
+    proc = run_cli("fix", "--isolated", "--profile", "llamafactory", "--select", "FT201", path)
+    assert proc.returncode in (0, 1), proc.stderr
+    fixed = json.loads(path.read_text())
+    assert fixed == {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}], "system": "Be brief."}

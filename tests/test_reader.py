@@ -209,9 +209,10 @@ def test_json_array_files_and_extensions_and_size(tmp_path):
         del get_registry().profiles["tiny"]
 
 
-def test_messages_missing_names_the_format_it_found():
-    (finding,) = [f for f in lint_text(json.dumps({"conversations": [{"from": "human", "value": "hi"}]}) + "\n") if f.code == "FT101"]
-    assert "ShareGPT format" in finding.message
+def test_a_row_of_another_format_names_the_format_it_found():
+    # a ShareGPT row is recognised as ShareGPT, which openai-sft does not accept (it used to be "messages missing")
+    (finding,) = [f for f in lint_text(json.dumps({"conversations": [{"from": "human", "value": "hi"}]}) + "\n") if f.code == "FT401"]
+    assert "ShareGPT" in finding.message
 
 
 @settings(max_examples=300, deadline=None)

@@ -70,6 +70,7 @@ class Detector:
 
     def __init__(self, formats: Iterable[Format]) -> None:
         self.formats = tuple(formats)
+        self._candidates: dict[tuple, tuple[Format, ...]] = {}
         self.by_kind: dict[str, Format] = {}
         for adapter in self.formats:
             self.by_kind.setdefault(adapter.kind, adapter)
@@ -77,8 +78,16 @@ class Detector:
     def detect(self, value: Any) -> Format | None:
         if not isinstance(value, dict):
             return None
+        keys = tuple(value)
+        candidates = self._candidates.get(keys)
+        if candidates is None:
+            # rows of a dataset share a few key sets: the adapters worth asking are found once per set
+            if len(self._candidates) >= 4096:
+                self._candidates.clear()
+            candidates = self._candidates[keys] = tuple(
+                a for a in self.formats if a.triggers is None or not a.triggers.isdisjoint(keys))
         best, score = None, 0
-        for adapter in self.formats:
+        for adapter in candidates:
             found = adapter.detect(value)
             if found > score:
                 best, score = adapter, found

@@ -26,6 +26,8 @@ class Alpaca(Format):
     keys = ALPACA_KEYS
     requires = "an \"instruction\" string and an \"output\" string (or \"chosen\" and \"rejected\")"
 
+    triggers = frozenset({"instruction"})
+
     def detect(self, value: dict) -> int:
         return 6 if "instruction" in value and "conversations" not in value and "messages" not in value else 0
 

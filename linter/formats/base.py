@@ -34,6 +34,8 @@ class Format:
     kind: ClassVar[str]
     description: ClassVar[str]
     keys: ClassVar[frozenset[str]] = frozenset()
+    # a row is scored by this adapter only when it has one of these keys (None: every row)
+    triggers: ClassVar[frozenset[str] | None] = None
     requires: ClassVar[str] = ""
     writable: ClassVar[bool] = True
 
@@ -52,7 +54,13 @@ class Format:
 
 
 def ptr(base: str, *parts) -> str:
-    return base + make_pointer(*parts)
+    """``base`` extended by ``parts`` (RFC 6901 escaping only where a part needs it)."""
+    for part in parts:
+        if isinstance(part, int) or ("~" not in part and "/" not in part):
+            base = f"{base}/{part}"
+        else:
+            base += make_pointer(part)
+    return base
 
 
 # --- reading ---------------------------------------------------------------
@@ -125,28 +133,32 @@ def message_turns(messages: Any, base: str, problems: list | None = None, *, rol
             problems.append(Problem(f"expected a list of messages, got {describe_type(messages)}", base))
         return ()
     turns = []
+    known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
     for i, message in enumerate(messages):
-        where = ptr(base, i)
+        where = f"{base}/{i}"
         if not isinstance(message, dict):
             if problems is not None:
                 problems.append(Problem(f"message is {describe_type(message)}, not an object", where))
             continue
-        turns.append(message_turn(message, where, roles, role_key, content_key, weight_key))
+        turns.append(message_turn(message, where, roles, role_key, content_key, weight_key, known))
     return tuple(turns)
 
 
 def message_turn(message: dict, where: str, roles: dict = OPENAI_ROLES, role_key: str = "role",
-                 content_key: str = "content", weight_key: str = "weight") -> Turn:
+                 content_key: str = "content", weight_key: str = "weight", known: frozenset | None = None) -> Turn:
+    """One OpenAI-style message as a turn (the keys are constants without ``/`` or ``~``: pointers join plainly)."""
     source_role = message.get(role_key)
     role = roles.get(source_role, "") if isinstance(source_role, str) else ""
-    state, parts = read_content(message.get(content_key), ptr(where, content_key), content_key in message)
-    known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
+    content_pointer = f"{where}/{content_key}"
+    state, parts = read_content(message.get(content_key), content_pointer, content_key in message)
+    if known is None:
+        known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
+    calls = read_calls(message, where) if "tool_calls" in message or "function_call" in message else ()
     return Turn(
-        role=role, source_role=source_role, pointer=where, role_pointer=ptr(where, role_key) if role_key in message else "",
-        content_pointer=ptr(where, content_key), content_state=state, parts=parts,
-        tool_calls=read_calls(message, where), tool_call_id=message.get("tool_call_id"), name=message.get("name"),
-        weight=message.get(weight_key), weight_pointer=ptr(where, weight_key) if weight_key in message else "",
-        extra=tuple((k, v) for k, v in message.items() if k not in known),
+        role, source_role, where, f"{where}/{role_key}" if role_key in message else "", content_pointer, state, parts, calls,
+        message.get("tool_call_id"), message.get("name"), message.get(weight_key),
+        f"{where}/{weight_key}" if weight_key in message else "",
+        () if message.keys() <= known else tuple((k, v) for k, v in message.items() if k not in known),
     )
 
 

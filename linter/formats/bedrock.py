@@ -37,6 +37,8 @@ class BedrockClaude(Format):
     keys = CLAUDE_KEYS
     requires = "\"messages\" with a top-level \"system\" string"
 
+    triggers = frozenset({"system"})
+
     def detect(self, value: dict) -> int:
         return 8 if isinstance(value.get("system"), str) and "messages" in value and "schemaVersion" not in value else 0
 
@@ -85,6 +87,8 @@ class BedrockNova(Format):
     description = "Bedrock Nova (schemaVersion bedrock-conversation-2024, system list, content lists of text/image/video blocks)"
     keys = NOVA_KEYS
     requires = "\"schemaVersion\", and \"messages\" whose content is a list of {\"text\"} blocks"
+
+    triggers = frozenset({"schemaVersion", "system"})
 
     def detect(self, value: dict) -> int:
         if "schemaVersion" in value:

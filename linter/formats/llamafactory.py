@@ -9,7 +9,6 @@ part is text, not an empty message.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -49,7 +48,7 @@ def _with_calls(turns, problems: list) -> tuple:
                 elif decoded is not None:
                     problems.append(Problem("a tool_call value must be {\"name\", \"arguments\"}", ptr(part.pointer, "value")))
         if len(calls) != len(turn.tool_calls):
-            turn = dataclasses.replace(turn, tool_calls=tuple(calls), parts=tuple(
+            turn = turn._replace(tool_calls=tuple(calls), parts=tuple(
                 p for p in turn.parts if not (isinstance(p.source, dict) and p.source.get("type") == "tool_call")))
         out.append(turn)
     return tuple(out)
@@ -77,6 +76,8 @@ class LlamaFactoryV1(Format):
     description = "LLaMA-Factory v1 (messages with {type, value} content parts and loss_weight; chosen_messages/rejected_messages)"
     keys = V1_KEYS
     requires = "\"messages\" (or \"chosen_messages\" and \"rejected_messages\") with {\"type\", \"value\"} parts"
+
+    triggers = frozenset({"messages", "chosen_messages", "rejected_messages"})
 
     def detect(self, value: dict) -> int:
         if "chosen_messages" in value or "rejected_messages" in value:

@@ -116,6 +116,8 @@ class OpenAIChat(Format):
     keys = CHAT_KEYS
     requires = "a \"messages\" list of role/content objects"
 
+    triggers = frozenset({"messages"})
+
     def detect(self, value: dict) -> int:
         return 5 if "messages" in value else 0
 
@@ -142,6 +144,8 @@ class OpenAIDPO(Format):
     description = "OpenAI/Azure/Together/Fireworks preference pairs (input, preferred_output, non_preferred_output)"
     keys = DPO_KEYS
     requires = "\"input\" with \"messages\", and \"preferred_output\" and \"non_preferred_output\" message lists"
+
+    triggers = frozenset({"input"})
 
     def detect(self, value: dict) -> int:
         return 10 if "input" in value and any(k in value for k in _PREFERENCE_KEYS) else 0

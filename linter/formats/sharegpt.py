@@ -124,6 +124,8 @@ class ShareGPT(Format):
     keys = SHAREGPT_KEYS
     requires = "a \"conversations\" list of {\"from\", \"value\"} turns"
 
+    triggers = frozenset({"conversations"})
+
     def detect(self, value: dict) -> int:
         return 7 if "conversations" in value and not any(k in value for k in ("chosen", "rejected", "kto_tag", "label")) else 0
 
@@ -174,6 +176,8 @@ class ShareGPTPreference(Format):
     keys = SHAREGPT_KEYS
     requires = "\"conversations\" plus \"chosen\" and \"rejected\" turns"
 
+    triggers = frozenset({"conversations"})
+
     def detect(self, value: dict) -> int:
         return 8 if "conversations" in value and ("chosen" in value or "rejected" in value) else 0
 
@@ -215,6 +219,8 @@ class ShareGPTKTO(Format):
     keys = SHAREGPT_KEYS
     requires = "\"conversations\" and a boolean \"kto_tag\" or \"label\""
 
+    triggers = frozenset({"conversations"})
+
     def detect(self, value: dict) -> int:
         return 8 if "conversations" in value and ("kto_tag" in value or "label" in value) and "chosen" not in value else 0
 
@@ -238,10 +244,12 @@ class MessagesKTO(Format):
     """LLaMA-Factory's kto_en_demo.json: OpenAI-style ``messages`` plus ``label``."""
 
     name = "messages-kto"
-    kind = "unpaired-preference"
+    kind = "sharegpt-kto"  # LLaMA-Factory's KTO, not TRL's (TRL's KTO rows are prompt/completion/label)
     description = "KTO in OpenAI messages (LLaMA-Factory's KTO demo): messages plus a boolean label"
     keys = frozenset({"messages", "label", "kto_tag", "tools"})
     requires = "\"messages\" and a boolean \"label\""
+
+    triggers = frozenset({"label", "kto_tag"})
 
     def detect(self, value: dict) -> int:
         return 7 if "messages" in value and ("label" in value or "kto_tag" in value) else 0

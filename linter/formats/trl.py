@@ -80,6 +80,8 @@ class TRLText(_TRL):
     description = "TRL language modeling, standard: {\"text\": ...}"
     requires = "a \"text\" string"
 
+    triggers = frozenset({"text"})
+
     def detect(self, value: dict) -> int:
         return 4 if "text" in value and not any(k in value for k in ("messages", "prompt", "conversations", "instruction")) else 0
 
@@ -100,6 +102,8 @@ class TRLPromptOnly(_TRL):
     kind = "prompt-only"
     description = "TRL prompt-only (GRPO, RLOO, online DPO): {\"prompt\": ...}"
     requires = "a \"prompt\" (string or messages) and no completion"
+
+    triggers = frozenset({"prompt"})
 
     def detect(self, value: dict) -> int:
         return 4 if "prompt" in value and not any(k in value for k in _TYPE_KEYS[1:]) and "messages" not in value else 0
@@ -123,6 +127,8 @@ class TRLPromptCompletion(_TRL):
     kind = "prompt-completion"
     description = "TRL prompt-completion, conversational: {\"prompt\": [...], \"completion\": [...]}"
     requires = "\"prompt\" and \"completion\" message lists"
+
+    triggers = frozenset({"prompt", "completion"})
 
     def detect(self, value: dict) -> int:
         if "prompt" in value and "completion" in value and "label" not in value and "chosen" not in value:
@@ -148,6 +154,8 @@ class TRLPreference(_TRL):
     kind = "trl-preference"
     description = "TRL preference (DPO, ORPO, reward): prompt/chosen/rejected, or implicit-prompt chosen/rejected"
     requires = "\"chosen\" and \"rejected\" (strings or message lists), with an optional \"prompt\""
+
+    triggers = frozenset({"chosen", "rejected"})
 
     def detect(self, value: dict) -> int:
         return 8 if "chosen" in value and "rejected" in value and "conversations" not in value and "instruction" not in value else 0
@@ -190,6 +198,8 @@ class TRLUnpaired(_TRL):
     description = "TRL unpaired preference (KTO, BCO): prompt/completion with a boolean label"
     requires = "\"prompt\", \"completion\" and a boolean \"label\""
 
+    triggers = frozenset({"label"})
+
     def detect(self, value: dict) -> int:
         return 8 if "label" in value and "prompt" in value and "completion" in value else 0
 
@@ -213,6 +223,8 @@ class TRLStepwise(_TRL):
     kind = "stepwise"
     description = "TRL stepwise supervision (PRM): prompt, completions (list of steps), labels (one boolean per step)"
     requires = "a \"prompt\" string, a \"completions\" list of strings and a \"labels\" list of booleans of the same length"
+
+    triggers = frozenset({"completions", "labels"})
 
     def detect(self, value: dict) -> int:
         return 9 if "completions" in value and "labels" in value else 0

@@ -18,6 +18,7 @@ from .base import Rule
 from .chat import CHAT_LIKE
 
 TEXT_KINDS = CHAT_LIKE | ADAPTED_KINDS
+_CONTINUATIONS = ("/completion", "/chosen", "/rejected")
 
 
 def _carried(turn: Turn) -> bool:
@@ -53,13 +54,14 @@ class ContentEmpty(Rule):
                 yield Violation("content is empty or whitespace only", turn.content_pointer)
 
 
-def _strip_at(where: str):
-    """A fix that strips the string at ``where`` (a JSON pointer into the source row)."""
+def _strip_at(where: str, keep_start: bool = False):
+    """A fix that strips the string at ``where`` (a JSON pointer into the source row), or only its end."""
 
     def apply(value: Any) -> Any:
         fixed = copy.deepcopy(value)
         text = jsonpointer.resolve_pointer(fixed, where)
-        return jsonpointer.set_pointer(fixed, where, text.strip(), inplace=True) if where else text.strip()
+        text = text.rstrip() if keep_start else text.strip()
+        return jsonpointer.set_pointer(fixed, where, text, inplace=True) if where else text
 
     return apply
 
@@ -85,12 +87,14 @@ class WhitespacePadding(Rule):
         for _, turn in row.view.all_turns():
             if turn.content_state != "text" and row.kind in CHAT_LIKE:
                 continue  # OpenAI content parts: only whole-string content, as before
+            # TRL's standard completions start with a space by convention (" blue."): only their end counts
+            convention = turn.source_role is None and turn.content_pointer in _CONTINUATIONS
             for part in turn.texts:
                 text = part.text
-                if text.strip() and text != text.strip():
-                    ends = [end for end, pad in (("leading", text[0].isspace()), ("trailing", text[-1].isspace())) if pad]
+                if text.strip() and text != (text.rstrip() if convention else text.strip()):
+                    ends = [end for end, pad in (("leading", text[0].isspace() and not convention), ("trailing", text[-1].isspace())) if pad]
                     yield Violation(f"content has {' and '.join(ends)} whitespace", part.pointer,
-                                    Fix("strip the whitespace", Applicability.SAFE, _strip_at(part.pointer)))
+                                    Fix("strip the whitespace", Applicability.SAFE, _strip_at(part.pointer, convention)))
 
 
 RULES = (ContentEmpty, WhitespacePadding)

@@ -15,12 +15,12 @@ from .. import hashing
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import CHAT, PREFERENCE, RFT
+from ..schema import ADAPTED_KINDS, CHAT, PREFERENCE, RFT
 from ..spill import FingerprintLog
 from .base import DatasetRule, Rule
 from .chat import CHAT_LIKE
 
-ALL_KINDS = frozenset({CHAT, RFT, PREFERENCE, "completion"})
+ALL_KINDS = frozenset({CHAT, RFT, PREFERENCE, "completion"}) | ADAPTED_KINDS  # whole-row fingerprints serve every format
 ROW = '{"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "Yes, in 5-8 days."}]}'
 OTHER = '{"messages": [{"role": "user", "content": "Do you ship to Mexico?"}, {"role": "assistant", "content": "Yes, in 7-10 days."}]}'
 
