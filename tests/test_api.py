@@ -60,7 +60,7 @@ def test_values_json_cannot_hold_are_converted_and_a_bad_row_does_not_stop_the_r
     lines = {(f.line, f.code) for f in found}
     assert (3, "FT106") in lines  # the row after the unrepresentable one is still linted
     (problem,) = [f for f in found if f.line == 2]
-    assert "cannot be represented as JSON" in problem.message
+    assert "cannot be written as JSON" in problem.message
     assert not [f for f in found if f.line == 1]
 
 
@@ -79,7 +79,7 @@ def test_lint_dataframe_maps_columns_as_the_csv_reader_does(tmp_path):
     assert [f.line for f in found if f.code == "FT112"] == [2]  # the DataFrame's row position, 1-based
     messages = pd.DataFrame({"messages": [json.dumps(GOOD["messages"]), "{not json"]})
     (bad,) = linter.lint_dataframe(messages, select="FT0")
-    assert bad.line == 2 and "does not hold JSON" in bad.message
+    assert bad.line == 2 and "does not hold valid JSON" in bad.message
 
 
 def test_findings_as_a_dataframe():

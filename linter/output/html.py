@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..engine import FileResult, Linter
 from ..findings import Finding
-from ..text import one_line
+from ..text import one_line, redact, show
 from . import RunSummary
 
 BINS = 30
@@ -226,7 +226,8 @@ def turns_chart(messages: Counter) -> str:
 
 
 def roles_chart(roles: Counter) -> str:
-    top = roles.most_common(MAX_ROLES)
+    # role names are dataset text: escaped and redacted like every quoted value
+    top = [(show(role, 40, quoted=False), n) for role, n in roles.most_common(MAX_ROLES)]
     rest = sum(roles.values()) - sum(n for _, n in top)
     if rest:
         top.append(("(other roles)", rest))
@@ -296,6 +297,7 @@ def scan(linter: Linter, path: str, lines: set[int]) -> FileScan:
 def _preview(text: str | None) -> str:
     if text is None:
         return ""
+    text = redact(text)  # previews quote dataset text: never a secret, whatever rules are enabled
     clipped = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + " …"
     return f'<pre class="preview">{html.escape(clipped)}</pre>'
 
