@@ -123,14 +123,23 @@ class Tokenizer:
 
     def _count_message(self, message: dict) -> int:
         count = self.count_text
+        encode = self._encode or self._encoder()
         short, limit = self._short, self.SHORT
         total = 0
         for key, item in message.items():
             if isinstance(item, str):
                 if key != "weight":
-                    # roles and names: the memo without a call (count_text fills it)
-                    known = short.get(item) if len(item) <= limit else None
-                    total += known if known is not None else count(item)
+                    if len(item) > limit:
+                        # contents: the encoder without count_text's call (and its
+                        # fallback only for what the core refuses)
+                        try:
+                            total += len(encode(item))
+                        except UnicodeEncodeError:
+                            total += count(item)
+                    else:
+                        # roles and names: the memo without a call (count_text fills it)
+                        known = short.get(item)
+                        total += known if known is not None else count(item)
                     if key == "name":
                         total += TOKENS_PER_NAME
             elif key == "content" and isinstance(item, list):

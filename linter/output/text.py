@@ -33,9 +33,19 @@ class TextFormatter(Formatter):
             soft_wrap=True,
             emoji=False,
         )
+        # Off a terminal with no colour, rich renders a finding as exactly its
+        # plain text (one_line already escaped what rich would strip), at about
+        # 150 µs a finding: write that text directly instead.
+        self._plain = stream.write if not self.console.is_terminal and self.console.color_system is None else None
 
     def finding(self, finding: Finding) -> None:
         if self.statistics:
+            return
+        if self._plain is not None:
+            at = f" (at {one_line(finding.pointer)})" if finding.pointer else ""
+            self._plain(
+                f"{one_line(finding.path)}:{finding.line}: {finding.code} [{finding.name}] {one_line(finding.message)}{at}\n"
+            )
             return
         line = Text()
         line.append(f"{one_line(finding.path)}:{finding.line}:", style="bold")

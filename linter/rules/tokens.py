@@ -68,7 +68,10 @@ class TokenLimit(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         limit = self.context.token_limit
-        if row.kind in (CHAT, RFT) and row.view.format == "openai-chat":
+        # the adapter's name, not ``row.view.format``: the same test (a view takes
+        # its adapter's name) without building a view on every row that fits
+        adapter = row.format
+        if row.kind in (CHAT, RFT) and adapter is not None and adapter.name == "openai-chat" and isinstance(row.value, dict):
             if upper_bound(row.value, row.length) <= limit:
                 return
             tokens = self.context.tokenizer.count_row(row)
