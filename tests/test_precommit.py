@@ -117,7 +117,7 @@ def test_lint_hook_leaves_other_json_and_csv_alone_but_lints_what_config_names(r
     write(repo, "bad.jsonl", [*TEN, BAD])
     proc = pre_commit("run", "ftlint", "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "bad.jsonl:11: FT112" in proc.stdout and "data/chats.csv:2: FT101" in proc.stdout
+    assert "bad.jsonl:11: FT112" in proc.stdout and "data/chats.csv:1: FT014" in proc.stdout
     assert "package.json" not in proc.stdout and "export.csv" not in proc.stdout
 
 
@@ -126,7 +126,7 @@ def test_files_override_adds_csv_to_the_lint_hook(repo, head, pre_commit_home):
     put_paths(repo, {".pre-commit-config.yaml": config(head, ["ftlint"], override), "chats.csv": NOT_CHATS, "package.json": PACKAGE_JSON})
     proc = pre_commit("run", "ftlint", "--all-files", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "chats.csv:2: FT101" in proc.stdout and "package.json" not in proc.stdout
+    assert "chats.csv:1: FT014" in proc.stdout and "package.json" not in proc.stdout
 
 
 def test_fix_hook_rewrites_and_reports_modified(repo, pre_commit_home):
@@ -186,7 +186,7 @@ def test_hook_entry_keeps_named_files_and_lets_check_report_a_broken_config(tmp_
     (tmp_path / "package.json").write_text(PACKAGE_JSON)
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["chats.csv"]\nignore = ["FT402"]\n')
     proc = hook_entry("--model", "gpt-4o-mini", "package.json", "chats.csv", cwd=tmp_path)
-    assert proc.returncode == 1 and "chats.csv:2: FT101" in proc.stdout and "package.json" not in proc.stdout
+    assert proc.returncode == 1 and "chats.csv:1: FT014" in proc.stdout and "package.json" not in proc.stdout
     isolated = hook_entry("--isolated", "package.json", "chats.csv", cwd=tmp_path)  # --isolated: no config, so no named files
     assert isolated.returncode == 0 and isolated.stdout == ""
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = "chats.csv"\n')
