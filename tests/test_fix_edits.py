@@ -164,3 +164,20 @@ def test_a_plugin_fix_with_only_an_apply_callable_still_works(tmp_path, jobs):
     proc = run_cli("fix", path, "--select", "OLD001", env=env)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line)["messages"][1]["content"] for line in path.read_text().splitlines()] == ["OK 0", "OK 1", "OK 2"]
+
+
+def test_a_plugin_edit_that_does_not_apply_is_skipped_and_its_finding_stays(tmp_path):
+    source = OLD_STYLE_PLUGIN.replace("Fix(\"shout\", Applicability.SAFE, _shout)",
+                                      "Fix(\"shout\", Applicability.SAFE, edits=({\"op\": \"replace\", \"path\": \"/nowhere/0\", \"value\": 1},"
+                                      " {\"op\": \"frobnicate\", \"path\": \"\"}))")
+    assert "nowhere" in source
+    site = tmp_path / "site"
+    install_fake_distribution(site, "bad-rules", "0.1", "bad_rules", source, "bad")
+    path = tmp_path / "data.jsonl"
+    original = json.dumps(chat(("user", "q"), ("assistant", "ok"))) + "\n"
+    path.write_text(original)
+    env = {"PYTHONPATH": str(site)}
+    proc = run_cli("fix", path, "--select", "OLD001", "--format", "json", env=env)
+    assert "Traceback" not in proc.stderr and proc.returncode in (0, 1), proc.stderr
+    assert path.read_text() == original
+    assert [f["code"] for f in json.loads(proc.stdout)["findings"]] == ["OLD001"]
