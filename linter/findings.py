@@ -41,12 +41,20 @@ class Applicability(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Fix:
-    """A proposed change.
+    """A proposed change, as data where it can be.
 
-    ``apply(value) -> value`` rewrites the parsed row (the line is then
-    re-serialised); ``raw(segment) -> bytes`` rewrites the line's bytes (with
-    its line ending, and the BOM on line 1), returning b"" to delete it. A fix
-    on a dataset-level finding applies ``raw`` to every line of the file.
+    ``edits`` are JSON Patch operations (RFC 6902: dicts such as
+    ``{"op": "replace", "path": "/messages/0/content", "value": "Hi"}``) on the
+    parsed *source* row: they show in json and SARIF output, cross processes,
+    and one applier (``linter.patching``) applies them and detects conflicts.
+    ``raw(segment) -> bytes`` rewrites the line's bytes (with its line ending,
+    and the BOM on line 1), returning b"" to delete it; ``drops`` removes the
+    row (``description`` is the reason). A fix on a dataset-level finding
+    applies ``raw`` (or ``apply``) to every line of the file.
+
+    ``apply(value) -> value`` (a callable rewriting the parsed row) is
+    deprecated: it is still honoured so third-party plugins keep working, but
+    it cannot be shown, checked for conflicts or sent to another process.
     """
 
     description: str
@@ -56,6 +64,25 @@ class Fix:
     # drops=True: the fix removes the row; the fixer writes it to the rejects file
     # (only ever UNSAFE). On a dataset-level finding it applies to that line only.
     drops: bool = False
+    edits: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fix as output shows it: description, safety, and its edits when it has any (secrets redacted)."""
+        out: dict[str, Any] = {"description": self.description, "applicability": self.applicability.value}
+        if self.edits:
+            out["edits"] = [_redacted(edit) for edit in self.edits]
+        return out
+
+
+def _redacted(value: Any) -> Any:
+    """``value`` with every string that looks like a secret redacted: edits quote dataset text."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_redacted(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def drop_row(description: str) -> Fix:
@@ -100,9 +127,7 @@ class Finding:
             "severity": self.severity.value,
             "message": self.message,
             "pointer": self.pointer,
-            "fix": None
-            if self.fix is None
-            else {"description": self.fix.description, "applicability": self.fix.applicability.value},
+            "fix": None if self.fix is None else self.fix.to_dict(),
         }
 
 

@@ -35,7 +35,7 @@ from typing import BinaryIO, Iterator
 
 import orjson
 
-from . import atomic, tempfiles, transaction
+from . import atomic, patching, tempfiles, transaction
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
@@ -53,7 +53,7 @@ class FindingSpool:
 
     A fix reports what remains after its last pass; on a million-row file
     that is a million findings, too many to hold. Each is one orjson line of
-    its fields; its fix keeps its description and safety, not its callables.
+    its fields; its fix keeps its description, safety and edits, not its callables.
     """
 
     def __init__(self) -> None:
@@ -65,7 +65,7 @@ class FindingSpool:
         fields = [finding.path, finding.line, finding.code, finding.name, finding.severity.value, finding.message,
                   finding.pointer, finding.context]
         if fix is not None:
-            fields += [fix.description, fix.applicability.value, fix.drops]
+            fields += [fix.description, fix.applicability.value, fix.drops, list(fix.edits)]
         try:
             self._file.write(orjson.dumps(fields, option=orjson.OPT_APPEND_NEWLINE))
         except orjson.JSONEncodeError:  # a lone surrogate quoted from the data: escaped by json
@@ -78,7 +78,7 @@ class FindingSpool:
             for line in self._file:
                 path, number, code, name, severity, message, pointer, context, *fix = _load_line(line)
                 yield Finding(path, number, code, name, Severity(severity), message, pointer,
-                              Fix(fix[0], Applicability(fix[1]), drops=fix[2]) if fix else None, context)
+                              Fix(fix[0], Applicability(fix[1]), drops=fix[2], edits=tuple(fix[3])) if fix else None, context)
         finally:
             self.close()
 
@@ -269,7 +269,7 @@ class Fixer:
                     rejected.add(segment[len(BOM) :] if row.bom else segment)
                     fixes = [f for f in fixes if f.fix.drops][:1]
                 else:
-                    new = self._rewrite(row, segment, fixes)
+                    new, fixes = self._rewrite(row, segment, fixes)
                 if new != segment:
                     _copy(source, out, position, start)
                     out.write(new)
@@ -293,21 +293,24 @@ class Fixer:
         return changed, fixed, remaining, result, file_fixes, drop_lines
 
     @staticmethod
-    def _rewrite(row: Row, segment: bytes, fixes: list[Finding]) -> bytes:
+    def _rewrite(row: Row, segment: bytes, fixes: list[Finding]) -> tuple[bytes, list[Finding]]:
+        """The row's new bytes, and the findings whose fixes were applied (``linter.patching`` skips conflicts)."""
         new = segment
-        value_fixes = [f.fix for f in fixes if f.fix.apply is not None]
+        value_fixes = [f for f in fixes if f.fix.edits or f.fix.apply is not None]
+        done = [f for f in fixes if f.fix.raw is not None]
         if value_fixes and row.parsed:
-            value = row.value
-            for fix in value_fixes:
-                value = fix.apply(value)
-            bom = BOM if row.bom else b""
-            body = segment[len(bom) :]
-            ending = b"\r\n" if body.endswith(b"\r\n") else b"\n" if body.endswith(b"\n") else b""
-            new = bom + serialise(value, body) + ending
+            value, applied = patching.apply_fixes(row.value, [f.fix for f in value_fixes])
+            applied_ids = {id(fix) for fix in applied}
+            done += [f for f in value_fixes if id(f.fix) in applied_ids]
+            if applied:
+                bom = BOM if row.bom else b""
+                body = segment[len(bom) :]
+                ending = b"\r\n" if body.endswith(b"\r\n") else b"\n" if body.endswith(b"\n") else b""
+                new = bom + serialise(value, body) + ending
         for finding in fixes:
             if finding.fix.raw is not None:
                 new = finding.fix.raw(new)
-        return new
+        return new, done
 
     @staticmethod
     def _rewrite_every_line(source_path: str, out: BinaryIO, fixes: list[Finding], drop_lines: array, rejected: _Rejected) -> bool:

@@ -100,10 +100,10 @@ def _count_newlines(task: tuple[str, int, int]) -> int:
 
 
 def _portable(finding: Finding) -> Finding:
-    # fixes carry closures, which do not cross processes; the report needs only their description
+    # deprecated apply callables and raw fixes are closures, which do not cross processes; edits are data and do
     if finding.fix is None:
         return finding
-    return replace(finding, fix=Fix(finding.fix.description, finding.fix.applicability, drops=finding.fix.drops))
+    return replace(finding, fix=Fix(finding.fix.description, finding.fix.applicability, drops=finding.fix.drops, edits=finding.fix.edits))
 
 
 def _lint_shard(task: tuple[str, str, int, int, int]):

@@ -57,7 +57,8 @@ def test_json_format_is_the_documented_object(dataset):
     (file_stats,) = report["files"]
     assert file_stats["examples"] == 3 and file_stats["tokens"]["exact"] is True
     padded = [f for f in report["findings"] if f["code"] == "FT201"]
-    assert padded[0]["fix"] == {"description": "strip the whitespace", "applicability": "safe"}
+    assert padded[0]["fix"] == {"description": "strip the whitespace", "applicability": "safe",
+                                "edits": [{"op": "replace", "path": "/messages/1/content", "value": "a"}]}
 
 
 def test_json_lines_and_output_file(dataset, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import jsonpatch
 
 import pytest
 
@@ -180,7 +181,7 @@ def test_content_empty_and_whitespace():
     padding = find(findings, "FT201")
     assert [(f.line, f.pointer) for f in padding] == [(2, "/messages/0/content"), (2, "/messages/1/content")]
     assert "leading" in padding[0].message and "trailing" in padding[1].message
-    fixed = padding[1].fix.apply(rows[1])
+    fixed = jsonpatch.apply_patch(rows[1], list(padding[1].fix.edits))  # the fix is data: a JSON Patch
     assert fixed["messages"][1]["content"] == "trailing" and rows[1]["messages"][1]["content"] == "trailing\n"
     assert padding[1].fixable
 

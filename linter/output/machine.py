@@ -126,6 +126,29 @@ def _percent(match: re.Match) -> str:
     return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogateescape"))
 
 
+def _sarif_fix(finding: Finding) -> dict[str, Any]:
+    """A SARIF 2.1.0 ``fix``: a row removal is a real deletion of the line; JSON Patch edits have no text
+    region, so they travel in ``properties.edits`` with an empty replacement at the line's start
+    (``artifactChanges`` needs one) that changes nothing by itself."""
+    fix = finding.fix
+    line = max(1, finding.line)
+    if fix.drops:
+        region = {"startLine": line, "startColumn": 1, "endLine": line + 1, "endColumn": 1}
+    else:
+        region = {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 1}
+    shown = fix.to_dict()
+    properties: dict[str, Any] = {"applicability": shown["applicability"]}
+    if "edits" in shown:
+        properties["edits"] = shown["edits"]
+    if fix.drops:
+        properties["removesRow"] = True
+    return {
+        "description": {"text": one_line(fix.description)},
+        "artifactChanges": [{"artifactLocation": {"uri": _uri(finding.path)}, "replacements": [{"deletedRegion": region}]}],
+        "properties": properties,
+    }
+
+
 class SarifFormatter(Formatter):
     name = "sarif"
     description = "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)"
@@ -160,6 +183,8 @@ class SarifFormatter(Formatter):
         if finding.pointer:
             result["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": one_line(finding.pointer), "kind": "element"}]
             result["properties"] = {"pointer": one_line(finding.pointer)}
+        if finding.fix is not None:
+            result["fixes"] = [_sarif_fix(finding)]
         self.results.append(result)
 
     def close(self, run: RunSummary) -> None:

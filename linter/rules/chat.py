@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
@@ -41,33 +42,15 @@ def has_dialogue(row: Row, turns: tuple[Turn, ...]) -> bool:
     return has_messages(row) if row.view.format == "openai-chat" else bool(turns)
 
 
-def _rename_key(old: str, new: str, index: int | None = None):
-    """A fix that renames a key (at the top level, or in message ``index``), keeping its place."""
-
-    def apply(value):
-        def renamed(obj):
-            return {(new if k == old else k): v for k, v in obj.items()}
-
-        if index is None:
-            return renamed(value)
-        fixed = dict(value)
-        fixed["messages"] = list(value["messages"])
-        fixed["messages"][index] = renamed(value["messages"][index])
-        return fixed
-
-    return apply
+def _rename_key(old: str, new: str, index: int | None = None) -> tuple[dict, ...]:
+    """The edit that renames a key (at the top level, or in message ``index``)."""
+    base = () if index is None else ("messages", index)
+    return (patching.rename(patching.at(*base, old), patching.at(*base, new)),)
 
 
-def _drop_keys(keys: set, index: int | None = None):
-    def apply(value):
-        if index is None:
-            return {k: v for k, v in value.items() if k not in keys}
-        fixed = dict(value)
-        fixed["messages"] = list(value["messages"])
-        fixed["messages"][index] = {k: v for k, v in value["messages"][index].items() if k not in keys}
-        return fixed
-
-    return apply
+def _drop_keys(keys: set, index: int | None = None) -> tuple[dict, ...]:
+    base = () if index is None else ("messages", index)
+    return tuple(patching.remove(patching.at(*base, key)) for key in keys)
 
 
 def messages_of(row: Row) -> list[tuple[int, dict]]:
@@ -124,7 +107,7 @@ class MessagesMissing(Rule):
         if "messages" not in row.value:
             wrong = next((k for k in row.value if isinstance(k, str) and k.lower() == "messages"), None)
             if wrong is not None:
-                yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), Fix("rename to messages", Applicability.SAFE, _rename_key(wrong, "messages")))
+                yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), Fix("rename to messages", Applicability.SAFE, edits=_rename_key(wrong, "messages")))
                 return
             alias = next((k for k in self.ALIASES if k in row.value), None)
             hint = f" (it has {show(alias)}, {self.ALIASES[alias]} format: map it to messages)" if alias else _resemblance(row.value)
@@ -332,7 +315,7 @@ class UnknownKey(Rule):
         known = self.context.profile.top_level_keys
         for key in row.value:
             if key not in known and not (isinstance(key, str) and key.lower() in known):
-                yield Violation(f"unknown top-level key {show(key)}", pointer(key), Fix("remove the key", Applicability.UNSAFE, _drop_keys({key})))
+                yield Violation(f"unknown top-level key {show(key)}", pointer(key), Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})))
 
 
 class UnknownMessageKey(Rule):
@@ -361,10 +344,10 @@ class UnknownMessageKey(Rule):
                 lower = key.lower() if isinstance(key, str) else key
                 if lower in known and lower not in message:
                     yield Violation(f"{show(key)} should be {show(lower)}", pointer("messages", index, key),
-                                    Fix("rename the key to lower case", Applicability.SAFE, _rename_key(key, lower, index)))
+                                    Fix("rename the key to lower case", Applicability.SAFE, edits=_rename_key(key, lower, index)))
                 else:
                     yield Violation(f"unknown message key {show(key)}", pointer("messages", index, key),
-                                    Fix("remove the key", Applicability.UNSAFE, _drop_keys({key}, index)))
+                                    Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key}, index)))
 
 
 class AssistantMissing(Rule):

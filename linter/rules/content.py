@@ -4,11 +4,10 @@ the same checks serve every format and point into the source row
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Iterable
 
-import jsonpointer
 
+from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation
 from ..plugin import hookimpl
 from ..rows import Row
@@ -54,16 +53,9 @@ class ContentEmpty(Rule):
                 yield Violation("content is empty or whitespace only", turn.content_pointer)
 
 
-def _strip_at(where: str, keep_start: bool = False):
-    """A fix that strips the string at ``where`` (a JSON pointer into the source row), or only its end."""
-
-    def apply(value: Any) -> Any:
-        fixed = copy.deepcopy(value)
-        text = jsonpointer.resolve_pointer(fixed, where)
-        text = text.rstrip() if keep_start else text.strip()
-        return jsonpointer.set_pointer(fixed, where, text, inplace=True) if where else text
-
-    return apply
+def _strip_at(where: str, text: str, keep_start: bool = False) -> tuple[dict, ...]:
+    """The edit that strips the string at ``where`` (a JSON pointer into the source row), or only its end."""
+    return (patching.replace(where, text.rstrip() if keep_start else text.strip()),)
 
 
 class WhitespacePadding(Rule):
@@ -94,7 +86,7 @@ class WhitespacePadding(Rule):
                 if text.strip() and text != (text.rstrip() if convention else text.strip()):
                     ends = [end for end, pad in (("leading", text[0].isspace() and not convention), ("trailing", text[-1].isspace())) if pad]
                     yield Violation(f"content has {' and '.join(ends)} whitespace", part.pointer,
-                                    Fix("strip the whitespace", Applicability.SAFE, _strip_at(part.pointer, convention)))
+                                    Fix("strip the whitespace", Applicability.SAFE, edits=_strip_at(part.pointer, text, convention)))
 
 
 RULES = (ContentEmpty, WhitespacePadding)

@@ -15,6 +15,7 @@ import copy
 import os
 from typing import Any, Iterable
 
+from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
@@ -48,14 +49,6 @@ def _text(value: Any, key: str) -> str | None:
     return item if isinstance(item, str) else None
 
 
-def _rename_keys(value: Any) -> Any:
-    fixed = {}
-    for key, item in value.items():
-        lowered = key.lower() if isinstance(key, str) else key
-        fixed[lowered if lowered in ("prompt", "completion") else key] = item
-    return fixed
-
-
 class CompletionKeys(_Legacy, Rule):
     """A legacy row is ``{"prompt": ..., "completion": ...}`` with both keys,
     lower case, both strings. ``Prompt``/``Completion`` are renamed by the fix
@@ -77,13 +70,9 @@ class CompletionKeys(_Legacy, Rule):
                 continue
             wrong = next((k for k in value if isinstance(k, str) and k.lower() == key), None)
             if wrong is not None:
-                yield Violation(f"{show(wrong)} should be {show(key)}", pointer(wrong), Fix("rename to lower case", Applicability.SAFE, _rename_keys))
+                yield Violation(f"{show(wrong)} should be {show(key)}", pointer(wrong), Fix("rename to lower case", Applicability.SAFE, edits=(patching.rename(patching.at(wrong), patching.at(key)),)))
             else:
                 yield Violation(f"row has no \"{key}\"", pointer(key))
-
-
-def _drop_extra(value: Any) -> Any:
-    return {k: v for k, v in value.items() if not isinstance(k, str) or k.lower() in ("prompt", "completion")}
 
 
 class CompletionExtraKeys(_Legacy, Rule):
@@ -103,7 +92,7 @@ class CompletionExtraKeys(_Legacy, Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         extra = [k for k in row.value if not (isinstance(k, str) and k.lower() in ("prompt", "completion"))]
         if extra:
-            yield Violation(f"extra key(s) {', '.join(show(k) for k in extra)}", pointer(extra[0]), Fix("remove the extra keys", Applicability.UNSAFE, _drop_extra))
+            yield Violation(f"extra key(s) {', '.join(show(k) for k in extra)}", pointer(extra[0]), Fix("remove the extra keys", Applicability.UNSAFE, edits=tuple(patching.remove(patching.at(k)) for k in extra)))
 
 
 class CompletionEmpty(_Legacy, Rule):

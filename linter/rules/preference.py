@@ -7,9 +7,9 @@ is pushed towards the preferred reply and away from the other.
 
 from __future__ import annotations
 
-import copy
-from typing import Any, Iterable
+from typing import Iterable
 
+from .. import patching
 from ..findings import Applicability, Fix, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
@@ -88,14 +88,6 @@ class PreferenceOutputInvalid(_Preference, Rule):
                     yield Violation(f"{key} message has no content", pointer(key, index, "content"))
 
 
-def _rename_completion(value: Any) -> Any:
-    fixed = {}
-    for key, item in value.items():
-        new_key = key.replace("_completion", "_output") if key in ("preferred_completion", "non_preferred_completion") else key
-        fixed[new_key] = copy.deepcopy(item)
-    return fixed
-
-
 class PreferenceKeySpelling(_Preference, Rule):
     """Some tools and older docs spell the pair ``preferred_completion`` /
     ``non_preferred_completion``; OpenAI's DPO format is ``preferred_output`` /
@@ -114,7 +106,8 @@ class PreferenceKeySpelling(_Preference, Rule):
         for key in ("preferred_completion", "non_preferred_completion"):
             if key in row.value and key.replace("_completion", "_output") not in row.value:
                 yield Violation(f"\"{key}\" should be \"{key.replace('_completion', '_output')}\"", pointer(key),
-                                Fix("rename *_completion to *_output", Applicability.SAFE, _rename_completion))
+                                Fix("rename *_completion to *_output", Applicability.SAFE,
+                                    edits=(patching.rename(patching.at(key), patching.at(key.replace("_completion", "_output"))),)))
 
 
 class PreferenceIdentical(_Preference, Rule):

@@ -7,6 +7,7 @@ from typing import Iterable
 import copy
 import json
 
+from .. import patching
 from ..findings import Applicability, Fix, Violation, drop_row
 from ..plugin import hookimpl
 from ..rows import Row
@@ -98,7 +99,8 @@ class TokenLimit(Rule):
             last = messages[end - 1]
             if isinstance(last, dict) and last.get("role") == "assistant" and tokenizer.count_example(candidate) <= limit:
                 kept = copy.deepcopy(candidate)
-                return Fix(f"keep the first {end} messages ({tokenizer.count_example(kept):,} tokens)", Applicability.UNSAFE, lambda _v, kept=kept: kept)
+                return Fix(f"keep the first {end} messages ({tokenizer.count_example(kept):,} tokens)", Applicability.UNSAFE,
+                           edits=(patching.replace("/messages", kept["messages"]),))
         return drop_row("move the over-long example to the rejects file (no shorter beginning fits)")
 
 

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 import orjson
 
+from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
@@ -257,20 +258,6 @@ class ToolCallInvalid(_ToolRule):
                     yield Violation("a tool call needs function.arguments (a JSON string)", at + "/function/arguments")
 
 
-def _set_arguments(where: str, new_value: str):
-    parts = [int(p) if p.isdigit() else p for p in where.strip("/").split("/")]
-
-    def apply(value: Any) -> Any:
-        fixed = copy.deepcopy(value)
-        target = fixed
-        for part in parts[:-1]:
-            target = target[part]
-        target[parts[-1]] = new_value
-        return fixed
-
-    return apply
-
-
 class ArgumentsInvalid(_ToolRule):
     """``arguments`` is a string holding a JSON object, exactly as the model
     must produce it. An object instead of a string is rejected; a string that
@@ -297,7 +284,7 @@ class ArgumentsInvalid(_ToolRule):
             arguments = function["arguments"]
             if isinstance(arguments, dict):
                 text = json.dumps(arguments, ensure_ascii=False)
-                yield Violation("arguments must be a JSON string, got an object", at, Fix("serialise the object to a JSON string", Applicability.SAFE, _set_arguments(at, text)))
+                yield Violation("arguments must be a JSON string, got an object", at, Fix("serialise the object to a JSON string", Applicability.SAFE, edits=(patching.replace(at, text),)))
                 continue
             if not isinstance(arguments, str):
                 yield Violation(f"arguments must be a JSON string, got {describe_type(arguments)}", at)
@@ -313,7 +300,7 @@ class ArgumentsInvalid(_ToolRule):
                 except ValueError:
                     inner = None
                 if isinstance(inner, dict):
-                    yield Violation("arguments are JSON-encoded twice", at, Fix("decode the arguments once", Applicability.SAFE, _set_arguments(at, parsed)))
+                    yield Violation("arguments are JSON-encoded twice", at, Fix("decode the arguments once", Applicability.SAFE, edits=(patching.replace(at, parsed),)))
                     continue
             if not isinstance(parsed, dict):
                 yield Violation(f"arguments must hold a JSON object, got {describe_type(parsed)}", at)
@@ -487,7 +474,7 @@ class FunctionsDeprecated(_ToolRule):
             # the conversion needs a list of messages and a tools list to add to (FT500/FT101 report the rest)
             convertible = isinstance(value.get("messages"), list) and isinstance(value.get("tools", []), list)
             yield Violation("uses the deprecated functions/function_call format; use tools/tool_calls", where,
-                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, _modernise) if convertible else None)
+                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, edits=patching.diff(value, _modernise(value))) if convertible else None)
 
 
 class ToolCallIdFormat(_ToolRule):

@@ -53,14 +53,9 @@ class BannedPhrases(Rule):
 FENCE = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*?)\n\s*```\s*$", re.DOTALL)
 
 
-def _unfence(index: int):
-    def apply(value):
-        fixed = json.loads(json.dumps(value))
-        content = fixed["messages"][index]["content"]
-        fixed["messages"][index]["content"] = FENCE.match(content).group("body")
-        return fixed
-
-    return apply
+def _unfence(index: int, content: str) -> tuple[dict, ...]:
+    """The fix as data: one JSON Patch ``replace`` of the reply with the inside of its fence."""
+    return ({"op": "replace", "path": f"/messages/{index}/content", "value": FENCE.match(content).group("body")},)
 
 
 class AssistantJsonSchema(Rule):
@@ -106,7 +101,7 @@ class AssistantJsonSchema(Rule):
                 fenced = FENCE.match(content)
                 fix = None
                 if fenced and _parses(fenced.group("body")):
-                    fix = Fix("remove the Markdown code fence", Applicability.UNSAFE, _unfence(index))
+                    fix = Fix("remove the Markdown code fence", Applicability.UNSAFE, edits=_unfence(index, content))
                 yield Violation("assistant reply is not JSON" + (" (it is inside a code fence)" if fix else ""), where, fix)
                 continue
             try:
