@@ -430,6 +430,14 @@ def convert(source, output, target, split_validation, validation_output, seed, r
 
     if target not in target_names(linter.registry):
         raise click.BadParameter(f"unknown format {target!r}; choose from {', '.join(target_names(linter.registry))}", param_hint="--to")
+    from .fix_guard import Refused, check_distinct
+
+    try:  # converting onto its own input would destroy the rows it reads
+        check_distinct(source, output, rejects or output + ".rejects.jsonl")
+        if split_validation:
+            check_distinct(source, validation_output or validation_path(output), None)
+    except Refused as exc:
+        raise Failure(one_line(str(exc))) from None
     report = run_convert(linter, source, output, to=target, split=split_validation, seed=seed,
                          validation_output=validation_output, rejects=rejects)
     click.echo(f"wrote {report.written:,} example(s) to {one_line(output)}")

@@ -247,6 +247,10 @@ class Fixer:
         position = 0
         changed = False
         row_findings: set[int] = set()  # ids of the current row's findings (the engine yields them next)
+        # ...and the findings themselves: an id is unique only while its object lives, and the spool
+        # frees findings, so a dataset-level finding (FT009's CRLF fix) could get the id of a freed
+        # row finding and be skipped as if it belonged to the row (the fix then never applied)
+        row_alive: list[Finding] = []
         remaining = FindingSpool()
         file_fixes: list[Finding] = []
         drop_lines = array("q")  # lines dataset-level findings drop, ascending
@@ -255,7 +259,8 @@ class Fixer:
         with open(source_path, "rb") as source:
 
             def sink(row: Row, findings: list[Finding]) -> None:
-                nonlocal position, changed, row_findings
+                nonlocal position, changed, row_findings, row_alive
+                row_alive = findings
                 row_findings = {id(f) for f in findings}
                 fixes = [f for f in findings if self.applicable(f)]
                 if not fixes:

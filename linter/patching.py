@@ -79,7 +79,10 @@ def apply_fixes(value: Any, fixes: Iterable[Fix]) -> tuple[Any, list[Fix]]:
         taken.extend(mine)
         applied.append(fix)
     for fix in callables:
-        value = fix.apply(value)
+        try:
+            value = fix.apply(value)
+        except Exception:  # noqa: BLE001 - a plugin's fix that fails is skipped like a failing edit: its finding stays
+            continue
         applied.append(fix)
     return value, applied
 
@@ -90,7 +93,7 @@ def at(*parts: str | int) -> str:
 
 
 def rename(source: str, target: str) -> dict[str, Any]:
-    """The edit that renames a key: a JSON Patch ``move`` (the key moves to the end of its object)."""
+    """The edit that renames a key: a JSON Patch ``move``; the applier keeps the key in its place in the object."""
     return {"op": "move", "from": source, "path": target}
 
 

@@ -135,3 +135,18 @@ def test_trl_config_file_mirrors_sftconfig(project):
     report, found = findings(proc)
     assert found == [("trl.jsonl", 1, "FT311")]
     assert "max-seq-length 30" in report["findings"][0]["message"]
+
+
+def test_a_trainer_config_picks_its_frameworks_profile_unless_one_is_set(project):
+    """ShareGPT under an axolotl config is the trainer's own format: not FT401 under openai-sft."""
+    root, _ = project
+    (root / "axolotl.yml").write_text(
+        "base_model: ./models/tiny\nsequence_len: 4000\n"
+        "datasets:\n  - path: data/chat.jsonl\n    type: chat_template\n    field_messages: conversations\n"
+        "    message_property_mappings:\n      role: from\n      content: value\n")
+    proc = run_cli("check", "--format", "json", "--trainer-config", "axolotl.yml", "--show-settings", cwd=root)
+    assert "axolotl" in proc.stdout and "--trainer-config" in proc.stdout, proc.stdout
+    codes = {f["code"] for f in json.loads(run_cli("check", "--format", "json", "--trainer-config", "axolotl.yml", cwd=root).stdout)["findings"]}
+    assert "FT401" not in codes and "FT106" not in codes, codes
+    chosen = json.loads(run_cli("check", "--format", "json", "--profile", "openai-sft", "--trainer-config", "axolotl.yml", cwd=root).stdout)
+    assert "FT401" in {f["code"] for f in chosen["findings"]}  # a profile the user set wins

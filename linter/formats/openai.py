@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import schema
+from ..text import show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
 from .base import (Format, Reject, arguments_text, call_id, extras, message_turns, openai_tools, plain_text, text_turn)
 
@@ -26,7 +27,7 @@ def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0)
     pending: list[str] = []
     for number, turn in enumerate(turns, start=first_index):
         if not turn.role:
-            raise Reject(f"role {turn.source_role!r} at {turn.role_pointer} has no {target} equivalent")
+            raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no {target} equivalent")
         role = turn.source_role if turn.source_role in ("developer", "function") and turn.role in (SYSTEM, TOOL) else turn.role
         message: dict[str, Any] = {"role": role}
         content = _content(turn, target)
@@ -93,7 +94,7 @@ def _weight(turn: Turn, target: str) -> dict:
         raise Reject(f"the weight at {turn.weight_pointer} trains a {turn.role} turn; {target} trains only assistant turns")
     if weight in (0, 1) and not isinstance(weight, bool):
         return {"weight": int(weight)}
-    raise Reject(f"the weight {weight!r} at {turn.weight_pointer} is not 0 or 1")
+    raise Reject(f"the weight {show(weight)} at {turn.weight_pointer} is not 0 or 1")
 
 
 def tools_list(conversation: Conversation) -> dict:

@@ -313,9 +313,13 @@ class UnknownKey(Rule):
         if row.kind == PREFERENCE and PREFERENCE not in self.context.profile.kinds:
             return  # FT401 says the whole row is in a format this target does not take
         known = self.context.profile.top_level_keys
-        for key in row.value:
-            if key not in known and not (isinstance(key, str) and key.lower() in known):
-                yield Violation(f"unknown top-level key {show(key)}", pointer(key), Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})))
+        unknown = [key for key in row.value if key not in known and not (isinstance(key, str) and key.lower() in known)]
+        # removing keys is a fix only for an example that keeps its known ones: on a row
+        # with none (a log line, another format) it would leave an empty object
+        fixable = len(unknown) < len(row.value)
+        for key in unknown:
+            fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
+            yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
 
 
 class UnknownMessageKey(Rule):
@@ -539,7 +543,7 @@ class FirstRole(Rule):
     LLaMA-Factory skips it ("Invalid role tag"), Together needs system or
     user first. Driven by the profile's ``first_roles``."""
 
-    shape_only = True
+    reads = ("shape",)
     code = "FT121"
     name = "first-role"
     summary = "The first turn after the system prompt has a role the profile does not allow first"

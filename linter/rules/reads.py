@@ -21,7 +21,7 @@ to hand-tune from that declaration:
 strings of the text without which the rule cannot fire (``screen = ("{{",
 "${")``); the engine proves most rules silent on the raw line before calling
 them (see ``linter._dispatch``). Strings are text as the rule sees it (the
-engine matches their JSON-escaped form, ignoring ASCII case, and runs the rule
+engine matches their JSON-escaped form exactly, and runs the rule
 on any line that holds an escape which could hide them); an entry may instead
 be a compiled bytes pattern over the raw JSON line, for triggers that are not
 literal (``(?: |\\t)*:`` after a role label).

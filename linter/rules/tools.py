@@ -88,17 +88,6 @@ def _calls(row: Row) -> list[tuple[int, str, dict]]:
     return out
 
 
-def uses_tools(row: Row) -> bool:
-    """Does the row declare, call or answer tools at all? (The gate of every FT5xx rule.)"""
-    value = row.value
-    if "tools" in value or "functions" in value:
-        return True
-    for _, message in row.messages():
-        if "tool_calls" in message or "function_call" in message or message.get("role") in ("tool", "function") or "tool_call_id" in message:
-            return True
-    return False
-
-
 class _ToolRule(Rule):
     reads = ("tools", "tool_calls")
     kinds = CHAT_LIKE

@@ -47,3 +47,7 @@ def apply(settings) -> None:
             click.echo(f"ftlint: warning: {note}", err=True)
         if not settings.files:
             settings.files = [d.path for d in plan.datasets]
+        if "profile" not in settings.origins:
+            # the trainer decides what its data may look like: axolotl's and LLaMA-Factory's formats
+            # (ShareGPT, Alpaca) are errors under the default openai-sft profile
+            settings.set("profile", plan.framework, f"--trainer-config {plan.source}")

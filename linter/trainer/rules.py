@@ -14,7 +14,7 @@ from ..findings import Severity, Violation
 from ..plugin import hookimpl
 from ..rules.base import DatasetRule, Rule
 from ..schema import COMPLETION, CONVERSATION_KINDS
-from ..text import one_line
+from ..text import show
 
 ANY_KIND = CONVERSATION_KINDS | {COMPLETION}  # every format the view reads (linter.trainer.messages decides what renders)
 MAX_QUOTE = 300  # characters of a template's message quoted in a finding
@@ -50,9 +50,8 @@ class TemplateError(_TrainerRule):
     def check(self, row) -> Iterable[Violation]:
         view, found = self.analysis(row)
         if found is not None and found.error is not None:
-            message = one_line(found.error)  # the template's words, escaped; cut short, as it may quote the row
-            if len(message) > MAX_QUOTE:
-                message = message[:MAX_QUOTE] + "..."
+            # the template's words may quote the row: escaped, redacted and cut short like every quoted value
+            message = show(found.error, MAX_QUOTE, quoted=False)
             yield Violation(f"the chat template of {view.encoding_name} fails on this example: {message}")
 
 
