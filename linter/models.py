@@ -124,11 +124,17 @@ def base_model_name(model: str) -> str:
 
 
 def resolve_model(model: str, specs: list[ModelSpec]) -> ModelSpec | None:
-    """The spec whose name is the longest prefix of the model's base name, or None."""
+    """The spec whose name is the longest prefix of the model's base name, or None.
+
+    A dash after the family name must start a dated or numbered snapshot
+    (``gpt-4o-2024-08-06``, ``gpt-3.5-turbo-0125``): ``gpt-4o-minii`` is a typo,
+    not a ``gpt-4o`` snapshot (it used to get gpt-4o's limit and 8x the price)."""
     base = base_model_name(model)
     best = None
     for spec in specs:
-        if base == spec.name or base.startswith(spec.name + "-") or base.startswith(spec.name + ":"):
+        rest = base[len(spec.name) + 1 :] if base.startswith(spec.name) else ""
+        snapshot = base.startswith(spec.name + "-") and rest[:1].isdigit()
+        if base == spec.name or snapshot or base.startswith(spec.name + ":"):
             if best is None or len(spec.name) > len(best.name):
                 best = spec
     return best

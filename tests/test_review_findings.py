@@ -87,3 +87,11 @@ def test_the_crlf_fix_applies_on_every_run(tmp_path):
         proc = run_cli("fix", path)
         assert proc.returncode in (0, 1), proc.stderr
         assert b"\r" not in path.read_bytes(), f"run {attempt}: {proc.stderr}"
+
+
+def test_a_misspelt_model_is_an_error_not_another_models_snapshot(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}) + "\n")
+    typo = run_cli("check", "--model", "gpt-4o-minii", path)
+    assert typo.returncode == 2 and "did you mean 'gpt-4o-mini'" in typo.stderr
+    assert run_cli("check", "--model", "gpt-4o-2024-08-06", path).returncode in (0, 1)  # a dated snapshot still resolves
