@@ -212,7 +212,6 @@ def test_fix_is_idempotent_and_loses_no_row(tmp_path):
     assert rejected_second == rejected_first, "a second fix rejected more rows"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11 item 1: fix glues a dropped line's BOM onto the next row and loses rows (fixed on the transactional-fix branch)")
 def test_fix_with_a_bom_at_the_start_of_lines_mid_file(tmp_path):
     """Files concatenated from several exports have a BOM at the start of some lines."""
     rows, after_first, rejected_first, after_second, rejected_second = _fix_twice(tmp_path, SEED + 2, mid_file_bom=True)
