@@ -163,4 +163,14 @@ def test_a_template_message_quoting_the_row_is_cut_short(tmp_path):
     path.write_text(dump([{"messages": [{"role": "user", "content": "x" * 5000}, {"role": "assistant", "content": "ok"}]}]), encoding="utf-8")
     report, _ = cli_json("--tokenizer", echoing, "--select", "FT310", path)
     message = report["findings"][0]["message"]
-    assert "bad row: xxx" in message and len(message) < 500 and message.endswith("...")
+    assert "bad row: xxx" in message and len(message) < 500 and message.endswith("…")  # cut by the one quoting helper (linter.text.show), which also redacts
+
+
+def test_a_template_message_quoting_a_secret_is_redacted(tmp_path):
+    echoing = build_tokenizer_folder(tmp_path / "echo", chat_template="{{ raise_exception('bad turn: ' + messages[0]['content']) }}")
+    key = "sk-proj-" + "Ab3" * 10
+    path = tmp_path / "key.jsonl"
+    path.write_text(dump([{"messages": [{"role": "user", "content": f"my key {key}"}, {"role": "assistant", "content": "ok"}]}]), encoding="utf-8")
+    report, proc = cli_json("--tokenizer", echoing, "--select", "FT310", path)
+    (finding,) = report["findings"]
+    assert "bad turn: my key [redacted secret]" in finding["message"] and key not in proc.stdout + proc.stderr
