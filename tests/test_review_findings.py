@@ -95,3 +95,15 @@ def test_a_misspelt_model_is_an_error_not_another_models_snapshot(tmp_path):
     typo = run_cli("check", "--model", "gpt-4o-minii", path)
     assert typo.returncode == 2 and "did you mean 'gpt-4o-mini'" in typo.stderr
     assert run_cli("check", "--model", "gpt-4o-2024-08-06", path).returncode in (0, 1)  # a dated snapshot still resolves
+
+
+def test_the_html_report_counts_roles_in_every_format(tmp_path):
+    """The role chart read OpenAI messages only: a ShareGPT file showed 'nothing counted'."""
+    path = tmp_path / "sharegpt.jsonl"
+    path.write_text("".join(json.dumps({"conversations": [{"from": "human", "value": f"q{i}"}, {"from": "gpt", "value": f"a{i}"}]}) + "\n"
+                            for i in range(3)))
+    report = tmp_path / "report.html"
+    proc = run_cli("stats", path, "--html", report)
+    assert proc.returncode == 0, proc.stderr
+    html = report.read_text()
+    assert "<title>human: 3</title>" in html and "<title>gpt: 3</title>" in html

@@ -285,10 +285,12 @@ def scan(linter: Linter, path: str, lines: set[int]) -> FileScan:
             for row in reader.rows(handle, max_line_bytes=linter.settings.max_line_bytes):
                 if row.number in lines and row.raw is not None:
                     found.previews[row.number] = row.raw[: PREVIEW_CHARS * 4].decode("utf-8", "replace")
-                if row.parsed:
-                    for _, message in row.messages():
-                        role = message.get("role")
-                        found.roles[role if isinstance(role, str) else f"({type(role).__name__})"] += 1
+                if row.parsed and isinstance(row.value, dict):
+                    # roles as the source names them, in every format (ShareGPT's human/gpt too)
+                    row.format = linter.registry.detector.detect(row.value)
+                    for _, turn in row.view.all_turns():
+                        role = turn.source_role if turn.source_role is not None else turn.role
+                        found.roles[role if isinstance(role, str) and role else f"({type(role).__name__})"] += 1
     except OSError:
         pass
     return found
