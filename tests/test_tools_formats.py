@@ -72,6 +72,20 @@ def test_sharegpt_call_of_a_declared_function_is_clean(tmp_path):
     assert _tool_findings(report) == []
 
 
+def test_sharegpt_unanswered_call_and_arguments_against_the_schema(tmp_path):
+    call = {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"town": "Paris"}})}
+    row = _row(
+        [WEATHER[0], call, {"from": "gpt", "value": "I could not check."}, {"from": "human", "value": "ok"}, {"from": "gpt", "value": "Bye."}],
+        [{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}],
+    )
+    path = tmp_path / "unanswered.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    report, _ = cli_json("--profile", "llamafactory", str(path))
+    found = _tool_findings(report)
+    assert {(code, where) for code, where, _ in found} == {("FT508", "/conversations/1/value"), ("FT512", "/conversations/1/value")}, found
+    assert "'city' is a required property" in next(message for code, _, message in found if code == "FT512")
+
+
 def test_llamafactory_glaive_demo_has_no_tool_findings():
     report, _ = cli_json("--profile", "llamafactory", str(DATA / "llamafactory_glaive_toolcall_en_demo.json"))
     assert report["findings"], "the demo is linted at all"

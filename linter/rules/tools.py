@@ -460,6 +460,7 @@ class ToolCallIdDuplicate(_ToolRule):
 
     code = "FT507"
     name = "tool-call-id-duplicate"
+    kinds = VIEW_KINDS
     summary = "Two tool calls in one example share an id"
     bad = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c2", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
@@ -470,7 +471,7 @@ class ToolCallIdDuplicate(_ToolRule):
             call_id = call.get("id")
             if isinstance(call_id, str):
                 if call_id in seen:
-                    yield Violation(f"tool call id {show(call_id)} is used twice", where + "/id")
+                    yield Violation(f"tool call id {show(call_id)} is used twice", where if _adapted(row) else where + "/id")
                 seen.add(call_id)
 
 
@@ -482,12 +483,16 @@ class ToolCallUnanswered(_ToolRule):
 
     code = "FT508"
     name = "tool-call-unanswered"
+    kinds = VIEW_KINDS
     summary = "A tool call gets no tool response before the conversation moves on"
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "assistant", "content": "Sunny."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if _adapted(row):
+            yield from self._check_view(row)
+            return
         messages = row.messages()
         for position, (index, message) in enumerate(messages):
             tool_calls = message.get("tool_calls")
@@ -502,6 +507,23 @@ class ToolCallUnanswered(_ToolRule):
             for cindex, call in enumerate(tool_calls):
                 if isinstance(call, dict) and isinstance(call.get("id"), str) and call["id"] not in answered:
                     yield Violation(f"tool call {show(call.get('id'))} has no tool response before the next turn", pointer("messages", index, "tool_calls", cindex))
+
+
+    @staticmethod
+    def _check_view(row: Row) -> Iterable[Violation]:
+        """Formats without call ids answer a call turn with the tool turns right after it (LLaMA-Factory may answer
+        parallel calls in one observation, so only a call turn followed by no tool turn at all is reported)."""
+        turns = row.view.turns
+        for position, turn in enumerate(turns):
+            if not turn.tool_calls or position == len(turns) - 1:
+                continue
+            answers = 0
+            for later in turns[position + 1 :]:
+                if later.role != TOOL:
+                    break
+                answers += 1
+            for call in turn.tool_calls if answers == 0 else ():
+                yield Violation(f"the call of {show(call.name)} has no tool response before the next turn", call.pointer)
 
 
 class ToolContentType(_ToolRule):
@@ -611,6 +633,7 @@ class ArgumentsSchemaMismatch(_ToolRule):
 
     code = "FT512"
     name = "arguments-schema-mismatch"
+    kinds = VIEW_KINDS
     summary = "Tool call arguments do not match the called function's parameters schema"
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"town\\": \\"Paris\\"}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}'
@@ -648,20 +671,23 @@ class ArgumentsSchemaMismatch(_ToolRule):
             return
         for _, where, call in calls(row):
             function = call.get("function")
-            if not isinstance(function, dict) or not isinstance(function.get("name"), str) or function["name"] not in schemas or not isinstance(function.get("arguments"), str):
+            if not isinstance(function, dict) or not isinstance(function.get("name"), str) or function["name"] not in schemas:
                 continue
+            given = function.get("arguments")
+            if not isinstance(given, str) and not (isinstance(given, dict) and _adapted(row)):
+                continue  # OpenAI arguments are a JSON string (FT504); ShareGPT's are the object itself
             validator = self._validator(schemas[function["name"]])
             if validator is None:
                 continue  # FT502 reports the schema
             try:
-                arguments = _parse_arguments(function["arguments"])
+                arguments = _parse_arguments(given) if isinstance(given, str) else given
                 error = next(iter(validator.iter_errors(arguments)), None)
             except (ValueError, jsonschema.SchemaError, RecursionError):
                 continue  # FT504 reports these
             if not isinstance(arguments, dict):
                 continue  # FT504 reports arguments that are not an object
             if error is not None:
-                at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
+                at = _field(row, where, "arguments")
                 path = "/".join(str(p) for p in error.absolute_path)
                 yield Violation(f"arguments do not match the parameters of {show(function['name'])} at {show('/' + path)}: {show(error.message, 120, quoted=False)}", at)
 
