@@ -90,3 +90,24 @@ def test_llamafactory_glaive_demo_has_no_tool_findings():
     report, _ = cli_json("--profile", "llamafactory", str(DATA / "llamafactory_glaive_toolcall_en_demo.json"))
     assert report["findings"], "the demo is linted at all"
     assert _tool_findings(report) == []
+
+
+def test_hostile_tools_give_findings_not_tracebacks(tmp_path):
+    rows = [
+        _row(WEATHER, [5, None]),
+        _row(WEATHER, [{"name": "get_weather", "parameters": 5, "description": 3}]),
+        {"conversations": WEATHER, "tools": [{"name": "get_weather", "parameters": {"type": "array"}}]},
+        {"conversations": [WEATHER[0], {"from": "function_call", "value": '[{"name": "f"}, 3]'}, {"from": "observation", "value": "r"}, WEATHER[3]]},
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report, proc = cli_json("--profile", "llamafactory", str(path))
+    assert "Traceback" not in proc.stderr
+    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"].startswith(("FT5", "FT120"))}
+    assert found == {
+        (1, "FT500", "/tools"),
+        (1, "FT505", "/conversations/1/value"),  # no tool of row 1 is a function, so get_weather is undeclared
+        (2, "FT500", "/tools"),
+        (3, "FT502", "/tools/0/parameters"),
+        (4, "FT120", "/conversations/1/value"),  # the unreadable call is the adapter's finding; its observation is no orphan
+    }, found

@@ -440,9 +440,9 @@ class ToolResponseOrphan(_ToolRule):
         made: set = set()
         pending = 0
         for turn in row.view.turns:
-            if turn.tool_calls:
+            if turn.tool_calls or turn.source_role == "function_call":  # a call the adapter could not read (FT120) still opens
                 made.update(c.id for c in turn.tool_calls if isinstance(c.id, str))
-                pending = len(turn.tool_calls)
+                pending = max(len(turn.tool_calls), 1)
             elif turn.role == TOOL:
                 if isinstance(turn.tool_call_id, str) and made:
                     if turn.tool_call_id not in made:
