@@ -73,7 +73,16 @@ def mentions_tools(row: Row) -> bool:
             return True
         if message.get("role") in ("tool", "function"):
             return True
-    return False
+    # other formats (ShareGPT function_call/observation and a tools string, LLaMA-Factory v1 tool_call parts):
+    # a cheap test of the line first, the view only for rows that can hold tools at all
+    raw = row.raw
+    if raw is not None and not any(key in raw for key in _TOOL_MARKS):
+        return False
+    view = row.view
+    return view.tools is not None or any(turn.tool_calls or turn.role == "tool" for _, turn in view.all_turns())
+
+
+_TOOL_MARKS = (b"tools", b"function_call", b"observation", b"tool_call", b'"tool"', b"functions")
 
 
 def has_content_parts(row: Row) -> bool:

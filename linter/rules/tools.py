@@ -20,9 +20,14 @@ from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
+from ..schema import ADAPTED_KINDS
 from ..text import describe_type, show
+from ..view import TOOL
 from .base import Rule
 from .chat import CHAT_LIKE
+
+# kinds of the rules that read declarations and calls through the view (ShareGPT, LLaMA-Factory...)
+VIEW_KINDS = CHAT_LIKE | ADAPTED_KINDS
 
 
 def _parse_arguments(text: str) -> Any:
@@ -61,8 +66,70 @@ def declared_functions(value: dict) -> list[tuple[str, dict]]:
 
 
 def functions_of(row: Row) -> list[tuple[str, dict]]:
-    """``declared_functions(row.value)``, once per row for the several rules that read it."""
-    return row.derived(functions_of, lambda r: declared_functions(r.value))
+    """``declared_functions(row.value)`` (OpenAI) or the view's declared tools (other formats), once per row."""
+    return row.derived(functions_of, lambda r: declared_functions(r.value) if r.kind in CHAT_LIKE else _view_functions(r))
+
+
+def _adapted(row: Row) -> bool:
+    """True for rows of a format other than OpenAI chat: they are read through ``row.view``."""
+    return row.kind not in CHAT_LIKE
+
+
+def _tools_source(row: Row) -> tuple[str, bool]:
+    """The view's tools pointer, and whether the source holds the tools as a JSON string (no pointer goes inside it)."""
+    import jsonpointer
+
+    where = row.view.tools_pointer
+    try:
+        source = jsonpointer.resolve_pointer(row.value, where, None) if where else None
+    except jsonpointer.JsonPointerException:
+        source = None
+    return where, isinstance(source, str)
+
+
+def _view_tools(row: Row) -> list[tuple[str, str, Any]]:
+    """``(pointer, note, tool)`` for each tool the view declares; the note says where inside a JSON string it is."""
+    tools = row.view.tools
+    if not isinstance(tools, list):
+        return []  # the adapter reports tools that are not a list
+    where, inside = _tools_source(row)
+    return [(where, f" (tools[{index}] inside the JSON string)", tool) if inside else (pointer_join(where, index), "", tool)
+            for index, tool in enumerate(tools)]
+
+
+def pointer_join(where: str, *parts: Any) -> str:
+    return where + "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _unwrap(tool: dict) -> tuple[dict, str]:
+    """A tool as OpenAI wraps it ({"type", "function"}) or bare, as ShareGPT lists it: the function and its sub-pointer."""
+    if tool.get("type") == "function" and isinstance(tool.get("function"), dict):
+        return tool["function"], "/function"
+    return tool, ""
+
+
+def _view_functions(row: Row) -> list[tuple[str, dict]]:
+    out = []
+    for where, note, tool in _view_tools(row):
+        if isinstance(tool, dict):
+            function, sub = _unwrap(tool)
+            out.append((where if note else where + sub, function))
+    return out
+
+
+def _declared_at(row: Row, where: str, name: str) -> tuple[str, str]:
+    """The pointer of a declared function's ``name`` or ``parameters``, and a note when the tools are a JSON string."""
+    if _adapted(row) and _tools_source(row)[1]:
+        return where, " (inside the tools JSON string)"
+    return f"{where}/{name}", ""
+
+
+def _field(row: Row, where: str, name: str) -> str:
+    """The pointer of a call's ``name`` or ``arguments``: inside the call for OpenAI, the call itself for
+    formats whose calls sit in a JSON string (ShareGPT's function_call value)."""
+    if _adapted(row):
+        return where
+    return f"{where}/{name}" if where.endswith("function_call") else f"{where}/function/{name}"
 
 
 def declared_names(row: Row) -> set[str]:
@@ -75,6 +142,9 @@ def calls(row: Row) -> list[tuple[int, str, dict]]:
 
 
 def _calls(row: Row) -> list[tuple[int, str, dict]]:
+    if _adapted(row):
+        return [(index, call.pointer, {"id": call.id, "function": {"name": call.name, "arguments": call.arguments}})
+                for index, turn in enumerate(row.view.turns) for call in turn.tool_calls]
     out = []
     for index, message in row.messages():
         tool_calls = message.get("tool_calls")
@@ -104,7 +174,18 @@ class ToolsInvalid(_ToolRule):
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"name": "get_weather"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]}'
 
+    kinds = VIEW_KINDS
+
     def check(self, row: Row) -> Iterable[Violation]:
+        if _adapted(row):
+            for where, note, tool in _view_tools(row):
+                if not isinstance(tool, dict):
+                    yield Violation(f"a tool must be an object, got {describe_type(tool)}{note}", where)
+                    continue
+                function, sub = _unwrap(tool)
+                for violation in _check_function(function, where + ("" if note else sub)):
+                    yield Violation(violation.message + note, where) if note else violation
+            return
         value = row.value
         if "tools" in value:
             tools = value["tools"]
@@ -150,6 +231,7 @@ class FunctionNameInvalid(_ToolRule):
 
     code = "FT501"
     name = "function-name-invalid"
+    kinds = VIEW_KINDS
     summary = "A function name has characters or a length the API does not accept"
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "weather.get", "parameters": {"type": "object", "properties": {}}}}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "weather_get", "parameters": {"type": "object", "properties": {}}}}]}'
@@ -158,13 +240,13 @@ class FunctionNameInvalid(_ToolRule):
         for where, function in functions_of(row):
             name = function.get("name")
             if isinstance(name, str) and not FUNCTION_NAME.match(name):
-                yield Violation(f"function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}$", where + "/name")
+                at, note = _declared_at(row, where, "name")
+                yield Violation(f"function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}${note}", at)
         for _, where, call in calls(row):
             function = call.get("function")
             name = function.get("name") if isinstance(function, dict) else None
             if isinstance(name, str) and not FUNCTION_NAME.match(name):
-                suffix = "/name" if where.endswith("function_call") else "/function/name"
-                yield Violation(f"called function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}$", where + suffix)
+                yield Violation(f"called function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}$", _field(row, where, "name"))
 
 
 class ParametersSchemaInvalid(_ToolRule):
@@ -174,6 +256,7 @@ class ParametersSchemaInvalid(_ToolRule):
 
     code = "FT502"
     name = "parameters-schema-invalid"
+    kinds = VIEW_KINDS
     summary = "A function's parameters are not a valid JSON Schema for an object"
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"city": {"type": "text"}}}}}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]}'
@@ -204,7 +287,8 @@ class ParametersSchemaInvalid(_ToolRule):
             else:
                 problem = self._seen[key]
             if problem:
-                yield Violation(problem, where + "/parameters")
+                at, note = _declared_at(row, where, "parameters")
+                yield Violation(problem + note, at)
 
 
 class ToolCallInvalid(_ToolRule):
@@ -301,6 +385,7 @@ class ToolUndeclared(_ToolRule):
 
     code = "FT505"
     name = "tool-undeclared"
+    kinds = VIEW_KINDS
     summary = "A tool call names a function the example does not declare"
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}]}'
@@ -315,7 +400,7 @@ class ToolUndeclared(_ToolRule):
             function = call.get("function")
             name = function.get("name") if isinstance(function, dict) else None
             if isinstance(name, str) and name not in declared:
-                at = (where + "/name") if where.endswith("function_call") else (where + "/function/name")
+                at = _field(row, where, "name")
                 if declared:
                     yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
                 else:
@@ -328,11 +413,15 @@ class ToolResponseOrphan(_ToolRule):
 
     code = "FT506"
     name = "tool-response-orphan"
+    kinds = VIEW_KINDS
     summary = "A tool message does not answer an earlier tool call"
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c2", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if _adapted(row):
+            yield from self._check_view(row)
+            return
         made: set[str] = set()
         for index, message in row.messages():
             if isinstance(message.get("tool_calls"), list):
@@ -345,6 +434,25 @@ class ToolResponseOrphan(_ToolRule):
             elif call_id not in made:
                 yield Violation(f"tool_call_id {show(call_id)} answers no earlier tool call", pointer("messages", index, "tool_call_id"))
 
+    @staticmethod
+    def _check_view(row: Row) -> Iterable[Violation]:
+        """Formats without call ids (ShareGPT's observation) answer calls in order: a result needs a call still open."""
+        made: set = set()
+        pending = 0
+        for turn in row.view.turns:
+            if turn.tool_calls or turn.source_role == "function_call":  # a call the adapter could not read (FT120) still opens
+                made.update(c.id for c in turn.tool_calls if isinstance(c.id, str))
+                pending = max(len(turn.tool_calls), 1)
+            elif turn.role == TOOL:
+                if isinstance(turn.tool_call_id, str) and made:
+                    if turn.tool_call_id not in made:
+                        yield Violation(f"tool result for {show(turn.tool_call_id)} answers no earlier tool call", turn.pointer)
+                elif pending == 0:
+                    yield Violation(f"this {show(turn.source_role, quoted=False)} turn answers no earlier tool call", turn.pointer)
+                pending = max(pending - 1, 0)
+            elif turn.role:
+                pending = 0
+
 
 class ToolCallIdDuplicate(_ToolRule):
     """Tool call ids identify calls within an example; a repeated id makes the
@@ -352,6 +460,7 @@ class ToolCallIdDuplicate(_ToolRule):
 
     code = "FT507"
     name = "tool-call-id-duplicate"
+    kinds = VIEW_KINDS
     summary = "Two tool calls in one example share an id"
     bad = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c2", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
@@ -362,7 +471,7 @@ class ToolCallIdDuplicate(_ToolRule):
             call_id = call.get("id")
             if isinstance(call_id, str):
                 if call_id in seen:
-                    yield Violation(f"tool call id {show(call_id)} is used twice", where + "/id")
+                    yield Violation(f"tool call id {show(call_id)} is used twice", where if _adapted(row) else where + "/id")
                 seen.add(call_id)
 
 
@@ -374,12 +483,16 @@ class ToolCallUnanswered(_ToolRule):
 
     code = "FT508"
     name = "tool-call-unanswered"
+    kinds = VIEW_KINDS
     summary = "A tool call gets no tool response before the conversation moves on"
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "assistant", "content": "Sunny."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if _adapted(row):
+            yield from self._check_view(row)
+            return
         messages = row.messages()
         for position, (index, message) in enumerate(messages):
             tool_calls = message.get("tool_calls")
@@ -394,6 +507,23 @@ class ToolCallUnanswered(_ToolRule):
             for cindex, call in enumerate(tool_calls):
                 if isinstance(call, dict) and isinstance(call.get("id"), str) and call["id"] not in answered:
                     yield Violation(f"tool call {show(call.get('id'))} has no tool response before the next turn", pointer("messages", index, "tool_calls", cindex))
+
+
+    @staticmethod
+    def _check_view(row: Row) -> Iterable[Violation]:
+        """Formats without call ids answer a call turn with the tool turns right after it (LLaMA-Factory may answer
+        parallel calls in one observation, so only a call turn followed by no tool turn at all is reported)."""
+        turns = row.view.turns
+        for position, turn in enumerate(turns):
+            if not turn.tool_calls or position == len(turns) - 1:
+                continue
+            answers = 0
+            for later in turns[position + 1 :]:
+                if later.role != TOOL:
+                    break
+                answers += 1
+            for call in turn.tool_calls if answers == 0 else ():
+                yield Violation(f"the call of {show(call.name)} has no tool response before the next turn", call.pointer)
 
 
 class ToolContentType(_ToolRule):
@@ -503,6 +633,7 @@ class ArgumentsSchemaMismatch(_ToolRule):
 
     code = "FT512"
     name = "arguments-schema-mismatch"
+    kinds = VIEW_KINDS
     summary = "Tool call arguments do not match the called function's parameters schema"
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"town\\": \\"Paris\\"}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}'
@@ -540,20 +671,23 @@ class ArgumentsSchemaMismatch(_ToolRule):
             return
         for _, where, call in calls(row):
             function = call.get("function")
-            if not isinstance(function, dict) or not isinstance(function.get("name"), str) or function["name"] not in schemas or not isinstance(function.get("arguments"), str):
+            if not isinstance(function, dict) or not isinstance(function.get("name"), str) or function["name"] not in schemas:
                 continue
+            given = function.get("arguments")
+            if not isinstance(given, str) and not (isinstance(given, dict) and _adapted(row)):
+                continue  # OpenAI arguments are a JSON string (FT504); ShareGPT's are the object itself
             validator = self._validator(schemas[function["name"]])
             if validator is None:
                 continue  # FT502 reports the schema
             try:
-                arguments = _parse_arguments(function["arguments"])
+                arguments = _parse_arguments(given) if isinstance(given, str) else given
                 error = next(iter(validator.iter_errors(arguments)), None)
             except (ValueError, jsonschema.SchemaError, RecursionError):
                 continue  # FT504 reports these
             if not isinstance(arguments, dict):
                 continue  # FT504 reports arguments that are not an object
             if error is not None:
-                at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
+                at = _field(row, where, "arguments")
                 path = "/".join(str(p) for p in error.absolute_path)
                 yield Violation(f"arguments do not match the parameters of {show(function['name'])} at {show('/' + path)}: {show(error.message, 120, quoted=False)}", at)
 

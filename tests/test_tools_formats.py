@@ -1,0 +1,113 @@
+"""FT5xx read the conversation view: ShareGPT tool data (a ``tools`` JSON string,
+``function_call`` and ``observation`` turns) is checked like OpenAI's, and the
+findings point into the source row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import cli_json
+
+DATA = Path(__file__).parent / "data" / "formats"
+
+
+# a call of get_weather, its observation and the answer: ShareGPT's tool-calling turns
+WEATHER = [
+    {"from": "human", "value": "Weather?"},
+    {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})},
+    {"from": "observation", "value": "sunny"},
+    {"from": "gpt", "value": "Sunny."},
+]
+
+
+def _row(conversations, tools) -> dict:
+    return {"conversations": conversations, "tools": json.dumps(tools)}
+
+
+def _tool_findings(report: dict) -> list[tuple[str, str, str]]:
+    return sorted((f["code"], f["pointer"], f["message"]) for f in report["findings"] if f["code"].startswith("FT5"))
+
+
+def test_sharegpt_broken_tools_undeclared_call_and_orphan_observation(tmp_path):
+    row = _row(
+        [
+            *WEATHER,
+            {"from": "human", "value": "Thanks"},
+            {"from": "observation", "value": "stray"},
+            {"from": "gpt", "value": "Bye."},
+        ],
+        [{"name": 5}, {"name": "a.b", "parameters": {"type": "object", "properties": {"x": {"type": "text"}}}}],
+    )
+    path = tmp_path / "sharegpt.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    report, proc = cli_json("--profile", "llamafactory", str(path))
+    found = _tool_findings(report)
+    codes = {(code, where) for code, where, _ in found}
+    assert codes == {("FT500", "/tools"), ("FT501", "/tools"), ("FT502", "/tools"), ("FT505", "/conversations/1/value"), ("FT506", "/conversations/5")}, found
+    messages = {code: message for code, _, message in found}
+    assert "inside the JSON string" in messages["FT500"] and "tools[0]" in messages["FT500"]
+    assert "'a.b'" in messages["FT501"] and "inside the tools JSON string" in messages["FT501"]
+    assert "'get_weather'" in messages["FT505"] and "(a.b)" in messages["FT505"]
+    assert "observation" in messages["FT506"]
+    assert proc.returncode == 1
+
+
+def test_sharegpt_tools_as_a_list_point_at_the_tool(tmp_path):
+    row = {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}], "tools": [{"name": 5}]}
+    path = tmp_path / "list.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    report, _ = cli_json("--profile", "llamafactory", str(path))
+    assert ("FT500", "/tools/0/name") in {(code, where) for code, where, _ in _tool_findings(report)}
+
+
+def test_sharegpt_call_of_a_declared_function_is_clean(tmp_path):
+    row = _row(
+        WEATHER,
+        [{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}],
+    )
+    path = tmp_path / "clean.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    report, _ = cli_json("--profile", "llamafactory", str(path))
+    assert _tool_findings(report) == []
+
+
+def test_sharegpt_unanswered_call_and_arguments_against_the_schema(tmp_path):
+    call = {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"town": "Paris"}})}
+    row = _row(
+        [WEATHER[0], call, {"from": "gpt", "value": "I could not check."}, {"from": "human", "value": "ok"}, {"from": "gpt", "value": "Bye."}],
+        [{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}],
+    )
+    path = tmp_path / "unanswered.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    report, _ = cli_json("--profile", "llamafactory", str(path))
+    found = _tool_findings(report)
+    assert {(code, where) for code, where, _ in found} == {("FT508", "/conversations/1/value"), ("FT512", "/conversations/1/value")}, found
+    assert "'city' is a required property" in next(message for code, _, message in found if code == "FT512")
+
+
+def test_llamafactory_glaive_demo_has_no_tool_findings():
+    report, _ = cli_json("--profile", "llamafactory", str(DATA / "llamafactory_glaive_toolcall_en_demo.json"))
+    assert report["findings"], "the demo is linted at all"
+    assert _tool_findings(report) == []
+
+
+def test_hostile_tools_give_findings_not_tracebacks(tmp_path):
+    rows = [
+        _row(WEATHER, [5, None]),
+        _row(WEATHER, [{"name": "get_weather", "parameters": 5, "description": 3}]),
+        {"conversations": WEATHER, "tools": [{"name": "get_weather", "parameters": {"type": "array"}}]},
+        {"conversations": [WEATHER[0], {"from": "function_call", "value": '[{"name": "f"}, 3]'}, {"from": "observation", "value": "r"}, WEATHER[3]]},
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report, proc = cli_json("--profile", "llamafactory", str(path))
+    assert "Traceback" not in proc.stderr
+    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"].startswith(("FT5", "FT120"))}
+    assert found == {
+        (1, "FT500", "/tools"),
+        (1, "FT505", "/conversations/1/value"),  # no tool of row 1 is a function, so get_weather is undeclared
+        (2, "FT500", "/tools"),
+        (3, "FT502", "/tools/0/parameters"),
+        (4, "FT120", "/conversations/1/value"),  # the unreadable call is the adapter's finding; its observation is no orphan
+    }, found
