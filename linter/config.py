@@ -217,6 +217,11 @@ def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
             takes = ", ".join(rule.options) or "no options"
             raise ConfigError(f"{where}: unknown option(s) {', '.join(unknown)} for {code} {rule.name}"
                               f"{did_you_mean(unknown[0], rule.options)}; it takes: {takes}")
+        for option, allowed in getattr(rule, "option_choices", {}).items():
+            # a misspelt value is as silent as a misspelt key: strategy = "truncat" dropped rows
+            if option in options and options[option] not in allowed:
+                raise ConfigError(f"{where}: {option} = {options[option]!r} is not one of {', '.join(map(repr, allowed))} for {code} {rule.name}"
+                                  f"{did_you_mean(str(options[option]), allowed)}")
 
 
 def split_codes(values: tuple[str, ...] | list[str] | None) -> list[str]:

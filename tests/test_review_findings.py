@@ -107,3 +107,14 @@ def test_the_html_report_counts_roles_in_every_format(tmp_path):
     assert proc.returncode == 0, proc.stderr
     html = report.read_text()
     assert "<title>human: 3</title>" in html and "<title>gpt: 3</title>" in html
+
+
+def test_a_misspelt_option_value_is_a_config_error(tmp_path):
+    """strategy = "truncat" was accepted and the unsafe fix then dropped rows instead of truncating them."""
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint.options.token-limit]\nstrategy = "truncat"\n')
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}) + "\n")
+    proc = run_cli("check", path, cwd=tmp_path)
+    assert proc.returncode == 2 and "did you mean 'truncate'" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint.options.token-limit]\nstrategy = "truncate"\n')
+    assert run_cli("check", path, cwd=tmp_path).returncode in (0, 1)

@@ -57,6 +57,8 @@ class Rule:
     bad: ClassVar[str] = ""
     good: ClassVar[str] = ""
     options: ClassVar[dict[str, str]] = {}
+    # option -> the values it accepts, for options that take one of a few words (checked with the config)
+    option_choices: ClassVar[dict[str, tuple]] = {}
     example_profile: ClassVar[str | None] = None  # profile the bad/good examples are meant for
     # What the verdict depends on, from the vocabulary of linter.rules.reads
     # (``reads = ("tools", "tool_calls")``). The engine derives from it which
