@@ -116,6 +116,9 @@ def test_edits_that_quote_a_secret_are_redacted_in_output(tmp_path):
     path.write_text(json.dumps(chat(("user", f"my key is {key} "), ("assistant", "ok"))) + "\n")
     proc = run_cli("check", path, "--select", "FT201", "--format", "json")
     assert key not in proc.stdout and "FT201" in proc.stdout
+    (finding,) = json.loads(proc.stdout)["findings"]
+    # the edit is shown, with the key redacted (an output that dropped the edits would also lack the key)
+    assert finding["fix"]["edits"][0]["value"] == "my key is [redacted secret]"
 
 
 OLD_STYLE_PLUGIN = '''
@@ -158,7 +161,7 @@ def test_a_plugin_fix_with_only_an_apply_callable_still_works(tmp_path, jobs):
     install_fake_distribution(site, "old-rules", "0.1", "old_rules", OLD_STYLE_PLUGIN, "old")
     path = tmp_path / "data.jsonl"
     path.write_text("".join(json.dumps(chat(("user", "q"), ("assistant", f"ok {i}"))) + "\n" for i in range(3)))
-    env = {"PYTHONPATH": str(site)}
+    env = {"PYTHONPATH": str(site), "FTLINT_PARALLEL_MIN_BYTES": "1"}  # so --jobs 2 really forks workers
     report, _ = cli_json(path, "--select", "OLD001", "--jobs", jobs, env=env)
     assert [f["fix"] for f in report["findings"]] == [{"description": "shout", "applicability": "safe"}] * 3
     proc = run_cli("fix", path, "--select", "OLD001", env=env)

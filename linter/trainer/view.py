@@ -93,20 +93,16 @@ class TrainerView:
 
     def analyse(self, row: Any) -> Analysis:
         """What the trainer makes of a row (a ``linter.rows.Row`` or a parsed value)."""
+        return self.analyse_many([row])[0]
+
+    def _analyse_without_jinja(self, row: Any) -> Analysis:
+        """A row for a Mistral backend (mistral-common renders and counts), or with no template at all."""
         messages, tools = self._conversation(row)
         if messages is None:
             return NOT_A_CONVERSATION
         if self.backend is not None:
             return self.backend.analyse(messages, tools, self.max_seq_length)
-        if self.template is None:
-            return Analysis(error=f"{self.source.name} has no chat template (tokenizer_config.json chat_template or chat_template.jinja)")
-        try:
-            rendered = self.render(messages, tools)
-        except TemplateFailure as exc:
-            return Analysis(error=str(exc))
-        encoding = self.source.backend.encode(rendered.text, add_special_tokens=False)
-        spans = rendered.spans if self.template.has_generation else assistant_spans(rendered.text, messages)
-        return self._measure(encoding, spans, rendered.text)
+        return Analysis(error=f"{self.source.name} has no chat template (tokenizer_config.json chat_template or chat_template.jinja)")
 
     def render(self, messages: list[dict], tools: list | None, exact: bool = False):
         """The row's rendering: spliced from its shape's skeleton when possible, else by Jinja."""
@@ -116,7 +112,7 @@ class TrainerView:
     def analyse_many(self, values: list[Any]) -> list[Analysis]:
         """``analyse`` for many rows, tokenizing the rendered texts in one batch on every core."""
         if self.backend is not None or self.template is None:
-            return [self.analyse(v) for v in values]
+            return [self._analyse_without_jinja(v) for v in values]
         out: list[Analysis | None] = [None] * len(values)
         texts, spans, where = [], [], []
         for i, value in enumerate(values):
