@@ -28,8 +28,6 @@ from typing import Any
 _NOT_TEMPLATED = frozenset({"text", "prompt-only", "stepwise"})
 _STRING_FIELDS = ("prompt", "completion", "chosen", "rejected")
 _RAW_FORMATS = frozenset({"openai-chat", "messages-kto"})  # formats whose ``messages`` are OpenAI messages
-_DETECTOR = None
-
 
 def messages_for_template(row: Any) -> list[dict] | None:
     """The row's messages as a template takes them, or None when the row has no conversation to render.
@@ -106,12 +104,11 @@ def _conversation(row: Any, value: dict):
 
 
 def _detector():
-    global _DETECTOR
-    if _DETECTOR is None:
-        from ..formats import BUILTIN_FORMATS, Detector
+    """The registry's format detector: the one the engine uses, plugin formats included (a value
+    without a Row has not been classified yet)."""
+    from ..registry import get_registry
 
-        _DETECTOR = Detector(BUILTIN_FORMATS)
-    return _DETECTOR
+    return get_registry().detector
 
 
 def _message(turn) -> dict:
