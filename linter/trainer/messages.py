@@ -29,6 +29,7 @@ _NOT_TEMPLATED = frozenset({"text", "prompt-only", "stepwise"})
 _STRING_FIELDS = ("prompt", "completion", "chosen", "rejected")
 _RAW_FORMATS = frozenset({"openai-chat", "messages-kto"})  # formats whose ``messages`` are OpenAI messages
 
+
 def messages_for_template(row: Any) -> list[dict] | None:
     """The row's messages as a template takes them, or None when the row has no conversation to render.
 
