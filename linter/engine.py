@@ -153,6 +153,8 @@ class Linter:
         rules = []
         for code in sorted(codes):
             rule_class = self.registry.rules[code]
+            if any(context.options.get(setting) is None for setting in rule_class.requires):
+                continue  # idle in this run (no tokenizer for a trainer rule): never called
             options = {**self.settings.options.get(rule_class.name, {}), **self.settings.options.get(code, {})}
             unknown = set(options) - set(rule_class.options)
             if unknown:

@@ -13,7 +13,7 @@ from .conftest import GOOD, chat, cli_json, dump, lint_text
 
 RULES = get_registry().rules
 # rules that need a tokenizer (linter.trainer) run their examples in tests/test_trainer_rules.py
-WITH_EXAMPLES = [code for code, rule in RULES.items() if rule.bad and rule.good and not getattr(rule, "needs_trainer", False)]
+WITH_EXAMPLES = [code for code, rule in RULES.items() if rule.bad and rule.good and not rule.requires]
 
 
 def codes(findings):

@@ -72,6 +72,11 @@ class Rule:
     # the rule reports; it then runs only on rows with that problem. A problem
     # no registered rule claims is reported by FT019 unreadable-row.
     problem_kind: ClassVar[str] = ""
+    # Settings the rule has nothing to do without (``requires = ("trainer",)``: a
+    # tokenizer and chat template given with --tokenizer). The engine neither
+    # builds nor calls the rule in a run where one of them is unset, so an idle
+    # rule costs nothing per row.
+    requires: ClassVar[tuple[str, ...]] = ()
     # Deprecated (one release): ``gate`` is honoured only on rules without
     # ``reads``; ``shape_only`` is never trusted without ``reads`` that prove it.
     gate: ClassVar[Callable[[Row], bool] | None] = None
@@ -101,6 +106,8 @@ class Rule:
         if cls.scope not in (LINE, RECORD):
             raise ValueError(f"rule {cls.code} has unknown scope {cls.scope!r}")
         check_reads(cls)
+        if isinstance(cls.requires, str) or not all(isinstance(name, str) and name for name in cls.requires):
+            raise ValueError(f"rule {cls.code}: requires must be a tuple of setting names, like requires = ('trainer',)")
 
 
 class DatasetRule(Rule):

@@ -22,7 +22,7 @@ MAX_QUOTE = 300  # characters of a template's message quoted in a finding
 
 class _TrainerRule(Rule):
     kinds = ANY_KIND
-    needs_trainer = True  # silent without a tokenizer: the examples run in tests/test_trainer_rules.py
+    requires = ("trainer",)  # nothing to do without a tokenizer: the examples run in tests/test_trainer_rules.py
 
     def analysis(self, row):
         view = self.context.options.get("trainer")
@@ -140,7 +140,7 @@ class NoGenerationBlocks(DatasetRule):
     summary = "Assistant-only loss is asked for but the chat template has no generation blocks"
     severity = Severity.WARNING
     kinds = ANY_KIND
-    needs_trainer = True
+    requires = ("trainer",)
 
     def start(self):
         return [False]
