@@ -12,8 +12,8 @@ file's enabled rules, into a dispatch plan, and runs it row by row:
 * the shape memo skips shape-only rules (reads all structural) that were
   silent on an earlier row of the same shape;
 * screens: a screened rule runs only on raw lines holding one of its
-  triggers (substring tests in C, once per row and family, cached), or an
-  escape that could hide one.
+  triggers, or an escape that could hide one; every screen of the file's
+  rules is tested in one scan of the line (``linter.screening``).
 
 Every rule call is isolated: an exception becomes an ``internal-error``
 finding naming the rule, and the row goes on to the next rule.
@@ -34,20 +34,13 @@ from .findings import Violation
 from .rows import Row
 from .rules.base import LINE, Rule
 from .rules.reads import VIEWS
+from .screening import Scanner, Screen
 from .shape import shape_of
 
 MAX_SHAPES = 4096  # shapes remembered: a few hundred in a typical dataset, each about 150 bytes
 
 INTERNAL_ERROR = "FT000"
 UNREADABLE_ROW = "FT019"
-
-# Escapes that could hide an ASCII trigger from a byte search (\u0041 for "A",
-# \/ for "/"): a line holding one runs every screened rule. Case-insensitive
-# raw patterns also fail open on the four non-ASCII letters Python folds onto
-# ASCII ones (İ ı ſ K).
-_ESCAPES = (b"\\u00", b"\\/")
-_CASE_FOLDS = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
-
 
 def screens_enabled() -> bool:
     return os.environ.get("FTLINT_NO_SCREENS", "") in ("", "0")
@@ -90,7 +83,7 @@ def is_shape_only(rule_class: type) -> bool:
     return False
 
 
-def screen_of(rule_class: type) -> tuple[tuple[bytes, ...], tuple[re.Pattern, ...], bool] | None:
+def screen_of(rule_class: type) -> Screen | None:
     """A rule's screen as the raw line shows it: the JSON-escaped literals, the raw
     patterns, and whether a \\uXXXX escape could hide a trigger (non-ASCII ones)."""
     screen = rule_class.screen
@@ -99,7 +92,7 @@ def screen_of(rule_class: type) -> tuple[tuple[bytes, ...], tuple[re.Pattern, ..
     literals = tuple(orjson.dumps(entry)[1:-1] for entry in screen if isinstance(entry, str))
     patterns = tuple(entry for entry in screen if not isinstance(entry, str))
     any_escape = any(isinstance(entry, str) and not entry.isascii() for entry in screen)
-    return literals, patterns, any_escape
+    return Screen(literals, patterns, any_escape)
 
 
 _warned: set = set()
@@ -153,7 +146,8 @@ class Dispatch:
         self.unreadable: list[tuple[Rule, Callable]] = []
         gates: dict = {}
         entries: dict[str, list[_Entry]] = {}
-        escaped = _EscapeMemo()
+        distinct: dict[tuple, tuple[int, Screen]] = {}  # the distinct screens, numbered for the scanner
+        scan = _ScanMemo()
         for rule in rules:
             cls = type(rule)
             if cls.code == INTERNAL_ERROR:
@@ -168,15 +162,19 @@ class Dispatch:
                 continue
             present = presence_test(cls)
             screen = screen_of(cls) if screens else None
+            slot = None
+            if screen is not None:
+                slot = distinct.setdefault(screen.key(), (len(distinct), screen))[0]
             gate = None
-            if present is not None or screen is not None:
-                key = (present, screen)
+            if present is not None or slot is not None:
+                key = (present, slot)
                 gate = gates.get(key)
                 if gate is None:
-                    gate = gates[key] = Gate(_gate_test(present, screen, escaped), len(gates))
+                    gate = gates[key] = Gate(_gate_test(present, slot, scan), len(gates))
             entry = _Entry(rule, gate, is_shape_only(cls) and present is None, screen is not None)
             for kind in cls.kinds:
                 entries.setdefault(kind, []).append(entry)
+        scan.scanner = _scanner([screen for _, screen in sorted(distinct.values(), key=lambda pair: pair[0])])
         self.cache: list = [None] * len(gates)
         self.fresh: list = [None] * len(gates)
         self.entries = entries
@@ -262,45 +260,42 @@ class Dispatch:
         self.fired[shape] = fired
 
 
-class _EscapeMemo:
-    """Does the raw line hold an escape that could hide a trigger? Once per row, shared by every screen."""
+_SCANNERS: dict[tuple, Scanner] = {}
 
-    __slots__ = ("row", "answer")
+
+def _scanner(screens: list[Screen]) -> Scanner:
+    """The compiled scanner for these screens: built once per process (a run lints many files alike)."""
+    key = tuple(screen.key() for screen in screens)
+    scanner = _SCANNERS.get(key)
+    if scanner is None:
+        scanner = _SCANNERS[key] = Scanner(screens)
+    return scanner
+
+
+class _ScanMemo:
+    """Which screens the raw line holds: one scan per row, shared by every gate."""
+
+    __slots__ = ("row", "answer", "scanner")
 
     def __init__(self) -> None:
         self.row = None
-        self.answer = False
+        self.answer: list = []
+        self.scanner: Scanner | None = None
 
-    def __call__(self, row: Row) -> bool:
+    def __call__(self, row: Row) -> list:
         if row is not self.row:
-            raw = row.raw
-            self.answer = _ESCAPES[0] in raw or _ESCAPES[1] in raw
+            self.answer = self.scanner.passed(row.raw)
             self.row = row
         return self.answer
 
 
-def _gate_test(present: Callable[[Row], bool] | None, screen: tuple | None, escaped: _EscapeMemo) -> Callable[[Row], bool]:
-    if screen is None:
+def _gate_test(present: Callable[[Row], bool] | None, slot: int | None, scan: _ScanMemo) -> Callable[[Row], bool]:
+    if slot is None:
         return present  # type: ignore[return-value]
-    literals, patterns, any_escape = screen
-    folds = any(p.flags & re.IGNORECASE for p in patterns)
 
     def screened(row: Row) -> bool:
         """False only when the raw line proves the rule silent: none of its triggers, no escape that could hide one."""
-        raw = row.raw
-        if raw is None:
-            return True
-        for literal in literals:
-            if literal in raw:
-                return True
-        for pattern in patterns:
-            if pattern.search(raw) is not None:
-                return True
-        if any_escape and b"\\u" in raw:
-            return True
-        if folds and any(fold in raw for fold in _CASE_FOLDS):
-            return True
-        return escaped(row)
+        return row.raw is None or scan(row)[slot]
 
     if present is None:
         return screened

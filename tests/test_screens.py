@@ -4,6 +4,7 @@ without them; and they really skip the screened rules on clean lines."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 
@@ -127,13 +128,17 @@ def gate_of(rule_class):
     from linter.rules.base import Rule
 
     assert issubclass(rule_class, Rule)
-    test = _dispatch._gate_test(None, _dispatch.screen_of(rule_class), _dispatch._EscapeMemo())
+    from linter.screening import Scanner
+
+    screen = _dispatch.screen_of(rule_class)
+    fast, slow = Scanner([screen]), Scanner([screen], accelerate=False)
 
     def passes(value) -> bool:
+        """The scanner's answer, the same with and without the automaton, and the same as the slow reference."""
         raw = (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).encode()
-        from linter.rows import Row
-
-        return test(Row(1, 0, raw, len(raw)))
+        answers = {fast.passed(raw)[0], slow.passed(raw)[0], screen.holds(raw)}
+        assert len(answers) == 1, raw
+        return answers.pop()
 
     return passes
 
@@ -164,3 +169,51 @@ def test_a_raw_pattern_screen_fails_open_on_case_folding_letters():
     passes = gate_of(Label)
     assert passes({"t": "USER  : hi"}) and not passes({"t": "the user said"})
     assert passes({"t": "uſer: hi"}) and re.search("(?i)user:", "uſer:")
+
+
+def _builtin_screens():
+    from linter.registry import get_registry
+
+    screens = [_dispatch.screen_of(rule) for rule in get_registry().rules.values() if rule.screen]
+    return [screen for screen in screens if screen is not None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=4), st.sampled_from(["dumps", "ascii", "orjson"]))
+def test_one_scan_answers_as_each_screen_would_alone(texts, style):
+    """The compiled scanner (Hyperscan when installed) gives, for every built-in
+    screen and one of each kind (literal, pattern, non-ASCII, case-insensitive),
+    exactly what searching that screen's triggers one by one gives."""
+    screens, fast, slow = _scanners()
+    value = {"messages": [{"role": "user", "content": text} for text in texts]}
+    raw = {"dumps": lambda v: json.dumps(v, ensure_ascii=False).encode(), "ascii": lambda v: json.dumps(v).encode(),
+           "orjson": orjson.dumps}[style](value)
+    expected = [screen.holds(raw) for screen in screens]
+    assert fast.passed(raw) == expected
+    assert slow.passed(raw) == expected
+
+
+@functools.lru_cache(maxsize=1)
+def _scanners():
+    import re
+
+    from linter.screening import Scanner, Screen
+
+    screens = _builtin_screens() + [
+        Screen((b"<|",), (), False),
+        Screen((), (re.compile(rb"(?:^|\\n)[ \t]*user[ \t]*:", re.IGNORECASE),), False),
+        Screen(("请问".encode(),), (), True),
+        Screen((), (re.compile(rb"(a)\1"),), False),  # a back-reference: searched by Python's re
+    ]
+    return screens, Scanner(screens), Scanner(screens, accelerate=False)
+
+
+def test_the_scanner_is_accelerated_where_hyperscan_installs():
+    """Hyperscan is a dependency on the platforms it has wheels for; elsewhere the fallback answers."""
+    import platform
+
+    from linter import screening
+
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        assert screening.hyperscan is not None
+        assert screening.Scanner(_builtin_screens() or [screening.Screen((b"x",), (), False)]).database is not None

@@ -67,7 +67,7 @@ def mentions_tools(row: Row) -> bool:
     if not isinstance(value, dict):
         return False
     raw = row.raw
-    if raw is not None and b"\\u" not in raw and not any(mark in raw for mark in _TOOL_WORDS):
+    if raw is not None and _TOOL_WORDS.search(raw) is None:
         return False  # every key and role below is spelt in the line (no \u escape could hide one)
     if "tools" in value or "functions" in value:
         return True
@@ -85,7 +85,8 @@ def mentions_tools(row: Row) -> bool:
     return view.tools is not None or any(turn.tool_calls or turn.role == "tool" for _, turn in view.all_turns())
 
 
-_TOOL_WORDS = (b"tool", b"function", b"observation")  # inside every key and role the test looks for
+# inside every key and role looked for below, or an escape that could spell one
+_TOOL_WORDS = re.compile(rb"tool|function|observation|\\u")
 _TOOL_MARKS = (b"tools", b"function_call", b"observation", b"tool_call", b'"tool"', b"functions")
 
 

@@ -1,0 +1,162 @@
+"""One scan of the raw line for every rule's screen at once.
+
+Rules declare screens (``Rule.screen``: strings the rule cannot fire without,
+or bytes patterns over the raw JSON line); ``linter._dispatch`` groups rules
+by screen. Testing each trigger with its own substring search costs about
+1 ns per byte per trigger: on a 2 KB line, a dozen triggers cost more than
+parsing the line. So the engine compiles every trigger of a file's enabled
+rules into one multi-pattern automaton (Hyperscan, when installed: it scans
+all of them in one pass at several GB/s) and asks it once per row which
+screens the line holds. Without Hyperscan (a platform without its wheels) the
+same answers come from per-trigger searches: slower, never different.
+
+Screens fail open: a line holding an escape that could hide a trigger
+(``\\u00..``, ``\\/``), or ``\\u`` at all for a screen with non-ASCII strings,
+or a non-ASCII letter Python folds onto ASCII for a case-insensitive pattern,
+passes every screen concerned.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+try:  # an accelerator, not a requirement: the fallback gives the same answers
+    import hyperscan
+except ImportError:  # pragma: no cover - exercised where hyperscan has no wheel
+    hyperscan = None
+
+# Escapes that could hide an ASCII trigger from a byte search (\u0041 for "A",
+# \/ for "/"). Case-insensitive raw patterns also fail open on the four
+# non-ASCII letters Python folds onto ASCII ones (İ ı ſ K).
+ESCAPES = (b"\\u00", b"\\/")
+ANY_ESCAPE = b"\\u"
+CASE_FOLDS = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
+
+_RE_FLAGS = {re.IGNORECASE: "CASELESS", re.DOTALL: "DOTALL", re.MULTILINE: "MULTILINE"}
+
+
+class Screen:
+    """What one rule's ``screen`` declaration means over the raw line."""
+
+    __slots__ = ("literals", "patterns", "any_escape", "folds")
+
+    def __init__(self, literals: tuple[bytes, ...], patterns: tuple[re.Pattern, ...], any_escape: bool) -> None:
+        self.literals = literals  # JSON-escaped forms of the declared strings
+        self.patterns = patterns  # compiled bytes patterns over the raw line
+        self.any_escape = any_escape  # a non-ASCII string: any \\u escape could hide it
+        self.folds = any(p.flags & re.IGNORECASE for p in patterns)
+
+    def key(self) -> tuple:
+        return (self.literals, tuple((p.pattern, p.flags) for p in self.patterns), self.any_escape)
+
+    def holds(self, raw: bytes) -> bool:
+        """The slow, obviously right answer for one line (the fallback, and what tests compare with)."""
+        if any(literal in raw for literal in self.literals):
+            return True
+        if any(pattern.search(raw) is not None for pattern in self.patterns):
+            return True
+        if self.any_escape and ANY_ESCAPE in raw:
+            return True
+        if self.folds and any(fold in raw for fold in CASE_FOLDS):
+            return True
+        return ESCAPES[0] in raw or ESCAPES[1] in raw
+
+
+class Scanner:
+    """Which of ``screens`` a raw line holds, computed once per row for all of them.
+
+    ``passed(raw)`` returns a sequence indexed like ``screens``: true where the
+    line holds one of that screen's triggers (or an escape that fails it open).
+    """
+
+    def __init__(self, screens: Sequence[Screen], accelerate: bool = True) -> None:
+        self.screens = list(screens)
+        self.database = None
+        self.leftover: list[tuple[int, re.Pattern]] = []  # patterns the automaton cannot take: searched one by one
+        if accelerate and hyperscan is not None and self.screens:
+            self._compile()
+
+    # ------------------------------------------------------------ building
+
+    def _compile(self) -> None:
+        n = len(self.screens)
+        self.escape_id, self.any_escape_id, self.fold_id = n, n + 1, n + 2
+        expressions: list[bytes] = []
+        ids: list[int] = []
+        flags: list[int] = []
+        single = hyperscan.HS_FLAG_SINGLEMATCH
+
+        def add(expression: bytes, ident: int, extra: int = 0) -> None:
+            expressions.append(expression)
+            ids.append(ident)
+            flags.append(single | extra)
+
+        for index, screen in enumerate(self.screens):
+            for literal in screen.literals:
+                add(re.escape(literal), index)
+            for pattern in screen.patterns:
+                extra = _hs_flags(pattern)
+                if extra is None or not _compiles(pattern.pattern, single | extra):
+                    self.leftover.append((index, pattern))
+                else:
+                    add(pattern.pattern, index, extra)
+        for escape in ESCAPES:
+            add(re.escape(escape), self.escape_id)
+        add(re.escape(ANY_ESCAPE), self.any_escape_id)
+        for fold in CASE_FOLDS:
+            add(re.escape(fold), self.fold_id)
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+        self.database = database
+        self.scratch = hyperscan.Scratch(database)
+        self.hits: set[int] = set()
+        hits = self.hits
+
+        def on_match(ident, start, end, flags, context):
+            hits.add(ident)
+
+        self.on_match = on_match
+
+    # ------------------------------------------------------------ per row
+
+    def passed(self, raw: bytes) -> list[bool]:
+        if self.database is None:
+            return [screen.holds(raw) for screen in self.screens]
+        hits = self.hits
+        hits.clear()
+        if raw:
+            self.database.scan(raw, match_event_handler=self.on_match, scratch=self.scratch)
+        if self.escape_id in hits:
+            return [True] * len(self.screens)
+        any_escape = self.any_escape_id in hits
+        folds = self.fold_id in hits
+        out = [
+            index in hits or (any_escape and screen.any_escape) or (folds and screen.folds)
+            for index, screen in enumerate(self.screens)
+        ]
+        for index, pattern in self.leftover:
+            if not out[index] and pattern.search(raw) is not None:
+                out[index] = True
+        return out
+
+
+def _hs_flags(pattern: re.Pattern) -> int | None:
+    """Hyperscan flags for a Python bytes pattern's flags, or None when one has no equivalent."""
+    extra = 0
+    rest = pattern.flags & ~re.ASCII  # bytes patterns are ASCII-only in Python already
+    for flag, name in _RE_FLAGS.items():
+        if rest & flag:
+            extra |= getattr(hyperscan, f"HS_FLAG_{name}")
+            rest &= ~flag
+    return extra if rest == 0 else None
+
+
+def _compiles(expression: bytes, flags: int) -> bool:
+    """Can Hyperscan take this pattern (no back-references, lookarounds...)?"""
+    try:
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        database.compile(expressions=[expression], ids=[0], elements=1, flags=[flags])
+    except Exception:  # noqa: BLE001 - hyperscan.error: fall back to Python's re for this one
+        return False
+    return True
