@@ -179,9 +179,10 @@ class Dispatch:
         self.fresh: list = [None] * len(gates)
         self.entries = entries
         self.shaped_kinds = frozenset(kind for kind, found in entries.items() if any(e.shaped for e in found))
-        self.fired: dict[tuple, frozenset] = {}  # shape -> the shape-only rules that fired on rows of it
-        # plans[kind][fired]: the entries left, grouped by gate; fired None = no memo for this row
-        self.plans: dict[str, dict] = {}
+        self.full: dict[str, list] = {}  # kind -> every entry of that kind, grouped by gate
+        # shape -> its plan: the shape-only rules silent on it left out, those that fired
+        # replaying what they said (when that holds nothing of the row but its shape)
+        self.by_shape: dict[tuple, list] = {}
 
     # ------------------------------------------------------------ per row
 
@@ -201,12 +202,14 @@ class Dispatch:
     def records(self, row: Row, kind: str) -> None:
         """The record rules of the row's kind that its gates, screens and shape leave."""
         shape = shape_of(row) if kind in self.shaped_kinds else None
-        fired = self.fired.get(shape) if shape is not None else None
-        by_fired = self.plans.get(kind)
-        groups = by_fired.get(fired) if by_fired is not None else None
+        groups = self.by_shape.get(shape) if shape is not None else None
+        learning: dict | None = None
         if groups is None:
-            groups = self._plan(kind, fired)
-        learning: set | None = set() if shape is not None and fired is None else None
+            groups = self.full.get(kind)
+            if groups is None:
+                groups = self.full[kind] = _grouped(self.entries.get(kind, ()))
+            if shape is not None:
+                learning = {}  # shape-only rule -> what it said on this row (None: not to be replayed)
         cache = self.cache
         cache[:] = self.fresh
         report = self.report
@@ -219,17 +222,21 @@ class Dispatch:
                     continue
             for entry in group:
                 rule = entry.rule
+                said: list | None = [] if learning is not None and entry.shaped else None
                 try:
                     for violation in entry.check(row):
                         report(rule, violation, row)
-                        if learning is not None and entry.shaped:
-                            learning.add(rule)
+                        if said is not None:
+                            said.append(violation)
                 except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the file
                     self.crash(rule, exc, row)
+                    said = None
                     if learning is not None and entry.shaped:
-                        learning.add(rule)
+                        learning[rule] = None
+                if said is not None:
+                    learning[rule] = said if all(map(_replayable, said)) else None
         if learning is not None:
-            self._learn(shape, frozenset(learning))
+            self._learn(shape, groups, learning)
 
     def _call(self, rule: Rule, check: Callable, row: Row) -> None:
         try:
@@ -240,24 +247,66 @@ class Dispatch:
 
     # ------------------------------------------------------------ plans
 
-    def _plan(self, kind: str, fired: frozenset | None) -> list:
-        kept = [e for e in self.entries.get(kind, ()) if not (fired is not None and e.shaped and e.rule not in fired)]
-        groups: list[tuple] = []
-        for entry in kept:
-            if groups and groups[-1][0] is entry.gate:
-                groups[-1][1].append(entry)
-            else:
-                groups.append((entry.gate, [entry]))
-        by_fired = self.plans.setdefault(kind, {})
-        if len(by_fired) >= MAX_SHAPES:
-            by_fired.clear()
-        by_fired[fired] = groups
-        return groups
+    def _learn(self, shape: tuple, groups: list, learned: dict) -> None:
+        """The plan for later rows of ``shape``, from what its shape-only rules did on this one."""
+        entries = []
+        for _, group in groups:
+            for entry in group:
+                if not entry.shaped or entry.rule not in learned:
+                    entries.append(entry)  # not shape-only, or its gate kept it from running here
+                    continue
+                said = learned[entry.rule]
+                if said is None:
+                    entries.append(entry)  # it crashed, or its findings hold more than the shape: run it each time
+                elif said:
+                    entries.append(_Replay(entry, tuple(said)))
+        if len(self.by_shape) >= MAX_SHAPES:
+            self.by_shape.clear()  # bounded memory on files with endless shapes
+        self.by_shape[shape] = _grouped(entries)
 
-    def _learn(self, shape: tuple, fired: frozenset) -> None:
-        if len(self.fired) >= MAX_SHAPES:
-            self.fired.clear()  # bounded memory on files with endless shapes
-        self.fired[shape] = fired
+
+def _grouped(entries) -> list[tuple]:
+    """Entries in code order, consecutive ones sharing a gate grouped under it."""
+    groups: list[tuple] = []
+    for entry in entries:
+        if groups and groups[-1][0] is entry.gate:
+            groups[-1][1].append(entry)
+        else:
+            groups.append((entry.gate, [entry]))
+    return groups
+
+
+class _Replay:
+    """A shape-only rule that fired on an earlier row of this shape: says the same again, without running."""
+
+    __slots__ = ("rule", "gate", "shaped", "screened", "said")
+
+    def __init__(self, entry: _Entry, said: tuple) -> None:
+        self.rule, self.gate, self.screened = entry.rule, entry.gate, entry.screened
+        self.shaped = False
+        self.said = said
+
+    def check(self, row: Row) -> tuple:
+        return self.said
+
+
+_VALUE_FREE = frozenset({"remove", "move", "copy"})
+
+
+def _replayable(violation: Violation) -> bool:
+    """Can this finding be said again on another row of the same shape? Its message
+    and pointer can (the property test in tests/test_shape.py holds shape-only rules
+    to that); its fix only when it carries no value taken from the row: no callable,
+    and JSON Patch edits that move or remove, or set a number, boolean or null."""
+    fix = violation.fix
+    if fix is None:
+        return True
+    if fix.apply is not None or fix.raw is not None:
+        return False
+    for edit in fix.edits:
+        if edit.get("op") not in _VALUE_FREE and not (edit.get("value") is None or type(edit.get("value")) in (int, float, bool)):
+            return False
+    return True
 
 
 _SCANNERS: dict[tuple, Scanner] = {}

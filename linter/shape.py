@@ -16,6 +16,7 @@ from typing import Any
 
 _WEIGHT_TYPES = (int, float, bool)
 _NO_WEIGHT = ("no weight",)
+_PLAIN = ("role", "content")
 
 
 def shape_of(row: Any) -> tuple | None:
@@ -35,6 +36,12 @@ def shape_of(row: Any) -> tuple | None:
     for message in messages:
         if type(message) is not dict:
             return None
+        keys = tuple(message)
+        if keys == _PLAIN:  # most messages: a string role and string content, nothing else
+            role = message["role"]
+            if type(role) is str and type(message["content"]) is str:
+                shape.append((keys, role, False, _NO_WEIGHT, False))
+                continue
         role = message.get("role")
         if role is not None and type(role) is not str:
             return None
@@ -47,5 +54,5 @@ def shape_of(row: Any) -> tuple | None:
                 return None
             weight = (type(weight).__name__, weight)
         carried = bool(message.get("tool_calls")) or bool(message.get("function_call")) or bool(message.get("refusal"))
-        shape.append((tuple(message), role, content is None, weight, carried))
+        shape.append((keys, role, content is None, weight, carried))
     return tuple(shape)
