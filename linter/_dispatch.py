@@ -71,6 +71,11 @@ def presence_test(rule_class: type) -> Callable[[Row], bool] | None:
     return gate
 
 
+def reads_nothing(rule_class: type) -> bool:
+    """``reads = ()``: the rule judges the file (its name, say), never a row; it is not called per row."""
+    return rule_class.reads == () and rule_class.code != INTERNAL_ERROR
+
+
 def is_shape_only(rule_class: type) -> bool:
     """Shape-only is derived: every view the rule reads is structural. A
     deprecated ``shape_only = True`` without reads that prove it is not trusted
@@ -140,7 +145,7 @@ class Dispatch:
     def __init__(self, rules: list[Rule], registered: Iterable[type], report: Report, crash: Crash, screens: bool = True) -> None:
         self.report = report
         self.crash = crash
-        self.line_checks: list[tuple[Rule, Callable]] = []
+        self.line_checks: list[tuple[Rule, Callable, Callable | None]] = []
         self.by_problem: dict[str, list[tuple[Rule, Callable]]] = {}
         self.claimed = frozenset(c.problem_kind for c in registered if c.problem_kind)
         self.unreadable: list[tuple[Rule, Callable]] = []
@@ -152,13 +157,15 @@ class Dispatch:
             cls = type(rule)
             if cls.code == INTERNAL_ERROR:
                 continue  # the engine reports internal errors itself
+            if reads_nothing(cls):
+                continue  # it judges the file, not its rows
             if cls.scope == LINE:
                 if cls.code == UNREADABLE_ROW:
                     self.unreadable.append((rule, rule.check))
                 elif cls.problem_kind:
                     self.by_problem.setdefault(cls.problem_kind, []).append((rule, rule.check))
                 else:
-                    self.line_checks.append((rule, rule.check))
+                    self.line_checks.append((rule, rule.check, presence_test(cls)))
                 continue
             present = presence_test(cls)
             screen = screen_of(cls) if screens else None
@@ -188,8 +195,9 @@ class Dispatch:
 
     def problems(self, row: Row) -> None:
         """Line rules, and the rules of the row's parse problem (if any)."""
-        for rule, check in self.line_checks:
-            self._call(rule, check, row)
+        for rule, check, present in self.line_checks:
+            if present is None or present(row):
+                self._call(rule, check, row)
         problem = row.problem
         if problem is not None:
             if problem.kind in self.claimed:

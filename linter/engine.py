@@ -23,7 +23,7 @@ from .registry import Registry, get_registry
 from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
-from ._dispatch import INTERNAL_ERROR, Dispatch, screens_enabled
+from ._dispatch import INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
 from .stats import LONG_ROW_BYTES, FileStats, in_sample
 from .text import show
 from .tokens import Tokenizer
@@ -345,8 +345,9 @@ class _Folds:
         self.rules = rules
         self.crash = crash
         self.states = [r.start() for r in rules]
-        self.by_line = [(r, r.update, s) for r, s in zip(rules, self.states) if r.scope == LINE]
-        self.by_record = [(r, r.kinds, r.update, s) for r, s in zip(rules, self.states) if r.scope != LINE]
+        per_row = [(r, s) for r, s in zip(rules, self.states) if not reads_nothing(type(r))]
+        self.by_line = [(r, r.update, s, presence_test(type(r))) for r, s in per_row if r.scope == LINE]
+        self.by_record = [(r, r.kinds, r.update, s) for r, s in per_row if r.scope != LINE]
 
     def records(self, row: Row, kind: str) -> None:
         for rule, kinds, update, state in self.by_record:
@@ -357,7 +358,9 @@ class _Folds:
                     self.crash(rule, exc, row)
 
     def lines(self, row: Row) -> None:
-        for rule, update, state in self.by_line:
+        for rule, update, state, present in self.by_line:
+            if present is not None and not present(row):
+                continue
             try:
                 update(state, row)
             except Exception as exc:  # noqa: BLE001

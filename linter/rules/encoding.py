@@ -17,6 +17,7 @@ from ..plugin import hookimpl
 from ..rows import Row
 from ..text import show
 from .base import LINE, DatasetRule, Rule, TallyRule
+from .reads import BOM as BYTE_ORDER_MARK, LINE_ENDING, UNPARSED
 
 
 REJECT_LINE = drop_row("move the line to the rejects file")
@@ -200,6 +201,7 @@ class LineTooLong(Rule):
     name = "line-too-long"
     summary = "Line is longer than max-line-bytes and was not parsed"
     scope = LINE
+    reads = (UNPARSED,)
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.raw is None:
@@ -245,6 +247,7 @@ class Utf8Bom(Rule):
     summary = "File starts with a UTF-8 byte-order mark"
     severity = Severity.WARNING
     scope = LINE
+    reads = (BYTE_ORDER_MARK,)
     fix = Applicability.SAFE
 
     def check(self, row: Row) -> Iterable[Violation]:
@@ -267,6 +270,7 @@ class CrlfLineEnding(DatasetRule):
     summary = "Lines end with CRLF instead of LF"
     severity = Severity.INFO
     scope = LINE
+    reads = (LINE_ENDING,)
     fix = Applicability.SAFE
 
     def start(self) -> list:
@@ -297,6 +301,7 @@ class BlankLine(Rule):
     summary = "Line is empty or whitespace"
     severity = Severity.WARNING
     scope = LINE
+    reads = (UNPARSED,)
     fix = Applicability.SAFE
 
     def check(self, row: Row) -> Iterable[Violation]:
@@ -393,6 +398,7 @@ class FileExtension(TallyRule):
     summary = "The file name has an extension the profile's service refuses"
     severity = Severity.WARNING
     scope = LINE
+    reads = ()  # the file name only: never called per row
 
     def tally(self, row: Row) -> int:
         return 0  # only the file name matters

@@ -26,8 +26,9 @@ on any line that holds an escape which could hide them); an entry may instead
 be a compiled bytes pattern over the raw JSON line, for triggers that are not
 literal (``(?: |\\t)*:`` after a role label).
 
-A rule that declares nothing reads ``VALUE`` (anything): it runs on every row
-of its kinds. That is always correct, only slower. Declaring too little is a
+A rule that declares ``reads = ()`` reads nothing of any row (a check of the
+file name, say): the engine never calls it per row. A rule that declares
+nothing reads ``VALUE`` (anything): it runs on every row of its kinds. That is always correct, only slower. Declaring too little is a
 bug that hides findings, so declarations are checked by property tests
 (tests/test_shape.py, tests/test_screens.py).
 
@@ -44,6 +45,9 @@ from typing import Any, Callable
 from ..rows import Row
 
 RAW = "raw"  # the line's bytes: row.raw, row.length, row.bom, row.crlf
+UNPARSED = "unparsed"  # a line that is not a record: skipped over-long, blank or unreadable (row.parsed false)
+BOM = "bom"  # the byte-order mark opening a line, or its absence on the file's first line
+LINE_ENDING = "line_ending"  # a CRLF line ending (row.crlf)
 PROBLEM = "problem"  # the reader's parse problem (row.problem)
 SHAPE = "shape"  # keys, roles, types, weights and order: linter.shape.shape_of
 TURNS = "turns"  # the messages with their roles and contents
@@ -109,6 +113,9 @@ VIEWS: dict[str, View] = {
     view.name: view
     for view in (
         View(RAW, "the line's bytes, length, BOM and line ending"),
+        View(UNPARSED, "a line that is not a record (over-long, blank, unreadable)", present=lambda row: not row.parsed),
+        View(BOM, "a byte-order mark opening the line, or its absence on the first line", present=lambda row: row.bom or row.offset == 0),
+        View(LINE_ENDING, "a CRLF line ending", present=lambda row: row.crlf),
         View(PROBLEM, "the reader's parse problem"),
         View(SHAPE, "keys, roles, types, weights and order (linter.shape.shape_of)", structural=True),
         View(TURNS, "the messages with their roles and contents"),
