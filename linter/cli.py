@@ -319,6 +319,9 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
            write_baseline=None, summary_file=None, validation_file=None) -> None:
     settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
     _stats_flags(settings, exact_stats, no_token_stats)
+    shown = get_registry().formatters.get(output_format)
+    if shown is not None and not shown.shows_token_stats(not quiet, statistics) and not summary_file:
+        settings.set("token-stats", False, "-q: no output shows them")  # nothing shows them: not counted
     linter = runner.make_linter(settings)
     files = _expand(paths, settings)
     if settings.validation_file:

@@ -88,6 +88,12 @@ class Formatter:
         self.show_summary = summary
         self.statistics = statistics
 
+    @classmethod
+    def shows_token_stats(cls, summary: bool, statistics: bool) -> bool:
+        """Will this output show the token statistics? When not, ``check`` does not count them
+        (tokenizing a sample of every file costs more than most rules)."""
+        return True
+
     def finding(self, finding: Finding) -> None:
         pass
 

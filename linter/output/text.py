@@ -57,6 +57,10 @@ class TextFormatter(Formatter):
             line.append(f" (at {one_line(finding.pointer)})", style="dim")
         self.console.print(line)
 
+    @classmethod
+    def shows_token_stats(cls, summary: bool, statistics: bool) -> bool:
+        return summary or statistics  # the per-file lines under the findings
+
     def file_done(self, result: FileResult) -> None:
         if self.show_summary or self.statistics:
             self._file_stats(result)
