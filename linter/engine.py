@@ -254,6 +254,8 @@ class Linter:
                 dispatch.records(row, kind)
                 if kind in _COUNTED_KINDS or self.trainer is not None:  # the trainer counts every row it renders
                     self._count(row, stats)
+                elif kind in schema.ADAPTED_KINDS:  # ShareGPT, Alpaca, TRL...: counted on the conversation view
+                    self._count(row, stats, on_view=True)
                 folds.records(row, kind)
             folds.lines(row)
             if row_sink is not None:
@@ -302,19 +304,31 @@ class Linter:
         late.sort(key=lambda f: (f.line, f.code))
         return late
 
-    def _count(self, row: Row, stats: FileStats) -> None:
+    def _count(self, row: Row, stats: FileStats, on_view: bool = False) -> None:
+        """Add the row to the file's statistics. Rows of other formats than OpenAI's
+        (``on_view``) are counted on their conversation view by the same cookbook
+        formula FT300 judges them with (``stats.view_counted`` says how many)."""
         if self.trainer is not None and not self.trainer.tally(row, stats.trainer):
             return  # the trainer cannot render it (FT310): nothing to count
         stats.countable += 1
-        messages = row.value.get("messages")
-        if isinstance(messages, list):
-            stats.messages[len(messages)] += 1
+        if on_view:
+            stats.view_counted += 1
+            stats.messages[len(row.view.turns)] += 1
+        else:
+            messages = row.value.get("messages")
+            if isinstance(messages, list):
+                stats.messages[len(messages)] += 1
         if not self.settings.token_stats:
             return
         exact = self.settings.exact_stats or self.trainer is not None or row.length >= LONG_ROW_BYTES
         if not exact:
             stats.short_countable += 1
         if exact or in_sample(row.number):
+            if on_view and row.tokens is None:
+                from .rules.tokens import view_token_parts
+
+                row.tokens, *parts = view_token_parts(self.tokenizer, row.view)
+                row.token_parts = tuple(parts)
             stats.add_tokens(self.tokenizer.count_row(row), *row.token_parts, sampled=not exact)
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)

@@ -77,6 +77,7 @@ class FileStats:
     bytes: int = 0
     examples: int = 0
     countable: int = 0  # chat-shaped examples whose tokens count
+    view_counted: int = 0  # of them, rows of other formats counted on their conversation view
     messages: Counter = field(default_factory=Counter)  # messages per example -> examples
     # tokens per counted example -> examples: exact percentiles in memory bounded by
     # the number of distinct counts (at most the token limit), not by the file size
@@ -121,6 +122,7 @@ class FileStats:
         self.bytes += other.bytes
         self.examples += other.examples
         self.countable += other.countable
+        self.view_counted += other.view_counted
         self.messages.update(other.messages)
         self.tokens.update(other.tokens)
         self.assistant_tokens.update(other.assistant_tokens)
@@ -158,6 +160,7 @@ class FileStats:
                 "counted_examples": counted,
                 "countable_examples": self.countable,
                 "exact": complete,
+                "counted_on_view": self.view_counted,
                 "over_limit": self.over_limit,
                 **dist,
                 "billing_tokens_per_epoch": billing,

@@ -85,6 +85,9 @@ class TextFormatter(Formatter):
             f"  tokens per example ({tokens['encoding']}, {scope}): min {tokens['min']:,} · mean {tokens['mean']:,.1f}"
             f" · p50 {tokens['p50']:,.0f} · p90 {tokens['p90']:,.0f} · max {tokens['max']:,}"
         )
+        if tokens.get("counted_on_view"):
+            out(f"  {tokens['counted_on_view']:,} example(s) of other formats than OpenAI chat counted by the OpenAI cookbook "
+                "formula on their conversation view; --tokenizer counts them as the model's own chat template renders them")
         out(f"  limit {tokens['limit']:,} tokens ({result.model}): {tokens['over_limit']:,} example(s) over")
         approx = "" if tokens["exact"] else "≈ "
         trained = summary.get("trained_tokens")

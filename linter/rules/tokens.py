@@ -23,17 +23,29 @@ def view_tokens(tokenizer, view: Conversation) -> int:
     """Tokens of a non-OpenAI row, counted on its view with the cookbook's
     per-message constants: every turn (prompt, chosen and rejected), its role,
     texts, images and tool calls, and the declared tools."""
+    return view_token_parts(tokenizer, view)[0]
+
+
+def view_token_parts(tokenizer, view: Conversation) -> tuple[int, int, int]:
+    """``(total, assistant, trained)`` as ``view_tokens`` counts them: the whole
+    example, its assistant turns, and those of them not weighted 0."""
     count = tokenizer.count_text
     total = REPLY_PRIMING
+    assistant = trained = 0
     for _, turn in view.all_turns():
-        total += TOKENS_PER_MESSAGE + count(turn.role or "user")
+        tokens = TOKENS_PER_MESSAGE + count(turn.role or "user")
         for part in turn.parts:
-            total += count(part.text) if part.text is not None else IMAGE_TOKENS if part.kind == "image" else 0
+            tokens += count(part.text) if part.text is not None else IMAGE_TOKENS if part.kind == "image" else 0
         for call in turn.tool_calls:
-            total += count(str(call.name)) + count(call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments))
+            tokens += count(str(call.name)) + count(call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments))
+        total += tokens
+        if turn.role == "assistant":
+            assistant += tokens
+            if turn.weight != 0:
+                trained += tokens
     if view.tools is not None:
         total += TOOLS_MARGIN + count(json.dumps(view.tools, ensure_ascii=False))
-    return total
+    return total, assistant, trained
 
 
 def view_upper_bound(view: Conversation, raw_length: int) -> int:

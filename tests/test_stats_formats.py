@@ -1,0 +1,59 @@
+"""Token statistics for every format: rows of other formats than OpenAI chat are
+counted on their conversation view by the cookbook formula FT300 judges them
+with, and the output says so (before, ShareGPT and Alpaca files got no token
+line and no word why)."""
+
+from __future__ import annotations
+
+import json
+
+import tiktoken
+
+from .conftest import cli_json, run_cli
+
+ENC = tiktoken.get_encoding("o200k_base")
+
+
+def cookbook(*turns: tuple[str, str]) -> int:
+    """The OpenAI cookbook count, written out: 3 to prime the reply, 3 per message, its role and content."""
+    return 3 + sum(3 + len(ENC.encode(role)) + len(ENC.encode(text)) for role, text in turns)
+
+
+def test_sharegpt_and_alpaca_rows_are_counted_on_their_view(tmp_path):
+    sharegpt = tmp_path / "sharegpt.jsonl"
+    sharegpt.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"conversations": [{"from": "human", "value": "What is the capital of France?"}, {"from": "gpt", "value": "Paris."}]},
+        {"conversations": [{"from": "human", "value": "Name a prime number."}, {"from": "gpt", "value": "Seven is prime."}]},
+    ]))
+    alpaca = tmp_path / "alpaca.json"
+    alpaca.write_text(json.dumps([{"instruction": "Say hello in French.", "input": "", "output": "Bonjour !"}]))
+    report, _ = cli_json("--profile", "llamafactory", str(sharegpt), str(alpaca))
+    files = {Path_name(f["path"]): f for f in report["files"]}
+    tokens = files["sharegpt.jsonl"]["tokens"]
+    expected = sorted([cookbook(("user", "What is the capital of France?"), ("assistant", "Paris.")),
+                       cookbook(("user", "Name a prime number."), ("assistant", "Seven is prime."))])
+    assert (tokens["min"], tokens["max"]) == (expected[0], expected[1])
+    assert tokens["counted_on_view"] == 2 and tokens["exact"]
+    alpaca_tokens = files["alpaca.json"]["tokens"]
+    assert alpaca_tokens["max"] == cookbook(("user", "Say hello in French."), ("assistant", "Bonjour !"))
+    assert alpaca_tokens["counted_on_view"] == 1
+
+    text = run_cli("stats", str(sharegpt)).stdout
+    assert "tokens per example (o200k_base" in text
+    assert "2 example(s) of other formats than OpenAI chat counted by the OpenAI cookbook formula" in text
+    assert "--tokenizer" in text
+
+
+def test_openai_rows_are_not_counted_on_the_view(tmp_path):
+    path = tmp_path / "chat.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}) + "\n")
+    report, _ = cli_json(str(path))
+    tokens = report["files"][0]["tokens"]
+    assert tokens["counted_on_view"] == 0 and tokens["max"] == cookbook(("user", "hi"), ("assistant", "hello"))
+    assert "other formats" not in run_cli("stats", str(path)).stdout
+
+
+def Path_name(path: str) -> str:
+    from pathlib import Path
+
+    return Path(path).name
