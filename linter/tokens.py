@@ -31,11 +31,11 @@ class TokenizerUnavailable(Exception):
 
 
 def load_encoding(name: str) -> Any:
-    """Load a tiktoken encoding, or raise TokenizerUnavailable with what to do."""
-    import tiktoken
+    """Load a tiktoken encoding (its decoded ranks cached between runs), or raise TokenizerUnavailable with what to do."""
+    from .bpe_cache import get_encoding
 
     try:
-        return tiktoken.get_encoding(name)
+        return get_encoding(name)
     except Exception as exc:  # network errors, hash mismatches, unknown names
         cache = os.environ.get("TIKTOKEN_CACHE_DIR")
         where = f"TIKTOKEN_CACHE_DIR={cache!r} has no usable copy" if cache else "TIKTOKEN_CACHE_DIR is not set"

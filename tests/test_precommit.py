@@ -3,8 +3,13 @@
 Every test points a ``.pre-commit-config.yaml`` at this repository's committed
 HEAD (``repo: <this checkout>``, ``rev: <sha>``). pre-commit keeps one hook
 environment per repository and revision in ``PRE_COMMIT_HOME``, so all the
-tests share one: the first builds it (pip-installing ftlint from the
-repository, about a minute and a half), the others reuse it. Under
+tests share one: the first builds it, the others reuse it. The test extra
+installs the pre-commit-uv plugin, so pre-commit builds it with uv (seconds;
+with pip, installing ftlint and its dependencies took a minute and a half).
+The plugin works where it shares a site-packages folder with pre-commit, as
+its documentation asks (pipx inject, one environment): in a venv layered over
+a system-wide pre-commit it cannot import pre-commit at start-up and pre-commit
+runs, slower, without it. Under
 pytest-xdist the workers share the same home below the common base temporary
 folder, and a file lock makes one of them build while the others wait.
 """

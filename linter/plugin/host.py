@@ -85,10 +85,15 @@ def _describe(exc: BaseException) -> str:
 def _discover(pm: pluggy.PluginManager) -> list[PluginInfo]:
     infos: list[PluginInfo] = []
     seen_core = False
+    # ``Distribution.metadata`` parses the METADATA file on every access (and
+    # ``.version`` once more): once per distribution, not twice per entry point
+    described: dict[int, tuple[str | None, str | None]] = {}
     for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = getattr(ep, "dist", None)
-        dist_name = dist.metadata["Name"] if dist is not None else None
-        version = dist.version if dist is not None else None
+        if dist is not None and id(dist) not in described:
+            fields = dist.metadata
+            described[id(dist)] = (fields["Name"], fields["Version"])
+        dist_name, version = described[id(dist)] if dist is not None else (None, None)
         builtin = dist_name is not None and dist_name.lower() == CORE_DISTRIBUTION
         seen_core = seen_core or builtin
         if not builtin and not _allowed([dist_name, ep.name]):

@@ -1,0 +1,110 @@
+"""The cache of decoded BPE ranks: it saves start-up time and never changes a count.
+
+Every check compares with tiktoken itself (``tiktoken.get_encoding``, its own
+decoding of the same BPE file), through the real cache folder on disk and the
+real CLI in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+
+import pytest
+import tiktoken
+
+from linter import bpe_cache
+
+from .conftest import run_cli
+
+TEXTS = ["Hello, world!", "assistant", "请问我的订单什么时候发货 🏕️" * 7, "def f(x):\n    return x ** 2\n", " " * 40, "x" * 500]
+
+
+@pytest.fixture
+def fresh(monkeypatch, tmp_path):
+    """A cache folder of this test's own, and no encoding kept from an earlier test in this process."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(folder))
+    monkeypatch.setattr(bpe_cache, "_loaded", {})
+    return folder
+
+
+def cached_files(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_ranks_written_then_read_back_are_tiktokens_own(fresh, name):
+    reference = tiktoken.get_encoding(name)
+    built = bpe_cache.get_encoding(name)  # decoded by tiktoken, then written
+    (written,) = cached_files(fresh)
+    assert written.startswith(bpe_cache.FORMAT) and written.endswith(".marshal")
+    bpe_cache._loaded.clear()
+    read = bpe_cache.get_encoding(name)  # read from the file just written
+    assert read is not built and read._mergeable_ranks == reference._mergeable_ranks
+    assert read._special_tokens == reference._special_tokens and read._pat_str == reference._pat_str
+    for text in TEXTS:
+        assert read.encode_ordinary(text) == built.encode_ordinary(text) == reference.encode_ordinary(text)
+
+
+def test_one_encoding_per_process(fresh):
+    assert bpe_cache.get_encoding("o200k_base") is bpe_cache.get_encoding("o200k_base")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # cut short
+        lambda data: b"not a marshal at all",
+        lambda data: marshal.dumps(("ftlint-bpe-ranks-1", "0" * 64, {b"a": 0})),  # another file's ranks
+        lambda data: marshal.dumps([1, 2, 3]),
+    ],
+    ids=["truncated", "garbage", "wrong-digest", "wrong-shape"],
+)
+def test_a_damaged_cache_file_is_ignored_and_rewritten(fresh, damage):
+    reference = tiktoken.get_encoding("o200k_base")
+    bpe_cache.get_encoding("o200k_base")
+    (name,) = cached_files(fresh)
+    path = fresh / name
+    good = path.read_bytes()
+    path.write_bytes(damage(good))
+    bpe_cache._loaded.clear()
+    encoding = bpe_cache.get_encoding("o200k_base")
+    assert encoding._mergeable_ranks == reference._mergeable_ranks
+    assert path.read_bytes() == good  # rewritten whole
+    assert cached_files(fresh) == [name]  # and no temporary left beside it
+
+
+def test_an_unwritable_cache_folder_costs_time_not_counts(monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(blocker / "cache"))
+    monkeypatch.setattr(bpe_cache, "_loaded", {})
+    encoding = bpe_cache.get_encoding("o200k_base")
+    assert encoding.encode_ordinary(TEXTS[2]) == tiktoken.get_encoding("o200k_base").encode_ordinary(TEXTS[2])
+
+
+def test_an_empty_cache_setting_turns_the_cache_off(monkeypatch, tmp_path):
+    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(bpe_cache, "_loaded", {})
+    assert bpe_cache.get_encoding("o200k_base").encode_ordinary("hi there") == tiktoken.get_encoding("o200k_base").encode_ordinary("hi there")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cli_keeps_ranks_in_the_users_cache_folder_and_counts_the_same(write_jsonl, tmp_path, monkeypatch):
+    """First run writes $XDG_CACHE_HOME/ftlint, second reads it: identical exact token figures, equal to tiktoken's."""
+    rows = [{"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]} for text in TEXTS]
+    path = write_jsonl(rows)
+    monkeypatch.delenv(bpe_cache.CACHE_DIR_ENV, raising=False)
+    runs = []
+    for _ in range(2):
+        proc = run_cli("stats", path, "--json", env={"XDG_CACHE_HOME": str(tmp_path / "xdg")})
+        assert proc.returncode == 0, proc.stderr
+        runs.append(json.loads(proc.stdout)[0]["tokens"])
+        assert [p.name.split("-")[:3] for p in (tmp_path / "xdg" / "ftlint").iterdir()] == [["ftlint", "bpe", "ranks"]]
+    assert runs[0] == runs[1] and runs[0]["exact"]
+    encode = tiktoken.get_encoding("o200k_base").encode_ordinary
+    # the cookbook formula (tokens of role and content, 3 per message, 3 to prime the reply), by tiktoken itself
+    expected = [3 + sum(3 + len(encode(m["role"])) + len(encode(m["content"])) for m in row["messages"]) for row in rows]
+    assert (runs[0]["min"], runs[0]["max"]) == (min(expected), max(expected))
