@@ -174,3 +174,98 @@ def test_a_plugin_claim_of_shape_only_is_not_trusted(tmp_path, declaration):
     (tmp_path / "data.jsonl").write_text(dump(rows))
     proc = run_cli("check", "data.jsonl", "--select", "HOUSE001", "--format", "json", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": ""})
     assert [f["line"] for f in json.loads(proc.stdout)["findings"]] == [2], proc.stderr
+
+
+# ---------------------------------------------------------------- every format, whole files
+
+SHORT = st.sampled_from(["", "hi", "Be brief."])
+SOME_ROLES = st.sampled_from(["system", "developer", "user", "assistant", "tool", "human", "gpt", "model", ""])
+PLAIN_MESSAGE = st.fixed_dictionaries({"role": SOME_ROLES, "content": SHORT | st.none()},
+                                      optional={"weight": st.sampled_from([0, 1, 1.0, True]), "name": SHORT})
+PLAIN_MESSAGES = st.lists(PLAIN_MESSAGE, max_size=4)
+ODD = st.sampled_from([None, 5, True, [], {}, "[]", "{", [{"text": "x"}], [5]])
+TURN = st.fixed_dictionaries({"from": st.sampled_from(["human", "gpt", "system", "function_call", "observation", "bot"]),
+                              "value": SHORT | st.sampled_from(['{"name": "f", "arguments": {}}', "[]", "{", None, 3])})
+V1_MESSAGE = st.fixed_dictionaries({"role": SOME_ROLES},
+                                   optional={"content": SHORT | st.just([{"type": "text", "value": "hi"}]) | st.just([{"type": "x"}]),
+                                             "loss_weight": st.sampled_from([0, 1, 1.0, "1", True, None])})
+
+
+def _with(base: dict, extra: dict) -> dict:
+    return {**base, **{k: v for k, v in extra.items() if v is not _ABSENT}}
+
+
+_ABSENT = object()
+MAYBE = st.just(_ABSENT)
+FORMAT_ROWS = st.one_of(
+    ROWS,  # OpenAI chat, fuzzed keys, weights, calls
+    st.builds(lambda m, s: {"system": s, "messages": m}, PLAIN_MESSAGES, SHORT | ODD),  # Bedrock Claude (and not)
+    st.builds(lambda m, s, v: _with({"messages": m}, {"system": s, "schemaVersion": v}),  # Bedrock Nova
+              st.lists(st.fixed_dictionaries({"role": SOME_ROLES, "content": st.just([{"text": "hi"}]) | SHORT | ODD}), max_size=3),
+              MAYBE | ODD | st.just([{"text": ""}]), MAYBE | st.sampled_from(["bedrock-conversation-2024", "v0", 3])),
+    st.builds(lambda m, k, v: {"messages": m, k: v}, PLAIN_MESSAGES, st.sampled_from(["label", "kto_tag"]),  # KTO in messages
+              st.sampled_from([True, False, "yes", 1, None])),
+    st.builds(lambda m: {"messages": m}, st.lists(V1_MESSAGE, max_size=3)),  # LLaMA-Factory v1
+    st.builds(lambda c, s, t, k: _with({"conversations": c}, {"system": s, "tools": t, "kto_tag": k}),  # ShareGPT (KTO)
+              st.lists(TURN, max_size=4) | ODD, MAYBE | SHORT | ODD, MAYBE | ODD, MAYBE | st.sampled_from([True, "no"])),
+    st.builds(lambda i, o: {"instruction": i, "input": "", "output": o}, SHORT | ODD, SHORT | ODD),  # Alpaca
+    st.builds(lambda p, c: {"prompt": p, "completion": c}, SHORT | PLAIN_MESSAGES | ODD, SHORT | PLAIN_MESSAGES | ODD),  # TRL / legacy
+    st.builds(lambda p, c, r: _with({"chosen": c, "rejected": r}, {"prompt": p}), MAYBE | SHORT | PLAIN_MESSAGES,
+              SHORT | PLAIN_MESSAGES, SHORT | PLAIN_MESSAGES),  # TRL preference
+    st.builds(lambda m, p: {"messages": m, "prompt": p}, PLAIN_MESSAGES, SHORT | PLAIN_MESSAGES),  # two formats in one row
+    st.builds(lambda m, o: {"input": {"messages": m}, "preferred_output": o, "non_preferred_output": o}, PLAIN_MESSAGES,
+              PLAIN_MESSAGES | ODD),  # OpenAI DPO
+)
+MEMO_LINTERS: dict = {}
+
+
+def memo_findings(profile: str, rows: list, memo: bool) -> list[tuple]:
+    """Findings of a whole file, with the shape memo or with every rule run on every row."""
+    import io
+
+    linter = MEMO_LINTERS.get(profile)
+    if linter is None:
+        linter = MEMO_LINTERS[profile] = Linter(Settings(profile=profile, token_stats=False))
+    real = _dispatch.shape_of
+    if not memo:
+        _dispatch.shape_of = lambda row: None
+    try:
+        stream, _ = linter.lint_stream(io.BytesIO(dump(rows).encode()), "x.jsonl")
+        return [(f.line, f.code, f.pointer, f.message) for f in stream]
+    finally:
+        _dispatch.shape_of = real
+
+
+LEAVES = st.sampled_from(["", "hi", "Be brief.", "[]", 5, 0, 1, 1.0, True, False, None])
+
+
+def variant(value, data: st.DataObject):
+    """The value with some leaves (strings, numbers, null) swapped for others: the same keys and
+    lists, so often the same shape, with other contents (what a shape-only rule must not read)."""
+    if isinstance(value, dict):
+        return {key: variant(item, data) for key, item in value.items()}
+    if isinstance(value, list):
+        return [variant(item, data) for item in value]
+    return data.draw(LEAVES) if data.draw(st.booleans()) else value
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=st.lists(FORMAT_ROWS, min_size=1, max_size=3), data=st.data(),
+       profile=st.sampled_from(["openai-sft", "bedrock", "llamafactory", "mistral", "together", "trl", "openai-rft"]))
+def test_the_shape_memo_changes_no_finding_on_any_format(base, data, profile):
+    """Rows of every format and variants of them with other leaves, whole files: the memo (skipping
+    or replaying shape-only rules on rows of a shape seen before) gives exactly the findings of
+    running every rule on every row."""
+    rows = data.draw(st.permutations(base + [variant(row, data) for row in base for _ in range(2)]))
+    assert memo_findings(profile, rows, True) == memo_findings(profile, rows, False)
+
+
+@pytest.mark.parametrize("profile", ["openai-sft", "bedrock"])
+def test_a_top_level_system_the_adapter_ignores_is_not_taken_for_one(profile):
+    """Same keys, same messages: a Bedrock system string is a system turn, an empty one or a
+    number is none (FT115 fires), whatever row of that shape came first."""
+    talk = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
+    rows = [{"system": "Be brief.", "messages": talk}, {"system": "", "messages": talk}, {"system": 5, "messages": talk}]
+    found = memo_findings(profile, rows, True)
+    assert found == memo_findings(profile, rows, False)
+    assert [line for line, code, _, _ in found if code == "FT115"] == [2, 3]

@@ -10,7 +10,7 @@ as a finding) and the element is left out of the turns.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Hashable
 
 from ..findings import pointer as make_pointer
 from ..text import describe_type, show
@@ -51,6 +51,20 @@ class Format:
 
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return self.kind
+
+    def structure(self, value: dict) -> Hashable | None:
+        """What the view's structure depends on beyond the row's shape, or None when the adapter cannot say.
+
+        The engine remembers the structural rules' verdicts per shape
+        (``linter.shape.shape_of``: the kind, the top-level keys, each
+        message's keys, role, content type and weight); the shape includes
+        the adapter and this summary, so it must cover everything else the
+        view's turns (roles, source roles, pointers, content states) and its
+        problems depend on. Bedrock Claude's system turn exists only when the
+        system string is not empty, say. None (the default, and so every
+        plugin format's) puts the row out of the memo: every rule runs on it.
+        """
+        return None
 
 
 def ptr(base: str, *parts) -> str:

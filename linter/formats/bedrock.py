@@ -45,6 +45,9 @@ class BedrockClaude(Format):
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return schema.chat_or_rft(value, chat_kind)
 
+    def structure(self, value: dict) -> tuple:
+        return (bool(value.get("system")),)  # an empty system string is no system turn
+
     def view(self, value: dict) -> Conversation:
         system = value["system"]
         turns = message_turns(value.get("messages"), "/messages", roles={**BEDROCK_ROLES, "system": SYSTEM})

@@ -125,6 +125,9 @@ class OpenAIChat(Format):
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return schema.chat_or_rft(value, chat_kind)
 
+    def structure(self, value: dict) -> tuple:
+        return ()  # turns follow the messages' keys and roles; the view has no problems of its own
+
     def view(self, value: dict) -> Conversation:
         return Conversation(
             self.name, schema.CHAT, message_turns(value.get("messages"), "/messages"),

@@ -254,6 +254,10 @@ class MessagesKTO(Format):
     def detect(self, value: dict) -> int:
         return 7 if "messages" in value and ("label" in value or "kto_tag" in value) else 0
 
+    def structure(self, value: dict) -> tuple | None:
+        # turns as OpenAI chat's; a label that is not a boolean is a problem whose message quotes it
+        return () if type(value.get("kto_tag" if "kto_tag" in value else "label")) is bool else None
+
     def view(self, value: dict) -> Conversation:
         problems: list = []
         turns = message_turns(value.get("messages"), "/messages", problems)
