@@ -52,7 +52,7 @@ def shape_of(row: Any) -> tuple | None:
         if weight is not _NO_WEIGHT:
             if type(weight) not in _WEIGHT_TYPES:
                 return None
-            weight = (type(weight).__name__, weight)
+            weight = (type(weight).__name__, repr(weight) if type(weight) is float else weight)  # -0.0 == 0.0, but findings quote it
         carried = bool(message.get("tool_calls")) or bool(message.get("function_call")) or bool(message.get("refusal"))
         shape.append((tuple(message), role, content is None, weight, carried))
     return tuple(shape)
