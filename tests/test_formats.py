@@ -12,6 +12,7 @@ from linter.formats import BUILTIN_FORMATS, Detector
 from linter.view import ASSISTANT, TOOL, USER
 
 from .conftest import cli_json
+from .variants import variant
 
 DATA = Path(__file__).parent / "data" / "formats"
 DETECTOR = Detector(BUILTIN_FORMATS)
@@ -188,3 +189,33 @@ def test_whitespace_fix_applies_at_the_source_pointer(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     fixed = json.loads(path.read_text())
     assert fixed == {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}], "system": "Be brief."}
+
+
+def _structure_of_view(view) -> tuple:
+    """What the structural rules (FT106, FT112, FT115-FT121) read of a view."""
+    turns = [(where, t.role, t.source_role, t.pointer, t.role_pointer, t.content_pointer, t.content_state, t.weight_pointer)
+             for where, t in view.all_turns()]
+    return view.format, view.kind, turns, [(p.message, p.pointer) for p in view.problems]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS, st.data())
+def test_rows_of_one_shape_have_views_of_one_structure(value, data):
+    """``Format.structure`` keeps its promise: two rows with one shape (linter.shape.shape_of, which
+    includes the adapter and its structure) have views with the same turns, pointers and problems."""
+    from linter.rows import Row
+    from linter.shape import shape_of
+
+
+    other = variant(value, data)
+    for adapter in BUILTIN_FORMATS:
+        if not (adapter.detect(value) and adapter.detect(other)) and adapter.name != "openai-chat":  # openai-chat reads unknown rows
+            continue
+        rows = []
+        for item in (value, other):
+            row = Row(1, 0, b"{}", 2)
+            row.value, row.parsed, row.format, row.kind = item, True, adapter, adapter.kind_of(item, "chat")
+            rows.append(row)
+        shape = shape_of(rows[0])
+        if shape is not None and shape == shape_of(rows[1]):
+            assert _structure_of_view(adapter.view(value)) == _structure_of_view(adapter.view(other)), adapter.name

@@ -16,6 +16,7 @@ from linter.rows import Row
 from linter.shape import shape_of
 
 from .conftest import dump, lint_text
+from .variants import variant
 
 ROLES = ["system", "developer", "user", "assistant", "tool", "function", "human", "Assistant", ""]
 TEXT = st.text(alphabet=st.sampled_from(list("ab <|>:\n {}[]INST")), max_size=8)
@@ -234,19 +235,6 @@ def memo_findings(profile: str, rows: list, memo: bool) -> list[tuple]:
         return [(f.line, f.code, f.pointer, f.message) for f in stream]
     finally:
         _dispatch.shape_of = real
-
-
-LEAVES = st.sampled_from(["", "hi", "Be brief.", "[]", 5, 0, 1, 1.0, True, False, None])
-
-
-def variant(value, data: st.DataObject):
-    """The value with some leaves (strings, numbers, null) swapped for others: the same keys and
-    lists, so often the same shape, with other contents (what a shape-only rule must not read)."""
-    if isinstance(value, dict):
-        return {key: variant(item, data) for key, item in value.items()}
-    if isinstance(value, list):
-        return [variant(item, data) for item in value]
-    return data.draw(LEAVES) if data.draw(st.booleans()) else value
 
 
 @settings(max_examples=300, deadline=None)
