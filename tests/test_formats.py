@@ -219,3 +219,24 @@ def test_rows_of_one_shape_have_views_of_one_structure(value, data):
         shape = shape_of(rows[0])
         if shape is not None and shape == shape_of(rows[1]):
             assert _structure_of_view(adapter.view(value)) == _structure_of_view(adapter.view(other)), adapter.name
+
+
+PLAIN = st.builds(lambda role, content, keys: {keys[0]: role, keys[1]: content}, st.text(max_size=3) | JSON, st.text(max_size=3) | JSON,
+                  st.sampled_from([("role", "content"), ("content", "role"), ("from", "value"), ("role", "weight")]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PLAIN | st.dictionaries(st.sampled_from(INNER), JSON, max_size=3) | JSON, max_size=8)
+       | st.integers(60, 70).map(lambda n: [{"role": "user", "content": "hi"}, {"from": "gpt", "value": ""}] * (n // 2)),
+       st.sampled_from([("role", "content", "weight"), ("from", "value", "loss_weight")]))
+def test_the_fast_path_of_message_turns_builds_the_turns_message_turn_builds(messages, keys):
+    """Plain role/content messages take a shortcut (cached pointers, no per-key tests): the turns
+    are exactly those of the general path, past the pointer cache's 64 messages too."""
+    from linter.formats.base import message_turn, message_turns
+
+    role_key, content_key, weight_key = keys
+    expected = tuple(message_turn(m, f"/messages/{i}", role_key=role_key, content_key=content_key, weight_key=weight_key)
+                     for i, m in enumerate(messages) if isinstance(m, dict))
+    got = message_turns(messages, "/messages", role_key=role_key, content_key=content_key, weight_key=weight_key)
+    assert got == expected
+    assert [type(t) for t in got] == [type(t) for t in expected] and all(type(p) is type(q) for a, b in zip(got, expected) for p, q in zip(a.parts, b.parts))

@@ -132,7 +132,7 @@ class OpenAIChat(Format):
         return Conversation(
             self.name, schema.CHAT, message_turns(value.get("messages"), "/messages"),
             tools=value.get("tools"), tools_pointer="/tools" if "tools" in value else "",
-            extras=extras(value, CHAT_KEYS),
+            extras=() if value.keys() <= CHAT_KEYS else extras(value, CHAT_KEYS),
         )
 
     def write(self, conversation: Conversation) -> dict:
