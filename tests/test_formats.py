@@ -12,7 +12,7 @@ from linter.formats import BUILTIN_FORMATS, Detector
 from linter.view import ASSISTANT, TOOL, USER
 
 from .conftest import cli_json
-from .variants import variant
+from .variants import OTHER_FORMATS, variant
 
 DATA = Path(__file__).parent / "data" / "formats"
 DETECTOR = Detector(BUILTIN_FORMATS)
@@ -240,3 +240,42 @@ def test_the_fast_path_of_message_turns_builds_the_turns_message_turn_builds(mes
     got = message_turns(messages, "/messages", role_key=role_key, content_key=content_key, weight_key=weight_key)
     assert got == expected
     assert [type(t) for t in got] == [type(t) for t in expected] and all(type(p) is type(q) for a, b in zip(got, expected) for p, q in zip(a.parts, b.parts))
+
+
+def _every_adapter_asked(value):
+    """Detection as documented: every adapter scores the row, the highest wins, ties to the first registered."""
+    best, score = None, 0
+    for adapter in BUILTIN_FORMATS:
+        found = adapter.detect(value)
+        if found > score:
+            best, score = adapter, found
+    return best
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ROWS | OTHER_FORMATS, min_size=1, max_size=4), st.data())
+def test_detection_planned_per_key_set_picks_what_asking_every_adapter_picks(rows, data):
+    """The detector asks once per key set the adapters whose score the keys decide (detect_reads);
+    rows with those keys and other values (variants, in any order) still get the adapter that
+    asking every adapter on every row picks."""
+    detector = Detector(BUILTIN_FORMATS)
+    corpus = data.draw(st.permutations(rows + [variant(row, data) for row in rows for _ in range(3)]))
+    for value in corpus:
+        assert detector.detect(value) is _every_adapter_asked(value), value
+
+
+def test_a_format_that_does_not_say_what_detect_reads_is_asked_on_every_row():
+    """A plugin adapter declares nothing: its detect sees every row, so a score that depends on values holds."""
+    from linter.formats.base import Format
+
+    class ByValue(Format):
+        name, kind, description = "by-value", "chat", "messages whose first role is 'bot'"
+
+        def detect(self, value):
+            messages = value.get("messages")
+            return 20 if isinstance(messages, list) and messages and messages[0] == {"role": "bot"} else 0
+
+    plugin = ByValue()
+    detector = Detector(BUILTIN_FORMATS + (plugin,))
+    rows = [{"messages": [{"role": "user"}]}, {"messages": [{"role": "bot"}]}, {"messages": []}]
+    assert [detector.detect(r).name for r in rows] == ["openai-chat", "by-value", "openai-chat"]

@@ -16,7 +16,7 @@ from linter.rows import Row
 from linter.shape import shape_of
 
 from .conftest import dump, lint_text
-from .variants import variant
+from .variants import OTHER_FORMATS, variant
 
 ROLES = ["system", "developer", "user", "assistant", "tool", "function", "human", "Assistant", ""]
 TEXT = st.text(alphabet=st.sampled_from(list("ab <|>:\n {}[]INST")), max_size=8)
@@ -179,44 +179,7 @@ def test_a_plugin_claim_of_shape_only_is_not_trusted(tmp_path, declaration):
 
 # ---------------------------------------------------------------- every format, whole files
 
-SHORT = st.sampled_from(["", "hi", "Be brief."])
-SOME_ROLES = st.sampled_from(["system", "developer", "user", "assistant", "tool", "human", "gpt", "model", ""])
-PLAIN_MESSAGE = st.fixed_dictionaries({"role": SOME_ROLES, "content": SHORT | st.none()},
-                                      optional={"weight": st.sampled_from([0, 1, 1.0, True]), "name": SHORT})
-PLAIN_MESSAGES = st.lists(PLAIN_MESSAGE, max_size=4)
-ODD = st.sampled_from([None, 5, True, [], {}, "[]", "{", [{"text": "x"}], [5]])
-TURN = st.fixed_dictionaries({"from": st.sampled_from(["human", "gpt", "system", "function_call", "observation", "bot"]),
-                              "value": SHORT | st.sampled_from(['{"name": "f", "arguments": {}}', "[]", "{", None, 3])})
-V1_MESSAGE = st.fixed_dictionaries({"role": SOME_ROLES},
-                                   optional={"content": SHORT | st.just([{"type": "text", "value": "hi"}]) | st.just([{"type": "x"}]),
-                                             "loss_weight": st.sampled_from([0, 1, 1.0, "1", True, None])})
-
-
-def _with(base: dict, extra: dict) -> dict:
-    return {**base, **{k: v for k, v in extra.items() if v is not _ABSENT}}
-
-
-_ABSENT = object()
-MAYBE = st.just(_ABSENT)
-FORMAT_ROWS = st.one_of(
-    ROWS,  # OpenAI chat, fuzzed keys, weights, calls
-    st.builds(lambda m, s: {"system": s, "messages": m}, PLAIN_MESSAGES, SHORT | ODD),  # Bedrock Claude (and not)
-    st.builds(lambda m, s, v: _with({"messages": m}, {"system": s, "schemaVersion": v}),  # Bedrock Nova
-              st.lists(st.fixed_dictionaries({"role": SOME_ROLES, "content": st.just([{"text": "hi"}]) | SHORT | ODD}), max_size=3),
-              MAYBE | ODD | st.just([{"text": ""}]), MAYBE | st.sampled_from(["bedrock-conversation-2024", "v0", 3])),
-    st.builds(lambda m, k, v: {"messages": m, k: v}, PLAIN_MESSAGES, st.sampled_from(["label", "kto_tag"]),  # KTO in messages
-              st.sampled_from([True, False, "yes", 1, None])),
-    st.builds(lambda m: {"messages": m}, st.lists(V1_MESSAGE, max_size=3)),  # LLaMA-Factory v1
-    st.builds(lambda c, s, t, k: _with({"conversations": c}, {"system": s, "tools": t, "kto_tag": k}),  # ShareGPT (KTO)
-              st.lists(TURN, max_size=4) | ODD, MAYBE | SHORT | ODD, MAYBE | ODD, MAYBE | st.sampled_from([True, "no"])),
-    st.builds(lambda i, o: {"instruction": i, "input": "", "output": o}, SHORT | ODD, SHORT | ODD),  # Alpaca
-    st.builds(lambda p, c: {"prompt": p, "completion": c}, SHORT | PLAIN_MESSAGES | ODD, SHORT | PLAIN_MESSAGES | ODD),  # TRL / legacy
-    st.builds(lambda p, c, r: _with({"chosen": c, "rejected": r}, {"prompt": p}), MAYBE | SHORT | PLAIN_MESSAGES,
-              SHORT | PLAIN_MESSAGES, SHORT | PLAIN_MESSAGES),  # TRL preference
-    st.builds(lambda m, p: {"messages": m, "prompt": p}, PLAIN_MESSAGES, SHORT | PLAIN_MESSAGES),  # two formats in one row
-    st.builds(lambda m, o: {"input": {"messages": m}, "preferred_output": o, "non_preferred_output": o}, PLAIN_MESSAGES,
-              PLAIN_MESSAGES | ODD),  # OpenAI DPO
-)
+FORMAT_ROWS = ROWS | OTHER_FORMATS  # OpenAI chat with fuzzed keys, weights and calls, and every other format
 MEMO_LINTERS: dict = {}
 
 

@@ -36,6 +36,9 @@ class Format:
     keys: ClassVar[frozenset[str]] = frozenset()
     # a row is scored by this adapter only when it has one of these keys (None: every row)
     triggers: ClassVar[frozenset[str] | None] = None
+    # the top-level keys whose values detect() reads, beyond which keys the row has; None: it may
+    # read any. A row holding none of them gets the score of the last row with its keys, unasked
+    detect_reads: ClassVar[frozenset[str] | None] = None
     requires: ClassVar[str] = ""
     writable: ClassVar[bool] = True
 

@@ -38,6 +38,7 @@ class BedrockClaude(Format):
     requires = "\"messages\" with a top-level \"system\" string"
 
     triggers = frozenset({"system"})
+    detect_reads = frozenset({"system"})
 
     def detect(self, value: dict) -> int:
         return 8 if isinstance(value.get("system"), str) and "messages" in value and "schemaVersion" not in value else 0
@@ -92,6 +93,7 @@ class BedrockNova(Format):
     requires = "\"schemaVersion\", and \"messages\" whose content is a list of {\"text\"} blocks"
 
     triggers = frozenset({"schemaVersion", "system"})
+    detect_reads = frozenset({"system"})
 
     def detect(self, value: dict) -> int:
         if "schemaVersion" in value:

@@ -118,6 +118,7 @@ class OpenAIChat(Format):
     requires = "a \"messages\" list of role/content objects"
 
     triggers = frozenset({"messages"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 5 if "messages" in value else 0
@@ -150,6 +151,7 @@ class OpenAIDPO(Format):
     requires = "\"input\" with \"messages\", and \"preferred_output\" and \"non_preferred_output\" message lists"
 
     triggers = frozenset({"input"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 10 if "input" in value and any(k in value for k in _PREFERENCE_KEYS) else 0
@@ -192,6 +194,7 @@ class PromptCompletion(Format):
     description = "prompt/completion strings (OpenAI legacy; TRL standard prompt-completion)"
     keys = frozenset({"prompt", "completion"})
     requires = "\"prompt\" and \"completion\" strings"
+    detect_reads = frozenset({"prompt", "completion"})
 
     def detect(self, value: dict) -> int:
         prompt, completion = value.get("prompt"), value.get("completion")
