@@ -22,9 +22,12 @@ _PLAIN = ("role", "content")
 def shape_of(row: Any) -> tuple | None:
     """A hashable summary of a chat row's structure, or None when the row must run every rule.
 
-    Per message: its keys in order, its role, whether content is null, a
-    string or missing, its weight with its type (``1``, ``1.0`` and ``true``
-    differ), and whether a tool call, function call or refusal carries it.
+    The row's kind, its format adapter and what the adapter says its view
+    depends on beyond the messages (``Format.structure``; None from the
+    adapter: no shape), its top-level keys. Per message: its keys in order,
+    its role, whether content is null, a string or missing, its weight with
+    its type (``1``, ``1.0`` and ``true`` differ), and whether a tool call,
+    function call or refusal carries it.
     """
     value = row.value
     if type(value) is not dict:
@@ -32,7 +35,11 @@ def shape_of(row: Any) -> tuple | None:
     messages = value.get("messages")
     if type(messages) is not list:
         return None
-    shape: list = [row.kind, tuple(value)]
+    adapter = row.format  # the adapter decides which turns the row has (Bedrock's system string is one)
+    structure = adapter.structure(value) if adapter is not None else ()
+    if structure is None:
+        return None
+    shape: list = [row.kind, adapter, structure, tuple(value)]
     for message in messages:
         if type(message) is not dict:
             return None
@@ -52,7 +59,7 @@ def shape_of(row: Any) -> tuple | None:
         if weight is not _NO_WEIGHT:
             if type(weight) not in _WEIGHT_TYPES:
                 return None
-            weight = (type(weight).__name__, weight)
+            weight = (type(weight).__name__, repr(weight) if type(weight) is float else weight)  # -0.0 == 0.0, but findings quote it
         carried = bool(message.get("tool_calls")) or bool(message.get("function_call")) or bool(message.get("refusal"))
         shape.append((keys, role, content is None, weight, carried))
     return tuple(shape)

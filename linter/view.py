@@ -8,14 +8,15 @@ a rule that reads the view reports ``/conversations/2/value`` for ShareGPT and
 ``/messages/2/content`` for OpenAI chat, and one rule serves every format.
 
 The view refers to the row's own strings and objects (nothing is copied), and
-it is read-only: turns, parts and tool calls are named tuples (cheap to build:
-a view is made for every row) and the conversation a frozen dataclass, so no
-rule can change what other rules read.
+it is read-only: the conversation, its turns, parts and tool calls are named
+tuples (cheap to build: a view is made for every row, and a frozen dataclass
+took longer to build than the turns it holds), so no rule can change what
+other rules read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 SYSTEM = "system"
@@ -99,8 +100,7 @@ class Problem:
     pointer: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Conversation:
+class Conversation(NamedTuple):
     """A row as one conversation.
 
     ``turns`` holds the prompt (and, for SFT, the whole conversation);
@@ -125,7 +125,7 @@ class Conversation:
     completion_from: int | None = None
     images: tuple[Part, ...] = ()  # media listed beside the conversation (ShareGPT ``images``)
     extras: tuple[tuple[str, Any], ...] = ()
-    problems: tuple[Problem, ...] = field(default=())
+    problems: tuple[Problem, ...] = ()
 
     @property
     def is_preference(self) -> bool:

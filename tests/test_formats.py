@@ -12,6 +12,7 @@ from linter.formats import BUILTIN_FORMATS, Detector
 from linter.view import ASSISTANT, TOOL, USER
 
 from .conftest import cli_json
+from .variants import OTHER_FORMATS, variant
 
 DATA = Path(__file__).parent / "data" / "formats"
 DETECTOR = Detector(BUILTIN_FORMATS)
@@ -188,3 +189,93 @@ def test_whitespace_fix_applies_at_the_source_pointer(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     fixed = json.loads(path.read_text())
     assert fixed == {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}], "system": "Be brief."}
+
+
+def _structure_of_view(view) -> tuple:
+    """What the structural rules (FT106, FT112, FT115-FT121) read of a view."""
+    turns = [(where, t.role, t.source_role, t.pointer, t.role_pointer, t.content_pointer, t.content_state, t.weight_pointer)
+             for where, t in view.all_turns()]
+    return view.format, view.kind, turns, [(p.message, p.pointer) for p in view.problems]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS, st.data())
+def test_rows_of_one_shape_have_views_of_one_structure(value, data):
+    """``Format.structure`` keeps its promise: two rows with one shape (linter.shape.shape_of, which
+    includes the adapter and its structure) have views with the same turns, pointers and problems."""
+    from linter.rows import Row
+    from linter.shape import shape_of
+
+
+    other = variant(value, data)
+    for adapter in BUILTIN_FORMATS:
+        if not (adapter.detect(value) and adapter.detect(other)) and adapter.name != "openai-chat":  # openai-chat reads unknown rows
+            continue
+        rows = []
+        for item in (value, other):
+            row = Row(1, 0, b"{}", 2)
+            row.value, row.parsed, row.format, row.kind = item, True, adapter, adapter.kind_of(item, "chat")
+            rows.append(row)
+        shape = shape_of(rows[0])
+        if shape is not None and shape == shape_of(rows[1]):
+            assert _structure_of_view(adapter.view(value)) == _structure_of_view(adapter.view(other)), adapter.name
+
+
+PLAIN = st.builds(lambda role, content, keys: {keys[0]: role, keys[1]: content}, st.text(max_size=3) | JSON, st.text(max_size=3) | JSON,
+                  st.sampled_from([("role", "content"), ("content", "role"), ("from", "value"), ("role", "weight")]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PLAIN | st.dictionaries(st.sampled_from(INNER), JSON, max_size=3) | JSON, max_size=8)
+       | st.integers(60, 70).map(lambda n: [{"role": "user", "content": "hi"}, {"from": "gpt", "value": ""}] * (n // 2)),
+       st.sampled_from([("role", "content", "weight"), ("from", "value", "loss_weight")]))
+def test_the_fast_path_of_message_turns_builds_the_turns_message_turn_builds(messages, keys):
+    """Plain role/content messages take a shortcut (cached pointers, no per-key tests): the turns
+    are exactly those of the general path, past the pointer cache's 64 messages too."""
+    from linter.formats.base import message_turn, message_turns
+
+    role_key, content_key, weight_key = keys
+    expected = tuple(message_turn(m, f"/messages/{i}", role_key=role_key, content_key=content_key, weight_key=weight_key)
+                     for i, m in enumerate(messages) if isinstance(m, dict))
+    got = message_turns(messages, "/messages", role_key=role_key, content_key=content_key, weight_key=weight_key)
+    assert got == expected
+    assert [type(t) for t in got] == [type(t) for t in expected] and all(type(p) is type(q) for a, b in zip(got, expected) for p, q in zip(a.parts, b.parts))
+
+
+def _every_adapter_asked(value):
+    """Detection as documented: every adapter scores the row, the highest wins, ties to the first registered."""
+    best, score = None, 0
+    for adapter in BUILTIN_FORMATS:
+        found = adapter.detect(value)
+        if found > score:
+            best, score = adapter, found
+    return best
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ROWS | OTHER_FORMATS, min_size=1, max_size=4), st.data())
+def test_detection_planned_per_key_set_picks_what_asking_every_adapter_picks(rows, data):
+    """The detector asks once per key set the adapters whose score the keys decide (detect_reads);
+    rows with those keys and other values (variants, in any order) still get the adapter that
+    asking every adapter on every row picks."""
+    detector = Detector(BUILTIN_FORMATS)
+    corpus = data.draw(st.permutations(rows + [variant(row, data) for row in rows for _ in range(3)]))
+    for value in corpus:
+        assert detector.detect(value) is _every_adapter_asked(value), value
+
+
+def test_a_format_that_does_not_say_what_detect_reads_is_asked_on_every_row():
+    """A plugin adapter declares nothing: its detect sees every row, so a score that depends on values holds."""
+    from linter.formats.base import Format
+
+    class ByValue(Format):
+        name, kind, description = "by-value", "chat", "messages whose first role is 'bot'"
+
+        def detect(self, value):
+            messages = value.get("messages")
+            return 20 if isinstance(messages, list) and messages and messages[0] == {"role": "bot"} else 0
+
+    plugin = ByValue()
+    detector = Detector(BUILTIN_FORMATS + (plugin,))
+    rows = [{"messages": [{"role": "user"}]}, {"messages": [{"role": "bot"}]}, {"messages": []}]
+    assert [detector.detect(r).name for r in rows] == ["openai-chat", "by-value", "openai-chat"]

@@ -16,6 +16,7 @@ from linter.rows import Row
 from linter.shape import shape_of
 
 from .conftest import dump, lint_text
+from .variants import OTHER_FORMATS, variant
 
 ROLES = ["system", "developer", "user", "assistant", "tool", "function", "human", "Assistant", ""]
 TEXT = st.text(alphabet=st.sampled_from(list("ab <|>:\n {}[]INST")), max_size=8)
@@ -177,3 +178,48 @@ def test_a_plugin_claim_of_shape_only_is_not_trusted(tmp_path, declaration):
     (tmp_path / "data.jsonl").write_text(dump(rows))
     proc = run_cli("check", "data.jsonl", "--select", "HOUSE001", "--format", "json", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": ""})
     assert [f["line"] for f in json.loads(proc.stdout)["findings"]] == [2], proc.stderr
+
+
+# ---------------------------------------------------------------- every format, whole files
+
+FORMAT_ROWS = ROWS | OTHER_FORMATS  # OpenAI chat with fuzzed keys, weights and calls, and every other format
+MEMO_LINTERS: dict = {}
+
+
+def memo_findings(profile: str, rows: list, memo: bool) -> list[tuple]:
+    """Findings of a whole file, with the shape memo or with every rule run on every row."""
+    import io
+
+    linter = MEMO_LINTERS.get(profile)
+    if linter is None:
+        linter = MEMO_LINTERS[profile] = Linter(Settings(profile=profile, token_stats=False))
+    real = _dispatch.shape_of
+    if not memo:
+        _dispatch.shape_of = lambda row: None
+    try:
+        stream, _ = linter.lint_stream(io.BytesIO(dump(rows).encode()), "x.jsonl")
+        return [(f.line, f.code, f.pointer, f.message) for f in stream]
+    finally:
+        _dispatch.shape_of = real
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=st.lists(FORMAT_ROWS, min_size=1, max_size=3), data=st.data(),
+       profile=st.sampled_from(["openai-sft", "bedrock", "llamafactory", "mistral", "together", "trl", "openai-rft"]))
+def test_the_shape_memo_changes_no_finding_on_any_format(base, data, profile):
+    """Rows of every format and variants of them with other leaves, whole files: the memo (skipping
+    or replaying shape-only rules on rows of a shape seen before) gives exactly the findings of
+    running every rule on every row."""
+    rows = data.draw(st.permutations(base + [variant(row, data) for row in base for _ in range(2)]))
+    assert memo_findings(profile, rows, True) == memo_findings(profile, rows, False)
+
+
+@pytest.mark.parametrize("profile", ["openai-sft", "bedrock"])
+def test_a_top_level_system_the_adapter_ignores_is_not_taken_for_one(profile):
+    """Same keys, same messages: a Bedrock system string is a system turn, an empty one or a
+    number is none (FT115 fires), whatever row of that shape came first."""
+    talk = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
+    rows = [{"system": "Be brief.", "messages": talk}, {"system": "", "messages": talk}, {"system": 5, "messages": talk}]
+    found = memo_findings(profile, rows, True)
+    assert found == memo_findings(profile, rows, False)
+    assert [line for line, code, _, _ in found if code == "FT115"] == [2, 3]

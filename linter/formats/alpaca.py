@@ -27,6 +27,7 @@ class Alpaca(Format):
     requires = "an \"instruction\" string and an \"output\" string (or \"chosen\" and \"rejected\")"
 
     triggers = frozenset({"instruction"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 6 if "instruction" in value and "conversations" not in value and "messages" not in value else 0

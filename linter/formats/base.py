@@ -10,7 +10,7 @@ as a finding) and the element is left out of the turns.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Hashable
 
 from ..findings import pointer as make_pointer
 from ..text import describe_type, show
@@ -36,6 +36,9 @@ class Format:
     keys: ClassVar[frozenset[str]] = frozenset()
     # a row is scored by this adapter only when it has one of these keys (None: every row)
     triggers: ClassVar[frozenset[str] | None] = None
+    # the top-level keys whose values detect() reads, beyond which keys the row has; None: it may
+    # read any. A row holding none of them gets the score of the last row with its keys, unasked
+    detect_reads: ClassVar[frozenset[str] | None] = None
     requires: ClassVar[str] = ""
     writable: ClassVar[bool] = True
 
@@ -51,6 +54,20 @@ class Format:
 
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return self.kind
+
+    def structure(self, value: dict) -> Hashable | None:
+        """What the view's structure depends on beyond the row's shape, or None when the adapter cannot say.
+
+        The engine remembers the structural rules' verdicts per shape
+        (``linter.shape.shape_of``: the kind, the top-level keys, each
+        message's keys, role, content type and weight); the shape includes
+        the adapter and this summary, so it must cover everything else the
+        view's turns (roles, source roles, pointers, content states) and its
+        problems depend on. Bedrock Claude's system turn exists only when the
+        system string is not empty, say. None (the default, and so every
+        plugin format's) puts the row out of the memo: every rule runs on it.
+        """
+        return None
 
 
 def ptr(base: str, *parts) -> str:
@@ -133,15 +150,46 @@ def message_turns(messages: Any, base: str, problems: list | None = None, *, rol
             problems.append(Problem(f"expected a list of messages, got {describe_type(messages)}", base))
         return ()
     turns = []
-    known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
+    known = None
+    pointers = _message_pointers(base, role_key, content_key, len(messages))
     for i, message in enumerate(messages):
-        where = f"{base}/{i}"
+        where, role_pointer, content_pointer = pointers[i] if i < _POINTED else (f"{base}/{i}", "", "")
         if not isinstance(message, dict):
             if problems is not None:
                 problems.append(Problem(f"message is {describe_type(message)}, not an object", where))
             continue
+        if len(message) == 2 and role_pointer:
+            # most messages are exactly a role and a string: the turn message_turn builds, without its tests
+            source_role, content = message.get(role_key), message.get(content_key)
+            if type(source_role) is str and type(content) is str:
+                turns.append(_tuple_new(Turn, (
+                    roles.get(source_role, ""), source_role, where, role_pointer, content_pointer, "text",
+                    (_tuple_new(Part, ("text", content_pointer, content, content)),), (), None, None, None, "", ())))
+                continue
+        if known is None:
+            known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
         turns.append(message_turn(message, where, roles, role_key, content_key, weight_key, known))
     return tuple(turns)
+
+
+_tuple_new = tuple.__new__  # a named tuple's own __new__ is this call behind a Python frame
+_POINTED = 64  # messages whose pointers are kept: most conversations are shorter
+_POINTERS: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+
+
+def _message_pointers(base: str, role_key: str, content_key: str, count: int) -> list[tuple[str, str, str]]:
+    """``(message, role, content)`` pointers of the first messages under ``base``, made once per
+    process: every row of a dataset points at the same few places."""
+    key = (base, role_key, content_key)
+    pointers = _POINTERS.get(key)
+    if pointers is None:
+        if len(_POINTERS) >= 256:  # bases come from the formats' fixed keys; a bound all the same
+            _POINTERS.clear()
+        pointers = _POINTERS[key] = []
+    while len(pointers) < min(count, _POINTED):
+        where = f"{base}/{len(pointers)}"
+        pointers.append((where, f"{where}/{role_key}", f"{where}/{content_key}"))
+    return pointers
 
 
 def message_turn(message: dict, where: str, roles: dict = OPENAI_ROLES, role_key: str = "role",

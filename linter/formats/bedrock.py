@@ -38,12 +38,16 @@ class BedrockClaude(Format):
     requires = "\"messages\" with a top-level \"system\" string"
 
     triggers = frozenset({"system"})
+    detect_reads = frozenset({"system"})
 
     def detect(self, value: dict) -> int:
         return 8 if isinstance(value.get("system"), str) and "messages" in value and "schemaVersion" not in value else 0
 
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return schema.chat_or_rft(value, chat_kind)
+
+    def structure(self, value: dict) -> tuple:
+        return (bool(value.get("system")),)  # an empty system string is no system turn
 
     def view(self, value: dict) -> Conversation:
         system = value["system"]
@@ -89,6 +93,7 @@ class BedrockNova(Format):
     requires = "\"schemaVersion\", and \"messages\" whose content is a list of {\"text\"} blocks"
 
     triggers = frozenset({"schemaVersion", "system"})
+    detect_reads = frozenset({"system"})
 
     def detect(self, value: dict) -> int:
         if "schemaVersion" in value:

@@ -78,6 +78,7 @@ class LlamaFactoryV1(Format):
     requires = "\"messages\" (or \"chosen_messages\" and \"rejected_messages\") with {\"type\", \"value\"} parts"
 
     triggers = frozenset({"messages", "chosen_messages", "rejected_messages"})
+    detect_reads = frozenset({"messages"})
 
     def detect(self, value: dict) -> int:
         if "chosen_messages" in value or "rejected_messages" in value:

@@ -118,6 +118,7 @@ class OpenAIChat(Format):
     requires = "a \"messages\" list of role/content objects"
 
     triggers = frozenset({"messages"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 5 if "messages" in value else 0
@@ -125,11 +126,14 @@ class OpenAIChat(Format):
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return schema.chat_or_rft(value, chat_kind)
 
+    def structure(self, value: dict) -> tuple:
+        return ()  # turns follow the messages' keys and roles; the view has no problems of its own
+
     def view(self, value: dict) -> Conversation:
         return Conversation(
             self.name, schema.CHAT, message_turns(value.get("messages"), "/messages"),
             tools=value.get("tools"), tools_pointer="/tools" if "tools" in value else "",
-            extras=extras(value, CHAT_KEYS),
+            extras=() if value.keys() <= CHAT_KEYS else extras(value, CHAT_KEYS),
         )
 
     def write(self, conversation: Conversation) -> dict:
@@ -147,6 +151,7 @@ class OpenAIDPO(Format):
     requires = "\"input\" with \"messages\", and \"preferred_output\" and \"non_preferred_output\" message lists"
 
     triggers = frozenset({"input"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 10 if "input" in value and any(k in value for k in _PREFERENCE_KEYS) else 0
@@ -189,6 +194,7 @@ class PromptCompletion(Format):
     description = "prompt/completion strings (OpenAI legacy; TRL standard prompt-completion)"
     keys = frozenset({"prompt", "completion"})
     requires = "\"prompt\" and \"completion\" strings"
+    detect_reads = frozenset({"prompt", "completion"})
 
     def detect(self, value: dict) -> int:
         prompt, completion = value.get("prompt"), value.get("completion")

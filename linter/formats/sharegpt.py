@@ -125,6 +125,7 @@ class ShareGPT(Format):
     requires = "a \"conversations\" list of {\"from\", \"value\"} turns"
 
     triggers = frozenset({"conversations"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 7 if "conversations" in value and not any(k in value for k in ("chosen", "rejected", "kto_tag", "label")) else 0
@@ -177,6 +178,7 @@ class ShareGPTPreference(Format):
     requires = "\"conversations\" plus \"chosen\" and \"rejected\" turns"
 
     triggers = frozenset({"conversations"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 8 if "conversations" in value and ("chosen" in value or "rejected" in value) else 0
@@ -220,6 +222,7 @@ class ShareGPTKTO(Format):
     requires = "\"conversations\" and a boolean \"kto_tag\" or \"label\""
 
     triggers = frozenset({"conversations"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 8 if "conversations" in value and ("kto_tag" in value or "label" in value) and "chosen" not in value else 0
@@ -250,9 +253,14 @@ class MessagesKTO(Format):
     requires = "\"messages\" and a boolean \"label\""
 
     triggers = frozenset({"label", "kto_tag"})
+    detect_reads = frozenset()
 
     def detect(self, value: dict) -> int:
         return 7 if "messages" in value and ("label" in value or "kto_tag" in value) else 0
+
+    def structure(self, value: dict) -> tuple | None:
+        # turns as OpenAI chat's; a label that is not a boolean is a problem whose message quotes it
+        return () if type(value.get("kto_tag" if "kto_tag" in value else "label")) is bool else None
 
     def view(self, value: dict) -> Conversation:
         problems: list = []

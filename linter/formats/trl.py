@@ -46,6 +46,7 @@ def _mixed_types(value: dict, allowed: frozenset, name: str, problems: list) -> 
 
 class _TRL(Format):
     keys = TRL_KEYS
+    detect_reads: frozenset[str] | None = frozenset()
 
     def _finish(self, value, turns, problems, **fields) -> Conversation:
         tools = value.get("tools")
@@ -129,6 +130,7 @@ class TRLPromptCompletion(_TRL):
     requires = "\"prompt\" and \"completion\" message lists"
 
     triggers = frozenset({"prompt", "completion"})
+    detect_reads = frozenset({"prompt", "completion"})
 
     def detect(self, value: dict) -> int:
         if "prompt" in value and "completion" in value and "label" not in value and "chosen" not in value:

@@ -572,6 +572,9 @@ class FormatProblem(Rule):
     unknown shape. Each format adapter (``linter.formats``) reports these for
     its rows, with the pointer of the field in the source row."""
 
+    # the adapter's problems are part of what its structure() covers: rows of a
+    # format that cannot say so have no shape and run this rule every time
+    reads = ("shape",)
     code = "FT120"
     name = "format-invalid"
     summary = "A field does not have the shape its format requires"

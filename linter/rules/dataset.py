@@ -69,6 +69,7 @@ class FormatUnsupported(Rule):
     legacy prompt/completion rows for OpenAI chat fine-tuning. Convert the
     rows or choose the profile of the intended method."""
 
+    reads = ("shape",)  # the verdict is the row's kind's, and the shape starts with the kind
     code = "FT401"
     name = "format-unsupported"
     summary = "Row is in a format the profile does not accept"
