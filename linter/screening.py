@@ -74,6 +74,7 @@ class Scanner:
         self.screens = list(screens)
         self.database = None
         self.leftover: list[tuple[int, re.Pattern]] = []  # patterns the automaton cannot take: searched one by one
+        self.confirm: list[tuple[int, re.Pattern]] = []  # patterns it takes loosely: searched where the loose one matched
         if accelerate and hyperscan is not None and self.screens:
             self._compile()
 
@@ -92,15 +93,21 @@ class Scanner:
             ids.append(ident)
             flags.append(single | extra)
 
+        prefilter = hyperscan.HS_FLAG_PREFILTER
         for index, screen in enumerate(self.screens):
             for literal in screen.literals:
                 add(re.escape(literal), index)
             for pattern in screen.patterns:
                 extra = _hs_flags(pattern)
-                if extra is None or not _compiles(pattern.pattern, single | extra):
-                    self.leftover.append((index, pattern))
-                else:
+                if extra is not None and _compiles(pattern.pattern, single | extra):
                     add(pattern.pattern, index, extra)
+                elif extra is not None and _compiles(pattern.pattern, single | extra | prefilter):
+                    # lookarounds and the like: the automaton runs a looser pattern that matches
+                    # wherever the real one could, and Python's re confirms only on those lines
+                    self.confirm.append((index, pattern))
+                    add(pattern.pattern, n + 3 + len(self.confirm) - 1, extra | prefilter)
+                else:
+                    self.leftover.append((index, pattern))
         for escape in ESCAPES:
             add(re.escape(escape), self.escape_id)
         add(re.escape(ANY_ESCAPE), self.any_escape_id)
@@ -135,6 +142,12 @@ class Scanner:
             index in hits or (any_escape and screen.any_escape) or (folds and screen.folds)
             for index, screen in enumerate(self.screens)
         ]
+        if not self.confirm and not self.leftover:
+            return out
+        first = self.fold_id + 1
+        for offset, (index, pattern) in enumerate(self.confirm):
+            if not out[index] and first + offset in hits and pattern.search(raw) is not None:
+                out[index] = True
         for index, pattern in self.leftover:
             if not out[index] and pattern.search(raw) is not None:
                 out[index] = True

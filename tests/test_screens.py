@@ -204,6 +204,7 @@ def _scanners():
         Screen((), (re.compile(rb"(?:^|\\n)[ \t]*user[ \t]*:", re.IGNORECASE),), False),
         Screen(("请问".encode(),), (), True),
         Screen((), (re.compile(rb"(a)\1"),), False),  # a back-reference: searched by Python's re
+        Screen((), (re.compile(rb'"(?<!\\")[ \t]|(?<=[a-z])"'),), False),  # lookbehinds: a loose automaton, confirmed by re
     ]
     return screens, Scanner(screens), Scanner(screens, accelerate=False)
 
