@@ -29,7 +29,7 @@ ROWS = "<rows>"
 DATAFRAME = "<dataframe>"
 _SELECTION = {"select": "cli_select", "extend_select": "cli_extend_select", "ignore": "cli_ignore"}
 _SETTABLE = {f.name for f in fields(Settings)} - {"root", "source", "origins", *_SELECTION.values()}
-COLUMNS = ("path", "line", "code", "name", "severity", "message", "pointer", "fixable", "fix")
+COLUMNS = ("path", "line", "code", "name", "severity", "message", "pointer", "fixable", "fix", "row")
 
 
 class Findings(list):
@@ -42,13 +42,13 @@ class Findings(list):
         self.files = files or []
 
     def to_dataframe(self):
-        """One row per finding: path, line, code, name, severity, message, pointer, fixable, fix."""
+        """One row per finding: path, line, code, name, severity, message, pointer, fixable, fix, row."""
         import pandas as pd
 
         return pd.DataFrame(
             [
                 (f.path, f.line, f.code, f.name, f.severity.value, f.message, f.pointer, f.fixable,
-                 f.fix.description if f.fix else None)
+                 f.fix.description if f.fix else None, f.row)
                 for f in self
             ],
             columns=list(COLUMNS),

@@ -297,7 +297,7 @@ class Linter:
                 for violation in rule.finish(state):
                     late.append(
                         Finding(path, violation.line or 1, rule.code, rule.name, self.severity[rule.code],
-                                violation.message, violation.pointer, violation.fix)
+                                violation.message, violation.pointer, violation.fix, row=violation.line is not None)
                     )
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
                 late.append(internal_error(path, 1, rule, exc))

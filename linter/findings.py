@@ -97,7 +97,7 @@ class Violation:
     message: str
     pointer: str = ""
     fix: Fix | None = None
-    line: int | None = None  # dataset rules name the line; record rules leave it to the engine
+    line: int | None = None  # dataset rules name the line (none: the whole file); record rules leave it to the engine
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,9 @@ class Finding:
     pointer: str = ""
     fix: Fix | None = None
     context: str = ""  # hash of the row's bytes: identifies the row without its line number
+    # False for a verdict on the whole file (FT402 example-count, FT011 empty-file...): it is
+    # shown at line 1 but is not about that row, so tools selecting rows by line skip it
+    row: bool = True
 
     @property
     def fixable(self) -> bool:

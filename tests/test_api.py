@@ -172,3 +172,17 @@ def test_the_runner_gives_the_cli_its_findings_and_filters_before_counting(write
     assert outcome.files[0].stats.examples == 4
     with pytest.raises(runner.RunError, match="cannot read"):
         runner.run(runner.make_linter(settings), [str(tmp_path / "missing.jsonl")])
+
+
+def test_file_level_findings_say_they_are_not_about_a_row(tmp_path):
+    """FT402 (too few examples) is shown at line 1 but judges the dataset: selecting
+    rows by line must not pick row 1 for it (the docs/api.md recipe filters on ``row``)."""
+    found = linter.lint_rows([GOOD, BAD_ROLE], select="FT106,FT402", as_dataframe=True)
+    by_code = {code: (line, row) for code, line, row in found[["code", "line", "row"]].itertuples(index=False, name=None)}
+    assert by_code == {"FT106": (2, True), "FT402": (1, False)}
+    assert list(found.query("severity == 'error' and row").line) == [2]
+    # the same through fix's spool of remaining findings and through a duplicate (a dataset rule naming a row)
+    path = tmp_path / "train.jsonl"
+    path.write_text(dump([GOOD, GOOD]))
+    findings, _ = linter.lint_file(str(path), select="FT403,FT402")
+    assert {(f.code, f.line, f.row) for f in findings} == {("FT403", 2, True), ("FT402", 1, False)}

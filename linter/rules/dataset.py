@@ -104,9 +104,9 @@ class ExampleCount(TallyRule):
         if self.context.options.get("validation"):
             return  # the minimum is the training file's; a validation file may be small
         if count and profile.min_examples and count < profile.min_examples:
-            yield Violation(f"{count:,} example(s); profile {profile.name} needs at least {profile.min_examples:,}", line=1)
+            yield Violation(f"{count:,} example(s); profile {profile.name} needs at least {profile.min_examples:,}")
         if profile.max_examples and count > profile.max_examples:
-            yield Violation(f"{count:,} examples; profile {profile.name} accepts at most {profile.max_examples:,}", line=1)
+            yield Violation(f"{count:,} examples; profile {profile.name} accepts at most {profile.max_examples:,}")
 
 
 @hookimpl

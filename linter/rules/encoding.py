@@ -344,13 +344,13 @@ class EmptyFile(DatasetRule):
         if examples:
             return
         if binary:
-            yield Violation("file is binary (NUL bytes or not UTF-8 text), not a JSON Lines dataset", line=1)
+            yield Violation("file is binary (NUL bytes or not UTF-8 text), not a JSON Lines dataset")
             return
         if not reasons:
-            yield Violation("file contains no examples: it is empty", line=1)
+            yield Violation("file contains no examples: it is empty")
             return
         why = ", ".join(f"{count:,} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]))
-        yield Violation(f"file contains no examples: none of its lines could be read as one ({why}; see the findings on those lines)", line=1)
+        yield Violation(f"file contains no examples: none of its lines could be read as one ({why}; see the findings on those lines)")
 
 
 def _not_an_example(row: Row) -> str:
@@ -385,7 +385,7 @@ class FileTooLarge(TallyRule):
     def verdict(self, total: int) -> Iterable[Violation]:
         limit = self.context.profile.max_file_bytes
         if limit and total > limit:
-            yield Violation(f"file is {total / 2**20:,.0f} MiB; profile {self.context.profile.name} uploads at most {limit / 2**20:,.0f} MiB in one request (split it, or use the Uploads API)", line=1)
+            yield Violation(f"file is {total / 2**20:,.0f} MiB; profile {self.context.profile.name} uploads at most {limit / 2**20:,.0f} MiB in one request (split it, or use the Uploads API)")
 
 
 class FileExtension(TallyRule):
@@ -407,7 +407,7 @@ class FileExtension(TallyRule):
         allowed = self.context.profile.extensions
         path = self.context.path
         if allowed and path and not path.startswith("<") and not path.lower().endswith(allowed):
-            yield Violation(f"profile {self.context.profile.name} uploads {', '.join(allowed)} files only; rename or convert this one", line=1)
+            yield Violation(f"profile {self.context.profile.name} uploads {', '.join(allowed)} files only; rename or convert this one")
 
 
 class TableRowInvalid(_ParseProblemRule):

@@ -176,7 +176,7 @@ class _SuffixRule(DatasetRule):
     def finish(self, state) -> Iterable[Violation]:
         if state["count"] >= 2 and not state["suffix"]:
             ending = self.ending(state)
-            yield Violation(f"{self.what} share no common ending; end each with {self.advice} such as {show(ending)}", line=1,
+            yield Violation(f"{self.what} share no common ending; end each with {self.advice} such as {show(ending)}",
                             fix=Fix(f"append {show(ending)} to every {self.key}", Applicability.UNSAFE, _append(self.key, ending)))
 
 
@@ -383,10 +383,10 @@ class CommonPrefix(_Legacy, _PrefixState):
     def finish(self, state) -> Iterable[Violation]:
         prefix = state["prompt"] or ""
         if state["count"] >= 2 and len(prefix) >= self.min_length:
-            yield Violation(f"all prompts start with the same {len(prefix):,} characters ({show(prefix, 40)}); consider removing them", line=1)
+            yield Violation(f"all prompts start with the same {len(prefix):,} characters ({show(prefix, 40)}); consider removing them")
         completion = (state["completion"] or "").lstrip(" ")
         if state["count"] >= 2 and len(completion) >= 5:
-            yield Violation(f"all completions start with the same {len(completion):,} characters ({show(completion, 40)}); consider removing them", line=1)
+            yield Violation(f"all completions start with the same {len(completion):,} characters ({show(completion, 40)}); consider removing them")
 
 
 class AllIdentical(_Legacy, DatasetRule):
@@ -427,7 +427,7 @@ class AllIdentical(_Legacy, DatasetRule):
         for key in ("prompt", "completion"):
             value, same = state[key]
             if same and value is not None:
-                yield Violation(f"all {state['count']:,} {key}s are identical", line=1)
+                yield Violation(f"all {state['count']:,} {key}s are identical")
 
 
 class UppercaseShare(_Legacy, _PrefixState):
@@ -444,7 +444,7 @@ class UppercaseShare(_Legacy, _PrefixState):
 
     def finish(self, state) -> Iterable[Violation]:
         if state["alpha"] and state["upper"] / state["alpha"] > 1 / 3:
-            yield Violation(f"{state['upper'] / state['alpha']:.0%} of the completions' letters are upper case", line=1)
+            yield Violation(f"{state['upper'] / state['alpha']:.0%} of the completions' letters are upper case")
 
 
 class ClassificationDetected(_Legacy, _PrefixState):
@@ -465,7 +465,7 @@ class ClassificationDetected(_Legacy, _PrefixState):
             return
         classes = len(distinct)
         if 2 <= classes <= 20 and state["count"] >= 5 * classes:
-            yield Violation(f"{classes} distinct completions over {state['count']:,} examples: a classification task; keep class names to one token", line=1)
+            yield Violation(f"{classes} distinct completions over {state['count']:,} examples: a classification task; keep class names to one token")
 
 
 RULES = (CompletionKeys, CompletionExtraKeys, CompletionEmpty, PromptEmpty, PromptSeparator, SeparatorInPrompt, StopSequence,

@@ -157,8 +157,7 @@ class NoGenerationBlocks(DatasetRule):
             return
         if view.assistant_only_loss:
             yield Violation(f"the run trains on assistant tokens only, but the chat template of {view.encoding_name} has no "
-                            "{% generation %} blocks (TRL refuses it); trained tokens are counted from the assistant messages",
-                            line=1)
+                            "{% generation %} blocks (TRL refuses it); trained tokens are counted from the assistant messages")
 
 
 @hookimpl
