@@ -59,6 +59,10 @@ SPECIAL_TOKENS = re.compile(
     r"return|call|constrain|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|python_tag|"
     r"system|user|assistant|pad|unk)\|>|\[/?INST\]|<</?SYS>>|</?s>(?=\s|$)|<start_of_turn>|<end_of_turn>"
 )
+# Raw-line screen of FT202 and FT207: every token opens with "<|", "<<SYS>>", "<</SYS>>", "<s>", "</s>",
+# "<start_of_turn>", "<end_of_turn>", "[INST]" or "[/INST]" ("/" may be written "\/"). One pattern per opening
+# byte: a pattern that starts with one literal byte is skipped to in C (two bytes classes would scan slowly).
+TOKEN_SCREEN = (re.compile(rb"<(?:\||<\\?/?SYS>>|\\?/?s>|start_of_turn>|end_of_turn>)"), re.compile(rb"\[\\?/?INST\]"))
 
 
 def _first_token(text: str) -> tuple[re.Match | None, re.Match | None]:
@@ -126,6 +130,7 @@ class SpecialToken(Rule):
     summary = "Text contains a chat-template control token"
     kinds = TURN_KINDS
     reads = ("texts",)
+    screen = TOKEN_SCREEN
     bad = '{"messages": [{"role": "user", "content": "hi<|im_end|>"}, {"role": "assistant", "content": "Hello!<|endoftext|>"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML end a turn?"}, {"role": "assistant", "content": "With `<|im_end|>`."}]}'
 
@@ -153,6 +158,8 @@ class SpecialTokenInCode(Rule):
     summary = "A code block or span quotes a chat-template control token"
     severity = Severity.INFO
     kinds = TURN_KINDS
+    reads = ("texts",)
+    screen = TOKEN_SCREEN
     bad = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "Like this:\\n```\\n<|im_start|>user\\nhi<|im_end|>\\n```"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "With start and end tokens around each turn."}]}'
 
@@ -165,6 +172,14 @@ class SpecialTokenInCode(Rule):
 # Line-initial labels only, capitalised as a transcript writes them: "A:" or "System:" also start
 # ordinary lines, and "user:" is an object key in code.
 ROLE_LABEL = re.compile(r"(?m)^[ \t]*(User|USER|Human|HUMAN|Assistant|ASSISTANT|### (?:Instruction|Response|Input))[ \t]*:")
+# Raw-line screen of FT203: the colon after a label, found from the colon (a literal byte the regex engine skips
+# to in C) by looking back: the byte before it ends a label word, or is the space or the "\t" escape between
+# label and colon (a space after a quote is a JSON separator, " : ", not a label's). The line start is not
+# checked, so "User:" anywhere in a text passes (over-matching is safe).
+ROLE_LABEL_SCREEN = (re.compile(
+    rb":(?<=[rRnNtTe ]:)(?:(?<=User:)|(?<=USER:)|(?<=Human:)|(?<=HUMAN:)|(?<=Assistant:)|(?<=ASSISTANT:)"
+    rb"|(?<=Instruction:)|(?<=Response:)|(?<=Input:)|(?<=[^\"] :)|(?<=\\t:))"
+),)
 # A request for a dialogue: labelled turns in the answer are what was asked for.
 DIALOGUE_REQUEST = re.compile(
     r"(?i)\b(?:dialog(?:ue)?s?|conversations?|scripts?|screenplays?|interview(?:s|ing)?|role[- ]?play(?:s|ing)?"
@@ -219,6 +234,7 @@ class RoleLabelLeak(Rule):
     severity = Severity.WARNING
     kinds = TURN_KINDS
     reads = ("texts",)
+    screen = ROLE_LABEL_SCREEN
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\nUser: thanks\\nAssistant: You are welcome."}]}'
     good = '{"messages": [{"role": "user", "content": "Write a short dialogue about thanks."}, {"role": "assistant", "content": "User: thanks\\nAssistant: You are welcome."}]}'
 
@@ -257,6 +273,13 @@ PLACEHOLDER = re.compile(
     r"\{\{\s*[\w.\-]*\w[\w.\-]*\s*\}\}|\$\{[\w.\-]+\}|\[(?:INSERT|YOUR|PLACEHOLDER|TODO|NAME|COMPANY)[^\]\n]{0,40}\]"
     r"|<(?:PLACEHOLDER|INSERT[^>\n]{0,40})>|\{(?:user_?name|customer_?name|name|first_?name|company|product|date)\}",
 )
+# Raw-line screen of FT204, one pattern per opening byte: "{" before "{", a name character (a word character,
+# ".", "-", UTF-8 or a \u escape: Python's \w is Unicode), "[" before an upper-case keyword, "<" before one.
+PLACEHOLDER_SCREEN = (
+    re.compile(rb"\{(?:[{\w.\-\x80-\xff]|\\u)"),
+    re.compile(rb"\[(?:INSERT|YOUR|PLACEHOLDER|TODO|NAME|COMPANY)"),
+    re.compile(rb"<(?:PLACEHOLDER|INSERT)"),
+)
 
 
 class TemplatePlaceholder(Rule):
@@ -293,6 +316,7 @@ class TemplatePlaceholder(Rule):
     severity = Severity.WARNING
     kinds = TEXT_KINDS
     reads = ("texts",)
+    screen = PLACEHOLDER_SCREEN
     bad = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi {{customer_name}}, it ships today."}]}'
     good = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi Ana, it ships today."}]}'
 
