@@ -59,10 +59,19 @@ SPECIAL_TOKENS = re.compile(
     r"return|call|constrain|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|python_tag|"
     r"system|user|assistant|pad|unk)\|>|\[/?INST\]|<</?SYS>>|</?s>(?=\s|$)|<start_of_turn>|<end_of_turn>"
 )
-# Raw-line screen of FT202 and FT207: every token opens with "<|", "<<SYS>>", "<</SYS>>", "<s>", "</s>",
-# "<start_of_turn>", "<end_of_turn>", "[INST]" or "[/INST]" ("/" may be written "\/"). One pattern per opening
-# byte: a pattern that starts with one literal byte is skipped to in C (two bytes classes would scan slowly).
-TOKEN_SCREEN = (re.compile(rb"<(?:\||<\\?/?SYS>>|\\?/?s>|start_of_turn>|end_of_turn>)"), re.compile(rb"\[\\?/?INST\]"))
+# Raw-line screens (see reads.py): one compiled pattern per opening byte, since Python's regex engine skips to
+# a pattern's literal first byte in C but scans byte by byte for a class of first bytes (one pattern over all
+# the triggers cost 150 µs a 1.8 KB line). FT202/FT207 and FT204 share the "<" and "[" patterns, each
+# over-matching the other's rare triggers a little, so that an engine that remembers a pattern's answer for
+# the row searches once. Control tokens open with "<|", "<<SYS>>", "<</SYS>>", "<s>", "</s>", "<start_of_turn>",
+# "<end_of_turn>", "[INST]" or "[/INST]" ("/" may be written "\/"); placeholders with "{{", "${", "{name}"...
+# (a name character after "{": a word character, ".", "-", UTF-8 or a \u escape, as Python's \w is Unicode),
+# an upper-case keyword after "[" or "<".
+ANGLE_SCREEN = re.compile(rb"<(?:\||<\\?/?SYS>>|\\?/?s>|start_of_turn>|end_of_turn>|PLACEHOLDER|INSERT)")
+BRACKET_SCREEN = re.compile(rb"\[(?:\\?/?INST\]|INSERT|YOUR|PLACEHOLDER|TODO|NAME|COMPANY)")
+BRACE_SCREEN = re.compile(rb"\{(?:[{\w.\-\x80-\xff]|\\u)")
+TOKEN_SCREEN = (ANGLE_SCREEN, BRACKET_SCREEN)
+PLACEHOLDER_SCREEN = (ANGLE_SCREEN, BRACKET_SCREEN, BRACE_SCREEN)
 
 
 def _first_token(text: str) -> tuple[re.Match | None, re.Match | None]:
@@ -272,13 +281,6 @@ def _labelled(text: str, request: str) -> str:
 PLACEHOLDER = re.compile(
     r"\{\{\s*[\w.\-]*\w[\w.\-]*\s*\}\}|\$\{[\w.\-]+\}|\[(?:INSERT|YOUR|PLACEHOLDER|TODO|NAME|COMPANY)[^\]\n]{0,40}\]"
     r"|<(?:PLACEHOLDER|INSERT[^>\n]{0,40})>|\{(?:user_?name|customer_?name|name|first_?name|company|product|date)\}",
-)
-# Raw-line screen of FT204, one pattern per opening byte: "{" before "{", a name character (a word character,
-# ".", "-", UTF-8 or a \u escape: Python's \w is Unicode), "[" before an upper-case keyword, "<" before one.
-PLACEHOLDER_SCREEN = (
-    re.compile(rb"\{(?:[{\w.\-\x80-\xff]|\\u)"),
-    re.compile(rb"\[(?:INSERT|YOUR|PLACEHOLDER|TODO|NAME|COMPANY)"),
-    re.compile(rb"<(?:PLACEHOLDER|INSERT)"),
 )
 
 
