@@ -163,7 +163,7 @@ def test_every_whitespace_character_at_either_end_passes_the_edge_screen(writer)
 def test_the_edge_screen_rejects_ordinary_rows_in_every_writer():
     """A screen that matched every line would be correct and useless: clean rows must not pass it."""
     value = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 2+2? 请问"},
-                          {"role": "assistant", "content": "4, of course.\nAnything else?"}]}
+                          {"role": "assistant", "content": "4, of course.\nHe said \"hi \" and \"bye\"\n\nAnything else?"}]}
     rnd = random.Random(3)
     for writer in ("plain", "ascii", "compact", "orjson", "slashes"):
         raw = write(value, writer, rnd).encode()

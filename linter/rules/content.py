@@ -47,7 +47,9 @@ def _edge_screen() -> tuple[re.Pattern, re.Pattern]:
     as ``\\uXXXX`` in either case (the line parsed, so no raw control character
     sits inside a string).
 
-    The first pattern, at every quote: an empty string, a leading whitespace
+    The first pattern, at every quote that no backslash escapes (an opening
+    quote never follows one, and a closing quote after one ends a text with
+    a backslash, not whitespace): an empty string, a leading whitespace
     character (or JSON whitespace after a closing quote, which a writer may
     put before a comma: over-matching is safe), ``"type"``, an empty list
     after a key, and a value's closing quote (one followed by ``, } ]``)
@@ -68,7 +70,7 @@ def _edge_screen() -> tuple[re.Pattern, re.Pattern]:
     before = [b"[%s]" % ascii_ws] + [b"(?:%s)" % _alternatives([e for e in multibyte if len(e) == width]) for width in widths]
     after_whitespace = b"|".join(rb'(?<=%s"[,}\]])' % unit for unit in before)
     quote = re.compile(
-        rb'"(?=["%s\\%st:,}\]]|$)(?:["%s]|%s|%s|type"|:[ \t\r\n]*\[[ \t\r\n]*\]|[,}\]](?<=[%s%s]"[,}\]])(?:%s)|$)'
+        rb'"(?=["%s\\%st:,}\]]|$)(?<!\\")(?:["%s]|%s|%s|type"|:[ \t\r\n]*\[[ \t\r\n]*\]|[,}\]](?<=[%s%s]"[,}\]])(?:%s)|$)'
         % (ascii_ws, leads, ascii_ws, escaped, _alternatives(multibyte), ascii_ws, lasts, after_whitespace)
     )
     backslash = re.compile(escaped + b'"')
