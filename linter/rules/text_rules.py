@@ -59,6 +59,19 @@ SPECIAL_TOKENS = re.compile(
     r"return|call|constrain|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|python_tag|"
     r"system|user|assistant|pad|unk)\|>|\[/?INST\]|<</?SYS>>|</?s>(?=\s|$)|<start_of_turn>|<end_of_turn>"
 )
+# Raw-line screens (see reads.py): one compiled pattern per opening byte, since Python's regex engine skips to
+# a pattern's literal first byte in C but scans byte by byte for a class of first bytes (one pattern over all
+# the triggers cost 150 µs a 1.8 KB line). FT202/FT207 and FT204 share the "<" and "[" patterns, each
+# over-matching the other's rare triggers a little, so that an engine that remembers a pattern's answer for
+# the row searches once. Control tokens open with "<|", "<<SYS>>", "<</SYS>>", "<s>", "</s>", "<start_of_turn>",
+# "<end_of_turn>", "[INST]" or "[/INST]" ("/" may be written "\/"); placeholders with "{{", "${", "{name}"...
+# (a name character after "{": a word character, ".", "-", UTF-8 or a \u escape, as Python's \w is Unicode),
+# an upper-case keyword after "[" or "<".
+ANGLE_SCREEN = re.compile(rb"<(?:\||<\\?/?SYS>>|\\?/?s>|start_of_turn>|end_of_turn>|PLACEHOLDER|INSERT)")
+BRACKET_SCREEN = re.compile(rb"\[(?:\\?/?INST\]|INSERT|YOUR|PLACEHOLDER|TODO|NAME|COMPANY)")
+BRACE_SCREEN = re.compile(rb"\{(?:[{\w.\-\x80-\xff]|\\u)")
+TOKEN_SCREEN = (ANGLE_SCREEN, BRACKET_SCREEN)
+PLACEHOLDER_SCREEN = (ANGLE_SCREEN, BRACKET_SCREEN, BRACE_SCREEN)
 
 
 def _first_token(text: str) -> tuple[re.Match | None, re.Match | None]:
@@ -126,6 +139,7 @@ class SpecialToken(Rule):
     summary = "Text contains a chat-template control token"
     kinds = TURN_KINDS
     reads = ("texts",)
+    screen = TOKEN_SCREEN
     bad = '{"messages": [{"role": "user", "content": "hi<|im_end|>"}, {"role": "assistant", "content": "Hello!<|endoftext|>"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML end a turn?"}, {"role": "assistant", "content": "With `<|im_end|>`."}]}'
 
@@ -153,6 +167,8 @@ class SpecialTokenInCode(Rule):
     summary = "A code block or span quotes a chat-template control token"
     severity = Severity.INFO
     kinds = TURN_KINDS
+    reads = ("texts",)
+    screen = TOKEN_SCREEN
     bad = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "Like this:\\n```\\n<|im_start|>user\\nhi<|im_end|>\\n```"}]}'
     good = '{"messages": [{"role": "user", "content": "How does ChatML mark turns?"}, {"role": "assistant", "content": "With start and end tokens around each turn."}]}'
 
@@ -165,6 +181,14 @@ class SpecialTokenInCode(Rule):
 # Line-initial labels only, capitalised as a transcript writes them: "A:" or "System:" also start
 # ordinary lines, and "user:" is an object key in code.
 ROLE_LABEL = re.compile(r"(?m)^[ \t]*(User|USER|Human|HUMAN|Assistant|ASSISTANT|### (?:Instruction|Response|Input))[ \t]*:")
+# Raw-line screen of FT203: the colon after a label, found from the colon (a literal byte the regex engine skips
+# to in C) by looking back: the byte before it ends a label word, or is the space or the "\t" escape between
+# label and colon (a space after a quote is a JSON separator, " : ", not a label's). The line start is not
+# checked, so "User:" anywhere in a text passes (over-matching is safe).
+ROLE_LABEL_SCREEN = (re.compile(
+    rb":(?<=[rRnNtTe ]:)(?:(?<=User:)|(?<=USER:)|(?<=Human:)|(?<=HUMAN:)|(?<=Assistant:)|(?<=ASSISTANT:)"
+    rb"|(?<=Instruction:)|(?<=Response:)|(?<=Input:)|(?<=[^\"] :)|(?<=\\t:))"
+),)
 # A request for a dialogue: labelled turns in the answer are what was asked for.
 DIALOGUE_REQUEST = re.compile(
     r"(?i)\b(?:dialog(?:ue)?s?|conversations?|scripts?|screenplays?|interview(?:s|ing)?|role[- ]?play(?:s|ing)?"
@@ -219,6 +243,7 @@ class RoleLabelLeak(Rule):
     severity = Severity.WARNING
     kinds = TURN_KINDS
     reads = ("texts",)
+    screen = ROLE_LABEL_SCREEN
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!\\nUser: thanks\\nAssistant: You are welcome."}]}'
     good = '{"messages": [{"role": "user", "content": "Write a short dialogue about thanks."}, {"role": "assistant", "content": "User: thanks\\nAssistant: You are welcome."}]}'
 
@@ -293,6 +318,7 @@ class TemplatePlaceholder(Rule):
     severity = Severity.WARNING
     kinds = TEXT_KINDS
     reads = ("texts",)
+    screen = PLACEHOLDER_SCREEN
     bad = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi {{customer_name}}, it ships today."}]}'
     good = '{"messages": [{"role": "user", "content": "Where is my order?"}, {"role": "assistant", "content": "Hi Ana, it ships today."}]}'
 
