@@ -17,26 +17,15 @@ killed writer leaves no half file); and a cache that cannot be read or written
 from __future__ import annotations
 
 import hashlib
-import marshal
-import os
-import tempfile
 import types
 from typing import Any, Callable
 
+from . import disk_cache
+from .disk_cache import CACHE_DIR_ENV, cache_dir  # noqa: F401 - where the ranks are kept, as before
+
 FORMAT = "ftlint-bpe-ranks-1"  # in the file name and the payload: a new layout never reads an old file
-CACHE_DIR_ENV = "FTLINT_CACHE_DIR"  # overrides the platform's cache folder; empty turns the cache off
 
 _loaded: dict[str, Any] = {}  # one encoding per process, as tiktoken's own registry keeps them
-
-
-def cache_dir() -> str | None:
-    """Where decoded ranks are kept, or None when the cache is turned off."""
-    folder = os.environ.get(CACHE_DIR_ENV)
-    if folder is not None:
-        return folder or None
-    import platformdirs
-
-    return platformdirs.user_cache_dir("ftlint", appauthor=False)
 
 
 def get_encoding(name: str) -> Any:
@@ -79,42 +68,9 @@ def cached_ranks(blobpath: str, expected_hash: str | None = None) -> dict[bytes,
     from tiktoken.load import load_tiktoken_bpe, read_file_cached
 
     digest = hashlib.sha256(read_file_cached(blobpath, expected_hash)).hexdigest()
-    folder = cache_dir()
-    path = os.path.join(folder, f"{FORMAT}-{digest}.marshal") if folder else None
-    ranks = _read(path, digest) if path else None
-    if ranks is None:
+    name, tag = f"{FORMAT}-{digest}", (FORMAT, digest)
+    ranks = disk_cache.read(name, tag)
+    if not isinstance(ranks, dict):
         ranks = load_tiktoken_bpe(blobpath, expected_hash)
-        if path:
-            _write(path, digest, ranks)
+        disk_cache.write(name, tag, ranks)
     return ranks
-
-
-def _read(path: str, digest: str) -> dict[bytes, int] | None:
-    try:
-        with open(path, "rb") as file:
-            payload = marshal.load(file)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    ok = isinstance(payload, tuple) and len(payload) == 3 and payload[:2] == (FORMAT, digest) and isinstance(payload[2], dict)
-    return payload[2] if ok else None
-
-
-def _write(path: str, digest: str, ranks: dict[bytes, int]) -> None:
-    """Write beside the target and rename over it: readers see the whole file or none."""
-    folder = os.path.dirname(path)
-    temporary = None
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".bpe-", suffix=".tmp")
-        with os.fdopen(descriptor, "wb") as file:
-            marshal.dump((FORMAT, digest, ranks), file)
-        os.replace(temporary, path)
-        temporary = None
-    except OSError:
-        pass  # a cache we cannot write costs time, not correctness
-    finally:
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass

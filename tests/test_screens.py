@@ -218,3 +218,29 @@ def test_the_scanner_is_accelerated_where_hyperscan_installs():
     if platform.machine().lower() in ("x86_64", "amd64"):
         assert screening.hyperscan is not None
         assert screening.Scanner(_builtin_screens() or [screening.Screen((b"x",), (), False)]).database is not None
+
+
+def test_the_compiled_scanner_is_kept_between_runs_and_a_bad_copy_is_rebuilt(tmp_path, monkeypatch):
+    """Compiling the built-in screens takes about half a second: the automaton is
+    cached in the user's cache folder, and a cache that does not load is rebuilt."""
+    from linter import screening
+
+    monkeypatch.setenv("FTLINT_CACHE_DIR", str(tmp_path))
+    screens = _builtin_screens()
+    first = screening.Scanner(screens)
+    cached = list(tmp_path.glob("screens-*.marshal"))
+    assert len(cached) == 1
+    raw = json.dumps({"messages": [{"role": "user", "content": " padded {{name}} <|im_end|>"}]}).encode()
+
+    def no_compiling(pattern):
+        raise AssertionError("compiled again although the cache was there")
+
+    monkeypatch.setattr(screening, "_way", no_compiling)
+    assert screening.Scanner(screens).passed(raw) == first.passed(raw) == [s.holds(raw) for s in screens]
+    monkeypatch.undo()
+    monkeypatch.setenv("FTLINT_CACHE_DIR", str(tmp_path))
+    data = cached[0].read_bytes()
+    cached[0].write_bytes(data[: len(data) // 2] + b"\0" * (len(data) - len(data) // 2))  # a damaged copy
+    assert screening.Scanner(screens).passed(raw) == [s.holds(raw) for s in screens]
+    monkeypatch.setenv("FTLINT_CACHE_DIR", "")  # caching off: still the same answers
+    assert screening.Scanner(screens).passed(raw) == [s.holds(raw) for s in screens]

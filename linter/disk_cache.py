@@ -1,0 +1,65 @@
+"""Small values kept between runs in the user's cache folder (``$XDG_CACHE_HOME/ftlint``).
+
+A cache here can only save time, never change an answer: each file carries a
+tag (its format and the key it was made for) checked on reading; files are
+written atomically (a killed writer leaves no half file); anything that cannot
+be read or written is simply recomputed. ``FTLINT_CACHE_DIR`` moves the folder,
+and an empty value turns every cache off.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+from typing import Any
+
+CACHE_DIR_ENV = "FTLINT_CACHE_DIR"  # overrides the platform's cache folder; empty turns the cache off
+
+
+def cache_dir() -> str | None:
+    """Where cached values are kept, or None when caching is turned off."""
+    folder = os.environ.get(CACHE_DIR_ENV)
+    if folder is not None:
+        return folder or None
+    import platformdirs
+
+    return platformdirs.user_cache_dir("ftlint", appauthor=False)
+
+
+def read(name: str, tag: tuple) -> Any:
+    """The value stored under ``name`` with this ``tag``, or None."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        with open(os.path.join(folder, f"{name}.marshal"), "rb") as file:
+            payload = marshal.load(file)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if isinstance(payload, tuple) and len(payload) == 2 and payload[0] == tag:
+        return payload[1]
+    return None
+
+
+def write(name: str, tag: tuple, value: Any) -> None:
+    """Store ``value`` (marshal-able) under ``name``: written beside the target and renamed over it."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    temporary = None
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
+        with os.fdopen(descriptor, "wb") as file:
+            marshal.dump((tag, value), file)
+        os.replace(temporary, os.path.join(folder, f"{name}.marshal"))
+        temporary = None
+    except (OSError, ValueError):
+        pass  # a cache we cannot write costs time, not correctness
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
