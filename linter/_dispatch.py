@@ -36,10 +36,14 @@ from .rules.base import LINE, Rule
 from .rules.reads import VIEWS
 from .screening import Scanner, Screen
 from .shape import shape_of
+from .tokens import TokenizerUnavailable
 
 MAX_SHAPES = 4096  # shapes remembered: a few hundred in a typical dataset, each about 150 bytes
 
 INTERNAL_ERROR = "FT000"
+# Errors no rule can be blamed for, which would fail every row alike: they stop the run
+# with their own one-line message instead of becoming an internal-error finding per row.
+FATAL = (TokenizerUnavailable,)
 UNREADABLE_ROW = "FT019"
 
 def screens_enabled() -> bool:
@@ -236,6 +240,8 @@ class Dispatch:
                         report(rule, violation, row)
                         if said is not None:
                             said.append(violation)
+                except FATAL:
+                    raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
                 except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the file
                     self.crash(rule, exc, row)
                     said = None
@@ -250,6 +256,8 @@ class Dispatch:
         try:
             for violation in check(row):
                 self.report(rule, violation, row)
+        except FATAL:
+            raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
         except Exception as exc:  # noqa: BLE001
             self.crash(rule, exc, row)
 

@@ -23,7 +23,7 @@ from .registry import Registry, get_registry
 from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
-from ._dispatch import INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
+from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
 from .stats import LONG_ROW_BYTES, FileStats, in_sample
 from .text import show
 from .tokens import Tokenizer
@@ -299,6 +299,8 @@ class Linter:
                         Finding(path, violation.line or 1, rule.code, rule.name, self.severity[rule.code],
                                 violation.message, violation.pointer, violation.fix, row=violation.line is not None)
                     )
+            except FATAL:
+                raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
                 late.append(internal_error(path, 1, rule, exc))
         late.sort(key=lambda f: (f.line, f.code))
@@ -368,6 +370,8 @@ class _Folds:
             if kind in kinds:
                 try:
                     update(state, row)
+                except FATAL:
+                    raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
                 except Exception as exc:  # noqa: BLE001
                     self.crash(rule, exc, row)
 
@@ -377,5 +381,7 @@ class _Folds:
                 continue
             try:
                 update(state, row)
+            except FATAL:
+                raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
             except Exception as exc:  # noqa: BLE001
                 self.crash(rule, exc, row)

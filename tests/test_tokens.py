@@ -119,6 +119,13 @@ def test_offline_without_cache_gives_clear_message(tmp_path, write_jsonl):
     assert proc.returncode == 2
     assert "cannot load the o200k_base tokenizer" in proc.stderr and "TIKTOKEN_CACHE_DIR" in proc.stderr
     assert "Traceback" not in proc.stderr
+    # with -q nothing shows statistics, so the tokenizer loads only when a row needs it (here, FT300 on
+    # rows too long to fit by their bytes): still one clear error, not an internal error on every such row
+    many = write_jsonl([{"messages": [{"role": "user", "content": "word " * 5000}, {"role": "assistant", "content": "ok"}]}] * 30, "many.jsonl")
+    proc = run_cli("check", "-q", many, env=env)
+    assert proc.returncode == 2 and "FT000" not in proc.stdout
+    assert [line for line in proc.stderr.splitlines() if line.strip()] == [proc.stderr.strip()]  # one line
+    assert "cannot load the o200k_base tokenizer" in proc.stderr
     # without token statistics and with the limit rule off, the lint still runs offline
     proc = run_cli("check", path, "--ignore", "FT300", "--no-token-stats", env=env)
     assert proc.returncode == 0, proc.stderr
