@@ -217,3 +217,31 @@ def _compiles(expression: bytes, flags: int) -> bool:
     except Exception:  # noqa: BLE001 - hyperscan.error: fall back to Python's re for this one
         return False
     return True
+
+
+class AnyOf:
+    """Does a line hold any of these byte strings? One automaton pass (Hyperscan)
+    instead of one substring search per literal (about 1 ns a byte each)."""
+
+    def __init__(self, literals: Sequence[bytes]) -> None:
+        self.literals = tuple(literals)
+        self.database = None
+        if hyperscan is not None and self.literals:
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            count = len(self.literals)
+            database.compile(expressions=[re.escape(literal) for literal in self.literals], ids=[0] * count,
+                             elements=count, flags=[hyperscan.HS_FLAG_SINGLEMATCH] * count)
+            self.database, self.scratch = database, hyperscan.Scratch(database)
+
+    def __call__(self, raw: bytes) -> bool:
+        if self.database is None:
+            return any(literal in raw for literal in self.literals)
+        try:
+            self.database.scan(raw, match_event_handler=_stop, scratch=self.scratch)
+        except hyperscan.ScanTerminated:  # the handler stops the scan at the first hit
+            return True
+        return False
+
+
+def _stop(*match) -> bool:
+    return True

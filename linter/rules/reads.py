@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..rows import Row
+from ..screening import AnyOf
 
 RAW = "raw"  # the line's bytes: row.raw, row.length, row.bom, row.crlf
 UNPARSED = "unparsed"  # a line that is not a record: skipped over-long, blank or unreadable (row.parsed false)
@@ -71,7 +72,7 @@ def mentions_tools(row: Row) -> bool:
     if not isinstance(value, dict):
         return False
     raw = row.raw
-    if raw is not None and _TOOL_WORDS.search(raw) is None:
+    if raw is not None and not _TOOL_WORDS(raw):
         return False  # every key and role below is spelt in the line (no \u escape could hide one)
     if "tools" in value or "functions" in value:
         return True
@@ -90,7 +91,7 @@ def mentions_tools(row: Row) -> bool:
 
 
 # inside every key and role looked for below, or an escape that could spell one
-_TOOL_WORDS = re.compile(rb"tool|function|observation|\\u")
+_TOOL_WORDS = AnyOf((b"tool", b"function", b"observation", b"\\u"))
 _TOOL_MARKS = (b"tools", b"function_call", b"observation", b"tool_call", b'"tool"', b"functions")
 
 
