@@ -210,3 +210,7 @@ def test_real_and_format_fixtures_give_the_same_text_findings_with_and_without_s
     assert results[0] == results[1]
     counted = {code: sum(1 for f in results[0] if f[2] == code) for code in ("FT201", "FT202", "FT203", "FT204")}
     assert counted == {"FT201": 2, "FT202": 2, "FT203": 2, "FT204": 85}
+
+
+def test_the_written_out_whitespace_is_what_python_strips():
+    assert WHITESPACE == tuple(chr(code) for code in range(0x110000) if chr(code).isspace())
