@@ -279,3 +279,22 @@ def test_a_format_that_does_not_say_what_detect_reads_is_asked_on_every_row():
     detector = Detector(BUILTIN_FORMATS + (plugin,))
     rows = [{"messages": [{"role": "user"}]}, {"messages": [{"role": "bot"}]}, {"messages": []}]
     assert [detector.detect(r).name for r in rows] == ["openai-chat", "by-value", "openai-chat"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS | OTHER_FORMATS)
+def test_the_openai_chat_view_is_the_conversation_its_fields_name(value):
+    """OpenAI chat builds its view field by field in order (keywords cost more than the turns):
+    the result is the Conversation the keywords make, so a field added to Conversation cannot shift it."""
+    from linter.formats.base import extras, message_turns
+    from linter.formats.openai import CHAT_KEYS, OpenAIChat
+    from linter.view import Conversation
+
+    view = OpenAIChat().view(value)
+    expected = Conversation("openai-chat", "chat", message_turns(value.get("messages"), "/messages"), tools=value.get("tools"),
+                            tools_pointer="/tools" if "tools" in value else "", extras=extras(value, CHAT_KEYS))
+    assert type(view) is Conversation and view._asdict() == expected._asdict()
+    assert list(view.all_turns()) == [("turns", turn) for turn in view.turns]
+    for turn in view.turns:
+        assert turn.texts == tuple(p for p in turn.parts if p.text is not None)
+        assert turn.text == "\n".join(p.text for p in turn.parts if p.text is not None)

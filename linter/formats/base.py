@@ -162,9 +162,9 @@ def message_turns(messages: Any, base: str, problems: list | None = None, *, rol
             # most messages are exactly a role and a string: the turn message_turn builds, without its tests
             source_role, content = message.get(role_key), message.get(content_key)
             if type(source_role) is str and type(content) is str:
-                turns.append(_tuple_new(Turn, (
+                turns.append(tuple_new(Turn, (
                     roles.get(source_role, ""), source_role, where, role_pointer, content_pointer, "text",
-                    (_tuple_new(Part, ("text", content_pointer, content, content)),), (), None, None, None, "", ())))
+                    (tuple_new(Part, ("text", content_pointer, content, content)),), (), None, None, None, "", ())))
                 continue
         if known is None:
             known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
@@ -172,7 +172,7 @@ def message_turns(messages: Any, base: str, problems: list | None = None, *, rol
     return tuple(turns)
 
 
-_tuple_new = tuple.__new__  # a named tuple's own __new__ is this call behind a Python frame
+tuple_new = tuple.__new__  # a named tuple's own __new__ is this call behind a Python frame and keyword handling
 _POINTED = 64  # messages whose pointers are kept: most conversations are shorter
 _POINTERS: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
 
