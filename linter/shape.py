@@ -35,7 +35,10 @@ def shape_of(row: Any) -> tuple | None:
     if type(messages) is not list:
         return None
     adapter = row.format  # the adapter decides which turns the row has (Bedrock's system string is one)
-    structure = adapter.structure(value) if adapter is not None else ()
+    try:
+        structure = adapter.structure(value) if adapter is not None else ()
+    except Exception:  # noqa: BLE001 - a plugin format's bug costs its rows the memo, never the file
+        return None
     if structure is None:
         return None
     shape: list = [row.kind, adapter, structure, tuple(value)]
