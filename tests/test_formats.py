@@ -303,23 +303,8 @@ def test_the_openai_chat_view_is_the_conversation_its_fields_name(value):
 def test_a_format_whose_view_raises_gives_a_finding_on_each_row_never_a_traceback(tmp_path):
     """A plugin format with a bug in view(): every row it recognises gets FT120 naming the adapter
     (its rows have no shape, so the finding is not lost to the memo), and the file is linted to the end."""
-    from .conftest import dump, run_cli
+    from .house_format import TALK, lint_with_house_format
 
-    (tmp_path / "house.py").write_text(
-        "from linter import hookimpl\n"
-        "from linter.formats import Format\n\n\n"
-        "class House(Format):\n"
-        "    name, kind, description = 'house', 'chat', 'messages plus a house key'\n"
-        "    triggers = frozenset({'house'})\n\n"
-        "    def detect(self, value):\n        return 50 if 'house' in value else 0\n\n"
-        "    def view(self, value):\n        raise KeyError('turns')\n\n\n"
-        "@hookimpl\ndef register_formats(register):\n    register(House())\n"
-    )
-    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\n')
-    talk = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
-    rows = [{"house": 1, "messages": talk}] * 3 + [{"messages": talk}]
-    (tmp_path / "data.jsonl").write_text(dump(rows))
-    proc = run_cli("check", "data.jsonl", "--select", "FT120", "--format", "json", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": ""})
-    assert "Traceback" not in proc.stderr, proc.stderr
-    found = [(f["line"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
-    assert found == [(line, "the house adapter failed on this row: KeyError") for line in (1, 2, 3)]
+    rows = [{"house": 1, "messages": TALK}] * 3 + [{"messages": TALK}]
+    found = lint_with_house_format(tmp_path, "    def view(self, value):\n        raise KeyError('turns')\n", rows, "FT120")
+    assert [(f["line"], f["message"]) for f in found] == [(line, "the house adapter failed on this row: KeyError") for line in (1, 2, 3)]

@@ -224,27 +224,8 @@ def test_a_top_level_system_the_adapter_ignores_is_not_taken_for_one(profile):
 
 def test_a_format_whose_structure_raises_loses_the_memo_not_the_file(tmp_path):
     """A plugin format that overrides structure() with a bug: its rows run every rule, the file is linted."""
-    from .conftest import run_cli
+    from .house_format import TALK, lint_with_house_format
 
-    (tmp_path / "house.py").write_text(
-        "from linter import hookimpl\n"
-        "from linter.formats import Format\n"
-        "from linter.formats.base import message_turns\n"
-        "from linter.view import Conversation\n\n\n"
-        "class House(Format):\n"
-        "    name, kind, description = 'house', 'chat', 'messages plus a house key'\n"
-        "    triggers = frozenset({'house'})\n\n"
-        "    def detect(self, value):\n        return 50 if 'house' in value else 0\n\n"
-        "    def structure(self, value):\n        raise RuntimeError('bug')\n\n"
-        "    def view(self, value):\n"
-        "        return Conversation(self.name, self.kind, message_turns(value.get('messages'), '/messages'))\n\n\n"
-        "@hookimpl\ndef register_formats(register):\n    register(House())\n"
-    )
-    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\n')
-    talk = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
-    rows = [{"house": 1, "messages": talk}, {"house": 2, "messages": talk[:1]}, {"house": 3, "messages": talk}]
-    (tmp_path / "data.jsonl").write_text(dump(rows))
-    proc = run_cli("check", "data.jsonl", "--select", "FT112,FT115", "--format", "json", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": ""})
-    assert "Traceback" not in proc.stderr, proc.stderr
-    found = [(f["line"], f["code"]) for f in json.loads(proc.stdout)["findings"]]
-    assert found == [(1, "FT115"), (2, "FT112"), (2, "FT115"), (3, "FT115")], proc.stderr
+    rows = [{"house": 1, "messages": TALK}, {"house": 2, "messages": TALK[:1]}, {"house": 3, "messages": TALK}]
+    found = lint_with_house_format(tmp_path, "    def structure(self, value):\n        raise RuntimeError('bug')\n", rows, "FT112,FT115")
+    assert [(f["line"], f["code"]) for f in found] == [(1, "FT115"), (2, "FT112"), (2, "FT115"), (3, "FT115")]
