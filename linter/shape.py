@@ -51,6 +51,9 @@ def shape_of(row: Any) -> tuple | None:
         content = message.get("content")
         if content is not None and type(content) is not str:
             return None
+        if len(message) == 2 and role is not None and content is not None:
+            shape.append((tuple(message), role, False, _NO_WEIGHT, False))  # the usual message: a role and a string
+            continue
         weight = message.get("weight", _NO_WEIGHT)
         if weight is not _NO_WEIGHT:
             if type(weight) not in _WEIGHT_TYPES:
