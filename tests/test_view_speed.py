@@ -63,3 +63,13 @@ def test_plain_messages_never_take_the_general_path(monkeypatch):
     assert view.turns[79].content_pointer == "/messages/79/content" and view.turns[79].role_pointer == "/messages/79/role"
     OpenAIChat().view({"messages": [{"role": "user", "content": "hi", "name": "ada"}, {"role": "assistant", "content": None}]})
     assert general["called"] == 2
+
+
+def test_endless_key_sets_keep_the_plans_bounded_and_detection_right():
+    """A file whose every row has its own keys (ids as keys): the plans are forgotten past 4,096
+    key sets, and every row still gets the adapter asking every adapter would give it."""
+    detector = Detector(BUILTIN_FORMATS)
+    for i in range(5000):
+        row = {"messages": TALK, f"id{i}": i} if i % 3 else {"conversations": [], f"id{i}": i}
+        assert detector.detect(row).name == ("openai-chat" if i % 3 else "sharegpt")
+        assert len(detector._plans) <= 4096
