@@ -52,18 +52,21 @@ class Row:
         An adapter never raises on bad input; should one have a bug, the row
         gets a view holding only that problem rather than stopping the file.
         """
-        if self._view is None:
-            from .view import Conversation, Problem
-
+        view = self._view
+        if view is None:
             adapter = self.format
-            if adapter is None or not isinstance(self.value, dict):
-                self._view = Conversation("", self.kind)
-            else:
+            if adapter is not None and isinstance(self.value, dict):
                 try:
-                    self._view = adapter.view(self.value)
+                    view = self._view = adapter.view(self.value)
                 except Exception as exc:  # noqa: BLE001 - one bad row must not stop the file
-                    self._view = Conversation(adapter.name, self.kind, problems=(Problem(f"the {adapter.name} adapter failed on this row: {type(exc).__name__}"),))
-        return self._view
+                    from .view import Conversation, Problem
+
+                    view = self._view = Conversation(adapter.name, self.kind, problems=(Problem(f"the {adapter.name} adapter failed on this row: {type(exc).__name__}"),))
+            else:
+                from .view import Conversation
+
+                view = self._view = Conversation("", self.kind)
+        return view
 
     def derived(self, key, compute):
         """``compute(self)`` once per row, shared by every rule that asks for ``key``."""

@@ -50,6 +50,7 @@ DIALOGUE_KINDS = ADAPTED_KINDS - {"text", "prompt-only", "stepwise"}
 _CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 # bookkeeping columns exports add to any row; they do not make a row an RFT prompt
 _METADATA_KEYS = frozenset({"id", "uuid", "source", "metadata", "tags", "split", "index", "idx", "category", "lang", "language", "created_at"})
+_SFT_KEYS = _CHAT_KEYS | _METADATA_KEYS  # a row with only these keys is never an RFT prompt
 
 
 def detect(value: Any, chat_kind: str = CHAT, detector: Any = None) -> str:
@@ -89,7 +90,7 @@ def chat_or_rft(value: dict, chat_kind: str = CHAT) -> str:
 def _looks_like_rft(value: dict, messages: list) -> bool:
     # RFT rows carry grader fields next to messages and end on a user turn;
     # an SFT row missing its assistant reply has no such extra fields.
-    if not any(k not in _CHAT_KEYS and k not in _METADATA_KEYS for k in value):
+    if value.keys() <= _SFT_KEYS:
         return False
     last = messages[-1]
     if not isinstance(last, dict) or last.get("role") not in ("user", "developer"):

@@ -36,7 +36,10 @@ def shape_of(row: Any) -> tuple | None:
     if type(messages) is not list:
         return None
     adapter = row.format  # the adapter decides which turns the row has (Bedrock's system string is one)
-    structure = adapter.structure(value) if adapter is not None else ()
+    try:
+        structure = adapter.structure(value) if adapter is not None else ()
+    except Exception:  # noqa: BLE001 - a plugin format's bug costs its rows the memo, never the file
+        return None
     if structure is None:
         return None
     shape: list = [row.kind, adapter, structure, tuple(value)]
@@ -55,6 +58,9 @@ def shape_of(row: Any) -> tuple | None:
         content = message.get("content")
         if content is not None and type(content) is not str:
             return None
+        if len(message) == 2 and role is not None and content is not None:
+            shape.append((tuple(message), role, False, _NO_WEIGHT, False))  # the usual message: a role and a string
+            continue
         weight = message.get("weight", _NO_WEIGHT)
         if weight is not _NO_WEIGHT:
             if type(weight) not in _WEIGHT_TYPES:

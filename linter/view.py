@@ -17,6 +17,7 @@ other rules read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat as _repeat
 from typing import Any, NamedTuple
 
 SYSTEM = "system"
@@ -74,12 +75,18 @@ class Turn(NamedTuple):
 
     @property
     def texts(self) -> tuple[Part, ...]:
-        return tuple(p for p in self.parts if p.text is not None)
+        parts = self.parts
+        if len(parts) == 1 and parts[0].text is not None:
+            return parts  # most turns are one string: text rules ask for it several times per row
+        return tuple(p for p in parts if p.text is not None)
 
     @property
     def text(self) -> str:
         """The turn's text parts joined by newlines (a new string only when there are several)."""
-        texts = [p.text for p in self.parts if p.text is not None]
+        parts = self.parts
+        if len(parts) == 1 and parts[0].text is not None:
+            return parts[0].text
+        texts = [p.text for p in parts if p.text is not None]
         return texts[0] if len(texts) == 1 else "\n".join(texts)
 
     @property
@@ -133,6 +140,11 @@ class Conversation(NamedTuple):
 
     def all_turns(self):
         """``(where, turn)`` for the prompt turns, then the chosen and rejected ones."""
+        if self.chosen is None and self.rejected is None:
+            return zip(_repeat("turns"), self.turns)  # no pair: the iterator in C (rules walk it a dozen times a row)
+        return self._all_turns()
+
+    def _all_turns(self):
         for turn in self.turns:
             yield "turns", turn
         for where, turns in (("chosen", self.chosen), ("rejected", self.rejected)):

@@ -279,3 +279,32 @@ def test_a_format_that_does_not_say_what_detect_reads_is_asked_on_every_row():
     detector = Detector(BUILTIN_FORMATS + (plugin,))
     rows = [{"messages": [{"role": "user"}]}, {"messages": [{"role": "bot"}]}, {"messages": []}]
     assert [detector.detect(r).name for r in rows] == ["openai-chat", "by-value", "openai-chat"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS | OTHER_FORMATS)
+def test_the_openai_chat_view_is_the_conversation_its_fields_name(value):
+    """OpenAI chat builds its view field by field in order (keywords cost more than the turns):
+    the result is the Conversation the keywords make, so a field added to Conversation cannot shift it."""
+    from linter.formats.base import extras, message_turns
+    from linter.formats.openai import CHAT_KEYS, OpenAIChat
+    from linter.view import Conversation
+
+    view = OpenAIChat().view(value)
+    expected = Conversation("openai-chat", "chat", message_turns(value.get("messages"), "/messages"), tools=value.get("tools"),
+                            tools_pointer="/tools" if "tools" in value else "", extras=extras(value, CHAT_KEYS))
+    assert type(view) is Conversation and view._asdict() == expected._asdict()
+    assert list(view.all_turns()) == [("turns", turn) for turn in view.turns]
+    for turn in view.turns:
+        assert turn.texts == tuple(p for p in turn.parts if p.text is not None)
+        assert turn.text == "\n".join(p.text for p in turn.parts if p.text is not None)
+
+
+def test_a_format_whose_view_raises_gives_a_finding_on_each_row_never_a_traceback(tmp_path):
+    """A plugin format with a bug in view(): every row it recognises gets FT120 naming the adapter
+    (its rows have no shape, so the finding is not lost to the memo), and the file is linted to the end."""
+    from .house_format import TALK, lint_with_house_format
+
+    rows = [{"house": 1, "messages": TALK}] * 3 + [{"messages": TALK}]
+    found = lint_with_house_format(tmp_path, "    def view(self, value):\n        raise KeyError('turns')\n", rows, "FT120")
+    assert [(f["line"], f["message"]) for f in found] == [(line, "the house adapter failed on this row: KeyError") for line in (1, 2, 3)]

@@ -223,3 +223,12 @@ def test_a_top_level_system_the_adapter_ignores_is_not_taken_for_one(profile):
     found = memo_findings(profile, rows, True)
     assert found == memo_findings(profile, rows, False)
     assert [line for line, code, _, _ in found if code == "FT115"] == [2, 3]
+
+
+def test_a_format_whose_structure_raises_loses_the_memo_not_the_file(tmp_path):
+    """A plugin format that overrides structure() with a bug: its rows run every rule, the file is linted."""
+    from .house_format import TALK, lint_with_house_format
+
+    rows = [{"house": 1, "messages": TALK}, {"house": 2, "messages": TALK[:1]}, {"house": 3, "messages": TALK}]
+    found = lint_with_house_format(tmp_path, "    def structure(self, value):\n        raise RuntimeError('bug')\n", rows, "FT112,FT115")
+    assert [(f["line"], f["code"]) for f in found] == [(1, "FT115"), (2, "FT112"), (2, "FT115"), (3, "FT115")]

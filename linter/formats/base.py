@@ -153,18 +153,18 @@ def message_turns(messages: Any, base: str, problems: list | None = None, *, rol
     known = None
     pointers = _message_pointers(base, role_key, content_key, len(messages))
     for i, message in enumerate(messages):
-        where, role_pointer, content_pointer = pointers[i] if i < _POINTED else (f"{base}/{i}", "", "")
+        where, role_pointer, content_pointer = pointers[i] if i < _POINTED else _pointers_at(base, i, role_key, content_key)
         if not isinstance(message, dict):
             if problems is not None:
                 problems.append(Problem(f"message is {describe_type(message)}, not an object", where))
             continue
-        if len(message) == 2 and role_pointer:
+        if len(message) == 2:
             # most messages are exactly a role and a string: the turn message_turn builds, without its tests
             source_role, content = message.get(role_key), message.get(content_key)
             if type(source_role) is str and type(content) is str:
-                turns.append(_tuple_new(Turn, (
+                turns.append(tuple_new(Turn, (
                     roles.get(source_role, ""), source_role, where, role_pointer, content_pointer, "text",
-                    (_tuple_new(Part, ("text", content_pointer, content, content)),), (), None, None, None, "", ())))
+                    (tuple_new(Part, ("text", content_pointer, content, content)),), (), None, None, None, "", ())))
                 continue
         if known is None:
             known = _MESSAGE_KEYS | {role_key, content_key, weight_key}
@@ -172,7 +172,7 @@ def message_turns(messages: Any, base: str, problems: list | None = None, *, rol
     return tuple(turns)
 
 
-_tuple_new = tuple.__new__  # a named tuple's own __new__ is this call behind a Python frame
+tuple_new = tuple.__new__  # a named tuple's own __new__ is this call behind a Python frame and keyword handling
 _POINTED = 64  # messages whose pointers are kept: most conversations are shorter
 _POINTERS: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
 
@@ -187,9 +187,13 @@ def _message_pointers(base: str, role_key: str, content_key: str, count: int) ->
             _POINTERS.clear()
         pointers = _POINTERS[key] = []
     while len(pointers) < min(count, _POINTED):
-        where = f"{base}/{len(pointers)}"
-        pointers.append((where, f"{where}/{role_key}", f"{where}/{content_key}"))
+        pointers.append(_pointers_at(base, len(pointers), role_key, content_key))
     return pointers
+
+
+def _pointers_at(base: str, index: int, role_key: str, content_key: str) -> tuple[str, str, str]:
+    where = f"{base}/{index}"
+    return where, f"{where}/{role_key}", f"{where}/{content_key}"
 
 
 def message_turn(message: dict, where: str, roles: dict = OPENAI_ROLES, role_key: str = "role",

@@ -13,7 +13,7 @@ from typing import Any
 from .. import schema
 from ..text import show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
-from .base import (Format, Reject, arguments_text, call_id, extras, message_turns, openai_tools, plain_text, text_turn)
+from .base import (Format, Reject, arguments_text, call_id, extras, message_turns, openai_tools, plain_text, text_turn, tuple_new)
 
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion"})
@@ -130,11 +130,13 @@ class OpenAIChat(Format):
         return ()  # turns follow the messages' keys and roles; the view has no problems of its own
 
     def view(self, value: dict) -> Conversation:
-        return Conversation(
-            self.name, schema.CHAT, message_turns(value.get("messages"), "/messages"),
-            tools=value.get("tools"), tools_pointer="/tools" if "tools" in value else "",
-            extras=() if value.keys() <= CHAT_KEYS else extras(value, CHAT_KEYS),
-        )
+        # Conversation(name, kind, turns, tools=..., tools_pointer=..., extras=...), every field in order:
+        # a view is built for every row, and the keywords cost more than the rest of the call
+        return tuple_new(Conversation, (
+            self.name, schema.CHAT, message_turns(value.get("messages"), "/messages"), value.get("tools"),
+            "/tools" if "tools" in value else "", None, None, None, "", None, None, (),
+            () if value.keys() <= CHAT_KEYS else extras(value, CHAT_KEYS), (),
+        ))
 
     def write(self, conversation: Conversation) -> dict:
         reject_unpaired(conversation, "OpenAI chat")

@@ -99,6 +99,9 @@ class ExampleCount(TallyRule):
     def tally(self, row: Row) -> int:
         return row.parsed
 
+    def update(self, state: list, row: Row) -> None:
+        state[0] += row.parsed  # tally() inlined: one call on every line instead of two
+
     def verdict(self, count: int) -> Iterable[Violation]:
         profile = self.context.profile
         if self.context.options.get("validation"):
