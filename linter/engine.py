@@ -239,6 +239,7 @@ class Linter:
         )
         folds = _Folds([r for r in rules if isinstance(r, DatasetRule)], crash)
         stats = result.stats
+        detector = self.registry.detector
         reader = self.registry.reader_for(path)
         placement = {"first_line": first_line, "offset": offset} if (first_line, offset) != (1, 0) else {}
         rows = reader.rows(stream, max_line_bytes=self.settings.max_line_bytes, **placement)
@@ -250,6 +251,9 @@ class Linter:
             dispatch.problems(row)
             if row.parsed:
                 kind = row.kind or self._classify(row)
+                if detector.failure is not None:
+                    found.append(format_error(path, row.number, *detector.failure))
+                    detector.failure = None
                 stats.examples += 1
                 dispatch.records(row, kind)
                 if kind in _COUNTED_KINDS or self.trainer is not None:  # the trainer counts every row it renders
@@ -351,6 +355,17 @@ def internal_error(path: str, line: int, rule: Rule, exc: BaseException) -> Find
         path, line, INTERNAL_ERROR, "internal-error", Severity.ERROR,
         f"rule {rule.code} {rule.name} failed on this row ({detail}); the other rules ran. "
         "Please report it to the rule's plugin with this line",
+    )
+
+
+def format_error(path: str, line: int, adapter, exc: BaseException) -> Finding:
+    """The finding that stands for a format adapter whose detect() raised: the row
+    was judged as if that format did not recognise it, and the run goes on (exit 2)."""
+    detail = show(f"{type(exc).__name__}: {exc}", 200)
+    return Finding(
+        path, line, INTERNAL_ERROR, "internal-error", Severity.ERROR,
+        f"format {show(adapter.name, 60)} failed to read this row ({detail}); the row was judged without it. "
+        "Please report it to the format's plugin with this line",
     )
 
 

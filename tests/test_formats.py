@@ -308,3 +308,21 @@ def test_a_format_whose_view_raises_gives_a_finding_on_each_row_never_a_tracebac
     rows = [{"house": 1, "messages": TALK}] * 3 + [{"messages": TALK}]
     found = lint_with_house_format(tmp_path, "    def view(self, value):\n        raise KeyError('turns')\n", rows, "FT120")
     assert [(f["line"], f["message"]) for f in found] == [(line, "the house adapter failed on this row: KeyError") for line in (1, 2, 3)]
+
+
+def test_a_plugin_format_whose_detect_raises_is_reported_and_the_file_goes_on(tmp_path):
+    """Before: 'ftlint: error: internal error: RuntimeError' and nothing linted. Now the row that
+    made detect() raise gets an FT000 naming the format, and every row is still judged."""
+    from .house_format import TALK, lint_with_house_format
+
+    methods = (
+        "    def detect(self, value):\n"
+        "        if value.get('house') == 'bad':\n"
+        "            raise RuntimeError('boom')\n"
+        "        return 50 if 'house' in value else 0\n"
+    )
+    rows = [{"house": "ok", "messages": TALK}, {"house": "bad", "messages": TALK},
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "robot", "content": "beep"}]}]
+    found = lint_with_house_format(tmp_path, methods, rows, "FT000,FT106")
+    assert [(f["line"], f["code"]) for f in found] == [(2, "FT000"), (3, "FT106")]
+    assert "format 'house' failed to read this row ('RuntimeError: boom')" in found[0]["message"]

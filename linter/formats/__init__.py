@@ -80,6 +80,9 @@ class Detector:
     def __init__(self, formats: Iterable[Format]) -> None:
         self.formats = tuple(formats)
         self._plans: dict[tuple, tuple] = {}
+        # (adapter, exception) when an adapter's detect() raised on the last row: that adapter
+        # counted as not recognising the row, and the engine reports it (FT000) and goes on
+        self.failure: tuple[Format, BaseException] | None = None
         self.by_kind: dict[str, Format] = {}
         for adapter in self.formats:
             self.by_kind.setdefault(adapter.kind, adapter)
@@ -93,10 +96,19 @@ class Detector:
             plan = self._plan(keys, value)
         best, score, position, asked = plan
         for index, adapter in asked:  # in registration order
-            found = adapter.detect(value)
+            found = self._score(adapter, value)
             if found > score or (found == score and found and index < position):
                 best, score, position = adapter, found, index
         return best
+
+    def _score(self, adapter: Format, value: dict) -> int:
+        """The adapter's score for the row; a plugin adapter that raises scores 0 (and is reported)."""
+        try:
+            found = adapter.detect(value)
+        except Exception as exc:  # noqa: BLE001 - one plugin's bug must not stop the file
+            self.failure = (adapter, exc)
+            return 0
+        return found if isinstance(found, int) else 0
 
     def _plan(self, keys: tuple, value: dict) -> tuple:
         """``(fixed winner, its score, its position, ((position, adapter asked per row), ...))`` for a key set."""
@@ -108,7 +120,7 @@ class Detector:
                 continue  # it cannot match a row without its keys
             reads = adapter.detect_reads
             if reads is not None and reads.isdisjoint(keys):
-                found = adapter.detect(value)  # decided by the keys alone: the same for every row of this key set
+                found = self._score(adapter, value)  # decided by the keys alone: the same for every row of this key set
                 if found > score:
                     fixed, score, position = adapter, found, index
             else:
