@@ -220,22 +220,23 @@ def _compiles(expression: bytes, flags: int) -> bool:
 
 
 class AnyOf:
-    """Does a line hold any of these byte strings? One automaton pass (Hyperscan)
-    instead of one substring search per literal (about 1 ns a byte each)."""
+    """Does a line match any of these bytes patterns (``re`` syntax, no lookarounds)?
+    One automaton pass (Hyperscan) instead of one search per pattern: a substring
+    search costs about 1 ns a byte, a Python regex alternation 5-10."""
 
-    def __init__(self, literals: Sequence[bytes]) -> None:
-        self.literals = tuple(literals)
+    def __init__(self, patterns: Sequence[bytes]) -> None:
+        self.patterns = tuple(re.compile(pattern) for pattern in patterns)
         self.database = None
-        if hyperscan is not None and self.literals:
+        if hyperscan is not None and self.patterns:
             database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            count = len(self.literals)
-            database.compile(expressions=[re.escape(literal) for literal in self.literals], ids=[0] * count,
+            count = len(self.patterns)
+            database.compile(expressions=[p.pattern for p in self.patterns], ids=[0] * count,
                              elements=count, flags=[hyperscan.HS_FLAG_SINGLEMATCH] * count)
             self.database, self.scratch = database, hyperscan.Scratch(database)
 
     def __call__(self, raw: bytes) -> bool:
         if self.database is None:
-            return any(literal in raw for literal in self.literals)
+            return any(pattern.search(raw) is not None for pattern in self.patterns)
         try:
             self.database.scan(raw, match_event_handler=_stop, scratch=self.scratch)
         except hyperscan.ScanTerminated:  # the handler stops the scan at the first hit

@@ -244,3 +244,23 @@ def test_the_compiled_scanner_is_kept_between_runs_and_a_bad_copy_is_rebuilt(tmp
     assert screening.Scanner(screens).passed(raw) == [s.holds(raw) for s in screens]
     monkeypatch.setenv("FTLINT_CACHE_DIR", "")  # caching off: still the same answers
     assert screening.Scanner(screens).passed(raw) == [s.holds(raw) for s in screens]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CHAT_ROW, min_size=1, max_size=3), st.sampled_from(["dumps", "ascii", "orjson", "spaced"]))
+def test_presence_tests_read_the_raw_line_as_the_parsed_row_says(rows, style):
+    """The gates of the content-part and tool rules first ask the raw line (one automaton
+    pass); that never answers 'absent' for a row whose parsed value holds parts or tools."""
+    from linter.rows import Row
+    from linter.rules import reads
+
+    for value in rows:
+        value = dict(value, tools=[{"type": "function"}]) if len(value["messages"]) == 2 else value
+        raw = {"dumps": lambda v: json.dumps(v, ensure_ascii=False).encode(), "ascii": lambda v: json.dumps(v).encode(),
+               "orjson": orjson.dumps, "spaced": lambda v: json.dumps(v, separators=(" , ", " :\t")).encode()}[style](value)
+        row = Row(1, 0, raw, len(raw))
+        row.value, row.parsed, row.kind = value, True, "chat"
+        parts = any(isinstance(m.get("content"), list) for m in value["messages"] if isinstance(m, dict))
+        assert reads.has_content_parts(row) == parts
+        if "tools" in value:
+            assert reads.mentions_tools(row)

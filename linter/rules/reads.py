@@ -91,13 +91,19 @@ def mentions_tools(row: Row) -> bool:
 
 
 # inside every key and role looked for below, or an escape that could spell one
-_TOOL_WORDS = AnyOf((b"tool", b"function", b"observation", b"\\u"))
+_TOOL_WORDS = AnyOf((rb"tool", rb"function", rb"observation", rb"\\u"))
 _TOOL_MARKS = (b"tools", b"function_call", b"observation", b"tool_call", b'"tool"', b"functions")
 
 
 def has_content_parts(row: Row) -> bool:
     """Does any message hold a list of content parts (text, images, audio)?"""
+    raw = row.raw
+    if raw is not None and not _LIST_CONTENT(raw):
+        return False  # no "content" key opens a list on the line (and no \u escape could spell one)
     return any(isinstance(message.get("content"), list) for _, message in _messages(row))
+
+
+_LIST_CONTENT = AnyOf((rb'"content"[ \t\r\n]*:[ \t\r\n]*\[', rb"\\u"))
 
 
 @dataclass(frozen=True)
