@@ -92,7 +92,7 @@ def cached_ranks(blobpath: str, expected_hash: str | None = None) -> dict[bytes,
 def _read(path: str, digest: str) -> dict[bytes, int] | None:
     try:
         with open(path, "rb") as file:
-            payload = marshal.load(file)
+            payload = marshal.loads(file.read())  # marshal.load(file) reads object by object: 10x slower
     except (OSError, EOFError, ValueError, TypeError):
         return None
     ok = isinstance(payload, tuple) and len(payload) == 3 and payload[:2] == (FORMAT, digest) and isinstance(payload[2], dict)
