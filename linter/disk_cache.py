@@ -34,7 +34,7 @@ def read(name: str, tag: tuple) -> Any:
         return None
     try:
         with open(os.path.join(folder, f"{name}.marshal"), "rb") as file:
-            payload = marshal.load(file)
+            payload = marshal.loads(file.read())  # marshal.load(file) reads object by object: 10x slower
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if isinstance(payload, tuple) and len(payload) == 2 and payload[0] == tag:

@@ -8,6 +8,7 @@ import jsonpatch
 import pytest
 
 from linter.registry import get_registry
+from linter.rules.base import DatasetRule
 
 from .conftest import GOOD, chat, cli_json, dump, lint_text
 
@@ -30,20 +31,58 @@ def test_documented_examples_through_api(code):
     assert code not in codes(good), f"{code} good example triggers it: {good}"
 
 
-@pytest.mark.parametrize("code", WITH_EXAMPLES)
-def test_documented_examples_through_cli(tmp_path, code):
+def cli_group(code) -> tuple:
+    """The rules whose examples share one CLI run with ``code``'s.
+
+    Row rules judge each row alone, so the rules of one example profile run
+    together, each example in its own file (one start of the CLI instead of
+    one per rule); a dataset rule runs alone, as no other file may count.
+    """
     rule = RULES[code]
-    (tmp_path / "bad.jsonl").write_text(rule.bad + "\n", encoding="utf-8")
-    (tmp_path / "good.jsonl").write_text(rule.good + "\n", encoding="utf-8")
-    profile = ["--profile", rule.example_profile] if rule.example_profile else []
-    report, proc = cli_json("--select", code, *profile, tmp_path / "bad.jsonl", tmp_path / "good.jsonl")
-    by_file = {}
-    for f in report["findings"]:
-        by_file.setdefault(f["path"].rsplit("/", 1)[-1], []).append(f["code"])
-    assert code in by_file.get("bad.jsonl", [])
-    assert code not in by_file.get("good.jsonl", [])
-    expect_fail = rule.severity.value == "error"
+    if issubclass(rule, DatasetRule):
+        return (code,)
+    return tuple(c for c in WITH_EXAMPLES if RULES[c].example_profile == rule.example_profile and not issubclass(RULES[c], DatasetRule))
+
+
+@pytest.fixture(scope="module")
+def examples_through_cli(tmp_path_factory):
+    """``run(group)``: the real CLI over the group's bad and good example files, selecting only the group, once per group."""
+    runs = {}
+
+    def run(group):
+        if group not in runs:
+            folder = tmp_path_factory.mktemp("examples")
+            files = []
+            for code in group:
+                for kind in ("bad", "good"):
+                    files.append(folder / f"{code}-{kind}.jsonl")
+                    files[-1].write_text(getattr(RULES[code], kind) + "\n", encoding="utf-8")
+            example_profile = RULES[group[0]].example_profile
+            profile = ["--profile", example_profile] if example_profile else []
+            report, proc = cli_json("--select", ",".join(group), *profile, *files)
+            by_file = {}
+            for f in report["findings"]:
+                by_file.setdefault(f["path"].rsplit("/", 1)[-1], []).append(f)
+            runs[group] = (by_file, proc)
+        return runs[group]
+
+    return run
+
+
+@pytest.mark.parametrize("code", WITH_EXAMPLES)
+def test_documented_examples_through_cli(examples_through_cli, code):
+    rule = RULES[code]
+    group = cli_group(code)
+    by_file, proc = examples_through_cli(group)
+    flagged = [f for f in by_file.get(f"{code}-bad.jsonl", []) if f["code"] == code]
+    assert flagged, f"{code} bad example does not trigger it"
+    assert code not in [f["code"] for f in by_file.get(f"{code}-good.jsonl", [])]
+    assert {f["severity"] for f in flagged} == {rule.severity.value}
+    # the exit code: 1 when an error-severity finding remains (for a group, from any of its rules)
+    expect_fail = any(f["severity"] == "error" for findings in by_file.values() for f in findings)
     assert proc.returncode == (1 if expect_fail else 0)
+    if group == (code,):
+        assert expect_fail == (rule.severity.value == "error")
 
 
 def test_every_rule_has_examples_and_rationale():
