@@ -148,6 +148,12 @@ def test_the_fuzzed_rows_make_every_screened_rule_fire_in_every_writer():
             assert set(SCREENED) <= fired, (writer, profile, fired)
 
 
+def test_the_written_out_whitespace_list_is_what_python_strips():
+    """The edge screen is built from WHITESPACE; a Python whose Unicode data adds a space character must fail here."""
+    every = [chr(code) for code in range(0x110000)]
+    assert WHITESPACE == tuple(c for c in every if c.isspace()) == tuple(c for c in every if ("a" + c).strip() == "a")
+
+
 @pytest.mark.parametrize("writer", WRITERS)
 def test_every_whitespace_character_at_either_end_passes_the_edge_screen(writer):
     """All 29 characters ``str.strip()`` removes, alone, leading or trailing, in every spelling: FT200 and FT201 run."""
