@@ -296,10 +296,9 @@ class _SearchMemo:
         if row is not self.row:
             self.row = row
             self.found = {}
-        key = id(pattern)  # a compiled pattern hashes its whole code on every call (4 µs for a long one)
-        found = self.found.get(key)
+        found = self.found.get(pattern)
         if found is None:
-            found = self.found[key] = pattern.search(row.raw) is not None
+            found = self.found[pattern] = pattern.search(row.raw) is not None
         return found
 
 
