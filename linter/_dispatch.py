@@ -157,7 +157,6 @@ class Dispatch:
         gates: dict = {}
         entries: dict[str, list[_Entry]] = {}
         escaped = _EscapeMemo()
-        searched = _SearchMemo()
         for rule in rules:
             cls = type(rule)
             if cls.code == INTERNAL_ERROR:
@@ -177,7 +176,7 @@ class Dispatch:
                 key = (present, screen)
                 gate = gates.get(key)
                 if gate is None:
-                    gate = gates[key] = Gate(_gate_test(present, screen, escaped, searched), len(gates))
+                    gate = gates[key] = Gate(_gate_test(present, screen, escaped), len(gates))
             entry = _Entry(rule, gate, is_shape_only(cls) and present is None, screen is not None)
             for kind in cls.kinds:
                 entries.setdefault(kind, []).append(entry)
@@ -283,32 +282,11 @@ class _EscapeMemo:
         return self.answer
 
 
-class _SearchMemo:
-    """Does the raw line match this screen pattern? Once per row and pattern, shared by every gate that lists it."""
-
-    __slots__ = ("row", "found")
-
-    def __init__(self) -> None:
-        self.row = None
-        self.found: dict = {}
-
-    def __call__(self, row: Row, pattern: re.Pattern) -> bool:
-        if row is not self.row:
-            self.row = row
-            self.found = {}
-        found = self.found.get(pattern)
-        if found is None:
-            found = self.found[pattern] = pattern.search(row.raw) is not None
-        return found
-
-
-def _gate_test(present: Callable[[Row], bool] | None, screen: tuple | None, escaped: _EscapeMemo,
-               searched: _SearchMemo | None = None) -> Callable[[Row], bool]:
+def _gate_test(present: Callable[[Row], bool] | None, screen: tuple | None, escaped: _EscapeMemo) -> Callable[[Row], bool]:
     if screen is None:
         return present  # type: ignore[return-value]
     literals, patterns, any_escape = screen
     folds = any(p.flags & re.IGNORECASE for p in patterns)
-    searched = searched or _SearchMemo()
 
     def screened(row: Row) -> bool:
         """False only when the raw line proves the rule silent: none of its triggers, no escape that could hide one."""
@@ -319,7 +297,7 @@ def _gate_test(present: Callable[[Row], bool] | None, screen: tuple | None, esca
             if literal in raw:
                 return True
         for pattern in patterns:
-            if searched(row, pattern):
+            if pattern.search(raw) is not None:
                 return True
         if any_escape and b"\\u" in raw:
             return True
