@@ -3,7 +3,7 @@
 bench/rules.py times the rules' checks; a rule its screen skipped costs
 nothing there, and what the screen itself costs is part of the engine's
 total. This prints, per screen of the default rules (and any selected with
---select), the CPU µs per row of the gate test the engine builds from it
+--select), the µs per row (best of five) of the gate test the engine builds from it
 (the escape fail-open included), how many rows pass it, and what each
 pattern of it costs alone. Shared-machine noise is large: compare numbers
 from one sitting.
@@ -15,33 +15,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from pathlib import Path
+
+from code_spans import per_text as cpu_per_row  # best of five, µs per item (run as bench/screens.py)
 
 
 def main() -> None:
-    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "tiktoken-cache"
-    if shared.is_dir():
-        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared))
-    os.environ["FTLINT_LOAD_PLUGINS"] = ""  # the built-in rules only
-
     parser = argparse.ArgumentParser()
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--rows", type=int, default=5000, help="the first ROWS rows of each file")
     parser.add_argument("--select", default="", help="rule codes to enable besides the defaults (comma-separated)")
     args = parser.parse_args()
+    os.environ["FTLINT_LOAD_PLUGINS"] = ""  # the built-in rules and their screens only
     for path in args.paths:
         report(path, args.rows, [code for code in args.select.split(",") if code])
-
-
-def cpu_per_row(test, rows: list, repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        for row in rows:
-            test(row)
-        best = min(best, time.process_time() - start)
-    return best / len(rows) * 1e6
 
 
 def report(path: str, limit: int, extra: list[str]) -> None:
