@@ -350,6 +350,16 @@ def _fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
 
 
+# The text each kind of secret starts with (its regex starts with \b, so Python's regex engine tries it at
+# every position of a text): the rule's screen, and a substring test per text before each regex.
+SECRET_OPENERS = {
+    "an OpenAI API key": ("sk-",), "an AWS access key id": ("AKIA", "ASIA"),
+    "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a Slack token": ("xox",),
+    "a Google API key": ("AIza",), "a private key": ("-----BEGIN",), "a JSON Web Token": ("eyJ",), "a Stripe secret key": ("_live_",),
+}
+_SECRET_CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
+
+
 class Secret(Rule):
     """API keys and private keys in training data are memorised and can be
     extracted from the fine-tuned model. Opt-in (``extend-select = ["FT205"]``)
@@ -362,14 +372,14 @@ class Secret(Rule):
     kinds = TEXT_KINDS
     default_enabled = False
     reads = ("texts",)
-    screen = ("sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "-----BEGIN", "eyJ", "_live_")
+    screen = tuple(opener for openers in SECRET_OPENERS.values() for opener in openers)
     bad = '{"messages": [{"role": "user", "content": "my key is AKIAIOSFODNN7EXAMPLE"}, {"role": "assistant", "content": "Thanks."}]}'
     good = '{"messages": [{"role": "user", "content": "my key is in the vault"}, {"role": "assistant", "content": "Thanks."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         for where, _, text in texts(row):
-            for kind, pattern in SECRETS:
-                match = pattern.search(text)
+            for kind, pattern, openers in _SECRET_CHECKS:
+                match = pattern.search(text) if any(opener in text for opener in openers) else None
                 if match:
                     yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…); remove or redact it", where)
                     break
@@ -377,6 +387,22 @@ class Secret(Rule):
 
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b")
 PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?|\d{2,4}[\s.\-])\d{3,4}[\s.\-]\d{3,4}(?![\w])")
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _email(text: str) -> re.Match | None:
+    """EMAIL.search, which Python tries at every position (45 µs a 1 KB text), only on texts with an "@"."""
+    return EMAIL.search(text) if "@" in text else None
+
+
+def _phone(text: str) -> re.Match | None:
+    """PHONE.search (70 µs a 1 KB text) only where three digits follow each other: found in C for ASCII text
+    (its digits mapped to "0"); any other text may hold digits of other scripts, which \\d matches too."""
+    if text.isascii() and b"000" not in text.encode().translate(_DIGITS_AS_ZERO):
+        return None
+    return PHONE.search(text)
 
 
 class PersonalData(Rule):
@@ -390,13 +416,14 @@ class PersonalData(Rule):
     severity = Severity.WARNING
     kinds = TEXT_KINDS
     default_enabled = False
+    reads = ("texts",)
     bad = '{"messages": [{"role": "user", "content": "Reach me at ana.lopez@example.com or +1 415 555 0132"}, {"role": "assistant", "content": "Noted."}]}'
     good = '{"messages": [{"role": "user", "content": "Reach me by e-mail"}, {"role": "assistant", "content": "Noted."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         for where, _, text in texts(row):
-            for kind, pattern in (("an e-mail address", EMAIL), ("a phone number", PHONE)):
-                match = pattern.search(text)
+            for kind, find in (("an e-mail address", _email), ("a phone number", _phone)):
+                match = find(text)
                 if match:
                     yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…)", where)
 
