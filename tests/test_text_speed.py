@@ -16,7 +16,7 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from linter.config import Settings
@@ -148,6 +148,12 @@ def test_the_fuzzed_rows_make_every_screened_rule_fire_in_every_writer():
             assert set(SCREENED) <= fired, (writer, profile, fired)
 
 
+def test_the_written_out_whitespace_list_is_what_python_strips():
+    """The edge screen is built from WHITESPACE; a Python whose Unicode data adds a space character must fail here."""
+    every = [chr(code) for code in range(0x110000)]
+    assert WHITESPACE == tuple(c for c in every if c.isspace()) == tuple(c for c in every if ("a" + c).strip() == "a")
+
+
 @pytest.mark.parametrize("writer", WRITERS)
 def test_every_whitespace_character_at_either_end_passes_the_edge_screen(writer):
     """All 29 characters ``str.strip()`` removes, alone, leading or trailing, in every spelling: FT200 and FT201 run."""
@@ -212,5 +218,31 @@ def test_real_and_format_fixtures_give_the_same_text_findings_with_and_without_s
     assert counted == {"FT201": 2, "FT202": 2, "FT203": 2, "FT204": 85}
 
 
-def test_the_written_out_whitespace_is_what_python_strips():
-    assert WHITESPACE == tuple(chr(code) for code in range(0x110000) if chr(code).isspace())
+
+
+# ---------------------------------------------------------------- the per-text pre-tests find what the regexes find
+
+# phone numbers, e-mail addresses and their near misses, in ASCII and other scripts' digits
+DIGITY = st.lists(st.sampled_from(["123", "4567", "12", "0", " ", "-", ".", "+1", "+44 ", "(415)", "٣٤٥", "١٢٣٤", "१२३", "１２３",
+                                   "a", "_", "@", "ana", "x.co", "\n", "\u3000", "é"]), max_size=10).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=DIGITY | TEXT)
+@example(text="call 123 123 123").via("the shortest phone number: three groups of three digits")
+@example(text="(415) 555.013").via("a bracketed area code")
+@example(text="٣٤٥ ٣٤٥ ٣٤٥").via("Arabic-Indic digits, which \\d matches")
+def test_the_text_pre_tests_agree_with_the_full_regexes(text):
+    """The cheap first looks (an "@", three ASCII digits, a secret's opening, a token's or placeholder's opening
+    character, a colon after a label) never miss what the full regex would match, in any script."""
+    from linter.rules import text_rules as rules
+
+    assert rules._email(text) is None if rules.EMAIL.search(text) is None else rules._email(text).span() == rules.EMAIL.search(text).span()
+    full = rules.PHONE.search(text)
+    assert (rules._phone(text) and rules._phone(text).span()) == (full and full.span())
+    for kind, pattern, openers in rules._SECRET_CHECKS:
+        assert pattern.search(text) is None or any(opener in text for opener in openers), kind
+    has_token = ("<" in text and rules.ANGLE_TOKEN.search(text)) or ("INST]" in text and rules.INST_TOKEN.search(text))
+    assert bool(has_token) == bool(rules.SPECIAL_TOKENS.search(text))
+    assert any(o in text and p.search(text) for o, p in rules.PLACEHOLDER_OPENERS) == bool(rules.PLACEHOLDER.search(text))
+    assert rules.ROLE_LABEL.search(text) is None or rules.LABEL_COLON.search(text)
