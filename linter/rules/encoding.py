@@ -93,22 +93,26 @@ class DuplicateKey(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if not row.parsed or not _may_repeat_keys(row):
-            return
+            return ()  # a plain return: no generator made on the rows (nearly all) that are proved clean
         text = row.raw.decode("utf-8")
         try:
             self._decoder.decode(text.rstrip("\r"))
         except _Duplicate:
-            for where, key in _find_duplicates(json.loads(text, object_pairs_hook=list)):
-                yield Violation(f"key {show(key)} appears more than once; only the last value is kept", where)
+            return [
+                Violation(f"key {show(key)} appears more than once; only the last value is kept", where)
+                for where, key in _find_duplicates(json.loads(text, object_pairs_hook=list))
+            ]
         except (ValueError, RecursionError):
-            return
+            pass
+        return ()
 
 
 # Is a full re-parse needed? Every key in the raw text is followed by one ":"
 # and opened after "{" or "," (JSON whitespace aside), while the parsed value
 # keeps one key per name. orjson's serialisation of the value (which FT404
 # makes anyway, ``hashing.flat_of``) has one ":" per kept key plus the colons
-# inside strings; the raw line has one per written key plus the same string
+# inside strings (a row too deep to serialise has its raw bytes there instead,
+# marked ``hashing.UNSERIALISABLE``: it takes the slow path); the raw line has one per written key plus the same string
 # colons, unless some were written as \u003a. So equal colon counts (and no
 # such escape) prove that no key repeats; else counting key openings may still
 # prove it; else the slow re-parse below decides.
@@ -133,7 +137,8 @@ def _count_keys(value: Any) -> int:
 
 def _may_repeat_keys(row: Row) -> bool:
     raw = row.raw
-    if raw.count(b":") == hashing.flat_of(row).count(b":") and b"u003" not in raw:
+    flat = hashing.flat_of(row)
+    if raw.count(b":") == flat.count(b":") and (b"\\" not in raw or b"\\u003" not in raw) and flat[:1] != hashing.UNSERIALISABLE:
         return False
     try:
         keys = _count_keys(row.value)
