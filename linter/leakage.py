@@ -15,26 +15,26 @@ from . import hashing
 
 
 class TrainFingerprints:
-    """A sorted set of 128-bit fingerprints held as two uint64 arrays (high halves sorted, then low)."""
+    """A sorted set of 128-bit fingerprints held as two uint64 arrays (by first half, then second)."""
 
     def __init__(self, values: array) -> None:
         import numpy as np
 
         pairs = np.frombuffer(values, dtype=np.uint64).reshape(-1, 2)
         order = np.lexsort((pairs[:, 1], pairs[:, 0]))
-        self._high = np.ascontiguousarray(pairs[order, 0])
-        self._low = np.ascontiguousarray(pairs[order, 1])
+        self._first = np.ascontiguousarray(pairs[order, 0])
+        self._second = np.ascontiguousarray(pairs[order, 1])
 
     def __len__(self) -> int:
-        return len(self._high)
+        return len(self._first)
 
-    def contains(self, fingerprint: int) -> bool:
+    def contains(self, fingerprint: tuple[int, int]) -> bool:
         import numpy as np
 
-        high = np.uint64(fingerprint >> 64)
-        start = int(np.searchsorted(self._high, high, side="left"))
-        end = int(np.searchsorted(self._high, high, side="right"))
-        return start < end and bool((self._low[start:end] == np.uint64(fingerprint & hashing.LOW)).any())
+        first = np.uint64(fingerprint[0])
+        start = int(np.searchsorted(self._first, first, side="left"))
+        end = int(np.searchsorted(self._first, first, side="right"))
+        return start < end and bool((self._second[start:end] == np.uint64(fingerprint[1])).any())
 
 
 def fingerprint_files(linter, paths: list[str]) -> TrainFingerprints:
@@ -45,7 +45,5 @@ def fingerprint_files(linter, paths: list[str]) -> TrainFingerprints:
         with open(path, "rb") as stream:
             for row in reader.rows(stream, max_line_bytes=linter.settings.max_line_bytes):
                 if row.parsed:
-                    fingerprint = hashing.normalised_of(row)
-                    values.append(fingerprint >> 64)
-                    values.append(fingerprint & hashing.LOW)
+                    values.extend(hashing.normalised_of(row))
     return TrainFingerprints(values)

@@ -12,6 +12,7 @@ findings, in its order.
 from __future__ import annotations
 
 import json
+import random
 import re
 import tempfile
 from pathlib import Path
@@ -288,3 +289,50 @@ def test_the_fuzzed_files_make_every_rule_fire():
 
     collect()
     assert seen == set(CODES), seen
+
+
+def _seeded_file(rng: random.Random, pool: list, lines: int) -> bytes:
+    """A file like the fuzzed ones, drawn from a seeded generator: big enough to spill and to split."""
+    out = []
+    for _ in range(lines):
+        value = rng.choice(pool)
+        how = rng.choice(["as is", "as is", "space", "newline", "reorder", "answer: first part", "answer: last part", "answer: string"])
+        if how == "reorder":
+            value = _reordered(value)
+        elif how.startswith("answer"):
+            value = _answered(value, how)
+        elif how != "as is":
+            value = _respaced(value, how)
+        style = {"comma": rng.choice([", ", ","]), "colon": rng.choice([": ", ":"]), "ascii": rng.random() < 0.5,
+                 "escape": rng.random() < 0.2, "repeat": rng.choice(["", "", "", "top"])}
+        out.append(render(value, style) + rng.choice(["\n", "\r\n"]))
+    return "".join(out).encode("utf-8")
+
+
+_POOL = [
+    {"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "Yes: in 5-8 days."}]},
+    {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hours?"},
+                  {"role": "assistant", "content": [{"type": "text", "text": "9-5"}, {"type": "text", "text": "Mon-Fri},{"}]}]},
+    {"messages": [{"role": "user", "content": "Refund?"}, {"role": "assistant", "content": "Yes [within 30 days]},{"}],
+     "tools": [{"type": "function", "function": {"name": "refund"}}]},
+    {"messages": [{"role": "user", "content": "中文 / émoji 🏕"}, {"role": "assistant", "content": "好"}], "id": "7"},
+]
+
+
+def test_the_cli_reports_the_reference_findings_in_parallel_and_spilled(tmp_path):
+    """The real CLI on a 600-line file, one process and two, with the fingerprint logs spilling every 16 rows."""
+    rng = random.Random(14)
+    train, valid = _seeded_file(rng, _POOL, 600), _seeded_file(rng, _POOL, 80)
+    (tmp_path / "train.jsonl").write_bytes(train)
+    (tmp_path / "valid.jsonl").write_bytes(valid)
+    expected = {"train.jsonl": reference(train), "valid.jsonl": reference(valid, train=train)}
+    assert {code for found in expected.values() for _, code, _, _ in found} == set(CODES)
+    for jobs in ("1", "2"):
+        proc = run_cli("check", "train.jsonl", "--validation-file", "valid.jsonl", "--format", "json", "--select", ",".join(CODES),
+                       "--jobs", jobs, "--no-token-stats", cwd=tmp_path,
+                       env={"FTLINT_LOAD_PLUGINS": "", "FTLINT_PARALLEL_MIN_BYTES": "1", "FTLINT_SPILL_ROWS": "16"})
+        assert proc.returncode == 1, proc.stderr
+        got: dict[str, list] = {"train.jsonl": [], "valid.jsonl": []}
+        for f in json.loads(proc.stdout)["findings"]:
+            got[Path(f["path"]).name].append((f["line"], f["code"], f["message"], f["pointer"]))
+        assert got == expected, jobs

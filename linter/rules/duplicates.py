@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from xxhash import xxh3_64_intdigest, xxh3_128_intdigest
 
 from .. import hashing
-from ..hashing import LOW
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
@@ -34,9 +32,9 @@ KEEP_FIRST = drop_row("remove the duplicate, keeping the first")
 class _FingerprintRule(DatasetRule):
     """Shared state: a log of ``columns`` values per row, concatenated by merge.
 
-    A row's record is (high half of its 128-bit fingerprint, line number, low
-    half, ...): the log groups by its first column and sorts by its second;
-    ``_matches`` splits a group by the low half.
+    A row's record is (first half of its 128-bit fingerprint, line number,
+    second half, ...): the log groups by its first column and sorts by its
+    second; ``_matches`` splits a group by the second half.
     """
 
     columns = 3
@@ -90,8 +88,8 @@ class DuplicateExample(_FingerprintRule):
     good = ROW + "\n" + OTHER
 
     def update(self, state, row: Row) -> None:
-        exact = hashing.exact_of(row)
-        state.append(exact >> 64, row.number, exact & LOW)
+        first, second = hashing.exact_of(row)
+        state.append(first, row.number, second)
 
     def finish(self, state) -> Iterable[Violation]:
         out = []
@@ -114,18 +112,18 @@ class DuplicateNormalised(_FingerprintRule):
     bad = ROW + "\n" + '{"messages": [{"content": "Do you ship  to Canada?", "role": "user"}, {"role": "assistant", "content": "Yes, in 5-8 days. "}]}'
     good = ROW + "\n" + OTHER
 
-    columns = 4  # normalised fingerprint (high), line, normalised fingerprint (low), 64 bits of the exact one
+    columns = 4  # normalised fingerprint (first half), line, normalised fingerprint (second half), 64 bits of the exact one
 
     def update(self, state, row: Row) -> None:
-        normalised = hashing.normalised_of(row)
-        state.append(normalised >> 64, row.number, normalised & LOW, hashing.exact_of(row) & LOW)
+        first, second = hashing.normalised_of(row)
+        state.append(first, row.number, second, hashing.exact_of(row)[0])
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
 
 
-def _prompt_and_answer(row: Row) -> tuple[int, int] | None:
-    """Fingerprints of the prompt (tools and every message but the last; 128 bits) and of the final answer (64)."""
+def _prompt_and_answer(row: Row) -> tuple[int, int, int] | None:
+    """The fingerprint of the prompt (tools and every message but the last; two halves) and of the final answer (64 bits)."""
     messages = row.value.get("messages")
     if not isinstance(messages, list) or len(messages) < 2:
         return None
@@ -136,7 +134,8 @@ def _prompt_and_answer(row: Row) -> tuple[int, int] | None:
         prompt, answer = _prompt_and_answer_flat(row)
     except RecursionError:  # nested about a thousand deep: no comparison for this row
         return None
-    return xxh3_128_intdigest(prompt), xxh3_64_intdigest(answer)
+    first, second = hashing.fingerprint(prompt)
+    return first, second, hashing.digest(answer)
 
 
 def _prompt_document(value: dict) -> dict:
@@ -203,13 +202,12 @@ class ConflictingAnswers(_FingerprintRule):
     bad = ROW + "\n" + '{"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "No, sorry."}]}'
     good = ROW + "\n" + OTHER
 
-    columns = 4  # prompt fingerprint (high), line, prompt fingerprint (low), answer fingerprint
+    columns = 4  # prompt fingerprint (first half), line, prompt fingerprint (second half), answer fingerprint
 
     def update(self, state, row: Row) -> None:
-        pair = _prompt_and_answer(row)
-        if pair is not None:
-            prompt, answer = pair
-            state.append(prompt >> 64, row.number, prompt & LOW, answer)
+        found = _prompt_and_answer(row)
+        if found is not None:
+            state.append(found[0], row.number, found[1], found[2])
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
