@@ -92,9 +92,15 @@ class DuplicateKey(Rule):
     _decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: _check_pairs(pairs))
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if not row.parsed or not _may_repeat_keys(row):
-            return ()  # a plain return: no generator made on the rows (nearly all) that are proved clean
-        text = row.raw.decode("utf-8")
+        if not row.parsed:
+            return ()
+        raw = row.raw
+        flat = hashing.flat_of(row)
+        if raw.count(b":") == flat.count(b":") and (b"\\" not in raw or b"\\u003" not in raw) and flat[:1] != hashing.UNSERIALISABLE:
+            return ()  # proved clean (see below), as nearly every row is: a plain return, no generator made
+        if not _key_openings_differ(row):
+            return ()
+        text = raw.decode("utf-8")
         try:
             self._decoder.decode(text.rstrip("\r"))
         except _Duplicate:
@@ -111,11 +117,13 @@ class DuplicateKey(Rule):
 # and opened after "{" or "," (JSON whitespace aside), while the parsed value
 # keeps one key per name. orjson's serialisation of the value (which FT404
 # makes anyway, ``hashing.flat_of``) has one ":" per kept key plus the colons
-# inside strings (a row too deep to serialise has its raw bytes there instead,
-# marked ``hashing.UNSERIALISABLE``: it takes the slow path); the raw line has one per written key plus the same string
-# colons, unless some were written as \u003a. So equal colon counts (and no
-# such escape) prove that no key repeats; else counting key openings may still
-# prove it; else the slow re-parse below decides.
+# inside strings; the raw line has one per written key plus the same string
+# colons, unless some were written as \u003a (a backslash test, a memchr,
+# rules that out on most lines). So equal colon counts (and no such escape)
+# prove that no key repeats; else counting key openings may still prove it;
+# else the slow re-parse decides. A row too deep to serialise has its raw
+# bytes in place of the serialisation (``hashing.UNSERIALISABLE``): the
+# counts prove nothing there.
 _KEY_OPENING = re.compile(rb'[{,][ \t\r\n]*"')
 
 
@@ -135,16 +143,13 @@ def _count_keys(value: Any) -> int:
     return count
 
 
-def _may_repeat_keys(row: Row) -> bool:
-    raw = row.raw
-    flat = hashing.flat_of(row)
-    if raw.count(b":") == flat.count(b":") and (b"\\" not in raw or b"\\u003" not in raw) and flat[:1] != hashing.UNSERIALISABLE:
-        return False
+def _key_openings_differ(row: Row) -> bool:
+    """True unless the raw line opens exactly as many keys as the value holds, which proves that none repeats."""
     try:
         keys = _count_keys(row.value)
     except RecursionError:  # absurdly deep rows: let the full check decide
         return True
-    return len(_KEY_OPENING.findall(raw)) != keys
+    return len(_KEY_OPENING.findall(row.raw)) != keys
 
 
 class _Duplicate(ValueError):
