@@ -336,3 +336,30 @@ def test_the_cli_reports_the_reference_findings_in_parallel_and_spilled(tmp_path
         for f in json.loads(proc.stdout)["findings"]:
             got[Path(f["path"]).name].append((f["line"], f["code"], f["message"], f["pointer"]))
         assert got == expected, jobs
+
+
+def test_rows_sharing_only_half_a_fingerprint_are_not_duplicates():
+    """A 64-bit match is not a match: FT403/FT404/FT405 and FT406 compare both halves of the 128-bit fingerprint."""
+    from array import array
+
+    from linter.leakage import TrainFingerprints
+    from linter.rules.base import RuleContext
+    from linter.rules.duplicates import ConflictingAnswers, DuplicateExample
+
+    context = RuleContext(profile=None, model=None, token_limit=0, tokenizer=None)
+    example = DuplicateExample(context)
+    log = example.start()
+    for line, (first, second) in enumerate([(7, 1), (7, 2), (7, 1), (8, 1)], start=1):
+        log.append(first, line, second)
+    assert [(v.line, v.message) for v in example.finish(log)] == [(3, "duplicate of line 1")]
+
+    conflicts = ConflictingAnswers(context)
+    log = conflicts.start()
+    for line, record in enumerate([(7, 1, 100), (7, 2, 200), (7, 2, 300), (7, 1, 100)], start=1):
+        log.append(record[0], line, record[1], record[2])
+    assert [(v.line, v.message) for v in conflicts.finish(log)] == [(3, "same prompt as line 2 but a different answer")]
+
+    train = TrainFingerprints(array("Q", [7, 1, 5, 9, 7, 3]))
+    assert train.contains((7, 1)) and train.contains((7, 3)) and train.contains((5, 9))
+    assert not train.contains((7, 2)) and not train.contains((9, 5)) and not train.contains((6, 1))
+    assert not TrainFingerprints(array("Q")).contains((0, 0))
