@@ -29,7 +29,7 @@ from xxhash import xxh3_64_intdigest, xxh3_128_digest
 
 from .rules.reads import provide
 
-_HALVES = struct.Struct("<QQ").unpack  # one C call: cheaper than splitting a 128-bit int with >> and &
+HALVES = struct.Struct("<QQ").unpack  # one C call: cheaper than splitting a 128-bit int with >> and &
 
 Fingerprint = tuple  # (first 64 bits, last 64 bits) of a 128-bit digest: two columns of a FingerprintLog
 
@@ -41,7 +41,7 @@ def digest(data: bytes) -> int:
 
 def fingerprint(data: bytes) -> Fingerprint:
     """128 bits, as two 64-bit halves: for deciding that two rows are the same (see the module docstring)."""
-    return _HALVES(xxh3_128_digest(data))
+    return HALVES(xxh3_128_digest(data))
 
 
 def stable_digest(data: bytes) -> int:
@@ -51,7 +51,7 @@ def stable_digest(data: bytes) -> int:
 
 def exact(raw: bytes) -> Fingerprint:
     """The line as written, ignoring a trailing CR and surrounding whitespace."""
-    return _HALVES(xxh3_128_digest(raw.strip()))
+    return HALVES(xxh3_128_digest(raw.strip()))
 
 
 _ESCAPED_WHITESPACE = re.compile(rb"\\[ntr]")
@@ -90,7 +90,7 @@ UNSERIALISABLE = b"\0"
 
 
 def _exact_of(row) -> Fingerprint:
-    return _HALVES(xxh3_128_digest(row.raw.strip()))
+    return HALVES(xxh3_128_digest(row.raw.strip()))
 
 
 def _flat_of(row) -> bytes:
@@ -116,7 +116,7 @@ def exact_of(row) -> Fingerprint:
     memo = row.memo
     found = memo.get(EXACT) if memo is not None else None
     if found is None:
-        found = _remember(row, EXACT, _HALVES(xxh3_128_digest(row.raw.strip())))
+        found = _remember(row, EXACT, HALVES(xxh3_128_digest(row.raw.strip())))
     return found
 
 
@@ -139,4 +139,4 @@ def _remember(row, name: str, value: Any) -> Any:
 
 def normalised_of(row) -> Fingerprint:
     """The fingerprint of the row up to key order and whitespace (never raises)."""
-    return _HALVES(xxh3_128_digest(flat_of(row)))
+    return HALVES(xxh3_128_digest(flat_of(row)))

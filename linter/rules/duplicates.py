@@ -12,7 +12,10 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 
+from xxhash import xxh3_64_intdigest, xxh3_128_digest
+
 from .. import hashing
+from ..hashing import HALVES
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
@@ -122,8 +125,8 @@ class DuplicateNormalised(_FingerprintRule):
         return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
 
 
-def _prompt_and_answer(row: Row) -> tuple[int, int, int] | None:
-    """The fingerprint of the prompt (tools and every message but the last; two halves) and of the final answer (64 bits)."""
+def _prompt_and_answer(row: Row) -> tuple[bytes, bytes] | None:
+    """What FT405 fingerprints: the prompt's key (tools and every message but the last) and the final answer's form."""
     messages = row.value.get("messages")
     if not isinstance(messages, list) or len(messages) < 2:
         return None
@@ -131,11 +134,9 @@ def _prompt_and_answer(row: Row) -> tuple[int, int, int] | None:
     if not isinstance(last, dict) or last.get("role") != "assistant":
         return None
     try:
-        prompt, answer = _prompt_and_answer_flat(row)
+        return _prompt_and_answer_flat(row)
     except RecursionError:  # nested about a thousand deep: no comparison for this row
         return None
-    first, second = hashing.fingerprint(prompt)
-    return first, second, hashing.digest(answer)
 
 
 def _prompt_document(value: dict) -> dict:
@@ -206,8 +207,9 @@ class ConflictingAnswers(_FingerprintRule):
 
     def update(self, state, row: Row) -> None:
         found = _prompt_and_answer(row)
-        if found is not None:
-            state.append(found[0], row.number, found[1], found[2])
+        if found is not None:  # the hashes called directly: two Python calls fewer on every row
+            first, second = HALVES(xxh3_128_digest(found[0]))
+            state.append(first, row.number, second, xxh3_64_intdigest(found[1]))
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
