@@ -49,11 +49,6 @@ def stable_digest(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
-def exact(raw: bytes) -> Fingerprint:
-    """The line as written, ignoring a trailing CR and surrounding whitespace."""
-    return HALVES(xxh3_128_digest(raw.strip()))
-
-
 _ESCAPED_WHITESPACE = re.compile(rb"\\[ntr]")
 # A form json.dumps made (orjson could not) starts with this byte: it writes
 # some floats otherwise (1e-07 for 1e-7), so parts of it are not the parts'
@@ -90,6 +85,7 @@ UNSERIALISABLE = b"\0"
 
 
 def _exact_of(row) -> Fingerprint:
+    """The line as written, ignoring a trailing CR and surrounding whitespace."""
     return HALVES(xxh3_128_digest(row.raw.strip()))
 
 
@@ -107,7 +103,7 @@ provide(FLAT, _flat_of)
 
 
 def exact_of(row) -> Fingerprint:
-    """``exact(row.raw)``, computed once per row whichever rule asks first.
+    """The row's exact fingerprint (``_exact_of``), computed once per row whichever rule asks first.
 
     The memo is read here rather than through ``reads.computed``: that
     looks a missing name up by catching KeyError, which costs more than the
