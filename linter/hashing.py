@@ -1,12 +1,19 @@
 """Row fingerprints for duplicate, conflict and leakage detection.
 
-64-bit XXH3 digests (xxhash): at a million rows the chance of any accidental
-collision is about 3e-8, each fingerprint costs 8 bytes of state, and hashing
-a 2 KB row takes a tenth of a microsecond (BLAKE2b took 1.8). Like any 64-bit
-fingerprint they are not proof against a dataset crafted to collide: the
-worst such a dataset gets is a false duplicate warning. Several rules
-fingerprint the same row, so the per-row ones are memoised on the row
-(``exact_of``, ``flat_of``).
+A finding of FT403-FT406 says "this row equals that one", so a fingerprint
+match must never be a coincidence. Every fingerprint that makes rows equal
+is a 128-bit XXH3 digest (xxhash): for accidental collisions to have even a
+one-in-a-billion chance a file would need about 10^15 rows (birthday bound
+n^2 / 2^129), and a row costs 16 bytes of state. Hashing a 2 KB row takes a
+fifth of a microsecond (BLAKE2b took 3). XXH3 is not a cryptographic hash:
+a dataset built on purpose to collide could fake a duplicate of its own
+rows, which is no attack on anyone but its author. Fingerprints that only
+tell two matched rows apart (FT404's exact form, FT405's answer) are 64-bit:
+there a collision could only hide a finding, at odds of n / 2^64.
+
+Several rules fingerprint the same row, so the per-row computations are
+memoised on the row (``exact_of``, ``flat_of``): one serialisation serves the
+normalised, prompt and answer fingerprints and FT004's key count.
 """
 
 from __future__ import annotations
@@ -14,16 +21,27 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 from typing import Any
 
 import orjson
-from xxhash import xxh3_64_intdigest
+from xxhash import xxh3_64_intdigest, xxh3_128_digest
 
-from .rules.reads import computed, provide
+from .rules.reads import provide
+
+HALVES = struct.Struct("<QQ").unpack  # one C call: cheaper than splitting a 128-bit int with >> and &
+
+Fingerprint = tuple  # (first 64 bits, last 64 bits) of a 128-bit digest: two columns of a FingerprintLog
 
 
 def digest(data: bytes) -> int:
+    """64 bits: for telling apart rows already matched by a 128-bit ``fingerprint``."""
     return xxh3_64_intdigest(data)
+
+
+def fingerprint(data: bytes) -> Fingerprint:
+    """128 bits, as two 64-bit halves: for deciding that two rows are the same (see the module docstring)."""
+    return HALVES(xxh3_128_digest(data))
 
 
 def stable_digest(data: bytes) -> int:
@@ -31,51 +49,51 @@ def stable_digest(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
-def exact(raw: bytes) -> int:
-    """The line as written, ignoring a trailing CR and surrounding whitespace."""
-    return digest(raw.strip())
-
-
 _ESCAPED_WHITESPACE = re.compile(rb"\\[ntr]")
+# A form json.dumps made (orjson could not) starts with this byte: it writes
+# some floats otherwise (1e-07 for 1e-7), so parts of it are not the parts'
+# own forms, and FT405 cuts nothing out of it. Equal values take the same
+# path, so the marker changes no comparison of whole rows.
+OTHER_SERIALISER = b"\x01"
+_SORTED = orjson.OPT_SORT_KEYS
 
 
 def flat(value: Any) -> bytes:
-    """A row's normalised serialisation (``normalised_of`` digests it): sorted keys,
+    """A row's normalised serialisation (``normalised_of`` fingerprints it): sorted keys,
     no spaces, no escaped newlines, tabs or carriage returns.
 
     orjson writes no whitespace between tokens, so every space and escape is
     inside a string: two C-speed passes (a regex that only stops at
-    backslashes, and a byte deletion) do the whole row. Every change is inside
-    a string, so the form of a part of a document (one message) is a
-    substring of the form of the whole: FT405 cuts the last message out of a
-    row's form instead of serialising the row twice.
+    backslashes, skipped when there is none, and a byte deletion) do the
+    whole row. Every change is inside a string, so the form of a part of a
+    document (one message) is a substring of the form of the whole: FT405
+    cuts the last message out of a row's form instead of serialising the row
+    twice.
     """
     try:
-        dumped = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # nested deeper than orjson writes (255 levels), or integers past 64 bits
-        dumped = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-    return _ESCAPED_WHITESPACE.sub(b"", dumped).translate(None, b" ")
+        dumped = orjson.dumps(value, option=_SORTED)
+    except TypeError:  # nested deeper than orjson writes (255 levels), or integers past 64 bits (lint_rows)
+        dumped = OTHER_SERIALISER + json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+    if b"\\" in dumped:
+        dumped = _ESCAPED_WHITESPACE.sub(b"", dumped)
+    return dumped.translate(None, b" ")
 
 
-def _exact_of(row) -> int:
-    return exact(row.raw)
+# ``flat_of`` of a row nested too deep to serialise starts with this byte,
+# which no JSON text does: its exact bytes stand in for the normalised form.
+UNSERIALISABLE = b"\0"
+
+
+def _exact_of(row) -> Fingerprint:
+    """The line as written, ignoring a trailing CR and surrounding whitespace."""
+    return HALVES(xxh3_128_digest(row.raw.strip()))
 
 
 def _flat_of(row) -> bytes:
     try:
         return flat(row.value)
     except RecursionError:  # a row nested about a thousand deep: its exact bytes stand in
-        return b"\0" + row.raw.strip()
-
-
-def exact_of(row) -> int:
-    """``exact(row.raw)``, computed once per row whichever rule asks first."""
-    return computed(row, EXACT)
-
-
-def flat_of(row) -> bytes:
-    """``flat(row.value)``, computed once per row whichever rule asks first."""
-    return computed(row, FLAT)
+        return UNSERIALISABLE + row.raw.strip()
 
 
 # the two parts of the ``fingerprints`` view, memoised by name (linter.rules.reads)
@@ -84,6 +102,37 @@ provide(EXACT, _exact_of)
 provide(FLAT, _flat_of)
 
 
-def normalised_of(row) -> int:
+def exact_of(row) -> Fingerprint:
+    """The row's exact fingerprint (``_exact_of``), computed once per row whichever rule asks first.
+
+    The memo is read here rather than through ``reads.computed``: that
+    looks a missing name up by catching KeyError, which costs more than the
+    hash itself, and every row misses once per name.
+    """
+    memo = row.memo
+    found = memo.get(EXACT) if memo is not None else None
+    if found is None:
+        found = _remember(row, EXACT, HALVES(xxh3_128_digest(row.raw.strip())))
+    return found
+
+
+def flat_of(row) -> bytes:
+    """``flat(row.value)``, computed once per row whichever rule asks first (memoised as ``exact_of``)."""
+    memo = row.memo
+    found = memo.get(FLAT) if memo is not None else None
+    if found is None:
+        found = _remember(row, FLAT, _flat_of(row))
+    return found
+
+
+def _remember(row, name: str, value: Any) -> Any:
+    memo = row.memo
+    if memo is None:
+        memo = row.memo = {}
+    memo[name] = value
+    return value
+
+
+def normalised_of(row) -> Fingerprint:
     """The fingerprint of the row up to key order and whitespace (never raises)."""
-    return digest(flat_of(row))
+    return HALVES(xxh3_128_digest(flat_of(row)))

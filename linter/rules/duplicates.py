@@ -1,7 +1,7 @@
 """FT403-FT407: duplicates, contradictions, leakage and untrained examples.
 
-Duplicate and conflict detection keeps a 64-bit fingerprint and a line
-number per row, not the rows, in a ``FingerprintLog`` that spills to a
+Duplicate and conflict detection keeps a 128-bit fingerprint and a line
+number per row (and 64 bits to tell matched rows apart), not the rows, in a ``FingerprintLog`` that spills to a
 temporary file past a small buffer: memory stays flat however long the file.
 Shard states concatenate; ``finish`` groups equal fingerprints one
 partition at a time.
@@ -9,9 +9,13 @@ partition at a time.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Iterator
+
+
+from xxhash import xxh3_64_intdigest, xxh3_128_digest
 
 from .. import hashing
+from ..hashing import HALVES
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
@@ -29,9 +33,14 @@ KEEP_FIRST = drop_row("remove the duplicate, keeping the first")
 
 
 class _FingerprintRule(DatasetRule):
-    """Shared state: a log of ``columns`` values per row (fingerprint, line number, ...), concatenated by merge."""
+    """Shared state: a log of ``columns`` values per row, concatenated by merge.
 
-    columns = 2
+    A row's record is (first half of its 128-bit fingerprint, line number,
+    second half, ...): the log groups by its first column and sorts by its
+    second; ``_matches`` splits a group by the second half.
+    """
+
+    columns = 3
 
     def start(self) -> FingerprintLog:
         return FingerprintLog(self.columns)
@@ -40,12 +49,25 @@ class _FingerprintRule(DatasetRule):
         return first.absorb(second)
 
 
-def _differing_repeats(state: FingerprintLog, message: str) -> list[Violation]:
-    """Rows sharing the first column's fingerprint with an earlier row but not its third column."""
-    out = []
+def _matches(state: FingerprintLog) -> Iterator[list]:
+    """Records sharing their whole 128-bit fingerprint (columns 0 and 2), two or more, in line order."""
     for records in state.groups():
-        _, first_line, first_other = records[0]
-        for _, line, other in records[1:]:
+        low = records[0][2]
+        if all(record[2] == low for record in records):
+            yield records
+            continue
+        by_low: dict[int, list] = {}
+        for record in records:
+            by_low.setdefault(record[2], []).append(record)
+        yield from (group for group in by_low.values() if len(group) > 1)
+
+
+def _differing_repeats(state: FingerprintLog, message: str) -> list[Violation]:
+    """Rows sharing the fingerprint of an earlier row but not its fourth column."""
+    out = []
+    for records in _matches(state):
+        _, first_line, _, first_other = records[0]
+        for _, line, _, other in records[1:]:
             if other != first_other:
                 out.append(Violation(message.format(first=first_line), line=line))
     return sorted(out, key=lambda v: v.line)
@@ -69,13 +91,14 @@ class DuplicateExample(_FingerprintRule):
     good = ROW + "\n" + OTHER
 
     def update(self, state, row: Row) -> None:
-        state.append(hashing.exact_of(row), row.number)
+        first, second = hashing.exact_of(row)
+        state.append(first, row.number, second)
 
     def finish(self, state) -> Iterable[Violation]:
         out = []
-        for records in state.groups():
+        for records in _matches(state):
             first = records[0][1]
-            out.extend(Violation(f"duplicate of line {first:,}", line=line, fix=KEEP_FIRST) for _, line in records[1:])
+            out.extend(Violation(f"duplicate of line {first:,}", line=line, fix=KEEP_FIRST) for _, line, _ in records[1:])
         return sorted(out, key=lambda v: v.line)
 
 
@@ -92,29 +115,28 @@ class DuplicateNormalised(_FingerprintRule):
     bad = ROW + "\n" + '{"messages": [{"content": "Do you ship  to Canada?", "role": "user"}, {"role": "assistant", "content": "Yes, in 5-8 days. "}]}'
     good = ROW + "\n" + OTHER
 
-    columns = 3  # normalised fingerprint, line, exact fingerprint
+    columns = 4  # normalised fingerprint (first half), line, normalised fingerprint (second half), 64 bits of the exact one
 
     def update(self, state, row: Row) -> None:
-        state.append(hashing.normalised_of(row), row.number, hashing.exact_of(row))
+        first, second = hashing.normalised_of(row)
+        state.append(first, row.number, second, hashing.exact_of(row)[0])
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
 
 
-def _prompt_and_answer(row: Row) -> tuple[int, int] | None:
-    """Fingerprints of the prompt (tools and every message but the last) and of the final answer."""
-    value = row.value
-    messages = value.get("messages")
+def _prompt_and_answer(row: Row) -> tuple[bytes, bytes] | None:
+    """What FT405 fingerprints: the prompt's key (tools and every message but the last) and the final answer's form."""
+    messages = row.value.get("messages")
     if not isinstance(messages, list) or len(messages) < 2:
         return None
     last = messages[-1]
     if not isinstance(last, dict) or last.get("role") != "assistant":
         return None
     try:
-        prompt, answer = _prompt_and_answer_flat(row)
+        return _prompt_and_answer_flat(row)
     except RecursionError:  # nested about a thousand deep: no comparison for this row
         return None
-    return hashing.digest(prompt), hashing.digest(answer)
 
 
 def _prompt_document(value: dict) -> dict:
@@ -123,37 +145,48 @@ def _prompt_document(value: dict) -> dict:
     return {"messages": messages} if tools is None else {"messages": messages, "tools": tools}
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_MESSAGES_OPEN = b'{"messages":['
+_AFTER_A_STRING = b",}]:"  # what follows a closing quote in compact JSON
+_COMMA = ord(",")
 
 
 def _prompt_and_answer_flat(row: Row) -> tuple[bytes, bytes]:
-    """``hashing.flat`` of the prompt document and of the last message.
+    """The prompt's key and ``hashing.flat`` of the last message (of two or more).
 
-    For rows that are nothing but the prompt and the answer both are cut out of
-    the row's own (memoised) form: with sorted keys it reads
-    ``{"messages":[...,<answer>]}`` or ``{"messages":[...,<answer>],"tools":...}``.
-    Without tools, an answer of plain values (no nested objects, so no
-    ``},{"`` inside it) that follows an object starts after the last ``},{"``;
-    otherwise the answer is serialised on its own and found by its bytes.
+    The prompt's key is ``hashing.flat`` of the prompt document, without its
+    closing ``]}`` when it has no tools (no copy of the row is made for it).
+    That is one-to-one: a key without tools is ``{"messages":[`` and whole
+    JSON values, so it never holds the unopened ``]`` that a key with tools
+    has after its messages.
+
+    A row that is nothing but its messages has the form
+    ``{"messages":[<m1>,...,<mn>]}`` (``hashing.flat_of``, memoised): both are
+    cut out of it. When ``mn`` and ``mn-1`` are objects, ``mn`` starts after
+    the ``},{"`` between them. A later ``},{"``, inside ``mn``, is either
+    structural (between objects of a list, and then that list's ``]``
+    follows it inside ``mn``) or its ``"`` closes a string ending in ``},{``
+    (and then one of ``,}]:`` follows that quote). So the text after the last
+    ``},{"`` is ``mn`` when it has neither; else ``mn`` is serialised on its
+    own and checked against the row's tail. Other rows serialise the prompt
+    document.
     """
     value = row.value
     messages = value["messages"]
     last = messages[-1]
-    tools = value.get("tools")
-    if len(value) == (1 if tools is None else 2) and "messages" in value:
+    if len(value) == 1:
         whole = hashing.flat_of(row)
-        if tools is None and isinstance(messages[-2], dict) and all(isinstance(v, _SCALARS) for v in last.values()):
-            end = len(whole) - 2
-            at = whole.rfind(b'},{"', 0, end) + 2
-            if at > 1 and whole.endswith(b"]}"):
-                return whole[: at - 1] + whole[end:], whole[at:end]
-        answer = hashing.flat(last)
-        tail = b"]}" if tools is None else b'],"tools":'
-        at = whole.find(answer + tail) if tools is not None else len(whole) - len(answer) - 2
-        if at > 0 and whole[at - 1 : at] == b"," and whole.startswith(answer + tail, at):
-            return whole[: at - 1] + whole[at + len(answer) :], answer
-        return hashing.flat(_prompt_document(value)), answer
-    return hashing.flat(_prompt_document(value)), hashing.flat(last)
+        if whole.startswith(_MESSAGES_OPEN):  # not the stand-in of a row too deep to serialise
+            end = len(whole) - 2  # before the closing ]}
+            if last and type(messages[-2]) is dict and type(last) is dict:
+                at = whole.rfind(b'},{"', 0, end) + 2
+                if at > 1 and whole[at + 2] not in _AFTER_A_STRING and whole.find(b"]", at, end) < 0:
+                    return whole[: at - 1], whole[at:end]
+            answer = hashing.flat(last)
+            at = end - len(answer)
+            if whole[at - 1] == _COMMA and whole.startswith(answer, at):
+                return whole[: at - 1], answer
+    document = hashing.flat(_prompt_document(value))
+    return (document if value.get("tools") is not None else document[:-2]), hashing.flat(last)
 
 
 class ConflictingAnswers(_FingerprintRule):
@@ -170,12 +203,13 @@ class ConflictingAnswers(_FingerprintRule):
     bad = ROW + "\n" + '{"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "No, sorry."}]}'
     good = ROW + "\n" + OTHER
 
-    columns = 3  # prompt fingerprint, line, answer fingerprint
+    columns = 4  # prompt fingerprint (first half), line, prompt fingerprint (second half), answer fingerprint
 
     def update(self, state, row: Row) -> None:
-        pair = _prompt_and_answer(row)
-        if pair is not None:
-            state.append(pair[0], row.number, pair[1])
+        found = _prompt_and_answer(row)
+        if found is not None:  # the hashes called directly: two Python calls fewer on every row
+            first, second = HALVES(xxh3_128_digest(found[0]))
+            state.append(first, row.number, second, xxh3_64_intdigest(found[1]))
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
@@ -192,10 +226,15 @@ class ValidationLeak(Rule):
     summary = "A validation example also appears in the training data"
     kinds = ALL_KINDS
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._train = context.options.get("train_fingerprints")
+
     def check(self, row: Row) -> Iterable[Violation]:
-        train = self.context.options.get("train_fingerprints")
-        if train is not None and train.contains(hashing.normalised_of(row)):
-            yield Violation("this validation example is also in the training data")
+        train = self._train
+        if train is None or not train.contains(hashing.normalised_of(row)):
+            return ()
+        return (Violation("this validation example is also in the training data"),)
 
 
 class WeightsAllZero(Rule):
