@@ -123,7 +123,7 @@ def test_a_folder_where_the_cache_file_belongs_is_left_alone(fresh):
     assert (fresh / name).is_dir() and cached_files(fresh) == [name]  # no temporary left beside it
 
 
-def test_two_first_runs_at_once_write_one_whole_file(write_jsonl, tmp_path):
+def test_two_first_runs_at_once_write_one_whole_file(write_jsonl, tmp_path, monkeypatch):
     """Two CLI processes start with an empty cache together: both count exactly, one whole cache file remains."""
     import subprocess
     import sys
@@ -140,5 +140,9 @@ def test_two_first_runs_at_once_write_one_whole_file(write_jsonl, tmp_path):
     encode = tiktoken.get_encoding("o200k_base").encode_ordinary
     assert counts == [3 + 3 + len(encode("user")) + len(encode(TEXTS[2])) + 3 + len(encode("assistant")) + len(encode("ok"))] * 2
     (name,) = cached_files(folder)
-    digest = name.removeprefix(bpe_cache.FORMAT + "-").removesuffix(".marshal")
-    assert bpe_cache._read(str(folder / name), digest) == tiktoken.get_encoding("o200k_base")._mergeable_ranks
+    before = (folder / name).stat()
+    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(folder))
+    monkeypatch.setattr(bpe_cache, "_loaded", {})
+    assert bpe_cache.get_encoding("o200k_base")._mergeable_ranks == tiktoken.get_encoding("o200k_base")._mergeable_ranks
+    after = (folder / name).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # read as it was: whole, not rewritten
