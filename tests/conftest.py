@@ -43,6 +43,9 @@ def _share_bytecode() -> None:
 
 
 _share_bytecode()
+# the workers (and what they start) share the cores with each other: no BLAS thread pools
+# spinning beside them (numpy's OpenBLAS starts one thread per core on import)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def dump(rows) -> str:

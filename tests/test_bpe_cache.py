@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import marshal
+import os
 
 import pytest
 import tiktoken
@@ -108,3 +109,40 @@ def test_the_cli_keeps_ranks_in_the_users_cache_folder_and_counts_the_same(write
     # the cookbook formula (tokens of role and content, 3 per message, 3 to prime the reply), by tiktoken itself
     expected = [3 + sum(3 + len(encode(m["role"])) + len(encode(m["content"])) for m in row["messages"]) for row in rows]
     assert (runs[0]["min"], runs[0]["max"]) == (min(expected), max(expected))
+
+
+def test_a_folder_where_the_cache_file_belongs_is_left_alone(fresh):
+    """Something else (here a folder) holds the cache file's name: the encoding still loads, exact, and nothing is replaced."""
+    reference = tiktoken.get_encoding("o200k_base")
+    bpe_cache.get_encoding("o200k_base")
+    (name,) = cached_files(fresh)
+    (fresh / name).unlink()
+    (fresh / name).mkdir()
+    bpe_cache._loaded.clear()
+    assert bpe_cache.get_encoding("o200k_base")._mergeable_ranks == reference._mergeable_ranks
+    assert (fresh / name).is_dir() and cached_files(fresh) == [name]  # no temporary left beside it
+
+
+def test_two_first_runs_at_once_write_one_whole_file(write_jsonl, tmp_path, monkeypatch):
+    """Two CLI processes start with an empty cache together: both count exactly, one whole cache file remains."""
+    import subprocess
+    import sys
+
+    path = write_jsonl([{"messages": [{"role": "user", "content": TEXTS[2]}, {"role": "assistant", "content": "ok"}]}])
+    folder = tmp_path / "cache"
+    env = dict(os.environ, **{bpe_cache.CACHE_DIR_ENV: str(folder)})
+    env.pop("FTLINT_LOAD_PLUGINS", None)
+    command = [sys.executable, "-m", "linter", "stats", str(path), "--json"]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    counts = [json.loads(out)[0]["tokens"]["max"] for out, _ in outputs]
+    encode = tiktoken.get_encoding("o200k_base").encode_ordinary
+    assert counts == [3 + 3 + len(encode("user")) + len(encode(TEXTS[2])) + 3 + len(encode("assistant")) + len(encode("ok"))] * 2
+    (name,) = cached_files(folder)
+    before = (folder / name).stat()
+    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(folder))
+    monkeypatch.setattr(bpe_cache, "_loaded", {})
+    assert bpe_cache.get_encoding("o200k_base")._mergeable_ranks == tiktoken.get_encoding("o200k_base")._mergeable_ranks
+    after = (folder / name).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # read as it was: whole, not rewritten
