@@ -109,3 +109,17 @@ def test_a_cache_folder_laid_out_as_the_docs_say_works_offline(tmp_path, write_j
         proc = run_cli("stats", path, "--json", "--model", model, env=env)
         assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in cache.iterdir()) == sorted(offline_table().values())  # nothing else was needed
+
+
+def _environment_variables() -> set[str]:
+    """Every FTLINT_* variable the code reads (FTLINT_TEST_* hooks are for the suite only)."""
+    found = set()
+    for path in (ROOT / "linter").rglob("*.py"):
+        found |= set(re.findall(r"FTLINT_[A-Z_]+[A-Z]", path.read_text(encoding="utf-8")))
+    return {name for name in found if not name.startswith("FTLINT_TEST_")}
+
+
+@pytest.mark.parametrize("variable", sorted(_environment_variables()))
+def test_every_environment_variable_is_in_the_configuration_table(variable):
+    table = (DOCS / "configuration.md").read_text(encoding="utf-8").split("## Environment variables", 1)[1]
+    assert f"| `{variable}` |" in table
