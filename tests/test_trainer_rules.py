@@ -10,7 +10,7 @@ from linter.trainer.testing import PLAIN_TEMPLATE, build_tokenizer_folder
 from .conftest import lint_text
 
 LIMIT = 64
-TRAINER_RULES = {code: rule for code, rule in get_registry().rules.items() if rule.requires}
+TRAINER_RULES = {code: rule for code, rule in get_registry().rules.items() if "trainer" in rule.requires}
 
 
 @pytest.fixture(scope="module")

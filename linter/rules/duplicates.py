@@ -225,6 +225,7 @@ class ValidationLeak(Rule):
     name = "validation-leak"
     summary = "A validation example also appears in the training data"
     kinds = ALL_KINDS
+    requires = ("train_fingerprints",)  # the validation file's run only: never built (nor called per row) otherwise
 
     def __init__(self, context) -> None:
         super().__init__(context)

@@ -138,6 +138,7 @@ VIEWS: dict[str, View] = {
 }
 
 _COMPUTE: dict[str, Callable[[Row], Any]] = {}
+_MISSING = object()
 
 
 def provide(name: str, compute: Callable[[Row], Any]) -> None:
@@ -150,11 +151,10 @@ def computed(row: Row, name: str) -> Any:
     memo = row.memo
     if memo is None:
         memo = row.memo = {}
-    try:
-        return memo[name]
-    except KeyError:
+    value = memo.get(name, _MISSING)
+    if value is _MISSING:  # once per row and view: a KeyError there cost more than the lookup
         value = memo[name] = _COMPUTE[name](row)
-        return value
+    return value
 
 
 def check_reads(rule: type) -> None:
