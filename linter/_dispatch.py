@@ -76,8 +76,10 @@ def presence_test(rule_class: type) -> Callable[[Row], bool] | None:
 
 
 def reads_nothing(rule_class: type) -> bool:
-    """``reads = ()``: the rule judges the file (its name, say), never a row; it is not called per row."""
-    return rule_class.reads == () and rule_class.code != INTERNAL_ERROR
+    """``reads = ()`` on a dataset rule: it judges the file (its name, say), never a row, so its
+    ``update`` is not called per row. (A per-row rule declaring it still runs on every row, as
+    before the declaration had this meaning: skipping it would hide what it finds.)"""
+    return rule_class.reads == () and rule_class.code != INTERNAL_ERROR and hasattr(rule_class, "finish")
 
 
 def is_shape_only(rule_class: type) -> bool:
@@ -329,12 +331,14 @@ _SCANNERS: dict[tuple, Scanner] = {}
 
 
 def _scanner(screens: list[Screen]) -> Scanner:
-    """The compiled scanner for these screens: built once per process (a run lints many files alike)."""
+    """A scanner for these screens: compiled once per process (a run lints many files alike),
+    with scan state of its own (one Dispatch lints one file in one thread; API users may run
+    several threads)."""
     key = tuple(screen.key() for screen in screens)
     scanner = _SCANNERS.get(key)
     if scanner is None:
         scanner = _SCANNERS[key] = Scanner(screens)
-    return scanner
+    return scanner.clone()
 
 
 class _ScanMemo:

@@ -18,8 +18,10 @@ passes every screen concerned.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
+import threading
 from typing import Sequence
 
 from . import disk_cache
@@ -34,7 +36,7 @@ else:
 
     _HS_VERSION = _version("hyperscan")
 
-CACHE_FORMAT = "ftlint-screens-1"  # a new layout never reads an old file
+CACHE_FORMAT = "ftlint-screens-2"  # a new layout never reads an old file
 
 # Escapes that could hide an ASCII trigger from a byte search (\u0041 for "A",
 # \/ for "/"). Case-insensitive raw patterns also fail open on the four
@@ -102,6 +104,7 @@ class Scanner:
             try:
                 self._arrange(ways)
                 self.database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+                hyperscan.Scratch(self.database)  # a copy built for another CPU (a shared home) fails here
             except Exception:  # noqa: BLE001 - a cache that does not load is rebuilt
                 self.confirm, self.leftover, self.database = [], [], None
         if self.database is None:
@@ -111,8 +114,12 @@ class Scanner:
             database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
             self.database = database
             disk_cache.write(f"screens-{key}", (CACHE_FORMAT, key), (ways, hyperscan.dumpb(database)))
-        database = self.database
-        self.scratch = hyperscan.Scratch(database)
+        self._fresh_state()
+
+    def _fresh_state(self) -> None:
+        """Scan state of this scanner's own: Hyperscan's scratch space and the hit set
+        cannot be shared by two scans at once."""
+        self.scratch = hyperscan.Scratch(self.database)
         self.hits: set[int] = set()
         hits = self.hits
 
@@ -120,6 +127,13 @@ class Scanner:
             hits.add(ident)
 
         self.on_match = on_match
+
+    def clone(self) -> "Scanner":
+        """The same compiled automaton with scan state of its own (for another file or thread)."""
+        twin = copy.copy(self)
+        if self.database is not None:
+            twin._fresh_state()
+        return twin
 
     def _arrange(self, ways: list[list[str]]) -> tuple[list[bytes], list[int], list[int]]:
         """The automaton's expressions, ids and flags, each pattern taken the way ``ways`` says
@@ -164,7 +178,10 @@ class Scanner:
         hits = self.hits
         hits.clear()
         if raw:
-            self.database.scan(raw, match_event_handler=self.on_match, scratch=self.scratch)
+            # the newline keeps every real match off the buffer's last byte: this Hyperscan
+            # build can miss a match ending exactly there (seen with a two-pattern database on
+            # 17-34 byte buffers); a pattern matching the newline itself only over-matches
+            self.database.scan(raw + b"\n", match_event_handler=self.on_match, scratch=self.scratch)
         if self.escape_id in hits:
             return [True] * len(self.screens)
         any_escape = self.any_escape_id in hits
@@ -196,10 +213,15 @@ def _hs_flags(pattern: re.Pattern) -> int | None:
     return extra if rest == 0 else None
 
 
+# Python syntax Hyperscan reads otherwise, so a pattern it compiles could still under-match:
+# "{,n}" (Python: 0 to n; PCRE: the literal text) and POSIX classes "[:digit:]" (Python: a set).
+_DIFFERENT_SYNTAX = re.compile(rb"\{,|\[[:.=]")
+
+
 def _way(pattern: re.Pattern) -> str:
     """How the automaton can take a pattern: exactly, loosely (a prefilter), or not at all."""
     extra = _hs_flags(pattern)
-    if extra is None:
+    if extra is None or _DIFFERENT_SYNTAX.search(pattern.pattern):
         return "python"
     single = hyperscan.HS_FLAG_SINGLEMATCH
     if _compiles(pattern.pattern, single | extra):
@@ -232,13 +254,17 @@ class AnyOf:
             count = len(self.patterns)
             database.compile(expressions=[p.pattern for p in self.patterns], ids=[0] * count,
                              elements=count, flags=[hyperscan.HS_FLAG_SINGLEMATCH] * count)
-            self.database, self.scratch = database, hyperscan.Scratch(database)
+            self.database = database
+        self._local = threading.local()  # one scratch space per thread
 
     def __call__(self, raw: bytes) -> bool:
         if self.database is None:
             return any(pattern.search(raw) is not None for pattern in self.patterns)
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self.database)
         try:
-            self.database.scan(raw, match_event_handler=_stop, scratch=self.scratch)
+            self.database.scan(raw + b"\n", match_event_handler=_stop, scratch=scratch)  # see Scanner.passed
         except hyperscan.ScanTerminated:  # the handler stops the scan at the first hit
             return True
         return False

@@ -38,6 +38,7 @@ def shape_of(row: Any) -> tuple | None:
     adapter = row.format  # the adapter decides which turns the row has (Bedrock's system string is one)
     try:
         structure = adapter.structure(value) if adapter is not None else ()
+        hash(structure)  # the memo keys on it: an unhashable summary is a plugin bug too
     except Exception:  # noqa: BLE001 - a plugin format's bug costs its rows the memo, never the file
         return None
     if structure is None:

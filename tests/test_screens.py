@@ -205,6 +205,8 @@ def _scanners():
         Screen(("请问".encode(),), (), True),
         Screen((), (re.compile(rb"(a)\1"),), False),  # a back-reference: searched by Python's re
         Screen((), (re.compile(rb'"(?<!\\")[ \t]|(?<=[a-z])"'),), False),  # lookbehinds: a loose automaton, confirmed by re
+        # syntax Hyperscan compiles but reads otherwise (review): searched by Python's re
+        Screen((), (re.compile(rb"a\{{,3}c|U{,2}s"), re.compile(rb"x[[:digit:]]")), False),
     ]
     return screens, Scanner(screens), Scanner(screens, accelerate=False)
 
@@ -264,3 +266,50 @@ def test_presence_tests_read_the_raw_line_as_the_parsed_row_says(rows, style):
         assert reads.has_content_parts(row) == parts
         if "tools" in value:
             assert reads.mentions_tools(row)
+
+
+def test_the_automaton_never_misses_a_trigger_on_the_last_byte():
+    """This Hyperscan build can miss a match ending exactly at the buffer's end (a two-pattern
+    database, 17-34 byte buffers: found in review); the scanners add a newline after the line."""
+    from linter.rules.reads import _LIST_CONTENT, _TOOL_WORDS
+
+    assert all(_LIST_CONTENT(b"a" * n + b"\\u") for n in range(80))
+    assert all(_TOOL_WORDS(b"a" * n + b"tool") for n in range(80))
+    screens, fast, _ = _scanners()
+    for n in range(80):
+        raw = b"x" * n + b'{"t": "a "}'
+        assert fast.passed(raw) == [screen.holds(raw) for screen in screens]
+
+
+def test_threads_linting_at_once_get_the_findings_of_one_thread():
+    """API users may lint in several threads: each file's scan has its own Hyperscan scratch
+    space (shared, it raised ScratchInUseError or let one thread clear another's hits)."""
+    import threading
+
+    import linter
+
+    rows = [chat(("user", f"q{i} "), ("assistant", "{{name}} <|im_end|>" if i % 3 else "ok"), **({"tools": []} if i % 5 == 0 else {}))
+            for i in range(300)]
+    text = dump(rows)
+
+    def key(found):
+        return sorted((f.line, f.code, f.message, f.pointer) for f in found)
+
+    reference = key(linter.lint_text(text))
+    results, errors = [], []
+
+    def work():
+        for _ in range(3):
+            try:
+                results.append(key(linter.lint_text(text)))
+            except Exception as exc:  # noqa: BLE001 - the test reports any
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(results) == 12 and all(result == reference for result in results)
+    assert {"FT201", "FT204"} <= {code for _, code, _, _ in reference}

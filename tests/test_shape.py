@@ -232,3 +232,6 @@ def test_a_format_whose_structure_raises_loses_the_memo_not_the_file(tmp_path):
     rows = [{"house": 1, "messages": TALK}, {"house": 2, "messages": TALK[:1]}, {"house": 3, "messages": TALK}]
     found = lint_with_house_format(tmp_path, "    def structure(self, value):\n        raise RuntimeError('bug')\n", rows, "FT112,FT115")
     assert [(f["line"], f["code"]) for f in found] == [(1, "FT115"), (2, "FT112"), (2, "FT115"), (3, "FT115")]
+    # a summary the memo cannot key on (a list) is the same kind of bug (review: it aborted the run)
+    found = lint_with_house_format(tmp_path, "    def structure(self, value):\n        return [value.get('house')]\n", rows, "FT112,FT115")
+    assert [(f["line"], f["code"]) for f in found] == [(1, "FT115"), (2, "FT112"), (2, "FT115"), (3, "FT115")]
