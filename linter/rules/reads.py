@@ -26,8 +26,8 @@ on any line that holds an escape which could hide them); an entry may instead
 be a compiled bytes pattern over the raw JSON line, for triggers that are not
 literal (``(?: |\\t)*:`` after a role label).
 
-A rule that declares ``reads = ()`` reads nothing of any row (a check of the
-file name, say): the engine never calls it per row. A rule that declares
+A dataset rule that declares ``reads = ()`` reads nothing of any row (a check
+of the file name, say): the engine never calls its ``update``. A rule that declares
 nothing reads ``VALUE`` (anything): it runs on every row of its kinds. That is always correct, only slower. Declaring too little is a
 bug that hides findings, so declarations are checked by property tests
 (tests/test_shape.py, tests/test_screens.py).
