@@ -45,6 +45,9 @@ class Profile:
     max_image_bytes: int = 10 * 1024 * 1024  # decoded size of a data-URL image
     tool_call_id_pattern: str | None = None  # regex a tool call id must match
     tool_content_string: bool = True  # a tool message's content must be a string
+    # a tool call's "arguments": "string" (a JSON string, as OpenAI and Mistral require) or
+    # "object" (TRL's and axolotl's examples, rendered by chat templates with tojson; a JSON string is accepted too)
+    tool_arguments: str = "string"
     max_file_bytes: int | None = None  # what one upload may weigh
     extensions: tuple[str, ...] | None = None  # file extensions the service accepts
     sources: tuple[tuple[str, str], ...] = ()  # (what the profile says, the doc URL or code path it comes from)
@@ -71,6 +74,8 @@ class Profile:
             f"  top-level keys: {'any' if self.extra_keys_allowed else ', '.join(sorted(self.top_level_keys))}",
             f"  limits: {', '.join(limits) or 'none'}",
         ]
+        if self.tool_arguments != "string":
+            lines.append(f"  tool call arguments: a JSON {self.tool_arguments} (or a JSON string)")
         lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
         return lines
 
@@ -206,8 +211,10 @@ TRL = Profile(
                               "labels", "images", "image", "chat_template_kwargs"}),
     message_keys=frozenset({"role", "content", "tool_calls", "name", "tool_call_id", "thinking", "reasoning_content"}),
     min_examples=1,
+    tool_arguments="object",
     sources=(("dataset types and their keys", "huggingface/trl docs/source/dataset_formats.md"),
-             ("roles of multimodal messages", "huggingface/trl trl/data_utils.py prepare_multimodal_messages"),),
+             ("roles of multimodal messages", "huggingface/trl trl/data_utils.py prepare_multimodal_messages"),
+             ("tool calls carry arguments as a JSON object", "huggingface/trl docs/source/dataset_formats.md (tool calling)"),),
 )
 
 _LLAMAFACTORY_ROLES = frozenset({"human", "gpt", "system", "function_call", "observation", "user", "assistant", "tool"})
@@ -241,7 +248,9 @@ AXOLOTL = Profile(
     top_level_keys=frozenset({"messages", "conversations", "tools", "system", "instruction", "input", "output", "text", "prompt", "completion"}),
     message_keys=frozenset({"role", "content", "from", "value", "tool_calls", "tool_call_id", "name", "train", "weight", "reasoning_content"}),
     min_examples=1,
+    tool_arguments="object",
     sources=(("default role mapping human->user, gpt->assistant", "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py"),
+             ("tool calls carry arguments as a JSON object", "axolotl-ai-cloud/axolotl docs/dataset-formats/conversation.qmd (tool use)"),
              ("dataset types alpaca, chat_template, completion", "axolotl-ai-cloud/axolotl docs/dataset-formats/index.qmd"),
              ("rows with no trainable tokens are dropped", "axolotl-ai-cloud/axolotl src/axolotl/utils/data/utils.py")),
 )

@@ -157,6 +157,22 @@ def test_glaive_tool_calls_become_openai_tool_calls_and_back(tmp_path):
     assert lines(back) == json.loads(source.read_text())  # the round trip keeps every turn and the tools
 
 
+def test_trl_tool_calls_carry_arguments_as_objects(tmp_path):
+    """TRL's examples (and chat templates rendering calls with tojson) take arguments as an object;
+    OpenAI's chat format keeps the JSON string, and FT504 asks for it under OpenAI's profile only."""
+    source = FORMATS / "llamafactory_glaive_toolcall_en_demo.json"
+    out = tmp_path / "trl.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", "trl").returncode == 0
+    call = lines(out)[0]["messages"][1]["tool_calls"][0]
+    assert call["function"]["arguments"] == {"shape": "rectangle", "dimensions": [5, 3]}
+    for profile, expected in (("trl", []), ("axolotl", []), ("openai-sft", ["FT504"])):
+        report = json.loads(run_cli("check", "--format", "json", "--isolated", "--profile", profile, "--select", "FT5", out).stdout)
+        assert sorted({f["code"] for f in report["findings"] if f["severity"] == "error"}) == expected, profile
+    back = tmp_path / "sharegpt.jsonl"
+    assert run_cli("convert", out, "-o", back, "--to", "sharegpt").returncode == 0
+    assert lines(back) == json.loads(source.read_text())  # and back to ShareGPT without a loss
+
+
 def test_sharegpt_preference_becomes_dpo_and_trl_preference(tmp_path):
     source = FORMATS / "llamafactory_dpo_en_demo.json"
     dpo = tmp_path / "dpo.jsonl"

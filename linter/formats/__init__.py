@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from ..plugin import hookimpl
 from ..view import Conversation
 from .alpaca import Alpaca
-from .base import Format, Reject
+from .base import Format, Reject, arguments_object
 from .bedrock import BedrockClaude, BedrockNova
 from .llamafactory import LlamaFactoryV1
 from .openai import OpenAIChat, OpenAIDPO, PromptCompletion
@@ -48,7 +48,21 @@ class TRLWriter(Format):
             return TRLPreference().write(conversation)
         if conversation.completion_from is not None:
             return TRLPromptCompletion().write(conversation)
-        return OpenAIChat().write(conversation)
+        return _arguments_as_objects(OpenAIChat().write(conversation))
+
+
+def _arguments_as_objects(row: dict) -> dict:
+    """TRL's tool-calling examples (and the chat templates that render them with ``tojson``)
+    take a call's ``arguments`` as a JSON object; OpenAI's format writes a JSON string. A
+    string that is not a JSON object stays as it is (nothing is lost)."""
+    for message in row.get("messages", ()):
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                parsed = arguments_object(function["arguments"])
+                if isinstance(parsed, dict):
+                    function["arguments"] = parsed
+    return row
 
 
 # what the old ``--to`` names meant

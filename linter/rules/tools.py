@@ -333,7 +333,8 @@ class ToolCallInvalid(_ToolRule):
 
 class ArgumentsInvalid(_ToolRule):
     """``arguments`` is a string holding a JSON object, exactly as the model
-    must produce it. An object instead of a string is rejected; a string that
+    must produce it. An object instead of a string is rejected (except under
+    profiles whose trainers take an object, ``trl`` and ``axolotl``); a string that
     holds a JSON *string* (double-encoded, ``"\\"{\\\\\\"city\\\\\\": ...}\\""``)
     teaches the model to emit escaped JSON; text that is not JSON cannot be
     parsed by the caller.
@@ -355,6 +356,8 @@ class ArgumentsInvalid(_ToolRule):
                 continue
             at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
             arguments = function["arguments"]
+            if isinstance(arguments, dict) and self.context.profile.tool_arguments == "object":
+                continue  # TRL, axolotl: an object is what their chat templates render
             if isinstance(arguments, dict):
                 text = json.dumps(arguments, ensure_ascii=False)
                 yield Violation("arguments must be a JSON string, got an object", at, Fix("serialise the object to a JSON string", Applicability.SAFE, edits=(patching.replace(at, text),)))
