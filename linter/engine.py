@@ -22,6 +22,7 @@ from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .registry import Registry, get_registry
 from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext
+from .rules.tokens import view_token_parts
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
 from .stats import LONG_ROW_BYTES, FileStats, in_sample
@@ -331,8 +332,6 @@ class Linter:
             stats.short_countable += 1
         if exact or in_sample(row.number):
             if on_view and row.tokens is None:
-                from .rules.tokens import view_token_parts
-
                 row.tokens, *parts = view_token_parts(self.tokenizer, row.view)
                 row.token_parts = tuple(parts)
             stats.add_tokens(self.tokenizer.count_row(row), *row.token_parts, sampled=not exact)
@@ -383,20 +382,18 @@ class _Folds:
     def records(self, row: Row, kind: str) -> None:
         for rule, kinds, update, state in self.by_record:
             if kind in kinds:
-                try:
-                    update(state, row)
-                except FATAL:
-                    raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
-                except Exception as exc:  # noqa: BLE001
-                    self.crash(rule, exc, row)
+                self._update(rule, update, state, row)
 
     def lines(self, row: Row) -> None:
         for rule, update, state, present in self.by_line:
-            if present is not None and not present(row):
-                continue
-            try:
-                update(state, row)
-            except FATAL:
-                raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
-            except Exception as exc:  # noqa: BLE001
-                self.crash(rule, exc, row)
+            if present is None or present(row):
+                self._update(rule, update, state, row)
+
+    def _update(self, rule: DatasetRule, update, state, row: Row) -> None:
+        """One isolated update: a rule's bug is an FT000 on this row, a fatal error stops the run."""
+        try:
+            update(state, row)
+        except FATAL:
+            raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
+        except Exception as exc:  # noqa: BLE001
+            self.crash(rule, exc, row)
