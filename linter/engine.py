@@ -349,22 +349,21 @@ _COUNTED_KINDS = (schema.CHAT, schema.RFT)
 def internal_error(path: str, line: int, rule: Rule, exc: BaseException) -> Finding:
     """The finding that stands for a rule that raised: it names the rule, the file
     and the line, so a user can report it, and the run goes on (exit code 2)."""
-    detail = show(f"{type(exc).__name__}: {exc}", 200)
-    return Finding(
-        path, line, INTERNAL_ERROR, "internal-error", Severity.ERROR,
-        f"rule {rule.code} {rule.name} failed on this row ({detail}); the other rules ran. "
-        "Please report it to the rule's plugin with this line",
-    )
+    return _plugin_failure(path, line, f"rule {rule.code} {rule.name} failed on this row", exc, "the other rules ran", "rule's")
 
 
 def format_error(path: str, line: int, adapter, exc: BaseException) -> Finding:
     """The finding that stands for a format adapter whose detect() raised: the row
     was judged as if that format did not recognise it, and the run goes on (exit 2)."""
-    detail = show(f"{type(exc).__name__}: {exc}", 200)
+    return _plugin_failure(path, line, f"format {show(adapter.name, 60)} failed to read this row", exc,
+                           "the row was judged without it", "format's")
+
+
+def _plugin_failure(path: str, line: int, what: str, exc: BaseException, outcome: str, owner: str) -> Finding:
+    detail = show(f"{type(exc).__name__}: {exc}", 200)  # the exception may quote the row: escaped and redacted
     return Finding(
         path, line, INTERNAL_ERROR, "internal-error", Severity.ERROR,
-        f"format {show(adapter.name, 60)} failed to read this row ({detail}); the row was judged without it. "
-        "Please report it to the format's plugin with this line",
+        f"{what} ({detail}); {outcome}. Please report it to the {owner} plugin with this line",
     )
 
 
