@@ -40,6 +40,7 @@ from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
 from .rows import Row
+from .text import show_lines
 
 MAX_PASSES = 5
 BOM = b"\xef\xbb\xbf"
@@ -402,4 +403,5 @@ def _unified_diff(original: str, fixed: str) -> str:
     """A unified diff (holds both versions in memory; meant for review, not for huge files)."""
     before = Path(original).read_bytes().decode("utf-8", errors="backslashreplace").splitlines(keepends=True)
     after = Path(fixed).read_bytes().decode("utf-8", errors="backslashreplace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(before, after, fromfile=f"a/{original}", tofile=f"b/{original}"))
+    # the diff quotes whole rows of the dataset: through the quoting helper like every other output
+    return "".join(show_lines(line) for line in difflib.unified_diff(before, after, fromfile=f"a/{original}", tofile=f"b/{original}"))

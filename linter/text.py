@@ -34,6 +34,12 @@ def one_line(text: str) -> str:
     return escape_control(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
+def show_lines(text: str) -> str:
+    """Whole lines of dataset text shown as they are (a fix's diff): whatever looks like a
+    secret redacted and control characters escaped, newlines and tabs kept."""
+    return escape_control(redact(text))
+
+
 # a window wider than any secret pattern needs, so a key that starts in the
 # shown part is always seen whole by the detector before the value is cut
 _REDACT_WINDOW = 256

@@ -347,3 +347,19 @@ def test_an_unreadable_folder_is_warned_about_and_exits_2(tmp_path):
             assert "b.jsonl" in proc.stdout  # the readable folder is still linted
     finally:
         os.chmod(root / "locked", 0o755)
+
+
+def test_fix_diff_shows_rows_without_their_secrets_or_control_characters(tmp_path):
+    """--diff prints whole rows of the dataset: before, the newcomer trial saw the key in clear
+    on unchanged, removed and added lines; now the diff goes through the quoting helper."""
+    path = tmp_path / "d.jsonl"
+    rows = [{"messages": [{"role": "user", "content": f"my key {KEY} \x1b[2J "}, {"role": "assistant", "content": "ok "}]},
+            {"messages": [{"role": "user", "content": f"again {KEY}"}, {"role": "assistant", "content": "fine"}]}]
+    path.write_text(dump(rows))
+    before = path.read_bytes()
+    proc = run_cli("check", "--diff", "--unsafe-fixes", "--extend-select", "FT205", path)
+    _no_crash(proc)
+    assert proc.stdout.count("\n-") >= 1 and proc.stdout.count("\n+") >= 1  # a diff was printed
+    assert "Q7Q7" not in proc.stdout + proc.stderr and "[redacted secret]" in proc.stdout
+    assert "\x1b" not in proc.stdout
+    assert path.read_bytes() == before  # --diff writes nothing
