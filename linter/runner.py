@@ -143,6 +143,8 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
             for finding in keep(findings) if keep is not None else findings:
                 outcome.summary.add(finding)
                 sink.finding(finding)
+        except BrokenPipeError:
+            raise  # the reader of our output went away (| head): the CLI stops quietly, not a read error
         except OSError as exc:
             raise RunError(f"cannot read {_name(source)}: {exc.strerror or exc}") from None
         outcome.summary.files.append(result)

@@ -12,7 +12,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from .conftest import GOOD, chat, cli_json, run_cli
+from .conftest import GOOD, chat, cli_json, dump, run_cli
 
 BAD = {"messages": [{"role": "user", "content": "50%, done:\nnext, line"}, {"role": "bot", "content": "x"}]}
 
@@ -312,3 +312,17 @@ def test_unknown_model_suggests_close_model_names(write_jsonl, model, suggested)
     for command in ("check", "stats"):
         proc = run_cli(command, write_jsonl([GOOD]), "--model", model)
         assert proc.returncode == 2 and f"did you mean {suggested}" in proc.stderr and "max-tokens" not in proc.stderr
+
+
+def test_a_reader_that_stops_early_is_not_a_read_error(tmp_path):
+    """`ftlint check -q big.jsonl | head -1`: the closed pipe stopped the run with
+    'cannot read big.jsonl: Broken pipe' and exit 2 (newcomer trial); it stops quietly."""
+    path = tmp_path / "big.jsonl"
+    path.write_text(dump([chat(("user", f"q{i}"), ("robot", "beep")) for i in range(5000)]))
+    proc = subprocess.Popen([sys.executable, "-m", "linter", "check", "-q", "--jobs", "1", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert b"FT106" in first and "cannot read" not in stderr and "Broken pipe" not in stderr
