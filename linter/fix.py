@@ -193,7 +193,8 @@ class Fixer:
                 fd, temp = atomic.temp_beside(target)
                 temps.append(temp)
                 with os.fdopen(fd, "wb") as out:
-                    changed, fixed, remaining, result, file_fixes, drop_lines = self._pass(current, out, path, rejected)
+                    # the findings that remain are on the fixed rows, numbered as the output holds them
+                    changed, fixed, remaining, result, file_fixes, drop_lines = self._pass(current, out, output or path, rejected)
                 if isinstance(report.remaining, FindingSpool):
                     report.remaining.close()
                 report.remaining, report.result = remaining, result

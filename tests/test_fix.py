@@ -199,3 +199,19 @@ def test_over_limit_examples_drop_or_truncate(tmp_path):
     run_cli("fix", path, "--select", "FT300", "--max-tokens", "1000", "--unsafe-fixes")
     assert path.read_text().splitlines() == [json.dumps(GOOD)]
     assert json.loads((tmp_path / "long.jsonl.rejects.jsonl").read_text())["messages"] == long_turns
+
+
+def test_findings_left_after_fix_to_an_output_name_the_output_and_its_lines(tmp_path):
+    """After `fix -o OUT`, the findings that remain are numbered as OUT holds the rows: they named
+    the input file with the output's line numbers (newcomer trial), pointing at the wrong rows."""
+    path = tmp_path / "in.jsonl"
+    bad_role = {"messages": [{"role": "user", "content": "q"}, {"role": "robot", "content": "beep"}]}
+    other = {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]}
+    path.write_text("".join(json.dumps(r) + "\n" for r in [other, other, bad_role]))  # line 2 repeats line 1: dropped
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("fix", "--unsafe-fixes", "--format", "json", path, "-o", out)
+    report = json.loads(proc.stdout)
+    kept = out.read_text().splitlines()
+    left = [(f["path"], f["line"]) for f in report["findings"] if f["code"] == "FT106"]
+    assert left == [(str(out), 2)]  # line 3 of the input is line 2 of the output
+    assert all(json.loads(kept[line - 1])["messages"][1]["role"] == "robot" for _, line in left)
