@@ -121,12 +121,50 @@ def _deprecated(rule_class: type, attribute: str, advice: str) -> None:
 
 
 class Gate:
-    """A cheap test shared by a run of rules, evaluated at most once per row."""
+    """What must hold of a row for a run of rules to be called: its rules' screen (a
+    slot of the file's scan) and the presence tests their reads imply, each of those
+    either a test alone or a raw-line screen (a slot) confirmed by a test.
+
+    A gate is resolved per scan answer (``resolve``): most lines hold no trigger,
+    and then most gates are known false (or true) without a call."""
+
+    __slots__ = ("slot", "presence", "resolved")
+
+    def __init__(self, slot: int | None, presence: tuple | None) -> None:
+        self.slot = slot  # the rules' own screen, or None
+        self.presence = presence  # ((screen slot or None, test), ...), or None: no presence test
+        self.resolved: dict[int, object] = {}  # scan mask -> False, None (always true) or a _Test
+
+    def resolve(self, mask: int, tests: dict) -> object:
+        answer = self.resolved.get(mask, _UNKNOWN)
+        if answer is _UNKNOWN:
+            answer = self.resolved[mask] = self._resolve(mask, tests)
+        return answer
+
+    def _resolve(self, mask: int, tests: dict) -> object:
+        if self.slot is not None and not mask >> self.slot & 1:
+            return False  # the line lacks every trigger of these rules' screen
+        if self.presence is None:
+            return None
+        left = tuple(test for slot, test in self.presence if slot is None or mask >> slot & 1)
+        if not left:
+            return False  # the line lacks what every view these rules read needs
+        test = tests.get(left)
+        if test is None:
+            test = tests[left] = _Test(left, len(tests))
+        return test
+
+
+_UNKNOWN = object()
+
+
+class _Test:
+    """The part of a gate the scan cannot answer: called at most once per row (``cache[slot]``)."""
 
     __slots__ = ("test", "slot")
 
-    def __init__(self, test: Callable[[Row], bool], slot: int) -> None:
-        self.test = test
+    def __init__(self, tests: tuple, slot: int) -> None:
+        self.test = tests[0] if len(tests) == 1 else (lambda row: any(test(row) for test in tests))
         self.slot = slot
 
 
@@ -139,6 +177,35 @@ class _Entry:
         self.gate = gate
         self.shaped = shaped
         self.screened = screened
+
+
+class _Plan:
+    """The rules of one kind (or one shape of it), in code order, grouped by gate; and
+    per scan mask the same groups with each gate resolved (false gates left out)."""
+
+    __slots__ = ("groups", "by_mask", "scans")
+
+    def __init__(self, entries) -> None:
+        self.groups = _grouped(entries)
+        self.by_mask: dict[int, list] = {}
+        self.scans = any(gate is not None and (gate.slot is not None or _screened(gate.presence)) for gate, _ in self.groups)
+
+    def for_mask(self, mask: int, tests: dict) -> list:
+        groups = self.by_mask.get(mask)
+        if groups is None:
+            groups = []
+            for gate, group in self.groups:
+                resolved = gate.resolve(mask, tests) if gate is not None else None
+                if resolved is not False:
+                    groups.append((resolved, group))
+            if len(self.by_mask) >= 256:
+                self.by_mask.clear()
+            self.by_mask[mask] = groups
+        return groups
+
+
+def _screened(presence: tuple | None) -> bool:
+    return presence is not None and any(slot is not None for slot, _ in presence)
 
 
 Report = Callable[[Rule, Violation, Row], None]
@@ -158,7 +225,10 @@ class Dispatch:
         gates: dict = {}
         entries: dict[str, list[_Entry]] = {}
         distinct: dict[tuple, tuple[int, Screen]] = {}  # the distinct screens, numbered for the scanner
-        scan = _ScanMemo()
+
+        def slot_of(screen: Screen) -> int:
+            return distinct.setdefault(screen.key(), (len(distinct), screen))[0]
+
         for rule in rules:
             cls = type(rule)
             if cls.code == INTERNAL_ERROR:
@@ -173,29 +243,28 @@ class Dispatch:
                 else:
                     self.line_checks.append((rule, rule.check, presence_test(cls)))
                 continue
-            present = presence_test(cls)
+            presence = _presence(cls, slot_of if screens else None)
             screen = screen_of(cls) if screens else None
-            slot = None
-            if screen is not None:
-                slot = distinct.setdefault(screen.key(), (len(distinct), screen))[0]
+            slot = slot_of(screen) if screen is not None else None
             gate = None
-            if present is not None or slot is not None:
-                key = (present, slot)
+            if presence is not None or slot is not None:
+                key = (presence, slot)
                 gate = gates.get(key)
                 if gate is None:
-                    gate = gates[key] = Gate(_gate_test(present, slot, scan), len(gates))
-            entry = _Entry(rule, gate, is_shape_only(cls) and present is None, screen is not None)
+                    gate = gates[key] = Gate(slot, presence)
+            entry = _Entry(rule, gate, is_shape_only(cls) and presence is None, screen is not None)
             for kind in cls.kinds:
                 entries.setdefault(kind, []).append(entry)
-        scan.scanner = _scanner([screen for _, screen in sorted(distinct.values(), key=lambda pair: pair[0])])
-        self.cache: list = [None] * len(gates)
-        self.fresh: list = [None] * len(gates)
+        self.scanner = _scanner([screen for _, screen in sorted(distinct.values(), key=lambda pair: pair[0])]) if distinct else None
+        self.tests: dict[tuple, _Test] = {}  # the gates' unscreened parts, each with a slot in ``cache``
+        self.cache: list = []  # per row: the tests' answers, None until asked
+        self.fresh: list = []
         self.entries = entries
         self.shaped_kinds = frozenset(kind for kind, found in entries.items() if any(e.shaped for e in found))
-        self.full: dict[str, list] = {}  # kind -> every entry of that kind, grouped by gate
+        self.full: dict[str, _Plan] = {}  # kind -> every entry of that kind
         # shape -> its plan: the shape-only rules silent on it left out, those that fired
         # replaying what they said (when that holds nothing of the row but its shape)
-        self.by_shape: dict[tuple, list] = {}
+        self.by_shape: dict[tuple, _Plan] = {}
 
     # ------------------------------------------------------------ per row
 
@@ -216,22 +285,31 @@ class Dispatch:
     def records(self, row: Row, kind: str) -> None:
         """The record rules of the row's kind that its gates, screens and shape leave."""
         shape = shape_of(row) if kind in self.shaped_kinds else None
-        groups = self.by_shape.get(shape) if shape is not None else None
+        plan = self.by_shape.get(shape) if shape is not None else None
         learning: dict | None = None
-        if groups is None:
-            groups = self.full.get(kind)
-            if groups is None:
-                groups = self.full[kind] = _grouped(self.entries.get(kind, ()))
+        if plan is None:
+            plan = self.full.get(kind)
+            if plan is None:
+                plan = self.full[kind] = _Plan(self.entries.get(kind, ()))
             if shape is not None:
                 learning = {}  # shape-only rule -> what it said on this row (None: not to be replayed)
+        if plan.scans:
+            raw = row.raw
+            mask = self.scanner.mask(raw) if raw is not None else -1  # no raw line: every screen passes
+        else:
+            mask = 0
+        tests = self.tests
+        groups = plan.for_mask(mask, tests)
         cache = self.cache
+        if len(cache) != len(tests):  # a gate resolved to a test no row needed before
+            self.fresh = [None] * len(tests)
         cache[:] = self.fresh
         report = self.report
-        for gate, group in groups:
-            if gate is not None:
-                ok = cache[gate.slot]
+        for test, group in groups:
+            if test is not None:
+                ok = cache[test.slot]
                 if ok is None:
-                    ok = cache[gate.slot] = gate.test(row)
+                    ok = cache[test.slot] = test.test(row)
                 if not ok:
                     continue
             for entry in group:
@@ -252,7 +330,7 @@ class Dispatch:
                 if said is not None:
                     learning[rule] = said if all(map(_replayable, said)) else None
         if learning is not None:
-            self._learn(shape, groups, learning)
+            self._learn(shape, plan.groups, learning)
 
     def _call(self, rule: Rule, check: Callable, row: Row) -> None:
         try:
@@ -280,7 +358,28 @@ class Dispatch:
                     entries.append(_Replay(entry, tuple(said)))
         if len(self.by_shape) >= MAX_SHAPES:
             self.by_shape.clear()  # bounded memory on files with endless shapes
-        self.by_shape[shape] = _grouped(entries)
+        self.by_shape[shape] = _Plan(entries)
+
+
+def _presence(rule_class: type, slot_of: Callable[[Screen], int] | None) -> tuple | None:
+    """The presence tests a rule's reads imply, for its gate: ``((slot, test), ...)``.
+    With screens on, a view that declares a raw-line screen is tested by the file's one
+    scan (its slot) and confirmed by its ``confirm`` test; without, by ``present`` alone."""
+    if not rule_class.reads:
+        present = presence_test(rule_class)  # the deprecated ``gate`` attribute, if any
+        return None if present is None else ((None, present),)
+    parts = []
+    for name in rule_class.reads:
+        view = VIEWS[name]
+        if view.present is None:
+            return None  # a view with no presence test: the rule runs on every row of its kinds
+        if slot_of is not None and view.screen and view.confirm is not None:
+            part = (slot_of(Screen((), tuple(re.compile(p) for p in view.screen), True)), view.confirm)
+        else:
+            part = (None, view.present)
+        if part not in parts:
+            parts.append(part)
+    return tuple(parts)
 
 
 def _grouped(entries) -> list[tuple]:
@@ -339,33 +438,3 @@ def _scanner(screens: list[Screen]) -> Scanner:
     if scanner is None:
         scanner = _SCANNERS[key] = Scanner(screens)
     return scanner.clone()
-
-
-class _ScanMemo:
-    """Which screens the raw line holds: one scan per row, shared by every gate."""
-
-    __slots__ = ("row", "answer", "scanner")
-
-    def __init__(self) -> None:
-        self.row = None
-        self.answer: list = []
-        self.scanner: Scanner | None = None
-
-    def __call__(self, row: Row) -> list:
-        if row is not self.row:
-            self.answer = self.scanner.passed(row.raw)
-            self.row = row
-        return self.answer
-
-
-def _gate_test(present: Callable[[Row], bool] | None, slot: int | None, scan: _ScanMemo) -> Callable[[Row], bool]:
-    if slot is None:
-        return present  # type: ignore[return-value]
-
-    def screened(row: Row) -> bool:
-        """False only when the raw line proves the rule silent: none of its triggers, no escape that could hide one."""
-        return row.raw is None or scan(row)[slot]
-
-    if present is None:
-        return screened
-    return lambda row: present(row) and screened(row)

@@ -78,12 +78,14 @@ class Screen:
 class Scanner:
     """Which of ``screens`` a raw line holds, computed once per row for all of them.
 
-    ``passed(raw)`` returns a sequence indexed like ``screens``: true where the
-    line holds one of that screen's triggers (or an escape that fails it open).
+    ``mask(raw)`` returns an int whose bit ``i`` is set where the line holds one of
+    ``screens[i]``'s triggers (or an escape that fails it open); ``passed(raw)``
+    the same as a list of booleans.
     """
 
     def __init__(self, screens: Sequence[Screen], accelerate: bool = True) -> None:
         self.screens = list(screens)
+        self.every = (1 << len(self.screens)) - 1  # the mask of a line that passes every screen
         self.database = None
         self.leftover: list[tuple[int, re.Pattern]] = []  # patterns the automaton cannot take: searched one by one
         self.confirm: list[tuple[int, re.Pattern]] = []  # patterns it takes loosely: searched where the loose one matched
@@ -173,8 +175,15 @@ class Scanner:
     # ------------------------------------------------------------ per row
 
     def passed(self, raw: bytes) -> list[bool]:
+        """One boolean per screen (tests and tools read this form; the engine reads ``mask``)."""
+        mask = self.mask(raw)
+        return [bool(mask >> index & 1) for index in range(len(self.screens))]
+
+    def mask(self, raw: bytes) -> int:
+        """The screens the line holds, as bits: bit ``i`` set when screen ``i`` passes.
+        Most lines hold no trigger at all: that answer, 0, costs one scan and no Python per screen."""
         if self.database is None:
-            return [screen.holds(raw) for screen in self.screens]
+            return sum(1 << index for index, screen in enumerate(self.screens) if screen.holds(raw))
         hits = self.hits
         hits.clear()
         if raw:
@@ -182,24 +191,24 @@ class Scanner:
             # build can miss a match ending exactly there (seen with a two-pattern database on
             # 17-34 byte buffers); a pattern matching the newline itself only over-matches
             self.database.scan(raw + b"\n", match_event_handler=self.on_match, scratch=self.scratch)
+        if not hits and not self.leftover:
+            return 0
         if self.escape_id in hits:
-            return [True] * len(self.screens)
+            return self.every
         any_escape = self.any_escape_id in hits
         folds = self.fold_id in hits
-        out = [
-            index in hits or (any_escape and screen.any_escape) or (folds and screen.folds)
-            for index, screen in enumerate(self.screens)
-        ]
-        if not self.confirm and not self.leftover:
-            return out
+        mask = 0
+        for index, screen in enumerate(self.screens):
+            if index in hits or (any_escape and screen.any_escape) or (folds and screen.folds):
+                mask |= 1 << index
         first = self.fold_id + 1
         for offset, (index, pattern) in enumerate(self.confirm):
-            if not out[index] and first + offset in hits and pattern.search(raw) is not None:
-                out[index] = True
+            if not mask >> index & 1 and first + offset in hits and pattern.search(raw) is not None:
+                mask |= 1 << index
         for index, pattern in self.leftover:
-            if not out[index] and pattern.search(raw) is not None:
-                out[index] = True
-        return out
+            if not mask >> index & 1 and pattern.search(raw) is not None:
+                mask |= 1 << index
+        return mask
 
 
 def _hs_flags(pattern: re.Pattern) -> int | None:

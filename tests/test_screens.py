@@ -248,24 +248,63 @@ def test_the_compiled_scanner_is_kept_between_runs_and_a_bad_copy_is_rebuilt(tmp
     assert screening.Scanner(screens).passed(raw) == [s.holds(raw) for s in screens]
 
 
+def _chat_row(value: dict, style: str, with_tools: bool):
+    """A parsed chat row as one of the JSON writers spells it (optionally declaring a tool)."""
+    from linter.rows import Row
+
+    value = dict(value, tools=[{"type": "function"}]) if with_tools else value
+    raw = {"dumps": lambda v: json.dumps(v, ensure_ascii=False).encode(), "ascii": lambda v: json.dumps(v).encode(),
+           "orjson": orjson.dumps, "spaced": lambda v: json.dumps(v, separators=(" , ", " :\t")).encode()}[style](value)
+    row = Row(1, 0, raw, len(raw))
+    row.value, row.parsed, row.kind = value, True, "chat"
+    return row
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(CHAT_ROW, min_size=1, max_size=3), st.sampled_from(["dumps", "ascii", "orjson", "spaced"]))
 def test_presence_tests_read_the_raw_line_as_the_parsed_row_says(rows, style):
     """The gates of the content-part and tool rules first ask the raw line (one automaton
     pass); that never answers 'absent' for a row whose parsed value holds parts or tools."""
-    from linter.rows import Row
     from linter.rules import reads
 
     for value in rows:
-        value = dict(value, tools=[{"type": "function"}]) if len(value["messages"]) == 2 else value
-        raw = {"dumps": lambda v: json.dumps(v, ensure_ascii=False).encode(), "ascii": lambda v: json.dumps(v).encode(),
-               "orjson": orjson.dumps, "spaced": lambda v: json.dumps(v, separators=(" , ", " :\t")).encode()}[style](value)
-        row = Row(1, 0, raw, len(raw))
-        row.value, row.parsed, row.kind = value, True, "chat"
+        row = _chat_row(value, style, with_tools=len(value["messages"]) == 2)
+        value, raw = row.value, row.raw
         parts = any(isinstance(m.get("content"), list) for m in value["messages"] if isinstance(m, dict))
         assert reads.has_content_parts(row) == parts
         if "tools" in value:
             assert reads.mentions_tools(row)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CHAT_ROW, min_size=1, max_size=3), st.sampled_from(["dumps", "ascii", "orjson", "spaced"]))
+def test_the_engine_gates_views_by_the_one_scan_as_their_presence_tests_would(rows, style):
+    """The engine folds the raw-line half of the tool and content-part presence tests into
+    the file's one scan and asks only their ``confirm`` half on lines that pass: that
+    answers exactly what each view's ``present`` test answers alone."""
+    from linter.rules.reads import VIEWS
+    from linter.screening import Scanner
+
+    screens = []
+
+    def slot_of(screen):
+        screens.append(screen)
+        return len(screens) - 1
+
+    class Reader:
+        reads = ("tools", "parts")
+        gate = None
+
+    presence = _dispatch._presence(Reader, slot_of)
+    assert [slot for slot, _ in presence] == [0, 1]  # both halves go to the scan
+    scanners = (Scanner(screens), Scanner(screens, accelerate=False))
+    for value in rows:
+        row = _chat_row(value, style, with_tools=len(value["messages"]) == 3)
+        raw = row.raw
+        for scanner in scanners:
+            mask = scanner.mask(raw)
+            gated = [bool(mask >> slot & 1) and test(row) for slot, test in presence]
+            assert gated == [VIEWS["tools"].present(row), VIEWS["parts"].present(row)]
 
 
 def test_the_automaton_never_misses_a_trigger_on_the_last_byte():

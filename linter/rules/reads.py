@@ -68,12 +68,17 @@ def _messages(row: Row) -> list:
 
 def mentions_tools(row: Row) -> bool:
     """Does the row declare, call or answer tools at all?"""
-    value = row.value
-    if not isinstance(value, dict):
-        return False
     raw = row.raw
     if raw is not None and not _TOOL_WORDS(raw):
         return False  # every key and role below is spelt in the line (no \u escape could hide one)
+    return _tools_in_value(row)
+
+
+def _tools_in_value(row: Row) -> bool:
+    """``mentions_tools`` once the raw line is known to hold a tool word (or has no raw line)."""
+    value = row.value
+    if not isinstance(value, dict):
+        return False
     if "tools" in value or "functions" in value:
         return True
     for _, message in _messages(row):
@@ -91,7 +96,8 @@ def mentions_tools(row: Row) -> bool:
 
 
 # inside every key and role looked for below, or an escape that could spell one
-_TOOL_WORDS = AnyOf((rb"tool", rb"function", rb"observation", rb"\\u"))
+_TOOL_SCREEN = (rb"tool", rb"function", rb"observation")
+_TOOL_WORDS = AnyOf((*_TOOL_SCREEN, rb"\\u"))
 _TOOL_MARKS = (b"tools", b"function_call", b"observation", b"tool_call", b'"tool"', b"functions")
 
 
@@ -100,10 +106,16 @@ def has_content_parts(row: Row) -> bool:
     raw = row.raw
     if raw is not None and not _LIST_CONTENT(raw):
         return False  # no "content" key opens a list on the line (and no \u escape could spell one)
+    return _parts_in_value(row)
+
+
+def _parts_in_value(row: Row) -> bool:
+    """``has_content_parts`` once the raw line is known to open a content list (or has no raw line)."""
     return any(isinstance(message.get("content"), list) for _, message in _messages(row))
 
 
-_LIST_CONTENT = AnyOf((rb'"content"[ \t\r\n]*:[ \t\r\n]*\[', rb"\\u"))
+_PARTS_SCREEN = (rb'"content"[ \t\r\n]*:[ \t\r\n]*\[',)
+_LIST_CONTENT = AnyOf((*_PARTS_SCREEN, rb"\\u"))
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,11 @@ class View:
     doc: str
     structural: bool = False  # the view is a function of shape_of(row)
     present: Callable[[Row], bool] | None = None  # False: the row holds nothing of this view
+    # The raw-line half of ``present``, for the engine's one scan per row: bytes patterns
+    # one of which (or a \u escape) the line holds whenever the view is present, and
+    # ``confirm``, the rest of the test, asked only on lines that hold one.
+    screen: tuple[bytes, ...] = ()
+    confirm: Callable[[Row], bool] | None = None
 
 
 VIEWS: dict[str, View] = {
@@ -127,10 +144,11 @@ VIEWS: dict[str, View] = {
         View(SHAPE, "keys, roles, types, weights and order (linter.shape.shape_of)", structural=True),
         View(TURNS, "the messages with their roles and contents"),
         View(TEXTS, "every text a model is trained on or prompted with"),
-        View(TOOL_CALLS, "tool calls and the tool messages answering them", present=mentions_tools),
-        View(TOOLS, "the declared tools and functions", present=mentions_tools),
-        View(PARTS, "content parts", present=has_content_parts),
-        View(IMAGES, "image content parts", present=has_content_parts),
+        View(TOOL_CALLS, "tool calls and the tool messages answering them", present=mentions_tools,
+             screen=_TOOL_SCREEN, confirm=_tools_in_value),
+        View(TOOLS, "the declared tools and functions", present=mentions_tools, screen=_TOOL_SCREEN, confirm=_tools_in_value),
+        View(PARTS, "content parts", present=has_content_parts, screen=_PARTS_SCREEN, confirm=_parts_in_value),
+        View(IMAGES, "image content parts", present=has_content_parts, screen=_PARTS_SCREEN, confirm=_parts_in_value),
         View(FINGERPRINTS, "the row's exact and normalised fingerprints"),
         View(TOKENS, "the row's token count"),
         View(VALUE, "anything of the parsed row"),
