@@ -29,6 +29,7 @@ PROBLEMS = (INVALID_JSON, INVALID_UTF8, NON_STANDARD, LONE_SURROGATE, TOO_DEEP) 
 MAX_DEPTH = 254
 TOO_DEEP_MESSAGE = f"JSON nesting is deeper than {MAX_DEPTH} levels (ftlint cannot write it back, many parsers refuse it)"
 
+_MAYBE_BLANK = frozenset((b"", b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c"))  # what bytes.strip() removes
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 
 
@@ -48,7 +49,7 @@ def parse_row(row: Row) -> None:
     if raw.endswith(b"\r"):
         row.crlf = True
         raw = raw[:-1]
-    if not raw.strip():
+    if raw[:1] in _MAYBE_BLANK and not raw.strip():  # most lines open with "{": no stripped copy
         return
     try:
         value = orjson.loads(raw)

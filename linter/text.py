@@ -31,6 +31,8 @@ def escape_control(text: str) -> str:
 
 def one_line(text: str) -> str:
     """Escape control characters and newlines/tabs too, for single-line output."""
+    if text.isprintable():  # most messages: nothing to escape (every character escaped below is unprintable)
+        return text
     return escape_control(text).replace("\n", "\\n").replace("\t", "\\t")
 
 

@@ -249,6 +249,17 @@ def test_show_redacts_and_escapes_whether_or_not_ft205_is_enabled():
 
 # --- item 11: file names are escaped as dataset text is, in every format ------------------
 
+def test_single_line_output_escapes_every_character_it_must_whatever_the_fast_path():
+    """one_line skips its escaping for printable text; every code point the escaper
+    rewrites (and tab, newline) is unprintable, so the shortcut never lets one through."""
+    from linter.text import _CONTROL, one_line
+
+    escaped = _CONTROL.findall("".join(map(chr, range(0x110000)))) + ["\n", "\t"]
+    assert len(escaped) > 2000 and not any(char.isprintable() for char in escaped)
+    assert one_line("bidi \u202e flip\nnext\x1b") == "bidi \\u202e flip\\nnext\\x1b"
+    assert one_line("plain text, é 中") == "plain text, é 中"
+
+
 def test_control_characters_in_file_names_are_escaped_in_every_format(tmp_path):
     import os
     import xml.etree.ElementTree as ET
