@@ -230,6 +230,8 @@ def _print_fix_report(output: str | None, diff: bool):
             where = f" (written to {output})" if output else ""
             click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(report.path)}{where}: {detail}", err=True)
         if report.rejects:
+            for note in report.drop_notes():  # each dropped row: its input line and the rule that dropped it
+                click.echo(note, err=True)
             click.echo(f"Moved the dropped row(s) to {one_line(report.rejects)}", err=True)
             if report.result is not None and not report.result.stats.examples:
                 click.echo(f"ftlint: the unsafe fixes dropped every example of {one_line(report.path)}, which is now empty; "

@@ -1,0 +1,122 @@
+"""A row dropped in any pass of a fix reaches the rejects file as the input held it, with its reason.
+
+A fix runs passes until nothing changes. A row edited in pass 1 (whitespace
+stripped, an unknown key removed) can become a duplicate that FT403's unsafe
+fix drops in pass 2: the rejects file must hold the row's original bytes,
+not the edited row, and the user is told which input line left and why.
+Everything runs the real CLI in a subprocess on real files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from .conftest import run_cli
+
+BOM = b"\xef\xbb\xbf"
+SELECT = ["--select", "FT001,FT110,FT201,FT403"]
+
+
+def chat(user: str, assistant: str, **extra) -> dict:
+    return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}], **extra}
+
+
+def spaced(value: dict) -> bytes:
+    """Python's json style (``", "`` and ``": "``), which a fix keeps when it re-serialises a row."""
+    return json.dumps(value).encode()
+
+
+def lines_of(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def fix(path, *args):
+    return run_cli("fix", "--unsafe-fixes", *SELECT, *args, path)
+
+
+def test_a_row_edited_in_pass_one_and_dropped_in_pass_two_is_rejected_as_the_input_held_it(tmp_path):
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    padded = spaced(chat("hi", "hello   ")) + b"\n"  # pass 1 strips the padding; pass 2 finds a duplicate of line 1
+    extra = spaced(chat("hi", "hello", note="x")) + b"\n"  # pass 1 removes the unknown key; then a duplicate
+    other = spaced(chat("bye", "see you")) + b"\n"
+    data = first + padded + other + extra
+    path.write_bytes(data)
+
+    proc = fix(path)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    assert path.read_bytes() == first + other
+    assert rejects.read_bytes() == padded + extra  # byte for byte, in input order: not the edited rows
+    # rows in = rows out + rows rejected, line for line
+    assert Counter(lines_of(data)) == Counter(lines_of(path.read_bytes())) + Counter(lines_of(rejects.read_bytes()))
+    # the reason, naming the line as the input numbers it
+    assert f"{path}:2: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
+    assert f"{path}:4: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
+
+
+def test_original_bytes_survive_crlf_bom_and_escapes_in_a_later_pass(tmp_path):
+    """What pass 1 rewrites (style, escapes, line ending, a BOM) is kept in the rejected copy."""
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("café", "ok")) + b"\n"
+    escaped = json.dumps(chat("café", "ok  "), ensure_ascii=True).encode() + b"\r\n"  # \u00e9, padding, CRLF
+    bom = BOM + spaced(chat("café", "ok", tag=1)) + b"\n"  # a BOM mid-file and an unknown key
+    compact = json.dumps(chat("café", "ok"), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"  # FT404's, kept
+    path.write_bytes(first + escaped + bom + compact)
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT008,FT110,FT201,FT403", path)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    assert path.read_bytes() == first + compact
+    assert rejects.read_bytes() == escaped + bom.removeprefix(BOM)  # a dropped line's BOM leaves with it (docs/fix.md)
+
+
+def test_a_pass_one_drop_and_a_pass_two_drop_carry_the_same_kind_of_reason(tmp_path):
+    path = tmp_path / "t.jsonl"
+    good = spaced(chat("hi", "hello")) + b"\n"
+    broken = b'{"messages": [,]}\n'  # FT001 drops it in pass 1
+    padded = spaced(chat("hi", " hello")) + b"\n"  # FT403 drops it in pass 2
+    path.write_bytes(good + broken + padded)
+
+    proc = fix(path)
+
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    assert rejects.read_bytes() == broken + padded
+    assert f"{path}:2: FT001 [invalid-json] moved to {rejects}" in proc.stderr
+    assert f"{path}:3: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
+
+
+def test_one_run_reaches_the_fixed_point_and_a_second_run_changes_nothing(tmp_path):
+    path = tmp_path / "t.jsonl"
+    rows = [chat("hi", "hello"), chat("hi", "hello "), chat("hi", "hello", a=1), chat("hi", " hello", b=2), chat("x", "y")]
+    data = b"".join(spaced(r) + b"\n" for r in rows)
+    path.write_bytes(data)
+    fix(path)
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    once, rejected = path.read_bytes(), rejects.read_bytes()
+    assert lines_of(rejected) == lines_of(data)[1:4]
+
+    again = fix(path)
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Fixed" not in again.stderr and "moved to" not in again.stderr
+    assert path.read_bytes() == once and rejects.read_bytes() == rejected
+
+
+def test_output_rejects_hold_the_original_rows_too(tmp_path):
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    padded = spaced(chat("hi", "hello\t")) + b"\n"
+    data = first + padded
+    path.write_bytes(data)
+    out = tmp_path / "out.jsonl"
+
+    proc = fix(path, "-o", out)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    assert path.read_bytes() == data
+    assert out.read_bytes() == first
+    assert (tmp_path / "out.jsonl.rejects.jsonl").read_bytes() == padded
