@@ -43,9 +43,11 @@ from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
 from .rows import Row
-from .text import show_lines
+from .text import one_line, show_lines
 
-MAX_PASSES = 5
+# Built-in fixes settle in 2-4 passes (edits, then drops of rows the edits made duplicates, then a pass that
+# changes nothing); conflicting edits on one row add a pass each. The cap stops fixes that undo each other.
+MAX_PASSES = 10
 BOM = b"\xef\xbb\xbf"
 COPY_BLOCK = 1 << 20
 
@@ -115,9 +117,15 @@ class FixReport:
     recovered: bool = False  # an interrupted earlier fix of this target was completed first
     stale_removed: list[str] = field(default_factory=list)
 
-    def drop_notes(self) -> list[str]:
-        """One escaped line per dropped row (the first few): input line, rule, rejects file; then a count of the rest."""
-        return describe(self.path, self.rejects, self.dropped, self.rejected_rows) if self.rejects else []
+    def notes(self) -> list[str]:
+        """What the user is told beyond the counts, escaped: each dropped row (the first few: input line,
+        rule, rejects file; then a count), and a fix that did not settle in ``MAX_PASSES`` passes."""
+        out = describe(self.path, self.rejects, self.dropped, self.rejected_rows) if self.rejects else []
+        if not self.converged:
+            out.append(f"ftlint: {one_line(self.path)}: the fixes still changed the file in pass {MAX_PASSES}, the last; what they "
+                       "did is written, and the findings shown are those before that pass. Run fix again to go on; if it never "
+                       "settles, two fixes undo each other (a plugin's?): see which with --diff")
+        return out
 
 
 class Fixer:

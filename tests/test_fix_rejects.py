@@ -120,3 +120,89 @@ def test_output_rejects_hold_the_original_rows_too(tmp_path):
     assert path.read_bytes() == data
     assert out.read_bytes() == first
     assert (tmp_path / "out.jsonl.rejects.jsonl").read_bytes() == padded
+
+
+# -- plugins whose fixes the built-in rules never make ------------------------------------------
+
+PLUGIN_SOURCE = '''
+from linter import Applicability, Fix, Rule, Severity, Violation, hookimpl, pointer
+
+
+class CountUp(Rule):
+    """A fix that needs one pass per step: n goes up by one until it is 15."""
+
+    code = "ACME100"
+    name = "count-up"
+    summary = "n below 15"
+    severity = Severity.WARNING
+    fix = Applicability.SAFE
+
+    def check(self, row):
+        n = row.value.get("n")
+        if isinstance(n, int) and n < 15:
+            yield Violation("n below 15", pointer("n"), Fix("add one", Applicability.SAFE, edits=({"op": "replace", "path": "/n", "value": n + 1},)))
+
+
+class Twin(Rule):
+    """A byte fix that turns one line into two (the line-for-line record of where rows came from breaks)."""
+
+    code = "ACME200"
+    name = "twin"
+    summary = "twin key"
+    severity = Severity.WARNING
+    fix = Applicability.SAFE
+
+    def check(self, row):
+        if "twin" in row.value:
+            yield Violation("twin", pointer("twin"), Fix("write the row twice", Applicability.SAFE, raw=lambda line: line.replace(b', "twin": 1', b"") * 2))
+
+
+@hookimpl
+def register_rules(register):
+    register(CountUp)
+    register(Twin)
+'''
+
+
+def plugin_site(tmp_path):
+    from .test_plugins import install_fake_distribution
+
+    site = tmp_path / "site"
+    install_fake_distribution(site, "acme-fixes", "1.0", "acme_fixes", PLUGIN_SOURCE, "acme")
+    return {"PYTHONPATH": str(site)}
+
+
+def test_a_fix_that_needs_more_passes_than_the_cap_is_named_and_a_second_run_goes_on(tmp_path):
+    env = plugin_site(tmp_path)
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(spaced(chat("hi", "hello", n=0)) + b"\n")
+
+    first = run_cli("fix", "--select", "ACME100", path, env=env)
+
+    assert json.loads(path.read_bytes())["n"] == 10  # ten passes, one step each
+    assert "still changed the file in pass 10" in first.stderr and "Run fix again" in first.stderr
+
+    second = run_cli("fix", "--select", "ACME100", path, env=env)
+
+    assert json.loads(path.read_bytes())["n"] == 15 and second.returncode == 0, second.stderr
+    assert "still changed" not in second.stderr  # settled: the pass after the fifth step changed nothing
+
+
+def test_a_byte_fix_that_splits_a_line_degrades_to_the_rows_as_the_pass_saw_them(tmp_path):
+    """After a plugin's byte fix makes two lines of one, which input line a later line came from is unknown:
+    a row dropped after that is written as the pass held it (the behaviour before input lines were tracked)."""
+    env = plugin_site(tmp_path)
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    twin = spaced(chat("x", "y", twin=1)) + b"\n"
+    padded = spaced(chat("hi", "hello ")) + b"\n"
+    path.write_bytes(first + twin + padded)
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "ACME200,FT201,FT403", path, env=env)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    single = spaced(chat("x", "y")) + b"\n"
+    assert path.read_bytes() == first + single
+    assert Counter(lines_of(rejects.read_bytes())) == Counter([single, first])  # the twin's copy, and the padded row as edited
+    assert f"{path}:?: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
