@@ -128,39 +128,28 @@ PLUGIN_SOURCE = '''
 from linter import Applicability, Fix, Rule, Severity, Violation, hookimpl, pointer
 
 
-class CountUp(Rule):
+def count_up(self, row):
     """A fix that needs one pass per step: n goes up by one until it is 15."""
-
-    code = "ACME100"
-    name = "count-up"
-    summary = "n below 15"
-    severity = Severity.WARNING
-    fix = Applicability.SAFE
-
-    def check(self, row):
-        n = row.value.get("n")
-        if isinstance(n, int) and n < 15:
-            yield Violation("n below 15", pointer("n"), Fix("add one", Applicability.SAFE, edits=({"op": "replace", "path": "/n", "value": n + 1},)))
+    n = row.value.get("n")
+    if isinstance(n, int) and n < 15:
+        yield Violation("n below 15", pointer("n"), Fix("add one", Applicability.SAFE, edits=({"op": "replace", "path": "/n", "value": n + 1},)))
 
 
-class Twin(Rule):
+def twin(self, row):
     """A byte fix that turns one line into two (the line-for-line record of where rows came from breaks)."""
+    if "twin" in row.value:
+        yield Violation("twin", pointer("twin"), Fix("write the row twice", Applicability.SAFE, raw=lambda line: line.replace(b', "twin": 1', b"") * 2))
 
-    code = "ACME200"
-    name = "twin"
-    summary = "twin key"
-    severity = Severity.WARNING
-    fix = Applicability.SAFE
 
-    def check(self, row):
-        if "twin" in row.value:
-            yield Violation("twin", pointer("twin"), Fix("write the row twice", Applicability.SAFE, raw=lambda line: line.replace(b', "twin": 1', b"") * 2))
+def rule(code, name, check):
+    fields = {"code": code, "name": name, "summary": name, "severity": Severity.WARNING, "fix": Applicability.SAFE, "check": check}
+    return type(name.title().replace("-", ""), (Rule,), fields)
 
 
 @hookimpl
 def register_rules(register):
-    register(CountUp)
-    register(Twin)
+    register(rule("ACME100", "count-up", count_up))
+    register(rule("ACME200", "twin", twin))
 '''
 
 
