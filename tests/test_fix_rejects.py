@@ -195,3 +195,33 @@ def test_a_byte_fix_that_splits_a_line_degrades_to_the_rows_as_the_pass_saw_them
     assert path.read_bytes() == first + single
     assert Counter(lines_of(rejects.read_bytes())) == Counter([single, first])  # the twin's copy, and the padded row as edited
     assert f"{path}:?: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
+
+
+# -- kill-safety: the original rows survive a SIGKILL at every step of the commit --------------
+
+
+def test_a_kill_anywhere_in_the_commit_keeps_pass_two_rejects_as_the_input_held_them(tmp_path):
+    import signal
+
+    from .test_fix_integrity import leftovers, start, wait_for_pause
+
+    kept = [spaced(chat(f"q{i}", f"a{i}")) + b"\n" for i in range(60)]
+    dropped = [spaced(chat(f"q{i}", f"a{i}  ")) + b"\n" for i in range(0, 60, 3)]  # padded: duplicates once stripped
+    dropped += [spaced(chat(f"q{i}", f"a{i}", extra=i)) + b"\n" for i in range(1, 60, 3)]  # an unknown key
+    data = b"".join(kept + dropped)
+    for point in ("before-commit", "after-rejects", "before-rename", "after-rename"):
+        path = tmp_path / point / "t.jsonl"
+        path.parent.mkdir()
+        path.write_bytes(data)
+        proc = start(path, "--select", "FT110,FT201", pause=f"{point}=30")
+        assert wait_for_pause(proc, point)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+
+        again = run_cli("fix", "--unsafe-fixes", *SELECT, path)
+
+        assert again.returncode in (0, 1), again.stderr
+        rejects = path.with_name("t.jsonl.rejects.jsonl")
+        assert path.read_bytes() == b"".join(kept), point
+        assert rejects.read_bytes() == b"".join(dropped), point  # once each, as the input held them, in input order
+        assert leftovers(path.parent) == [], point
