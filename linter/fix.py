@@ -195,6 +195,7 @@ class Fixer:
                 if changed:
                     # line-targeted drops refer to this pass's source lines: the next pass recomputes them
                     drops = (array("q"), array("H"))
+                    self._drop_codes.clear()  # counted when they are applied, not now too
                 else:
                     passed = origins
                 if file_fixes or drops[0]:
@@ -229,8 +230,9 @@ class Fixer:
             change = transaction.Commit(os.path.realpath(target), os.path.realpath(current))
             if rejected.count or (output and os.path.exists(rejects)):
                 # the input is unchanged until the commit: the dropped rows are copied from it
-                rejected_temp = rejected.write(path, target)
+                fd, rejected_temp = atomic.temp_beside(target)
                 temps.append(rejected_temp)
+                rejected.write(path, fd)
                 report.dropped = rejected.shown
                 # in place, rejects accumulate; with -o they are that output's rejects, replaced
                 base = 0 if output else _size(rejects)

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO, Iterator
 
-from . import atomic
 from .text import one_line
 
 BOM = b"\xef\xbb\xbf"
@@ -131,9 +130,8 @@ class Rejected:
     def _ascending(self) -> Iterator[tuple[int, int]]:
         return heapq.merge(*(zip(lines, reasons) for lines, reasons in self._runs))
 
-    def write(self, source_path: str, target: str) -> str:
-        """Write the dropped rows to a new temporary beside ``target``: input lines first (input order), then the others."""
-        fd, path = atomic.temp_beside(target)
+    def write(self, source_path: str, fd: int) -> None:
+        """Write the dropped rows to the open file ``fd``: input lines first (input order), then the others."""
         with open(fd, "wb") as out, open(source_path, "rb") as source:
             position = 0
             for index, reason in self._ascending():
@@ -147,7 +145,6 @@ class Rejected:
                 out.write(block)
             for reason in self._literal_reasons:
                 self._name(None, reason)
-        return path
 
     def _name(self, line: int | None, reason: int) -> None:
         code, name = self._reasons[reason]

@@ -225,3 +225,17 @@ def test_a_kill_anywhere_in_the_commit_keeps_pass_two_rejects_as_the_input_held_
         assert path.read_bytes() == b"".join(kept), point
         assert rejects.read_bytes() == b"".join(dropped), point  # once each, as the input held them, in input order
         assert leftovers(path.parent) == [], point
+
+
+def test_a_duplicate_dropped_in_a_later_pass_is_counted_once_beside_a_file_wide_fix(tmp_path):
+    """Pass 1 applies row edits and the CRLF fix; the duplicates it also found are dropped (and counted) in pass 2 only."""
+    path = tmp_path / "t.jsonl"
+    same = spaced(chat("hi", "hello")) + b"\r\n"
+    padded = spaced(chat("x", "y ")) + b"\r\n"
+    path.write_bytes(same + same + padded)
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT009,FT201,FT403", path)
+
+    assert "FT009 ×1, FT201 ×1, FT403 ×1" in proc.stderr
+    assert (tmp_path / "t.jsonl.rejects.jsonl").read_bytes() == same  # as the input held it: CRLF and all
+    assert path.read_bytes() == same.replace(b"\r\n", b"\n") + spaced(chat("x", "y")) + b"\n"
