@@ -239,3 +239,39 @@ def test_a_duplicate_dropped_in_a_later_pass_is_counted_once_beside_a_file_wide_
     assert "FT009 ×1, FT201 ×1, FT403 ×1" in proc.stderr
     assert (tmp_path / "t.jsonl.rejects.jsonl").read_bytes() == same  # as the input held it: CRLF and all
     assert path.read_bytes() == same.replace(b"\r\n", b"\n") + spaced(chat("x", "y")) + b"\n"
+
+
+def test_a_last_line_without_its_newline_is_rejected_with_one(tmp_path):
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    last = spaced(chat("hi", "hello", extra=True))  # no newline at the end of the file
+    path.write_bytes(first + last)
+
+    fix(path)
+
+    assert path.read_bytes() == first
+    assert (tmp_path / "t.jsonl.rejects.jsonl").read_bytes() == last + b"\n"
+
+
+def test_past_twenty_dropped_rows_the_rest_are_counted_and_every_row_is_in_the_rejects(tmp_path):
+    path = tmp_path / "t.jsonl"
+    rows = [spaced(chat("hi", "hello")) + b"\n"] + [spaced(chat("hi", "hello", extra=i)) + b"\n" for i in range(25)]
+    path.write_bytes(b"".join(rows))
+
+    proc = fix(path)
+
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    assert rejects.read_bytes() == b"".join(rows[1:])
+    named = [line for line in proc.stderr.splitlines() if "FT403 [duplicate-example] moved to" in line]
+    assert named == [f"{path}:{n}: FT403 [duplicate-example] moved to {rejects}" for n in range(2, 22)]
+    assert f"ftlint: and 5 more row(s) moved to {rejects}" in proc.stderr
+
+
+def test_a_file_name_with_control_characters_is_escaped_in_the_dropped_row_lines(tmp_path):
+    path = tmp_path / "t\x1b[31m.jsonl"
+    path.write_bytes(spaced(chat("hi", "hello")) + b"\n" + spaced(chat("hi", "hello ")) + b"\n")
+
+    proc = fix(path)
+
+    assert "\x1b" not in proc.stderr
+    assert ":2: FT403 [duplicate-example] moved to " in proc.stderr
