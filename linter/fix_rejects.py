@@ -33,11 +33,6 @@ SHOWN = 20  # dropped rows named one by one in the report; the rest are counted
 UNKNOWN = -1
 
 
-def line_count(data: bytes) -> int:
-    """Lines in ``data`` as ``split(b"\\n")`` sees them (a last line without its newline counts)."""
-    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-
-
 class Origins:
     """Which input line (0-based) each line of one pass's output came from.
 
