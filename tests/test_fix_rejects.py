@@ -28,7 +28,9 @@ def spaced(value: dict) -> bytes:
 
 
 def lines_of(data: bytes) -> list[bytes]:
-    return data.splitlines(keepends=True)
+    """The lines of a JSONL file as ftlint splits them: on ``\\n`` only (a lone ``\\r`` is inside a line)."""
+    lines = data.split(b"\n")
+    return [line + b"\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def fix(path, *args):
@@ -275,3 +277,23 @@ def test_a_file_name_with_control_characters_is_escaped_in_the_dropped_row_lines
 
     assert "\x1b" not in proc.stderr
     assert ":2: FT403 [duplicate-example] moved to " in proc.stderr
+
+
+def test_every_row_a_fix_drops_from_a_hostile_corpus_is_an_input_line_in_input_order(tmp_path):
+    """3,500 fuzzed lines (broken JSON, bad UTF-8, control characters, BOMs mid-file, duplicates, padding):
+    the rejects file is a subsequence of the input's lines, byte for byte, and rows in = rows out + rejected."""
+    from .test_fuzz import SEED, count_rows, write_corpus
+
+    path = tmp_path / "fix.jsonl"
+    rows = write_corpus(path, SEED + 7, mid_file_bom=True)
+    inputs = [line.removeprefix(BOM) for line in lines_of(path.read_bytes())]
+
+    proc = run_cli("fix", "--unsafe-fixes", path)
+
+    assert "Traceback" not in proc.stderr and proc.returncode in (0, 1), proc.stderr[-2000:]
+    data = (tmp_path / "fix.jsonl.rejects.jsonl").read_bytes()
+    rejected = lines_of(data)
+    assert len(rejected) > 100, "the corpus should make the fix drop rows"
+    remaining = iter(inputs)
+    assert all(any(line == candidate for candidate in remaining) for line in rejected)  # in order, each once
+    assert count_rows(path.read_bytes()) + count_rows(data) == rows  # blank lines are no rows (test_fuzz's ledger)
