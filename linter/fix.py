@@ -306,6 +306,7 @@ class Fixer:
                     file_fixes.append(finding)
             if changed:
                 origins.copied(copy_lines(source, out, position, size))
+                origins.finish()
         return changed, fixed, remaining, result, file_fixes, (drop_lines, drop_reasons)
 
     @staticmethod
@@ -369,6 +370,7 @@ class Fixer:
                     emit(line + b"\n")
             if pending:
                 emit(pending)
+        origins.finish()
         return changed
 
 

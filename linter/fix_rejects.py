@@ -76,6 +76,11 @@ class Origins:
         self.out.append(origin)
         return origin
 
+    def finish(self) -> None:
+        """The pass has written its last line: it must have accounted for every source line, or nothing is trusted."""
+        if self.previous is not None and self.source_line != len(self.previous):
+            self.exact = False
+
 
 @dataclass(frozen=True)
 class Dropped:

@@ -297,3 +297,28 @@ def test_every_row_a_fix_drops_from_a_hostile_corpus_is_an_input_line_in_input_o
     remaining = iter(inputs)
     assert all(any(line == candidate for candidate in remaining) for line in rejected)  # in order, each once
     assert count_rows(path.read_bytes()) + count_rows(data) == rows  # blank lines are no rows (test_fuzz's ledger)
+
+
+def test_origins_follow_lines_across_passes_and_distrust_a_pass_that_miscounts():
+    from linter.fix_rejects import UNKNOWN, Origins
+
+    first = Origins()  # pass 1 over the input's 5 lines: line 1 leaves, line 3 is rewritten
+    first.copied(1)
+    assert first.replaced(b"", b"b\n") == 1
+    first.copied(1)
+    assert first.replaced(b"D\n", b"d\n") == 3
+    first.copied(1)
+    assert list(first.out) == [0, 2, 3, 4]
+    second = Origins(first)  # pass 2 over those 4 lines: its line 2 (input line 3) leaves
+    second.copied(2)
+    assert second.replaced(b"", b"D\n") == 3
+    second.copied(1)
+    second.finish()
+    assert second.exact and list(second.out) == [0, 2, 4]
+    short = Origins(second)  # a pass that accounts for 2 of 3 lines is not trusted from then on
+    short.copied(2)
+    short.finish()
+    assert not short.exact and Origins(short).origin(0) == UNKNOWN
+    split = Origins(second)  # one line written as two
+    split.replaced(b"x\ny\n", b"x\n")
+    assert not split.exact
