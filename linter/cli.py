@@ -229,6 +229,8 @@ def _print_fix_report(output: str | None, diff: bool):
             detail = ", ".join(f"{code} ×{count}" for code, count in sorted(report.fixed.items()))
             where = f" (written to {output})" if output else ""
             click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(report.path)}{where}: {detail}", err=True)
+        for note in report.notes():  # each dropped row (input line, rule); a fix that did not settle
+            click.echo(note, err=True)
         if report.rejects:
             click.echo(f"Moved the dropped row(s) to {one_line(report.rejects)}", err=True)
             if report.result is not None and not report.result.stats.examples:

@@ -8,9 +8,11 @@ findings (line endings) apply to every line in a second stream over the
 output. Passes repeat until one changes nothing, so fixing twice is a no-op.
 
 Memory stays flat whatever the file size: rows move through temporary files,
-rows dropped by unsafe fixes go to a temporary beside the target as they are
-found, and the findings of the last pass wait in an anonymous temporary file
-(``FindingSpool``) until the caller reports them.
+each pass keeps one integer per output line (the input line it came from), and
+the findings of the last pass wait in an anonymous temporary file
+(``FindingSpool``) until the caller reports them. A row dropped in any pass is
+written to the rejects file as the input held it, with its reason
+(``linter.fix_rejects``).
 
 The result is one transaction (``linter.transaction``): the rewritten file
 and the rows appended to the rejects file land together or not at all, under
@@ -36,13 +38,16 @@ from typing import BinaryIO, Iterator
 import orjson
 
 from . import atomic, patching, tempfiles, transaction
+from .fix_rejects import Dropped, Origins, Rejected, copy_lines, describe
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
 from .rows import Row
-from .text import show_lines
+from .text import one_line, show_lines
 
-MAX_PASSES = 5
+# Built-in fixes settle in 2-4 passes (edits, then drops of rows the edits made duplicates, then a pass that
+# changes nothing); conflicting edits on one row add a pass each. The cap stops fixes that undo each other.
+MAX_PASSES = 10
 BOM = b"\xef\xbb\xbf"
 COPY_BLOCK = 1 << 20
 
@@ -107,32 +112,20 @@ class FixReport:
     diff: str = ""
     rejects: str | None = None  # where dropped rows went
     rejected_rows: int = 0
+    dropped: list[Dropped] = field(default_factory=list)  # the first dropped rows: input line and rule
+    converged: bool = True  # False: the last pass still changed the file (MAX_PASSES reached)
     recovered: bool = False  # an interrupted earlier fix of this target was completed first
     stale_removed: list[str] = field(default_factory=list)
 
-
-def _copy(source: BinaryIO, out: BinaryIO, start: int, end: int) -> None:
-    source.seek(start)
-    left = end - start
-    while left > 0:
-        block = source.read(min(COPY_BLOCK, left))
-        if not block:
-            break
-        out.write(block)
-        left -= len(block)
-
-
-class _Rejected:
-    """The rows a fix drops, written as they are found to a temporary beside the target."""
-
-    def __init__(self, target: str) -> None:
-        fd, self.path = atomic.temp_beside(target)
-        self.handle = os.fdopen(fd, "wb")
-        self.count = 0
-
-    def add(self, segment: bytes) -> None:
-        self.handle.write(segment if segment.endswith(b"\n") else segment + b"\n")
-        self.count += 1
+    def notes(self) -> list[str]:
+        """What the user is told beyond the counts, escaped: each dropped row (the first few: input line,
+        rule, rejects file; then a count), and a fix that did not settle in ``MAX_PASSES`` passes."""
+        out = describe(self.path, self.rejects, self.dropped, self.rejected_rows) if self.rejects else []
+        if not self.converged:
+            out.append(f"ftlint: {one_line(self.path)}: the fixes still changed the file in pass {MAX_PASSES}, the last; what they "
+                       "did is written, and the findings shown are those before that pass. Run fix again to go on; if it never "
+                       "settles, two fixes undo each other (a plugin's?): see which with --diff")
+        return out
 
 
 class Fixer:
@@ -185,29 +178,34 @@ class Fixer:
     def _fix_locked(self, report: FixReport, target: str, rejects: str, output: str | None, diff: bool) -> None:
         path = report.path
         current = path
+        origins: Origins | None = None  # None: the source is the input, each line its own origin
         temps: list[str] = []
-        rejected = _Rejected(target)
-        temps.append(rejected.path)
+        rejected = Rejected()
         try:
             for _ in range(MAX_PASSES):
                 fd, temp = atomic.temp_beside(target)
                 temps.append(temp)
+                passed = Origins(origins)
                 with os.fdopen(fd, "wb") as out:
                     # the findings that remain are on the fixed rows, numbered as the output holds them
-                    changed, fixed, remaining, result, file_fixes, drop_lines = self._pass(current, out, output or path, rejected)
+                    changed, fixed, remaining, result, file_fixes, drops = self._pass(current, out, output or path, rejected, passed)
                 if isinstance(report.remaining, FindingSpool):
                     report.remaining.close()
                 report.remaining, report.result = remaining, result
                 if changed:
                     # line-targeted drops refer to this pass's source lines: the next pass recomputes them
-                    drop_lines = array("q")
-                if file_fixes or drop_lines:
+                    drops = (array("q"), array("H"))
+                    self._drop_codes.clear()  # counted when they are applied, not now too
+                else:
+                    passed = origins
+                if file_fixes or drops[0]:
                     fd, every = atomic.temp_beside(target)
                     temps.append(every)
+                    rewritten = Origins(passed)
                     with os.fdopen(fd, "wb") as out:
-                        if self._rewrite_every_line(temp if changed else current, out, file_fixes, drop_lines, rejected):
+                        if self._rewrite_every_line(temp if changed else current, out, file_fixes, drops, rejected, rewritten):
                             changed = True
-                            temp = every
+                            temp, passed = every, rewritten
                             fixed.update(f.code for f in file_fixes)
                             for code, count in self._drop_codes.items():
                                 fixed[code] += count
@@ -215,8 +213,9 @@ class Fixer:
                     break
                 report.fixed.update(fixed)
                 report.changed = True
-                current = temp
-            rejected.handle.close()
+                current, origins = temp, passed
+            else:
+                report.converged = False  # every pass changed something: a next run may change more
             if diff:
                 report.diff = _unified_diff(path, current) if report.changed else ""
                 return
@@ -226,24 +225,30 @@ class Fixer:
                 fd, current = atomic.temp_beside(target)
                 temps.append(current)
                 with os.fdopen(fd, "wb") as out, open(path, "rb") as source:
-                    _copy(source, out, 0, os.path.getsize(path))
+                    copy_lines(source, out, 0, os.path.getsize(path))
             report.rejected_rows = rejected.count
             change = transaction.Commit(os.path.realpath(target), os.path.realpath(current))
             if rejected.count or (output and os.path.exists(rejects)):
+                # the input is unchanged until the commit: the dropped rows are copied from it
+                fd, rejected_temp = atomic.temp_beside(target)
+                temps.append(rejected_temp)
+                rejected.write(path, fd)
+                report.dropped = rejected.shown
                 # in place, rejects accumulate; with -o they are that output's rejects, replaced
                 base = 0 if output else _size(rejects)
-                change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected.path, base
+                change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected_temp, base
                 report.rejects = rejects if rejected.count else None
             for name in (change.data_temp, change.rejected_temp):
                 if name in temps:
                     temps.remove(name)  # from here on the commit owns them (see transaction.commit)
             transaction.commit(change)
         finally:
-            rejected.handle.close()
+            rejected.close()
             for temp in temps:
                 tempfiles.unlink_quietly(temp)
 
-    def _pass(self, source_path: str, out: BinaryIO, display: str, rejected: _Rejected):
+    def _pass(self, source_path: str, out: BinaryIO, display: str, rejected: Rejected, origins: Origins):
+        """Lint ``source_path`` and write its fixed rows to ``out``, telling ``origins`` where each line came from."""
         fixed: Counter = Counter()
         size = os.path.getsize(source_path)
         position = 0
@@ -255,7 +260,8 @@ class Fixer:
         row_alive: list[Finding] = []
         remaining = FindingSpool()
         file_fixes: list[Finding] = []
-        drop_lines = array("q")  # lines dataset-level findings drop, ascending
+        drop_lines = array("q")  # lines dataset-level findings drop, ascending...
+        drop_reasons = array("H")  # ...and why (``Rejected.reason`` ids)
         self._drop_codes = Counter()
 
         with open(source_path, "rb") as source:
@@ -273,13 +279,15 @@ class Fixer:
                 segment = source.read(end - start)
                 if any(f.fix.drops for f in fixes):
                     new = b""  # the whole line leaves: no byte of it may reach the next row
-                    rejected.add(segment[len(BOM) :] if row.bom else segment)
                     fixes = [f for f in fixes if f.fix.drops][:1]
                 else:
                     new, fixes = self._rewrite(row, segment, fixes)
                 if new != segment:
-                    _copy(source, out, position, start)
+                    origins.copied(copy_lines(source, out, position, start))
                     out.write(new)
+                    origin = origins.replaced(new, segment)
+                    if not new:
+                        rejected.add(origin, segment, rejected.reason(fixes[0].code, fixes[0].name))
                     position = end
                     changed = True
                     for finding in fixes:
@@ -292,12 +300,14 @@ class Fixer:
                     continue
                 if finding.fix.drops:
                     drop_lines.append(finding.line)
+                    drop_reasons.append(rejected.reason(finding.code, finding.name))
                     self._drop_codes[finding.code] += 1
                 else:
                     file_fixes.append(finding)
             if changed:
-                _copy(source, out, position, size)
-        return changed, fixed, remaining, result, file_fixes, drop_lines
+                origins.copied(copy_lines(source, out, position, size))
+                origins.finish()
+        return changed, fixed, remaining, result, file_fixes, (drop_lines, drop_reasons)
 
     @staticmethod
     def _rewrite(row: Row, segment: bytes, fixes: list[Finding]) -> tuple[bytes, list[Finding]]:
@@ -320,9 +330,11 @@ class Fixer:
         return new, done
 
     @staticmethod
-    def _rewrite_every_line(source_path: str, out: BinaryIO, fixes: list[Finding], drop_lines: array, rejected: _Rejected) -> bool:
+    def _rewrite_every_line(source_path: str, out: BinaryIO, fixes: list[Finding], drops: tuple[array, array], rejected: Rejected,
+                            origins: Origins) -> bool:
         """Apply dataset-level fixes: file-wide ones to every line, dropping ones to their line; True when anything changed."""
         changed = False
+        drop_lines, drop_reasons = drops
         value_fixes = [f.fix.apply for f in fixes if f.fix.apply is not None]
         raw_fixes = [f.fix.raw for f in fixes if f.fix.raw is not None]
         number = 0
@@ -334,7 +346,7 @@ class Fixer:
             while next_drop < len(drop_lines) and drop_lines[next_drop] < number:
                 next_drop += 1
             if next_drop < len(drop_lines) and drop_lines[next_drop] == number:
-                rejected.add(segment.removeprefix(BOM))  # the whole line, BOM aside, leaves
+                rejected.add(origins.replaced(b"", segment), segment, drop_reasons[next_drop])  # the whole line leaves
                 changed = True
                 return
             new = segment
@@ -343,6 +355,7 @@ class Fixer:
             for raw in raw_fixes:
                 new = raw(new)
             changed = changed or new != segment
+            origins.replaced(new, segment)
             out.write(new)
 
         with open(source_path, "rb") as source:
@@ -357,6 +370,7 @@ class Fixer:
                     emit(line + b"\n")
             if pending:
                 emit(pending)
+        origins.finish()
         return changed
 
 

@@ -1,0 +1,188 @@
+"""The rows a fix drops, kept exactly as the input held them, with the reason each left.
+
+A fix runs passes until nothing changes, each over the previous pass's
+output. A row edited in pass 1 (padding stripped, an unknown key removed) can
+be dropped in pass 2 (it became a duplicate): the rejects file must then hold
+the row as the *input* held it, not the edited copy. So each pass records,
+for every line it writes, which input line it came from (``Origins``: one
+integer per line in an ``array``, no Python object per row), and a dropped
+line is recorded as its input line number and a reason (``Rejected``). When
+the passes are done, one scan of the input, which stays unchanged until the
+transaction commits, copies the dropped lines byte for byte (a line's BOM
+aside, which leaves with it), in input order.
+
+A plugin's byte fix that splits one line into several or joins two breaks the
+line-for-line correspondence; from then on a dropped line is written as the
+pass saw it (``Origins.exact`` turns False), as every drop was before.
+"""
+
+from __future__ import annotations
+
+import heapq
+import tempfile
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from itertools import islice
+from typing import BinaryIO, Iterator
+
+from .text import one_line
+
+BOM = b"\xef\xbb\xbf"
+SHOWN = 20  # dropped rows named one by one in the report; the rest are counted
+UNKNOWN = -1
+
+
+class Origins:
+    """Which input line (0-based) each line of one pass's output came from.
+
+    ``previous`` holds the origins of the pass's source lines; None means the
+    source is the input itself. The pass reports what it writes in order:
+    ``copied(n)`` for source lines copied unchanged, ``replaced(new, old)``
+    for one source line rewritten (``new`` empty when it left).
+    """
+
+    def __init__(self, previous: Origins | None = None) -> None:
+        self.previous = previous.out if previous is not None else None
+        self.exact = previous.exact if previous is not None else True
+        self.out = array("q")
+        self.source_line = 0
+
+    def origin(self, index: int) -> int:
+        if not self.exact:
+            return UNKNOWN
+        if self.previous is None:
+            return index
+        return self.previous[index] if index < len(self.previous) else UNKNOWN
+
+    def copied(self, lines: int) -> None:
+        start, self.source_line = self.source_line, self.source_line + lines
+        if not self.exact:
+            return
+        if self.previous is None:
+            self.out.extend(range(start, start + lines))
+        else:
+            self.out.extend(self.previous[start : start + lines])
+
+    def replaced(self, new: bytes, old: bytes) -> int:
+        """Source line ``old`` became ``new`` (b"" when it left); returns its input line."""
+        origin = self.origin(self.source_line)
+        self.source_line += 1
+        if not new or not self.exact:
+            return origin
+        if new.count(b"\n") != old.count(b"\n") or new.count(b"\n", 0, len(new) - 1):
+            self.exact = False  # one line became several, or its newline went: the correspondence is gone
+            return origin
+        self.out.append(origin)
+        return origin
+
+    def finish(self) -> None:
+        """The pass has written its last line: it must have accounted for every source line, or nothing is trusted."""
+        if self.previous is not None and self.source_line != len(self.previous):
+            self.exact = False
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """One dropped row as the report names it: its input line (None if unknown) and the rule that dropped it."""
+
+    line: int | None
+    code: str
+    name: str
+
+
+class Rejected:
+    """The rows a fix drops: input line numbers and reasons while the passes run, bytes at the end."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[array, array]] = []  # ascending runs of (input line, reason id)
+        self._last = UNKNOWN
+        self._reasons: list[tuple[str, str]] = []
+        self._reason_ids: dict[tuple[str, str], int] = {}
+        self._literal = tempfile.TemporaryFile()  # noqa: SIM115 - rows whose input line is unknown; closed in close()
+        self._literal_reasons = array("H")
+        self.count = 0
+        self.by_code: Counter = Counter()
+        self.shown: list[Dropped] = []
+
+    def reason(self, code: str, name: str) -> int:
+        """A small id for (code, name): rules are few, rows many."""
+        key = (code, name)
+        if key not in self._reason_ids:
+            self._reason_ids[key] = len(self._reasons)
+            self._reasons.append(key)
+        return self._reason_ids[key]
+
+    def add(self, origin: int, segment: bytes, reason: int) -> None:
+        """Input line ``origin`` leaves for ``reason``; ``segment`` (the line as this pass saw it) is kept only if the origin is unknown."""
+        self.count += 1
+        if origin == UNKNOWN:
+            self._literal.write(_as_row(segment))
+            self._literal_reasons.append(reason)
+            return
+        if not self._runs or origin <= self._last:
+            self._runs.append((array("q"), array("H")))
+        lines, reasons = self._runs[-1]
+        lines.append(origin)
+        reasons.append(reason)
+        self._last = origin
+
+    def _ascending(self) -> Iterator[tuple[int, int]]:
+        return heapq.merge(*(zip(lines, reasons) for lines, reasons in self._runs))
+
+    def write(self, source_path: str, fd: int) -> None:
+        """Write the dropped rows to the open file ``fd``: input lines first (input order), then the others."""
+        with open(fd, "wb") as out, open(source_path, "rb") as source:
+            position = 0
+            for index, reason in self._ascending():
+                if index > position:
+                    next(islice(source, index - position, index - position), None)  # skip lines at C speed
+                out.write(_as_row(source.readline()))
+                position = index + 1
+                self._name(index + 1, reason)
+            self._literal.seek(0)
+            while block := self._literal.read(1 << 20):
+                out.write(block)
+            for reason in self._literal_reasons:
+                self._name(None, reason)
+
+    def _name(self, line: int | None, reason: int) -> None:
+        code, name = self._reasons[reason]
+        self.by_code[code] += 1
+        if len(self.shown) < SHOWN:
+            self.shown.append(Dropped(line, code, name))
+
+    def close(self) -> None:
+        self._literal.close()
+
+
+def _as_row(line: bytes) -> bytes:
+    """A dropped line as the rejects file holds it: without a BOM, with its newline."""
+    line = line.removeprefix(BOM)
+    return line if line.endswith(b"\n") else line + b"\n"
+
+
+def describe(report_path: str, rejects: str, dropped: list[Dropped], total: int) -> list[str]:
+    """What the report says of dropped rows: one line per row for the first few, then a count."""
+    where, to = one_line(report_path), one_line(rejects)
+    out = [f"{where}:{d.line if d.line is not None else '?'}: {d.code} [{one_line(d.name)}] moved to {to}" for d in dropped]
+    if total > len(dropped):
+        out.append(f"ftlint: and {total - len(dropped):,} more row(s) moved to {to}")
+    return out
+
+
+def copy_lines(source: BinaryIO, out: BinaryIO, start: int, end: int, block_size: int = 1 << 20) -> int:
+    """Copy bytes ``start``..``end`` of ``source`` to ``out``; returns how many lines they hold."""
+    source.seek(start)
+    left = end - start
+    newlines = 0
+    last = b"\n"
+    while left > 0:
+        block = source.read(min(block_size, left))
+        if not block:
+            break
+        out.write(block)
+        newlines += block.count(b"\n")
+        last = block[-1:]
+        left -= len(block)
+    return newlines + (0 if last == b"\n" else 1)

@@ -1,0 +1,324 @@
+"""A row dropped in any pass of a fix reaches the rejects file as the input held it, with its reason.
+
+A fix runs passes until nothing changes. A row edited in pass 1 (whitespace
+stripped, an unknown key removed) can become a duplicate that FT403's unsafe
+fix drops in pass 2: the rejects file must hold the row's original bytes,
+not the edited row, and the user is told which input line left and why.
+Everything runs the real CLI in a subprocess on real files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from .conftest import run_cli
+
+BOM = b"\xef\xbb\xbf"
+SELECT = ["--select", "FT001,FT110,FT201,FT403"]
+
+
+def chat(user: str, assistant: str, **extra) -> dict:
+    return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}], **extra}
+
+
+def spaced(value: dict) -> bytes:
+    """Python's json style (``", "`` and ``": "``), which a fix keeps when it re-serialises a row."""
+    return json.dumps(value).encode()
+
+
+def lines_of(data: bytes) -> list[bytes]:
+    """The lines of a JSONL file as ftlint splits them: on ``\\n`` only (a lone ``\\r`` is inside a line)."""
+    lines = data.split(b"\n")
+    return [line + b"\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+def fix(path, *args):
+    return run_cli("fix", "--unsafe-fixes", *SELECT, *args, path)
+
+
+def test_a_row_edited_in_pass_one_and_dropped_in_pass_two_is_rejected_as_the_input_held_it(tmp_path):
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    padded = spaced(chat("hi", "hello   ")) + b"\n"  # pass 1 strips the padding; pass 2 finds a duplicate of line 1
+    extra = spaced(chat("hi", "hello", note="x")) + b"\n"  # pass 1 removes the unknown key; then a duplicate
+    other = spaced(chat("bye", "see you")) + b"\n"
+    data = first + padded + other + extra
+    path.write_bytes(data)
+
+    proc = fix(path)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    assert path.read_bytes() == first + other
+    assert rejects.read_bytes() == padded + extra  # byte for byte, in input order: not the edited rows
+    # rows in = rows out + rows rejected, line for line
+    assert Counter(lines_of(data)) == Counter(lines_of(path.read_bytes())) + Counter(lines_of(rejects.read_bytes()))
+    # the reason, naming the line as the input numbers it
+    assert f"{path}:2: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
+    assert f"{path}:4: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
+
+
+def test_original_bytes_survive_crlf_bom_and_escapes_in_a_later_pass(tmp_path):
+    """What pass 1 rewrites (style, escapes, line ending, a BOM) is kept in the rejected copy."""
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("café", "ok")) + b"\n"
+    escaped = json.dumps(chat("café", "ok  "), ensure_ascii=True).encode() + b"\r\n"  # \u00e9, padding, CRLF
+    bom = BOM + spaced(chat("café", "ok", tag=1)) + b"\n"  # a BOM mid-file and an unknown key
+    compact = json.dumps(chat("café", "ok"), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"  # FT404's, kept
+    path.write_bytes(first + escaped + bom + compact)
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT008,FT110,FT201,FT403", path)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    assert path.read_bytes() == first + compact
+    assert rejects.read_bytes() == escaped + bom.removeprefix(BOM)  # a dropped line's BOM leaves with it (docs/fix.md)
+
+
+def test_a_pass_one_drop_and_a_pass_two_drop_carry_the_same_kind_of_reason(tmp_path):
+    path = tmp_path / "t.jsonl"
+    good = spaced(chat("hi", "hello")) + b"\n"
+    broken = b'{"messages": [,]}\n'  # FT001 drops it in pass 1
+    padded = spaced(chat("hi", " hello")) + b"\n"  # FT403 drops it in pass 2
+    path.write_bytes(good + broken + padded)
+
+    proc = fix(path)
+
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    assert rejects.read_bytes() == broken + padded
+    assert f"{path}:2: FT001 [invalid-json] moved to {rejects}" in proc.stderr
+    assert f"{path}:3: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
+
+
+def test_one_run_reaches_the_fixed_point_and_a_second_run_changes_nothing(tmp_path):
+    path = tmp_path / "t.jsonl"
+    rows = [chat("hi", "hello"), chat("hi", "hello "), chat("hi", "hello", a=1), chat("hi", " hello", b=2), chat("x", "y")]
+    data = b"".join(spaced(r) + b"\n" for r in rows)
+    path.write_bytes(data)
+    fix(path)
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    once, rejected = path.read_bytes(), rejects.read_bytes()
+    assert lines_of(rejected) == lines_of(data)[1:4]
+
+    again = fix(path)
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Fixed" not in again.stderr and "moved to" not in again.stderr
+    assert path.read_bytes() == once and rejects.read_bytes() == rejected
+
+
+def test_output_rejects_hold_the_original_rows_too(tmp_path):
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    padded = spaced(chat("hi", "hello\t")) + b"\n"
+    data = first + padded
+    path.write_bytes(data)
+    out = tmp_path / "out.jsonl"
+
+    proc = fix(path, "-o", out)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    assert path.read_bytes() == data
+    assert out.read_bytes() == first
+    assert (tmp_path / "out.jsonl.rejects.jsonl").read_bytes() == padded
+
+
+# -- plugins whose fixes the built-in rules never make ------------------------------------------
+
+PLUGIN_SOURCE = '''
+from linter import Applicability, Fix, Rule, Severity, Violation, hookimpl, pointer
+
+
+def count_up(self, row):
+    """A fix that needs one pass per step: n goes up by one until it is 15."""
+    n = row.value.get("n")
+    if isinstance(n, int) and n < 15:
+        yield Violation("n below 15", pointer("n"), Fix("add one", Applicability.SAFE, edits=({"op": "replace", "path": "/n", "value": n + 1},)))
+
+
+def twin(self, row):
+    """A byte fix that turns one line into two (the line-for-line record of where rows came from breaks)."""
+    if "twin" in row.value:
+        yield Violation("twin", pointer("twin"), Fix("write the row twice", Applicability.SAFE, raw=lambda line: line.replace(b', "twin": 1', b"") * 2))
+
+
+def rule(code, name, check):
+    fields = {"code": code, "name": name, "summary": name, "severity": Severity.WARNING, "fix": Applicability.SAFE, "check": check}
+    return type(name.title().replace("-", ""), (Rule,), fields)
+
+
+@hookimpl
+def register_rules(register):
+    register(rule("ACME100", "count-up", count_up))
+    register(rule("ACME200", "twin", twin))
+'''
+
+
+def plugin_site(tmp_path):
+    from .test_plugins import install_fake_distribution
+
+    site = tmp_path / "site"
+    install_fake_distribution(site, "acme-fixes", "1.0", "acme_fixes", PLUGIN_SOURCE, "acme")
+    return {"PYTHONPATH": str(site)}
+
+
+def test_a_fix_that_needs_more_passes_than_the_cap_is_named_and_a_second_run_goes_on(tmp_path):
+    env = plugin_site(tmp_path)
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(spaced(chat("hi", "hello", n=0)) + b"\n")
+
+    first = run_cli("fix", "--select", "ACME100", path, env=env)
+
+    assert json.loads(path.read_bytes())["n"] == 10  # ten passes, one step each
+    assert "still changed the file in pass 10" in first.stderr and "Run fix again" in first.stderr
+
+    second = run_cli("fix", "--select", "ACME100", path, env=env)
+
+    assert json.loads(path.read_bytes())["n"] == 15 and second.returncode == 0, second.stderr
+    assert "still changed" not in second.stderr  # settled: the pass after the fifth step changed nothing
+
+
+def test_a_byte_fix_that_splits_a_line_degrades_to_the_rows_as_the_pass_saw_them(tmp_path):
+    """After a plugin's byte fix makes two lines of one, which input line a later line came from is unknown:
+    a row dropped after that is written as the pass held it (the behaviour before input lines were tracked)."""
+    env = plugin_site(tmp_path)
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    twin = spaced(chat("x", "y", twin=1)) + b"\n"
+    padded = spaced(chat("hi", "hello ")) + b"\n"
+    path.write_bytes(first + twin + padded)
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "ACME200,FT201,FT403", path, env=env)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    single = spaced(chat("x", "y")) + b"\n"
+    assert path.read_bytes() == first + single
+    assert Counter(lines_of(rejects.read_bytes())) == Counter([single, first])  # the twin's copy, and the padded row as edited
+    assert f"{path}:?: FT403 [duplicate-example] moved to {rejects}" in proc.stderr
+
+
+# -- kill-safety: the original rows survive a SIGKILL at every step of the commit --------------
+
+
+def test_a_kill_anywhere_in_the_commit_keeps_pass_two_rejects_as_the_input_held_them(tmp_path):
+    import signal
+
+    from .test_fix_integrity import leftovers, start, wait_for_pause
+
+    kept = [spaced(chat(f"q{i}", f"a{i}")) + b"\n" for i in range(60)]
+    dropped = [spaced(chat(f"q{i}", f"a{i}  ")) + b"\n" for i in range(0, 60, 3)]  # padded: duplicates once stripped
+    dropped += [spaced(chat(f"q{i}", f"a{i}", extra=i)) + b"\n" for i in range(1, 60, 3)]  # an unknown key
+    data = b"".join(kept + dropped)
+    for point in ("before-commit", "after-rejects", "before-rename", "after-rename"):
+        path = tmp_path / point / "t.jsonl"
+        path.parent.mkdir()
+        path.write_bytes(data)
+        proc = start(path, "--select", "FT110,FT201", pause=f"{point}=30")
+        assert wait_for_pause(proc, point)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+
+        again = run_cli("fix", "--unsafe-fixes", *SELECT, path)
+
+        assert again.returncode in (0, 1), again.stderr
+        rejects = path.with_name("t.jsonl.rejects.jsonl")
+        assert path.read_bytes() == b"".join(kept), point
+        assert rejects.read_bytes() == b"".join(dropped), point  # once each, as the input held them, in input order
+        assert leftovers(path.parent) == [], point
+
+
+def test_a_duplicate_dropped_in_a_later_pass_is_counted_once_beside_a_file_wide_fix(tmp_path):
+    """Pass 1 applies row edits and the CRLF fix; the duplicates it also found are dropped (and counted) in pass 2 only."""
+    path = tmp_path / "t.jsonl"
+    same = spaced(chat("hi", "hello")) + b"\r\n"
+    padded = spaced(chat("x", "y ")) + b"\r\n"
+    path.write_bytes(same + same + padded)
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT009,FT201,FT403", path)
+
+    assert "FT009 ×1, FT201 ×1, FT403 ×1" in proc.stderr
+    assert (tmp_path / "t.jsonl.rejects.jsonl").read_bytes() == same  # as the input held it: CRLF and all
+    assert path.read_bytes() == same.replace(b"\r\n", b"\n") + spaced(chat("x", "y")) + b"\n"
+
+
+def test_a_last_line_without_its_newline_is_rejected_with_one(tmp_path):
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    last = spaced(chat("hi", "hello", extra=True))  # no newline at the end of the file
+    path.write_bytes(first + last)
+
+    fix(path)
+
+    assert path.read_bytes() == first
+    assert (tmp_path / "t.jsonl.rejects.jsonl").read_bytes() == last + b"\n"
+
+
+def test_past_twenty_dropped_rows_the_rest_are_counted_and_every_row_is_in_the_rejects(tmp_path):
+    path = tmp_path / "t.jsonl"
+    rows = [spaced(chat("hi", "hello")) + b"\n"] + [spaced(chat("hi", "hello", extra=i)) + b"\n" for i in range(25)]
+    path.write_bytes(b"".join(rows))
+
+    proc = fix(path)
+
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    assert rejects.read_bytes() == b"".join(rows[1:])
+    named = [line for line in proc.stderr.splitlines() if "FT403 [duplicate-example] moved to" in line]
+    assert named == [f"{path}:{n}: FT403 [duplicate-example] moved to {rejects}" for n in range(2, 22)]
+    assert f"ftlint: and 5 more row(s) moved to {rejects}" in proc.stderr
+
+
+def test_a_file_name_with_control_characters_is_escaped_in_the_dropped_row_lines(tmp_path):
+    path = tmp_path / "t\x1b[31m.jsonl"
+    path.write_bytes(spaced(chat("hi", "hello")) + b"\n" + spaced(chat("hi", "hello ")) + b"\n")
+
+    proc = fix(path)
+
+    assert "\x1b" not in proc.stderr
+    assert ":2: FT403 [duplicate-example] moved to " in proc.stderr
+
+
+def test_every_row_a_fix_drops_from_a_hostile_corpus_is_an_input_line_in_input_order(tmp_path):
+    """3,500 fuzzed lines (broken JSON, bad UTF-8, control characters, BOMs mid-file, duplicates, padding):
+    the rejects file is a subsequence of the input's lines, byte for byte, and rows in = rows out + rejected."""
+    from .test_fuzz import SEED, count_rows, write_corpus
+
+    path = tmp_path / "fix.jsonl"
+    rows = write_corpus(path, SEED + 7, mid_file_bom=True)
+    inputs = [line.removeprefix(BOM) for line in lines_of(path.read_bytes())]
+
+    proc = run_cli("fix", "--unsafe-fixes", path)
+
+    assert "Traceback" not in proc.stderr and proc.returncode in (0, 1), proc.stderr[-2000:]
+    data = (tmp_path / "fix.jsonl.rejects.jsonl").read_bytes()
+    rejected = lines_of(data)
+    assert len(rejected) > 100, "the corpus should make the fix drop rows"
+    remaining = iter(inputs)
+    assert all(any(line == candidate for candidate in remaining) for line in rejected)  # in order, each once
+    assert count_rows(path.read_bytes()) + count_rows(data) == rows  # blank lines are no rows (test_fuzz's ledger)
+
+
+def test_origins_follow_lines_across_passes_and_distrust_a_pass_that_miscounts():
+    from linter.fix_rejects import UNKNOWN, Origins
+
+    first = Origins()  # pass 1 over the input's 5 lines: line 1 leaves, line 3 is rewritten
+    first.copied(1)
+    assert first.replaced(b"", b"b\n") == 1
+    first.copied(1)
+    assert first.replaced(b"D\n", b"d\n") == 3
+    first.copied(1)
+    assert list(first.out) == [0, 2, 3, 4]
+    second = Origins(first)  # pass 2 over those 4 lines: its line 2 (input line 3) leaves
+    second.copied(2)
+    assert second.replaced(b"", b"D\n") == 3
+    second.copied(1)
+    second.finish()
+    assert second.exact and list(second.out) == [0, 2, 4]
+    short = Origins(second)  # a pass that accounts for 2 of 3 lines is not trusted from then on
+    short.copied(2)
+    short.finish()
+    assert not short.exact and Origins(short).origin(0) == UNKNOWN
+    split = Origins(second)  # one line written as two
+    split.replaced(b"x\ny\n", b"x\n")
+    assert not split.exact
