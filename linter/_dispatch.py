@@ -240,8 +240,12 @@ class Dispatch:
                     self.unreadable.append((rule, rule.check))
                 elif cls.problem_kind:
                     self.by_problem.setdefault(cls.problem_kind, []).append((rule, rule.check))
-                else:
-                    self.line_checks.append((rule, rule.check, presence_test(cls)))
+                else:  # screened like a record rule: the row's one scan answers every screen
+                    screen = screen_of(cls) if screens else None
+                    present = presence_test(cls)
+                    if screen is not None:
+                        present = self._screened_line(slot_of(screen), present)
+                    self.line_checks.append((rule, rule.check, present))
                 continue
             presence = _presence(cls, slot_of if screens else None)
             screen = screen_of(cls) if screens else None
@@ -256,6 +260,8 @@ class Dispatch:
             for kind in cls.kinds:
                 entries.setdefault(kind, []).append(entry)
         self.scanner = _scanner([screen for _, screen in sorted(distinct.values(), key=lambda pair: pair[0])]) if distinct else None
+        self._scanned: Row | None = None  # the row self._mask answers for
+        self._mask = 0
         self.tests: dict[tuple, _Test] = {}  # the gates' unscreened parts, each with a slot in ``cache``
         self.cache: list = []  # per row: the tests' answers, None until asked
         self.fresh: list = []
@@ -293,11 +299,7 @@ class Dispatch:
                 plan = self.full[kind] = _Plan(self.entries.get(kind, ()))
             if shape is not None:
                 learning = {}  # shape-only rule -> what it said on this row (None: not to be replayed)
-        if plan.scans:
-            raw = row.raw
-            mask = self.scanner.mask(raw) if raw is not None else -1  # no raw line: every screen passes
-        else:
-            mask = 0
+        mask = self.mask_of(row) if plan.scans else 0
         tests = self.tests
         groups = plan.for_mask(mask, tests)
         cache = self.cache
@@ -331,6 +333,21 @@ class Dispatch:
                     learning[rule] = said if all(map(_replayable, said)) else None
         if learning is not None:
             self._learn(shape, plan.groups, learning)
+
+    def mask_of(self, row: Row) -> int:
+        """Which of the file's screens the row's raw line holds (bits), scanned once per row."""
+        if row is not self._scanned:
+            raw = row.raw
+            self._mask = self.scanner.mask(raw) if raw is not None else -1  # no raw line: every screen passes
+            self._scanned = row
+        return self._mask
+
+    def _screened_line(self, slot: int, present: Callable[[Row], bool] | None) -> Callable[[Row], bool]:
+        """A line rule's gate: its screen (from the row's one scan), then its presence test if any."""
+        mask_of = self.mask_of
+        if present is None:
+            return lambda row: bool(mask_of(row) >> slot & 1)
+        return lambda row: bool(mask_of(row) >> slot & 1) and present(row)
 
     def _call(self, rule: Rule, check: Callable, row: Row) -> None:
         try:
