@@ -277,7 +277,8 @@ class Fixer:
                 end = min(row.offset + row.length + 1, size)
                 source.seek(start)
                 segment = source.read(end - start)
-                if any(f.fix.drops for f in fixes):
+                dropped = any(f.fix.drops for f in fixes)
+                if dropped:
                     new = b""  # the whole line leaves: no byte of it may reach the next row
                     fixes = [f for f in fixes if f.fix.drops][:1]
                 else:
@@ -286,7 +287,7 @@ class Fixer:
                     origins.copied(copy_lines(source, out, position, start))
                     out.write(new)
                     origin = origins.replaced(new, segment)
-                    if not new:
+                    if dropped:  # a row a fix removes goes to the rejects; a blank line a safe fix deletes does not
                         rejected.add(origin, segment, rejected.reason(fixes[0].code, fixes[0].name))
                     position = end
                     changed = True

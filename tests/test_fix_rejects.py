@@ -322,3 +322,18 @@ def test_origins_follow_lines_across_passes_and_distrust_a_pass_that_miscounts()
     split = Origins(second)  # one line written as two
     split.replaced(b"x\ny\n", b"x\n")
     assert not split.exact
+
+
+def test_blank_lines_a_safe_fix_deletes_are_not_rejected_rows(tmp_path):
+    """FT010's safe fix empties a blank line: that is an edit, not a dropped row (review: the
+    rejects file got the blank lines, and then failed FT010 itself)."""
+    path = tmp_path / "b.jsonl"
+    row = spaced(chat("hi", "hello")) + b"\n"
+    path.write_bytes(row + b"\n  \n" + row.replace(b"hi", b"yo"))
+
+    proc = run_cli("fix", path)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    assert path.read_bytes() == row + row.replace(b"hi", b"yo")
+    assert not (tmp_path / "b.jsonl.rejects.jsonl").exists()
+    assert "moved to" not in proc.stderr and "FT010 ×2" in proc.stderr
