@@ -67,7 +67,10 @@ class MixedFormats(DatasetRule):
 class FormatUnsupported(Rule):
     """The row's format is not one the profile's target trains on, for example
     legacy prompt/completion rows for OpenAI chat fine-tuning. Convert the
-    rows or choose the profile of the intended method."""
+    rows or choose the profile of the intended method. This is the one
+    finding for the mismatch: the rules that would restate it per field
+    (FT106 roles, FT110 and FT111 keys, FT115 advice) stay silent on the row,
+    while findings about what it holds (text, encoding, tool calls) remain."""
 
     reads = ("shape",)  # the verdict is the row's kind's, and the shape starts with the kind
     code = "FT401"
