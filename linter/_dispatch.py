@@ -170,8 +170,13 @@ class Dispatch:
                     self.unreadable.append((rule, rule.check))
                 elif cls.problem_kind:
                     self.by_problem.setdefault(cls.problem_kind, []).append((rule, rule.check))
-                else:
-                    self.line_checks.append((rule, rule.check, presence_test(cls)))
+                else:  # screened like a record rule: one scan of the line answers every screen
+                    present = presence_test(cls)
+                    screen = screen_of(cls) if screens else None
+                    if screen is not None:
+                        slot = distinct.setdefault(screen.key(), (len(distinct), screen))[0]
+                        present = _gate_test(present, slot, scan)
+                    self.line_checks.append((rule, rule.check, present))
                 continue
             present = presence_test(cls)
             screen = screen_of(cls) if screens else None
