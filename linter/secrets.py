@@ -1,13 +1,16 @@
 """What looks like a secret: API keys, tokens, private keys.
 
-One list for two jobs: FT205 reports secrets in training text, and every
-message that quotes a dataset value (``text.show``) redacts them, whether or
-not FT205 is enabled, so no output format ever repeats a key.
+One list for two jobs: FT205 reports secrets wherever a line holds one
+(``secrets_in`` walks a parsed row, keys and JSON-in-a-string included), and
+every message that quotes a dataset value (``text.show``) redacts them, whether
+or not FT205 is enabled, so no output format ever repeats a key.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any, Iterator, NamedTuple
 
 SECRETS = (
     ("an OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
@@ -29,3 +32,72 @@ REDACTED = "[redacted secret]"
 def redact(text: str) -> str:
     """``text`` with everything that looks like a secret replaced by ``[redacted secret]``."""
     return ANY_SECRET.sub(REDACTED, text) if ANY_SECRET.search(text) else text
+
+
+# The text each kind of secret starts with (its regex starts with \b, so Python's regex engine tries it at
+# every position of a text): FT205's screen, and a substring test per string before each regex.
+SECRET_OPENERS = {
+    "an OpenAI API key": ("sk-",), "an AWS access key id": ("AKIA", "ASIA"),
+    "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a Slack token": ("xox",),
+    "a Google API key": ("AIza",), "a private key": ("-----BEGIN",), "a JSON Web Token": ("eyJ",), "a Stripe secret key": ("_live_",),
+}
+_CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
+
+
+def first_secret(text: str) -> tuple[str, re.Match] | None:
+    """``(kind, match)`` of the first kind of secret ``text`` holds, or None."""
+    for kind, pattern, openers in _CHECKS:
+        if any(opener in text for opener in openers):
+            match = pattern.search(text)
+            if match:
+                return kind, match
+    return None
+
+
+class Hit(NamedTuple):
+    """A secret in a parsed value: ``path`` to the string holding it (to the object, for a key name),
+    ``inner`` the path inside that string when it is JSON text (tool-call arguments, a tools string)."""
+
+    path: tuple
+    in_key: bool
+    kind: str
+    secret: str
+    inner: tuple | None = None
+    inner_key: bool = False
+
+
+def secrets_in(value: Any) -> Iterator[Hit]:
+    """One hit per string (value or key name) of ``value`` that holds a secret, in document order.
+
+    A string that is itself JSON (OpenAI tool-call arguments, a ShareGPT ``function_call`` value or
+    ``tools`` string) is looked into, so the hit says where inside it the secret sits.
+    """
+    stack: list[tuple[tuple, Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            found = first_secret(item)
+            if found is not None:
+                yield _hit_in_string(path, item, *found)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                found = first_secret(key) if isinstance(key, str) else None
+                if found is not None:
+                    yield Hit(path, True, found[0], found[1].group())
+            stack.extend(reversed([(path + (key,), child) for key, child in item.items()]))
+        elif isinstance(item, list):
+            stack.extend(reversed([(path + (index,), child) for index, child in enumerate(item)]))
+
+
+def _hit_in_string(path: tuple, text: str, kind: str, match: re.Match) -> Hit:
+    """The hit for a string, pointing inside it when the string is a JSON object or array holding the secret."""
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, (dict, list)):
+            inner = next(secrets_in(decoded), None)
+            if inner is not None:
+                return Hit(path, False, inner.kind, inner.secret, inner.path, inner.in_key)
+    return Hit(path, False, kind, match.group())
