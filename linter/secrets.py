@@ -44,9 +44,21 @@ SECRET_OPENERS = {
 _CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
 
 
-def first_secret(text: str) -> tuple[str, re.Match] | None:
-    """``(kind, match)`` of the first kind of secret ``text`` holds, or None."""
-    for kind, pattern, openers in _CHECKS:
+def checks_for(raw: bytes | None) -> tuple:
+    """The kinds of secret a raw line can hold: those whose opening it spells, or every kind when a ``\\u``
+    escape could spell one (no opening holds a character JSON must escape). A line's strings are then
+    asked about one kind or two instead of eight."""
+    if raw is None or b"\\u" in raw:
+        return _CHECKS
+    return tuple(check for check, openers in zip(_CHECKS, _RAW_OPENERS) if any(opener in raw for opener in openers))
+
+
+_RAW_OPENERS = tuple(tuple(opener.encode() for opener in openers) for _, _, openers in _CHECKS)
+
+
+def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | None:
+    """``(kind, match)`` of the first kind of secret (of ``checks``) ``text`` holds, or None."""
+    for kind, pattern, openers in checks:
         if any(opener in text for opener in openers):
             match = pattern.search(text)
             if match:
@@ -66,22 +78,23 @@ class Hit(NamedTuple):
     inner_key: bool = False
 
 
-def secrets_in(value: Any) -> Iterator[Hit]:
+def secrets_in(value: Any, checks: tuple = _CHECKS) -> Iterator[Hit]:
     """One hit per string (value or key name) of ``value`` that holds a secret, in document order.
 
     A string that is itself JSON (OpenAI tool-call arguments, a ShareGPT ``function_call`` value or
-    ``tools`` string) is looked into, so the hit says where inside it the secret sits.
+    ``tools`` string) is looked into, so the hit says where inside it the secret sits. ``checks``
+    narrows the kinds looked for (``checks_for(row.raw)``).
     """
     stack: list[tuple[tuple, Any]] = [((), value)]
     while stack:
         path, item = stack.pop()
         if isinstance(item, str):
-            found = first_secret(item)
+            found = first_secret(item, checks)
             if found is not None:
-                yield _hit_in_string(path, item, *found)
+                yield _hit_in_string(path, item, checks, *found)
         elif isinstance(item, dict):
             for key, child in item.items():
-                found = first_secret(key) if isinstance(key, str) else None
+                found = first_secret(key, checks) if isinstance(key, str) else None
                 if found is not None:
                     yield Hit(path, True, found[0], found[1].group())
             stack.extend(reversed([(path + (key,), child) for key, child in item.items()]))
@@ -89,7 +102,7 @@ def secrets_in(value: Any) -> Iterator[Hit]:
             stack.extend(reversed([(path + (index,), child) for index, child in enumerate(item)]))
 
 
-def _hit_in_string(path: tuple, text: str, kind: str, match: re.Match) -> Hit:
+def _hit_in_string(path: tuple, text: str, checks: tuple, kind: str, match: re.Match) -> Hit:
     """The hit for a string, pointing inside it when the string is a JSON object or array holding the secret."""
     if text.lstrip()[:1] in ("{", "["):
         try:
@@ -97,7 +110,7 @@ def _hit_in_string(path: tuple, text: str, kind: str, match: re.Match) -> Hit:
         except ValueError:
             decoded = None
         if isinstance(decoded, (dict, list)):
-            inner = next(secrets_in(decoded), None)
+            inner = next(secrets_in(decoded, checks), None)
             if inner is not None:
                 return Hit(path, False, inner.kind, inner.secret, inner.path, inner.in_key)
     return Hit(path, False, kind, match.group())

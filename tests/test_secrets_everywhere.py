@@ -12,8 +12,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linter.secrets import checks_for, secrets_in
 
 from .conftest import chat, run_cli
+from .test_screens import ANY_ROW, encode
 
 AWS = "AKIAIOSFODNN7EXAMPLE"
 OPENAI = "sk-proj-" + "Q7" * 20
@@ -115,3 +120,12 @@ def test_text_findings_keep_their_pointers(tmp_path, profile):
     row = {"conversations": [{"from": "human", "value": f"key {AWS} and {OPENAI}"}, {"from": "gpt", "value": "ok"}]}
     found = secret_findings(tmp_path, [json.dumps(row)], "--profile", profile)
     assert [(line, where) for line, where, _ in found] == [(1, "/conversations/0/value")]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(row=ANY_ROW, style=st.sampled_from(["plain", "ascii", "compact", "orjson", "slashes", "escaped"]))
+def test_narrowing_the_kinds_by_the_raw_line_loses_no_secret(row, style):
+    """FT205 asks a line's strings only about the kinds of secret whose opening the raw line spells
+    (every kind when a \\u escape could spell one): the same hits as asking about every kind."""
+    raw = encode(row, style).encode("utf-8", "surrogatepass")
+    assert list(secrets_in(row, checks_for(raw))) == list(secrets_in(row))

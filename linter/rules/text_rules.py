@@ -24,7 +24,7 @@ from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, COMPLETION, PREFERENCE, RFT
-from ..secrets import SECRET_OPENERS, Hit, first_secret, secrets_in
+from ..secrets import SECRET_OPENERS, Hit, checks_for, first_secret, secrets_in
 from ..text import show
 from ..view import SYSTEM, USER
 from .base import LINE, Rule
@@ -371,7 +371,7 @@ class Secret(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.parsed:
-            for hit in secrets_in(row.value):
+            for hit in secrets_in(row.value, checks_for(row.raw)):
                 yield Violation(_describe(hit), pointer(*hit.path))
             return
         if row.raw is not None:
