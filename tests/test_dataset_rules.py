@@ -133,3 +133,22 @@ def test_an_accepted_format_still_gets_its_role_and_advice_findings(tmp_path):
     codes = {(f["code"], f["line"]) for f in report["findings"]}
     assert (1, "FT401") in {(line, code) for code, line in codes} and ("FT106", 1) not in codes
     assert ("FT115", 2) in codes and ("FT115", 1) not in codes
+
+
+def test_what_a_profile_demands_of_turn_order_waits_for_a_format_it_takes(tmp_path):
+    """Under openai-rft an SFT file (ShareGPT, Alpaca) is the wrong method: FT401 per row, not FT117 (assistant last)
+    beside it; under bedrock, a ShareGPT row opening with the assistant gets FT401 only, while the same
+    conversation in a format bedrock takes gets FT121 and FT118."""
+    sharegpt = {"conversations": [{"from": "gpt", "value": "Hello"}, {"from": "human", "value": "hi"}, {"from": "human", "value": "again"},
+                                  {"from": "gpt", "value": "Hi."}]}
+    alpaca = {"instruction": "Say hi", "input": "", "output": "Hello"}
+    path = tmp_path / "sft.jsonl"
+    path.write_text(json.dumps(sharegpt) + "\n" + json.dumps(alpaca) + "\n")
+    for profile in ("openai-rft", "bedrock"):
+        report, _ = cli_json("--profile", profile, "--ignore", "FT400", str(path))
+        assert sorted((f["line"], f["code"]) for f in report["findings"]) == [(1, "FT401"), (2, "FT401")], profile
+    claude = {"system": "Be brief.", "messages": [{"role": "assistant", "content": "Hello"}, {"role": "user", "content": "hi"},
+                                                  {"role": "user", "content": "again"}, {"role": "assistant", "content": "Hi."}]}
+    path.write_text(json.dumps(claude) + "\n")
+    report, _ = cli_json("--profile", "bedrock", str(path))
+    assert {"FT118", "FT121"} <= {f["code"] for f in report["findings"]}

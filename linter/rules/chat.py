@@ -45,10 +45,13 @@ def has_dialogue(row: Row, turns: tuple[Turn, ...]) -> bool:
 def format_refused(rule: Rule, row: Row) -> bool:
     """True when the profile does not take the row's format at all (FT401 says so, once per row).
 
-    The rules that judge a row against the profile's own format (its role names, keys and message keys)
-    and the advice meant for an example in that format (FT115) then stay silent, as ruff reports one
-    root cause rather than its consequences: converting the row changes all of them. Rules about what
-    the row holds (text, encoding, tool calls, the format's own validity, the turns' order) still report.
+    The rules that judge a row against what the profile demands of its own format (role names, keys and
+    message keys, which roles come first and last, strict alternation) and the advice meant for an
+    example in that format (FT115) then stay silent, as ruff reports one root cause rather than its
+    consequences: the row is judged against the profile once it is in a format the profile takes (the
+    usual cause is a wrong ``--profile``, and then every such finding is noise). Rules about what the row
+    holds (text, encoding, tool calls, the format's own validity, a missing assistant or user turn, a
+    system message in the middle) still report.
     """
     return row.kind not in rule.context.profile.kinds
 
@@ -480,7 +483,8 @@ class LastRole(Rule):
     """What the last message may be depends on the method and provider: an
     RFT prompt must end with the user (the model answers it), while Mistral and
     Bedrock train on the final assistant turn and reject other endings. Driven by
-    the profile's ``last_roles``; OpenAI SFT accepts any ending."""
+    the profile's ``last_roles``; OpenAI SFT accepts any ending. Silent on a row
+    whose whole format the profile refuses (FT401 reports that)."""
 
     reads = ("shape",)
     code = "FT117"
@@ -494,7 +498,7 @@ class LastRole(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         allowed = self.context.profile.last_roles
         turns = dialogue(row)
-        if allowed is None or not turns:
+        if allowed is None or not turns or format_refused(self, row):
             return
         last = turns[-1]
         role = last.source_role if last.role_pointer else last.role
@@ -506,7 +510,8 @@ class LastRole(Rule):
 class RoleAlternation(Rule):
     """Providers with strict chat templates (Together, Bedrock) need user and
     assistant turns to alternate: two user messages in a row are merged or
-    rejected. Tool messages and their calls are part of the assistant's turn."""
+    rejected. Tool messages and their calls are part of the assistant's turn.
+    Silent on a row whose whole format the profile refuses (FT401 reports that)."""
 
     reads = ("shape",)
     code = "FT118"
@@ -518,7 +523,7 @@ class RoleAlternation(Rule):
     good = '{"messages": [{"role": "user", "content": "hi anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if not self.context.profile.alternate:
+        if not self.context.profile.alternate or format_refused(self, row):
             return
         previous = None
         before = None
@@ -562,7 +567,8 @@ class FirstRole(Rule):
     """Some targets need the conversation (after the system prompt) to open
     with the user: Bedrock rejects a record that starts with the assistant,
     LLaMA-Factory skips it ("Invalid role tag"), Together needs system or
-    user first. Driven by the profile's ``first_roles``."""
+    user first. Driven by the profile's ``first_roles``. Silent on a row whose
+    whole format the profile refuses (FT401 reports that)."""
 
     reads = ("shape",)
     code = "FT121"
@@ -575,7 +581,7 @@ class FirstRole(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         allowed = self.context.profile.first_roles
-        if allowed is None:
+        if allowed is None or format_refused(self, row):
             return
         first = next((t for t in dialogue(row) if t.role != SYSTEM), None)
         if first is None:
