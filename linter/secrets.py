@@ -114,3 +114,31 @@ def _hit_in_string(path: tuple, text: str, checks: tuple, kind: str, match: re.M
             if inner is not None:
                 return Hit(path, False, inner.kind, inner.secret, inner.path, inner.in_key)
     return Hit(path, False, kind, match.group())
+
+
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*(")?')
+
+
+def secret_in_line(line: str) -> tuple[str, str, int] | None:
+    """``(kind, secret, character)`` of the first secret in a line that is not parsed as JSON, or None.
+
+    The line as written first; then, when it holds escapes, each string literal in it decoded (a
+    ``\\u0041KIA...`` is still a key), the last one even when the line breaks off inside it.
+    """
+    found = first_secret(line)
+    if found is not None:
+        return found[0], found[1].group(), found[1].start()
+    if "\\" not in line:
+        return None
+    for literal in _STRING_LITERAL.finditer(line):
+        text = literal.group()
+        if "\\" not in text:
+            continue  # already searched as written
+        try:
+            decoded = json.loads(text if literal.group(1) else text + '"')  # unclosed: the line breaks off inside it
+        except ValueError:
+            continue
+        found = first_secret(decoded) if isinstance(decoded, str) else None
+        if found is not None:
+            return found[0], found[1].group(), literal.start()
+    return None

@@ -129,3 +129,16 @@ def test_narrowing_the_kinds_by_the_raw_line_loses_no_secret(row, style):
     (every kind when a \\u escape could spell one): the same hits as asking about every kind."""
     raw = encode(row, style).encode("utf-8", "surrogatepass")
     assert list(secrets_in(row, checks_for(raw))) == list(secrets_in(row))
+
+
+def test_an_escaped_secret_in_a_broken_line_is_found(tmp_path):
+    """A line that is not JSON is read as written, then its string literals decoded: \\u0041KIA... is AKIA...,
+    in a string that is closed or in the one the line breaks off in."""
+    lines = [
+        '{"messages": [{"role": "user", "content": "key \\u0041KIAIOSFODNN7EXAMPLE"}, {"role": ',
+        '{"messages": [{"role": "user", "content": "a \\"quote\\" then \\u0041KIAIOSFODNN7EXAMPLE',
+        '{"messages": [{"role": "user", "content": "no key \\u0041KIA here"}, ',
+    ]
+    found = secret_findings(tmp_path, lines)
+    assert [(line, where) for line, where, _ in found] == [(1, ""), (2, "")]
+    assert all("an AWS access key id" in message for _, _, message in found)

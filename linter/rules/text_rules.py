@@ -24,7 +24,7 @@ from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, COMPLETION, PREFERENCE, RFT
-from ..secrets import SECRET_OPENERS, Hit, checks_for, first_secret, secrets_in
+from ..secrets import SECRET_OPENERS, Hit, checks_for, secret_in_line, secrets_in
 from ..text import show
 from ..view import SYSTEM, USER
 from .base import LINE, Rule
@@ -374,13 +374,11 @@ class Secret(Rule):
             for hit in secrets_in(row.value, checks_for(row.raw)):
                 yield Violation(_describe(hit), pointer(*hit.path))
             return
-        if row.raw is not None:
-            line = row.raw.decode("utf-8", "replace")
-            found = first_secret(line)
-            if found is not None:
-                kind, match = found
-                yield Violation(f"a line that is not parsed as JSON contains {kind} (sha256 {_fingerprint(match.group())}…) "
-                                f"at character {match.start() + 1}; remove or redact it")
+        found = secret_in_line(row.raw.decode("utf-8", "replace")) if row.raw is not None else None
+        if found is not None:
+            kind, secret, at = found
+            yield Violation(f"a line that is not parsed as JSON contains {kind} (sha256 {_fingerprint(secret)}…) "
+                            f"at character {at + 1}; remove or redact it")
 
 
 def _describe(hit: Hit) -> str:
