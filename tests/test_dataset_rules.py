@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .conftest import chat, cli_json, dump, lint_text
+from .conftest import ROOT, chat, cli_json, dump, lint_text
 
 A = chat(("user", "Do you ship to Canada?"), ("assistant", "Yes, in 5-8 days."))
 B = chat(("user", "Do you ship to Mexico?"), ("assistant", "Yes, in 7-10 days."))
@@ -152,3 +153,22 @@ def test_what_a_profile_demands_of_turn_order_waits_for_a_format_it_takes(tmp_pa
     path.write_text(json.dumps(claude) + "\n")
     report, _ = cli_json("--profile", "bedrock", str(path))
     assert {"FT118", "FT121"} <= {f["code"] for f in report["findings"]}
+
+
+PROFILE_JUDGEMENTS = {"FT106", "FT110", "FT111", "FT115", "FT117", "FT118", "FT121"}
+
+
+@pytest.mark.parametrize("profile", ["openai-sft", "openai-dpo", "openai-rft", "openai-legacy", "bedrock", "together",
+                                     "mistral", "fireworks", "trl", "llamafactory", "axolotl", "azure-openai"])
+def test_no_refused_row_of_the_format_fixtures_gets_a_profile_judgement(profile):
+    """Every row of tests/data/formats under every profile: a row with FT401 gets none of the findings that judge
+    it against the profile's format, and the content findings of the same rows are those the profile that takes
+    the format gives them (here: FT201 on the KTO demo, under openai-sft and llamafactory alike)."""
+    files = sorted(str(p) for p in (ROOT / "tests" / "data" / "formats").iterdir() if p.suffix in (".json", ".jsonl"))
+    report, _ = cli_json("--profile", profile, "--select", "ALL", *files)
+    refused = {(f["path"], f["line"]) for f in report["findings"] if f["code"] == "FT401"}
+    cascade = [(f["path"], f["line"], f["code"]) for f in report["findings"]
+               if (f["path"], f["line"]) in refused and f["code"] in PROFILE_JUDGEMENTS]
+    assert cascade == []
+    kto = [(f["line"], f["pointer"]) for f in report["findings"] if f["code"] == "FT201" and f["path"].endswith("kto_en_demo.json")]
+    assert kto == [(2, "/messages/0/content"), (15, "/messages/1/content")]  # the rows of a JSON array file, by physical line
