@@ -142,3 +142,12 @@ def test_an_escaped_secret_in_a_broken_line_is_found(tmp_path):
     found = secret_findings(tmp_path, lines)
     assert [(line, where) for line, where, _ in found] == [(1, ""), (2, "")]
     assert all("an AWS access key id" in message for _, _, message in found)
+
+
+def test_a_key_name_inside_tool_arguments_is_placed_without_spelling_it(tmp_path):
+    rows = [call_row(json.dumps({AWS: "x"})), call_row(json.dumps({"auth": {OPENAI: True}}))]
+    found = secret_findings(tmp_path, [json.dumps(row) for row in rows])
+    assert [(line, where) for line, where, _ in found] == [(1, "/messages/1/tool_calls/0/function/arguments"),
+                                                           (2, "/messages/1/tool_calls/0/function/arguments")]
+    assert "a key name inside the JSON string, in its top-level object, is an AWS access key id" in found[0][2]
+    assert "a key name inside the JSON string, in the object at /auth, is an OpenAI API key" in found[1][2]

@@ -385,9 +385,10 @@ def _describe(hit: Hit) -> str:
     what = f"{hit.kind} (sha256 {_fingerprint(hit.secret)}…)"
     if hit.inner is None:
         return f"{'a key name of this object is' if hit.in_key else 'contains'} {what}; remove or redact it"
-    where = pointer(*hit.inner) or "/"
+    where = pointer(*hit.inner)
     if hit.inner_key:
-        return f"a key name inside the JSON string, in the object at {where}, is {what}; remove or redact it"
+        place = f"in the object at {where}" if where else "in its top-level object"
+        return f"a key name inside the JSON string, {place}, is {what}; remove or redact it"
     return f"contains {what} inside the JSON string, at {where}; remove or redact it"
 
 
