@@ -8,6 +8,7 @@ or not FT205 is enabled, so no output format ever repeats a key.
 
 from __future__ import annotations
 
+import collections
 import json
 import re
 from typing import Any, Iterator, NamedTuple
@@ -45,10 +46,11 @@ _CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRE
 
 
 def checks_for(raw: bytes | None) -> tuple:
-    """The kinds of secret a raw line can hold: those whose opening it spells, or every kind when a ``\\u``
-    escape could spell one (no opening holds a character JSON must escape). A line's strings are then
-    asked about one kind or two instead of eight."""
-    if raw is None or b"\\u" in raw:
+    """The kinds of secret a raw line can hold: those whose opening it spells, or every kind when a
+    ``\\u00XX`` escape could spell one (openings are ASCII, and hold no character JSON must escape; an
+    escape of a non-ASCII character spells none). A line's strings are then asked about one kind or
+    two instead of eight."""
+    if raw is None or b"\\u00" in raw:
         return _CHECKS
     return tuple(check for check, openers in zip(_CHECKS, _RAW_OPENERS) if any(opener in raw for opener in openers))
 
@@ -57,12 +59,36 @@ _RAW_OPENERS = tuple(tuple(opener.encode() for opener in openers) for _, _, open
 
 
 def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | None:
-    """``(kind, match)`` of the first kind of secret (of ``checks``) ``text`` holds, or None."""
+    """``(kind, match)`` of the first kind of secret (of ``checks``) ``text`` holds, or None.
+
+    Each kind's match is ``pattern.search(text)``, found by trying the pattern only where its opening
+    occurs (every match starts there, or two characters before for Stripe's ``sk_live_``): a search
+    tries a ``\\b``-led pattern at every position of the text, 70 µs on a 1.5 KB text.
+    """
     for kind, pattern, openers in checks:
         if any(opener in text for opener in openers):
-            match = pattern.search(text)
+            match = _match_at_openers(text, pattern, openers, _OPENER_OFFSET.get(kind, 0))
             if match:
                 return kind, match
+    return None
+
+
+_OPENER_OFFSET = {"a Stripe secret key": 2}  # how far before its opening a match starts
+
+
+def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...], offset: int) -> re.Match | None:
+    """The leftmost match of ``pattern`` (as ``search`` finds it), trying it only at each opening."""
+    starts = []
+    for opener in openers:
+        at = text.find(opener)
+        while at >= 0:
+            if at >= offset:
+                starts.append(at - offset)
+            at = text.find(opener, at + 1)
+    for start in sorted(starts) if len(starts) > 1 else starts:
+        match = pattern.match(text, start)  # \\b still sees the character before ``start``
+        if match:
+            return match
     return None
 
 
@@ -99,7 +125,14 @@ def secrets_in(value: Any, checks: tuple = _CHECKS) -> Iterator[Hit]:
                     yield Hit(path, True, found[0], found[1].group())
             stack.extend(reversed([(path + (key,), child) for key, child in item.items()]))
         elif isinstance(item, list):
-            stack.extend(reversed([(path + (index,), child) for index, child in enumerate(item)]))
+            if item and all(type(pair) is tuple for pair in item):  # an object read with object_pairs_hook=list
+                for key, _ in item:
+                    found = first_secret(key, checks)
+                    if found is not None:
+                        yield Hit(path, True, found[0], found[1].group())
+                stack.extend(reversed([(path + (key,), child) for key, child in item]))
+            else:
+                stack.extend(reversed([(path + (index,), child) for index, child in enumerate(item)]))
 
 
 def _hit_in_string(path: tuple, text: str, checks: tuple, kind: str, match: re.Match) -> Hit:
@@ -142,3 +175,24 @@ def secret_in_line(line: str) -> tuple[str, str, int] | None:
         if found is not None:
             return found[0], found[1].group(), literal.start()
     return None
+
+
+def dropped_secrets(raw: bytes, hits: list[Hit], checks: tuple = _CHECKS) -> list[Hit]:
+    """Secrets the raw line holds in values its parsed row does not keep: an earlier value of a repeated
+    key, which JSON parsers drop (FT004) though the file still holds it.
+
+    The line is read again with every key's every value, and what that finds beyond ``hits`` (the
+    secrets of the parsed row) is returned: ask only about a line that may repeat a key.
+    """
+    try:
+        pairs = json.loads(raw.decode("utf-8", "replace"), object_pairs_hook=list)
+    except (ValueError, RecursionError):
+        return []
+    kept = collections.Counter(hits)
+    dropped = []
+    for hit in secrets_in(pairs, checks):
+        if kept[hit] > 0:
+            kept[hit] -= 1
+        else:
+            dropped.append(hit)
+    return dropped

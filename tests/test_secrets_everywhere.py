@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linter.secrets import checks_for, secrets_in
+from linter.secrets import checks_for, dropped_secrets, secrets_in
 
 from .conftest import chat, run_cli
 from .test_screens import ANY_ROW, encode
@@ -151,3 +151,44 @@ def test_a_key_name_inside_tool_arguments_is_placed_without_spelling_it(tmp_path
                                                            (2, "/messages/1/tool_calls/0/function/arguments")]
     assert "a key name inside the JSON string, in its top-level object, is an AWS access key id" in found[0][2]
     assert "a key name inside the JSON string, in the object at /auth, is an OpenAI API key" in found[1][2]
+
+
+def test_a_secret_in_a_value_a_repeated_key_drops_is_reported(tmp_path):
+    """JSON parsers keep the last value of a repeated key (FT004): the file still holds the earlier one."""
+    lines = [
+        '{"messages": [{"role": "user", "content": "key ' + AWS + '", "content": "no key"}, {"role": "assistant", "content": "ok"}]}',
+        '{"messages": [{"role": "user", "content": "' + OPENAI + '", "content": "' + GITHUB + '"}, {"role": "assistant", "content": "ok"}]}',
+        '{"messages": [{"role": "user", "content": "two in one: ' + AWS + ' ' + OPENAI + '"}, {"role": "assistant", "content": "ok"}]}',
+    ]
+    found = secret_findings(tmp_path, lines)
+    assert [(line, where) for line, where, _ in found] == [(1, "/messages/0/content"), (2, "/messages/0/content"), (2, "/messages/0/content"),
+                                                           (3, "/messages/0/content")]
+    assert "earlier value of a repeated key" in found[0][2] and "an AWS access key id" in found[0][2]
+    assert "a GitHub token" in found[1][2] and "repeated" not in found[1][2]
+    assert "an OpenAI API key" in found[2][2] and "earlier value of a repeated key" in found[2][2]
+    assert "repeated" not in found[3][2]  # a second secret in a kept string is not a dropped value
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(row=ANY_ROW, style=st.sampled_from(["plain", "ascii", "compact", "orjson", "slashes", "escaped"]))
+def test_a_line_without_repeated_keys_has_no_dropped_secret(row, style):
+    """Reading the line again with every key's values finds nothing the parsed row does not keep, however written."""
+    raw = encode(row, style).encode("utf-8", "surrogatepass")
+    checks = checks_for(raw)
+    assert dropped_secrets(raw, list(secrets_in(row, checks)), checks) == []
+
+
+PIECES = ["sk-", "proj-", "sk_live_", "rk", "_live_", "AKIA", "ASIA", "IOSFODNN7EXAMPLE", "a" * 20, "-", "_", " ", "x", "é", "\n",
+          "eyJ", "abcdefghij", ".", "-----BEGIN ", "PRIVATE KEY-----", "-----END KEY-----", "ghp_", "x1" * 18, "github_pat_",
+          "xoxb-", "1234567890", "AIza", "b" * 35, "Z"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.lists(st.sampled_from(PIECES), max_size=8).map("".join))
+def test_trying_the_patterns_at_their_openings_finds_what_a_search_finds(text):
+    """first_secret tries each pattern only where its opening occurs; the answer is the full search's."""
+    from linter.secrets import SECRETS, first_secret
+
+    reference = next(((kind, match.span()) for kind, pattern in SECRETS if (match := pattern.search(text))), None)
+    found = first_secret(text)
+    assert (found and (found[0], found[1].span())) == reference

@@ -19,12 +19,12 @@ import hashlib
 import re
 from typing import Iterable
 
-from .. import code_spans
+from .. import code_spans, hashing
 from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, COMPLETION, PREFERENCE, RFT
-from ..secrets import SECRET_OPENERS, Hit, checks_for, secret_in_line, secrets_in
+from ..secrets import SECRET_OPENERS, Hit, checks_for, dropped_secrets, secret_in_line, secrets_in
 from ..text import show
 from ..view import SYSTEM, USER
 from .base import LINE, Rule
@@ -371,8 +371,12 @@ class Secret(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.parsed:
-            for hit in secrets_in(row.value, checks_for(row.raw)):
+            checks = checks_for(row.raw)
+            hits = list(secrets_in(row.value, checks))
+            for hit in hits:
                 yield Violation(_describe(hit), pointer(*hit.path))
+            for hit in dropped_secrets(row.raw, hits, checks) if _may_repeat_keys(row) else ():
+                yield Violation(_describe(hit, " (in an earlier value of a repeated key, which the parsed row drops)"), pointer(*hit.path))
             return
         found = secret_in_line(row.raw.decode("utf-8", "replace")) if row.raw is not None else None
         if found is not None:
@@ -381,15 +385,26 @@ class Secret(Rule):
                             f"at character {at + 1}; remove or redact it")
 
 
-def _describe(hit: Hit) -> str:
+def _may_repeat_keys(row: Row) -> bool:
+    """False when the raw line provably repeats no key: it has as many ":" as the parsed value serialised
+    (one per kept key, plus the same ones inside strings; FT004 and FT404 share that serialisation),
+    and no \u003a escape of one. Else the line is read again for the values a repeated key dropped."""
+    raw = row.raw
+    if raw is None:
+        return False
+    flat = hashing.flat_of(row)
+    return flat[:1] == hashing.UNSERIALISABLE or raw.count(b":") != flat.count(b":") or b"\\u003" in raw
+
+
+def _describe(hit: Hit, note: str = "") -> str:
     what = f"{hit.kind} (sha256 {_fingerprint(hit.secret)}…)"
     if hit.inner is None:
-        return f"{'a key name of this object is' if hit.in_key else 'contains'} {what}; remove or redact it"
+        return f"{'a key name of this object is' if hit.in_key else 'contains'} {what}{note}; remove or redact it"
     where = pointer(*hit.inner)
     if hit.inner_key:
         place = f"in the object at {where}" if where else "in its top-level object"
-        return f"a key name inside the JSON string, {place}, is {what}; remove or redact it"
-    return f"contains {what} inside the JSON string, at {where}; remove or redact it"
+        return f"a key name inside the JSON string, {place}, is {what}{note}; remove or redact it"
+    return f"contains {what} inside the JSON string, at {where}{note}; remove or redact it"
 
 
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b")
