@@ -354,7 +354,8 @@ class Secret(Rule):
     on it and can be extracted from it, and the file itself is uploaded and
     shared. Every string of the line is scanned, not only the texts a model
     reads: tool-call arguments (inside their JSON string too), tools, roles,
-    key names, metadata, and lines that are not JSON at all. Opt-in
+    key names, metadata, the earlier value of a repeated key (which the parsed
+    row drops but the file keeps), and lines that are not JSON at all. Opt-in
     (``extend-select = ["FT205"]``). The secret itself is never printed: only
     its kind, a hash prefix to find it with, and where it sits (a key name is
     reported at its object, as the pointer would otherwise spell the key)."""
