@@ -389,7 +389,7 @@ class Secret(Rule):
 def _may_repeat_keys(row: Row) -> bool:
     """False when the raw line provably repeats no key: it has as many ":" as the parsed value serialised
     (one per kept key, plus the same ones inside strings; FT004 and FT404 share that serialisation),
-    and no \u003a escape of one. Else the line is read again for the values a repeated key dropped."""
+    and no \\u003a escape of one. Else the line is read again for the values a repeated key dropped."""
     raw = row.raw
     if raw is None:
         return False
