@@ -140,7 +140,7 @@ def _hit_in_string(path: tuple, text: str, checks: tuple, kind: str, match: re.M
     if text.lstrip()[:1] in ("{", "["):
         try:
             decoded = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             decoded = None
         if isinstance(decoded, (dict, list)):
             inner = next(secrets_in(decoded, checks), None)

@@ -192,3 +192,11 @@ def test_trying_the_patterns_at_their_openings_finds_what_a_search_finds(text):
     reference = next(((kind, match.span()) for kind, pattern in SECRETS if (match := pattern.search(text))), None)
     found = first_secret(text)
     assert (found and (found[0], found[1].span())) == reference
+
+
+def test_a_secret_in_json_text_nested_past_the_parser_is_still_reported(tmp_path):
+    """Arguments holding JSON nested deeper than Python's parser goes: the string is reported as a whole, no crash."""
+    deep = "[" * 100_000 + json.dumps(AWS) + "]" * 100_000
+    found = secret_findings(tmp_path, [json.dumps(call_row(deep))])
+    assert [(line, where) for line, where, _ in found] == [(1, "/messages/1/tool_calls/0/function/arguments")]
+    assert "an AWS access key id" in found[0][2]
