@@ -152,3 +152,12 @@ def test_a_sharegpt_call_without_arguments_gets_ft503(tmp_path):
     found = _call_findings(tmp_path, row, "llamafactory", "noargs.jsonl")
     assert [(c, w) for c, w, _ in found] == [("FT503", "/conversations/1/value")]
     assert "arguments" in found[0][2]
+
+
+def test_a_sharegpt_list_of_calls_names_the_bad_one(tmp_path):
+    row = {"conversations": [{"from": "human", "value": "Weather and time?"},
+                             {"from": "function_call", "value": json.dumps([{"name": "weather", "arguments": {}}, {"name": 3}])},
+                             {"from": "observation", "value": "sunny, noon"}, {"from": "gpt", "value": "Sunny, noon."}]}
+    found = _call_findings(tmp_path, row, "llamafactory", "list.jsonl")
+    assert [(c, w) for c, w, _ in found] == [("FT503", "/conversations/1/value")] * 2
+    assert all("call 2 of the list inside the JSON string there" in message for _, _, message in found)

@@ -9,6 +9,7 @@ and reported as deprecated.
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import re
@@ -340,11 +341,16 @@ def _check_view_calls(row: Row) -> Iterable[Violation]:
     """FT503 for formats read through the view: what their calls carry is a name and arguments (ids and
     types are OpenAI's), so a call needs a name string and arguments, like an OpenAI call's function."""
     for _, turn in row.view.all_turns():
+        shared = collections.Counter(call.pointer for call in turn.tool_calls)
+        seen: collections.Counter = collections.Counter()
         for call in turn.tool_calls:
             source = _resolve(row.value, call.pointer)
             if isinstance(source, str):  # the call is JSON inside a string (ShareGPT function_call, v1 tool_call part)
                 name_at = arguments_at = call.pointer
-                note = " (inside the JSON string there)"
+                seen[call.pointer] += 1
+                # a string holding a list of calls: say which one, as the pointer cannot
+                which = f"call {seen[call.pointer]} of the list " if shared[call.pointer] > 1 else ""
+                note = f" ({which}inside the JSON string there)"
             elif isinstance(source, dict):
                 inner = "/function" if isinstance(source.get("function"), dict) else ""
                 name_at, arguments_at, note = f"{call.pointer}{inner}/name", f"{call.pointer}{inner}/arguments", ""
