@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 
+import json
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .conftest import chat, cli_json, dump, lint_text
+from .conftest import ROOT, chat, cli_json, dump, lint_text
 
 A = chat(("user", "Do you ship to Canada?"), ("assistant", "Yes, in 5-8 days."))
 B = chat(("user", "Do you ship to Mexico?"), ("assistant", "Yes, in 7-10 days."))
@@ -85,3 +88,87 @@ def test_ft405_prompt_cut_from_the_row_equals_the_prompt_serialised_alone(messag
     document = hashing.flat(_prompt_document(value))
     key = document if tools is not None else document[:-2]  # the key drops the closing ]} when there are no tools
     assert _prompt_and_answer_flat(row) == (key, hashing.flat(value["messages"][-1]))
+
+
+# one row per adapted format, each also holding a defect of its own that no format explains
+REFUSED_ROWS = [
+    ({"conversations": [{"from": "human", "value": "hi "}, {"from": "gpt", "value": "Hello"}]}, {"FT201"}),
+    ({"instruction": "Say hi", "input": "", "output": "Hello, my key is AKIAIOSFODNN7EXAMPLE"}, {"FT205"}),
+    ({"prompt": [{"role": "user", "content": "hi"}], "chosen": [{"role": "assistant", "content": "Hello"}],
+      "rejected": [{"role": "assistant", "content": ""}]}, {"FT200"}),
+    ({"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}],
+      "messages": [{"role": "user", "content": [{"text": "hi"}]}, {"role": "assistant", "content": [{"text": " Hello"}]}]}, {"FT201"}),
+    ({"text": "hello <|im_end|> world"}, set()),  # a language-modeling document means its tokens (FT202 is silent there)
+    ({"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello"}], "kto_tag": True}, set()),
+    ({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello", "weight": 1}], "extra": 1}, set()),
+]
+
+
+def test_a_refused_format_gets_one_ft401_not_a_cascade_of_role_and_key_findings(tmp_path):
+    """Under openai-dpo every row above is refused (the chat row too): FT401 says so once per row; FT106 (roles),
+    FT110/FT111 (keys) and FT115 (advice) would only restate it per field. Findings about what the row holds
+    (whitespace, empty content, secrets) and a duplicate key in the raw line stay."""
+    lines = [json.dumps(row) for row, _ in REFUSED_ROWS]
+    lines[0] = lines[0][:-1] + ', "system": "a", "system": "b"}'  # FT004 reads the raw line, whatever the format
+    path = tmp_path / "refused.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    report, proc = cli_json("--profile", "openai-dpo", "--extend-select", "FT205", "--ignore", "FT400", str(path))
+    by_line: dict[int, set] = {}
+    for finding in report["findings"]:
+        by_line.setdefault(finding["line"], set()).add(finding["code"])
+    expected = {number: {"FT401"} | own for number, (_, own) in enumerate(REFUSED_ROWS, 1)}
+    expected[1] |= {"FT004"}
+    assert by_line == expected
+    assert proc.returncode == 1
+
+
+def test_an_accepted_format_still_gets_its_role_and_advice_findings(tmp_path):
+    """The same judgements stay where the profile takes the format: FT106 for a ShareGPT role LLaMA-Factory does not
+    know, FT115 for an OpenAI chat row under openai-sft."""
+    sharegpt = {"conversations": [{"from": "robot", "value": "hi"}, {"from": "gpt", "value": "Hello"}]}
+    path = tmp_path / "accepted.jsonl"
+    path.write_text(json.dumps(sharegpt) + "\n" + json.dumps(chat(("user", "hi"), ("assistant", "Hello"))) + "\n")
+    report, _ = cli_json("--profile", "llamafactory", str(path))
+    assert ("FT106", 1, "/conversations/0/from") in {(f["code"], f["line"], f["pointer"]) for f in report["findings"]}
+    report, _ = cli_json("--profile", "openai-sft", str(path))
+    codes = {(f["code"], f["line"]) for f in report["findings"]}
+    assert (1, "FT401") in {(line, code) for code, line in codes} and ("FT106", 1) not in codes
+    assert ("FT115", 2) in codes and ("FT115", 1) not in codes
+
+
+def test_what_a_profile_demands_of_turn_order_waits_for_a_format_it_takes(tmp_path):
+    """Under openai-rft an SFT file (ShareGPT, Alpaca) is the wrong method: FT401 per row, not FT117 (assistant last)
+    beside it; under bedrock, a ShareGPT row opening with the assistant gets FT401 only, while the same
+    conversation in a format bedrock takes gets FT121 and FT118."""
+    sharegpt = {"conversations": [{"from": "gpt", "value": "Hello"}, {"from": "human", "value": "hi"}, {"from": "human", "value": "again"},
+                                  {"from": "gpt", "value": "Hi."}]}
+    alpaca = {"instruction": "Say hi", "input": "", "output": "Hello"}
+    path = tmp_path / "sft.jsonl"
+    path.write_text(json.dumps(sharegpt) + "\n" + json.dumps(alpaca) + "\n")
+    for profile in ("openai-rft", "bedrock"):
+        report, _ = cli_json("--profile", profile, "--ignore", "FT400", str(path))
+        assert sorted((f["line"], f["code"]) for f in report["findings"]) == [(1, "FT401"), (2, "FT401")], profile
+    claude = {"system": "Be brief.", "messages": [{"role": "assistant", "content": "Hello"}, {"role": "user", "content": "hi"},
+                                                  {"role": "user", "content": "again"}, {"role": "assistant", "content": "Hi."}]}
+    path.write_text(json.dumps(claude) + "\n")
+    report, _ = cli_json("--profile", "bedrock", str(path))
+    assert {"FT118", "FT121"} <= {f["code"] for f in report["findings"]}
+
+
+PROFILE_JUDGEMENTS = {"FT106", "FT110", "FT111", "FT115", "FT117", "FT118", "FT121"}
+
+
+@pytest.mark.parametrize("profile", ["openai-sft", "openai-dpo", "openai-rft", "openai-legacy", "bedrock", "together",
+                                     "mistral", "fireworks", "trl", "llamafactory", "axolotl", "azure-openai"])
+def test_no_refused_row_of_the_format_fixtures_gets_a_profile_judgement(profile):
+    """Every row of tests/data/formats under every profile: a row with FT401 gets none of the findings that judge
+    it against the profile's format, and the content findings of the same rows are those the profile that takes
+    the format gives them (here: FT201 on the KTO demo, under openai-sft and llamafactory alike)."""
+    files = sorted(str(p) for p in (ROOT / "tests" / "data" / "formats").iterdir() if p.suffix in (".json", ".jsonl"))
+    report, _ = cli_json("--profile", profile, "--select", "ALL", *files)
+    refused = {(f["path"], f["line"]) for f in report["findings"] if f["code"] == "FT401"}
+    cascade = [(f["path"], f["line"], f["code"]) for f in report["findings"]
+               if (f["path"], f["line"]) in refused and f["code"] in PROFILE_JUDGEMENTS]
+    assert cascade == []
+    kto = [(f["line"], f["pointer"]) for f in report["findings"] if f["code"] == "FT201" and f["path"].endswith("kto_en_demo.json")]
+    assert kto == [(2, "/messages/0/content"), (15, "/messages/1/content")]  # the rows of a JSON array file, by physical line

@@ -96,6 +96,61 @@ def test_findings_are_identical_with_and_without_screens(rows, style, profile):
     assert findings(linter, text, True) == findings(linter, text, False)
 
 
+# rows where FT205 looks beyond the texts: keys, roles, tool-call arguments (JSON strings or objects),
+# ShareGPT function_call values and tools strings, rows that are not objects
+ARGUMENTS = st.dictionaries(TEXT, TEXT | st.lists(TEXT, max_size=2), max_size=3)
+CALL = st.builds(
+    lambda name, arguments, encoded: {"id": "c1", "type": "function",
+                                      "function": {"name": name, "arguments": json.dumps(arguments) if encoded else arguments}},
+    TEXT, ARGUMENTS, st.booleans(),
+)
+TOOL_ROW = st.builds(lambda role, calls: {"messages": [{"role": role, "content": "q"}, {"role": "assistant", "tool_calls": calls}]},
+                     ROLES | TEXT, st.lists(CALL, min_size=1, max_size=2))
+SHAREGPT_ROW = st.builds(
+    lambda question, arguments, tools: {"conversations": [{"from": "human", "value": question},
+                                                          {"from": "function_call", "value": json.dumps({"name": "f", "arguments": arguments})}],
+                                        "tools": json.dumps(tools)},
+    TEXT, ARGUMENTS, st.lists(ARGUMENTS, max_size=2),
+)
+ANY_ROW = ROW | TOOL_ROW | SHAREGPT_ROW | st.dictionaries(TEXT, ARGUMENTS, max_size=2) | st.lists(TEXT, max_size=3) | TEXT
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.tuples(ANY_ROW, st.integers(0, 3)), min_size=1, max_size=5),
+    style=st.sampled_from(["plain", "ascii", "compact", "orjson", "slashes", "escaped"]),
+    profile=st.sampled_from(sorted(LINTERS)),
+)
+def test_findings_are_identical_with_and_without_screens_anywhere_in_a_line(rows, style, profile):
+    """FT205 reads every string and key, and lines that are not JSON (a row cut short, a shell line):
+    its screen, now gating a line rule, changes no finding there either."""
+    lines = []
+    for row, damage in rows:
+        line = encode(row, style)
+        if damage == 1:
+            line = line[: len(line) * 2 // 3]  # cut short: not JSON
+        elif damage == 2:
+            line = "export KEY=" + line  # not JSON at all
+        lines.append(line)
+    text = "".join(line + "\n" for line in lines)
+    linter = LINTERS[profile]
+    assert findings(linter, text, True) == findings(linter, text, False)
+
+
+@pytest.mark.parametrize("style", ["plain", "escaped", "slashes"])
+def test_the_line_corpus_makes_ft205_fire_beyond_the_texts(style):
+    """The property above is worth something: FT205 fires there on keys, arguments and broken lines, screened."""
+    key = "AKIAIOSFODNN7EXAMPLE"
+    rows = [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "f", "arguments": json.dumps({"k": key})}}]}]},
+            {"metadata": {key: 1}}, [key]]
+    lines = [encode(row, style) for row in rows]
+    lines.append('{"messages": [{"role": "user", "content": "cut short ' + key)
+    found = findings(LINTERS["openai-sft"], "".join(line + "\n" for line in lines), True)
+    assert [(line, pointer) for line, code, pointer, _ in found if code == "FT205"] == [
+        (1, "/messages/1/tool_calls/0/function/arguments"), (2, "/metadata"), (3, "/0"), (4, "")]
+
+
 def test_the_fuzzed_corpus_makes_the_screened_rules_fire():
     """The property above is only worth something if the screened rules fire on such rows."""
     rows = [chat(("user", f), ("assistant", "ok" + f)) for f in FRAGMENTS if f]

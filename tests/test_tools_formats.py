@@ -111,3 +111,53 @@ def test_hostile_tools_give_findings_not_tracebacks(tmp_path):
         (3, "FT502", "/tools/0/parameters"),
         (4, "FT120", "/conversations/1/value"),  # the unreadable call is the adapter's finding; its observation is no orphan
     }, found
+
+
+def _call_findings(tmp_path, row: dict, profile: str, name: str) -> list[tuple[str, str, str]]:
+    path = tmp_path / name
+    path.write_text(json.dumps(row) + "\n")
+    report, proc = cli_json("--profile", profile, str(path))
+    assert proc.returncode == 1, proc.stderr
+    return [(code, where, message) for code, where, message in _tool_findings(report) if code == "FT503"]
+
+
+def test_a_call_whose_name_is_not_a_string_gets_ft503_in_every_format(tmp_path):
+    """An OpenAI call named 42 gets FT503; a ShareGPT function_call (inside its JSON string), a LLaMA-Factory
+    v1 tool_call part and a TRL message call named 42 get the same finding, pointing into the source row."""
+    openai = {"messages": [{"role": "user", "content": "Weather?"},
+                           {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": 42, "arguments": "{}"}}]}]}
+    assert [(c, w) for c, w, _ in _call_findings(tmp_path, openai, "openai-sft", "openai.jsonl")] == [("FT503", "/messages/1/tool_calls/0/function/name")]
+    for name in (42, None, ["get_weather"]):  # "" is a string: FT501 reports it, as for OpenAI
+        sharegpt = {"conversations": [{"from": "human", "value": "Weather?"},
+                                      {"from": "function_call", "value": json.dumps({"name": name, "arguments": {"city": "Paris"}})},
+                                      {"from": "observation", "value": "sunny"}, {"from": "gpt", "value": "Sunny."}]}
+        found = _call_findings(tmp_path, sharegpt, "llamafactory", "sharegpt.jsonl")
+        assert [(c, w) for c, w, _ in found] == [("FT503", "/conversations/1/value")], (name, found)
+        assert "name" in found[0][2] and "inside the JSON string" in found[0][2]
+    trl = {"prompt": [{"role": "user", "content": "Weather?"},
+                      {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": 42, "arguments": {"city": "Paris"}}}]},
+                      {"role": "tool", "content": "sunny"}],
+           "completion": [{"role": "assistant", "content": "Sunny."}]}
+    assert [(c, w) for c, w, _ in _call_findings(tmp_path, trl, "trl", "trl.jsonl")] == [("FT503", "/prompt/1/tool_calls/0/function/name")]
+    v1 = {"messages": [{"role": "user", "content": [{"type": "text", "value": "Weather?"}]},
+                       {"role": "assistant", "content": [{"type": "tool_call", "value": json.dumps({"name": 42, "arguments": {}})}]},
+                       {"role": "tool", "content": [{"type": "text", "value": "sunny"}]},
+                       {"role": "assistant", "content": [{"type": "text", "value": "Sunny."}]}]}
+    assert [(c, w) for c, w, _ in _call_findings(tmp_path, v1, "llamafactory", "v1.jsonl")] == [("FT503", "/messages/1/content/0/value")]
+
+
+def test_a_sharegpt_call_without_arguments_gets_ft503(tmp_path):
+    row = {"conversations": [{"from": "human", "value": "Time?"}, {"from": "function_call", "value": json.dumps({"name": "now"})},
+                             {"from": "observation", "value": "noon"}, {"from": "gpt", "value": "Noon."}]}
+    found = _call_findings(tmp_path, row, "llamafactory", "noargs.jsonl")
+    assert [(c, w) for c, w, _ in found] == [("FT503", "/conversations/1/value")]
+    assert "arguments" in found[0][2]
+
+
+def test_a_sharegpt_list_of_calls_names_the_bad_one(tmp_path):
+    row = {"conversations": [{"from": "human", "value": "Weather and time?"},
+                             {"from": "function_call", "value": json.dumps([{"name": "weather", "arguments": {}}, {"name": 3}])},
+                             {"from": "observation", "value": "sunny, noon"}, {"from": "gpt", "value": "Sunny, noon."}]}
+    found = _call_findings(tmp_path, row, "llamafactory", "list.jsonl")
+    assert [(c, w) for c, w, _ in found] == [("FT503", "/conversations/1/value")] * 2
+    assert all("call 2 of the list inside the JSON string there" in message for _, _, message in found)

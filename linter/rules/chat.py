@@ -42,6 +42,20 @@ def has_dialogue(row: Row, turns: tuple[Turn, ...]) -> bool:
     return has_messages(row) if row.view.format == "openai-chat" else bool(turns)
 
 
+def format_refused(rule: Rule, row: Row) -> bool:
+    """True when the profile does not take the row's format at all (FT401 says so, once per row).
+
+    The rules that judge a row against what the profile demands of its own format (role names, keys and
+    message keys, which roles come first and last, strict alternation) and the advice meant for an
+    example in that format (FT115) then stay silent, as ruff reports one root cause rather than its
+    consequences: the row is judged against the profile once it is in a format the profile takes (the
+    usual cause is a wrong ``--profile``, and then every such finding is noise). Rules about what the row
+    holds (text, encoding, tool calls, the format's own validity, a missing assistant or user turn, a
+    system message in the middle) still report.
+    """
+    return row.kind not in rule.context.profile.kinds
+
+
 def _rename_key(old: str, new: str, index: int | None = None) -> tuple[dict, ...]:
     """The edit that renames a key (at the top level, or in message ``index``)."""
     base = () if index is None else ("messages", index)
@@ -197,7 +211,8 @@ class RoleMissing(Rule):
 class RoleUnknown(Rule):
     """The role must be one the target accepts (for OpenAI SFT: system,
     developer, user, assistant, tool, function). ``bot``, ``human`` or ``gpt``
-    come from other formats (ShareGPT) and need mapping."""
+    come from other formats (ShareGPT) and need mapping. On a row whose whole
+    format the profile refuses, FT401 reports that once instead."""
 
     reads = ("shape",)
     code = "FT106"
@@ -208,6 +223,8 @@ class RoleUnknown(Rule):
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if format_refused(self, row):
+            return  # FT401: the role names are the refused format's
         roles = self.context.profile.roles
         for _, turn in row.view.all_turns():
             if not turn.role_pointer:
@@ -294,7 +311,8 @@ class ContentTypeInvalid(Rule):
 class UnknownKey(Rule):
     """Keys the target does not know are at best ignored and at worst rejected
     (Together: "Found extra column"). They often reveal a mapping mistake:
-    ``conversation`` for ``messages``, ``Tools`` for ``tools``.
+    ``conversation`` for ``messages``, ``Tools`` for ``tools``. On a row whose
+    whole format the profile refuses, FT401 reports that once instead.
 
     Fix (unsafe, it deletes data): remove the key."""
 
@@ -310,7 +328,7 @@ class UnknownKey(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         if self.context.profile.extra_keys_allowed:
             return
-        if row.kind == PREFERENCE and PREFERENCE not in self.context.profile.kinds:
+        if format_refused(self, row):
             return  # FT401 says the whole row is in a format this target does not take
         known = self.context.profile.top_level_keys
         unknown = [key for key in row.value if key not in known and not (isinstance(key, str) and key.lower() in known)]
@@ -325,7 +343,8 @@ class UnknownKey(Rule):
 class UnknownMessageKey(Rule):
     """Message keys outside the known set (role, content, name, weight,
     tool_calls, tool_call_id, function_call, refusal for OpenAI) are rejected
-    by strict servers and ignored by others.
+    by strict servers and ignored by others. On a row whose whole format the
+    profile refuses, FT401 reports that once instead.
 
     Fix: ``Role``/``Content`` are renamed to lower case (safe); other unknown
     keys are removed (unsafe, it deletes data)."""
@@ -340,6 +359,8 @@ class UnknownMessageKey(Rule):
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if format_refused(self, row):
+            return  # FT401: the message keys are the refused format's
         known = self.context.profile.message_keys
         for index, message in messages_of(row):
             for key in message:
@@ -416,7 +437,8 @@ class WeightNotAssistant(Rule):
 
 class SystemMissing(Rule):
     """The cookbook counts examples without a system message: if the model
-    will be prompted with one, training without it wastes signal. Advice only."""
+    will be prompted with one, training without it wastes signal. Advice only,
+    and only for rows in a format the profile takes (else FT401 comes first)."""
 
     reads = ("shape",)
     code = "FT115"
@@ -429,6 +451,8 @@ class SystemMissing(Rule):
     kinds = frozenset({CHAT}) | DIALOGUE_KINDS
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if format_refused(self, row):
+            return  # advice for an example in the profile's format: FT401 comes first
         turns = dialogue(row)
         if has_dialogue(row, turns) and not any(t.role == SYSTEM for t in turns):
             yield Violation("example has no system message", dialogue_pointer(row, turns))
@@ -459,7 +483,8 @@ class LastRole(Rule):
     """What the last message may be depends on the method and provider: an
     RFT prompt must end with the user (the model answers it), while Mistral and
     Bedrock train on the final assistant turn and reject other endings. Driven by
-    the profile's ``last_roles``; OpenAI SFT accepts any ending."""
+    the profile's ``last_roles``; OpenAI SFT accepts any ending. Silent on a row
+    whose whole format the profile refuses (FT401 reports that)."""
 
     reads = ("shape",)
     code = "FT117"
@@ -473,7 +498,7 @@ class LastRole(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         allowed = self.context.profile.last_roles
         turns = dialogue(row)
-        if allowed is None or not turns:
+        if allowed is None or not turns or format_refused(self, row):
             return
         last = turns[-1]
         role = last.source_role if last.role_pointer else last.role
@@ -485,7 +510,8 @@ class LastRole(Rule):
 class RoleAlternation(Rule):
     """Providers with strict chat templates (Together, Bedrock) need user and
     assistant turns to alternate: two user messages in a row are merged or
-    rejected. Tool messages and their calls are part of the assistant's turn."""
+    rejected. Tool messages and their calls are part of the assistant's turn.
+    Silent on a row whose whole format the profile refuses (FT401 reports that)."""
 
     reads = ("shape",)
     code = "FT118"
@@ -497,7 +523,7 @@ class RoleAlternation(Rule):
     good = '{"messages": [{"role": "user", "content": "hi anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if not self.context.profile.alternate:
+        if not self.context.profile.alternate or format_refused(self, row):
             return
         previous = None
         before = None
@@ -541,7 +567,8 @@ class FirstRole(Rule):
     """Some targets need the conversation (after the system prompt) to open
     with the user: Bedrock rejects a record that starts with the assistant,
     LLaMA-Factory skips it ("Invalid role tag"), Together needs system or
-    user first. Driven by the profile's ``first_roles``."""
+    user first. Driven by the profile's ``first_roles``. Silent on a row whose
+    whole format the profile refuses (FT401 reports that)."""
 
     reads = ("shape",)
     code = "FT121"
@@ -554,7 +581,7 @@ class FirstRole(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         allowed = self.context.profile.first_roles
-        if allowed is None:
+        if allowed is None or format_refused(self, row):
             return
         first = next((t for t in dialogue(row) if t.role != SYSTEM), None)
         if first is None:

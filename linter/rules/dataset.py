@@ -67,7 +67,12 @@ class MixedFormats(DatasetRule):
 class FormatUnsupported(Rule):
     """The row's format is not one the profile's target trains on, for example
     legacy prompt/completion rows for OpenAI chat fine-tuning. Convert the
-    rows or choose the profile of the intended method."""
+    rows or choose the profile of the intended method. This is the one
+    finding for the mismatch: the rules that judge a row against what the
+    profile demands of its format (FT106 roles, FT110 and FT111 keys, FT117,
+    FT118 and FT121 turn order, FT115 advice) stay silent on the row until it
+    is converted, while findings about what it holds (text, encoding, tool
+    calls, the format's own validity) remain."""
 
     reads = ("shape",)  # the verdict is the row's kind's, and the shape starts with the kind
     code = "FT401"

@@ -9,6 +9,8 @@ These rules read every string a model is trained on or prompted with through
 the conversation view (``linter.view``), so one rule serves every format and
 its findings point into the source row: ``/messages/1/content``,
 ``/conversations/2/value``, ``/output``, ``/chosen/0/content``, ``/system``.
+FT205 (secrets) reads more: every string and key of the line, and the raw text
+of a line that is not JSON (``linter.secrets.secrets_in``).
 """
 
 from __future__ import annotations
@@ -17,16 +19,16 @@ import hashlib
 import re
 from typing import Iterable
 
-from .. import code_spans
-from ..findings import Severity, Violation
+from .. import code_spans, hashing
+from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, COMPLETION, PREFERENCE, RFT
-from ..secrets import SECRETS
+from ..secrets import SECRET_OPENERS, Hit, checks_for, dropped_secrets, secret_in_line, secrets_in
 from ..text import show
 from ..view import SYSTEM, USER
-from .base import Rule
-from .reads import TEXTS, computed, provide
+from .base import LINE, Rule
+from .reads import RAW, TEXTS, VALUE, computed, provide
 
 # every kind whose rows hold text a model reads: OpenAI's own, the adapted formats and legacy prompt/completion
 # (a row of a format the profile does not accept is reported by FT4xx; its text is still checked here)
@@ -347,39 +349,63 @@ def _fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
 
 
-# The text each kind of secret starts with (its regex starts with \b, so Python's regex engine tries it at
-# every position of a text): the rule's screen, and a substring test per text before each regex.
-SECRET_OPENERS = {
-    "an OpenAI API key": ("sk-",), "an AWS access key id": ("AKIA", "ASIA"),
-    "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a Slack token": ("xox",),
-    "a Google API key": ("AIza",), "a private key": ("-----BEGIN",), "a JSON Web Token": ("eyJ",), "a Stripe secret key": ("_live_",),
-}
-_SECRET_CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
-
-
 class Secret(Rule):
-    """API keys and private keys in training data are memorised and can be
-    extracted from the fine-tuned model. Opt-in (``extend-select = ["FT205"]``)
-    because it scans every string. The secret itself is never printed: only its
-    kind and a hash prefix to find it with."""
+    """API keys and private keys in a dataset are memorised by the model trained
+    on it and can be extracted from it, and the file itself is uploaded and
+    shared. Every string of the line is scanned, not only the texts a model
+    reads: tool-call arguments (inside their JSON string too), tools, roles,
+    key names, metadata, the earlier value of a repeated key (which the parsed
+    row drops but the file keeps), and lines that are not JSON at all. Opt-in
+    (``extend-select = ["FT205"]``). The secret itself is never printed: only
+    its kind, a hash prefix to find it with, and where it sits (a key name is
+    reported at its object, as the pointer would otherwise spell the key)."""
 
     code = "FT205"
     name = "secret"
-    summary = "Text contains what looks like a secret (API key, token, private key)"
-    kinds = TEXT_KINDS
+    summary = "The line holds what looks like a secret (API key, token, private key)"
+    scope = LINE  # unparsed lines too: a secret in a broken line is still in the file
     default_enabled = False
-    reads = ("texts",)
+    reads = (RAW, VALUE)
     screen = tuple(opener for openers in SECRET_OPENERS.values() for opener in openers)
     bad = '{"messages": [{"role": "user", "content": "my key is AKIAIOSFODNN7EXAMPLE"}, {"role": "assistant", "content": "Thanks."}]}'
     good = '{"messages": [{"role": "user", "content": "my key is in the vault"}, {"role": "assistant", "content": "Thanks."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for where, _, text in texts(row):
-            for kind, pattern, openers in _SECRET_CHECKS:
-                match = pattern.search(text) if any(opener in text for opener in openers) else None
-                if match:
-                    yield Violation(f"contains {kind} (sha256 {_fingerprint(match.group())}…); remove or redact it", where)
-                    break
+        if row.parsed:
+            checks = checks_for(row.raw)
+            hits = list(secrets_in(row.value, checks))
+            for hit in hits:
+                yield Violation(_describe(hit), pointer(*hit.path))
+            for hit in dropped_secrets(row.raw, hits, checks) if _may_repeat_keys(row) else ():
+                yield Violation(_describe(hit, " (in an earlier value of a repeated key, which the parsed row drops)"), pointer(*hit.path))
+            return
+        found = secret_in_line(row.raw.decode("utf-8", "replace")) if row.raw is not None else None
+        if found is not None:
+            kind, secret, at = found
+            yield Violation(f"a line that is not parsed as JSON contains {kind} (sha256 {_fingerprint(secret)}…) "
+                            f"at character {at + 1}; remove or redact it")
+
+
+def _may_repeat_keys(row: Row) -> bool:
+    """False when the raw line provably repeats no key: it has as many ":" as the parsed value serialised
+    (one per kept key, plus the same ones inside strings; FT004 and FT404 share that serialisation),
+    and no \\u003a escape of one. Else the line is read again for the values a repeated key dropped."""
+    raw = row.raw
+    if raw is None:
+        return False
+    flat = hashing.flat_of(row)
+    return flat[:1] == hashing.UNSERIALISABLE or raw.count(b":") != flat.count(b":") or b"\\u003" in raw
+
+
+def _describe(hit: Hit, note: str = "") -> str:
+    what = f"{hit.kind} (sha256 {_fingerprint(hit.secret)}…)"
+    if hit.inner is None:
+        return f"{'a key name of this object is' if hit.in_key else 'contains'} {what}{note}; remove or redact it"
+    where = pointer(*hit.inner)
+    if hit.inner_key:
+        place = f"in the object at {where}" if where else "in its top-level object"
+        return f"a key name inside the JSON string, {place}, is {what}{note}; remove or redact it"
+    return f"contains {what} inside the JSON string, at {where}{note}; remove or redact it"
 
 
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b")

@@ -9,6 +9,7 @@ and reported as deprecated.
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import re
@@ -301,7 +302,12 @@ class ToolCallInvalid(_ToolRule):
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"function": {"name": "get_weather"}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]}]}'
 
+    kinds = VIEW_KINDS
+
     def check(self, row: Row) -> Iterable[Violation]:
+        if _adapted(row):
+            yield from _check_view_calls(row)
+            return
         for index, message in row.messages():
             if "tool_calls" not in message:
                 continue
@@ -329,6 +335,41 @@ class ToolCallInvalid(_ToolRule):
                     yield Violation("a tool call needs function.name", at + "/function/name")
                 if "arguments" not in function:
                     yield Violation("a tool call needs function.arguments (a JSON string)", at + "/function/arguments")
+
+
+def _check_view_calls(row: Row) -> Iterable[Violation]:
+    """FT503 for formats read through the view: what their calls carry is a name and arguments (ids and
+    types are OpenAI's), so a call needs a name string and arguments, like an OpenAI call's function."""
+    for _, turn in row.view.all_turns():
+        shared = collections.Counter(call.pointer for call in turn.tool_calls)
+        seen: collections.Counter = collections.Counter()
+        for call in turn.tool_calls:
+            source = _resolve(row.value, call.pointer)
+            if isinstance(source, str):  # the call is JSON inside a string (ShareGPT function_call, v1 tool_call part)
+                name_at = arguments_at = call.pointer
+                seen[call.pointer] += 1
+                # a string holding a list of calls: say which one, as the pointer cannot
+                which = f"call {seen[call.pointer]} of the list " if shared[call.pointer] > 1 else ""
+                note = f" ({which}inside the JSON string there)"
+            elif isinstance(source, dict):
+                inner = "/function" if isinstance(source.get("function"), dict) else ""
+                name_at, arguments_at, note = f"{call.pointer}{inner}/name", f"{call.pointer}{inner}/arguments", ""
+            else:
+                yield Violation(f"a tool call must be an object, got {describe_type(source)}", call.pointer)
+                continue
+            if not isinstance(call.name, str):
+                yield Violation(f"a tool call needs a function name string, got {describe_type(call.name)}{note}", name_at)
+            if call.arguments is None:
+                yield Violation(f"a tool call needs its arguments{note}", arguments_at)
+
+
+def _resolve(value: Any, where: str) -> Any:
+    import jsonpointer
+
+    try:
+        return jsonpointer.resolve_pointer(value, where, None)
+    except jsonpointer.JsonPointerException:
+        return None
 
 
 class ArgumentsInvalid(_ToolRule):

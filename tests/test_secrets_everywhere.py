@@ -1,0 +1,202 @@
+"""FT205 reports a secret wherever the line holds one, not only in the texts a
+model is trained on: tool-call arguments (a JSON string: the finding names
+where inside it), ShareGPT and TRL tool calls, key names, roles, metadata, and
+lines that are not JSON at all. Each finding has the pointer of the value that
+holds the secret; no output ever repeats the secret itself.
+
+Every test runs the real CLI on a real file, in every output format.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linter.secrets import checks_for, dropped_secrets, secrets_in
+
+from .conftest import chat, run_cli
+from .test_screens import ANY_ROW, encode
+
+AWS = "AKIAIOSFODNN7EXAMPLE"
+OPENAI = "sk-proj-" + "Q7" * 20
+GITHUB = "ghp_" + "x1" * 18
+SECRETS = (AWS, OPENAI, GITHUB)
+
+
+def secret_findings(tmp_path, lines: list[str], *args: str) -> list[tuple[int, str, str]]:
+    """``(line, pointer, message)`` of FT205's findings, after checking that no output format echoes a secret."""
+    path = tmp_path / "data.jsonl"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    for output in ("text", "github", "sarif", "junit", "json-lines"):
+        proc = run_cli("check", "--isolated", "--select", "FT205", "--format", output, *args, str(path))
+        assert proc.returncode == 1, proc.stderr
+        assert not any(secret in proc.stdout + proc.stderr for secret in SECRETS), output
+    proc = run_cli("check", "--isolated", "--select", "FT205", "--format", "json", *args, str(path))
+    assert not any(secret in proc.stdout + proc.stderr for secret in SECRETS)
+    return [(f["line"], f["pointer"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+
+
+def call_row(arguments) -> dict:
+    return {"messages": [
+        {"role": "user", "content": "Deploy it."},
+        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "deploy", "arguments": arguments}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "done"},
+        {"role": "assistant", "content": "Deployed."},
+    ]}
+
+
+def test_openai_tool_call_arguments_point_at_the_arguments_and_inside_them(tmp_path):
+    rows = [call_row(json.dumps({"target": "prod", "auth": {"token": GITHUB}})), call_row({"key": AWS}), call_row("not json " + OPENAI)]
+    found = secret_findings(tmp_path, [json.dumps(row) for row in rows])
+    assert [(line, where) for line, where, _ in found] == [
+        (1, "/messages/1/tool_calls/0/function/arguments"),
+        (2, "/messages/1/tool_calls/0/function/arguments/key"),  # an object (TRL, axolotl): the pointer goes in
+        (3, "/messages/1/tool_calls/0/function/arguments"),
+    ]
+    assert "a GitHub token" in found[0][2] and "inside the JSON string, at /auth/token" in found[0][2]
+    assert "an AWS access key id" in found[1][2] and "inside" not in found[1][2]
+    assert "an OpenAI API key" in found[2][2] and "inside" not in found[2][2]
+
+
+def test_sharegpt_and_trl_tool_calls_and_tools(tmp_path):
+    sharegpt = {"conversations": [
+        {"from": "human", "value": "Deploy it."},
+        {"from": "function_call", "value": json.dumps({"name": "deploy", "arguments": {"token": OPENAI}})},
+        {"from": "observation", "value": "done"}, {"from": "gpt", "value": "Deployed."},
+    ], "tools": json.dumps([{"name": "deploy", "description": f"uses {AWS}", "parameters": {"type": "object", "properties": {}}}])}
+    trl = {"prompt": [{"role": "user", "content": "Deploy it."},
+                      {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "deploy", "arguments": {"token": GITHUB}}}]},
+                      {"role": "tool", "content": "done"}],
+           "completion": [{"role": "assistant", "content": "Deployed."}]}
+    found = secret_findings(tmp_path, [json.dumps(sharegpt), json.dumps(trl)], "--profile", "llamafactory")
+    assert [(line, where) for line, where, _ in found] == [
+        (1, "/conversations/1/value"), (1, "/tools"), (2, "/prompt/1/tool_calls/0/function/arguments/token"),
+    ]
+    assert "at /arguments/token" in found[0][2] and "at /0/description" in found[1][2]
+
+
+def test_key_names_roles_and_metadata(tmp_path):
+    keyed = chat(("user", "hi"), ("assistant", "Hello"))
+    keyed["metadata"] = {AWS: "the key is the key", "owner": "ops"}
+    role = {"messages": [{"role": OPENAI, "content": "hi"}, {"role": "assistant", "content": "Hello"}]}
+    top_key = {**chat(("user", "hi"), ("assistant", "Hello")), GITHUB: 1}
+    found = secret_findings(tmp_path, [json.dumps(keyed), json.dumps(role), json.dumps(top_key)])
+    # a key is never in the pointer (it is the secret): the finding points at the object that has it
+    assert [(line, where) for line, where, _ in found] == [(1, "/metadata"), (2, "/messages/0/role"), (3, "")]
+    assert "a key name" in found[0][2] and "a key name" in found[2][2] and "a key name" not in found[1][2]
+
+
+def test_lines_that_are_not_json_are_scanned_too(tmp_path):
+    lines = [
+        json.dumps(chat(("user", "hi"), ("assistant", "Hello"))),
+        '{"messages": [{"role": "user", "content": "my key is ' + AWS + '"}',  # cut short: not JSON
+        "export OPENAI_API_KEY=" + OPENAI,
+        json.dumps(chat(("user", "hi"), ("assistant", "Hello"))),
+    ]
+    found = secret_findings(tmp_path, lines)
+    assert [(line, where) for line, where, _ in found] == [(2, ""), (3, "")]
+    assert "line that is not parsed" in found[0][2] and "an AWS access key id" in found[0][2]
+    assert "an OpenAI API key" in found[1][2]
+
+
+def test_a_row_that_is_not_an_object_is_scanned(tmp_path):
+    found = secret_findings(tmp_path, [json.dumps(["hi", {"k": AWS}]), json.dumps(OPENAI)])
+    assert [(line, where) for line, where, _ in found] == [(1, "/1/k"), (2, "")]
+
+
+def test_escaped_secrets_are_found_where_the_parser_reads_them(tmp_path):
+    """A \\u escape or an escaped slash cannot hide a secret: the parsed value is scanned."""
+    escaped = '{"messages": [{"role": "user", "content": "key \\u0041KIAIOSFODNN7EXAMPLE"}, {"role": "assistant", "content": "ok"}]}'
+    found = secret_findings(tmp_path, [escaped])
+    assert [(line, where) for line, where, _ in found] == [(1, "/messages/0/content")]
+
+
+@pytest.mark.parametrize("profile", ["openai-sft", "llamafactory"])
+def test_text_findings_keep_their_pointers(tmp_path, profile):
+    """The texts FT205 always read are reported as before, one finding per string."""
+    row = {"conversations": [{"from": "human", "value": f"key {AWS} and {OPENAI}"}, {"from": "gpt", "value": "ok"}]}
+    found = secret_findings(tmp_path, [json.dumps(row)], "--profile", profile)
+    assert [(line, where) for line, where, _ in found] == [(1, "/conversations/0/value")]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(row=ANY_ROW, style=st.sampled_from(["plain", "ascii", "compact", "orjson", "slashes", "escaped"]))
+def test_narrowing_the_kinds_by_the_raw_line_loses_no_secret(row, style):
+    """FT205 asks a line's strings only about the kinds of secret whose opening the raw line spells
+    (every kind when a \\u escape could spell one): the same hits as asking about every kind."""
+    raw = encode(row, style).encode("utf-8", "surrogatepass")
+    assert list(secrets_in(row, checks_for(raw))) == list(secrets_in(row))
+
+
+def test_an_escaped_secret_in_a_broken_line_is_found(tmp_path):
+    """A line that is not JSON is read as written, then its string literals decoded: \\u0041KIA... is AKIA...,
+    in a string that is closed or in the one the line breaks off in."""
+    lines = [
+        '{"messages": [{"role": "user", "content": "key \\u0041KIAIOSFODNN7EXAMPLE"}, {"role": ',
+        '{"messages": [{"role": "user", "content": "a \\"quote\\" then \\u0041KIAIOSFODNN7EXAMPLE',
+        '{"messages": [{"role": "user", "content": "no key \\u0041KIA here"}, ',
+    ]
+    found = secret_findings(tmp_path, lines)
+    assert [(line, where) for line, where, _ in found] == [(1, ""), (2, "")]
+    assert all("an AWS access key id" in message for _, _, message in found)
+
+
+def test_a_key_name_inside_tool_arguments_is_placed_without_spelling_it(tmp_path):
+    rows = [call_row(json.dumps({AWS: "x"})), call_row(json.dumps({"auth": {OPENAI: True}}))]
+    found = secret_findings(tmp_path, [json.dumps(row) for row in rows])
+    assert [(line, where) for line, where, _ in found] == [(1, "/messages/1/tool_calls/0/function/arguments"),
+                                                           (2, "/messages/1/tool_calls/0/function/arguments")]
+    assert "a key name inside the JSON string, in its top-level object, is an AWS access key id" in found[0][2]
+    assert "a key name inside the JSON string, in the object at /auth, is an OpenAI API key" in found[1][2]
+
+
+def test_a_secret_in_a_value_a_repeated_key_drops_is_reported(tmp_path):
+    """JSON parsers keep the last value of a repeated key (FT004): the file still holds the earlier one."""
+    lines = [
+        '{"messages": [{"role": "user", "content": "key ' + AWS + '", "content": "no key"}, {"role": "assistant", "content": "ok"}]}',
+        '{"messages": [{"role": "user", "content": "' + OPENAI + '", "content": "' + GITHUB + '"}, {"role": "assistant", "content": "ok"}]}',
+        '{"messages": [{"role": "user", "content": "two in one: ' + AWS + ' ' + OPENAI + '"}, {"role": "assistant", "content": "ok"}]}',
+    ]
+    found = secret_findings(tmp_path, lines)
+    assert [(line, where) for line, where, _ in found] == [(1, "/messages/0/content"), (2, "/messages/0/content"), (2, "/messages/0/content"),
+                                                           (3, "/messages/0/content")]
+    assert "earlier value of a repeated key" in found[0][2] and "an AWS access key id" in found[0][2]
+    assert "a GitHub token" in found[1][2] and "repeated" not in found[1][2]
+    assert "an OpenAI API key" in found[2][2] and "earlier value of a repeated key" in found[2][2]
+    assert "repeated" not in found[3][2]  # a second secret in a kept string is not a dropped value
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(row=ANY_ROW, style=st.sampled_from(["plain", "ascii", "compact", "orjson", "slashes", "escaped"]))
+def test_a_line_without_repeated_keys_has_no_dropped_secret(row, style):
+    """Reading the line again with every key's values finds nothing the parsed row does not keep, however written."""
+    raw = encode(row, style).encode("utf-8", "surrogatepass")
+    checks = checks_for(raw)
+    assert dropped_secrets(raw, list(secrets_in(row, checks)), checks) == []
+
+
+PIECES = ["sk-", "proj-", "sk_live_", "rk", "_live_", "AKIA", "ASIA", "IOSFODNN7EXAMPLE", "a" * 20, "-", "_", " ", "x", "é", "\n",
+          "eyJ", "abcdefghij", ".", "-----BEGIN ", "PRIVATE KEY-----", "-----END KEY-----", "ghp_", "x1" * 18, "github_pat_",
+          "xoxb-", "1234567890", "AIza", "b" * 35, "Z"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.lists(st.sampled_from(PIECES), max_size=8).map("".join))
+def test_trying_the_patterns_at_their_openings_finds_what_a_search_finds(text):
+    """first_secret tries each pattern only where its opening occurs; the answer is the full search's."""
+    from linter.secrets import SECRETS, first_secret
+
+    reference = next(((kind, match.span()) for kind, pattern in SECRETS if (match := pattern.search(text))), None)
+    found = first_secret(text)
+    assert (found and (found[0], found[1].span())) == reference
+
+
+def test_a_secret_in_json_text_nested_past_the_parser_is_still_reported(tmp_path):
+    """Arguments holding JSON nested deeper than Python's parser goes: the string is reported as a whole, no crash."""
+    deep = "[" * 100_000 + json.dumps(AWS) + "]" * 100_000
+    found = secret_findings(tmp_path, [json.dumps(call_row(deep))])
+    assert [(line, where) for line, where, _ in found] == [(1, "/messages/1/tool_calls/0/function/arguments")]
+    assert "an AWS access key id" in found[0][2]
