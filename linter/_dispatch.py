@@ -138,6 +138,8 @@ class Gate:
     def resolve(self, mask: int, tests: dict) -> object:
         answer = self.resolved.get(mask, _UNKNOWN)
         if answer is _UNKNOWN:
+            if len(self.resolved) >= 256:
+                self.resolved.clear()  # bounded, like the plans' tables (a few masks in practice)
             answer = self.resolved[mask] = self._resolve(mask, tests)
         return answer
 
@@ -169,14 +171,13 @@ class _Test:
 
 
 class _Entry:
-    __slots__ = ("rule", "check", "gate", "shaped", "screened")
+    __slots__ = ("rule", "check", "gate", "shaped")
 
-    def __init__(self, rule: Rule, gate: Gate | None, shaped: bool, screened: bool) -> None:
+    def __init__(self, rule: Rule, gate: Gate | None, shaped: bool) -> None:
         self.rule = rule
         self.check = rule.check
         self.gate = gate
-        self.shaped = shaped
-        self.screened = screened
+        self.shaped = shaped  # shape-only: its findings are learnt per shape and replayed
 
 
 class _Plan:
@@ -256,7 +257,7 @@ class Dispatch:
                 gate = gates.get(key)
                 if gate is None:
                     gate = gates[key] = Gate(slot, presence)
-            entry = _Entry(rule, gate, is_shape_only(cls) and presence is None, screen is not None)
+            entry = _Entry(rule, gate, is_shape_only(cls) and presence is None)
             for kind in cls.kinds:
                 entries.setdefault(kind, []).append(entry)
         self.scanner = _scanner([screen for _, screen in sorted(distinct.values(), key=lambda pair: pair[0])]) if distinct else None
@@ -413,10 +414,10 @@ def _grouped(entries) -> list[tuple]:
 class _Replay:
     """A shape-only rule that fired on an earlier row of this shape: says the same again, without running."""
 
-    __slots__ = ("rule", "gate", "shaped", "screened", "said")
+    __slots__ = ("rule", "gate", "shaped", "said")
 
     def __init__(self, entry: _Entry, said: tuple) -> None:
-        self.rule, self.gate, self.screened = entry.rule, entry.gate, entry.screened
+        self.rule, self.gate = entry.rule, entry.gate
         self.shaped = False
         self.said = said
 

@@ -376,10 +376,10 @@ class _Folds:
         self.crash = crash
         self.states = [r.start() for r in rules]
         per_row = [(r, s) for r, s in zip(rules, self.states) if not reads_nothing(type(r))]
-        # (rule, update, state, kinds it folds or None: every line, presence test or None)
-        self.folds = [
-            (r, r.update, s, None if r.scope == LINE else r.kinds, presence_test(type(r)) if r.scope == LINE else None)
-            for r, s in per_row
+        # (rule, update, state, kinds it folds or None: every line, presence test or None): the
+        # record rules first, then the line rules, so that crashes are reported in that order
+        self.folds = [(r, r.update, s, r.kinds, None) for r, s in per_row if r.scope != LINE] + [
+            (r, r.update, s, None, presence_test(type(r))) for r, s in per_row if r.scope == LINE
         ]
 
     def row(self, row: Row, kind: str | None) -> None:

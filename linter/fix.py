@@ -7,8 +7,9 @@ is copied byte for byte from the source. Fixes attached to dataset-level
 findings (line endings) apply to every line in a second stream over the
 output. Passes repeat until one changes nothing, so fixing twice is a no-op.
 
-Memory stays flat whatever the file size: rows move through temporary files,
-each pass keeps one integer per output line (the input line it came from), and
+Memory stays small whatever the file size: rows move through temporary files,
+each pass keeps one 8-byte integer per output line (the input line it came
+from; at most three such arrays live at once, about 24 MB at a million lines), and
 the findings of the last pass wait in an anonymous temporary file
 (``FindingSpool``) until the caller reports them. A row dropped in any pass is
 written to the rejects file as the input held it, with its reason
@@ -185,10 +186,10 @@ class Fixer:
             for _ in range(MAX_PASSES):
                 fd, temp = atomic.temp_beside(target)
                 temps.append(temp)
-                passed = Origins(origins)
+                this_pass = Origins(origins)
                 with os.fdopen(fd, "wb") as out:
                     # the findings that remain are on the fixed rows, numbered as the output holds them
-                    changed, fixed, remaining, result, file_fixes, drops = self._pass(current, out, output or path, rejected, passed)
+                    changed, fixed, remaining, result, file_fixes, drops = self._pass(current, out, output or path, rejected, this_pass)
                 if isinstance(report.remaining, FindingSpool):
                     report.remaining.close()
                 report.remaining, report.result = remaining, result
@@ -197,15 +198,15 @@ class Fixer:
                     drops = (array("q"), array("H"))
                     self._drop_codes.clear()  # counted when they are applied, not now too
                 else:
-                    passed = origins
+                    this_pass = origins
                 if file_fixes or drops[0]:
                     fd, every = atomic.temp_beside(target)
                     temps.append(every)
-                    rewritten = Origins(passed)
+                    rewritten = Origins(this_pass)
                     with os.fdopen(fd, "wb") as out:
                         if self._rewrite_every_line(temp if changed else current, out, file_fixes, drops, rejected, rewritten):
                             changed = True
-                            temp, passed = every, rewritten
+                            temp, this_pass = every, rewritten
                             fixed.update(f.code for f in file_fixes)
                             for code, count in self._drop_codes.items():
                                 fixed[code] += count
@@ -213,7 +214,7 @@ class Fixer:
                     break
                 report.fixed.update(fixed)
                 report.changed = True
-                current, origins = temp, passed
+                current, origins = temp, this_pass
             else:
                 report.converged = False  # every pass changed something: a next run may change more
             if diff:

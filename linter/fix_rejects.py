@@ -21,7 +21,6 @@ from __future__ import annotations
 import heapq
 import tempfile
 from array import array
-from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO, Iterator
@@ -99,10 +98,9 @@ class Rejected:
         self._last = UNKNOWN
         self._reasons: list[tuple[str, str]] = []
         self._reason_ids: dict[tuple[str, str], int] = {}
-        self._literal = tempfile.TemporaryFile()  # noqa: SIM115 - rows whose input line is unknown; closed in close()
+        self._literal: BinaryIO | None = None  # rows whose input line is unknown (rare: opened when one comes)
         self._literal_reasons = array("H")
         self.count = 0
-        self.by_code: Counter = Counter()
         self.shown: list[Dropped] = []
 
     def reason(self, code: str, name: str) -> int:
@@ -117,6 +115,8 @@ class Rejected:
         """Input line ``origin`` leaves for ``reason``; ``segment`` (the line as this pass saw it) is kept only if the origin is unknown."""
         self.count += 1
         if origin == UNKNOWN:
+            if self._literal is None:
+                self._literal = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
             self._literal.write(_as_row(segment))
             self._literal_reasons.append(reason)
             return
@@ -140,20 +140,21 @@ class Rejected:
                 out.write(_as_row(source.readline()))
                 position = index + 1
                 self._name(index + 1, reason)
-            self._literal.seek(0)
-            while block := self._literal.read(1 << 20):
-                out.write(block)
+            if self._literal is not None:
+                self._literal.seek(0)
+                while block := self._literal.read(1 << 20):
+                    out.write(block)
             for reason in self._literal_reasons:
                 self._name(None, reason)
 
     def _name(self, line: int | None, reason: int) -> None:
         code, name = self._reasons[reason]
-        self.by_code[code] += 1
         if len(self.shown) < SHOWN:
             self.shown.append(Dropped(line, code, name))
 
     def close(self) -> None:
-        self._literal.close()
+        if self._literal is not None:
+            self._literal.close()
 
 
 def _as_row(line: bytes) -> bytes:
