@@ -69,10 +69,10 @@ def detect(value: Any, chat_kind: str = CHAT, detector: Any = None) -> str:
     return adapter.kind_of(value, chat_kind) if adapter is not None else UNKNOWN
 
 
-def classify(value: Any, chat_kind: str, default_kind: str, detector: Any, raw: bytes | None = None) -> tuple[Any, str]:
-    """``(adapter, kind)`` of a parsed row (``raw``: its JSON line, when known); a row
-    no adapter recognises is judged as ``default_kind`` and read by that kind's adapter."""
-    adapter = detector.detect(value, raw)
+def classify(value: Any, chat_kind: str, default_kind: str, detector: Any) -> tuple[Any, str]:
+    """``(adapter, kind)`` of a parsed row; a row no adapter recognises is
+    judged as ``default_kind`` and read by that kind's adapter."""
+    adapter = detector.detect(value)
     if adapter is not None:
         return adapter, adapter.kind_of(value, chat_kind)
     kind = NON_OBJECT if not isinstance(value, dict) else default_kind

@@ -34,41 +34,6 @@ def test_detection_asks_per_row_only_the_adapters_whose_score_the_values_decide(
     assert asked["bedrock-claude"] == 40 and asked["bedrock-nova"] == 40 and asked["openai-chat"] == 1
 
 
-def test_a_format_whose_words_the_line_lacks_is_not_asked_and_detection_is_unchanged(monkeypatch):
-    """LLaMA-Factory v1 declares what a line of its format spells (detect_screen): given the raw
-    line, detection skips it on OpenAI rows, and picks what it picks without the line on every
-    fixture row and on v1 rows written with escapes, spaces and non-ASCII."""
-    import json
-    from pathlib import Path
-
-    import orjson
-
-    asked: collections.Counter = collections.Counter()
-    v1 = next(adapter for adapter in BUILTIN_FORMATS if adapter.name == "llamafactory-v1")
-    real = v1.detect
-    monkeypatch.setattr(v1, "detect", lambda value: asked.update(["v1"]) or real(value))
-    detector = Detector(BUILTIN_FORMATS)
-    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]} for i in range(50)]
-    assert all(detector.detect(row, orjson.dumps(row)).name == "openai-chat" for row in rows)
-    assert asked["v1"] == 0
-    values = rows + [
-        {"messages": [{"role": "user", "content": [{"type": "text", "value": "hi"}]}, {"role": "assistant", "content": "a"}]},
-        {"messages": [{"role": "user", "content": "hi", "loss_weight": 0.0}, {"role": "assistant", "content": "ñ"}]},
-        {"messages": TALK, "chosen_messages": TALK, "rejected_messages": TALK},
-    ]
-    folder = Path(__file__).parent / "data" / "formats"
-    for path in sorted(folder.glob("*.json*")):
-        text = path.read_text()
-        values += json.loads(text) if path.suffix == ".json" else [json.loads(line) for line in text.splitlines() if line.strip()]
-    writers = (orjson.dumps, lambda v: json.dumps(v).encode(), lambda v: json.dumps(v, ensure_ascii=False, separators=(" ,", " : ")).encode())
-    for value in values:
-        expected = Detector(BUILTIN_FORMATS).detect(value)
-        for write in writers:
-            assert detector.detect(value, write(value)) is expected
-        escaped = orjson.dumps(value).replace(b'"value"', b'"valu\\u0065"').replace(b"loss_weight", b"loss\\u005fweight")
-        assert detector.detect(value, escaped) is expected  # an escape could spell a word: asked
-
-
 def test_the_format_rule_and_the_kind_rule_are_judged_once_per_shape(monkeypatch):
     from linter.rules.chat import FormatProblem
     from linter.rules.dataset import FormatUnsupported

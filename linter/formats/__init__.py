@@ -101,9 +101,7 @@ class Detector:
         for adapter in self.formats:
             self.by_kind.setdefault(adapter.kind, adapter)
 
-    def detect(self, value: Any, raw: bytes | None = None) -> Format | None:
-        """The adapter of a parsed row; ``raw``, its JSON line when known, lets adapters
-        that declare a ``detect_screen`` go unasked on lines that cannot be theirs."""
+    def detect(self, value: Any) -> Format | None:
         if not isinstance(value, dict):
             return None
         keys = tuple(value)
@@ -111,11 +109,7 @@ class Detector:
         if plan is None:
             plan = self._plan(keys, value)
         best, score, position, asked = plan
-        escaped = raw is not None and b"\\u" in raw
         for index, adapter in asked:  # in registration order
-            screen = adapter.detect_screen
-            if screen is not None and raw is not None and not escaped and not any(word in raw for word in screen):
-                continue  # it would score 0: the line spells none of what a row of its format holds
             found = self._score(adapter, value)
             if found > score or (found == score and found and index < position):
                 best, score, position = adapter, found, index

@@ -39,10 +39,6 @@ class Format:
     # the top-level keys whose values detect() reads, beyond which keys the row has; None: it may
     # read any. A row holding none of them gets the score of the last row with its keys, unasked
     detect_reads: ClassVar[frozenset[str] | None] = None
-    # byte strings one of which the raw JSON line spells whenever detect() can score above 0 (None:
-    # no such promise). The engine then skips detect() on lines holding none of them (and no \u
-    # escape, which could spell one): most rows of a dataset are not in most formats
-    detect_screen: ClassVar[tuple[bytes, ...] | None] = None
     requires: ClassVar[str] = ""
     writable: ClassVar[bool] = True
 

@@ -79,7 +79,6 @@ class LlamaFactoryV1(Format):
 
     triggers = frozenset({"messages", "chosen_messages", "rejected_messages"})
     detect_reads = frozenset({"messages"})
-    detect_screen = (b"chosen_messages", b"rejected_messages", b"loss_weight", b'"value"')  # what detect() and _is_v1 look for
 
     def detect(self, value: dict) -> int:
         if "chosen_messages" in value or "rejected_messages" in value:
