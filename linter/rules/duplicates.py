@@ -63,6 +63,9 @@ def _matches(state: FingerprintLog) -> Iterator[list]:
         yield from (group for group in by_low.values() if len(group) > 1)
 
 
+_PAIRS_AT_ONCE = 256  # pairs made Python ints at once: a partition's worth would take 5x its array
+
+
 def _repeats(state: FingerprintLog, differing: bool) -> Iterator[tuple[int, int]]:
     """(line, first line) of every row whose whole fingerprint an earlier row has, in line order;
     with ``differing``, only those whose fourth column differs from that first row's.
@@ -82,8 +85,10 @@ def _repeats(state: FingerprintLog, differing: bool) -> Iterator[tuple[int, int]
             found = _partition_repeats(records, differing)
             if len(found):
                 in_order.add(found)
+        del records, found  # the last partition's arrays: not held while the findings stream
         for pairs in in_order:
-            yield from pairs.tolist()
+            for start in range(0, len(pairs), _PAIRS_AT_ONCE):
+                yield from pairs[start:start + _PAIRS_AT_ONCE].tolist()
     finally:
         in_order.discard()
 
