@@ -31,6 +31,8 @@ from linter.rules.duplicates import _repeats
 from linter.runner import make_linter, run
 
 from .conftest import run_cli
+from .test_engine import project
+from .test_spill import logged_in_shards
 
 DUPLICATE_RULES = ["FT403", "FT404", "FT405"]
 
@@ -151,8 +153,7 @@ def register_rules(register):
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_plugin_dataset_rules_in_any_order_come_out_sorted_among_the_duplicates(tmp_path, jobs):
-    (tmp_path / "house.py").write_text(ORDER_PLUGIN)
-    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\n')
+    project(tmp_path, [], ORDER_PLUGIN)
     (tmp_path / "data.jsonl").write_text(_duplicates_file(400))
     proc = run_cli("check", "data.jsonl", "--format", "json", "--jobs", jobs, "--select", "FT403,FT405,HOUSE010,HOUSE011",
                    cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": "", "FTLINT_PARALLEL_MIN_BYTES": "1", "FTLINT_SPILL_ROWS": "32"})
@@ -202,19 +203,10 @@ def _reference(records, differing: bool) -> list[tuple[int, int]]:
 def test_repeats_equal_a_dictionary_in_line_order_whatever_spills(keys, buffer_rows, shards, small, differing):
     """Python (small logs) and numpy paths, spilled or not, in shards: the (line, first line) pairs a dict finds."""
     records = [(high, line, low, other) for line, (high, low, other) in enumerate(keys, start=1)]
-    cut = [len(records) * i // shards for i in range(shards + 1)]
-    logs = []
     saved = spill.BUFFER_ROWS, spill.SMALL_RECORDS
     spill.BUFFER_ROWS, spill.SMALL_RECORDS = buffer_rows, (10_000 if small else 0)
     try:
-        for a, b in zip(cut, cut[1:]):
-            log = spill.FingerprintLog(4)
-            for record in records[a:b]:
-                log.append(*record)
-            logs.append(log)
-        merged = logs[0]
-        for log in logs[1:]:
-            merged.absorb(log)
+        merged = logged_in_shards(records, shards) if records else spill.FingerprintLog(4)
         found = [tuple(pair) for pair in _repeats(merged, differing)]
     finally:
         spill.BUFFER_ROWS, spill.SMALL_RECORDS = saved
