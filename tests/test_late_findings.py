@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import random
 import tracemalloc
 from collections import defaultdict
@@ -233,12 +234,8 @@ def test_line_order_reads_back_any_order_sorted(lines, buffer_rows, seed):
 # ---------------------------------------------------------------- memory
 
 
-def _finish_peak(path, rows: int) -> tuple[int, int]:
-    """Peak bytes traced while the finding stream of FT403-FT405 is consumed, and how many findings it had.
-
-    The states are filled by the real rules from the real reader's rows;
-    only the finish is traced: the part that used to hold every finding.
-    """
+def _filled_states(path) -> tuple[Linter, list, list]:
+    """FT403-FT405 and their states, filled by the real rules from the real reader's rows, not yet finished."""
     linter = Linter(settings_from({"select": DUPLICATE_RULES, "token_stats": False}))
     rules = [r for r in linter.rules_for(str(path)) if isinstance(r, DatasetRule)]
     states = [r.start() for r in rules]
@@ -249,6 +246,13 @@ def _finish_peak(path, rows: int) -> tuple[int, int]:
                 for rule, state in zip(rules, states):
                     if row.kind in rule.kinds:
                         rule.update(state, row)
+    return linter, rules, states
+
+
+def _finish_peak(path, rows: int) -> tuple[int, int]:
+    """Peak bytes traced while the finding stream of FT403-FT405 is consumed, and how many findings it had:
+    only the finish is traced, the part that used to hold every finding."""
+    linter, rules, states = _filled_states(path)
     gc.collect()
     tracemalloc.start()
     try:
@@ -280,3 +284,20 @@ def test_memory_of_the_finish_does_not_grow_with_the_duplicate_findings(tmp_path
     assert large_count > 9 * small_count > 40_000  # ten times the findings...
     assert large_peak < 1.5 * small_peak + 256 * 1024, (small_peak, large_peak)  # ...in about the same memory
     assert large_peak < 2 * 1024 * 1024, large_peak
+
+
+def test_a_vanished_spill_file_is_one_internal_error_and_the_other_rules_report(tmp_path, monkeypatch):
+    """A spill file gone before the finish (a cleaner emptied /tmp): FT403 reports an FT000, not a traceback."""
+    monkeypatch.setattr(spill, "BUFFER_ROWS", 64)
+    path = tmp_path / "dups.jsonl"
+    path.write_text(_duplicates_file(2000))
+    linter, rules, states = _filled_states(path)
+    whole = [(f.line, f.code, f.message) for f in linter.finish_states(str(path), *_filled_states(path)[1:])]
+    exact = states[[r.code for r in rules].index("FT403")]
+    assert exact.files
+    for spilled, _ in exact.files:
+        os.unlink(spilled)
+    found = [(f.line, f.code, f.message) for f in linter.finish_states(str(path), rules, states)]
+    (error,) = [f for f in found if f[1] == "FT000"]
+    assert error[0] == 1 and "rule FT403 duplicate-example failed" in error[2] and "FileNotFoundError" in error[2]
+    assert [f for f in found if f[1] != "FT000"] == [f for f in whole if f[1] != "FT403"]  # FT404 and FT405 unharmed
