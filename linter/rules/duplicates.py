@@ -164,20 +164,6 @@ class DuplicateNormalised(_FingerprintRule):
         return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
 
 
-def _prompt_and_answer(row: Row) -> tuple[bytes, bytes] | None:
-    """What FT405 fingerprints: the prompt's key (tools and every message but the last) and the final answer's form."""
-    messages = row.value.get("messages")
-    if not isinstance(messages, list) or len(messages) < 2:
-        return None
-    last = messages[-1]
-    if not isinstance(last, dict) or last.get("role") != "assistant":
-        return None
-    try:
-        return _prompt_and_answer_flat(row)
-    except RecursionError:  # nested about a thousand deep: no comparison for this row
-        return None
-
-
 def _prompt_document(value: dict) -> dict:
     tools = value.get("tools")
     messages = value["messages"][:-1]
@@ -245,10 +231,21 @@ class ConflictingAnswers(_FingerprintRule):
     columns = 4  # prompt fingerprint (first half), line, prompt fingerprint (second half), answer fingerprint
 
     def update(self, state, row: Row) -> None:
-        found = _prompt_and_answer(row)
-        if found is not None:  # the hashes called directly: two Python calls fewer on every row
-            first, second = HALVES(xxh3_128_digest(found[0]))
-            state.append(first, row.number, second, xxh3_64_intdigest(found[1]))
+        """Fingerprint the prompt's key (tools and every message but the last) and the final answer's form,
+        when the last of two or more messages is the assistant's (the checks and hashes inline: a Python
+        call costs about what a hash of the row does)."""
+        messages = row.value.get("messages")
+        if not isinstance(messages, list) or len(messages) < 2:
+            return
+        last = messages[-1]
+        if not isinstance(last, dict) or last.get("role") != "assistant":
+            return
+        try:
+            prompt, answer = _prompt_and_answer_flat(row)
+        except RecursionError:  # nested about a thousand deep: no comparison for this row
+            return
+        first, second = HALVES(xxh3_128_digest(prompt))
+        state.append(first, row.number, second, xxh3_64_intdigest(answer))
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
