@@ -252,6 +252,8 @@ class LineOrder:
 
     def add(self, records) -> None:
         """Add a numpy uint64 array of shape (n, columns)."""
+        if len(records) and int(records[:, 0].max()) >> self.log.shift >= PARTITIONS:
+            raise ValueError(f"line {int(records[:, 0].max())} is past the largest line given")  # else it would be lost
         self.log.extend(records)
 
     def __iter__(self) -> Iterator:

@@ -301,3 +301,14 @@ def test_a_vanished_spill_file_is_one_internal_error_and_the_other_rules_report(
     (error,) = [f for f in found if f[1] == "FT000"]
     assert error[0] == 1 and "rule FT403 duplicate-example failed" in error[2] and "FileNotFoundError" in error[2]
     assert [f for f in found if f[1] != "FT000"] == [f for f in whole if f[1] != "FT403"]  # FT404 and FT405 unharmed
+
+
+def test_line_order_refuses_a_line_past_the_largest_it_was_given():
+    """Such a record would fall outside every partition and its finding would be lost: an error instead."""
+    import numpy as np
+
+    order = spill.LineOrder(2, 100, buffer_rows=4)
+    order.add(np.array([[100, 1], [3, 1]], dtype=np.uint64))
+    with pytest.raises(ValueError, match="line 5,?000 is past the largest line"):
+        order.add(np.array([[5000, 1]], dtype=np.uint64))
+    assert [r.tolist() for r in order] == [[[3, 1]], [[100, 1]]]
