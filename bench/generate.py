@@ -119,8 +119,6 @@ SEED = 20261123
 
 def rows(make, count: int, duplicates: float = 0.0):
     """``count`` rows; with ``duplicates`` that fraction repeats the distinct ones, block after block."""
-    if not 0 <= duplicates < 1:
-        sys.exit(f"--duplicates takes a fraction in [0, 1), not {duplicates}")
     distinct = max(1, count - round(count * duplicates))
     written = 0
     while written < count:
@@ -134,6 +132,8 @@ def main() -> None:
     count, out = int(sys.argv[1]), sys.argv[2]
     make = CORPORA[sys.argv[sys.argv.index("--corpus") + 1] if "--corpus" in sys.argv else "chat"]
     duplicates = float(sys.argv[sys.argv.index("--duplicates") + 1]) if "--duplicates" in sys.argv else 0.0
+    if not 0 <= duplicates < 1:
+        sys.exit(f"--duplicates takes a fraction in [0, 1), not {duplicates}")
     with open(out, "w", encoding="utf-8") as handle:
         for row in rows(make, count, duplicates):
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
