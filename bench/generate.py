@@ -4,13 +4,18 @@ Multi-turn support chats, tool calls with tool definitions, Chinese and emoji
 text, a weight-0 turn now and then, a few real mistakes (1 %), and a long tail
 of examples past 4096 tokens (0.5 %).
 
-    python bench/generate.py 100000 bench/data/100k.jsonl [--corpus chat|short|text]
+    python bench/generate.py 100000 bench/data/100k.jsonl [--corpus chat|short|text] [--duplicates 0.9]
 
 Corpora: ``chat`` (the default above, about 1.7 KB a row), ``short`` (one or
 two short turns, about 0.4 KB: per-row overhead dominates) and ``text``
 (text-heavy: lognormal reply lengths with a tail up to about 4,096 tokens,
 about a quarter of the tokens in rows longer than 4,096 bytes: the issue 14
 corpus, where tokenizing and text rules dominate).
+
+``--duplicates FRACTION`` makes that fraction of the rows exact copies: the
+first ``count * (1 - FRACTION)`` rows of the corpus, written again and again
+(0.9: each row ten times), the file that measures duplicate detection's memory
+(FT403 reports every repeat). Rows are regenerated from the seed, not held.
 """
 
 from __future__ import annotations
@@ -109,13 +114,29 @@ def text_heavy(rng: random.Random) -> dict:
 CORPORA = {"chat": example, "short": short, "text": text_heavy}
 
 
+SEED = 20261123
+
+
+def rows(make, count: int, duplicates: float = 0.0):
+    """``count`` rows; with ``duplicates`` that fraction repeats the distinct ones, block after block."""
+    distinct = max(1, count - round(count * duplicates))
+    written = 0
+    while written < count:
+        rng = random.Random(SEED)  # the same distinct rows on every pass
+        for _ in range(min(distinct, count - written)):
+            yield make(rng)
+            written += 1
+
+
 def main() -> None:
     count, out = int(sys.argv[1]), sys.argv[2]
     make = CORPORA[sys.argv[sys.argv.index("--corpus") + 1] if "--corpus" in sys.argv else "chat"]
-    rng = random.Random(20261123)
+    duplicates = float(sys.argv[sys.argv.index("--duplicates") + 1]) if "--duplicates" in sys.argv else 0.0
+    if not 0 <= duplicates < 1:
+        sys.exit(f"--duplicates takes a fraction in [0, 1), not {duplicates}")
     with open(out, "w", encoding="utf-8") as handle:
-        for _ in range(count):
-            handle.write(json.dumps(make(rng), ensure_ascii=False) + "\n")
+        for row in rows(make, count, duplicates):
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ over the verdict floor, ``stats`` over the tokenize floor. Ratios are computed
 within the run, so a noisy machine affects both sides alike.
 
     python bench/run.py --sizes 10000,100000 --corpora short,text --repeat 3
+
+The ``dups`` corpus is text rows of which 90% are duplicates (``generate.py
+--duplicates 0.9``): FT403 reports 90% of the rows, which measures that
+findings stream without being held (issue 14: peak RSS flat, at most 150 MB).
 """
 
 from __future__ import annotations
@@ -43,11 +47,16 @@ def measure(cmd: list[str], ok: tuple[int, ...]) -> tuple[float, float, float]:
     return wall, rss, cpu
 
 
+# corpora made with extra generate.py options: name -> (its corpus, options)
+DERIVED = {"dups": ("text", ["--duplicates", "0.9"])}
+
+
 def dataset(size: int, corpus: str) -> Path:
     DATA.mkdir(exist_ok=True)
     path = DATA / f"{corpus}-{size}.jsonl"
     if not path.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(size), str(path), "--corpus", corpus], check=True)
+        base, options = DERIVED.get(corpus, (corpus, []))
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(size), str(path), "--corpus", base, *options], check=True)
     return path
 
 
@@ -77,7 +86,7 @@ def main() -> None:
     os.environ["FTLINT_LOAD_PLUGINS"] = ""  # the built-in rules only, whatever else is installed
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--corpora", default="short,text", help="from bench/generate.py: chat, short, text")
+    parser.add_argument("--corpora", default="short,text", help="from bench/generate.py: chat, short, text; dups (text, 90%% duplicates)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; best wall time of {args.repeat}, side by side")

@@ -295,22 +295,36 @@ class Linter:
 
         return report, crash
 
-    def finish_states(self, path: str, dataset_rules: list, states: list) -> list[Finding]:
-        """The dataset rules' findings from their (merged) states, in line order."""
-        late = []
-        for rule, state in zip(dataset_rules, states):
+    def finish_states(self, path: str, dataset_rules: list, states: list) -> Iterator[Finding]:
+        """The dataset rules' findings from their (merged) states, streamed in line order.
+
+        Rules that declare ``finish_in_line_order`` (FT403-FT405) are read as
+        they yield, so a file of duplicates never holds its findings; the rest
+        are sorted first (``linter.late_findings``). A rule that raises gets one
+        internal error: at line 1 when its findings are sorted, else after the
+        last finding it gave (the stream stays in order).
+        """
+        from .late_findings import declares_line_order, merge_in_line_order
+
+        def findings(rule, state, ordered: bool) -> Iterator[Finding]:
+            severity, line = self.severity[rule.code], 1
             try:
                 for violation in rule.finish(state):
-                    late.append(
-                        Finding(path, violation.line or 1, rule.code, rule.name, self.severity[rule.code],
-                                violation.message, violation.pointer, violation.fix, row=violation.line is not None)
-                    )
+                    at = violation.line or 1
+                    if ordered and at < line:
+                        raise ValueError(f"finish() yielded line {at:,} after line {line:,}, though it declares finish_in_line_order")
+                    line = at if ordered else 1
+                    yield Finding(path, at, rule.code, rule.name, severity, violation.message, violation.pointer, violation.fix,
+                                  row=violation.line is not None)
             except FATAL:
                 raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
-                late.append(internal_error(path, 1, rule, exc))
-        late.sort(key=lambda f: (f.line, f.code))
-        return late
+                yield internal_error(path, line, rule, exc)
+
+        ordered = [declares_line_order(rule) for rule in dataset_rules]
+        return merge_in_line_order(
+            (findings(rule, state, in_order), in_order) for rule, state, in_order in zip(dataset_rules, states, ordered)
+        )
 
     def _count(self, row: Row, stats: FileStats, on_view: bool = False) -> None:
         """Add the row to the file's statistics. Rows of other formats than OpenAI's

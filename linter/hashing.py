@@ -110,27 +110,27 @@ def exact_of(row) -> Fingerprint:
     hash itself, and every row misses once per name.
     """
     memo = row.memo
-    found = memo.get(EXACT) if memo is not None else None
-    if found is None:
-        found = _remember(row, EXACT, HALVES(xxh3_128_digest(row.raw.strip())))
+    if memo is None:
+        memo = row.memo = {}
+    else:
+        found = memo.get(EXACT)
+        if found is not None:
+            return found
+    found = memo[EXACT] = HALVES(xxh3_128_digest(row.raw.strip()))  # inline: a helper call costs a third of the hash
     return found
 
 
 def flat_of(row) -> bytes:
     """``flat(row.value)``, computed once per row whichever rule asks first (memoised as ``exact_of``)."""
     memo = row.memo
-    found = memo.get(FLAT) if memo is not None else None
-    if found is None:
-        found = _remember(row, FLAT, _flat_of(row))
-    return found
-
-
-def _remember(row, name: str, value: Any) -> Any:
-    memo = row.memo
     if memo is None:
         memo = row.memo = {}
-    memo[name] = value
-    return value
+    else:
+        found = memo.get(FLAT)
+        if found is not None:
+            return found
+    found = memo[FLAT] = _flat_of(row)
+    return found
 
 
 def normalised_of(row) -> Fingerprint:

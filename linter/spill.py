@@ -9,6 +9,11 @@ to disk split into ``PARTITIONS`` by the top bits of the fingerprint. Equal
 fingerprints always land in one partition, so ``groups`` sorts one partition
 at a time: about 1/64 of the records, whatever the file size.
 
+Findings about those fingerprints (FT403's "duplicate of line N") must come
+out in line order, but grouping yields them by fingerprint: ``LineOrder``
+spills them a second time, partitioned by line range, and reads them back
+one range at a time, so they stream out sorted without being held.
+
 Shard states of a parallel run (forked workers on one machine) travel as file
 paths; ``make_portable`` reads the records back in for workers that do not
 share a disk with the parent (Dask).
@@ -64,12 +69,17 @@ class FingerprintLog:
     """Append-only records of ``columns`` unsigned 64-bit values; the first is the fingerprint.
 
     ``groups()`` yields, for each fingerprint seen more than once, its records
-    sorted by the second column (the line number).
+    sorted by the second column (the line number); ``partitions()`` yields the
+    records unsorted, a partition at a time, for callers that group them with
+    numpy themselves. ``shift`` places a record in partition ``first column >> shift``
+    (the fingerprint's top bits by default; ``LineOrder`` partitions by line).
     """
 
-    def __init__(self, columns: int, buffer_rows: int | None = None) -> None:
+    def __init__(self, columns: int, buffer_rows: int | None = None, shift: int = _SHIFT) -> None:
         self.columns = columns
         self.limit = (buffer_rows or BUFFER_ROWS) * columns
+        self.shift = shift
+        self.max_line = 0  # the largest second column spilled (the buffer's is read when needed)
         self.buffer = array("Q")
         # spill files: (path, index) where the index holds offset, rows for
         # partition 0..63 of each chunk appended, in turn (16 bytes per entry)
@@ -78,6 +88,12 @@ class FingerprintLog:
 
     def append(self, *values: int) -> None:
         self.buffer.extend(values)
+        if len(self.buffer) >= self.limit:
+            self._spill()
+
+    def extend(self, records) -> None:
+        """Append many records at once: a numpy uint64 array of shape (n, columns)."""
+        self.buffer.frombytes(records.tobytes())
         if len(self.buffer) >= self.limit:
             self._spill()
 
@@ -91,7 +107,11 @@ class FingerprintLog:
         import numpy as np
 
         records = np.frombuffer(self.buffer, dtype=np.uint64).reshape(-1, self.columns)
-        parts = records[:, 0] >> np.uint64(_SHIFT)
+        if len(records) == 0:
+            return
+        if self.columns > 1:
+            self.max_line = max(self.max_line, int(records[:, 1].max()))
+        parts = records[:, 0] >> np.uint64(self.shift)
         records = records[np.argsort(parts, kind="stable")]
         counts = np.bincount(parts.astype(np.int64), minlength=PARTITIONS)
         if not self.files:
@@ -110,6 +130,7 @@ class FingerprintLog:
     def absorb(self, other: "FingerprintLog") -> "FingerprintLog":
         """Take ``other``'s records (a later shard's); returns self."""
         self.files.extend(other.files)
+        self.max_line = max(self.max_line, other.max_line)
         for part, blobs in other.inline.items():
             self.inline.setdefault(part, []).extend(blobs)
         other.files, other.inline = [], {}
@@ -124,23 +145,37 @@ class FingerprintLog:
         pieces = [np.frombuffer(chunk, dtype=np.uint64) for chunk in self._stored(part)]
         if self.buffer:
             records = np.frombuffer(self.buffer, dtype=np.uint64).reshape(-1, self.columns)
-            pieces.append(records[(records[:, 0] >> np.uint64(_SHIFT)) == part].ravel())
+            pieces.append(records[(records[:, 0] >> np.uint64(self.shift)) == part].ravel())
         if not pieces:
             return np.empty((0, self.columns), dtype=np.uint64)
         return np.concatenate(pieces).reshape(-1, self.columns)
 
+    def is_small(self) -> bool:
+        """Never spilled and at most SMALL_RECORDS records: Python sorts it faster than importing numpy (0.2-0.3 s)."""
+        return not self.files and not self.inline and len(self.buffer) <= SMALL_RECORDS * self.columns
+
+    def largest_line(self) -> int:
+        """The largest second column (the line number) of any record."""
+        buffered = self.buffer[1::self.columns] if self.columns > 1 else ()
+        return max(self.max_line, max(buffered, default=0))
+
+    def partitions(self) -> Iterator:
+        """Each partition's records as a numpy array of shape (n, columns), in no order; then forgets them all."""
+        try:
+            for part in range(PARTITIONS):
+                yield self._partition(part)
+        finally:
+            self.discard()
+
     def groups(self) -> Iterator:
         """Records sharing a fingerprint (two or more), line order within each; partitions one at a time."""
-        if not self.files and not self.inline and len(self.buffer) <= SMALL_RECORDS * self.columns:
+        if self.is_small():
             yield from self._small_groups()  # a small file: importing numpy would cost more than sorting
             return
         import numpy as np
 
-        try:
-            for part in range(PARTITIONS):
-                records = self._partition(part)
-                if len(records) < 2:
-                    continue
+        for records in self.partitions():
+            if len(records) >= 2:
                 records = records[np.lexsort((records[:, 1], records[:, 0]))]
                 keys = records[:, 0]
                 starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
@@ -148,8 +183,6 @@ class FingerprintLog:
                 repeated = (ends - starts) > 1
                 for start, end in zip(starts[repeated].tolist(), ends[repeated].tolist()):
                     yield records[start:end].tolist()
-        finally:
-            self.discard()
 
     def _small_groups(self) -> Iterator:
         """``groups`` for a log that never spilled, in Python: the same groups in the same order
@@ -201,3 +234,35 @@ class FingerprintLog:
         self.discard_files()
         self.inline = {}
         self.buffer = array("Q")
+
+
+class LineOrder:
+    """Records keyed by line number (first column), added in any order, read back sorted by line.
+
+    Another ``FingerprintLog``, partitioned by line range instead of
+    fingerprint: partition ``line >> shift``, the shift chosen from the
+    largest line so that the ranges cover the file. Reading sorts one range
+    at a time, so about 1/64 (at least 1/32) of the records is in memory
+    however many there are.
+    """
+
+    def __init__(self, columns: int, largest_line: int, buffer_rows: int | None = None) -> None:
+        shift = max(0, largest_line.bit_length() - (PARTITIONS.bit_length() - 1))
+        self.log = FingerprintLog(columns, buffer_rows, shift=shift)
+
+    def add(self, records) -> None:
+        """Add a numpy uint64 array of shape (n, columns)."""
+        if len(records) and int(records[:, 0].max()) >> self.log.shift >= PARTITIONS:
+            raise ValueError(f"line {int(records[:, 0].max())} is past the largest line given")  # else it would be lost
+        self.log.extend(records)
+
+    def __iter__(self) -> Iterator:
+        """numpy arrays of records, range after range, each sorted by line (stable: equal lines keep their order)."""
+        import numpy as np
+
+        for records in self.log.partitions():
+            if len(records):
+                yield records[np.argsort(records[:, 0], kind="stable")]
+
+    def discard(self) -> None:
+        self.log.discard()

@@ -21,6 +21,21 @@ def naive_groups(records):
     return sorted(sorted(group, key=lambda r: r[1]) for group in by_key.values() if len(group) > 1)
 
 
+def logged_in_shards(records: list[tuple], shards: int, buffer_rows: int | None = None) -> spill.FingerprintLog:
+    """The records appended to ``shards`` logs, one per consecutive slice, absorbed in order as a parallel run does."""
+    cut = [len(records) * i // shards for i in range(shards + 1)]
+    logs = []
+    for a, b in zip(cut, cut[1:]):
+        log = spill.FingerprintLog(len(records[0]) if records else 3, buffer_rows)
+        for record in records[a:b]:
+            log.append(*record)
+        logs.append(log)
+    merged = logs[0]
+    for log in logs[1:]:
+        merged.absorb(log)
+    return merged
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     keys=st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1]), max_size=300),
@@ -29,16 +44,7 @@ def naive_groups(records):
 )
 def test_groups_match_a_dictionary_whatever_spills(keys, buffer_rows, shards):
     records = [(key, line, key % 7) for line, key in enumerate(keys, start=1)]
-    cut = [len(records) * i // shards for i in range(shards + 1)]
-    logs = []
-    for a, b in zip(cut, cut[1:]):
-        log = spill.FingerprintLog(3, buffer_rows)
-        for record in records[a:b]:
-            log.append(*record)
-        logs.append(log)
-    merged = logs[0]
-    for log in logs[1:]:
-        merged.absorb(log)
+    merged = logged_in_shards(records, shards, buffer_rows)
     if len(records) > buffer_rows * shards:
         assert merged.files  # more records than the buffers hold went to disk
     if shards == 3:

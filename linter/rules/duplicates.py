@@ -4,7 +4,7 @@ Duplicate and conflict detection keeps a 128-bit fingerprint and a line
 number per row (and 64 bits to tell matched rows apart), not the rows, in a ``FingerprintLog`` that spills to a
 temporary file past a small buffer: memory stays flat however long the file.
 Shard states concatenate; ``finish`` groups equal fingerprints one
-partition at a time.
+partition at a time and streams its findings in line order (``_repeats``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, PREFERENCE, RFT
-from ..spill import FingerprintLog
+from ..spill import FingerprintLog, LineOrder
 from .base import DatasetRule, Rule
 from .chat import CHAT_LIKE
 
@@ -41,6 +41,7 @@ class _FingerprintRule(DatasetRule):
     """
 
     columns = 3
+    finish_in_line_order = True  # Linter.finish_states streams the findings instead of holding and sorting them
 
     def start(self) -> FingerprintLog:
         return FingerprintLog(self.columns)
@@ -62,15 +63,56 @@ def _matches(state: FingerprintLog) -> Iterator[list]:
         yield from (group for group in by_low.values() if len(group) > 1)
 
 
-def _differing_repeats(state: FingerprintLog, message: str) -> list[Violation]:
-    """Rows sharing the fingerprint of an earlier row but not its fourth column."""
-    out = []
-    for records in _matches(state):
-        _, first_line, _, first_other = records[0]
-        for _, line, _, other in records[1:]:
-            if other != first_other:
-                out.append(Violation(message.format(first=first_line), line=line))
-    return sorted(out, key=lambda v: v.line)
+_PAIRS_AT_ONCE = 256  # pairs made Python ints at once: a partition's worth would take 5x its array
+
+
+def _repeats(state: FingerprintLog, differing: bool) -> Iterator[tuple[int, int]]:
+    """(line, first line) of every row whose whole fingerprint an earlier row has, in line order;
+    with ``differing``, only those whose fourth column differs from that first row's.
+
+    Grouping goes by fingerprint, a partition at a time; the pairs it finds are
+    spilled again by line range (``LineOrder``) and read back sorted, so that
+    a file of a million duplicates streams its findings without holding them.
+    """
+    if state.is_small():  # a few thousand rows: in Python, without importing numpy
+        pairs = [(record[1], records[0][1]) for records in _matches(state) for record in records[1:]
+                 if not differing or record[3] != records[0][3]]
+        yield from sorted(pairs)
+        return
+    in_order = LineOrder(2, state.largest_line())
+    try:
+        for records in state.partitions():
+            found = _partition_repeats(records, differing)
+            if len(found):
+                in_order.add(found)
+        del records, found  # the last partition's arrays: not held while the findings stream
+        for pairs in in_order:
+            for start in range(0, len(pairs), _PAIRS_AT_ONCE):
+                yield from pairs[start:start + _PAIRS_AT_ONCE].tolist()
+    finally:
+        in_order.discard()
+
+
+def _partition_repeats(records, differing: bool):
+    """``_repeats`` within one partition, vectorised: an (n, 2) array of (line, first line), in no order."""
+    import numpy as np
+
+    if len(records) < 2:
+        return records[:0, :2]
+    records = records[np.lexsort((records[:, 1], records[:, 2], records[:, 0]))]  # by fingerprint, then line
+    high, low = records[:, 0], records[:, 2]
+    starts = np.r_[True, (high[1:] != high[:-1]) | (low[1:] != low[:-1])]
+    first = np.flatnonzero(starts)[np.cumsum(starts) - 1]  # each record's group's first record
+    repeat = ~starts
+    if differing:
+        repeat &= records[:, 3] != records[first, 3]
+    return np.column_stack((records[repeat, 1], records[first[repeat], 1]))
+
+
+def _differing_repeats(state: FingerprintLog, message: str) -> Iterator[Violation]:
+    """Rows sharing the fingerprint of an earlier row but not its fourth column, in line order."""
+    for line, first in _repeats(state, differing=True):
+        yield Violation(message.format(first=first), line=line)
 
 
 class DuplicateExample(_FingerprintRule):
@@ -95,11 +137,8 @@ class DuplicateExample(_FingerprintRule):
         state.append(first, row.number, second)
 
     def finish(self, state) -> Iterable[Violation]:
-        out = []
-        for records in _matches(state):
-            first = records[0][1]
-            out.extend(Violation(f"duplicate of line {first:,}", line=line, fix=KEEP_FIRST) for _, line, _ in records[1:])
-        return sorted(out, key=lambda v: v.line)
+        for line, first in _repeats(state, differing=False):
+            yield Violation(f"duplicate of line {first:,}", line=line, fix=KEEP_FIRST)
 
 
 class DuplicateNormalised(_FingerprintRule):
@@ -123,20 +162,6 @@ class DuplicateNormalised(_FingerprintRule):
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
-
-
-def _prompt_and_answer(row: Row) -> tuple[bytes, bytes] | None:
-    """What FT405 fingerprints: the prompt's key (tools and every message but the last) and the final answer's form."""
-    messages = row.value.get("messages")
-    if not isinstance(messages, list) or len(messages) < 2:
-        return None
-    last = messages[-1]
-    if not isinstance(last, dict) or last.get("role") != "assistant":
-        return None
-    try:
-        return _prompt_and_answer_flat(row)
-    except RecursionError:  # nested about a thousand deep: no comparison for this row
-        return None
 
 
 def _prompt_document(value: dict) -> dict:
@@ -206,10 +231,21 @@ class ConflictingAnswers(_FingerprintRule):
     columns = 4  # prompt fingerprint (first half), line, prompt fingerprint (second half), answer fingerprint
 
     def update(self, state, row: Row) -> None:
-        found = _prompt_and_answer(row)
-        if found is not None:  # the hashes called directly: two Python calls fewer on every row
-            first, second = HALVES(xxh3_128_digest(found[0]))
-            state.append(first, row.number, second, xxh3_64_intdigest(found[1]))
+        """Fingerprint the prompt's key (tools and every message but the last) and the final answer's form,
+        when the last of two or more messages is the assistant's (the checks and hashes inline: a Python
+        call costs about what a hash of the row does)."""
+        messages = row.value.get("messages")
+        if not isinstance(messages, list) or len(messages) < 2:
+            return
+        last = messages[-1]
+        if not isinstance(last, dict) or last.get("role") != "assistant":
+            return
+        try:
+            prompt, answer = _prompt_and_answer_flat(row)
+        except RecursionError:  # nested about a thousand deep: no comparison for this row
+            return
+        first, second = HALVES(xxh3_128_digest(prompt))
+        state.append(first, row.number, second, xxh3_64_intdigest(answer))
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as line {first:,} but a different answer")

@@ -1,0 +1,39 @@
+"""The dataset rules' findings as one stream in line order, without holding them.
+
+A dataset rule reports when the file is done (``DatasetRule.finish``). On a
+file full of duplicates that is hundreds of thousands of FT403 findings: built
+into a list and sorted, they took more memory than the rest of the run.
+Instead each rule's findings form a stream in line order, and the streams are
+merged (a k-way merge: one finding of each rule is held at a time). A rule
+that declares ``finish_in_line_order`` is read as it yields; any other
+rule's findings (a plugin may yield in any order) are collected and sorted
+first, as all of them used to be. The merge breaks ties as a stable sort of
+everything by (line, code) would: output is identical to sorting.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Iterable, Iterator
+
+from .findings import Finding
+
+
+def _key(finding: Finding) -> tuple[int, str]:
+    return finding.line, finding.code
+
+
+def declares_line_order(rule) -> bool:
+    """Whether ``rule.finish`` promises its violations in ascending line order (None counting as line 1)."""
+    return getattr(rule, "finish_in_line_order", False) is True
+
+
+def merge_in_line_order(streams: Iterable[tuple[Iterator[Finding], bool]]) -> Iterator[Finding]:
+    """One stream of ``(findings, in_line_order)`` pairs' findings, sorted by (line, code).
+
+    Streams not in line order are read whole and sorted when the merge starts.
+    """
+    ready = [findings if ordered else iter(sorted(findings, key=_key)) for findings, ordered in streams]
+    if len(ready) == 1:
+        return ready[0]
+    return heapq.merge(*ready, key=_key)
