@@ -113,6 +113,10 @@ class Rule:
 class DatasetRule(Rule):
     """Base class for rules that need the whole file: state per shard, merge, finish."""
 
+    # True when finish() yields in ascending line order: its findings then stream out
+    # without being held and sorted (linter.late_findings); a broken promise is an FT000
+    finish_in_line_order = False
+
     def start(self) -> Any:
         """A fresh, empty state for one shard."""
         raise NotImplementedError
