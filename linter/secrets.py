@@ -8,6 +8,7 @@ or not FT205 is enabled, so no output format ever repeats a key.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import json
 import re
@@ -31,8 +32,51 @@ REDACTED = "[redacted secret]"
 
 
 def redact(text: str) -> str:
-    """``text`` with everything that looks like a secret replaced by ``[redacted secret]``."""
+    """``text`` with everything that looks like a secret replaced by ``[redacted secret]``.
+
+    Text that quotes raw JSON (a diff, a line shown whole) may spell a secret with escapes:
+    ``\\nsk-...`` (after an escaped newline, where ``\\b`` sees the letter n) or
+    ``\\u0073k-...``. Such text is searched as JSON would decode it, and each secret found is
+    replaced in the text as written, escapes and all.
+    """
+    if "\\" in text:
+        return _redact_escaped(text)
     return ANY_SECRET.sub(REDACTED, text) if ANY_SECRET.search(text) else text
+
+
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _redact_escaped(text: str) -> str:
+    parts, escapes = [], []  # escapes: (position in the decoded text, extra characters the escape took)
+    last = decoded_at = 0
+    for match in _JSON_ESCAPE.finditer(text):
+        parts.append(text[last:match.start()])
+        decoded_at += match.start() - last
+        escape = match.group()
+        parts.append(chr(int(escape[2:], 16)) if escape[1] == "u" else _SIMPLE_ESCAPES[escape[1]])
+        escapes.append((decoded_at, len(escape) - 1))
+        decoded_at += 1
+        last = match.end()
+    parts.append(text[last:])
+    spans = [match.span() for match in ANY_SECRET.finditer("".join(parts))]
+    if not spans:
+        return text
+    positions = [at for at, _ in escapes]
+    extra = [0]
+    for _, more in escapes:
+        extra.append(extra[-1] + more)
+
+    def written(at: int) -> int:  # where decoded position ``at`` starts in the text as written
+        return at + extra[bisect.bisect_left(positions, at)]
+
+    out, kept = [], 0
+    for start, end in spans:
+        out += [text[kept:written(start)], REDACTED]
+        kept = written(end)
+    out.append(text[kept:])
+    return "".join(out)
 
 
 # The text each kind of secret starts with (its regex starts with \b, so Python's regex engine tries it at

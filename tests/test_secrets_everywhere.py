@@ -200,3 +200,34 @@ def test_a_secret_in_json_text_nested_past_the_parser_is_still_reported(tmp_path
     found = secret_findings(tmp_path, [json.dumps(call_row(deep))])
     assert [(line, where) for line, where, _ in found] == [(1, "/messages/1/tool_calls/0/function/arguments")]
     assert "an AWS access key id" in found[0][2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(SECRETS), st.text(max_size=12), st.sampled_from(["\n", "\t", "\r", " ", '"', "\\", "\u00e9 "]),
+       st.booleans(), st.booleans())
+def test_raw_json_shown_anywhere_is_redacted_whatever_escapes_spell_the_secret(secret, before, glue, ascii_only, escape_first):
+    """A diff or a report shows raw JSON lines: a secret after an escaped newline (where \\b sees the
+    letter n) or with its first letter written as \\u00XX is still redacted, and the rest stays as written."""
+    from linter.text import redact
+
+    raw = json.dumps({"content": before + glue + secret}, ensure_ascii=ascii_only)
+    if escape_first:
+        raw = raw.replace(secret, "\\u%04x" % ord(secret[0]) + secret[1:])
+    shown = redact(raw)
+    assert secret not in json.loads(shown)["content"] and secret[1:] not in shown
+    assert shown.startswith('{"content": ') and "[redacted secret]" in shown
+    clean = json.dumps({"content": before + glue + "no key here"}, ensure_ascii=ascii_only)
+    assert redact(clean) == clean
+
+
+def test_fix_diff_and_the_html_report_redact_a_secret_after_an_escaped_newline(tmp_path):
+    """Review: `fix --diff` and `stats --html` printed a key that followed "\\n" in clear."""
+    path = tmp_path / "nl.jsonl"
+    path.write_text(json.dumps({"messages": [{"Role": "user", "content": f"my key:\n{OPENAI}\t{AWS}"},
+                                             {"role": "assistant", "content": "ok"}]}) + "\n")
+    diff = run_cli("fix", "--diff", path)
+    report = tmp_path / "r.html"
+    run_cli("stats", "--html", report, path)
+    assert "-{" in diff.stdout or "+{" in diff.stdout, diff.stdout + diff.stderr
+    for shown in (diff.stdout + diff.stderr, report.read_text()):
+        assert OPENAI not in shown and AWS not in shown
