@@ -319,7 +319,7 @@ class Linter:
             except FATAL:
                 raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
-                yield internal_error(path, line, rule, exc)
+                yield internal_error(path, line, rule, exc, where="when it judged the whole file")
 
         ordered = [declares_line_order(rule) for rule in dataset_rules]
         return merge_in_line_order(
@@ -361,10 +361,10 @@ class Linter:
 _COUNTED_KINDS = (schema.CHAT, schema.RFT)
 
 
-def internal_error(path: str, line: int, rule: Rule, exc: BaseException) -> Finding:
+def internal_error(path: str, line: int, rule: Rule, exc: BaseException, where: str = "on this row") -> Finding:
     """The finding that stands for a rule that raised: it names the rule, the file
     and the line, so a user can report it, and the run goes on (exit code 2)."""
-    return _plugin_failure(path, line, f"rule {rule.code} {rule.name} failed on this row", exc, "the other rules ran", "rule's")
+    return _plugin_failure(path, line, f"rule {rule.code} {rule.name} failed {where}", exc, "the other rules ran", "rule's")
 
 
 def format_error(path: str, line: int, adapter, exc: BaseException) -> Finding:

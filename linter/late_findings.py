@@ -24,8 +24,19 @@ def _key(finding: Finding) -> tuple[int, str]:
 
 
 def declares_line_order(rule) -> bool:
-    """Whether ``rule.finish`` promises its violations in ascending line order (None counting as line 1)."""
-    return getattr(rule, "finish_in_line_order", False) is True
+    """Whether ``rule.finish`` promises its violations in ascending line order (None counting as line 1).
+
+    The promise is about one ``finish``: a subclass that overrides ``finish`` without saying it
+    again does not inherit it (a plugin rule built on FT403 that reorders its findings would
+    otherwise lose them to the order check)."""
+    promised = finisher = None
+    for cls in type(rule).__mro__:
+        if promised is None and "finish_in_line_order" in vars(cls):
+            promised = cls
+        if finisher is None and "finish" in vars(cls):
+            finisher = cls
+    return getattr(rule, "finish_in_line_order", False) is True and promised is not None and (
+        finisher is None or issubclass(promised, finisher))
 
 
 def merge_in_line_order(streams: Iterable[tuple[Iterator[Finding], bool]]) -> Iterator[Finding]:

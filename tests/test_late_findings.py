@@ -312,3 +312,28 @@ def test_line_order_refuses_a_line_past_the_largest_it_was_given():
     with pytest.raises(ValueError, match="line 5,?000 is past the largest line"):
         order.add(np.array([[5000, 1]], dtype=np.uint64))
     assert [r.tolist() for r in order] == [[[3, 1]], [[100, 1]]]
+
+
+def test_a_subclass_that_overrides_finish_does_not_inherit_the_line_order_promise():
+    """Review: a plugin rule built on FT403 that reversed its findings inherited
+    finish_in_line_order and lost all but one of them to the order check."""
+    from linter.late_findings import declares_line_order
+    from linter.rules.duplicates import DuplicateExample
+
+    class Reordered(DuplicateExample):
+        code, name = "HOUSE903", "reordered"
+
+        def finish(self, state):
+            return reversed(list(super().finish(state)))
+
+    class Promised(Reordered):
+        code, name = "HOUSE904", "promised"
+        finish_in_line_order = True
+
+    class Inherits(DuplicateExample):
+        code, name = "HOUSE905", "inherits"
+
+    context = Linter(settings_from({})).rules_for("x.jsonl")[0].context
+    assert declares_line_order(DuplicateExample(context)) and declares_line_order(Inherits(context))
+    assert not declares_line_order(Reordered(context))
+    assert declares_line_order(Promised(context))  # said again beside its own finish

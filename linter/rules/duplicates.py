@@ -41,7 +41,6 @@ class _FingerprintRule(DatasetRule):
     """
 
     columns = 3
-    finish_in_line_order = True  # Linter.finish_states streams the findings instead of holding and sorting them
 
     def start(self) -> FingerprintLog:
         return FingerprintLog(self.columns)
@@ -136,6 +135,8 @@ class DuplicateExample(_FingerprintRule):
         first, second = hashing.exact_of(row)
         state.append(first, row.number, second)
 
+    finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
+
     def finish(self, state) -> Iterable[Violation]:
         for line, first in _repeats(state, differing=False):
             yield Violation(f"duplicate of line {first:,}", line=line, fix=KEEP_FIRST)
@@ -159,6 +160,8 @@ class DuplicateNormalised(_FingerprintRule):
     def update(self, state, row: Row) -> None:
         first, second = hashing.normalised_of(row)
         state.append(first, row.number, second, hashing.exact_of(row)[0])
+
+    finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
@@ -246,6 +249,8 @@ class ConflictingAnswers(_FingerprintRule):
             return
         first, second = HALVES(xxh3_128_digest(prompt))
         state.append(first, row.number, second, xxh3_64_intdigest(answer))
+
+    finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
