@@ -148,6 +148,8 @@ class Linter:
                 "train_fingerprints": self.train_fingerprints if self.is_validation(path) else None,
                 "validation": self.is_validation(path),
                 "trainer": self.trainer.for_path(path) if self.trainer is not None else None,
+                # FT401 reports rows whose format the profile refuses: the rules that would restate it wait
+                "format_refusals": "FT401" in codes,
             },
             path=path,
         )

@@ -13,6 +13,7 @@ A case file is TOML (stdlib ``tomllib``, no extra dependency)::
     options = {phrases = ["as an ai"]}        # optional: [tool.ftlint.options.<rule>]
     fixed = '''...'''                          # optional: the file after fixing
     unsafe = true                              # optional: apply unsafe fixes too
+    also = ["FT401"]                           # optional: rules enabled beside it (their findings not compared)
 
 Each case lints ``input`` (leading newline removed) with only that rule
 selected, through the real engine, and compares the findings' lines and
@@ -60,6 +61,7 @@ class Case:
     fixed: str | None = None
     unsafe: bool = False
     source: str = ""
+    also: list[str] = field(default_factory=list)  # rules enabled beside the one under test
 
     def __str__(self) -> str:
         return f"{self.rule}-{self.name.replace(' ', '_')}"
@@ -90,6 +92,7 @@ def load_cases(*patterns: str | os.PathLike) -> list[Case]:
                         fixed=_text(raw["fixed"]) if "fixed" in raw else None,
                         unsafe=bool(raw.get("unsafe", False)),
                         source=path,
+                        also=list(raw.get("also", [])),
                     )
                 )
     return cases
@@ -98,7 +101,7 @@ def load_cases(*patterns: str | os.PathLike) -> list[Case]:
 def _linter(case: Case) -> Linter:
     # rules of local plugins (``plugins = [...]`` in the nearest config) are testable too
     configured = load_config(None)
-    settings = Settings(select=[case.rule], token_stats=False, plugins=configured.plugins, root=configured.root)
+    settings = Settings(select=[case.rule, *case.also], token_stats=False, plugins=configured.plugins, root=configured.root)
     if case.options:
         settings.options = {case.rule: case.options}
     return runner.make_linter(settings)

@@ -122,6 +122,25 @@ def test_a_refused_format_gets_one_ft401_not_a_cascade_of_role_and_key_findings(
     assert proc.returncode == 1
 
 
+def test_without_ft401_the_rules_report_and_key_findings_stay_on_openai_rows(tmp_path):
+    """Review: with FT401 ignored nothing said the root cause, yet the rules that restate it stayed silent
+    (a ShareGPT row under openai-sft got no finding at all); and an SFT row missing its reply, which an
+    extra key makes look like an RFT prompt, lost the FT110 that names that key."""
+    sharegpt = {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello"}]}
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(sharegpt) + "\n")
+    report, _ = cli_json("--ignore", "FT401,FT402", str(path))
+    assert {"FT106", "FT115"} <= {f["code"] for f in report["findings"]}
+    report, _ = cli_json("--ignore", "FT402", str(path))
+    assert {f["code"] for f in report["findings"]} == {"FT401"}
+    rft_looking = {"messages": [{"role": "user", "content": "hi", "Weight": 1}], "Tools": [], "metadata": {"a": 1}}
+    path.write_text(json.dumps(rft_looking) + "\n")
+    report, _ = cli_json("--ignore", "FT402", str(path))
+    found = {(f["code"], f["pointer"]) for f in report["findings"]}
+    assert ("FT110", "/metadata") in found and any(code == "FT111" for code, _ in found)
+    assert any(code == "FT401" for code, _ in found)
+
+
 def test_an_accepted_format_still_gets_its_role_and_advice_findings(tmp_path):
     """The same judgements stay where the profile takes the format: FT106 for a ShareGPT role LLaMA-Factory does not
     know, FT115 for an OpenAI chat row under openai-sft."""

@@ -42,7 +42,7 @@ def has_dialogue(row: Row, turns: tuple[Turn, ...]) -> bool:
     return has_messages(row) if row.view.format == "openai-chat" else bool(turns)
 
 
-def format_refused(rule: Rule, row: Row) -> bool:
+def format_refused(rule: Rule, row: Row, keys: bool = False) -> bool:
     """True when the profile does not take the row's format at all (FT401 says so, once per row).
 
     The rules that judge a row against what the profile demands of its own format (role names, keys and
@@ -52,8 +52,20 @@ def format_refused(rule: Rule, row: Row) -> bool:
     usual cause is a wrong ``--profile``, and then every such finding is noise). Rules about what the row
     holds (text, encoding, tool calls, the format's own validity, a missing assistant or user turn, a
     system message in the middle) still report.
+
+    Two exceptions keep findings that are no restatement: when FT401 is not enabled (``--ignore FT401``,
+    ``--select FT106``) nothing says the root cause, so the rules report as before; and the key rules
+    (``keys=True``: FT110, FT111) still report on an OpenAI ``messages`` row judged SFT under an RFT profile
+    or the reverse, since an extra key is what makes an SFT row missing its reply look like an RFT prompt,
+    and naming it is the clue.
     """
-    return row.kind not in rule.context.profile.kinds
+    kinds = rule.context.profile.kinds
+    if row.kind in kinds or not rule.context.options.get("format_refusals", True):
+        return False
+    return not (keys and row.kind in _OPENAI_MESSAGES and not kinds.isdisjoint(_OPENAI_MESSAGES))
+
+
+_OPENAI_MESSAGES = frozenset({CHAT, RFT})  # one format, two kinds: an SFT example, or an RFT prompt
 
 
 def _rename_key(old: str, new: str, index: int | None = None) -> tuple[dict, ...]:
@@ -328,7 +340,7 @@ class UnknownKey(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         if self.context.profile.extra_keys_allowed:
             return
-        if format_refused(self, row):
+        if format_refused(self, row, keys=True):
             return  # FT401 says the whole row is in a format this target does not take
         known = self.context.profile.top_level_keys
         unknown = [key for key in row.value if key not in known and not (isinstance(key, str) and key.lower() in known)]
@@ -359,7 +371,7 @@ class UnknownMessageKey(Rule):
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if format_refused(self, row):
+        if format_refused(self, row, keys=True):
             return  # FT401: the message keys are the refused format's
         known = self.context.profile.message_keys
         for index, message in messages_of(row):
