@@ -374,3 +374,23 @@ def test_fix_diff_shows_rows_without_their_secrets_or_control_characters(tmp_pat
     assert "Q7Q7" not in proc.stdout + proc.stderr and "[redacted secret]" in proc.stdout
     assert "\x1b" not in proc.stdout
     assert path.read_bytes() == before  # --diff writes nothing
+
+
+def test_tool_arguments_nested_thousands_deep_and_a_number_for_tool_calls_are_findings_under_every_profile(tmp_path):
+    """Review: FT504 crashed (RecursionError) on arguments nested 5,000 deep, and FT511 (mistral's id
+    format) on tool_calls that is a number; both were an FT000 and exit code 2."""
+    deep = '{"a":' * 5000 + "1" + "}" * 5000
+    rows = [
+        {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": deep}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "ok"}, {"role": "assistant", "content": "done"}],
+         "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]},
+        {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "tool_calls": 1}]},
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    for profile in ("openai-sft", "mistral", "trl", "llamafactory"):
+        report, proc = cli_json("--profile", profile, "--extend-select", "FT5", str(path))
+        codes = {(f["line"], f["code"]) for f in report["findings"]}
+        assert "FT000" not in {code for _, code in codes} and proc.returncode == 1, (profile, codes)
+        assert (1, "FT504") in codes and (2, "FT503") in codes

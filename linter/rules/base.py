@@ -121,8 +121,9 @@ class DatasetRule(Rule):
         """A fresh, empty state for one shard."""
         raise NotImplementedError
 
-    def update(self, state: Any, row: Row) -> Any:
-        """Fold one row into the state; return the state (or None to keep it)."""
+    def update(self, state: Any, row: Row) -> None:
+        """Fold one row into the state, in place (a list, a dict, an object: the engine keeps
+        the state ``start`` made and ignores what this returns)."""
         raise NotImplementedError
 
     def merge(self, first: Any, second: Any) -> Any:

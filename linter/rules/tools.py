@@ -22,6 +22,7 @@ from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS
+from ..parsing import TOO_DEEP_MESSAGE
 from ..text import describe_type, show
 from ..view import TOOL
 from .base import Rule
@@ -411,10 +412,13 @@ class ArgumentsInvalid(_ToolRule):
             except ValueError:
                 yield Violation(f"arguments are not valid JSON: {show(arguments)}", at)
                 continue
+            except RecursionError:  # nested thousands deep: no parser a trainer uses reads it back
+                yield Violation(f"arguments nest deeper than a JSON parser reads ({TOO_DEEP_MESSAGE})", at)
+                continue
             if isinstance(parsed, str):
                 try:
                     inner = json.loads(parsed)
-                except ValueError:
+                except (ValueError, RecursionError):
                     inner = None
                 if isinstance(inner, dict):
                     yield Violation("arguments are JSON-encoded twice", at, Fix("decode the arguments once", Applicability.SAFE, edits=(patching.replace(at, parsed),)))
@@ -662,7 +666,9 @@ class ToolCallIdFormat(_ToolRule):
             return
         pattern = regex.pattern
         for index, message in row.messages():
-            ids = [(pointer("messages", index, "tool_calls", c, "id"), call.get("id")) for c, call in enumerate(message.get("tool_calls") or []) if isinstance(call, dict)]
+            calls = message.get("tool_calls")
+            calls = calls if isinstance(calls, list) else ()  # not a list: FT501's finding, not this rule's
+            ids = [(pointer("messages", index, "tool_calls", c, "id"), call.get("id")) for c, call in enumerate(calls) if isinstance(call, dict)]
             if message.get("role") == "tool":
                 ids.append((pointer("messages", index, "tool_call_id"), message.get("tool_call_id")))
             for where, call_id in ids:
