@@ -12,7 +12,7 @@ import bisect
 import collections
 import json
 import re
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 SECRETS = (
     ("an OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
@@ -49,34 +49,41 @@ _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\
 
 
 def _redact_escaped(text: str) -> str:
-    parts, escapes = [], []  # escapes: (position in the decoded text, extra characters the escape took)
-    last = decoded_at = 0
-    for match in _JSON_ESCAPE.finditer(text):
-        parts.append(text[last:match.start()])
-        decoded_at += match.start() - last
-        escape = match.group()
-        parts.append(chr(int(escape[2:], 16)) if escape[1] == "u" else _SIMPLE_ESCAPES[escape[1]])
-        escapes.append((decoded_at, len(escape) - 1))
-        decoded_at += 1
-        last = match.end()
-    parts.append(text[last:])
-    spans = [match.span() for match in ANY_SECRET.finditer("".join(parts))]
+    decoded, written = decode_escapes(text)
+    spans = [match.span() for match in ANY_SECRET.finditer(decoded)]
     if not spans:
         return text
-    positions = [at for at, _ in escapes]
-    extra = [0]
-    for _, more in escapes:
-        extra.append(extra[-1] + more)
-
-    def written(at: int) -> int:  # where decoded position ``at`` starts in the text as written
-        return at + extra[bisect.bisect_left(positions, at)]
-
     out, kept = [], 0
     for start, end in spans:
         out += [text[kept:written(start)], REDACTED]
         kept = written(end)
     out.append(text[kept:])
     return "".join(out)
+
+
+def decode_escapes(text: str) -> tuple[str, Callable[[int], int]]:
+    """``text`` with its JSON escapes decoded, and where each decoded position starts in ``text``.
+
+    Tolerant, for text that quotes JSON without being JSON (a diff line, a broken line, a string
+    holding JSON): an escape JSON does not know, a raw tab or an unpaired quote is kept as written.
+    """
+    parts, positions, extra = [], [], [0]  # decoded positions of the escapes; characters they took beyond one
+    last = decoded_at = 0
+    for match in _JSON_ESCAPE.finditer(text):
+        parts.append(text[last:match.start()])
+        decoded_at += match.start() - last
+        escape = match.group()
+        parts.append(chr(int(escape[2:], 16)) if escape[1] == "u" else _SIMPLE_ESCAPES[escape[1]])
+        positions.append(decoded_at)
+        extra.append(extra[-1] + len(escape) - 1)
+        decoded_at += 1
+        last = match.end()
+    parts.append(text[last:])
+
+    def written(at: int) -> int:
+        return at + extra[bisect.bisect_left(positions, at)]
+
+    return "".join(parts), written
 
 
 # The text each kind of secret starts with (its regex starts with \b, so Python's regex engine tries it at
@@ -160,6 +167,8 @@ def secrets_in(value: Any, checks: tuple = _CHECKS) -> Iterator[Hit]:
         path, item = stack.pop()
         if isinstance(item, str):
             found = first_secret(item, checks)
+            if found is None and "\\" in item:  # JSON text in a string may spell a key with escapes (\\u0073k-...)
+                found = first_secret(decode_escapes(item)[0], checks)
             if found is not None:
                 yield _hit_in_string(path, item, checks, *found)
         elif isinstance(item, dict):
@@ -193,32 +202,20 @@ def _hit_in_string(path: tuple, text: str, checks: tuple, kind: str, match: re.M
     return Hit(path, False, kind, match.group())
 
 
-_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*(")?')
-
-
 def secret_in_line(line: str) -> tuple[str, str, int] | None:
     """``(kind, secret, character)`` of the first secret in a line that is not parsed as JSON, or None.
 
-    The line as written first; then, when it holds escapes, each string literal in it decoded (a
-    ``\\u0041KIA...`` is still a key), the last one even when the line breaks off inside it.
+    The line as written first; then, when it holds escapes, the line with its JSON escapes decoded
+    (a ``\\u0041KIA...`` is still a key, and so is a key after an escaped newline).
     """
     found = first_secret(line)
     if found is not None:
         return found[0], found[1].group(), found[1].start()
     if "\\" not in line:
         return None
-    for literal in _STRING_LITERAL.finditer(line):
-        text = literal.group()
-        if "\\" not in text:
-            continue  # already searched as written
-        try:
-            decoded = json.loads(text if literal.group(1) else text + '"')  # unclosed: the line breaks off inside it
-        except ValueError:
-            continue
-        found = first_secret(decoded) if isinstance(decoded, str) else None
-        if found is not None:
-            return found[0], found[1].group(), literal.start()
-    return None
+    decoded, written = decode_escapes(line)  # the whole line: a broken line's quotes cannot be paired
+    found = first_secret(decoded)
+    return (found[0], found[1].group(), written(found[1].start())) if found is not None else None
 
 
 def dropped_secrets(raw: bytes, hits: list[Hit], checks: tuple = _CHECKS) -> list[Hit]:

@@ -231,3 +231,18 @@ def test_fix_diff_and_the_html_report_redact_a_secret_after_an_escaped_newline(t
     assert "-{" in diff.stdout or "+{" in diff.stdout, diff.stdout + diff.stderr
     for shown in (diff.stdout + diff.stderr, report.read_text()):
         assert OPENAI not in shown and AWS not in shown
+
+
+def test_escapes_hide_no_secret_in_broken_lines_or_inside_tool_arguments(tmp_path):
+    """Review: a key after an escaped newline in a line broken by a stray quote, a \\u-escaped key in a
+    literal that also holds a raw tab, and a \\u-escaped key inside tool-call arguments were all missed."""
+    escaped_openai = "\\u0073" + OPENAI[1:]
+    lines = [
+        '{"a": "5" inch", "k": "key:\\n' + OPENAI + '"}',
+        '{"a": "tab\there \\u0041' + AWS[1:] + '"}',
+        json.dumps(call_row('{"key": "' + escaped_openai + '"}')),
+    ]
+    found = secret_findings(tmp_path, lines)
+    assert [(line, where) for line, where, _ in found] == [(1, ""), (2, ""), (3, "/messages/1/tool_calls/0/function/arguments")]
+    assert "an OpenAI API key" in found[0][2] and "an AWS access key id" in found[1][2]
+    assert "inside the JSON string, at /key" in found[2][2]
