@@ -266,11 +266,15 @@ class Linter:
             else:
                 kind = None
             folds.row(row, kind)
-            if row_sink is not None:
-                row_sink(row, list(found))
             if found:
+                if len(found) > 1:
+                    found.sort(key=_by_code)  # a row's findings in code order, line rules (FT205) among the rest
+                if row_sink is not None:
+                    row_sink(row, list(found))
                 yield from found
                 found.clear()
+            elif row_sink is not None:
+                row_sink(row, [])
         if keep_states is not None:
             keep_states.extend(folds.states)
             return
@@ -361,6 +365,10 @@ class Linter:
 
 
 _COUNTED_KINDS = (schema.CHAT, schema.RFT)
+
+
+def _by_code(finding: Finding) -> str:
+    return finding.code
 
 
 def internal_error(path: str, line: int, rule: Rule, exc: BaseException, where: str = "on this row") -> Finding:

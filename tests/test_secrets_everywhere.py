@@ -247,3 +247,12 @@ def test_escapes_hide_no_secret_in_broken_lines_or_inside_tool_arguments(tmp_pat
     assert [(line, where) for line, where, _ in found] == [(1, ""), (2, ""), (3, "/messages/1/tool_calls/0/function/arguments")]
     assert "an OpenAI API key" in found[0][2] and "an AWS access key id" in found[1][2]
     assert "inside the JSON string, at /key" in found[2][2]
+
+
+def test_a_rows_findings_come_in_code_order_with_ft205_among_them(tmp_path):
+    """Review: FT205 became a line rule and printed before the row's other findings (FT115...)."""
+    path = tmp_path / "o.jsonl"
+    path.write_text(json.dumps(chat(("user", "my key " + AWS), ("assistant", "ok "))) + "\n")
+    proc = run_cli("check", "--isolated", "--extend-select", "FT205", "--format", "json", str(path))
+    codes = [f["code"] for f in json.loads(proc.stdout)["findings"] if f["line"] == 1 and f["code"] != "FT402"]
+    assert len(codes) >= 3 and "FT205" in codes and codes == sorted(codes), codes
