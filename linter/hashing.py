@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 from xxhash import xxh3_64_intdigest, xxh3_128_digest
 
-from .rules.reads import provide
+from .rules.reads import computed, provide
 
 HALVES = struct.Struct("<QQ").unpack  # one C call: cheaper than splitting a 128-bit int with >> and &
 
@@ -103,34 +103,13 @@ provide(FLAT, _flat_of)
 
 
 def exact_of(row) -> Fingerprint:
-    """The row's exact fingerprint (``_exact_of``), computed once per row whichever rule asks first.
-
-    The memo is read here rather than through ``reads.computed``: that
-    looks a missing name up by catching KeyError, which costs more than the
-    hash itself, and every row misses once per name.
-    """
-    memo = row.memo
-    if memo is None:
-        memo = row.memo = {}
-    else:
-        found = memo.get(EXACT)
-        if found is not None:
-            return found
-    found = memo[EXACT] = HALVES(xxh3_128_digest(row.raw.strip()))  # inline: a helper call costs a third of the hash
-    return found
+    """The row's exact fingerprint (``_exact_of``), computed once per row whichever rule asks first."""
+    return computed(row, EXACT)
 
 
 def flat_of(row) -> bytes:
-    """``flat(row.value)``, computed once per row whichever rule asks first (memoised as ``exact_of``)."""
-    memo = row.memo
-    if memo is None:
-        memo = row.memo = {}
-    else:
-        found = memo.get(FLAT)
-        if found is not None:
-            return found
-    found = memo[FLAT] = _flat_of(row)
-    return found
+    """``flat(row.value)``, computed once per row whichever rule asks first."""
+    return computed(row, FLAT)
 
 
 def normalised_of(row) -> Fingerprint:
