@@ -256,3 +256,11 @@ def test_a_rows_findings_come_in_code_order_with_ft205_among_them(tmp_path):
     proc = run_cli("check", "--isolated", "--extend-select", "FT205", "--format", "json", str(path))
     codes = [f["code"] for f in json.loads(proc.stdout)["findings"] if f["line"] == 1 and f["code"] != "FT402"]
     assert len(codes) >= 3 and "FT205" in codes and codes == sorted(codes), codes
+
+
+def test_the_path_inside_tool_arguments_is_quoted_through_the_one_helper(tmp_path):
+    """The inner path spells the arguments' own keys (dataset text): a bidi override in one is escaped."""
+    found = secret_findings(tmp_path, [json.dumps(call_row(json.dumps({"a\u202eb": {"t": AWS}})))])
+    assert [message for _, _, message in found] == [
+        "contains an AWS access key id (sha256 " + found[0][2].split("sha256 ")[1].split("…")[0]
+        + "…) inside the JSON string, at /a\\u202eb/t; remove or redact it"]

@@ -401,7 +401,7 @@ def _describe(hit: Hit, note: str = "") -> str:
     what = f"{hit.kind} (sha256 {_fingerprint(hit.secret)}…)"
     if hit.inner is None:
         return f"{'a key name of this object is' if hit.in_key else 'contains'} {what}{note}; remove or redact it"
-    where = pointer(*hit.inner)
+    where = show(pointer(*hit.inner), 120, quoted=False)  # the path spells dataset keys: escaped and redacted
     if hit.inner_key:
         place = f"in the object at {where}" if where else "in its top-level object"
         return f"a key name inside the JSON string, {place}, is {what}{note}; remove or redact it"
