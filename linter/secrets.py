@@ -49,14 +49,25 @@ _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\
 
 
 def _redact_escaped(text: str) -> str:
-    decoded, written = decode_escapes(text)
+    # decoded up to three times: a diff shows the line as written, where a text's own "\\n" (a backslash,
+    # then n: "\\\\n" in the file) still hides the boundary before a key after one decoding
+    decoded, steps = text, []
+    while "\\" in decoded and len(steps) < 3:
+        decoded, written = decode_escapes(decoded)
+        steps.append(written)
     spans = [match.span() for match in ANY_SECRET.finditer(decoded)]
     if not spans:
         return text
+
+    def original(at: int) -> int:
+        for written in reversed(steps):
+            at = written(at)
+        return at
+
     out, kept = [], 0
     for start, end in spans:
-        out += [text[kept:written(start)], REDACTED]
-        kept = written(end)
+        out += [text[kept:original(start)], REDACTED]
+        kept = original(end)
     out.append(text[kept:])
     return "".join(out)
 

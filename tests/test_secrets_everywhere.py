@@ -204,7 +204,7 @@ def test_a_secret_in_json_text_nested_past_the_parser_is_still_reported(tmp_path
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(SECRETS), st.text(max_size=12), st.sampled_from(["\n", "\t", "\r", " ", '"', "\\", "\u00e9 "]),
+@given(st.sampled_from(SECRETS), st.text(max_size=12), st.sampled_from(["\n", "\t", "\r", " ", '"', "\\", "\u00e9 ", "\\n", "\\u000a", "\\t"]),
        st.booleans(), st.booleans())
 def test_raw_json_shown_anywhere_is_redacted_whatever_escapes_spell_the_secret(secret, before, glue, ascii_only, escape_first):
     """A diff or a report shows raw JSON lines: a secret after an escaped newline (where \\b sees the
