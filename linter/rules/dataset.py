@@ -72,7 +72,11 @@ class FormatUnsupported(Rule):
     profile demands of its format (FT106 roles, FT110 and FT111 keys, FT117,
     FT118 and FT121 turn order, FT115 advice) stay silent on the row until it
     is converted, while findings about what it holds (text, encoding, tool
-    calls, the format's own validity) remain."""
+    calls, the format's own validity) remain. With FT401 not enabled
+    (``--ignore FT401``) nothing reports the mismatch, so those rules judge
+    the row as before; and FT110/FT111 still name the keys of an OpenAI
+    ``messages`` row judged SFT under an RFT profile or the reverse (an extra
+    key is what makes an SFT row look like an RFT prompt)."""
 
     reads = ("shape",)  # the verdict is the row's kind's, and the shape starts with the kind
     code = "FT401"
