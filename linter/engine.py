@@ -275,6 +275,7 @@ class Linter:
                 found.clear()
             elif row_sink is not None:
                 row_sink(row, [])
+        folds.counted(stats)
         if keep_states is not None:
             keep_states.extend(folds.states)
             return
@@ -399,7 +400,9 @@ class _Folds:
         self.rules = rules
         self.crash = crash
         self.states = [r.start() for r in rules]
-        per_row = [(r, s) for r, s in zip(rules, self.states) if not reads_nothing(type(r))]
+        # tally rules that add up one of the engine's own counters: filled from it at the end (``counted``)
+        self.engine_counted = [(s, r.counts) for r, s in zip(rules, self.states) if getattr(r, "counts", None)]
+        per_row = [(r, s) for r, s in zip(rules, self.states) if not reads_nothing(type(r)) and not getattr(r, "counts", None)]
         # (rule, update, state, kinds it folds or None: every line, presence test or None): the
         # record rules first, then the line rules, so that crashes are reported in that order
         self.folds = [(r, r.update, s, r.kinds, None) for r, s in per_row if r.scope != LINE] + [
@@ -420,3 +423,8 @@ class _Folds:
                 raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
             except Exception as exc:  # noqa: BLE001 - one rule's bug is an FT000 on this row
                 self.crash(rule, exc, row)
+
+    def counted(self, stats: FileStats) -> None:
+        """Give the tally rules that declare ``counts`` the engine's counter for this file or shard."""
+        for state, name in self.engine_counted:
+            state[0] = getattr(stats, name)

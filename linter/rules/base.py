@@ -106,6 +106,9 @@ class Rule:
         if cls.scope not in (LINE, RECORD):
             raise ValueError(f"rule {cls.code} has unknown scope {cls.scope!r}")
         check_reads(cls)
+        counts = getattr(cls, "counts", None)
+        if counts is not None and (counts not in ENGINE_COUNTS or not issubclass(cls, TallyRule)):
+            raise ValueError(f"rule {cls.code}: counts must name one of the engine's counters ({', '.join(ENGINE_COUNTS)}) on a TallyRule, not {counts!r}")
         if isinstance(cls.requires, str) or not all(isinstance(name, str) and name for name in cls.requires):
             raise ValueError(f"rule {cls.code}: requires must be a tuple of setting names, like requires = ('trainer',)")
 
@@ -142,6 +145,14 @@ class TallyRule(DatasetRule):
     """A dataset rule that only adds up a number per row (rows, bytes...):
     ``tally(row)`` says how much a row adds, ``verdict(total)`` judges the sum."""
 
+    # When ``tally`` adds up exactly a counter the engine keeps for every file
+    # and shard anyway (one of ``ENGINE_COUNTS``: ``"lines"``, ``"bytes"`` as
+    # ``row.length + 1`` per line, ``"examples"`` as parsed rows), name it here:
+    # the engine then calls neither ``update`` nor ``tally`` per row and hands
+    # the counter to ``finish``. A call per rule and row was what these rules
+    # cost; tests/test_tallies.py proves each declaration against ``tally``.
+    counts: str | None = None
+
     def tally(self, row: Row) -> int:
         raise NotImplementedError
 
@@ -159,3 +170,6 @@ class TallyRule(DatasetRule):
 
     def finish(self, state: list) -> Iterable[Violation]:
         return self.verdict(state[0])
+
+
+ENGINE_COUNTS = ("lines", "bytes", "examples")  # the FileStats counters a TallyRule may declare it ``counts``

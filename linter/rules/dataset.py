@@ -105,11 +105,10 @@ class ExampleCount(TallyRule):
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = "\n".join(['{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'] * 10)
 
+    counts = "examples"  # the engine's own count of parsed rows: no call per row
+
     def tally(self, row: Row) -> int:
         return row.parsed
-
-    def update(self, state: list, row: Row) -> None:
-        state[0] += row.parsed  # tally() inlined: one call on every line instead of two
 
     def verdict(self, count: int) -> Iterable[Violation]:
         profile = self.context.profile

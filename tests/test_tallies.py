@@ -1,0 +1,88 @@
+"""Tally rules that declare ``counts``: the engine skips their per-row calls and
+hands them its own counter, so each declaration must equal what ``tally`` adds up."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .conftest import cli_json
+from linter.config import Settings
+from linter.engine import Linter
+from linter.readers.jsonl import JsonlReader
+from linter.registry import get_registry
+from linter.rules.base import ENGINE_COUNTS, TallyRule
+
+GOOD = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}
+MAX_LINE_BYTES = 200
+
+# lines of every kind the reader tells apart: records, blank and whitespace lines,
+# BOMs, CRLF endings, broken JSON, invalid UTF-8, over-long lines, non-ASCII text
+LINES = st.sampled_from([
+    json.dumps(GOOD).encode(),
+    json.dumps({"messages": [{"role": "user", "content": "é ünïcode"}]}, ensure_ascii=False).encode(),
+    b"", b"   ", b"\t\r", b"\xef\xbb\xbf" + json.dumps(GOOD).encode(), json.dumps(GOOD).encode() + b"\r",
+    b'{"messages": [', b"\xff\xfe not utf-8", b"[1, 2]", b'"just a string"',
+    b'{"prompt": "' + b"x" * (MAX_LINE_BYTES + 50) + b'"}',
+])
+
+
+def declared() -> list[type]:
+    classes = [cls for cls in get_registry().rules.values() if issubclass(cls, TallyRule) and getattr(cls, "counts", None)]
+    assert {cls.code for cls in classes} >= {"FT012", "FT402"}  # the built-in declarations this file proves
+    return classes
+
+
+def tally_sums(linter: Linter, path, data: bytes) -> dict[str, int]:
+    """What each declaring rule's own ``tally`` adds up over the file's rows, read as the engine reads them."""
+    rows = list(JsonlReader().rows(io.BytesIO(data), max_line_bytes=MAX_LINE_BYTES))
+    rules = [rule for rule in linter.rules_for(str(path)) if getattr(rule, "counts", None)]
+    assert {rule.code for rule in rules} == {cls.code for cls in declared()}
+    return {rule.code: sum(rule.tally(row) for row in rows) for rule in rules}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(LINES, max_size=12), trailing_newline=st.booleans())
+def test_each_declared_counter_is_what_the_rules_tally_adds_up(tmp_path, lines, trailing_newline):
+    data = b"\n".join(lines) + (b"\n" if trailing_newline and lines else b"")
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(data)
+    linter = Linter(Settings(select=[cls.code for cls in declared()], max_line_bytes=MAX_LINE_BYTES))
+    findings, result = linter.lint_path(path)
+    list(findings)
+    expected = tally_sums(linter, path, data)
+    for cls in declared():
+        assert cls.counts in ENGINE_COUNTS
+        assert getattr(result.stats, cls.counts) == expected[cls.code], (cls.code, data)
+
+
+def test_example_count_judges_the_engine_count_through_the_cli(tmp_path):
+    # 9 records among blank, broken and BOM-opened lines: FT402 counts the 9 (OpenAI wants 10)
+    path = tmp_path / "train.jsonl"
+    good = json.dumps(GOOD)
+    path.write_bytes(("\n".join([good] * 8 + ["", "{broken", "   "]) + "\n").encode() + b"\xef\xbb\xbf" + good.encode())
+    report, _ = cli_json(path, "--select", "FT402")
+    (finding,) = report["findings"]
+    assert finding["code"] == "FT402" and finding["message"].startswith("9 example(s)")
+    path.write_bytes(path.read_bytes() + b"\n" + good.encode() + b"\n")
+    assert cli_json(path, "--select", "FT402")[0]["findings"] == []
+
+
+def test_a_tally_rule_may_only_declare_a_counter_the_engine_keeps():
+    class Tokens(TallyRule):
+        code = "XT100"
+        name = "token-budget"
+        summary = "Too many tokens"
+        counts = "tokens"
+
+        def tally(self, row):
+            return row.tokens or 0
+
+    with pytest.raises(ValueError, match="counts must name one of the engine's counters"):
+        Tokens.validate_class()
+    Tokens.counts = "bytes"
+    Tokens.validate_class()
