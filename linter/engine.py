@@ -408,14 +408,20 @@ class _Folds:
         self.folds = [(r, r.update, s, r.kinds, None) for r, s in per_row if r.scope != LINE] + [
             (r, r.update, s, None, presence_test(type(r))) for r, s in per_row if r.scope == LINE
         ]
+        self.by_kind: dict[str | None, list] = {}  # row kind (None: not a record) -> the folds that take it
+
+    def _for_kind(self, kind: str | None) -> list:
+        """``(rule, update, state, presence test or None)`` of the folds that take rows of ``kind``, in order."""
+        return [(rule, update, state, present) for rule, update, state, kinds, present in self.folds
+                if kinds is None or (kind is not None and kind in kinds)]
 
     def row(self, row: Row, kind: str | None) -> None:
         """Fold one row (``kind`` None: not a record) into every state that takes it."""
-        for rule, update, state, kinds, present in self.folds:
-            if kinds is not None:
-                if kind is None or kind not in kinds:
-                    continue
-            elif present is not None and not present(row):
+        folds = self.by_kind.get(kind)
+        if folds is None:  # a few kinds per file: the kind tests run once per kind, not per row and fold
+            folds = self.by_kind[kind] = self._for_kind(kind)
+        for rule, update, state, present in folds:
+            if present is not None and not present(row):
                 continue
             try:  # inline, not a helper: a call per rule and row was a tenth of the loop's cost
                 update(state, row)

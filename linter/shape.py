@@ -27,7 +27,8 @@ def shape_of(row: Any) -> tuple | None:
     adapter: no shape), its top-level keys. Per message: its keys in order,
     its role, whether content is null, a string or missing, its weight with
     its type (``1``, ``1.0`` and ``true`` differ), and whether a tool call,
-    function call or refusal carries it.
+    function call or refusal carries it; a message of just a string ``role``
+    and a string ``content``, in that order, is summed up by its role alone.
     """
     value = row.value
     if type(value) is not dict:
@@ -51,7 +52,7 @@ def shape_of(row: Any) -> tuple | None:
         if keys == _PLAIN:  # most messages: a string role and string content, nothing else
             role = message["role"]
             if type(role) is str and type(message["content"]) is str:
-                shape.append((keys, role, False, _NO_WEIGHT, False))
+                shape.append(role)  # the role alone stands for such a message (no tuple equals a string)
                 continue
         role = message.get("role")
         if role is not None and type(role) is not str:

@@ -103,6 +103,22 @@ def test_upper_bound_never_below_count(messages):
         assert Tokenizer(name).count_example(row) <= upper_bound(row, len(raw))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(message, min_size=0, max_size=6), st.sampled_from(["compact", "spaced", "orjson"]), st.booleans())
+def test_the_bound_from_the_raw_line_is_the_bound_from_the_value(messages, writer, tools):
+    """FT300's shortcut (one "[" on the line: no content parts to walk) changes no bound."""
+    import json
+
+    import orjson
+
+    row = {"messages": messages}
+    if tools:
+        row["tools"] = [{"type": "function", "function": {"name": "f", "parameters": {"properties": {"a": {"enum": [1, 2]}}}}}]
+    raw = {"compact": lambda v: json.dumps(v, separators=(",", ":")).encode(), "spaced": lambda v: json.dumps(v, ensure_ascii=False).encode(),
+           "orjson": orjson.dumps}[writer](row)
+    assert upper_bound(row, len(raw), raw) == upper_bound(row, len(raw))
+
+
 def test_offline_without_cache_gives_clear_message(tmp_path, write_jsonl):
     path = write_jsonl([{"messages": [{"role": "user", "content": "word " * 5000}, {"role": "assistant", "content": "ok"}]}])
     env = {
