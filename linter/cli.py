@@ -659,8 +659,12 @@ def plugins(output_format) -> None:
 
 @cli.command()
 @click.option("--verbose", "-v", is_flag=True, help="Show each profile's formats, roles, order rules, keys, limits and sources.")
-def profiles(verbose) -> None:
+@report_format_option(TEXT, JSON, help="Print the list as text or JSON (JSON holds every field, as --verbose does).", legacy_json=False)
+def profiles(verbose, output_format) -> None:
     """List provider profiles."""
+    if output_format == JSON:
+        click.echo(json.dumps([profile.as_dict() for profile in get_registry().profiles.values()], indent=2))
+        return
     for profile in get_registry().profiles.values():
         click.echo(f"{profile.name}: {profile.description}")
         if verbose:
@@ -668,11 +672,17 @@ def profiles(verbose) -> None:
 
 
 @cli.group(invoke_without_command=True)
+@report_format_option(TEXT, JSON, help="Print the list as text or JSON (JSON adds provider, family, tokenizer and source).", legacy_json=False)
 @click.pass_context
-def models(ctx) -> None:
+def models(ctx, output_format) -> None:
     """List known models with their tokenizer and per-example token limit."""
     if ctx.invoked_subcommand is not None:
         return  # a plugin's subcommand, such as 'models delete'
+    if output_format == JSON:
+        import dataclasses
+
+        click.echo(json.dumps([dataclasses.asdict(spec) for spec in sorted(get_registry().models, key=lambda m: m.name)], indent=2))
+        return
     for spec in sorted(get_registry().models, key=lambda m: m.name):
         note = f"  ({spec.note})" if spec.note else ""
         click.echo(f"{spec.name:<20} {spec.encoding:<12} {spec.token_limit:>7,}{note}")

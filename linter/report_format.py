@@ -21,20 +21,20 @@ TEXT, JSON = "text", "json"
 DEPRECATED_JSON = "ftlint: warning: --json is deprecated; use --output-format json"
 
 
-def report_format_option(*choices: str, help: str):
-    """Give a command ``--output-format``/``--format`` (one of ``choices``, the first the default) and
-    the deprecated ``--json``; the command receives the chosen name as ``output_format``."""
+def report_format_option(*choices: str, help: str, legacy_json: bool = True):
+    """Give a command ``--output-format``/``--format`` (one of ``choices``, the first the default) and,
+    where it once took it, the deprecated ``--json``; the command receives the name as ``output_format``."""
 
     def decorate(func):
-        @click.option("--output-format", "--format", "output_format", default=choices[0], show_default=True,
-                      metavar="[" + "|".join(choices) + "]", help=help)
-        @click.option("--json", "legacy_json", is_flag=True, hidden=True,
-                      help="Deprecated spelling of --output-format json.")
         @functools.wraps(func)
-        def wrapper(*args, output_format: str, legacy_json: bool, **kwargs):
+        def wrapper(*args, output_format: str, legacy_json: bool = False, **kwargs):
             return func(*args, output_format=chosen_format(output_format, legacy_json, choices), **kwargs)
 
-        return wrapper
+        if legacy_json:
+            wrapper = click.option("--json", "legacy_json", is_flag=True, hidden=True,
+                                   help="Deprecated spelling of --output-format json.")(wrapper)
+        return click.option("--output-format", "--format", "output_format", default=choices[0], show_default=True,
+                            metavar="[" + "|".join(choices) + "]", help=help)(wrapper)
 
     return decorate
 

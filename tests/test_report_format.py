@@ -31,7 +31,12 @@ def _commands(data):
         "rules": ("rules",),
         "rule": ("rule", "FT101"),
         "plugins": ("plugins",),
+        "profiles": ("profiles",),
+        "models": ("models",),
     }
+
+
+EVERY = ["stats", "rules", "rule", "plugins", "profiles", "models"]
 
 
 @pytest.mark.parametrize("command", ["stats", "rules", "rule", "plugins"])
@@ -46,7 +51,7 @@ def test_output_format_json_equals_the_deprecated_json_flag(command, data):
     assert old.stderr.splitlines().count(DEPRECATED) == 1
 
 
-@pytest.mark.parametrize("command", ["stats", "rules", "rule", "plugins"])
+@pytest.mark.parametrize("command", EVERY)
 def test_text_is_the_default_and_can_be_named(command, data):
     args = _commands(data)[command]
     default, named = run_cli(*args), run_cli(*args, "--format", "text")
@@ -56,7 +61,7 @@ def test_text_is_the_default_and_can_be_named(command, data):
         json.loads(default.stdout)
 
 
-@pytest.mark.parametrize("command", ["stats", "rules", "rule", "plugins"])
+@pytest.mark.parametrize("command", EVERY)
 @pytest.mark.parametrize("name", ["xml", "JSON", "sarif", ""])
 def test_an_unknown_format_is_one_line_naming_the_choices(command, name, data):
     proc = run_cli(*_commands(data)[command], "--output-format", name)
@@ -73,7 +78,7 @@ def test_json_and_another_format_together_is_an_error(data):
     assert agreeing.returncode == 0 and json.loads(agreeing.stdout)[0]["examples"] == 1
 
 
-@pytest.mark.parametrize("command", ["stats", "rules", "rule", "plugins"])
+@pytest.mark.parametrize("command", EVERY)
 def test_help_lists_the_option_and_hides_the_deprecated_flag(command):
     proc = run_cli(command, "--help")
     assert proc.returncode == 0
@@ -98,3 +103,28 @@ def test_every_rule_as_json(data):
     assert [r["code"] for r in rules] == [r["code"] for r in listed]
     one = json.loads(run_cli("rule", "FT503", "--format", "json").stdout)
     assert next(r for r in rules if r["code"] == "FT503") == one
+
+
+def test_profiles_as_json_hold_what_verbose_text_says():
+    listed = json.loads(run_cli("profiles", "--output-format", "json").stdout)
+    text = run_cli("profiles").stdout
+    assert [p["name"] for p in listed] == [line.split(":", 1)[0] for line in text.splitlines()]
+    legacy = next(p for p in listed if p["name"] == "openai-legacy")
+    assert legacy["kinds"] == ["completion"] and legacy["roles"] == [] and legacy["min_examples"] == 10
+    bedrock = next(p for p in listed if p["name"] == "bedrock")
+    assert bedrock["alternate"] is True and bedrock["roles"] == ["assistant", "user"]
+    assert all({"what", "where"} == set(source) for p in listed for source in p["sources"])
+
+
+def test_models_as_json_match_the_text_listing():
+    listed = json.loads(run_cli("models", "--format", "json").stdout)
+    rows = run_cli("models").stdout.splitlines()
+    assert len(listed) == len(rows) > 5
+    for spec, row in zip(listed, rows):
+        assert row.split()[:2] == [spec["name"], spec["encoding"]] and f"{spec['token_limit']:,}" in row
+
+
+@pytest.mark.parametrize("command", ["profiles", "models"])
+def test_commands_that_never_took_json_do_not_start_now(command):
+    proc = run_cli(command, "--json")
+    assert proc.returncode == 2 and "No such option" in proc.stderr
