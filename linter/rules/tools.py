@@ -342,7 +342,7 @@ class ToolCallInvalid(_ToolRule):
                     continue
                 if not isinstance(function.get("name"), str):
                     yield Violation("a tool call needs function.name", at + "/function/name")
-                if "arguments" not in function:
+                if function.get("arguments") is None:  # missing or null: a call without arguments, in every format
                     yield Violation("a tool call needs function.arguments (a JSON string)", at + "/function/arguments")
 
 
@@ -356,7 +356,7 @@ def _check_function_call(function_call: Any, index: int) -> Iterable[Violation]:
         return
     if not isinstance(function_call.get("name"), str):
         yield Violation("a function_call needs a name string", where + "/name")
-    if "arguments" not in function_call:
+    if function_call.get("arguments") is None:
         yield Violation("a function_call needs arguments (a JSON string)", where + "/arguments")
 
 
@@ -418,8 +418,8 @@ class ArgumentsInvalid(_ToolRule):
     def check(self, row: Row) -> Iterable[Violation]:
         for _, where, call in calls(row):
             function = call.get("function")
-            if not isinstance(function, dict) or "arguments" not in function:
-                continue
+            if not isinstance(function, dict) or function.get("arguments") is None:
+                continue  # no arguments (missing or null) is FT503's
             at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
             arguments = function["arguments"]
             if isinstance(arguments, dict) and self.context.profile.tool_arguments == "object":
