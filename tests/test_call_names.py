@@ -70,3 +70,43 @@ def test_convert_refuses_a_nameless_call_and_keeps_every_row(write_jsonl, tmp_pa
     assert chat.returncode == 1
     assert f"{source}:2: not converted: sharegpt to chat: the tool call at /conversations/1/value has no function name string" in chat.stderr
     assert '"name": null' not in (tmp_path / "chat.jsonl").read_text(encoding="utf-8").replace('"name":null', '"name": null')
+
+
+# --- every format that holds calls agrees: property test through the real engine (in process) ---
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.conftest import lint_text  # noqa: E402
+
+MISSING = object()
+NAMES = st.one_of(st.just(MISSING), st.none(), st.text(min_size=1, max_size=8), st.integers(), st.lists(st.text(max_size=3), max_size=2))
+ARGUMENTS = st.one_of(st.just(MISSING), st.none(), st.just("{}"), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+
+
+def _function(name, arguments) -> dict:
+    return {k: v for k, v in (("name", name), ("arguments", arguments)) if v is not MISSING}
+
+
+def _rows(function: dict) -> dict[str, dict]:
+    """The same call in each format that holds one."""
+    text = json.dumps(function)
+    return {
+        "openai": {"messages": [{"role": "user", "content": "q"},
+                                {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": function}]}]},
+        "sharegpt": {"conversations": [{"from": "human", "value": "q"}, {"from": "function_call", "value": text}]},
+        "sharegpt-list": {"conversations": [{"from": "human", "value": "q"}, {"from": "function_call", "value": f"[{text}]"}]},
+        "trl": {"prompt": [{"role": "user", "content": "q"}], "completion": [{"role": "assistant", "tool_calls": [function]}]},
+        "llamafactory-v1": {"messages": [{"role": "user", "content": [{"type": "text", "value": "q"}]},
+                                         {"role": "assistant", "content": [{"type": "tool_call", "value": text}]}]},
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(NAMES, ARGUMENTS)
+def test_a_call_object_gets_the_same_findings_in_every_format(name, arguments):
+    function = _function(name, arguments)
+    expected = int(not isinstance(function.get("name"), str)) + int(function.get("arguments") is None)
+    for fmt, row in _rows(function).items():
+        findings = lint_text(json.dumps(row) + "\n", select=["FT120", "FT503"], token_stats=False)
+        assert [f.code for f in findings] == ["FT503"] * expected, (fmt, function, [(f.code, f.message) for f in findings])
