@@ -110,3 +110,11 @@ def test_a_call_object_gets_the_same_findings_in_every_format(name, arguments):
     for fmt, row in _rows(function).items():
         findings = lint_text(json.dumps(row) + "\n", select=["FT120", "FT503"], token_stats=False)
         assert [f.code for f in findings] == ["FT503"] * expected, (fmt, function, [(f.code, f.message) for f in findings])
+
+
+def test_an_unanswered_nameless_call_is_named_as_such():
+    row = {"conversations": [{"from": "human", "value": "Time?"}, {"from": "function_call", "value": '{"arguments": {}}'},
+                             {"from": "gpt", "value": "Noon."}]}
+    (finding,) = lint_text(json.dumps(row) + "\n", select=["FT508"], token_stats=False)
+    assert finding.message == "a tool call without a name (FT503) has no tool response before the next turn"
+    assert finding.pointer == "/conversations/1/value"

@@ -595,7 +595,8 @@ class ToolCallUnanswered(_ToolRule):
                     break
                 answers += 1
             for call in turn.tool_calls if answers == 0 else ():
-                yield Violation(f"the call of {show(call.name)} has no tool response before the next turn", call.pointer)
+                called = f"the call of {show(call.name)}" if isinstance(call.name, str) else "a tool call without a name (FT503)"
+                yield Violation(f"{called} has no tool response before the next turn", call.pointer)
 
 
 class ToolContentType(_ToolRule):
