@@ -67,6 +67,9 @@ def _calls(text: str, where: str, problems: list) -> tuple[ToolCall, ...]:
     decoded = parse_json(text, where, problems, "a function_call value")
     if decoded is None:
         return ()
+    if decoded == []:  # the turn would train an empty call: LLaMA-Factory renders nothing for it
+        problems.append(Problem("a function_call value is an empty list: it holds no call", where))
+        return ()
     items = decoded if isinstance(decoded, list) else [decoded]
     calls = []
     for item in items:
