@@ -57,3 +57,11 @@ def test_a_profile_that_takes_preference_rows_still_judges_their_roles(write_jso
     path = write_jsonl([USER_ONLY, row])
     report, _ = cli_json("--profile", "openai-dpo", "--isolated", "--ignore", "FT402", path)
     assert _codes(report) == [(2, "FT600", "/input/messages/0/role")]
+
+
+def test_selecting_ft600_alone_judges_the_roles(write_jsonl):
+    """``--select FT600``: FT401 is not enabled, so nothing would say why the row is wrong for the target."""
+    path = write_jsonl([WITH_SYSTEM])
+    report, _ = cli_json("--profile", "bedrock", "--isolated", "--select", "FT600", path)
+    assert _codes(report) == [(1, "FT600", "/input/messages/0/role")]
+    assert report["findings"][0]["message"] == "unknown role 'system'"
