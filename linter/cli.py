@@ -378,17 +378,21 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
            rejects=rejects, validation_file=validation_file)
 
 
+# imported here, beside the commands it serves (stats, rules, rule, plugins)
+from .report_format import JSON, TEXT, report_format_option  # noqa: E402
+
+
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--model", help="Target model (tokenizer and limit).")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit.")
-@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@report_format_option(TEXT, JSON, help="Print the statistics as text or JSON (--json is the deprecated spelling of json).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core).")
 @trainer_cli.trainer_options
-def stats(paths, config_file, isolated, model, max_tokens, as_json, html_file, jobs) -> None:
+def stats(paths, config_file, isolated, model, max_tokens, output_format, html_file, jobs) -> None:
     """Count the tokens of every example: distributions, epochs, billing tokens."""
     settings = _settings(config_file, isolated, (), (), (), (), model, max_tokens, None)
     if not html_file:
@@ -404,7 +408,7 @@ def stats(paths, config_file, isolated, model, max_tokens, as_json, html_file, j
         Path(html_file).write_text(render(outcome.files, outcome.summary, sink, linter), encoding="utf-8")
     else:
         outcome = runner.run(linter, files, jobs=jobs or os.cpu_count() or 1)
-    if as_json:
+    if output_format == JSON:
         click.echo(json.dumps([r.summary() for r in outcome.files], indent=2))
         return
     formatter = _formatter("text", sys.stdout, statistics=True, summary=False)
@@ -457,9 +461,9 @@ def convert(source, output, target, split_validation, validation_output, seed, r
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@report_format_option(TEXT, JSON, help="Print the list as text or JSON (--json is the deprecated spelling of json).")
 @click.option("--all", "show_all", is_flag=True, help="Include opt-in rules that are off by default.")
-def rules(as_json, show_all) -> None:
+def rules(output_format, show_all) -> None:
     """List every rule: code, name, severity, fix, summary."""
     registry = get_registry()
     rows = []
@@ -477,7 +481,7 @@ def rules(as_json, show_all) -> None:
                 "summary": rule.summary,
             }
         )
-    if as_json:
+    if output_format == JSON:
         click.echo(json.dumps(rows, indent=2))
         return
     width = max(len(r["name"]) for r in rows)
@@ -567,13 +571,16 @@ def write_rule_docs(folder: Path) -> list[Path]:
 @click.argument("reference", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Print every rule.")
 @click.option("--docs-dir", type=click.Path(file_okay=False), help="Write one Markdown page per rule (and an index) into this folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def rule(reference, show_all, docs_dir, as_json) -> None:
+@report_format_option(TEXT, JSON, help="Print the rule (every rule with --all) as Markdown text or JSON (--json is the deprecated spelling of json).")
+def rule(reference, show_all, docs_dir, output_format) -> None:
     """Explain one rule, by code (FT101) or name (messages-missing)."""
     registry = get_registry()
     if docs_dir:
         pages = write_rule_docs(Path(docs_dir))
         click.echo(f"wrote {len(pages)} pages to {docs_dir}")
+        return
+    if show_all and output_format == JSON:
+        click.echo(json.dumps([_rule_json(found) for found in registry.rules.values()], indent=2))
         return
     if show_all:
         click.echo(rules_markdown(), nl=False)
@@ -585,18 +592,23 @@ def rule(reference, show_all, docs_dir, as_json) -> None:
         hint = did_you_mean(reference.strip().lower(), [r.name for r in registry.rules.values()]) or \
             did_you_mean(reference.strip().upper(), list(registry.rules))
         raise Failure(f"no rule {reference!r}{hint} ('ftlint rules --all' lists them)")
-    source = _source_of(found)
-    if as_json:
-        click.echo(json.dumps({
-            "code": found.code, "name": found.name, "summary": found.summary, "severity": found.severity.value,
-            "fix": found.fix.value if found.fix else None, "default": found.default_enabled,
-            "explanation": found.rationale(), "bad": found.bad, "good": found.good, "options": found.options,
-            "source": source,
-        }, indent=2))
+    if output_format == JSON:
+        click.echo(json.dumps(_rule_json(found), indent=2))
         return
     click.echo(render_rule(found, registry.rule_plugin[found.code]))
+    source = _source_of(found)
     if source:
         click.echo(f"Source: {source}")
+
+
+def _rule_json(found) -> dict:
+    """What ``ftlint rule CODE --output-format json`` prints for one rule."""
+    return {
+        "code": found.code, "name": found.name, "summary": found.summary, "severity": found.severity.value,
+        "fix": found.fix.value if found.fix else None, "default": found.default_enabled,
+        "explanation": found.rationale(), "bad": found.bad, "good": found.good, "options": found.options,
+        "source": _source_of(found),
+    }
 
 
 def _source_of(rule_class) -> str | None:
@@ -618,8 +630,8 @@ def _source_of(rule_class) -> str | None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def plugins(as_json) -> None:
+@report_format_option(TEXT, JSON, help="Print the list as text or JSON (--json is the deprecated spelling of json).")
+def plugins(output_format) -> None:
     """List installed plugins with their version and hooks."""
     infos = host.plugin_infos()
     registry = None if host.load_errors() else get_registry()
@@ -630,7 +642,7 @@ def plugins(as_json) -> None:
             "name": info.name, "distribution": info.distribution, "version": info.version, "builtin": info.builtin,
             "hooks": info.hooks, "rules": rules_of, "error": info.error,
         })
-    if as_json:
+    if output_format == JSON:
         click.echo(json.dumps(rows, indent=2))
         return
     for r in rows:
@@ -647,8 +659,12 @@ def plugins(as_json) -> None:
 
 @cli.command()
 @click.option("--verbose", "-v", is_flag=True, help="Show each profile's formats, roles, order rules, keys, limits and sources.")
-def profiles(verbose) -> None:
+@report_format_option(TEXT, JSON, help="Print the list as text or JSON (JSON holds every field, as --verbose does).", legacy_json=False)
+def profiles(verbose, output_format) -> None:
     """List provider profiles."""
+    if output_format == JSON:
+        click.echo(json.dumps([profile.as_dict() for profile in get_registry().profiles.values()], indent=2))
+        return
     for profile in get_registry().profiles.values():
         click.echo(f"{profile.name}: {profile.description}")
         if verbose:
@@ -656,11 +672,17 @@ def profiles(verbose) -> None:
 
 
 @cli.group(invoke_without_command=True)
+@report_format_option(TEXT, JSON, help="Print the list as text or JSON (JSON adds provider, family, tokenizer and source).", legacy_json=False)
 @click.pass_context
-def models(ctx) -> None:
+def models(ctx, output_format) -> None:
     """List known models with their tokenizer and per-example token limit."""
     if ctx.invoked_subcommand is not None:
         return  # a plugin's subcommand, such as 'models delete'
+    if output_format == JSON:
+        import dataclasses
+
+        click.echo(json.dumps([dataclasses.asdict(spec) for spec in sorted(get_registry().models, key=lambda m: m.name)], indent=2))
+        return
     for spec in sorted(get_registry().models, key=lambda m: m.name):
         note = f"  ({spec.note})" if spec.note else ""
         click.echo(f"{spec.name:<20} {spec.encoding:<12} {spec.token_limit:>7,}{note}")

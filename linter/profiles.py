@@ -79,6 +79,21 @@ class Profile:
         lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
         return lines
 
+    def as_dict(self) -> dict:
+        """Every field as JSON-ready data, for ``ftlint profiles --output-format json`` (sets sorted, so the
+        output is stable; sources as ``{"what", "where"}``)."""
+        data = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, frozenset):
+                value = sorted(value)
+            elif field.name == "sources":
+                value = [{"what": what, "where": where} for what, where in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[field.name] = value
+        return data
+
 
 OPENAI_SFT = Profile(
     name="openai-sft",

@@ -39,7 +39,9 @@ class Part(NamedTuple):
 
 
 class ToolCall(NamedTuple):
-    """A call the assistant makes: ``arguments`` as found (a JSON string or an object)."""
+    """A call the assistant makes: ``name`` and ``arguments`` as found (arguments a JSON string or an
+    object). Adapters keep every call object, so ``name`` may be None (missing or null) or not a string:
+    FT503 reports that in every format, and the writers refuse to write such a call."""
 
     pointer: str
     name: Any = None

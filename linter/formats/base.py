@@ -264,6 +264,14 @@ def plain_text(turn: Turn, target: str) -> str:
     return turn.text
 
 
+def call_name(call: ToolCall) -> str:
+    """The call's function name, to write it; a call without one (FT503) is refused rather than written
+    with ``"name": null``, which no trainer can render and no target format accepts."""
+    if not isinstance(call.name, str):
+        raise Reject(f"the tool call at {call.pointer} has no function name string")
+    return call.name
+
+
 def arguments_text(arguments: Any) -> str:
     return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import Conversation, Problem, ToolCall
-from .base import Format, Reject, arguments_object, extras, message_turns, parse_json, ptr, shared_prefix
+from .base import Format, Reject, arguments_object, call_name, extras, message_turns, parse_json, ptr, shared_prefix
 from .openai import reject_unpaired
 
 V1_KEYS = frozenset({"messages", "chosen_messages", "rejected_messages", "tools", "extra_info"})
@@ -35,7 +35,10 @@ def _is_v1(messages: Any) -> bool:
 
 
 def _with_calls(turns, problems: list) -> tuple:
-    """v1 ``tool_call`` parts (a JSON ``{"name", "arguments"}`` under ``value``) as the turn's tool calls."""
+    """v1 ``tool_call`` parts (a JSON ``{"name", "arguments"}`` under ``value``) as the turn's tool calls.
+
+    Any JSON object is a call (FT503 says what it lacks, as for every format); a value that is not
+    JSON, or not an object, is the format's problem (FT120)."""
     out = []
     for turn in turns:
         calls = list(turn.tool_calls)
@@ -43,7 +46,7 @@ def _with_calls(turns, problems: list) -> tuple:
             source = part.source if isinstance(part.source, dict) else {}
             if source.get("type") == "tool_call" and isinstance(source.get("value"), str):
                 decoded = parse_json(source["value"], ptr(part.pointer, "value"), problems, "a tool_call value")
-                if isinstance(decoded, dict) and "name" in decoded:
+                if isinstance(decoded, dict):
                     calls.append(ToolCall(ptr(part.pointer, "value"), decoded.get("name"), decoded.get("arguments")))
                 elif decoded is not None:
                     problems.append(Problem("a tool_call value must be {\"name\", \"arguments\"}", ptr(part.pointer, "value")))
@@ -133,7 +136,7 @@ def _messages(turns) -> list[dict]:
             else:
                 raise Reject(f"{part.kind} content at {part.pointer} cannot be written as a v1 part")
         for call in turn.tool_calls:
-            parts.append({"type": "tool_call", "value": json.dumps({"name": call.name, "arguments": arguments_object(call.arguments)}, ensure_ascii=False)})
+            parts.append({"type": "tool_call", "value": json.dumps({"name": call_name(call), "arguments": arguments_object(call.arguments)}, ensure_ascii=False)})
         weight = turn.weight if turn.weight is not None else (1.0 if turn.role == "assistant" else 0.0)
         out.append({"role": turn.role, "content": parts, "loss_weight": weight})
     return out

@@ -13,7 +13,7 @@ from typing import Any
 from .. import schema
 from ..text import show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
-from .base import (Format, Reject, arguments_text, call_id, extras, message_turns, openai_tools, plain_text, text_turn, tuple_new)
+from .base import (Format, Reject, arguments_text, call_id, call_name, extras, message_turns, openai_tools, plain_text, text_turn, tuple_new)
 
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion"})
@@ -38,7 +38,7 @@ def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0)
             for k, call in enumerate(turn.tool_calls):
                 ident = call.id if isinstance(call.id, str) else call_id(number, k)
                 pending.append(ident)
-                calls.append({"id": ident, "type": "function", "function": {"name": call.name, "arguments": arguments_text(call.arguments)}})
+                calls.append({"id": ident, "type": "function", "function": {"name": call_name(call), "arguments": arguments_text(call.arguments)}})
             message["tool_calls"] = calls
             if content is _ABSENT or content == "":
                 message["content"] = None

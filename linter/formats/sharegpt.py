@@ -17,7 +17,7 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
-from .base import (Format, Reject, arguments_object, bare_tools, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
+from .base import (Format, Reject, arguments_object, bare_tools, call_name, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
                    require_no_weights, split_last_answer)
 from .openai import reject_unpaired, write_messages
 
@@ -60,13 +60,20 @@ def sharegpt_turn(turn: Any, where: str, problems: list) -> Turn | None:
 
 
 def _calls(text: str, where: str, problems: list) -> tuple[ToolCall, ...]:
+    """The calls of a ``function_call`` value. Text that is not JSON, or JSON that is not a call object
+    (or a list of them), cannot be read as calls: a format problem (FT120). An object is a call even
+    when its name or arguments are missing or wrong: FT503 judges it on the view, as it judges an
+    OpenAI call, so one problem gets one finding whatever the format."""
     decoded = parse_json(text, where, problems, "a function_call value")
     if decoded is None:
+        return ()
+    if decoded == []:  # the turn would train an empty call: LLaMA-Factory renders nothing for it
+        problems.append(Problem("a function_call value is an empty list: it holds no call", where))
         return ()
     items = decoded if isinstance(decoded, list) else [decoded]
     calls = []
     for item in items:
-        if not isinstance(item, dict) or "name" not in item:
+        if not isinstance(item, dict):
             problems.append(Problem("a function_call value must be {\"name\", \"arguments\"} or a list of them", where))
             return ()
         calls.append(ToolCall(where, item.get("name"), item.get("arguments")))
@@ -165,7 +172,7 @@ def _write_turn(turn: Turn) -> Any:
     if turn.tool_calls:
         if turn.parts and turn.text.strip():
             raise Reject(f"the assistant turn at {turn.pointer} has both text and tool calls; ShareGPT's function_call holds only the call")
-        calls = [{"name": c.name, "arguments": arguments_object(c.arguments)} for c in turn.tool_calls]
+        calls = [{"name": call_name(c), "arguments": arguments_object(c.arguments)} for c in turn.tool_calls]
         return {"from": "function_call", "value": json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)}
     return {"from": _WRITE_ROLE[turn.role], "value": plain_text(turn, "ShareGPT")}
 

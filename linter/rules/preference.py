@@ -16,6 +16,7 @@ from ..rows import Row
 from ..schema import PREFERENCE
 from ..text import describe_type, show
 from .base import Rule
+from .chat import format_refused
 
 KINDS = frozenset({PREFERENCE})
 
@@ -34,7 +35,11 @@ PAIR = (
 
 class PreferenceInputInvalid(_Preference, Rule):
     """``input`` is an object whose ``messages`` is a non-empty list of
-    message objects with roles: the prompt both replies answer."""
+    message objects with roles the profile accepts: the prompt both replies
+    answer. Under a profile that does not take preference rows at all
+    (``openai-legacy``, ``bedrock``), FT401 says so once per row and the roles
+    are not judged against that profile (as FT106 does for chat rows); the
+    input's shape still is. With FT401 not enabled the roles are judged."""
 
     code = "FT600"
     name = "preference-input-invalid"
@@ -51,10 +56,11 @@ class PreferenceInputInvalid(_Preference, Rule):
         if not isinstance(messages, list) or not messages:
             yield Violation("input.messages must be a non-empty list", pointer("input", "messages"))
             return
+        roles = None if format_refused(self, row) else self.context.profile.roles  # FT401: the roles wait
         for index, message in enumerate(messages):
             if not isinstance(message, dict) or not isinstance(message.get("role"), str):
                 yield Violation("each input message needs to be an object with a role", pointer("input", "messages", index))
-            elif message["role"] not in self.context.profile.roles:
+            elif roles is not None and message["role"] not in roles:
                 yield Violation(f"unknown role {show(message['role'])}", pointer("input", "messages", index, "role"))
 
 

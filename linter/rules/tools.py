@@ -295,7 +295,13 @@ class ParametersSchemaInvalid(_ToolRule):
 
 class ToolCallInvalid(_ToolRule):
     """Each entry of ``tool_calls`` is ``{"id": str, "type": "function",
-    "function": {"name": str, "arguments": str}}``."""
+    "function": {"name": str, "arguments": str}}``; the legacy
+    ``function_call`` is ``{"name": str, "arguments": str}``. Other formats'
+    calls (a ShareGPT ``function_call`` turn, a TRL call, a LLaMA-Factory v1
+    ``tool_call`` part) need a name string and arguments too; the finding
+    points at the call in the source row (for a call written as JSON text,
+    at that string). A value that cannot be read as a call at all (not JSON)
+    is FT120's."""
 
     code = "FT503"
     name = "tool-call-invalid"
@@ -310,6 +316,8 @@ class ToolCallInvalid(_ToolRule):
             yield from _check_view_calls(row)
             return
         for index, message in row.messages():
+            if "function_call" in message:
+                yield from _check_function_call(message["function_call"], index)
             if "tool_calls" not in message:
                 continue
             tool_calls = message["tool_calls"]
@@ -334,8 +342,22 @@ class ToolCallInvalid(_ToolRule):
                     continue
                 if not isinstance(function.get("name"), str):
                     yield Violation("a tool call needs function.name", at + "/function/name")
-                if "arguments" not in function:
+                if function.get("arguments") is None:  # missing or null: a call without arguments, in every format
                     yield Violation("a tool call needs function.arguments (a JSON string)", at + "/function/arguments")
+
+
+def _check_function_call(function_call: Any, index: int) -> Iterable[Violation]:
+    """FT503 for OpenAI's legacy ``function_call`` object: a name string and arguments, as a tool call's function."""
+    where = pointer("messages", index, "function_call")
+    if function_call is None:
+        return  # null, as API responses and some exports write it beside content
+    if not isinstance(function_call, dict):
+        yield Violation(f"a function_call must be an object with a name and arguments, got {describe_type(function_call)}", where)
+        return
+    if not isinstance(function_call.get("name"), str):
+        yield Violation("a function_call needs a name string", where + "/name")
+    if function_call.get("arguments") is None:
+        yield Violation("a function_call needs arguments (a JSON string)", where + "/arguments")
 
 
 def _check_view_calls(row: Row) -> Iterable[Violation]:
@@ -358,7 +380,9 @@ def _check_view_calls(row: Row) -> Iterable[Violation]:
             else:
                 yield Violation(f"a tool call must be an object, got {describe_type(source)}", call.pointer)
                 continue
-            if not isinstance(call.name, str):
+            if call.name is None:  # missing, or null: the same defect as an OpenAI call without function.name
+                yield Violation(f"a tool call needs a function name string{note}", name_at)
+            elif not isinstance(call.name, str):
                 yield Violation(f"a tool call needs a function name string, got {describe_type(call.name)}{note}", name_at)
             if call.arguments is None:
                 yield Violation(f"a tool call needs its arguments{note}", arguments_at)
@@ -394,8 +418,8 @@ class ArgumentsInvalid(_ToolRule):
     def check(self, row: Row) -> Iterable[Violation]:
         for _, where, call in calls(row):
             function = call.get("function")
-            if not isinstance(function, dict) or "arguments" not in function:
-                continue
+            if not isinstance(function, dict) or function.get("arguments") is None:
+                continue  # no arguments (missing or null) is FT503's
             at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
             arguments = function["arguments"]
             if isinstance(arguments, dict) and self.context.profile.tool_arguments == "object":
@@ -571,7 +595,8 @@ class ToolCallUnanswered(_ToolRule):
                     break
                 answers += 1
             for call in turn.tool_calls if answers == 0 else ():
-                yield Violation(f"the call of {show(call.name)} has no tool response before the next turn", call.pointer)
+                called = f"the call of {show(call.name)}" if isinstance(call.name, str) else "a tool call without a name (FT503)"
+                yield Violation(f"{called} has no tool response before the next turn", call.pointer)
 
 
 class ToolContentType(_ToolRule):
