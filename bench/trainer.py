@@ -5,7 +5,7 @@ Both sides load the same Hugging Face folder: a real 100k-vocabulary BPE
 TikTokenConverter) with a Llama-3-style chat template that marks the
 assistant's turns with generation blocks. transformers tokenizes every row
 with ``apply_chat_template(tokenize=True, return_dict=True,
-return_assistant_tokens_mask=True)``; ftlint runs ``ftlint stats --json
+return_assistant_tokens_mask=True)``; ftlint runs ``ftlint stats --output-format json
 --tokenizer FOLDER`` in a fresh process on every core. The totals (tokens,
 trained tokens, template errors, min and max) must be identical; the ratio
 of wall times is printed.
@@ -88,7 +88,7 @@ def _cpu(who: int) -> float:
 
 def ftlint_side(folder: Path, data: Path) -> tuple[float, float, dict]:
     start, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-m", "linter", "stats", "--json", "--tokenizer", str(folder),
+    proc = subprocess.run([sys.executable, "-m", "linter", "stats", "--output-format", "json", "--tokenizer", str(folder),
                            "--max-seq-length", "100000000", str(data)], capture_output=True, text=True,
                           env={**os.environ, "TIKTOKEN_CACHE_DIR": CACHE})
     wall, cpu = time.perf_counter() - start, _cpu(resource.RUSAGE_CHILDREN) - cpu

@@ -100,7 +100,7 @@ def test_the_cli_keeps_ranks_in_the_users_cache_folder_and_counts_the_same(write
     monkeypatch.delenv(bpe_cache.CACHE_DIR_ENV, raising=False)
     runs = []
     for _ in range(2):
-        proc = run_cli("stats", path, "--json", env={"XDG_CACHE_HOME": str(tmp_path / "xdg")})
+        proc = run_cli("stats", path, "--output-format", "json", env={"XDG_CACHE_HOME": str(tmp_path / "xdg")})
         assert proc.returncode == 0, proc.stderr
         runs.append(json.loads(proc.stdout)[0]["tokens"])
         assert [p.name.split("-")[:3] for p in (tmp_path / "xdg" / "ftlint").iterdir()] == [["ftlint", "bpe", "ranks"]]
@@ -132,7 +132,7 @@ def test_two_first_runs_at_once_write_one_whole_file(write_jsonl, tmp_path, monk
     folder = tmp_path / "cache"
     env = dict(os.environ, **{bpe_cache.CACHE_DIR_ENV: str(folder)})
     env.pop("FTLINT_LOAD_PLUGINS", None)
-    command = [sys.executable, "-m", "linter", "stats", str(path), "--json"]
+    command = [sys.executable, "-m", "linter", "stats", str(path), "--output-format", "json"]
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs

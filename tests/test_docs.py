@@ -106,7 +106,7 @@ def test_a_cache_folder_laid_out_as_the_docs_say_works_offline(tmp_path, write_j
     closed = "http://127.0.0.1:9"
     env = {"TIKTOKEN_CACHE_DIR": str(cache), "HTTPS_PROXY": closed, "https_proxy": closed, "HTTP_PROXY": closed, "http_proxy": closed}
     for model in ("gpt-4o-mini", "gpt-3.5-turbo"):
-        proc = run_cli("stats", path, "--json", "--model", model, env=env)
+        proc = run_cli("stats", path, "--output-format", "json", "--model", model, env=env)
         assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in cache.iterdir()) == sorted(offline_table().values())  # nothing else was needed
 

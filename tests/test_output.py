@@ -132,7 +132,7 @@ def test_rules_rule_and_models_commands():
     assert "FT101   messages-missing" in listing
     explained = run_cli("rule", "messages-missing")
     assert explained.returncode == 0 and "## FT101 messages-missing" in explained.stdout and "### Use instead" in explained.stdout
-    assert json.loads(run_cli("rule", "ft101", "--json").stdout)["name"] == "messages-missing"
+    assert json.loads(run_cli("rule", "ft101", "--output-format", "json").stdout)["name"] == "messages-missing"
     missing = run_cli("rule", "FT999")
     assert missing.returncode == 2 and "no rule" in missing.stderr
     assert "gpt-4.1-nano" in run_cli("models").stdout and "32,768" in run_cli("models").stdout
@@ -213,11 +213,11 @@ def test_stats_reads_files_and_settings_from_config_unless_isolated(tmp_path):
     (tmp_path / "d.jsonl").write_text(json.dumps(GOOD) + "\n")
     (tmp_path / "ftlint.toml").write_text('files = ["d.jsonl"]\nmax-tokens = 5\n')
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nmax-tokens = 7\n')
-    (stats,) = json.loads(run_cli("stats", "--json", "--config", tmp_path / "ftlint.toml", cwd=tmp_path).stdout)
+    (stats,) = json.loads(run_cli("stats", "--output-format", "json", "--config", tmp_path / "ftlint.toml", cwd=tmp_path).stdout)
     assert stats["path"] == str(tmp_path / "d.jsonl") and stats["tokens"]["limit"] == 5
-    (stats,) = json.loads(run_cli("stats", "d.jsonl", "--json", cwd=tmp_path).stdout)
+    (stats,) = json.loads(run_cli("stats", "d.jsonl", "--output-format", "json", cwd=tmp_path).stdout)
     assert stats["tokens"]["limit"] == 7
-    (stats,) = json.loads(run_cli("stats", "d.jsonl", "--json", "--isolated", cwd=tmp_path).stdout)
+    (stats,) = json.loads(run_cli("stats", "d.jsonl", "--output-format", "json", "--isolated", cwd=tmp_path).stdout)
     assert stats["tokens"]["limit"] == 4096
     missing = run_cli("stats", "--isolated", cwd=tmp_path)
     assert missing.returncode == 2 and "no paths given" in missing.stderr
@@ -244,7 +244,7 @@ def test_rule_suggests_close_names_and_prints_its_source():
     path, line = source.removeprefix("Source: ").rsplit(":", 1)
     source_lines = open(path, encoding="utf-8").read().splitlines()
     assert source_lines[int(line) - 1].startswith("class ") and 'code = "FT300"' in "\n".join(source_lines[int(line):int(line) + 20])
-    assert json.loads(run_cli("rule", "FT300", "--json").stdout)["source"] == source.removeprefix("Source: ")
+    assert json.loads(run_cli("rule", "FT300", "--output-format", "json").stdout)["source"] == source.removeprefix("Source: ")
 
 
 def test_fixable_counts_agree_between_text_json_and_what_fix_does(write_jsonl, tmp_path):

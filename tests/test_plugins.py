@@ -80,7 +80,7 @@ def test_hook_register_commands(site):
 
 
 def test_plugins_command_lists_versions_hooks_and_rules(site):
-    proc = run_cli("plugins", "--json", env={"PYTHONPATH": str(site)})
+    proc = run_cli("plugins", "--output-format", "json", env={"PYTHONPATH": str(site)})
     plugins = {p["name"]: p for p in json.loads(proc.stdout)}
     assert plugins["acme"]["distribution"] == "acme-rules" and plugins["acme"]["version"] == "1.2.3"
     assert plugins["acme"]["hooks"] == ["register_commands", "register_rules"] and plugins["acme"]["rules"] == ["ACME001"]

@@ -155,7 +155,7 @@ CACHE = os.environ.get("TIKTOKEN_CACHE_DIR") or str(SHARED_CACHE)
 def test_offline_with_cache_dir_counts(write_jsonl):
     path = write_jsonl([GOOD])
     env = {"TIKTOKEN_CACHE_DIR": CACHE, "HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-    proc = run_cli("stats", path, "--json", env=env)
+    proc = run_cli("stats", path, "--output-format", "json", env=env)
     assert proc.returncode == 0, proc.stderr
     import json
 
@@ -168,7 +168,7 @@ def test_stats_and_summary_numbers(write_jsonl):
 
     rows = [GOOD] * 30
     path = write_jsonl(rows)
-    proc = run_cli("stats", path, "--json", "--model", "gpt-3.5-turbo")
+    proc = run_cli("stats", path, "--output-format", "json", "--model", "gpt-3.5-turbo")
     (stats,) = json.loads(proc.stdout)
     tokens = stats["tokens"]
     count = Tokenizer("cl100k_base").count_example(GOOD)
@@ -214,12 +214,12 @@ def test_assistant_and_trained_tokens_honour_weight_and_cost_is_estimated(write_
     first = 3 + len(enc.encode("assistant")) + len(enc.encode("Paris"))
     assert (assistant, trained) == (first + second, second) and total > assistant
     path = write_jsonl([row] * 4)
-    (stats,) = json.loads(run_cli("stats", path, "--json", "--model", "gpt-4o-mini").stdout)
+    (stats,) = json.loads(run_cli("stats", path, "--output-format", "json", "--model", "gpt-4o-mini").stdout)
     assert stats["trained_tokens"]["total_per_epoch"] == 4 * second
     assert stats["tokens"]["price"]["usd_per_million"] == 3.0
     assert stats["tokens"]["estimated_cost_usd"] == round(stats["tokens"]["estimated_billing_tokens"] * 3.0 / 1e6, 2)
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nprices = {"gpt-4o-mini" = 6.0}\n')
-    (stats,) = json.loads(run_cli("stats", path, "--json", "--model", "gpt-4o-mini", cwd=tmp_path).stdout)
+    (stats,) = json.loads(run_cli("stats", path, "--output-format", "json", "--model", "gpt-4o-mini", cwd=tmp_path).stdout)
     assert stats["tokens"]["price"] == {"model": "gpt-4o-mini", "usd_per_million": 6.0, "as_of": "config"}
 
 

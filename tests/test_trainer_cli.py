@@ -54,7 +54,7 @@ def test_check_reports_template_errors_and_truncation_at_their_lines(folder, dat
 
 def test_json_statistics_hold_the_exact_figures(folder, data):
     reference = transformers.AutoTokenizer.from_pretrained(str(folder))
-    proc = run_cli("stats", "--json", "--tokenizer", folder, "--max-seq-length", LIMIT, data)
+    proc = run_cli("stats", "--output-format", "json", "--tokenizer", folder, "--max-seq-length", LIMIT, data)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)[0]
     counted = [w for w in (expected(reference, row, LIMIT) for row in ROWS) if not isinstance(w, str)]
@@ -134,7 +134,7 @@ def test_a_hosted_mistral_model_counts_exactly_with_the_shipped_tokenizer(tmp_pa
     rows = [ROWS[0], ROWS[1]]
     path = tmp_path / "m.jsonl"
     path.write_text(dump(rows), encoding="utf-8")
-    proc = run_cli("stats", "--json", "--model", "open-mistral-nemo-2407", path)
+    proc = run_cli("stats", "--output-format", "json", "--model", "open-mistral-nemo-2407", path)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)[0]
     from mistral_common.protocol.instruct.validator import ValidationMode
@@ -150,7 +150,7 @@ def test_a_hosted_mistral_model_counts_exactly_with_the_shipped_tokenizer(tmp_pa
 def test_a_hosted_model_without_a_local_tokenizer_keeps_the_approximation(tmp_path):
     path = tmp_path / "m.jsonl"
     path.write_text(dump([ROWS[0]]), encoding="utf-8")
-    proc = run_cli("stats", "--json", "--model", "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", path,
+    proc = run_cli("stats", "--output-format", "json", "--model", "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", path,
                    env={"HF_HUB_CACHE": str(tmp_path / "empty")})
     summary = json.loads(proc.stdout)[0]
     assert summary["tokens"]["encoding"] == "o200k_base" and summary["tokens"]["limit"] == 131072

@@ -74,7 +74,7 @@ def test_axolotl_config_lints_its_datasets_with_its_mapping_and_length(project):
     report, found = findings(proc)
     assert found == [("chat.jsonl", 2, "FT310"), ("chat.jsonl", 3, "FT312")]
     want = reference_counts(folder, as_openai(SHAREGPT, "conversations", "from", "value", {"human": "user", "gpt": "assistant"}), 40)
-    stats = json.loads(run_cli("stats", "--json", "--trainer-config", "axolotl.yml", "data/chat.jsonl", cwd=root).stdout)[0]
+    stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "axolotl.yml", "data/chat.jsonl", cwd=root).stdout)[0]
     assert stats["tokens"]["max"] == max(w[0] for w in want if w)
     assert stats["trained_tokens"]["total_per_epoch"] == sum(w[2] for w in want if w)
     assert stats["trainer"]["max_seq_length"] == 40 and stats["trainer"]["assistant_only_loss"] is True
@@ -95,7 +95,7 @@ def test_llamafactory_config_with_dataset_info(project):
     assert "template 'llama3'" in proc.stderr  # the note about LLaMA-Factory's Python templates
     want = reference_counts(folder, [[{"role": "user", "content": r["instruction"] + (f"\n{r['input']}" if r["input"] else "")},
                                       {"role": "assistant", "content": r["output"]}] for r in ALPACA], 40)
-    stats = json.loads(run_cli("stats", "--json", "--trainer-config", "llamafactory.yaml", "data/alpaca.jsonl", cwd=root).stdout)[0]
+    stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "llamafactory.yaml", "data/alpaca.jsonl", cwd=root).stdout)[0]
     assert stats["trained_tokens"]["total_per_epoch"] == sum(w[2] for w in want)
     assert stats["tokens"]["max"] == max(w[0] for w in want)
 

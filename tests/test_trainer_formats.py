@@ -58,7 +58,7 @@ def alpaca_messages(row):
 
 
 def stats_of(path, folder):
-    proc = run_cli("stats", "--json", "--tokenizer", folder, "--max-seq-length", LIMIT, path)
+    proc = run_cli("stats", "--output-format", "json", "--tokenizer", folder, "--max-seq-length", LIMIT, path)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)[0]
 
@@ -132,7 +132,7 @@ def test_a_trainer_config_mapping_wins_over_the_view(folder, tmp_path):
         f"base_model: {folder}\nsequence_len: 64\ndatasets:\n  - path: {data}\n    type: chat_template\n"
         "    field_messages: conversations\n    message_property_mappings: {role: from, content: value}\n"
         "    roles: {user: [human], assistant: [bot]}\n", encoding="utf-8")
-    summary = json.loads(run_cli("stats", "--json", "--trainer-config", config).stdout)[0]
+    summary = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", config).stdout)[0]
     assert summary["trainer"]["examples"] == 1 and summary["trainer"]["template_errors"] == 0
     assert summary["trainer"]["trained_tokens_per_epoch"] > 0  # "bot" became the assistant: its tokens are trained
 
@@ -154,7 +154,7 @@ def test_bad_rows_in_other_formats_never_stop_the_file(folder, tmp_path):
     report, proc = cli_json("--tokenizer", folder, "--max-seq-length", LIMIT, path)
     assert "Traceback" not in proc.stderr
     assert not [f for f in report["findings"] if f["code"] == "FT000" or "internal" in f.get("name", "")]
-    stats = run_cli("stats", "--json", "--tokenizer", folder, "--max-seq-length", LIMIT, path)
+    stats = run_cli("stats", "--output-format", "json", "--tokenizer", folder, "--max-seq-length", LIMIT, path)
     assert stats.returncode == 0, stats.stderr
     trainer = json.loads(stats.stdout)[0]["trainer"]
     # rendered: only the row whose bad tools are dropped, and the good last row; the others have no text to render

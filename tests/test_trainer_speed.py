@@ -117,7 +117,7 @@ def test_batches_keep_findings_at_their_lines_in_order(folder, tmp_path):
     view = TrainerView(resolve(str(folder)), max_seq_length=40)
     assert [f["line"] for f in report["findings"] if f["code"] == "FT310"] == [
         i + 1 for i, row in enumerate(rows) if view.analyse(row).error is not None]
-    proc = run_cli("stats", "--json", "--tokenizer", folder, "--max-seq-length", 40, "--jobs", 1, path)
+    proc = run_cli("stats", "--output-format", "json", "--tokenizer", folder, "--max-seq-length", 40, "--jobs", 1, path)
     trainer = json.loads(proc.stdout)[0]["trainer"]
     single = [view.analyse(row) for row in rows]
     assert trainer["examples"] + trainer["template_errors"] == len(rows)

@@ -70,7 +70,8 @@ class FormatUnsupported(Rule):
     rows or choose the profile of the intended method. This is the one
     finding for the mismatch: the rules that judge a row against what the
     profile demands of its format (FT106 roles, FT110 and FT111 keys, FT117,
-    FT118 and FT121 turn order, FT115 advice) stay silent on the row until it
+    FT118 and FT121 turn order, FT115 advice, FT600's roles of a preference
+    row's input) stay silent on the row until it
     is converted, while findings about what it holds (text, encoding, tool
     calls, the format's own validity) remain. With FT401 not enabled
     (``--ignore FT401``) nothing reports the mismatch, so those rules judge

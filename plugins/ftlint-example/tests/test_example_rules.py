@@ -24,7 +24,7 @@ def ftlint(*args, cwd):
 
 
 def test_installed_plugin_is_listed_and_runs(tmp_path):
-    listing = json.loads(ftlint("plugins", "--json", cwd=tmp_path).stdout)
+    listing = json.loads(ftlint("plugins", "--output-format", "json", cwd=tmp_path).stdout)
     (plugin,) = [p for p in listing if p["distribution"] == "ftlint-example"]
     assert plugin["rules"] == ["EX001", "EX002"] and plugin["hooks"] == ["register_rules"]
     data = tmp_path / "train.jsonl"
