@@ -24,6 +24,7 @@ from .output import RunSummary
 from .plugin import host
 from .plugin.host import PluginError
 from .registry import get_registry
+from .report_format import JSON, TEXT, report_format_option
 from .selection import SelectionError
 from .text import one_line
 from .tokens import TokenizerUnavailable
@@ -379,7 +380,6 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
 
 
 # imported here, beside the commands it serves (stats, rules, rule, plugins)
-from .report_format import JSON, TEXT, report_format_option  # noqa: E402
 
 
 @cli.command()
