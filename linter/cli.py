@@ -379,8 +379,6 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
            rejects=rejects, validation_file=validation_file)
 
 
-# imported here, beside the commands it serves (stats, rules, rule, plugins)
-
 
 @cli.command()
 @click.argument("paths", nargs=-1)
