@@ -379,7 +379,6 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
            rejects=rejects, validation_file=validation_file)
 
 
-
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml.")
