@@ -33,7 +33,7 @@ import orjson
 from .findings import Violation
 from .rows import Row
 from .rules.base import LINE, Rule
-from .rules.reads import VIEWS
+from .rules.reads import UNPARSED, VIEWS
 from .screening import Scanner, Screen
 from .shape import shape_of
 from .tokens import TokenizerUnavailable
@@ -272,12 +272,18 @@ class Dispatch:
         # shape -> its plan: the shape-only rules silent on it left out, those that fired
         # replaying what they said (when that holds nothing of the row but its shape)
         self.by_shape: dict[tuple, _Plan] = {}
+        # The line rules a record (a parsed row) can need, and those a line that is not one
+        # can: a rule that reads only ``unparsed`` lines is known idle on every record, and
+        # known to run on every other line, without a call of its presence test per line.
+        unparsed = VIEWS[UNPARSED].present
+        self.record_checks = [(rule, check, present) for rule, check, present in self.line_checks if present is not unparsed]
+        self.other_checks = [(rule, check, None if present is unparsed else present) for rule, check, present in self.line_checks]
 
     # ------------------------------------------------------------ per row
 
     def problems(self, row: Row) -> None:
         """Line rules, and the rules of the row's parse problem (if any)."""
-        for rule, check, present in self.line_checks:
+        for rule, check, present in self.record_checks if row.parsed else self.other_checks:
             if present is None or present(row):
                 self._call(rule, check, row)
         problem = row.problem

@@ -172,6 +172,21 @@ def test_screens_skip_the_screened_rules_on_clean_lines(monkeypatch, screens):
     assert calls == ([6] if screens else [1, 2, 3, 4, 5, 6])
 
 
+def test_line_rules_reading_unparsed_lines_are_called_on_those_lines_only(monkeypatch):
+    """The engine knows without calling its presence test that a record holds no ``unparsed`` view
+    (FT010 blank-line reads only that) and that every other line does; rules reading more run on every line."""
+    from linter.rules import encoding
+
+    calls: dict[str, list[int]] = {"FT010": [], "FT004": []}
+    for rule, code in ((encoding.BlankLine, "FT010"), (encoding.DuplicateKey, "FT004")):
+        real = rule.check
+        monkeypatch.setattr(rule, "check", lambda self, row, real=real, code=code: calls[code].append(row.number) or real(self, row))
+    text = dump([GOOD, GOOD]) + "\n   \n{broken\n" + dump([GOOD])
+    found = findings(Linter(Settings(token_stats=False)), text, True)
+    assert calls == {"FT010": [3, 4, 5], "FT004": [1, 2, 3, 4, 5, 6]}
+    assert [(line, code) for line, code, _, _ in found if code in ("FT010", "FT001")] == [(3, "FT010"), (4, "FT010"), (5, "FT001")]
+
+
 def test_the_switch_turns_screens_off(monkeypatch):
     monkeypatch.setenv("FTLINT_NO_SCREENS", "1")
     assert not Linter(Settings(token_stats=False)).screens
