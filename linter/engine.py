@@ -21,7 +21,7 @@ from .findings import Finding, Severity
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .registry import Registry, get_registry
 from .rows import Row
-from .rules.base import LINE, DatasetRule, Rule, RuleContext
+from .rules.base import LINE, DatasetRule, Rule, RuleContext, declared_counts
 from .rules.tokens import view_token_parts
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
@@ -401,8 +401,9 @@ class _Folds:
         self.crash = crash
         self.states = [r.start() for r in rules]
         # tally rules that add up one of the engine's own counters: filled from it at the end (``counted``)
-        self.engine_counted = [(s, r.counts) for r, s in zip(rules, self.states) if getattr(r, "counts", None)]
-        per_row = [(r, s) for r, s in zip(rules, self.states) if not reads_nothing(type(r)) and not getattr(r, "counts", None)]
+        counted = [declared_counts(type(r)) for r in rules]
+        self.engine_counted = [(s, name) for s, name in zip(self.states, counted) if name]
+        per_row = [(r, s) for r, s, name in zip(rules, self.states, counted) if not reads_nothing(type(r)) and not name]
         # (rule, update, state, kinds it folds or None: every line, presence test or None): the
         # record rules first, then the line rules, so that crashes are reported in that order
         self.folds = [(r, r.update, s, r.kinds, None) for r, s in per_row if r.scope != LINE] + [

@@ -85,7 +85,7 @@ class Profile:
         data = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if isinstance(value, frozenset):
+            if isinstance(value, (set, frozenset)):  # a plugin's profile may hold a plain set
                 value = sorted(value)
             elif field.name == "sources":
                 value = [{"what": what, "where": where} for what, where in value]

@@ -128,3 +128,14 @@ def test_models_as_json_match_the_text_listing():
 def test_commands_that_never_took_json_do_not_start_now(command):
     proc = run_cli(command, "--json")
     assert proc.returncode == 2 and "No such option" in proc.stderr
+
+
+def test_a_plugin_profile_holding_plain_sets_prints_as_json():
+    """A plugin may build its profile with set literals: the JSON report sorts them like frozensets."""
+    import dataclasses
+
+    from linter.profiles import OPENAI_SFT
+
+    profile = dataclasses.replace(OPENAI_SFT, name="acme", roles={"user", "assistant", "system", "bot"})
+    data = json.loads(json.dumps(profile.as_dict()))
+    assert data["roles"] == ["assistant", "bot", "system", "user"]

@@ -15,7 +15,9 @@ from linter.config import Settings
 from linter.engine import Linter
 from linter.readers.jsonl import JsonlReader
 from linter.registry import get_registry
-from linter.rules.base import ENGINE_COUNTS, TallyRule
+from linter.rules.base import ENGINE_COUNTS, TallyRule, declared_counts
+from linter.rules.encoding import FileTooLarge
+from linter.stats import FileStats
 
 GOOD = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}
 MAX_LINE_BYTES = 200
@@ -86,3 +88,34 @@ def test_a_tally_rule_may_only_declare_a_counter_the_engine_keeps():
         Tokens.validate_class()
     Tokens.counts = "bytes"
     Tokens.validate_class()
+
+
+def test_a_subclass_that_tallies_something_else_does_not_inherit_the_counter(tmp_path):
+    """A plugin rule built on FT012 that adds up its own number must have its tally called per row."""
+
+    class ContentBytes(FileTooLarge):
+        code = "XT012"
+        name = "content-bytes"
+        summary = "Too much content"
+
+        def tally(self, row):
+            return 7
+
+    class Renamed(FileTooLarge):  # same tally, other verdict: the promise holds
+        code = "XT013"
+        name = "renamed-size"
+        summary = "Too large"
+
+    assert declared_counts(FileTooLarge) == "bytes" and declared_counts(Renamed) == "bytes"
+    assert declared_counts(ContentBytes) is None
+    from linter.engine import _Folds
+
+    linter = Linter(Settings(select=["FT012"]))
+    context = next(rule for rule in linter.rules_for("x.jsonl") if rule.code == "FT012").context
+    folds = _Folds([ContentBytes(context), Renamed(context)], crash=lambda *a: None)
+    data = (json.dumps(GOOD) + "\n") * 3
+    stats = FileStats(bytes=len(data))
+    for row in JsonlReader().rows(io.BytesIO(data.encode()), max_line_bytes=MAX_LINE_BYTES):
+        folds.row(row, row.kind or None)
+    folds.counted(stats)
+    assert folds.states == [[21], [len(data)]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from linter.models import BUILTIN_MODELS, base_model_name, resolve_model
 from linter.tokens import Tokenizer, upper_bound
 
-from .conftest import GOOD, SHARED_CACHE, run_cli
+from .conftest import GOOD, SHARED_CACHE, cli_json, run_cli
 
 
 @pytest.mark.parametrize(
@@ -286,3 +287,16 @@ def test_sampled_estimate_counts_the_long_tail_and_stays_close_to_exact(write_js
     for key in ("mean", "billing_tokens_per_epoch"):
         assert abs(estimate[key] - exact[key]) / exact[key] < 0.03, (key, estimate[key], exact[key])
     assert abs(trained["total_per_epoch"] - exact_trained["total_per_epoch"]) / exact_trained["total_per_epoch"] < 0.03
+
+
+def test_ft300_counts_a_call_whose_name_or_arguments_are_not_strings(tmp_path):
+    """The view's count reads such a call as str(name) and json.dumps(arguments), both wider than the
+    line's compact JSON: the ceiling that lets FT300 skip tokenizing must cover them (review: an
+    over-limit ShareGPT row with a 2,000-item list as its call's name got no FT300)."""
+    calls = [{"name": [1] * 2000, "arguments": {}}, {"name": "f", "arguments": {str(i): i for i in range(1500)}}]
+    rows = [{"conversations": [{"from": "human", "value": "hi"}, {"from": "function_call", "value": json.dumps(call, separators=(",", ":"))},
+                               {"from": "observation", "value": "ok"}, {"from": "gpt", "value": "done"}]} for call in calls]
+    path = tmp_path / "calls.jsonl"
+    path.write_text("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+    report, _ = cli_json(path, "--profile", "llamafactory", "--max-tokens", "5000", "--select", "FT300")
+    assert [f["line"] for f in report["findings"] if f["code"] == "FT300"] == [1, 2]

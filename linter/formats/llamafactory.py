@@ -45,10 +45,11 @@ def _with_calls(turns, problems: list) -> tuple:
         for part in turn.parts:
             source = part.source if isinstance(part.source, dict) else {}
             if source.get("type") == "tool_call" and isinstance(source.get("value"), str):
+                before = len(problems)
                 decoded = parse_json(source["value"], ptr(part.pointer, "value"), problems, "a tool_call value")
                 if isinstance(decoded, dict):
                     calls.append(ToolCall(ptr(part.pointer, "value"), decoded.get("name"), decoded.get("arguments")))
-                elif decoded is not None:
+                elif decoded is not None or len(problems) == before:  # not an object (JSON's null included)
                     problems.append(Problem("a tool_call value must be {\"name\", \"arguments\"}", ptr(part.pointer, "value")))
         if len(calls) != len(turn.tool_calls):
             turn = turn._replace(tool_calls=tuple(calls), parts=tuple(

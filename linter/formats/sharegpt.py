@@ -64,8 +64,11 @@ def _calls(text: str, where: str, problems: list) -> tuple[ToolCall, ...]:
     (or a list of them), cannot be read as calls: a format problem (FT120). An object is a call even
     when its name or arguments are missing or wrong: FT503 judges it on the view, as it judges an
     OpenAI call, so one problem gets one finding whatever the format."""
+    before = len(problems)
     decoded = parse_json(text, where, problems, "a function_call value")
     if decoded is None:
+        if len(problems) == before:  # the text is JSON's null, which parse_json returns without a problem
+            problems.append(Problem("a function_call value is null: it holds no call", where))
         return ()
     if decoded == []:  # the turn would train an empty call: LLaMA-Factory renders nothing for it
         problems.append(Problem("a function_call value is an empty list: it holds no call", where))

@@ -173,3 +173,15 @@ class TallyRule(DatasetRule):
 
 
 ENGINE_COUNTS = ("lines", "bytes", "examples")  # the FileStats counters a TallyRule may declare it ``counts``
+
+
+def declared_counts(rule_class: type) -> str | None:
+    """The engine counter a tally rule adds up (``TallyRule.counts``), as promised by the class
+    that defines its ``tally``: a subclass that overrides ``tally`` or ``update`` without saying
+    ``counts`` again adds up something else, so it does not inherit the promise (as
+    ``finish_in_line_order`` is not inherited by an overriding ``finish``)."""
+    for klass in rule_class.__mro__:
+        own = vars(klass)
+        if "counts" in own or "tally" in own or "update" in own:
+            return own.get("counts")
+    return None

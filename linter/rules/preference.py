@@ -36,10 +36,12 @@ PAIR = (
 class PreferenceInputInvalid(_Preference, Rule):
     """``input`` is an object whose ``messages`` is a non-empty list of
     message objects with roles the profile accepts: the prompt both replies
-    answer. Under a profile that does not take preference rows at all
-    (``openai-legacy``, ``bedrock``), FT401 says so once per row and the roles
-    are not judged against that profile (as FT106 does for chat rows); the
-    input's shape still is. With FT401 not enabled the roles are judged."""
+    answer. Under a profile that does not take this row's format (every
+    profile but ``openai-dpo``: ``openai-legacy`` and ``bedrock`` take no
+    preference rows at all, ``trl``, ``llamafactory`` and ``axolotl`` take them
+    in their own formats), FT401 says so once per row and the roles are not
+    judged against that profile (as FT106 does for chat rows); the input's
+    shape still is. With FT401 not enabled the roles are judged."""
 
     code = "FT600"
     name = "preference-input-invalid"

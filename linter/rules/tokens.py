@@ -54,6 +54,13 @@ def view_upper_bound(view: Conversation, raw_length: int) -> int:
     bound = raw_length + REPLY_PRIMING + (TOOLS_MARGIN if view.tools is not None else 0)
     for _, turn in view.all_turns():
         bound += TOKENS_PER_MESSAGE + TOKENS_PER_NAME + 1 + IMAGE_TOKENS * len(turn.parts) + 2 * len(turn.tool_calls)
+        for call in turn.tool_calls:
+            # a name that is not a string is counted as str(name), arguments that are not a string as
+            # json.dumps(arguments): texts with separators and escapes the line need not hold
+            if not isinstance(call.name, str):
+                bound += len(str(call.name).encode("utf-8", "surrogatepass"))
+            if not isinstance(call.arguments, str):
+                bound += len(json.dumps(call.arguments))
     return bound
 
 
