@@ -71,20 +71,24 @@ def detect(value: Any, chat_kind: str = CHAT, detector: Any = None) -> str:
 
 def classify(value: Any, chat_kind: str, default_kind: str, detector: Any) -> tuple[Any, str]:
     """``(adapter, kind)`` of a parsed row; a row no adapter recognises is
-    judged as ``default_kind`` and read by that kind's adapter."""
-    adapter = detector.detect(value)
-    if adapter is not None:
-        return adapter, adapter.kind_of(value, chat_kind)
-    kind = NON_OBJECT if not isinstance(value, dict) else default_kind
-    return detector.for_kind(kind), kind
+    judged as ``default_kind`` and read by that kind's adapter (``Detector.classify``)."""
+    return detector.classify(value, chat_kind, default_kind)
 
 
 def chat_or_rft(value: dict, chat_kind: str = CHAT) -> str:
     """What an OpenAI-style ``messages`` row is for the target: SFT chat, or an RFT prompt."""
+    # the cheap tests first: only a chat target with fields beyond SFT's can make an RFT prompt
+    if chat_kind != CHAT or value.keys() <= _SFT_KEYS:
+        return chat_kind
     messages = value.get("messages")
-    if chat_kind == CHAT and isinstance(messages, list) and messages and _looks_like_rft(value, messages):
+    if isinstance(messages, list) and messages and _looks_like_rft(value, messages):
         return RFT
     return chat_kind
+
+
+def chat_or_rft_of_keys(keys: frozenset[str], chat_kind: str = CHAT) -> str | None:
+    """What ``chat_or_rft`` answers for every row with these top-level keys, or None when it reads the messages."""
+    return chat_kind if chat_kind != CHAT or keys <= _SFT_KEYS else None
 
 
 def _looks_like_rft(value: dict, messages: list) -> bool:
