@@ -121,7 +121,7 @@ ANY_MESSAGE = MESSAGE | MESSAGE.map(Shouting) | ODD
 MESSAGES = st.lists(ANY_MESSAGE, max_size=6)  # v1's marks may sit past the first four messages
 GRADER = st.sampled_from(["reference_answer", "expected", "grader", "id", "metadata", "tools", "label", "kto_tag", "system", "prompt"])
 RFT_LIKE = st.builds(lambda m, last, extra: {"messages": [*m, {"role": last, "content": "q"}], **extra},
-                     st.lists(MESSAGE, max_size=3), st.sampled_from(["user", "developer", "assistant"]),
+                     st.lists(ANY_MESSAGE, max_size=3), st.sampled_from(["user", "developer", "assistant"]),
                      st.dictionaries(GRADER, SHORT | ODD, max_size=3))
 MESSAGES_ROWS = st.builds(lambda m, extra: {"messages": m, **extra}, MESSAGES | ODD, st.dictionaries(GRADER, SHORT | ODD, max_size=2))
 EXTRA_ROWS = st.one_of(
@@ -179,6 +179,32 @@ def test_v1_proof_in_c_answers_as_the_walk(messages):
                                                         and "value" in m["content"][0] and "text" not in m["content"][0]))
         for m in head)
     assert _is_v1(messages) is walk
+
+
+def plain_chat_or_rft(value: dict, chat_kind: str) -> str:
+    """The RFT rule in words: a chat target, fields beyond SFT's, a last turn from the user (or
+    developer), and no assistant turn at all."""
+    messages = value.get("messages")
+    if chat_kind != "chat" or not isinstance(messages, list) or not messages:
+        return chat_kind
+    sft = {"messages", "tools", "parallel_tool_calls", "functions", "id", "uuid", "source", "metadata", "tags", "split", "index",
+           "idx", "category", "lang", "language", "created_at"}
+    last = messages[-1]
+    if set(value) <= sft or not isinstance(last, dict) or last.get("role") not in ("user", "developer"):
+        return chat_kind
+    return chat_kind if any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages) else "rft"
+
+
+@settings(max_examples=300, deadline=None)
+@given(RFT_LIKE | MESSAGES_ROWS, st.sampled_from(["chat", "rft", "preference"]))
+@example({"messages": [5, {"role": "assistant"}, {"role": "user", "content": "q"}], "expected": "4"}, "chat")  # not an object first
+@example({"messages": [{"role": "assistant"}, 5, {"role": "user", "content": "q"}], "expected": "4"}, "chat")
+@example({"messages": ["x", {"role": "user", "content": "q"}], "expected": "4"}, "chat")
+@example({"messages": [{"role": "user", "content": "q"}], "expected": "4", "id": 1}, "chat")
+def test_chat_or_rft_is_the_rft_rule(value, chat_kind):
+    assert schema.chat_or_rft(value, chat_kind) == plain_chat_or_rft(value, chat_kind)
+    decided = schema.chat_or_rft_of_keys(frozenset(value), chat_kind)
+    assert decided is None or decided == plain_chat_or_rft(value, chat_kind)
 
 
 def test_chat_rows_with_only_sft_keys_never_ask_kind_of(monkeypatch):
