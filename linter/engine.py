@@ -283,7 +283,8 @@ class Linter:
 
     def _classify(self, row: Row) -> str:
         """Set ``row.kind``, the row's format, from its parsed value: the one place it is decided."""
-        row.format, row.kind = schema.classify(row.value, self.profile.chat_kind, self.profile.default_kind, self.registry.detector)
+        profile = self.profile
+        row.format, row.kind = self.registry.detector.classify(row.value, profile.chat_kind, profile.default_kind)
         return row.kind
 
     def _reporters(self, path: str, found: list[Finding]):

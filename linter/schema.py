@@ -11,6 +11,7 @@ reported as ``messages-missing`` rather than as an unknown format.
 
 from __future__ import annotations
 
+from operator import methodcaller
 from typing import Any
 
 CHAT = "chat"
@@ -51,6 +52,7 @@ _CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"}
 # bookkeeping columns exports add to any row; they do not make a row an RFT prompt
 _METADATA_KEYS = frozenset({"id", "uuid", "source", "metadata", "tags", "split", "index", "idx", "category", "lang", "language", "created_at"})
 _SFT_KEYS = _CHAT_KEYS | _METADATA_KEYS  # a row with only these keys is never an RFT prompt
+_ROLE_OF = methodcaller("get", "role")
 
 
 def detect(value: Any, chat_kind: str = CHAT, detector: Any = None) -> str:
@@ -71,28 +73,33 @@ def detect(value: Any, chat_kind: str = CHAT, detector: Any = None) -> str:
 
 def classify(value: Any, chat_kind: str, default_kind: str, detector: Any) -> tuple[Any, str]:
     """``(adapter, kind)`` of a parsed row; a row no adapter recognises is
-    judged as ``default_kind`` and read by that kind's adapter."""
-    adapter = detector.detect(value)
-    if adapter is not None:
-        return adapter, adapter.kind_of(value, chat_kind)
-    kind = NON_OBJECT if not isinstance(value, dict) else default_kind
-    return detector.for_kind(kind), kind
+    judged as ``default_kind`` and read by that kind's adapter (``Detector.classify``)."""
+    return detector.classify(value, chat_kind, default_kind)
 
 
 def chat_or_rft(value: dict, chat_kind: str = CHAT) -> str:
     """What an OpenAI-style ``messages`` row is for the target: SFT chat, or an RFT prompt."""
+    # the cheap tests first: only a chat target with fields beyond SFT's can make an RFT prompt
+    if chat_kind != CHAT or value.keys() <= _SFT_KEYS:
+        return chat_kind
     messages = value.get("messages")
-    if chat_kind == CHAT and isinstance(messages, list) and messages and _looks_like_rft(value, messages):
+    if isinstance(messages, list) and messages and _looks_like_rft(value, messages):
         return RFT
     return chat_kind
 
 
+def chat_or_rft_of_keys(keys: frozenset[str], chat_kind: str = CHAT) -> str | None:
+    """What ``chat_or_rft`` answers for every row with these top-level keys, or None when it reads the messages."""
+    return chat_kind if chat_kind != CHAT or keys <= _SFT_KEYS else None
+
+
 def _looks_like_rft(value: dict, messages: list) -> bool:
-    # RFT rows carry grader fields next to messages and end on a user turn;
-    # an SFT row missing its assistant reply has no such extra fields.
-    if value.keys() <= _SFT_KEYS:
-        return False
+    # RFT rows carry grader fields next to messages (chat_or_rft tested that) and end on a
+    # user turn; an SFT row missing its assistant reply has no such extra fields.
     last = messages[-1]
     if not isinstance(last, dict) or last.get("role") not in ("user", "developer"):
         return False
-    return not any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
+    try:  # every message an object (as JSON gives): their roles read in C, no Python loop
+        return "assistant" not in map(_ROLE_OF, messages)
+    except (AttributeError, TypeError):  # a message that is not an object has no role
+        return not any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)

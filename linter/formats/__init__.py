@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .. import schema
 from ..plugin import hookimpl
 from ..view import Conversation
 from .alpaca import Alpaca
@@ -80,20 +81,25 @@ def writers(formats: Iterable[Format]) -> dict[str, Format]:
 
 
 class Detector:
-    """Picks the adapter of each row among the registered ones.
+    """Picks the adapter (and the kind) of each row among the registered ones.
 
     Rows of a dataset share a few key sets, so the work is planned once per
     key set: the adapters that could match at all (``triggers``), and among
     them those whose score the keys alone decide (``detect_reads``: none of
     the keys whose values they read is in the row), asked once; only the
     others are asked on every row (OpenAI chat rows: LLaMA-Factory v1's test
-    of the messages). The highest score wins; ties go to the adapter
+    of the messages). The plan also holds each candidate's kind when the keys
+    decide it (``Format.kind_of_keys``), so ``classify`` asks ``kind_of`` only
+    when they do not. The highest score wins; ties go to the adapter
     registered first, exactly as if every adapter were asked.
     """
 
     def __init__(self, formats: Iterable[Format]) -> None:
         self.formats = tuple(formats)
+        # key tuple -> (fixed winner, its score, its position, its kind or None,
+        #               ((position, adapter asked per row, its kind or None), ...))
         self._plans: dict[tuple, tuple] = {}
+        self._chat_kind = schema.CHAT  # the chat kind the plans' kinds are for
         # (adapter, exception) when an adapter's detect() raised on the last row: that adapter
         # counted as not recognising the row, and the engine reports it (FT000) and goes on
         self.failure: tuple[Format, BaseException] | None = None
@@ -105,15 +111,39 @@ class Detector:
         if not isinstance(value, dict):
             return None
         keys = tuple(value)
-        plan = self._plans.get(keys)
-        if plan is None:
-            plan = self._plan(keys, value)
-        best, score, position, asked = plan
-        for index, adapter in asked:  # in registration order
+        plan = self._plans.get(keys) or self._plan(keys, value)
+        best, score, position, _, asked = plan
+        for index, adapter, _ in asked:  # in registration order
             found = self._score(adapter, value)
             if found > score or (found == score and found and index < position):
                 best, score, position = adapter, found, index
         return best
+
+    def classify(self, value: Any, chat_kind: str, default_kind: str) -> tuple[Format | None, str]:
+        """``(adapter, kind)`` of a parsed row: ``detect`` then the winner's ``kind_of``, in one
+        call per row. A row no adapter recognises is judged as ``default_kind`` (a non-object
+        as ``non-object``) and read by that kind's adapter."""
+        if chat_kind != self._chat_kind:
+            self._plans.clear()  # the kinds planned were for another target
+            self._chat_kind = chat_kind
+        if not isinstance(value, dict):
+            return self.for_kind(schema.NON_OBJECT), schema.NON_OBJECT
+        keys = tuple(value)
+        plan = self._plans.get(keys) or self._plan(keys, value)
+        best, score, position, kind, asked = plan
+        for index, adapter, its_kind in asked:  # in registration order; _score inlined (a call per row)
+            try:
+                found = adapter.detect(value)
+            except Exception as exc:  # noqa: BLE001 - one plugin's bug must not stop the file
+                self.failure = (adapter, exc)
+                continue
+            if isinstance(found, int) and (found > score or (found == score and found and index < position)):
+                best, score, position, kind = adapter, found, index, its_kind
+        if kind is None:
+            if best is None:
+                return self.for_kind(default_kind), default_kind
+            kind = best.kind_of(value, chat_kind)
+        return best, kind
 
     def _score(self, adapter: Format, value: dict) -> int:
         """The adapter's score for the row; a plugin adapter that raises scores 0 (and is reported)."""
@@ -125,9 +155,10 @@ class Detector:
         return found if isinstance(found, int) else 0
 
     def _plan(self, keys: tuple, value: dict) -> tuple:
-        """``(fixed winner, its score, its position, ((position, adapter asked per row), ...))`` for a key set."""
+        """The plan of a key set (see ``_plans``), made on its first row."""
         if len(self._plans) >= 4096:
             self._plans.clear()
+        key_set = frozenset(keys)
         fixed, score, position, dynamic = None, 0, -1, []
         for index, adapter in enumerate(self.formats):
             if adapter.triggers is not None and adapter.triggers.isdisjoint(keys):
@@ -138,9 +169,19 @@ class Detector:
                 if found > score:
                     fixed, score, position = adapter, found, index
             else:
-                dynamic.append((index, adapter))
-        plan = self._plans[keys] = (fixed, score, position, tuple(dynamic))
+                dynamic.append((index, adapter, self._kind_of_keys(adapter, key_set)))
+        kind = self._kind_of_keys(fixed, key_set) if fixed is not None else None
+        plan = self._plans[keys] = (fixed, score, position, kind, tuple(dynamic))
         return plan
+
+    def _kind_of_keys(self, adapter: Format, keys: frozenset[str]) -> str | None:
+        """The adapter's kind for every row with these keys, or None (ask ``kind_of`` per row); a plugin
+        whose ``kind_of_keys`` raises is asked per row (its ``kind_of`` is what counts)."""
+        try:
+            kind = adapter.kind_of_keys(keys, self._chat_kind)
+        except Exception:  # noqa: BLE001 - a hint's bug costs speed, never an answer
+            return None
+        return kind if isinstance(kind, str) else None
 
     def for_kind(self, kind: str) -> Format | None:
         """The adapter that reads a row judged as ``kind`` though no format matched it."""

@@ -55,6 +55,13 @@ class Format:
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return self.kind
 
+    def kind_of_keys(self, keys: frozenset[str], chat_kind: str) -> str | None:
+        """The kind ``kind_of`` gives every row with exactly these top-level keys, or None when it
+        must read the row. The detector asks it once per key set (and chat kind), so rows of a
+        decided key set skip ``kind_of``. An adapter that keeps the default ``kind_of`` is its
+        ``kind``; one that overrides ``kind_of`` is asked per row unless it overrides this too."""
+        return self.kind if getattr(self.kind_of, "__func__", None) is Format.kind_of else None
+
     def structure(self, value: dict) -> Hashable | None:
         """What the view's structure depends on beyond the row's shape, or None when the adapter cannot say.
 

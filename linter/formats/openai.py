@@ -126,6 +126,9 @@ class OpenAIChat(Format):
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return schema.chat_or_rft(value, chat_kind)
 
+    def kind_of_keys(self, keys: frozenset[str], chat_kind: str) -> str | None:
+        return schema.chat_or_rft_of_keys(keys, chat_kind)
+
     def structure(self, value: dict) -> tuple:
         return ()  # turns follow the messages' keys and roles; the view has no problems of its own
 
