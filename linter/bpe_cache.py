@@ -25,7 +25,9 @@ from .disk_cache import CACHE_DIR_ENV, cache_dir  # noqa: F401 - where the ranks
 
 FORMAT = "ftlint-bpe-ranks-1"  # in the file name and the payload: a new layout never reads an old file
 
-_loaded: dict[str, Any] = {}  # one encoding per process, as tiktoken's own registry keeps them
+# one encoding per process, as tiktoken's own registry keeps them (``name``), and the
+# arguments it is built from, ranks included (``(name, "parts")``): one dict to forget
+_loaded: dict[Any, Any] = {}
 
 
 def get_encoding(name: str) -> Any:
@@ -43,15 +45,33 @@ def get_encoding(name: str) -> Any:
     return encoding
 
 
+def encoding_parts(name: str) -> dict | None:
+    """The arguments ``tiktoken.Encoding`` is built from (name, pattern, ranks,
+    special tokens), without building it: ``linter.bpe_subset`` builds small
+    encoders from them. None for an encoding not made by a plain constructor."""
+    key = (name, "parts")
+    if key not in _loaded:
+        import tiktoken
+        from tiktoken import registry
+
+        registry.list_encoding_names()  # fills registry.ENCODING_CONSTRUCTORS
+        constructor = (registry.ENCODING_CONSTRUCTORS or {}).get(name)
+        if constructor is None:
+            tiktoken.get_encoding(name)  # tiktoken's own error for a name it does not know
+        if not _loads_ranks_by_name(constructor):
+            _loaded[key] = None
+        elif cache_dir() is None:
+            _loaded[key] = constructor()
+        else:
+            _loaded[key] = _with_cached_ranks(constructor)()
+    return _loaded[key]
+
+
 def _build(name: str) -> Any:
     import tiktoken
-    from tiktoken import registry
 
-    registry.list_encoding_names()  # fills registry.ENCODING_CONSTRUCTORS
-    constructor = (registry.ENCODING_CONSTRUCTORS or {}).get(name)
-    if cache_dir() is None or not _loads_ranks_by_name(constructor):
-        return tiktoken.get_encoding(name)
-    return tiktoken.Encoding(**_with_cached_ranks(constructor)())
+    parts = encoding_parts(name)
+    return tiktoken.get_encoding(name) if parts is None else tiktoken.Encoding(**parts)
 
 
 def _loads_ranks_by_name(constructor: Callable | None) -> bool:

@@ -1,0 +1,116 @@
+"""Counting on a vocabulary subset (linter.bpe_subset) gives tiktoken's own tokens.
+
+Every check compares with tiktoken's full encoder on the same texts: random
+ones (hypothesis: any Unicode, whitespace runs, digits, long repeats), rows
+with tools and names, lone surrogates, and a tokenizer that runs past its
+rebuild budget or forks.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import tiktoken
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linter import bpe_cache
+from linter.bpe_subset import SubsetEncoder, Vocabulary
+from linter.tokens import Tokenizer
+
+NAMES = ("o200k_base", "cl100k_base")
+FULL = {name: tiktoken.get_encoding(name) for name in NAMES}
+
+# texts BPE finds hard: runs of one character (long merges), mixed scripts,
+# whitespace before newlines, digits (split by threes), contractions, emoji
+pieces = st.sampled_from(["'s", "'LL", "\n", "\r\n", "  ", "\t", "1234567", "ab" * 40, " " * 70, "🏕️", "é", "请问",
+                          "x" * 130, "Hello", "!!!", "://", "\u200b", "<|endoftext|>"])
+texts = st.lists(st.one_of(st.text(max_size=40), pieces), max_size=8).map("".join)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(texts, min_size=1, max_size=6))
+def test_subset_encoder_gives_the_full_encoders_tokens(name, batch):
+    encoder = SubsetEncoder(bpe_cache.encoding_parts(name), rebuilds=len(batch) + 1)
+    assert encoder.cover(batch[:1])
+    for text in batch:  # the first text was covered beforehand, the others are covered on demand
+        try:
+            expected = FULL[name].encode_ordinary(text)
+        except UnicodeEncodeError:
+            continue
+        assert encoder.encode(text) == expected
+
+
+def test_every_token_in_a_text_is_found_and_the_vocabulary_stays_small():
+    vocabulary = Vocabulary(bpe_cache.encoding_parts("o200k_base")["mergeable_ranks"])
+    text = "The quick brown fox — 请问 — jumps over 1,234,567 lazy dogs.\n\n" + " " * 100
+    data = text.encode()
+    found = vocabulary.tokens_in(data)
+    substrings = {data[i:j] for i in range(len(data)) for j in range(i + 1, len(data) + 1)}
+    assert found >= substrings & vocabulary.keys  # every token that occurs, however long
+    assert len(found) < 2_000
+
+
+def test_past_its_budget_the_encoder_says_so_and_changes_nothing():
+    encoder = SubsetEncoder(bpe_cache.encoding_parts("o200k_base"), rebuilds=1)
+    assert encoder.cover(["first row"])
+    before = set(encoder.tokens)
+    assert encoder.cover(["first row"])  # nothing new: no rebuild needed
+    assert not encoder.cover(["a second row with new words"])
+    assert encoder.tokens == before and encoder.encode("unseen words") is None
+    assert encoder.encode("first row") == FULL["o200k_base"].encode_ordinary("first row")
+
+
+ROWS = [
+    {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi", "name": "ann_1"},
+                  {"role": "assistant", "content": "Hello!", "weight": 1}]},
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": "What is in it?"}, {"type": "image_url", "image_url": {"url": "x"}}]},
+                  {"role": "assistant", "content": None, "tool_calls": [
+                      {"id": "call_1", "type": "function", "function": {"name": "look", "arguments": "{\"q\": \"cat\"}"}}]},
+                  {"role": "tool", "tool_call_id": "call_1", "content": "a cat"}, {"role": "assistant", "content": "A cat.", "weight": 0}],
+     "tools": [{"type": "function", "function": {"name": "look", "description": "Looks things up.", "parameters": {
+         "type": "object", "properties": {"q": {"type": "string", "description": "What."}, "n": {"type": "integer", "enum": [1, 22, 333]}}}}}]},
+    {"messages": [{"role": "user", "content": "lone \ud800 surrogate"}, {"role": "assistant", "content": "请问我的订单什么时候发货 🏕️" * 5}]},
+    {"messages": [{"role": "user", "content": "x" * 500}, {"role": "assistant", "content": "  \n\n  ok"}]},
+    {"functions": [{"name": "f", "description": "Does f", "parameters": {"properties": {"a": {"type": "string"}}}}],
+     "messages": [{"role": "assistant", "function_call": {"name": "f", "arguments": "{}"}}]},
+    {"messages": [{"role": "user", "content": "Completely different words here, nothing repeated."}, {"role": "assistant", "content": "Indeed."}]},
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_tokenizer_counts_rows_as_the_full_encoder_does_before_and_after_its_budget(name):
+    full = Tokenizer(name)
+    full.load()
+    lazy = Tokenizer(name)
+    lazy.require()
+    assert lazy._subset  # counting starts on a subset
+    for row in ROWS:
+        assert lazy.count_detail(row) == full.count_detail(row)
+    assert lazy._subset is False  # more rows with new tokens than the budget: the full encoder took over
+    for row in ROWS:
+        assert lazy.count_detail(row) == full.count_detail(row)
+
+
+def test_count_text_on_a_subset_matches_tiktoken_including_surrogates():
+    tokenizer = Tokenizer("o200k_base")
+    reference = FULL["o200k_base"].encode_ordinary
+    assert tokenizer.count_text("hello there") == len(reference("hello there"))
+    assert tokenizer._subset  # no full encoder for that
+    assert tokenizer.count_text("lone \ud800 surrogate") == len(reference("lone \ud800 surrogate"))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_fork_inherits_the_full_encoder():
+    """linter.parallel forks workers that count a big file's rows: they must not each build their own."""
+    tokenizer = Tokenizer("o200k_base")
+    tokenizer.count_detail(ROWS[0])
+    assert tokenizer._subset
+    pid = os.fork()
+    if pid == 0:  # the worker: the full encoder is already there, and counts right
+        os._exit(0 if tokenizer._subset is False and tokenizer.count_detail(ROWS[1])[0] > 0 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert tokenizer._subset is False
