@@ -19,28 +19,50 @@ once instead: a big file pays at most the budget on top of today's cost.
 
 from __future__ import annotations
 
+import marshal
 from typing import Any, Iterable
 
-SHORT = 16  # tokens up to this many bytes are found by slicing the text at every length
-HEAD = 8  # longer tokens (2 % of o200k_base) are found by an index of their first bytes
+from .bpe_cache import LONG as SHORT, PREFIX
+
+# tokens up to SHORT bytes are found by slicing the text at every length; longer ones
+# (2 % of o200k_base, listed apart in each shard) by an index of their first HEAD bytes
+HEAD = 8
 
 
 class Vocabulary:
-    """The tokens of a full vocabulary that occur in a text, found without an encoder."""
+    """The tokens of a full vocabulary that occur in a text, found without an encoder.
 
-    def __init__(self, ranks: dict[bytes, int]) -> None:
-        self.ranks = ranks
-        self.keys = ranks.keys()
-        long: dict[bytes, list[bytes]] = {}
-        for token in [token for token in ranks if len(token) > SHORT]:
-            long.setdefault(token[:HEAD], []).append(token)
-        self.long = long
+    The vocabulary comes in shards by first bytes (``bpe_cache.BpeFile.shards``);
+    only the shards of the prefixes a text holds are decoded, so a few chat rows
+    read a fraction of it.
+    """
+
+    def __init__(self, shards: dict[bytes, bytes]) -> None:
+        self.shards = shards
+        self.width = PREFIX
+        self.ranks: dict[bytes, int] = {}
+        self.keys = self.ranks.keys()  # a live view: it sees the shards merged later
+        self.long: dict[bytes, list[bytes]] = {}
+        self.merged: set[bytes] = set()
+        self._merge({b""})  # the tokens shorter than a prefix: any text may use them
         self.single = self.keys & {bytes((byte,)) for byte in range(256)}
+
+    def _merge(self, prefixes: set[bytes]) -> None:
+        for prefix in prefixes - self.merged:
+            blob = self.shards.get(prefix)
+            if blob is not None:
+                ranks, long = marshal.loads(blob)
+                self.ranks.update(ranks)
+                for token in long:
+                    self.long.setdefault(token[:HEAD], []).append(token)
+        self.merged |= prefixes
 
     def tokens_in(self, data: bytes) -> set[bytes]:
         """Every token that occurs in ``data`` (and possibly a few that do not: never fewer)."""
+        size, width = len(data), self.width
+        self._merge({data[i:i + width] for i in range(size - width + 1)})
         found = set(self.single)  # every byte is a token of a byte-level BPE
-        keys, size = self.keys, len(data)
+        keys = self.keys
         for length in range(2, min(SHORT, size) + 1):
             found |= keys & {data[i:i + length] for i in range(size - length + 1)}
         if size > SHORT:
@@ -59,9 +81,9 @@ class SubsetEncoder:
     whatever the caller covered beforehand.
     """
 
-    def __init__(self, parts: dict[str, Any], rebuilds: int) -> None:
-        self.parts = parts
-        self.vocabulary = Vocabulary(parts["mergeable_ranks"])
+    def __init__(self, parts: dict[str, Any], shards: dict[bytes, bytes], rebuilds: int) -> None:
+        self.parts = parts  # tiktoken.Encoding's arguments but its ranks
+        self.vocabulary = Vocabulary(shards)
         self.tokens: set[bytes] = set()
         self.rebuilds = rebuilds
         self._core = None
@@ -82,7 +104,7 @@ class SubsetEncoder:
     def _build(self) -> None:
         import tiktoken
 
-        ranks = self.parts["mergeable_ranks"]
+        ranks = self.vocabulary.ranks
         parts = dict(self.parts, name=f"{self.parts['name']}-subset", mergeable_ranks={t: ranks[t] for t in self.tokens})
         encoding = tiktoken.Encoding(**parts)
         self._core = getattr(getattr(encoding, "_core_bpe", None), "encode_ordinary", None) or encoding.encode_ordinary

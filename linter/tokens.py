@@ -38,12 +38,19 @@ def load_encoding(name: str) -> Any:
     return _loading(name, get_encoding)
 
 
-def load_vocabulary(name: str) -> dict | None:
-    """The encoding's parts (ranks, pattern) without its encoder (``bpe_cache.encoding_parts``),
-    or raise TokenizerUnavailable like ``load_encoding``: it needs the same BPE file."""
-    from .bpe_cache import encoding_parts
+def load_vocabulary(name: str) -> tuple[dict, dict] | None:
+    """``(arguments, shards)`` for a subset encoder (``bpe_cache.recipe``: the encoding's
+    pattern and special tokens; its ranks by first bytes), None when the encoding is not
+    built that way or nothing is cached; raises TokenizerUnavailable like ``load_encoding``:
+    it reads the same BPE file."""
+    from .bpe_cache import recipe
 
-    return _loading(name, encoding_parts)
+    def load(name: str) -> tuple[dict, dict] | None:
+        found = recipe(name)
+        shards = found[1].shards() if found is not None else None
+        return None if shards is None else (found[0], shards)
+
+    return _loading(name, load)
 
 
 def _loading(name: str, load: Callable[[str], Any]) -> Any:
@@ -98,11 +105,11 @@ class Tokenizer:
     def _start_subset(self) -> None:
         from .bpe_subset import SubsetEncoder
 
-        parts = load_vocabulary(self.encoding_name)
-        if parts is None:
+        vocabulary = load_vocabulary(self.encoding_name)
+        if vocabulary is None:
             self._full()
         else:
-            self._subset = SubsetEncoder(parts, self.SUBSET_REBUILDS)
+            self._subset = SubsetEncoder(*vocabulary, self.SUBSET_REBUILDS)
             _SUBSETS.add(self)
             self._encode = self._subset_encode
 

@@ -8,6 +8,7 @@ rebuild budget or forks.
 
 from __future__ import annotations
 
+import marshal
 import os
 
 import pytest
@@ -22,6 +23,11 @@ from linter.tokens import Tokenizer
 NAMES = ("o200k_base", "cl100k_base")
 FULL = {name: tiktoken.get_encoding(name) for name in NAMES}
 
+
+def subset_encoder(name: str, rebuilds: int) -> SubsetEncoder:
+    parts, bpe = bpe_cache.recipe(name)
+    return SubsetEncoder(parts, bpe.shards(), rebuilds)
+
 # texts BPE finds hard: runs of one character (long merges), mixed scripts,
 # whitespace before newlines, digits (split by threes), contractions, emoji
 pieces = st.sampled_from(["'s", "'LL", "\n", "\r\n", "  ", "\t", "1234567", "ab" * 40, " " * 70, "🏕️", "é", "请问",
@@ -33,7 +39,7 @@ texts = st.lists(st.one_of(st.text(max_size=40), pieces), max_size=8).map("".joi
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(texts, min_size=1, max_size=6))
 def test_subset_encoder_gives_the_full_encoders_tokens(name, batch):
-    encoder = SubsetEncoder(bpe_cache.encoding_parts(name), rebuilds=len(batch) + 1)
+    encoder = subset_encoder(name, rebuilds=len(batch) + 1)
     assert encoder.cover(batch[:1])
     for text in batch:  # the first text was covered beforehand, the others are covered on demand
         try:
@@ -44,17 +50,17 @@ def test_subset_encoder_gives_the_full_encoders_tokens(name, batch):
 
 
 def test_every_token_in_a_text_is_found_and_the_vocabulary_stays_small():
-    vocabulary = Vocabulary(bpe_cache.encoding_parts("o200k_base")["mergeable_ranks"])
+    vocabulary = Vocabulary(bpe_cache.recipe("o200k_base")[1].shards())
     text = "The quick brown fox — 请问 — jumps over 1,234,567 lazy dogs.\n\n" + " " * 100
     data = text.encode()
     found = vocabulary.tokens_in(data)
     substrings = {data[i:j] for i in range(len(data)) for j in range(i + 1, len(data) + 1)}
-    assert found >= substrings & vocabulary.keys  # every token that occurs, however long
-    assert len(found) < 2_000
+    assert found >= substrings & bpe_cache.encoding_parts("o200k_base")["mergeable_ranks"].keys()  # every token that occurs, however long
+    assert len(found) < 2_000 and len(vocabulary.ranks) < 100_000  # and only some shards were read
 
 
 def test_past_its_budget_the_encoder_says_so_and_changes_nothing():
-    encoder = SubsetEncoder(bpe_cache.encoding_parts("o200k_base"), rebuilds=1)
+    encoder = subset_encoder("o200k_base", rebuilds=1)
     assert encoder.cover(["first row"])
     before = set(encoder.tokens)
     assert encoder.cover(["first row"])  # nothing new: no rebuild needed
@@ -114,3 +120,43 @@ def test_a_fork_inherits_the_full_encoder():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert tokenizer._subset is False
+
+
+@pytest.fixture
+def fresh(monkeypatch, tmp_path):
+    """A cache folder of this test's own, and nothing kept from an earlier test in this process."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(folder))
+    monkeypatch.setattr(bpe_cache, "_loaded", {})
+    return folder
+
+
+def shards_file(folder):
+    (path,) = folder.glob(f"{bpe_cache.SHARDS_FORMAT}-*.marshal")
+    return path
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[: len(data) // 2], lambda data: b"garbage",
+                                    lambda data: marshal.dumps(((bpe_cache.SHARDS_FORMAT, "0" * 64, 3, 16), {b"": b""}))],
+                         ids=["truncated", "garbage", "another-files"])
+def test_a_damaged_shards_file_is_ignored_and_rewritten(fresh, damage):
+    expected = Tokenizer("o200k_base")
+    expected.load()
+    Tokenizer("o200k_base").count_detail(ROWS[0])  # writes the shards
+    path = shards_file(fresh)
+    good = path.read_bytes()
+    path.write_bytes(damage(good))
+    bpe_cache._loaded.clear()
+    tokenizer = Tokenizer("o200k_base")
+    for row in ROWS[:3]:
+        assert tokenizer.count_detail(row) == expected.count_detail(row)
+    assert path.read_bytes() == good
+
+
+def test_without_a_cache_folder_the_full_encoder_counts_and_nothing_is_written(monkeypatch, tmp_path):
+    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(bpe_cache, "_loaded", {})
+    tokenizer = Tokenizer("o200k_base")
+    assert tokenizer.count_text("hi there") == len(FULL["o200k_base"].encode_ordinary("hi there"))
+    assert tokenizer._subset is False and list(tmp_path.iterdir()) == []
