@@ -20,6 +20,8 @@ from linter import bpe_cache
 from linter.bpe_subset import SubsetEncoder, Vocabulary
 from linter.tokens import Tokenizer
 
+from .test_bpe_cache import fresh  # noqa: F401 - the fixture: a cache folder of the test's own
+
 NAMES = ("o200k_base", "cl100k_base")
 FULL = {name: tiktoken.get_encoding(name) for name in NAMES}
 
@@ -120,15 +122,6 @@ def test_a_fork_inherits_the_full_encoder():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert tokenizer._subset is False
-
-
-@pytest.fixture
-def fresh(monkeypatch, tmp_path):
-    """A cache folder of this test's own, and nothing kept from an earlier test in this process."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(folder))
-    monkeypatch.setattr(bpe_cache, "_loaded", {})
-    return folder
 
 
 def shards_file(folder):
