@@ -81,24 +81,30 @@ class SubsetEncoder:
     whatever the caller covered beforehand.
     """
 
+    MAX_COVERED = 4096  # texts remembered as covered (a row's strings, then each text encoded)
+
     def __init__(self, parts: dict[str, Any], shards: dict[bytes, bytes], rebuilds: int) -> None:
         self.parts = parts  # tiktoken.Encoding's arguments but its ranks
         self.vocabulary = Vocabulary(shards)
         self.tokens: set[bytes] = set()
         self.rebuilds = rebuilds
+        self.covered: set[str] = set()  # texts known to be encodable: encode need not scan them again
         self._core = None
 
     def cover(self, texts: Iterable[str]) -> bool:
         """Make every text encodable; False when that would exceed the rebuild budget (nothing changed then)."""
+        texts = [text for text in texts if text not in self.covered]
         data = b"\0".join(text.encode("utf-8", "surrogatepass") for text in texts)  # \0: a harmless superset
         missing = self.vocabulary.tokens_in(data) - self.tokens
-        if not missing:
-            return True
-        if self.rebuilds <= 0:
-            return False
-        self.rebuilds -= 1
-        self.tokens |= missing
-        self._build()
+        if missing:
+            if self.rebuilds <= 0:
+                return False
+            self.rebuilds -= 1
+            self.tokens |= missing
+            self._build()
+        if len(self.covered) + len(texts) > self.MAX_COVERED:
+            self.covered.clear()
+        self.covered.update(texts)
         return True
 
     def _build(self) -> None:
@@ -111,6 +117,6 @@ class SubsetEncoder:
 
     def encode(self, text: str) -> list[int] | None:
         """The tokens of ``text`` (raises UnicodeEncodeError like tiktoken's core), or None past the budget."""
-        if not self.cover((text,)):
+        if text not in self.covered and not self.cover((text,)):
             return None
         return self._core(text)
