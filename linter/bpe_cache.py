@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import types
 from typing import Any, Callable
 
@@ -143,19 +144,34 @@ class BpeFile:
 
     def shards(self) -> dict[bytes, bytes] | None:
         """The ranks by first bytes: ``{prefix: marshal of (ranks of the tokens it starts, its tokens
-        longer than LONG)}`` (prefix b"" for tokens shorter than PREFIX). None when nothing is cached
-        (no cache folder): building them costs more than the full encoder they would save."""
+        longer than LONG)}`` (prefix b"" for tokens shorter than PREFIX). None when they are not
+        cached and cannot be (no cache folder, or one this process cannot write): building them
+        every run would cost more than the full encoder they save."""
         if self._shards is None:
-            if disk_cache.cache_dir() is None:
+            folder = disk_cache.cache_dir()
+            if folder is None:
                 return None
             digest = self.digest()
             name, tag = f"{SHARDS_FORMAT}-{digest}", (SHARDS_FORMAT, digest, PREFIX, LONG)
             shards = disk_cache.read(name, tag)
             if not isinstance(shards, dict) or b"" not in shards:
+                if not _writable(folder):
+                    return None
                 shards = shard(self.ranks())
                 disk_cache.write(name, tag, shards)
             self._shards = shards
         return self._shards
+
+
+def _writable(folder: str) -> bool:
+    """Whether the cache folder can take a new file (it, or the nearest folder above it that exists)."""
+    path = os.path.abspath(folder)
+    while not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
+    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
 
 
 def shard(ranks: dict[bytes, int]) -> dict[bytes, bytes]:

@@ -91,7 +91,7 @@ ROWS = [
 @pytest.mark.parametrize("name", NAMES)
 def test_tokenizer_counts_rows_as_the_full_encoder_does_before_and_after_its_budget(name):
     full = Tokenizer(name)
-    full.load()
+    full.load()  # the full encoder from the start
     lazy = Tokenizer(name)
     lazy.require()
     assert lazy._subset  # counting starts on a subset
@@ -133,8 +133,7 @@ def shards_file(folder):
                                     lambda data: marshal.dumps(((bpe_cache.SHARDS_FORMAT, "0" * 64, 3, 16), {b"": b""}))],
                          ids=["truncated", "garbage", "another-files"])
 def test_a_damaged_shards_file_is_ignored_and_rewritten(fresh, damage):
-    expected = Tokenizer("o200k_base")
-    expected.load()
+    expected = _full_tokenizer()
     Tokenizer("o200k_base").count_detail(ROWS[0])  # writes the shards
     path = shards_file(fresh)
     good = path.read_bytes()
@@ -153,3 +152,19 @@ def test_without_a_cache_folder_the_full_encoder_counts_and_nothing_is_written(m
     tokenizer = Tokenizer("o200k_base")
     assert tokenizer.count_text("hi there") == len(FULL["o200k_base"].encode_ordinary("hi there"))
     assert tokenizer._subset is False and list(tmp_path.iterdir()) == []
+
+
+def test_a_cache_folder_that_cannot_be_written_means_the_full_encoder_not_shards_built_every_run(monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(blocker / "cache"))
+    monkeypatch.setattr(bpe_cache, "_loaded", {})
+    tokenizer = Tokenizer("o200k_base")
+    assert tokenizer.count_detail(ROWS[1]) == _full_tokenizer().count_detail(ROWS[1])
+    assert tokenizer._subset is False
+
+
+def _full_tokenizer() -> Tokenizer:
+    tokenizer = Tokenizer("o200k_base")
+    tokenizer.load()
+    return tokenizer
