@@ -79,13 +79,19 @@ class Tokenizer:
 
     SHORT = 32  # strings up to this many characters have their counts memoised
     MAX_MEMO = 16_384
-    SUBSET_REBUILDS = 4  # each ~8 ms; a file that needs more pays them on top of the full encoder's 0.2 s
+    # Each row with new tokens rebuilds the subset encoder (~5 ms); the full one costs ~0.25 s
+    # (its ranks and its build). Without a hint, a few rebuilds: waste bounded for a big file.
+    SUBSET_REBUILDS = 4
+    SMALL_FILE = 32 << 10  # a file this small (``expect``) may spend more rebuilds...
+    SMALL_FILE_REBUILDS = 24  # ... across the run: ~30 rows of new words, well under the full encoder
 
     def __init__(self, encoding_name: str) -> None:
         self.encoding_name = encoding_name
         self._encode = None  # the encode function for the next text: the subset's, then the full one
         self._public = None
         self._subset = None  # a SubsetEncoder while it pays; False once the full encoder is built (or cannot be skipped)
+        self._rebuilds = self.SUBSET_REBUILDS  # the subset's budget, until it starts (``expect`` changes it)
+        self._raised = False
         # Roles, names and call ids are tokenized on every message by the
         # cookbook formula and repeat endlessly: a dict lookup instead of a call
         # into the tokenizer (counts are deterministic, so the memo is exact).
@@ -102,6 +108,24 @@ class Tokenizer:
         if self._subset is None:
             self._start_subset()
 
+    def expect(self, size: int | None) -> None:
+        """A hint from the runner: the size in bytes of the file about to be counted (None when
+        unknown: a stream). A small file raises the subset's rebuild budget once per run; a big
+        one needs the full encoder, built at its first new token without rebuilds spent first."""
+        if size is None:
+            return
+        subset = self._subset
+        if size > self.SMALL_FILE:
+            if subset:
+                subset.rebuilds = 0
+            self._rebuilds = 0
+        elif not self._raised:
+            self._raised = True
+            more = self.SMALL_FILE_REBUILDS - self.SUBSET_REBUILDS
+            if subset:
+                subset.rebuilds += more
+            self._rebuilds += more
+
     def _start_subset(self) -> None:
         from .bpe_subset import SubsetEncoder
 
@@ -109,7 +133,7 @@ class Tokenizer:
         if vocabulary is None:
             self._full()
         else:
-            self._subset = SubsetEncoder(*vocabulary, self.SUBSET_REBUILDS)
+            self._subset = SubsetEncoder(*vocabulary, self._rebuilds)
             _SUBSETS.add(self)
             self._encode = self._subset_encode
 

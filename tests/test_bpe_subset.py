@@ -8,6 +8,7 @@ rebuild budget or forks.
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 
@@ -168,3 +169,44 @@ def _full_tokenizer() -> Tokenizer:
     tokenizer = Tokenizer("o200k_base")
     tokenizer.load()
     return tokenizer
+
+
+def distinct_rows(count: int, first: int = 0) -> list[dict]:
+    """Rows whose words are new on every row (each one brings tokens the last did not)."""
+    return [{"messages": [{"role": "user", "content": f"row {n}: " + " ".join(f"w{n}x{k}q" for k in range(12))},
+                          {"role": "assistant", "content": f"answer {n * 7919}"}]} for n in range(first, first + count)]
+
+
+def test_a_small_file_hint_keeps_the_subset_for_more_rows_and_a_big_one_builds_the_full_encoder_at_once():
+    full = _full_tokenizer()
+    small = Tokenizer("o200k_base")
+    small.require()
+    small.expect(Tokenizer.SMALL_FILE)
+    for row in distinct_rows(12):
+        assert small.count_detail(row) == full.count_detail(row)
+    assert small._subset and small._subset.rebuilds > 0  # 12 rows with new tokens: still on a subset
+    big = Tokenizer("o200k_base")
+    big.require()
+    big.expect(Tokenizer.SMALL_FILE + 1)
+    assert big.count_detail(ROWS[0]) == full.count_detail(ROWS[0])
+    assert big._subset is False and big._subset is not None  # no rebuild spent first
+
+
+def test_the_runner_tells_the_tokenizer_how_big_each_file_is(tmp_path):
+    from linter.config import Settings
+    from linter.runner import make_linter, run
+
+    rows, more = distinct_rows(12), distinct_rows(300, first=12)
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    big = tmp_path / "big.jsonl"
+    big.write_text("".join(json.dumps(row) + "\n" for row in more))
+    assert small.stat().st_size <= Tokenizer.SMALL_FILE < big.stat().st_size
+    linter = make_linter(Settings(exact_stats=True))
+    first = run(linter, [str(small)])
+    assert linter.tokenizer._subset  # counted without the full encoder
+    second = run(linter, [str(big)])
+    assert linter.tokenizer._subset is False  # the big file's new words: the full encoder at once
+    full = _full_tokenizer()
+    expected = [max(full.count_detail(row)[0] for row in part) for part in (rows, more)]
+    assert [outcome.files[0].summary()["tokens"]["max"] for outcome in (first, second)] == expected
