@@ -75,26 +75,32 @@ class SubsetEncoder:
     """``encode_ordinary`` of an encoding whose vocabulary holds the tokens of the texts covered so far.
 
     ``cover(texts)`` grows the vocabulary before counting (one rebuild per
-    call that brings new tokens) and says False once the rebuild budget is
-    spent: the caller then switches to the full encoder. ``encode`` checks
+    call that brings new tokens) and says False once the budget of rebuilds or
+    of bytes scanned is spent: the caller then switches to the full encoder. ``encode`` checks
     that its text is covered (covering it if not), so a count is exact
     whatever the caller covered beforehand.
     """
 
     MAX_COVERED = 4096  # texts remembered as covered (a row's strings, then each text encoded)
 
-    def __init__(self, parts: dict[str, Any], shards: dict[bytes, bytes], rebuilds: int) -> None:
+    def __init__(self, parts: dict[str, Any], shards: dict[bytes, bytes], rebuilds: int, scan_bytes: int) -> None:
         self.parts = parts  # tiktoken.Encoding's arguments but its ranks
         self.vocabulary = Vocabulary(shards)
         self.tokens: set[bytes] = set()
         self.rebuilds = rebuilds
+        # Finding a text's tokens slices it at every offset and length (about 15 set
+        # insertions a byte): past this many bytes in all, the full encoder is cheaper
+        self.scan_bytes = scan_bytes
         self.covered: set[str] = set()  # texts known to be encodable: encode need not scan them again
         self._core = None
 
     def cover(self, texts: Iterable[str]) -> bool:
-        """Make every text encodable; False when that would exceed the rebuild budget (nothing changed then)."""
+        """Make every text encodable; False when that would exceed the rebuild or the scan budget."""
         texts = [text for text in texts if text not in self.covered]
         data = b"\0".join(text.encode("utf-8", "surrogatepass") for text in texts)  # \0: a harmless superset
+        if len(data) > self.scan_bytes:
+            return False
+        self.scan_bytes -= len(data)
         missing = self.vocabulary.tokens_in(data) - self.tokens
         if missing:
             if self.rebuilds <= 0:

@@ -82,8 +82,9 @@ class Tokenizer:
     # Each row with new tokens rebuilds the subset encoder (~5 ms); the full one costs ~0.25 s
     # (its ranks and its build). Without a hint, a few rebuilds: waste bounded for a big file.
     SUBSET_REBUILDS = 4
-    SMALL_FILE = 32 << 10  # a file this small (``expect``) may spend more rebuilds...
+    SMALL_FILE = 16 << 10  # a file this small (``expect``) may spend more rebuilds...
     SMALL_FILE_REBUILDS = 24  # ... across the run: ~30 rows of new words, well under the full encoder
+    SUBSET_SCAN_BYTES = 16 << 10  # text scanned for its tokens in all (bpe_subset), whatever the hint
 
     def __init__(self, encoding_name: str) -> None:
         self.encoding_name = encoding_name
@@ -133,7 +134,7 @@ class Tokenizer:
         if vocabulary is None:
             self._full()
         else:
-            self._subset = SubsetEncoder(*vocabulary, self._rebuilds)
+            self._subset = SubsetEncoder(*vocabulary, self._rebuilds, self.SUBSET_SCAN_BYTES)
             _SUBSETS.add(self)
             self._encode = self._subset_encode
 
@@ -322,8 +323,8 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-        elif item is not None and not isinstance(item, bool):
-            yield str(item)  # enum items are counted as str(item)
+        # numbers are left out (str() of a huge int raises): an enum item counted as str(item)
+        # is covered when it is encoded (SubsetEncoder.encode), at the cost of a rebuild
     if isinstance(value, dict) and ("tools" in value or "functions" in value):
         for function in _function_definitions(value):
             yield _signature(function)

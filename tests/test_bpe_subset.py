@@ -29,7 +29,7 @@ FULL = {name: tiktoken.get_encoding(name) for name in NAMES}
 
 def subset_encoder(name: str, rebuilds: int) -> SubsetEncoder:
     parts, bpe = bpe_cache.recipe(name)
-    return SubsetEncoder(parts, bpe.shards(), rebuilds)
+    return SubsetEncoder(parts, bpe.shards(), rebuilds, scan_bytes=1 << 20)
 
 # texts BPE finds hard: runs of one character (long merges), mixed scripts,
 # whitespace before newlines, digits (split by threes), contractions, emoji
@@ -210,3 +210,14 @@ def test_the_runner_tells_the_tokenizer_how_big_each_file_is(tmp_path):
     full = _full_tokenizer()
     expected = [max(full.count_detail(row)[0] for row in part) for part in (rows, more)]
     assert [outcome.files[0].summary()["tokens"]["max"] for outcome in (first, second)] == expected
+
+
+def test_a_long_text_goes_to_the_full_encoder_without_being_scanned():
+    """A huge string (lint_text, stdin: no size hint) would take seconds to slice at every offset."""
+    encoder = subset_encoder("o200k_base", rebuilds=8)
+    encoder.scan_bytes = 1000
+    assert encoder.cover(["short"]) and not encoder.cover(["x" * 2000]) and encoder.encode("y" * 2000) is None
+    tokenizer = Tokenizer("o200k_base")
+    huge = {"messages": [{"role": "user", "content": "word " * 5000}, {"role": "assistant", "content": "ok"}]}
+    assert tokenizer.count_detail(huge) == _full_tokenizer().count_detail(huge)
+    assert tokenizer._subset is False
