@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import re
 import types
 from typing import Any, Callable
 
@@ -31,9 +32,10 @@ from . import disk_cache
 from .disk_cache import CACHE_DIR_ENV, cache_dir  # noqa: F401 - where the ranks are kept, as before
 
 FORMAT = "ftlint-bpe-ranks-1"  # in the file name and the payload: a new layout never reads an old file
-SHARDS_FORMAT = "ftlint-bpe-shards-1"
+SHARDS_FORMAT = "ftlint-bpe-shards-2"
 PREFIX = 3  # shards group tokens by this many first bytes; shorter tokens are one shard (key b"")
 LONG = 16  # each shard lists its tokens longer than this (linter.bpe_subset finds those by their head)
+WORD_CUT = re.compile(rb"[\x21-\x7e] ")  # no token of the OpenAI encodings holds one: texts may be cut there
 
 # one encoding per process, as tiktoken's own registry keeps them (``name``), and the
 # recipe it is built from (``(name, "recipe")``): one dict to forget
@@ -114,7 +116,7 @@ class BpeFile:
         self.expected_hash = expected_hash
         self._digest: str | None = None
         self._ranks: dict[bytes, int] | None = None
-        self._shards: dict[bytes, bytes] | None = None
+        self._shards: tuple[dict[bytes, bytes], bool] | None = None
 
     def digest(self) -> str:
         """The sha256 of the file (read, downloaded or found in TIKTOKEN_CACHE_DIR by tiktoken,
@@ -142,24 +144,27 @@ class BpeFile:
             self._ranks = ranks
         return self._ranks
 
-    def shards(self) -> dict[bytes, bytes] | None:
-        """The ranks by first bytes: ``{prefix: marshal of (ranks of the tokens it starts, its tokens
-        longer than LONG)}`` (prefix b"" for tokens shorter than PREFIX). None when they are not
-        cached and cannot be (no cache folder, or one this process cannot write): building them
-        every run would cost more than the full encoder they save."""
+    def shards(self) -> tuple[dict[bytes, bytes], bool] | None:
+        """``(shards, cut_words)``: the ranks by first bytes, ``{prefix: marshal of (ranks of the
+        tokens it starts, its tokens longer than LONG)}`` (prefix b"" for tokens shorter than
+        PREFIX), and whether no token holds a printable ASCII character followed by a space
+        (``WORD_CUT``: a text may then be cut there before its tokens are looked up). None when
+        they are not cached and cannot be (no cache folder, or one this process cannot write):
+        building them every run would cost more than the full encoder they save."""
         if self._shards is None:
             folder = disk_cache.cache_dir()
             if folder is None:
                 return None
             digest = self.digest()
             name, tag = f"{SHARDS_FORMAT}-{digest}", (SHARDS_FORMAT, digest, PREFIX, LONG)
-            shards = disk_cache.read(name, tag)
-            if not isinstance(shards, dict) or b"" not in shards:
+            found = disk_cache.read(name, tag)
+            if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], dict) and b"" in found[0]):
                 if not _writable(folder):
                     return None
-                shards = shard(self.ranks())
-                disk_cache.write(name, tag, shards)
-            self._shards = shards
+                ranks = self.ranks()
+                found = (shard(ranks), words_may_be_cut(ranks))
+                disk_cache.write(name, tag, found)
+            self._shards = found
         return self._shards
 
 
@@ -172,6 +177,11 @@ def _writable(folder: str) -> bool:
             return False
         path = parent
     return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+
+
+def words_may_be_cut(ranks: dict[bytes, int]) -> bool:
+    """No token holds a printable ASCII character followed by a space (``WORD_CUT``)."""
+    return not any(WORD_CUT.search(token) for token in ranks)
 
 
 def shard(ranks: dict[bytes, int]) -> dict[bytes, bytes]:

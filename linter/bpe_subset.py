@@ -15,11 +15,18 @@ change an answer, so the vocabulary may be a superset: it grows with each row
 and is rebuilt (5 ms: mostly compiling the pattern) when a row brings tokens
 it lacks. Past a small budget of rebuilds the caller builds the full encoder
 once instead: a big file pays at most the budget on top of today's cost.
+
+Finding the tokens a text holds means looking up its substrings. When no
+token of the vocabulary holds a printable ASCII character followed by a space
+(true of every OpenAI encoding; ``bpe_cache`` checks it when it builds the
+shards), no token can straddle a cut made there (``x| y``), so the substrings
+of those words are enough: about 3 a byte instead of 15.
 """
 
 from __future__ import annotations
 
 import marshal
+import re
 from typing import Any, Iterable
 
 from .bpe_cache import LONG as SHORT, PREFIX
@@ -27,6 +34,8 @@ from .bpe_cache import LONG as SHORT, PREFIX
 # tokens up to SHORT bytes are found by slicing the text at every length; longer ones
 # (2 % of o200k_base, listed apart in each shard) by an index of their first HEAD bytes
 HEAD = 8
+
+_WORD_CUT = re.compile(rb"(?<=[\x21-\x7e])(?= )")  # where bpe_cache.WORD_CUT says no token straddles
 
 
 class Vocabulary:
@@ -37,8 +46,9 @@ class Vocabulary:
     read a fraction of it.
     """
 
-    def __init__(self, shards: dict[bytes, bytes]) -> None:
+    def __init__(self, shards: dict[bytes, bytes], cut_words: bool = False) -> None:
         self.shards = shards
+        self.cut_words = cut_words  # no token straddles _WORD_CUT (bpe_cache.BpeFile.shards)
         self.width = PREFIX
         self.ranks: dict[bytes, int] = {}
         self.keys = self.ranks.keys()  # a live view: it sees the shards merged later
@@ -63,8 +73,12 @@ class Vocabulary:
         self._merge({data[i:i + width] for i in range(size - width + 1)})
         found = set(self.single)  # every byte is a token of a byte-level BPE
         keys = self.keys
-        for length in range(2, min(SHORT, size) + 1):
-            found |= keys & {data[i:i + length] for i in range(size - length + 1)}
+        if self.cut_words:
+            found |= keys & {word[i:i + length] for word in _WORD_CUT.split(data)
+                             for length in range(2, min(SHORT, len(word)) + 1) for i in range(len(word) - length + 1)}
+        else:
+            for length in range(2, min(SHORT, size) + 1):
+                found |= keys & {data[i:i + length] for i in range(size - length + 1)}
         if size > SHORT:
             for head in self.long.keys() & {data[i:i + HEAD] for i in range(size - HEAD + 1)}:
                 found.update(token for token in self.long[head] if token in data)
@@ -83,9 +97,9 @@ class SubsetEncoder:
 
     MAX_COVERED = 4096  # texts remembered as covered (a row's strings, then each text encoded)
 
-    def __init__(self, parts: dict[str, Any], shards: dict[bytes, bytes], rebuilds: int, scan_bytes: int) -> None:
+    def __init__(self, parts: dict[str, Any], shards: tuple[dict[bytes, bytes], bool], rebuilds: int, scan_bytes: int) -> None:
         self.parts = parts  # tiktoken.Encoding's arguments but its ranks
-        self.vocabulary = Vocabulary(shards)
+        self.vocabulary = Vocabulary(*shards)  # the shards and whether texts may be cut into words
         self.tokens: set[bytes] = set()
         self.rebuilds = rebuilds
         # Finding a text's tokens slices it at every offset and length (about 15 set

@@ -116,9 +116,10 @@ def expect_size(linter: Linter, path: str) -> None:
     expect = getattr(linter.tokenizer, "expect", None)  # the trainer's view counts its own way
     if expect is not None:
         try:
-            expect(os.path.getsize(path))
+            size = os.path.getsize(path)
         except OSError:
-            expect(None)
+            size = None
+        expect(size, path)
 
 
 def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = None, *, jobs: int = 1,

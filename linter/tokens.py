@@ -82,9 +82,9 @@ class Tokenizer:
     # Each row with new tokens rebuilds the subset encoder (~5 ms); the full one costs ~0.25 s
     # (its ranks and its build). Without a hint, a few rebuilds: waste bounded for a big file.
     SUBSET_REBUILDS = 4
-    SMALL_FILE = 16 << 10  # a file this small (``expect``) may spend more rebuilds...
+    SMALL_FILE = 128 << 10  # a file this small (``expect``) may spend more rebuilds...
     SMALL_FILE_REBUILDS = 24  # ... across the run: ~30 rows of new words, well under the full encoder
-    SUBSET_SCAN_BYTES = 16 << 10  # text scanned for its tokens in all (bpe_subset), whatever the hint
+    SUBSET_SCAN_BYTES = 256 << 10  # text scanned for its tokens in all (bpe_subset), whatever the hint
 
     def __init__(self, encoding_name: str) -> None:
         self.encoding_name = encoding_name
@@ -109,10 +109,12 @@ class Tokenizer:
         if self._subset is None:
             self._start_subset()
 
-    def expect(self, size: int | None) -> None:
+    def expect(self, size: int | None, path: str | None = None) -> None:
         """A hint from the runner: the size in bytes of the file about to be counted (None when
-        unknown: a stream). A small file raises the subset's rebuild budget once per run; a big
-        one needs the full encoder, built at its first new token without rebuilds spent first."""
+        unknown: a stream) and its path. A small file raises the subset's rebuild budget once per
+        run and, when every row will be counted (``require`` was called: token statistics), has
+        the strings of its JSON lines covered at once: one rebuild for the file, not one a row.
+        A big file needs the full encoder, built at its first new token without rebuilds spent first."""
         if size is None:
             return
         subset = self._subset
@@ -120,12 +122,30 @@ class Tokenizer:
             if subset:
                 subset.rebuilds = 0
             self._rebuilds = 0
-        elif not self._raised:
+            return
+        if not self._raised:
             self._raised = True
             more = self.SMALL_FILE_REBUILDS - self.SUBSET_REBUILDS
             if subset:
                 subset.rebuilds += more
             self._rebuilds += more
+        if subset and path is not None:
+            self._cover_file(path)
+
+    def _cover_file(self, path: str) -> None:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(self.SMALL_FILE + 1)
+        except OSError:
+            return  # the run reports it
+        texts: list[str] = []
+        for line in data.splitlines():
+            try:
+                texts.extend(_strings(orjson.loads(line)))
+            except orjson.JSONDecodeError:
+                continue  # not a JSON line (CSV, gzip, a broken row): its rows are covered one by one
+        if texts and not self._subset.cover(texts):
+            self._full()
 
     def _start_subset(self) -> None:
         from .bpe_subset import SubsetEncoder

@@ -34,7 +34,7 @@ def subset_encoder(name: str, rebuilds: int) -> SubsetEncoder:
 # texts BPE finds hard: runs of one character (long merges), mixed scripts,
 # whitespace before newlines, digits (split by threes), contractions, emoji
 pieces = st.sampled_from(["'s", "'LL", "\n", "\r\n", "  ", "\t", "1234567", "ab" * 40, " " * 70, "🏕️", "é", "请问",
-                          "x" * 130, "Hello", "!!!", "://", "\u200b", "<|endoftext|>"])
+                          "x" * 130, "Hello", "!!!", "://", "\u200b", "<|endoftext|>", "a ,b", "x.  y", " (z) ", "\u00a0 ", "\t x"])
 texts = st.lists(st.one_of(st.text(max_size=40), pieces), max_size=8).map("".join)
 
 
@@ -53,13 +53,37 @@ def test_subset_encoder_gives_the_full_encoders_tokens(name, batch):
 
 
 def test_every_token_in_a_text_is_found_and_the_vocabulary_stays_small():
-    vocabulary = Vocabulary(bpe_cache.recipe("o200k_base")[1].shards())
+    vocabulary = Vocabulary(*bpe_cache.recipe("o200k_base")[1].shards())
     text = "The quick brown fox — 请问 — jumps over 1,234,567 lazy dogs.\n\n" + " " * 100
     data = text.encode()
     found = vocabulary.tokens_in(data)
     substrings = {data[i:j] for i in range(len(data)) for j in range(i + 1, len(data) + 1)}
     assert found >= substrings & bpe_cache.encoding_parts("o200k_base")["mergeable_ranks"].keys()  # every token that occurs, however long
     assert len(found) < 2_000 and len(vocabulary.ranks) < 100_000  # and only some shards were read
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_openai_vocabularies_let_texts_be_cut_into_words(name):
+    """No token holds a printable ASCII character followed by a space, so the word cut loses none."""
+    assert bpe_cache.recipe(name)[1].shards()[1] is True
+    assert bpe_cache.words_may_be_cut(bpe_cache.encoding_parts(name)["mergeable_ranks"])
+
+
+def test_a_vocabulary_with_a_token_across_the_cut_is_scanned_whole():
+    ranks = {bytes((b,)): b for b in range(256)} | {b"a b": 256, b"ab": 257}
+    assert not bpe_cache.words_may_be_cut(ranks)
+    text = b"xa by"
+    whole = Vocabulary(bpe_cache.shard(ranks), cut_words=False).tokens_in(text)
+    assert b"a b" in whole
+    assert b"a b" not in Vocabulary(bpe_cache.shard(ranks), cut_words=True).tokens_in(text)  # what the flag prevents
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_cutting_words_finds_the_tokens_the_whole_text_holds(text):
+    shards, cut = bpe_cache.recipe("o200k_base")[1].shards()
+    data = text.encode("utf-8", "surrogatepass")
+    assert cut and Vocabulary(shards, cut_words=True).tokens_in(data) == Vocabulary(shards).tokens_in(data)
 
 
 def test_past_its_budget_the_encoder_says_so_and_changes_nothing():
@@ -196,7 +220,7 @@ def test_the_runner_tells_the_tokenizer_how_big_each_file_is(tmp_path):
     from linter.config import Settings
     from linter.runner import make_linter, run
 
-    rows, more = distinct_rows(12), distinct_rows(300, first=12)
+    rows, more = distinct_rows(12), distinct_rows(Tokenizer.SMALL_FILE // 100, first=12)
     small = tmp_path / "small.jsonl"
     small.write_text("".join(json.dumps(row) + "\n" for row in rows))
     big = tmp_path / "big.jsonl"
@@ -218,6 +242,20 @@ def test_a_long_text_goes_to_the_full_encoder_without_being_scanned():
     encoder.scan_bytes = 1000
     assert encoder.cover(["short"]) and not encoder.cover(["x" * 2000]) and encoder.encode("y" * 2000) is None
     tokenizer = Tokenizer("o200k_base")
-    huge = {"messages": [{"role": "user", "content": "word " * 5000}, {"role": "assistant", "content": "ok"}]}
+    huge = {"messages": [{"role": "user", "content": "word " * (Tokenizer.SUBSET_SCAN_BYTES // 4)}, {"role": "assistant", "content": "ok"}]}
     assert tokenizer.count_detail(huge) == _full_tokenizer().count_detail(huge)
     assert tokenizer._subset is False
+
+
+def test_a_small_files_json_lines_are_covered_at_once(tmp_path):
+    """With token statistics every row is counted: the file's strings make one subset, not one per row."""
+    path = tmp_path / "small.jsonl"
+    rows = distinct_rows(40)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows) + "not json\n")
+    tokenizer = Tokenizer("o200k_base")
+    tokenizer.require()
+    before = tokenizer._subset.rebuilds
+    tokenizer.expect(path.stat().st_size, str(path))
+    full = _full_tokenizer()
+    assert [tokenizer.count_detail(row) for row in rows] == [full.count_detail(row) for row in rows]
+    assert tokenizer._subset and tokenizer._subset.rebuilds == before + Tokenizer.SMALL_FILE_REBUILDS - Tokenizer.SUBSET_REBUILDS - 1
