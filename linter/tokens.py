@@ -70,20 +70,21 @@ def _loading(name: str, load: Callable[[str], Any]) -> Any:
 class Tokenizer:
     """Counts the tokens of chat examples with one encoding, loaded on first use.
 
-    The first rows are counted by an encoder built on the few tokens they can
-    use (``linter.bpe_subset``: the same counts, without the 0.2 s the full
-    encoder takes to build); past ``SUBSET_REBUILDS`` rows with new tokens, or
-    before a fork (``linter.parallel``'s workers inherit it), the full encoder
-    is built once.
+    A small file is counted by an encoder built on the tokens its texts can
+    use (``linter.bpe_subset``: the same counts, without the 0.25 s the full
+    encoder takes to load and build). The full encoder is built once instead
+    for a file over ``SMALL_FILE`` (``expect``, from the runner), past the
+    budgets of rebuilds or scanned text (streams, the API: no size hint), and
+    before a fork (``linter.parallel``'s workers inherit it).
     """
 
     SHORT = 32  # strings up to this many characters have their counts memoised
     MAX_MEMO = 16_384
-    # Each row with new tokens rebuilds the subset encoder (~5 ms); the full one costs ~0.25 s
-    # (its ranks and its build). Without a hint, a few rebuilds: waste bounded for a big file.
+    # Each cover that brings new tokens rebuilds the subset encoder (~5 ms); the full one costs
+    # ~0.25 s (its ranks and its build). Without a hint, a few rebuilds: a big file wastes little.
     SUBSET_REBUILDS = 4
-    SMALL_FILE = 128 << 10  # a file this small (``expect``) may spend more rebuilds...
-    SMALL_FILE_REBUILDS = 24  # ... across the run: ~30 rows of new words, well under the full encoder
+    SMALL_FILE = 128 << 10  # a file this small (``expect``) is covered at once: 0.2 s less at 100 KB
+    SMALL_FILE_REBUILDS = 24  # the run's budget once a small file was seen (texts its lines do not hold)
     SUBSET_SCAN_BYTES = 256 << 10  # text scanned for its tokens in all (bpe_subset), whatever the hint
 
     def __init__(self, encoding_name: str) -> None:
