@@ -39,12 +39,14 @@ SMALL_ROWS = [
 
 
 def commands(small: str, big: str | None) -> dict[str, list[str]]:
+    name = Path(small).name
     out = {
         "--version": ["--version"],
-        "check (3 rows)": ["check", small],
-        "check -q (3 rows)": ["check", "-q", small],
-        "fix --diff (3 rows)": ["fix", "--diff", small],
-        "stats (3 rows)": ["stats", small],
+        f"check ({name})": ["check", small],
+        f"check --format json ({name})": ["check", "--format", "json", small],
+        f"check -q ({name})": ["check", "-q", small],
+        f"fix --diff ({name})": ["fix", "--diff", small],
+        f"stats ({name})": ["stats", small],
     }
     if big:
         out[f"check ({Path(big).name})"] = ["check", "-q", "--exit-zero", big]
@@ -75,7 +77,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="ftlint-startup-"))
     small = options.small
     if small is None:
-        small = str(scratch / "small.jsonl")
+        small = str(scratch / "three-rows.jsonl")
         Path(small).write_text("".join(json.dumps(row) + "\n" for row in SMALL_ROWS), encoding="utf-8")
     small, big = os.path.abspath(small), options.big and os.path.abspath(options.big)
     env = dict(os.environ)
