@@ -57,6 +57,11 @@ def get_encoding(name: str) -> Any:
     return encoding
 
 
+def built(name: str) -> bool:
+    """Whether this process already holds the full encoding (``get_encoding`` costs nothing then)."""
+    return name in _loaded
+
+
 def _build(name: str) -> Any:
     import tiktoken
 

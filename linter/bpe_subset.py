@@ -35,6 +35,8 @@ from .bpe_cache import LONG as SHORT, PREFIX
 # (2 % of o200k_base, listed apart in each shard) by an index of their first HEAD bytes
 HEAD = 8
 
+builds = 0  # subset encoders built in this process (linter.tokens stops building them past a budget)
+
 _WORD_CUT = re.compile(rb"(?<=[\x21-\x7e])(?= )")  # where bpe_cache.WORD_CUT says no token straddles
 
 
@@ -130,6 +132,8 @@ class SubsetEncoder:
     def _build(self) -> None:
         import tiktoken
 
+        global builds
+        builds += 1
         ranks = self.vocabulary.ranks
         parts = dict(self.parts, name=f"{self.parts['name']}-subset", mergeable_ranks={t: ranks[t] for t in self.tokens})
         encoding = tiktoken.Encoding(**parts)

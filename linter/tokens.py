@@ -86,6 +86,9 @@ class Tokenizer:
     SMALL_FILE = 128 << 10  # a file this small (``expect``) is covered at once: 0.2 s less at 100 KB
     SMALL_FILE_REBUILDS = 24  # the run's budget once a small file was seen (texts its lines do not hold)
     SUBSET_SCAN_BYTES = 256 << 10  # text scanned for its tokens in all (bpe_subset), whatever the hint
+    # A process that builds many (lint_text in a loop: a tokenizer per call) builds the full
+    # encoder once instead, which every later tokenizer of the process reuses at no cost
+    PROCESS_SUBSET_BUILDS = 48
 
     def __init__(self, encoding_name: str) -> None:
         self.encoding_name = encoding_name
@@ -149,13 +152,17 @@ class Tokenizer:
             self._full()
 
     def _start_subset(self) -> None:
-        from .bpe_subset import SubsetEncoder
+        from . import bpe_subset
+        from .bpe_cache import built
 
+        if built(self.encoding_name) or bpe_subset.builds >= self.PROCESS_SUBSET_BUILDS:
+            self._full()
+            return
         vocabulary = load_vocabulary(self.encoding_name)
         if vocabulary is None:
             self._full()
         else:
-            self._subset = SubsetEncoder(*vocabulary, self._rebuilds, self.SUBSET_SCAN_BYTES)
+            self._subset = bpe_subset.SubsetEncoder(*vocabulary, self._rebuilds, self.SUBSET_SCAN_BYTES)
             _SUBSETS.add(self)
             self._encode = self._subset_encode
 

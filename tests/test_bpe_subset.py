@@ -17,7 +17,7 @@ import tiktoken
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linter import bpe_cache
+from linter import bpe_cache, bpe_subset
 from linter.bpe_subset import SubsetEncoder, Vocabulary
 from linter.tokens import Tokenizer
 
@@ -25,6 +25,14 @@ from .test_bpe_cache import fresh  # noqa: F401 - the fixture: a cache folder of
 
 NAMES = ("o200k_base", "cl100k_base")
 FULL = {name: tiktoken.get_encoding(name) for name in NAMES}
+
+
+@pytest.fixture(autouse=True)
+def no_full_encoder_yet(monkeypatch):
+    """Each test starts as a process that has built no full encoder and few subsets: a
+    tokenizer goes straight to a full encoder the process already holds (Tokenizer._start_subset)."""
+    monkeypatch.setattr(bpe_cache, "_loaded", {k: v for k, v in bpe_cache._loaded.items() if isinstance(k, tuple)})
+    monkeypatch.setattr(bpe_subset, "builds", 0)
 
 
 def subset_encoder(name: str, rebuilds: int) -> SubsetEncoder:
@@ -39,7 +47,7 @@ texts = st.lists(st.one_of(st.text(max_size=40), pieces), max_size=8).map("".joi
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(texts, min_size=1, max_size=6))
 def test_subset_encoder_gives_the_full_encoders_tokens(name, batch):
     encoder = subset_encoder(name, rebuilds=len(batch) + 1)
@@ -115,11 +123,11 @@ ROWS = [
 
 @pytest.mark.parametrize("name", NAMES)
 def test_tokenizer_counts_rows_as_the_full_encoder_does_before_and_after_its_budget(name):
-    full = Tokenizer(name)
-    full.load()  # the full encoder from the start
     lazy = Tokenizer(name)
     lazy.require()
     assert lazy._subset  # counting starts on a subset
+    full = Tokenizer(name)
+    full.load()  # the full encoder from the start
     for row in ROWS:
         assert lazy.count_detail(row) == full.count_detail(row)
     assert lazy._subset is False  # more rows with new tokens than the budget: the full encoder took over
@@ -158,13 +166,15 @@ def shards_file(folder):
                                     lambda data: marshal.dumps(((bpe_cache.SHARDS_FORMAT, "0" * 64, 3, 16), {b"": b""}))],
                          ids=["truncated", "garbage", "another-files"])
 def test_a_damaged_shards_file_is_ignored_and_rewritten(fresh, damage):
-    expected = _full_tokenizer()
     Tokenizer("o200k_base").count_detail(ROWS[0])  # writes the shards
     path = shards_file(fresh)
     good = path.read_bytes()
     path.write_bytes(damage(good))
     bpe_cache._loaded.clear()
     tokenizer = Tokenizer("o200k_base")
+    tokenizer.require()
+    assert tokenizer._subset  # on the rewritten shards
+    expected = _full_tokenizer()
     for row in ROWS[:3]:
         assert tokenizer.count_detail(row) == expected.count_detail(row)
     assert path.read_bytes() == good
@@ -202,15 +212,15 @@ def distinct_rows(count: int, first: int = 0) -> list[dict]:
 
 
 def test_a_small_file_hint_keeps_the_subset_for_more_rows_and_a_big_one_builds_the_full_encoder_at_once():
-    full = _full_tokenizer()
     small = Tokenizer("o200k_base")
     small.require()
     small.expect(Tokenizer.SMALL_FILE)
+    big = Tokenizer("o200k_base")
+    big.require()
+    full = _full_tokenizer()
     for row in distinct_rows(12):
         assert small.count_detail(row) == full.count_detail(row)
     assert small._subset and small._subset.rebuilds > 0  # 12 rows with new tokens: still on a subset
-    big = Tokenizer("o200k_base")
-    big.require()
     big.expect(Tokenizer.SMALL_FILE + 1)
     assert big.count_detail(ROWS[0]) == full.count_detail(ROWS[0])
     assert big._subset is False and big._subset is not None  # no rebuild spent first
@@ -259,3 +269,19 @@ def test_a_small_files_json_lines_are_covered_at_once(tmp_path):
     full = _full_tokenizer()
     assert [tokenizer.count_detail(row) for row in rows] == [full.count_detail(row) for row in rows]
     assert tokenizer._subset and tokenizer._subset.rebuilds == before + Tokenizer.SMALL_FILE_REBUILDS - Tokenizer.SUBSET_REBUILDS - 1
+
+
+def test_a_process_that_holds_the_full_encoder_or_built_many_subsets_uses_the_full_one():
+    """lint_text in a loop makes a tokenizer per call: they share the process's full encoder."""
+    first = Tokenizer("o200k_base")
+    first.require()
+    assert first._subset
+    bpe_subset.builds = Tokenizer.PROCESS_SUBSET_BUILDS
+    many = Tokenizer("o200k_base")
+    many.require()
+    assert many._subset is False
+    bpe_subset.builds = 0
+    _full_tokenizer()  # the process now holds it
+    later = Tokenizer("o200k_base")
+    later.require()
+    assert later._subset is False and later.count_text("hi there") == len(FULL["o200k_base"].encode_ordinary("hi there"))
