@@ -84,7 +84,7 @@ class Tokenizer:
     # ~0.25 s (its ranks and its build). Without a hint, a few rebuilds: a big file wastes little.
     SUBSET_REBUILDS = 4
     SMALL_FILE = 128 << 10  # a file this small (``expect``) is covered at once: 0.2 s less at 100 KB
-    SMALL_FILE_REBUILDS = 24  # the run's budget once a small file was seen (texts its lines do not hold)
+    SMALL_FILE_REBUILDS = 24  # the run's budget once a small file was covered (texts its lines do not hold)
     SUBSET_SCAN_BYTES = 256 << 10  # text scanned for its tokens in all (bpe_subset), whatever the hint
     # A process that builds many (lint_text in a loop: a tokenizer per call) builds the full
     # encoder once instead, which every later tokenizer of the process reuses at no cost
@@ -95,7 +95,7 @@ class Tokenizer:
         self._encode = None  # the encode function for the next text: the subset's, then the full one
         self._public = None
         self._subset = None  # a SubsetEncoder while it pays; False once the full encoder is built (or cannot be skipped)
-        self._rebuilds = self.SUBSET_REBUILDS  # the subset's budget, until it starts (``expect`` changes it)
+        self._rebuilds = self.SUBSET_REBUILDS  # the subset's budget, until it starts (0 after a big file)
         self._raised = False
         # Roles, names and call ids are tokenized on every message by the
         # cookbook formula and repeat endlessly: a dict lookup instead of a call
@@ -115,10 +115,11 @@ class Tokenizer:
 
     def expect(self, size: int | None, path: str | None = None) -> None:
         """A hint from the runner: the size in bytes of the file about to be counted (None when
-        unknown: a stream) and its path. A small file raises the subset's rebuild budget once per
-        run and, when every row will be counted (``require`` was called: token statistics), has
-        the strings of its JSON lines covered at once: one rebuild for the file, not one a row.
-        A big file needs the full encoder, built at its first new token without rebuilds spent first."""
+        unknown: a stream) and its path. When every row will be counted (``require`` was called:
+        token statistics), a small JSON Lines file has the strings of its lines covered at once
+        (one rebuild for the file, not one a row) and the run's rebuild budget is raised once,
+        for the texts its rows make that its lines do not hold (roles of other formats). A big
+        file needs the full encoder, built at its first new token without rebuilds spent first."""
         if size is None:
             return
         subset = self._subset
@@ -126,30 +127,27 @@ class Tokenizer:
             if subset:
                 subset.rebuilds = 0
             self._rebuilds = 0
-            return
-        if not self._raised:
+        elif subset and path is not None and self._cover_file(path) and not self._raised:
             self._raised = True
-            more = self.SMALL_FILE_REBUILDS - self.SUBSET_REBUILDS
-            if subset:
-                subset.rebuilds += more
-            self._rebuilds += more
-        if subset and path is not None:
-            self._cover_file(path)
+            subset.rebuilds += self.SMALL_FILE_REBUILDS - self.SUBSET_REBUILDS
 
-    def _cover_file(self, path: str) -> None:
+    def _cover_file(self, path: str) -> bool:
+        """Cover the strings of the file's JSON lines; False when it has none (CSV, gzip...:
+        its rows are covered one by one, within the default budget)."""
         try:
             with open(path, "rb") as handle:
                 data = handle.read(self.SMALL_FILE + 1)
         except OSError:
-            return  # the run reports it
+            return False  # the run reports it
         texts: list[str] = []
         for line in data.splitlines():
             try:
                 texts.extend(_strings(orjson.loads(line)))
             except orjson.JSONDecodeError:
-                continue  # not a JSON line (CSV, gzip, a broken row): its rows are covered one by one
+                continue  # not a JSON line: a broken row, or not JSON Lines at all
         if texts and not self._subset.cover(texts):
             self._full()
+        return bool(texts) and bool(self._subset)
 
     def _start_subset(self) -> None:
         from . import bpe_subset

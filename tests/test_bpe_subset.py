@@ -211,16 +211,20 @@ def distinct_rows(count: int, first: int = 0) -> list[dict]:
                           {"role": "assistant", "content": f"answer {n * 7919}"}]} for n in range(first, first + count)]
 
 
-def test_a_small_file_hint_keeps_the_subset_for_more_rows_and_a_big_one_builds_the_full_encoder_at_once():
+def test_a_small_csv_keeps_the_default_budget_and_a_big_file_builds_the_full_encoder_at_once(tmp_path):
+    """Rows of a file with no JSON lines are covered one by one: its hint raises no budget."""
+    table = tmp_path / "small.csv"
+    table.write_text("prompt,completion\n" + "".join(f"q{n},a{n}\n" for n in range(12)))
     small = Tokenizer("o200k_base")
     small.require()
-    small.expect(Tokenizer.SMALL_FILE)
+    small.expect(table.stat().st_size, str(table))
+    assert small._subset.rebuilds == Tokenizer.SUBSET_REBUILDS
     big = Tokenizer("o200k_base")
     big.require()
     full = _full_tokenizer()
-    for row in distinct_rows(12):
-        assert small.count_detail(row) == full.count_detail(row)
-    assert small._subset and small._subset.rebuilds > 0  # 12 rows with new tokens: still on a subset
+    rows = distinct_rows(12)
+    assert [small.count_detail(row) for row in rows] == [full.count_detail(row) for row in rows]
+    assert small._subset is False  # 12 rows of new words: past the default budget
     big.expect(Tokenizer.SMALL_FILE + 1)
     assert big.count_detail(ROWS[0]) == full.count_detail(ROWS[0])
     assert big._subset is False and big._subset is not None  # no rebuild spent first
