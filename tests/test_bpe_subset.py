@@ -289,3 +289,28 @@ def test_a_process_that_holds_the_full_encoder_or_built_many_subsets_uses_the_fu
     later = Tokenizer("o200k_base")
     later.require()
     assert later._subset is False and later.count_text("hi there") == len(FULL["o200k_base"].encode_ordinary("hi there"))
+
+
+def test_the_cli_counts_a_hostile_small_file_as_the_full_encoder_does(tmp_path):
+    """stats --json on a small file of awkward rows: the same figures on a subset encoder (a cache
+    folder) as on the full one (FTLINT_CACHE_DIR empty: no shards, so the full encoder counts)."""
+    from .conftest import run_cli
+
+    lines = [json.dumps(row, ensure_ascii=False) for row in ROWS[:2] + ROWS[3:] + distinct_rows(5)]
+    lines += [
+        '{"messages": [{"role": "user", "content": "lone \\ud800 escape"}, {"role": "assistant", "content": "ok"}]}',
+        json.dumps({"messages": [{"role": "user", "content": "nbsp\u00a0 tab\t x. y  (z) 🏕️\r\n"}, {"role": "assistant", "content": "a ,b"}]}),
+        '{"messages": [{"role": "user", "content": "big"}], "n": 123456789012345678901234567890}',  # past orjson's integers
+        "[" * 3000 + "]" * 3000,  # past orjson's depth
+        "not json at all",
+        json.dumps({"conversations": [{"from": "human", "value": "ShareGPT here"}, {"from": "gpt", "value": "and here"}]}),
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8", "surrogatepass"))
+    figures = []
+    for cache in (str(tmp_path / "cache"), ""):
+        proc = run_cli("stats", path, "--json", env={"FTLINT_CACHE_DIR": cache})
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        figures.append(json.loads(proc.stdout)[0]["tokens"])
+    assert list((tmp_path / "cache").glob(f"{bpe_cache.SHARDS_FORMAT}-*"))  # the first run read shards: a subset counted
+    assert figures[0] == figures[1] and figures[0]["counted_examples"] >= 10
