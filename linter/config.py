@@ -6,7 +6,6 @@ silently disable a check.
 
 from __future__ import annotations
 
-import difflib
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -148,6 +147,8 @@ def load(config_file: str | Path | None = None, start: Path | None = None) -> Se
 
 def did_you_mean(word: str, choices) -> str:
     """``"; did you mean 'token-limit'?"`` for the closest choice, or nothing."""
+    import difflib  # here: only a typo needs it
+
     close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 

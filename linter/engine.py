@@ -113,7 +113,8 @@ class Linter:
         self.screens = screens_enabled()  # FTLINT_NO_SCREENS=1: tests and bench/ compare with and without
         if s.token_stats:
             # statistics always need the tokenizer: fail before any output is written
-            self.tokenizer.load()
+            # (its BPE file is read now; the encoder is built on the first count)
+            getattr(self.tokenizer, "require", self.tokenizer.load)()
 
     def _model(self) -> ModelSpec:
         name = self.settings.model

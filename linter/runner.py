@@ -12,6 +12,7 @@ linted is made once.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator, Protocol
@@ -103,9 +104,22 @@ def lint_one(linter: Linter, source: str | Source, *, jobs: int = 1, engine: str
         return linter.lint_stream(sys.stdin.buffer, "<stdin>")
     if engine == "dask" and linter.registry.reader_for(source).name == "jsonl":
         return lint_dask(linter, source, scheduler, jobs, progress)
+    expect_size(linter, source)
     if usable(linter, source, jobs):
         return lint_parallel(linter, source, jobs, progress)
     return linter.lint_path(source, progress=progress)
+
+
+def expect_size(linter: Linter, path: str) -> None:
+    """Tell the tokenizer how big the file it is about to count is (``Tokenizer.expect``):
+    a small file is counted without building the full encoder, a big one builds it at once."""
+    expect = getattr(linter.tokenizer, "expect", None)  # the trainer's view counts its own way
+    if expect is not None:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = None
+        expect(size, path)
 
 
 def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = None, *, jobs: int = 1,
@@ -192,6 +206,7 @@ def _fix_one(fixer, source: str, fix: FixMode):
     from .fix import NotFixable
     from .transaction import BrokenJournal, Busy
 
+    expect_size(fixer.linter, source)
     try:
         return fixer.fix_file(source, output=fix.output, diff=fix.diff)
     except (NotFixable, Busy, BrokenJournal) as exc:

@@ -14,7 +14,8 @@ ceiling is within the limit needs no tokenizer call at all.
 from __future__ import annotations
 
 import os
-from typing import Any
+import weakref
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -34,8 +35,27 @@ def load_encoding(name: str) -> Any:
     """Load a tiktoken encoding (its decoded ranks cached between runs), or raise TokenizerUnavailable with what to do."""
     from .bpe_cache import get_encoding
 
+    return _loading(name, get_encoding)
+
+
+def load_vocabulary(name: str) -> tuple[dict, dict] | None:
+    """``(arguments, shards)`` for a subset encoder (``bpe_cache.recipe``: the encoding's
+    pattern and special tokens; its ranks by first bytes), None when the encoding is not
+    built that way or nothing is cached; raises TokenizerUnavailable like ``load_encoding``:
+    it reads the same BPE file."""
+    from .bpe_cache import recipe
+
+    def load(name: str) -> tuple[dict, dict] | None:
+        found = recipe(name)
+        shards = found[1].shards() if found is not None else None
+        return None if shards is None else (found[0], shards)
+
+    return _loading(name, load)
+
+
+def _loading(name: str, load: Callable[[str], Any]) -> Any:
     try:
-        return get_encoding(name)
+        return load(name)
     except Exception as exc:  # network errors, hash mismatches, unknown names
         cache = os.environ.get("TIKTOKEN_CACHE_DIR")
         where = f"TIKTOKEN_CACHE_DIR={cache!r} has no usable copy" if cache else "TIKTOKEN_CACHE_DIR is not set"
@@ -48,15 +68,35 @@ def load_encoding(name: str) -> Any:
 
 
 class Tokenizer:
-    """Counts the tokens of chat examples with one encoding, loaded on first use."""
+    """Counts the tokens of chat examples with one encoding, loaded on first use.
+
+    A small file is counted by an encoder built on the tokens its texts can
+    use (``linter.bpe_subset``: the same counts, without the 0.25 s the full
+    encoder takes to load and build). The full encoder is built once instead
+    for a file over ``SMALL_FILE`` (``expect``, from the runner), past the
+    budgets of rebuilds or scanned text (streams, the API: no size hint), and
+    before a fork (``linter.parallel``'s workers inherit it).
+    """
 
     SHORT = 32  # strings up to this many characters have their counts memoised
     MAX_MEMO = 16_384
+    # Each cover that brings new tokens rebuilds the subset encoder (~5 ms); the full one costs
+    # ~0.25 s (its ranks and its build). Without a hint, a few rebuilds: a big file wastes little.
+    SUBSET_REBUILDS = 4
+    SMALL_FILE = 128 << 10  # a file this small (``expect``) is covered at once: 0.2 s less at 100 KB
+    SMALL_FILE_REBUILDS = 24  # the run's budget once a small file was covered (texts its lines do not hold)
+    SUBSET_SCAN_BYTES = 256 << 10  # text scanned for its tokens in all (bpe_subset), whatever the hint
+    # A process that builds many (lint_text in a loop: a tokenizer per call) builds the full
+    # encoder once instead, which every later tokenizer of the process reuses at no cost
+    PROCESS_SUBSET_BUILDS = 48
 
     def __init__(self, encoding_name: str) -> None:
         self.encoding_name = encoding_name
-        self._encode = None
+        self._encode = None  # the encode function for the next text: the subset's, then the full one
         self._public = None
+        self._subset = None  # a SubsetEncoder while it pays; False once the full encoder is built (or cannot be skipped)
+        self._rebuilds = self.SUBSET_REBUILDS  # the subset's budget, until it starts (0 after a big file)
+        self._raised = False
         # Roles, names and call ids are tokenized on every message by the
         # cookbook formula and repeat endlessly: a dict lookup instead of a call
         # into the tokenizer (counts are deterministic, so the memo is exact).
@@ -64,19 +104,103 @@ class Tokenizer:
         self._tools: dict[bytes, int] = {}  # serialised tools/functions -> their tokens
 
     def load(self) -> None:
-        """Load the encoding now (raises TokenizerUnavailable)."""
-        self._encoder()
+        """Build the full encoder now (raises TokenizerUnavailable): every count after this is a lookup and a call."""
+        self._full()
+
+    def require(self) -> None:
+        """Read the encoding's BPE file now (raises TokenizerUnavailable), so that a run fails
+        before its first output; the encoder is built when the first text is counted."""
+        if self._subset is None:
+            self._start_subset()
+
+    def expect(self, size: int | None, path: str | None = None) -> None:
+        """A hint from the runner: the size in bytes of the file about to be counted (None when
+        unknown: a stream) and its path. When every row will be counted (``require`` was called:
+        token statistics), a small JSON Lines file has the strings of its lines covered at once
+        (one rebuild for the file, not one a row) and the run's rebuild budget is raised once,
+        for the texts its rows make that its lines do not hold (roles of other formats). A big
+        file needs the full encoder, built at its first new token without rebuilds spent first."""
+        if size is None:
+            return
+        subset = self._subset
+        if size > self.SMALL_FILE:
+            if subset:
+                subset.rebuilds = 0
+            self._rebuilds = 0
+        elif subset and path is not None and self._cover_file(path) and not self._raised:
+            self._raised = True
+            subset.rebuilds += self.SMALL_FILE_REBUILDS - self.SUBSET_REBUILDS
+
+    def _cover_file(self, path: str) -> bool:
+        """Cover the strings of the file's JSON lines; False when it has none (CSV, gzip...:
+        its rows are covered one by one, within the default budget)."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(self.SMALL_FILE + 1)
+        except OSError:
+            return False  # the run reports it
+        texts: list[str] = []
+        for line in data.splitlines():
+            try:
+                texts.extend(_strings(orjson.loads(line)))
+            except orjson.JSONDecodeError:
+                continue  # not a JSON line: a broken row, or not JSON Lines at all
+        if texts and not self._subset.cover(texts):
+            self._full()
+        return bool(texts) and bool(self._subset)
+
+    def _start_subset(self) -> None:
+        from . import bpe_subset
+        from .bpe_cache import built
+
+        if built(self.encoding_name) or bpe_subset.builds >= self.PROCESS_SUBSET_BUILDS:
+            self._full()
+            return
+        vocabulary = load_vocabulary(self.encoding_name)
+        if vocabulary is None:
+            self._full()
+        else:
+            self._subset = bpe_subset.SubsetEncoder(*vocabulary, self._rebuilds, self.SUBSET_SCAN_BYTES)
+            _SUBSETS.add(self)
+            self._encode = self._subset_encode
 
     def _encoder(self):
-        """The encoding's Rust ``encode_ordinary``, called without tiktoken's Python
-        wrapper (a fifth of the cost of a short text); ``count_text`` falls back
-        to the wrapper for what the core refuses (lone surrogates)."""
+        """The function that encodes the next text (``_subset_encode`` at first, then the full
+        encoding's Rust ``encode_ordinary``, called without tiktoken's Python wrapper: a fifth
+        of the cost of a short text); ``count_text`` falls back to the wrapper for what the
+        core refuses (lone surrogates)."""
         if self._encode is None:
+            self.require()
+        return self._encode
+
+    def _full(self):
+        """Build the full encoder (once) and use it from now on; returns its encode function."""
+        if self._subset is not False:
             encoding = load_encoding(self.encoding_name)
             self._public = encoding.encode_ordinary
             core = getattr(getattr(encoding, "_core_bpe", None), "encode_ordinary", None)
             self._encode = core or self._public
+            self._subset = False
+            _SUBSETS.discard(self)
         return self._encode
+
+    def _subset_encode(self, text: str) -> list[int]:
+        subset = self._subset
+        if subset:
+            tokens = subset.encode(text)
+            if tokens is not None:
+                return tokens
+        return self._full()(text)
+
+    def _cover(self, value: Any) -> None:
+        """Grow the subset encoder by every string of a row at once: one rebuild per row, not per string."""
+        if self._subset and not self._subset.cover(_strings(value)):
+            self._full()
+
+    def _fallback(self, text: str) -> list[int]:
+        """tiktoken's Python ``encode_ordinary`` (it mends lone surrogates), on the full encoder."""
+        self._full()
+        return self._public(text)
 
     def count_text(self, text: str) -> int:
         short = len(text) <= self.SHORT
@@ -87,7 +211,7 @@ class Tokenizer:
         try:
             count = len((self._encode or self._encoder())(text))
         except UnicodeEncodeError:
-            count = len(self._public(text))
+            count = len(self._fallback(text))
         if short and len(self._short) < self.MAX_MEMO:
             self._short[text] = count
         return count
@@ -106,6 +230,10 @@ class Tokenizer:
     def count_detail(self, value: Any) -> tuple[int, int, int]:
         """``(total, assistant, trained)``: the whole example; its assistant
         messages; the assistant messages that are trained (``weight`` not 0)."""
+        if self._subset is None:
+            self.require()
+        if self._subset:
+            self._cover(value)
         total = REPLY_PRIMING
         assistant = trained = 0
         messages = value.get("messages") if isinstance(value, dict) else None
@@ -194,22 +322,69 @@ class Tokenizer:
         total = 0
         for function in functions:
             total += func_init
-            description = str(function.get("description") or "").rstrip(".")
-            total += self.count_text(f"{function.get('name', '')}:{description}")
+            total += self.count_text(_signature(function))
             properties = _properties(function)
             if properties:
                 total += prop_init
                 for key, prop in properties.items():
                     prop = prop if isinstance(prop, dict) else {}
                     total += prop_key
-                    pdesc = str(prop.get("description") or "").rstrip(".")
-                    total += self.count_text(f"{key}:{prop.get('type', '')}:{pdesc}")
+                    total += self.count_text(_property_text(key, prop))
                     enum = prop.get("enum")
                     if isinstance(enum, list) and enum:
                         total += enum_init
                         for item in enum:
                             total += enum_item + self.count_text(str(item))
         return total + func_end
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string a row's count can encode: its string values and the tool signatures built from them."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        # numbers are left out (str() of a huge int raises): an enum item counted as str(item)
+        # is covered when it is encoded (SubsetEncoder.encode), at the cost of a rebuild
+    if isinstance(value, dict) and ("tools" in value or "functions" in value):
+        for function in _function_definitions(value):
+            yield _signature(function)
+            for key, prop in _properties(function).items():
+                yield _property_text(key, prop if isinstance(prop, dict) else {})
+
+
+def _signature(function: dict) -> str:
+    """``name:description``, the text the cookbook counts for a function definition."""
+    description = str(function.get("description") or "").rstrip(".")
+    return f"{function.get('name', '')}:{description}"
+
+
+def _property_text(key: str, prop: dict) -> str:
+    """``key:type:description``, the text the cookbook counts for one parameter."""
+    description = str(prop.get("description") or "").rstrip(".")
+    return f"{key}:{prop.get('type', '')}:{description}"
+
+
+# Tokenizers still counting on a subset encoder: a fork (linter.parallel's workers, which
+# count a big file's rows) builds their full encoder first, so each worker inherits it.
+_SUBSETS: "weakref.WeakSet[Tokenizer]" = weakref.WeakSet()
+
+
+def _full_before_fork() -> None:
+    for tokenizer in list(_SUBSETS):
+        try:
+            tokenizer._full()
+        except TokenizerUnavailable:
+            pass  # the workers report it, as they would have without the fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_full_before_fork)
 
 
 def _function_definitions(value: dict) -> list[dict]:

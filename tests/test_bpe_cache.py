@@ -103,7 +103,8 @@ def test_the_cli_keeps_ranks_in_the_users_cache_folder_and_counts_the_same(write
         proc = run_cli("stats", path, "--output-format", "json", env={"XDG_CACHE_HOME": str(tmp_path / "xdg")})
         assert proc.returncode == 0, proc.stderr
         runs.append(json.loads(proc.stdout)[0]["tokens"])
-        assert [p.name.split("-")[:3] for p in (tmp_path / "xdg" / "ftlint").iterdir()] == [["ftlint", "bpe", "ranks"]]
+        # the ranks, and the same ranks by first bytes (the subset encoder of a small file reads those)
+        assert sorted(p.name.split("-")[:3] for p in (tmp_path / "xdg" / "ftlint").iterdir()) == [["ftlint", "bpe", "ranks"], ["ftlint", "bpe", "shards"]]
     assert runs[0] == runs[1] and runs[0]["exact"]
     encode = tiktoken.get_encoding("o200k_base").encode_ordinary
     # the cookbook formula (tokens of role and content, 3 per message, 3 to prime the reply), by tiktoken itself
@@ -139,10 +140,14 @@ def test_two_first_runs_at_once_write_one_whole_file(write_jsonl, tmp_path, monk
     counts = [json.loads(out)[0]["tokens"]["max"] for out, _ in outputs]
     encode = tiktoken.get_encoding("o200k_base").encode_ordinary
     assert counts == [3 + 3 + len(encode("user")) + len(encode(TEXTS[2])) + 3 + len(encode("assistant")) + len(encode("ok"))] * 2
-    (name,) = cached_files(folder)
-    before = (folder / name).stat()
+    names = cached_files(folder)  # one ranks file, one of the same ranks by first bytes
+    assert [name.split("-")[:3] for name in names] == [["ftlint", "bpe", "ranks"], ["ftlint", "bpe", "shards"]]
+    before = [(folder / name).stat() for name in names]
     monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(folder))
     monkeypatch.setattr(bpe_cache, "_loaded", {})
-    assert bpe_cache.get_encoding("o200k_base")._mergeable_ranks == tiktoken.get_encoding("o200k_base")._mergeable_ranks
-    after = (folder / name).stat()
-    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # read as it was: whole, not rewritten
+    reference = tiktoken.get_encoding("o200k_base")._mergeable_ranks
+    assert bpe_cache.get_encoding("o200k_base")._mergeable_ranks == reference
+    shards, _ = bpe_cache.recipe("o200k_base")[1].shards()
+    assert {token: rank for blob in shards.values() for token, rank in marshal.loads(blob)[0].items()} == reference
+    after = [(folder / name).stat() for name in names]
+    assert [(a.st_ino, a.st_mtime_ns) for a in after] == [(b.st_ino, b.st_mtime_ns) for b in before]  # read as they were: whole, not rewritten

@@ -266,6 +266,7 @@ def test_token_limit_needs_no_tokenizer_for_short_examples(monkeypatch):
         raise AssertionError("tokenizer loaded for a short example")
 
     monkeypatch.setattr(tokens, "load_encoding", refuse)
+    monkeypatch.setattr(tokens, "load_vocabulary", refuse)  # nor its BPE file, for a subset encoder
     assert not find_codes(lint_text(dump([GOOD] * 50), token_stats=False), "FT300")
 
 

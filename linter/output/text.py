@@ -7,9 +7,6 @@ plugin rule that forgets to quote dataset text still cannot drive the terminal.
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.text import Text
-
 from ..engine import FileResult
 from ..findings import Finding, Severity
 from ..text import one_line
@@ -23,6 +20,8 @@ class TextFormatter(Formatter):
     description = "path:line: CODE [name] message, then a summary (default)"
 
     def __init__(self, stream, **kwargs):
+        from rich.console import Console  # here, not at import: the other formats never need rich (22 ms)
+
         super().__init__(stream, **kwargs)
         force = None if self.color is None else self.color
         self.console = Console(
@@ -47,6 +46,8 @@ class TextFormatter(Formatter):
                 f"{one_line(finding.path)}:{finding.line}: {finding.code} [{finding.name}] {one_line(finding.message)}{at}\n"
             )
             return
+        from rich.text import Text
+
         line = Text()
         line.append(f"{one_line(finding.path)}:{finding.line}:", style="bold")
         line.append(" ")
@@ -66,6 +67,8 @@ class TextFormatter(Formatter):
             self._file_stats(result)
 
     def _file_stats(self, result: FileResult) -> None:
+        from rich.text import Text
+
         summary = result.summary()
         out = self.console.print
         head = f"{one_line(result.path)}: {summary['examples']:,} examples in {summary['lines']:,} lines"
@@ -110,6 +113,8 @@ class TextFormatter(Formatter):
     def close(self, run: RunSummary) -> None:
         if not (self.show_summary or self.statistics):
             return
+        from rich.text import Text
+
         out = self.console.print
         if not run.total:
             out(Text("All checks passed.", style="bold green"))
