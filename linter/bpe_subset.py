@@ -117,13 +117,17 @@ class SubsetEncoder:
         if len(data) > self.scan_bytes:
             return False
         self.scan_bytes -= len(data)
-        missing = self.vocabulary.tokens_in(data) - self.tokens
-        if missing:
-            if self.rebuilds <= 0:
-                return False
-            self.rebuilds -= 1
-            self.tokens |= missing
-            self._build()
+        try:
+            missing = self.vocabulary.tokens_in(data) - self.tokens
+            if missing:
+                if self.rebuilds <= 0:
+                    return False
+                self.rebuilds -= 1
+                self.tokens |= missing
+                self._build()
+        except Exception:  # noqa: BLE001 - a damaged shard, an encoding tiktoken builds otherwise: the full encoder counts
+            self.rebuilds, self.scan_bytes = 0, -1
+            return False
         if len(self.covered) + len(texts) > self.MAX_COVERED:
             self.covered.clear()
         self.covered.update(texts)
@@ -136,6 +140,7 @@ class SubsetEncoder:
         builds += 1
         ranks = self.vocabulary.ranks
         parts = dict(self.parts, name=f"{self.parts['name']}-subset", mergeable_ranks={t: ranks[t] for t in self.tokens})
+        parts.pop("explicit_n_vocab", None)  # p50k_base & co. assert their full size, which a subset never has
         encoding = tiktoken.Encoding(**parts)
         self._core = getattr(getattr(encoding, "_core_bpe", None), "encode_ordinary", None) or encoding.encode_ordinary
 

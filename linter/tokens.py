@@ -160,7 +160,11 @@ class Tokenizer:
         if vocabulary is None:
             self._full()
         else:
-            self._subset = bpe_subset.SubsetEncoder(*vocabulary, self._rebuilds, self.SUBSET_SCAN_BYTES)
+            try:
+                self._subset = bpe_subset.SubsetEncoder(*vocabulary, self._rebuilds, self.SUBSET_SCAN_BYTES)
+            except Exception:  # noqa: BLE001 - a damaged shard in a cache file that looked whole: the full encoder counts
+                self._full()
+                return
             _SUBSETS.add(self)
             self._encode = self._subset_encode
 

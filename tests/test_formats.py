@@ -326,3 +326,27 @@ def test_a_plugin_format_whose_detect_raises_is_reported_and_the_file_goes_on(tm
     found = lint_with_house_format(tmp_path, methods, rows, "FT000,FT106")
     assert [(f["line"], f["code"]) for f in found] == [(2, "FT000"), (3, "FT106")]
     assert "format 'house' failed to read this row ('RuntimeError: boom')" in found[0]["message"]
+
+
+def test_a_plugin_adapter_overriding_kind_of_below_a_key_hint_is_asked_per_row():
+    """OpenAI chat answers its kind from the keys (kind_of_keys); a plugin subclass that overrides
+    kind_of alone must have its own kind_of asked (review: it was answered 'chat' by the inherited hint)."""
+    from linter.formats.openai import OpenAIChat
+
+    class Graded(OpenAIChat):
+        name = "graded-chat"
+
+        def kind_of(self, value, chat_kind):
+            return "rft"
+
+    class Hinted(Graded):  # overrides the hint too, below kind_of: trusted
+        name = "hinted-chat"
+
+        def kind_of_keys(self, keys, chat_kind):
+            return "rft"
+
+    row = {"messages": [{"role": "user", "content": "hi"}]}
+    for adapter in (Graded(), Hinted()):
+        detector = Detector([adapter])
+        assert detector.classify(row, "chat", "chat")[1] == "rft", adapter.name
+        assert detector.classify(row, "chat", "chat")[1] == "rft"  # from the plan, the second time

@@ -177,6 +177,9 @@ class Detector:
     def _kind_of_keys(self, adapter: Format, keys: frozenset[str]) -> str | None:
         """The adapter's kind for every row with these keys, or None (ask ``kind_of`` per row); a plugin
         whose ``kind_of_keys`` raises is asked per row (its ``kind_of`` is what counts)."""
+        hint, judge = _defined_in(type(adapter), "kind_of_keys"), _defined_in(type(adapter), "kind_of")
+        if hint is None or judge is None or not issubclass(hint, judge):
+            return None  # kind_of is overridden below the class that wrote the hint: the hint speaks for another kind_of
         try:
             kind = adapter.kind_of_keys(keys, self._chat_kind)
         except Exception:  # noqa: BLE001 - a hint's bug costs speed, never an answer
@@ -207,3 +210,8 @@ class Detector:
 def register_formats(register):
     for adapter in BUILTIN_FORMATS:
         register(adapter)
+
+
+def _defined_in(cls: type, name: str) -> type | None:
+    """The class of ``cls``'s method resolution order that defines ``name``."""
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)
