@@ -171,8 +171,9 @@ def test_classification_is_the_plain_rule_on_every_row(rows, targets, data):
 @example([{"role": "user", "content": "hi"}] * 3 + [{"role": "assistant", "content": "a", "loss_weight": 1.0}])
 @example([{"role": "user", "content": "hi"}] * 4 + [{"role": "assistant", "content": "a", "loss_weight": 1.0}])  # past the four
 @example(["loss_weight", 5, [{"value": 1}], {"content": [{"value": "x", "text": "x"}]}])
-def test_v1_proof_in_c_answers_as_the_walk(messages):
-    """_is_v1's shortcut only ever says 'not v1' where the walk of the first four messages does."""
+def test_is_v1_is_the_v1_rule_on_the_first_four_messages(messages):
+    """_is_v1 (which skips text contents first) answers as the rule: among the first four messages,
+    one with a loss_weight, or whose content is a list starting with a {"value"} part that has no "text"."""
     head = messages[:4] if isinstance(messages, list) else []
     walk = isinstance(messages, list) and any(
         isinstance(m, dict) and ("loss_weight" in m or (isinstance(m.get("content"), list) and m["content"] and isinstance(m["content"][0], dict)
