@@ -253,3 +253,15 @@ def test_a_plugin_whose_kind_hint_raises_is_judged_by_its_kind_of(tmp_path):
     rows = [{"house": 1, "messages": [{"role": "user", "content": "hi"}, {"role": "robot", "content": "beep"}]}] * 3
     found = lint_with_house_format(tmp_path, methods, rows, "FT000,FT106")
     assert [(f["line"], f["code"]) for f in found] == [(1, "FT106"), (2, "FT106"), (3, "FT106")]
+
+
+def test_classify_asks_per_row_only_the_adapters_whose_score_the_values_decide(monkeypatch):
+    """On OpenAI chat rows only LLaMA-Factory v1 (it reads the messages) is asked per row; the rest once per key set."""
+    asked: collections.Counter = collections.Counter()
+    for adapter in BUILTIN_FORMATS:
+        real = adapter.detect
+        monkeypatch.setattr(adapter, "detect", lambda value, real=real, name=adapter.name: asked.update([name]) or real(value))
+    detector = Detector(BUILTIN_FORMATS)
+    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]} for i in range(100)]
+    assert {(adapter.name, kind) for adapter, kind in (detector.classify(row, "chat", "chat") for row in rows)} == {("openai-chat", "chat")}
+    assert asked == {"llamafactory-v1": 100, "openai-chat": 1, "prompt-completion": 1}
