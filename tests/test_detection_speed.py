@@ -209,16 +209,20 @@ def test_chat_or_rft_is_the_rft_rule(value, chat_kind):
 
 
 def test_chat_rows_with_only_sft_keys_never_ask_kind_of(monkeypatch):
-    """The plan holds OpenAI chat's kind for a key set with no field beyond SFT's; a row with a grader
-    field may be an RFT prompt, so kind_of reads it, row by row."""
+    """The plan holds OpenAI chat's score and kind for a key set with no field beyond SFT's (only
+    LLaMA-Factory v1 is asked per row); a row with a grader field may be an RFT prompt, so kind_of
+    reads it, row by row."""
+    from linter.formats.llamafactory import LlamaFactoryV1
     from linter.formats.openai import OpenAIChat
 
     asked = collections.Counter()
     real = OpenAIChat.kind_of
     monkeypatch.setattr(OpenAIChat, "kind_of", lambda self, value, chat_kind: asked.update(["kind_of"]) or real(self, value, chat_kind))
+    for adapter in (OpenAIChat, LlamaFactoryV1):
+        monkeypatch.setattr(adapter, "detect", lambda self, value, real=adapter.detect: asked.update([self.name]) or real(self, value))
     detector = Detector(BUILTIN_FORMATS)
     kinds = [detector.classify({"messages": TALK, "id": i}, "chat", "chat")[1] for i in range(50)]
-    assert kinds == ["chat"] * 50 and asked["kind_of"] == 0
+    assert kinds == ["chat"] * 50 and asked == {"llamafactory-v1": 50, "openai-chat": 1}  # v1 reads the messages: per row
     prompts = [{"messages": TALK[:1], "reference_answer": "4"}, {"messages": TALK, "reference_answer": "4"}] * 25
     assert [detector.classify(row, "chat", "chat")[1] for row in prompts] == ["rft", "chat"] * 25
     assert asked["kind_of"] == 50
@@ -254,14 +258,3 @@ def test_a_plugin_whose_kind_hint_raises_is_judged_by_its_kind_of(tmp_path):
     found = lint_with_house_format(tmp_path, methods, rows, "FT000,FT106")
     assert [(f["line"], f["code"]) for f in found] == [(1, "FT106"), (2, "FT106"), (3, "FT106")]
 
-
-def test_classify_asks_per_row_only_the_adapters_whose_score_the_values_decide(monkeypatch):
-    """On OpenAI chat rows only LLaMA-Factory v1 (it reads the messages) is asked per row; the rest once per key set."""
-    asked: collections.Counter = collections.Counter()
-    for adapter in BUILTIN_FORMATS:
-        real = adapter.detect
-        monkeypatch.setattr(adapter, "detect", lambda value, real=real, name=adapter.name: asked.update([name]) or real(value))
-    detector = Detector(BUILTIN_FORMATS)
-    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]} for i in range(100)]
-    assert {(adapter.name, kind) for adapter, kind in (detector.classify(row, "chat", "chat") for row in rows)} == {("openai-chat", "chat")}
-    assert asked == {"llamafactory-v1": 100, "openai-chat": 1, "prompt-completion": 1}
