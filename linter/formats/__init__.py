@@ -80,6 +80,9 @@ def writers(formats: Iterable[Format]) -> dict[str, Format]:
     return table
 
 
+_NO_MATCH = 0  # a score of 0 never wins
+
+
 class Detector:
     """Picks the adapter (and the kind) of each row among the registered ones.
 
@@ -137,6 +140,8 @@ class Detector:
             except Exception as exc:  # noqa: BLE001 - one plugin's bug must not stop the file
                 self.failure = (adapter, exc)
                 continue
+            if found is _NO_MATCH:
+                continue  # the usual answer, by identity (CPython keeps one 0): cheaper than the rule below, which it does not change
             if isinstance(found, int) and (found > score or (found == score and found and index < position)):
                 best, score, position, kind = adapter, found, index, its_kind
         if kind is None:
