@@ -15,6 +15,7 @@ from linter import schema
 from linter.formats import BUILTIN_FORMATS, Detector
 from linter.formats.base import Format
 from linter.formats.llamafactory import _is_v1
+from linter.formats.openai import OpenAIChat
 
 from .house_format import TALK, lint_with_house_format
 from .variants import OTHER_FORMATS, variant
@@ -95,7 +96,21 @@ class BadHint(Format):
         raise KeyError("hint")
 
 
-PLUGINS = (Flaky(), Robots(), BadHint())
+class LongChats(OpenAIChat):
+    """A subclass of a built-in that overrides ``kind_of`` but not the hint it inherits: the hint is stale, not trusted."""
+
+    name, description = "long-chats", "OpenAI chat rows of four messages, judged by their id"
+    detect_reads = None
+
+    def detect(self, value):
+        messages = value.get("messages")
+        return 6 if isinstance(messages, list) and len(messages) == 4 else 0
+
+    def kind_of(self, value, chat_kind):
+        return "sharegpt" if "id" in value else chat_kind
+
+
+PLUGINS = (Flaky(), Robots(), BadHint(), LongChats())
 FORMATS = BUILTIN_FORMATS + PLUGINS
 
 # ---------------------------------------------------------------- rows
@@ -117,13 +132,15 @@ PART = st.sampled_from([{"type": "text", "value": "hi"}, {"type": "text", "text"
 CONTENT = SHORT | st.none() | ODD | st.lists(PART, max_size=2)
 MESSAGE = st.fixed_dictionaries({"role": ROLE}, optional={"content": CONTENT, "loss_weight": st.sampled_from([0, 1.0, None]),
                                                           "weight": st.sampled_from([0, 1])})
+TEXT_MESSAGE = st.fixed_dictionaries({"role": ROLE, "content": SHORT})
 ANY_MESSAGE = MESSAGE | MESSAGE.map(Shouting) | ODD
 MESSAGES = st.lists(ANY_MESSAGE, max_size=6)  # v1's marks may sit past the first four messages
 GRADER = st.sampled_from(["reference_answer", "expected", "grader", "id", "metadata", "tools", "label", "kto_tag", "system", "prompt"])
 RFT_LIKE = st.builds(lambda m, last, extra: {"messages": [*m, {"role": last, "content": "q"}], **extra},
                      st.lists(ANY_MESSAGE, max_size=3), st.sampled_from(["user", "developer", "assistant"]),
                      st.dictionaries(GRADER, SHORT | ODD, max_size=3))
-MESSAGES_ROWS = st.builds(lambda m, extra: {"messages": m, **extra}, MESSAGES | ODD, st.dictionaries(GRADER, SHORT | ODD, max_size=2))
+MESSAGES_ROWS = st.builds(lambda m, extra: {"messages": m, **extra}, MESSAGES | ODD | st.lists(TEXT_MESSAGE, min_size=4, max_size=4),
+                          st.dictionaries(GRADER, SHORT | ODD, max_size=2))
 EXTRA_ROWS = st.one_of(
     RFT_LIKE, MESSAGES_ROWS,
     st.builds(lambda c, m: {"chosen_messages": c, "rejected_messages": m}, MESSAGES, MESSAGES),  # v1 preference

@@ -180,8 +180,14 @@ class Detector:
         return plan
 
     def _kind_of_keys(self, adapter: Format, keys: frozenset[str]) -> str | None:
-        """The adapter's kind for every row with these keys, or None (ask ``kind_of`` per row); a plugin
-        whose ``kind_of_keys`` raises is asked per row (its ``kind_of`` is what counts)."""
+        """The adapter's kind for every row with these keys, or None (ask ``kind_of`` per row).
+
+        The hint speaks for the ``kind_of`` of the class that declares it: a subclass that overrides
+        ``kind_of`` (or an instance given its own) and inherits the hint is asked per row, and so is
+        a plugin whose ``kind_of_keys`` raises (its ``kind_of`` is what counts)."""
+        mro = type(adapter).__mro__
+        if "kind_of" in vars(adapter) or not issubclass(_declarer(mro, "kind_of_keys"), _declarer(mro, "kind_of")):
+            return None
         try:
             kind = adapter.kind_of_keys(keys, self._chat_kind)
         except Exception:  # noqa: BLE001 - a hint's bug costs speed, never an answer
@@ -206,6 +212,11 @@ class Detector:
             return "it has none of the keys of a known format (messages, conversations, instruction, prompt, chosen, text...)"
         near.sort(key=lambda item: -item[0])
         return "; ".join(f"it resembles {a.name} (has {', '.join(s)}) but {a.name} needs {a.requires}" for _, a, s in near[:3])
+
+
+def _declarer(mro: tuple, name: str) -> type:
+    """The class of ``mro`` whose body defines ``name``."""
+    return next(cls for cls in mro if name in vars(cls))
 
 
 @hookimpl
