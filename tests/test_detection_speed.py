@@ -15,6 +15,7 @@ from linter import schema
 from linter.formats import BUILTIN_FORMATS, Detector
 from linter.formats.base import Format
 from linter.formats.llamafactory import _is_v1
+from linter.formats.openai import OpenAIChat
 
 from .house_format import TALK, lint_with_house_format
 from .variants import OTHER_FORMATS, variant
@@ -95,7 +96,21 @@ class BadHint(Format):
         raise KeyError("hint")
 
 
-PLUGINS = (Flaky(), Robots(), BadHint())
+class LongChats(OpenAIChat):
+    """A subclass of a built-in that overrides ``kind_of`` but not the hint it inherits: the hint is stale, not trusted."""
+
+    name, description = "long-chats", "OpenAI chat rows of four messages, judged by their id"
+    detect_reads = None
+
+    def detect(self, value):
+        messages = value.get("messages")
+        return 6 if isinstance(messages, list) and len(messages) == 4 else 0
+
+    def kind_of(self, value, chat_kind):
+        return "sharegpt" if "id" in value else chat_kind
+
+
+PLUGINS = (Flaky(), Robots(), BadHint(), LongChats())
 FORMATS = BUILTIN_FORMATS + PLUGINS
 
 # ---------------------------------------------------------------- rows
@@ -117,13 +132,15 @@ PART = st.sampled_from([{"type": "text", "value": "hi"}, {"type": "text", "text"
 CONTENT = SHORT | st.none() | ODD | st.lists(PART, max_size=2)
 MESSAGE = st.fixed_dictionaries({"role": ROLE}, optional={"content": CONTENT, "loss_weight": st.sampled_from([0, 1.0, None]),
                                                           "weight": st.sampled_from([0, 1])})
+TEXT_MESSAGE = st.fixed_dictionaries({"role": ROLE, "content": SHORT})
 ANY_MESSAGE = MESSAGE | MESSAGE.map(Shouting) | ODD
 MESSAGES = st.lists(ANY_MESSAGE, max_size=6)  # v1's marks may sit past the first four messages
 GRADER = st.sampled_from(["reference_answer", "expected", "grader", "id", "metadata", "tools", "label", "kto_tag", "system", "prompt"])
 RFT_LIKE = st.builds(lambda m, last, extra: {"messages": [*m, {"role": last, "content": "q"}], **extra},
                      st.lists(ANY_MESSAGE, max_size=3), st.sampled_from(["user", "developer", "assistant"]),
                      st.dictionaries(GRADER, SHORT | ODD, max_size=3))
-MESSAGES_ROWS = st.builds(lambda m, extra: {"messages": m, **extra}, MESSAGES | ODD, st.dictionaries(GRADER, SHORT | ODD, max_size=2))
+MESSAGES_ROWS = st.builds(lambda m, extra: {"messages": m, **extra}, MESSAGES | ODD | st.lists(TEXT_MESSAGE, min_size=4, max_size=4),
+                          st.dictionaries(GRADER, SHORT | ODD, max_size=2))
 EXTRA_ROWS = st.one_of(
     RFT_LIKE, MESSAGES_ROWS,
     st.builds(lambda c, m: {"chosen_messages": c, "rejected_messages": m}, MESSAGES, MESSAGES),  # v1 preference
@@ -171,8 +188,9 @@ def test_classification_is_the_plain_rule_on_every_row(rows, targets, data):
 @example([{"role": "user", "content": "hi"}] * 3 + [{"role": "assistant", "content": "a", "loss_weight": 1.0}])
 @example([{"role": "user", "content": "hi"}] * 4 + [{"role": "assistant", "content": "a", "loss_weight": 1.0}])  # past the four
 @example(["loss_weight", 5, [{"value": 1}], {"content": [{"value": "x", "text": "x"}]}])
-def test_v1_proof_in_c_answers_as_the_walk(messages):
-    """_is_v1's shortcut only ever says 'not v1' where the walk of the first four messages does."""
+def test_is_v1_is_the_v1_rule_on_the_first_four_messages(messages):
+    """_is_v1 (which skips text contents first) answers as the rule: among the first four messages,
+    one with a loss_weight, or whose content is a list starting with a {"value"} part that has no "text"."""
     head = messages[:4] if isinstance(messages, list) else []
     walk = isinstance(messages, list) and any(
         isinstance(m, dict) and ("loss_weight" in m or (isinstance(m.get("content"), list) and m["content"] and isinstance(m["content"][0], dict)
@@ -208,16 +226,20 @@ def test_chat_or_rft_is_the_rft_rule(value, chat_kind):
 
 
 def test_chat_rows_with_only_sft_keys_never_ask_kind_of(monkeypatch):
-    """The plan holds OpenAI chat's kind for a key set with no field beyond SFT's; a row with a grader
-    field may be an RFT prompt, so kind_of reads it, row by row."""
+    """The plan holds OpenAI chat's score and kind for a key set with no field beyond SFT's (only
+    LLaMA-Factory v1 is asked per row); a row with a grader field may be an RFT prompt, so kind_of
+    reads it, row by row."""
+    from linter.formats.llamafactory import LlamaFactoryV1
     from linter.formats.openai import OpenAIChat
 
     asked = collections.Counter()
     real = OpenAIChat.kind_of
     monkeypatch.setattr(OpenAIChat, "kind_of", lambda self, value, chat_kind: asked.update(["kind_of"]) or real(self, value, chat_kind))
+    for adapter in (OpenAIChat, LlamaFactoryV1):
+        monkeypatch.setattr(adapter, "detect", lambda self, value, real=adapter.detect: asked.update([self.name]) or real(self, value))
     detector = Detector(BUILTIN_FORMATS)
     kinds = [detector.classify({"messages": TALK, "id": i}, "chat", "chat")[1] for i in range(50)]
-    assert kinds == ["chat"] * 50 and asked["kind_of"] == 0
+    assert kinds == ["chat"] * 50 and asked == {"llamafactory-v1": 50, "openai-chat": 1}  # v1 reads the messages: per row
     prompts = [{"messages": TALK[:1], "reference_answer": "4"}, {"messages": TALK, "reference_answer": "4"}] * 25
     assert [detector.classify(row, "chat", "chat")[1] for row in prompts] == ["rft", "chat"] * 25
     assert asked["kind_of"] == 50
@@ -252,3 +274,4 @@ def test_a_plugin_whose_kind_hint_raises_is_judged_by_its_kind_of(tmp_path):
     rows = [{"house": 1, "messages": [{"role": "user", "content": "hi"}, {"role": "robot", "content": "beep"}]}] * 3
     found = lint_with_house_format(tmp_path, methods, rows, "FT000,FT106")
     assert [(f["line"], f["code"]) for f in found] == [(1, "FT106"), (2, "FT106"), (3, "FT106")]
+

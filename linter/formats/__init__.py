@@ -80,6 +80,9 @@ def writers(formats: Iterable[Format]) -> dict[str, Format]:
     return table
 
 
+_NO_MATCH = 0  # a score of 0 never wins
+
+
 class Detector:
     """Picks the adapter (and the kind) of each row among the registered ones.
 
@@ -137,6 +140,8 @@ class Detector:
             except Exception as exc:  # noqa: BLE001 - one plugin's bug must not stop the file
                 self.failure = (adapter, exc)
                 continue
+            if found is _NO_MATCH:
+                continue  # the usual answer, by identity (CPython keeps one 0): cheaper than the rule below, which it does not change
             if isinstance(found, int) and (found > score or (found == score and found and index < position)):
                 best, score, position, kind = adapter, found, index, its_kind
         if kind is None:
@@ -175,11 +180,14 @@ class Detector:
         return plan
 
     def _kind_of_keys(self, adapter: Format, keys: frozenset[str]) -> str | None:
-        """The adapter's kind for every row with these keys, or None (ask ``kind_of`` per row); a plugin
-        whose ``kind_of_keys`` raises is asked per row (its ``kind_of`` is what counts)."""
-        hint, judge = _defined_in(type(adapter), "kind_of_keys"), _defined_in(type(adapter), "kind_of")
-        if hint is None or judge is None or not issubclass(hint, judge):
-            return None  # kind_of is overridden below the class that wrote the hint: the hint speaks for another kind_of
+        """The adapter's kind for every row with these keys, or None (ask ``kind_of`` per row).
+
+        The hint speaks for the ``kind_of`` of the class that declares it: a subclass that overrides
+        ``kind_of`` (or an instance given its own) and inherits the hint is asked per row, and so is
+        a plugin whose ``kind_of_keys`` raises (its ``kind_of`` is what counts)."""
+        mro = type(adapter).__mro__
+        if "kind_of" in getattr(adapter, "__dict__", ()) or not issubclass(_declarer(mro, "kind_of_keys"), _declarer(mro, "kind_of")):
+            return None
         try:
             kind = adapter.kind_of_keys(keys, self._chat_kind)
         except Exception:  # noqa: BLE001 - a hint's bug costs speed, never an answer
@@ -206,12 +214,12 @@ class Detector:
         return "; ".join(f"it resembles {a.name} (has {', '.join(s)}) but {a.name} needs {a.requires}" for _, a, s in near[:3])
 
 
+def _declarer(mro: tuple, name: str) -> type:
+    """The class of ``mro`` whose body defines ``name``."""
+    return next(cls for cls in mro if name in vars(cls))
+
+
 @hookimpl
 def register_formats(register):
     for adapter in BUILTIN_FORMATS:
         register(adapter)
-
-
-def _defined_in(cls: type, name: str) -> type | None:
-    """The class of ``cls``'s method resolution order that defines ``name``."""
-    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)

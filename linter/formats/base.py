@@ -58,8 +58,9 @@ class Format:
     def kind_of_keys(self, keys: frozenset[str], chat_kind: str) -> str | None:
         """The kind ``kind_of`` gives every row with exactly these top-level keys, or None when it
         must read the row. The detector asks it once per key set (and chat kind), so rows of a
-        decided key set skip ``kind_of``. An adapter that keeps the default ``kind_of`` is its
-        ``kind``; one that overrides ``kind_of`` is asked per row unless it overrides this too."""
+        decided key set skip ``kind_of``; it trusts the answer only from the class that defines
+        ``kind_of`` or a subclass of it, so an adapter that overrides ``kind_of`` is asked per
+        row unless it overrides this too. The default ``kind_of`` answers ``kind``."""
         return self.kind if getattr(self.kind_of, "__func__", None) is Format.kind_of else None
 
     def structure(self, value: dict) -> Hashable | None:
