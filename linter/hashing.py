@@ -22,12 +22,12 @@ import hashlib
 import json
 import re
 import struct
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from xxhash import xxh3_64_intdigest, xxh3_128_digest
 
-from .rules.reads import computed, provide
+from .rules.reads import memoised, provide
 
 HALVES = struct.Struct("<QQ").unpack  # one C call: cheaper than splitting a 128-bit int with >> and &
 
@@ -102,14 +102,10 @@ provide(EXACT, _exact_of)
 provide(FLAT, _flat_of)
 
 
-def exact_of(row) -> Fingerprint:
-    """The row's exact fingerprint (``_exact_of``), computed once per row whichever rule asks first."""
-    return computed(row, EXACT)
-
-
-def flat_of(row) -> bytes:
-    """``flat(row.value)``, computed once per row whichever rule asks first."""
-    return computed(row, FLAT)
+# exact_of(row): the row's exact fingerprint (``_exact_of``); flat_of(row): ``flat(row.value)``;
+# each computed once per row whichever rule asks first (one call per ask: ``memoised``)
+exact_of: Callable[[Any], Fingerprint] = memoised(EXACT)
+flat_of: Callable[[Any], bytes] = memoised(FLAT)
 
 
 def normalised_of(row) -> Fingerprint:
