@@ -35,7 +35,10 @@ FORMAT = "ftlint-bpe-ranks-1"  # in the file name and the payload: a new layout 
 SHARDS_FORMAT = "ftlint-bpe-shards-2"
 PREFIX = 3  # shards group tokens by this many first bytes; shorter tokens are one shard (key b"")
 LONG = 16  # each shard lists its tokens longer than this (linter.bpe_subset finds those by their head)
-WORD_CUT = re.compile(rb"[\x21-\x7e] ")  # no token of the OpenAI encodings holds one: texts may be cut there
+# A printable ASCII character followed by a space: no token of the OpenAI encodings holds one
+# (``words_may_be_cut`` checks a vocabulary), so a text may be cut between the two (linter.bpe_subset)
+WORD_END = rb"[\x21-\x7e]"
+WORD_CUT = re.compile(WORD_END + rb" ")
 
 # one encoding per process, as tiktoken's own registry keeps them (``name``), and the
 # recipe it is built from (``(name, "recipe")``): one dict to forget
@@ -96,12 +99,6 @@ def recipe(name: str) -> tuple[dict, "BpeFile"] | None:
                 found = (parts, bpe)
         _loaded[key] = found
     return _loaded[key]
-
-
-def encoding_parts(name: str) -> dict | None:
-    """The full arguments of ``tiktoken.Encoding`` (ranks read), or None as for ``recipe``."""
-    found = recipe(name)
-    return None if found is None else dict(found[0], mergeable_ranks=found[1].ranks())
 
 
 def _loads_ranks_by_name(constructor: Callable | None) -> bool:
@@ -195,8 +192,3 @@ def shard(ranks: dict[bytes, int]) -> dict[bytes, bytes]:
     for token, rank in ranks.items():
         groups.setdefault(token[:PREFIX] if len(token) >= PREFIX else b"", {})[token] = rank
     return {prefix: marshal.dumps((group, tuple(t for t in group if len(t) > LONG))) for prefix, group in groups.items()}
-
-
-def cached_ranks(blobpath: str, expected_hash: str | None = None) -> dict[bytes, int]:
-    """``tiktoken.load.load_tiktoken_bpe`` with the decoded result cached by the file's sha256."""
-    return BpeFile(blobpath, expected_hash).ranks()

@@ -29,7 +29,7 @@ import marshal
 import re
 from typing import Any, Iterable
 
-from .bpe_cache import LONG as SHORT, PREFIX
+from .bpe_cache import LONG as SHORT, PREFIX, WORD_END
 
 # tokens up to SHORT bytes are found by slicing the text at every length; longer ones
 # (2 % of o200k_base, listed apart in each shard) by an index of their first HEAD bytes
@@ -37,7 +37,7 @@ HEAD = 8
 
 builds = 0  # subset encoders built in this process (linter.tokens stops building them past a budget)
 
-_WORD_CUT = re.compile(rb"(?<=[\x21-\x7e])(?= )")  # where bpe_cache.WORD_CUT says no token straddles
+_WORD_CUT = re.compile(rb"(?<=" + WORD_END + rb")(?= )")  # between the two bytes of a bpe_cache.WORD_CUT
 
 
 class Vocabulary:

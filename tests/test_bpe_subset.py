@@ -66,7 +66,7 @@ def test_every_token_in_a_text_is_found_and_the_vocabulary_stays_small():
     data = text.encode()
     found = vocabulary.tokens_in(data)
     substrings = {data[i:j] for i in range(len(data)) for j in range(i + 1, len(data) + 1)}
-    assert found >= substrings & bpe_cache.encoding_parts("o200k_base")["mergeable_ranks"].keys()  # every token that occurs, however long
+    assert found >= substrings & bpe_cache.recipe("o200k_base")[1].ranks().keys()  # every token that occurs, however long
     assert len(found) < 2_000 and len(vocabulary.ranks) < 100_000  # and only some shards were read
 
 
@@ -74,7 +74,7 @@ def test_every_token_in_a_text_is_found_and_the_vocabulary_stays_small():
 def test_the_openai_vocabularies_let_texts_be_cut_into_words(name):
     """No token holds a printable ASCII character followed by a space, so the word cut loses none."""
     assert bpe_cache.recipe(name)[1].shards()[1] is True
-    assert bpe_cache.words_may_be_cut(bpe_cache.encoding_parts(name)["mergeable_ranks"])
+    assert bpe_cache.words_may_be_cut(bpe_cache.recipe(name)[1].ranks())
 
 
 def test_a_vocabulary_with_a_token_across_the_cut_is_scanned_whole():
