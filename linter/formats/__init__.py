@@ -114,13 +114,7 @@ class Detector:
         if not isinstance(value, dict):
             return None
         keys = tuple(value)
-        plan = self._plans.get(keys) or self._plan(keys, value)
-        best, score, position, _, asked = plan
-        for index, adapter, _ in asked:  # in registration order
-            found = self._score(adapter, value)
-            if found > score or (found == score and found and index < position):
-                best, score, position = adapter, found, index
-        return best
+        return self._winner(value, self._plans.get(keys) or self._plan(keys, value))[0]
 
     def classify(self, value: Any, chat_kind: str, default_kind: str) -> tuple[Format | None, str]:
         """``(adapter, kind)`` of a parsed row: ``detect`` then the winner's ``kind_of``, in one
@@ -132,22 +126,28 @@ class Detector:
         if not isinstance(value, dict):
             return self.for_kind(schema.NON_OBJECT), schema.NON_OBJECT
         keys = tuple(value)
-        plan = self._plans.get(keys) or self._plan(keys, value)
+        best, kind = self._winner(value, self._plans.get(keys) or self._plan(keys, value))
+        if kind is None:
+            if best is None:
+                return self.for_kind(default_kind), default_kind
+            kind = best.kind_of(value, chat_kind)
+        return best, kind
+
+    def _winner(self, value: dict, plan: tuple) -> tuple[Format | None, str | None]:
+        """The row's adapter and, when the keys decide it, its kind (None: ask ``kind_of``): the
+        plan's fixed winner against the adapters asked per row, in registration order; the highest
+        score wins, ties go to the first registered. ``_score``'s rule, inlined (a call per row)."""
         best, score, position, kind, asked = plan
-        for index, adapter, its_kind in asked:  # in registration order; _score inlined (a call per row)
+        for index, adapter, its_kind in asked:
             try:
                 found = adapter.detect(value)
             except Exception as exc:  # noqa: BLE001 - one plugin's bug must not stop the file
                 self.failure = (adapter, exc)
                 continue
             if found is _NO_MATCH:
-                continue  # the usual answer, by identity (CPython keeps one 0): cheaper than the rule below, which it does not change
+                continue  # the usual answer, by identity (CPython keeps one 0): cheaper than the test below, which it does not change
             if isinstance(found, int) and (found > score or (found == score and found and index < position)):
                 best, score, position, kind = adapter, found, index, its_kind
-        if kind is None:
-            if best is None:
-                return self.for_kind(default_kind), default_kind
-            kind = best.kind_of(value, chat_kind)
         return best, kind
 
     def _score(self, adapter: Format, value: dict) -> int:
