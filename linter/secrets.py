@@ -121,7 +121,8 @@ _RAW_OPENERS = tuple(tuple(opener.encode() for opener in openers) for _, _, open
 
 
 def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | None:
-    """``(kind, match)`` of the first kind of secret (of ``checks``) ``text`` holds, or None.
+    """``(kind, match)`` of the first kind of secret (of ``checks``, in their order) ``text`` holds, or
+    None: with two kinds in one text, the kind listed first, wherever it stands in the text.
 
     Each kind's match is ``pattern.search(text)``, found by trying the pattern only where its opening
     occurs (every match starts there, or two characters before for Stripe's ``sk_live_``): a search
@@ -214,7 +215,8 @@ def _hit_in_string(path: tuple, text: str, checks: tuple, kind: str, match: re.M
 
 
 def secret_in_line(line: str) -> tuple[str, str, int] | None:
-    """``(kind, secret, character)`` of the first secret in a line that is not parsed as JSON, or None.
+    """``(kind, secret, character)`` of a secret in a line that is not parsed as JSON (the first of
+    the first kind ``first_secret`` finds, not always the first in the line), or None.
 
     The line as written first; then, when it holds escapes, the line with its JSON escapes decoded
     (a ``\\u0041KIA...`` is still a key, and so is a key after an escaped newline).

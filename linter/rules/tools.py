@@ -79,13 +79,8 @@ def _adapted(row: Row) -> bool:
 
 def _tools_source(row: Row) -> tuple[str, bool]:
     """The view's tools pointer, and whether the source holds the tools as a JSON string (no pointer goes inside it)."""
-    import jsonpointer
-
     where = row.view.tools_pointer
-    try:
-        source = jsonpointer.resolve_pointer(row.value, where, None) if where else None
-    except jsonpointer.JsonPointerException:
-        source = None
+    source = _resolve(row.value, where) if where else None
     return where, isinstance(source, str)
 
 
@@ -389,6 +384,7 @@ def _check_view_calls(row: Row) -> Iterable[Violation]:
 
 
 def _resolve(value: Any, where: str) -> Any:
+    """The value at a JSON pointer into the source row, or None where there is none."""
     import jsonpointer
 
     try:
