@@ -19,7 +19,10 @@ def test_detection_asks_per_row_only_the_adapters_whose_score_the_values_decide(
     asked: collections.Counter = collections.Counter()
     for adapter in BUILTIN_FORMATS:
         real = adapter.detect
-        monkeypatch.setattr(adapter, "detect", lambda value, real=real, name=adapter.name: asked.update([name]) or real(value))
+        # into the instance's __dict__, undone by removing the entry: monkeypatch.setattr on an instance
+        # restores the bound method there on pytest < 9.1 (pytest#10644), which then shadows any later
+        # patch of the class for the rest of the worker (test_detection_speed's, on CI)
+        monkeypatch.setitem(vars(adapter), "detect", lambda value, real=real, name=adapter.name: asked.update([name]) or real(value))
     detector = Detector(BUILTIN_FORMATS)
     rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]} for i in range(200)]
     assert {detector.detect(row).name for row in rows} == {"openai-chat"}
