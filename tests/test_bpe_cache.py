@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import zlib
 
 import pytest
 import tiktoken
 
-from linter import bpe_cache
+from linter import bpe_cache, disk_cache
 
 from .conftest import run_cli
 
@@ -28,6 +29,11 @@ def fresh(monkeypatch, tmp_path):
     monkeypatch.setenv(bpe_cache.CACHE_DIR_ENV, str(folder))
     monkeypatch.setattr(bpe_cache, "_loaded", {})
     return folder
+
+
+def checksummed(body: bytes) -> bytes:
+    """A cache file's bytes around ``body``, checksum right (the layout of ``disk_cache.pack``)."""
+    return zlib.crc32(body).to_bytes(4, "little") + body
 
 
 def cached_files(folder):
@@ -57,12 +63,15 @@ def test_one_encoding_per_process(fresh):
     [
         lambda data: data[: len(data) // 2],  # cut short
         lambda data: b"not a marshal at all",
-        lambda data: marshal.dumps(("ftlint-bpe-ranks-1", "0" * 64, {b"a": 0})),  # another file's ranks
-        lambda data: marshal.dumps([1, 2, 3]),
+        lambda data: disk_cache.pack(("ftlint-bpe-ranks-1", "0" * 64), {b"a": 0}),  # another file's ranks
+        lambda data: checksummed(marshal.dumps([1, 2, 3])),
+        lambda data: data.replace(b"hello", b"hellq", 1),  # bit rot that still decodes: one token changed
+        lambda data: data[:4] + data[4:].replace(b"hello", b"hellq", 1),  # the same, under the old checksum
     ],
-    ids=["truncated", "garbage", "wrong-digest", "wrong-shape"],
+    ids=["truncated", "garbage", "wrong-digest", "wrong-shape", "a-token-changed", "stale-checksum"],
 )
 def test_a_damaged_cache_file_is_ignored_and_rewritten(fresh, damage):
+    """Whatever the damage, even one that still decodes, the counts are tiktoken's and the file is written anew."""
     reference = tiktoken.get_encoding("o200k_base")
     bpe_cache.get_encoding("o200k_base")
     (name,) = cached_files(fresh)

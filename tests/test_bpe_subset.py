@@ -17,7 +17,7 @@ import tiktoken
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linter import bpe_cache, bpe_subset
+from linter import bpe_cache, bpe_subset, disk_cache
 from linter.bpe_subset import SubsetEncoder, Vocabulary
 from linter.tokens import Tokenizer
 
@@ -163,8 +163,9 @@ def shards_file(folder):
 
 
 @pytest.mark.parametrize("damage", [lambda data: data[: len(data) // 2], lambda data: b"garbage",
-                                    lambda data: marshal.dumps(((bpe_cache.SHARDS_FORMAT, "0" * 64, 3, 16), {b"": b""}))],
-                         ids=["truncated", "garbage", "another-files"])
+                                    lambda data: disk_cache.pack((bpe_cache.SHARDS_FORMAT, "0" * 64, 3, 16), {b"": b""}),
+                                    lambda data: data.replace(b"hello", b"hellq", 1)],  # one token changed, the file still decodes
+                         ids=["truncated", "garbage", "another-files", "a-token-changed"])
 def test_a_damaged_shards_file_is_ignored_and_rewritten(fresh, damage):
     Tokenizer("o200k_base").count_detail(ROWS[0])  # writes the shards
     path = shards_file(fresh)
@@ -335,9 +336,9 @@ def test_a_damaged_shard_inside_a_whole_file_means_the_full_encoder(fresh, which
     internal error until the cache was deleted): the counts come from the full encoder instead."""
     Tokenizer("o200k_base").count_detail(ROWS[0])  # writes the shards
     path = shards_file(fresh)
-    tag, (shards, cut) = marshal.loads(path.read_bytes())
+    tag, (shards, cut) = marshal.loads(path.read_bytes()[4:])  # past disk_cache's checksum
     shards[which] = shards[which][: len(shards[which]) // 2]
-    path.write_bytes(marshal.dumps((tag, (shards, cut))))
+    path.write_bytes(disk_cache.pack(tag, (shards, cut)))  # a whole file, checksum right (a foreign writer)
     bpe_cache._loaded.clear()
     tokenizer = Tokenizer("o200k_base")  # before any full encoder is built in this process: it would take that
     counted = [tokenizer.count_detail(row) for row in ROWS]
