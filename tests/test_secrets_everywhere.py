@@ -187,10 +187,12 @@ PIECES = ["sk-", "proj-", "sk_live_", "rk", "_live_", "AKIA", "ASIA", "IOSFODNN7
 @settings(max_examples=1000, deadline=None)
 @given(text=st.lists(st.sampled_from(PIECES), max_size=8).map("".join))
 def test_trying_the_patterns_at_their_openings_finds_what_a_search_finds(text):
-    """first_secret tries each pattern only where its opening occurs; the answer is the full search's."""
+    """first_secret tries each pattern only where its opening occurs; the answer is the full search's:
+    the secret starting first in the text, the kind listed first on a tie."""
     from linter.secrets import SECRETS, first_secret
 
-    reference = next(((kind, match.span()) for kind, pattern in SECRETS if (match := pattern.search(text))), None)
+    matches = [(match.start(), order, kind, match.span()) for order, (kind, pattern) in enumerate(SECRETS) if (match := pattern.search(text))]
+    reference = min(matches)[2:] if matches else None
     found = first_secret(text)
     assert (found and (found[0], found[1].span())) == reference
 
@@ -264,3 +266,27 @@ def test_the_path_inside_tool_arguments_is_quoted_through_the_one_helper(tmp_pat
     assert [message for _, _, message in found] == [
         "contains an AWS access key id (sha256 " + found[0][2].split("sha256 ")[1].split("…")[0]
         + "…) inside the JSON string, at /a\\u202eb/t; remove or redact it"]
+
+
+@pytest.mark.parametrize("glued", [
+    "config: xsk-proj-" + "Q7" * 20,        # a key pasted after a word, no space
+    "token" + AWS,
+    "auth=bearer" + GITHUB,
+])
+def test_a_key_glued_to_the_word_before_it_is_found_and_never_echoed(tmp_path, glued):
+    found = secret_findings(tmp_path, [json.dumps(chat(("user", glued), ("assistant", "Noted.")))], every_format=True)
+    assert [where for _, where, _ in found] == ["/messages/0/content"]
+
+
+def test_the_legacy_key_form_still_needs_a_word_boundary(tmp_path):
+    # "task-management-..." holds "sk-" and 20 key characters: not a key
+    path = tmp_path / "data.jsonl"
+    path.write_text(json.dumps(chat(("user", "Plan the task-management-system-overview-page today"), ("assistant", "Done."))) + "\n", encoding="utf-8")
+    proc = run_cli("check", "--isolated", "--select", "FT205", str(path))
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_the_finding_names_the_secret_met_first_in_the_text(tmp_path):
+    # the OpenAI kind is listed before AWS, but the AWS key comes first in the text
+    found = secret_findings(tmp_path, [json.dumps(chat(("user", f"keys: {AWS} then {OPENAI}"), ("assistant", "Noted.")))])
+    assert len(found) == 1 and "an AWS access key id" in found[0][2], found
