@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -494,7 +495,9 @@ def rules(output_format, show_all) -> None:
 
 FIX_SAFETY = {
     None: "No automatic fix.",
-    "safe": "Safe: `ftlint check --fix` applies it; it keeps what is trained the same.",
+    "safe": ("Safe: `ftlint check --fix` applies it. It keeps every row and every message and what each one "
+             "means; the text trained on can still change (whitespace, an encoding, a key's name), as the fix "
+             "above says. Review it with `--diff` if those bytes matter to you."),
     "unsafe": "Unsafe: applied only with `--unsafe-fixes`, because it changes training data; review the `--diff` first.",
     "display-only": "Display only: the suggested change is shown, never applied.",
 }
@@ -511,13 +514,18 @@ def render_rule(rule, plugin: str) -> str:
         lines.append(f"- Examples below use profile: {rule.example_profile}")
     for name, text in rule.options.items():
         lines.append(f"- Option `{name}`: {text}")
-    lines += ["", "### Why", "", rule.rationale(), ""]
+    lines += ["", "### Why", "", _markdown_code(rule.rationale()), ""]
     lines += ["### Fix safety", "", FIX_SAFETY[rule.fix.value if rule.fix else None], ""]
     if rule.bad:
         lines += ["### Example", "", "```jsonl", rule.bad, "```", ""]
     if rule.good:
         lines += ["### Use instead", "", "```jsonl", rule.good, "```", ""]
     return "\n".join(lines)
+
+
+def _markdown_code(text: str) -> str:
+    """A docstring's reStructuredText literals (````x````) as Markdown code (```x```), for the rule pages."""
+    return re.sub(r"``(.+?)``", r"`\1`", text)
 
 
 def rules_markdown() -> str:

@@ -67,10 +67,17 @@ class Fix:
     edits: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fix as output shows it: description, safety, and its edits when it has any (secrets redacted)."""
+        """The fix as output shows it: description, safety, and its edits when it has any.
+
+        Edits quote dataset text, so a value that looks like a secret is shown redacted, and
+        ``"redacted": true`` then says these edits no longer reproduce the fix byte for byte.
+        """
         out: dict[str, Any] = {"description": self.description, "applicability": self.applicability.value}
         if self.edits:
-            out["edits"] = [_redacted(edit) for edit in self.edits]
+            shown = [_redacted(edit) for edit in self.edits]
+            out["edits"] = shown
+            if shown != list(self.edits):
+                out["redacted"] = True
         return out
 
 

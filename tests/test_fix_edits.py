@@ -119,6 +119,14 @@ def test_edits_that_quote_a_secret_are_redacted_in_output(tmp_path):
     (finding,) = json.loads(proc.stdout)["findings"]
     # the edit is shown, with the key redacted (an output that dropped the edits would also lack the key)
     assert finding["fix"]["edits"][0]["value"] == "my key is [redacted secret]"
+    assert finding["fix"]["redacted"] is True  # so nobody applies these edits expecting the row fix writes
+
+
+def test_a_fix_without_a_secret_says_nothing_about_redaction(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_text(json.dumps(PADDED) + "\n")
+    findings = json.loads(run_cli("check", path, "--select", "FT201", "--format", "json").stdout)["findings"]
+    assert len(findings) == 2 and all("redacted" not in f["fix"] and f["fix"]["edits"] for f in findings)
 
 
 OLD_STYLE_PLUGIN = '''
