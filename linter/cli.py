@@ -352,7 +352,8 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
 
             with bar(not quiet) as progress_bar:
                 outcome = runner.run(linter, files, formatter, jobs=jobs or os.cpu_count() or 1, engine=engine,
-                                     scheduler=scheduler, progress_bar=progress_bar, keep=gate.pass_through)
+                                     scheduler=scheduler, progress_bar=progress_bar, keep=gate.pass_through,
+                                     unsafe_fixes=unsafe_fixes)
                 code = _verdict(outcome, gate, exit_zero)
     finally:
         if output_file:
@@ -517,10 +518,43 @@ def render_rule(rule, plugin: str) -> str:
     lines += ["", "### Why", "", _markdown_code(rule.rationale()), ""]
     lines += ["### Fix safety", "", FIX_SAFETY[rule.fix.value if rule.fix else None], ""]
     if rule.bad:
-        lines += ["### Example", "", "```jsonl", rule.bad, "```", ""]
+        lines += ["### Example", "", "```jsonl", _shown_example(rule.bad), "```", ""]
     if rule.good:
-        lines += ["### Use instead", "", "```jsonl", rule.good, "```", ""]
+        lines += ["### Use instead", "", "```jsonl", _shown_example(rule.good), "```", ""]
     return "\n".join(lines)
+
+
+_LONGEST_SHOWN = 160
+
+
+def _shown_example(example: str) -> str:
+    """An example as a reader can take it in: a string value longer than 160 characters (FT300's 20 KB
+    row) is cut, saying how long it is. Lines with no such value, or that are not JSON, stay byte for byte."""
+    shown = []
+    for line in example.splitlines():
+        try:
+            value = json.loads(line) if len(line) > _LONGEST_SHOWN else None
+        except ValueError:
+            value = None
+        shown.append(json.dumps(_elided(value), ensure_ascii=False) if value is not None and _has_long_text(value) else line)
+    return "\n".join(shown)
+
+
+def _has_long_text(value) -> bool:
+    if isinstance(value, str):
+        return len(value) > _LONGEST_SHOWN
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(_has_long_text(child) for child in children)
+
+
+def _elided(value):
+    if isinstance(value, str) and len(value) > _LONGEST_SHOWN:
+        return f"{value[:60]}… ({len(value):,} characters in all)"
+    if isinstance(value, dict):
+        return {key: _elided(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [_elided(child) for child in value]
+    return value
 
 
 def _markdown_code(text: str) -> str:

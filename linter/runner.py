@@ -124,15 +124,18 @@ def expect_size(linter: Linter, path: str) -> None:
 
 def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = None, *, jobs: int = 1,
         engine: str = "local", scheduler: str | None = None, progress_bar=None, fix: FixMode | None = None,
-        keep: Callable[[Iterable[Finding]], Iterable[Finding]] | None = None, close: bool = True) -> Outcome:
+        keep: Callable[[Iterable[Finding]], Iterable[Finding]] | None = None, close: bool = True,
+        unsafe_fixes: bool = False) -> Outcome:
     """Lint (or fix) every source in order, streaming findings to ``sink``.
 
     ``keep`` filters the findings before they are counted (the baseline);
     ``progress_bar`` is a :mod:`linter.progress` bar; ``close=False`` leaves
-    ``sink.close`` to the caller (``--diff`` prints no report).
+    ``sink.close`` to the caller (``--diff`` prints no report); ``unsafe_fixes`` says the summary's
+    fixable counts are what ``--fix --unsafe-fixes`` would apply (implied by ``fix.unsafe``).
     """
     sink = sink if sink is not None else Collect()
-    outcome = Outcome(RunSummary(rules=dict(get_registry().rules)))
+    unsafe_fixes = unsafe_fixes or (fix is not None and fix.unsafe)
+    outcome = Outcome(RunSummary(rules=dict(get_registry().rules), unsafe_fixes=unsafe_fixes))
     fixer = _fixer(linter, fix) if fix is not None else None
     if fixer is not None:
         sources = _precheck(fixer, list(sources), fix)  # every file refused before any is written

@@ -265,6 +265,30 @@ def test_fixable_counts_agree_between_text_json_and_what_fix_does(write_jsonl, t
     assert after["findings"] == summary["findings"] - safe and after["fixable_safe"] == 0 and after["fixable"] == unsafe
 
 
+def test_rule_marks_say_what_this_runs_fix_would_apply(write_jsonl):
+    """ruff's marks: [*] every finding of the rule is fixed by --fix, [ ] none; an unsafe fix counts only with
+    --unsafe-fixes (it was marked [*] though `ftlint check --fix` left it)."""
+    import re
+
+    long = chat(("user", "q"), ("assistant", "word " * 50))
+    padded = chat(("user", "  q  "), ("assistant", "a"))
+    path = write_jsonl([padded, long, GOOD])
+    args = ("--select", "FT201,FT300", "--max-tokens", "30")
+
+    def marks(*more):
+        text = run_cli("check", path, *args, *more).stdout
+        return dict(re.findall(r"(FT\d+) (\[.\]) ", text)), text
+
+    plain, text = marks()
+    assert plain == {"FT201": "[*]", "FT300": "[ ]"}, text
+    assert "1 more with --unsafe-fixes" in text
+    unsafe, text = marks("--unsafe-fixes")
+    assert unsafe == {"FT201": "[*]", "FT300": "[*]"}, text
+    assert "[*] 3 fixable with 'ftlint check --fix --unsafe-fixes'." in text  # two paddings, one long row
+    by_rule = {r["code"]: r for r in json.loads(run_cli("check", path, *args, "--output-format", "json").stdout)["summary"]["by_rule"]}
+    assert (by_rule["FT300"]["fixable"], by_rule["FT300"]["applicable"]) == (1, 0)
+
+
 def test_fixes_of_files_fix_cannot_rewrite_are_display_only(tmp_path):
     csv = tmp_path / "d.csv"
     csv.write_text("user,assistant\n  hi  ,hello\n")
@@ -326,3 +350,12 @@ def test_a_reader_that_stops_early_is_not_a_read_error(tmp_path):
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert b"FT106" in first and "cannot read" not in stderr and "Broken pipe" not in stderr
+
+
+def test_rule_pages_cut_example_values_too_long_to_read():
+    """FT300's example is a 20 KB row: `ftlint rule` shows its text cut, with its length, and the rest as written."""
+    page = run_cli("rule", "FT300").stdout
+    example = page.split("### Example", 1)[1].split("```jsonl\n", 1)[1].split("\n```", 1)[0]
+    row = json.loads(example)
+    assert row["messages"][0]["content"].endswith("… (20,500 characters in all)")
+    assert row["messages"][1] == {"role": "assistant", "content": "ok"} and max(map(len, page.splitlines())) < 300

@@ -27,6 +27,8 @@ class RunSummary:
     by_rule: Counter = field(default_factory=Counter)
     fixable_by_rule: Counter = field(default_factory=Counter)
     safe_fixable: int = 0  # of the fixable findings, how many --fix applies without --unsafe-fixes
+    unsafe_fixes: bool = False  # the run was given --unsafe-fixes: --fix would apply unsafe fixes too
+    applicable_by_rule: Counter = field(default_factory=Counter)  # what this run's --fix would apply
     severity_of: dict[str, Severity] = field(default_factory=dict)
     by_severity: Counter = field(default_factory=Counter)
     files: list[FileResult] = field(default_factory=list)
@@ -37,8 +39,11 @@ class RunSummary:
         self.by_severity[finding.severity] += 1
         if finding.fixable:
             self.fixable_by_rule[finding.code] += 1
-            if finding.fix.applicability.value == "safe":
+            safe = finding.fix.applicability.value == "safe"
+            if safe:
                 self.safe_fixable += 1
+            if safe or self.unsafe_fixes:
+                self.applicable_by_rule[finding.code] += 1
 
     @property
     def total(self) -> int:
@@ -59,6 +64,7 @@ class RunSummary:
                     "severity": self.severity_of[code].value,
                     "count": count,
                     "fixable": self.fixable_by_rule[code],
+                    "applicable": self.applicable_by_rule[code],  # of those, what this run's --fix applies
                 }
             )
         return rows

@@ -129,13 +129,16 @@ class TextFormatter(Formatter):
         rows = run.rule_rows()
         width = max(len(r["name"]) for r in rows)
         for r in rows:
-            mark = "[*]" if r["fixable"] == r["count"] else "[-]" if r["fixable"] else "[ ]"
+            # ruff's marks: what `--fix` (with this run's --unsafe-fixes) would apply, not every fix on offer
+            mark = "[*]" if r["applicable"] == r["count"] else "[-]" if r["applicable"] else "[ ]"
             text = Text(f"{r['count']:>8,}  ")
             text.append(r["code"], style=STYLE[Severity(r["severity"])])
             text.append(f" {mark} {r['name']:<{width}}  {r['severity']}")
             out(text)
         fixable = sum(r["fixable"] for r in rows)
-        if fixable:
+        if fixable and run.unsafe_fixes:
+            out(f"[*] {fixable:,} fixable with 'ftlint check --fix --unsafe-fixes'.", markup=False)
+        elif fixable:
             unsafe = fixable - run.safe_fixable
             more = f" ({unsafe:,} more with --unsafe-fixes)" if unsafe else ""
             out(f"[*] {run.safe_fixable:,} fixable with 'ftlint check --fix'{more}.", markup=False)
