@@ -23,6 +23,7 @@ from .registry import Registry, get_registry
 from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, declared_counts
 from .rules.tokens import view_token_parts
+from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
 from .stats import LONG_ROW_BYTES, FileStats, in_sample
@@ -296,7 +297,8 @@ class Linter:
         def report(rule: Rule, violation, row: Row) -> None:
             context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
             found.append(Finding(
-                path, row.number, rule.code, rule.name, severity[rule.code], violation.message, violation.pointer, violation.fix, context
+                path, row.number, rule.code, rule.name, severity[rule.code], redact_message(violation.message), violation.pointer,
+                violation.fix, context
             ))
 
         def crash(rule: Rule, exc: BaseException, row: Row | None) -> None:
@@ -323,8 +325,8 @@ class Linter:
                     if ordered and at < line:
                         raise ValueError(f"finish() yielded line {at:,} after line {line:,}, though it declares finish_in_line_order")
                     line = at if ordered else 1
-                    yield Finding(path, at, rule.code, rule.name, severity, violation.message, violation.pointer, violation.fix,
-                                  row=violation.line is not None)
+                    yield Finding(path, at, rule.code, rule.name, severity, redact_message(violation.message), violation.pointer,
+                                  violation.fix, row=violation.line is not None)
             except FATAL:
                 raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings

@@ -109,6 +109,16 @@ SECRET_OPENERS = {
 }
 _CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
 
+# any opening, or an escape that could spell one: a message without a match holds no secret
+_MAY_HOLD = re.compile("|".join(re.escape(opener) for openers in SECRET_OPENERS.values() for opener in openers) + r"|\\u00")
+
+
+def redact_message(text: str) -> str:
+    """A finding's message as output may show it: redacted when it could hold a secret. The engine
+    passes every rule's message through it, so a plugin rule that quotes a value without ``text.show``
+    still never prints a key; most messages hold no opening and cost one short search."""
+    return redact(text) if _MAY_HOLD.search(text) else text
+
 
 def checks_for(raw: bytes | None) -> tuple:
     """The kinds of secret a raw line can hold: those whose opening it spells, or every kind when a

@@ -290,3 +290,61 @@ def test_the_finding_names_the_secret_met_first_in_the_text(tmp_path):
     # the OpenAI kind is listed before AWS, but the AWS key comes first in the text
     found = secret_findings(tmp_path, [json.dumps(chat(("user", f"keys: {AWS} then {OPENAI}"), ("assistant", "Noted.")))])
     assert len(found) == 1 and "an AWS access key id" in found[0][2], found
+
+
+CARELESS_PLUGIN = '''
+from linter import DatasetRule, Rule, Violation, hookimpl
+
+
+class Echoes(Rule):
+    """Quotes the first message raw, without text.show: a plugin author's slip."""
+
+    code = "HOUSE001"
+    name = "echoes"
+    summary = "quotes a value raw"
+    reads = ("turns",)
+
+    def check(self, row):
+        yield Violation("first message: " + row.value["messages"][0]["content"])
+
+
+class EchoesLater(DatasetRule):
+    """Quotes the last first message at the end of the file."""
+
+    code = "HOUSE002"
+    name = "echoes-later"
+    summary = "quotes a value raw, at the end"
+
+    def start(self):
+        return [""]
+
+    def update(self, state, row):
+        state[0] = row.value["messages"][0]["content"]
+
+    def merge(self, first, second):
+        return second
+
+    def finish(self, state):
+        yield Violation("last first message: " + state[0], line=1)
+
+
+@hookimpl
+def register_rules(register):
+    register(Echoes)
+    register(EchoesLater)
+'''
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_plugin_rule_that_quotes_a_secret_raw_never_prints_it(tmp_path, jobs):
+    """The engine redacts every rule's message, so a plugin need not remember text.show to keep keys out."""
+    (tmp_path / "house.py").write_text(CARELESS_PLUGIN)
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\nselect = ["HOUSE"]\n')
+    rows = [chat(("user", f"use {secret} now"), ("assistant", "ok")) for secret in SECRETS] * 2
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    env = {"FTLINT_LOAD_PLUGINS": "", "FTLINT_PARALLEL_MIN_BYTES": "1"}
+    for output in ("text", "json", "github", "sarif", "junit", "json-lines"):
+        proc = run_cli("check", "data.jsonl", "--jobs", jobs, "--format", output, cwd=tmp_path, env=env)
+        assert proc.returncode == 1, proc.stderr
+        assert not any(secret in proc.stdout + proc.stderr for secret in SECRETS), output
+        assert proc.stdout.count("[redacted secret]") >= 7, output  # six rows and the file's finding
