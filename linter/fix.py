@@ -39,7 +39,7 @@ from typing import BinaryIO, Iterator
 import orjson
 
 from . import atomic, patching, tempfiles, transaction
-from .fix_rejects import Dropped, Origins, Rejected, copy_lines, describe
+from .fix_rejects import Dropped, Origins, Rejected, copy_lines, describe, reasons_path
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
@@ -195,7 +195,7 @@ class Fixer:
                 report.remaining, report.result = remaining, result
                 if changed:
                     # line-targeted drops refer to this pass's source lines: the next pass recomputes them
-                    drops = (array("q"), array("H"))
+                    drops = (array("q"), array("q"))
                     self._drop_codes.clear()  # counted when they are applied, not now too
                 else:
                     this_pass = origins
@@ -233,13 +233,18 @@ class Fixer:
                 # the input is unchanged until the commit: the dropped rows are copied from it
                 fd, rejected_temp = atomic.temp_beside(target)
                 temps.append(rejected_temp)
-                rejected.write(path, fd)
+                reasons_fd, reasons_temp = atomic.temp_beside(target)
+                temps.append(reasons_temp)
+                rejected.write(path, fd, reasons_fd)
                 report.dropped = rejected.shown
                 # in place, rejects accumulate; with -o they are that output's rejects, replaced
                 base = 0 if output else _size(rejects)
                 change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected_temp, base
+                reasons = reasons_path(rejects)
+                change.reasons, change.reasons_temp = os.path.realpath(reasons), reasons_temp
+                change.reasons_base = 0 if output else _size(reasons)
                 report.rejects = rejects if rejected.count else None
-            for name in (change.data_temp, change.rejected_temp):
+            for name in (change.data_temp, change.rejected_temp, change.reasons_temp):
                 if name in temps:
                     temps.remove(name)  # from here on the commit owns them (see transaction.commit)
             transaction.commit(change)
@@ -262,7 +267,7 @@ class Fixer:
         remaining = FindingSpool()
         file_fixes: list[Finding] = []
         drop_lines = array("q")  # lines dataset-level findings drop, ascending...
-        drop_reasons = array("H")  # ...and why (``Rejected.reason`` ids)
+        drop_reasons = array("q")  # ...and why (``Rejected.reason`` note ids)
         self._drop_codes = Counter()
 
         with open(source_path, "rb") as source:
@@ -289,7 +294,7 @@ class Fixer:
                     out.write(new)
                     origin = origins.replaced(new, segment)
                     if dropped:  # a row a fix removes goes to the rejects; a blank line a safe fix deletes does not
-                        rejected.add(origin, segment, rejected.reason(fixes[0].code, fixes[0].name))
+                        rejected.add(origin, segment, rejected.reason(fixes[0].code, fixes[0].name, fixes[0].message))
                     position = end
                     changed = True
                     for finding in fixes:
@@ -302,7 +307,7 @@ class Fixer:
                     continue
                 if finding.fix.drops:
                     drop_lines.append(finding.line)
-                    drop_reasons.append(rejected.reason(finding.code, finding.name))
+                    drop_reasons.append(rejected.reason(finding.code, finding.name, finding.message))
                     self._drop_codes[finding.code] += 1
                 else:
                     file_fixes.append(finding)

@@ -19,12 +19,14 @@ pass saw it (``Origins.exact`` turns False), as every drop was before.
 from __future__ import annotations
 
 import heapq
+import json
 import tempfile
 from array import array
 from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO, Iterator
 
+from .secrets import redact_message
 from .text import one_line
 
 BOM = b"\xef\xbb\xbf"
@@ -91,25 +93,38 @@ class Dropped:
 
 
 class Rejected:
-    """The rows a fix drops: input line numbers and reasons while the passes run, bytes at the end."""
+    """The rows a fix drops: input line numbers and reasons while the passes run, bytes at the end.
+
+    A reason is a *note*: the rule (code and name, interned) and its finding's message, which is
+    spooled to a temporary file (a million drops hold no million strings), so the reasons file can
+    say of each row why it left, line for line with the rejects file.
+    """
 
     def __init__(self) -> None:
-        self._runs: list[tuple[array, array]] = []  # ascending runs of (input line, reason id)
+        self._runs: list[tuple[array, array]] = []  # ascending runs of (input line, note id)
         self._last = UNKNOWN
-        self._reasons: list[tuple[str, str]] = []
-        self._reason_ids: dict[tuple[str, str], int] = {}
+        self._rules: list[tuple[str, str]] = []
+        self._rule_ids: dict[tuple[str, str], int] = {}
+        self._note_rule = array("I")  # per note: its rule's id...
+        self._note_at = array("q")  # ...and where its message starts in the spool
+        self._messages: BinaryIO | None = None  # opened at the first note
         self._literal: BinaryIO | None = None  # rows whose input line is unknown (rare: opened when one comes)
-        self._literal_reasons = array("H")
+        self._literal_reasons = array("q")
         self.count = 0
         self.shown: list[Dropped] = []
 
-    def reason(self, code: str, name: str) -> int:
-        """A small id for (code, name): rules are few, rows many."""
+    def reason(self, code: str, name: str, message: str = "") -> int:
+        """A note id for a row dropped by rule ``code`` with ``message`` (one line of the reasons file)."""
         key = (code, name)
-        if key not in self._reason_ids:
-            self._reason_ids[key] = len(self._reasons)
-            self._reasons.append(key)
-        return self._reason_ids[key]
+        if key not in self._rule_ids:
+            self._rule_ids[key] = len(self._rules)
+            self._rules.append(key)
+        if self._messages is None:
+            self._messages = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self._note_rule.append(self._rule_ids[key])
+        self._note_at.append(self._messages.seek(0, 2))
+        self._messages.write(message.encode("utf-8", "backslashreplace").replace(b"\n", b" ") + b"\n")
+        return len(self._note_rule) - 1
 
     def add(self, origin: int, segment: bytes, reason: int) -> None:
         """Input line ``origin`` leaves for ``reason``; ``segment`` (the line as this pass saw it) is kept only if the origin is unknown."""
@@ -121,7 +136,7 @@ class Rejected:
             self._literal_reasons.append(reason)
             return
         if not self._runs or origin <= self._last:
-            self._runs.append((array("q"), array("H")))
+            self._runs.append((array("q"), array("q")))
         lines, reasons = self._runs[-1]
         lines.append(origin)
         reasons.append(reason)
@@ -130,31 +145,56 @@ class Rejected:
     def _ascending(self) -> Iterator[tuple[int, int]]:
         return heapq.merge(*(zip(lines, reasons) for lines, reasons in self._runs))
 
-    def write(self, source_path: str, fd: int) -> None:
-        """Write the dropped rows to the open file ``fd``: input lines first (input order), then the others."""
-        with open(fd, "wb") as out, open(source_path, "rb") as source:
-            position = 0
-            for index, reason in self._ascending():
-                if index > position:
-                    next(islice(source, index - position, index - position), None)  # skip lines at C speed
-                out.write(_as_row(source.readline()))
-                position = index + 1
-                self._name(index + 1, reason)
-            if self._literal is not None:
-                self._literal.seek(0)
-                while block := self._literal.read(1 << 20):
-                    out.write(block)
-            for reason in self._literal_reasons:
-                self._name(None, reason)
+    def write(self, source_path: str, fd: int, reasons_fd: int | None = None) -> None:
+        """Write the dropped rows to the open file ``fd`` (input lines first, in input order, then the
+        others) and, to ``reasons_fd``, one JSON line per row saying why it left, in the same order."""
+        reasons = open(reasons_fd, "wb") if reasons_fd is not None else None  # noqa: SIM115 - closed below
+        try:
+            with open(fd, "wb") as out, open(source_path, "rb") as source:
+                position = 0
+                for index, note in self._ascending():
+                    if index > position:
+                        next(islice(source, index - position, index - position), None)  # skip lines at C speed
+                    out.write(_as_row(source.readline()))
+                    position = index + 1
+                    self._name(index + 1, note, reasons)
+                if self._literal is not None:
+                    self._literal.seek(0)
+                    while block := self._literal.read(1 << 20):
+                        out.write(block)
+                for note in self._literal_reasons:
+                    self._name(None, note, reasons)
+        finally:
+            if reasons is not None:
+                reasons.close()
 
-    def _name(self, line: int | None, reason: int) -> None:
-        code, name = self._reasons[reason]
+    def _name(self, line: int | None, note: int, reasons: BinaryIO | None) -> None:
+        code, name = self._rules[self._note_rule[note]]
         if len(self.shown) < SHOWN:
             self.shown.append(Dropped(line, code, name))
+        if reasons is not None:
+            reasons.write(reason_line(line, code, name, self._message(note)))
+
+    def _message(self, note: int) -> str:
+        self._messages.seek(self._note_at[note])
+        return self._messages.readline().rstrip(b"\n").decode("utf-8", "replace")
 
     def close(self) -> None:
-        if self._literal is not None:
-            self._literal.close()
+        for spool in (self._literal, self._messages):
+            if spool is not None:
+                spool.close()
+
+
+def reason_line(line: int | None, code: str, name: str, message: str) -> bytes:
+    """One line of the reasons file: ASCII JSON (control and bidi characters escaped), the message redacted
+    (the engine redacted it already; a file outlives the run, so once more costs nothing)."""
+    return json.dumps({"line": line, "code": code, "name": name, "message": redact_message(message)},
+                      ensure_ascii=True).encode() + b"\n"
+
+
+def reasons_path(rejects: str) -> str:
+    """Where the reasons of a rejects file go: beside it, ``REJECTS.reasons``."""
+    return rejects + ".reasons"
 
 
 def _as_row(line: bytes) -> bytes:

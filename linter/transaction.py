@@ -90,6 +90,13 @@ class Commit:
     rejects: str | None = None
     rejected_temp: str | None = None
     rejects_base: int = 0  # the rejects file is truncated to this size before the rows are appended
+    # why each rejected row left, line for line (``linter.fix_rejects.reason_line``), appended the same way
+    reasons: str | None = None
+    reasons_temp: str | None = None
+    reasons_base: int = 0
+
+    def temporaries(self) -> tuple[str, ...]:
+        return tuple(temp for temp in (self.data_temp, self.rejected_temp, self.reasons_temp) if temp)
 
     def to_json(self) -> bytes:
         return json.dumps(self.__dict__, ensure_ascii=True).encode()
@@ -104,16 +111,16 @@ def commit(change: Commit) -> None:
     journal = journal_path(change.target)
     try:
         atomic.prepare(change.data_temp, change.target)
-        if change.rejected_temp:
-            atomic.prepare(change.rejected_temp, change.rejected_temp)
+        for temp in (change.rejected_temp, change.reasons_temp):
+            if temp:
+                atomic.prepare(temp, temp)
         tempfiles.pause("before-commit")
         with tempfiles.signals_deferred():
             _write_journal(change, journal)
     except BaseException:
         if not os.path.exists(journal):
-            for temp in (change.data_temp, change.rejected_temp):
-                if temp:
-                    tempfiles.unlink_quietly(temp)
+            for temp in change.temporaries():
+                tempfiles.unlink_quietly(temp)
         raise
     with tempfiles.signals_deferred():
         _apply(change, journal)
@@ -136,27 +143,30 @@ def _apply(change: Commit, journal: str) -> None:
     """Apply a journalled commit; every step can be repeated after a kill."""
     if os.path.exists(change.data_temp):
         if change.rejects and change.rejected_temp:
-            _append_rejects(change)
+            _append(change.rejects, change.rejected_temp, change.rejects_base)
+            tempfiles.pause("after-rejects")
+        if change.reasons and change.reasons_temp:
+            _append(change.reasons, change.reasons_temp, change.reasons_base)
         tempfiles.pause("before-rename")
         atomic.rename(change.data_temp, change.target)
         tempfiles.pause("after-rename")
-    if change.rejected_temp:
-        tempfiles.unlink_quietly(change.rejected_temp)
+    for temp in (change.rejected_temp, change.reasons_temp):
+        if temp:
+            tempfiles.unlink_quietly(temp)
     os.unlink(journal)
     atomic.sync_folder(journal)
 
 
-def _append_rejects(change: Commit) -> None:
-    real = os.path.realpath(change.rejects)
-    with open(real, "ab") as out:
-        out.truncate(change.rejects_base)  # undo a partial append of an interrupted run
-        out.seek(change.rejects_base)
-        with open(change.rejected_temp, "rb") as rows:
+def _append(path: str, temp: str, base: int) -> None:
+    """Append ``temp``'s bytes to ``path`` after truncating it to ``base`` (which undoes a partial append)."""
+    with open(os.path.realpath(path), "ab") as out:
+        out.truncate(base)
+        out.seek(base)
+        with open(temp, "rb") as rows:
             while block := rows.read(COPY_BLOCK):
                 out.write(block)
         out.flush()
         os.fsync(out.fileno())
-    tempfiles.pause("after-rejects")
 
 
 def recover(target: str) -> bool:
@@ -183,7 +193,7 @@ def kept_temporaries(folder: str) -> frozenset[str]:
             if entry.name.startswith(JOURNAL_PREFIX) and entry.name.endswith(JOURNAL_SUFFIX):
                 with contextlib.suppress(OSError, ValueError, TypeError):
                     change = Commit(**json.loads(Path(entry.path).read_bytes()))
-                    needed.update(os.path.realpath(p) for p in (change.data_temp, change.rejected_temp) if p)
+                    needed.update(os.path.realpath(p) for p in change.temporaries())
     return frozenset(needed)
 
 

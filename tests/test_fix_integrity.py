@@ -273,7 +273,7 @@ def test_a_completed_fix_leaves_nothing_beside_the_dataset_in_git(tmp_path):
     subprocess.run([*git, "commit", "-qm", "data"], check=True)
     fix(path)
     status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True, check=True).stdout
-    assert sorted(status.splitlines()) == [" M t.jsonl", "?? t.jsonl.rejects.jsonl"]
+    assert sorted(status.splitlines()) == [" M t.jsonl", "?? t.jsonl.rejects.jsonl", "?? t.jsonl.rejects.jsonl.reasons"]
 
 
 def test_a_second_concurrent_fix_waits_or_refuses_and_nothing_doubles(tmp_path):
@@ -357,6 +357,9 @@ def test_random_kills_never_lose_or_duplicate_a_row(tmp_path):
     once = path.read_bytes()
     assert fix(path).returncode in (0, 1) and path.read_bytes() == once  # idempotent
     assert rows_of(once) + rows_of(rejects.read_bytes()) == ledger
+    # the reasons file was appended in the same commits: still one reason per rejected row, line for line
+    reasons = (tmp_path / "train.jsonl.rejects.jsonl.reasons").read_bytes().splitlines()
+    assert len(reasons) == len(rejects.read_bytes().splitlines()) and all(json.loads(r)["code"] for r in reasons)
     assert leftovers(tmp_path) == []
 
 

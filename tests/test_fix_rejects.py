@@ -337,3 +337,35 @@ def test_blank_lines_a_safe_fix_deletes_are_not_rejected_rows(tmp_path):
     assert path.read_bytes() == row + row.replace(b"hi", b"yo")
     assert not (tmp_path / "b.jsonl.rejects.jsonl").exists()
     assert "moved to" not in proc.stderr and "FT010 ×2" in proc.stderr
+
+
+def test_the_reasons_file_says_why_each_rejected_row_left_line_for_line(tmp_path):
+    """REJECTS.reasons: one ASCII JSON line per rejected row, in the rejects file's order, naming the input
+    line, the rule and its finding's message; a second fix appends to both, still aligned."""
+    path = tmp_path / "t.jsonl"
+    first = spaced(chat("hi", "hello")) + b"\n"
+    broken = b'{"messages": [\xe2\x80\xae\n'  # not JSON, with a bidi override the reasons file must escape
+    padded = spaced(chat("hi", "hello   ")) + b"\n"  # a duplicate of line 1 after pass 1
+    path.write_bytes(first + broken + padded + spaced(chat("bye", "see you")) + b"\n")
+    assert fix(path).returncode in (0, 1)
+    rejects = tmp_path / "t.jsonl.rejects.jsonl"
+    reasons_file = tmp_path / "t.jsonl.rejects.jsonl.reasons"
+    assert rejects.read_bytes() == broken + padded
+    reasons = [json.loads(line) for line in reasons_file.read_bytes().splitlines()]
+    assert [(r["line"], r["code"], r["name"]) for r in reasons] == [(2, "FT001", "invalid-json"), (3, "FT403", "duplicate-example")]
+    assert "line 1" in reasons[1]["message"] and reasons_file.read_bytes().isascii()
+
+    with path.open("ab") as out:  # new data, a new duplicate: both files grow together
+        out.write(spaced(chat("bye", "see you")) + b"\n")
+    assert fix(path).returncode in (0, 1)
+    assert len(rejects.read_bytes().splitlines()) == len(reasons_file.read_bytes().splitlines()) == 3
+    assert json.loads(reasons_file.read_bytes().splitlines()[-1])["line"] == 3
+
+
+def test_a_reason_that_quotes_a_secret_is_redacted_in_the_reasons_file(tmp_path):
+    key = "sk-proj-" + "Q7" * 20
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b'{"messages": "' + key.encode() + b'\n')  # a broken line: FT001 quotes the line
+    assert fix(path).returncode in (0, 1)
+    assert key.encode() in (tmp_path / "t.jsonl.rejects.jsonl").read_bytes()  # the row itself is kept, as the input held it
+    assert key.encode() not in (tmp_path / "t.jsonl.rejects.jsonl.reasons").read_bytes()
