@@ -20,9 +20,9 @@ first ``count * (1 - FRACTION)`` rows of the corpus, written again and again
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
-import sys
 
 WORDS = (
     "order shipping return refund jacket tent backpack size warranty store account password invoice "
@@ -128,14 +128,17 @@ def rows(make, count: int, duplicates: float = 0.0):
             written += 1
 
 
-def main() -> None:
-    count, out = int(sys.argv[1]), sys.argv[2]
-    make = CORPORA[sys.argv[sys.argv.index("--corpus") + 1] if "--corpus" in sys.argv else "chat"]
-    duplicates = float(sys.argv[sys.argv.index("--duplicates") + 1]) if "--duplicates" in sys.argv else 0.0
-    if not 0 <= duplicates < 1:
-        sys.exit(f"--duplicates takes a fraction in [0, 1), not {duplicates}")
-    with open(out, "w", encoding="utf-8") as handle:
-        for row in rows(make, count, duplicates):
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Write a seeded benchmark dataset (JSON Lines).")
+    parser.add_argument("count", type=int, help="how many rows")
+    parser.add_argument("out", help="the file to write")
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="chat", help="the kind of rows (default: chat)")
+    parser.add_argument("--duplicates", type=float, default=0.0, help="fraction of rows that repeat earlier ones, in [0, 1)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.duplicates < 1:
+        parser.error(f"--duplicates takes a fraction in [0, 1), not {args.duplicates}")
+    with open(args.out, "w", encoding="utf-8") as handle:
+        for row in rows(CORPORA[args.corpus], args.count, args.duplicates):
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
