@@ -18,6 +18,7 @@ import click
 from . import __version__
 from .baseline import BaselineError
 from .config import COMMAND_LINE, ConfigError, Settings, did_you_mean, load, split_codes
+from .cpus import available_cpus
 from ._dispatch import INTERNAL_ERROR
 from .engine import Linter, UsageError
 from . import runner
@@ -273,7 +274,7 @@ def _internal_errors(count: int) -> int:
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 if there is a diff).")
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="With --fix: where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core; JSONL files over 8 MB).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use: CPU affinity and cgroup quota; JSONL files over 8 MB).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where shards run: local processes, or a Dask cluster (pip install 'ftlint[dask]').")
 @click.option("--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786); default a local cluster.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
@@ -351,7 +352,7 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
             from .progress import bar
 
             with bar(not quiet) as progress_bar:
-                outcome = runner.run(linter, files, formatter, jobs=jobs or os.cpu_count() or 1, engine=engine,
+                outcome = runner.run(linter, files, formatter, jobs=jobs or available_cpus(), engine=engine,
                                      scheduler=scheduler, progress_bar=progress_bar, keep=gate.pass_through,
                                      unsafe_fixes=unsafe_fixes)
                 code = _verdict(outcome, gate, exit_zero)
@@ -389,7 +390,7 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit.")
 @report_format_option(TEXT, JSON, help="Print the statistics as text or JSON (--json is the deprecated spelling of json).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use).")
 @trainer_cli.trainer_options
 def stats(paths, config_file, isolated, model, max_tokens, output_format, html_file, jobs) -> None:
     """Count the tokens of every example: distributions, epochs, billing tokens."""
@@ -403,10 +404,10 @@ def stats(paths, config_file, isolated, model, max_tokens, output_format, html_f
         from .output.html import ReportSink, render
 
         sink = ReportSink()
-        outcome = runner.run(linter, files, sink, jobs=jobs or os.cpu_count() or 1)
+        outcome = runner.run(linter, files, sink, jobs=jobs or available_cpus())
         Path(html_file).write_text(render(outcome.files, outcome.summary, sink, linter), encoding="utf-8")
     else:
-        outcome = runner.run(linter, files, jobs=jobs or os.cpu_count() or 1)
+        outcome = runner.run(linter, files, jobs=jobs or available_cpus())
     if output_format == JSON:
         click.echo(json.dumps([r.summary() for r in outcome.files], indent=2))
         return

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Iterator
 
+from .cpus import available_cpus
 from .engine import FileResult, Linter
 from .findings import Finding, Fix
 from .rules.base import DatasetRule
@@ -207,7 +208,7 @@ def lint_dask(linter: Linter, path: str, scheduler: str | None = None, jobs: int
         if scheduler:
             client = Client(scheduler)
         else:
-            cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None)
+            cluster = LocalCluster(n_workers=jobs or available_cpus(), threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
         try:
             workers = max(1, len(client.scheduler_info().get("workers", {})))
