@@ -19,7 +19,7 @@ from .baseline import BaselineError
 from .config import COMMAND_LINE, ConfigError, Settings, did_you_mean, load, split_codes
 from ._dispatch import INTERNAL_ERROR
 from .engine import Linter, UsageError
-from . import runner
+from . import discovery, runner
 from .output import RunSummary
 from .plugin import host
 from .plugin.host import PluginError
@@ -85,17 +85,10 @@ def _os_error_message(exc: OSError) -> str:
     return f"{name}: {exc.strerror or exc}"
 
 
-def _walk(folder: Path, claims) -> list[str]:
-    """Dataset files under ``folder``; a subfolder that cannot be listed is warned about, never skipped silently."""
-    found: list[str] = []
-
-    def unreadable(exc: OSError) -> None:
-        click.echo(f"ftlint: warning: {one_line(os.fsdecode(exc.filename))}: cannot list the folder ({exc.strerror}); its files were not linted", err=True)
-        UNREADABLE.append(exc.filename)
-
-    for root, _, names in os.walk(folder, onerror=unreadable):
-        found.extend(p for p in (os.path.join(root, n) for n in names) if os.path.isfile(p) and claims(p))
-    return sorted(found)
+def _unreadable(exc: OSError) -> None:
+    """A subfolder that cannot be listed is warned about, never skipped silently (and the run exits 2)."""
+    click.echo(f"ftlint: warning: {one_line(os.fsdecode(exc.filename))}: cannot list the folder ({exc.strerror}); its files were not linted", err=True)
+    UNREADABLE.append(exc.filename)
 
 
 def _not_regular(path: str) -> str:
@@ -112,16 +105,22 @@ def _expand(paths: tuple[str, ...], settings: Settings | None = None) -> list[st
         paths = tuple(str(Path(settings.root) / p) for p in settings.files)
     if not paths:
         raise Failure("no paths given, and no 'files' in [tool.ftlint] to lint")
+    found = discovery.from_settings(settings or Settings())
     for raw in paths:
         path = Path(raw)
+        if found.force_excluded(raw):
+            continue  # named, but excluded, and --force-exclude says that wins (as pre-commit needs)
         if path.is_dir():
-            out.extend(_walk(path, lambda p: any(r.claims(p) for r in registry.readers)))
+            out.extend(found.walk(raw, lambda p: any(r.claims(p) for r in registry.readers), _unreadable))
         elif path.is_file() or raw == "-":
             out.append(raw)
         elif os.path.exists(raw):
             raise Failure(_not_regular(raw))
         else:
             raise Failure(f"{raw}: no such file or directory")
+    if not out and found.force_exclude and any(found.force_excluded(raw) for raw in paths):
+        click.echo("ftlint: warning: every path given is excluded (--force-exclude); nothing to lint", err=True)
+        sys.exit(EXIT_CLEAN)
     if not out:
         raise Failure("no dataset files found in the given paths")
     return out
@@ -145,6 +144,7 @@ def _settings(config_file, isolated, select, extend_select, ignore, severity, mo
     if settings.validation_file and settings.origins.get("validation-file") != COMMAND_LINE:
         settings.validation_file = str(Path(settings.root) / settings.validation_file)
     trainer_cli.apply(settings)
+    discovery.apply(settings)
     return settings
 
 
@@ -165,6 +165,7 @@ def selection_options(func):
             click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit, overriding the model's."),
             click.option("--profile", help="Provider profile (see 'ftlint profiles'); default openai-sft."),
             click.option("--validation-file", type=click.Path(dir_okay=False), help="Validation file: linted too, and checked for examples that leak from the training files (FT406)."),
+            discovery.discovery_options,
         ]
     ):
         func = option(func)
@@ -311,7 +312,7 @@ def _show_settings(settings: Settings) -> None:
     """``key = value  # origin`` per setting, in TOML syntax, as ruff's --show-settings."""
     click.echo(f"# configuration: {one_line(settings.source)}")
     rows = [(key, json.dumps(value, ensure_ascii=False, sort_keys=True), origin) for key, value, origin in settings.resolved()]
-    width = max(len(key) + len(value) for key, value, _ in rows) + 3
+    width = max((len(key) + len(value) for key, value, _ in rows if len(key) + len(value) <= 60), default=0) + 3
     for key, value, origin in rows:
         click.echo(f"{f'{key} = {value}':<{width}}  # {origin}")
 
@@ -389,6 +390,7 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core).")
 @trainer_cli.trainer_options
+@discovery.discovery_options
 def stats(paths, config_file, isolated, model, max_tokens, output_format, html_file, jobs) -> None:
     """Count the tokens of every example: distributions, epochs, billing tokens."""
     settings = _settings(config_file, isolated, (), (), (), (), model, max_tokens, None)
