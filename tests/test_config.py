@@ -150,3 +150,25 @@ def test_config_typos_exit_2_naming_the_table_and_the_closest_name(tmp_path, tab
         assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
         assert message in proc.stderr and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_show_settings_names_the_origin_of_the_trainer_settings(tmp_path):
+    """--tokenizer/--max-seq-length/--trainer-config said '# default' when set by flag."""
+    pytest.importorskip("tokenizers")
+    from linter.trainer.testing import build_tokenizer_folder
+
+    build_tokenizer_folder(tmp_path / "tok")
+
+    def origins(*args):
+        proc = run_cli("check", "--show-settings", *args, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        return {line.split(" = ")[0]: line.rsplit("# ", 1)[1] for line in proc.stdout.splitlines() if " = " in line}
+
+    flags = origins("--isolated", "--tokenizer", "tok", "--max-seq-length", "100")
+    assert flags["tokenizer"] == flags["max-seq-length"] == "command line"
+    assert flags["trainer-config"] == "default"
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\ntokenizer = "tok"\nmax-seq-length = 200\n')
+    config = origins()
+    assert config["tokenizer"] == config["max-seq-length"] == str(tmp_path / "pyproject.toml")
+    mixed = origins("--max-seq-length", "300")
+    assert mixed["max-seq-length"] == "command line" and mixed["tokenizer"] == str(tmp_path / "pyproject.toml")
