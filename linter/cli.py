@@ -687,6 +687,20 @@ def models(ctx, output_format) -> None:
         click.echo(f"{spec.name:<20} {spec.encoding:<12} {spec.token_limit:>7,}{note}")
 
 
+def _startup_settings(argv: list[str]) -> Settings:
+    """The config whose local plugins load before the command runs: none with ``--isolated``
+    (which ignores every configuration, its plugins too), ``--config FILE``'s, or the nearest."""
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    if "--isolated" in options:
+        return Settings()
+    for index, arg in enumerate(options):
+        if arg == "--config" and index + 1 < len(options):
+            return load(options[index + 1])
+        if arg.startswith("--config="):
+            return load(arg.partition("=")[2])
+    return load(None)
+
+
 def main() -> None:
     # ftlint does no linear algebra, yet numpy (the duplicate finder, tabular readers)
     # starts a spinning OpenBLAS thread per core on import: 0.07-0.14 s of CPU a run
@@ -694,7 +708,7 @@ def main() -> None:
     try:
         # local plugins named in the nearest config take part in every command
         # ('rules', 'rule', 'plugins' too), not only in 'check'
-        settings = load(None)
+        settings = _startup_settings(sys.argv[1:])
         if settings.plugins:
             host.load_local_plugins(settings.plugins, settings.root)
     except (ConfigError, PluginError) as exc:

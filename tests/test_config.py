@@ -172,3 +172,20 @@ def test_show_settings_names_the_origin_of_the_trainer_settings(tmp_path):
     assert config["tokenizer"] == config["max-seq-length"] == str(tmp_path / "pyproject.toml")
     mixed = origins("--max-seq-length", "300")
     assert mixed["max-seq-length"] == "command line" and mixed["tokenizer"] == str(tmp_path / "pyproject.toml")
+
+
+def test_isolated_ignores_the_plugins_a_config_names(tmp_path):
+    """--isolated ignores every configuration file: its local plugins were still imported at start-up."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "house.py").write_text("raise RuntimeError('the house plugin was imported')\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["rules/house.py"]\n')
+    (tmp_path / "train.jsonl").write_text(json.dumps(GOOD) + "\n")
+    loaded = run_cli("check", "train.jsonl", cwd=tmp_path)
+    assert loaded.returncode == 2 and "the house plugin was imported" in loaded.stderr
+    isolated = run_cli("check", "--isolated", "--ignore", "FT402", "train.jsonl", cwd=tmp_path)
+    assert isolated.returncode == 0, isolated.stderr
+    # --config FILE replaces the nearest pyproject.toml, plugins included
+    (tmp_path / "other.toml").write_text("[tool.ftlint]\nignore = ['FT402']\n")
+    for args in (("--config", "other.toml"), ("--config=other.toml",)):
+        other = run_cli("check", *args, "train.jsonl", cwd=tmp_path)
+        assert other.returncode == 0, other.stderr
