@@ -23,6 +23,7 @@ from . import discovery, runner
 from .output import RunSummary
 from .plugin import host
 from .plugin.host import PluginError
+from .readers import MissingDependency
 from .registry import get_registry
 from .report_format import JSON, TEXT, report_format_option
 from .selection import SelectionError
@@ -52,7 +53,8 @@ class FtlintGroup(click.Group):
             if UNREADABLE and exc.code in (None, EXIT_CLEAN, EXIT_FINDINGS):
                 raise SystemExit(EXIT_ERROR) from None  # a folder could not be listed: the run is incomplete
             raise
-        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable, BaselineError, runner.RunError) as exc:
+        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable, BaselineError, runner.RunError,
+                MissingDependency) as exc:
             raise Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
             raise

@@ -21,6 +21,7 @@ from .engine import FileResult, Linter
 from .findings import Applicability, Finding
 from .output import RunSummary
 from .registry import get_registry
+from .readers import MissingDependency
 from .text import one_line
 
 
@@ -132,6 +133,13 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
     ``sink.close`` to the caller (``--diff`` prints no report).
     """
     sink = sink if sink is not None else Collect()
+    sources = list(sources)
+    for source in sources:  # a missing optional library is one error before any output, not a finding per file
+        if not isinstance(source, Source) and source != STDIN:
+            try:
+                getattr(linter.registry.reader_for(str(source)), "check_available", lambda: None)()
+            except MissingDependency as exc:
+                raise MissingDependency(f"{one_line(_name(source))}: {exc}") from None
     outcome = Outcome(RunSummary(rules=dict(get_registry().rules)))
     fixer = _fixer(linter, fix) if fix is not None else None
     if fixer is not None:

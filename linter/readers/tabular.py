@@ -29,7 +29,7 @@ import orjson
 from ..parsing import INVALID_JSON, INVALID_UTF8, LONE_SURROGATE, NON_STANDARD, TOO_DEEP, TOO_DEEP_MESSAGE, too_deep
 from ..plugin import hookimpl
 from ..rows import ParseProblem, Row
-from . import Reader
+from . import Reader, require
 from .jsonl import JsonlReader
 
 TABLE_ROW = "table-row-invalid"
@@ -301,14 +301,13 @@ class ParquetReader(Reader):
     name = "parquet"
     problems = (INVALID_JSON,)
     extensions = (".parquet",)
-    description = "Parquet (row index as the location; needs pyarrow: pip install 'ftlint[parquet]')"
+    description = "Parquet (row index as the location; needs pyarrow, the 'parquet' extra)"
+
+    def check_available(self) -> None:
+        require("pyarrow.parquet", "pyarrow", "parquet", "reading Parquet")
 
     def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            yield problem_row(1, INVALID_JSON, "reading Parquet needs pyarrow: pip install 'ftlint[parquet]'")
-            return
+        pq = require("pyarrow.parquet", "pyarrow", "parquet", "reading Parquet")
         try:
             parquet = pq.ParquetFile(stream)
             number = 0
@@ -325,14 +324,13 @@ class XlsxReader(Reader):
     name = "xlsx"
     problems = (INVALID_JSON, EXTRA_SHEETS)
     extensions = (".xlsx",)
-    description = "Excel workbook, first sheet, header in row 1 (needs openpyxl: pip install 'ftlint[xlsx]')"
+    description = "Excel workbook, first sheet, header in row 1 (needs openpyxl, the 'xlsx' extra)"
+
+    def check_available(self) -> None:
+        require("openpyxl", "openpyxl", "xlsx", "reading XLSX")
 
     def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
-        try:
-            import openpyxl
-        except ImportError:
-            yield problem_row(1, INVALID_JSON, "reading XLSX needs openpyxl: pip install 'ftlint[xlsx]'")
-            return
+        openpyxl = require("openpyxl", "openpyxl", "xlsx", "reading XLSX")
         try:
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001
