@@ -118,3 +118,23 @@ def test_a_missing_optional_library_is_one_line_naming_it_and_its_extra(tmp_path
         assert f"pip install {package}" in line and f"'{extra}' extra" in line and f".[{extra}]" in line
     # the same file lints once the library is there
     assert run_cli("check", "--isolated", data.name, cwd=tmp_path).returncode in (0, 1)
+
+
+@pytest.mark.parametrize("text, line, pointer, says, examples", [
+    ("[\n  {good},\n  {good},\n]\n", 3, "/2", "trailing comma after the last element", 2),
+    ("[{good},]", 1, "/1", "trailing comma after the last element", 1),
+    ("[\n  {good}\n  {good}\n]\n", 3, "/1", "expected ',' or ']' after element 0", 1),
+    ("[{good}]\n{good}\n", 2, "/1", "extra data after the array's closing ']'", 1),
+    ("[\n  {good},\n  {good}\n", 4, "/2", "the array is not closed", 2),
+])
+def test_json_array_syntax_errors_are_findings_with_line_and_pointer(tmp_path, text, line, pointer, says, examples):
+    """'[{...},]' passed with exit 0: the stdlib's raw_decode reads element by element and forgave it."""
+    path = tmp_path / "data.json"
+    path.write_text(text.replace("{good}", json.dumps(GOOD)))
+    report, proc = cli_json(path, "--select", "FT001")
+    assert proc.returncode == 1
+    (finding,) = report["findings"]
+    assert (finding["line"], finding["pointer"], finding["code"]) == (line, pointer, "FT001")
+    assert says in finding["message"] and "at column" in finding["message"]
+    stats = json.loads(run_cli("stats", "--format", "json", path, cwd=tmp_path).stdout)
+    assert stats[0]["examples"] == examples  # the elements before the error are still read
