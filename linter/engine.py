@@ -138,7 +138,7 @@ class Linter:
 
     def rules_for(self, path: str) -> list[Rule]:
         """Instances of the rules enabled for this path, in code order."""
-        codes = self.enabled - ignored_for_path(path, self.settings.per_file_ignores, self.registry.rules)
+        codes = self.enabled - ignored_for_path(path, self.settings.per_file_ignores, self.registry.rules, self.settings.root)
         context = RuleContext(
             profile=self.profile,
             model=self.model,

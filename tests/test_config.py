@@ -189,3 +189,24 @@ def test_isolated_ignores_the_plugins_a_config_names(tmp_path):
     for args in (("--config", "other.toml"), ("--config=other.toml",)):
         other = run_cli("check", *args, "train.jsonl", cwd=tmp_path)
         assert other.returncode == 0, other.stderr
+
+
+def test_per_file_ignores_are_relative_to_the_config_folder_wherever_ftlint_runs(tmp_path):
+    """As ruff: 'data/legacy/*' in ./pyproject.toml means the same files from data/ or data/legacy/."""
+    legacy = tmp_path / "data" / "legacy"
+    legacy.mkdir(parents=True)
+    (legacy / "a.jsonl").write_text(json.dumps({**GOOD, "source": "x"}) + "\n")
+    (tmp_path / "data" / "b.jsonl").write_text(json.dumps({**GOOD, "source": "x"}) + "\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ftlint]\nselect = ["FT110"]\nper-file-ignores = { "data/legacy/*" = ["FT110"] }\n')
+
+    def flagged(*paths, cwd):
+        report, _ = cli_json(*paths, cwd=cwd)
+        return sorted({f["path"] for f in report["findings"]})
+
+    assert flagged("data/legacy/a.jsonl", "data/b.jsonl", cwd=tmp_path) == ["data/b.jsonl"]
+    assert flagged("legacy/a.jsonl", "b.jsonl", cwd=tmp_path / "data") == ["b.jsonl"]
+    assert flagged("a.jsonl", "../b.jsonl", cwd=legacy) == ["../b.jsonl"]
+    # a pattern only matched the cwd-relative path before: 'legacy/*' is <config folder>/legacy/*, not data/legacy/*
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nselect = ["FT110"]\nper-file-ignores = { "legacy/*" = ["FT110"] }\n')
+    assert flagged("legacy/a.jsonl", cwd=tmp_path / "data") == ["legacy/a.jsonl"]
