@@ -142,6 +142,10 @@ def load(config_file: str | Path | None = None, start: Path | None = None) -> Se
     if config_file is not None:
         path = Path(config_file)
         if not path.is_file():
+            if path.is_dir():
+                raise ConfigError(f"config file {path} is a folder; --config takes a TOML file")
+            if path.exists():
+                raise ConfigError(f"config file {path} is not a regular file (a device, FIFO or socket); --config takes a TOML file")
             raise ConfigError(f"config file {path} does not exist")
     else:
         path = find_pyproject((start or Path.cwd()).resolve())
@@ -149,11 +153,17 @@ def load(config_file: str | Path | None = None, start: Path | None = None) -> Se
             return Settings()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a TOML file: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("ftlint", data if config_file is not None else {})
+    tool = data.get("tool", {})
+    if config_file is not None and "ftlint" not in tool and ("tool" in data or "project" in data):
+        # a pyproject.toml of its own: its [project] keys are not ftlint's settings
+        raise ConfigError(f"{path}: no [tool.ftlint] table (a file given with --config holds either that table or ftlint's keys at top level)")
+    table = tool.get("ftlint", data if config_file is not None else {})
     return from_table(table, str(path))
 
 

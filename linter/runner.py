@@ -242,8 +242,8 @@ def make_linter(settings) -> Linter:
 
 
 def check_model(name: str | None, models: list) -> None:
-    """An unknown model name fails with the closest known names: the tokenizer cannot be
-    guessed, so naming a token limit instead would not help."""
+    """An unknown model name fails with the closest known name, or with the way to count for
+    any model (its own tokenizer): the tokenizer cannot be guessed, so a token limit would not help."""
     import difflib
 
     from .engine import UsageError
@@ -252,7 +252,8 @@ def check_model(name: str | None, models: list) -> None:
     if not name or resolve_model(name, models) is not None:
         return
     names = sorted({spec.name for spec in models})
-    close = difflib.get_close_matches(base_model_name(name), names, n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"known: {', '.join(names)}."
-    raise UsageError(f"unknown model {name!r}; {hint} 'ftlint models' lists them (a fine-tuned id such as "
-                     f"'ft:gpt-4o-mini-2024-07-18:org::id' resolves to its base model)")
+    close = difflib.get_close_matches(base_model_name(name), names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    fine_tuned = " (a fine-tuned id such as 'ft:gpt-4o-mini-2024-07-18:org::id' resolves to its base model)" if name.startswith("ft:") else ""
+    raise UsageError(f"unknown model {name!r}: {hint}'ftlint models' lists the {len(names)} it knows{fine_tuned}; "
+                     f"for another model, count with its own tokenizer: --tokenizer PATH (its local folder with tokenizer.json)")

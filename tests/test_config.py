@@ -110,14 +110,27 @@ def test_explicit_config_file_and_model_from_config(tmp_path):
         (["--format", "xml"], "unknown output format"),
         (["--severity", "FT101=fatal"], "unknown severity"),
         (["missing.jsonl"], "no such file"),
+        (["--model", "Org/Name"], "for another model, count with its own tokenizer: --tokenizer PATH"),
+        (["--config", "/dev/null"], "config file /dev/null is not a regular file"),
+        (["--config", "missing.toml"], "config file missing.toml does not exist"),
+        (["--config", "ok.jsonl"], "ok.jsonl: invalid TOML"),
+        (["--config", "pyproject.toml"], "pyproject.toml: no [tool.ftlint] table"),
     ],
 )
 def test_usage_errors_exit_2_without_traceback(tmp_path, args, message):
     (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
-    paths = [] if any(a.endswith(".jsonl") for a in args) else ["ok.jsonl"]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "data"\n')
+    paths = [] if "missing.jsonl" in args else ["ok.jsonl"]
     proc = run_cli("check", *paths, *args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout
     assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr  # one line, never a list of every model
+
+
+def test_unknown_model_suggests_one_close_name(tmp_path):
+    (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
+    proc = run_cli("check", "ok.jsonl", "--model", "gpt-4o-mni", cwd=tmp_path)
+    assert proc.returncode == 2 and "did you mean 'gpt-4o-mini'?" in proc.stderr and "gpt-4.1" not in proc.stderr
 
 
 def test_broken_config_exits_2(tmp_path):
@@ -210,3 +223,15 @@ def test_per_file_ignores_are_relative_to_the_config_folder_wherever_ftlint_runs
     # a pattern only matched the cwd-relative path before: 'legacy/*' is <config folder>/legacy/*, not data/legacy/*
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nselect = ["FT110"]\nper-file-ignores = { "legacy/*" = ["FT110"] }\n')
     assert flagged("legacy/a.jsonl", cwd=tmp_path / "data") == ["legacy/a.jsonl"]
+
+
+def test_an_unknown_model_with_its_own_tokenizer_is_counted(tmp_path):
+    """The error's advice works: --tokenizer makes any model name usable, and the summary says the limit is a default."""
+    pytest.importorskip("tokenizers")
+    from linter.trainer.testing import build_tokenizer_folder
+
+    build_tokenizer_folder(tmp_path / "tok")
+    (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
+    proc = run_cli("check", "ok.jsonl", "--model", "Org/Name", "--tokenizer", "tok", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "limit 4,096 tokens (default; Org/Name is not in 'ftlint models')" in proc.stdout
