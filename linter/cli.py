@@ -276,7 +276,7 @@ def _internal_errors(count: int) -> int:
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="With --fix: where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core; JSONL files over 8 MB).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where shards run: local processes, or a Dask cluster (pip install 'ftlint[dask]').")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where shards run: local processes, or a Dask cluster (needs ftlint's 'dask' extra).")
 @click.option("--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786); default a local cluster.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")

@@ -201,7 +201,8 @@ def lint_dask(linter: Linter, path: str, scheduler: str | None = None, jobs: int
     except ImportError:
         from .engine import UsageError
 
-        raise UsageError("the dask engine needs dask.distributed: pip install 'ftlint[dask]'") from None
+        raise UsageError("the dask engine needs dask.distributed, which is not installed: pip install 'dask[distributed]' "
+                         "(ftlint's 'dask' extra; in a checkout: pip install -e '.[dask]')") from None
     shown = str(path)
     result = linter.new_result(shown)
 
