@@ -113,11 +113,13 @@ class Discovery:
         absolute = os.path.abspath(path)
         if self.excluded(absolute, os.path.isdir(absolute)):
             return True
-        parent = os.path.dirname(absolute)
-        while parent != os.path.dirname(parent):
-            if any(p.matches(parent, True) for p in self.exclude):
-                return True
-            parent = os.path.dirname(parent)
+        for patterns in self.exclude:
+            # the folders between the pattern's base and the path: a project inside ~/build/ is not excluded
+            parent = os.path.dirname(absolute)
+            while parent.startswith(patterns.base.rstrip(os.sep) + os.sep):
+                if patterns.matches(parent, True):
+                    return True
+                parent = os.path.dirname(parent)
         return False
 
     def walk(self, folder: str, claims: Callable[[str], bool], on_error: Callable[[OSError], None]) -> list[str]:

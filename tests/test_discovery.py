@@ -110,3 +110,12 @@ def test_bad_exclude_settings_are_errors(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nexclude = "build"\n')
     proc = run_cli("check", ".", cwd=tmp_path)
     assert proc.returncode == 2 and "exclude must be a list" in proc.stderr
+
+
+def test_a_project_inside_an_excluded_name_is_still_linted(tmp_path):
+    """Only folders below the project count: a repository checked out under ~/build/ or ~/dist/ is not excluded."""
+    root = tmp_path / "build" / "project"
+    build(root, {"pyproject.toml": "[tool.ftlint]\nforce-exclude = true\n", "data/train.jsonl": ROW})
+    assert shown(".", cwd=root) == ["./data/train.jsonl"]
+    assert shown("data/train.jsonl", cwd=root) == ["data/train.jsonl"]
+    assert shown("train.jsonl", cwd=root / "data") == ["train.jsonl"]
