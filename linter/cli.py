@@ -21,10 +21,11 @@ from .config import COMMAND_LINE, ConfigError, Settings, did_you_mean, load, spl
 from .cpus import available_cpus
 from ._dispatch import INTERNAL_ERROR
 from .engine import Linter, UsageError
-from . import runner
+from . import discovery, runner
 from .output import RunSummary
 from .plugin import host
 from .plugin.host import PluginError
+from .readers import MissingDependency
 from .registry import get_registry
 from .report_format import JSON, TEXT, report_format_option
 from .selection import SelectionError
@@ -54,7 +55,8 @@ class FtlintGroup(click.Group):
             if UNREADABLE and exc.code in (None, EXIT_CLEAN, EXIT_FINDINGS):
                 raise SystemExit(EXIT_ERROR) from None  # a folder could not be listed: the run is incomplete
             raise
-        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable, BaselineError, runner.RunError) as exc:
+        except (ConfigError, SelectionError, UsageError, PluginError, TokenizerUnavailable, BaselineError, runner.RunError,
+                MissingDependency) as exc:
             raise Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
             raise
@@ -87,17 +89,10 @@ def _os_error_message(exc: OSError) -> str:
     return f"{name}: {exc.strerror or exc}"
 
 
-def _walk(folder: Path, claims) -> list[str]:
-    """Dataset files under ``folder``; a subfolder that cannot be listed is warned about, never skipped silently."""
-    found: list[str] = []
-
-    def unreadable(exc: OSError) -> None:
-        click.echo(f"ftlint: warning: {one_line(os.fsdecode(exc.filename))}: cannot list the folder ({exc.strerror}); its files were not linted", err=True)
-        UNREADABLE.append(exc.filename)
-
-    for root, _, names in os.walk(folder, onerror=unreadable):
-        found.extend(p for p in (os.path.join(root, n) for n in names) if os.path.isfile(p) and claims(p))
-    return sorted(found)
+def _unreadable(exc: OSError) -> None:
+    """A subfolder that cannot be listed is warned about, never skipped silently (and the run exits 2)."""
+    click.echo(f"ftlint: warning: {one_line(os.fsdecode(exc.filename))}: cannot list the folder ({exc.strerror}); its files were not linted", err=True)
+    UNREADABLE.append(exc.filename)
 
 
 def _not_regular(path: str) -> str:
@@ -114,16 +109,22 @@ def _expand(paths: tuple[str, ...], settings: Settings | None = None) -> list[st
         paths = tuple(str(Path(settings.root) / p) for p in settings.files)
     if not paths:
         raise Failure("no paths given, and no 'files' in [tool.ftlint] to lint")
+    found = discovery.from_settings(settings or Settings())
     for raw in paths:
         path = Path(raw)
+        if found.force_excluded(raw):
+            continue  # named, but excluded, and --force-exclude says that wins (as pre-commit needs)
         if path.is_dir():
-            out.extend(_walk(path, lambda p: any(r.claims(p) for r in registry.readers)))
+            out.extend(found.walk(raw, lambda p: any(r.claims(p) for r in registry.readers), _unreadable))
         elif path.is_file() or raw == "-":
             out.append(raw)
         elif os.path.exists(raw):
             raise Failure(_not_regular(raw))
         else:
             raise Failure(f"{raw}: no such file or directory")
+    if not out and found.force_exclude and any(found.force_excluded(raw) for raw in paths):
+        click.echo("ftlint: warning: every path given is excluded (--force-exclude); nothing to lint", err=True)
+        sys.exit(EXIT_CLEAN)
     if not out:
         raise Failure("no dataset files found in the given paths")
     return out
@@ -147,6 +148,7 @@ def _settings(config_file, isolated, select, extend_select, ignore, severity, mo
     if settings.validation_file and settings.origins.get("validation-file") != COMMAND_LINE:
         settings.validation_file = str(Path(settings.root) / settings.validation_file)
     trainer_cli.apply(settings)
+    discovery.apply(settings)
     return settings
 
 
@@ -167,6 +169,7 @@ def selection_options(func):
             click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit, overriding the model's."),
             click.option("--profile", help="Provider profile (see 'ftlint profiles'); default openai-sft."),
             click.option("--validation-file", type=click.Path(dir_okay=False), help="Validation file: linted too, and checked for examples that leak from the training files (FT406)."),
+            discovery.discovery_options,
         ]
     ):
         func = option(func)
@@ -275,7 +278,7 @@ def _internal_errors(count: int) -> int:
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="With --fix: where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use: CPU affinity and cgroup quota; JSONL files over 8 MB).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where shards run: local processes, or a Dask cluster (pip install 'ftlint[dask]').")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where shards run: local processes, or a Dask cluster (needs ftlint's 'dask' extra).")
 @click.option("--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786); default a local cluster.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
@@ -313,7 +316,7 @@ def _show_settings(settings: Settings) -> None:
     """``key = value  # origin`` per setting, in TOML syntax, as ruff's --show-settings."""
     click.echo(f"# configuration: {one_line(settings.source)}")
     rows = [(key, json.dumps(value, ensure_ascii=False, sort_keys=True), origin) for key, value, origin in settings.resolved()]
-    width = max(len(key) + len(value) for key, value, _ in rows) + 3
+    width = max((len(key) + len(value) for key, value, _ in rows if len(key) + len(value) <= 60), default=0) + 3
     for key, value, origin in rows:
         click.echo(f"{f'{key} = {value}':<{width}}  # {origin}")
 
@@ -392,6 +395,7 @@ def fix_command(paths, config_file, isolated, select, extend_select, ignore, sev
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use).")
 @trainer_cli.trainer_options
+@discovery.discovery_options
 def stats(paths, config_file, isolated, model, max_tokens, output_format, html_file, jobs) -> None:
     """Count the tokens of every example: distributions, epochs, billing tokens."""
     settings = _settings(config_file, isolated, (), (), (), (), model, max_tokens, None)
@@ -728,6 +732,20 @@ def models(ctx, output_format) -> None:
         click.echo(f"{spec.name:<20} {spec.encoding:<12} {spec.token_limit:>7,}{note}")
 
 
+def _startup_settings(argv: list[str]) -> Settings:
+    """The config whose local plugins load before the command runs: none with ``--isolated``
+    (which ignores every configuration, its plugins too), ``--config FILE``'s, or the nearest."""
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    if "--isolated" in options:
+        return Settings()
+    for index, arg in enumerate(options):
+        if arg == "--config" and index + 1 < len(options):
+            return load(options[index + 1])
+        if arg.startswith("--config="):
+            return load(arg.partition("=")[2])
+    return load(None)
+
+
 def main() -> None:
     # ftlint does no linear algebra, yet numpy (the duplicate finder, tabular readers)
     # starts a spinning OpenBLAS thread per core on import: 0.07-0.14 s of CPU a run
@@ -735,7 +753,7 @@ def main() -> None:
     try:
         # local plugins named in the nearest config take part in every command
         # ('rules', 'rule', 'plugins' too), not only in 'check'
-        settings = load(None)
+        settings = _startup_settings(sys.argv[1:])
         if settings.plugins:
             host.load_local_plugins(settings.plugins, settings.root)
     except (ConfigError, PluginError) as exc:

@@ -48,6 +48,11 @@ class Settings:
     tokenizer: str | None = None
     max_seq_length: int | None = None
     trainer_config: str | None = None
+    # which files a folder yields (linter.discovery): None is the default list
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
     root: str = "."  # folder of the config file: relative paths in it start here
     source: str = "defaults"  # where the settings came from, for messages
 
@@ -55,6 +60,8 @@ class Settings:
     cli_select: list[str] | None = None
     cli_extend_select: list[str] = field(default_factory=list)
     cli_ignore: list[str] = field(default_factory=list)
+    cli_extend_exclude: list[str] = field(default_factory=list)  # --extend-exclude: anchored at the current folder
+    run_outputs: list[str] = field(default_factory=list)  # files this run writes: never linted from a folder
     # config key -> where its value came from (a config file's path, "command line", "API");
     # keys not in it have their default. Shown by --show-settings.
     origins: dict[str, str] = field(default_factory=dict)
@@ -70,13 +77,18 @@ class Settings:
         The command line's selection is its own layer; here it is folded in:
         ``--select`` replaces, ``--extend-select``/``--ignore`` add.
         """
-        cli = {"select": self.cli_select, "extend-select": self.cli_extend_select or None, "ignore": self.cli_ignore or None}
+        cli = {"select": self.cli_select, "extend-select": self.cli_extend_select or None, "ignore": self.cli_ignore or None,
+               "extend-exclude": self.cli_extend_exclude or None}
         out = []
         for item in fields(self):
             key = item.name.replace("_", "-")
             if key not in _KEYS:
                 continue
             value, origin = getattr(self, item.name), self.origins.get(key, "default")
+            if key == "exclude" and value is None:
+                from .discovery import DEFAULT_EXCLUDE
+
+                value = list(DEFAULT_EXCLUDE)
             extra = cli.get(key)
             if extra is not None:
                 value = extra if key == "select" else [*value, *extra]
@@ -87,7 +99,8 @@ class Settings:
 
 COMMAND_LINE = "command line"
 
-_LIST_KEYS = {"select", "extend-select", "ignore", "plugins", "files"}
+_LIST_KEYS = {"select", "extend-select", "ignore", "plugins", "files", "exclude", "extend-exclude"}
+_BOOL_KEYS = ("token-stats", "exact-stats", "respect-gitignore", "force-exclude")
 _KEYS = _LIST_KEYS | {
     "per-file-ignores",
     "severity",
@@ -95,14 +108,13 @@ _KEYS = _LIST_KEYS | {
     "max-tokens",
     "profile",
     "max-line-bytes",
-    "token-stats",
-    "exact-stats",
     "options",
     "validation-file",
     "prices",
     "tokenizer",
     "max-seq-length",
     "trainer-config",
+    *_BOOL_KEYS,
 }
 
 
@@ -130,6 +142,10 @@ def load(config_file: str | Path | None = None, start: Path | None = None) -> Se
     if config_file is not None:
         path = Path(config_file)
         if not path.is_file():
+            if path.is_dir():
+                raise ConfigError(f"config file {path} is a folder; --config takes a TOML file")
+            if path.exists():
+                raise ConfigError(f"config file {path} is not a regular file (a device, FIFO or socket); --config takes a TOML file")
             raise ConfigError(f"config file {path} does not exist")
     else:
         path = find_pyproject((start or Path.cwd()).resolve())
@@ -137,11 +153,17 @@ def load(config_file: str | Path | None = None, start: Path | None = None) -> Se
             return Settings()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a TOML file: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("ftlint", data if config_file is not None else {})
+    tool = data.get("tool", {})
+    if config_file is not None and "ftlint" not in tool and ("tool" in data or "project" in data):
+        # a pyproject.toml of its own: its [project] keys are not ftlint's settings
+        raise ConfigError(f"{path}: no [tool.ftlint] table (a file given with --config holds either that table or ftlint's keys at top level)")
+    table = tool.get("ftlint", data if config_file is not None else {})
     return from_table(table, str(path))
 
 
@@ -164,7 +186,7 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
         if key in table:
             value = table[key]
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                raise ConfigError(f"{source}: {key} must be a list of rule codes or names")
+                raise ConfigError(f"{source}: {key} must be a list of {'file names or patterns' if key in ('files', 'plugins', 'exclude', 'extend-exclude') else 'rule codes or names'}")
             setattr(settings, key.replace("-", "_"), list(value))
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, dict) or not all(isinstance(v, list) for v in pfi.values()):
@@ -191,7 +213,7 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
     if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
         raise ConfigError(f"{source}: options must be tables, one per rule: [tool.ftlint.options.banned-phrases]")
     settings.options = {str(k): dict(v) for k, v in options.items()}
-    for key in ("token-stats", "exact-stats"):
+    for key in _BOOL_KEYS:
         if key in table:
             if not isinstance(table[key], bool):
                 raise ConfigError(f"{source}: {key} must be true or false")

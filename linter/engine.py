@@ -123,8 +123,12 @@ class Linter:
             return DEFAULT_MODEL
         spec = resolve_model(name, self.registry.models)
         if spec is None:
-            known = ", ".join(sorted(m.name for m in self.registry.models))
-            raise UsageError(f"unknown model {name!r}; known model families: {known} (or set max-tokens)")
+            if not self.settings.tokenizer:
+                from .runner import check_model
+
+                check_model(name, self.registry.models)  # raises: unknown, with what to do instead
+            # with its own tokenizer any model can be counted; its limit is not known, and the summary says so
+            return dataclasses.replace(DEFAULT_MODEL, name=f"default; {name} is not in 'ftlint models'")
         return dataclasses.replace(spec, name=name)
 
     def use_training_files(self, paths: list[str]) -> None:
@@ -139,7 +143,7 @@ class Linter:
 
     def rules_for(self, path: str) -> list[Rule]:
         """Instances of the rules enabled for this path, in code order."""
-        codes = self.enabled - ignored_for_path(path, self.settings.per_file_ignores, self.registry.rules)
+        codes = self.enabled - ignored_for_path(path, self.settings.per_file_ignores, self.registry.rules, self.settings.root)
         context = RuleContext(
             profile=self.profile,
             model=self.model,

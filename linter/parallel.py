@@ -41,18 +41,21 @@ _linter: Linter | None = None  # the parent's linter, inherited by forked worker
 def _open(path: str):
     """A local file, or any fsspec URL (s3://, gs://, ...) when fsspec is installed."""
     if "://" in path:
-        import fsspec
-
-        return fsspec.open(path, "rb").open()
+        return _fsspec(path).open(path, "rb").open()
     return open(path, "rb")  # noqa: SIM115
 
 
 def _size(path: str) -> int:
     if "://" in path:
-        import fsspec
-
-        return fsspec.core.url_to_fs(path)[0].size(path)
+        return _fsspec(path).core.url_to_fs(path)[0].size(path)
     return os.path.getsize(path)
+
+
+def _fsspec(url: str):
+    from .readers import require
+
+    require("fsspec.core", "fsspec", "cloud", f"reading {url.split('://')[0]}:// URLs")
+    return require("fsspec", "fsspec", "cloud", "reading URLs")
 
 
 class RangeStream:
@@ -199,7 +202,8 @@ def lint_dask(linter: Linter, path: str, scheduler: str | None = None, jobs: int
     except ImportError:
         from .engine import UsageError
 
-        raise UsageError("the dask engine needs dask.distributed: pip install 'ftlint[dask]'") from None
+        raise UsageError("the dask engine needs dask.distributed, which is not installed: pip install 'dask[distributed]' "
+                         "(ftlint's 'dask' extra; in a checkout: pip install -e '.[dask]')") from None
     shown = str(path)
     result = linter.new_result(shown)
 

@@ -13,6 +13,7 @@ class ParseProblem:
     kind: str
     message: str
     column: int | None = None
+    pointer: str = ""  # where in the file it is, when a reader knows (a JSON array's element: "/3")
 
 
 class Row:

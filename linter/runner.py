@@ -21,6 +21,7 @@ from .engine import FileResult, Linter
 from .findings import Applicability, Finding
 from .output import RunSummary
 from .registry import get_registry
+from .readers import MissingDependency
 from .text import one_line
 
 
@@ -134,6 +135,13 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
     fixable counts are what ``--fix --unsafe-fixes`` would apply (implied by ``fix.unsafe``).
     """
     sink = sink if sink is not None else Collect()
+    sources = list(sources)
+    for source in sources:  # a missing optional library is one error before any output, not a finding per file
+        if not isinstance(source, Source) and source != STDIN:
+            try:
+                getattr(linter.registry.reader_for(str(source)), "check_available", lambda: None)()
+            except MissingDependency as exc:
+                raise MissingDependency(f"{one_line(_name(source))}: {exc}") from None
     unsafe_fixes = unsafe_fixes or (fix is not None and fix.unsafe)
     outcome = Outcome(RunSummary(rules=dict(get_registry().rules), unsafe_fixes=unsafe_fixes))
     fixer = _fixer(linter, fix) if fix is not None else None
@@ -237,8 +245,8 @@ def make_linter(settings) -> Linter:
 
 
 def check_model(name: str | None, models: list) -> None:
-    """An unknown model name fails with the closest known names: the tokenizer cannot be
-    guessed, so naming a token limit instead would not help."""
+    """An unknown model name fails with the closest known name, or with the way to count for
+    any model (its own tokenizer): the tokenizer cannot be guessed, so a token limit would not help."""
     import difflib
 
     from .engine import UsageError
@@ -247,7 +255,8 @@ def check_model(name: str | None, models: list) -> None:
     if not name or resolve_model(name, models) is not None:
         return
     names = sorted({spec.name for spec in models})
-    close = difflib.get_close_matches(base_model_name(name), names, n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"known: {', '.join(names)}."
-    raise UsageError(f"unknown model {name!r}; {hint} 'ftlint models' lists them (a fine-tuned id such as "
-                     f"'ft:gpt-4o-mini-2024-07-18:org::id' resolves to its base model)")
+    close = difflib.get_close_matches(base_model_name(name), names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    fine_tuned = " (a fine-tuned id such as 'ft:gpt-4o-mini-2024-07-18:org::id' resolves to its base model)" if name.startswith("ft:") else ""
+    raise UsageError(f"unknown model {name!r}: {hint}'ftlint models' lists the {len(names)} it knows{fine_tuned}; "
+                     f"for another model, count with its own tokenizer: --tokenizer PATH (its local folder with tokenizer.json)")

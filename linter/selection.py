@@ -11,6 +11,7 @@ are only on when a ``select`` or ``extend-select`` names them or a prefix of the
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Iterable, Mapping
@@ -72,16 +73,28 @@ def resolve(rules: Mapping[str, type], layers: Iterable[Layer]) -> set[str]:
     return enabled
 
 
-def ignored_for_path(path: str, per_file_ignores: Mapping[str, list[str]], rules: Mapping[str, type]) -> set[str]:
+def ignored_for_path(path: str, per_file_ignores: Mapping[str, list[str]], rules: Mapping[str, type],
+                     root: str | None = None) -> set[str]:
     """Codes that ``per-file-ignores`` turns off for this path.
 
-    Patterns are globs matched against the path as given and against its file
-    name, so ``"*.val.jsonl"`` and ``"data/legacy/*"`` both work.
+    Patterns are globs matched against the path relative to ``root`` (the config
+    file's folder, as in ruff: the same files match wherever ftlint runs from;
+    the path as given when it lies outside ``root`` or no root is known), against
+    its absolute path, and against its file name, so ``"*.val.jsonl"`` and
+    ``"data/legacy/*"`` both work.
     """
+    if not per_file_ignores:
+        return set()
+    absolute = os.path.abspath(path)
+    shown = PurePath(path).as_posix()
+    if root is not None:
+        relative = os.path.relpath(absolute, os.path.abspath(root))
+        if relative != ".." and not relative.startswith(".." + os.sep):
+            shown = PurePath(relative).as_posix()
+    candidates = (shown, PurePath(absolute).as_posix(), PurePath(path).name)
     out: set[str] = set()
-    pure = PurePath(path)
     for pattern, selectors in per_file_ignores.items():
-        if fnmatch.fnmatch(pure.as_posix(), pattern) or fnmatch.fnmatch(pure.name, pattern) or pure.match(pattern):
+        if any(fnmatch.fnmatch(candidate, pattern) for candidate in candidates):
             for code, rule in rules.items():
                 if _best(selectors, code, rule.name) >= 0:
                     out.add(code)

@@ -110,14 +110,27 @@ def test_explicit_config_file_and_model_from_config(tmp_path):
         (["--format", "xml"], "unknown output format"),
         (["--severity", "FT101=fatal"], "unknown severity"),
         (["missing.jsonl"], "no such file"),
+        (["--model", "Org/Name"], "for another model, count with its own tokenizer: --tokenizer PATH"),
+        (["--config", "/dev/null"], "config file /dev/null is not a regular file"),
+        (["--config", "missing.toml"], "config file missing.toml does not exist"),
+        (["--config", "ok.jsonl"], "ok.jsonl: invalid TOML"),
+        (["--config", "pyproject.toml"], "pyproject.toml: no [tool.ftlint] table"),
     ],
 )
 def test_usage_errors_exit_2_without_traceback(tmp_path, args, message):
     (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
-    paths = [] if any(a.endswith(".jsonl") for a in args) else ["ok.jsonl"]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "data"\n')
+    paths = [] if "missing.jsonl" in args else ["ok.jsonl"]
     proc = run_cli("check", *paths, *args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout
     assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr  # one line, never a list of every model
+
+
+def test_unknown_model_suggests_one_close_name(tmp_path):
+    (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
+    proc = run_cli("check", "ok.jsonl", "--model", "gpt-4o-mni", cwd=tmp_path)
+    assert proc.returncode == 2 and "did you mean 'gpt-4o-mini'?" in proc.stderr and "gpt-4.1" not in proc.stderr
 
 
 def test_broken_config_exits_2(tmp_path):
@@ -150,3 +163,75 @@ def test_config_typos_exit_2_naming_the_table_and_the_closest_name(tmp_path, tab
         assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
         assert message in proc.stderr and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_show_settings_names_the_origin_of_the_trainer_settings(tmp_path):
+    """--tokenizer/--max-seq-length/--trainer-config said '# default' when set by flag."""
+    pytest.importorskip("tokenizers")
+    from linter.trainer.testing import build_tokenizer_folder
+
+    build_tokenizer_folder(tmp_path / "tok")
+
+    def origins(*args):
+        proc = run_cli("check", "--show-settings", *args, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        return {line.split(" = ")[0]: line.rsplit("# ", 1)[1] for line in proc.stdout.splitlines() if " = " in line}
+
+    flags = origins("--isolated", "--tokenizer", "tok", "--max-seq-length", "100")
+    assert flags["tokenizer"] == flags["max-seq-length"] == "command line"
+    assert flags["trainer-config"] == "default"
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\ntokenizer = "tok"\nmax-seq-length = 200\n')
+    config = origins()
+    assert config["tokenizer"] == config["max-seq-length"] == str(tmp_path / "pyproject.toml")
+    mixed = origins("--max-seq-length", "300")
+    assert mixed["max-seq-length"] == "command line" and mixed["tokenizer"] == str(tmp_path / "pyproject.toml")
+
+
+def test_isolated_ignores_the_plugins_a_config_names(tmp_path):
+    """--isolated ignores every configuration file: its local plugins were still imported at start-up."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "house.py").write_text("raise RuntimeError('the house plugin was imported')\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["rules/house.py"]\n')
+    (tmp_path / "train.jsonl").write_text(json.dumps(GOOD) + "\n")
+    loaded = run_cli("check", "train.jsonl", cwd=tmp_path)
+    assert loaded.returncode == 2 and "the house plugin was imported" in loaded.stderr
+    isolated = run_cli("check", "--isolated", "--ignore", "FT402", "train.jsonl", cwd=tmp_path)
+    assert isolated.returncode == 0, isolated.stderr
+    # --config FILE replaces the nearest pyproject.toml, plugins included
+    (tmp_path / "other.toml").write_text("[tool.ftlint]\nignore = ['FT402']\n")
+    for args in (("--config", "other.toml"), ("--config=other.toml",)):
+        other = run_cli("check", *args, "train.jsonl", cwd=tmp_path)
+        assert other.returncode == 0, other.stderr
+
+
+def test_per_file_ignores_are_relative_to_the_config_folder_wherever_ftlint_runs(tmp_path):
+    """As ruff: 'data/legacy/*' in ./pyproject.toml means the same files from data/ or data/legacy/."""
+    legacy = tmp_path / "data" / "legacy"
+    legacy.mkdir(parents=True)
+    (legacy / "a.jsonl").write_text(json.dumps({**GOOD, "source": "x"}) + "\n")
+    (tmp_path / "data" / "b.jsonl").write_text(json.dumps({**GOOD, "source": "x"}) + "\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ftlint]\nselect = ["FT110"]\nper-file-ignores = { "data/legacy/*" = ["FT110"] }\n')
+
+    def flagged(*paths, cwd):
+        report, _ = cli_json(*paths, cwd=cwd)
+        return sorted({f["path"] for f in report["findings"]})
+
+    assert flagged("data/legacy/a.jsonl", "data/b.jsonl", cwd=tmp_path) == ["data/b.jsonl"]
+    assert flagged("legacy/a.jsonl", "b.jsonl", cwd=tmp_path / "data") == ["b.jsonl"]
+    assert flagged("a.jsonl", "../b.jsonl", cwd=legacy) == ["../b.jsonl"]
+    # a pattern only matched the cwd-relative path before: 'legacy/*' is <config folder>/legacy/*, not data/legacy/*
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nselect = ["FT110"]\nper-file-ignores = { "legacy/*" = ["FT110"] }\n')
+    assert flagged("legacy/a.jsonl", cwd=tmp_path / "data") == ["legacy/a.jsonl"]
+
+
+def test_an_unknown_model_with_its_own_tokenizer_is_counted(tmp_path):
+    """The error's advice works: --tokenizer makes any model name usable, and the summary says the limit is a default."""
+    pytest.importorskip("tokenizers")
+    from linter.trainer.testing import build_tokenizer_folder
+
+    build_tokenizer_folder(tmp_path / "tok")
+    (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
+    proc = run_cli("check", "ok.jsonl", "--model", "Org/Name", "--tokenizer", "tok", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "limit 4,096 tokens (default; Org/Name is not in 'ftlint models')" in proc.stdout

@@ -86,3 +86,55 @@ def test_fix_refuses_non_jsonl(tmp_path):
     path.write_text("user,assistant\nhi ,hello\n")
     proc = run_cli("fix", path)
     assert proc.returncode == 2 and "convert it first" in proc.stderr
+
+
+# the real CLI in a subprocess whose interpreter cannot import the named modules (as when the extra is not installed)
+_WITHOUT = ("import sys\nfor name in sys.argv.pop(1).split(','):\n    sys.modules[name] = None  # import raises ImportError\n"
+            "sys.argv[0] = 'ftlint'\nfrom linter.cli import main\nmain()\n")
+
+
+@pytest.mark.parametrize("blocked, suffix, extra, package", [
+    ("pyarrow,pyarrow.parquet", ".parquet", "parquet", "pyarrow"),
+    ("openpyxl", ".xlsx", "xlsx", "openpyxl"),
+])
+def test_a_missing_optional_library_is_one_line_naming_it_and_its_extra(tmp_path, blocked, suffix, extra, package):
+    """Not an FT001 finding on each file's row 1 (exit 1): one error before any output, exit 2."""
+    pytest.importorskip(package)
+    import subprocess
+    import sys
+
+    import pandas
+
+    data = tmp_path / f"data{suffix}"
+    frame = pandas.DataFrame({"user": ["Hi"], "assistant": ["Hello!"]})
+    frame.to_parquet(data) if suffix == ".parquet" else frame.to_excel(data, index=False)
+    (tmp_path / "train.jsonl").write_text(json.dumps(GOOD) + "\n")
+    for command in (["check", "--isolated", "train.jsonl", data.name], ["stats", "--isolated", data.name]):
+        proc = subprocess.run([sys.executable, "-c", _WITHOUT, blocked, *command], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert proc.stdout == "" and "Traceback" not in proc.stderr
+        (line,) = proc.stderr.splitlines()
+        assert line.startswith(f"ftlint: error: {data.name}: ") and f"needs {package}, which is not installed" in line
+        assert f"pip install {package}" in line and f"'{extra}' extra" in line and f".[{extra}]" in line
+    # the same file lints once the library is there
+    assert run_cli("check", "--isolated", data.name, cwd=tmp_path).returncode in (0, 1)
+
+
+@pytest.mark.parametrize("text, line, pointer, says, examples", [
+    ("[\n  {good},\n  {good},\n]\n", 3, "/2", "trailing comma after the last element", 2),
+    ("[{good},]", 1, "/1", "trailing comma after the last element", 1),
+    ("[\n  {good}\n  {good}\n]\n", 3, "/1", "expected ',' or ']' after element 0", 1),
+    ("[{good}]\n{good}\n", 2, "/1", "extra data after the array's closing ']'", 1),
+    ("[\n  {good},\n  {good}\n", 4, "/2", "the array is not closed", 2),
+])
+def test_json_array_syntax_errors_are_findings_with_line_and_pointer(tmp_path, text, line, pointer, says, examples):
+    """'[{...},]' passed with exit 0: the stdlib's raw_decode reads element by element and forgave it."""
+    path = tmp_path / "data.json"
+    path.write_text(text.replace("{good}", json.dumps(GOOD)))
+    report, proc = cli_json(path, "--select", "FT001")
+    assert proc.returncode == 1
+    (finding,) = report["findings"]
+    assert (finding["line"], finding["pointer"], finding["code"]) == (line, pointer, "FT001")
+    assert says in finding["message"] and "at column" in finding["message"]
+    stats = json.loads(run_cli("stats", "--format", "json", path, cwd=tmp_path).stdout)
+    assert stats[0]["examples"] == examples  # the elements before the error are still read

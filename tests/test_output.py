@@ -359,3 +359,17 @@ def test_rule_pages_cut_example_values_too_long_to_read():
     row = json.loads(example)
     assert row["messages"][0]["content"].endswith("… (20,500 characters in all)")
     assert row["messages"][1] == {"role": "assistant", "content": "ok"} and max(map(len, page.splitlines())) < 300
+
+
+def test_statistics_prints_the_summary_without_findings_as_the_readme_says(dataset):
+    """README: file statistics, the total and the per-rule counts; no finding line; the same with -q."""
+    full = run_cli("check", dataset).stdout.splitlines()
+    findings = [line for line in full if ": FT" in line]
+    summary = [line for line in full if line not in findings]
+    stats = run_cli("check", dataset, "--statistics")
+    assert stats.returncode == 1  # the verdict is the same
+    assert stats.stdout.splitlines() == summary and findings
+    assert summary[0].startswith(f"{dataset}: 3 examples") and "tokens per example" in summary[1]
+    assert any(line.startswith("Found 5 problems") for line in summary)
+    assert any("FT106 [ ] role-unknown" in line for line in summary)
+    assert run_cli("check", dataset, "--statistics", "-q").stdout.splitlines() == summary

@@ -29,7 +29,7 @@ import orjson
 from ..parsing import INVALID_JSON, INVALID_UTF8, LONE_SURROGATE, NON_STANDARD, TOO_DEEP, TOO_DEEP_MESSAGE, too_deep
 from ..plugin import hookimpl
 from ..rows import ParseProblem, Row
-from . import Reader
+from . import Reader, require
 from .jsonl import JsonlReader
 
 TABLE_ROW = "table-row-invalid"
@@ -87,9 +87,9 @@ class BadJson(ValueError):
 _STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def problem_row(number: int, kind: str, message: str) -> Row:
+def problem_row(number: int, kind: str, message: str, pointer: str = "") -> Row:
     row = Row(number, 0, b"", 0)
-    row.problem = ParseProblem(kind, message)
+    row.problem = ParseProblem(kind, message, pointer=pointer)
     return row
 
 
@@ -217,29 +217,45 @@ class JsonArrayReader(Reader):
             yield value_row(1, value)
             return
         pos = _skip(text, pos + 1)
-        line, counted = 1, 0
+        line, counted, index = 1, 0, 0
         while pos < len(text) and text[pos] != "]":
+            if index and text[pos] != ",":  # the stdlib would read '[{..} {..}]' element by element
+                yield _syntax_error(text, pos, index, f"expected ',' or ']' after element {index - 1}",
+                                    "; the rest of the array was not read")
+                return
+            if index:
+                comma, pos = pos, _skip(text, pos + 1)
+                if text[pos : pos + 1] == "]":
+                    yield _syntax_error(text, comma, index, "trailing comma after the last element (JSON allows none; providers refuse the file)")
+                    break
+            index += 1
             line += text.count("\n", counted, pos)
             counted = pos
             try:
                 value, end = strict_json(_STRICT.raw_decode, text, pos)
             except BadJson as exc:
                 if exc.kind == INVALID_JSON and exc.lineno is not None:  # broken syntax: where the element ends is unknown
-                    yield problem_row(exc.lineno, INVALID_JSON, exc.message + "; the rest of the array was not read")
+                    yield problem_row(exc.lineno, INVALID_JSON, exc.message + "; the rest of the array was not read", pointer=f"/{index - 1}")
                     return
                 yield problem_row(line, exc.kind, exc.message)  # well-formed but refused: skip just this element
-                end = _element_end(text, pos)
-                pos = _skip(text, end)
-                if text[pos : pos + 1] == ",":
-                    pos = _skip(text, pos + 1)
+                pos = _skip(text, _element_end(text, pos))
                 continue
             if undecodable and _UNDECODABLE.search(text, pos, end):
                 yield problem_row(line, INVALID_UTF8, "invalid UTF-8 in this element")
             else:
                 yield value_row(line, value, pos)
             pos = _skip(text, end)
-            if text[pos : pos + 1] == ",":
-                pos = _skip(text, pos + 1)
+        if pos >= len(text):
+            yield _syntax_error(text, len(text), index, "the array is not closed: no ']' at the end of the file")
+        elif _skip(text, pos + 1) < len(text):
+            yield _syntax_error(text, _skip(text, pos + 1), index, "extra data after the array's closing ']'")
+
+
+def _syntax_error(text: str, pos: int, index: int, what: str, then: str = "") -> Row:
+    """An FT001 row at the line of ``pos``, pointing at the array element ``index`` it concerns."""
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return problem_row(line, INVALID_JSON, f"invalid JSON: {what} at column {column}{then}", pointer=f"/{index}")
 
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that ``surrogateescape`` kept
@@ -301,14 +317,13 @@ class ParquetReader(Reader):
     name = "parquet"
     problems = (INVALID_JSON,)
     extensions = (".parquet",)
-    description = "Parquet (row index as the location; needs pyarrow: pip install 'ftlint[parquet]')"
+    description = "Parquet (row index as the location; needs pyarrow, the 'parquet' extra)"
+
+    def check_available(self) -> None:
+        require("pyarrow.parquet", "pyarrow", "parquet", "reading Parquet")
 
     def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            yield problem_row(1, INVALID_JSON, "reading Parquet needs pyarrow: pip install 'ftlint[parquet]'")
-            return
+        pq = require("pyarrow.parquet", "pyarrow", "parquet", "reading Parquet")
         try:
             parquet = pq.ParquetFile(stream)
             number = 0
@@ -325,14 +340,13 @@ class XlsxReader(Reader):
     name = "xlsx"
     problems = (INVALID_JSON, EXTRA_SHEETS)
     extensions = (".xlsx",)
-    description = "Excel workbook, first sheet, header in row 1 (needs openpyxl: pip install 'ftlint[xlsx]')"
+    description = "Excel workbook, first sheet, header in row 1 (needs openpyxl, the 'xlsx' extra)"
+
+    def check_available(self) -> None:
+        require("openpyxl", "openpyxl", "xlsx", "reading XLSX")
 
     def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
-        try:
-            import openpyxl
-        except ImportError:
-            yield problem_row(1, INVALID_JSON, "reading XLSX needs openpyxl: pip install 'ftlint[xlsx]'")
-            return
+        openpyxl = require("openpyxl", "openpyxl", "xlsx", "reading XLSX")
         try:
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001

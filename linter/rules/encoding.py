@@ -36,7 +36,7 @@ class _ParseProblemRule(Rule):
             message = row.problem.message
             if row.number == 1 and row.raw is not None and row.raw.lstrip().startswith(b"["):
                 message += " (the file looks like one JSON array, not JSON Lines: one object per line)"
-            yield Violation(message, fix=REJECT_LINE)
+            yield Violation(message, row.problem.pointer, fix=REJECT_LINE)
 
 
 class InvalidJson(_ParseProblemRule):

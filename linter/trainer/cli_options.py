@@ -37,8 +37,8 @@ def apply(settings) -> None:
     ctx = click.get_current_context(silent=True)
     given = ctx.meta.get(KEY, {}) if ctx is not None else {}
     for key, value in given.items():
-        if value:
-            setattr(settings, key, value)
+        if value:  # remembered as the command line's, for --show-settings
+            settings.set(key.replace("_", "-"), value, "command line")
     if settings.trainer_config:
         from .setup import read_plan
 
