@@ -310,14 +310,17 @@ def _preview(text: str | None) -> str:
 def _file_section(result: FileResult, found: FileScan) -> list[str]:
     summary = result.summary()
     tokens = summary.get("tokens", {})
+    limit_from = f", {html.escape(result.limit_from)}" if result.limit_from and result.limit_from != result.model else ""
     out = [f"<h2>{html.escape(one_line(result.path))}</h2>",
            f"<p>{summary['examples']:,} examples, {summary['lines']:,} lines, {summary['bytes']:,} bytes; model "
-           f"{html.escape(result.model)}; limit {result.token_limit:,} tokens ({html.escape(result.encoding)}).</p>"]
+           f"{html.escape(result.model)}; limit {result.token_limit:,} tokens ({html.escape(result.encoding)}{limit_from}).</p>"]
     if tokens:
+        billing = ""
+        if "estimated_billing_tokens" in tokens:  # an OpenAI run only
+            billing = (f"; {tokens['estimated_epochs']} epochs, {tokens['estimated_billing_tokens']:,} billing tokens"
+                       + (f", about ${tokens['estimated_cost_usd']:,.2f}" if "estimated_cost_usd" in tokens else ""))
         out.append(f"<p>tokens per example: min {tokens['min']:,}, mean {tokens['mean']:,}, p50 {tokens['p50']:,.0f}, "
-                   f"p90 {tokens['p90']:,.0f}, max {tokens['max']:,}; {tokens['over_limit']:,} over the limit; "
-                   f"{tokens['estimated_epochs']} epochs, {tokens['estimated_billing_tokens']:,} billing tokens"
-                   + (f", about ${tokens['estimated_cost_usd']:,.2f}" if "estimated_cost_usd" in tokens else "") + ".</p>")
+                   f"p90 {tokens['p90']:,.0f}, max {tokens['max']:,}; {tokens['over_limit']:,} over the limit{billing}.</p>")
     from ..trainer.report import html_rows
 
     trainer = html_rows(summary)
