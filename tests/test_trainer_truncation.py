@@ -183,6 +183,8 @@ def test_llamafactory_config_truncates_per_turn(project, mask_history):
     assert stats["trainer"]["truncation"] == "llamafactory"
     assert stats["trainer"]["trained_tokens_per_epoch"] == sum(kept for _, kept in want)
     assert stats["trainer"]["max_seq_length_from"] == "cutoff_len in lf.yaml"
+    text = run_cli("stats", "--trainer-config", "lf.yaml", "data/chat.jsonl", cwd=root).stdout
+    assert f"max-seq-length {cutoff}, LLaMA-Factory's per-turn truncation;" in text and f"limit {cutoff} tokens (cutoff_len in lf.yaml)" in text
     # the same rows under TRL's right truncation at the same length: the long prompt's answer is cut away
     trl = lint(root, "--tokenizer", str(folder), "--max-seq-length", str(cutoff), "data/chat.jsonl")
     assert (1, "FT312") in trl
