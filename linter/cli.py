@@ -420,13 +420,23 @@ def stats(paths, config_file, isolated, model, max_tokens, output_format, html_f
         formatter.file_done(result)
 
 
+def _split_value(value):
+    from .convert import parse_split
+
+    try:
+        return None if value is None else parse_split(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--split-validation") from None
+
+
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The JSONL file to write (the training part with --split-validation).")
 @click.option("--to", "target", default="chat", show_default=True,
               help="The format to write: any writable format (openai-chat, openai-dpo, trl, sharegpt, alpaca, bedrock-claude... "
                    "see docs/formats.md); chat and completion are short for openai-chat and prompt-completion.")
-@click.option("--split-validation", type=click.FloatRange(0, 1, min_open=True, max_open=True), help="Fraction of examples for a validation file.")
+@click.option("--split-validation", metavar="N", callback=lambda ctx, param, value: _split_value(value),
+              help="Examples for a validation file: a fraction in (0,1) (at least 1 example) or a whole count >= 1.")
 @click.option("--validation-output", type=click.Path(dir_okay=False), help="Where the validation part goes (default: OUTPUT with .valid before the extension).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Changes which examples the split picks, deterministically.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Where rows that cannot be converted go (default: OUTPUT.rejects.jsonl).")
@@ -456,6 +466,9 @@ def convert(source, output, target, split_validation, validation_output, seed, r
     click.echo(f"wrote {report.written:,} example(s) to {one_line(output)}")
     if split_validation:
         click.echo(f"wrote {report.validation:,} example(s) to {one_line(validation_output or validation_path(output))}")
+        if isinstance(split_validation, int) and report.validation < split_validation:
+            click.echo(f"ftlint: warning: --split-validation {split_validation:,} asks for more examples than the "
+                       f"{report.validation:,} converted; all of them went to validation", err=True)
     if report.rejected:
         where = rejects or output + ".rejects.jsonl"
         for line, reason in report.rejected[:20]:

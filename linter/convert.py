@@ -7,19 +7,27 @@ format's adapter writes the view (``linter.formats``). A writer represents
 every element of the view or refuses the row, so nothing is dropped
 silently: rows that cannot be read or written go to a rejects file with the
 reason (rows written + rows rejected = rows read), and the exit code says so.
-``--split-validation F`` sends a deterministic fraction (by a hash of each
-example) to a validation file.
+``--split-validation N`` sends an exact number of examples to a validation
+file: a value in (0, 1) is a fraction of the examples converted (rounded half
+up, at least 1, and at most all but one), a whole number >= 1 a count. Which
+examples go is deterministic: the ones with the smallest hashes of
+``[seed, example]``, so the same input and seed give the same split.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import os
+import tempfile
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from . import atomic, hashing
+from . import spill as spill_files
 from .formats import Reject, writers
 
 
@@ -61,12 +69,35 @@ class ConvertReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
+def parse_split(text: str) -> float | int:
+    """``--split-validation``'s value: a fraction in (0, 1), or a whole count >= 1 (ValueError otherwise)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{text!r} is not a number") from None
+    if 0 < value < 1:
+        return value
+    if value >= 1 and value.is_integer():
+        return int(value)
+    raise ValueError(f"{text} is neither a fraction between 0 and 1 (0.1: a tenth of the examples) nor a whole count >= 1")
+
+
+def validation_size(split: float | int, examples: int) -> int:
+    """How many of ``examples`` go to validation: a count as given (at most all), or a fraction
+    rounded half up, at least 1 and at most ``examples - 1`` so neither file is empty when both can have rows."""
+    if isinstance(split, int):
+        return min(split, examples)
+    if examples < 2:
+        return 0
+    return min(max(1, math.floor(split * examples + 0.5)), examples - 1)
+
+
 def validation_path(output: str) -> str:
     root, ext = os.path.splitext(output)
     return f"{root}.valid{ext or '.jsonl'}"
 
 
-def convert(linter, source: str, output: str, *, to: str = "chat", split: float | None = None,
+def convert(linter, source: str, output: str, *, to: str = "chat", split: float | int | None = None,
             seed: int = 0, validation_output: str | None = None, rejects: str | None = None) -> ConvertReport:
     report = ConvertReport()
     registry = linter.registry
@@ -85,6 +116,9 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
             temps[name] = (temp, target)
             handles[name] = os.fdopen(fd, "wb")
         rejected = []
+        # with a split, lines wait in a spill file until the count (and so the chosen hashes) is known
+        spill = tempfile.TemporaryFile(dir=spill_files.directory()) if split else None
+        digests = array("Q")
         with open(source, "rb") as stream:
             for row in reader.rows(stream, max_line_bytes=linter.settings.max_line_bytes):
                 if not row.parsed:
@@ -101,13 +135,14 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                 except orjson.JSONEncodeError as exc:  # nested too deep or an integer beyond 64 bits once converted
                     rejected.append((row.number, f"cannot be written as JSON: {exc}", row.raw))
                     continue
-                name = "train"
-                if split and (hashing.stable_digest(orjson.dumps([seed, value], option=orjson.OPT_SORT_KEYS)) % 1_000_000) < split * 1_000_000:
-                    name = "valid"
-                    report.validation += 1
-                else:
+                if spill is None:
                     report.written += 1
-                handles[name].write(line)
+                    handles["train"].write(line)
+                else:
+                    digests.append(hashing.stable_digest(orjson.dumps([seed, value], option=orjson.OPT_SORT_KEYS)))
+                    spill.write(line)
+        if spill is not None:
+            _split_spill(spill, digests, validation_size(split, len(digests)), handles, report)
         for handle in handles.values():
             handle.close()
         for temp, target in temps.values():
@@ -122,3 +157,18 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
             if os.path.exists(temp):
                 os.unlink(temp)
     return report
+
+
+def _split_spill(spill, digests: array, wanted: int, handles: dict, report: ConvertReport) -> None:
+    """Write the spilled lines in order: the ``wanted`` with the smallest digests (ties by position)
+    to validation, the others to training."""
+    chosen = set(heapq.nsmallest(wanted, range(len(digests)), key=lambda i: (digests[i], i)))
+    spill.seek(0)
+    for index, line in enumerate(spill):
+        if index in chosen:
+            handles["valid"].write(line)
+            report.validation += 1
+        else:
+            handles["train"].write(line)
+            report.written += 1
+    spill.close()

@@ -19,6 +19,7 @@ from . import schema
 from .config import Settings
 from .findings import Finding, Severity
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
+from .prices import bills_like_openai
 from .registry import Registry, get_registry
 from .rows import Row
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, declared_counts
@@ -30,6 +31,7 @@ from .stats import LONG_ROW_BYTES, FileStats, in_sample
 from .text import show
 from .tokens import Tokenizer
 from .trainer import view_for as trainer_view
+from .trainer.setup import setting_origin
 
 
 RowSink = Callable[[Row, list[Finding]], None]
@@ -51,6 +53,8 @@ class FileResult:
 
     model_named: bool = False
     prices: dict | None = None
+    limit_from: str = ""  # where token_limit came from (--max-tokens, --max-seq-length, a trainer config, the model)
+    billing: bool = True  # the OpenAI billing estimate applies (linter.prices.bills_like_openai)
     trainer: dict | None = None  # linter.trainer's view: tokenizer, max_seq_length, where trained tokens come from
 
     def summary(self) -> dict:
@@ -64,11 +68,23 @@ class FileResult:
                 prices=self.prices,
             ),
         }
+        if not self.billing and "tokens" in out:
+            from .prices import BILLING_KEYS
+
+            for key in BILLING_KEYS:
+                out["tokens"].pop(key, None)
         if self.trainer is not None:
             from .trainer.report import trainer_summary
 
             out["trainer"] = trainer_summary(self.stats, self.trainer)
         return out
+
+
+def _limit_origin(settings: Settings, model: ModelSpec) -> str:
+    """Where the token limit comes from, in the words the reports print."""
+    if settings.max_tokens:
+        return setting_origin(settings, "max-tokens")
+    return f"model {model.name}" if settings.model else model.name
 
 
 class Linter:
@@ -104,10 +120,13 @@ class Linter:
         self.model = self._model()
         self.token_limit = s.max_tokens or self.model.token_limit
         self.tokenizer = Tokenizer(self.model.encoding)
+        self.limit_from = _limit_origin(s, self.model)
         self.trainer = trainer_view(s, self.model)  # linter.trainer: exact counts with an open model's tokenizer and template
         if self.trainer is not None:
-            self.trainer.max_seq_length = self.trainer.max_seq_length or self.token_limit
+            if not self.trainer.max_seq_length:
+                self.trainer.max_seq_length, self.trainer.limit_from = self.token_limit, self.limit_from
             self.token_limit = self.trainer.max_seq_length
+            self.limit_from = self.trainer.limit_from or self.limit_from
             self.tokenizer = self.trainer
             self.enabled = self.enabled - {"FT300"}  # FT311/FT312 judge the length exactly
         self.train_fingerprints = None  # set by use_training_files for FT406
@@ -227,7 +246,8 @@ class Linter:
         """An empty result for ``path``, filled while its findings stream."""
         return FileResult(
             path, FileStats(), self.token_limit, self.tokenizer.encoding_name, self.model.name,
-            model_named=bool(self.settings.model), prices=self.settings.prices,
+            model_named=bool(self.settings.model), prices=self.settings.prices, limit_from=self.limit_from,
+            billing=bills_like_openai(self.profile.name, self.model.provider, self.trainer is not None),
             trainer=self.trainer.describe() if self.trainer is not None else None,
         )
 

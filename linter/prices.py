@@ -14,6 +14,14 @@ from dataclasses import dataclass
 from .models import base_model_name
 
 PRICES_AS_OF = "2025-06-01"
+# what the OpenAI cookbook's billing estimate adds to a file's token statistics; kept only for an OpenAI run
+BILLING_KEYS = ("billing_tokens_per_epoch", "estimated_epochs", "estimated_billing_tokens", "estimated_cost_usd", "price")
+
+
+def bills_like_openai(profile: str, provider: str, trainer_view: bool) -> bool:
+    """True when the run targets OpenAI's fine-tuning API, the only one the billing estimate describes:
+    an OpenAI profile, no model of another provider named, and no open-model tokenizer or trainer config."""
+    return not trainer_view and provider == "openai" and profile.startswith("openai")
 
 
 @dataclass(frozen=True)

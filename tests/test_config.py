@@ -234,4 +234,4 @@ def test_an_unknown_model_with_its_own_tokenizer_is_counted(tmp_path):
     (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
     proc = run_cli("check", "ok.jsonl", "--model", "Org/Name", "--tokenizer", "tok", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "limit 4,096 tokens (default; Org/Name is not in 'ftlint models')" in proc.stdout
+    assert "limit 4,096 tokens (model default; Org/Name is not in 'ftlint models')" in proc.stdout

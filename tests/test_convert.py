@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from .conftest import GOOD, run_cli
 
 
@@ -48,12 +50,50 @@ def test_to_completion_and_split(tmp_path):
     proc = run_cli("convert", src, "-o", out, "--split-validation", "0.2", "--to", "completion")
     assert proc.returncode == 0, proc.stderr
     train, valid = lines(out), lines(tmp_path / "out.valid.jsonl")
-    assert len(train) + len(valid) == 200 and 20 <= len(valid) <= 60
+    assert len(train) + len(valid) == 200 and len(valid) == 40  # exactly the fraction asked for
     assert {json.dumps(r) for r in train}.isdisjoint(json.dumps(r) for r in valid)
     assert train[0] == {"prompt": train[0]["prompt"], "completion": train[0]["completion"]} and train[0]["prompt"].startswith("q")
     again = tmp_path / "again.jsonl"
     run_cli("convert", src, "-o", again, "--split-validation", "0.2", "--to", "completion")
     assert lines(again) == train  # deterministic
+
+
+@pytest.mark.parametrize("split, rows, valid", [
+    ("0.2", 11, 2),  # 2.2 rounds to 2 (a per-row coin toss could give 0)
+    ("0.5", 11, 6),  # 5.5 rounds half up
+    ("0.01", 11, 1),  # a non-empty split has at least one example
+    ("0.99", 11, 10),  # ... and leaves one for training
+    ("0.3", 1, 0),  # one example: it trains
+    ("3", 11, 3),  # a whole number is a count
+    ("1", 11, 1),
+])
+def test_split_validation_is_an_exact_fraction_or_count(tmp_path, split, rows, valid):
+    src = tmp_path / "chat.jsonl"
+    data = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]} for i in range(rows)]
+    src.write_text("".join(json.dumps(r) + "\n" for r in data))
+    proc = run_cli("convert", src, "-o", tmp_path / "out.jsonl", "--split-validation", split)
+    assert proc.returncode == 0, proc.stderr
+    train, held = lines(tmp_path / "out.jsonl"), lines(tmp_path / "out.valid.jsonl")
+    assert len(held) == valid and len(train) == rows - valid
+    assert sorted(map(json.dumps, train + held)) == sorted(map(json.dumps, data))  # nothing lost, nothing twice
+    assert train == [r for r in data if r in train]  # training keeps the input order
+
+
+def test_split_validation_seed_and_bad_values(tmp_path):
+    src = tmp_path / "chat.jsonl"
+    data = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]} for i in range(30)]
+    src.write_text("".join(json.dumps(r) + "\n" for r in data))
+    picks = []
+    for seed in ("0", "0", "1"):
+        assert run_cli("convert", src, "-o", tmp_path / "out.jsonl", "--split-validation", "0.2", "--seed", seed).returncode == 0
+        picks.append(lines(tmp_path / "out.valid.jsonl"))
+    assert picks[0] == picks[1] != picks[2] and len(picks[2]) == 6
+    for bad in ("0", "1.5", "-1", "x"):
+        proc = run_cli("convert", src, "-o", tmp_path / "bad.jsonl", "--split-validation", bad)
+        assert proc.returncode == 2 and "--split-validation" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_cli("convert", src, "-o", tmp_path / "all.jsonl", "--split-validation", "40")
+    assert proc.returncode == 0 and "asks for more examples than the 30" in proc.stderr
+    assert len(lines(tmp_path / "all.valid.jsonl")) == 30
 
 
 # --- through the conversation view -------------------------------------------------

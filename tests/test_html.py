@@ -11,7 +11,11 @@ from collections import Counter
 
 import pytest
 
-from linter.output.html import histogram, nice_ticks, trainer_view
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linter.output.html import BINS, bin_edges, histogram, nice_ticks, trainer_view
+from linter.trainer.testing import build_tokenizer_folder
 
 from .conftest import run_cli
 
@@ -120,5 +124,73 @@ def test_ticks_cover_the_data_with_round_steps():
 def test_trainer_view_shows_only_what_is_known():
     assert trainer_view() == ""
     shown = trainer_view(trained=Counter({10: 2}), truncated_examples=3, truncated_tokens=1200)
-    assert "Trained tokens per example" in shown and "3 example(s) truncated" in shown and "1,200 token(s)" in shown
+    assert "Trained tokens per example" in shown and "3 example(s) truncated" in shown and "1,200 trained token(s)" in shown
     assert "Untrained" not in shown
+
+
+def is_round(value):
+    """1, 2 or 5 times a power of ten (or 0)."""
+    if value == 0:
+        return True
+    digits = str(int(value)).rstrip("0")
+    return digits in ("1", "2", "5")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10**6), st.integers(0, 10**6), st.booleans())
+def test_bin_edges_are_round_and_cover_the_data(a, b, log):
+    low, high = min(a, b), max(a, b)
+    if log:
+        low = max(low, 1)
+        high = max(high, low)
+    edges = bin_edges(low, high, log)
+    assert edges[0] <= low and edges[-1] > high and edges == sorted(set(edges))
+    if log:
+        assert all(is_round(e) for e in edges)
+    else:
+        widths = {y - x for x, y in zip(edges, edges[1:])}
+        assert len(widths) == 1 and is_round(widths.pop()) and edges[0] % (edges[1] - edges[0]) == 0
+        assert len(edges) - 1 <= BINS
+
+
+def test_histogram_bars_have_round_ranges_and_count_every_example():
+    rng = random.Random(3)
+    counts = Counter(rng.randint(59, 739) for _ in range(500))
+    svg = histogram(counts, "Tokens", "tokens")
+    spans = re.findall(r"<title>([\d,]+)–([\d,]+): ([\d,]+) example", svg)
+    assert sum(int(n.replace(",", "")) for _, _, n in spans) == 500
+    for first, last, _ in spans:
+        first, last = int(first.replace(",", "")), int(last.replace(",", ""))
+        assert first % 50 == 0 and last - first + 1 == 50  # [50, 100), [100, 150)...: round edges
+
+
+@pytest.fixture(scope="module")
+def trainer_report(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("html-trainer")
+    folder = build_tokenizer_folder(tmp_path / "tok")
+    rows = [{"messages": [{"role": "user", "content": "The quick brown fox jumps over the lazy dog. " * (1 + i % 9)},
+                          {"role": "assistant", "content": "Paris is the capital of France. " * (1 + i % 4)}]} for i in range(60)]
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    plain, exact = tmp_path / "plain.html", tmp_path / "exact.html"
+    assert run_cli("stats", data, "--html", plain).returncode == 0
+    proc = run_cli("stats", data, "--html", exact, "--tokenizer", folder, "--max-seq-length", "64")
+    assert proc.returncode == 0, proc.stderr
+    return plain, exact
+
+
+def test_trainers_view_in_chromium_with_and_without_a_tokenizer(trainer_report, tmp_path):
+    binary = chromium()
+    plain, exact = trainer_report
+    pages = {}
+    for name, page in (("plain", plain), ("exact", exact)):
+        dom = browse(binary, page, tmp_path / f"profile-{name}", "--dump-dom")
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        pages[name] = re.sub(r"<[^>]+>", "", dom.stdout)  # the text a reader sees
+    # without a tokenizer: no trainer figures (they would be OpenAI weights, not a trainer's), but what to pass
+    assert "Trainer's view" in pages["plain"] and "pass --tokenizer" in pages["plain"]
+    assert "Trained tokens per example" not in pages["plain"] and "billing tokens" in pages["plain"]
+    # with one: the trained tokens within the length and what truncation cost, and no OpenAI billing
+    assert "Trained tokens per example" in pages["exact"] and "pass --tokenizer" not in pages["exact"]
+    assert re.search(r"[\d,]+ example\(s\) truncated; [\d,]+ trained token\(s\) lost to truncation", pages["exact"])
+    assert "billing tokens" not in pages["exact"] and "--max-seq-length" in pages["exact"]

@@ -9,6 +9,7 @@ import pytest
 from linter.trainer.testing import build_tokenizer_folder
 
 from .conftest import run_cli
+from .test_trainer_truncation import pairs_from_mask, simulate
 
 transformers = pytest.importorskip("transformers")
 
@@ -90,13 +91,19 @@ def test_llamafactory_config_with_dataset_info(project):
         f"model_name_or_path: {folder}\nstage: sft\ntemplate: llama3\ndataset: chat_set,alpaca_set\ndataset_dir: data\ncutoff_len: 40\n")
     proc = run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "llamafactory.yaml", cwd=root)
     report, found = findings(proc)
-    assert ("chat.jsonl", 2, "FT310") in found and ("chat.jsonl", 3, "FT312") in found
+    # row 3's long question leaves its short answer whole under LLaMA-Factory's per-turn cut: over the length, not FT312
+    assert ("chat.jsonl", 2, "FT310") in found and ("chat.jsonl", 3, "FT311") in found and ("chat.jsonl", 3, "FT312") not in found
     assert ("alpaca.jsonl", 2, "FT311") in found
     assert "template 'llama3'" in proc.stderr  # the note about LLaMA-Factory's Python templates
-    want = reference_counts(folder, [[{"role": "user", "content": r["instruction"] + (f"\n{r['input']}" if r["input"] else "")},
-                                      {"role": "assistant", "content": r["output"]}] for r in ALPACA], 40)
+    conversations = [[{"role": "user", "content": r["instruction"] + (f"\n{r['input']}" if r["input"] else "")},
+                      {"role": "assistant", "content": r["output"]}] for r in ALPACA]
+    want = reference_counts(folder, conversations, 40)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder))
+    masks = [tokenizer.apply_chat_template(m, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)["assistant_masks"]
+             for m in conversations]
     stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "llamafactory.yaml", "data/alpaca.jsonl", cwd=root).stdout)[0]
-    assert stats["trained_tokens"]["total_per_epoch"] == sum(w[2] for w in want)
+    assert stats["trained_tokens"]["total_per_epoch"] == sum(simulate(pairs_from_mask(mask), 40)[1] for mask in masks)
+    assert stats["trained_tokens"]["total_per_epoch"] != sum(w[2] for w in want)  # right truncation would keep other tokens
     assert stats["tokens"]["max"] == max(w[0] for w in want)
 
 

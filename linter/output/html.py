@@ -3,8 +3,8 @@ script, nothing fetched), to open anywhere, print, or keep as a CI artifact.
 
 Per file: histograms with real axes (ticks, labels, a range that fits the
 data, a log scale for long tails, the token limit as a marker line), turns per
-example, roles, the trainer's view (room for trained/untrained tokens and
-truncation losses), the longest examples with a preview. Then the counts per
+example, roles, the trainer's view (trained tokens and truncation losses
+with a tokenizer, else what to pass for them), the longest examples with a preview. Then the counts per
 rule with two example lines each, and duplicates. Every dataset-derived string
 is HTML-escaped; the charts are drawn here (a few dozen lines of SVG) so the
 report needs no plotting library.
@@ -12,6 +12,7 @@ report needs no plotting library.
 
 from __future__ import annotations
 
+import bisect
 import html
 import math
 from collections import Counter
@@ -97,6 +98,36 @@ def log_ticks(low: float, high: float) -> list[float]:
     return [t for t in ticks if t <= 10**last]
 
 
+def _round_steps(least: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k (k >= 0: the data are counts) that is at least ``least``."""
+    magnitude = 10 ** max(0, math.floor(math.log10(max(least, 1))))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= least)
+
+
+def bin_edges(low: int, high: int, log: bool = False) -> list[int]:
+    """Round histogram bin edges covering the integer values ``[low, high]``; bin i is ``[edge_i, edge_i+1)``.
+
+    Linear: equal widths of 1, 2 or 5 x 10^k, as few bins as fit ``BINS``, starting
+    at a multiple of the width. Logarithmic (``low >= 1``): the 1-2-5 sequence
+    (1, 2, 5, 10, 20, 50...), from the last value not above ``low``.
+    """
+    if log:
+        first = 10 ** math.floor(math.log10(low))
+        edges = [m * first for m in (1, 2, 5) if m * first <= low][-1:]
+        while edges[-1] <= high:
+            value = edges[-1]
+            magnitude = 10 ** math.floor(math.log10(value))
+            edges.append(value * 5 // 2 if value // magnitude == 2 else value * 2)
+        return edges
+    width = _round_steps((high + 1 - low) / BINS)
+    while True:
+        start = math.floor(low / width) * width
+        count = math.floor((high - start) / width) + 1
+        if count <= BINS:
+            return [start + i * width for i in range(count + 1)]
+        width = _round_steps(width + 1)
+
+
 def _short(value: float) -> str:
     if value >= 1_000_000:
         return f"{value / 1_000_000:g}M"
@@ -161,19 +192,15 @@ def histogram(counts: Counter, title: str, x_label: str, limit: int | None = Non
     show_limit = bool(limit) and limit <= high * 1.25
     top = max(high, limit) if show_limit else high
     log = low >= 1 and median >= 1 and top / median > LONG_TAIL
+    edges = bin_edges(low, high, log)
     if log:
-        ticks = log_ticks(low, top)
-        x = Scale(ticks[0], ticks[-1], LEFT, WIDTH - RIGHT, log=True)
-        edges = [10 ** (math.log10(ticks[0]) + i * (math.log10(ticks[-1]) - math.log10(ticks[0])) / BINS) for i in range(BINS + 1)]
+        ticks = log_ticks(edges[0], max(top, edges[-1]))
     else:
-        ticks = nice_ticks(low, top + 1)
-        x = Scale(ticks[0], ticks[-1], LEFT, WIDTH - RIGHT)
-        width = (ticks[-1] - ticks[0]) / BINS
-        edges = [ticks[0] + i * width for i in range(BINS + 1)]
-    bins = [0] * BINS
+        ticks = nice_ticks(edges[0], max(top + 1, edges[-1]))
+    x = Scale(min(ticks[0], edges[0]), max(ticks[-1], edges[-1]), LEFT, WIDTH - RIGHT, log=log)
+    bins = [0] * (len(edges) - 1)
     for value, n in counts.items():
-        index = next((i for i in range(BINS) if value < edges[i + 1]), BINS - 1)
-        bins[index] += n
+        bins[min(bisect.bisect_right(edges, value) - 1, len(bins) - 1)] += n
     y_ticks = nice_ticks(0, max(bins), 4)
     y = Scale(0, y_ticks[-1], HEIGHT - BOTTOM, TOP)
     svg = _frame(title, x_label + (" (log scale)" if log else ""), "examples", [(t, _short(t)) for t in ticks], x, y_ticks, y)
@@ -181,8 +208,9 @@ def histogram(counts: Counter, title: str, x_label: str, limit: int | None = Non
         if not n:
             continue
         x0, x1 = x(edges[i]), x(edges[i + 1])
+        span = _short(edges[i]) if edges[i + 1] - edges[i] <= 1 else f"{_short(edges[i])}–{_short(edges[i + 1] - 1)}"
         svg.append(f'<rect class="bar" x="{x0 + 0.5:.1f}" y="{y(n):.1f}" width="{max(x1 - x0 - 1, 1):.1f}" height="{y(0) - y(n):.1f}">'
-                   f"<title>{_short(edges[i])}–{_short(edges[i + 1])}: {n:,} example(s)</title></rect>")
+                   f"<title>{span}: {n:,} example(s)</title></rect>")
     note = ""
     if show_limit:
         lx = x(limit)
@@ -241,10 +269,11 @@ def trainer_view(trained: Counter | None = None, untrained: Counter | None = Non
                  truncated_examples: int | None = None, truncated_tokens: int | None = None) -> str:
     """Room for the trainer's view: what a trainer learns from versus what it only reads.
 
-    ``trained``/``untrained`` are tokens-per-example histograms (assistant tokens
-    with weight != 0, and everything else); ``truncated_*`` are the examples and
-    tokens a trainer cuts at its maximum sequence length. Pass what is known;
-    the section shows only that (and nothing when nothing is known).
+    ``trained``/``untrained`` are tokens-per-example histograms (tokens under the
+    assistant mask within the maximum length, and everything else); ``truncated_*``
+    are the examples a trainer cuts at its maximum sequence length and the trained
+    tokens it loses. Pass what is known; the section shows only that (and nothing
+    when nothing is known). Without a tokenizer, ``TRAINER_HINT`` says what to pass.
     """
     parts = []
     if trained:
@@ -255,12 +284,17 @@ def trainer_view(trained: Counter | None = None, untrained: Counter | None = Non
     if truncated_examples is not None:
         facts.append(f"{truncated_examples:,} example(s) truncated")
     if truncated_tokens is not None:
-        facts.append(f"{truncated_tokens:,} token(s) lost to truncation")
+        facts.append(f"{truncated_tokens:,} trained token(s) lost to truncation")
     if not parts and not facts:
         return ""
     note = f"<p>{'; '.join(facts)}.</p>" if facts else ""
     grid = f'<div class="grid">{"".join(parts)}</div>' if parts else ""
     return f"<h3>Trainer's view</h3>{note}{grid}"
+
+
+TRAINER_HINT = ("<h3>Trainer's view</h3><p class='note'>Not computed: pass <code>--tokenizer</code> (a model folder or a "
+                "cached repo id) with <code>--max-seq-length</code>, or <code>--trainer-config</code>, to see the exact tokens "
+                "the trainer reads, the ones it trains on, and what truncation cuts.</p>")
 
 
 # ---------------------------------------------------------------- rows
@@ -310,14 +344,17 @@ def _preview(text: str | None) -> str:
 def _file_section(result: FileResult, found: FileScan) -> list[str]:
     summary = result.summary()
     tokens = summary.get("tokens", {})
+    limit_from = f", {html.escape(result.limit_from)}" if result.limit_from and result.limit_from != result.model else ""
     out = [f"<h2>{html.escape(one_line(result.path))}</h2>",
            f"<p>{summary['examples']:,} examples, {summary['lines']:,} lines, {summary['bytes']:,} bytes; model "
-           f"{html.escape(result.model)}; limit {result.token_limit:,} tokens ({html.escape(result.encoding)}).</p>"]
+           f"{html.escape(result.model)}; limit {result.token_limit:,} tokens ({html.escape(result.encoding)}{limit_from}).</p>"]
     if tokens:
+        billing = ""
+        if "estimated_billing_tokens" in tokens:  # an OpenAI run only
+            billing = (f"; {tokens['estimated_epochs']} epochs, {tokens['estimated_billing_tokens']:,} billing tokens"
+                       + (f", about ${tokens['estimated_cost_usd']:,.2f}" if "estimated_cost_usd" in tokens else ""))
         out.append(f"<p>tokens per example: min {tokens['min']:,}, mean {tokens['mean']:,}, p50 {tokens['p50']:,.0f}, "
-                   f"p90 {tokens['p90']:,.0f}, max {tokens['max']:,}; {tokens['over_limit']:,} over the limit; "
-                   f"{tokens['estimated_epochs']} epochs, {tokens['estimated_billing_tokens']:,} billing tokens"
-                   + (f", about ${tokens['estimated_cost_usd']:,.2f}" if "estimated_cost_usd" in tokens else "") + ".</p>")
+                   f"p90 {tokens['p90']:,.0f}, max {tokens['max']:,}; {tokens['over_limit']:,} over the limit{billing}.</p>")
     from ..trainer.report import html_rows
 
     trainer = html_rows(summary)
@@ -331,7 +368,12 @@ def _file_section(result: FileResult, found: FileScan) -> list[str]:
     out.append(turns_chart(stats.messages))
     out.append(roles_chart(found.roles))
     out.append("</div>")
-    out.append(trainer_view(trained=stats.trained_tokens or None))
+    view = summary.get("trainer")
+    if view is None:
+        out.append(TRAINER_HINT)
+    else:
+        out.append(trainer_view(trained=stats.trained_tokens or None, truncated_examples=view["truncated_examples"],
+                                truncated_tokens=view["trained_tokens_lost"]))
     longest = stats.longest_examples()
     if longest:
         out.append("<h3>Longest examples</h3><table><tr><th>line</th><th>tokens</th><th>preview</th></tr>")

@@ -91,16 +91,17 @@ class TextFormatter(Formatter):
         if tokens.get("counted_on_view"):
             out(f"  {tokens['counted_on_view']:,} example(s) of other formats than OpenAI chat counted by the OpenAI cookbook "
                 "formula on their conversation view; --tokenizer counts them as the model's own chat template renders them")
-        out(f"  limit {tokens['limit']:,} tokens ({result.model}): {tokens['over_limit']:,} example(s) over")
+        out(f"  limit {tokens['limit']:,} tokens ({result.limit_from or result.model}): {tokens['over_limit']:,} example(s) over")
         approx = "" if tokens["exact"] else "≈ "
         trained = summary.get("trained_tokens")
         if trained:
             out(f"  assistant tokens per example: mean {summary['assistant_tokens']['mean']:,.1f}; trained (weight ≠ 0): "
                 f"{approx}{trained['total_per_epoch']:,} per epoch")
-        out(
-            f"  estimated training: {tokens['estimated_epochs']} epochs × {approx}{tokens['billing_tokens_per_epoch']:,} "
-            f"tokens = {approx}{tokens['estimated_billing_tokens']:,} billing tokens (cookbook heuristic)"
-        )
+        if "estimated_billing_tokens" in tokens:  # an OpenAI run only
+            out(
+                f"  estimated training: {tokens['estimated_epochs']} epochs × {approx}{tokens['billing_tokens_per_epoch']:,} "
+                f"tokens = {approx}{tokens['estimated_billing_tokens']:,} billing tokens (cookbook heuristic)"
+            )
         if "estimated_cost_usd" in tokens:
             price = tokens["price"]
             out(f"  estimated cost: ≈ ${tokens['estimated_cost_usd']:,.2f} at ${price['usd_per_million']:g} per 1M training tokens "

@@ -36,9 +36,11 @@ def apply(settings) -> None:
     """Copy the command line's trainer options onto ``settings`` (they win over the config file)."""
     ctx = click.get_current_context(silent=True)
     given = ctx.meta.get(KEY, {}) if ctx is not None else {}
+    from ..config import COMMAND_LINE
+
     for key, value in given.items():
-        if value:  # remembered as the command line's, for --show-settings
-            settings.set(key.replace("_", "-"), value, "command line")
+        if value:  # recorded as the command line's: --show-settings and the reports' "limit from" say so
+            settings.set(key.replace("_", "-"), value, COMMAND_LINE)
     if settings.trainer_config:
         from .setup import read_plan
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .hf_tokenizer import TrainerSetupError
+from .truncation import KEEP_START, LLAMAFACTORY
 
 Mapper = Callable[[Any], Any]
 
@@ -67,6 +68,9 @@ class TrainerPlan:
     tokenizer: str | None = None
     chat_template: str | None = None  # Jinja text overriding the tokenizer's, or None
     max_seq_length: int | None = None
+    max_seq_length_from: str = ""  # the key (or default) the length came from, for the reports
+    truncation: str = KEEP_START  # linter.trainer.truncation's policy
+    mask_history: bool = False  # LLaMA-Factory: only the last answer is trained, turns cut last to first
     assistant_only_loss: bool | None = None
     datasets: list[DatasetPlan] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -113,6 +117,7 @@ def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
     plan = TrainerPlan(source, "axolotl")
     plan.tokenizer = _model_path(data.get("tokenizer_config") or data.get("base_model"), config_path)
     plan.max_seq_length = _positive_int(data, "sequence_len", source)
+    plan.max_seq_length_from = f"sequence_len in {config_path.name}" if plan.max_seq_length else ""
     plan.chat_template = _axolotl_template(data, config_path, plan)
     plan.assistant_only_loss = not data.get("train_on_inputs", False)
     datasets = data.get("datasets")
@@ -184,8 +189,18 @@ def _llamafactory(data: dict, config_path: Path) -> TrainerPlan:
     source = str(config_path)
     plan = TrainerPlan(source, "llamafactory")
     plan.tokenizer = _model_path(data.get("model_name_or_path"), config_path)
-    plan.max_seq_length = _positive_int(data, "cutoff_len", source) or 2048  # LLaMA-Factory's default cutoff_len
+    plan.max_seq_length = _positive_int(data, "cutoff_len", source)
+    plan.max_seq_length_from = f"cutoff_len in {config_path.name}" if plan.max_seq_length else \
+        f"LLaMA-Factory's default cutoff_len, not set in {config_path.name}"
+    plan.max_seq_length = plan.max_seq_length or 2048
+    if data.get("packing") or data.get("neat_packing"):  # DataArguments.__post_init__: packing cuts one token off
+        plan.max_seq_length -= 1
+        plan.max_seq_length_from += ", minus 1 for packing"
+    plan.truncation = LLAMAFACTORY
+    plan.mask_history = bool(data.get("mask_history", False))
     plan.assistant_only_loss = not data.get("train_on_prompt", False)
+    if plan.mask_history and not plan.assistant_only_loss:
+        raise TrainerSetupError(f"{source}: mask_history cannot be combined with train_on_prompt (LLaMA-Factory refuses it)")
     if data.get("template"):
         plan.notes.append(f"{source}: LLaMA-Factory's template {data['template']!r} is Python code in LLaMA-Factory; "
                           "ftlint renders the tokenizer's chat template, which it usually mirrors")
@@ -250,7 +265,10 @@ def _trl(data: dict, config_path: Path) -> TrainerPlan:
     source = str(config_path)
     plan = TrainerPlan(source, "trl")
     plan.tokenizer = _model_path(data.get("model_name_or_path"), config_path)
-    plan.max_seq_length = _positive_int(data, "max_length", source) or 1024  # SFTConfig's default
+    plan.max_seq_length = _positive_int(data, "max_length", source)
+    plan.max_seq_length_from = f"max_length in {config_path.name}" if plan.max_seq_length else \
+        f"SFTConfig's default max_length, not set in {config_path.name}"
+    plan.max_seq_length = plan.max_seq_length or 1024
     plan.assistant_only_loss = bool(data.get("assistant_only_loss", False))
     template_path = data.get("chat_template_path")
     if isinstance(template_path, str):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .truncation import LLAMAFACTORY
+
 
 def trainer_summary(stats: Any, described: dict[str, Any]) -> dict[str, Any]:
     counts = stats.trainer
@@ -37,7 +39,8 @@ def text_lines(summary: dict[str, Any]) -> list[str]:
     if not view:
         return []
     lines = [
-        f"  trainer: {view['tokenizer']}, max-seq-length {view['max_seq_length']:,}; trained tokens from {view['trained_tokens_from']}",
+        f"  trainer: {view['tokenizer']}, max-seq-length {view['max_seq_length']:,}, {_truncation(view)}; "
+        f"trained tokens from {view['trained_tokens_from']}",
         f"  per epoch: {view['tokens_per_epoch']:,} tokens, {view['trained_tokens_per_epoch']:,} trained "
         f"(exact, after truncation)",
         f"  truncated: {view['truncated_examples']:,} example(s) ({view['share_examples_truncated']:.1%}), "
@@ -56,10 +59,15 @@ def html_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     return [
         ("tokenizer", str(view["tokenizer"])),
-        ("max-seq-length", f"{view['max_seq_length']:,}"),
+        ("max-seq-length", f"{view['max_seq_length']:,}" + (f" ({view['max_seq_length_from']})" if view.get("max_seq_length_from") else "")),
+        ("truncation", _truncation(view)),
         ("trained tokens from", str(view["trained_tokens_from"])),
         ("trained tokens per epoch", f"{view['trained_tokens_per_epoch']:,}"),
         ("examples truncated", f"{view['truncated_examples']:,} ({view['share_examples_truncated']:.1%})"),
         ("trained tokens lost to truncation", f"{view['trained_tokens_lost']:,} ({view['share_trained_tokens_lost']:.1%})"),
         ("template errors", f"{view['template_errors']:,}"),
     ]
+
+
+def _truncation(view: dict[str, Any]) -> str:
+    return "LLaMA-Factory's per-turn truncation" if view.get("truncation") == LLAMAFACTORY else "right truncation"

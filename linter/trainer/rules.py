@@ -15,6 +15,7 @@ from ..plugin import hookimpl
 from ..rules.base import DatasetRule, Rule
 from ..schema import COMPLETION, CONVERSATION_KINDS
 from ..text import show
+from .truncation import LLAMAFACTORY
 
 ANY_KIND = CONVERSATION_KINDS | {COMPLETION}  # every format the view reads (linter.trainer.messages decides what renders)
 MAX_QUOTE = 300  # characters of a template's message quoted in a finding
@@ -56,11 +57,13 @@ class TemplateError(_TrainerRule):
 
 
 class OverMaxSeqLength(_TrainerRule):
-    """An example longer than the trainer's maximum sequence length is cut on
-    the right (TRL ``max_length``, axolotl ``sequence_len``, LLaMA-Factory
-    ``cutoff_len``): whatever follows is never seen, usually the end of the
-    answer. The count is exact: the rendered chat template, tokenized by the
-    model's tokenizer. FT312 is the error when nothing trained is left.
+    """An example longer than the trainer's maximum sequence length is cut:
+    on the right (TRL ``max_length``, axolotl ``sequence_len``), or turn by
+    turn (LLaMA-Factory ``cutoff_len``: each prompt and answer keeps its
+    start, later turns are dropped). What is cut is never seen, usually the
+    end of an answer. The count is exact: the rendered chat template,
+    tokenized by the model's tokenizer. FT312 is the error when nothing
+    trained is left.
 
     Fix: none automatic; shorten or split the example, or raise the length."""
 
@@ -84,9 +87,11 @@ class OverMaxSeqLength(_TrainerRule):
 
 
 class NothingTrainedAfterTruncation(_TrainerRule):
-    """Right truncation at the maximum sequence length removes every trained
-    token: the example costs compute and teaches nothing (TRL drops such rows
-    silently as "fully masked"; others train on an empty loss).
+    """Truncation at the maximum sequence length removes every trained token:
+    the example costs compute and teaches nothing (TRL drops such rows
+    silently as "fully masked"; others train on an empty loss). Under
+    LLaMA-Factory's per-turn truncation a short answer keeps its place even
+    after a long prompt, so this is rarer there than with right truncation.
 
     Fix: none automatic; shorten the prompt, or raise the maximum length."""
 
@@ -101,7 +106,8 @@ class NothingTrainedAfterTruncation(_TrainerRule):
         if found is None or found.error is not None or not view.max_seq_length:
             return
         if found.tokens > view.max_seq_length and found.trained and not found.kept_trained:
-            yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}); truncation at max-seq-length "
+            how = "LLaMA-Factory's per-turn truncation" if view.truncation == LLAMAFACTORY else "truncation"
+            yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}); {how} at max-seq-length "
                             f"{view.max_seq_length:,} removes all {found.trained:,} trained tokens")
 
 

@@ -67,10 +67,21 @@ def _build(settings: Any):
         assistant_only_loss=plan.assistant_only_loss if plan else None,
         chat_template=template,
     )
+    view.limit_from = setting_origin(settings, "max-seq-length") if settings.max_seq_length else (plan.max_seq_length_from if plan else "")
     if plan:
         view.mappers = plan.mappers
         view.notes = plan.notes
+        view.truncation = plan.truncation
+        view.mask_history = plan.mask_history
     return view
+
+
+def setting_origin(settings: Any, key: str) -> str:
+    """Where a setting was given, as the reports say it: ``--key`` on the command line, else its config file."""
+    origin = getattr(settings, "origins", {}).get(key, "command line")
+    if origin == "command line":
+        return f"--{key}"
+    return f"{key} ({origin})" if origin == "API" else f"{key} in {origin}"
 
 
 def _relative(value: str, settings: Any, must_exist: bool = True) -> str:
@@ -101,6 +112,7 @@ def _model_view(settings: Any, model: Any):
             if getattr(loaded, "chat_template", True) is None:
                 return None
             view = TrainerView(loaded, max_seq_length=settings.max_seq_length or model.token_limit)
+            view.limit_from = setting_origin(settings, "max-seq-length") if settings.max_seq_length else f"model {model.name}"
         except (TrainerSetupError, ImportError):
             return None  # not cached locally: the approximate count stays
         _cache[key] = view

@@ -6,8 +6,9 @@ and builds the assistant mask from the ``generation`` blocks exactly as
 transformers' ``return_assistant_tokens_mask`` does (a token is trained when
 its character span overlaps a block). A template without generation blocks
 falls back to the assistant messages' contents, found in the rendered text in
-order (``mask_source`` says which). Truncation is the trainers' default: keep
-the first ``max_seq_length`` tokens.
+order (``mask_source`` says which). Truncation is the trainer's
+(``linter.trainer.truncation``): keep the first ``max_seq_length`` tokens (TRL,
+axolotl), or LLaMA-Factory's per-turn cut when its config is given.
 
 The view also answers the engine's token-counter interface (``count_row``,
 ``count_example``, ``count_detail``, ``encoding_name``), so FT300, the text,
@@ -22,6 +23,7 @@ from typing import Any
 from .hf_tokenizer import HFTokenizer, MistralFiles
 from .messages import messages_for_template, tools_for_template
 from .template import ChatTemplate, TemplateFailure
+from .truncation import KEEP_START, LLAMAFACTORY, llamafactory_trained
 
 GENERATION_BLOCKS = "generation blocks"
 ASSISTANT_CONTENT = "assistant contents (the template has no generation blocks)"
@@ -53,6 +55,9 @@ class TrainerView:
         self.source = tokenizer
         self.max_seq_length = max_seq_length
         self.assistant_only_loss = assistant_only_loss
+        self.truncation = KEEP_START  # or LLAMAFACTORY (set from a LLaMA-Factory config)
+        self.mask_history = False  # LLaMA-Factory's mask_history: only the last answer is trained
+        self.limit_from = ""  # where max_seq_length came from, for the reports
         self.encoding_name = tokenizer.name
         self._short: dict[str, int] = {}
         self.mappers: dict[str, Any] = {}  # resolved dataset path -> row mapping (from a trainer config)
@@ -173,7 +178,11 @@ class TrainerView:
         ranges = _token_ranges(encoding, spans, len(text))
         if ranges is None:  # a span the quick way cannot place: the full mask
             mask = assistant_mask(encoding.offsets, spans)
-            return Analysis(total, sum(mask), sum(mask[:limit]))
+            if self.truncation != LLAMAFACTORY:
+                return Analysis(total, sum(mask), sum(mask[:limit]))
+            ranges = _runs(mask)
+        if self.truncation == LLAMAFACTORY:
+            return Analysis(total, *llamafactory_trained(ranges, total, self.max_seq_length, self.mask_history))
         trained = sum(b - a for a, b in ranges)
         kept = sum(max(0, min(b, limit) - a) for a, b in ranges)
         return Analysis(total, trained, kept)
@@ -240,6 +249,8 @@ class TrainerView:
             "max_seq_length": self.max_seq_length,
             "trained_tokens_from": self.mask_source,
             "assistant_only_loss": self.assistant_only_loss,
+            "truncation": self.truncation,
+            "max_seq_length_from": self.limit_from,
         }
 
 
@@ -256,6 +267,19 @@ def assistant_mask(offsets: list[tuple[int, int]], spans: list[tuple[int, int]])
         if end > spans[index][0]:
             mask[token] = 1
     return mask
+
+
+def _runs(mask: list[int]) -> list[tuple[int, int]]:
+    """The ``[start, end)`` ranges of consecutive 1s in a mask."""
+    ranges: list[tuple[int, int]] = []
+    start = None
+    for index, bit in enumerate(mask + [0]):
+        if bit and start is None:
+            start = index
+        elif not bit and start is not None:
+            ranges.append((start, index))
+            start = None
+    return ranges
 
 
 def _token_ranges(encoding: Any, spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]] | None:

@@ -1,0 +1,73 @@
+"""The statistics say where the token limit came from, and show OpenAI's billing estimate only for OpenAI runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linter.trainer.testing import build_tokenizer_folder
+
+from .conftest import dump, run_cli
+
+ROWS = [{"messages": [{"role": "user", "content": "What is the capital of France? " * (1 + i)},
+                      {"role": "assistant", "content": "Paris is the capital of France."}]} for i in range(12)]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("limits")
+    build_tokenizer_folder(root / "tok")
+    (root / "train.jsonl").write_text(dump(ROWS), encoding="utf-8")
+    (root / "data").mkdir()
+    (root / "data" / "chat.jsonl").write_text(dump(ROWS), encoding="utf-8")
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"chat": {"file_name": "chat.jsonl", "formatting": "openai"}}))
+    (root / "lf.yaml").write_text("model_name_or_path: tok\ndataset: chat\ndataset_dir: data\ncutoff_len: 64\n")
+    return root
+
+
+def stats_text(root, *args):
+    proc = run_cli("stats", *args, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.parametrize("args, limit, source", [
+    (("--tokenizer", "tok", "--max-seq-length", "48", "train.jsonl"), "48", "--max-seq-length"),
+    (("--trainer-config", "lf.yaml", "data/chat.jsonl"), "64", "cutoff_len in lf.yaml"),
+    (("--max-tokens", "100", "train.jsonl"), "100", "--max-tokens"),
+    (("--model", "gpt-4o-mini", "train.jsonl"), "65,536", "model gpt-4o-mini"),
+    (("train.jsonl",), "4,096", "default when no model is named"),
+])
+def test_the_limit_line_names_its_source(project, args, limit, source):
+    out = stats_text(project, *args)
+    assert f"limit {limit} tokens ({source}):" in out
+
+
+def test_a_config_files_limit_is_named_by_its_file(project, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.ftlint]\nmax-tokens = 120\n")
+    (tmp_path / "train.jsonl").write_text(dump(ROWS), encoding="utf-8")
+    assert f"limit 120 tokens (max-tokens in {tmp_path / 'pyproject.toml'}):" in stats_text(tmp_path, "train.jsonl")
+
+
+@pytest.mark.parametrize("args, openai", [
+    (("train.jsonl",), True),
+    (("--model", "gpt-4o-mini", "train.jsonl"), True),
+    (("--tokenizer", "tok", "train.jsonl"), False),
+    (("--trainer-config", "lf.yaml", "data/chat.jsonl"), False),
+    (("--model", "open-mistral-nemo-2407", "train.jsonl"), False),
+    (("--model", "azure/gpt-4o", "train.jsonl"), False),
+])
+def test_billing_is_estimated_for_openai_runs_only(project, args, openai):
+    out = stats_text(project, *args)
+    assert ("billing tokens" in out) is openai
+    report = json.loads(stats_text(project, "--output-format", "json", *args))[0]
+    assert ("estimated_billing_tokens" in report["tokens"]) is openai
+    if "gpt-4o-mini" in args:
+        assert "estimated cost" in out and "estimated_cost_usd" in report["tokens"]
+
+
+def test_billing_is_not_estimated_under_another_providers_profile(project, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nprofile = "together"\n')
+    (tmp_path / "train.jsonl").write_text(dump(ROWS), encoding="utf-8")
+    assert "billing tokens" not in stats_text(tmp_path, "train.jsonl")
