@@ -34,7 +34,12 @@ def dialogue_pointer(row: Row, turns: tuple[Turn, ...]) -> str:
     """Where a whole-conversation finding points: ``/messages`` for chat rows, else the list of the first turn."""
     if row.kind in CHAT_LIKE and row.view.format == "openai-chat":
         return pointer("messages")
-    return turns[0].pointer.rsplit("/", 1)[0] if turns else ""
+    # the list the turns sit in: the first turn that is an item of one (a top-level system string, as
+    # ShareGPT's, Alpaca's and Bedrock's /system, is not)
+    for turn in turns:
+        if turn.pointer.count("/") == 2:
+            return turn.pointer.rsplit("/", 1)[0]
+    return ""
 
 
 def has_dialogue(row: Row, turns: tuple[Turn, ...]) -> bool:
