@@ -36,6 +36,7 @@ class BedrockClaude(Format):
     description = "Bedrock Claude (top-level system string, user/assistant messages with string content)"
     keys = CLAUDE_KEYS
     requires = "\"messages\" with a top-level \"system\" string"
+    required = (("system", "messages"),)
 
     triggers = frozenset({"system"})
     detect_reads = frozenset({"system"})
@@ -91,6 +92,7 @@ class BedrockNova(Format):
     description = "Bedrock Nova (schemaVersion bedrock-conversation-2024, system list, content lists of text/image/video blocks)"
     keys = NOVA_KEYS
     requires = "\"schemaVersion\", and \"messages\" whose content is a list of {\"text\"} blocks"
+    required = (("schemaVersion", "messages"),)
 
     triggers = frozenset({"schemaVersion", "system"})
     detect_reads = frozenset({"system"})
