@@ -98,6 +98,7 @@ HELLO = [(USER, "What is 2+2?"), (ASSISTANT, "4")]
 CASES = {
     "FT200 empty answer": ("FT200", [[(USER, "Hi"), (ASSISTANT, " ")]], [(0, 1)]),
     "FT201 padded question": ("FT201", [[(USER, " Hi"), (ASSISTANT, "Hello")]], [(0, 0)]),
+    "FT112 no assistant turn": ("FT112", [[(SYSTEM, "Be brief."), (USER, "Hi")]], [(0, None)]),
     "FT116 no user turn": ("FT116", [[(SYSTEM, "Be brief."), (ASSISTANT, "Hello")]], [(0, None)]),
     "FT405 same prompt, other answer": ("FT405", [HELLO, [HELLO[0], (ASSISTANT, "5")]], [(1, "line")]),
     "FT403 exact duplicate": ("FT403", [HELLO, HELLO], [(1, "line")]),
@@ -106,6 +107,7 @@ CASES = {
 }
 # where a format cannot hold a case's conversation, or its profile does not judge it; the reason is the audit's
 CANNOT = {
+    ("FT112 no assistant turn", "alpaca"): "Alpaca's output is the assistant turn (a row without it is FT120)",
     ("FT116 no user turn", "alpaca"): "Alpaca always has an instruction (a user turn)",
     ("FT116 no user turn", "trl"): "TRL's prompt-completion needs a prompt",
     ("FT116 no user turn", "bedrock-claude"): "(written, then FT121 first-role; FT116 fires too)",

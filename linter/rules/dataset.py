@@ -34,10 +34,10 @@ class MixedFormats(DatasetRule):
         return {}  # kind -> [count, first line]
 
     def update(self, state: dict, row: Row) -> None:
-        adapter = row.format
-        if adapter is not None and adapter.triggers is not None and adapter.triggers.isdisjoint(row.value):
-            return  # no format recognised the row (FT101 says which it comes closest to): it is in none
         if row.parsed and row.kind in KINDS:
+            adapter = row.format
+            if adapter is not None and adapter.triggers is not None and type(row.value) is dict and adapter.triggers.isdisjoint(row.value):
+                return  # no format recognised the row (FT101 says which it comes closest to): it is in none
             entry = state.get(row.kind)
             if entry is None:
                 state[row.kind] = [1, row.number]

@@ -222,7 +222,10 @@ class ConflictingAnswers(_FingerprintRule):
     """The same conversation with different final answers teaches the model
     that both are right; with labels (classification, extraction) it is
     usually a labelling error. Sampling-style datasets with several good
-    answers can ignore this rule."""
+    answers can ignore this rule. Every format's rows are compared through
+    the conversation view (ShareGPT, Alpaca, TRL, Bedrock, LLaMA-Factory);
+    preference pairs and KTO rows, which hold several answers on purpose,
+    are not."""
 
     code = "FT405"
     name = "conflicting-answers"

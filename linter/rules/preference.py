@@ -130,7 +130,9 @@ class PreferenceKeySpelling(_Preference, Rule):
 
 class PreferenceIdentical(_Preference, Rule):
     """When the preferred and non-preferred replies are the same, the pair
-    carries no preference at all: the loss pushes both ways at once."""
+    carries no preference at all: the loss pushes both ways at once. Pairs of
+    every format are compared: TRL ``chosen``/``rejected``, ShareGPT and
+    Alpaca ranking rows, LLaMA-Factory v1 ``chosen_messages``/``rejected_messages``."""
 
     code = "FT603"
     name = "preference-identical"
@@ -155,7 +157,9 @@ class PreferenceIdentical(_Preference, Rule):
 
 class PreferenceInputEndsWithAssistant(_Preference, Rule):
     """Both outputs continue the input with an assistant turn, so the input
-    must not end with one: the last input message is the user's (or a tool's)."""
+    must not end with one: the last input message is the user's (or a tool's).
+    The same holds for a TRL ``prompt`` and ShareGPT ``conversations`` before
+    their ``chosen``/``rejected``."""
 
     code = "FT604"
     name = "preference-input-ends-with-assistant"

@@ -51,7 +51,8 @@ class BannedPhrases(Rule):
         # (system/user/assistant/tool), the role the row states (ShareGPT's "gpt") and text parts that
         # carry their JSON pointer in the row (/messages/1/content, /conversations/1/value, /output)
         for _, turn in row.view.all_turns():
-            if turn.role not in roles and turn.source_role not in roles:
+            stated = turn.source_role if isinstance(turn.source_role, str) else None  # a row may say anything there
+            if turn.role not in roles and stated not in roles:
                 continue
             for part in turn.texts:
                 match = self._pattern.search(part.text)
