@@ -115,7 +115,9 @@ class Linter:
         except ValueError as exc:
             raise UsageError(f"severity: {exc}") from None
         if s.profile not in self.registry.profiles:
-            raise UsageError(f"unknown profile {s.profile!r}; known: {', '.join(sorted(self.registry.profiles))}")
+            from .profiles import unknown_profile
+
+            raise UsageError(unknown_profile(s.profile, self.registry.profiles))
         self.profile = self.registry.profiles[s.profile]
         self.model = self._model()
         self.token_limit = s.max_tokens or self.model.token_limit

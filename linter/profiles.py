@@ -51,6 +51,9 @@ class Profile:
     max_file_bytes: int | None = None  # what one upload may weigh
     extensions: tuple[str, ...] | None = None  # file extensions the service accepts
     sources: tuple[tuple[str, str], ...] = ()  # (what the profile says, the doc URL or code path it comes from)
+    # the ``from`` tags the target reads in ShareGPT rows, when they are fewer than ``roles`` (which also
+    # serve its OpenAI-style rows): LLaMA-Factory reads human/gpt unless dataset_info.json says otherwise
+    sharegpt_tags: frozenset[str] | None = None
 
     def describe(self) -> list[str]:
         """The profile as lines of text, for ``ftlint profiles --verbose`` and docs/profiles.md."""
@@ -74,6 +77,8 @@ class Profile:
             f"  top-level keys: {'any' if self.extra_keys_allowed else ', '.join(sorted(self.top_level_keys))}",
             f"  limits: {', '.join(limits) or 'none'}",
         ]
+        if self.sharegpt_tags is not None:
+            lines.append(f"  ShareGPT tags: {', '.join(sorted(self.sharegpt_tags))}")
         if self.tool_arguments != "string":
             lines.append(f"  tool call arguments: a JSON {self.tool_arguments} (or a JSON string)")
         lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
@@ -247,7 +252,10 @@ LLAMAFACTORY = Profile(
     alternate=True,
     system_first_only=True,
     min_examples=1,
+    sharegpt_tags=frozenset({"human", "gpt", "system", "function_call", "observation"}),
     sources=(("ShareGPT/Alpaca columns and tags", "hiyouga/LLaMA-Factory data/README.md"),
+             ("ShareGPT tags default to human/gpt/observation/function_call/system; other tags need dataset_info.json's \"tags\"",
+              "hiyouga/LLaMA-Factory src/llamafactory/data/parser.py DatasetAttr"),
              ("turns alternate human/observation then gpt/function_call, else 'Invalid role tag' and the row is skipped",
               "hiyouga/LLaMA-Factory src/llamafactory/data/converter.py SharegptDatasetConverter"),
              ("rows whose prompt/response counts are off are dropped ('Dropped invalid example')",
@@ -281,6 +289,21 @@ OPENAI_LEGACY = Profile(
     min_examples=10,
     sources=(("prompt/completion with prepare_data's conventions", "openai-python 0.28 openai/validators.py"),),
 )
+
+def unknown_profile(name: str, known) -> str:
+    """The one-line error for a profile name no plugin registered, with the closest name when there is one
+    (``llama-factory``, ``LlamaFactory`` and ``openai_sft`` differ from a name only in case and separators)."""
+    import difflib
+
+    known = sorted(known)
+    squashed = {k.replace("-", "").replace("_", "").lower(): k for k in known}
+    key = str(name).replace("-", "").replace("_", "").replace(" ", "").lower()
+    guess = squashed.get(key) or next(iter(difflib.get_close_matches(key, list(squashed), n=1, cutoff=0.7)), None)
+    if guess in squashed:
+        guess = squashed[guess]
+    hint = f" (did you mean {guess!r}?)" if guess else ""
+    return f"unknown profile {name!r}{hint}; known: {', '.join(known)}"
+
 
 def markdown(profiles) -> str:
     """docs/profiles.md: every profile as ``ftlint profiles --verbose`` shows it (a test keeps the file current)."""

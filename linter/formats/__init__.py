@@ -8,9 +8,12 @@ score wins; ties go to the adapter registered first.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Iterable
 
 from .. import schema
+from ..findings import pointer
+from ..text import show
 from ..plugin import hookimpl
 from ..view import Conversation
 from .alpaca import Alpaca
@@ -199,19 +202,78 @@ class Detector:
         return self.by_kind.get("chat" if kind == "rft" else kind)
 
     def resemblance(self, value: Any) -> str:
-        """Which formats an unrecognised row resembles, and why it is none of them."""
-        if not isinstance(value, dict):
-            return ""
-        keys = {k.lower() for k in value if isinstance(k, str)}
-        near = []
-        for adapter in self.formats:
-            shared = sorted(keys & {k.lower() for k in adapter.keys})
-            if shared:
-                near.append((len(shared), adapter, shared))
-        if not near:
+        """Which format an unrecognised row comes closest to, and what it lacks (``closest``'s note)."""
+        found = self.closest(value)
+        if found is None:
             return "it has none of the keys of a known format (messages, conversations, instruction, prompt, chosen, text...)"
-        near.sort(key=lambda item: -item[0])
-        return "; ".join(f"it resembles {a.name} (has {', '.join(s)}) but {a.name} needs {a.requires}" for _, a, s in near[:3])
+        return found[1]
+
+    def _rarity(self) -> dict[str, float]:
+        rarity = self.__dict__.get("_rarity_table")
+        if rarity is None:
+            rarity = self._rarity_table = _rarity_of(self.formats)
+        return rarity
+
+    def closest(self, value: Any) -> tuple[Format, str, str] | None:
+        """``(adapter, note, pointer)`` for the format an unrecognised row comes closest to: the one whose
+        required keys (``Format.required``) the row has most of, counting a key spelt in another case or
+        nearly (``Instruction``, ``conversation``) as misnamed; ties go to the format that knows more of the
+        row's keys, then to the one registered first. The note says what is misnamed or missing; the
+        pointer is the misnamed key, or the row itself ("") when a key is missing. None when the row has
+        none of any format's keys."""
+        if not isinstance(value, dict):
+            return None
+        keys = [k for k in value if isinstance(k, str)]
+        rarity = self._rarity()
+        best, rank = None, None
+        for index, adapter in enumerate(self.formats):
+            known = {k.lower() for k in adapter.keys}
+            explained = sum(k.lower() in known for k in keys)
+            for needed in adapter.required:
+                present = [k for k in needed if k in value]
+                misnamed = {k: _near(k, keys, adapter.keys) for k in needed if k not in value}
+                misnamed = {k: v for k, v in misnamed.items() if v is not None}
+                missing = [k for k in needed if k not in value and k not in misnamed]
+                if not present and not misnamed:
+                    continue
+                # a format whose every key the row has yet did not take it is refused for another reason (a
+                # key that contradicts it): one the row only lacks a key of comes first; among those, keys few
+                # formats need (chosen) tell more than keys many need (prompt)
+                telling = sum(rarity[k] for k in (*present, *misnamed))
+                score = (bool(missing or misnamed), len(present) + len(misnamed) - len(missing), telling, explained, -index)
+                if rank is None or score > rank:
+                    best, rank = (adapter, present, misnamed, missing), score
+        if best is None:
+            return None
+        adapter, present, misnamed, missing = best
+        said = [f"{show(wrong)} should be \"{right}\"" for right, wrong in misnamed.items()]
+        if missing:
+            have = f"it has {', '.join(chr(34) + k + chr(34) for k in present)} but " if present else ""
+            said.append(f"{have}no {' or '.join(chr(34) + k + chr(34) for k in missing)}")
+        if not said:
+            said.append(f"{adapter.name} needs {adapter.requires}")
+        where = pointer(next(iter(misnamed.values()))) if misnamed and not missing else ""
+        return adapter, f"closest is {adapter.name}: {'; '.join(said)}", where
+
+
+def _rarity_of(formats) -> dict[str, float]:
+    """1 / how many formats require each key: how much having it says about the format."""
+    counts: dict[str, int] = {}
+    for adapter in formats:
+        for key in {k for needed in adapter.required for k in needed}:
+            counts[key] = counts.get(key, 0) + 1
+    return {key: 1 / count for key, count in counts.items()}
+
+
+def _near(key: str, keys: list[str], known) -> str | None:
+    """The row's key that looks like ``key`` misspelt (another case, or a close spelling) and is no key the
+    format knows as it is."""
+    candidates = [k for k in keys if k not in known]
+    for k in candidates:
+        if k.lower() == key:
+            return k
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _declarer(mro: tuple, name: str) -> type:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..text import describe_type
+from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, USER, Conversation, Part, Problem, Turn
 from .base import Format, Reject, check_bool, extras, plain_text, ptr, require_no_weights, text_turn
 from .openai import reject_unpaired
@@ -25,6 +25,7 @@ class Alpaca(Format):
     description = "Alpaca (instruction, input, output, system, history; chosen/rejected for ranking)"
     keys = ALPACA_KEYS
     requires = "an \"instruction\" string and an \"output\" string (or \"chosen\" and \"rejected\")"
+    required = (("instruction", "output"), ("instruction", "chosen", "rejected"))
 
     triggers = frozenset({"instruction"})
     detect_reads = frozenset()
@@ -60,7 +61,11 @@ class Alpaca(Format):
             if turn:
                 turns.append(turn)
         else:
-            problems.append(Problem("row has no \"output\" (or \"chosen\" and \"rejected\")", "/output"))
+            wrong = next((k for k in value if isinstance(k, str) and k.lower() in ("output", "chosen", "rejected") and k not in ALPACA_KEYS), None)
+            if wrong is not None:
+                problems.append(Problem(f"row has no \"output\": {show(wrong)} should be \"{wrong.lower()}\" (keys are case-sensitive)", ptr("", wrong)))
+            else:
+                problems.append(Problem("row has no \"output\" (or \"chosen\" and \"rejected\")", "/output"))
         if "kto_tag" in value:
             check_bool(value["kto_tag"], "/kto_tag", problems, "kto_tag")
             fields.update(label=value["kto_tag"], label_pointer="/kto_tag")

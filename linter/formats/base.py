@@ -40,6 +40,10 @@ class Format:
     # read any. A row holding none of them gets the score of the last row with its keys, unasked
     detect_reads: ClassVar[frozenset[str] | None] = None
     requires: ClassVar[str] = ""
+    # the top-level keys a row of this format must have, as alternatives (Alpaca: instruction with output,
+    # or instruction with chosen and rejected): an unrecognised row is told the closest format and the key
+    # it lacks or misspells (``Detector.closest``)
+    required: ClassVar[tuple[tuple[str, ...], ...]] = ()
     writable: ClassVar[bool] = True
 
     def detect(self, value: dict) -> int:

@@ -21,6 +21,7 @@ from .base import Format, Reject, extras, message_turns, plain_text, ptr, requir
 from .openai import CHAT_KEYS, reject_unpaired
 
 NOVA_SCHEMA = "bedrock-conversation-2024"
+_SFT_KEYS = schema._SFT_KEYS
 CLAUDE_KEYS = frozenset({"system", "messages"})
 NOVA_KEYS = frozenset({"schemaVersion", "system", "messages"})
 BEDROCK_ROLES = {"user": USER, "assistant": ASSISTANT}
@@ -36,6 +37,7 @@ class BedrockClaude(Format):
     description = "Bedrock Claude (top-level system string, user/assistant messages with string content)"
     keys = CLAUDE_KEYS
     requires = "\"messages\" with a top-level \"system\" string"
+    required = (("system", "messages"),)
 
     triggers = frozenset({"system"})
     detect_reads = frozenset({"system"})
@@ -44,7 +46,14 @@ class BedrockClaude(Format):
         return 8 if isinstance(value.get("system"), str) and "messages" in value and "schemaVersion" not in value else 0
 
     def kind_of(self, value: dict, chat_kind: str) -> str:
+        # the top-level system string is Claude's system prompt, not an RFT grader field: a row that lacks
+        # its reply is an SFT example missing it (FT112), not an RFT prompt
+        if value.keys() - {"system"} <= _SFT_KEYS:
+            return chat_kind
         return schema.chat_or_rft(value, chat_kind)
+
+    def kind_of_keys(self, keys: frozenset[str], chat_kind: str) -> str | None:
+        return chat_kind if keys - {"system"} <= _SFT_KEYS else schema.chat_or_rft_of_keys(keys, chat_kind)
 
     def structure(self, value: dict) -> tuple:
         return (bool(value.get("system")),)  # an empty system string is no system turn
@@ -91,6 +100,7 @@ class BedrockNova(Format):
     description = "Bedrock Nova (schemaVersion bedrock-conversation-2024, system list, content lists of text/image/video blocks)"
     keys = NOVA_KEYS
     requires = "\"schemaVersion\", and \"messages\" whose content is a list of {\"text\"} blocks"
+    required = (("schemaVersion", "messages"),)
 
     triggers = frozenset({"schemaVersion", "system"})
     detect_reads = frozenset({"system"})

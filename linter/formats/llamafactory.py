@@ -82,6 +82,7 @@ class LlamaFactoryV1(Format):
     description = "LLaMA-Factory v1 (messages with {type, value} content parts and loss_weight; chosen_messages/rejected_messages)"
     keys = V1_KEYS
     requires = "\"messages\" (or \"chosen_messages\" and \"rejected_messages\") with {\"type\", \"value\"} parts"
+    required = (("messages",), ("chosen_messages", "rejected_messages"))
 
     triggers = frozenset({"messages", "chosen_messages", "rejected_messages"})
     detect_reads = frozenset({"messages"})

@@ -116,6 +116,7 @@ class OpenAIChat(Format):
     description = "OpenAI chat (messages with roles, tools, weight, images); TRL's conversational language modeling"
     keys = CHAT_KEYS
     requires = "a \"messages\" list of role/content objects"
+    required = (("messages",),)
 
     triggers = frozenset({"messages"})
     detect_reads = frozenset()
@@ -154,6 +155,7 @@ class OpenAIDPO(Format):
     description = "OpenAI/Azure/Together/Fireworks preference pairs (input, preferred_output, non_preferred_output)"
     keys = DPO_KEYS
     requires = "\"input\" with \"messages\", and \"preferred_output\" and \"non_preferred_output\" message lists"
+    required = (("input", "preferred_output", "non_preferred_output"),)
 
     triggers = frozenset({"input"})
     detect_reads = frozenset()
@@ -199,6 +201,7 @@ class PromptCompletion(Format):
     description = "prompt/completion strings (OpenAI legacy; TRL standard prompt-completion)"
     keys = frozenset({"prompt", "completion"})
     requires = "\"prompt\" and \"completion\" strings"
+    required = (("prompt", "completion"),)
     detect_reads = frozenset({"prompt", "completion"})
 
     def detect(self, value: dict) -> int:

@@ -133,6 +133,7 @@ class ShareGPT(Format):
     description = "ShareGPT (conversations of from/value: human, gpt, system, function_call, observation; tools as a JSON string)"
     keys = SHAREGPT_KEYS
     requires = "a \"conversations\" list of {\"from\", \"value\"} turns"
+    required = (("conversations",),)
 
     triggers = frozenset({"conversations"})
     detect_reads = frozenset()
@@ -186,6 +187,7 @@ class ShareGPTPreference(Format):
     description = "ShareGPT preference (LLaMA-Factory ranking: conversations plus one-message chosen and rejected)"
     keys = SHAREGPT_KEYS
     requires = "\"conversations\" plus \"chosen\" and \"rejected\" turns"
+    required = (("conversations", "chosen", "rejected"),)
 
     triggers = frozenset({"conversations"})
     detect_reads = frozenset()
@@ -230,6 +232,7 @@ class ShareGPTKTO(Format):
     description = "ShareGPT KTO (LLaMA-Factory: conversations with a boolean kto_tag/label)"
     keys = SHAREGPT_KEYS
     requires = "\"conversations\" and a boolean \"kto_tag\" or \"label\""
+    required = (("conversations", "kto_tag"), ("conversations", "label"))
 
     triggers = frozenset({"conversations"})
     detect_reads = frozenset()
@@ -261,6 +264,7 @@ class MessagesKTO(Format):
     description = "KTO in OpenAI messages (LLaMA-Factory's KTO demo): messages plus a boolean label"
     keys = frozenset({"messages", "label", "kto_tag", "tools"})
     requires = "\"messages\" and a boolean \"label\""
+    required = (("messages", "label"),)
 
     triggers = frozenset({"label", "kto_tag"})
     detect_reads = frozenset()

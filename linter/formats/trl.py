@@ -80,6 +80,7 @@ class TRLText(_TRL):
     kind = "text"
     description = "TRL language modeling, standard: {\"text\": ...}"
     requires = "a \"text\" string"
+    required = (("text",),)
 
     triggers = frozenset({"text"})
 
@@ -103,6 +104,7 @@ class TRLPromptOnly(_TRL):
     kind = "prompt-only"
     description = "TRL prompt-only (GRPO, RLOO, online DPO): {\"prompt\": ...}"
     requires = "a \"prompt\" (string or messages) and no completion"
+    required = (("prompt",),)
 
     triggers = frozenset({"prompt"})
 
@@ -128,6 +130,7 @@ class TRLPromptCompletion(_TRL):
     kind = "prompt-completion"
     description = "TRL prompt-completion, conversational: {\"prompt\": [...], \"completion\": [...]}"
     requires = "\"prompt\" and \"completion\" message lists"
+    required = (("prompt", "completion"),)
 
     triggers = frozenset({"prompt", "completion"})
     detect_reads = frozenset({"prompt", "completion"})
@@ -156,6 +159,7 @@ class TRLPreference(_TRL):
     kind = "trl-preference"
     description = "TRL preference (DPO, ORPO, reward): prompt/chosen/rejected, or implicit-prompt chosen/rejected"
     requires = "\"chosen\" and \"rejected\" (strings or message lists), with an optional \"prompt\""
+    required = (("chosen", "rejected"),)
 
     triggers = frozenset({"chosen", "rejected"})
 
@@ -199,6 +203,7 @@ class TRLUnpaired(_TRL):
     kind = "unpaired-preference"
     description = "TRL unpaired preference (KTO, BCO): prompt/completion with a boolean label"
     requires = "\"prompt\", \"completion\" and a boolean \"label\""
+    required = (("prompt", "completion", "label"),)
 
     triggers = frozenset({"label"})
 
@@ -225,6 +230,7 @@ class TRLStepwise(_TRL):
     kind = "stepwise"
     description = "TRL stepwise supervision (PRM): prompt, completions (list of steps), labels (one boolean per step)"
     requires = "a \"prompt\" string, a \"completions\" list of strings and a \"labels\" list of booleans of the same length"
+    required = (("prompt", "completions", "labels"),)
 
     triggers = frozenset({"completions", "labels"})
 

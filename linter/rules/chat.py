@@ -6,6 +6,7 @@ the same rules serve every provider that speaks this format.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Iterable
 
 from .. import patching
@@ -34,7 +35,12 @@ def dialogue_pointer(row: Row, turns: tuple[Turn, ...]) -> str:
     """Where a whole-conversation finding points: ``/messages`` for chat rows, else the list of the first turn."""
     if row.kind in CHAT_LIKE and row.view.format == "openai-chat":
         return pointer("messages")
-    return turns[0].pointer.rsplit("/", 1)[0] if turns else ""
+    # the list the turns sit in: the first turn that is an item of one (a top-level system string, as
+    # ShareGPT's, Alpaca's and Bedrock's /system, is not)
+    for turn in turns:
+        if turn.pointer.count("/") == 2:
+            return turn.pointer.rsplit("/", 1)[0]
+    return ""
 
 
 def has_dialogue(row: Row, turns: tuple[Turn, ...]) -> bool:
@@ -113,7 +119,10 @@ class RowNotObject(Rule):
 
 class MessagesMissing(Rule):
     """A chat example is an object with a ``messages`` list. A row without it
-    trains nothing and is rejected.
+    trains nothing and is rejected. A row no format recognises is told the
+    format it comes closest to and the key it lacks (a TRL pair without
+    ``rejected``) or misspells (Alpaca's ``Instruction``), at that key or at
+    the row.
 
     Fix (safe): ``Messages`` or ``MESSAGES`` is renamed to ``messages``."""
 
@@ -135,17 +144,24 @@ class MessagesMissing(Rule):
             if wrong is not None:
                 yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), Fix("rename to messages", Applicability.SAFE, edits=_rename_key(wrong, "messages")))
                 return
+            found = _closest(row.value)
+            if found is not None:
+                adapter, note, where = found
+                yield Violation(f"row matches no known format; {note}", where)
+                return
             alias = next((k for k in self.ALIASES if k in row.value), None)
-            hint = f" (it has {show(alias)}, {self.ALIASES[alias]} format: map it to messages)" if alias else _resemblance(row.value)
-            yield Violation(f"row has no \"messages\" key{hint}", pointer("messages"))
+            hint = (f" (it has {show(alias)}, {self.ALIASES[alias]} format: map it to messages)" if alias else
+                    "; no known format matches: it has none of the keys of a known format (messages, conversations, instruction, "
+                    "prompt, chosen, text...)")
+            yield Violation(f"row has no \"messages\" key{hint}", "")
 
 
-def _resemblance(value: dict) -> str:
-    """Which known formats an unrecognised row resembles and why it is none of them."""
+def _closest(value: dict):
+    """``(adapter, note, pointer)`` of the format an unrecognised row comes closest to (``Detector.closest``)."""
     from ..registry import get_registry
 
     detector = get_registry().detector
-    return f"; no known format matches: {detector.resemblance(value)}" if detector is not None else ""
+    return detector.closest(value) if detector is not None else None
 
 
 class MessagesNotList(Rule):
@@ -223,8 +239,14 @@ class RoleMissing(Rule):
 class RoleUnknown(Rule):
     """The role must be one the target accepts (for OpenAI SFT: system,
     developer, user, assistant, tool, function). ``bot``, ``human`` or ``gpt``
-    come from other formats (ShareGPT) and need mapping. On a row whose whole
-    format the profile refuses, FT401 reports that once instead."""
+    come from other formats (ShareGPT) and need mapping; the message suggests
+    the accepted role a wrong one likely means (``User`` -> ``user``, ``model``
+    -> ``assistant``). Under ``llamafactory``, ShareGPT rows must use the tags
+    LLaMA-Factory reads by default (human, gpt, observation, function_call,
+    system): a row tagged ``user``/``assistant`` is skipped by it unless
+    dataset_info.json declares those tags (lint with ``--trainer-config`` to
+    apply them). On a row whose whole format the profile refuses, FT401
+    reports that once instead."""
 
     reads = ("shape",)
     code = "FT106"
@@ -237,16 +259,57 @@ class RoleUnknown(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         if format_refused(self, row):
             return  # FT401: the role names are the refused format's
-        roles = self.context.profile.roles
+        profile = self.context.profile
+        roles = profile.roles
+        tags = profile.sharegpt_tags if row.view.format.startswith("sharegpt") else None
         for _, turn in row.view.all_turns():
             if not turn.role_pointer:
                 continue  # no role stated here (FT105 reports a missing one)
             role = turn.source_role
             if not isinstance(role, str):
                 yield Violation(f"role must be a string, got {describe_type(role)}", turn.role_pointer)
+            elif tags is not None and turn.role_pointer.endswith("/from") and role not in tags:
+                yield Violation(_untagged(role, tags, profile.name), turn.role_pointer)
             elif role not in roles:
                 expected = ", ".join(sorted(roles))
-                yield Violation(f"unknown role {show(role)} (profile {self.context.profile.name} accepts {expected})", turn.role_pointer)
+                yield Violation(f"unknown role {show(role)}{did_you_mean(role, roles)} (profile {profile.name} accepts {expected})",
+                                turn.role_pointer)
+
+
+# what other formats and exports call the roles: a role of one family suggests its peer in the accepted set
+_ROLE_PEERS = {"user": ("user", "human"), "human": ("user", "human"), "assistant": ("assistant", "gpt"), "gpt": ("assistant", "gpt"),
+               "model": ("assistant", "gpt"), "bot": ("assistant", "gpt"), "ai": ("assistant", "gpt"), "chatgpt": ("assistant", "gpt"),
+               "bard": ("assistant", "gpt"), "bing": ("assistant", "gpt"), "tool": ("tool", "observation"),
+               "observation": ("tool", "observation"), "function": ("tool", "observation"), "system": ("system",),
+               "developer": ("developer", "system")}
+
+
+def suggest_role(role: str, accepted) -> str | None:
+    """The accepted role a wrong one most likely means: the same word in another case (``User``), its name in
+    another format (``human``, ``gpt``, ``model``), or a close spelling (``asistant``)."""
+    lowered = role.strip().lower()
+    if lowered in accepted:
+        return lowered
+    for peer in _ROLE_PEERS.get(lowered, ()):
+        if peer in accepted:
+            return peer
+    close = difflib.get_close_matches(lowered, sorted(accepted), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def did_you_mean(role: str, accepted) -> str:
+    """`` (did you mean 'user'?)`` when a role suggests one, else nothing."""
+    found = suggest_role(role, accepted)
+    return f" (did you mean {show(found)}?)" if found else ""
+
+
+def _untagged(role: str, tags, profile: str) -> str:
+    """A ShareGPT ``from`` tag the target does not read by default: LLaMA-Factory skips such rows."""
+    found = suggest_role(role, tags)
+    rename = f"rename it to {show(found)}, or " if found else ""
+    return (f"ShareGPT tag {show(role)} is not one {profile} reads by default ({', '.join(sorted(tags))}), so LLaMA-Factory "
+            f"skips the row: {rename}set \"tags\" in dataset_info.json (\"user_tag\": \"user\", \"assistant_tag\": \"assistant\") "
+            f"and lint with --trainer-config")
 
 
 class ContentMissing(Rule):

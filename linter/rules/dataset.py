@@ -7,7 +7,7 @@ from typing import Iterable
 from ..findings import Violation
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import DESCRIPTIONS, KINDS
+from ..schema import CHAT, DESCRIPTIONS, KINDS
 from .base import LINE, DatasetRule, Rule, TallyRule
 
 
@@ -35,6 +35,9 @@ class MixedFormats(DatasetRule):
 
     def update(self, state: dict, row: Row) -> None:
         if row.parsed and row.kind in KINDS:
+            adapter = row.format
+            if adapter is not None and adapter.triggers is not None and type(row.value) is dict and adapter.triggers.isdisjoint(row.value):
+                return  # no format recognised the row (FT101 says which it comes closest to): it is in none
             entry = state.get(row.kind)
             if entry is None:
                 state[row.kind] = [1, row.number]
@@ -87,10 +90,36 @@ class FormatUnsupported(Rule):
     bad = '{"prompt": "hi ->", "completion": " Hello!"}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._hints: dict[str, str] = {}
+
     def check(self, row: Row) -> Iterable[Violation]:
         profile = self.context.profile
         if row.kind not in profile.kinds:
-            yield Violation(f"row is in {DESCRIPTIONS[row.kind]} format, which profile {profile.name} does not accept")
+            hint = self._hints.get(row.kind)
+            if hint is None:
+                hint = self._hints[row.kind] = _profiles_taking(row.kind, profile)
+            yield Violation(f"row is in {DESCRIPTIONS[row.kind]} format, which profile {profile.name} does not accept{hint}")
+
+
+def _profiles_taking(kind: str, profile) -> str:
+    """``; lint it with --profile axolotl or llamafactory, ...``: where a refused row would be read, so a
+    ShareGPT file linted under the default profile points at the profile it was meant for."""
+    from ..registry import get_registry
+
+    takers = sorted(name for name, p in get_registry().profiles.items() if kind in p.kinds and name != profile.name)
+    # the open-weight trainers first: a ShareGPT or Alpaca file is usually meant for them
+    takers.sort(key=lambda name: name not in ("llamafactory", "axolotl", "trl"))
+    takers = takers[:3]
+    hints = [f"lint it with --profile {' or '.join(takers) if len(takers) < 3 else f'{takers[0]}, {takers[1]} or {takers[2]}'}"] if takers else []
+    if CHAT in profile.kinds and kind not in _PAIRED:
+        hints.append("convert it (ftlint convert FILE --to openai-chat)")
+    return "; " + ", or ".join(hints) if hints else ""
+
+
+# kinds whose rows are no single conversation: ``ftlint convert --to openai-chat`` rejects them
+_PAIRED = frozenset({"preference", "trl-preference", "sharegpt-preference", "unpaired-preference", "sharegpt-kto", "stepwise", "prompt-only"})
 
 
 class ExampleCount(TallyRule):

@@ -22,7 +22,8 @@ from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, PREFERENCE, RFT
 from ..spill import FingerprintLog, LineOrder
 from .base import DatasetRule, Rule
-from .chat import CHAT_LIKE
+from .chat import CHAT_LIKE, dialogue_pointer
+from ..view import ASSISTANT
 
 ALL_KINDS = frozenset({CHAT, RFT, PREFERENCE, "completion"}) | ADAPTED_KINDS  # whole-row fingerprints serve every format
 ROW = '{"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "Yes, in 5-8 days."}]}'
@@ -221,13 +222,16 @@ class ConflictingAnswers(_FingerprintRule):
     """The same conversation with different final answers teaches the model
     that both are right; with labels (classification, extraction) it is
     usually a labelling error. Sampling-style datasets with several good
-    answers can ignore this rule."""
+    answers can ignore this rule. Every format's rows are compared through
+    the conversation view (ShareGPT, Alpaca, TRL, Bedrock, LLaMA-Factory);
+    preference pairs and KTO rows, which hold several answers on purpose,
+    are not."""
 
     code = "FT405"
     name = "conflicting-answers"
     summary = "Same prompt as an earlier row, with a different answer"
     severity = Severity.WARNING
-    kinds = CHAT_LIKE
+    kinds = CHAT_LIKE | ADAPTED_KINDS  # OpenAI chat read from the row (the hot path), every other format from its view
     bad = ROW + "\n" + '{"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "No, sorry."}]}'
     good = ROW + "\n" + OTHER
 
@@ -236,7 +240,13 @@ class ConflictingAnswers(_FingerprintRule):
     def update(self, state, row: Row) -> None:
         """Fingerprint the prompt's key (tools and every message but the last) and the final answer's form,
         when the last of two or more messages is the assistant's (the checks and hashes inline: a Python
-        call costs about what a hash of the row does)."""
+        call costs about what a hash of the row does). Rows of other formats are read from their view."""
+        if row.kind not in CHAT_LIKE or row.format is None or row.format.name != "openai-chat":
+            found = _view_prompt_and_answer(row)
+            if found is not None:
+                first, second = HALVES(xxh3_128_digest(found[0]))
+                state.append(first, row.number, second, xxh3_64_intdigest(found[1]))
+            return
         messages = row.value.get("messages")
         if not isinstance(messages, list) or len(messages) < 2:
             return
@@ -254,6 +264,29 @@ class ConflictingAnswers(_FingerprintRule):
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
+
+
+def _view_prompt_and_answer(row: Row) -> tuple[bytes, bytes] | None:
+    """``hashing.flat`` of the prompt (tools and every turn but the last) and of the final answer, read from
+    the conversation view, so ShareGPT, Alpaca, TRL, Bedrock and LLaMA-Factory rows are compared as OpenAI
+    chat rows are; None when the row is not one conversation ending with an assistant turn. Preference
+    pairs and labelled rows (KTO) are left out: several answers to one prompt is what they hold."""
+    view = row.view
+    turns = view.turns
+    if len(turns) < 2 or turns[-1].role != ASSISTANT or view.is_preference or view.label is not None or view.step_labels is not None:
+        return None
+    try:
+        prompt = hashing.flat([view.tools, [_turn_key(turn) for turn in turns[:-1]]])
+        return prompt, hashing.flat(_turn_key(turns[-1]))
+    except RecursionError:  # nested about a thousand deep: no comparison for this row
+        return None
+
+
+def _turn_key(turn) -> list:
+    """What a turn says, wherever the format keeps it: its role, its parts' kinds and texts (media parts by
+    their source object) and its calls."""
+    return [turn.role or turn.source_role, [[p.kind, p.text if p.text is not None else p.source] for p in turn.parts],
+            [[c.name, c.arguments] for c in turn.tool_calls], turn.tool_call_id]
 
 
 class ValidationLeak(Rule):
@@ -287,14 +320,21 @@ class WeightsAllZero(Rule):
     code = "FT407"
     name = "weights-all-zero"
     summary = "Every assistant message of the example has weight 0"
-    kinds = CHAT_LIKE
+    kinds = CHAT_LIKE | ADAPTED_KINDS  # OpenAI ``weight`` and LLaMA-Factory v1 ``loss_weight``, through the view
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!", "weight": 0}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!", "weight": 1}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        assistants = [m for _, m in row.messages() if m.get("role") == "assistant"]
-        if assistants and all(m.get("weight", 1) == 0 and not isinstance(m.get("weight"), bool) for m in assistants):
-            yield Violation("every assistant message has weight 0, so nothing is trained", pointer("messages"))
+        turns = [turn for _, turn in row.view.all_turns()]
+        assistants = [turn for turn in turns if turn.role == ASSISTANT]
+        if assistants and all(_zero(turn.weight) for turn in assistants):
+            key = assistants[0].weight_pointer.rsplit("/", 1)[-1] or "weight"
+            yield Violation(f"every assistant message has {key} 0, so nothing is trained", dialogue_pointer(row, tuple(turns)))
+
+
+def _zero(weight) -> bool:
+    """A training weight of 0 (not False: a boolean is FT113's finding, and no weight means trained)."""
+    return weight is not None and not isinstance(weight, bool) and weight == 0
 
 
 RULES = (DuplicateExample, DuplicateNormalised, ConflictingAnswers, ValidationLeak, WeightsAllZero)

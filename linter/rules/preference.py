@@ -13,12 +13,22 @@ from .. import patching
 from ..findings import Applicability, Fix, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import PREFERENCE
+from ..formats.base import same_turn
+from ..schema import ADAPTED_KINDS, PREFERENCE
 from ..text import describe_type, show
+from ..view import ASSISTANT
 from .base import Rule
 from .chat import format_refused
 
 KINDS = frozenset({PREFERENCE})
+# the pair rules read every other format's pair from the conversation view (TRL prompt/chosen/rejected,
+# ShareGPT and Alpaca chosen/rejected, LLaMA-Factory v1 chosen_messages/rejected_messages)
+PAIR_KINDS = KINDS | ADAPTED_KINDS
+
+
+def top_key(where: str) -> str:
+    """The top-level key a pointer falls under (``/rejected/0/content`` -> ``/rejected``)."""
+    return "/" + where.split("/", 2)[1] if where.count("/") >= 1 and len(where) > 1 else where
 
 
 class _Preference:
@@ -120,7 +130,9 @@ class PreferenceKeySpelling(_Preference, Rule):
 
 class PreferenceIdentical(_Preference, Rule):
     """When the preferred and non-preferred replies are the same, the pair
-    carries no preference at all: the loss pushes both ways at once."""
+    carries no preference at all: the loss pushes both ways at once. Pairs of
+    every format are compared: TRL ``chosen``/``rejected``, ShareGPT and
+    Alpaca ranking rows, LLaMA-Factory v1 ``chosen_messages``/``rejected_messages``."""
 
     code = "FT603"
     name = "preference-identical"
@@ -128,15 +140,26 @@ class PreferenceIdentical(_Preference, Rule):
     bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, "preferred_output": [{"role": "assistant", "content": "Paris."}], "non_preferred_output": [{"role": "assistant", "content": "Paris."}]}'
     good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
 
+    kinds = PAIR_KINDS
+
     def check(self, row: Row) -> Iterable[Violation]:
-        preferred, other = row.value.get("preferred_output"), row.value.get("non_preferred_output")
-        if preferred is not None and preferred == other:
-            yield Violation("preferred_output and non_preferred_output are identical", pointer("non_preferred_output"))
+        if row.kind == PREFERENCE:
+            preferred, other = row.value.get("preferred_output"), row.value.get("non_preferred_output")
+            if preferred is not None and preferred == other:
+                yield Violation("preferred_output and non_preferred_output are identical", pointer("non_preferred_output"))
+            return
+        view = row.view
+        chosen, rejected = view.chosen, view.rejected
+        if chosen and rejected and len(chosen) == len(rejected) and all(map(same_turn, chosen, rejected)):
+            first, second = top_key(chosen[0].pointer), top_key(rejected[0].pointer)
+            yield Violation(f"{first[1:]} and {second[1:]} are identical", second)
 
 
 class PreferenceInputEndsWithAssistant(_Preference, Rule):
     """Both outputs continue the input with an assistant turn, so the input
-    must not end with one: the last input message is the user's (or a tool's)."""
+    must not end with one: the last input message is the user's (or a tool's).
+    The same holds for a TRL ``prompt`` and ShareGPT ``conversations`` before
+    their ``chosen``/``rejected``."""
 
     code = "FT604"
     name = "preference-input-ends-with-assistant"
@@ -144,7 +167,16 @@ class PreferenceInputEndsWithAssistant(_Preference, Rule):
     bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Let me think."}]}, ' + PAIR + "}"
     good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
 
+    kinds = PAIR_KINDS
+
     def check(self, row: Row) -> Iterable[Violation]:
+        if row.kind != PREFERENCE:
+            view = row.view
+            if view.is_preference and view.turns and view.turns[-1].role == ASSISTANT:
+                last = view.turns[-1]
+                yield Violation("the prompt ends with an assistant turn; chosen and rejected must answer a user turn",
+                                last.role_pointer or last.pointer)
+            return
         source = row.value.get("input")
         messages = source.get("messages") if isinstance(source, dict) else None
         if isinstance(messages, list) and messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant":

@@ -40,3 +40,12 @@ def test_unknown_option_is_a_clear_error(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.ftlint.options.banned-phrases]\nphrase = ['x']\n")
     proc = ftlint("check", "--no-token-stats", "train.jsonl", cwd=tmp_path)
     assert proc.returncode == 2 and "unknown option(s) phrase" in proc.stderr
+
+
+def test_rules_read_the_view_so_a_sharegpt_file_is_checked_too(tmp_path):
+    row = {"conversations": [{"from": "human", "value": "Cancel"}, {"from": "gpt", "value": "As an AI language model, sure."}]}
+    (tmp_path / "sharegpt.jsonl").write_text(json.dumps(row) + "\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nprofile = "llamafactory"\nextend-select = ["EX002"]\n')
+    report = json.loads(ftlint("check", "--format", "json", "--no-token-stats", "sharegpt.jsonl", cwd=tmp_path).stdout)
+    found = [(f["code"], f["pointer"]) for f in report["findings"] if f["code"].startswith("EX")]
+    assert found == [("EX001", "/conversations/1/value"), ("EX002", "/conversations/1/value")]

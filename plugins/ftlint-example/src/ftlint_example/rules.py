@@ -6,8 +6,10 @@ import json
 import re
 from functools import cached_property
 
-from linter import Applicability, Fix, Rule, Severity, Violation, pointer
+from linter import Applicability, Fix, Rule, Severity, Violation
+from linter.schema import CONVERSATION_KINDS
 from linter.text import show
+from linter.view import ASSISTANT
 
 DEFAULT_PHRASES = ["as an ai language model", "i cannot browse the internet", "i hope this email finds you well"]
 
@@ -28,6 +30,9 @@ class BannedPhrases(Rule):
     # What the verdict depends on (linter.rules.reads): the messages. No ``screen``:
     # the phrases are options and match in any case, so no fixed literal proves a line clean.
     reads = ("turns",)
+    # Every format whose rows hold a conversation: the rule reads ``row.view``, so it serves OpenAI chat,
+    # ShareGPT, Alpaca, TRL, Bedrock... alike, and its findings point into the row as the user wrote it.
+    kinds = CONVERSATION_KINDS
     options = {
         "phrases": "list of phrases, matched case-insensitively (default: common AI boilerplate)",
         "roles": "roles whose messages are checked (default: assistant)",
@@ -42,20 +47,25 @@ class BannedPhrases(Rule):
 
     def check(self, row):
         roles = set(self.context.options.get("roles", ["assistant"]))
-        for index, message in row.messages():
-            content = message.get("content")
-            if isinstance(message.get("role"), str) and message["role"] in roles and isinstance(content, str):
-                match = self._pattern.search(content)
+        # row.view: the row as a conversation whatever its format; each turn has a normalised role
+        # (system/user/assistant/tool), the role the row states (ShareGPT's "gpt") and text parts that
+        # carry their JSON pointer in the row (/messages/1/content, /conversations/1/value, /output)
+        for _, turn in row.view.all_turns():
+            stated = turn.source_role if isinstance(turn.source_role, str) else None  # a row may say anything there
+            if turn.role not in roles and stated not in roles:
+                continue
+            for part in turn.texts:
+                match = self._pattern.search(part.text)
                 if match:
-                    yield Violation(f"banned phrase {show(match.group())}", pointer("messages", index, "content"))
+                    yield Violation(f"banned phrase {show(match.group())}", part.pointer)
 
 
 FENCE = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*?)\n\s*```\s*$", re.DOTALL)
 
 
-def _unfence(index: int, content: str) -> tuple[dict, ...]:
-    """The fix as data: one JSON Patch ``replace`` of the reply with the inside of its fence."""
-    return ({"op": "replace", "path": f"/messages/{index}/content", "value": FENCE.match(content).group("body")},)
+def _unfence(where: str, content: str) -> tuple[dict, ...]:
+    """The fix as data: one JSON Patch ``replace`` of the reply (at its pointer in the row) with the inside of its fence."""
+    return ({"op": "replace", "path": where, "value": FENCE.match(content).group("body")},)
 
 
 class AssistantJsonSchema(Rule):
@@ -76,6 +86,7 @@ class AssistantJsonSchema(Rule):
     summary = "An assistant reply is not JSON matching the schema"
     default_enabled = False
     reads = ("turns",)
+    kinds = CONVERSATION_KINDS
     fix = Applicability.UNSAFE
     options = {"schema": "JSON Schema (as a TOML table) every assistant reply must match (default: any JSON object)"}
     bad = '{"messages": [{"role": "user", "content": "Cancel my order"}, {"role": "assistant", "content": "Sure, cancelling."}]}'
@@ -90,18 +101,18 @@ class AssistantJsonSchema(Rule):
         return jsonschema.Draft202012Validator(schema)
 
     def check(self, row):
-        for index, message in row.messages():
-            content = message.get("content")
-            if message.get("role") != "assistant" or not isinstance(content, str):
-                continue
-            where = pointer("messages", index, "content")
+        for _, turn in row.view.all_turns():
+            texts = turn.texts
+            if turn.role != ASSISTANT or len(texts) != 1:
+                continue  # one text per reply: a reply of several parts (or none) is no one JSON document
+            content, where = texts[0].text, texts[0].pointer
             try:
                 document = json.loads(content)
             except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python can parse
                 fenced = FENCE.match(content)
                 fix = None
                 if fenced and _parses(fenced.group("body")):
-                    fix = Fix("remove the Markdown code fence", Applicability.UNSAFE, edits=_unfence(index, content))
+                    fix = Fix("remove the Markdown code fence", Applicability.UNSAFE, edits=_unfence(where, content))
                 yield Violation("assistant reply is not JSON" + (" (it is inside a code fence)" if fix else ""), where, fix)
                 continue
             try:
