@@ -123,3 +123,26 @@ def _environment_variables() -> set[str]:
 def test_every_environment_variable_is_in_the_configuration_table(variable):
     table = (DOCS / "configuration.md").read_text(encoding="utf-8").split("## Environment variables", 1)[1]
     assert f"| `{variable}` |" in table
+
+
+def test_the_plugin_hooks_rule_examples_run_on_every_format(tmp_path):
+    """docs/plugin-hooks.md's two rule examples, as written, loaded as a local plugin by the real CLI: they
+    fire on a ShareGPT row and a chat row alike, pointing into each row as written."""
+    import json
+
+    from .conftest import run_cli
+
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "plugin-hooks.md").read_text(encoding="utf-8"), re.S)
+    no_please, no_todo = blocks[0], blocks[1]
+    assert "class NoPlease" in no_please and "class NoTodo" in no_todo
+    registration = "@hookimpl\ndef register_rules(register):\n    register(NoPlease)\n"
+    (tmp_path / "house.py").write_text(no_please.replace(registration, "") + "\n" + no_todo + "\n\n"
+                                       + registration + "    register(NoTodo)\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\nselect = ["ACME"]\n')
+    rows = [{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Please wait. TODO"}]},
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "please TODO"}]}]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    proc = run_cli("check", "d.jsonl", "--profile", "axolotl", "--format", "json", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": ""})
+    found = sorted((f["line"], f["code"], f["pointer"]) for f in json.loads(proc.stdout)["findings"])
+    assert found == [(1, "ACME001", "/conversations/1/value"), (1, "ACME002", "/conversations/1/value"),
+                     (2, "ACME001", "/messages/1/content"), (2, "ACME002", "/messages/1/content")], proc.stderr
