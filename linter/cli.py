@@ -430,7 +430,7 @@ def _split_value(value):
 
 
 @cli.command()
-@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The JSONL file to write (the training part with --split-validation).")
 @click.option("--to", "target", default="chat", show_default=True,
               help="The format to write: any writable format (openai-chat, openai-dpo, trl, sharegpt, alpaca, bedrock-claude... "
@@ -441,10 +441,10 @@ def _split_value(value):
 @click.option("--seed", type=int, default=0, show_default=True, help="Changes which examples the split picks, deterministically.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Where rows that cannot be converted go (default: OUTPUT.rejects.jsonl).")
 def convert(source, output, target, split_validation, validation_output, seed, rejects) -> None:
-    """Convert CSV/TSV/XLSX/JSON/Parquet/JSONL, ShareGPT, Alpaca or prompt/completion rows to JSONL."""
+    """Convert CSV/TSV/XLSX/JSON/Parquet/JSONL, ShareGPT, Alpaca or prompt/completion rows to JSONL (SOURCE - reads JSON Lines from standard input)."""
     from .convert import convert as run_convert, validation_path
 
-    if not os.path.isfile(source):
+    if source != "-" and not os.path.isfile(source):  # "-": standard input, read as JSON Lines
         raise Failure(_not_regular(source))
     settings = load(None)
     settings.token_stats = False
@@ -456,9 +456,10 @@ def convert(source, output, target, split_validation, validation_output, seed, r
     from .fix_guard import Refused, check_distinct
 
     try:  # converting onto its own input would destroy the rows it reads
-        check_distinct(source, output, rejects or output + ".rejects.jsonl")
-        if split_validation:
-            check_distinct(source, validation_output or validation_path(output), None)
+        if source != "-":
+            check_distinct(source, output, rejects or output + ".rejects.jsonl")
+            if split_validation:
+                check_distinct(source, validation_output or validation_path(output), None)
     except Refused as exc:
         raise Failure(one_line(str(exc))) from None
     report = run_convert(linter, source, output, to=target, split=split_validation, seed=seed,

@@ -92,6 +92,20 @@ def validation_size(split: float | int, examples: int) -> int:
     return min(max(1, math.floor(split * examples + 0.5)), examples - 1)
 
 
+STDIN = "-"
+
+
+def _open_source(source: str):
+    """The bytes to convert: standard input for ``-`` (read as JSON Lines: a pipe has no name to say
+    otherwise), else the file. Standard input stays open when the conversion is done."""
+    if source == STDIN:
+        import contextlib
+        import sys
+
+        return contextlib.nullcontext(sys.stdin.buffer)
+    return open(source, "rb")  # noqa: SIM115 - the caller's with closes it
+
+
 def validation_path(output: str) -> str:
     root, ext = os.path.splitext(output)
     return f"{root}.valid{ext or '.jsonl'}"
@@ -119,7 +133,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
         # with a split, lines wait in a spill file until the count (and so the chosen hashes) is known
         spill = tempfile.TemporaryFile(dir=spill_files.directory()) if split else None
         digests = array("Q")
-        with open(source, "rb") as stream:
+        with _open_source(source) as stream:
             for row in reader.rows(stream, max_line_bytes=linter.settings.max_line_bytes):
                 if not row.parsed:
                     if row.problem is not None or (row.raw is None):

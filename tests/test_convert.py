@@ -247,3 +247,16 @@ def test_wrong_types_in_any_field_convert_or_reject_never_raise(row, target):
         assert str(exc)
     else:
         assert isinstance(written, dict)
+
+
+def test_dash_converts_json_lines_from_standard_input(tmp_path):
+    """`producer | ftlint convert - -o OUT`: rows written plus rows rejected are the rows piped in."""
+    rows = [json.dumps({"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}]}), "not json",
+            json.dumps({"instruction": "Say hi", "input": "", "output": "Hello!"})]
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", "-", "-o", out, "--split-validation", "1", input="\n".join(rows) + "\n")
+    assert proc.returncode == 1 and "-:2: not converted" in proc.stderr
+    written = out.read_text().splitlines() + (tmp_path / "out.valid.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["messages"][0]["content"] for line in written) == ["Say hi", "hi"]
+    (reject,) = (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()
+    assert json.loads(reject)["line"] == 2 and json.loads(reject)["raw"] == "not json"
