@@ -90,7 +90,7 @@ def read_trainer_config(path: str) -> TrainerPlan:
 
         data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     except ImportError:
-        raise TrainerSetupError("--trainer-config needs PyYAML: pip install 'ftlint[trainer]'") from None
+        raise TrainerSetupError("--trainer-config needs PyYAML: install ftlint's 'trainer' extra (in a checkout: pip install -e '.[trainer]')") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TrainerSetupError(f"{path}: cannot read it ({exc})") from None
     except yaml.YAMLError as exc:

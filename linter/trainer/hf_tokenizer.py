@@ -83,7 +83,7 @@ def _shipped_mistral(name: str) -> MistralFiles:
     try:
         import mistral_common
     except ImportError:
-        raise TrainerSetupError("mistral tokenizers need mistral-common: pip install 'ftlint[trainer]'") from None
+        raise TrainerSetupError("mistral tokenizers need mistral-common: install ftlint's 'trainer' extra (in a checkout: pip install -e '.[trainer]')") from None
     path = Path(mistral_common.__file__).parent / "data" / name
     if not path.is_file():
         raise TrainerSetupError(f"mistral-common {mistral_common.__version__} does not ship {name}")

@@ -45,7 +45,7 @@ def _build(settings: Any):
         from .template import ChatTemplate, TemplateSyntaxProblem
         from .view import TrainerView
     except ImportError as exc:
-        raise TrainerSetupError(f"--tokenizer needs {exc.name}: pip install 'ftlint[trainer]'") from None
+        raise TrainerSetupError(f"--tokenizer needs {exc.name}: install ftlint's 'trainer' extra (in a checkout: pip install -e '.[trainer]')") from None
     plan = read_plan(settings)
     source = settings.tokenizer and _relative(settings.tokenizer, settings, must_exist=False)
     source = source or (plan.tokenizer if plan else None)
