@@ -328,6 +328,9 @@ def _check(paths, config_file, isolated, select, extend_select, ignore, severity
     settings = _settings(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
     _stats_flags(settings, exact_stats, no_token_stats)
     shown = get_registry().formatters.get(output_format)
+    if statistics and shown is not None and not shown.supports_statistics:
+        raise Failure(f"--statistics prints counts instead of findings, which the {output_format} format does not do; "
+                      "use --output-format text or json")
     if shown is not None and not shown.shows_token_stats(not quiet, statistics) and not summary_file:
         settings.set("token-stats", False, "-q: no output shows them")  # nothing shows them: not counted
     linter = runner.make_linter(settings)

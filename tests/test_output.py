@@ -373,3 +373,17 @@ def test_statistics_prints_the_summary_without_findings_as_the_readme_says(datas
     assert any(line.startswith("Found 5 problems") for line in summary)
     assert any("FT106 [ ] role-unknown" in line for line in summary)
     assert run_cli("check", dataset, "--statistics", "-q").stdout.splitlines() == summary
+
+
+def test_statistics_in_json_counts_without_findings_and_other_formats_refuse_it(dataset):
+    """--statistics with json: no finding objects, the same counts; with a format that lists findings
+    (sarif, github...), one clear error instead of the flag silently ignored."""
+    full = json.loads(run_cli("check", dataset, "--format", "json").stdout)
+    proc = run_cli("check", dataset, "--format", "json", "--statistics")
+    counted = json.loads(proc.stdout)
+    assert proc.returncode == 1 and counted["findings"] == [] and full["findings"]
+    assert counted["summary"] == full["summary"] and counted["files"] == full["files"]
+    refused = run_cli("check", dataset, "--format", "sarif", "--statistics")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.strip() == ("ftlint: error: --statistics prints counts instead of findings, which the sarif "
+                                      "format does not do; use --output-format text or json")

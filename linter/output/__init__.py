@@ -87,6 +87,9 @@ class Formatter:
 
     name = ""
     description = ""
+    # True when the format honours ``statistics`` (``--statistics``: counts, no finding); ``check`` refuses
+    # --statistics with a format that would print every finding anyway, rather than ignore the flag
+    supports_statistics = False
 
     def __init__(self, stream: TextIO, *, color: bool | None = None, summary: bool = True, statistics: bool = False):
         self.stream = stream

@@ -32,6 +32,7 @@ def _escaped_path(record: dict) -> dict:
 class JsonFormatter(Formatter):
     name = "json"
     description = "one JSON object: findings, files (with stats), summary"
+    supports_statistics = True  # --statistics: "findings" is empty; files and summary (counts per rule) stay
 
     def __init__(self, stream, **kwargs):
         super().__init__(stream, **kwargs)
@@ -39,6 +40,8 @@ class JsonFormatter(Formatter):
         self.stream.write('{"version": 1, "tool": ' + _dumps(TOOL) + ', "findings": [')
 
     def finding(self, finding: Finding) -> None:
+        if self.statistics:
+            return
         self.stream.write(("\n  " if not self.count else ",\n  ") + _dumps(_escaped_path(finding.to_dict())))
         self.count += 1
 

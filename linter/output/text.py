@@ -17,6 +17,7 @@ STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: 
 
 class TextFormatter(Formatter):
     name = "text"
+    supports_statistics = True
     description = "path:line: CODE [name] message, then a summary (default)"
 
     def __init__(self, stream, **kwargs):
