@@ -14,11 +14,16 @@ import json
 import re
 from typing import Any, Callable, Iterator, NamedTuple
 
-# Only the legacy OpenAI form (``sk-`` then key text) needs ``\b`` before it: ``task-management-...``
-# holds ``sk-`` then 20 key characters. Every other opening is distinctive enough to find glued to the
-# word before it (``key=xsk-proj-...``, ``tokenAKIA...``, a key pasted after text without a space).
+# An OpenAI key needs ``\b`` before its ``sk-`` unless it is a project/service/admin key holding digits and
+# capitals: ``task-management-...`` and ``risk-admin-approval-...`` spell ``sk-`` then 20 key characters.
+# Every other opening is distinctive enough to find glued to the word before it (``tokenAKIA...``, a key
+# pasted after text without a space, ``xsk-proj-...``).
 SECRETS = (
-    ("an OpenAI API key", re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}|\bsk-[A-Za-z0-9_\-]{20,}")),
+    ("an OpenAI API key", re.compile(
+        r"\bsk-[A-Za-z0-9_\-]{20,}"
+        # glued to the word before it: only a project/service/admin key with the digits and capitals real keys
+        # have, so "risk-admin-approval-workflow-guide" (prose, hyphenated) is no key
+        r"|sk-(?:proj|svcacct|admin)-(?=[A-Za-z0-9_\-]*[0-9])(?=[A-Za-z0-9_\-]*[A-Z])[A-Za-z0-9_\-]{20,}")),
     ("an AWS access key id", re.compile(r"(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")),
     ("a GitHub token", re.compile(r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
     ("a Slack token", re.compile(r"xox[abprs]-[A-Za-z0-9\-]{10,}")),

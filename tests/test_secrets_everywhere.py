@@ -278,10 +278,12 @@ def test_a_key_glued_to_the_word_before_it_is_found_and_never_echoed(tmp_path, g
     assert [where for _, where, _ in found] == ["/messages/0/content"]
 
 
-def test_the_legacy_key_form_still_needs_a_word_boundary(tmp_path):
-    # "task-management-..." holds "sk-" and 20 key characters: not a key
+@pytest.mark.parametrize("prose", ["Plan the task-management-system-overview-page today",
+                                   "Open the risk-admin-approval-workflow-guide page", "See desk-proj-management-tool-for-teams"])
+def test_hyphenated_prose_that_spells_sk_is_no_key(tmp_path, prose):
+    # "task-management-..." holds "sk-" and 20 key characters; "risk-admin-..." even a key's prefix: not keys
     path = tmp_path / "data.jsonl"
-    path.write_text(json.dumps(chat(("user", "Plan the task-management-system-overview-page today"), ("assistant", "Done."))) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(chat(("user", prose), ("assistant", "Done."))) + "\n", encoding="utf-8")
     proc = run_cli("check", "--isolated", "--select", "FT205", str(path))
     assert proc.returncode == 0, proc.stdout
 
