@@ -459,10 +459,8 @@ def convert(source, output, target, split_validation, validation_output, seed, r
     from .fix_guard import Refused, check_distinct
 
     try:  # converting onto its own input would destroy the rows it reads
-        if source != "-":
-            check_distinct(source, output, rejects or output + ".rejects.jsonl")
-            if split_validation:
-                check_distinct(source, validation_output or validation_path(output), None)
+        check_distinct(None if source == "-" else source, output, rejects or output + ".rejects.jsonl",
+                       (validation_output or validation_path(output)) if split_validation else None)
     except Refused as exc:
         raise Failure(one_line(str(exc))) from None
     report = run_convert(linter, source, output, to=target, split=split_validation, seed=seed,

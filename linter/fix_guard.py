@@ -32,9 +32,10 @@ def _same(first: str, second: str) -> bool:
         return False  # one of them does not exist yet
 
 
-def check_distinct(source: str, output: str | None, rejects: str) -> None:
-    """Input, output and rejects must be three different files."""
-    named = [("input", source), ("output (-o)", output), ("rejects (--rejects)", rejects)]
+def check_distinct(source: str | None, output: str | None, rejects: str | None, validation: str | None = None) -> None:
+    """Input, output, rejects (and convert's validation output) must be different files; a None is
+    not a file (standard input, no split)."""
+    named = [("input", source), ("output (-o)", output), ("rejects (--rejects)", rejects), ("validation output", validation)]
     named = [(role, path) for role, path in named if path]
     for index, (role, path) in enumerate(named):
         for other_role, other in named[index + 1 :]:

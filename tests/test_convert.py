@@ -260,3 +260,16 @@ def test_dash_converts_json_lines_from_standard_input(tmp_path):
     assert sorted(json.loads(line)["messages"][0]["content"] for line in written) == ["Say hi", "hi"]
     (reject,) = (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()
     assert json.loads(reject)["line"] == 2 and json.loads(reject)["raw"] == "not json"
+
+
+@pytest.mark.parametrize("args", [("--rejects", "same.jsonl"), ("--split-validation", "1", "--validation-output", "same.jsonl")])
+@pytest.mark.parametrize("source", ["-", "file"])
+def test_convert_refuses_two_outputs_in_one_file_whatever_the_source(tmp_path, args, source):
+    """Rows written to one file, rejects or the validation split to the same file: the second overwrote the
+    first (from standard input nothing was compared). Refused before anything is written."""
+    rows = json.dumps(GOOD) + "\nnot json\n" + json.dumps(GOOD) + "\n"
+    (tmp_path / "in.jsonl").write_text(rows)
+    proc = run_cli("convert", "-" if source == "-" else "in.jsonl", "-o", "same.jsonl", *args, cwd=tmp_path,
+                   input=rows if source == "-" else None)
+    assert proc.returncode == 2 and "are the same file" in proc.stderr, proc.stderr
+    assert not (tmp_path / "same.jsonl").exists()
