@@ -39,7 +39,7 @@ from typing import BinaryIO, Iterator
 import orjson
 
 from . import atomic, patching, tempfiles, transaction
-from .fix_rejects import Dropped, Origins, Rejected, copy_lines, describe, reasons_path
+from .fix_rejects import Dropped, Origins, Rejected, copy_lines, count_lines, describe, reasons_path
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
@@ -235,12 +235,14 @@ class Fixer:
                 temps.append(rejected_temp)
                 reasons_fd, reasons_temp = atomic.temp_beside(target)
                 temps.append(reasons_temp)
-                rejected.write(path, fd, reasons_fd)
+                reasons = reasons_path(rejects)
+                # in place, rejects accumulate; with -o they are that output's rejects, replaced. Rows the
+                # rejects file holds without a reason get placeholders, so line N still explains line N
+                unexplained = 0 if output else count_lines(rejects) - count_lines(reasons)
+                rejected.write(path, fd, reasons_fd, unexplained)
                 report.dropped = rejected.shown
-                # in place, rejects accumulate; with -o they are that output's rejects, replaced
                 base = 0 if output else _size(rejects)
                 change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected_temp, base
-                reasons = reasons_path(rejects)
                 change.reasons, change.reasons_temp = os.path.realpath(reasons), reasons_temp
                 change.reasons_base = 0 if output else _size(reasons)
                 report.rejects = rejects if rejected.count else None

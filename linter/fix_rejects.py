@@ -145,11 +145,15 @@ class Rejected:
     def _ascending(self) -> Iterator[tuple[int, int]]:
         return heapq.merge(*(zip(lines, reasons) for lines, reasons in self._runs))
 
-    def write(self, source_path: str, fd: int, reasons_fd: int | None = None) -> None:
+    def write(self, source_path: str, fd: int, reasons_fd: int | None = None, unexplained: int = 0) -> None:
         """Write the dropped rows to the open file ``fd`` (input lines first, in input order, then the
-        others) and, to ``reasons_fd``, one JSON line per row saying why it left, in the same order."""
+        others) and, to ``reasons_fd``, one JSON line per row saying why it left, in the same order,
+        after ``unexplained`` placeholder lines for rows the rejects file holds without a reason (written
+        by an older ftlint, or the reasons file deleted): the two files then line up again."""
         reasons = open(reasons_fd, "wb") if reasons_fd is not None else None  # noqa: SIM115 - closed below
         try:
+            if reasons is not None and unexplained > 0:
+                reasons.write(reason_line(None, None, None, "no reason on record (rejected before the reasons file kept one)") * unexplained)
             with open(fd, "wb") as out, open(source_path, "rb") as source:
                 position = 0
                 for index, note in self._ascending():
@@ -185,11 +189,24 @@ class Rejected:
                 spool.close()
 
 
-def reason_line(line: int | None, code: str, name: str, message: str) -> bytes:
+def reason_line(line: int | None, code: str | None, name: str | None, message: str) -> bytes:
     """One line of the reasons file: ASCII JSON (control and bidi characters escaped), the message redacted
     (the engine redacted it already; a file outlives the run, so once more costs nothing)."""
     return json.dumps({"line": line, "code": code, "name": name, "message": redact_message(message)},
                       ensure_ascii=True).encode() + b"\n"
+
+
+def count_lines(path: str) -> int:
+    """Lines in a file (a last line without a newline counts), 0 when it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            lines, last = 0, b"\n"
+            while block := handle.read(1 << 20):
+                lines += block.count(b"\n")
+                last = block[-1:]
+    except FileNotFoundError:
+        return 0
+    return lines + (last != b"\n")
 
 
 def reasons_path(rejects: str) -> str:

@@ -369,3 +369,20 @@ def test_a_reason_that_quotes_a_secret_is_redacted_in_the_reasons_file(tmp_path)
     assert fix(path).returncode in (0, 1)
     assert key.encode() in (tmp_path / "t.jsonl.rejects.jsonl").read_bytes()  # the row itself is kept, as the input held it
     assert key.encode() not in (tmp_path / "t.jsonl.rejects.jsonl.reasons").read_bytes()
+
+
+def test_rejects_without_reasons_get_placeholders_so_the_files_line_up_again(tmp_path):
+    """A rejects file from before the reasons file (or with it deleted): the next fix writes a placeholder
+    per unexplained row first, so line N of one still explains line N of the other."""
+    path = tmp_path / "t.jsonl"
+    row = spaced(chat("hi", "hello")) + b"\n"
+    path.write_bytes(row + row + row)
+    assert fix(path).returncode in (0, 1)
+    reasons_file = tmp_path / "t.jsonl.rejects.jsonl.reasons"
+    reasons_file.unlink()  # as an older ftlint left it: two rejected rows, no reasons
+    path.write_bytes(path.read_bytes() + row)
+    assert fix(path).returncode in (0, 1)
+    rejects = (tmp_path / "t.jsonl.rejects.jsonl").read_bytes().splitlines()
+    reasons = [json.loads(line) for line in reasons_file.read_bytes().splitlines()]
+    assert len(rejects) == len(reasons) == 3
+    assert [r["code"] for r in reasons] == [None, None, "FT403"] and reasons[2]["line"] == 2
