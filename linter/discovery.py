@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -79,7 +80,7 @@ class Patterns:
             # the plain-regex backend: pathspec picks Hyperscan when installed (as it is for
             # ftlint's screens), which takes 0.36 s to compile the default list, for a walk
             # that matches a few hundred paths
-            self._spec = pathspec.GitIgnoreSpec.from_lines(self.lines, backend="simple")
+            self._spec = _compile(pathspec, self.lines)
         rel = os.path.relpath(path, self.base)
         if rel == "." or rel.startswith(".." + os.sep) or rel == "..":
             rel = os.path.basename(path)  # outside the base: only unanchored patterns can match
@@ -88,6 +89,22 @@ class Patterns:
 
     def matches(self, path: str, is_dir: bool) -> bool:
         return bool(self.verdict(path, is_dir))
+
+
+def _compile(pathspec, lines: list[str]):
+    """The spec of ``lines``; a line pathspec cannot compile (``[z-a].tmp``, a trailing backslash, a
+    lone ``!``) is left out, as git ignores a pattern it cannot match, instead of stopping the walk."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend="simple")
+    except (ValueError, re.error):
+        usable = []
+        for line in lines:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line], backend="simple")
+            except (ValueError, re.error):
+                continue
+            usable.append(line)
+        return pathspec.GitIgnoreSpec.from_lines(usable, backend="simple")
 
 
 @dataclass
@@ -126,7 +143,7 @@ class Discovery:
         """The dataset files under ``folder`` that are not excluded, sorted."""
         found: list[str] = []
         # folder -> the .gitignore files that apply in it, outermost first
-        inherited = {os.path.abspath(folder): _ancestor_gitignores(folder) if self.respect_gitignore else []}
+        inherited = {os.path.abspath(folder): _named_folder_gitignores(folder) if self.respect_gitignore else []}
         for root, dirs, names in os.walk(folder, onerror=on_error):
             absolute = os.path.abspath(root)
             specs = inherited.pop(absolute, [])
@@ -168,6 +185,22 @@ def _read_ignore(path: str, base: str) -> Patterns:
             return Patterns(handle.read().splitlines(), base)
     except OSError:
         return Patterns((), base)
+
+
+def _named_folder_gitignores(folder: str) -> list[Patterns]:
+    """The .gitignore rules above a folder named on the command line, unless they ignore that folder
+    (or a folder between it and the repository's root): naming an ignored folder asks for it, as
+    ripgrep reads ``rg PATTERN ignored_dir/``. Its own and deeper .gitignore files still apply."""
+    specs = _ancestor_gitignores(folder)
+    if not specs:
+        return specs
+    repository = min((spec.base for spec in specs), key=len).rstrip(os.sep) + os.sep
+    directory = os.path.abspath(folder)
+    while directory.startswith(repository):  # every folder from the named one up to the repository's root
+        if _ignored(specs, directory, True):
+            return []
+        directory = os.path.dirname(directory)
+    return specs
 
 
 def _ancestor_gitignores(folder: str) -> list[Patterns]:

@@ -119,3 +119,17 @@ def test_a_project_inside_an_excluded_name_is_still_linted(tmp_path):
     assert shown(".", cwd=root) == ["./data/train.jsonl"]
     assert shown("data/train.jsonl", cwd=root) == ["data/train.jsonl"]
     assert shown("train.jsonl", cwd=root / "data") == ["train.jsonl"]
+
+
+def test_a_named_folder_that_gitignore_covers_is_linted(repo):
+    """`ftlint check generated/` asks for an ignored folder: it is read (as ripgrep reads `rg x ignored/`);
+    a walk of the whole repository still skips it."""
+    assert shown("generated", cwd=repo) == ["generated/big.jsonl"]
+    assert not any(line.startswith("generated/") for line in shown(".", cwd=repo))
+
+
+def test_a_gitignore_line_pathspec_cannot_compile_is_skipped_as_git_skips_it(repo):
+    build(repo, {"data/nested/.gitignore": "[z-a].tmp\nfoo\\\\\n!\nscratch.jsonl\n"})
+    files = shown("data", cwd=repo)
+    assert "data/nested/keep.jsonl" in files and "data/nested/scratch.jsonl" not in files
+    assert "data/nested/keep.jsonl" in shown("data", "--extend-exclude", "!", cwd=repo)
