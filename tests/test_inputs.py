@@ -123,7 +123,7 @@ def test_a_missing_optional_library_is_one_line_naming_it_and_its_extra(tmp_path
 @pytest.mark.parametrize("text, line, pointer, says, examples", [
     ("[\n  {good},\n  {good},\n]\n", 3, "/2", "trailing comma after the last element", 2),
     ("[{good},]", 1, "/1", "trailing comma after the last element", 1),
-    ("[\n  {good}\n  {good}\n]\n", 3, "/1", "expected ',' or ']' after element 0", 1),
+    ("[\n  {good}\n  {good}\n]\n", 3, "/1", "expected ',' or ']' after element 0", 2),  # both read: nothing lost
     ("[{good}]\n{good}\n", 2, "/1", "extra data after the array's closing ']'", 1),
     ("[\n  {good},\n  {good}\n", 4, "/2", "the array is not closed", 2),
 ])
@@ -137,4 +137,4 @@ def test_json_array_syntax_errors_are_findings_with_line_and_pointer(tmp_path, t
     assert (finding["line"], finding["pointer"], finding["code"]) == (line, pointer, "FT001")
     assert says in finding["message"] and "at column" in finding["message"]
     stats = json.loads(run_cli("stats", "--format", "json", path, cwd=tmp_path).stdout)
-    assert stats[0]["examples"] == examples  # the elements before the error are still read
+    assert stats[0]["examples"] == examples  # the elements before the error are still read (after it too, past a missing comma)

@@ -219,11 +219,9 @@ class JsonArrayReader(Reader):
         pos = _skip(text, pos + 1)
         line, counted, index = 1, 0, 0
         while pos < len(text) and text[pos] != "]":
-            if index and text[pos] != ",":  # the stdlib would read '[{..} {..}]' element by element
-                yield _syntax_error(text, pos, index, f"expected ',' or ']' after element {index - 1}",
-                                    "; the rest of the array was not read")
-                return
-            if index:
+            if index and text[pos] != ",":  # '[{..} {..}]': the next element is still read (where it starts is plain)
+                yield _syntax_error(text, pos, index, f"expected ',' or ']' after element {index - 1}")
+            elif index:
                 comma, pos = pos, _skip(text, pos + 1)
                 if text[pos : pos + 1] == "]":
                     yield _syntax_error(text, comma, index, "trailing comma after the last element (JSON allows none; providers refuse the file)")
