@@ -9,15 +9,16 @@ A case file is TOML (stdlib ``tomllib``, no extra dependency)::
     input = '''
     {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "As an AI, no."}]}
     '''
-    expect = [{line = 1, pointer = "/messages/1/content"}]
+    expect = [{line = 1, pointer = "/messages/1/content"}]  # optional per finding: message = "..." (exact)
     options = {phrases = ["as an ai"]}        # optional: [tool.ftlint.options.<rule>]
+    profile = "llamafactory"                   # optional: the profile to lint under (default openai-sft)
     fixed = '''...'''                          # optional: the file after fixing
     unsafe = true                              # optional: apply unsafe fixes too
     also = ["FT401"]                           # optional: rules enabled beside it (their findings not compared)
 
 Each case lints ``input`` (leading newline removed) with only that rule
 selected, through the real engine, and compares the findings' lines and
-pointers exactly; ``expect = []`` asserts a pass. With ``fixed``, it runs the
+pointers exactly (and the message, where an entry gives one); ``expect = []`` asserts a pass. With ``fixed``, it runs the
 real fixer on a temporary file, compares the bytes, and checks that fixing
 again changes nothing. In a plugin's tests::
 
@@ -62,6 +63,7 @@ class Case:
     unsafe: bool = False
     source: str = ""
     also: list[str] = field(default_factory=list)  # rules enabled beside the one under test
+    profile: str | None = None  # the profile to lint under (None: the default)
 
     def __str__(self) -> str:
         return f"{self.rule}-{self.name.replace(' ', '_')}"
@@ -93,6 +95,7 @@ def load_cases(*patterns: str | os.PathLike) -> list[Case]:
                         unsafe=bool(raw.get("unsafe", False)),
                         source=path,
                         also=list(raw.get("also", [])),
+                        profile=raw.get("profile"),
                     )
                 )
     return cases
@@ -104,6 +107,8 @@ def _linter(case: Case) -> Linter:
     settings = Settings(select=[case.rule, *case.also], token_stats=False, plugins=configured.plugins, root=configured.root)
     if case.options:
         settings.options = {case.rule: case.options}
+    if case.profile:
+        settings.profile = case.profile
     return runner.make_linter(settings)
 
 
@@ -112,8 +117,12 @@ def check_case(case: Case) -> None:
     linter = _linter(case)
     sink = runner.Collect()
     runner.run(linter, [runner.Source("<case>", io.BytesIO(case.input.encode("utf-8")))], sink)
-    got = [{"line": f.line, "pointer": f.pointer} for f in sink.findings if f.code == case.rule]
-    want = [{"line": e["line"], "pointer": e.get("pointer", "")} for e in case.expect]
+    found = [f for f in sink.findings if f.code == case.rule]
+    # a message is compared where the case gives one: most cases pin where a finding is, some what it says
+    got = [{"line": f.line, "pointer": f.pointer, **({"message": f.message} if "message" in e else {})}
+           for f, e in zip(found, [*case.expect, *[{}] * len(found)])]
+    want = [{"line": e["line"], "pointer": e.get("pointer", ""), **({"message": e["message"]} if "message" in e else {})}
+            for e in case.expect]
     assert got == want, f"{case.source} [{case.name}]: expected {want}, got {got}"
     if case.fixed is None:
         return

@@ -217,12 +217,13 @@ def test_the_shape_memo_changes_no_finding_on_any_format(base, data, profile):
 @pytest.mark.parametrize("profile", ["openai-sft", "bedrock"])
 def test_a_top_level_system_the_adapter_ignores_is_not_taken_for_one(profile):
     """Same keys, same messages: a Bedrock system string is a system turn, an empty one or a
-    number is none (FT115 fires), whatever row of that shape came first."""
+    number is none (FT115 counts it), whatever row of that shape came first."""
     talk = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
     rows = [{"system": "Be brief.", "messages": talk}, {"system": "", "messages": talk}, {"system": 5, "messages": talk}]
     found = memo_findings(profile, rows, True)
     assert found == memo_findings(profile, rows, False)
-    assert [line for line, code, _, _ in found if code == "FT115"] == [2, 3]
+    assert [(line, message) for line, code, _, message in found if code == "FT115"] == [
+        (2, "2 of 3 examples have no system message (the first here); the rest have one")]
 
 
 def test_a_format_whose_structure_raises_loses_the_memo_not_the_file(tmp_path):
@@ -231,7 +232,9 @@ def test_a_format_whose_structure_raises_loses_the_memo_not_the_file(tmp_path):
 
     rows = [{"house": 1, "messages": TALK}, {"house": 2, "messages": TALK[:1]}, {"house": 3, "messages": TALK}]
     found = lint_with_house_format(tmp_path, "    def structure(self, value):\n        raise RuntimeError('bug')\n", rows, "FT112,FT115")
-    assert [(f["line"], f["code"]) for f in found] == [(1, "FT115"), (2, "FT112"), (2, "FT115"), (3, "FT115")]
+    # FT115 is one finding for the file: its count says every row was read
+    every_row = [(2, "FT112", "example has no assistant message, so nothing is trained"), (1, "FT115", "none of the 3 examples has a system message")]
+    assert [(f["line"], f["code"], f["message"]) for f in found] == every_row
     # a summary the memo cannot key on (a list) is the same kind of bug (review: it aborted the run)
     found = lint_with_house_format(tmp_path, "    def structure(self, value):\n        return [value.get('house')]\n", rows, "FT112,FT115")
-    assert [(f["line"], f["code"]) for f in found] == [(1, "FT115"), (2, "FT112"), (2, "FT115"), (3, "FT115")]
+    assert [(f["line"], f["code"], f["message"]) for f in found] == every_row
