@@ -22,6 +22,7 @@ from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .prices import bills_like_openai
 from .registry import Registry, get_registry
 from .rows import Row
+from .per_file import PerFileFold, folds_for
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, declared_counts
 from .rules.tokens import view_token_parts
 from .secrets import redact_message
@@ -236,13 +237,18 @@ class Linter:
 
         Returns the per-row findings, the shard's result, and a list that holds
         the dataset rules' unfinished states once the findings are consumed:
-        the caller merges the shards' states in file order (``DatasetRule.merge``)
-        and finishes them with ``finish_states``.
+        the caller merges the shards' states in file order (``DatasetRule.merge``
+        of ``dataset_rules(path)``, one per state) and finishes them with ``finish_states``.
         """
         result = self.new_result(path)
         states: list = []
         findings = self._lint(stream, path, result, None, first_line=first_line, offset=offset, keep_states=states)
         return findings, result, states
+
+    def dataset_rules(self, path: str) -> list[DatasetRule]:
+        """The folds whose states ``lint_range`` returns, in the same order: the path's dataset
+        rules, then one per ``per_file`` rule (``linter.per_file``)."""
+        return folds_for(self.rules_for(path))
 
     def new_result(self, path: str) -> FileResult:
         """An empty result for ``path``, filled while its findings stream."""
@@ -263,12 +269,14 @@ class Linter:
         (or hand their states to ``keep_states``: a shard's part of a parallel run)."""
         rules = self.rules_for(path)
         found: list[Finding] = []
-        report, crash = self._reporters(path, found)
+        per_file: dict[Rule, list] = {}  # a per_file rule -> its fold's state: its findings are counted there
+        report, crash = self._reporters(path, found, per_file)
         dispatch = Dispatch(
             [r for r in rules if not isinstance(r, DatasetRule)], self.registry.rules.values(), report, crash,
             screens=self.screens,
         )
-        folds = _Folds([r for r in rules if isinstance(r, DatasetRule)], crash)
+        folds = _Folds(folds_for(rules), crash)  # what dataset_rules(path) gives
+        per_file.update((fold.rule, state) for fold, state in zip(folds.rules, folds.states) if isinstance(fold, PerFileFold))
         stats = result.stats
         detector = self.registry.detector
         reader = self.registry.reader_for(path)
@@ -315,12 +323,17 @@ class Linter:
         row.format, row.kind = self.registry.detector.classify(row.value, profile.chat_kind, profile.default_kind)
         return row.kind
 
-    def _reporters(self, path: str, found: list[Finding]):
-        """``report(rule, violation, row)`` and ``crash(rule, exception, row)``, appending findings to ``found``."""
+    def _reporters(self, path: str, found: list[Finding], per_file: dict[Rule, list]):
+        """``report(rule, violation, row)`` and ``crash(rule, exception, row)``, appending findings to ``found``
+        (a ``per_file`` rule's to its fold's state in ``per_file``: one finding for the file at the end)."""
         severity = self.severity
         digest = hashlib.blake2b
+        add = PerFileFold.add
 
         def report(rule: Rule, violation, row: Row) -> None:
+            if rule.per_file:
+                add(per_file[rule], row.number, violation)
+                return
             context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
             found.append(Finding(
                 path, row.number, rule.code, rule.name, severity[rule.code], redact_message(violation.message), violation.pointer,

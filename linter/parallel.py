@@ -20,7 +20,6 @@ from typing import Iterator
 from .cpus import available_cpus
 from .engine import FileResult, Linter
 from .findings import Finding, Fix
-from .rules.base import DatasetRule
 from . import spill
 
 BLOCK = 8 << 20
@@ -160,7 +159,7 @@ def _first_lines(counts: list[int]) -> list[int]:
 
 def _combine(linter: Linter, shown: str, result: FileResult, ranges, shards, progress) -> Iterator[Finding]:
     """Shard results in file order: findings streamed, stats and dataset states merged, then finished."""
-    dataset_rules = [r for r in linter.rules_for(shown) if isinstance(r, DatasetRule)]
+    dataset_rules = linter.dataset_rules(shown)  # the same folds, in the same order, as each shard's
     merged = None
     for (start, end), (findings, states, stats) in zip(ranges, shards):
         yield from findings

@@ -146,3 +146,16 @@ def test_the_plugin_hooks_rule_examples_run_on_every_format(tmp_path):
     found = sorted((f["line"], f["code"], f["pointer"]) for f in json.loads(proc.stdout)["findings"])
     assert found == [(1, "ACME001", "/conversations/1/value"), (1, "ACME002", "/conversations/1/value"),
                      (2, "ACME001", "/messages/1/content"), (2, "ACME002", "/messages/1/content")], proc.stderr
+
+
+def test_every_rule_attribute_is_in_the_plugin_docs_table():
+    """datasette's rule: a class attribute a plugin rule may set is documented where plugin authors look."""
+    from linter.rules.base import Rule
+
+    section = (ROOT / "docs" / "plugin-hooks.md").read_text().split("### Rule attributes", 1)[1]
+    table = section[section.index("| attribute |"):].split("\n\n", 1)[0]
+    documented = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)?", table, flags=re.M))
+    names = {name for pair in documented for name in pair if name}
+    declared = set(Rule.__annotations__) | {name for name in vars(Rule) if not callable(getattr(Rule, name))}
+    attributes = {name for name in declared if not name.startswith("_")}
+    assert attributes and attributes == names, attributes ^ names

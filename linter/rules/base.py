@@ -77,6 +77,10 @@ class Rule:
     # builds nor calls the rule in a run where one of them is unset, so an idle
     # rule costs nothing per row.
     requires: ClassVar[tuple[str, ...]] = ()
+    # True: the engine reports the rule once per file, at the first row it fires on, with how
+    # many rows it fired on (``linter.per_file``): for advice true of most rows of a dataset
+    # (FT115), which would bury every other finding. The rule itself stays per-row. No fix.
+    per_file: ClassVar[bool] = False
     # Deprecated (one release): ``gate`` is honoured only on rules without
     # ``reads``; ``shape_only`` is never trusted without ``reads`` that prove it.
     gate: ClassVar[Callable[[Row], bool] | None] = None
@@ -106,6 +110,8 @@ class Rule:
         if cls.scope not in (LINE, RECORD):
             raise ValueError(f"rule {cls.code} has unknown scope {cls.scope!r}")
         check_reads(cls)
+        if cls.per_file and (cls.fix is not None or hasattr(cls, "finish")):
+            raise ValueError(f"rule {cls.code}: per_file is for per-row rules without a fix (a fix edits one row)")
         counts = getattr(cls, "counts", None)
         if counts is not None and (counts not in ENGINE_COUNTS or not issubclass(cls, TallyRule)):
             raise ValueError(f"rule {cls.code}: counts must name one of the engine's counters ({', '.join(ENGINE_COUNTS)}) on a TallyRule, not {counts!r}")

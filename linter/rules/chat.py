@@ -16,7 +16,7 @@ from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, DIALOGUE_KINDS, NON_OBJECT, PREFERENCE, RFT
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Turn
-from .base import DatasetRule, Rule
+from .base import Rule
 
 
 # chat structure rules apply to SFT examples and RFT prompts alike
@@ -510,56 +510,30 @@ class WeightNotAssistant(Rule):
                 yield Violation(f"weight on a {show(role)} message; only assistant messages are trained", pointer("messages", index, "weight"))
 
 
-class SystemMissing(DatasetRule):
+class SystemMissing(Rule):
     """The cookbook counts examples without a system message: if the model
     will be prompted with one, training without it wastes signal. Advice only,
     and only for rows in a format the profile takes (else FT401 comes first).
-
-    One finding per file, as the cookbook reports one count: at the first
-    example without a system message, saying how many lack one and whether
-    the others have one (a mix is usually an export that dropped some). A
-    file where every example has one is silent."""
+    Reported once per file, as the cookbook reports one count: at the first
+    example without a system message, with how many lack one."""
 
     reads = ("shape",)
     code = "FT115"
     name = "system-missing"
     summary = "Examples have no system message"
     severity = Severity.INFO
+    per_file = True
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     kinds = frozenset({CHAT}) | DIALOGUE_KINDS
 
-    def start(self) -> list:
-        return [0, 0, None, ""]  # examples without a system message, with one, the first without's line and pointer
-
-    def update(self, state: list, row: Row) -> None:
+    def check(self, row: Row) -> Iterable[Violation]:
         if format_refused(self, row):
             return  # advice for an example in the profile's format: FT401 comes first
         turns = dialogue(row)
-        if not has_dialogue(row, turns):
-            return
-        for turn in turns:
-            if turn.role == SYSTEM:
-                state[1] += 1
-                return
-        if not state[0]:
-            state[2], state[3] = row.number, dialogue_pointer(row, turns)
-        state[0] += 1
-
-    def merge(self, first: list, second: list) -> list:
-        line, where = (first[2], first[3]) if first[0] else (second[2], second[3])  # the earlier shard comes first
-        return [first[0] + second[0], first[1] + second[1], line, where]
-
-    def finish(self, state: list) -> Iterable[Violation]:
-        missing, having, line, where = state
-        if not missing:
-            return
-        if not having:
-            message = f"none of the {missing:,} examples has a system message" if missing > 1 else "example has no system message"
-        else:
-            message = f"{missing:,} of {missing + having:,} examples have no system message (the first here); the rest have one"
-        yield Violation(message, where, line=line)
+        if has_dialogue(row, turns) and not any(t.role == SYSTEM for t in turns):
+            yield Violation("example has no system message", dialogue_pointer(row, turns))
 
 
 class UserMissing(Rule):
