@@ -273,3 +273,19 @@ def test_convert_refuses_two_outputs_in_one_file_whatever_the_source(tmp_path, a
                    input=rows if source == "-" else None)
     assert proc.returncode == 2 and "are the same file" in proc.stderr, proc.stderr
     assert not (tmp_path / "same.jsonl").exists()
+
+
+@pytest.mark.parametrize("target", ["sharegpt", "openai-chat"])
+def test_an_alpaca_row_with_media_is_rejected_not_written_without_them(tmp_path, target):
+    """Alpaca's images/videos/audios are in its view as ShareGPT's are: a target that cannot hold them
+    rejects the row. They were dropped: the row written without its images kept its <image>
+    placeholders, which LLaMA-Factory then refuses (FT805)."""
+    source = tmp_path / "alpaca.jsonl"
+    source.write_text(json.dumps({"instruction": "<image>Which cheese?", "input": "", "output": "Danbo.", "images": ["a.jpg"]}) + "\n"
+                      + json.dumps({"instruction": "Say hi", "input": "", "output": "Hello!"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "--to", target, "-o", out)
+    assert proc.returncode == 1 and "media listed at /images/0" in proc.stderr
+    assert len(out.read_text().splitlines()) == 1
+    (reject,) = (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()
+    assert json.loads(reject)["line"] == 1

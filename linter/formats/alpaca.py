@@ -15,6 +15,7 @@ from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, USER, Conversation, Part, Problem, Turn
 from .base import Format, Reject, check_bool, extras, plain_text, ptr, require_no_weights, text_turn
 from .openai import reject_unpaired
+from .sharegpt import read_media
 
 ALPACA_KEYS = frozenset({"instruction", "input", "output", "system", "history", "chosen", "rejected", "kto_tag", "images", "videos", "audios"})
 
@@ -69,7 +70,8 @@ class Alpaca(Format):
         if "kto_tag" in value:
             check_bool(value["kto_tag"], "/kto_tag", problems, "kto_tag")
             fields.update(label=value["kto_tag"], label_pointer="/kto_tag")
-        return Conversation(self.name, self.kind, tuple(turns), extras=extras(value, ALPACA_KEYS), problems=tuple(problems), **fields)
+        return Conversation(self.name, self.kind, tuple(turns), images=read_media(value), extras=extras(value, ALPACA_KEYS),
+                            problems=tuple(problems), **fields)
 
     def write(self, conversation: Conversation) -> dict:
         if conversation.step_labels is not None or conversation.images:

@@ -57,6 +57,7 @@ TOOL_CALLS = "tool_calls"  # assistant calls and the tool messages answering the
 TOOLS = "tools"  # the declared tools/functions
 PARTS = "parts"  # content parts (lists of typed parts instead of a string)
 IMAGES = "images"  # image parts
+MEDIA = "media"  # media columns beside the conversation (images, videos, audios, image) and what must match them
 FINGERPRINTS = "fingerprints"  # the row's exact and normalised fingerprints
 TOKENS = "tokens"  # the row's token count
 VALUE = "value"  # anything of the parsed row: no derivation is possible
@@ -118,6 +119,28 @@ _PARTS_SCREEN = (rb'"content"[ \t\r\n]*:[ \t\r\n]*\[',)
 _LIST_CONTENT = AnyOf((*_PARTS_SCREEN, rb"\\u"))
 
 
+MEDIA_COLUMNS = ("images", "videos", "audios", "image")  # LLaMA-Factory's columns, and TRL's images / image
+
+
+def has_media_columns(row: Row) -> bool:
+    """Does the row list media in a top-level column (LLaMA-Factory's ``images``, ``videos``,
+    ``audios``; TRL's ``images`` or ``image``)? The key is enough: what it holds is the rule's to judge."""
+    raw = row.raw
+    if raw is not None and not _MEDIA_KEYS(raw):
+        return False  # no column name is spelt on the line (and no \u escape could spell one)
+    return _media_in_value(row)
+
+
+def _media_in_value(row: Row) -> bool:
+    """``has_media_columns`` once the raw line is known to hold a column name (or has no raw line)."""
+    value = row.value
+    return isinstance(value, dict) and any(key in value for key in MEDIA_COLUMNS)
+
+
+_MEDIA_SCREEN = tuple(b'"' + key.encode() + b'"' for key in MEDIA_COLUMNS)
+_MEDIA_KEYS = AnyOf((*_MEDIA_SCREEN, rb"\\u"))
+
+
 @dataclass(frozen=True)
 class View:
     """One name of the vocabulary: what it covers and what the engine may derive from it."""
@@ -149,6 +172,8 @@ VIEWS: dict[str, View] = {
         View(TOOLS, "the declared tools and functions", present=mentions_tools, screen=_TOOL_SCREEN, confirm=_tools_in_value),
         View(PARTS, "content parts", present=has_content_parts, screen=_PARTS_SCREEN, confirm=_parts_in_value),
         View(IMAGES, "image content parts", present=has_content_parts, screen=_PARTS_SCREEN, confirm=_parts_in_value),
+        View(MEDIA, "media columns (images, videos, audios, image) and the placeholders or image parts matched against them",
+             present=has_media_columns, screen=_MEDIA_SCREEN, confirm=_media_in_value),
         View(FINGERPRINTS, "the row's exact and normalised fingerprints"),
         View(TOKENS, "the row's token count"),
         View(VALUE, "anything of the parsed row"),

@@ -1,4 +1,5 @@
-"""FT8xx: images in messages (OpenAI vision fine-tuning and providers like it).
+"""FT8xx: images in messages (OpenAI vision fine-tuning and providers like it), and
+media columns whose placeholders do not match them (FT805: LLaMA-Factory, TRL).
 
 An image is a content part ``{"type": "image_url", "image_url": {"url": ...,
 "detail": "low" | "high" | "auto"}}``. The URL is https (or a base64 data URL);
@@ -19,7 +20,9 @@ from ..plugin import hookimpl
 from ..rows import Row
 from ..text import describe_type, show
 from .base import Rule
-from .reads import IMAGES, PARTS, computed, provide
+from ..schema import DIALOGUE_KINDS
+from ..view import SYSTEM, TOOL, USER, Turn
+from .reads import IMAGES, MEDIA, PARTS, computed, provide
 from .chat import CHAT_LIKE
 
 DATA_URL = re.compile(r"^data:(?P<mime>[\w.+\-]+/[\w.+\-]+)?(?P<params>(?:;[\w\-]+=[\w\-.]+)*)(?P<b64>;base64)?,", re.IGNORECASE)
@@ -172,7 +175,167 @@ class ImageNotInUserMessage(_ImageRule):
                 yield Violation(f"image in a {show(role)} message; images go in user messages", where)
 
 
-RULES = (ImageUrlInvalid, ImageDataInvalid, ImageTooLarge, TooManyImages, ImageNotInUserMessage)
+# LLaMA-Factory's default placeholders (src/llamafactory/extras/constants.py: IMAGE_PLACEHOLDER and the
+# others, read from the environment variables of the same names) and the columns they are counted against
+PLACEHOLDERS = (("image", "images", "<image>"), ("video", "videos", "<video>"), ("audio", "audios", "<audio>"))
+_KINDS = tuple(kind for kind, _, _ in PLACEHOLDERS)
+_LLAMAFACTORY_ONLY = frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto", "alpaca"})
+_TRL_SIDES = ("completion", "chosen", "rejected")  # TRL hands the images to the prompt only: these hold none
+_TRL_PROMPTS = ("messages", "prompt", "conversations")  # what TRL gives the images to (ShareGPT rows become messages)
+_TRL_PART = '{"type": "image"}'
+
+
+def _items(value: dict, key: str) -> int | None:
+    """How many media LLaMA-Factory reads from a column (``_find_medias``: null and [] are none, a
+    single item is wrapped in a list); None when the row has no such column."""
+    if key not in value:
+        return None
+    items = value[key]
+    if items is None:
+        return 0
+    return len(items) if isinstance(items, list) else 1
+
+
+def _side_of(turn: Turn) -> str:
+    return turn.pointer.split("/", 2)[1]
+
+
+class MediaCountMismatch(Rule):
+    """The media listed beside a conversation must match its placeholders one for one, or the
+    trainer refuses the row when it reaches it: after hours of preprocessing, or mid-training.
+
+    **LLaMA-Factory** (ShareGPT, Alpaca and OpenAI-style ``messages`` rows with ``images``,
+    ``videos`` or ``audios`` columns): every multimodal template's plugin counts ``<image>``,
+    ``<video>`` and ``<audio>`` in the text of the prompt and the response (the system prompt is
+    not counted) and raises "The number of images does not match the number of <image> tokens"
+    when a count differs from the column's (``MMPluginMixin._validate_messages`` in
+    src/llamafactory/data/mm_plugin.py, hiyouga/LLaMA-Factory ``ff6d4d1``). A preference row is
+    checked twice, prompt plus chosen and prompt plus rejected (processor/pairwise.py). Training
+    inserts no placeholder of its own (only the chat engines do, for inference: chat/hf_engine.py),
+    so a column whose row has no placeholder at all is refused too (data/README.md: "The number
+    of images should be identical to the <image> tokens in the conversations"). The column counts as
+    ``_find_medias`` reads it (converter.py): null or ``[]`` is no media, a single path is one.
+    The placeholders are those LLaMA-Factory uses unless the run sets ``IMAGE_PLACEHOLDER``,
+    ``VIDEO_PLACEHOLDER`` or ``AUDIO_PLACEHOLDER`` (extras/constants.py); name those with the
+    option ``placeholders = {image = "<img>"}``.
+
+    **TRL** (conversational rows with ``images`` or ``image``): ``prepare_multimodal_messages``
+    (trl/data_utils.py, huggingface/trl ``f2cd577``) gives the images to the prompt (``messages``
+    or ``prompt``), counts the ``{"type": "image"}`` parts that carry no ``image`` yet, and raises
+    "Number of images provided (N) does not match number of image placeholders (M)". When a user
+    message's content is a plain string, TRL first puts one image part per image in the first
+    such message, so any other image part is then one too many; ``completion``, ``chosen`` and
+    ``rejected`` get no images, so an image part there is always one too many.
+
+    Which convention applies follows the profile: ``--profile llamafactory`` counts the text
+    placeholders, ``--profile trl`` the image parts, and ``--profile axolotl`` neither (axolotl
+    fills the first bare image part or adds one, using the column's first image, and refuses
+    nothing: docs/multimodal.qmd and src/axolotl/processing_strategies.py, axolotl-ai-cloud/axolotl
+    ``067b021``). Under other profiles ShareGPT and Alpaca rows are LLaMA-Factory's, and a
+    ``messages`` row is judged by its image parts when it has some, else by its text
+    placeholders when it has some (a row with neither is fine for TRL, which inserts the parts).
+
+    The rule runs only on rows with a media column: a row without one is text, and a text
+    model's template reads ``<image>`` as text (LLaMA-Factory counts placeholders only for
+    multimodal templates). With a column, even an empty one, the row is meant for a
+    multimodal run.
+    """
+
+    code = "FT805"
+    name = "media-count-mismatch"
+    summary = "The media placeholders in a row's text do not match the media listed in its column"
+    severity = Severity.ERROR
+    kinds = CHAT_LIKE | DIALOGUE_KINDS | {"prompt-only"}
+    reads = (MEDIA,)  # skipped on rows without a media column
+    options = {"placeholders": "LLaMA-Factory's placeholders when the run changes them: {image = \"<img>\", video = ..., audio = ...}"}
+    example_profile = "llamafactory"
+    bad = '{"conversations": [{"from": "human", "value": "<image><image>Which cheese is this?"}, {"from": "gpt", "value": "Danbo."}], "images": ["cheese.jpg"]}'
+    good = '{"conversations": [{"from": "human", "value": "<image>Which cheese is this?"}, {"from": "gpt", "value": "Danbo."}], "images": ["cheese.jpg"]}'
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        given = context.options.get("placeholders")
+        if given is None:
+            given = {}
+        if not isinstance(given, dict) or not all(kind in _KINDS and isinstance(text, str) and text for kind, text in given.items()):
+            from ..engine import UsageError
+
+            raise UsageError(f"options for {self.code} {self.name}: placeholders must be a table of non-empty strings keyed image, "
+                             f"video or audio, like placeholders = {{image = \"<img>\"}}")
+        self.marks = {**{kind: text for kind, _, text in PLACEHOLDERS}, **given}
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        profile = self.context.profile.name
+        if profile == "axolotl":
+            return
+        view = row.view
+        has_parts = any(p.kind == "image" and isinstance(p.source, dict) for _, t in view.all_turns() for p in t.parts)
+        if profile == "trl" or (profile != "llamafactory" and row.kind not in _LLAMAFACTORY_ONLY and has_parts):
+            yield from self._trl(row)
+        elif not has_parts:
+            yield from self._llamafactory(row, strict=profile == "llamafactory" or row.kind in _LLAMAFACTORY_ONLY)
+
+    # LLaMA-Factory: text placeholders against the images/videos/audios columns
+    def _llamafactory(self, row: Row, strict: bool) -> Iterator[Violation]:
+        value, view = row.value, row.view
+        if not any(key in value for _, key, _ in PLACEHOLDERS):
+            return  # TRL's "image" alone: LLaMA-Factory reads it only where dataset_info.json maps it, which ftlint cannot see
+        chosen = view.chosen or ()
+        prompt = [t for t in view.turns if t.role != SYSTEM]
+        sides = [("", prompt)] if not view.is_preference else [("chosen", prompt + list(chosen)), ("rejected", prompt + list(view.rejected or ()))]
+        for kind, key, _ in PLACEHOLDERS:
+            mark = self.marks[kind]
+            column = _items(value, key)
+            in_prompt = sum(t.text.count(mark) for t in prompt)
+            wanted = column or 0
+            said = set()
+            for side, turns in sides:
+                count = sum(t.text.count(mark) for t in turns)
+                in_what = f"the prompt and /{side}" if count != in_prompt else "the text"
+                if count == wanted or (not strict and count == 0) or in_what in said:
+                    continue
+                said.add(in_what)
+                where = f"/{key}" if column is not None else next((p.pointer for t in turns for p in t.texts if mark in p.text), "")
+                listed = f"{wanted} item(s) in /{key}" if column is not None else f"no {key} column"
+                yield Violation(
+                    f"{count} {show(mark)} placeholder(s) in {in_what} but {listed}; LLaMA-Factory refuses the row "
+                    f"(\"The number of {key} does not match the number of {show(mark, quoted=False)} tokens\")", where)
+
+    # TRL: {"type": "image"} parts against the images / image column
+    def _trl(self, row: Row) -> Iterator[Violation]:
+        value, view = row.value, row.view
+        key = "image" if "image" in value else "images"
+        if key == "image":
+            images = 1  # TRL wraps it: [example["image"]]
+        elif isinstance(value.get(key), list) or value.get(key) is None:
+            images = len(value.get(key) or ())
+        else:
+            return  # not a list: TRL's reading of it is not certain
+        groups: dict[str, list[Turn]] = {}
+        for _, turn in view.all_turns():
+            groups.setdefault(_side_of(turn), []).append(turn)
+        for side, turns in groups.items():
+            if side not in _TRL_PROMPTS and side not in _TRL_SIDES:
+                continue  # not a column TRL reads (an Alpaca field, a system column)
+            if side in _TRL_SIDES and "prompt" not in value:
+                continue  # an implicit-prompt pair: where TRL's prompt ends is its own to decide
+            given = 0 if side in _TRL_SIDES else images
+            parts = [p for t in turns if t.role != TOOL for p in t.parts
+                     if isinstance(p.source, dict) and p.source.get("type") == "image" and "image" not in p.source]
+            inserted = given if any(t.role == USER and t.content_state == "text" for t in turns) else 0
+            if len(parts) + inserted == given:
+                continue
+            added = f", plus the {inserted} TRL puts in the first user message whose content is a string" if inserted else ""
+            if side in _TRL_SIDES:
+                yield Violation(f"{len(parts)} {_TRL_PART} part(s) in /{side}; TRL gives the {key} to the prompt only, so it raises "
+                                f"\"Number of images provided (0) does not match number of image placeholders ({len(parts)})\"", parts[0].pointer)
+            else:
+                yield Violation(f"{len(parts) + inserted} image placeholder(s) in /{side} ({len(parts)} {_TRL_PART} part(s){added}) but "
+                                f"{given} item(s) in /{key}; TRL raises \"Number of images provided ({given}) does not match number of "
+                                f"image placeholders ({len(parts) + inserted})\"", f"/{key}")
+
+
+RULES = (ImageUrlInvalid, ImageDataInvalid, ImageTooLarge, TooManyImages, ImageNotInUserMessage, MediaCountMismatch)
 
 
 @hookimpl
