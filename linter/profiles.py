@@ -20,6 +20,9 @@ from .plugin import hookimpl
 
 SFT_MESSAGE_KEYS = frozenset({"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"})
 SFT_TOP_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
+# content parts a Hugging Face processor's chat template renders (TRL, axolotl): an image part may carry
+# its image (image, url, path, base64) or stand for the next item of the row's images column
+HF_PART_TYPES = frozenset({"text", "image", "video", "audio"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Profile:
     bom: str = "forbidden"  # "forbidden" or "required" (Azure OpenAI)
     min_examples: int | None = None
     max_examples: int | None = None
+    # the content part types a message's content list may hold: OpenAI's, or (the trainers that render
+    # with a Hugging Face processor's chat template) text, image, video and audio parts
+    part_types: frozenset[str] = frozenset({"text", "image_url", "input_audio", "file"})
     max_images: int | None = 10  # image parts per example
     image_sources: frozenset[str] = frozenset({"https", "http", "data"})
     max_image_bytes: int = 10 * 1024 * 1024  # decoded size of a data-URL image
@@ -79,6 +85,8 @@ class Profile:
         ]
         if self.sharegpt_tags is not None:
             lines.append(f"  ShareGPT tags: {', '.join(sorted(self.sharegpt_tags))}")
+        if self.part_types != Profile.part_types:
+            lines.append(f"  content parts: {', '.join(sorted(self.part_types))}")
         if self.tool_arguments != "string":
             lines.append(f"  tool call arguments: a JSON {self.tool_arguments} (or a JSON string)")
         lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
@@ -231,9 +239,12 @@ TRL = Profile(
                               "labels", "images", "image", "chat_template_kwargs"}),
     message_keys=frozenset({"role", "content", "tool_calls", "name", "tool_call_id", "thinking", "reasoning_content"}),
     min_examples=1,
+    part_types=HF_PART_TYPES,
     tool_arguments="object",
     sources=(("dataset types and their keys", "huggingface/trl docs/source/dataset_formats.md"),
              ("roles of multimodal messages", "huggingface/trl trl/data_utils.py prepare_multimodal_messages"),
+             ("vision rows: {\"type\": \"image\"} and {\"type\": \"text\"} content parts, images in a column",
+              "huggingface/trl docs/source/dataset_formats.md (vision datasets)"),
              ("tool calls carry arguments as a JSON object", "huggingface/trl docs/source/dataset_formats.md (tool calling)"),),
 )
 
@@ -268,13 +279,16 @@ AXOLOTL = Profile(
     description="axolotl: chat_template (OpenAI messages or ShareGPT mapped), alpaca and completion datasets",
     kinds=frozenset({"chat", "sharegpt", "alpaca", "text", "completion"}),
     roles=frozenset({"system", "user", "assistant", "tool", "human", "gpt"}),
-    top_level_keys=frozenset({"messages", "conversations", "tools", "system", "instruction", "input", "output", "text", "prompt", "completion"}),
+    top_level_keys=frozenset({"messages", "conversations", "tools", "system", "instruction", "input", "output", "text", "prompt", "completion",
+                              "images"}),
     message_keys=frozenset({"role", "content", "from", "value", "tool_calls", "tool_call_id", "name", "train", "weight", "reasoning_content"}),
     min_examples=1,
+    part_types=HF_PART_TYPES,
     tool_arguments="object",
     sources=(("default role mapping human->user, gpt->assistant", "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py"),
              ("tool calls carry arguments as a JSON object", "axolotl-ai-cloud/axolotl docs/dataset-formats/conversation.qmd (tool use)"),
              ("dataset types alpaca, chat_template, completion", "axolotl-ai-cloud/axolotl docs/dataset-formats/index.qmd"),
+             ("multimodal messages: image, audio and text content parts", "axolotl-ai-cloud/axolotl docs/multimodal.qmd"),
              ("rows with no trainable tokens are dropped", "axolotl-ai-cloud/axolotl src/axolotl/utils/data/utils.py")),
 )
 

@@ -335,13 +335,18 @@ class ContentMissing(Rule):
                 yield Violation(f"\"content\" is {state} and no tool call carries the turn", pointer("messages", index, "content"))
 
 
+# the field a part of each type must carry (Hugging Face's image, video and audio parts need none: the
+# media may come from the row's columns)
 _PART_FIELDS = {"text": ("text", str), "image_url": ("image_url", dict), "input_audio": ("input_audio", dict), "file": ("file", dict)}
 
 
 class ContentTypeInvalid(Rule):
     """``content`` is a string, or a list of typed parts such as
     ``{"type": "text", "text": ...}`` and ``{"type": "image_url", "image_url": {"url": ...}}``.
-    Numbers, objects and untyped parts are rejected."""
+    Numbers, objects and untyped parts are rejected. Which part types are known
+    comes from the profile: OpenAI's (text, image_url, input_audio, file), or
+    for the trainers that render with a Hugging Face processor (``trl``,
+    ``axolotl``) text, image, video and audio."""
 
     reads = ("shape",)
     code = "FT108"
@@ -366,8 +371,7 @@ class ContentTypeInvalid(Rule):
             for pindex, part in enumerate(content):
                 yield from self._check_part(part, pointer("messages", index, "content", pindex))
 
-    @staticmethod
-    def _check_part(part: Any, where: str) -> Iterable[Violation]:
+    def _check_part(self, part: Any, where: str) -> Iterable[Violation]:
         if not isinstance(part, dict):
             yield Violation(f"content part must be an object, got {describe_type(part)}", where)
             return
@@ -375,10 +379,12 @@ class ContentTypeInvalid(Rule):
         if not isinstance(kind, str):
             yield Violation("content part has no \"type\"", where + "/type")
             return
+        known = self.context.profile.part_types
         field = _PART_FIELDS.get(kind)
-        if field is None:
-            yield Violation(f"unknown content part type {show(kind)} (expected {', '.join(_PART_FIELDS)})", where + "/type")
-        elif not isinstance(part.get(field[0]), field[1]):
+        if kind not in known:
+            expected = ", ".join([k for k in _PART_FIELDS if k in known] + sorted(known - _PART_FIELDS.keys()))
+            yield Violation(f"unknown content part type {show(kind)} (expected {expected})", where + "/type")
+        elif field is not None and not isinstance(part.get(field[0]), field[1]):
             expected = "a string" if field[1] is str else "an object"
             yield Violation(f"a {kind} part needs \"{field[0]}\" as {expected}", where + "/" + field[0])
 
