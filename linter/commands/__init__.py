@@ -1,0 +1,14 @@
+"""One module per ``ftlint`` subcommand, after ruff's layout.
+
+``check`` (also ``--show-settings``/``--show-files``), ``fix``, ``stats``, ``convert``,
+``rules``, ``rule``, ``plugins``, ``profiles`` and ``models``: each module holds its command's
+options and the few lines that turn them into a run (``linter.runner``) or a listing;
+``common`` holds what several share (the selection options, building the settings, expanding
+paths, the formatter choice, the exit codes and the one-line error). ``linter.cli`` is the
+``ftlint`` group: it registers these commands, turns failures into exit code 2 and holds
+``main()``.
+
+Only what ``--help`` needs is imported at start (click, the settings, discovery's options):
+a command imports the rest of what it uses when it runs, so ``ftlint check`` on a small file
+(the pre-commit hook) pays for nothing another command needs.
+"""
