@@ -94,6 +94,11 @@ class Settings:
                 value = extra if key == "select" else [*value, *extra]
                 origin = COMMAND_LINE if key == "select" or origin == "default" else f"{origin} + {COMMAND_LINE}"
             out.append((key, value, origin))
+        if self.trainer_config:  # what the trainer config supplies is what the run uses, not null
+            from .trainer.setup import supplied_by_trainer_config
+
+            supplied = supplied_by_trainer_config(self)
+            out = [(key, *supplied.get(key, (value, origin))) for key, value, origin in out]
         return out
 
 

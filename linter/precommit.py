@@ -41,7 +41,7 @@ def is_dataset(path: str, named: list[Path]) -> bool:
 
 def hook_arguments(argv: list[str]) -> list[str] | None:
     """``check``'s arguments without the non-dataset files; None when no file is left to lint."""
-    from .cli import check
+    from .commands.check import check
 
     if ANY_FORMAT in argv:
         return [arg for arg in argv if arg != ANY_FORMAT]

@@ -226,6 +226,20 @@ def _fix_one(fixer, source: str, fix: FixMode):
         raise RunError(f"cannot fix {source}: {exc.strerror or exc}") from None
 
 
+def with_validation_file(linter: Linter, files: list[str]) -> list[str]:
+    """The files to lint when the settings name a validation file: it is linted too (added when the
+    paths did not name it), and the other files are its training files, whose examples it must not
+    repeat (FT406). Without a validation file, ``files`` as they are."""
+    validation = linter.settings.validation_file
+    if not validation:
+        return files
+    if not os.path.isfile(validation):
+        raise RunError(f"{validation}: no such validation file")
+    training = [f for f in files if not linter.is_validation(f)]
+    linter.use_training_files(training)
+    return files if len(training) < len(files) else [*files, validation]
+
+
 def make_linter(settings) -> Linter:
     """The Linter for resolved settings, as every front end builds it: the local
     plugins the settings name are loaded first, and every option table is checked

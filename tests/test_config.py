@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -185,6 +186,49 @@ def test_show_settings_names_the_origin_of_the_trainer_settings(tmp_path):
     assert config["tokenizer"] == config["max-seq-length"] == str(tmp_path / "pyproject.toml")
     mixed = origins("--max-seq-length", "300")
     assert mixed["max-seq-length"] == "command line" and mixed["tokenizer"] == str(tmp_path / "pyproject.toml")
+
+
+def _shown_settings(proc) -> dict:
+    """``--show-settings`` output as ``{key: (value, origin)}``."""
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split(" = ", 1) for line in proc.stdout.splitlines() if " = " in line and not line.startswith("#")]
+    return {key: (json.loads(rest.rsplit("  # ", 1)[0]), rest.rsplit("  # ", 1)[1]) for key, rest in rows}
+
+
+def test_show_settings_shows_the_tokenizer_and_length_a_trainer_config_supplies(tmp_path):
+    """--show-settings printed 'tokenizer = null  # default' (and max-seq-length null) while the run used the
+    trainer config's base_model and sequence_len: it shows what the run uses, and the key it came from."""
+    pytest.importorskip("tokenizers")
+    pytest.importorskip("yaml")
+    from linter.trainer.testing import build_tokenizer_folder
+
+    build_tokenizer_folder(tmp_path / "models" / "tiny")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "chat.jsonl").write_text(json.dumps(
+        {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}]}) + "\n")
+    (tmp_path / "axolotl.yml").write_text(
+        "base_model: ./models/tiny\nsequence_len: 300\n"
+        "datasets:\n  - path: data/chat.jsonl\n    type: chat_template\n    field_messages: conversations\n"
+        "    message_property_mappings:\n      role: from\n      content: value\n")
+    shown = _shown_settings(run_cli("check", "--trainer-config", "axolotl.yml", "--show-settings", cwd=tmp_path))
+    report, _ = cli_json("--trainer-config", "axolotl.yml", cwd=tmp_path)
+    used = report["files"][0]["trainer"]
+    assert shown["tokenizer"] == (used["tokenizer"], "base_model in axolotl.yml")
+    assert Path(tmp_path, used["tokenizer"]).resolve() == (tmp_path / "models" / "tiny").resolve()
+    assert shown["max-seq-length"] == (used["max_seq_length"], used["max_seq_length_from"]) == (300, "sequence_len in axolotl.yml")
+    assert shown["files"] == ([str(tmp_path / "data" / "chat.jsonl")], "--trainer-config axolotl.yml")
+    # a tokenizer and length given on the command line win over the config's, there and in the run
+    flags = _shown_settings(run_cli("check", "--trainer-config", "axolotl.yml", "--tokenizer", "models/tiny",
+                                    "--max-seq-length", "50", "--show-settings", cwd=tmp_path))
+    assert flags["tokenizer"] == ("models/tiny", "command line") and flags["max-seq-length"] == (50, "command line")
+    # a TRL config: the tokenizer from model_name_or_path, the length from SFTConfig's default
+    (tmp_path / "data" / "trl.jsonl").write_text(json.dumps(GOOD) + "\n")
+    (tmp_path / "trl.yaml").write_text("model_name_or_path: models/tiny\ndataset_name: data/trl.jsonl\n")
+    trl = _shown_settings(run_cli("check", "--trainer-config", "trl.yaml", "--show-settings", cwd=tmp_path))
+    used = cli_json("--trainer-config", "trl.yaml", cwd=tmp_path)[0]["files"][0]["trainer"]
+    assert trl["tokenizer"] == (used["tokenizer"], "model_name_or_path in trl.yaml")
+    assert trl["max-seq-length"] == (used["max_seq_length"], used["max_seq_length_from"])
+    assert "not set in trl.yaml" in trl["max-seq-length"][1]
 
 
 def test_isolated_ignores_the_plugins_a_config_names(tmp_path):

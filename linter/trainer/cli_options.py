@@ -48,7 +48,7 @@ def apply(settings) -> None:
         for note in plan.notes:
             click.echo(f"ftlint: warning: {note}", err=True)
         if not settings.files:
-            settings.files = [d.path for d in plan.datasets]
+            settings.set("files", [d.path for d in plan.datasets], f"--trainer-config {plan.source}")
         if "profile" not in settings.origins:
             # the trainer decides what its data may look like: axolotl's and LLaMA-Factory's formats
             # (ShareGPT, Alpaca) are errors under the default openai-sft profile

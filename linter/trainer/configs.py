@@ -66,6 +66,7 @@ class TrainerPlan:
     source: str
     framework: str
     tokenizer: str | None = None
+    tokenizer_from: str = ""  # the key it came from ("base_model in axolotl.yml"), for --show-settings
     chat_template: str | None = None  # Jinja text overriding the tokenizer's, or None
     max_seq_length: int | None = None
     max_seq_length_from: str = ""  # the key (or default) the length came from, for the reports
@@ -115,7 +116,7 @@ def read_trainer_config(path: str) -> TrainerPlan:
 def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
     source = str(config_path)
     plan = TrainerPlan(source, "axolotl")
-    plan.tokenizer = _model_path(data.get("tokenizer_config") or data.get("base_model"), config_path)
+    plan.tokenizer, plan.tokenizer_from = _tokenizer(data, ("tokenizer_config", "base_model"), config_path)
     plan.max_seq_length = _positive_int(data, "sequence_len", source)
     plan.max_seq_length_from = f"sequence_len in {config_path.name}" if plan.max_seq_length else ""
     plan.chat_template = _axolotl_template(data, config_path, plan)
@@ -188,7 +189,7 @@ def _axolotl_chat_mapper(entry: dict, default_field: str) -> Mapper:
 def _llamafactory(data: dict, config_path: Path) -> TrainerPlan:
     source = str(config_path)
     plan = TrainerPlan(source, "llamafactory")
-    plan.tokenizer = _model_path(data.get("model_name_or_path"), config_path)
+    plan.tokenizer, plan.tokenizer_from = _tokenizer(data, ("model_name_or_path",), config_path)
     plan.max_seq_length = _positive_int(data, "cutoff_len", source)
     plan.max_seq_length_from = f"cutoff_len in {config_path.name}" if plan.max_seq_length else \
         f"LLaMA-Factory's default cutoff_len, not set in {config_path.name}"
@@ -264,7 +265,7 @@ def _llamafactory(data: dict, config_path: Path) -> TrainerPlan:
 def _trl(data: dict, config_path: Path) -> TrainerPlan:
     source = str(config_path)
     plan = TrainerPlan(source, "trl")
-    plan.tokenizer = _model_path(data.get("model_name_or_path"), config_path)
+    plan.tokenizer, plan.tokenizer_from = _tokenizer(data, ("model_name_or_path",), config_path)
     plan.max_seq_length = _positive_int(data, "max_length", source)
     plan.max_seq_length_from = f"max_length in {config_path.name}" if plan.max_seq_length else \
         f"SFTConfig's default max_length, not set in {config_path.name}"
@@ -344,6 +345,14 @@ def _positive_int(data: dict, key: str, source: str) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise TrainerSetupError(f"{source}: {key} must be a positive integer, got {value!r}")
     return value
+
+
+def _tokenizer(data: dict, keys: tuple[str, ...], config_path: Path) -> tuple[str | None, str]:
+    """The tokenizer the first of ``keys`` set names, and that key (``base_model in axolotl.yml``)."""
+    for key in keys:
+        if data.get(key):
+            return _model_path(data[key], config_path), f"{key} in {config_path.name}"
+    return None, ""
 
 
 def _model_path(value: Any, config_path: Path) -> str | None:

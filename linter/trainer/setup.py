@@ -84,6 +84,20 @@ def setting_origin(settings: Any, key: str) -> str:
     return f"{key} ({origin})" if origin == "API" else f"{key} in {origin}"
 
 
+def supplied_by_trainer_config(settings: Any) -> dict[str, tuple[Any, str]]:
+    """``{key: (value, origin)}`` for the settings the trainer config supplies because they are not set
+    (the tokenizer, the maximum length), as the run will use them: ``--show-settings`` prints these
+    instead of null. A tokenizer or length set on the command line or in ``[tool.ftlint]`` wins, as in
+    :func:`_build`."""
+    plan = read_plan(settings)
+    supplied: dict[str, tuple[Any, str]] = {}
+    if plan is not None and not settings.tokenizer and plan.tokenizer:
+        supplied["tokenizer"] = (plan.tokenizer, plan.tokenizer_from)
+    if plan is not None and not settings.max_seq_length and plan.max_seq_length:
+        supplied["max-seq-length"] = (plan.max_seq_length, plan.max_seq_length_from)
+    return supplied
+
+
 def _relative(value: str, settings: Any, must_exist: bool = True) -> str:
     """Paths in a config file start at its folder; repo ids and absolute paths stay as they are."""
     if settings.source in ("defaults", "") or Path(value).is_absolute() or Path(value).exists():

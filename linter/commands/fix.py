@@ -1,0 +1,29 @@
+"""``ftlint fix``: ``check --fix`` with only the options a fix needs (safe fixes by default,
+``--unsafe-fixes``, ``--diff``, ``-o``, ``--rejects``); the run is check's (:func:`lint_and_report`)."""
+
+from __future__ import annotations
+
+import click
+
+from .check import lint_and_report
+from .common import selection_options
+
+
+@click.command(name="fix")
+@click.argument("paths", nargs=-1)
+@selection_options
+@click.option("--output-format", "--format", "output_format", default="text", show_default=True, help="Format of the findings that remain.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")
+@click.option("--diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if there is a diff).")
+@click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="Write the fixed file here instead of in place.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors remain.")
+@click.option("-q", "--quiet", is_flag=True, help="Remaining findings only, no summary.")
+@click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+def fix_command(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
+                output_format, unsafe_fixes, diff, fix_output, rejects, exit_zero, quiet, no_token_stats, color) -> None:
+    """Apply fixes (as 'check --fix'): safe ones by default, atomically, untouched lines kept byte for byte."""
+    lint_and_report(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
+                    output_format, None, exit_zero, quiet, False, False, no_token_stats, color, True, unsafe_fixes, diff, fix_output,
+                    rejects=rejects, validation_file=validation_file)
