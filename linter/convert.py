@@ -67,6 +67,8 @@ class ConvertReport:
     written: int = 0
     validation: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # syntax problems between rows (a JSON array's trailing comma): every row was read, the output is valid
+    noted: list[tuple[int, str]] = field(default_factory=list)
 
 
 def parse_split(text: str) -> float | int:
@@ -136,7 +138,9 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
         with _open_source(source) as stream:
             for row in reader.rows(stream, max_line_bytes=linter.settings.max_line_bytes):
                 if not row.parsed:
-                    if row.problem is not None or (row.raw is None):
+                    if row.problem is not None and row.problem.between_rows:
+                        report.noted.append((row.number, row.problem.message))
+                    elif row.problem is not None or (row.raw is None):
                         reason = row.problem.message if row.problem else f"line longer than {linter.settings.max_line_bytes:,} bytes"
                         rejected.append((row.number, reason, row.raw))
                     continue  # blank lines carry no data

@@ -14,6 +14,9 @@ class ParseProblem:
     message: str
     column: int | None = None
     pointer: str = ""  # where in the file it is, when a reader knows (a JSON array's element: "/3")
+    # a syntax problem between rows (a trailing or missing comma in a JSON array): no row's data is in it,
+    # so ``convert`` writes every row and only notes it, where a rejected row would count one row too many
+    between_rows: bool = False
 
 
 class Row:

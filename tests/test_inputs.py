@@ -120,14 +120,14 @@ def test_a_missing_optional_library_is_one_line_naming_it_and_its_extra(tmp_path
     assert run_cli("check", "--isolated", data.name, cwd=tmp_path).returncode in (0, 1)
 
 
-@pytest.mark.parametrize("text, line, pointer, says, examples", [
-    ("[\n  {good},\n  {good},\n]\n", 3, "/2", "trailing comma after the last element", 2),
-    ("[{good},]", 1, "/1", "trailing comma after the last element", 1),
-    ("[\n  {good}\n  {good}\n]\n", 3, "/1", "expected ',' or ']' after element 0", 2),  # both read: nothing lost
-    ("[{good}]\n{good}\n", 2, "/1", "extra data after the array's closing ']'", 1),
-    ("[\n  {good},\n  {good}\n", 4, "/2", "the array is not closed", 2),
+@pytest.mark.parametrize("text, line, pointer, says, examples, rejected", [
+    ("[\n  {good},\n  {good},\n]\n", 3, "/2", "trailing comma after the last element", 2, 0),
+    ("[{good},]", 1, "/1", "trailing comma after the last element", 1, 0),
+    ("[\n  {good}\n  {good}\n]\n", 3, "/1", "expected ',' or ']' after element 0", 2, 0),  # both read: nothing lost
+    ("[{good}]\n{good}\n", 2, "/1", "extra data after the array's closing ']'", 1, 1),
+    ("[\n  {good},\n  {good}\n", 4, "/2", "the array is not closed", 2, 1),
 ])
-def test_json_array_syntax_errors_are_findings_with_line_and_pointer(tmp_path, text, line, pointer, says, examples):
+def test_json_array_syntax_errors_are_findings_with_line_and_pointer(tmp_path, text, line, pointer, says, examples, rejected):
     """'[{...},]' passed with exit 0: the stdlib's raw_decode reads element by element and forgave it."""
     path = tmp_path / "data.json"
     path.write_text(text.replace("{good}", json.dumps(GOOD)))
@@ -138,3 +138,11 @@ def test_json_array_syntax_errors_are_findings_with_line_and_pointer(tmp_path, t
     assert says in finding["message"] and "at column" in finding["message"]
     stats = json.loads(run_cli("stats", "--format", "json", path, cwd=tmp_path).stdout)
     assert stats[0]["examples"] == examples  # the elements before the error are still read (after it too, past a missing comma)
+    # convert: a comma too many or too few holds no row (a note, every row written); what is not read is a reject
+    proc = run_cli("convert", path, "-o", tmp_path / "out.jsonl", "--to", "openai-chat", cwd=tmp_path)
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == examples
+    rejects = tmp_path / "out.jsonl.rejects.jsonl"
+    assert (len(rejects.read_text().splitlines()) if rejects.exists() else 0) == rejected
+    assert proc.returncode == (1 if rejected else 0) and says in proc.stderr and "Traceback" not in proc.stderr
+    if not rejected:
+        assert f"data.json:{line}: note: " in proc.stderr and "no row is lost" in proc.stderr

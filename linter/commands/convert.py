@@ -63,6 +63,8 @@ def convert(source, output, target, split_validation, validation_output, seed, r
         if isinstance(split_validation, int) and report.validation < split_validation:
             click.echo(f"ftlint: warning: --split-validation {split_validation:,} asks for more examples than the "
                        f"{report.validation:,} converted; all of them went to validation", err=True)
+    for line, reason in report.noted[:20]:
+        click.echo(f"{one_line(source)}:{line}: note: {one_line(reason)}; no row is lost, the output is valid JSON Lines", err=True)
     if report.rejected:
         where = rejects or output + ".rejects.jsonl"
         for line, reason in report.rejected[:20]:

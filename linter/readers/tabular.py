@@ -87,9 +87,9 @@ class BadJson(ValueError):
 _STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def problem_row(number: int, kind: str, message: str, pointer: str = "") -> Row:
+def problem_row(number: int, kind: str, message: str, pointer: str = "", between_rows: bool = False) -> Row:
     row = Row(number, 0, b"", 0)
-    row.problem = ParseProblem(kind, message, pointer=pointer)
+    row.problem = ParseProblem(kind, message, pointer=pointer, between_rows=between_rows)
     return row
 
 
@@ -220,11 +220,12 @@ class JsonArrayReader(Reader):
         line, counted, index = 1, 0, 0
         while pos < len(text) and text[pos] != "]":
             if index and text[pos] != ",":  # '[{..} {..}]': the next element is still read (where it starts is plain)
-                yield _syntax_error(text, pos, index, f"expected ',' or ']' after element {index - 1}")
+                yield _syntax_error(text, pos, index, f"expected ',' or ']' after element {index - 1}", between_rows=True)
             elif index:
                 comma, pos = pos, _skip(text, pos + 1)
                 if text[pos : pos + 1] == "]":
-                    yield _syntax_error(text, comma, index, "trailing comma after the last element (JSON allows none; providers refuse the file)")
+                    yield _syntax_error(text, comma, index, "trailing comma after the last element (JSON allows none; providers refuse the file)",
+                                        between_rows=True)
                     break
             index += 1
             line += text.count("\n", counted, pos)
@@ -249,11 +250,12 @@ class JsonArrayReader(Reader):
             yield _syntax_error(text, _skip(text, pos + 1), index, "extra data after the array's closing ']'")
 
 
-def _syntax_error(text: str, pos: int, index: int, what: str, then: str = "") -> Row:
-    """An FT001 row at the line of ``pos``, pointing at the array element ``index`` it concerns."""
+def _syntax_error(text: str, pos: int, index: int, what: str, then: str = "", between_rows: bool = False) -> Row:
+    """An FT001 row at the line of ``pos``, pointing at the array element ``index`` it concerns
+    (``between_rows``: the problem holds no row's data, every element around it is read)."""
     line = text.count("\n", 0, pos) + 1
     column = pos - text.rfind("\n", 0, pos)
-    return problem_row(line, INVALID_JSON, f"invalid JSON: {what} at column {column}{then}", pointer=f"/{index}")
+    return problem_row(line, INVALID_JSON, f"invalid JSON: {what} at column {column}{then}", pointer=f"/{index}", between_rows=between_rows)
 
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that ``surrogateescape`` kept
