@@ -23,7 +23,7 @@ from .prices import bills_like_openai
 from .registry import Registry, get_registry
 from .rows import Row
 from .per_file import PerFileFold, folds_for
-from .rules.base import LINE, DatasetRule, Rule, RuleContext, declared_counts
+from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts
 from .rules.tokens import view_token_parts
 from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
@@ -446,7 +446,9 @@ class _Folds:
         # tally rules that add up one of the engine's own counters: filled from it at the end (``counted``)
         counted = [declared_counts(type(r)) for r in rules]
         self.engine_counted = [(s, name) for s, name in zip(self.states, counted) if name]
-        per_row = [(r, s) for r, s, name in zip(rules, self.states, counted) if not reads_nothing(type(r)) and not name]
+        # a tally's declared counter is all its update would do; another dataset rule's fills its state[0]
+        per_row = [(r, s) for r, s, name in zip(rules, self.states, counted)
+                   if not reads_nothing(type(r)) and not (name and isinstance(r, TallyRule))]
         # (rule, update, state, kinds it folds or None: every line, presence test or None): the
         # record rules first, then the line rules, so that crashes are reported in that order
         self.folds = [(r, r.update, s, r.kinds, None) for r, s in per_row if r.scope != LINE] + [

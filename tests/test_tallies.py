@@ -119,3 +119,36 @@ def test_a_subclass_that_tallies_something_else_does_not_inherit_the_counter(tmp
         folds.row(row, row.kind or None)
     folds.counted(stats)
     assert folds.states == [[21], [len(data)]]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(LINES, max_size=12), trailing_newline=st.booleans(), cut=st.integers(0, 12))
+def test_empty_file_gets_the_lines_that_are_no_example_and_the_engine_count(tmp_path, lines, trailing_newline, cut):
+    """FT011 declares ``reads = (UNPARSED,)`` and ``counts = "examples"``: its update runs on the other
+    lines only, the engine fills the count. The verdict equals feeding it every row as it used to be,
+    in one pass and in two shards merged (a parallel run)."""
+    data = b"\n".join(lines) + (b"\n" if trailing_newline and lines else b"")
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(data)
+    linter = Linter(Settings(select=["FT011"], max_line_bytes=MAX_LINE_BYTES))
+    findings, _ = linter.lint_path(path)
+    got = [(f.line, f.message) for f in findings if f.code == "FT011"]
+    (rule,) = [r for r in linter.rules_for(str(path)) if r.code == "FT011"]
+    state = rule.start()
+    for row in JsonlReader().rows(io.BytesIO(data), max_line_bytes=MAX_LINE_BYTES):
+        if row.parsed:
+            state[0] += 1
+        else:
+            rule.update(state, row)
+    assert got == [(v.line or 1, v.message) for v in rule.finish(state)]
+    # two shards, cut after line ``cut``: states merged in order, then finished
+    offset = 0
+    for _ in range(min(cut, len(lines))):
+        offset = data.index(b"\n", offset) + 1 if b"\n" in data[offset:] else len(data)
+    first, _, first_states = linter.lint_range(io.BytesIO(data[:offset]), "data.jsonl")
+    second, _, second_states = linter.lint_range(io.BytesIO(data[offset:]), "data.jsonl",
+                                                 first_line=data[:offset].count(b"\n") + 1, offset=offset)
+    list(first), list(second)
+    folds = linter.dataset_rules("data.jsonl")
+    merged = [fold.merge(a, b) for fold, a, b in zip(folds, first_states, second_states)]
+    assert [(f.line, f.message) for f in linter.finish_states("data.jsonl", folds, merged)] == got

@@ -113,8 +113,8 @@ class Rule:
         if cls.per_file and (cls.fix is not None or hasattr(cls, "finish")):
             raise ValueError(f"rule {cls.code}: per_file is for per-row rules without a fix (a fix edits one row)")
         counts = getattr(cls, "counts", None)
-        if counts is not None and (counts not in ENGINE_COUNTS or not issubclass(cls, TallyRule)):
-            raise ValueError(f"rule {cls.code}: counts must name one of the engine's counters ({', '.join(ENGINE_COUNTS)}) on a TallyRule, not {counts!r}")
+        if counts is not None and (counts not in ENGINE_COUNTS or not issubclass(cls, DatasetRule)):
+            raise ValueError(f"rule {cls.code}: counts must name one of the engine's counters ({', '.join(ENGINE_COUNTS)}) on a dataset rule, not {counts!r}")
         if isinstance(cls.requires, str) or not all(isinstance(name, str) and name for name in cls.requires):
             raise ValueError(f"rule {cls.code}: requires must be a tuple of setting names, like requires = ('trainer',)")
 
@@ -157,6 +157,10 @@ class TallyRule(DatasetRule):
     # the engine then calls neither ``update`` nor ``tally`` per row and hands
     # the counter to ``finish``. A call per rule and row was what these rules
     # cost; tests/test_tallies.py proves each declaration against ``tally``.
+    # Any other dataset rule whose state is a list may declare ``counts`` too:
+    # the engine sets ``state[0]`` to the counter before ``merge`` and ``finish``,
+    # and still calls ``update`` on the rows its ``reads`` let through (FT011
+    # reads only the lines that are not examples, and takes the example count).
     counts: str | None = None
 
     def tally(self, row: Row) -> int:
@@ -178,7 +182,7 @@ class TallyRule(DatasetRule):
         return self.verdict(state[0])
 
 
-ENGINE_COUNTS = ("lines", "bytes", "examples")  # the FileStats counters a TallyRule may declare it ``counts``
+ENGINE_COUNTS = ("lines", "bytes", "examples")  # the FileStats counters a dataset rule may declare it ``counts``
 
 
 def declared_counts(rule_class: type) -> str | None:

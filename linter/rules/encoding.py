@@ -330,14 +330,13 @@ class EmptyFile(DatasetRule):
     name = "empty-file"
     summary = "File contains no examples"
     scope = LINE
+    reads = (UNPARSED,)  # its update sees the lines that are not examples: no call per example
+    counts = "examples"  # the engine's count of examples fills state[0]
 
     def start(self) -> list:
         return [0, {}, False]  # examples; why the other lines are not examples -> how many; saw binary content
 
     def update(self, state: list, row: Row) -> None:
-        if row.parsed:
-            state[0] += 1
-            return
         reason = _not_an_example(row)
         state[1][reason] = state[1].get(reason, 0) + 1
         if not state[2] and _binary(row):
