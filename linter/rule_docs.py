@@ -31,6 +31,8 @@ def render_rule(rule, plugin: str) -> str:
     lines.append(f"- Enabled by default: {'yes' if rule.default_enabled else 'no (opt-in)'}")
     lines.append(f"- Fix: {rule.fix.value if rule.fix else 'none'}")
     lines.append(f"- Plugin: {plugin}")
+    if rule.per_file:
+        lines.append("- Reported: once per file, at the first row it fires on, with how many rows it fired on")
     if rule.example_profile:
         lines.append(f"- Examples below use profile: {rule.example_profile}")
     for name, text in rule.options.items():
@@ -131,7 +133,7 @@ def rule_json(found) -> dict:
     """What ``ftlint rule CODE --output-format json`` prints for one rule."""
     return {
         "code": found.code, "name": found.name, "summary": found.summary, "severity": found.severity.value,
-        "fix": found.fix.value if found.fix else None, "default": found.default_enabled,
+        "fix": found.fix.value if found.fix else None, "default": found.default_enabled, "per_file": found.per_file,
         "explanation": found.rationale(), "bad": found.bad, "good": found.good, "options": found.options,
         "source": source_of(found),
     }
