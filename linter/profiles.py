@@ -43,6 +43,11 @@ class Profile:
     bom: str = "forbidden"  # "forbidden" or "required" (Azure OpenAI)
     min_examples: int | None = None
     max_examples: int | None = None
+    # OpenAI's prepare_data conventions for base-model prompt/completion rows (a separator ending every
+    # prompt, a stop sequence ending every completion, a leading space, no long common prefix, FT904-FT909,
+    # FT911, FT912): only its legacy completion models learned where a prompt ends from the data; trainers
+    # that take prompt/completion strings (TRL, axolotl, Together) mark the boundary themselves
+    completion_conventions: bool = False
     # the content part types a message's content list may hold: OpenAI's, or (the trainers that render
     # with a Hugging Face processor's chat template) text, image, video and audio parts
     part_types: frozenset[str] = frozenset({"text", "image_url", "input_audio", "file"})
@@ -85,6 +90,8 @@ class Profile:
         ]
         if self.sharegpt_tags is not None:
             lines.append(f"  ShareGPT tags: {', '.join(sorted(self.sharegpt_tags))}")
+        if self.completion_conventions:
+            lines.append("  prompt/completion conventions: prepare_data's (separator, stop sequence, leading space)")
         if self.part_types != Profile.part_types:
             lines.append(f"  content parts: {', '.join(sorted(self.part_types))}")
         if self.tool_arguments != "string":
@@ -301,6 +308,7 @@ OPENAI_LEGACY = Profile(
     message_keys=frozenset(),
     default_kind="completion",
     min_examples=10,
+    completion_conventions=True,
     sources=(("prompt/completion with prepare_data's conventions", "openai-python 0.28 openai/validators.py"),),
 )
 

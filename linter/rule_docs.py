@@ -24,6 +24,14 @@ FIX_SAFETY = {
 }
 
 
+# what a rule's ``requires`` names mean to a user, for its page
+REQUIREMENTS = {
+    "trainer": "a tokenizer and chat template (--tokenizer or --trainer-config)",
+    "train_fingerprints": "a training file to compare with (--validation-file)",
+    "completion_conventions": "a profile that follows prepare_data's conventions for base models (openai-legacy)",
+}
+
+
 def render_rule(rule, plugin: str) -> str:
     """The Markdown text ``ftlint rule`` prints and each docs/rules/CODE.md page holds."""
     lines = [f"## {rule.code} {rule.name}", "", rule.summary + ".", ""]
@@ -31,6 +39,8 @@ def render_rule(rule, plugin: str) -> str:
     lines.append(f"- Enabled by default: {'yes' if rule.default_enabled else 'no (opt-in)'}")
     lines.append(f"- Fix: {rule.fix.value if rule.fix else 'none'}")
     lines.append(f"- Plugin: {plugin}")
+    if rule.requires:
+        lines.append(f"- Runs only with: {'; '.join(REQUIREMENTS.get(name, name) for name in rule.requires)}")
     if rule.per_file:
         lines.append("- Reported: once per file, at the first row it fires on, with how many rows it fired on")
     if rule.example_profile:

@@ -24,7 +24,7 @@ DESCRIPTIONS = {
     CHAT: "chat (SFT: messages)",
     PREFERENCE: "preference (DPO: input, preferred_output, non_preferred_output)",
     RFT: "reinforcement (RFT: messages ending with a user turn, plus grader fields)",
-    COMPLETION: "prompt/completion (legacy)",
+    COMPLETION: "prompt/completion strings (OpenAI legacy, TRL standard)",
     "text": "TRL language modeling (text)",
     "prompt-only": "TRL prompt-only (prompt)",
     "prompt-completion": "TRL conversational prompt-completion (prompt and completion message lists)",

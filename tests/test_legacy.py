@@ -47,3 +47,19 @@ def test_fixes_rename_keys_and_with_unsafe_add_separator_stop_and_space(tmp_path
     assert fixed == [{"prompt": "Great service!\n\n###\n\n", "completion": " yes\n"}, {"prompt": "Slow delivery.\n\n###\n\n", "completion": " no\n"}]
     again = run_cli("fix", path, "--profile", "openai-legacy", "--unsafe-fixes")
     assert "Fixed" not in again.stderr
+
+
+def test_trl_and_axolotl_prompt_completion_rows_are_not_rewritten_with_openai_conventions(tmp_path):
+    """Newcomer trial: 'fix --profile trl --unsafe-fixes' appended '\\n\\n###\\n\\n' to every prompt and ' ' / '\\n'
+    to every completion of TRL's standard prompt-completion rows, advice for OpenAI's legacy base models only."""
+    rows = [{"prompt": f"Translate to French: {en}", "completion": fr} for en, fr in (("cat", "chat"), ("dog", "chien"), ("bird", "oiseau"))]
+    path = tmp_path / "train.jsonl"
+    path.write_text(dump(rows))
+    before = path.read_bytes()
+    for profile in ("trl", "axolotl", "together"):
+        proc = run_cli("check", path, "--profile", profile, "--format", "json")
+        assert proc.returncode == 0, (profile, proc.stdout)
+        fixed = run_cli("fix", path, "--profile", profile, "--unsafe-fixes")
+        assert fixed.returncode == 0 and path.read_bytes() == before, profile
+    proc = run_cli("check", path, "--profile", "openai-legacy", "--format", "json")
+    assert {f["code"] for f in json.loads(proc.stdout)["findings"]} >= {"FT904", "FT906", "FT908"}

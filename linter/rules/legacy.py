@@ -31,6 +31,14 @@ class _Legacy:
 
     kinds = KINDS
     example_profile = "openai-legacy"
+
+
+class _Convention(_Legacy):
+    """prepare_data's advice for base models, which learned where a prompt ends and a completion stops only
+    from the data: idle (never built, never called) under a profile whose trainer marks those boundaries
+    itself (TRL, axolotl, Together take the same two strings); on under ``openai-legacy``."""
+
+    requires = ("completion_conventions",)
 SEPARATOR = "\n\n###\n\n"
 KNOWN_SEPARATORS = ("\n\n###\n\n", "\n###\n", "###", " ->", "->", "\n\n")
 
@@ -180,7 +188,7 @@ class _SuffixRule(DatasetRule):
                             fix=Fix(f"append {show(ending)} to every {self.key}", Applicability.UNSAFE, _append(self.key, ending)))
 
 
-class PromptSeparator(_Legacy, _SuffixRule):
+class PromptSeparator(_Convention, _SuffixRule):
     """Every prompt should end with the same separator (prepare_data suggested
     ``\\n\\n###\\n\\n``) so the model knows where the completion begins; at
     inference you append the same separator.
@@ -202,7 +210,7 @@ class PromptSeparator(_Legacy, _SuffixRule):
         return SEPARATOR
 
 
-class SeparatorInPrompt(_Legacy, Rule):
+class SeparatorInPrompt(_Convention, Rule):
     """When the separator also appears inside a prompt, the model cannot tell
     where the prompt ends."""
 
@@ -223,7 +231,7 @@ class SeparatorInPrompt(_Legacy, Rule):
                 return
 
 
-class StopSequence(_Legacy, _SuffixRule):
+class StopSequence(_Convention, _SuffixRule):
     """Every completion should end with the same stop sequence (``\\n``, or
     `` END`` when completions contain newlines) so generation stops there.
 
@@ -244,7 +252,7 @@ class StopSequence(_Legacy, _SuffixRule):
         return " END" if state["newline_inside"] else "\n"
 
 
-class StopInCompletion(_Legacy, DatasetRule):
+class StopInCompletion(_Convention, DatasetRule):
     """When the common stop sequence also appears inside a completion,
     generation stops early there. Reported on up to 100 rows."""
 
@@ -297,7 +305,7 @@ def _leading_space(value: Any) -> Any:
     return fixed
 
 
-class CompletionLeadingSpace(_Legacy, DatasetRule):
+class CompletionLeadingSpace(_Convention, DatasetRule):
     """With GPT-style tokenizers a word and its leading space are one token, so
     completions should start with a space (prepare_data's advice). Reported
     once, with the number of completions that do not.
@@ -366,7 +374,7 @@ class _PrefixState(DatasetRule):
         return first
 
 
-class CommonPrefix(_Legacy, _PrefixState):
+class CommonPrefix(_Convention, _PrefixState):
     """A long prefix shared by every prompt (a fixed instruction), or every
     completion, is paid for on every example and teaches nothing; prepare_data
     suggested removing it (prompts: 30 characters or more here; completions: 5,
@@ -430,7 +438,7 @@ class AllIdentical(_Legacy, DatasetRule):
                 yield Violation(f"all {state['count']:,} {key}s are identical")
 
 
-class UppercaseShare(_Legacy, _PrefixState):
+class UppercaseShare(_Convention, _PrefixState):
     """When more than a third of the completions' letters are upper case,
     prepare_data suggested lower-casing: upper-case text takes more tokens and
     is harder to learn for base models. Advice only."""
@@ -447,7 +455,7 @@ class UppercaseShare(_Legacy, _PrefixState):
             yield Violation(f"{state['upper'] / state['alpha']:.0%} of the completions' letters are upper case")
 
 
-class ClassificationDetected(_Legacy, _PrefixState):
+class ClassificationDetected(_Convention, _PrefixState):
     """Few distinct completions over many examples is a classification task:
     prepare_data then advised single-token class names (`` positive``) and a
     validation split. Advice only."""
