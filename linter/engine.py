@@ -182,6 +182,7 @@ class Linter:
                 "completion_conventions": True if self.profile.completion_conventions else None,
             },
             path=path,
+            limit_from=self.limit_from,
         )
         rules = []
         for code in sorted(codes):

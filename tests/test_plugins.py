@@ -220,7 +220,7 @@ def test_hook_register_formatters(write_jsonl, io_env):
 def test_hook_register_models(write_jsonl, io_env):
     report, _ = cli_json(write_jsonl([BOT_ROW]), "--model", "acme-7b", "--select", "FT300", env=io_env)
     (finding,) = report["findings"]
-    assert "10-token limit (acme-7b)" in finding["message"]
+    assert "10-token limit (model acme-7b)" in finding["message"]
     assert "acme-7b" in run_cli("models", env=io_env).stdout
 
 

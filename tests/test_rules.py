@@ -254,7 +254,7 @@ def test_token_limit_per_model_and_override():
     assert not find_codes(lint_text(dump([long_row]), model="gpt-4o-mini"), "FT300")
     huge = chat(("user", "word " * 40000), ("assistant", "ok"))
     (over,) = find(lint_text(dump([huge]), model="gpt-4.1-nano"), "FT300")
-    assert "32,768-token limit (gpt-4.1-nano)" in over.message
+    assert "32,768-token limit (model gpt-4.1-nano)" in over.message
     assert not find_codes(lint_text(dump([huge]), model="gpt-4.1"), "FT300")
     assert find(lint_text(dump([GOOD]), max_tokens=10), "FT300")
 

@@ -41,6 +41,7 @@ class RuleContext:
     tokenizer: Any
     options: dict[str, Any] = field(default_factory=dict)
     path: str = ""
+    limit_from: str = ""  # where token_limit comes from, in the reports' words ("--max-tokens", "model gpt-4o"...)
 
 
 class Rule:

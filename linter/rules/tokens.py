@@ -106,7 +106,7 @@ class TokenLimit(Rule):
             return ()
         return (Violation(
             f"example has {tokens:,} tokens ({self.context.tokenizer.encoding_name}), over the "
-            f"{limit:,}-token limit ({self.context.model.name}); training would truncate it",
+            f"{limit:,}-token limit ({self.context.limit_from or self.context.model.name}); training would truncate it",
             fix=self._fix(row.value, limit),
         ),)
 
