@@ -30,12 +30,16 @@ class BaselineError(ValueError):
 _NUMBER = re.compile(r"\d[\d,]*")
 
 
+def identity(finding: Finding) -> str:
+    """What makes a finding the same one from run to run, beside its path, code and pointer: row findings
+    carry a hash of their row; dataset findings are known by their message, with numbers (line numbers,
+    counts) left out, so a count that grows keeps the finding (baselines, SARIF fingerprints)."""
+    return finding.context or _NUMBER.sub("#", finding.message)
+
+
 def fingerprint(finding: Finding, base_dir: str) -> str:
     path = finding.path if finding.path.startswith("<") else os.path.relpath(os.path.abspath(finding.path), base_dir)
-    # row findings carry a hash of their row; dataset findings are known by
-    # their message, with numbers (line numbers, counts) left out
-    context = finding.context or _NUMBER.sub("#", finding.message)
-    key = "|".join((Path(path).as_posix(), finding.code, finding.pointer, context))
+    key = "|".join((Path(path).as_posix(), finding.code, finding.pointer, identity(finding)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

@@ -129,3 +129,14 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_FINDINGS)
+
+
+_MOVED = {"render_rule", "rules_markdown", "write_rule_docs"}  # to linter.rule_docs: scripts that import them here still work
+
+
+def __getattr__(name: str):
+    if name in _MOVED:  # imported on first use, so the CLI's start-up does not pay for the docs renderer
+        from . import rule_docs
+
+        return getattr(rule_docs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

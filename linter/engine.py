@@ -273,14 +273,14 @@ class Linter:
         rules = self.rules_for(path)
         found: list[Finding] = []
         per_file: dict[Rule, list] = {}  # a per_file rule -> its fold's state: its findings are counted there
-        report, crash = self._reporters(path, found, per_file)
+        stats = result.stats
+        report, crash = self._reporters(path, found, per_file, stats)
         dispatch = Dispatch(
             [r for r in rules if not isinstance(r, DatasetRule)], self.registry.rules.values(), report, crash,
             screens=self.screens,
         )
         folds = _Folds(folds_for(rules), crash)  # what dataset_rules(path) gives
         per_file.update((fold.rule, state) for fold, state in zip(folds.rules, folds.states) if isinstance(fold, PerFileFold))
-        stats = result.stats
         detector = self.registry.detector
         reader = self.registry.reader_for(path)
         placement = {"first_line": first_line, "offset": offset} if (first_line, offset) != (1, 0) else {}
@@ -326,7 +326,7 @@ class Linter:
         row.format, row.kind = self.registry.detector.classify(row.value, profile.chat_kind, profile.default_kind)
         return row.kind
 
-    def _reporters(self, path: str, found: list[Finding], per_file: dict[Rule, list]):
+    def _reporters(self, path: str, found: list[Finding], per_file: dict[Rule, list], stats: FileStats):
         """``report(rule, violation, row)`` and ``crash(rule, exception, row)``, appending findings to ``found``
         (a ``per_file`` rule's to its fold's state in ``per_file``: one finding for the file at the end)."""
         severity = self.severity
@@ -335,7 +335,7 @@ class Linter:
 
         def report(rule: Rule, violation, row: Row) -> None:
             if rule.per_file:
-                add(per_file[rule], row.number, violation)
+                add(per_file[rule], row.number, violation, stats.lines)  # stats.lines: the row's place in the shard
                 return
             context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
             found.append(Finding(
@@ -374,6 +374,9 @@ class Linter:
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
                 yield internal_error(path, line, rule, exc, where="when it judged the whole file")
 
+        if len(dataset_rules) != len(states):
+            raise ValueError(f"finish_states got {len(dataset_rules)} rules for {len(states)} states; "
+                             "take the rules from Linter.dataset_rules(path), which lint_range's states follow")
         ordered = [declares_line_order(rule) for rule in dataset_rules]
         return merge_in_line_order(
             (findings(rule, state, in_order), in_order) for rule, state, in_order in zip(dataset_rules, states, ordered)

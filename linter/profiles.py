@@ -287,7 +287,7 @@ AXOLOTL = Profile(
     kinds=frozenset({"chat", "sharegpt", "alpaca", "text", "completion"}),
     roles=frozenset({"system", "user", "assistant", "tool", "human", "gpt"}),
     top_level_keys=frozenset({"messages", "conversations", "tools", "system", "instruction", "input", "output", "text", "prompt", "completion",
-                              "images"}),
+                              "images", "image"}),
     message_keys=frozenset({"role", "content", "from", "value", "tool_calls", "tool_call_id", "name", "train", "weight", "reasoning_content"}),
     min_examples=1,
     part_types=HF_PART_TYPES,
@@ -295,7 +295,8 @@ AXOLOTL = Profile(
     sources=(("default role mapping human->user, gpt->assistant", "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py"),
              ("tool calls carry arguments as a JSON object", "axolotl-ai-cloud/axolotl docs/dataset-formats/conversation.qmd (tool use)"),
              ("dataset types alpaca, chat_template, completion", "axolotl-ai-cloud/axolotl docs/dataset-formats/index.qmd"),
-             ("multimodal messages: image, audio and text content parts", "axolotl-ai-cloud/axolotl docs/multimodal.qmd"),
+             ("multimodal messages: image, audio and text content parts; an images or image column",
+              "axolotl-ai-cloud/axolotl docs/multimodal.qmd, src/axolotl/processing_strategies.py"),
              ("rows with no trainable tokens are dropped", "axolotl-ai-cloud/axolotl src/axolotl/utils/data/utils.py")),
 )
 

@@ -73,6 +73,20 @@ def _text(value: str) -> str:
     return value[1:] if value.startswith("\n") else value
 
 
+_CASE_KEYS = {"name", "input", "expect", "options", "fixed", "unsafe", "also", "profile"}
+_EXPECT_KEYS = {"line", "pointer", "message"}
+
+
+def _no_unknown_keys(path: str, raw: dict) -> None:
+    """A misspelt key (``mesage``, ``profle``) would be ignored and the case pass unchecked: refuse it."""
+    unknown = set(raw) - _CASE_KEYS
+    for entry in raw.get("expect", []):
+        unknown |= set(entry) - _EXPECT_KEYS if isinstance(entry, dict) else {repr(entry)}
+    if unknown:
+        raise ValueError(f"{path}: case {raw.get('name', '?')!r}: unknown key(s) {', '.join(sorted(unknown))} "
+                         f"(a case takes {', '.join(sorted(_CASE_KEYS))}; an expect entry {', '.join(sorted(_EXPECT_KEYS))})")
+
+
 def load_cases(*patterns: str | os.PathLike) -> list[Case]:
     """Every case in the TOML files matching the glob patterns, in file order."""
     cases: list[Case] = []
@@ -84,6 +98,7 @@ def load_cases(*patterns: str | os.PathLike) -> list[Case]:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
             rule = data["rule"]
             for raw in data.get("cases", []):
+                _no_unknown_keys(path, raw)
                 cases.append(
                     Case(
                         rule=rule,

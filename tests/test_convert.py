@@ -289,3 +289,12 @@ def test_an_alpaca_row_with_media_is_rejected_not_written_without_them(tmp_path,
     assert len(out.read_text().splitlines()) == 1
     (reject,) = (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()
     assert json.loads(reject)["line"] == 1
+
+
+def test_a_media_column_of_one_item_is_not_dropped(tmp_path):
+    """Review: 'images': 'a.jpg' (one item, no list; LLaMA-Factory reads it as a list of one) vanished in convert."""
+    src = tmp_path / "a.jsonl"
+    src.write_text(json.dumps({"instruction": "<image>What is it?", "input": "", "output": "A cat.", "images": "a.jpg"}) + "\n")
+    proc = run_cli("convert", src, "-o", tmp_path / "out.jsonl", "--to", "openai-chat")
+    assert proc.returncode == 1 and "/images" in proc.stderr
+    assert (tmp_path / "out.jsonl").read_text() == "" and 'a.jpg' in (tmp_path / "out.jsonl.rejects.jsonl").read_text()

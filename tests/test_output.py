@@ -173,7 +173,7 @@ def test_progress_bar_only_on_a_terminal_and_not_with_quiet(tmp_path):
     # short run on a real terminal (a pty) shows it as surely as a long one
     rows = 2000
     path.write_text("".join(json.dumps(chat(("user", f"q{i}"), ("assistant", "a " * 50))) + "\n" for i in range(rows)))
-    fast = ["--jobs", "1", "--ignore", "FT402,FT115", "--no-token-stats"]  # FT115 would say "2,000 rows in all"
+    fast = ["--jobs", "1", "--ignore", "FT402,FT115", "--no-token-stats"]  # FT115 would say "rows in this file: 2,000"
     shown = _on_a_terminal(["check", path, *fast])
     assert f"{rows:,} rows" in shown and "big.jsonl" in shown
     quiet = _on_a_terminal(["check", path, "-q", *fast])

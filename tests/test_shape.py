@@ -223,7 +223,7 @@ def test_a_top_level_system_the_adapter_ignores_is_not_taken_for_one(profile):
     found = memo_findings(profile, rows, True)
     assert found == memo_findings(profile, rows, False)
     assert [(line, message) for line, code, _, message in found if code == "FT115"] == [
-        (2, "example has no system message (2 rows in all, the first here)")]
+        (2, "example has no system message (rows in this file: 2; the first here)")]
 
 
 def test_a_format_whose_structure_raises_loses_the_memo_not_the_file(tmp_path):
@@ -233,7 +233,7 @@ def test_a_format_whose_structure_raises_loses_the_memo_not_the_file(tmp_path):
     rows = [{"house": 1, "messages": TALK}, {"house": 2, "messages": TALK[:1]}, {"house": 3, "messages": TALK}]
     found = lint_with_house_format(tmp_path, "    def structure(self, value):\n        raise RuntimeError('bug')\n", rows, "FT112,FT115")
     # FT115 is one finding for the file: its count says every row was read
-    every_row = [(2, "FT112", "example has no assistant message, so nothing is trained"), (1, "FT115", "example has no system message (3 rows in all, the first here)")]
+    every_row = [(2, "FT112", "example has no assistant message, so nothing is trained"), (1, "FT115", "example has no system message (rows in this file: 3; the first here)")]
     assert [(f["line"], f["code"], f["message"]) for f in found] == every_row
     # a summary the memo cannot key on (a list) is the same kind of bug (review: it aborted the run)
     found = lint_with_house_format(tmp_path, "    def structure(self, value):\n        return [value.get('house')]\n", rows, "FT112,FT115")

@@ -118,6 +118,8 @@ def read_media(value: dict) -> tuple[Part, ...]:
         items = value.get(key)
         if isinstance(items, list):
             media.extend(Part(kind, ptr("/" + key, i), None, item) for i, item in enumerate(items))
+        elif items is not None:  # one item, not in a list: LLaMA-Factory reads it as a list of one
+            media.append(Part(kind, "/" + key, None, items))
     return tuple(media)
 
 

@@ -15,6 +15,7 @@ import re
 from pathlib import PurePath
 from typing import Any
 
+from ..baseline import identity
 from ..findings import Finding, Severity
 from ..text import one_line
 from . import TOOL, TOOL_URI, Formatter, RunSummary
@@ -178,7 +179,7 @@ class SarifFormatter(Formatter):
             ],
             "partialFingerprints": {
                 "ftlint/v1": hashlib.sha256(
-                    f"{finding.path}|{finding.code}|{finding.pointer}|{finding.message}".encode("utf-8", "surrogatepass")
+                    f"{finding.path}|{finding.code}|{finding.pointer}|{identity(finding)}".encode("utf-8", "surrogatepass")
                 ).hexdigest()[:32]
             },
         }
