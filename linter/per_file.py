@@ -2,7 +2,9 @@
 
 Advice that holds for most rows of a dataset (FT115: no system message) is
 one fact about the file, not one per row: 100,000 identical info lines bury
-every other finding. A rule says ``per_file = True``; it stays a plain
+every other finding. A rule says ``per_file = True`` (one finding per
+distinct message: FT401 names the refused format, so a file mixing two refused
+formats gets one finding for each); it stays a plain
 per-row rule (its ``check``, its ``reads`` and the shape memo that makes a
 shape-only rule nearly free), and the engine, not the rule, turns its
 findings into one: at the first row it fired on, with the count. The
@@ -42,32 +44,37 @@ class PerFileFold(DatasetRule):
             fold_class = _CLASSES[rule_class] = type(f"PerFile{rule_class.__name__}", (cls,), attributes)
         return fold_class(rule)
 
-    def start(self) -> list:
-        # rows it fired on; the first finding's line, pointer and message; the last row's index in the shard
-        return [0, 0, "", "", 0]
+    def start(self) -> dict:
+        # message -> [rows it was said on, the first one's line and pointer, the last row's index in the shard]
+        return {}
 
     @staticmethod
-    def add(state: list, line: int, violation: Violation, index: int) -> None:
-        """Count the row (``index``: its place in the shard, as a JSON array's rows may share a line)."""
+    def add(state: dict, line: int, violation: Violation, index: int) -> None:
+        """Count the row under the finding's message (``index``: the row's place in the shard, as a JSON
+        array's rows may share a line)."""
         if violation.fix is not None:
             raise ValueError("a per_file rule yielded a fix; a fix edits one row, so a per-file finding has none")
-        if index == state[4]:
-            return  # a row's second finding: the count is of rows
-        if not state[0]:
-            state[1:4] = line, violation.pointer, violation.message
-        state[0] += 1
-        state[4] = index
+        entry = state.get(violation.message)
+        if entry is None:
+            state[violation.message] = [1, line, violation.pointer, index]
+        elif entry[3] != index:  # not a row's second finding alike: the count is of rows
+            entry[0] += 1
+            entry[3] = index
 
-    def update(self, state: list, row) -> None:  # pragma: no cover - reads nothing: never called per row
+    def update(self, state: dict, row) -> None:  # pragma: no cover - reads nothing: never called per row
         return None
 
-    def merge(self, first: list, second: list) -> list:
-        earlier = first if first[0] else second  # the earlier shard's first finding is the file's
-        return [first[0] + second[0], *earlier[1:4], second[4] or first[4]]
+    def merge(self, first: dict, second: dict) -> dict:
+        merged = {message: list(entry) for message, entry in first.items()}  # the earlier shard's first rows are the file's
+        for message, entry in second.items():
+            if message in merged:
+                merged[message][0] += entry[0]
+            else:
+                merged[message] = list(entry)
+        return merged
 
-    def finish(self, state: list) -> Iterable[Violation]:
-        count, line, where, message, _ = state
-        if count:
+    def finish(self, state: dict) -> Iterable[Violation]:
+        for message, (count, line, where, _) in sorted(state.items(), key=lambda item: item[1][1]):
             # one form whatever the count, so that a baseline (which leaves numbers out) keeps matching it
             yield Violation(f"{message} (rows in this file: {count:,}; the first here)", where, line=line)
 

@@ -77,7 +77,7 @@ def test_trl_profile_accepts_every_trl_type(tmp_path):
 def test_sharegpt_under_openai_sft_is_a_format_the_profile_does_not_accept():
     report, _ = cli_json("--isolated", "--profile", "openai-sft", DATA / "llamafactory_glaive_toolcall_en_demo.json")
     unsupported = [f for f in report["findings"] if f["code"] == "FT401"]
-    assert len(unsupported) == 2 and "ShareGPT" in unsupported[0]["message"]
+    assert len(unsupported) == 1 and "ShareGPT" in unsupported[0]["message"] and "(rows in this file: 2;" in unsupported[0]["message"]
 
 
 def test_llamafactory_profile_lints_its_formats_natively():

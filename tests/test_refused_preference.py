@@ -30,7 +30,8 @@ def test_a_refused_preference_row_is_one_ft401(profile, write_jsonl):
     path = write_jsonl([USER_ONLY, WITH_SYSTEM])
     report, proc = cli_json("--profile", profile, "--isolated", "--ignore", "FT402", path)
     assert proc.returncode == 1
-    assert _codes(report) == [(1, "FT401", ""), (2, "FT401", "")]
+    assert _codes(report) == [(1, "FT401", "")]  # the only finding: once per file, both rows counted
+    assert "(rows in this file: 2;" in report["findings"][0]["message"]
 
 
 @pytest.mark.parametrize(("profile", "expected"), [

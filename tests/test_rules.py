@@ -237,9 +237,10 @@ def test_mixed_formats_and_unsupported_format():
     mixed = find(findings, "FT400")
     assert [f.line for f in mixed] == [2, 4]
     assert "2 row(s) in prompt/completion" in mixed[0].message
-    assert [f.line for f in find(findings, "FT401")] == [2, 4, 5]
-    # dataset-level findings come after the per-row ones
-    assert findings.index(mixed[0]) > max(i for i, f in enumerate(findings) if f.code == "FT401")
+    # FT401 is one finding per refused format, at its first row, with its count
+    unsupported = find(findings, "FT401")
+    assert [f.line for f in unsupported] == [2, 4]
+    assert "(rows in this file: 2;" in unsupported[0].message and "(rows in this file: 1;" in unsupported[1].message
 
 
 def test_rft_rows_are_detected():

@@ -83,6 +83,7 @@ class FormatUnsupported(Rule):
     key is what makes an SFT row look like an RFT prompt)."""
 
     reads = ("shape",)  # the verdict is the row's kind's, and the shape starts with the kind
+    per_file = True  # one finding per refused format, with its count: a ShareGPT file said the same on every row
     code = "FT401"
     name = "format-unsupported"
     summary = "Row is in a format the profile does not accept"
