@@ -159,3 +159,13 @@ def test_every_rule_attribute_is_in_the_plugin_docs_table():
     declared = set(Rule.__annotations__) | {name for name in vars(Rule) if not callable(getattr(Rule, name))}
     attributes = {name for name in declared if not name.startswith("_")}
     assert attributes and attributes == names, attributes ^ names
+
+
+def test_the_readme_counts_the_built_in_rules():
+    """Newcomer trial: the README said 97 rules (95 on) when 'ftlint rules' listed 98 (96)."""
+    built_in = [cls for code, cls in get_registry().rules.items() if code.startswith("FT")]
+    said = re.search(r"(\d+) built-in rules \((\d+) on by default; `ftlint rules --all` lists the (\d+) opt-in",
+                     (ROOT / "README.md").read_text())
+    assert said, "the README's rule count sentence changed: update this test"
+    on = sum(cls.default_enabled for cls in built_in)
+    assert tuple(map(int, said.groups())) == (len(built_in), on, len(built_in) - on)
