@@ -57,3 +57,17 @@ def Path_name(path: str) -> str:
     from pathlib import Path
 
     return Path(path).name
+
+
+def test_stats_takes_the_profile_as_check_does(tmp_path):
+    """Newcomer trial: 'ftlint stats --profile llamafactory' was 'No such option'. The profile decides the
+    billing estimate (OpenAI's alone) and a misspelt name is the same one-line error as in check."""
+    path = tmp_path / "sg.jsonl"
+    path.write_text("".join(json.dumps({"conversations": [{"from": "human", "value": f"q{i}"}, {"from": "gpt", "value": "a"}]}) + "\n"
+                            for i in range(3)))
+    default = json.loads(run_cli("stats", path, "--format", "json", "--isolated").stdout)[0]["tokens"]
+    llamafactory = json.loads(run_cli("stats", path, "--format", "json", "--isolated", "--profile", "llamafactory").stdout)[0]["tokens"]
+    assert "estimated_billing_tokens" in default and "estimated_billing_tokens" not in llamafactory
+    assert llamafactory["counted_examples"] == 3
+    wrong = run_cli("stats", path, "--profile", "llama-factory", "--isolated")
+    assert wrong.returncode == 2 and "did you mean 'llamafactory'" in wrong.stderr and "Traceback" not in wrong.stderr

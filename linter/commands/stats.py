@@ -22,14 +22,15 @@ from .common import expand_paths, formatter, settings_from_options
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--model", help="Target model (tokenizer and limit).")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="Per-example token limit.")
+@click.option("--profile", help="Provider profile (see 'ftlint profiles'): how rows are read and billed; default openai-sft.")
 @report_format_option(TEXT, JSON, help="Print the statistics as text or JSON (--json is the deprecated spelling of json).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use).")
 @trainer_cli.trainer_options
 @discovery.discovery_options
-def stats(paths, config_file, isolated, model, max_tokens, output_format, html_file, jobs) -> None:
+def stats(paths, config_file, isolated, model, max_tokens, profile, output_format, html_file, jobs) -> None:
     """Count the tokens of every example: distributions, epochs, billing tokens."""
-    settings = settings_from_options(config_file, isolated, (), (), (), (), model, max_tokens, None)
+    settings = settings_from_options(config_file, isolated, (), (), (), (), model, max_tokens, profile)
     if not html_file:
         settings.cli_select = []  # the HTML report also counts findings; plain stats need no rules
     settings.exact_stats = True
