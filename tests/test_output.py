@@ -205,8 +205,12 @@ def test_show_settings_names_where_each_setting_came_from(tmp_path):
     assert lines["profile"].endswith("# default")
     isolated = run_cli("check", "--show-settings", "--isolated", cwd=tmp_path).stdout
     assert "select = null" in isolated and config not in isolated
+    # the config's files are shown relative to the working folder, as typed paths are (newcomer trial)
     shown = run_cli("check", "--show-files", cwd=tmp_path)
-    assert shown.returncode == 0 and shown.stdout.splitlines() == [str(tmp_path / "d.jsonl")]
+    assert shown.returncode == 0 and shown.stdout.splitlines() == ["d.jsonl"]
+    (tmp_path / "sub").mkdir()
+    shown = run_cli("check", "--show-files", "--config", tmp_path / "pyproject.toml", cwd=tmp_path / "sub")
+    assert shown.stdout.splitlines() == [str(tmp_path / "d.jsonl")]  # outside the working folder: absolute
 
 
 def test_stats_reads_files_and_settings_from_config_unless_isolated(tmp_path):
@@ -214,7 +218,7 @@ def test_stats_reads_files_and_settings_from_config_unless_isolated(tmp_path):
     (tmp_path / "ftlint.toml").write_text('files = ["d.jsonl"]\nmax-tokens = 5\n')
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nmax-tokens = 7\n')
     (stats,) = json.loads(run_cli("stats", "--output-format", "json", "--config", tmp_path / "ftlint.toml", cwd=tmp_path).stdout)
-    assert stats["path"] == str(tmp_path / "d.jsonl") and stats["tokens"]["limit"] == 5
+    assert stats["path"] == "d.jsonl" and stats["tokens"]["limit"] == 5
     (stats,) = json.loads(run_cli("stats", "d.jsonl", "--output-format", "json", cwd=tmp_path).stdout)
     assert stats["tokens"]["limit"] == 7
     (stats,) = json.loads(run_cli("stats", "d.jsonl", "--output-format", "json", "--isolated", cwd=tmp_path).stdout)

@@ -40,13 +40,22 @@ def not_regular(path: str) -> str:
 UNREADABLE: list[str] = []  # folders that could not be listed in this run: the exit code becomes 2
 
 
+def _shown(path: Path) -> str:
+    """A config's ``files`` entry as reports show it: relative to the working folder when inside it (as
+    paths typed on the command line are), else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:  # outside the working folder
+        return str(path)
+
+
 def expand_paths(paths: tuple[str, ...], settings: Settings | None = None) -> list[str]:
     """The dataset files to lint: files as named, folders walked (exclusions, .gitignore), or the
     config's ``files`` when no path is given; a path that is not there is a one-line error."""
     registry = get_registry()
     out: list[str] = []
     if not paths and settings is not None and settings.files:
-        paths = tuple(str(Path(settings.root) / p) for p in settings.files)
+        paths = tuple(_shown(Path(settings.root) / p) for p in settings.files)
     if not paths:
         raise Failure("no paths given, and no 'files' in [tool.ftlint] to lint")
     found = discovery.from_settings(settings or Settings())
