@@ -39,7 +39,7 @@ from typing import BinaryIO, Iterator
 import orjson
 
 from . import atomic, patching, tempfiles, transaction
-from .fix_rejects import Dropped, Origins, Rejected, copy_lines, count_lines, describe, reasons_path
+from .fix_rejects import Dropped, InputNumbers, Origins, Rejected, copy_lines, count_lines, describe, reasons_path
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
@@ -195,9 +195,13 @@ class Fixer:
                 report.remaining, report.result = remaining, result
                 if changed:
                     # line-targeted drops refer to this pass's source lines: the next pass recomputes them
+                    if drops[1]:
+                        rejected.forget(drops[1][0])
                     drops = (array("q"), array("q"))
                     self._drop_codes.clear()  # counted when they are applied, not now too
                 else:
+                    if drops[0] and this_pass.renumbered():
+                        drops = self._input_numbered_drops(current, output or path, rejected, drops, InputNumbers(this_pass.previous))
                     this_pass = origins
                 if file_fixes or drops[0]:
                     fd, every = atomic.temp_beside(target)
@@ -261,23 +265,14 @@ class Fixer:
         size = os.path.getsize(source_path)
         position = 0
         changed = False
-        row_findings: set[int] = set()  # ids of the current row's findings (the engine yields them next)
-        # ...and the findings themselves: an id is unique only while its object lives, and the spool
-        # frees findings, so a dataset-level finding (FT009's CRLF fix) could get the id of a freed
-        # row finding and be skipped as if it belonged to the row (the fix then never applied)
-        row_alive: list[Finding] = []
+        row_findings = _RowFindings()
         remaining = FindingSpool()
-        file_fixes: list[Finding] = []
-        drop_lines = array("q")  # lines dataset-level findings drop, ascending...
-        drop_reasons = array("q")  # ...and why (``Rejected.reason`` note ids)
-        self._drop_codes = Counter()
 
         with open(source_path, "rb") as source:
 
             def sink(row: Row, findings: list[Finding]) -> None:
-                nonlocal position, changed, row_findings, row_alive
-                row_alive = findings
-                row_findings = {id(f) for f in findings}
+                nonlocal position, changed
+                row_findings.saw(findings)
                 fixes = [f for f in findings if self.applicable(f)]
                 if not fixes:
                     return
@@ -303,20 +298,52 @@ class Fixer:
                         fixed[finding.code] += 1
 
             findings, result = self.linter.lint_path(source_path, row_sink=sink, display=display)
-            for finding in findings:
-                remaining.add(finding)
-                if id(finding) in row_findings or not self.applicable(finding):
-                    continue
-                if finding.fix.drops:
-                    drop_lines.append(finding.line)
-                    drop_reasons.append(rejected.reason(finding.code, finding.name, finding.message))
-                    self._drop_codes[finding.code] += 1
-                else:
-                    file_fixes.append(finding)
+            file_fixes, drops = self._dataset_fixes(findings, row_findings, rejected, remaining)
             if changed:
                 origins.copied(copy_lines(source, out, position, size))
                 origins.finish()
-        return changed, fixed, remaining, result, file_fixes, (drop_lines, drop_reasons)
+        return changed, fixed, remaining, result, file_fixes, drops
+
+    def _dataset_fixes(self, findings: Iterator[Finding], row_findings: _RowFindings, rejected: Rejected,
+                       remaining: FindingSpool | None = None) -> tuple[list[Finding], tuple[array, array]]:
+        """Read a pass's findings (into ``remaining``); returns the dataset-level ones whose fixes apply:
+        file-wide fixes, and the lines whose rows leave, ascending, with why (``Rejected.reason`` note ids)."""
+        file_fixes: list[Finding] = []
+        drop_lines, drop_reasons = array("q"), array("q")
+        self._drop_codes = Counter()
+        for finding in findings:
+            if remaining is not None:
+                remaining.add(finding)
+            if finding in row_findings or not self.applicable(finding):
+                continue
+            if finding.fix.drops:
+                drop_lines.append(finding.line)
+                drop_reasons.append(rejected.reason(finding.code, finding.name, finding.message))
+                self._drop_codes[finding.code] += 1
+            else:
+                file_fixes.append(finding)
+        return file_fixes, (drop_lines, drop_reasons)
+
+    def _input_numbered_drops(self, source_path: str, display: str, rejected: Rejected, drops: tuple[array, array],
+                              numbers: InputNumbers) -> tuple[array, array]:
+        """The rows a pass over a rewritten copy drops, found again with the copy's rows named as the input names them.
+
+        Lines left in an earlier pass, so the copy's line N is not the input's: the reasons file and the
+        report name input lines, and a reason that names another row ("duplicate of line 2") must too.
+        Linting the copy once more costs a pass, only when rows left earlier and a dataset rule drops more.
+        Returns the drops numbered as the copy holds its lines, which the rewrite goes by.
+        """
+        rejected.forget(drops[1][0])  # the first lint's reasons: replaced by these
+        row_findings = _RowFindings()
+        findings, _ = self.linter.lint_path(source_path, row_sink=lambda _row, found: row_findings.saw(found), display=display,
+                                            numbers=numbers)
+        _, (lines, reasons) = self._dataset_fixes(findings, row_findings, rejected)
+        drop_lines, drop_reasons = array("q"), array("q")
+        for line, reason in zip(lines, reasons):
+            if at := numbers.source_line(line):  # 0: a line the copy does not hold (a rule named one past the file)
+                drop_lines.append(at)
+                drop_reasons.append(reason)
+        return drop_lines, drop_reasons
 
     @staticmethod
     def _rewrite(row: Row, segment: bytes, fixes: list[Finding]) -> tuple[bytes, list[Finding]]:
@@ -381,6 +408,25 @@ class Fixer:
                 emit(pending)
         origins.finish()
         return changed
+
+
+class _RowFindings:
+    """The findings of the row the engine yields next (its row sink saw them), to tell them from dataset-level ones.
+
+    It holds the findings themselves, not only their ids: an id is unique only while its object lives,
+    and the spool frees findings, so a dataset-level finding (FT009's CRLF fix) could get the id of a
+    freed row finding and be skipped as if it belonged to the row (the fix then never applied).
+    """
+
+    def __init__(self) -> None:
+        self.alive: list[Finding] = []
+        self.ids: set[int] = set()
+
+    def saw(self, findings: list[Finding]) -> None:
+        self.alive, self.ids = findings, {id(f) for f in findings}
+
+    def __contains__(self, finding: Finding) -> bool:
+        return id(finding) in self.ids
 
 
 def _size(path: str) -> int:
