@@ -182,17 +182,21 @@ class Fixer:
         origins: Origins | None = None  # None: the source is the input, each line its own origin
         temps: list[str] = []
         rejected = Rejected()
+        by_input = False  # name the next pass's rows by their input lines: it is expected to drop rows
         try:
             for _ in range(MAX_PASSES):
                 fd, temp = atomic.temp_beside(target)
                 temps.append(temp)
                 this_pass = Origins(origins)
+                # a reason must name input lines ("duplicate of line 2"), and the findings that remain the
+                # output's: a pass that will drop rows (the last one found some) names its rows as the input does
+                numbers = InputNumbers(this_pass.previous) if by_input and this_pass.renumbered() else None
                 with os.fdopen(fd, "wb") as out:
-                    # the findings that remain are on the fixed rows, numbered as the output holds them
-                    changed, fixed, remaining, result, file_fixes, drops = self._pass(current, out, output or path, rejected, this_pass)
+                    changed, fixed, remaining, result, file_fixes, drops = self._pass(current, out, output or path, rejected, this_pass, numbers)
                 if isinstance(report.remaining, FindingSpool):
                     report.remaining.close()
                 report.remaining, report.result = remaining, result
+                by_input = changed and bool(drops[0])
                 if changed:
                     # line-targeted drops refer to this pass's source lines: the next pass recomputes them
                     if drops[1]:
@@ -200,7 +204,9 @@ class Fixer:
                     drops = (array("q"), array("q"))
                     self._drop_codes.clear()  # counted when they are applied, not now too
                 else:
-                    if drops[0] and this_pass.renumbered():
+                    if numbers is not None:
+                        drops = _source_lines(drops, numbers)
+                    elif drops[0] and this_pass.renumbered():  # not foreseen: found again with input numbers
                         drops = self._input_numbered_drops(current, output or path, rejected, drops, InputNumbers(this_pass.previous))
                     this_pass = origins
                 if file_fixes or drops[0]:
@@ -215,6 +221,8 @@ class Fixer:
                             for code, count in self._drop_codes.items():
                                 fixed[code] += count
                 if not changed:
+                    if numbers is not None and not diff:  # foreseen drops that did not come: the findings that
+                        self._renumber_remaining(report, current, output or path)  # remain are the output's
                     break
                 report.fixed.update(fixed)
                 report.changed = True
@@ -259,8 +267,10 @@ class Fixer:
             for temp in temps:
                 tempfiles.unlink_quietly(temp)
 
-    def _pass(self, source_path: str, out: BinaryIO, display: str, rejected: Rejected, origins: Origins):
-        """Lint ``source_path`` and write its fixed rows to ``out``, telling ``origins`` where each line came from."""
+    def _pass(self, source_path: str, out: BinaryIO, display: str, rejected: Rejected, origins: Origins,
+              numbers: InputNumbers | None = None):
+        """Lint ``source_path`` (its rows named by ``numbers``, if given) and write its fixed rows to ``out``,
+        telling ``origins`` where each line came from."""
         fixed: Counter = Counter()
         size = os.path.getsize(source_path)
         position = 0
@@ -297,7 +307,7 @@ class Fixer:
                     for finding in fixes:
                         fixed[finding.code] += 1
 
-            findings, result = self.linter.lint_path(source_path, row_sink=sink, display=display)
+            findings, result = self.linter.lint_path(source_path, row_sink=sink, display=display, numbers=numbers)
             file_fixes, drops = self._dataset_fixes(findings, row_findings, rejected, remaining)
             if changed:
                 origins.copied(copy_lines(source, out, position, size))
@@ -330,20 +340,24 @@ class Fixer:
 
         Lines left in an earlier pass, so the copy's line N is not the input's: the reasons file and the
         report name input lines, and a reason that names another row ("duplicate of line 2") must too.
-        Linting the copy once more costs a pass, only when rows left earlier and a dataset rule drops more.
+        A pass after one that found such drops names its rows so from the start; this second lint is for
+        drops no pass foresaw (pass 1 strips padding and removes a broken line; pass 2 finds duplicates).
         Returns the drops numbered as the copy holds its lines, which the rewrite goes by.
         """
         rejected.forget(drops[1][0])  # the first lint's reasons: replaced by these
         row_findings = _RowFindings()
         findings, _ = self.linter.lint_path(source_path, row_sink=lambda _row, found: row_findings.saw(found), display=display,
                                             numbers=numbers)
-        _, (lines, reasons) = self._dataset_fixes(findings, row_findings, rejected)
-        drop_lines, drop_reasons = array("q"), array("q")
-        for line, reason in zip(lines, reasons):
-            if at := numbers.source_line(line):  # 0: a line the copy does not hold (a rule named one past the file)
-                drop_lines.append(at)
-                drop_reasons.append(reason)
-        return drop_lines, drop_reasons
+        return _source_lines(self._dataset_fixes(findings, row_findings, rejected)[1], numbers)
+
+    def _renumber_remaining(self, report: FixReport, source_path: str, display: str) -> None:
+        """The findings that remain, found again with the rows numbered as ``source_path`` (the output) holds them."""
+        remaining = FindingSpool()
+        findings, result = self.linter.lint_path(source_path, display=display)
+        for finding in findings:
+            remaining.add(finding)
+        report.remaining.close()
+        report.remaining, report.result = remaining, result
 
     @staticmethod
     def _rewrite(row: Row, segment: bytes, fixes: list[Finding]) -> tuple[bytes, list[Finding]]:
@@ -408,6 +422,16 @@ class Fixer:
                 emit(pending)
         origins.finish()
         return changed
+
+
+def _source_lines(drops: tuple[array, array], numbers: InputNumbers) -> tuple[array, array]:
+    """Drops found with rows named by input lines, numbered as the pass's source holds its lines (the rewrite's numbering)."""
+    drop_lines, drop_reasons = array("q"), array("q")
+    for line, reason in zip(*drops):
+        if at := numbers.source_line(line):  # 0: a line the source does not hold (a rule named one past the file)
+            drop_lines.append(at)
+            drop_reasons.append(reason)
+    return drop_lines, drop_reasons
 
 
 class _RowFindings:

@@ -491,3 +491,42 @@ def test_a_pass_that_drops_rows_forgets_the_reasons_of_those_it_did_not_drop(tmp
     assert (tmp_path / "rows").read_bytes() == b"x\ny\n"
     written = [json.loads(line) for line in (tmp_path / "reasons").read_bytes().splitlines()]
     assert [(r["line"], r["message"]) for r in written] == [(1, "broken"), (3, "duplicate of line 2")]
+
+
+def test_findings_that_remain_name_output_lines_when_foreseen_drops_do_not_come(tmp_path):
+    """Pass 1 drops two over-long rows (FT300) and finds that the second repeats the first (FT403), so
+    pass 2 names its rows by input lines, expecting to drop it; it drops nothing and is the last pass.
+    The findings that remain are still the output's, line and message (FT404 "same example as line N")."""
+    path = tmp_path / "in.jsonl"
+    long = chat("tell me " * 50, "sure " * 50)
+    reordered = {"messages": [{"content": "hi", "role": "user"}, {"role": "assistant", "content": "hello"}]}
+    path.write_bytes(b"".join(spaced(row) + b"\n" for row in [chat("b", "bb"), long, long, chat("hi", "hello"), reordered]))
+    out = tmp_path / "out.jsonl"
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT300,FT403,FT404", "--max-tokens", "60", "--format", "json", path, "-o", out)
+
+    assert [(line, code) for line, code, _ in reasons_of(out)] == [(2, "FT300"), (3, "FT300")]
+    left = [(f["path"], f["line"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    assert left == [(str(out), 3, "same example as line 2 up to whitespace and key order")]
+    assert json.loads(out.read_bytes().splitlines()[2]) == reordered
+
+
+def test_a_pass_expected_to_drop_rows_names_them_by_input_lines_without_a_second_lint(tmp_path, monkeypatch):
+    """Pass 1 drops the broken line and finds the duplicate (FT403), so pass 2 lints with the rows named by
+    input lines from the start: the fix lints three times (drop, drop, settle) as before, not four."""
+    from linter.api import settings_from
+    from linter.engine import Linter
+    from linter.fix import Fixer
+
+    calls = []
+    lint_path = Linter.lint_path
+    monkeypatch.setattr(Linter, "lint_path", lambda self, *a, **k: calls.append(k.get("numbers") is not None) or lint_path(self, *a, **k))
+    path = tmp_path / "t.jsonl"
+    row = spaced(chat("hi", "hello")) + b"\n"
+    path.write_bytes(BROKEN + row + row)
+
+    report = Fixer(Linter(settings_from({"select": ["FT001", "FT403"], "token_stats": False})), unsafe=True).fix_file(str(path))
+
+    assert report.fixed == {"FT001": 1, "FT403": 1} and path.read_bytes() == row
+    assert calls == [False, True, False]
+    assert reasons_of(path)[1] == (3, "FT403", "duplicate of line 2")
