@@ -13,7 +13,10 @@ from; at most three such arrays live at once, about 24 MB at a million lines), a
 the findings of the last pass wait in an anonymous temporary file
 (``FindingSpool``) until the caller reports them. A row dropped in any pass is
 written to the rejects file as the input held it, with its reason
-(``linter.fix_rejects``).
+(``linter.fix_rejects``); a pass over a rewritten copy that drops rows names
+them by their input lines (``Linter.lint_path(numbers=...)``), so a reason
+("duplicate of line 2") names the input's lines, while the findings that
+remain are numbered as the output holds its rows.
 
 The result is one transaction (``linter.transaction``): the rewritten file
 and the rows appended to the rejects file land together or not at all, under
