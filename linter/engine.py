@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 from . import schema
 from .config import Settings
@@ -201,13 +201,17 @@ class Linter:
         return rules
 
     def lint_path(
-        self, path: str | Path, row_sink: RowSink | None = None, display: str | None = None, progress=None
+        self, path: str | Path, row_sink: RowSink | None = None, display: str | None = None, progress=None,
+        numbers: Sequence[int] | None = None,
     ) -> tuple[Iterator[Finding], FileResult]:
         """Open and lint a file: returns the finding stream and the result it fills.
 
         ``row_sink(row, findings)``, when given, is called after each row with
         that row's findings (the fixer rewrites rows through it). ``display``
         is the path findings report (the fixer lints temporary copies).
+        ``numbers[i]``, when given, is the line number row ``i`` (from 0) is
+        named by, in findings and in what rules see: the fixer lints a rewritten
+        copy whose rows keep the numbers the input gave them.
         """
         handle = open(path, "rb")  # noqa: SIM115 - closed by the generator
         shown = display or str(path)
@@ -226,7 +230,7 @@ class Linter:
 
         def run() -> Iterator[Finding]:
             with handle:
-                yield from self._lint(stream, shown, result, row_sink)
+                yield from self._lint(stream, shown, result, row_sink, numbers=numbers)
 
         return run(), result
 
@@ -266,7 +270,7 @@ class Linter:
 
     def _lint(
         self, stream: BinaryIO, path: str, result: FileResult, row_sink: RowSink | None, *,
-        first_line: int = 1, offset: int = 0, keep_states: list | None = None,
+        first_line: int = 1, offset: int = 0, keep_states: list | None = None, numbers: Sequence[int] | None = None,
     ) -> Iterator[Finding]:
         """Read rows, run the rules on each, fold the dataset rules, then finish them
         (or hand their states to ``keep_states``: a shard's part of a parallel run)."""
@@ -285,6 +289,8 @@ class Linter:
         reader = self.registry.reader_for(path)
         placement = {"first_line": first_line, "offset": offset} if (first_line, offset) != (1, 0) else {}
         rows = reader.rows(stream, max_line_bytes=self.settings.max_line_bytes, **placement)
+        if numbers is not None:
+            rows = _numbered(rows, numbers)
         if self.trainer is not None:  # rendered and tokenized in batches, on every core (classified there)
             rows = self.trainer.prefetch(rows, self._classify)
         for row in rows:
@@ -415,6 +421,15 @@ class Linter:
 
 
 _COUNTED_KINDS = (schema.CHAT, schema.RFT)
+
+
+def _numbered(rows: Iterator[Row], numbers: Sequence[int]) -> Iterator[Row]:
+    """``rows`` named by ``numbers`` (one per row, ascending); rows past its end go on counting from its last."""
+    number = 0
+    for index, row in enumerate(rows):
+        number = numbers[index] if index < len(numbers) else number + 1
+        row.number = number
+        yield row
 
 
 def _by_code(finding: Finding) -> str:

@@ -13,7 +13,10 @@ from; at most three such arrays live at once, about 24 MB at a million lines), a
 the findings of the last pass wait in an anonymous temporary file
 (``FindingSpool``) until the caller reports them. A row dropped in any pass is
 written to the rejects file as the input held it, with its reason
-(``linter.fix_rejects``).
+(``linter.fix_rejects``); a pass over a rewritten copy that drops rows names
+them by their input lines (``Linter.lint_path(numbers=...)``), so a reason
+("duplicate of line 2") names the input's lines, while the findings that
+remain are numbered as the output holds its rows.
 
 The result is one transaction (``linter.transaction``): the rewritten file
 and the rows appended to the rejects file land together or not at all, under
@@ -39,7 +42,7 @@ from typing import BinaryIO, Iterator
 import orjson
 
 from . import atomic, patching, tempfiles, transaction
-from .fix_rejects import Dropped, Origins, Rejected, copy_lines, count_lines, describe, reasons_path
+from .fix_rejects import Dropped, InputNumbers, Origins, Rejected, copy_lines, count_lines, describe, reasons_path
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
@@ -182,22 +185,32 @@ class Fixer:
         origins: Origins | None = None  # None: the source is the input, each line its own origin
         temps: list[str] = []
         rejected = Rejected()
+        by_input = False  # name the next pass's rows by their input lines: it is expected to drop rows
         try:
             for _ in range(MAX_PASSES):
                 fd, temp = atomic.temp_beside(target)
                 temps.append(temp)
                 this_pass = Origins(origins)
+                # a reason must name input lines ("duplicate of line 2"), and the findings that remain the
+                # output's: a pass that will drop rows (the last one found some) names its rows as the input does
+                numbers = InputNumbers(this_pass.previous) if by_input and this_pass.renumbered() else None
                 with os.fdopen(fd, "wb") as out:
-                    # the findings that remain are on the fixed rows, numbered as the output holds them
-                    changed, fixed, remaining, result, file_fixes, drops = self._pass(current, out, output or path, rejected, this_pass)
+                    changed, fixed, remaining, result, file_fixes, drops = self._pass(current, out, output or path, rejected, this_pass, numbers)
                 if isinstance(report.remaining, FindingSpool):
                     report.remaining.close()
                 report.remaining, report.result = remaining, result
+                by_input = changed and bool(drops[0])
                 if changed:
                     # line-targeted drops refer to this pass's source lines: the next pass recomputes them
+                    if drops[1]:
+                        rejected.forget(drops[1][0])
                     drops = (array("q"), array("q"))
                     self._drop_codes.clear()  # counted when they are applied, not now too
                 else:
+                    if numbers is not None:
+                        drops = _source_lines(drops, numbers)
+                    elif drops[0] and this_pass.renumbered():  # not foreseen: found again with input numbers
+                        drops = self._input_numbered_drops(current, output or path, rejected, drops, InputNumbers(this_pass.previous))
                     this_pass = origins
                 if file_fixes or drops[0]:
                     fd, every = atomic.temp_beside(target)
@@ -211,6 +224,8 @@ class Fixer:
                             for code, count in self._drop_codes.items():
                                 fixed[code] += count
                 if not changed:
+                    if numbers is not None and not diff:  # foreseen drops that did not come: the findings that
+                        self._renumber_remaining(report, current, output or path)  # remain are the output's
                     break
                 report.fixed.update(fixed)
                 report.changed = True
@@ -255,29 +270,22 @@ class Fixer:
             for temp in temps:
                 tempfiles.unlink_quietly(temp)
 
-    def _pass(self, source_path: str, out: BinaryIO, display: str, rejected: Rejected, origins: Origins):
-        """Lint ``source_path`` and write its fixed rows to ``out``, telling ``origins`` where each line came from."""
+    def _pass(self, source_path: str, out: BinaryIO, display: str, rejected: Rejected, origins: Origins,
+              numbers: InputNumbers | None = None):
+        """Lint ``source_path`` (its rows named by ``numbers``, if given) and write its fixed rows to ``out``,
+        telling ``origins`` where each line came from."""
         fixed: Counter = Counter()
         size = os.path.getsize(source_path)
         position = 0
         changed = False
-        row_findings: set[int] = set()  # ids of the current row's findings (the engine yields them next)
-        # ...and the findings themselves: an id is unique only while its object lives, and the spool
-        # frees findings, so a dataset-level finding (FT009's CRLF fix) could get the id of a freed
-        # row finding and be skipped as if it belonged to the row (the fix then never applied)
-        row_alive: list[Finding] = []
+        row_findings = _RowFindings()
         remaining = FindingSpool()
-        file_fixes: list[Finding] = []
-        drop_lines = array("q")  # lines dataset-level findings drop, ascending...
-        drop_reasons = array("q")  # ...and why (``Rejected.reason`` note ids)
-        self._drop_codes = Counter()
 
         with open(source_path, "rb") as source:
 
             def sink(row: Row, findings: list[Finding]) -> None:
-                nonlocal position, changed, row_findings, row_alive
-                row_alive = findings
-                row_findings = {id(f) for f in findings}
+                nonlocal position, changed
+                row_findings.saw(findings)
                 fixes = [f for f in findings if self.applicable(f)]
                 if not fixes:
                     return
@@ -302,21 +310,57 @@ class Fixer:
                     for finding in fixes:
                         fixed[finding.code] += 1
 
-            findings, result = self.linter.lint_path(source_path, row_sink=sink, display=display)
-            for finding in findings:
-                remaining.add(finding)
-                if id(finding) in row_findings or not self.applicable(finding):
-                    continue
-                if finding.fix.drops:
-                    drop_lines.append(finding.line)
-                    drop_reasons.append(rejected.reason(finding.code, finding.name, finding.message))
-                    self._drop_codes[finding.code] += 1
-                else:
-                    file_fixes.append(finding)
+            findings, result = self.linter.lint_path(source_path, row_sink=sink, display=display, numbers=numbers)
+            file_fixes, drops = self._dataset_fixes(findings, row_findings, rejected, remaining)
             if changed:
                 origins.copied(copy_lines(source, out, position, size))
                 origins.finish()
-        return changed, fixed, remaining, result, file_fixes, (drop_lines, drop_reasons)
+        return changed, fixed, remaining, result, file_fixes, drops
+
+    def _dataset_fixes(self, findings: Iterator[Finding], row_findings: _RowFindings, rejected: Rejected,
+                       remaining: FindingSpool | None = None) -> tuple[list[Finding], tuple[array, array]]:
+        """Read a pass's findings (into ``remaining``); returns the dataset-level ones whose fixes apply:
+        file-wide fixes, and the lines whose rows leave, ascending, with why (``Rejected.reason`` note ids)."""
+        file_fixes: list[Finding] = []
+        drop_lines, drop_reasons = array("q"), array("q")
+        self._drop_codes = Counter()
+        for finding in findings:
+            if remaining is not None:
+                remaining.add(finding)
+            if finding in row_findings or not self.applicable(finding):
+                continue
+            if finding.fix.drops:
+                drop_lines.append(finding.line)
+                drop_reasons.append(rejected.reason(finding.code, finding.name, finding.message))
+                self._drop_codes[finding.code] += 1
+            else:
+                file_fixes.append(finding)
+        return file_fixes, (drop_lines, drop_reasons)
+
+    def _input_numbered_drops(self, source_path: str, display: str, rejected: Rejected, drops: tuple[array, array],
+                              numbers: InputNumbers) -> tuple[array, array]:
+        """The rows a pass over a rewritten copy drops, found again with the copy's rows named as the input names them.
+
+        Lines left in an earlier pass, so the copy's line N is not the input's: the reasons file and the
+        report name input lines, and a reason that names another row ("duplicate of line 2") must too.
+        A pass after one that found such drops names its rows so from the start; this second lint is for
+        drops no pass foresaw (pass 1 strips padding and removes a broken line; pass 2 finds duplicates).
+        Returns the drops numbered as the copy holds its lines, which the rewrite goes by.
+        """
+        rejected.forget(drops[1][0])  # the first lint's reasons: replaced by these
+        row_findings = _RowFindings()
+        findings, _ = self.linter.lint_path(source_path, row_sink=lambda _row, found: row_findings.saw(found), display=display,
+                                            numbers=numbers)
+        return _source_lines(self._dataset_fixes(findings, row_findings, rejected)[1], numbers)
+
+    def _renumber_remaining(self, report: FixReport, source_path: str, display: str) -> None:
+        """The findings that remain, found again with the rows numbered as ``source_path`` (the output) holds them."""
+        remaining = FindingSpool()
+        findings, result = self.linter.lint_path(source_path, display=display)
+        for finding in findings:
+            remaining.add(finding)
+        report.remaining.close()
+        report.remaining, report.result = remaining, result
 
     @staticmethod
     def _rewrite(row: Row, segment: bytes, fixes: list[Finding]) -> tuple[bytes, list[Finding]]:
@@ -381,6 +425,35 @@ class Fixer:
                 emit(pending)
         origins.finish()
         return changed
+
+
+def _source_lines(drops: tuple[array, array], numbers: InputNumbers) -> tuple[array, array]:
+    """Drops found with rows named by input lines, numbered as the pass's source holds its lines (the rewrite's numbering)."""
+    drop_lines, drop_reasons = array("q"), array("q")
+    for line, reason in zip(*drops):
+        if at := numbers.source_line(line):  # 0: a line the source does not hold (a rule named one past the file)
+            drop_lines.append(at)
+            drop_reasons.append(reason)
+    return drop_lines, drop_reasons
+
+
+class _RowFindings:
+    """The findings of the row the engine yields next (its row sink saw them), to tell them from dataset-level ones.
+
+    It holds the findings themselves, not only their ids: an id is unique only while its object lives,
+    and the spool frees findings, so a dataset-level finding (FT009's CRLF fix) could get the id of a
+    freed row finding and be skipped as if it belonged to the row (the fix then never applied).
+    """
+
+    def __init__(self) -> None:
+        self.alive: list[Finding] = []
+        self.ids: set[int] = set()
+
+    def saw(self, findings: list[Finding]) -> None:
+        self.alive, self.ids = findings, {id(f) for f in findings}
+
+    def __contains__(self, finding: Finding) -> bool:
+        return id(finding) in self.ids
 
 
 def _size(path: str) -> int:

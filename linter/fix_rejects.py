@@ -19,6 +19,7 @@ pass saw it (``Origins.exact`` turns False), as every drop was before.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 import json
 import tempfile
 from array import array
@@ -82,6 +83,29 @@ class Origins:
         if self.previous is not None and self.source_line != len(self.previous):
             self.exact = False
 
+    def renumbered(self) -> bool:
+        """Whether the source's lines are known and some are not numbered as the input numbers them
+        (lines before them left in an earlier pass): its origins strictly ascend, so only the last needs looking at."""
+        return self.exact and self.previous is not None and len(self.previous) > 0 and self.previous[-1] != len(self.previous) - 1
+
+
+class InputNumbers:
+    """The line numbers (from 1) the input gives each line of a pass's source, for the engine to name its rows by."""
+
+    def __init__(self, origins: array) -> None:
+        self.origins = origins
+
+    def __len__(self) -> int:
+        return len(self.origins)
+
+    def __getitem__(self, index: int) -> int:
+        return self.origins[index] + 1
+
+    def source_line(self, number: int) -> int:
+        """The source line (from 1) that input line ``number`` became; 0 (no line) if it left earlier."""
+        index = bisect_left(self.origins, number - 1)
+        return index + 1 if index < len(self.origins) and self.origins[index] == number - 1 else 0
+
 
 @dataclass(frozen=True)
 class Dropped:
@@ -112,6 +136,7 @@ class Rejected:
         self._literal_reasons = array("q")
         self.count = 0
         self.shown: list[Dropped] = []
+        self._used = -1  # the highest note a dropped row has: notes after it may be forgotten
 
     def reason(self, code: str, name: str, message: str = "") -> int:
         """A note id for a row dropped by rule ``code`` with ``message`` (one line of the reasons file)."""
@@ -126,9 +151,19 @@ class Rejected:
         self._messages.write(message.encode("utf-8", "backslashreplace").replace(b"\n", b" ") + b"\n")
         return len(self._note_rule) - 1
 
+    def forget(self, note: int) -> None:
+        """Forget the notes from ``note`` on, which no dropped row has: the reasons of drops a pass found
+        and did not make (the next pass finds them again), so a million of them are not held twice."""
+        if note <= self._used or note >= len(self._note_rule):
+            return
+        self._messages.truncate(self._note_at[note])
+        del self._note_rule[note:]
+        del self._note_at[note:]
+
     def add(self, origin: int, segment: bytes, reason: int) -> None:
         """Input line ``origin`` leaves for ``reason``; ``segment`` (the line as this pass saw it) is kept only if the origin is unknown."""
         self.count += 1
+        self._used = max(self._used, reason)
         if origin == UNKNOWN:
             if self._literal is None:
                 self._literal = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()

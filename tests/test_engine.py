@@ -315,3 +315,15 @@ def test_fix_with_a_failing_rule_exits_2_and_still_fixes_the_rest(tmp_path):
     after = (root / "data.jsonl").read_text()
     assert after != before and after.count("\n") == before.count("\n")  # FT201's padding stripped, no row lost
     assert '"hi "' not in after
+
+
+def test_rows_named_by_given_numbers_carry_them_into_findings_and_messages(tmp_path):
+    """``lint_path(numbers=...)``: the fixer lints a rewritten copy with its rows named by their input lines;
+    a finding's line and a message naming another row (FT403) use those numbers, past them counting on."""
+    path = tmp_path / "copy.jsonl"
+    path.write_text((json.dumps(GOOD) + "\n") * 3)
+    linter = Linter(Settings(select=["FT403"], token_stats=False))
+
+    findings, _ = linter.lint_path(path, numbers=[2, 5])
+
+    assert [(f.line, f.message) for f in findings] == [(5, "duplicate of line 2"), (6, "duplicate of line 2")]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
+
 from .conftest import run_cli
 
 BOM = b"\xef\xbb\xbf"
@@ -297,6 +299,13 @@ def test_every_row_a_fix_drops_from_a_hostile_corpus_is_an_input_line_in_input_o
     remaining = iter(inputs)
     assert all(any(line == candidate for candidate in remaining) for line in rejected)  # in order, each once
     assert count_rows(path.read_bytes()) + count_rows(data) == rows  # blank lines are no rows (test_fuzz's ledger)
+    # a duplicate's reason names the row it repeats by its input line: an earlier one the fix kept (148 of
+    # 528 named a rejected line or another row, counted in a later pass's copy, before reasons were renumbered)
+    reasons = [json.loads(line) for line in (tmp_path / "fix.jsonl.rejects.jsonl.reasons").read_bytes().splitlines()]
+    gone = {reason["line"] for reason in reasons}
+    firsts = [(reason["line"], int(reason["message"].removeprefix("duplicate of line ").replace(",", "")))
+              for reason in reasons if reason["code"] == "FT403"]
+    assert len(firsts) > 100 and all(first < line and first not in gone for line, first in firsts)
 
 
 def test_origins_follow_lines_across_passes_and_distrust_a_pass_that_miscounts():
@@ -386,3 +395,145 @@ def test_rejects_without_reasons_get_placeholders_so_the_files_line_up_again(tmp
     reasons = [json.loads(line) for line in reasons_file.read_bytes().splitlines()]
     assert len(rejects) == len(reasons) == 3
     assert [r["code"] for r in reasons] == [None, None, "FT403"] and reasons[2]["line"] == 2
+
+
+# -- the reasons name lines as the input numbers them, whichever pass dropped the row -------------
+
+BROKEN = b'{"messages": [\n'
+
+
+def reasons_of(path) -> list[tuple[int, str, str]]:
+    reasons = path.with_name(path.name + ".rejects.jsonl.reasons").read_bytes().splitlines()
+    return [(r["line"], r["code"], r["message"]) for r in map(json.loads, reasons)]
+
+
+def test_a_duplicate_dropped_after_a_broken_line_left_names_the_input_lines(tmp_path):
+    """Newcomer trial: line 1 broken, lines 2 and 3 the same row. The duplicate is dropped in pass 2, which
+    lints the copy without line 1; its reason said "duplicate of line 1", the broken line, not line 2."""
+    path = tmp_path / "t.jsonl"
+    row = spaced(chat("hi", "hello")) + b"\n"
+    path.write_bytes(BROKEN + row + row)
+
+    proc = fix(path)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    assert path.read_bytes() == row
+    assert reasons_of(path)[1] == (3, "FT403", "duplicate of line 2")
+    assert f"{path}:3: FT403 [duplicate-example] moved to" in proc.stderr
+
+
+LAYOUTS = {
+    # input lines (None: a broken line) -> the FT403 reasons: (line, line it repeats), as the input numbers them
+    "removed before": (["", None, None, "a", "b", "a", "b"], [(6, 4), (7, 5)]),
+    "removed between": (["a", None, "b", None, "a", "b"], [(5, 1), (6, 3)]),
+    "removed after": (["a", "a", "b", None, None], [(2, 1)]),
+    "removed around": ([None, "a", None, "a", None, "b", "a", None], [(4, 2), (7, 2)]),
+    "padding stripped first": ([None, "a", "b", "a  ", None, "b\t"], [(4, 2), (6, 3)]),
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=list(LAYOUTS))
+def test_every_reason_names_input_lines_wherever_lines_left(tmp_path, layout):
+    """Broken lines (FT001, unsafe) and blank ones (FT010, safe) leave before, between and after the
+    duplicates, and padding stripped in pass 1 makes more: whichever pass drops a row, its reason and
+    the report name it, and the row it repeats, by the input's line numbers."""
+    lines, expected = LAYOUTS[layout]
+    path = tmp_path / "t.jsonl"
+    encoded = [BROKEN if text is None else b"\n" if text == "" else spaced(chat("q", text)) + b"\n" for text in lines]
+    path.write_bytes(b"".join(encoded))
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT001,FT010,FT201,FT403", path)
+
+    assert proc.returncode in (0, 1), proc.stderr
+    reasons = reasons_of(path)
+    assert [line for line, code, _ in reasons if code == "FT001"] == [n for n, text in enumerate(lines, 1) if text is None]
+    assert [(line, message) for line, code, message in reasons if code == "FT403"] == [(n, f"duplicate of line {first}") for n, first in expected]
+    for line, first in expected:  # the row named is one the output keeps, and the same example once fixed
+        assert lines[first - 1].strip() == lines[line - 1].strip()
+        assert spaced(chat("q", lines[first - 1].strip())) in path.read_bytes().splitlines()
+        assert f"{path}:{line}: FT403 [duplicate-example] moved to" in proc.stderr
+    assert (tmp_path / "t.jsonl.rejects.jsonl").read_bytes() == b"".join(  # as the input held them, in its order
+        encoded[line - 1] for line, _, _ in sorted(reasons))
+
+
+def test_with_an_output_file_reasons_name_input_lines_and_remaining_findings_the_outputs(tmp_path):
+    """`fix -o OUT`: a dropped row's reason names input lines (the rows left the input), while a finding
+    that remains names OUT and its lines, in its message too (FT404: "same example as line N")."""
+    path = tmp_path / "in.jsonl"
+    row = chat("hi", "hello")
+    reordered = {"messages": [{"content": "hi", "role": "user"}, {"role": "assistant", "content": "hello"}]}
+    path.write_bytes(BROKEN + spaced(row) + b"\n" + BROKEN + spaced(row) + b"\n" + spaced(reordered) + b"\n")
+    out = tmp_path / "out.jsonl"
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT001,FT403,FT404", "--format", "json", path, "-o", out)
+
+    reasons = [(line, code, message) for line, code, message in reasons_of(out) if code == "FT403"]
+    assert reasons == [(4, "FT403", "duplicate of line 2")]  # lines 1 and 3 (broken) left in pass 1
+    left = [(f["path"], f["line"], f["message"]) for f in json.loads(proc.stdout)["findings"] if f["code"] == "FT404"]
+    assert left == [(str(out), 2, "same example as line 1 up to whitespace and key order")]
+    assert out.read_bytes().splitlines() == [spaced(row), spaced(reordered)]
+
+
+def test_a_pass_that_drops_rows_forgets_the_reasons_of_those_it_did_not_drop(tmp_path):
+    """Reasons of drops a pass found but did not make (it changed rows, so the next pass finds them
+    again) are forgotten, not held twice; those of rows that did leave are kept."""
+    import os
+
+    from linter.fix_rejects import Rejected
+
+    rejected = Rejected()
+    kept = rejected.reason("FT001", "invalid-json", "broken")
+    rejected.add(0, b"x\n", kept)
+    found = rejected.reason("FT403", "duplicate-example", "duplicate of line 1")
+    rejected.forget(kept)  # a row has this one: not forgotten
+    rejected.forget(found)
+    again = rejected.reason("FT403", "duplicate-example", "duplicate of line 2")
+    assert again == found  # its place is taken again
+    rejected.add(2, b"y\n", again)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"x\nz\ny\n")
+    rows, reasons = (os.open(tmp_path / name, os.O_WRONLY | os.O_CREAT) for name in ("rows", "reasons"))
+    rejected.write(str(source), rows, reasons)
+    rejected.close()
+    assert (tmp_path / "rows").read_bytes() == b"x\ny\n"
+    written = [json.loads(line) for line in (tmp_path / "reasons").read_bytes().splitlines()]
+    assert [(r["line"], r["message"]) for r in written] == [(1, "broken"), (3, "duplicate of line 2")]
+
+
+def test_findings_that_remain_name_output_lines_when_foreseen_drops_do_not_come(tmp_path):
+    """Pass 1 drops two over-long rows (FT300) and finds that the second repeats the first (FT403), so
+    pass 2 names its rows by input lines, expecting to drop it; it drops nothing and is the last pass.
+    The findings that remain are still the output's, line and message (FT404 "same example as line N")."""
+    path = tmp_path / "in.jsonl"
+    long = chat("tell me " * 50, "sure " * 50)
+    reordered = {"messages": [{"content": "hi", "role": "user"}, {"role": "assistant", "content": "hello"}]}
+    path.write_bytes(b"".join(spaced(row) + b"\n" for row in [chat("b", "bb"), long, long, chat("hi", "hello"), reordered]))
+    out = tmp_path / "out.jsonl"
+
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT300,FT403,FT404", "--max-tokens", "60", "--format", "json", path, "-o", out)
+
+    assert [(line, code) for line, code, _ in reasons_of(out)] == [(2, "FT300"), (3, "FT300")]
+    left = [(f["path"], f["line"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    assert left == [(str(out), 3, "same example as line 2 up to whitespace and key order")]
+    assert json.loads(out.read_bytes().splitlines()[2]) == reordered
+
+
+def test_a_pass_expected_to_drop_rows_names_them_by_input_lines_without_a_second_lint(tmp_path, monkeypatch):
+    """Pass 1 drops the broken line and finds the duplicate (FT403), so pass 2 lints with the rows named by
+    input lines from the start: the fix lints three times (drop, drop, settle) as before, not four."""
+    from linter.api import settings_from
+    from linter.engine import Linter
+    from linter.fix import Fixer
+
+    calls = []
+    lint_path = Linter.lint_path
+    monkeypatch.setattr(Linter, "lint_path", lambda self, *a, **k: calls.append(k.get("numbers") is not None) or lint_path(self, *a, **k))
+    path = tmp_path / "t.jsonl"
+    row = spaced(chat("hi", "hello")) + b"\n"
+    path.write_bytes(BROKEN + row + row)
+
+    report = Fixer(Linter(settings_from({"select": ["FT001", "FT403"], "token_stats": False})), unsafe=True).fix_file(str(path))
+
+    assert report.fixed == {"FT001": 1, "FT403": 1} and path.read_bytes() == row
+    assert calls == [False, True, False]
+    assert reasons_of(path)[1] == (3, "FT403", "duplicate of line 2")
