@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
@@ -86,6 +87,14 @@ def _limit_origin(settings: Settings, model: ModelSpec) -> str:
     if settings.max_tokens:
         return setting_origin(settings, "max-tokens")
     return f"model {model.name}" if settings.model else model.name
+
+
+def _compiled(pattern: str | None):
+    """A profile's regular expression, compiled once per process (None stays None)."""
+    return None if pattern is None else _PATTERNS.get(pattern) or _PATTERNS.setdefault(pattern, re.compile(pattern))
+
+
+_PATTERNS: dict[str, re.Pattern] = {}
 
 
 class Linter:
@@ -180,6 +189,8 @@ class Linter:
                 "format_refusals": "FT401" in codes,
                 # prepare_data's base-model conventions (FT904-FT909, FT911, FT912 require it): openai-legacy's
                 "completion_conventions": True if self.profile.completion_conventions else None,
+                # the profile's pattern for a message's name (FT122 requires it): OpenAI's
+                "message_name_pattern": _compiled(self.profile.message_name_pattern),
             },
             path=path,
             limit_from=self.limit_from,

@@ -23,6 +23,9 @@ SFT_TOP_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions
 # content parts a Hugging Face processor's chat template renders (TRL, axolotl): an image part may carry
 # its image (image, url, path, base64) or stand for the next item of the row's images column
 HF_PART_TYPES = frozenset({"text", "image", "video", "audio"})
+# OpenAI's API refuses any other message name: "Invalid 'messages[1].name': string does not match pattern.
+# Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'."
+OPENAI_NAME_PATTERN = r"^[a-zA-Z0-9_-]+$"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class Profile:
     # FT911, FT912): only its legacy completion models learned where a prompt ends from the data; trainers
     # that take prompt/completion strings (TRL, axolotl, Together) mark the boundary themselves
     completion_conventions: bool = False
+    # what a message's "name" must match (OpenAI's API: "Invalid 'messages[1].name': string does not match
+    # pattern ... '^[a-zA-Z0-9_-]+$'"); None: the target does not check it (FT122)
+    message_name_pattern: str | None = None
     # the content part types a message's content list may hold: OpenAI's, or (the trainers that render
     # with a Hugging Face processor's chat template) text, image, video and audio parts
     part_types: frozenset[str] = frozenset({"text", "image_url", "input_audio", "file"})
@@ -90,6 +96,8 @@ class Profile:
         ]
         if self.sharegpt_tags is not None:
             lines.append(f"  ShareGPT tags: {', '.join(sorted(self.sharegpt_tags))}")
+        if self.message_name_pattern:
+            lines.append(f"  message names match: {self.message_name_pattern}")
         if self.completion_conventions:
             lines.append("  prompt/completion conventions: prepare_data's (separator, stop sequence, leading space)")
         if self.part_types != Profile.part_types:
@@ -126,6 +134,7 @@ OPENAI_SFT = Profile(
     max_examples=None,
     max_file_bytes=512 * 1024 * 1024,
     extensions=(".jsonl",),
+    message_name_pattern=OPENAI_NAME_PATTERN,
     sources=(("chat format, roles, weight, limits", "https://platform.openai.com/docs/guides/supervised-fine-tuning"),
              ("minimum of 10 examples", "https://platform.openai.com/docs/guides/fine-tuning")),
 )
@@ -157,6 +166,7 @@ OPENAI_RFT = Profile(
     chat_kind="rft",
     last_roles=frozenset({"user", "developer"}),
     min_examples=10,
+    message_name_pattern=OPENAI_NAME_PATTERN,
     max_file_bytes=512 * 1024 * 1024,
     extensions=(".jsonl",),
     sources=(("messages ending with a user turn plus grader fields", "https://platform.openai.com/docs/guides/reinforcement-fine-tuning"),),

@@ -7,6 +7,7 @@ the same rules serve every provider that speaks this format.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Iterable
 
 from .. import patching
@@ -676,6 +677,42 @@ class FirstRole(Rule):
             yield Violation(f"the conversation opens with {show(role)}; profile {self.context.profile.name} needs {expected} first", first.role_pointer or first.pointer)
 
 
+class MessageNameInvalid(Rule):
+    """OpenAI's API refuses a message whose ``name`` holds anything but
+    letters, digits, ``_`` and ``-`` ("Invalid 'messages[1].name': string does
+    not match pattern ... '^[a-zA-Z0-9_-]+$'"): a speaker's full name with a
+    space, an e-mail address, an accented letter. Driven by the profile's
+    ``message_name_pattern`` (OpenAI's and Azure's profiles); the other
+    targets render a name, or drop it, without checking.
+
+    Fix (unsafe, it changes what the model is trained to read): replace each
+    character the pattern refuses with ``_``."""
+
+    requires = ("message_name_pattern",)  # idle (never built) under a profile that does not check names
+    screen = ("name",)  # no "name" anywhere in the line: no message name to judge
+    code = "FT122"
+    name = "message-name-invalid"
+    summary = "A message's name has characters the API refuses"
+    kinds = CHAT_LIKE
+    fix = Applicability.UNSAFE
+    bad = '{"messages": [{"role": "user", "content": "hi", "name": "John Smith"}, {"role": "assistant", "content": "Hello!"}]}'
+    good = '{"messages": [{"role": "user", "content": "hi", "name": "John_Smith"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        pattern = self.context.options["message_name_pattern"]
+        for index, message in messages_of(row):
+            name = message.get("name")
+            if isinstance(name, str) and not pattern.match(name):
+                safe = re.sub(r"[^a-zA-Z0-9_-]", "_", name) or "_"
+                where = pointer("messages", index, "name")
+                if not pattern.match(safe):  # a plugin profile's own pattern: no suggestion we can stand by
+                    yield Violation(f"name {show(name)} does not match {pattern.pattern}", where)
+                    continue
+                fix = Fix("replace the refused characters with '_'", Applicability.UNSAFE, edits=(patching.replace(where, safe),))
+                yield Violation(f"name {show(name)} does not match {pattern.pattern} (the API refuses it); "
+                                f"for example {show(safe)}", where, fix)
+
+
 class FormatProblem(Rule):
     """What a format's own reader would reject: a ShareGPT turn without
     ``value``, a KTO ``label`` that is not a boolean, a row mixing two TRL
@@ -721,6 +758,7 @@ RULES = (
     SystemPosition,
     FormatProblem,
     FirstRole,
+    MessageNameInvalid,
 )
 
 
