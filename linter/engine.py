@@ -58,6 +58,10 @@ class FileResult:
     limit_from: str = ""  # where token_limit came from (--max-tokens, --max-seq-length, a trainer config, the model)
     billing: bool = True  # the OpenAI billing estimate applies (linter.prices.bills_like_openai)
     trainer: dict | None = None  # linter.trainer's view: tokenizer, max_seq_length, where trained tokens come from
+    # the model's own tokenizer that ``encoding`` stands in for (its family: "llama3"), "" when the counts are its own,
+    # and whether that tokenizer is open (--tokenizer counts exactly) or proprietary
+    approximates: str = ""
+    open_tokenizer: bool = False
 
     def summary(self) -> dict:
         out = {
@@ -75,6 +79,9 @@ class FileResult:
 
             for key in BILLING_KEYS:
                 out["tokens"].pop(key, None)
+        if self.approximates and "tokens" in out:
+            out["tokens"]["approximates"] = self.approximates
+            out["tokens"]["open_tokenizer"] = self.open_tokenizer
         if self.trainer is not None:
             from .trainer.report import trainer_summary
 
@@ -87,6 +94,14 @@ def _limit_origin(settings: Settings, model: ModelSpec) -> str:
     if settings.max_tokens:
         return setting_origin(settings, "max-tokens")
     return f"model {model.name}" if settings.model else model.name
+
+
+def _approximated(model: ModelSpec) -> str:
+    """The tokenizer a tiktoken encoding stands in for: an open model's family (``llama3``), or its name;
+    "" for OpenAI's models (their encoding is their tokenizer) and when no model is named."""
+    if model is DEFAULT_MODEL or model.provider in ("openai", "azure"):
+        return ""
+    return model.family or model.name
 
 
 def _compiled(pattern: str | None):
@@ -275,6 +290,8 @@ class Linter:
             model_named=bool(self.settings.model), prices=self.settings.prices, limit_from=self.limit_from,
             billing=bills_like_openai(self.profile.name, self.model.provider, self.trainer is not None),
             trainer=self.trainer.describe() if self.trainer is not None else None,
+            approximates=_approximated(self.model) if self.trainer is None else "",
+            open_tokenizer=bool(self.model.tokenizer),
         )
 
     _result = new_result  # the name plugins and scripts of the previous release used

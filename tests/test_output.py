@@ -241,7 +241,7 @@ def test_rules_all_lists_the_opt_in_rules_and_says_how_many_there_are():
 def test_rule_suggests_close_names_and_prints_its_source():
     typo = run_cli("rule", "token-limt")
     assert typo.returncode == 2 and "did you mean 'token-limit'?" in typo.stderr
-    assert "did you mean 'FT112'?" in run_cli("rule", "FT1122").stderr
+    assert "did you mean 'FT122'?" in run_cli("rule", "FT1122").stderr
     explained = run_cli("rule", "token-limit").stdout
     source = explained.strip().splitlines()[-1]
     assert source.startswith("Source: ") and "linter/rules/tokens.py:" in source
