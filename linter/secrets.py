@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import bisect
 import collections
+import functools
 import json
 import re
+import threading
 from typing import Any, Callable, Iterator, NamedTuple
+
+from .screening import Scanner, Screen
 
 # An OpenAI key needs ``\b`` before its ``sk-`` unless it is a project/service/admin key holding digits and
 # capitals: ``task-management-...`` and ``risk-admin-approval-...`` spell ``sk-`` then 20 key characters.
@@ -34,8 +38,6 @@ SECRETS = (
     ("a Stripe secret key", re.compile(r"(?:sk|rk)_live_[A-Za-z0-9]{20,}")),
 )
 
-# every pattern at once: one search tells whether a value needs redacting at all
-ANY_SECRET = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in SECRETS))
 REDACTED = "[redacted secret]"
 
 
@@ -45,25 +47,30 @@ def redact(text: str) -> str:
     Text that quotes raw JSON (a diff, a line shown whole) may spell a secret with escapes:
     ``\\nsk-...`` (after an escaped newline, where ``\\b`` sees the letter n) or
     ``\\u0073k-...``. Such text is searched as JSON would decode it, and each secret found is
-    replaced in the text as written, escapes and all.
+    replaced in the text as written, escapes and all. Only the kinds whose opening the text
+    spells are looked for (every kind when a ``\\u00XX`` escape could spell one).
     """
+    checks = checks_for(text.encode("utf-8", "replace"))
+    if not checks:
+        return text
     if "\\" in text:
-        return _redact_escaped(text)
-    return ANY_SECRET.sub(REDACTED, text) if ANY_SECRET.search(text) else text
+        return _redact_escaped(text, checks)
+    spans = secret_spans(text, checks)
+    return _replace(text, spans, lambda at: at) if spans else text
 
 
 _JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
-def _redact_escaped(text: str) -> str:
+def _redact_escaped(text: str, checks: tuple) -> str:
     # decoded up to three times: a diff shows the line as written, where a text's own "\\n" (a backslash,
     # then n: "\\\\n" in the file) still hides the boundary before a key after one decoding
     decoded, steps = text, []
     while "\\" in decoded and len(steps) < 3:
         decoded, written = decode_escapes(decoded)
         steps.append(written)
-    spans = [match.span() for match in ANY_SECRET.finditer(decoded)]
+    spans = secret_spans(decoded, checks)
     if not spans:
         return text
 
@@ -72,6 +79,11 @@ def _redact_escaped(text: str) -> str:
             at = written(at)
         return at
 
+    return _replace(text, spans, original)
+
+
+def _replace(text: str, spans: list[tuple[int, int]], original: Callable[[int], int]) -> str:
+    """``text`` with each span (in the text ``original`` maps back into ``text``) replaced by REDACTED."""
     out, kept = [], 0
     for start, end in spans:
         out += [text[kept:original(start)], REDACTED]
@@ -114,28 +126,40 @@ SECRET_OPENERS = {
 }
 _CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
 
-# any opening, or an escape that could spell one: a message without a match holds no secret
-_MAY_HOLD = re.compile("|".join(re.escape(opener) for openers in SECRET_OPENERS.values() for opener in openers) + r"|\\u00")
+# One screen a kind, all scanned at once: which kinds' openings a text spells, in one automaton pass
+# (Hyperscan, when installed; else a substring search an opening). A text holding a \u00XX escape, which
+# could spell any opening (openings are ASCII, and hold no character JSON must escape; an escape of a
+# non-ASCII character spells none), or \/, passes every screen.
+_SCREENS = tuple(Screen(tuple(opener.encode() for opener in openers), (), False) for _, _, openers in _CHECKS)
+_EVERY = (1 << len(_SCREENS)) - 1
+_scanners = threading.local()  # a scanner's scan state serves one thread
+
+
+@functools.lru_cache(maxsize=None)
+def _shared_scanner() -> Scanner:
+    return Scanner(_SCREENS)  # compiled (or loaded from the user's cache) once a process, on first use
 
 
 def redact_message(text: str) -> str:
     """A finding's message as output may show it: redacted when it could hold a secret. The engine
     passes every rule's message through it, so a plugin rule that quotes a value without ``text.show``
-    still never prints a key; most messages hold no opening and cost one short search."""
-    return redact(text) if _MAY_HOLD.search(text) else text
+    still never prints a key; most messages hold no opening and cost one automaton pass."""
+    return redact(text)
 
 
 def checks_for(raw: bytes | None) -> tuple:
     """The kinds of secret a raw line can hold: those whose opening it spells, or every kind when a
-    ``\\u00XX`` escape could spell one (openings are ASCII, and hold no character JSON must escape; an
-    escape of a non-ASCII character spells none). A line's strings are then asked about one kind or
-    two instead of eight."""
-    if raw is None or b"\\u00" in raw:
+    ``\\u00XX`` escape could spell one. A line's strings are then asked about one kind or two
+    instead of eight."""
+    if raw is None:
         return _CHECKS
-    return tuple(check for check, openers in zip(_CHECKS, _RAW_OPENERS) if any(opener in raw for opener in openers))
-
-
-_RAW_OPENERS = tuple(tuple(opener.encode() for opener in openers) for _, _, openers in _CHECKS)
+    scanner = getattr(_scanners, "scanner", None)
+    if scanner is None:
+        scanner = _scanners.scanner = _shared_scanner().clone()
+    mask = scanner.mask(raw)
+    if mask == _EVERY or not mask:
+        return _CHECKS if mask else ()
+    return tuple(check for index, check in enumerate(_CHECKS) if mask >> index & 1)
 
 
 def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | None:
@@ -159,8 +183,25 @@ def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | N
 _OPENER_OFFSET = {"a Stripe secret key": 2}  # how far before its opening a match starts
 
 
-def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...], offset: int) -> re.Match | None:
-    """The leftmost match of ``pattern`` (as ``search`` finds it), trying it only at each opening."""
+def secret_spans(text: str, checks: tuple = _CHECKS) -> list[tuple[int, int]]:
+    """The spans of the secrets in ``text`` (of the kinds ``checks`` names) as one search for every
+    kind at once finds them: leftmost first, the kind listed first where two start together, then on
+    from its end. Each pattern is tried only where its opening occurs, not at every position."""
+    found = []
+    for order, (kind, pattern, openers) in enumerate(checks):
+        for start in _starts(text, openers, _OPENER_OFFSET.get(kind, 0)):
+            match = pattern.match(text, start)  # \\b still sees the character before ``start``
+            if match:
+                found.append((start, order, match.end()))
+    spans: list[tuple[int, int]] = []
+    for start, _, end in sorted(found):
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
+
+
+def _starts(text: str, openers: tuple[str, ...], offset: int) -> list[int]:
+    """Where a match may start, in order: at each opening, or ``offset`` characters before it."""
     starts = []
     for opener in openers:
         at = text.find(opener)
@@ -168,7 +209,12 @@ def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...], 
             if at >= offset:
                 starts.append(at - offset)
             at = text.find(opener, at + 1)
-    for start in sorted(starts) if len(starts) > 1 else starts:
+    return sorted(starts) if len(openers) > 1 else starts
+
+
+def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...], offset: int) -> re.Match | None:
+    """The leftmost match of ``pattern`` (as ``search`` finds it), trying it only at each opening."""
+    for start in _starts(text, openers, offset):
         match = pattern.match(text, start)  # \\b still sees the character before ``start``
         if match:
             return match
