@@ -20,9 +20,28 @@ from .screening import Scanner, Screen
 
 # An OpenAI key needs ``\b`` before its ``sk-`` unless it is a project/service/admin key holding digits and
 # capitals: ``task-management-...`` and ``risk-admin-approval-...`` spell ``sk-`` then 20 key characters.
-# Every other opening is distinctive enough to find glued to the word before it (``tokenAKIA...``, a key
-# pasted after text without a space, ``xsk-proj-...``).
+# Keys behind a short prefix that identifiers and prose also spell (``hf_hub_download``, the x86 register
+# ``r8_``, firmware's ``fw_``) follow the same rule through ``_short_prefixed``. Every other opening is
+# distinctive enough to find glued to the word before it (``tokenAKIA...``, a key pasted after text without
+# a space, ``xsk-proj-...``).
+
+
+def _short_prefixed(prefix: str, chars: str, length: str, digit: bool = False) -> str:
+    """A key of exactly ``length`` ``chars`` after a short ``prefix``: at a word's start, or glued to the
+    word before it when it holds a digit (``digit``: in both places), and with capitals and small letters
+    either way, which random key characters have and ``snake_case`` names and placeholders
+    (``hf_xxxx...``) do not. Nothing of ``chars`` may follow: a longer run is a name, not this key."""
+    body = f"[{chars}]"
+    needs_digit = f"(?={body}*[0-9])"
+    start = f"{prefix}{needs_digit}" if digit else f"(?:\\b{prefix}|{prefix}{needs_digit})"
+    return f"{start}(?={body}*[A-Z])(?={body}*[a-z]){body}{length}(?!{body})"
+
+
 SECRETS = (
+    # before OpenAI's: these keys start with "sk-" too, and a kind listed first names a key first
+    ("an Anthropic API key", re.compile(r"sk-ant-[a-z]{2,6}[0-9]{2}-[A-Za-z0-9_\-]{32,}")),  # api03, admin01, oat01, ort01, sid01
+    ("an OpenRouter API key", re.compile(r"sk-or-v1-[0-9a-f]{64}")),
+    ("a Langfuse secret key", re.compile(r"sk-lf-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")),
     ("an OpenAI API key", re.compile(
         r"\bsk-[A-Za-z0-9_\-]{20,}"
         # glued to the word before it: only a project/service/admin key with the digits and capitals real keys
@@ -36,6 +55,18 @@ SECRETS = (
     ("a private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----(?:[\s\S]*?(?:-----END[^-]*-----|\Z))")),
     ("a JSON Web Token", re.compile(r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
     ("a Stripe secret key", re.compile(r"(?:sk|rk)_live_[A-Za-z0-9]{20,}")),
+    # the keys ML teams paste: model hubs and inference APIs (user and organisation tokens for Hugging Face)
+    ("a Hugging Face token", re.compile(
+        _short_prefixed("hf_", "A-Za-z0-9", "{34}") + "|" + _short_prefixed("api_org_", "A-Za-z0-9", "{34}"))),
+    ("a Groq API key", re.compile(_short_prefixed("gsk_", "A-Za-z0-9", "{48,52}"))),
+    ("a Replicate API token", re.compile(_short_prefixed("r8_", "A-Za-z0-9_\\-", "{37}"))),
+    ("a Fireworks AI API key", re.compile(_short_prefixed("fw_", "A-Za-z0-9", "{20,48}", digit=True))),
+    ("a Together AI API key", re.compile(r"tgp_v1_[A-Za-z0-9_\-]{40,}")),
+    ("a Perplexity API key", re.compile(r"pplx-[A-Za-z0-9]{48,}")),
+    ("an xAI API key", re.compile(r"xai-[A-Za-z0-9_]{80,}")),
+    ("an NVIDIA API key", re.compile(r"nvapi-[A-Za-z0-9_\-]{64,}")),
+    ("a LangSmith API key", re.compile(r"lsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}")),
+    ("a Pinecone API key", re.compile(r"pcsk_[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63,}")),
 )
 
 REDACTED = "[redacted secret]"
@@ -120,9 +151,13 @@ def decode_escapes(text: str) -> tuple[str, Callable[[int], int]]:
 # The text each kind of secret starts with (a regex search tries its pattern at every position of a
 # text): FT205's screen, and a substring test per string before each regex.
 SECRET_OPENERS = {
+    "an Anthropic API key": ("sk-ant-",), "an OpenRouter API key": ("sk-or-v1-",), "a Langfuse secret key": ("sk-lf-",),
     "an OpenAI API key": ("sk-",), "an AWS access key id": ("AKIA", "ASIA"),
     "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a Slack token": ("xox",),
     "a Google API key": ("AIza",), "a private key": ("-----BEGIN",), "a JSON Web Token": ("eyJ",), "a Stripe secret key": ("_live_",),
+    "a Hugging Face token": ("hf_", "api_org_"), "a Groq API key": ("gsk_",), "a Replicate API token": ("r8_",),
+    "a Fireworks AI API key": ("fw_",), "a Together AI API key": ("tgp_v1_",), "a Perplexity API key": ("pplx-",),
+    "an xAI API key": ("xai-",), "an NVIDIA API key": ("nvapi-",), "a LangSmith API key": ("lsv2_",), "a Pinecone API key": ("pcsk_",),
 }
 _CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
 
@@ -150,7 +185,7 @@ def redact_message(text: str) -> str:
 def checks_for(raw: bytes | None) -> tuple:
     """The kinds of secret a raw line can hold: those whose opening it spells, or every kind when a
     ``\\u00XX`` escape could spell one. A line's strings are then asked about one kind or two
-    instead of eight."""
+    instead of twenty."""
     if raw is None:
         return _CHECKS
     scanner = getattr(_scanners, "scanner", None)

@@ -370,6 +370,17 @@ class Secret(Rule):
     bad = '{"messages": [{"role": "user", "content": "my key is AKIAIOSFODNN7EXAMPLE"}, {"role": "assistant", "content": "Thanks."}]}'
     good = '{"messages": [{"role": "user", "content": "my key is in the vault"}, {"role": "assistant", "content": "Thanks."}]}'
 
+    @classmethod
+    def rationale(cls) -> str:
+        """The docstring, then the kinds recognised, from the list the scan and the redaction use."""
+        kinds = ", ".join(kind.split(" ", 1)[1] for kind in SECRET_OPENERS)
+        return (f"{super().rationale()}\n\nRecognised: {kinds}. A key behind a short prefix that names "
+                "and prose also spell (`hf_`, `api_org_`, `gsk_`, `r8_`, `fw_`) counts only as a whole run "
+                "of key characters of the key's length, with capitals and small letters, at a word's "
+                "start, or glued to the word before "
+                "it when it holds a digit (for `fw_`, always with a digit), so `hf_hub_download`, "
+                "`snake_case` names and `hf_xxxx` placeholders are no key.")
+
     def check(self, row: Row) -> Iterable[Violation]:
         if row.parsed:
             checks = checks_for(row.raw)
