@@ -18,6 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linter import secrets
+from linter._dispatch import screen_of
+from linter.rules.text_rules import Secret
 from linter.screening import Scanner
 
 from .conftest import chat, run_cli
@@ -42,14 +44,17 @@ HF_ORG = "api_org_" + ("PsvVHMtfec" * 4)[:34]
 HF_DIGITS = "hf_" + ("aB3" * 12)[:34]
 KEYS = (*ML_KEYS.values(), HF_ORG, HF_DIGITS)
 
-NEAR_MISSES = [
+SHORT_PREFIX_CODE = [  # names and prose that spell a short prefix, shorter or longer than a key
     "from huggingface_hub import hf_hub_download; path = hf_hub_download(repo_id='gpt2', filename='config.json')",
-    "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx and GROQ_API_KEY=gsk_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     "Save r8_ before the call: r8_ and r9 are caller-saved, so r8_saved_value_for_the_interrupt_hdl holds it.",
     "hf_model_name_or_path_for_the_tokenizer = args.hf_model_name_or_path_for_the_tokenizer",
     "- (id)hf_requiredCharacteristicTypesForDisplayMetadata;",  # a camelCase name, longer than a token
     "const api_org_controller = require('../controllers/api').organizations;",
-    "def fw_update_firmware_image(fw_version_string): return fw_LoadImageControllerBuffer(fw_version_string)",
+    "def fw_update_firmware_image(fw_version_string): return fw_version_string",
+]
+NEAR_MISSES = SHORT_PREFIX_CODE + [
+    "return fw_LoadImageControllerBuffer(image)",  # a key's length, but no digit: a name
+    "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx and GROQ_API_KEY=gsk_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     "Plan the task-ant-api03-migration and read the pplx-api docs; xai-grok answers; nvapi-key goes in the vault.",
     "REPLICATE_API_TOKEN=r8_... TOGETHER_API_KEY=tgp_v1_... FIREWORKS_API_KEY=fw_...",
 ]
@@ -87,6 +92,16 @@ def test_names_prose_and_placeholders_that_spell_a_prefix_are_no_key(tmp_path):
     assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == [], proc.stdout + proc.stderr
     for text in NEAR_MISSES:  # nor is anything of it redacted where output quotes it
         assert secrets.redact(text) == text
+
+
+def test_code_that_spells_a_short_prefix_does_not_pass_the_screen():
+    """FT205's screen asks for a short prefix with a key's length of key characters, so rows of code about
+    Hugging Face (hf_hub_download) skip the scan as rows without any opening do; a key passes it."""
+    scanner = Scanner([screen_of(Secret)])
+    for text in SHORT_PREFIX_CODE:
+        assert scanner.passed(rows_of([text])[0].encode()) == [False], text
+    for key in KEYS:
+        assert scanner.passed(rows_of([f"key {key}"])[0].encode()) == [True], key[:12]
 
 
 def padded_rows() -> list[str]:
@@ -131,6 +146,7 @@ def test_fix_edits_diffs_and_the_html_report_never_show_an_ml_key(tmp_path, sele
 EVERY_KIND = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in secrets.SECRETS))
 PIECES = ["hf_", "api_org_", "gsk_", "r8_", "fw_", "sk-", "sk-ant-api03-", "sk-or-v1-", "tgp_v1_", "pplx-", "xai-",
           "nvapi-", "lsv2_pt_", "pcsk_", "AKIA", "eyJ", "_live_", "Ab3" * 11 + "A", "aB3" * 12, "Kd8-mQ_2z", "0a1b2c3d" * 8,
+          "Ab3Cd9" * 8, ("Kd8-mQ_2zX" * 4)[:37],
           "x", "Q", "7", "_", "-", " ", "é", "\\n", "\\u0068", "\\\\", '"']
 
 
@@ -149,11 +165,13 @@ def test_redaction_trying_patterns_at_openings_matches_one_search_for_every_kind
 @settings(max_examples=500, deadline=None)
 @given(text=st.lists(st.sampled_from(PIECES + ["\\u00", "\\/", "ghp_", "xox", "-----BEGIN", "AIza"]), max_size=8).map("".join))
 def test_the_kinds_a_line_spells_are_the_same_with_and_without_hyperscan(text):
-    """checks_for asks one automaton which kinds' openings a line spells; the fallback (one substring search
-    an opening) and the plain reading of the openings give the same kinds."""
+    """checks_for asks one automaton which kinds' openings a line spells (for a short prefix, the prefix
+    and a key's length of key characters); the fallback (one search each) and the plain reading agree."""
     raw = text.encode()
     escaped = b"\\u00" in raw or b"\\/" in raw
-    expected = [escaped or any(opener.encode() in raw for opener in openers) for _, _, openers in secrets._CHECKS]
+    spelled = [screen.search(raw) is not None if (screen := secrets.SHORT_PREFIX_SCREENS.get(kind)) else
+               any(opener.encode() in raw for opener in openers) for kind, _, openers in secrets._CHECKS]
+    expected = [escaped or spells for spells in spelled]
     assert Scanner(secrets._SCREENS, accelerate=False).passed(raw) == expected
     assert [check in secrets.checks_for(raw) for check in secrets._CHECKS] == expected
 

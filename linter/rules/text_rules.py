@@ -24,7 +24,7 @@ from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, COMPLETION, PREFERENCE, RFT
-from ..secrets import SECRET_OPENERS, Hit, checks_for, dropped_secrets, secret_in_line, secrets_in
+from ..secrets import SECRET_OPENERS, SECRET_SCREEN, Hit, checks_for, dropped_secrets, secret_in_line, secrets_in
 from ..text import show
 from ..view import SYSTEM, USER
 from .base import LINE, Rule
@@ -366,7 +366,7 @@ class Secret(Rule):
     scope = LINE  # unparsed lines too: a secret in a broken line is still in the file
     default_enabled = False
     reads = (RAW, VALUE)
-    screen = tuple(opener for openers in SECRET_OPENERS.values() for opener in openers)
+    screen = SECRET_SCREEN  # the openings, or for a short prefix (hf_) the prefix and a key's length
     bad = '{"messages": [{"role": "user", "content": "my key is AKIAIOSFODNN7EXAMPLE"}, {"role": "assistant", "content": "Thanks."}]}'
     good = '{"messages": [{"role": "user", "content": "my key is in the vault"}, {"role": "assistant", "content": "Thanks."}]}'
 
