@@ -26,23 +26,25 @@ from .screening import Scanner, Screen
 # a space, ``xsk-proj-...``).
 
 
-def _short_prefixed(prefixes: tuple[str, ...], chars: str, length: str, digit: bool = False) -> str:
-    """A key of exactly ``length`` ``chars`` after a short prefix: at a word's start, or glued to the
-    word before it when it holds a digit (``digit``: in both places), and with capitals and small letters
-    either way, which random key characters have and ``snake_case`` names and placeholders
-    (``hf_xxxx...``) do not. Nothing of ``chars`` may follow: a longer run is a name, not this key."""
+def _short_prefixed(prefixes: tuple[str, ...], chars: str, shortest: int, longest: int, digit: bool = False) -> str:
+    """A key of ``shortest`` to ``longest`` ``chars`` after a short prefix: at a word's start, or glued to
+    the word before it when it holds a digit (``digit``: in both places), and with capitals and small
+    letters either way, which random key characters have and ``snake_case`` names and placeholders
+    (``hf_xxxx...``) do not. Nothing of ``chars`` may follow: a longer run is a name, not this key.
+    The lookaheads look no further than a key's length: on a long run each try stays short."""
     body = f"[{chars}]"
-    needs_digit = f"(?={body}*[0-9])"
+    within = f"{body}{{0,{longest - 1}}}"
+    needs_digit = f"(?={within}[0-9])"
     starts = [f"{prefix}{needs_digit}" if digit else f"\\b{prefix}|{prefix}{needs_digit}" for prefix in prefixes]
-    return f"(?:{'|'.join(starts)})(?={body}*[A-Z])(?={body}*[a-z]){body}{length}(?!{body})"
+    return f"(?:{'|'.join(starts)})(?={within}[A-Z])(?={within}[a-z]){body}{{{shortest},{longest}}}(?!{body})"
 
 
-# kind: (prefixes, key characters, length, digit needed at a word's start too)
+# kind: (prefixes, key characters, shortest and longest key, digit needed at a word's start too)
 _SHORT_PREFIXED = {
-    "a Hugging Face token": (("hf_", "api_org_"), "A-Za-z0-9", "{34}", False),  # user and organisation tokens
-    "a Groq API key": (("gsk_",), "A-Za-z0-9", "{48,52}", False),
-    "a Replicate API token": (("r8_",), "A-Za-z0-9_\\-", "{37}", False),
-    "a Fireworks AI API key": (("fw_",), "A-Za-z0-9", "{20,48}", True),
+    "a Hugging Face token": (("hf_", "api_org_"), "A-Za-z0-9", 34, 34, False),  # user and organisation tokens
+    "a Groq API key": (("gsk_",), "A-Za-z0-9", 48, 52, False),
+    "a Replicate API token": (("r8_",), "A-Za-z0-9_\\-", 37, 37, False),
+    "a Fireworks AI API key": (("fw_",), "A-Za-z0-9", 20, 48, True),
 }
 
 # What a raw line spells wherever it holds a key of these kinds (a \u00XX or \/ escape aside): the prefix,
@@ -50,8 +52,8 @@ _SHORT_PREFIXED = {
 # in its string is escaped, if at all, with a backslash, no key character). FT205's screen and
 # ``checks_for`` ask for these instead of the prefix alone, so code about Hugging Face passes neither.
 SHORT_PREFIX_SCREENS = {
-    kind: re.compile("|".join(f"{prefix}[{chars}]{length}(?:[^{chars}]|$)" for prefix in prefixes).encode())
-    for kind, (prefixes, chars, length, _) in _SHORT_PREFIXED.items()}
+    kind: re.compile("|".join(f"{prefix}[{chars}]{{{shortest},{longest}}}(?:[^{chars}]|$)" for prefix in prefixes).encode())
+    for kind, (prefixes, chars, shortest, longest, _) in _SHORT_PREFIXED.items()}
 
 
 SECRETS = (
@@ -62,8 +64,9 @@ SECRETS = (
     ("an OpenAI API key", re.compile(
         r"\bsk-[A-Za-z0-9_\-]{20,}"
         # glued to the word before it: only a project/service/admin key with the digits and capitals real keys
-        # have, so "risk-admin-approval-workflow-guide" (prose, hyphenated) is no key
-        r"|sk-(?:proj|svcacct|admin)-(?=[A-Za-z0-9_\-]*[0-9])(?=[A-Za-z0-9_\-]*[A-Z])[A-Za-z0-9_\-]{20,}")),
+        # have, so "risk-admin-approval-workflow-guide" (prose, hyphenated) is no key; looked for within a
+        # key's length (they are under 200 characters), so a long run of "xsk-proj-..." costs no square time
+        r"|sk-(?:proj|svcacct|admin)-(?=[A-Za-z0-9_\-]{0,199}[0-9])(?=[A-Za-z0-9_\-]{0,199}[A-Z])[A-Za-z0-9_\-]{20,}")),
     ("an AWS access key id", re.compile(r"(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")),
     ("a GitHub token", re.compile(r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
     ("a Slack token", re.compile(r"xox[abprs]-[A-Za-z0-9\-]{10,}")),
@@ -162,7 +165,8 @@ def decode_escapes(text: str) -> tuple[str, Callable[[int], int]]:
 
 
 # The text each kind of secret starts with (a regex search tries its pattern at every position of a
-# text): FT205's screen, and a substring test per string before each regex.
+# text): where first_secret and secret_spans try the patterns, a substring test per string before each
+# regex, and (but for the short prefixes, screened by SHORT_PREFIX_SCREENS) the screens.
 SECRET_OPENERS = {
     "an Anthropic API key": ("sk-ant-",), "an OpenRouter API key": ("sk-or-v1-",), "a Langfuse secret key": ("sk-lf-",),
     "an OpenAI API key": ("sk-",), "an AWS access key id": ("AKIA", "ASIA"),
@@ -201,9 +205,9 @@ def redact_message(text: str) -> str:
 
 
 def checks_for(raw: bytes | None) -> tuple:
-    """The kinds of secret a raw line can hold: those whose opening it spells, or every kind when a
-    ``\\u00XX`` escape could spell one. A line's strings are then asked about one kind or two
-    instead of twenty."""
+    """The kinds of secret a raw line can hold: those whose opening it spells (for a short prefix, with
+    a key's length of key characters after it), or every kind when a ``\\u00XX`` escape could spell
+    one. A line's strings are then asked about one kind or two instead of twenty."""
     if raw is None:
         return _CHECKS
     scanner = getattr(_scanners, "scanner", None)
@@ -240,16 +244,16 @@ def secret_spans(text: str, checks: tuple = _CHECKS) -> list[tuple[int, int]]:
     """The spans of the secrets in ``text`` (of the kinds ``checks`` names) as one search for every
     kind at once finds them: leftmost first, the kind listed first where two start together, then on
     from its end. Each pattern is tried only where its opening occurs, not at every position."""
-    found = []
-    for order, (kind, pattern, openers) in enumerate(checks):
-        for start in _starts(text, openers, _OPENER_OFFSET.get(kind, 0)):
-            match = pattern.match(text, start)  # \\b still sees the character before ``start``
-            if match:
-                found.append((start, order, match.end()))
+    candidates = sorted((start, order) for order, (kind, _, openers) in enumerate(checks)
+                        for start in _starts(text, openers, _OPENER_OFFSET.get(kind, 0)))
     spans: list[tuple[int, int]] = []
-    for start, _, end in sorted(found):
-        if not spans or start >= spans[-1][1]:
-            spans.append((start, end))
+    end = 0
+    for start, order in candidates:
+        if start >= end:  # never inside a secret already found: "sk-sk-sk-..." is one try, not one an opening
+            match = checks[order][1].match(text, start)  # \\b still sees the character before ``start``
+            if match:
+                spans.append(match.span())
+                end = match.end()
     return spans
 
 

@@ -377,9 +377,8 @@ class Secret(Rule):
         return (f"{super().rationale()}\n\nRecognised: {kinds}. A key behind a short prefix that names "
                 "and prose also spell (`hf_`, `api_org_`, `gsk_`, `r8_`, `fw_`) counts only as a whole run "
                 "of key characters of the key's length, with capitals and small letters, at a word's "
-                "start, or glued to the word before "
-                "it when it holds a digit (for `fw_`, always with a digit), so `hf_hub_download`, "
-                "`snake_case` names and `hf_xxxx` placeholders are no key.")
+                "start, or glued to the word before it when it holds a digit (for `fw_`, always with a "
+                "digit), so `hf_hub_download`, `snake_case` names and `hf_xxxx` placeholders are no key.")
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.parsed:
