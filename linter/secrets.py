@@ -10,20 +10,63 @@ from __future__ import annotations
 
 import bisect
 import collections
+import functools
 import json
 import re
+import threading
 from typing import Any, Callable, Iterator, NamedTuple
+
+from .screening import Scanner, Screen
 
 # An OpenAI key needs ``\b`` before its ``sk-`` unless it is a project/service/admin key holding digits and
 # capitals: ``task-management-...`` and ``risk-admin-approval-...`` spell ``sk-`` then 20 key characters.
-# Every other opening is distinctive enough to find glued to the word before it (``tokenAKIA...``, a key
-# pasted after text without a space, ``xsk-proj-...``).
+# Keys behind a short prefix that identifiers and prose also spell (``hf_hub_download``, the x86 register
+# ``r8_``, firmware's ``fw_``) follow the same rule through ``_short_prefixed``. Every other opening is
+# distinctive enough to find glued to the word before it (``tokenAKIA...``, a key pasted after text without
+# a space, ``xsk-proj-...``).
+
+
+def _short_prefixed(prefixes: tuple[str, ...], chars: str, shortest: int, longest: int, digit: bool = False) -> str:
+    """A key of ``shortest`` to ``longest`` ``chars`` after a short prefix: at a word's start, or glued to
+    the word before it when it holds a digit (``digit``: in both places), and with capitals and small
+    letters either way, which random key characters have and ``snake_case`` names and placeholders
+    (``hf_xxxx...``) do not. Nothing of ``chars`` may follow: a longer run is a name, not this key.
+    The lookaheads look no further than a key's length: on a long run each try stays short."""
+    body = f"[{chars}]"
+    within = f"{body}{{0,{longest - 1}}}"
+    needs_digit = f"(?={within}[0-9])"
+    starts = [f"{prefix}{needs_digit}" if digit else f"\\b{prefix}|{prefix}{needs_digit}" for prefix in prefixes]
+    return f"(?:{'|'.join(starts)})(?={within}[A-Z])(?={within}[a-z]){body}{{{shortest},{longest}}}(?!{body})"
+
+
+# kind: (prefixes, key characters, shortest and longest key, digit needed at a word's start too)
+_SHORT_PREFIXED = {
+    "a Hugging Face token": (("hf_", "api_org_"), "A-Za-z0-9", 34, 34, False),  # user and organisation tokens
+    "a Groq API key": (("gsk_",), "A-Za-z0-9", 48, 52, False),
+    "a Replicate API token": (("r8_",), "A-Za-z0-9_\\-", 37, 37, False),
+    "a Fireworks AI API key": (("fw_",), "A-Za-z0-9", 20, 48, True),
+}
+
+# What a raw line spells wherever it holds a key of these kinds (a \u00XX or \/ escape aside): the prefix,
+# then a key's length of key characters and no more, which "hf_hub_download" does not (what follows a key
+# in its string is escaped, if at all, with a backslash, no key character). FT205's screen and
+# ``checks_for`` ask for these instead of the prefix alone, so code about Hugging Face passes neither.
+SHORT_PREFIX_SCREENS = {
+    kind: re.compile("|".join(f"{prefix}[{chars}]{{{shortest},{longest}}}(?:[^{chars}]|$)" for prefix in prefixes).encode())
+    for kind, (prefixes, chars, shortest, longest, _) in _SHORT_PREFIXED.items()}
+
+
 SECRETS = (
+    # before OpenAI's: these keys start with "sk-" too, and a kind listed first names a key first
+    ("an Anthropic API key", re.compile(r"sk-ant-[a-z]{2,6}[0-9]{2}-[A-Za-z0-9_\-]{32,}")),  # api03, admin01, oat01, ort01, sid01
+    ("an OpenRouter API key", re.compile(r"sk-or-v1-[0-9a-f]{64}")),
+    ("a Langfuse secret key", re.compile(r"sk-lf-[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")),
     ("an OpenAI API key", re.compile(
         r"\bsk-[A-Za-z0-9_\-]{20,}"
         # glued to the word before it: only a project/service/admin key with the digits and capitals real keys
-        # have, so "risk-admin-approval-workflow-guide" (prose, hyphenated) is no key
-        r"|sk-(?:proj|svcacct|admin)-(?=[A-Za-z0-9_\-]*[0-9])(?=[A-Za-z0-9_\-]*[A-Z])[A-Za-z0-9_\-]{20,}")),
+        # have, so "risk-admin-approval-workflow-guide" (prose, hyphenated) is no key; looked for within a
+        # key's length (they are under 200 characters), so a long run of "xsk-proj-..." costs no square time
+        r"|sk-(?:proj|svcacct|admin)-(?=[A-Za-z0-9_\-]{0,199}[0-9])(?=[A-Za-z0-9_\-]{0,199}[A-Z])[A-Za-z0-9_\-]{20,}")),
     ("an AWS access key id", re.compile(r"(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")),
     ("a GitHub token", re.compile(r"(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
     ("a Slack token", re.compile(r"xox[abprs]-[A-Za-z0-9\-]{10,}")),
@@ -32,10 +75,16 @@ SECRETS = (
     ("a private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----(?:[\s\S]*?(?:-----END[^-]*-----|\Z))")),
     ("a JSON Web Token", re.compile(r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
     ("a Stripe secret key", re.compile(r"(?:sk|rk)_live_[A-Za-z0-9]{20,}")),
+    # the keys ML teams paste: model hubs and inference APIs
+    *((kind, re.compile(_short_prefixed(*spec))) for kind, spec in _SHORT_PREFIXED.items()),
+    ("a Together AI API key", re.compile(r"tgp_v1_[A-Za-z0-9_\-]{40,}")),
+    ("a Perplexity API key", re.compile(r"pplx-[A-Za-z0-9]{48,}")),
+    ("an xAI API key", re.compile(r"xai-[A-Za-z0-9_]{80,}")),
+    ("an NVIDIA API key", re.compile(r"nvapi-[A-Za-z0-9_\-]{64,}")),
+    ("a LangSmith API key", re.compile(r"lsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}")),
+    ("a Pinecone API key", re.compile(r"pcsk_[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63,}")),
 )
 
-# every pattern at once: one search tells whether a value needs redacting at all
-ANY_SECRET = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in SECRETS))
 REDACTED = "[redacted secret]"
 
 
@@ -45,25 +94,30 @@ def redact(text: str) -> str:
     Text that quotes raw JSON (a diff, a line shown whole) may spell a secret with escapes:
     ``\\nsk-...`` (after an escaped newline, where ``\\b`` sees the letter n) or
     ``\\u0073k-...``. Such text is searched as JSON would decode it, and each secret found is
-    replaced in the text as written, escapes and all.
+    replaced in the text as written, escapes and all. Only the kinds whose opening the text
+    spells are looked for (every kind when a ``\\u00XX`` escape could spell one).
     """
+    checks = checks_for(text.encode("utf-8", "replace"))
+    if not checks:
+        return text
     if "\\" in text:
-        return _redact_escaped(text)
-    return ANY_SECRET.sub(REDACTED, text) if ANY_SECRET.search(text) else text
+        return _redact_escaped(text, checks)
+    spans = secret_spans(text, checks)
+    return _replace(text, spans, lambda at: at) if spans else text
 
 
 _JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])')
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
-def _redact_escaped(text: str) -> str:
+def _redact_escaped(text: str, checks: tuple) -> str:
     # decoded up to three times: a diff shows the line as written, where a text's own "\\n" (a backslash,
     # then n: "\\\\n" in the file) still hides the boundary before a key after one decoding
     decoded, steps = text, []
     while "\\" in decoded and len(steps) < 3:
         decoded, written = decode_escapes(decoded)
         steps.append(written)
-    spans = [match.span() for match in ANY_SECRET.finditer(decoded)]
+    spans = secret_spans(decoded, checks)
     if not spans:
         return text
 
@@ -72,6 +126,11 @@ def _redact_escaped(text: str) -> str:
             at = written(at)
         return at
 
+    return _replace(text, spans, original)
+
+
+def _replace(text: str, spans: list[tuple[int, int]], original: Callable[[int], int]) -> str:
+    """``text`` with each span (in the text ``original`` maps back into ``text``) replaced by REDACTED."""
     out, kept = [], 0
     for start, end in spans:
         out += [text[kept:original(start)], REDACTED]
@@ -106,36 +165,58 @@ def decode_escapes(text: str) -> tuple[str, Callable[[int], int]]:
 
 
 # The text each kind of secret starts with (a regex search tries its pattern at every position of a
-# text): FT205's screen, and a substring test per string before each regex.
+# text): where first_secret and secret_spans try the patterns, a substring test per string before each
+# regex, and (but for the short prefixes, screened by SHORT_PREFIX_SCREENS) the screens.
 SECRET_OPENERS = {
+    "an Anthropic API key": ("sk-ant-",), "an OpenRouter API key": ("sk-or-v1-",), "a Langfuse secret key": ("sk-lf-",),
     "an OpenAI API key": ("sk-",), "an AWS access key id": ("AKIA", "ASIA"),
     "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a Slack token": ("xox",),
     "a Google API key": ("AIza",), "a private key": ("-----BEGIN",), "a JSON Web Token": ("eyJ",), "a Stripe secret key": ("_live_",),
+    "a Hugging Face token": ("hf_", "api_org_"), "a Groq API key": ("gsk_",), "a Replicate API token": ("r8_",),
+    "a Fireworks AI API key": ("fw_",), "a Together AI API key": ("tgp_v1_",), "a Perplexity API key": ("pplx-",),
+    "an xAI API key": ("xai-",), "an NVIDIA API key": ("nvapi-",), "a LangSmith API key": ("lsv2_",), "a Pinecone API key": ("pcsk_",),
 }
 _CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
 
-# any opening, or an escape that could spell one: a message without a match holds no secret
-_MAY_HOLD = re.compile("|".join(re.escape(opener) for openers in SECRET_OPENERS.values() for opener in openers) + r"|\\u00")
+# One screen a kind, all scanned at once: which kinds' openings a text spells, in one automaton pass
+# (Hyperscan, when installed; else a substring search an opening). A text holding a \u00XX escape, which
+# could spell any opening (openings are ASCII, and hold no character JSON must escape; an escape of a
+# non-ASCII character spells none), or \/, passes every screen.
+_SCREENS = tuple(Screen((), (SHORT_PREFIX_SCREENS[kind],), False) if kind in SHORT_PREFIX_SCREENS
+                 else Screen(tuple(opener.encode() for opener in openers), (), False) for kind, _, openers in _CHECKS)
+# FT205's screen over the raw line: the same, but for an opening that holds another ("sk-ant-" holds "sk-")
+_OPENINGS = tuple(opener for kind, openers in SECRET_OPENERS.items() if kind not in SHORT_PREFIX_SCREENS for opener in openers)
+SECRET_SCREEN = (*(opener for opener in _OPENINGS if not any(other != opener and other in opener for other in _OPENINGS)),
+                 *SHORT_PREFIX_SCREENS.values())
+_EVERY = (1 << len(_SCREENS)) - 1
+_scanners = threading.local()  # a scanner's scan state serves one thread
+
+
+@functools.lru_cache(maxsize=None)
+def _shared_scanner() -> Scanner:
+    return Scanner(_SCREENS)  # compiled (or loaded from the user's cache) once a process, on first use
 
 
 def redact_message(text: str) -> str:
     """A finding's message as output may show it: redacted when it could hold a secret. The engine
     passes every rule's message through it, so a plugin rule that quotes a value without ``text.show``
-    still never prints a key; most messages hold no opening and cost one short search."""
-    return redact(text) if _MAY_HOLD.search(text) else text
+    still never prints a key; most messages hold no opening and cost one automaton pass."""
+    return redact(text)
 
 
 def checks_for(raw: bytes | None) -> tuple:
-    """The kinds of secret a raw line can hold: those whose opening it spells, or every kind when a
-    ``\\u00XX`` escape could spell one (openings are ASCII, and hold no character JSON must escape; an
-    escape of a non-ASCII character spells none). A line's strings are then asked about one kind or
-    two instead of eight."""
-    if raw is None or b"\\u00" in raw:
+    """The kinds of secret a raw line can hold: those whose opening it spells (for a short prefix, with
+    a key's length of key characters after it), or every kind when a ``\\u00XX`` escape could spell
+    one. A line's strings are then asked about one kind or two instead of twenty."""
+    if raw is None:
         return _CHECKS
-    return tuple(check for check, openers in zip(_CHECKS, _RAW_OPENERS) if any(opener in raw for opener in openers))
-
-
-_RAW_OPENERS = tuple(tuple(opener.encode() for opener in openers) for _, _, openers in _CHECKS)
+    scanner = getattr(_scanners, "scanner", None)
+    if scanner is None:
+        scanner = _scanners.scanner = _shared_scanner().clone()
+    mask = scanner.mask(raw)
+    if mask == _EVERY or not mask:
+        return _CHECKS if mask else ()
+    return tuple(check for index, check in enumerate(_CHECKS) if mask >> index & 1)
 
 
 def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | None:
@@ -159,8 +240,25 @@ def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | N
 _OPENER_OFFSET = {"a Stripe secret key": 2}  # how far before its opening a match starts
 
 
-def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...], offset: int) -> re.Match | None:
-    """The leftmost match of ``pattern`` (as ``search`` finds it), trying it only at each opening."""
+def secret_spans(text: str, checks: tuple = _CHECKS) -> list[tuple[int, int]]:
+    """The spans of the secrets in ``text`` (of the kinds ``checks`` names) as one search for every
+    kind at once finds them: leftmost first, the kind listed first where two start together, then on
+    from its end. Each pattern is tried only where its opening occurs, not at every position."""
+    candidates = sorted((start, order) for order, (kind, _, openers) in enumerate(checks)
+                        for start in _starts(text, openers, _OPENER_OFFSET.get(kind, 0)))
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for start, order in candidates:
+        if start >= end:  # never inside a secret already found: "sk-sk-sk-..." is one try, not one an opening
+            match = checks[order][1].match(text, start)  # \\b still sees the character before ``start``
+            if match:
+                spans.append(match.span())
+                end = match.end()
+    return spans
+
+
+def _starts(text: str, openers: tuple[str, ...], offset: int) -> list[int]:
+    """Where a match may start, in order: at each opening, or ``offset`` characters before it."""
     starts = []
     for opener in openers:
         at = text.find(opener)
@@ -168,7 +266,12 @@ def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...], 
             if at >= offset:
                 starts.append(at - offset)
             at = text.find(opener, at + 1)
-    for start in sorted(starts) if len(starts) > 1 else starts:
+    return sorted(starts) if len(openers) > 1 else starts
+
+
+def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...], offset: int) -> re.Match | None:
+    """The leftmost match of ``pattern`` (as ``search`` finds it), trying it only at each opening."""
+    for start in _starts(text, openers, offset):
         match = pattern.match(text, start)  # \\b still sees the character before ``start``
         if match:
             return match

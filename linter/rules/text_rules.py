@@ -24,7 +24,7 @@ from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, COMPLETION, PREFERENCE, RFT
-from ..secrets import SECRET_OPENERS, Hit, checks_for, dropped_secrets, secret_in_line, secrets_in
+from ..secrets import SECRET_OPENERS, SECRET_SCREEN, Hit, checks_for, dropped_secrets, secret_in_line, secrets_in
 from ..text import show
 from ..view import SYSTEM, USER
 from .base import LINE, Rule
@@ -366,9 +366,19 @@ class Secret(Rule):
     scope = LINE  # unparsed lines too: a secret in a broken line is still in the file
     default_enabled = False
     reads = (RAW, VALUE)
-    screen = tuple(opener for openers in SECRET_OPENERS.values() for opener in openers)
+    screen = SECRET_SCREEN  # the openings, or for a short prefix (hf_) the prefix and a key's length
     bad = '{"messages": [{"role": "user", "content": "my key is AKIAIOSFODNN7EXAMPLE"}, {"role": "assistant", "content": "Thanks."}]}'
     good = '{"messages": [{"role": "user", "content": "my key is in the vault"}, {"role": "assistant", "content": "Thanks."}]}'
+
+    @classmethod
+    def rationale(cls) -> str:
+        """The docstring, then the kinds recognised, from the list the scan and the redaction use."""
+        kinds = ", ".join(kind.split(" ", 1)[1] for kind in SECRET_OPENERS)
+        return (f"{super().rationale()}\n\nRecognised: {kinds}. A key behind a short prefix that names "
+                "and prose also spell (`hf_`, `api_org_`, `gsk_`, `r8_`, `fw_`) counts only as a whole run "
+                "of key characters of the key's length, with capitals and small letters, at a word's "
+                "start, or glued to the word before it when it holds a digit (for `fw_`, always with a "
+                "digit), so `hf_hub_download`, `snake_case` names and `hf_xxxx` placeholders are no key.")
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.parsed:
