@@ -29,6 +29,9 @@ import orjson
 from . import atomic, hashing
 from . import spill as spill_files
 from .formats import Reject, writers
+from .json_keys import repeated_keys
+from .readers.tabular import as_written, json_text
+from .text import show
 
 
 class Unconvertible(ValueError):
@@ -142,16 +145,20 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                         report.noted.append((row.number, row.problem.message))
                     elif row.problem is not None or (row.raw is None):
                         reason = row.problem.message if row.problem else f"line longer than {linter.settings.max_line_bytes:,} bytes"
-                        rejected.append((row.number, reason, row.raw))
+                        rejected.append((row.number, reason, as_written(row)))
                     continue  # blank lines carry no data
+                repeated = repeated_key_reason(row)
+                if repeated:
+                    rejected.append((row.number, repeated, as_written(row)))
+                    continue
                 try:
                     value = convert_value(registry, row.value, to)
                     line = orjson.dumps(value) + b"\n"
                 except Unconvertible as exc:
-                    rejected.append((row.number, str(exc), row.raw))
+                    rejected.append((row.number, str(exc), as_written(row)))
                     continue
                 except orjson.JSONEncodeError as exc:  # nested too deep or an integer beyond 64 bits once converted
-                    rejected.append((row.number, f"cannot be written as JSON: {exc}", row.raw))
+                    rejected.append((row.number, f"cannot be written as JSON: {exc}", as_written(row)))
                     continue
                 if spill is None:
                     report.written += 1
@@ -175,6 +182,26 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
             if os.path.exists(temp):
                 os.unlink(temp)
     return report
+
+
+def repeated_key_reason(row) -> str | None:
+    """Why a parsed row is refused because its JSON text repeats a key (the parsed value kept only the
+    last value, so writing it would lose the others: what FT004 reports), or None. Rows that came from
+    cells (CSV, XLSX, Parquet) have no JSON text of their own to repeat a key in."""
+    text = json_text(row)
+    if text is None:
+        return None
+    serialised = row.raw if text is not row.raw else None  # a JSON array's element: raw is its serialisation
+    if serialised is None:
+        try:
+            serialised = orjson.dumps(row.value)
+        except orjson.JSONEncodeError:  # nested too deep or an integer beyond 64 bits: the slow check decides
+            pass
+    found = repeated_keys(text, row.value, serialised)
+    if not found:
+        return None
+    said = "; ".join(f"key {show(key)} appears more than once at {where}" for where, key in found)
+    return f"{said}; the parsed row keeps only the last value, so converting it would lose the others (FT004)"
 
 
 def _split_spill(spill, digests: array, wanted: int, handles: dict, report: ConvertReport) -> None:

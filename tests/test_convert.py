@@ -289,3 +289,129 @@ def test_an_alpaca_row_with_media_is_rejected_not_written_without_them(tmp_path,
     assert len(out.read_text().splitlines()) == 1
     (reject,) = (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()
     assert json.loads(reject)["line"] == 1
+
+
+# --- nothing lost: rejected records as written, repeated keys, nulls, extra columns --------------------
+
+import csv as csv_module  # noqa: E402
+import io  # noqa: E402
+
+
+def _rejects(out):
+    path = Path(str(out) + ".rejects.jsonl")
+    return lines(path) if path.exists() else []
+
+
+@pytest.mark.parametrize("name, text, records", [
+    # a record with a cell too many, in CSV and TSV
+    ("r.csv", "prompt,completion\nHello,World\nFoo,Bar,extra cell\n", {3: "Foo,Bar,extra cell"}),
+    ("r.tsv", "prompt\tcompletion\nHello\tWorld\nFoo\tBar\textra cell\n", {3: "Foo\tBar\textra cell"}),
+    # a messages cell that is not JSON, quoted over two physical lines with CRLF endings: both lines are the record
+    ("m.csv", 'id,messages\r\n1,"[{""role"": ""user"", ""content"": ""hi""}, {""role"": ""assistant"", ""content"": ""yo""}]"\r\n'
+              '2,"[{""role"": ""user"",\r\n ""content"": oops}]"\r\n',
+     {3: '2,"[{""role"": ""user"",\r\n ""content"": oops}]"'}),
+    # a JSON array: an element refused (NaN) and text after the closing bracket, each kept as written
+    ("a.json", '[\n {"prompt": "a", "completion": "b"},\n {"prompt": "p",\n  "completion": NaN},\n {"prompt": "c", "completion": "d"}\n] tail\n',
+     {3: '{"prompt": "p",\n  "completion": NaN}', 6: "tail"}),
+])
+def test_a_rejected_record_keeps_its_text_as_the_file_holds_it(tmp_path, name, text, records):
+    """The rejects file held "raw": "" for records a tabular reader refused: the record was gone."""
+    source = tmp_path / name
+    source.write_bytes(text.encode())
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "completion")
+    assert proc.returncode == 1, proc.stderr
+    assert {r["line"]: r["raw"] for r in _rejects(out)} == records
+    if name.endswith(".csv"):  # pasted back under the header, the raw text is the record's cells again
+        header, *_ = text.splitlines()
+        for raw in records.values():
+            (cells,) = list(csv_module.reader(io.StringIO(raw, newline="")))
+            assert len(cells) >= len(header.split(","))
+
+
+def test_a_record_with_undecodable_bytes_keeps_them(tmp_path):
+    source = tmp_path / "latin.csv"
+    source.write_bytes(b"prompt,completion\ncaf\xe9,ok\nfine,yes\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "completion")
+    assert proc.returncode == 1 and len(lines(out)) == 1
+    (reject,) = _rejects(out)
+    assert reject["line"] == 2 and reject["raw"] == "caf\\xe9,ok"  # the byte, shown as the JSONL reader shows it
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "parquet"])
+def test_a_rejected_xlsx_or_parquet_record_keeps_its_cells_as_json(tmp_path, kind):
+    """XLSX and Parquet hold no text for a record: its cells, column to cell, stand in (docs/formats.md)."""
+    good = json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}])
+    source = tmp_path / f"book.{kind}"
+    if kind == "xlsx":
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        book.active.append(["id", "messages"])
+        book.active.append([1, good])
+        book.active.append([2, "not json"])
+        book.save(source)
+    else:
+        pa, pq = pytest.importorskip("pyarrow"), pytest.importorskip("pyarrow.parquet")
+        pq.write_table(pa.table({"id": [1, 2], "messages": [good, "not json"]}), source)
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out)
+    assert proc.returncode == 1 and len(lines(out)) == 1, proc.stderr
+    (reject,) = _rejects(out)
+    assert reject["line"] == (3 if kind == "xlsx" else 2) and json.loads(reject["raw"]) == {"id": 2, "messages": "not json"}
+
+
+DUPLICATED = '{"messages": [{"role": "user", "content": "dup", "content": "key"}, {"role": "assistant", "content": "x"}]}'
+CLEAN = '{"messages": [{"role": "user", "content": "a: b"}, {"role": "assistant", "content": "x"}]}'
+
+
+@pytest.mark.parametrize("target", ["openai-chat", "sharegpt", "trl"])
+@pytest.mark.parametrize("layout", ["jsonl", "json"])
+def test_a_row_that_repeats_a_key_is_rejected_with_the_key_and_where(tmp_path, target, layout):
+    """JSON keeps the last of a repeated key: check reported FT004, convert wrote "content": "key" and exited 0."""
+    if layout == "jsonl":
+        source = tmp_path / "dup.jsonl"
+        source.write_text(CLEAN + "\n" + DUPLICATED + "\n")
+    else:
+        source = tmp_path / "dup.json"
+        source.write_text("[\n" + CLEAN + ",\n" + DUPLICATED + "\n]\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    assert proc.returncode == 1
+    (written,) = lines(out)  # the clean row; nothing of the other
+    assert "dup" not in json.dumps(written) and '"key"' not in json.dumps(written)
+    (reject,) = _rejects(out)
+    assert reject["line"] == (2 if layout == "jsonl" else 3) and reject["raw"] == DUPLICATED
+    assert "key 'content' appears more than once at /messages/0/content" in reject["reason"]
+    assert "key 'content' appears more than once" in proc.stderr
+
+
+def test_repeated_keys_proves_a_clean_row_clean_without_parsing_it(monkeypatch):
+    """FT004 and convert share the proof from counts: a clean row is never re-parsed."""
+    from linter import json_keys
+
+    class NoParse:
+        def decode(self, text):
+            raise AssertionError("a clean row was re-parsed")
+
+    monkeypatch.setattr(json_keys, "_DECODER", NoParse())
+    value = json.loads(CLEAN)
+    import orjson
+
+    assert json_keys.repeated_keys(CLEAN.encode(), value, orjson.dumps(value)) == []
+    # a colon written as \u003a defeats the colon count; the key openings still prove the row clean
+    escaped = CLEAN.replace("a: b", "a\\u003a b")
+    assert json_keys.repeated_keys(escaped.encode(), json.loads(escaped), orjson.dumps(json.loads(escaped))) == []
+    monkeypatch.undo()
+    assert json_keys.repeated_keys(DUPLICATED.encode(), json.loads(DUPLICATED), orjson.dumps(json.loads(DUPLICATED))) == [
+        ("/messages/0/content", "content")]
+
+
+def test_a_table_converts_every_record_or_rejects_it(tmp_path):
+    """Rows written + rows rejected = records read, on a CSV with every kind of bad record."""
+    source = tmp_path / "mixed.csv"
+    source.write_text('user,assistant\nhi,hello\n\nbad,row,extra\n"multi\nline",ok\n,\n' + "q,a\n" * 5)
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
+    records = [r for r in csv_module.reader(io.StringIO(source.read_text(), newline=""))][1:]
+    assert len(lines(out)) + len(_rejects(out)) == sum(1 for r in records if r), proc.stderr
