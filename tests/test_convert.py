@@ -407,6 +407,36 @@ def test_repeated_keys_proves_a_clean_row_clean_without_parsing_it(monkeypatch):
         ("/messages/0/content", "content")]
 
 
+NULL_CONTENT = {"messages": [{"role": "user", "content": None}, {"role": "assistant", "content": "x"}]}
+NO_CONTENT = {"messages": [{"role": "user"}, {"role": "assistant", "content": "x"}]}
+
+
+@pytest.mark.parametrize("target", ["bedrock-claude", "bedrock-nova", "sharegpt", "alpaca", "prompt-completion", "llamafactory-v1"])
+@pytest.mark.parametrize("row, said", [(NULL_CONTENT, "the content at /messages/0/content is null"),
+                                       (NO_CONTENT, "the turn at /messages/0 has no content")])
+def test_a_null_or_missing_content_a_target_cannot_hold_is_rejected_not_emptied(tmp_path, target, row, said):
+    """To bedrock-claude "content": null became "": an FT107 error turned into an FT200 warning, unseen."""
+    source = tmp_path / "null.jsonl"
+    source.write_text(json.dumps(row) + "\n" + json.dumps(GOOD) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines(out)) == 1
+    (reject,) = [r for r in _rejects(out) if r["line"] == 1]
+    assert said in reject["reason"] and json.loads(reject["raw"]) == row
+
+
+@pytest.mark.parametrize("target", ["openai-chat", "trl"])
+def test_a_null_content_is_kept_where_the_target_holds_null(tmp_path, target):
+    source = tmp_path / "null.jsonl"
+    source.write_text(json.dumps({"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]}) + "\n"
+                      + json.dumps(NULL_CONTENT) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    assert proc.returncode == 0, proc.stderr
+    assert lines(out)[1]["messages"][0]["content"] is None
+
+
 def test_a_table_converts_every_record_or_rejects_it(tmp_path):
     """Rows written + rows rejected = records read, on a CSV with every kind of bad record."""
     source = tmp_path / "mixed.csv"
