@@ -70,7 +70,9 @@ class ConvertReport:
     written: int = 0
     validation: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
-    # syntax problems between rows (a JSON array's trailing comma): every row was read, the output is valid
+    # what the user should know though no row is lost: syntax problems between rows (a JSON array's
+    # trailing comma: every row was read, the output is valid), and keys the target format does not
+    # define carried into the output (once per key, at its first row)
     noted: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -123,6 +125,9 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
     if to not in writers(registry.formats.values()):
         raise Unconvertible(f"unknown target format {to!r}; known: {', '.join(target_names(registry))}")
     reader = linter.registry.reader_for(source)
+    writer = writers(registry.formats.values())[to]
+    known = writer.keys
+    carried: set[str] = set()  # the extra keys already noted
     targets = {"train": output}
     if split:
         targets["valid"] = validation_output or validation_path(output)
@@ -160,6 +165,8 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                 except orjson.JSONEncodeError as exc:  # nested too deep or an integer beyond 64 bits once converted
                     rejected.append((row.number, f"cannot be written as JSON: {exc}", as_written(row)))
                     continue
+                if known and not value.keys() <= known:  # a format that lists no keys (a plugin's) is not judged
+                    _note_extra_keys(value, known, carried, writer.name, row.number, report)
                 if spill is None:
                     report.written += 1
                     handles["train"].write(line)
@@ -182,6 +189,17 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
             if os.path.exists(temp):
                 os.unlink(temp)
     return report
+
+
+def _note_extra_keys(value: dict, known, carried: set, name: str, number: int, report: ConvertReport) -> None:
+    """Note (once per key) a key the target format does not define, kept in the output as the input
+    has it (a CSV column beside the example's, a JSONL row's own key): every writer keeps them, as
+    the input's own data, except Bedrock's, whose format allows none and which refuses the row."""
+    for key in value:
+        if key not in known and key not in carried:
+            carried.add(key)
+            report.noted.append((number, f"key {show(key)} is not a key of {name}; every row that has it keeps it as the input has it "
+                                         f"(trainers ignore or refuse such keys: remove it from the input if it is not wanted)"))
 
 
 def repeated_key_reason(row) -> str | None:

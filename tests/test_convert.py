@@ -437,6 +437,32 @@ def test_a_null_content_is_kept_where_the_target_holds_null(tmp_path, target):
     assert lines(out)[1]["messages"][0]["content"] is None
 
 
+@pytest.mark.parametrize("name, text", [
+    ("ids.csv", "id,user,assistant\n1,hi,hello\n2,a,b\n"),
+    ("ids.jsonl", "".join(json.dumps({"messages": [{"role": "user", "content": u}, {"role": "assistant", "content": a}], "id": i}) + "\n"
+                          for i, u, a in (("1", "hi", "hello"), ("2", "a", "b")))),
+])
+def test_an_extra_column_is_kept_with_a_note_or_refused_where_the_target_allows_none(tmp_path, name, text):
+    """A CSV column beside the example's is an extra key like a JSONL row's own: kept by every writer whose
+    format takes other keys (said once on stderr, not silently), refused with the reason by Bedrock's."""
+    source = tmp_path / name
+    source.write_text(text)
+    for target in ("openai-chat", "prompt-completion", "sharegpt", "alpaca", "trl"):
+        out = tmp_path / f"{target}.jsonl"
+        proc = run_cli("convert", source, "-o", out, "--to", target)
+        assert proc.returncode == 0, proc.stderr
+        assert [r["id"] for r in lines(out)] == ["1", "2"]
+        first = 2 if name.endswith(".csv") else 1  # the first row that has it (a CSV's line 1 is its header)
+        assert proc.stderr.count("note: key 'id' is not a key of") == 1 and f"{name}:{first}: note" in proc.stderr
+    out = tmp_path / "bedrock.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "bedrock-claude")
+    assert proc.returncode == 1 and lines(out) == []
+    assert all("accepts no extra keys; 'id' would be lost" in r["reason"] for r in _rejects(out)) and len(_rejects(out)) == 2
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps(GOOD) + "\n")
+    assert "note:" not in run_cli("convert", clean, "-o", tmp_path / "c.jsonl").stderr
+
+
 def test_a_table_converts_every_record_or_rejects_it(tmp_path):
     """Rows written + rows rejected = records read, on a CSV with every kind of bad record."""
     source = tmp_path / "mixed.csv"
