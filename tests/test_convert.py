@@ -471,3 +471,18 @@ def test_a_table_converts_every_record_or_rejects_it(tmp_path):
     proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
     records = [r for r in csv_module.reader(io.StringIO(source.read_text(), newline=""))][1:]
     assert len(lines(out)) + len(_rejects(out)) == sum(1 for r in records if r), proc.stderr
+
+
+@pytest.mark.parametrize("header", ["prompt,completion,prompt", "id,user,assistant,id"])
+def test_a_header_that_names_a_column_twice_is_refused_not_read_with_one_cell_lost(tmp_path, header):
+    """Each record became a dict of column to cell: of two cells under one name only the last was kept."""
+    source = tmp_path / "twice.csv"
+    source.write_text(header + "\n" + ",".join(f"cell{i}" for i in range(len(header.split(",")))) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
+    name = header.split(",")[-1]
+    assert proc.returncode == 1 and lines(out) == []
+    (reject,) = _rejects(out)
+    assert reject["line"] == 1 and f"column '{name}' appears more than once (columns 1 and " in reject["reason"]
+    checked = run_cli("check", source, "--select", "FT014")
+    assert checked.returncode == 1 and f"FT014 [table-row-invalid] column '{name}' appears more than once" in checked.stdout

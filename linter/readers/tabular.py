@@ -35,6 +35,7 @@ import orjson
 from ..parsing import INVALID_JSON, INVALID_UTF8, LONE_SURROGATE, NON_STANDARD, TOO_DEEP, TOO_DEEP_MESSAGE, too_deep
 from ..plugin import hookimpl
 from ..rows import ParseProblem, Row
+from ..text import show
 from . import Reader, require
 from .jsonl import JsonlReader
 
@@ -173,8 +174,15 @@ EXAMPLE_COLUMNS = ("messages", *ROLE_COLUMNS, "prompt", "completion", "conversat
 
 def header_problem(names: list[str]) -> str | None:
     """Why no record of a table with this header can be an example, or None: said once, with the
-    columns ftlint reads, instead of a missing-messages finding on every row."""
-    if any(str(n).strip().lower() in EXAMPLE_COLUMNS for n in names):
+    columns ftlint reads, instead of a missing-messages finding on every row. A column named twice
+    is one: each record would keep only its last cell of the two, silently."""
+    named = [str(n).strip() for n in names]
+    repeated = next((n for n in named if n and named.count(n) > 1), None)
+    if repeated is not None:
+        where = " and ".join(str(i) for i, n in enumerate(named, start=1) if n == repeated)
+        return (f"column {show(repeated)} appears more than once (columns {where}): each record would keep only "
+                f"its last cell there; rename one; the rows were not read")
+    if any(n.lower() in EXAMPLE_COLUMNS for n in named):
         return None
     found = ", ".join(repr(str(n)) for n in names if str(n).strip()) or "none"
     return (f"no column holds examples (the header has {found}); ftlint reads a 'messages' column (JSON), "
