@@ -50,12 +50,7 @@ class SourceRow(Row):
     lines, a JSON array's element, undecodable bytes kept as ``surrogateescape`` surrogates), or
     its cells (XLSX, Parquet: serialised only when needed, by ``as_written``), or None."""
 
-    __slots__ = ("source", "json_source")
-
-    def __init__(self, number: int, offset: int, raw: bytes | None, length: int, source: Any = None, json_source: bool = False) -> None:
-        super().__init__(number, offset, raw, length)
-        self.source = source
-        self.json_source = json_source  # ``source`` is the record's JSON text (a JSON array's element)
+    __slots__ = ("source", "json_source")  # set by value_row and problem_row; json_source: ``source`` is JSON text
 
 
 def as_written(row: Row) -> bytes:
@@ -65,8 +60,8 @@ def as_written(row: Row) -> bytes:
     source = getattr(row, "source", None)
     if source is None:
         return row.raw or b""
-    if isinstance(source, str):
-        return source.encode("utf-8", "surrogateescape")
+    if isinstance(source, str):  # a CSV record's last line ending is the file's, not the record's
+        return source.removesuffix("\n").removesuffix("\r").encode("utf-8", "surrogateescape")
     try:
         return orjson.dumps(source, default=str, option=orjson.OPT_NON_STR_KEYS)
     except (orjson.JSONEncodeError, TypeError):  # nested too deep, or an integer beyond 64 bits
@@ -98,7 +93,8 @@ def value_row(number: int, value: Any, offset: int = 0, source: Any = None, json
             return problem_row(number, LONE_SURROGATE, "a \\ud800-\\udfff escape is not part of a surrogate pair, so the text is not valid Unicode",
                                source=source)
         return problem_row(number, INVALID_JSON, f"a value cannot be written as JSON: {exc}", source=source)
-    row = SourceRow(number, offset, raw, len(raw), source, json_source)
+    row = SourceRow(number, offset, raw, len(raw))
+    row.source, row.json_source = source, json_source
     row.value = value
     row.parsed = True
     return row
@@ -138,7 +134,8 @@ _STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 
 def problem_row(number: int, kind: str, message: str, pointer: str = "", between_rows: bool = False, source: Any = None) -> Row:
     """A row that could not be read; ``source``: the record as the file holds it, when known (``SourceRow``)."""
-    row = SourceRow(number, 0, b"", 0, source)
+    row = SourceRow(number, 0, b"", 0)
+    row.source, row.json_source = source, False
     row.problem = ParseProblem(kind, message, pointer=pointer, between_rows=between_rows)
     return row
 
@@ -220,7 +217,8 @@ class CsvReader(Reader):
             for cells in reader:
                 start = previous + 1
                 previous = reader.line_num
-                record = _record_text(taken)
+                record = taken[0] if len(taken) == 1 else "".join(taken)  # the record as written (see as_written)
+                taken.clear()
                 if not cells:
                     blank = Row(start, 0, b"", 0)
                     yield blank
@@ -246,13 +244,6 @@ def _taking(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
     for line in lines:
         taken.append(line)
         yield line
-
-
-def _record_text(taken: list[str]) -> str:
-    """The record the csv reader just read, as written (its line ending aside); ``taken`` is emptied."""
-    record = taken[0] if len(taken) == 1 else "".join(taken)
-    taken.clear()
-    return record.removesuffix("\n").removesuffix("\r")
 
 
 class TsvReader(CsvReader):
