@@ -13,29 +13,31 @@ has one per written key plus the same string colons, unless some were written
 as \\u003a (a backslash test, a memchr, rules that out on most rows). So equal
 colon counts (and no such escape) prove that no key repeats; else counting key
 openings may still prove it; else the slow re-parse decides. A value that
-cannot be serialised (nested too deep) gives no serialisation: the counts
-prove nothing there.
+cannot be serialised (nested too deep) gives no serialisation, or
+``hashing.flat``'s stand-in (the raw bytes behind a NUL byte, which no JSON
+text starts with): the counts prove nothing there.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .findings import pointer
 
 _KEY_OPENING = re.compile(rb'[{,][ \t\r\n]*"')
 
 
-def repeated_keys(raw: bytes, value: Any, serialised: bytes | None) -> list[tuple[str, str]]:
+def repeated_keys(raw: bytes, value: Any, serialised: bytes | None) -> Sequence[tuple[str, str]]:
     """``(pointer, key)`` for every key that the JSON text ``raw`` (parsed as ``value``) writes more
-    than once in one object, in the order written; ``[]`` when none does (or ``raw`` is not JSON).
-    ``serialised``: any orjson serialisation of ``value`` (None when there is none)."""
-    if serialised is not None and raw.count(b":") == serialised.count(b":") and (b"\\" not in raw or b"\\u003" not in raw):
-        return []  # proved clean by the colon counts, as nearly every row is
+    than once in one object, in the order written; ``()`` when none does (or ``raw`` is not JSON).
+    ``serialised``: any orjson serialisation of ``value``; None, or bytes starting with NUL, when there is none."""
+    if serialised is not None and raw.count(b":") == serialised.count(b":") and (b"\\" not in raw or b"\\u003" not in raw) \
+            and serialised[:1] != b"\0":
+        return ()  # proved clean by the colon counts, as nearly every row is
     if not _key_openings_differ(raw, value):
-        return []
+        return ()
     text = raw.decode("utf-8")
     try:
         _DECODER.decode(text.rstrip("\r"))
@@ -43,7 +45,7 @@ def repeated_keys(raw: bytes, value: Any, serialised: bytes | None) -> list[tupl
         return list(_find_duplicates(json.loads(text, object_pairs_hook=list)))
     except (ValueError, RecursionError):
         pass
-    return []
+    return ()
 
 
 def _count_keys(value: Any) -> int:
