@@ -486,3 +486,28 @@ def test_a_header_that_names_a_column_twice_is_refused_not_read_with_one_cell_lo
     assert reject["line"] == 1 and f"column '{name}' appears more than once (columns 1 and " in reject["reason"]
     checked = run_cli("check", source, "--select", "FT014")
     assert checked.returncode == 1 and f"FT014 [table-row-invalid] column '{name}' appears more than once" in checked.stdout
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_cell_under_a_column_with_no_name_is_refused_not_dropped(tmp_path, kind):
+    """XLSX dropped every cell of an unnamed column; CSV's unnamed columns all became the key "", so all
+    but the last were overwritten. A record with a value there is refused, with the record kept."""
+    out = tmp_path / "out.jsonl"
+    if kind == "csv":
+        source = tmp_path / "unnamed.csv"
+        source.write_text("prompt,completion,,\na,b,kept?,y\nc,d,,\n")
+        raw = "a,b,kept?,y"
+    else:
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        for cells in (["prompt", "completion", None], ["a", "b", "kept?"], ["c", "d", None]):
+            book.active.append(cells)
+        source = tmp_path / "unnamed.xlsx"
+        book.save(source)
+        raw = json.dumps({"prompt": "a", "completion": "b", "C": "kept?"}, separators=(",", ":"))
+    proc = run_cli("convert", source, "-o", out, "--to", "prompt-completion")
+    assert proc.returncode == 1, proc.stderr
+    assert [(r["prompt"], r["completion"]) for r in lines(out)] == [("c", "d")]
+    (reject,) = _rejects(out)
+    assert reject["line"] == 2 and reject["raw"] == raw
+    assert "cell 3 holds 'kept?' but its column has no name in the header" in reject["reason"]

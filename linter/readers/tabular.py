@@ -213,6 +213,8 @@ class CsvReader(Reader):
             if problem:
                 yield problem_row(1, TABLE_ROW, problem)
                 return
+            # unnamed columns share the key "": the cells of all but the last would be overwritten
+            overwritten = [i for i, name in enumerate(header) if name == ""][:-1]
             previous = reader.line_num
             for cells in reader:
                 start = previous + 1
@@ -229,6 +231,9 @@ class CsvReader(Reader):
                 if len(cells) != len(header):
                     yield problem_row(start, TABLE_ROW, f"row has {len(cells)} cells but the header has {len(header)} columns", source=record)
                     continue
+                if overwritten and (lost := _lost_cell(cells, overwritten)):
+                    yield problem_row(start, TABLE_ROW, lost, source=record)
+                    continue
                 value, reason = map_columns(dict(zip(header, cells)))
                 yield value_row(start, value, source=record) if value is not None else problem_row(start, INVALID_JSON, reason, source=record)
         except csv.Error as exc:
@@ -237,6 +242,16 @@ class CsvReader(Reader):
             rest = "".join(taken) + text.read(max_line_bytes + 1)
             yield problem_row(reader.line_num, TABLE_ROW, f"CSV error: {exc}; the rest of the file was not read",
                               source=rest if len(rest) <= max_line_bytes else None)
+
+
+def _lost_cell(cells, columns: list[int]) -> str | None:
+    """Why a record is refused when one of ``columns`` (indexes of columns whose cells would not
+    reach the example: unnamed ones) holds a value; None when they are all empty."""
+    for index in columns:
+        if cells[index] not in (None, ""):
+            return (f"cell {index + 1} holds {show(cells[index])} but its column has no name in the header, "
+                    f"so it would be lost; name the column")
+    return None
 
 
 def _taking(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
@@ -441,11 +456,18 @@ class XlsxReader(Reader):
             yield problem_row(1, TABLE_ROW, problem)
             book.close()
             return
+        unnamed = [i for i, name in enumerate(names) if not name]  # their cells reach no key
         for number, cells in enumerate(lines, start=2):
             if cells is None or all(c is None for c in cells):
                 yield Row(number, 0, b"", 0)
                 continue
             record = {name: ("" if cell is None else cell) for name, cell in zip(names, cells) if name}
+            if unnamed and (lost := _lost_cell(cells, unnamed)):
+                from openpyxl.utils import get_column_letter
+
+                cells_of = {**record, **{get_column_letter(i + 1): cells[i] for i in unnamed if cells[i] not in (None, "")}}
+                yield problem_row(number, TABLE_ROW, lost, source=cells_of)
+                continue
             value, reason = map_columns(record)
             yield value_row(number, value, source=record) if value is not None else problem_row(number, INVALID_JSON, reason, source=record)
         book.close()
