@@ -29,8 +29,8 @@ import orjson
 from . import atomic, hashing
 from . import spill as spill_files
 from .formats import Reject, writers
-from .json_keys import repeated_keys
-from .readers.tabular import as_written, json_text
+from .json_keys import json_text, repeated_keys
+from .readers.tabular import as_written
 from .text import show
 
 

@@ -26,6 +26,16 @@ from typing import Any, Iterable, Sequence
 
 from .findings import pointer
 
+def json_text(row) -> bytes | None:
+    """The JSON text a row was parsed from, as written: a JSON Lines line (``raw``), a JSON array's
+    element (``linter.readers.tabular.SourceRow``, whose ``raw`` is only the value serialised); None
+    for a row made from cells (CSV, XLSX, Parquet), which has no JSON text to repeat a key in."""
+    source = getattr(row, "source", None)
+    if source is None and not hasattr(row, "json_source"):
+        return row.raw
+    return source.encode("utf-8", "surrogateescape") if getattr(row, "json_source", False) and isinstance(source, str) else None
+
+
 _KEY_OPENING = re.compile(rb'[{,][ \t\r\n]*"')
 
 

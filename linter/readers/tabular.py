@@ -71,14 +71,6 @@ def as_written(row: Row) -> bytes:
             return repr(source).encode("utf-8", "backslashreplace")
 
 
-def json_text(row: Row) -> bytes | None:
-    """The JSON text the row was parsed from, as written (a JSON Lines line, a JSON array's
-    element); None when it came from cells (CSV, XLSX, Parquet), whose ``raw`` is only a serialisation."""
-    if isinstance(row, SourceRow):
-        return row.source.encode("utf-8", "surrogateescape") if row.json_source and isinstance(row.source, str) else None
-    return row.raw
-
-
 def value_row(number: int, value: Any, offset: int = 0, source: Any = None, json_source: bool = False) -> Row:
     """A parsed row from a value that did not come from a JSONL line; or a problem
     row when the value nests too deep or holds what JSON cannot (an integer beyond

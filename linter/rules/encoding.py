@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .. import hashing, parsing
-from ..json_keys import repeated_keys
+from ..json_keys import json_text, repeated_keys
 from ..findings import Applicability, Fix, Severity, Violation, drop_row
 from ..plugin import hookimpl
 from ..rows import Row
@@ -80,7 +80,13 @@ class NonStandardJson(_ParseProblemRule):
 class DuplicateKey(Rule):
     """When an object repeats a key, JSON parsers silently keep the last value, so
     part of the example disappears without a word. Usually a merge or
-    templating bug."""
+    templating bug.
+
+    A JSON array file's elements are checked in their own text. Rows of CSV,
+    XLSX and Parquet are made of cells (a header that names a column twice is
+    FT014); a key repeated inside a ``messages`` cell's JSON is not seen yet.
+    ``ftlint convert`` rejects a row this rule reports rather than write the
+    last value alone."""
 
     code = "FT004"
     name = "duplicate-key"
@@ -92,8 +98,12 @@ class DuplicateKey(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         if not row.parsed:
             return ()
+        # a JSON array's element is read from its own text (its raw is a serialisation); rows made of cells have none
+        raw = row.raw if row.__class__ is Row else json_text(row)
+        if raw is None:
+            return ()
         # FT404 makes the normalised form anyway: its colon count proves nearly every row clean
-        found = repeated_keys(row.raw, row.value, hashing.flat_of(row))
+        found = repeated_keys(raw, row.value, hashing.flat_of(row))
         if not found:
             return ()
         return [Violation(f"key {show(key)} appears more than once; only the last value is kept", where) for where, key in found]
