@@ -29,6 +29,9 @@ import orjson
 from . import atomic, hashing
 from . import spill as spill_files
 from .formats import Reject, writers
+from .json_keys import json_text, repeated_keys
+from .readers.tabular import as_written
+from .text import show
 
 
 class Unconvertible(ValueError):
@@ -67,7 +70,9 @@ class ConvertReport:
     written: int = 0
     validation: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
-    # syntax problems between rows (a JSON array's trailing comma): every row was read, the output is valid
+    # what the user should know though no row is lost: syntax problems between rows (a JSON array's
+    # trailing comma: every row was read, the output is valid), and keys the target format does not
+    # define carried into the output (once per key, at its first row)
     noted: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -120,6 +125,9 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
     if to not in writers(registry.formats.values()):
         raise Unconvertible(f"unknown target format {to!r}; known: {', '.join(target_names(registry))}")
     reader = linter.registry.reader_for(source)
+    writer = writers(registry.formats.values())[to]
+    known = writer.keys
+    carried: set[str] = set()  # the extra keys already noted
     targets = {"train": output}
     if split:
         targets["valid"] = validation_output or validation_path(output)
@@ -142,17 +150,23 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                         report.noted.append((row.number, row.problem.message))
                     elif row.problem is not None or (row.raw is None):
                         reason = row.problem.message if row.problem else f"line longer than {linter.settings.max_line_bytes:,} bytes"
-                        rejected.append((row.number, reason, row.raw))
+                        rejected.append((row.number, reason, as_written(row)))
                     continue  # blank lines carry no data
+                repeated = repeated_key_reason(row)
+                if repeated:
+                    rejected.append((row.number, repeated, as_written(row)))
+                    continue
                 try:
                     value = convert_value(registry, row.value, to)
                     line = orjson.dumps(value) + b"\n"
                 except Unconvertible as exc:
-                    rejected.append((row.number, str(exc), row.raw))
+                    rejected.append((row.number, str(exc), as_written(row)))
                     continue
                 except orjson.JSONEncodeError as exc:  # nested too deep or an integer beyond 64 bits once converted
-                    rejected.append((row.number, f"cannot be written as JSON: {exc}", row.raw))
+                    rejected.append((row.number, f"cannot be written as JSON: {exc}", as_written(row)))
                     continue
+                if known and not value.keys() <= known:  # a format that lists no keys (a plugin's) is not judged
+                    _note_extra_keys(value, known, carried, writer.name, row.number, report)
                 if spill is None:
                     report.written += 1
                     handles["train"].write(line)
@@ -175,6 +189,37 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
             if os.path.exists(temp):
                 os.unlink(temp)
     return report
+
+
+def _note_extra_keys(value: dict, known, carried: set, name: str, number: int, report: ConvertReport) -> None:
+    """Note (once per key) a key the target format does not define, kept in the output as the input
+    has it (a CSV column beside the example's, a JSONL row's own key): every writer keeps them, as
+    the input's own data, except Bedrock's, whose format allows none and which refuses the row."""
+    for key in value:
+        if key not in known and key not in carried:
+            carried.add(key)
+            report.noted.append((number, f"key {show(key)} is not a key of {name}; every row that has it keeps it as the input has it "
+                                         f"(trainers ignore or refuse such keys: remove it from the input if it is not wanted)"))
+
+
+def repeated_key_reason(row) -> str | None:
+    """Why a parsed row is refused because its JSON text repeats a key (the parsed value kept only the
+    last value, so writing it would lose the others: what FT004 reports), or None. Rows that came from
+    cells (CSV, XLSX, Parquet) have no JSON text of their own to repeat a key in."""
+    text = json_text(row)
+    if text is None:
+        return None
+    serialised = row.raw if text is not row.raw else None  # a JSON array's element: raw is its serialisation
+    if serialised is None:
+        try:
+            serialised = orjson.dumps(row.value)
+        except orjson.JSONEncodeError:  # nested too deep or an integer beyond 64 bits: the slow check decides
+            pass
+    found = repeated_keys(text, row.value, serialised)
+    if not found:
+        return None
+    said = "; ".join(f"key {show(key)} appears more than once at {where}" for where, key in found)
+    return f"{said}; the parsed row keeps only the last value, so converting it would lose the others (FT004)"
 
 
 def _split_spill(spill, digests: array, wanted: int, handles: dict, report: ConvertReport) -> None:

@@ -298,3 +298,229 @@ def test_a_media_column_of_one_item_is_not_dropped(tmp_path):
     proc = run_cli("convert", src, "-o", tmp_path / "out.jsonl", "--to", "openai-chat")
     assert proc.returncode == 1 and "/images" in proc.stderr
     assert (tmp_path / "out.jsonl").read_text() == "" and 'a.jpg' in (tmp_path / "out.jsonl.rejects.jsonl").read_text()
+
+
+# --- nothing lost: rejected records as written, repeated keys, nulls, extra columns --------------------
+
+import csv as csv_module  # noqa: E402
+import io  # noqa: E402
+
+
+def _rejects(out):
+    path = Path(str(out) + ".rejects.jsonl")
+    return lines(path) if path.exists() else []
+
+
+@pytest.mark.parametrize("name, text, records", [
+    # a record with a cell too many, in CSV and TSV
+    ("r.csv", "prompt,completion\nHello,World\nFoo,Bar,extra cell\n", {3: "Foo,Bar,extra cell"}),
+    ("r.tsv", "prompt\tcompletion\nHello\tWorld\nFoo\tBar\textra cell\n", {3: "Foo\tBar\textra cell"}),
+    # a messages cell that is not JSON, quoted over two physical lines with CRLF endings: both lines are the record
+    ("m.csv", 'id,messages\r\n1,"[{""role"": ""user"", ""content"": ""hi""}, {""role"": ""assistant"", ""content"": ""yo""}]"\r\n'
+              '2,"[{""role"": ""user"",\r\n ""content"": oops}]"\r\n',
+     {3: '2,"[{""role"": ""user"",\r\n ""content"": oops}]"'}),
+    # a JSON array: an element refused (NaN) and text after the closing bracket, each kept as written
+    ("a.json", '[\n {"prompt": "a", "completion": "b"},\n {"prompt": "p",\n  "completion": NaN},\n {"prompt": "c", "completion": "d"}\n] tail\n',
+     {3: '{"prompt": "p",\n  "completion": NaN}', 6: "tail"}),
+])
+def test_a_rejected_record_keeps_its_text_as_the_file_holds_it(tmp_path, name, text, records):
+    """The rejects file held "raw": "" for records a tabular reader refused: the record was gone."""
+    source = tmp_path / name
+    source.write_bytes(text.encode())
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "completion")
+    assert proc.returncode == 1, proc.stderr
+    assert {r["line"]: r["raw"] for r in _rejects(out)} == records
+    if name.endswith(".csv"):  # pasted back under the header, the raw text is the record's cells again
+        header, *_ = text.splitlines()
+        for raw in records.values():
+            (cells,) = list(csv_module.reader(io.StringIO(raw, newline="")))
+            assert len(cells) >= len(header.split(","))
+
+
+def test_a_record_with_undecodable_bytes_keeps_them(tmp_path):
+    source = tmp_path / "latin.csv"
+    source.write_bytes(b"prompt,completion\ncaf\xe9,ok\nfine,yes\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "completion")
+    assert proc.returncode == 1 and len(lines(out)) == 1
+    (reject,) = _rejects(out)
+    assert reject["line"] == 2 and reject["raw"] == "caf\\xe9,ok"  # the byte, shown as the JSONL reader shows it
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "parquet"])
+def test_a_rejected_xlsx_or_parquet_record_keeps_its_cells_as_json(tmp_path, kind):
+    """XLSX and Parquet hold no text for a record: its cells, column to cell, stand in (docs/formats.md)."""
+    good = json.dumps([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}])
+    source = tmp_path / f"book.{kind}"
+    if kind == "xlsx":
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        book.active.append(["id", "messages"])
+        book.active.append([1, good])
+        book.active.append([2, "not json"])
+        book.save(source)
+    else:
+        pa, pq = pytest.importorskip("pyarrow"), pytest.importorskip("pyarrow.parquet")
+        pq.write_table(pa.table({"id": [1, 2], "messages": [good, "not json"]}), source)
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out)
+    assert proc.returncode == 1 and len(lines(out)) == 1, proc.stderr
+    (reject,) = _rejects(out)
+    assert reject["line"] == (3 if kind == "xlsx" else 2) and json.loads(reject["raw"]) == {"id": 2, "messages": "not json"}
+
+
+DUPLICATED = '{"messages": [{"role": "user", "content": "dup", "content": "key"}, {"role": "assistant", "content": "x"}]}'
+CLEAN = '{"messages": [{"role": "user", "content": "a: b"}, {"role": "assistant", "content": "x"}]}'
+
+
+@pytest.mark.parametrize("target", ["openai-chat", "sharegpt", "trl"])
+@pytest.mark.parametrize("layout", ["jsonl", "json"])
+def test_a_row_that_repeats_a_key_is_rejected_with_the_key_and_where(tmp_path, target, layout):
+    """JSON keeps the last of a repeated key: check reported FT004, convert wrote "content": "key" and exited 0."""
+    if layout == "jsonl":
+        source = tmp_path / "dup.jsonl"
+        source.write_text(CLEAN + "\n" + DUPLICATED + "\n")
+    else:
+        source = tmp_path / "dup.json"
+        source.write_text("[\n" + CLEAN + ",\n" + DUPLICATED + "\n]\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    assert proc.returncode == 1
+    (written,) = lines(out)  # the clean row; nothing of the other
+    assert "dup" not in json.dumps(written) and '"key"' not in json.dumps(written)
+    (reject,) = _rejects(out)
+    assert reject["line"] == (2 if layout == "jsonl" else 3) and reject["raw"] == DUPLICATED
+    assert "key 'content' appears more than once at /messages/0/content" in reject["reason"]
+    assert "key 'content' appears more than once" in proc.stderr
+    # check says the same of the same row (a JSON array's element too: it is read from its own text)
+    checked = run_cli("check", source, "--select", "FT004")
+    line = 2 if layout == "jsonl" else 3
+    assert checked.returncode == 1 and f"{source.name}:{line}: FT004 [duplicate-key] key 'content'" in checked.stdout
+
+
+def test_repeated_keys_proves_a_clean_row_clean_without_parsing_it(monkeypatch):
+    """FT004 and convert share the proof from counts: a clean row is never re-parsed."""
+    from linter import json_keys
+
+    class NoParse:
+        def decode(self, text):
+            raise AssertionError("a clean row was re-parsed")
+
+    monkeypatch.setattr(json_keys, "_DECODER", NoParse())
+    value = json.loads(CLEAN)
+    import orjson
+
+    assert not json_keys.repeated_keys(CLEAN.encode(), value, orjson.dumps(value))
+    # a colon written as \u003a defeats the colon count; the key openings still prove the row clean
+    escaped = CLEAN.replace("a: b", "a\\u003a b")
+    assert not json_keys.repeated_keys(escaped.encode(), json.loads(escaped), orjson.dumps(json.loads(escaped)))
+    monkeypatch.undo()
+    assert json_keys.repeated_keys(DUPLICATED.encode(), json.loads(DUPLICATED), orjson.dumps(json.loads(DUPLICATED))) == [
+        ("/messages/0/content", "content")]
+
+
+NULL_CONTENT = {"messages": [{"role": "user", "content": None}, {"role": "assistant", "content": "x"}]}
+NO_CONTENT = {"messages": [{"role": "user"}, {"role": "assistant", "content": "x"}]}
+
+
+@pytest.mark.parametrize("target", ["bedrock-claude", "bedrock-nova", "sharegpt", "alpaca", "prompt-completion", "llamafactory-v1"])
+@pytest.mark.parametrize("row, said", [(NULL_CONTENT, "the content at /messages/0/content is null"),
+                                       (NO_CONTENT, "the turn at /messages/0 has no content")])
+def test_a_null_or_missing_content_a_target_cannot_hold_is_rejected_not_emptied(tmp_path, target, row, said):
+    """To bedrock-claude "content": null became "": an FT107 error turned into an FT200 warning, unseen."""
+    source = tmp_path / "null.jsonl"
+    source.write_text(json.dumps(row) + "\n" + json.dumps(GOOD) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines(out)) == 1
+    (reject,) = [r for r in _rejects(out) if r["line"] == 1]
+    assert said in reject["reason"] and json.loads(reject["raw"]) == row
+
+
+@pytest.mark.parametrize("target", ["openai-chat", "trl"])
+def test_a_null_content_is_kept_where_the_target_holds_null(tmp_path, target):
+    source = tmp_path / "null.jsonl"
+    source.write_text(json.dumps({"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]}) + "\n"
+                      + json.dumps(NULL_CONTENT) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    assert proc.returncode == 0, proc.stderr
+    assert lines(out)[1]["messages"][0]["content"] is None
+
+
+@pytest.mark.parametrize("name, text", [
+    ("ids.csv", "id,user,assistant\n1,hi,hello\n2,a,b\n"),
+    ("ids.jsonl", "".join(json.dumps({"messages": [{"role": "user", "content": u}, {"role": "assistant", "content": a}], "id": i}) + "\n"
+                          for i, u, a in (("1", "hi", "hello"), ("2", "a", "b")))),
+])
+def test_an_extra_column_is_kept_with_a_note_or_refused_where_the_target_allows_none(tmp_path, name, text):
+    """A CSV column beside the example's is an extra key like a JSONL row's own: kept by every writer whose
+    format takes other keys (said once on stderr, not silently), refused with the reason by Bedrock's."""
+    source = tmp_path / name
+    source.write_text(text)
+    for target in ("openai-chat", "prompt-completion", "sharegpt", "alpaca", "trl"):
+        out = tmp_path / f"{target}.jsonl"
+        proc = run_cli("convert", source, "-o", out, "--to", target)
+        assert proc.returncode == 0, proc.stderr
+        assert [r["id"] for r in lines(out)] == ["1", "2"]
+        first = 2 if name.endswith(".csv") else 1  # the first row that has it (a CSV's line 1 is its header)
+        assert proc.stderr.count("note: key 'id' is not a key of") == 1 and f"{name}:{first}: note" in proc.stderr
+    out = tmp_path / "bedrock.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "bedrock-claude")
+    assert proc.returncode == 1 and lines(out) == []
+    assert all("accepts no extra keys; 'id' would be lost" in r["reason"] for r in _rejects(out)) and len(_rejects(out)) == 2
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps(GOOD) + "\n")
+    assert "note:" not in run_cli("convert", clean, "-o", tmp_path / "c.jsonl").stderr
+
+
+def test_a_table_converts_every_record_or_rejects_it(tmp_path):
+    """Rows written + rows rejected = records read, on a CSV with every kind of bad record."""
+    source = tmp_path / "mixed.csv"
+    source.write_text('user,assistant\nhi,hello\n\nbad,row,extra\n"multi\nline",ok\n,\n' + "q,a\n" * 5)
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
+    records = [r for r in csv_module.reader(io.StringIO(source.read_text(), newline=""))][1:]
+    assert len(lines(out)) + len(_rejects(out)) == sum(1 for r in records if r), proc.stderr
+
+
+@pytest.mark.parametrize("header", ["prompt,completion,prompt", "id,user,assistant,id"])
+def test_a_header_that_names_a_column_twice_is_refused_not_read_with_one_cell_lost(tmp_path, header):
+    """Each record became a dict of column to cell: of two cells under one name only the last was kept."""
+    source = tmp_path / "twice.csv"
+    source.write_text(header + "\n" + ",".join(f"cell{i}" for i in range(len(header.split(",")))) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
+    name = header.split(",")[-1]
+    assert proc.returncode == 1 and lines(out) == []
+    (reject,) = _rejects(out)
+    assert reject["line"] == 1 and f"column '{name}' appears more than once (columns 1 and " in reject["reason"]
+    checked = run_cli("check", source, "--select", "FT014")
+    assert checked.returncode == 1 and f"FT014 [table-row-invalid] column '{name}' appears more than once" in checked.stdout
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_cell_under_a_column_with_no_name_is_refused_not_dropped(tmp_path, kind):
+    """XLSX dropped every cell of an unnamed column; CSV's unnamed columns all became the key "", so all
+    but the last were overwritten. A record with a value there is refused, with the record kept."""
+    out = tmp_path / "out.jsonl"
+    if kind == "csv":
+        source = tmp_path / "unnamed.csv"
+        source.write_text("prompt,completion,,\na,b,kept?,y\nc,d,,\n")
+        raw = "a,b,kept?,y"
+    else:
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        for cells in (["prompt", "completion", None], ["a", "b", "kept?"], ["c", "d", None]):
+            book.active.append(cells)
+        source = tmp_path / "unnamed.xlsx"
+        book.save(source)
+        raw = json.dumps({"prompt": "a", "completion": "b", "C": "kept?"}, separators=(",", ":"))
+    proc = run_cli("convert", source, "-o", out, "--to", "prompt-completion")
+    assert proc.returncode == 1, proc.stderr
+    assert [(r["prompt"], r["completion"]) for r in lines(out)] == [("c", "d")]
+    (reject,) = _rejects(out)
+    assert reject["line"] == 2 and reject["raw"] == raw
+    assert "cell 3 holds 'kept?' but its column has no name in the header" in reject["reason"]

@@ -38,6 +38,7 @@ class TRLWriter(Format):
 
     name = "trl"
     kind = ""
+    keys = TRLText.keys  # every TRL type's
     description = "any TRL type, chosen per row (messages, prompt/completion, prompt/chosen/rejected, label, stepwise)"
 
     def detect(self, value: dict) -> int:

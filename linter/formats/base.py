@@ -272,8 +272,16 @@ def plain_text(turn: Turn, target: str) -> str:
     if turn.carries_call:
         raise Reject(f"the tool call at {turn.tool_calls[0].pointer} cannot be written in {target}")
     if turn.content_state in ("missing", "null"):
-        return ""
+        raise Reject(no_text(turn, target))
     return turn.text
+
+
+def no_text(turn: Turn, target: str) -> str:
+    """Why a turn with null or no content is refused: writing ``""`` in its place would turn a
+    message ``check`` refuses (FT107) into an empty one it only warns about (FT200), unseen."""
+    if turn.content_state == "null":
+        return f"the content at {turn.content_pointer} is null, which {target} cannot hold (writing \"\" instead would change the row)"
+    return f"the turn at {turn.pointer} has no content, which {target} cannot hold (writing \"\" instead would change the row)"
 
 
 def call_name(call: ToolCall) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from .. import schema
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, USER, Conversation, Part, Problem, Turn
-from .base import Format, Reject, extras, message_turns, plain_text, ptr, require_no_weights
+from .base import Format, Reject, extras, message_turns, no_text, plain_text, ptr, require_no_weights
 from .openai import CHAT_KEYS, reject_unpaired
 
 NOVA_SCHEMA = "bedrock-conversation-2024"
@@ -146,6 +146,10 @@ class BedrockNova(Format):
             turns = turns[1:]
         messages = []
         for turn in turns:
+            if turn.content_state in ("missing", "null"):
+                raise Reject(no_text(turn, "Bedrock Nova"))
+            if turn.content_state == "invalid":
+                raise Reject(f"content at {turn.content_pointer} is neither text nor parts")
             blocks = []
             for part in turn.parts:
                 if part.kind == "text" and part.text is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import Conversation, Problem, ToolCall
-from .base import Format, Reject, arguments_object, call_name, extras, message_turns, parse_json, ptr, shared_prefix
+from .base import Format, Reject, arguments_object, call_name, extras, message_turns, no_text, parse_json, ptr, shared_prefix
 from .openai import reject_unpaired
 
 V1_KEYS = frozenset({"messages", "chosen_messages", "rejected_messages", "tools", "extra_info"})
@@ -130,6 +130,10 @@ def _messages(turns) -> list[dict]:
     for turn in turns:
         if not turn.role:
             raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no v1 equivalent")
+        if turn.content_state == "invalid":
+            raise Reject(f"content at {turn.content_pointer} is neither text nor parts")
+        if turn.content_state in ("missing", "null") and not turn.tool_calls:
+            raise Reject(no_text(turn, "a v1 message"))
         parts = []
         for part in turn.parts:
             source = part.source if isinstance(part.source, dict) else None

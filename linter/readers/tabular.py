@@ -9,6 +9,12 @@ that look at bytes see a canonical line). Locations are exact:
 * JSON array: the line where each element starts.
 * Parquet: the 1-based row index. XLSX: the sheet's row number (first sheet).
 
+Every row also keeps its record as the file holds it (``SourceRow.source``), so
+that ``convert`` can put a record it cannot write in the rejects file as it was
+written: the physical line(s) of a CSV/TSV record, the text of a JSON array's
+element; XLSX and Parquet hold no text, so their record's cells (a JSON object,
+column to cell) stand in (``as_written``).
+
 Columns map to examples: ``prompt``/``completion`` columns as they are; a
 ``messages`` column holding JSON; or role columns ``system``/``user``/``assistant``
 becoming messages. Other columns stay as keys (and the unknown-key rules see them).
@@ -29,6 +35,7 @@ import orjson
 from ..parsing import INVALID_JSON, INVALID_UTF8, LONE_SURROGATE, NON_STANDARD, TOO_DEEP, TOO_DEEP_MESSAGE, too_deep
 from ..plugin import hookimpl
 from ..rows import ParseProblem, Row
+from ..text import show
 from . import Reader, require
 from .jsonl import JsonlReader
 
@@ -37,19 +44,49 @@ EXTRA_SHEETS = "workbook-sheets"
 ROLE_COLUMNS = ("system", "user", "assistant")
 
 
-def value_row(number: int, value: Any, offset: int = 0) -> Row:
+class SourceRow(Row):
+    """A row that keeps its record as the file holds it, for ``convert``'s rejects file (``raw`` is
+    the value serialised, what the rules read). ``source`` is the record's text (a str: CSV/TSV
+    lines, a JSON array's element, undecodable bytes kept as ``surrogateescape`` surrogates), or
+    its cells (XLSX, Parquet: serialised only when needed, by ``as_written``), or None."""
+
+    __slots__ = ("source", "json_source")  # set by value_row and problem_row; json_source: ``source`` is JSON text
+
+
+def as_written(row: Row) -> bytes:
+    """The record as the file holds it, to keep in a rejects file: a JSONL line, a CSV record's
+    lines, an array element's text; for XLSX and Parquet, which hold no text, the record's cells
+    as a JSON object (column name to cell; a cell JSON cannot hold written as its text)."""
+    source = getattr(row, "source", None)
+    if source is None:
+        return row.raw or b""
+    if isinstance(source, str):  # a CSV record's last line ending is the file's, not the record's
+        return source.removesuffix("\n").removesuffix("\r").encode("utf-8", "surrogateescape")
+    try:
+        return orjson.dumps(source, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except (orjson.JSONEncodeError, TypeError):  # nested too deep, or an integer beyond 64 bits
+        try:
+            return json.dumps(source, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        except (ValueError, RecursionError):
+            return repr(source).encode("utf-8", "backslashreplace")
+
+
+def value_row(number: int, value: Any, offset: int = 0, source: Any = None, json_source: bool = False) -> Row:
     """A parsed row from a value that did not come from a JSONL line; or a problem
     row when the value nests too deep or holds what JSON cannot (an integer beyond
-    64 bits, bytes): the rules, fix and convert could not handle it."""
+    64 bits, bytes): the rules, fix and convert could not handle it. ``source``: the
+    record as the file holds it (``SourceRow``)."""
     if too_deep(value):
-        return problem_row(number, TOO_DEEP, TOO_DEEP_MESSAGE)
+        return problem_row(number, TOO_DEEP, TOO_DEEP_MESSAGE, source=source)
     try:
         raw = orjson.dumps(value)
     except orjson.JSONEncodeError as exc:
         if "surrogates" in str(exc):
-            return problem_row(number, LONE_SURROGATE, "a \\ud800-\\udfff escape is not part of a surrogate pair, so the text is not valid Unicode")
-        return problem_row(number, INVALID_JSON, f"a value cannot be written as JSON: {exc}")
-    row = Row(number, offset, raw, len(raw))
+            return problem_row(number, LONE_SURROGATE, "a \\ud800-\\udfff escape is not part of a surrogate pair, so the text is not valid Unicode",
+                               source=source)
+        return problem_row(number, INVALID_JSON, f"a value cannot be written as JSON: {exc}", source=source)
+    row = SourceRow(number, offset, raw, len(raw))
+    row.source, row.json_source = source, json_source
     row.value = value
     row.parsed = True
     return row
@@ -73,7 +110,7 @@ def strict_json(decode, *args) -> Any:
     except RecursionError:
         raise BadJson(TOO_DEEP, TOO_DEEP_MESSAGE) from None
     except json.JSONDecodeError as exc:
-        raise BadJson(INVALID_JSON, f"invalid JSON: {exc.msg} at column {exc.colno}", exc.lineno) from None
+        raise BadJson(INVALID_JSON, f"invalid JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}", exc.lineno) from None
     except ValueError:  # Python's int/str digit limit
         raise BadJson(INVALID_JSON, f"invalid JSON: a number with more than {sys.get_int_max_str_digits():,} digits") from None
 
@@ -87,8 +124,10 @@ class BadJson(ValueError):
 _STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def problem_row(number: int, kind: str, message: str, pointer: str = "", between_rows: bool = False) -> Row:
-    row = Row(number, 0, b"", 0)
+def problem_row(number: int, kind: str, message: str, pointer: str = "", between_rows: bool = False, source: Any = None) -> Row:
+    """A row that could not be read; ``source``: the record as the file holds it, when known (``SourceRow``)."""
+    row = SourceRow(number, 0, b"", 0)
+    row.source, row.json_source = source, False
     row.problem = ParseProblem(kind, message, pointer=pointer, between_rows=between_rows)
     return row
 
@@ -124,8 +163,15 @@ EXAMPLE_COLUMNS = ("messages", *ROLE_COLUMNS, "prompt", "completion", "conversat
 
 def header_problem(names: list[str]) -> str | None:
     """Why no record of a table with this header can be an example, or None: said once, with the
-    columns ftlint reads, instead of a missing-messages finding on every row."""
-    if any(str(n).strip().lower() in EXAMPLE_COLUMNS for n in names):
+    columns ftlint reads, instead of a missing-messages finding on every row. A column named twice
+    is one: each record would keep only its last cell of the two, silently."""
+    named = [str(n).strip() for n in names]
+    repeated = next((n for n in named if n and named.count(n) > 1), None)
+    if repeated is not None:
+        where = " and ".join(str(i) for i, n in enumerate(named, start=1) if n == repeated)
+        return (f"column {show(repeated)} appears more than once (columns {where}): each record would keep only "
+                f"its last cell there; rename one; the rows were not read")
+    if any(n.lower() in EXAMPLE_COLUMNS for n in named):
         return None
     found = ", ".join(repr(str(n)) for n in names if str(n).strip()) or "none"
     return (f"no column holds examples (the header has {found}); ftlint reads a 'messages' column (JSON), "
@@ -144,11 +190,13 @@ class CsvReader(Reader):
         csv.field_size_limit(max(max_line_bytes, 131072))
         # undecodable bytes are kept as surrogates so that only their record is refused
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=self.delimiter)
+        taken: list[str] = []  # the physical lines of the record being read
+        reader = csv.reader(_taking(text, taken), delimiter=self.delimiter)
         try:
             header = next(reader, None)
             if header is None:
                 return
+            taken.clear()
             header = [h.strip() for h in header]
             if any(_UNDECODABLE.search(name) for name in header):
                 yield problem_row(1, INVALID_UTF8, "invalid UTF-8 in the header row; the file was not read")
@@ -157,24 +205,52 @@ class CsvReader(Reader):
             if problem:
                 yield problem_row(1, TABLE_ROW, problem)
                 return
+            # unnamed columns share the key "": the cells of all but the last would be overwritten
+            overwritten = [i for i, name in enumerate(header) if name == ""][:-1]
             previous = reader.line_num
             for cells in reader:
                 start = previous + 1
                 previous = reader.line_num
+                record = taken[0] if len(taken) == 1 else "".join(taken)  # the record as written (see as_written)
+                taken.clear()
                 if not cells:
                     blank = Row(start, 0, b"", 0)
                     yield blank
                     continue
                 if any(_UNDECODABLE.search(cell) for cell in cells):
-                    yield problem_row(start, INVALID_UTF8, "invalid UTF-8 in this record")
+                    yield problem_row(start, INVALID_UTF8, "invalid UTF-8 in this record", source=record)
                     continue
                 if len(cells) != len(header):
-                    yield problem_row(start, TABLE_ROW, f"row has {len(cells)} cells but the header has {len(header)} columns")
+                    yield problem_row(start, TABLE_ROW, f"row has {len(cells)} cells but the header has {len(header)} columns", source=record)
+                    continue
+                if overwritten and (lost := _lost_cell(cells, overwritten)):
+                    yield problem_row(start, TABLE_ROW, lost, source=record)
                     continue
                 value, reason = map_columns(dict(zip(header, cells)))
-                yield value_row(start, value) if value is not None else problem_row(start, INVALID_JSON, reason)
+                yield value_row(start, value, source=record) if value is not None else problem_row(start, INVALID_JSON, reason, source=record)
         except csv.Error as exc:
-            yield problem_row(reader.line_num, TABLE_ROW, f"CSV error: {exc}; the rest of the file was not read")
+            # what was not read is kept (the record that failed and the rest of the file) unless it is
+            # longer than a line may be, as a JSONL line would be
+            rest = "".join(taken) + text.read(max_line_bytes + 1)
+            yield problem_row(reader.line_num, TABLE_ROW, f"CSV error: {exc}; the rest of the file was not read",
+                              source=rest if len(rest) <= max_line_bytes else None)
+
+
+def _lost_cell(cells, columns: list[int]) -> str | None:
+    """Why a record is refused when one of ``columns`` (indexes of columns whose cells would not
+    reach the example: unnamed ones) holds a value; None when they are all empty."""
+    for index in columns:
+        if cells[index] not in (None, ""):
+            return (f"cell {index + 1} holds {show(cells[index])} but its column has no name in the header, "
+                    f"so it would be lost; name the column")
+    return None
+
+
+def _taking(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
+    """``lines``, each also appended to ``taken`` as the csv reader takes it (one record's lines at a time)."""
+    for line in lines:
+        taken.append(line)
+        yield line
 
 
 class TsvReader(CsvReader):
@@ -212,9 +288,9 @@ class JsonArrayReader(Reader):
             try:
                 value = strict_json(_STRICT.decode, text)
             except BadJson as exc:
-                yield problem_row(exc.lineno or 1, exc.kind, exc.message)
+                yield problem_row(exc.lineno or 1, exc.kind, exc.message, source=text)
                 return
-            yield value_row(1, value)
+            yield value_row(1, value, source=text.strip(), json_source=True)
             return
         pos = _skip(text, pos + 1)
         line, counted, index = 1, 0, 0
@@ -234,28 +310,34 @@ class JsonArrayReader(Reader):
                 value, end = strict_json(_STRICT.raw_decode, text, pos)
             except BadJson as exc:
                 if exc.kind == INVALID_JSON and exc.lineno is not None:  # broken syntax: where the element ends is unknown
-                    yield problem_row(exc.lineno, INVALID_JSON, exc.message + "; the rest of the array was not read", pointer=f"/{index - 1}")
+                    # the rest of the file, from this element on, is what was not read
+                    yield problem_row(exc.lineno, INVALID_JSON, exc.message + "; the rest of the array was not read", pointer=f"/{index - 1}",
+                                      source=text[pos:].rstrip())
                     return
-                yield problem_row(line, exc.kind, exc.message)  # well-formed but refused: skip just this element
-                pos = _skip(text, _element_end(text, pos))
+                end = _element_end(text, pos)  # well-formed but refused: skip just this element
+                yield problem_row(line, exc.kind, exc.message, source=text[pos:end])
+                pos = _skip(text, end)
                 continue
             if undecodable and _UNDECODABLE.search(text, pos, end):
-                yield problem_row(line, INVALID_UTF8, "invalid UTF-8 in this element")
+                yield problem_row(line, INVALID_UTF8, "invalid UTF-8 in this element", source=text[pos:end])
             else:
-                yield value_row(line, value, pos)
+                yield value_row(line, value, pos, source=text[pos:end], json_source=True)
             pos = _skip(text, end)
         if pos >= len(text):
             yield _syntax_error(text, len(text), index, "the array is not closed: no ']' at the end of the file")
         elif _skip(text, pos + 1) < len(text):
-            yield _syntax_error(text, _skip(text, pos + 1), index, "extra data after the array's closing ']'")
+            extra = _skip(text, pos + 1)
+            yield _syntax_error(text, extra, index, "extra data after the array's closing ']'", source=text[extra:].rstrip())
 
 
-def _syntax_error(text: str, pos: int, index: int, what: str, then: str = "", between_rows: bool = False) -> Row:
+def _syntax_error(text: str, pos: int, index: int, what: str, then: str = "", between_rows: bool = False, source: str | None = None) -> Row:
     """An FT001 row at the line of ``pos``, pointing at the array element ``index`` it concerns
-    (``between_rows``: the problem holds no row's data, every element around it is read)."""
+    (``between_rows``: the problem holds no row's data, every element around it is read; ``source``:
+    the text it leaves unread)."""
     line = text.count("\n", 0, pos) + 1
     column = pos - text.rfind("\n", 0, pos)
-    return problem_row(line, INVALID_JSON, f"invalid JSON: {what} at column {column}{then}", pointer=f"/{index}", between_rows=between_rows)
+    return problem_row(line, INVALID_JSON, f"invalid JSON: {what} at column {column}{then}", pointer=f"/{index}", between_rows=between_rows,
+                       source=source)
 
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that ``surrogateescape`` kept
@@ -331,7 +413,7 @@ class ParquetReader(Reader):
                 for record in batch.to_pylist():
                     number += 1
                     value, reason = map_columns(_drop_none(record))
-                    yield value_row(number, value) if value is not None else problem_row(number, INVALID_JSON, reason)
+                    yield value_row(number, value, source=record) if value is not None else problem_row(number, INVALID_JSON, reason, source=record)
         except Exception as exc:  # noqa: BLE001 - arrow raises many types for corrupt files
             yield problem_row(1, INVALID_JSON, f"not a readable Parquet file: {type(exc).__name__}: {exc}")
 
@@ -366,13 +448,20 @@ class XlsxReader(Reader):
             yield problem_row(1, TABLE_ROW, problem)
             book.close()
             return
+        unnamed = [i for i, name in enumerate(names) if not name]  # their cells reach no key
         for number, cells in enumerate(lines, start=2):
             if cells is None or all(c is None for c in cells):
                 yield Row(number, 0, b"", 0)
                 continue
             record = {name: ("" if cell is None else cell) for name, cell in zip(names, cells) if name}
+            if unnamed and (lost := _lost_cell(cells, unnamed)):
+                from openpyxl.utils import get_column_letter
+
+                cells_of = {**record, **{get_column_letter(i + 1): cells[i] for i in unnamed if cells[i] not in (None, "")}}
+                yield problem_row(number, TABLE_ROW, lost, source=cells_of)
+                continue
             value, reason = map_columns(record)
-            yield value_row(number, value) if value is not None else problem_row(number, INVALID_JSON, reason)
+            yield value_row(number, value, source=record) if value is not None else problem_row(number, INVALID_JSON, reason, source=record)
         book.close()
 
 

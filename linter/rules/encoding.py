@@ -7,12 +7,11 @@ here reports one kind of it.
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Any, Iterable
+from typing import Iterable
 
 from .. import hashing, parsing
-from ..findings import Applicability, Fix, Severity, Violation, drop_row, pointer
+from ..json_keys import json_text, repeated_keys
+from ..findings import Applicability, Fix, Severity, Violation, drop_row
 from ..plugin import hookimpl
 from ..rows import Row
 from ..text import show
@@ -81,7 +80,13 @@ class NonStandardJson(_ParseProblemRule):
 class DuplicateKey(Rule):
     """When an object repeats a key, JSON parsers silently keep the last value, so
     part of the example disappears without a word. Usually a merge or
-    templating bug."""
+    templating bug.
+
+    A JSON array file's elements are checked in their own text. Rows of CSV,
+    XLSX and Parquet are made of cells (a header that names a column twice is
+    FT014); a key repeated inside a ``messages`` cell's JSON is not seen yet.
+    ``ftlint convert`` rejects a row this rule reports rather than write the
+    last value alone."""
 
     code = "FT004"
     name = "duplicate-key"
@@ -90,92 +95,18 @@ class DuplicateKey(Rule):
     bad = '{"messages": [{"role": "user", "content": "hi", "content": "hello"}, {"role": "assistant", "content": "Hi!"}]}'
     good = '{"messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "Hi!"}]}'
 
-    _decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: _check_pairs(pairs))
-
     def check(self, row: Row) -> Iterable[Violation]:
         if not row.parsed:
             return ()
-        raw = row.raw
-        flat = hashing.flat_of(row)
-        if raw.count(b":") == flat.count(b":") and (b"\\" not in raw or b"\\u003" not in raw) and flat[:1] != hashing.UNSERIALISABLE:
-            return ()  # proved clean (see below), as nearly every row is: a plain return, no generator made
-        if not _key_openings_differ(row):
+        # a JSON array's element is read from its own text (its raw is a serialisation); rows made of cells have none
+        raw = row.raw if row.__class__ is Row else json_text(row)
+        if raw is None:
             return ()
-        text = raw.decode("utf-8")
-        try:
-            self._decoder.decode(text.rstrip("\r"))
-        except _Duplicate:
-            return [
-                Violation(f"key {show(key)} appears more than once; only the last value is kept", where)
-                for where, key in _find_duplicates(json.loads(text, object_pairs_hook=list))
-            ]
-        except (ValueError, RecursionError):
-            pass
-        return ()
-
-
-# Is a full re-parse needed? Every key in the raw text is followed by one ":"
-# and opened after "{" or "," (JSON whitespace aside), while the parsed value
-# keeps one key per name. orjson's serialisation of the value (which FT404
-# makes anyway, ``hashing.flat_of``) has one ":" per kept key plus the colons
-# inside strings; the raw line has one per written key plus the same string
-# colons, unless some were written as \u003a (a backslash test, a memchr,
-# rules that out on most lines). So equal colon counts (and no such escape)
-# prove that no key repeats; else counting key openings may still prove it;
-# else the slow re-parse decides. A row too deep to serialise has its raw
-# bytes in place of the serialisation (``hashing.UNSERIALISABLE``): the
-# counts prove nothing there.
-_KEY_OPENING = re.compile(rb'[{,][ \t\r\n]*"')
-
-
-def _count_keys(value: Any) -> int:
-    kind = type(value)
-    if kind is dict:
-        count = len(value)
-        items = value.values()
-    elif kind is list:
-        count = 0
-        items = value
-    else:
-        return 0
-    for item in items:
-        if type(item) is dict or type(item) is list:
-            count += _count_keys(item)
-    return count
-
-
-def _key_openings_differ(row: Row) -> bool:
-    """True unless the raw line opens exactly as many keys as the value holds, which proves that none repeats."""
-    try:
-        keys = _count_keys(row.value)
-    except RecursionError:  # absurdly deep rows: let the full check decide
-        return True
-    return len(_KEY_OPENING.findall(row.raw)) != keys
-
-
-class _Duplicate(ValueError):
-    pass
-
-
-def _check_pairs(pairs: list) -> dict:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise _Duplicate()
-    return result
-
-
-def _find_duplicates(value: Any, path: tuple = ()) -> Iterable[tuple[str, str]]:
-    # with object_pairs_hook=list every object is a list of (key, value) tuples
-    if isinstance(value, list) and value and all(isinstance(p, tuple) and len(p) == 2 for p in value):
-        seen: set[str] = set()
-        for key, item in value:
-            if key in seen:
-                yield pointer(*path, key), key
-            seen.add(key)
-            yield from _find_duplicates(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _find_duplicates(item, path + (index,))
+        # FT404 makes the normalised form anyway: its colon count proves nearly every row clean
+        found = repeated_keys(raw, row.value, hashing.flat_of(row))
+        if not found:
+            return ()
+        return [Violation(f"key {show(key)} appears more than once; only the last value is kept", where) for where, key in found]
 
 
 class LoneSurrogate(_ParseProblemRule):
