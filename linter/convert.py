@@ -147,7 +147,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
             for row in reader.rows(stream, max_line_bytes=linter.settings.max_line_bytes):
                 if not row.parsed:
                     if row.problem is not None and row.problem.between_rows:
-                        report.noted.append((row.number, row.problem.message))
+                        report.noted.append((row.number, row.problem.message + "; no row is lost, the output is valid JSON Lines"))
                     elif row.problem is not None or (row.raw is None):
                         reason = row.problem.message if row.problem else f"line longer than {linter.settings.max_line_bytes:,} bytes"
                         rejected.append((row.number, reason, as_written(row)))

@@ -64,7 +64,7 @@ def convert(source, output, target, split_validation, validation_output, seed, r
             click.echo(f"ftlint: warning: --split-validation {split_validation:,} asks for more examples than the "
                        f"{report.validation:,} converted; all of them went to validation", err=True)
     for line, reason in report.noted[:20]:
-        click.echo(f"{one_line(source)}:{line}: note: {one_line(reason)}; no row is lost, the output is valid JSON Lines", err=True)
+        click.echo(f"{one_line(source)}:{line}: note: {one_line(reason)}", err=True)
     if report.rejected:
         where = rejects or output + ".rejects.jsonl"
         for line, reason in report.rejected[:20]:
