@@ -202,6 +202,8 @@ class Linter:
                 "trainer": self.trainer.for_path(path) if self.trainer is not None else None,
                 # FT401 reports rows whose format the profile refuses: the rules that would restate it wait
                 "format_refusals": "FT401" in codes,
+                # FT111 names a key spelt in another case ('Role'): the missing-key findings would restate it
+                "key_spelling": "FT111" in codes,
                 # prepare_data's base-model conventions (FT904-FT909, FT911, FT912 require it): openai-legacy's
                 "completion_conventions": True if self.profile.completion_conventions else None,
                 # the profile's pattern for a message's name (FT122 requires it): OpenAI's

@@ -91,6 +91,20 @@ def messages_of(row: Row) -> list[tuple[int, dict]]:
     return row.messages()
 
 
+def spelt_otherwise(rule: Rule, message: dict, key: str) -> bool:
+    """True when the message holds ``key`` in another case (``Role``, ``CONTENT``) and FT111 is on to say
+    so, with its safe fix: a finding that the key is missing, or that no message has a user's role, would
+    only restate that one typo (ruff reports a root cause once)."""
+    if not rule.context.options.get("key_spelling"):
+        return False
+    return any(type(k) is str and k != key and k.lower() == key for k in message)
+
+
+def a_role_spelt_otherwise(rule: Rule, row: Row) -> bool:
+    """Does an OpenAI-style message of the row hold its role under another case (FT111 says so)?"""
+    return row.view.format == "openai-chat" and any(spelt_otherwise(rule, m, "role") for _, m in messages_of(row))
+
+
 def has_messages(row: Row) -> bool:
     """True when ``messages`` is a non-empty list (other shapes have their own rules)."""
     messages = row.value.get("messages")
@@ -233,7 +247,7 @@ class RoleMissing(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         for index, message in messages_of(row):
-            if "role" not in message:
+            if "role" not in message and not spelt_otherwise(self, message, "role"):
                 yield Violation("message has no \"role\"", pointer("messages", index, "role"))
 
 
@@ -332,6 +346,8 @@ class ContentMissing(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         for index, message in messages_of(row):
             if message.get("content") is None and not carries_call(message):
+                if "content" not in message and spelt_otherwise(self, message, "content"):
+                    continue  # 'Content': FT111 renames it
                 state = "null" if "content" in message else "missing"
                 yield Violation(f"\"content\" is {state} and no tool call carries the turn", pointer("messages", index, "content"))
 
@@ -472,7 +488,7 @@ class AssistantMissing(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         turns = dialogue(row)
-        if has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns):
+        if has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not a_role_spelt_otherwise(self, row):
             yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
 
 
@@ -560,7 +576,7 @@ class UserMissing(Rule):
         turns = dialogue(row)
         if all(not t.role_pointer and t.source_role is None for t in turns) and row.kind not in CHAT_LIKE:
             return  # TRL's standard texts: the prompt is inside the text, nobody is named
-        if has_dialogue(row, turns) and not any(t.role == USER for t in turns):
+        if has_dialogue(row, turns) and not any(t.role == USER for t in turns) and not a_role_spelt_otherwise(self, row):
             yield Violation("example has no user message", dialogue_pointer(row, turns))
 
 
