@@ -235,7 +235,9 @@ class MessageNotObject(Rule):
 
 
 class RoleMissing(Rule):
-    """Without a ``role`` the trainer cannot tell prompt from target."""
+    """Without a ``role`` the trainer cannot tell prompt from target. A role
+    spelt in another case (``Role``) is FT111's finding, with its safe rename,
+    while FT111 is on: this rule (and FT107, FT112, FT116) does not restate it."""
 
     reads = ("shape",)
     code = "FT105"
