@@ -431,13 +431,20 @@ class UnknownKey(Rule):
         if format_refused(self, row, keys=True):
             return  # FT401 says the whole row is in a format this target does not take
         known = self.context.profile.top_level_keys
-        unknown = [key for key in row.value if key not in known and not (isinstance(key, str) and key.lower() in known)]
+        renamed = _RENAMED_BY_FT602 if self.context.options.get("preference_spelling") else {}
+        # keys spelt in another case (FT110 renames them) or *_completion (FT602 renames them) are no unknown keys
+        unknown = [key for key in row.value if key not in known and not (isinstance(key, str) and key.lower() in known)
+                   and renamed.get(key) not in known]
         # removing keys is a fix only for an example that keeps its known ones: on a row
         # with none (a log line, another format) it would leave an empty object
         fixable = len(unknown) < len(row.value)
         for key in unknown:
             fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
             yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
+
+
+# the preference keys FT602 renames (with a safe fix): FT110 does not also call them unknown
+_RENAMED_BY_FT602 = {"preferred_completion": "preferred_output", "non_preferred_completion": "non_preferred_output"}
 
 
 class UnknownMessageKey(Rule):
