@@ -28,7 +28,7 @@ def test_text_format(dataset):
     first = proc.stdout.splitlines()[0]
     assert first.startswith(f"{dataset}:2: FT106 [role-unknown] unknown role 'bot'")
     assert "\x1b[" not in proc.stdout  # not a terminal: no colour
-    assert "Found 4 problems in 1 file (2 errors, 2 info)." in proc.stdout
+    assert "Found 3 problems in 1 file (1 error, 2 info)." in proc.stdout
     assert "3 examples in 3 lines" in proc.stdout and "tokens per example (o200k_base, all 3 counted)" in proc.stdout
     assert "estimated training: 25 epochs" in proc.stdout
 
@@ -41,7 +41,7 @@ def test_colour_only_when_asked_or_on_a_tty(dataset):
 
 def test_quiet_statistics_and_exit_zero(dataset):
     quiet = run_cli("check", dataset, "-q")
-    assert "Found" not in quiet.stdout and len(quiet.stdout.splitlines()) == 4
+    assert "Found" not in quiet.stdout and len(quiet.stdout.splitlines()) == 3
     stats = run_cli("check", dataset, "--statistics")
     assert ": FT106" not in stats.stdout and "FT106 [ ] role-unknown" in stats.stdout
     assert run_cli("check", dataset, "--exit-zero").returncode == 0
@@ -53,7 +53,7 @@ def test_json_format_is_the_documented_object(dataset):
     assert report["version"] == 1 and report["tool"]["name"] == "ftlint"
     for finding in report["findings"]:
         assert {"path", "line", "code", "name", "severity", "message", "pointer", "fix"} <= set(finding)
-    assert report["summary"]["errors"] == 2 and report["summary"]["findings"] == 4
+    assert report["summary"]["errors"] == 1 and report["summary"]["findings"] == 3
     (file_stats,) = report["files"]
     assert file_stats["examples"] == 3 and file_stats["tokens"]["exact"] is True
     padded = [f for f in report["findings"] if f["code"] == "FT201"]
@@ -66,7 +66,7 @@ def test_json_lines_and_output_file(dataset, tmp_path):
     proc = run_cli("check", dataset, "--format", "json-lines", "--output-file", out)
     assert proc.stdout == "" and proc.returncode == 1
     lines = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [(f["line"], f["code"]) for f in lines][:2] == [(2, "FT106"), (2, "FT112")]
+    assert [(f["line"], f["code"]) for f in lines][:2] == [(2, "FT106"), (3, "FT201")]  # no FT112: FT106 suggests assistant
 
 
 def test_github_annotations_are_escaped_and_capped(write_jsonl):
@@ -100,7 +100,7 @@ def test_junit_is_well_formed(dataset):
     proc = run_cli("check", dataset, "--format", "junit")
     root = ET.fromstring(proc.stdout)
     suite = root.find("testsuite")
-    assert root.get("failures") == "2" and suite.get("tests") == "4"
+    assert root.get("failures") == "1" and suite.get("tests") == "3"
     failures = [c for c in suite.findall("testcase") if c.find("failure") is not None]
     assert failures[0].find("failure").get("type") == "FT106"
 
@@ -374,7 +374,7 @@ def test_statistics_prints_the_summary_without_findings_as_the_readme_says(datas
     assert stats.returncode == 1  # the verdict is the same
     assert stats.stdout.splitlines() == summary and findings
     assert summary[0].startswith(f"{dataset}: 3 examples") and "tokens per example" in summary[1]
-    assert any(line.startswith("Found 4 problems") for line in summary)
+    assert any(line.startswith("Found 3 problems") for line in summary)
     assert any("FT106 [ ] role-unknown" in line for line in summary)
     assert run_cli("check", dataset, "--statistics", "-q").stdout.splitlines() == summary
 

@@ -105,6 +105,24 @@ def a_role_spelt_otherwise(rule: Rule, row: Row) -> bool:
     return row.view.format == "openai-chat" and any(spelt_otherwise(rule, m, "role") for _, m in messages_of(row))
 
 
+_NORMAL = {"gpt": ASSISTANT, "human": USER, "observation": TOOL}  # a suggested tag as the view names its role
+
+
+def meant_as(rule: Rule, row: Row, role: str) -> bool:
+    """True when FT106 is on and tells a turn of the row that its unknown role probably means ``role``
+    (``bot``: did you mean 'assistant'?): "no assistant message" would only restate that finding."""
+    if not rule.context.options.get("role_suggestions"):
+        return False
+    accepted = rule.context.profile.roles
+    for _, turn in row.view.all_turns():
+        source = turn.source_role
+        if turn.role_pointer and isinstance(source, str) and source not in accepted:
+            found = suggest_role(source, accepted)
+            if found is not None and _NORMAL.get(found, found) == role:
+                return True
+    return False
+
+
 def has_messages(row: Row) -> bool:
     """True when ``messages`` is a non-empty list (other shapes have their own rules)."""
     messages = row.value.get("messages")
@@ -497,7 +515,8 @@ class AssistantMissing(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         turns = dialogue(row)
-        if has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not a_role_spelt_otherwise(self, row):
+        if (has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not a_role_spelt_otherwise(self, row)
+                and not meant_as(self, row, ASSISTANT)):
             yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
 
 
@@ -585,7 +604,8 @@ class UserMissing(Rule):
         turns = dialogue(row)
         if all(not t.role_pointer and t.source_role is None for t in turns) and row.kind not in CHAT_LIKE:
             return  # TRL's standard texts: the prompt is inside the text, nobody is named
-        if has_dialogue(row, turns) and not any(t.role == USER for t in turns) and not a_role_spelt_otherwise(self, row):
+        if (has_dialogue(row, turns) and not any(t.role == USER for t in turns) and not a_role_spelt_otherwise(self, row)
+                and not meant_as(self, row, USER)):
             yield Violation("example has no user message", dialogue_pointer(row, turns))
 
 
