@@ -16,6 +16,7 @@ from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, DIALOGUE_KINDS, NON_OBJECT, PREFERENCE, RFT
 from ..text import describe_type, show
+from ..secrets import first_secret
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Turn
 from .base import Rule
 
@@ -747,10 +748,12 @@ class MessageNameInvalid(Rule):
         pattern = self.context.options["message_name_pattern"]
         for index, message in messages_of(row):
             name = message.get("name")
-            if isinstance(name, str) and not pattern.match(name):
+            if isinstance(name, str) and not pattern.fullmatch(name):  # fullmatch: '$' would let "bob\n" pass
                 safe = re.sub(r"[^a-zA-Z0-9_-]", "_", name) or "_"
                 where = pointer("messages", index, "name")
-                if not pattern.match(safe):  # a plugin profile's own pattern: no suggestion we can stand by
+                if not pattern.fullmatch(safe) or first_secret(name) is not None:
+                    # a plugin profile's own pattern (no suggestion we can stand by), or a secret in the name,
+                    # which the suggestion's underscores would make unrecognisable to the redaction
                     yield Violation(f"name {show(name)} does not match {pattern.pattern}", where)
                     continue
                 fix = Fix("replace the refused characters with '_'", Applicability.UNSAFE, edits=(patching.replace(where, safe),))
