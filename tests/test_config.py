@@ -11,7 +11,7 @@ from linter.config import ConfigError, from_table
 from linter.registry import get_registry
 from linter.selection import Layer, SelectionError, check_selectors, ignored_for_path, resolve, severities
 
-from .conftest import GOOD, cli_json, run_cli
+from .conftest import GOOD, cli_json, dump, run_cli
 
 RULES = get_registry().rules
 DEFAULT = {c for c, r in RULES.items() if r.default_enabled}
@@ -279,3 +279,18 @@ def test_an_unknown_model_with_its_own_tokenizer_is_counted(tmp_path):
     proc = run_cli("check", "ok.jsonl", "--model", "Org/Name", "--tokenizer", "tok", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "limit 4,096 tokens (model default; Org/Name is not in 'ftlint models')" in proc.stdout
+
+
+def test_config_paths_are_shown_relative_and_a_symlinked_dataset_keeps_its_name(tmp_path):
+    """Newcomer trial: a validation-file from [tool.ftlint] came out absolute in SARIF, JUnit and text;
+    review: resolving the config's files followed a symlink, so per-file-ignores no longer matched."""
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "blob").write_text(dump([GOOD] * 2))
+    (tmp_path / "train.jsonl").symlink_to("store/blob")
+    (tmp_path / "valid.jsonl").write_text(dump([GOOD]))
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = ["train.jsonl"]\nvalidation-file = "valid.jsonl"\n'
+                                             'ignore = ["FT402"]\n[tool.ftlint.per-file-ignores]\n"train.jsonl" = ["FT403"]\n')
+    proc = run_cli("check", "--format", "json", cwd=tmp_path)
+    report = json.loads(proc.stdout)
+    assert {f["path"] for f in report["findings"]} == {"valid.jsonl"}, report["findings"]  # train's FT403 ignored
+    assert sorted(f["path"] for f in report["files"]) == ["train.jsonl", "valid.jsonl"]

@@ -43,8 +43,8 @@ UNREADABLE: list[str] = []  # folders that could not be listed in this run: the 
 def _shown(path: Path) -> str:
     """A config's ``files`` entry as reports show it: relative to the working folder when inside it (as
     paths typed on the command line are), else absolute."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    try:  # absolute(), not resolve(): a symlinked dataset keeps its own name (per-file-ignores match it)
+        return str(path.absolute().relative_to(Path.cwd().absolute()))
     except ValueError:  # outside the working folder
         return str(path)
 
@@ -97,7 +97,7 @@ def settings_from_options(config_file, isolated, select, extend_select, ignore, 
         if value:
             settings.set(key, value, COMMAND_LINE)
     if settings.validation_file and settings.origins.get("validation-file") != COMMAND_LINE:
-        settings.validation_file = str(Path(settings.root) / settings.validation_file)
+        settings.validation_file = _shown(Path(settings.root) / settings.validation_file)
     trainer_cli.apply(settings)
     discovery.apply(settings)
     return settings
