@@ -524,3 +524,19 @@ def test_a_cell_under_a_column_with_no_name_is_refused_not_dropped(tmp_path, kin
     (reject,) = _rejects(out)
     assert reject["line"] == 2 and reject["raw"] == raw
     assert "cell 3 holds 'kept?' but its column has no name in the header" in reject["reason"]
+
+
+def test_role_columns_named_in_two_cases_are_one_column_and_refused(tmp_path):
+    """Review: 'User,user,assistant' kept only 'hello from B': the reader reads role columns in any case."""
+    source = tmp_path / "cases.csv"
+    source.write_text("User,user,assistant\nhello from A,hello from B,reply\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
+    assert proc.returncode == 1 and lines(out) == []
+    checked = run_cli("check", source, "--select", "FT014")
+    assert "column 'User' and 'user' (one column in any case) appears more than once (columns 1 and 2)" in checked.stdout
+    # other columns are kept under their own names, so 'ID' and 'id' lose nothing and are not refused
+    source.write_text("ID,id,user,assistant\n1,2,hi,reply\n")
+    assert run_cli("convert", source, "-o", out, "--to", "openai-chat").returncode == 0
+    (row,) = lines(out)
+    assert (row["ID"], row["id"]) == ("1", "2")

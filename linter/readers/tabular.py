@@ -161,15 +161,25 @@ EXAMPLE_COLUMNS = ("messages", *ROLE_COLUMNS, "prompt", "completion", "conversat
                    "chosen", "rejected", "text", "preferred_output", "non_preferred_output")
 
 
+_READ_IN_ANY_CASE = frozenset({"messages", *ROLE_COLUMNS})
+
+
 def header_problem(names: list[str]) -> str | None:
     """Why no record of a table with this header can be an example, or None: said once, with the
     columns ftlint reads, instead of a missing-messages finding on every row. A column named twice
     is one: each record would keep only its last cell of the two, silently."""
     named = [str(n).strip() for n in names]
-    repeated = next((n for n in named if n and named.count(n) > 1), None)
+    # the columns read by name whatever their case (map_columns: messages and the roles) collide in any case
+    folded = [n.lower() if n.lower() in _READ_IN_ANY_CASE else n for n in named]
+    repeated = next((n for n in folded if n and folded.count(n) > 1), None)
     if repeated is not None:
-        where = " and ".join(str(i) for i, n in enumerate(named, start=1) if n == repeated)
-        return (f"column {show(repeated)} appears more than once (columns {where}): each record would keep only "
+        where = " and ".join(str(i) for i, n in enumerate(folded, start=1) if n == repeated)
+        spellings = sorted({n for n, f in zip(named, folded) if f == repeated})
+        if len(spellings) > 1:  # 'User' and 'user': one column to the reader
+            repeated = f"{' and '.join(map(show, spellings))} (one column in any case)"
+        else:
+            repeated = show(repeated)
+        return (f"column {repeated} appears more than once (columns {where}): each record would keep only "
                 f"its last cell there; rename one; the rows were not read")
     if any(n.lower() in EXAMPLE_COLUMNS for n in named):
         return None
