@@ -27,7 +27,7 @@ from .per_file import PerFileFold, folds_for
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts
 from .rules.tokens import view_token_parts
 from .secrets import redact_message
-from .selection import Layer, check_selectors, ignored_for_path, resolve, severities
+from .selection import Layer, check_selectors, ignored_for_path, resolve, severities, unread_rows
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
 from .stats import LONG_ROW_BYTES, FileStats, in_sample
 from .text import show
@@ -131,10 +131,8 @@ class Linter:
             *((f"per-file-ignores[{k!r}]", v) for k, v in s.per_file_ignores.items()),
         ):
             check_selectors(selectors, rules, where)
-        self.enabled = resolve(
-            rules,
-            [Layer(s.select, s.extend_select, s.ignore), Layer(s.cli_select, s.cli_extend_select, s.cli_ignore)],
-        )
+        layers = [Layer(s.select, s.extend_select, s.ignore), Layer(s.cli_select, s.cli_extend_select, s.cli_ignore)]
+        self.enabled = resolve(rules, layers) | unread_rows(rules, layers)
         try:
             self.severity = severities(rules, s.severity)
         except ValueError as exc:

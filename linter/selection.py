@@ -73,6 +73,20 @@ def resolve(rules: Mapping[str, type], layers: Iterable[Layer]) -> set[str]:
     return enabled
 
 
+# a line ftlint could not read: said whatever the selection, as ruff reports a syntax error whatever
+# rules are selected, since no selected rule can judge a row that was never read
+UNREAD_LINES = ("FT007", "FT019")  # over max-line-bytes; a reader problem no other rule claims
+
+
+def unread_rows(rules: Mapping[str, type], layers: Iterable[Layer]) -> set[str]:
+    """The rules that report rows ftlint could not read (a reader's problem kind, FT007, FT019), less
+    those a layer's ``ignore`` names: ``--select FT3`` still says that line 7 is not JSON."""
+    codes = {code for code, rule in rules.items() if getattr(rule, "problem_kind", "") or code in UNREAD_LINES}
+    for layer in layers:
+        codes = {code for code in codes if _best(layer.ignore, code, rules[code].name) < 0}
+    return codes
+
+
 def ignored_for_path(path: str, per_file_ignores: Mapping[str, list[str]], rules: Mapping[str, type],
                      root: str | None = None) -> set[str]:
     """Codes that ``per-file-ignores`` turns off for this path.
