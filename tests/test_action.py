@@ -144,3 +144,28 @@ def test_annotations_name_files_relative_to_the_repository_root(tmp_path):
     # without GITHUB_WORKSPACE, or with a workspace the file is not in: relative to the working directory
     assert files(workspace=None) == ["data/train.jsonl"]
     assert files(workspace=outside) == ["data/train.jsonl"]
+
+
+def test_the_install_step_adds_the_extras_asked_for_and_refuses_anything_else(tmp_path):
+    """Newcomer trial: with trainer-config in [tool.ftlint] the action failed ('needs PyYAML') and had no
+    way to install extras. The install step runs here with a python3 that records what pip is asked."""
+    (install,) = [step for step in STEPS if "pip install" in step["run"]]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    asked = tmp_path / "asked"
+    (bin_dir / "python3").write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {asked}\n')
+    (bin_dir / "python3").chmod(0o755)
+
+    def run(**inputs):
+        env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+        env.update({key: evaluate(str(value), inputs) for key, value in install["env"].items()})
+        return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", install["run"]], env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    assert run(extras="trainer, parquet").returncode == 0
+    assert asked.read_text().splitlines()[-1] == f"{ROOT}[trainer,parquet]"
+    assert run().returncode == 0 and asked.read_text().splitlines()[-1] == str(ROOT)
+    assert run(version="ftlint[trainer] @ git+https://example.com/x@abc", extras="xlsx").returncode == 0
+    assert asked.read_text().splitlines()[-1] == "ftlint[trainer] @ git+https://example.com/x@abc"
+    refused = run(extras="trainer]; --index-url http://evil")
+    assert refused.returncode == 2 and "extras must be extra names" in refused.stderr
