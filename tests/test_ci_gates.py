@@ -51,6 +51,11 @@ def test_markdown_step_summary_is_appended_and_escaped(tmp_path):
     proc = run_cli("check", data, "--summary", summary)
     text = summary.read_text()
     assert proc.returncode == 1 and text.startswith("previous step\n## ftlint: ❌ errors found")
-    assert "| FT106 | role-unknown | error | 1 | 0 |" in text
+    assert "| FT106 | role-unknown | error | 1 | 0 | 0 |" in text
+    # fixes counted as the text footer counts them (newcomer trial: an unsafe fix was shown as fixable)
+    data.write_text(dump([GOOD, GOOD]) + "{broken\n")
+    summary.write_text("")
+    run_cli("check", data, "--summary", summary)
+    assert "| FT001 | invalid-json | error | 1 | 0 | 1 |" in summary.read_text()
     assert "<script>" not in text and "&lt;script&gt;" in text and "b\\|o\\`t" in text
     assert "train.jsonl | 2 |" in text  # the per-file row: 2 examples

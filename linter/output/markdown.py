@@ -32,9 +32,11 @@ def render(run: RunSummary, findings: list[Finding], suppressed: int = 0) -> str
     lines.append(total + (f": {counts}" if counts else "") + (f"; {suppressed:,} hidden by the baseline" if suppressed else ""))
     lines.append("")
     if run.total:
-        lines += ["| code | name | severity | count | fixable |", "|---|---|---|---:|---:|"]
+        # as the text footer counts them: what --fix applies, and what only --unsafe-fixes would
+        lines += ["| code | name | severity | count | --fix | --unsafe-fixes |", "|---|---|---|---:|---:|---:|"]
         for row in run.rule_rows():
-            lines.append(f"| {row['code']} | {row['name']} | {row['severity']} | {row['count']:,} | {row['fixable']:,} |")
+            unsafe = row["fixable"] - row["applicable"]
+            lines.append(f"| {row['code']} | {row['name']} | {row['severity']} | {row['count']:,} | {row['applicable']:,} | {unsafe:,} |")
         lines.append("")
     if run.files:
         lines += ["| file | examples | tokens p50 / p90 / max | over limit |", "|---|---:|---|---:|"]
