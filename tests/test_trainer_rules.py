@@ -43,16 +43,19 @@ def test_over_length_says_how_many_trained_tokens_are_lost(folder):
 
 
 def test_no_generation_blocks_with_assistant_only_loss(tmp_path):
-    """FT314 fires once per file when the run asks for assistant-only loss (from a trainer config)."""
+    """FT314 fires once per file when a TRL config asks for assistant-only loss; axolotl finds the
+    assistant's turns without generation blocks, so its configs never get it (newcomer trial: 'TRL
+    refuses it' in an axolotl run)."""
     plain = build_tokenizer_folder(tmp_path / "plain", chat_template=PLAIN_TEMPLATE)
     data = tmp_path / "d.jsonl"
     data.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}\n' * 3)
-    config = tmp_path / "axolotl.yml"
-    config.write_text(f"base_model: {plain}\nsequence_len: 128\ntrain_on_inputs: false\ndatasets:\n  - path: {data}\n    type: chat_template\n")
-    findings = lint_text(data.read_text(), select=["FT314"], trainer_config=str(config))
-    assert [(f.code, f.line) for f in findings] == [("FT314", 1)]
-    config.write_text(config.read_text().replace("train_on_inputs: false", "train_on_inputs: true"))
-    from linter.trainer.configs import read_trainer_config
-
-    read_trainer_config.cache_clear()
-    assert lint_text(data.read_text(), select=["FT314"], trainer_config=str(config), tokenizer=str(plain), max_seq_length=100) == []
+    trl = tmp_path / "trl.yml"
+    trl.write_text(f"model_name_or_path: {plain}\nmax_length: 128\nassistant_only_loss: true\n")
+    findings = lint_text(data.read_text(), select=["FT314"], trainer_config=str(trl))
+    assert [(f.code, f.line) for f in findings] == [("FT314", 1)] and "TRL refuses it" in findings[0].message
+    off = tmp_path / "trl_off.yml"  # views are cached per config path
+    off.write_text(trl.read_text().replace("assistant_only_loss: true", "assistant_only_loss: false"))
+    assert lint_text(data.read_text(), select=["FT314"], trainer_config=str(off)) == []
+    axolotl = tmp_path / "axolotl.yml"
+    axolotl.write_text(f"base_model: {plain}\nsequence_len: 128\ntrain_on_inputs: false\ndatasets:\n  - path: {data}\n    type: chat_template\n")
+    assert lint_text(data.read_text(), select=["FT314"], trainer_config=str(axolotl)) == []

@@ -132,11 +132,12 @@ class NoTrainedTokens(_TrainerRule):
 
 
 class NoGenerationBlocks(DatasetRule):
-    """The run asks for assistant-only loss (TRL ``assistant_only_loss``,
-    axolotl ``roles_to_train``/``train_on_inputs: false``) but the chat
-    template has no ``{% generation %}`` blocks: TRL refuses the run (or swaps
-    in its own training template), and users hit it with stock templates.
-    ftlint then takes trained tokens from the assistant messages' text.
+    """The run asks for assistant-only loss (TRL ``assistant_only_loss``) but
+    the chat template has no ``{% generation %}`` blocks: TRL refuses the run
+    (or swaps in its own training template), and users hit it with stock
+    templates. ftlint then takes trained tokens from the assistant messages'
+    text. axolotl and LLaMA-Factory find the assistant's turns without such
+    blocks, so their configs never get this warning.
 
     Fix: none automatic; use a template with generation blocks
     (TRL ships training templates for common families)."""
@@ -161,7 +162,7 @@ class NoGenerationBlocks(DatasetRule):
         view = self.context.options.get("trainer")
         if not state[0] or view is None or view.template is None or view.template.has_generation:
             return
-        if view.assistant_only_loss:
+        if view.assistant_only_loss and view.framework == "trl":  # the others mask turns without generation blocks
             yield Violation(f"the run trains on assistant tokens only, but the chat template of {view.encoding_name} has no "
                             "{% generation %} blocks (TRL refuses it); trained tokens are counted from the assistant messages")
 

@@ -68,6 +68,7 @@ def _build(settings: Any):
         chat_template=template,
     )
     view.limit_from = setting_origin(settings, "max-seq-length") if settings.max_seq_length else (plan.max_seq_length_from if plan else "")
+    view.framework = plan.framework if plan else ""
     if plan:
         view.mappers = plan.mappers
         view.notes = plan.notes

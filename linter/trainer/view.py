@@ -55,6 +55,7 @@ class TrainerView:
         self.source = tokenizer
         self.max_seq_length = max_seq_length
         self.assistant_only_loss = assistant_only_loss
+        self.framework = ""  # the trainer config's framework (trl, axolotl, llamafactory), "" for --tokenizer alone
         self.truncation = KEEP_START  # or LLAMAFACTORY (set from a LLaMA-Factory config)
         self.mask_history = False  # LLaMA-Factory's mask_history: only the last answer is trained
         self.limit_from = ""  # where max_seq_length came from, for the reports
