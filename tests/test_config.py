@@ -294,3 +294,17 @@ def test_config_paths_are_shown_relative_and_a_symlinked_dataset_keeps_its_name(
     report = json.loads(proc.stdout)
     assert {f["path"] for f in report["findings"]} == {"valid.jsonl"}, report["findings"]  # train's FT403 ignored
     assert sorted(f["path"] for f in report["files"]) == ["train.jsonl", "valid.jsonl"]
+
+
+def test_a_line_that_could_not_be_read_is_reported_whatever_the_selection(tmp_path):
+    """Newcomer trial: '--select FT1' on a file with a broken line passed with exit 0. As ruff reports a
+    syntax error whatever is selected, the reader-problem rules stay on unless ignored by name."""
+    path = tmp_path / "d.jsonl"
+    path.write_text(dump([GOOD]) + "{broken\n")
+    report, proc = cli_json(path, "--select", "FT1")
+    assert proc.returncode == 1 and ("FT001", 2) in [(f["code"], f["line"]) for f in report["findings"]]
+    report, proc = cli_json(path, "--select", "FT1", "--ignore", "FT001")
+    assert "FT001" not in [f["code"] for f in report["findings"]]
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nselect = ["FT3"]\nignore = ["invalid-json"]\n')
+    proc = run_cli("check", path.name, "--format", "json", cwd=tmp_path)
+    assert "FT001" not in [f["code"] for f in json.loads(proc.stdout)["findings"]]  # ignored by name in the config

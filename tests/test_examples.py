@@ -22,8 +22,7 @@ def test_bundled_example_dataset_reports_its_mistakes():
     report, proc = cli_json(ROOT / "examples" / "train.jsonl")
     found = [(f["line"], f["code"]) for f in report["findings"]]
     assert found == [
-        (9, "FT106"),
-        (9, "FT116"),
+        (9, "FT106"),  # 'human': did you mean 'user'? (so no FT116 restating a missing user)
         (10, "FT201"),
         (11, "FT112"),
         (12, "FT114"),

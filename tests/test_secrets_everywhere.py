@@ -37,7 +37,8 @@ def secret_findings(tmp_path, lines: list[str], *args: str, every_format: bool =
         assert not any(secret in proc.stdout + proc.stderr for secret in secrets), output
     proc = run_cli("check", "--isolated", "--select", "FT205", "--format", "json", *args, str(path))
     assert not any(secret in proc.stdout + proc.stderr for secret in secrets)
-    return [(f["line"], f["pointer"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    # FT205's own (lines that are not JSON also get FT001 whatever the selection: checked for leaks above)
+    return [(f["line"], f["pointer"], f["message"]) for f in json.loads(proc.stdout)["findings"] if f["code"] == "FT205"]
 
 
 def call_row(arguments) -> dict:
