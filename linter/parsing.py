@@ -111,7 +111,8 @@ def diagnose(raw: bytes, exc: orjson.JSONDecodeError) -> ParseProblem:
     except RecursionError:
         return ParseProblem(TOO_DEEP, "JSON nesting is too deep to parse")
     except json.JSONDecodeError as err:
-        return ParseProblem(INVALID_JSON, f"invalid JSON: {err.msg} at column {err.colno}", err.colno)
+        # json's "Unterminated string starting at" ends with "at": one "at" before the column, not two
+        return ParseProblem(INVALID_JSON, f"invalid JSON: {err.msg.removesuffix(' at')} at column {err.colno}", err.colno)
     except ValueError:  # Python's int/str limit: no parser keeps such a number exact
         return ParseProblem(INVALID_JSON, f"invalid JSON: a number with more than {sys.get_int_max_str_digits():,} digits")
     if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(value):

@@ -41,7 +41,9 @@ def _short_prefixed(prefixes: tuple[str, ...], chars: str, shortest: int, longes
 
 # kind: (prefixes, key characters, shortest and longest key, digit needed at a word's start too)
 _SHORT_PREFIXED = {
-    "a Hugging Face token": (("hf_", "api_org_"), "A-Za-z0-9", 34, 34, False),  # user and organisation tokens
+    # user and organisation tokens: real ones are often letters only, so 34 letters after hf_ count (a class
+    # name of exactly that length, 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, is redacted too: the safe side)
+    "a Hugging Face token": (("hf_", "api_org_"), "A-Za-z0-9", 34, 34, False),
     "a Groq API key": (("gsk_",), "A-Za-z0-9", 48, 52, False),
     "a Replicate API token": (("r8_",), "A-Za-z0-9_\\-", 37, 37, False),
     "a Fireworks AI API key": (("fw_",), "A-Za-z0-9", 20, 48, True),
@@ -80,7 +82,8 @@ SECRETS = (
     ("a Together AI API key", re.compile(r"tgp_v1_[A-Za-z0-9_\-]{40,}")),
     ("a Perplexity API key", re.compile(r"pplx-[A-Za-z0-9]{48,}")),
     ("an xAI API key", re.compile(r"xai-[A-Za-z0-9_]{80,}")),
-    ("an NVIDIA API key", re.compile(r"nvapi-[A-Za-z0-9_\-]{64,}")),
+    # with the digits and capitals a random key has: 64 characters of hyphenated prose are no key
+    ("an NVIDIA API key", re.compile(r"nvapi-(?=[A-Za-z0-9_\-]{0,99}[0-9])(?=[A-Za-z0-9_\-]{0,99}[A-Z])[A-Za-z0-9_\-]{64,}")),
     ("a LangSmith API key", re.compile(r"lsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}")),
     ("a Pinecone API key", re.compile(r"pcsk_[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63,}")),
 )

@@ -54,6 +54,8 @@ SHORT_PREFIX_CODE = [  # names and prose that spell a short prefix, shorter or l
 ]
 NEAR_MISSES = SHORT_PREFIX_CODE + [
     "return fw_LoadImageControllerBuffer(image)",  # a key's length, but no digit: a name
+    # review: 64+ characters of hyphenated prose after nvapi-
+    "set 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 first",
     "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx and GROQ_API_KEY=gsk_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     "Plan the task-ant-api03-migration and read the pplx-api docs; xai-grok answers; nvapi-key goes in the vault.",
     "REPLICATE_API_TOKEN=r8_... TOGETHER_API_KEY=tgp_v1_... FIREWORKS_API_KEY=fw_...",
