@@ -65,6 +65,10 @@ def convert_value(registry, value: Any, to: str) -> Any:
         raise Unconvertible(f"{adapter.name} to {to}: {exc}") from None
 
 
+class FileRefused(Exception):
+    """No record of the source could be read (a header naming a column twice): nothing is written."""
+
+
 @dataclass
 class ConvertReport:
     written: int = 0
@@ -146,6 +150,8 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
         with _open_source(source) as stream:
             for row in reader.rows(stream, max_line_bytes=linter.settings.max_line_bytes):
                 if not row.parsed:
+                    if row.problem is not None and row.problem.whole_file:
+                        raise FileRefused(f"{row.problem.message.split('; the rows were not read')[0]}; nothing was converted")
                     if row.problem is not None and row.problem.between_rows:
                         report.noted.append((row.number, row.problem.message + "; no row is lost, the output is valid JSON Lines"))
                     elif row.problem is not None or (row.raw is None):

@@ -17,6 +17,9 @@ class ParseProblem:
     # a syntax problem between rows (a trailing or missing comma in a JSON array): no row's data is in it,
     # so ``convert`` writes every row and only notes it, where a rejected row would count one row too many
     between_rows: bool = False
+    # the file's rows were not read at all (a header naming a column twice): ``convert`` writes nothing and
+    # says so, where a single rejected row would stand for every record the file holds
+    whole_file: bool = False
 
 
 class Row:

@@ -494,9 +494,9 @@ def test_a_header_that_names_a_column_twice_is_refused_not_read_with_one_cell_lo
     out = tmp_path / "out.jsonl"
     proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
     name = header.split(",")[-1]
-    assert proc.returncode == 1 and lines(out) == []
-    (reject,) = _rejects(out)
-    assert reject["line"] == 1 and f"column '{name}' appears more than once (columns 1 and " in reject["reason"]
+    # no record was read: nothing is written (review: one reject with no text stood for every record)
+    assert proc.returncode == 2 and not out.exists() and not (tmp_path / "out.jsonl.rejects.jsonl").exists()
+    assert f"column '{name}' appears more than once (columns 1 and " in proc.stderr and "nothing was converted" in proc.stderr
     checked = run_cli("check", source, "--select", "FT014")
     assert checked.returncode == 1 and f"FT014 [table-row-invalid] column '{name}' appears more than once" in checked.stdout
 
@@ -532,7 +532,7 @@ def test_role_columns_named_in_two_cases_are_one_column_and_refused(tmp_path):
     source.write_text("User,user,assistant\nhello from A,hello from B,reply\n")
     out = tmp_path / "out.jsonl"
     proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
-    assert proc.returncode == 1 and lines(out) == []
+    assert proc.returncode == 2 and not out.exists() and "nothing was converted" in proc.stderr
     checked = run_cli("check", source, "--select", "FT014")
     assert "column 'User' and 'user' (one column in any case) appears more than once (columns 1 and 2)" in checked.stdout
     # other columns are kept under their own names, so 'ID' and 'id' lose nothing and are not refused

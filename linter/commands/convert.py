@@ -55,8 +55,13 @@ def convert(source, output, target, split_validation, validation_output, seed, r
                        (validation_output or validation_path(output)) if split_validation else None)
     except Refused as exc:
         raise Failure(one_line(str(exc))) from None
-    report = run_convert(linter, source, output, to=target, split=split_validation, seed=seed,
-                         validation_output=validation_output, rejects=rejects)
+    from ..convert import FileRefused
+
+    try:
+        report = run_convert(linter, source, output, to=target, split=split_validation, seed=seed,
+                             validation_output=validation_output, rejects=rejects)
+    except FileRefused as exc:  # the temporaries are gone; the source is as it was
+        raise Failure(f"{one_line(source)}: {one_line(str(exc))}") from None
     click.echo(f"wrote {report.written:,} example(s) to {one_line(output)}")
     if split_validation:
         click.echo(f"wrote {report.validation:,} example(s) to {one_line(validation_output or validation_path(output))}")

@@ -124,11 +124,13 @@ class BadJson(ValueError):
 _STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def problem_row(number: int, kind: str, message: str, pointer: str = "", between_rows: bool = False, source: Any = None) -> Row:
-    """A row that could not be read; ``source``: the record as the file holds it, when known (``SourceRow``)."""
+def problem_row(number: int, kind: str, message: str, pointer: str = "", between_rows: bool = False, source: Any = None,
+                whole_file: bool = False) -> Row:
+    """A row that could not be read; ``source``: the record as the file holds it, when known (``SourceRow``);
+    ``whole_file``: no record of the file was read (its header is refused)."""
     row = SourceRow(number, 0, b"", 0)
     row.source, row.json_source = source, False
-    row.problem = ParseProblem(kind, message, pointer=pointer, between_rows=between_rows)
+    row.problem = ParseProblem(kind, message, pointer=pointer, between_rows=between_rows, whole_file=whole_file)
     return row
 
 
@@ -209,11 +211,11 @@ class CsvReader(Reader):
             taken.clear()
             header = [h.strip() for h in header]
             if any(_UNDECODABLE.search(name) for name in header):
-                yield problem_row(1, INVALID_UTF8, "invalid UTF-8 in the header row; the file was not read")
+                yield problem_row(1, INVALID_UTF8, "invalid UTF-8 in the header row; the file was not read", whole_file=True)
                 return
             problem = header_problem(header)
             if problem:
-                yield problem_row(1, TABLE_ROW, problem)
+                yield problem_row(1, TABLE_ROW, problem, whole_file=True)
                 return
             # unnamed columns share the key "": the cells of all but the last would be overwritten
             overwritten = [i for i, name in enumerate(header) if name == ""][:-1]
@@ -455,7 +457,7 @@ class XlsxReader(Reader):
         names = [str(h).strip() if h is not None else "" for h in header]
         problem = header_problem(names)
         if problem:
-            yield problem_row(1, TABLE_ROW, problem)
+            yield problem_row(1, TABLE_ROW, problem, whole_file=True)
             book.close()
             return
         unnamed = [i for i, name in enumerate(names) if not name]  # their cells reach no key
