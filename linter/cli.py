@@ -99,10 +99,15 @@ def _startup_settings(argv: list[str]) -> Settings:
     return load(None)
 
 
+_HELP = ("--help", "-h", "--version", "-V")
+
+
 def main() -> None:
     # ftlint does no linear algebra, yet numpy (the duplicate finder, tabular readers)
     # starts a spinning OpenBLAS thread per core on import: 0.07-0.14 s of CPU a run
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # help and the version need no configuration: a broken config or plugin is then a warning
+    helping = not sys.argv[1:] or any(arg in _HELP for arg in sys.argv[1:])
     try:
         # local plugins named in the nearest config take part in every command
         # ('rules', 'rule', 'plugins' too), not only in 'check'
@@ -110,15 +115,18 @@ def main() -> None:
         if settings.plugins:
             host.load_local_plugins(settings.plugins, settings.root)
     except (ConfigError, PluginError) as exc:
-        click.echo(f"ftlint: error: {one_line(str(exc))}", err=True)
-        sys.exit(EXIT_ERROR)
+        click.echo(f"ftlint: {'warning' if helping else 'error'}: {one_line(str(exc))}", err=True)
+        if not helping:
+            sys.exit(EXIT_ERROR)
     try:
         registry = get_registry()
     except PluginError as exc:
-        # still let 'ftlint plugins' show what failed
-        if sys.argv[1:2] != ["plugins"]:
+        # still let 'ftlint plugins' show what failed, and help be read
+        if sys.argv[1:2] != ["plugins"] and not helping:
             click.echo(f"ftlint: error: {one_line(str(exc))}", err=True)
             sys.exit(EXIT_ERROR)
+        if helping:
+            click.echo(f"ftlint: warning: {one_line(str(exc))}", err=True)
         registry = None
     if registry is not None:
         host.call_each("register_commands", cli=cli)

@@ -277,3 +277,18 @@ def test_hook_register_formats(tmp_path, write_jsonl):
     out = tmp_path / "chat.jsonl"
     assert run_cli("convert", path, "-o", out, "--to", "openai-chat", env=env).returncode == 0
     assert json.loads(out.read_text())["messages"][0] == {"role": "user", "content": "hi"}
+
+
+def test_help_is_shown_with_a_warning_when_a_local_plugin_is_broken(tmp_path):
+    """Newcomer trial: 'ftlint --help' and 'ftlint submit --help' exited 2 because the project's plugin
+    failed to import; help needs no configuration. A run still stops on it."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "x.py").write_text("import nosuchmod\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["rules/x.py"]\n')
+    (tmp_path / "d.jsonl").write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}\n')
+    for args in (["--help"], ["check", "--help"], ["--version"]):
+        proc = run_cli(*args, cwd=tmp_path)
+        assert proc.returncode == 0 and "warning: local plugin 'rules/x.py' failed to load" in proc.stderr, args
+        assert "Traceback" not in proc.stderr
+    proc = run_cli("check", "d.jsonl", cwd=tmp_path)
+    assert proc.returncode == 2 and "error: local plugin 'rules/x.py' failed to load" in proc.stderr
