@@ -65,8 +65,8 @@ def project(tmp_path):
 def test_axolotl_config_lints_its_datasets_with_its_mapping_and_length(project):
     root, folder = project
     (root / "axolotl.yml").write_text(
-        "base_model: ./models/tiny\nsequence_len: 40\nchat_template: tokenizer_default\ntrain_on_inputs: false\n"
-        "learning_rate: 0.0002\n"
+        "base_model: ./models/tiny\nsequence_len: 40\nexcess_length_strategy: truncate\nchat_template: tokenizer_default\n"
+        "train_on_inputs: false\nlearning_rate: 0.0002\n"
         "datasets:\n"
         "  - path: data/chat.jsonl\n    type: chat_template\n    field_messages: conversations\n"
         "    message_property_mappings:\n      role: from\n      content: value\n    roles_to_train: [assistant]\n"
@@ -79,6 +79,20 @@ def test_axolotl_config_lints_its_datasets_with_its_mapping_and_length(project):
     assert stats["tokens"]["max"] == max(w[0] for w in want if w)
     assert stats["trained_tokens"]["total_per_epoch"] == sum(w[2] for w in want if w)
     assert stats["trainer"]["max_seq_length"] == 40 and stats["trainer"]["assistant_only_loss"] is True
+    # axolotl's default drops an over-long example whole (newcomer trial: ftlint said it was truncated)
+    (root / "axolotl.yml").write_text((root / "axolotl.yml").read_text().replace("excess_length_strategy: truncate\n", ""))
+    (root / "default.yml").write_text((root / "axolotl.yml").read_text())  # views are cached per config path
+    proc = run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "default.yml", cwd=root)
+    report, found = findings(proc)
+    assert found == [("chat.jsonl", 2, "FT310"), ("chat.jsonl", 3, "FT311")]
+    (dropped,) = [f for f in report["findings"] if f["code"] == "FT311"]
+    assert "axolotl drops it (excess_length_strategy: drop, axolotl's default): none of its" in dropped["message"]
+    stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "default.yml", "data/chat.jsonl", cwd=root).stdout)[0]
+    over = [w for w in want if w and w[0] > 40]
+    assert over and stats["trained_tokens"]["total_per_epoch"] == sum(w[2] for w in want if w and w[0] <= 40)
+    (root / "bad.yml").write_text((root / "default.yml").read_text() + "excess_length_strategy: cut\n")
+    bad = run_cli("check", "--trainer-config", "bad.yml", cwd=root)
+    assert bad.returncode == 2 and "excess_length_strategy must be drop, truncate or raise, not 'cut'" in bad.stderr
 
 
 def test_llamafactory_config_with_dataset_info(project):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .hf_tokenizer import TrainerSetupError
-from .truncation import KEEP_START, LLAMAFACTORY
+from .truncation import DROP, KEEP_START, LLAMAFACTORY, RAISE
 
 Mapper = Callable[[Any], Any]
 
@@ -71,6 +71,7 @@ class TrainerPlan:
     max_seq_length: int | None = None
     max_seq_length_from: str = ""  # the key (or default) the length came from, for the reports
     truncation: str = KEEP_START  # linter.trainer.truncation's policy
+    truncation_from: str = ""  # the key (or default) the policy came from, for the findings
     mask_history: bool = False  # LLaMA-Factory: only the last answer is trained, turns cut last to first
     assistant_only_loss: bool | None = None
     datasets: list[DatasetPlan] = field(default_factory=list)
@@ -121,6 +122,14 @@ def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
     plan.max_seq_length_from = f"sequence_len in {config_path.name}" if plan.max_seq_length else ""
     plan.chat_template = _axolotl_template(data, config_path, plan)
     plan.assistant_only_loss = not data.get("train_on_inputs", False)
+    # an example over sequence_len is dropped unless excess_length_strategy says truncate (or raise)
+    strategy = data.get("excess_length_strategy") or "drop"
+    policies = {"drop": DROP, "truncate": KEEP_START, "raise": RAISE}
+    if strategy not in policies:
+        raise TrainerSetupError(f"{source}: excess_length_strategy must be drop, truncate or raise, not {strategy!r}")
+    plan.truncation = policies[strategy]
+    plan.truncation_from = (f"excess_length_strategy: {strategy} in {config_path.name}" if data.get("excess_length_strategy")
+                            else "excess_length_strategy: drop, axolotl's default")
     datasets = data.get("datasets")
     if not isinstance(datasets, list) or not datasets:
         raise TrainerSetupError(f"{source}: datasets must be a list of {{path, type}} entries")

@@ -15,7 +15,7 @@ from ..plugin import hookimpl
 from ..rules.base import DatasetRule, Rule
 from ..schema import COMPLETION, CONVERSATION_KINDS
 from ..text import show
-from .truncation import LLAMAFACTORY
+from .truncation import DROP, LLAMAFACTORY, WHOLE
 
 ANY_KIND = CONVERSATION_KINDS | {COMPLETION}  # every format the view reads (linter.trainer.messages decides what renders)
 MAX_QUOTE = 300  # characters of a template's message quoted in a finding
@@ -58,9 +58,11 @@ class TemplateError(_TrainerRule):
 
 class OverMaxSeqLength(_TrainerRule):
     """An example longer than the trainer's maximum sequence length is cut:
-    on the right (TRL ``max_length``, axolotl ``sequence_len``), or turn by
-    turn (LLaMA-Factory ``cutoff_len``: each prompt and answer keeps its
-    start, later turns are dropped). What is cut is never seen, usually the
+    on the right (TRL ``max_length``, axolotl ``sequence_len`` with
+    ``excess_length_strategy: truncate``), or turn by turn (LLaMA-Factory
+    ``cutoff_len``: each prompt and answer keeps its start, later turns are
+    dropped). axolotl's default (``excess_length_strategy: drop``) removes the
+    example whole, and ``raise`` stops the run: the finding says so. What is cut is never seen, usually the
     end of an answer. The count is exact: the rendered chat template,
     tokenized by the model's tokenizer. FT312 is the error when nothing
     trained is left.
@@ -77,6 +79,12 @@ class OverMaxSeqLength(_TrainerRule):
     def check(self, row) -> Iterable[Violation]:
         view, found = self.analysis(row)
         if found is None or found.error is not None or not view.max_seq_length or found.tokens <= view.max_seq_length:
+            return
+        if view.truncation in WHOLE:  # axolotl removes the example (or stops the run): it is not cut at all
+            what = "axolotl drops it" if view.truncation == DROP else "axolotl stops the run (ValueError)"
+            yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}), over max-seq-length "
+                            f"{view.max_seq_length:,}; {what} ({view.truncation_from}): none of its "
+                            f"{found.trained:,} trained tokens is seen")
             return
         if found.trained and not found.kept_trained:
             return  # FT312 says it louder
@@ -105,6 +113,8 @@ class NothingTrainedAfterTruncation(_TrainerRule):
         view, found = self.analysis(row)
         if found is None or found.error is not None or not view.max_seq_length:
             return
+        if view.truncation in WHOLE:
+            return  # nothing is cut: FT311 says the example is dropped (or stops the run)
         if found.tokens > view.max_seq_length and found.trained and not found.kept_trained:
             how = "LLaMA-Factory's per-turn truncation" if view.truncation == LLAMAFACTORY else "truncation"
             yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}); {how} at max-seq-length "

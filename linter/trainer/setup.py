@@ -73,6 +73,7 @@ def _build(settings: Any):
         view.mappers = plan.mappers
         view.notes = plan.notes
         view.truncation = plan.truncation
+        view.truncation_from = plan.truncation_from
         view.mask_history = plan.mask_history
     return view
 

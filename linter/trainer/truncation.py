@@ -1,6 +1,7 @@
 """How a trainer cuts an example longer than its maximum length, and what trained tokens survive.
 
-Two policies exist among the trainers ftlint mirrors:
+The policies among the trainers ftlint mirrors (and axolotl's default, ``DROP``:
+an over-long example is removed whole, not cut; ``RAISE`` stops the run):
 
 - ``KEEP_START`` (TRL ``truncation_mode="keep_start"``, axolotl, mistral-finetune):
   the first ``max_seq_length`` tokens are kept, whatever they are.
@@ -23,6 +24,11 @@ from __future__ import annotations
 
 KEEP_START = "keep_start"
 LLAMAFACTORY = "llamafactory"
+# axolotl's excess_length_strategy: "drop" (its default: the example is removed, not cut) or "raise" (the
+# run stops); "truncate" is KEEP_START
+DROP = "drop"
+RAISE = "raise"
+WHOLE = (DROP, RAISE)  # policies under which an over-long example keeps nothing
 
 
 def infer_seqlen(source_len: int, target_len: int, budget: int) -> tuple[int, int]:

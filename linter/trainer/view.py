@@ -23,7 +23,7 @@ from typing import Any
 from .hf_tokenizer import HFTokenizer, MistralFiles
 from .messages import messages_for_template, tools_for_template
 from .template import ChatTemplate, TemplateFailure
-from .truncation import KEEP_START, LLAMAFACTORY, llamafactory_trained
+from .truncation import KEEP_START, LLAMAFACTORY, WHOLE, llamafactory_trained
 
 GENERATION_BLOCKS = "generation blocks"
 ASSISTANT_CONTENT = "assistant contents (the template has no generation blocks)"
@@ -56,7 +56,8 @@ class TrainerView:
         self.max_seq_length = max_seq_length
         self.assistant_only_loss = assistant_only_loss
         self.framework = ""  # the trainer config's framework (trl, axolotl, llamafactory), "" for --tokenizer alone
-        self.truncation = KEEP_START  # or LLAMAFACTORY (set from a LLaMA-Factory config)
+        self.truncation = KEEP_START  # or LLAMAFACTORY (a LLaMA-Factory config), DROP or RAISE (axolotl's)
+        self.truncation_from = ""
         self.mask_history = False  # LLaMA-Factory's mask_history: only the last answer is trained
         self.limit_from = ""  # where max_seq_length came from, for the reports
         self.encoding_name = tokenizer.name
@@ -180,11 +181,14 @@ class TrainerView:
         if ranges is None:  # a span the quick way cannot place: the full mask
             mask = assistant_mask(encoding.offsets, spans)
             if self.truncation != LLAMAFACTORY:
-                return Analysis(total, sum(mask), sum(mask[:limit]))
+                whole_gone = self.truncation in WHOLE and total > limit
+                return Analysis(total, sum(mask), 0 if whole_gone else sum(mask[:limit]))
             ranges = _runs(mask)
         if self.truncation == LLAMAFACTORY:
             return Analysis(total, *llamafactory_trained(ranges, total, self.max_seq_length, self.mask_history))
         trained = sum(b - a for a, b in ranges)
+        if self.truncation in WHOLE and total > limit:
+            return Analysis(total, trained, 0)  # axolotl removes the example (or stops): nothing of it is trained
         kept = sum(max(0, min(b, limit) - a) for a, b in ranges)
         return Analysis(total, trained, kept)
 
