@@ -122,8 +122,8 @@ def lint_dataframe(frame, *, config: bool | str | Path | None = None, as_datafra
             return
         for cells in frame.itertuples(index=False, name=None):
             record = {name: value for name, value in zip(columns, map(_plain, cells)) if value is not None}
-            value, reason = map_columns(record)
-            yield value, (INVALID_JSON, reason) if reason is not None else None
+            value, problem = map_columns(record)
+            yield value, problem
 
     return _lint_records(DATAFRAME, records(), options, config, as_dataframe)
 

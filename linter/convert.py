@@ -211,7 +211,8 @@ def _note_extra_keys(value: dict, known, carried: set, name: str, number: int, r
 def repeated_key_reason(row) -> str | None:
     """Why a parsed row is refused because its JSON text repeats a key (the parsed value kept only the
     last value, so writing it would lose the others: what FT004 reports), or None. Rows that came from
-    cells (CSV, XLSX, Parquet) have no JSON text of their own to repeat a key in."""
+    cells (CSV, XLSX, Parquet) have no JSON text of their own; a messages cell that repeats a key is
+    refused by the reader itself (a table-row problem, FT014)."""
     text = json_text(row)
     if text is None:
         return None

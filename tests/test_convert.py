@@ -540,3 +540,22 @@ def test_role_columns_named_in_two_cases_are_one_column_and_refused(tmp_path):
     assert run_cli("convert", source, "-o", out, "--to", "openai-chat").returncode == 0
     (row,) = lines(out)
     assert (row["ID"], row["id"]) == ("1", "2")
+
+
+def test_a_messages_cell_that_repeats_a_key_is_refused_not_read_with_a_value_lost(tmp_path):
+    """Review: a CSV messages cell with "content" twice kept only the second value, in check and convert."""
+    import csv as csv_module
+
+    source = tmp_path / "cells.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv_module.writer(handle)
+        writer.writerow(["messages"])
+        writer.writerow(['[{"role": "user", "content": "first", "content": "second"}, {"role": "assistant", "content": "x"}]'])
+        writer.writerow(['[{"role": "user", "content": "ok"}, {"role": "assistant", "content": "x"}]'])
+    checked = run_cli("check", source, "--select", "FT014")
+    assert checked.returncode == 1 and "cells.csv:2: FT014 [table-row-invalid] the messages column repeats the key 'content'" in checked.stdout
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "openai-chat")
+    assert proc.returncode == 1 and len(lines(out)) == 1
+    (reject,) = _rejects(out)
+    assert reject["line"] == 2 and '""content"": ""first"", ""content"": ""second""' in reject["raw"]  # the CSV record as written

@@ -124,6 +124,24 @@ class BadJson(ValueError):
 _STRICT = json.JSONDecoder(parse_constant=_reject_constant)
 
 
+class _RepeatedKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list) -> dict:
+    """An object of a messages cell, refused when it repeats a key: JSON would keep the last value only
+    (FT004's finding on a JSONL line; a cell has no line of its own to report it on)."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set = set()
+        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return value
+
+
+# a messages cell: as strict as _STRICT, and no repeated key (a cell is small: the hook's cost is nothing)
+_CELL = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_pairs)
+
+
 def problem_row(number: int, kind: str, message: str, pointer: str = "", between_rows: bool = False, source: Any = None,
                 whole_file: bool = False) -> Row:
     """A row that could not be read; ``source``: the record as the file holds it, when known (``SourceRow``);
@@ -134,17 +152,21 @@ def problem_row(number: int, kind: str, message: str, pointer: str = "", between
     return row
 
 
-def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
-    """A table record as an example; or None and the reason."""
+def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """A table record as an example, or None and ``(problem kind, reason)``: a messages cell that is not
+    JSON is ``INVALID_JSON`` (FT001); valid JSON that repeats a key is the table row's (``TABLE_ROW``, FT014)."""
     lowered = {str(k).strip().lower(): k for k in record}
     if "messages" in lowered:
         key = lowered["messages"]
         cell = record[key]
         if isinstance(cell, str):
             try:
-                messages = strict_json(_STRICT.decode, cell)
+                messages = strict_json(_CELL.decode, cell)
             except BadJson as exc:
-                return None, f"the messages column does not hold valid JSON: {exc.message.removeprefix('invalid JSON: ')}"
+                return None, (INVALID_JSON, f"the messages column does not hold valid JSON: {exc.message.removeprefix('invalid JSON: ')}")
+            except _RepeatedKey as exc:
+                return None, (TABLE_ROW, f"the messages column repeats the key {show(str(exc.args[0]))} in an object: "
+                                         "JSON keeps only the last value; rename or remove one")
         else:
             messages = cell
         value = {("messages" if k == key else k): v for k, v in record.items()}
@@ -239,7 +261,7 @@ class CsvReader(Reader):
                     yield problem_row(start, TABLE_ROW, lost, source=record)
                     continue
                 value, reason = map_columns(dict(zip(header, cells)))
-                yield value_row(start, value, source=record) if value is not None else problem_row(start, INVALID_JSON, reason, source=record)
+                yield value_row(start, value, source=record) if value is not None else problem_row(start, *reason, source=record)
         except csv.Error as exc:
             # what was not read is kept (the record that failed and the rest of the file) unless it is
             # longer than a line may be, as a JSONL line would be
@@ -425,7 +447,7 @@ class ParquetReader(Reader):
                 for record in batch.to_pylist():
                     number += 1
                     value, reason = map_columns(_drop_none(record))
-                    yield value_row(number, value, source=record) if value is not None else problem_row(number, INVALID_JSON, reason, source=record)
+                    yield value_row(number, value, source=record) if value is not None else problem_row(number, *reason, source=record)
         except Exception as exc:  # noqa: BLE001 - arrow raises many types for corrupt files
             yield problem_row(1, INVALID_JSON, f"not a readable Parquet file: {type(exc).__name__}: {exc}")
 
@@ -473,7 +495,7 @@ class XlsxReader(Reader):
                 yield problem_row(number, TABLE_ROW, lost, source=cells_of)
                 continue
             value, reason = map_columns(record)
-            yield value_row(number, value, source=record) if value is not None else problem_row(number, INVALID_JSON, reason, source=record)
+            yield value_row(number, value, source=record) if value is not None else problem_row(number, *reason, source=record)
         book.close()
 
 

@@ -84,7 +84,7 @@ class DuplicateKey(Rule):
 
     A JSON array file's elements are checked in their own text. Rows of CSV,
     XLSX and Parquet are made of cells (a header that names a column twice is
-    FT014); a key repeated inside a ``messages`` cell's JSON is not seen yet.
+    FT014), and so is a key repeated inside a ``messages`` cell's JSON.
     ``ftlint convert`` rejects a row this rule reports rather than write the
     last value alone."""
 
