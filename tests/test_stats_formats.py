@@ -78,12 +78,12 @@ def test_counts_for_an_open_model_say_they_approximate_its_tokenizer(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}) + "\n")
     llama = run_cli("stats", path, "--isolated", "--model", "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference")
-    assert "(o200k_base, approximating llama3's tokenizer; --tokenizer counts exactly," in llama.stdout
+    assert "approximate: o200k_base stands in for the model's own tokenizer (llama3): --tokenizer DIR" in llama.stdout
     tokens = json.loads(run_cli("stats", path, "--isolated", "--format", "json", "--model",
                                 "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference").stdout)[0]["tokens"]
     assert tokens["approximates"] == "llama3" and tokens["open_tokenizer"] is True
     claude = run_cli("stats", path, "--isolated", "--model", "anthropic.claude-3-haiku-20240307-v1:0").stdout
-    assert "approximating claude (proprietary)'s tokenizer," in claude and "--tokenizer" not in claude
+    assert "stands in for the model's own tokenizer (claude (proprietary))\n" in claude and "--tokenizer" not in claude
     for own in ((), ("--model", "gpt-4o")):  # OpenAI's encodings are their models' tokenizers
         out = run_cli("stats", path, "--isolated", *own).stdout
-        assert "approximating" not in out and "(o200k_base, all 1 counted)" in out
+        assert "approximate" not in out and "(o200k_base, all 1 counted)" in out

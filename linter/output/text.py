@@ -85,15 +85,13 @@ class TextFormatter(Formatter):
             if tokens["exact"]
             else f"sampled {tokens['counted_examples']:,} of {tokens['countable_examples']:,}; --exact-stats counts all"
         )
-        encoding = tokens["encoding"]
-        if tokens.get("approximates"):  # a model counted with a tiktoken encoding: say so, and what is exact
-            encoding += f", approximating {tokens['approximates']}'s tokenizer"
-            if tokens.get("open_tokenizer"):
-                encoding += "; --tokenizer counts exactly"
         out(
-            f"  tokens per example ({encoding}, {scope}): min {tokens['min']:,} · mean {tokens['mean']:,.1f}"
+            f"  tokens per example ({tokens['encoding']}, {scope}): min {tokens['min']:,} · mean {tokens['mean']:,.1f}"
             f" · p50 {tokens['p50']:,.0f} · p90 {tokens['p90']:,.0f} · max {tokens['max']:,}"
         )
+        if tokens.get("approximates"):  # a model counted with a tiktoken encoding: say so, and what is exact
+            exact = ": --tokenizer DIR (its tokenizer folder) counts exactly" if tokens.get("open_tokenizer") else ""
+            out(f"  approximate: {tokens['encoding']} stands in for the model's own tokenizer ({tokens['approximates']}){exact}")
         if tokens.get("counted_on_view"):
             out(f"  {tokens['counted_on_view']:,} example(s) of other formats than OpenAI chat counted by the OpenAI cookbook "
                 "formula on their conversation view; --tokenizer counts them as the model's own chat template renders them")
