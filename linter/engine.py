@@ -203,7 +203,8 @@ class Linter:
                 # FT111 names a key spelt in another case ('Role'): the missing-key findings would restate it
                 "key_spelling": "FT111" in codes,
                 "preference_spelling": "FT602" in codes,
-                "role_suggestions": "FT106" in codes,  # FT106's "did you mean 'assistant'?": FT112/FT116 do not restate it  # FT602 renames *_completion: FT110 does not restate it
+                "role_suggestions": "FT106" in codes,
+                "assistant_missing": "FT112" in codes,  # FT112 says there is no assistant: FT313 does not restate it  # FT106's "did you mean 'assistant'?": FT112/FT116 do not restate it  # FT602 renames *_completion: FT110 does not restate it
                 # prepare_data's base-model conventions (FT904-FT909, FT911, FT912 require it): openai-legacy's
                 "completion_conventions": True if self.profile.completion_conventions else None,
                 # the profile's pattern for a message's name (FT122 requires it): OpenAI's

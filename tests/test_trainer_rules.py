@@ -59,3 +59,11 @@ def test_no_generation_blocks_with_assistant_only_loss(tmp_path):
     axolotl = tmp_path / "axolotl.yml"
     axolotl.write_text(f"base_model: {plain}\nsequence_len: 128\ntrain_on_inputs: false\ndatasets:\n  - path: {data}\n    type: chat_template\n")
     assert lint_text(data.read_text(), select=["FT314"], trainer_config=str(axolotl)) == []
+
+
+def test_no_trained_tokens_does_not_restate_a_missing_assistant(folder):
+    """Newcomer trial: a row without an assistant message got FT112 and FT313 for one cause."""
+    no_assistant = TRAINER_RULES["FT313"].bad + "\n"
+    both = lint_text(no_assistant, select=["FT112", "FT313"], tokenizer=folder, max_seq_length=LIMIT)
+    assert [f.code for f in both] == ["FT112"]
+    assert [f.code for f in lint_text(no_assistant, select=["FT313"], tokenizer=folder, max_seq_length=LIMIT)] == ["FT313"]

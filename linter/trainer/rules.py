@@ -15,6 +15,7 @@ from ..plugin import hookimpl
 from ..rules.base import DatasetRule, Rule
 from ..schema import COMPLETION, CONVERSATION_KINDS
 from ..text import show
+from ..view import ASSISTANT
 from .truncation import DROP, LLAMAFACTORY, WHOLE
 
 ANY_KIND = CONVERSATION_KINDS | {COMPLETION}  # every format the view reads (linter.trainer.messages decides what renders)
@@ -125,7 +126,8 @@ class NoTrainedTokens(_TrainerRule):
     """The example has no token under the assistant mask at all (no assistant
     message, or the template renders none in its generation blocks). With
     assistant-only loss TRL stops: "at least one example has no assistant
-    tokens".
+    tokens". A row with no assistant message at all is FT112's finding while
+    FT112 is on: this rule does not restate it.
 
     Fix: none automatic; add the assistant's answer or drop the example."""
 
@@ -138,6 +140,8 @@ class NoTrainedTokens(_TrainerRule):
     def check(self, row) -> Iterable[Violation]:
         view, found = self.analysis(row)
         if found is not None and found.error is None and found.tokens and not found.trained:
+            if self.context.options.get("assistant_missing") and not any(t.role == ASSISTANT for _, t in row.view.all_turns()):
+                return  # no assistant message at all: FT112 says so, this would restate it
             yield Violation(f"no token of this example is trained ({view.mask_source})")
 
 
