@@ -24,7 +24,7 @@ from .prices import bills_like_openai
 from .registry import Registry, get_registry
 from .rows import Row
 from .per_file import PerFileFold, folds_for
-from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts
+from .rules.base import LINE, REQUIREMENTS, DatasetRule, Rule, RuleContext, TallyRule, declared_counts
 from .rules.tokens import view_token_parts
 from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities, unread_rows
@@ -184,6 +184,26 @@ class Linter:
     def is_validation(self, path: str) -> bool:
         validation = self.settings.validation_file
         return bool(validation) and Path(path).resolve() == Path(validation).resolve()
+
+    def idle_selected(self) -> list[tuple[str, str]]:
+        """``(code, what it needs)`` of the rules a selection names by code or name that this run will
+        not build (``requires`` unmet: FT904 under the trl profile), so the CLI can say so instead of
+        a silent pass. Only requirements known before any file is read are judged."""
+        s = self.settings
+        met = {"trainer": self.trainer is not None, "train_fingerprints": bool(s.validation_file),
+               "completion_conventions": self.profile.completion_conventions,
+               "message_name_pattern": bool(self.profile.message_name_pattern)}
+        named = {str(selector).strip().upper() for selector in
+                 [*(s.select or []), *s.extend_select, *(s.cli_select or []), *s.cli_extend_select]}
+        idle = []
+        for code in sorted(self.enabled):
+            rule_class = self.registry.rules[code]
+            if code.upper() not in named and rule_class.name.upper() not in named:
+                continue  # on by a prefix or by default: idleness is the expected case, not a surprise
+            unmet = [name for name in rule_class.requires if met.get(name) is False]
+            if unmet:
+                idle.append((code, "; ".join(REQUIREMENTS.get(name, name) for name in unmet)))
+        return idle
 
     def rules_for(self, path: str) -> list[Rule]:
         """Instances of the rules enabled for this path, in code order."""

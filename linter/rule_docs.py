@@ -24,12 +24,7 @@ FIX_SAFETY = {
 }
 
 
-# what a rule's ``requires`` names mean to a user, for its page
-REQUIREMENTS = {
-    "trainer": "a tokenizer and chat template (--tokenizer or --trainer-config)",
-    "train_fingerprints": "a training file to compare with (--validation-file)",
-    "completion_conventions": "a profile that follows prepare_data's conventions for base models (openai-legacy)",
-}
+from .rules.base import REQUIREMENTS
 
 
 def render_rule(rule, plugin: str) -> str:

@@ -63,3 +63,16 @@ def test_trl_and_axolotl_prompt_completion_rows_are_not_rewritten_with_openai_co
         assert fixed.returncode == 0 and path.read_bytes() == before, profile
     proc = run_cli("check", path, "--profile", "openai-legacy", "--format", "json")
     assert {f["code"] for f in json.loads(proc.stdout)["findings"]} >= {"FT904", "FT906", "FT908"}
+
+
+def test_a_rule_named_in_the_selection_but_idle_in_the_run_is_said(tmp_path):
+    """Review: '--select FT904 --profile trl' printed 'All checks passed.' with no word that FT904 never ran."""
+    path = tmp_path / "train.jsonl"
+    path.write_text(dump([{"prompt": "Translate: cat", "completion": "chat"}] * 3))
+    proc = run_cli("check", path, "--profile", "trl", "--select", "FT904,token-limit,FT310")
+    assert proc.returncode == 0
+    warned = [line for line in proc.stderr.splitlines() if "is selected but idle in this run" in line]
+    assert [line.split()[2] for line in warned] == ["FT310", "FT904"]  # FT300 runs: no warning
+    assert "openai-legacy" in warned[1] and "--tokenizer" in warned[0]
+    quiet = run_cli("check", path, "--profile", "trl", "--select", "FT9")  # by prefix: expected, not a surprise
+    assert "idle" not in quiet.stderr

@@ -83,6 +83,8 @@ def lint_and_report(paths, config_file, isolated, select, extend_select, ignore,
     if shown is not None and not shown.shows_token_stats(not quiet, statistics) and not summary_file:
         settings.set("token-stats", False, "-q: no output shows them")  # nothing shows them: not counted
     linter = runner.make_linter(settings)
+    for code, needs in linter.idle_selected():
+        click.echo(f"ftlint: warning: {code} is selected but idle in this run: it runs only with {needs}", err=True)
     files = expand_paths(paths, settings)
     files = runner.with_validation_file(linter, files)
     gate = Gate(baseline_file, write_baseline, summary_file)

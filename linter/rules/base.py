@@ -120,6 +120,15 @@ class Rule:
             raise ValueError(f"rule {cls.code}: requires must be a tuple of setting names, like requires = ('trainer',)")
 
 
+# what a rule's ``requires`` names mean to a user (its page; the warning for a selected rule idle in a run)
+REQUIREMENTS = {
+    "trainer": "a tokenizer and chat template (--tokenizer or --trainer-config)",
+    "train_fingerprints": "a training file to compare with (--validation-file)",
+    "completion_conventions": "a profile that follows prepare_data's conventions for base models (openai-legacy)",
+    "message_name_pattern": "a profile that checks message names (OpenAI's, Azure's)",
+}
+
+
 class DatasetRule(Rule):
     """Base class for rules that need the whole file: state per shard, merge, finish."""
 
