@@ -199,3 +199,22 @@ def test_a_long_run_of_openings_costs_no_square_time(run):
     secrets.redact(text)
     secrets.first_secret(text)
     assert time.perf_counter() - started < 5  # linear: about 0.1 s; square time: 25 s and more
+
+
+def test_a_megabyte_of_jwt_openings_does_not_hang_check(tmp_path):
+    """Review: one row of "eyJ" * 100,000 took 19-33 s (each opening rescanned the run: square time).
+    A token is looked for only where a run of token characters starts, so a megabyte of them is read
+    in one pass; the timeout is a hang guard, not a speed measurement (bench/ measures speed)."""
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "  " + "eyJ" * 350_000},
+                                             {"role": "assistant", "content": "ok"}]}) + "\n")
+    import subprocess
+    import sys
+
+    # the real CLI, with a timeout: square time here would run for hours, not fail an assertion
+    proc = subprocess.run([sys.executable, "-m", "linter", "check", "--isolated", "--extend-select", "FT205", "--diff", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    for text in (f"Bearer {jwt}", f"token={jwt}", f'"{jwt}"'):
+        assert secrets.redact(text).endswith(("[redacted secret]", '[redacted secret]"'))
