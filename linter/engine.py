@@ -24,7 +24,7 @@ from .prices import bills_like_openai
 from .registry import Registry, get_registry
 from .rows import Row
 from .per_file import PerFileFold, folds_for
-from .rules.base import LINE, REQUIREMENTS, DatasetRule, Rule, RuleContext, TallyRule, declared_counts
+from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts, requirements_text
 from .rules.tokens import view_token_parts
 from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities, unread_rows
@@ -104,14 +104,6 @@ def _approximated(model: ModelSpec) -> str:
     return model.family or model.name
 
 
-def _compiled(pattern: str | None):
-    """A profile's regular expression, compiled once per process (None stays None)."""
-    return None if pattern is None else _PATTERNS.get(pattern) or _PATTERNS.setdefault(pattern, re.compile(pattern))
-
-
-_PATTERNS: dict[str, re.Pattern] = {}
-
-
 class Linter:
     """Lints files with one set of settings."""
 
@@ -155,6 +147,13 @@ class Linter:
             self.tokenizer = self.trainer
             self.enabled = self.enabled - {"FT300"}  # FT311/FT312 judge the length exactly
         self.train_fingerprints = None  # set by use_training_files for FT406
+        # what the profile gives the rules that require it (None: the rule is not built in this run)
+        self.profile_requirements = {
+            # prepare_data's base-model conventions (FT904-FT909, FT911, FT912): openai-legacy's
+            "completion_conventions": True if self.profile.completion_conventions else None,
+            # the pattern a message's name must match (FT122): OpenAI's
+            "message_name_pattern": re.compile(self.profile.message_name_pattern) if self.profile.message_name_pattern else None,
+        }
         self.screens = screens_enabled()  # FTLINT_NO_SCREENS=1: tests and bench/ compare with and without
         if s.token_stats:
             # statistics always need the tokenizer: fail before any output is written
@@ -191,8 +190,7 @@ class Linter:
         a silent pass. Only requirements known before any file is read are judged."""
         s = self.settings
         met = {"trainer": self.trainer is not None, "train_fingerprints": bool(s.validation_file),
-               "completion_conventions": self.profile.completion_conventions,
-               "message_name_pattern": bool(self.profile.message_name_pattern)}
+               **{name: value is not None for name, value in self.profile_requirements.items()}}
         named = {str(selector).strip().upper() for selector in
                  [*(s.select or []), *s.extend_select, *(s.cli_select or []), *s.cli_extend_select]}
         idle = []
@@ -202,7 +200,7 @@ class Linter:
                 continue  # on by a prefix or by default: idleness is the expected case, not a surprise
             unmet = [name for name in rule_class.requires if met.get(name) is False]
             if unmet:
-                idle.append((code, "; ".join(REQUIREMENTS.get(name, name) for name in unmet)))
+                idle.append((code, requirements_text(unmet)))
         return idle
 
     def rules_for(self, path: str) -> list[Rule]:
@@ -220,18 +218,11 @@ class Linter:
                 "trainer": self.trainer.for_path(path) if self.trainer is not None else None,
                 # FT401 reports rows whose format the profile refuses: the rules that would restate it wait
                 "format_refusals": "FT401" in codes,
-                # FT111 names a key spelt in another case ('Role'): the missing-key findings would restate it
-                "key_spelling": "FT111" in codes,
-                "preference_spelling": "FT602" in codes,
-                "role_suggestions": "FT106" in codes,
-                "assistant_missing": "FT112" in codes,  # FT112 says there is no assistant: FT313 does not restate it  # FT106's "did you mean 'assistant'?": FT112/FT116 do not restate it  # FT602 renames *_completion: FT110 does not restate it
-                # prepare_data's base-model conventions (FT904-FT909, FT911, FT912 require it): openai-legacy's
-                "completion_conventions": True if self.profile.completion_conventions else None,
-                # the profile's pattern for a message's name (FT122 requires it): OpenAI's
-                "message_name_pattern": _compiled(self.profile.message_name_pattern),
+                **self.profile_requirements,
             },
             path=path,
             limit_from=self.limit_from,
+            enabled=frozenset(codes),  # a rule may stay silent where an enabled one reports the root cause
         )
         rules = []
         for code in sorted(codes):

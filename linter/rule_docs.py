@@ -24,7 +24,7 @@ FIX_SAFETY = {
 }
 
 
-from .rules.base import REQUIREMENTS
+from .rules.base import requirements_text
 
 
 def render_rule(rule, plugin: str) -> str:
@@ -35,7 +35,7 @@ def render_rule(rule, plugin: str) -> str:
     lines.append(f"- Fix: {rule.fix.value if rule.fix else 'none'}")
     lines.append(f"- Plugin: {plugin}")
     if rule.requires:
-        lines.append(f"- Runs only with: {'; '.join(REQUIREMENTS.get(name, name) for name in rule.requires)}")
+        lines.append(f"- Runs only with: {requirements_text(rule.requires)}")
     if rule.per_file:
         lines.append("- Reported: once per file, at the first row it fires on, with how many rows it fired on")
     if rule.example_profile:

@@ -42,6 +42,12 @@ class RuleContext:
     options: dict[str, Any] = field(default_factory=dict)
     path: str = ""
     limit_from: str = ""  # where token_limit comes from, in the reports' words ("--max-tokens", "model gpt-4o"...)
+    enabled: frozenset[str] | None = None  # the codes on for this path (None: not known, as in a hand-made context)
+
+    def reports(self, code: str) -> bool:
+        """Is rule ``code`` on for this file? A rule that would only restate its finding (FT105 beside
+        FT111's 'Role' should be 'role') then stays silent; unknown (None) counts as off, so it reports."""
+        return self.enabled is not None and code in self.enabled
 
 
 class Rule:
@@ -127,6 +133,11 @@ REQUIREMENTS = {
     "completion_conventions": "a profile that follows prepare_data's conventions for base models (openai-legacy)",
     "message_name_pattern": "a profile that checks message names (OpenAI's, Azure's)",
 }
+
+
+def requirements_text(names) -> str:
+    """What a rule's ``requires`` names mean to a user, joined: for its page and the idle-rule warning."""
+    return "; ".join(REQUIREMENTS.get(name, name) for name in names)
 
 
 class DatasetRule(Rule):

@@ -96,7 +96,7 @@ def spelt_otherwise(rule: Rule, message: dict, key: str) -> bool:
     """True when the message holds ``key`` in another case (``Role``, ``CONTENT``) and FT111 is on to say
     so, with its safe fix: a finding that the key is missing, or that no message has a user's role, would
     only restate that one typo (ruff reports a root cause once)."""
-    if not rule.context.options.get("key_spelling"):
+    if not rule.context.reports("FT111"):
         return False
     return any(type(k) is str and k != key and k.lower() == key for k in message)
 
@@ -112,7 +112,7 @@ _NORMAL = {"gpt": ASSISTANT, "human": USER, "observation": TOOL}  # a suggested 
 def meant_as(rule: Rule, row: Row, role: str) -> bool:
     """True when FT106 is on and tells a turn of the row that its unknown role probably means ``role``
     (``bot``: did you mean 'assistant'?): "no assistant message" would only restate that finding."""
-    if not rule.context.options.get("role_suggestions"):
+    if not rule.context.reports("FT106"):
         return False
     accepted = rule.context.profile.roles
     for _, turn in row.view.all_turns():
@@ -450,7 +450,7 @@ class UnknownKey(Rule):
         if format_refused(self, row, keys=True):
             return  # FT401 says the whole row is in a format this target does not take
         known = self.context.profile.top_level_keys
-        renamed = _RENAMED_BY_FT602 if self.context.options.get("preference_spelling") else {}
+        renamed = _RENAMED_BY_FT602 if self.context.reports("FT602") else {}
         # keys spelt in another case (FT110 renames them) or *_completion (FT602 renames them) are no unknown keys
         unknown = [key for key in row.value if key not in known and not (isinstance(key, str) and key.lower() in known)
                    and renamed.get(key) not in known]

@@ -140,7 +140,7 @@ class NoTrainedTokens(_TrainerRule):
     def check(self, row) -> Iterable[Violation]:
         view, found = self.analysis(row)
         if found is not None and found.error is None and found.tokens and not found.trained:
-            if self.context.options.get("assistant_missing") and not any(t.role == ASSISTANT for _, t in row.view.all_turns()):
+            if self.context.reports("FT112") and not any(t.role == ASSISTANT for _, t in row.view.all_turns()):
                 return  # no assistant message at all: FT112 says so, this would restate it
             yield Violation(f"no token of this example is trained ({view.mask_source})")
 
