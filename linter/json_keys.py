@@ -25,6 +25,7 @@ import re
 from typing import Any, Iterable, Sequence
 
 from .findings import pointer
+from .hashing import UNSERIALISABLE
 
 def json_text(row) -> bytes | None:
     """The JSON text a row was parsed from, as written: a JSON Lines line (``raw``), a JSON array's
@@ -42,9 +43,9 @@ _KEY_OPENING = re.compile(rb'[{,][ \t\r\n]*"')
 def repeated_keys(raw: bytes, value: Any, serialised: bytes | None) -> Sequence[tuple[str, str]]:
     """``(pointer, key)`` for every key that the JSON text ``raw`` (parsed as ``value``) writes more
     than once in one object, in the order written; ``()`` when none does (or ``raw`` is not JSON).
-    ``serialised``: any orjson serialisation of ``value``; None, or bytes starting with NUL, when there is none."""
+    ``serialised``: any orjson serialisation of ``value``; None, or ``hashing.UNSERIALISABLE``'s stand-in, when there is none."""
     if serialised is not None and raw.count(b":") == serialised.count(b":") and (b"\\" not in raw or b"\\u003" not in raw) \
-            and serialised[:1] != b"\0":
+            and serialised[:1] != UNSERIALISABLE:
         return ()  # proved clean by the colon counts, as nearly every row is
     if not _key_openings_differ(raw, value):
         return ()
