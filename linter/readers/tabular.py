@@ -132,9 +132,12 @@ def _unique_pairs(pairs: list) -> dict:
     """An object of a messages cell, refused when it repeats a key: JSON would keep the last value only
     (FT004's finding on a JSONL line; a cell has no line of its own to report it on)."""
     value = dict(pairs)
-    if len(value) != len(pairs):
+    if len(value) != len(pairs):  # some key came twice: name the first that did
         seen: set = set()
-        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
     return value
 
 
