@@ -143,6 +143,8 @@ def _sarif_fix(finding: Finding) -> dict[str, Any]:
     properties: dict[str, Any] = {"applicability": shown["applicability"]}
     if "edits" in shown:
         properties["edits"] = shown["edits"]
+        if shown.get("redacted"):  # as in the json format: these edits no longer reproduce the fix byte for byte
+            properties["redacted"] = True
     if fix.drops:
         properties["removesRow"] = True
     return {
