@@ -731,8 +731,10 @@ class MessageNameInvalid(Rule):
     ``message_name_pattern`` (OpenAI's and Azure's profiles); the other
     targets render a name, or drop it, without checking.
 
-    Fix (unsafe, it changes what the model is trained to read): replace each
-    character the pattern refuses with ``_``."""
+    Fix (unsafe, it changes what the model is trained to read): strip the
+    edge whitespace and replace each character the pattern refuses with
+    ``_``; none where that leaves no letter or digit, or would give two
+    speakers of the row one name (``李雷`` and ``韩梅`` both ``__``)."""
 
     requires = ("message_name_pattern",)  # idle (never built) under a profile that does not check names
     screen = ("name",)  # no "name" anywhere in the line: no message name to judge
@@ -746,19 +748,29 @@ class MessageNameInvalid(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         pattern = self.context.options["message_name_pattern"]
-        for index, message in messages_of(row):
-            name = message.get("name")
-            if isinstance(name, str) and not pattern.fullmatch(name):  # fullmatch: '$' would let "bob\n" pass
-                safe = re.sub(r"[^a-zA-Z0-9_-]", "_", name) or "_"
+        names = [(index, message.get("name")) for index, message in messages_of(row) if isinstance(message.get("name"), str)]
+        suggested = {name: _safe_name(name) for _, name in names}
+        for index, name in names:
+            if not pattern.fullmatch(name):  # fullmatch: '$' would let "bob\n" pass
+                safe = suggested[name]
                 where = pointer("messages", index, "name")
-                if not pattern.fullmatch(safe) or first_secret(name) is not None:
-                    # a plugin profile's own pattern (no suggestion we can stand by), or a secret in the name,
-                    # which the suggestion's underscores would make unrecognisable to the redaction
+                # no suggestion for a name of no letter or digit (李雷 and 韩梅 would both become '__'), one that
+                # another name of the row already is or becomes, a plugin profile's own pattern, or a name
+                # holding a secret (the underscores would make it unrecognisable to the redaction)
+                if (safe is None or not pattern.fullmatch(safe) or first_secret(name) is not None
+                        or any(other != name and (other == safe or suggested[other] == safe) for _, other in names)):
                     yield Violation(f"name {show(name)} does not match {pattern.pattern}", where)
                     continue
                 fix = Fix("replace the refused characters with '_'", Applicability.UNSAFE, edits=(patching.replace(where, safe),))
                 yield Violation(f"name {show(name)} does not match {pattern.pattern} (the API refuses it); "
                                 f"for example {show(safe)}", where, fix)
+
+
+def _safe_name(name: str) -> str | None:
+    """``name`` with its edge whitespace stripped and every other character OpenAI refuses made ``_``; None
+    when no letter or digit is left to tell the speaker by."""
+    safe = re.sub(r"[^a-zA-Z0-9_-]", "_", name.strip())
+    return safe if re.search("[a-zA-Z0-9]", safe) else None
 
 
 class FormatProblem(Rule):
