@@ -109,6 +109,7 @@ def reference(data: bytes, train: bytes | None = None) -> list[tuple]:
             document = {"messages": messages[:-1]}
             if value.get("tools") is not None:
                 document["tools"] = value["tools"]
+            document.update((column, value[column]) for column in ("images", "videos", "audios", "image") if column in value)
             line, its_answer = first_prompt.setdefault(_normalised(document), (number, _normalised(messages[-1])))
             if its_answer != _normalised(messages[-1]):
                 late.append((number, "FT405", f"same prompt as line {line:,} but a different answer", ""))

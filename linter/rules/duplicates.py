@@ -22,6 +22,7 @@ from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, PREFERENCE, RFT
 from ..spill import FingerprintLog, LineOrder
 from .base import DatasetRule, Rule
+from .reads import MEDIA_COLUMNS
 from .chat import CHAT_LIKE, dialogue_pointer
 from ..view import ASSISTANT
 
@@ -169,9 +170,16 @@ class DuplicateNormalised(_FingerprintRule):
 
 
 def _prompt_document(value: dict) -> dict:
+    """What the prompt is: every message but the last, the tools, and the media a vision row shows with
+    them (TRL's images column: the same question about another picture is another prompt)."""
     tools = value.get("tools")
-    messages = value["messages"][:-1]
-    return {"messages": messages} if tools is None else {"messages": messages, "tools": tools}
+    document = {"messages": value["messages"][:-1]}
+    if tools is not None:
+        document["tools"] = tools
+    for column in MEDIA_COLUMNS:
+        if column in value:
+            document[column] = value[column]
+    return document
 
 
 _MESSAGES_OPEN = b'{"messages":['
@@ -225,7 +233,8 @@ class ConflictingAnswers(_FingerprintRule):
     answers can ignore this rule. Every format's rows are compared through
     the conversation view (ShareGPT, Alpaca, TRL, Bedrock, LLaMA-Factory);
     preference pairs and KTO rows, which hold several answers on purpose,
-    are not."""
+    are not. A vision row's images column is part of its prompt: the same
+    question about another picture may well have another answer."""
 
     code = "FT405"
     name = "conflicting-answers"
@@ -276,8 +285,10 @@ def _view_prompt_and_answer(row: Row) -> tuple[bytes, bytes] | None:
     if len(turns) < 2 or turns[-1].role != ASSISTANT or view.is_preference or view.label is not None or view.step_labels is not None:
         return None
     try:
-        prompt = hashing.flat([view.tools, [_turn_key(turn) for turn in turns[:-1]]])
-        return prompt, hashing.flat(_turn_key(turns[-1]))
+        prompt = [view.tools, [_turn_key(turn) for turn in turns[:-1]]]
+        if view.images:  # the pictures a vision prompt shows are part of it (ShareGPT's and Alpaca's images column)
+            prompt.append([part.source for part in view.images])
+        return hashing.flat(prompt), hashing.flat(_turn_key(turns[-1]))
     except RecursionError:  # nested about a thousand deep: no comparison for this row
         return None
 
