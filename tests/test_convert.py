@@ -559,3 +559,13 @@ def test_a_messages_cell_that_repeats_a_key_is_refused_not_read_with_a_value_los
     assert proc.returncode == 1 and len(lines(out)) == 1
     (reject,) = _rejects(out)
     assert reject["line"] == 2 and '""content"": ""first"", ""content"": ""second""' in reject["raw"]  # the CSV record as written
+
+
+def test_a_vision_row_refused_by_trl_names_trl(tmp_path):
+    """Clean-clone trial: '--to trl' said the images 'cannot be written as OpenAI chat'."""
+    src = tmp_path / "v.jsonl"
+    src.write_text(json.dumps({"conversations": [{"from": "human", "value": "<image>What?"}, {"from": "gpt", "value": "A dog."}],
+                               "images": ["dog.jpg"]}) + "\n")
+    proc = run_cli("convert", src, "-o", tmp_path / "out.jsonl", "--to", "trl")
+    assert proc.returncode == 1 and "cannot be written as a TRL messages row" in proc.stderr and "OpenAI chat" not in proc.stderr
+    assert len(_rejects(tmp_path / "out.jsonl")) == 1

@@ -20,7 +20,7 @@ from .alpaca import Alpaca
 from .base import Format, Reject, arguments_object
 from .bedrock import BedrockClaude, BedrockNova
 from .llamafactory import LlamaFactoryV1
-from .openai import OpenAIChat, OpenAIDPO, PromptCompletion
+from .openai import OpenAIChat, OpenAIDPO, PromptCompletion, reject_unpaired
 from .sharegpt import MessagesKTO, ShareGPT, ShareGPTKTO, ShareGPTPreference
 from .trl import TRLPreference, TRLPromptCompletion, TRLPromptOnly, TRLStepwise, TRLText, TRLUnpaired
 
@@ -53,6 +53,8 @@ class TRLWriter(Format):
             return TRLPreference().write(conversation)
         if conversation.completion_from is not None:
             return TRLPromptCompletion().write(conversation)
+        # named for the target the user asked for (OpenAIChat's own refusal says "OpenAI chat")
+        reject_unpaired(conversation, "a TRL messages row (convert does not write TRL's image parts yet)")
         return _arguments_as_objects(OpenAIChat().write(conversation))
 
 
