@@ -727,7 +727,8 @@ class MessageNameInvalid(Rule):
     """OpenAI's API refuses a message whose ``name`` holds anything but
     letters, digits, ``_`` and ``-`` ("Invalid 'messages[1].name': string does
     not match pattern ... '^[a-zA-Z0-9_-]+$'"): a speaker's full name with a
-    space, an e-mail address, an accented letter. Driven by the profile's
+    space, an e-mail address, an accented letter; in a chat row, or anywhere
+    in a DPO pair (its input messages and both answers). Driven by the profile's
     ``message_name_pattern`` (OpenAI's and Azure's profiles); the other
     targets render a name, or drop it, without checking.
 
@@ -741,19 +742,18 @@ class MessageNameInvalid(Rule):
     code = "FT122"
     name = "message-name-invalid"
     summary = "A message's name has characters the API refuses"
-    kinds = CHAT_LIKE
+    kinds = CHAT_LIKE | {PREFERENCE}
     fix = Applicability.UNSAFE
     bad = '{"messages": [{"role": "user", "content": "hi", "name": "John Smith"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi", "name": "John_Smith"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         pattern = self.context.options["message_name_pattern"]
-        names = [(index, message.get("name")) for index, message in messages_of(row) if isinstance(message.get("name"), str)]
+        names = _message_names(row)
         suggested = {name: _safe_name(name) for _, name in names}
-        for index, name in names:
+        for where, name in names:
             if not pattern.fullmatch(name):  # fullmatch: '$' would let "bob\n" pass
                 safe = suggested[name]
-                where = pointer("messages", index, "name")
                 # no suggestion for a name of no letter or digit (李雷 and 韩梅 would both become '__'), one that
                 # another name of the row already is or becomes, a plugin profile's own pattern, or a name
                 # holding a secret (the underscores would make it unrecognisable to the redaction)
@@ -764,6 +764,17 @@ class MessageNameInvalid(Rule):
                 fix = Fix("replace the refused characters with '_'", Applicability.UNSAFE, edits=(patching.replace(where, safe),))
                 yield Violation(f"name {show(name)} does not match {pattern.pattern} (the API refuses it); "
                                 f"for example {show(safe)}", where, fix)
+
+
+def _message_names(row: Row) -> list[tuple[str, str]]:
+    """``(pointer, name)`` of every message name of the row: a chat row's messages, or a DPO pair's
+    input messages and both answers (the API checks the name of each, wherever it sits)."""
+    if row.kind == PREFERENCE:
+        view = row.view
+        turns = view.turns + (view.chosen or ()) + (view.rejected or ())
+        return [(turn.pointer + "/name", turn.name) for turn in turns if isinstance(turn.name, str)]
+    return [(pointer("messages", index, "name"), message.get("name")) for index, message in messages_of(row)
+            if isinstance(message.get("name"), str)]
 
 
 def _safe_name(name: str) -> str | None:
