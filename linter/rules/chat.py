@@ -124,6 +124,13 @@ def meant_as(rule: Rule, row: Row, role: str) -> bool:
     return False
 
 
+def role_unread(rule: Rule, row: Row, turns: tuple[Turn, ...]) -> bool:
+    """True when the row's format is one the profile refuses (FT401 says so) and a turn's role is none its
+    format names (a ShareGPT ``"from": "humna"``): the missing user or assistant is that typo, which FT106
+    reports once the row is linted under a profile that takes its format, not a turn lost in an export."""
+    return format_refused(rule, row) and any(t.role_pointer and not t.role for t in turns)
+
+
 def has_messages(row: Row) -> bool:
     """True when ``messages`` is a non-empty list (other shapes have their own rules)."""
     messages = row.value.get("messages")
@@ -517,7 +524,7 @@ class AssistantMissing(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         turns = dialogue(row)
         if (has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not a_role_spelt_otherwise(self, row)
-                and not meant_as(self, row, ASSISTANT)):
+                and not meant_as(self, row, ASSISTANT) and not role_unread(self, row, turns)):
             yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
 
 
@@ -606,7 +613,7 @@ class UserMissing(Rule):
         if all(not t.role_pointer and t.source_role is None for t in turns) and row.kind not in CHAT_LIKE:
             return  # TRL's standard texts: the prompt is inside the text, nobody is named
         if (has_dialogue(row, turns) and not any(t.role == USER for t in turns) and not a_role_spelt_otherwise(self, row)
-                and not meant_as(self, row, USER)):
+                and not meant_as(self, row, USER) and not role_unread(self, row, turns)):
             yield Violation("example has no user message", dialogue_pointer(row, turns))
 
 
