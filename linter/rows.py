@@ -53,6 +53,15 @@ class Row:
         self._view: Any = None
 
     @property
+    def recognised(self) -> bool:
+        """Did a format recognise the row? A row none does is judged by the adapter of its kind (``format``
+        is then set all the same) and holds none of that adapter's trigger keys: FT101 says which format it
+        comes closest to, and the rules about a format's own keys leave it to that finding."""
+        adapter = self.format
+        return not (adapter is not None and adapter.triggers is not None and type(self.value) is dict
+                    and adapter.triggers.isdisjoint(self.value))
+
+    @property
     def view(self):
         """The row as a conversation (``linter.view.Conversation``), built once on first use.
 

@@ -9,7 +9,7 @@ score wins; ties go to the adapter registered first.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from .. import schema
 from ..findings import pointer
@@ -217,13 +217,14 @@ class Detector:
             rarity = self._rarity_table = _rarity_of(self.formats)
         return rarity
 
-    def closest(self, value: Any) -> tuple[Format, str, str] | None:
-        """``(adapter, note, pointer)`` for the format an unrecognised row comes closest to: the one whose
+    def closest(self, value: Any) -> Resemblance | None:
+        """``(adapter, note, pointer, renames)`` for the format an unrecognised row comes closest to: the one whose
         required keys (``Format.required``) the row has most of, counting a key spelt in another case or
         nearly (``Instruction``, ``conversation``) as misnamed; ties go to the format that knows more of the
         row's keys, then to the one registered first. The note says what is misnamed or missing; the
-        pointer is the misnamed key, or the row itself ("") when a key is missing. None when the row has
-        none of any format's keys."""
+        pointer is the misnamed key, or the row itself ("") when a key is missing; ``renames`` maps each
+        misnamed key of the row to the key it stands for when renaming them is all the row lacks (else it is
+        empty). None when the row has none of any format's keys."""
         if not isinstance(value, dict):
             return None
         keys = [k for k in value if isinstance(k, str)]
@@ -256,7 +257,18 @@ class Detector:
         if not said:
             said.append(f"{adapter.name} needs {adapter.requires}")
         where = pointer(next(iter(misnamed.values()))) if misnamed and not missing else ""
-        return adapter, f"closest is {adapter.name}: {'; '.join(said)}", where
+        renames = {wrong: right for right, wrong in misnamed.items()} if not missing else {}
+        return Resemblance(adapter, f"closest is {adapter.name}: {'; '.join(said)}", where, renames)
+
+
+class Resemblance(NamedTuple):
+    """What ``Detector.closest`` found: the format, what the row misnames or lacks, where, and the renames
+    that would make it that format's row (a misspelt key is renamed, never removed: FT101's fix, FT110's restraint)."""
+
+    adapter: Format
+    note: str
+    pointer: str
+    renames: dict
 
 
 def _rarity_of(formats) -> dict[str, float]:

@@ -165,7 +165,9 @@ class MessagesMissing(Rule):
     ``rejected``) or misspells (Alpaca's ``Instruction``), at that key or at
     the row.
 
-    Fix (safe): ``Messages`` or ``MESSAGES`` is renamed to ``messages``."""
+    Fix (safe): ``Messages`` or ``MESSAGES`` is renamed to ``messages``.
+    Fix (unsafe): the keys a row misspells (``instrution``) are renamed to
+    those of the format it comes closest to, when nothing else is missing."""
 
     reads = ("shape",)
     code = "FT101"
@@ -187,14 +189,24 @@ class MessagesMissing(Rule):
                 return
             found = _closest(row.value)
             if found is not None:
-                adapter, note, where = found
-                yield Violation(f"row matches no known format; {note}", where)
+                yield Violation(f"row matches no known format; {found.note}", found.pointer, _renaming(found.renames, row.value))
                 return
             alias = next((k for k in self.ALIASES if k in row.value), None)
             hint = (f" (it has {show(alias)}, {self.ALIASES[alias]} format: map it to messages)" if alias else
                     "; no known format matches: it has none of the keys of a known format (messages, conversations, instruction, "
                     "prompt, chosen, text...)")
             yield Violation(f"row has no \"messages\" key{hint}", "")
+
+
+def _renaming(renames: dict, value: dict) -> Fix | None:
+    """The unsafe fix that renames misspelt keys to the keys of the format they stand for (``instrution``
+    to ``instruction``); none where a target name is taken. Unsafe: a close spelling is a guess, and the
+    renamed row is then read, and trained, as that format."""
+    if not renames or any(right in value for right in renames.values()):
+        return None
+    edits = tuple(edit for wrong, right in renames.items() for edit in _rename_key(wrong, right))
+    said = ", ".join(f"{show(wrong)} to \"{right}\"" for wrong, right in renames.items())
+    return Fix(f"rename {said}", Applicability.UNSAFE, edits=edits)
 
 
 def _closest(value: dict):
@@ -440,7 +452,9 @@ class UnknownKey(Rule):
     ``conversation`` for ``messages``, ``Tools`` for ``tools``. On a row whose
     whole format the profile refuses, FT401 reports that once instead.
 
-    Fix (unsafe, it deletes data): remove the key."""
+    Fix (unsafe, it deletes data): remove the key; a key that looks like a
+    misspelt known key (``tols``) is renamed to it instead (``tools``), never
+    removed."""
 
     reads = ("shape",)
     code = "FT110"
@@ -456,6 +470,8 @@ class UnknownKey(Rule):
             return
         if format_refused(self, row, keys=True):
             return  # FT401 says the whole row is in a format this target does not take
+        if not row.recognised and self.context.reports("FT101"):
+            return  # no format reads the row: FT101 names the one it comes closest to and what it misnames
         known = self.context.profile.top_level_keys
         renamed = _RENAMED_BY_FT602 if self.context.reports("FT602") else {}
         # keys spelt in another case (FT110 renames them) or *_completion (FT602 renames them) are no unknown keys
@@ -464,7 +480,13 @@ class UnknownKey(Rule):
         # removing keys is a fix only for an example that keeps its known ones: on a row
         # with none (a log line, another format) it would leave an empty object
         fixable = len(unknown) < len(row.value)
+        absent = [k for k in known if k not in row.value]
         for key in unknown:
+            meant = difflib.get_close_matches(key, absent, n=1, cutoff=0.8) if isinstance(key, str) else ()
+            if meant:  # a misspelt key ('tols'): removing it would lose what it holds; renaming is the fix
+                fix = Fix(f"rename to \"{meant[0]}\"", Applicability.UNSAFE, edits=_rename_key(key, meant[0]))
+                yield Violation(f"unknown top-level key {show(key)} (did you mean \"{meant[0]}\"?)", pointer(key), fix)
+                continue
             fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
             yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
 

@@ -35,8 +35,7 @@ class MixedFormats(DatasetRule):
 
     def update(self, state: dict, row: Row) -> None:
         if row.parsed and row.kind in KINDS:
-            adapter = row.format
-            if adapter is not None and adapter.triggers is not None and type(row.value) is dict and adapter.triggers.isdisjoint(row.value):
+            if not row.recognised:
                 return  # no format recognised the row (FT101 says which it comes closest to): it is in none
             entry = state.get(row.kind)
             if entry is None:
