@@ -388,7 +388,7 @@ class Linter:
             context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
             found.append(Finding(
                 path, row.number, rule.code, rule.name, severity[rule.code], redact_message(violation.message), violation.pointer,
-                violation.fix, context
+                violation.fix, context, True, getattr(row, "column", 0)
             ))
 
         def crash(rule: Rule, exc: BaseException, row: Row | None) -> None:

@@ -123,6 +123,14 @@ class Finding:
     # False for a verdict on the whole file (FT402 example-count, FT011 empty-file...): it is
     # shown at line 1 but is not about that row, so tools selecting rows by line skip it
     row: bool = True
+    # where on its line the record starts, 1-based, when a line can hold several (a JSON array written
+    # on one line, as json.dump does by default); 0 where the line is the record (JSONL, CSV)
+    column: int = 0
+
+    @property
+    def location(self) -> str:
+        """``line`` or ``line:column``, as a location follows a path in text output."""
+        return f"{self.line}:{self.column}" if self.column else str(self.line)
 
     @property
     def fixable(self) -> bool:
@@ -138,6 +146,7 @@ class Finding:
             "message": self.message,
             "pointer": self.pointer,
             "fix": None if self.fix is None else self.fix.to_dict(),
+            **({"column": self.column} if self.column else {}),
         }
 
 

@@ -73,7 +73,7 @@ class FindingSpool:
     def add(self, finding: Finding) -> None:
         fix = finding.fix
         fields = [finding.path, finding.line, finding.code, finding.name, finding.severity.value, finding.message,
-                  finding.pointer, finding.context, finding.row]
+                  finding.pointer, finding.context, finding.row, finding.column]
         if fix is not None:
             fields += [fix.description, fix.applicability.value, fix.drops, list(fix.edits)]
         try:
@@ -86,9 +86,9 @@ class FindingSpool:
         self._file.seek(0)
         try:
             for line in self._file:
-                path, number, code, name, severity, message, pointer, context, row, *fix = _load_line(line)
+                path, number, code, name, severity, message, pointer, context, row, column, *fix = _load_line(line)
                 yield Finding(path, number, code, name, Severity(severity), message, pointer,
-                              Fix(fix[0], Applicability(fix[1]), drops=fix[2], edits=tuple(fix[3])) if fix else None, context, row)
+                              Fix(fix[0], Applicability(fix[1]), drops=fix[2], edits=tuple(fix[3])) if fix else None, context, row, column)
         finally:
             self.close()
 

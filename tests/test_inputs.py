@@ -45,6 +45,31 @@ def test_json_array_reports_each_elements_line(tmp_path):
     assert located(report) == [3]
 
 
+def test_a_json_array_on_one_line_tells_its_elements_apart_by_column(tmp_path):
+    """json.dump writes an array on one line by default (common for LLaMA-Factory's .json data): every
+    element is on line 1, so each element's findings carry the column it starts at (newcomer trial)."""
+    path = tmp_path / "data.json"
+    first, second = json.dumps(GOOD), json.dumps(BAD)
+    path.write_text(f"[{first}, {second}]")
+    column = len("[" + first + ", ") + 1
+    report, _ = cli_json(path, "--select", "FT112")
+    assert [(f["line"], f["column"]) for f in report["findings"]] == [(1, column)]
+    text = run_cli("check", path, "--select", "FT112", "-q").stdout
+    assert text.startswith(f"{path}:1:{column}: FT112 [assistant-missing]")
+    github = run_cli("check", path, "--select", "FT112", "--format", "github").stdout
+    assert f",line=1,col={column}," in github
+    sarif = json.loads(run_cli("check", path, "--select", "FT112", "--format", "sarif").stdout)
+    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1, "startColumn": column}
+    # one element a line: its column too, and JSONL findings have none
+    path.write_text(f"[\n  {first},\n  {second}\n]\n")
+    report, _ = cli_json(path, "--select", "FT112")
+    assert [(f["line"], f["column"]) for f in report["findings"]] == [(3, 3)]
+    lines = tmp_path / "data.jsonl"
+    lines.write_text(f"{first}\n{second}\n")
+    report, _ = cli_json(lines, "--select", "FT112")
+    assert [f["line"] for f in report["findings"]] == [2] and "column" not in report["findings"][0]
+
+
 def test_gzip_jsonl_streams(tmp_path):
     path = tmp_path / "data.jsonl.gz"
     with gzip.open(path, "wt") as out:

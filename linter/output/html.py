@@ -388,7 +388,7 @@ def _rules_section(run: RunSummary, sink: ReportSink, previews: dict[tuple[str, 
     for row in run.rule_rows():
         shown = []
         for f in sink.examples.get(row["code"], []):
-            where = f"{html.escape(one_line(f.path))}:{f.line}" + (f" {html.escape(f.pointer)}" if f.pointer else "")
+            where = f"{html.escape(one_line(f.path))}:{f.location}" + (f" {html.escape(f.pointer)}" if f.pointer else "")
             shown.append(f"<div><code>{where}</code> {html.escape(one_line(f.message))}{_preview(previews.get((f.path, f.line)))}</div>")
         out.append(f"<tr><td>{html.escape(row['code'])}</td><td>{html.escape(row['name'])}</td><td>{row['severity']}</td>"
                    f'<td class="num">{row["count"]:,}</td><td class="num">{row["fixable"]:,}</td><td>{"".join(shown)}</td></tr>')
@@ -425,7 +425,7 @@ def render(results: list[FileResult], run: RunSummary, sink: ReportSink, linter:
     out.extend(_duplicates_section(run))
     if sink.errors:
         out.append("<h2>First error lines</h2><table><tr><th>file:line</th><th>rule</th><th>message</th></tr>")
-        out.extend(f"<tr><td><code>{html.escape(one_line(f.path))}:{f.line}</code></td><td>{html.escape(f.code)} {html.escape(f.name)}</td>"
+        out.extend(f"<tr><td><code>{html.escape(one_line(f.path))}:{f.location}</code></td><td>{html.escape(f.code)} {html.escape(f.name)}</td>"
                    f"<td>{html.escape(one_line(f.message))}</td></tr>" for f in sink.errors)
         out.append("</table>")
     out.append("</body></html>\n")

@@ -103,7 +103,8 @@ class GithubFormatter(Formatter):
             return
         self.shown[level] += 1
         message = one_line(finding.message) + (f" (at {one_line(finding.pointer)})" if finding.pointer else "")
-        props = f"file={_gh_property(one_line(_gh_file(finding.path)))},line={finding.line},title={_gh_property(f'{finding.code} {finding.name}')}"
+        col = f",col={finding.column}" if finding.column else ""
+        props = f"file={_gh_property(one_line(_gh_file(finding.path)))},line={finding.line}{col},title={_gh_property(f'{finding.code} {finding.name}')}"
         self.stream.write(f"::{level} {props}::{_gh_data(message)}\n")
 
     def close(self, run: RunSummary) -> None:
@@ -175,7 +176,7 @@ class SarifFormatter(Formatter):
                 {
                     "physicalLocation": {
                         "artifactLocation": {"uri": _uri(finding.path)},
-                        "region": {"startLine": finding.line},
+                        "region": {"startLine": finding.line, **({"startColumn": finding.column} if finding.column else {})},
                     }
                 }
             ],
@@ -250,7 +251,7 @@ class JunitFormatter(Formatter):
             fails = 0
             for f in findings:
                 case = ET.SubElement(suite, "testcase", classname=path, name=f"{f.code} {f.name} line {f.line}", file=path, line=str(f.line))
-                text = f"{path}:{f.line}: {f.code} [{f.name}] {one_line(f.message)}" + (f" (at {one_line(f.pointer)})" if f.pointer else "")
+                text = f"{path}:{f.location}: {f.code} [{f.name}] {one_line(f.message)}" + (f" (at {one_line(f.pointer)})" if f.pointer else "")
                 if f.severity is Severity.ERROR:
                     fails += 1
                     failure = ET.SubElement(case, "failure", message=one_line(f.message), type=f.code)

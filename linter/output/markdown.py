@@ -50,7 +50,7 @@ def render(run: RunSummary, findings: list[Finding], suppressed: int = 0) -> str
     if findings:
         lines += ["| location | rule | message |", "|---|---|---|"]
         for f in findings[:MAX_ROWS]:
-            lines.append(f"| {_cell(f.path)}:{f.line} | {f.code} {f.name} | {_cell(f.message)} |")
+            lines.append(f"| {_cell(f.path)}:{f.location} | {f.code} {f.name} | {_cell(f.message)} |")
         if run.total > MAX_ROWS:
             lines.append(f"\n{run.total - MAX_ROWS:,} more finding(s) not listed; see the SARIF or JSON report.")
     text = "\n".join(lines) + "\n"

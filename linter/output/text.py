@@ -44,13 +44,13 @@ class TextFormatter(Formatter):
         if self._plain is not None:
             at = f" (at {one_line(finding.pointer)})" if finding.pointer else ""
             self._plain(
-                f"{one_line(finding.path)}:{finding.line}: {finding.code} [{finding.name}] {one_line(finding.message)}{at}\n"
+                f"{one_line(finding.path)}:{finding.location}: {finding.code} [{finding.name}] {one_line(finding.message)}{at}\n"
             )
             return
         from rich.text import Text
 
         line = Text()
-        line.append(f"{one_line(finding.path)}:{finding.line}:", style="bold")
+        line.append(f"{one_line(finding.path)}:{finding.location}:", style="bold")
         line.append(" ")
         line.append(finding.code, style=STYLE[finding.severity])
         line.append(f" [{finding.name}] ")

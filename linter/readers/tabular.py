@@ -50,7 +50,9 @@ class SourceRow(Row):
     lines, a JSON array's element, undecodable bytes kept as ``surrogateescape`` surrogates), or
     its cells (XLSX, Parquet: serialised only when needed, by ``as_written``), or None."""
 
-    __slots__ = ("source", "json_source")  # set by value_row and problem_row; json_source: ``source`` is JSON text
+    # set by value_row and problem_row; json_source: ``source`` is JSON text; column: where on its line a JSON
+    # array's element starts (a minified array holds every element on line 1), unset elsewhere
+    __slots__ = ("source", "json_source", "column")
 
 
 def as_written(row: Row) -> bytes:
@@ -304,7 +306,7 @@ class JsonArrayReader(Reader):
     name = "json-array"
     problems = (INVALID_JSON, INVALID_UTF8)
     extensions = (".json",)
-    description = "a JSON array of examples (read whole; locations are each element's first line)"
+    description = "a JSON array of examples (read whole; locations are where each element starts: line and column)"
 
     def rows(self, stream: BinaryIO, *, max_line_bytes: int) -> Iterator[Row]:
         data = stream.read()
@@ -352,19 +354,26 @@ class JsonArrayReader(Reader):
                                       source=text[pos:].rstrip())
                     return
                 end = _element_end(text, pos)  # well-formed but refused: skip just this element
-                yield problem_row(line, exc.kind, exc.message, source=text[pos:end])
+                yield _at_column(problem_row(line, exc.kind, exc.message, source=text[pos:end]), text, pos)
                 pos = _skip(text, end)
                 continue
             if undecodable and _UNDECODABLE.search(text, pos, end):
-                yield problem_row(line, INVALID_UTF8, "invalid UTF-8 in this element", source=text[pos:end])
+                yield _at_column(problem_row(line, INVALID_UTF8, "invalid UTF-8 in this element", source=text[pos:end]), text, pos)
             else:
-                yield value_row(line, value, pos, source=text[pos:end], json_source=True)
+                yield _at_column(value_row(line, value, pos, source=text[pos:end], json_source=True), text, pos)
             pos = _skip(text, end)
         if pos >= len(text):
             yield _syntax_error(text, len(text), index, "the array is not closed: no ']' at the end of the file")
         elif _skip(text, pos + 1) < len(text):
             extra = _skip(text, pos + 1)
             yield _syntax_error(text, extra, index, "extra data after the array's closing ']'", source=text[extra:].rstrip())
+
+
+def _at_column(row: Row, text: str, pos: int) -> Row:
+    """The element's row with the column its text starts at (1-based, in characters), so that findings
+    tell apart the elements of an array written on one line."""
+    row.column = pos - text.rfind("\n", 0, pos)
+    return row
 
 
 def _syntax_error(text: str, pos: int, index: int, what: str, then: str = "", between_rows: bool = False, source: str | None = None) -> Row:
