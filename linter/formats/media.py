@@ -32,18 +32,18 @@ def place_images(conversation: Conversation, target: str) -> tuple[Conversation,
     inline = [(t, p) for turns in sides.values() for t in turns or () for p in t.parts if p.kind != "text" and p.kind not in ("reasoning", "other")]
     if not inline and column is None:
         return conversation, []
-    for turn, part in inline:
+    for _, part in inline:
         if part.kind != "image":
-            raise Reject(f"the {part.kind} at {part.pointer} cannot be written as {target}: only images have a place there")
+            raise Reject(f"the {part.kind} at {part.pointer} cannot be written as {target}: convert places images only")
     placeholders = [p for _, p in inline if _is_placeholder(p.source)]
     sourced = [p for _, p in inline if not _is_placeholder(p.source)]
     if sourced and (items or placeholders):
-        raise Reject(f"the image at {sourced[0].pointer} holds its own source, and the row also lists images in {column or 'its image parts'}; "
-                     f"which goes where would be a guess")
+        raise Reject(f"the image at {sourced[0].pointer} holds its own source, and the row also has {{\"type\": \"image\"}} parts or "
+                     f"an images column; which image goes where would be a guess")
     if placeholders or sourced:
         if len(placeholders) != len(items):
-            raise Reject(f"{len(placeholders)} {{\"type\": \"image\"}} part(s) but {len(items)} image(s) in {column or 'no images column'}; "
-                         f"the images cannot be placed without a guess")
+            listed = f"{len(items)} image(s) in {column}" if column else "no images column"
+            raise Reject(f"{len(placeholders)} {{\"type\": \"image\"}} part(s) but {listed}; the images cannot be placed without a guess")
         queue = iter(items)
         found: list = []
         mapped = {key: _with_parts(turns, queue, found, target) for key, turns in sides.items()}
@@ -63,7 +63,7 @@ def _column(conversation: Conversation, target: str) -> tuple[list[tuple[str, An
     if conversation.images:
         other = next((p for p in conversation.images if p.kind != "image"), None)
         if other is not None:
-            raise Reject(f"the {other.kind} listed at {other.pointer} cannot be written as {target}: only images have a place there")
+            raise Reject(f"the {other.kind} listed at {other.pointer} cannot be written as {target}: convert places images only")
         columns = {p.pointer.split("/")[1] for p in conversation.images}
         if len(columns) > 1:
             raise Reject("the row has both \"images\" and \"image\"; which images go where would be a guess")
