@@ -140,3 +140,14 @@ def test_a_trl_row_whose_images_were_dropped_keeps_them(tmp_path):
     assert proc.returncode == 0 and trl == [row]
     proc, v1, rejects = _convert(tmp_path, "pc", [row], "llamafactory-v1")
     assert proc.returncode == 1 and v1 == [] and "/images/0" in rejects[0]["reason"]
+
+
+def test_an_image_trl_would_not_give_to_the_prompt_is_rejected(tmp_path):
+    """TRL hands a row's images to its prompt only: an image in a KTO row's answer has no place in TRL."""
+    rows = [{"conversations": [{"from": "human", "value": "What?"}, {"from": "gpt", "value": "This: <image>"}], "images": ["a.jpg"], "kto_tag": True},
+            {"conversations": [{"from": "human", "value": "<image>What?"}, {"from": "gpt", "value": "A dog."}], "images": ["a.jpg"], "kto_tag": False}]
+    proc, trl, rejects = _convert(tmp_path, "kto", rows, "trl")
+    assert proc.returncode == 1 and [r["line"] for r in rejects] == [1]
+    assert "an image would be in the completion; TRL gives a row's images to its prompt only" in rejects[0]["reason"]
+    assert trl == [{"prompt": [{"role": "user", "content": [IMAGE, text("What?")]}], "completion": [{"role": "assistant", "content": "A dog."}],
+                    "label": False, "images": ["a.jpg"]}]
