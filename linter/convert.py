@@ -53,7 +53,7 @@ def convert_value(registry, value: Any, to: str) -> Any:
     adapter = registry.detector.detect(value)
     if adapter is None:
         raise Unconvertible(f"not a format ftlint can read: {registry.detector.resemblance(value)}")
-    if adapter is writer:
+    if adapter is writer and not writer.rewrites(value):
         return value  # already in the target format: written as read
     view = adapter.view(value)
     if view.problems:

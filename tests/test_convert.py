@@ -275,17 +275,19 @@ def test_convert_refuses_two_outputs_in_one_file_whatever_the_source(tmp_path, a
     assert not (tmp_path / "same.jsonl").exists()
 
 
-@pytest.mark.parametrize("target", ["sharegpt", "openai-chat"])
-def test_an_alpaca_row_with_media_is_rejected_not_written_without_them(tmp_path, target):
+@pytest.mark.parametrize("target, reason", [("llamafactory-v1", "media listed at /images/0"),
+                                            ("openai-chat", "the image at /images/0 ('a.jpg') is not a URL or data URI")])
+def test_an_alpaca_row_with_media_is_rejected_not_written_without_them(tmp_path, target, reason):
     """Alpaca's images/videos/audios are in its view as ShareGPT's are: a target that cannot hold them
-    rejects the row. They were dropped: the row written without its images kept its <image>
-    placeholders, which LLaMA-Factory then refuses (FT805)."""
+    rejects the row (OpenAI chat holds images only as URLs). They were dropped: the row written without
+    its images kept its <image> placeholders, which LLaMA-Factory then refuses (FT805). ShareGPT and TRL
+    hold them (tests/test_convert_images.py)."""
     source = tmp_path / "alpaca.jsonl"
     source.write_text(json.dumps({"instruction": "<image>Which cheese?", "input": "", "output": "Danbo.", "images": ["a.jpg"]}) + "\n"
                       + json.dumps({"instruction": "Say hi", "input": "", "output": "Hello!"}) + "\n")
     out = tmp_path / "out.jsonl"
     proc = run_cli("convert", source, "--to", target, "-o", out)
-    assert proc.returncode == 1 and "media listed at /images/0" in proc.stderr
+    assert proc.returncode == 1 and reason in proc.stderr, proc.stderr
     assert len(out.read_text().splitlines()) == 1
     (reject,) = (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()
     assert json.loads(reject)["line"] == 1
@@ -562,10 +564,11 @@ def test_a_messages_cell_that_repeats_a_key_is_refused_not_read_with_a_value_los
 
 
 def test_a_vision_row_refused_by_trl_names_trl(tmp_path):
-    """Clean-clone trial: '--to trl' said the images 'cannot be written as OpenAI chat'."""
+    """Clean-clone trial: '--to trl' said the images 'cannot be written as OpenAI chat'. A vision row is written
+    now (tests/test_convert_images.py); one whose images cannot be placed is refused in TRL's words."""
     src = tmp_path / "v.jsonl"
     src.write_text(json.dumps({"conversations": [{"from": "human", "value": "<image>What?"}, {"from": "gpt", "value": "A dog."}],
-                               "images": ["dog.jpg"]}) + "\n")
+                               "images": ["dog.jpg", "cat.jpg"]}) + "\n")
     proc = run_cli("convert", src, "-o", tmp_path / "out.jsonl", "--to", "trl")
-    assert proc.returncode == 1 and "cannot be written as a TRL messages row" in proc.stderr and "OpenAI chat" not in proc.stderr
+    assert proc.returncode == 1 and "sharegpt to trl: 1 <image> placeholder(s)" in proc.stderr and "OpenAI chat" not in proc.stderr
     assert len(_rejects(tmp_path / "out.jsonl")) == 1

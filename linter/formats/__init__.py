@@ -20,9 +20,9 @@ from .alpaca import Alpaca
 from .base import Format, Reject, arguments_object
 from .bedrock import BedrockClaude, BedrockNova
 from .llamafactory import LlamaFactoryV1
-from .openai import OpenAIChat, OpenAIDPO, PromptCompletion, reject_unpaired
+from .openai import OpenAIChat, OpenAIDPO, PromptCompletion, chat_row
 from .sharegpt import MessagesKTO, ShareGPT, ShareGPTKTO, ShareGPTPreference
-from .trl import TRLPreference, TRLPromptCompletion, TRLPromptOnly, TRLStepwise, TRLText, TRLUnpaired
+from .trl import TRLPreference, TRLPromptCompletion, TRLPromptOnly, TRLStepwise, TRLText, TRLUnpaired, with_images
 
 __all__ = ["Format", "Reject", "Detector", "BUILTIN_FORMATS", "TRLWriter", "writers"]
 
@@ -45,17 +45,18 @@ class TRLWriter(Format):
         return 0
 
     def write(self, conversation: Conversation) -> dict:
+        return with_images(conversation, self._pick)
+
+    def _pick(self, conversation: Conversation) -> dict:
         if conversation.step_labels is not None:
-            return TRLStepwise().write(conversation)
+            return TRLStepwise()._write(conversation)
         if conversation.label is not None:
-            return TRLUnpaired().write(conversation)
+            return TRLUnpaired()._write(conversation)
         if conversation.is_preference:
-            return TRLPreference().write(conversation)
+            return TRLPreference()._write(conversation)
         if conversation.completion_from is not None:
-            return TRLPromptCompletion().write(conversation)
-        # named for the target the user asked for (OpenAIChat's own refusal says "OpenAI chat")
-        reject_unpaired(conversation, "a TRL messages row (convert does not write TRL's image parts yet)")
-        return _arguments_as_objects(OpenAIChat().write(conversation))
+            return TRLPromptCompletion()._write(conversation)
+        return _arguments_as_objects(chat_row(conversation, "a TRL messages row", "TRL messages"))
 
 
 def _arguments_as_objects(row: dict) -> dict:

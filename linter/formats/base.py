@@ -56,6 +56,11 @@ class Format:
     def write(self, conversation: Conversation) -> dict:
         raise Reject(f"ftlint cannot write the {self.name} format")
 
+    def rewrites(self, value: dict) -> bool:
+        """True when a row this adapter reads is still to be written by ``write`` when converting to
+        this same format (it is read in this format but is not its form); by default it is written as read."""
+        return False
+
     def kind_of(self, value: dict, chat_kind: str) -> str:
         return self.kind
 

@@ -14,6 +14,7 @@ from .. import schema
 from ..text import show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
 from .base import (Format, Reject, arguments_text, call_id, call_name, extras, message_turns, openai_tools, plain_text, text_turn, tuple_new)
+from .media import IMAGE_PART, place_images
 
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion"})
@@ -81,6 +82,8 @@ def _content(turn: Turn, target: str) -> Any:
             parts.append({"type": "text", "text": part.text})
         elif isinstance(part.source, dict) and part.source.get("type") in ("image_url", "input_audio", "file"):
             parts.append(part.source)
+        elif part.source is IMAGE_PART:  # an image placed by place_images, whose caller writes the row's images
+            parts.append(dict(IMAGE_PART))
         else:
             raise Reject(f"{part.kind} content at {part.pointer} cannot be written as {target}")
     return parts
@@ -142,11 +145,44 @@ class OpenAIChat(Format):
             () if value.keys() <= CHAT_KEYS else extras(value, CHAT_KEYS), (),
         ))
 
+    def rewrites(self, value: dict) -> bool:
+        """A TRL vision row (``{"type": "image"}`` parts, the images beside them) is read as OpenAI chat
+        but is not OpenAI's form: written as ``image_url`` parts, not as read."""
+        messages = value.get("messages")
+        if not isinstance(messages, list) or ("images" not in value and "image" not in value):
+            return False
+        return any(isinstance(m, dict) and isinstance(m.get("content"), list)
+                   and any(isinstance(p, dict) and p.get("type") == "image" for p in m["content"]) for m in messages)
+
     def write(self, conversation: Conversation) -> dict:
-        reject_unpaired(conversation, "OpenAI chat")
-        if conversation.is_preference:
-            raise Reject("a preference pair cannot be written as OpenAI chat; convert --to openai-dpo or trl")
-        return {"messages": write_messages(conversation.turns), **tools_list(conversation), **dict(conversation.extras)}
+        placed, images = place_images(conversation, "OpenAI chat")
+        return chat_row(_image_urls(placed, images) if images else placed, "OpenAI chat")
+
+
+def chat_row(conversation: Conversation, target: str, messages: str = "OpenAI messages") -> dict:
+    """A ``messages`` row (OpenAI chat's, TRL's language modeling) of a conversation whose images are placed."""
+    reject_unpaired(conversation, target)
+    if conversation.is_preference:
+        raise Reject(f"a preference pair cannot be written as {target}; convert --to openai-dpo or trl")
+    return {"messages": write_messages(conversation.turns, messages), **tools_list(conversation), **dict(conversation.extras)}
+
+
+_URL_PREFIXES = ("https://", "http://", "data:")
+
+
+def _image_urls(conversation: Conversation, images: list) -> Conversation:
+    """The placed images as OpenAI ``image_url`` parts: OpenAI takes a URL or a data URI, not a file path."""
+    queue = iter(image for _, image in images)
+    for where, image in images:
+        if not (isinstance(image, str) and image.startswith(_URL_PREFIXES)):
+            raise Reject(f"the image at {where} ({show(image)}) is not a URL or data URI, the only images OpenAI chat takes")
+    turns = []
+    for turn in conversation.turns:
+        if any(p.source is IMAGE_PART for p in turn.parts):
+            turn = turn._replace(parts=tuple(p._replace(source={"type": "image_url", "image_url": {"url": next(queue)}})
+                                             if p.source is IMAGE_PART else p for p in turn.parts))
+        turns.append(turn)
+    return conversation._replace(turns=tuple(turns))
 
 
 class OpenAIDPO(Format):

@@ -19,6 +19,7 @@ from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
 from .base import (Format, Reject, arguments_object, bare_tools, call_name, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
                    require_no_weights, split_last_answer)
+from .media import as_placeholders, place_images
 from .openai import reject_unpaired, write_messages
 
 SHAREGPT_ROLES = {"human": USER, "user": USER, "gpt": ASSISTANT, "assistant": ASSISTANT, "chatgpt": ASSISTANT, "bing": ASSISTANT,
@@ -112,9 +113,13 @@ def read_tools(value: dict, problems: list) -> Any:
     return tools
 
 
-def read_media(value: dict) -> tuple[Part, ...]:
+_MEDIA_COLUMNS = (("images", "image"), ("videos", "video"), ("audios", "audio"))  # LLaMA-Factory's
+
+
+def read_media(value: dict, columns: tuple = _MEDIA_COLUMNS) -> tuple[Part, ...]:
+    """The media listed in a row's columns beside its conversation (a single item, not in a list, is one)."""
     media = []
-    for key, kind in (("images", "image"), ("videos", "video"), ("audios", "audio")):
+    for key, kind in columns:
         items = value.get(key)
         if isinstance(items, list):
             media.extend(Part(kind, ptr("/" + key, i), None, item) for i, item in enumerate(items))
@@ -150,10 +155,25 @@ class ShareGPT(Format):
                             images=read_media(value), extras=extras(value, SHAREGPT_KEYS), problems=tuple(problems))
 
     def write(self, conversation: Conversation) -> dict:
+        return with_placeholders(conversation, self._write)
+
+    def _write(self, conversation: Conversation) -> dict:
         reject_unpaired(conversation, "ShareGPT")
         if conversation.is_preference:
             raise Reject("a preference pair needs --to sharegpt-preference")
         return write_sharegpt(conversation.turns, conversation)
+
+
+def with_placeholders(conversation: Conversation, write) -> dict:
+    """The row ``write`` makes of the conversation with its images in LLaMA-Factory's form: an ``<image>``
+    in the text at each image's place, the images themselves in the row's ``images``, in the same order."""
+    placed, images = place_images(conversation, "ShareGPT")
+    if not images:
+        return write(conversation)
+    def text(turns):
+        return None if turns is None else tuple(as_placeholders(t, "LLaMA-Factory") for t in turns)
+    row = write(placed._replace(turns=text(placed.turns), chosen=text(placed.chosen), rejected=text(placed.rejected)))
+    return {**row, "images": [image for _, image in images]}
 
 
 def write_sharegpt(turns, conversation: Conversation) -> dict:
@@ -217,6 +237,9 @@ class ShareGPTPreference(Format):
                             problems=tuple(problems))
 
     def write(self, conversation: Conversation) -> dict:
+        return with_placeholders(conversation, self._write)
+
+    def _write(self, conversation: Conversation) -> dict:
         if not conversation.is_preference or conversation.label is not None:
             raise Reject("not a preference pair")
         row = write_sharegpt(conversation.turns, conversation)
@@ -251,6 +274,9 @@ class ShareGPTKTO(Format):
                             problems=tuple(problems))
 
     def write(self, conversation: Conversation) -> dict:
+        return with_placeholders(conversation, self._write)
+
+    def _write(self, conversation: Conversation) -> dict:
         if conversation.label is None or conversation.is_preference or conversation.step_labels is not None:
             raise Reject("not an unpaired-preference row: it needs a label")
         row = write_sharegpt(conversation.turns, conversation)

@@ -17,11 +17,14 @@ from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
 from .base import (Format, Reject, check_bool, openai_tools, extras, message_turns, plain_text, ptr, shared_prefix, split_last_answer,
                    text_turn)
+from .media import IMAGE_PART, place_images
 from .openai import reject_unpaired, write_messages
+from .sharegpt import read_media
 
 TRL_KEYS = frozenset({"text", "messages", "prompt", "completion", "chosen", "rejected", "label", "completions", "labels", "tools",
                       "images", "image", "chat_template_kwargs"})
 _TYPE_KEYS = ("prompt", "completion", "chosen", "rejected", "label", "completions", "labels")
+_MEDIA = (("images", "image"), ("image", "image"))  # TRL's columns: a list of images, or one
 
 
 def _side(value: Any, where: str, role: str, problems: list, what: str) -> tuple[tuple[Turn, ...], str]:
@@ -51,7 +54,28 @@ class _TRL(Format):
     def _finish(self, value, turns, problems, **fields) -> Conversation:
         tools = value.get("tools")
         return Conversation(self.name, self.kind, tuple(turns), tools=tools, tools_pointer="/tools" if "tools" in value else "",
-                            extras=extras(value, TRL_KEYS), problems=tuple(problems), **fields)
+                            images=read_media(value, _MEDIA), extras=extras(value, TRL_KEYS), problems=tuple(problems), **fields)
+
+    def write(self, conversation: Conversation) -> dict:
+        return with_images(conversation, self._write)
+
+    def _write(self, conversation: Conversation) -> dict:
+        raise NotImplementedError
+
+
+def with_images(conversation: Conversation, write) -> dict:
+    """The row ``write`` makes of the conversation once its images are TRL's: each a ``{"type": "image"}``
+    part at its place, the images themselves in the row's ``images``, in the same order."""
+    placed, images = place_images(conversation, "TRL")
+    row = write(placed)
+    if not images:
+        return row
+    for key in ("completion", "chosen", "rejected"):
+        side = row.get(key)
+        if isinstance(side, list) and any(part == IMAGE_PART for message in side if isinstance(message.get("content"), list)
+                                          for part in message["content"]):
+            raise Reject(f"an image would be in the {key}; TRL gives a row's images to its prompt only, so it would refuse the row")
+    return {**row, "images": [image for _, image in images]}
 
 
 def _write_side(turns, standard: bool, first_index: int = 0):
@@ -92,7 +116,7 @@ class TRLText(_TRL):
         turn = text_turn(value.get("text"), "/text", ASSISTANT, problems, "text")
         return self._finish(value, [turn] if turn else [], problems)
 
-    def write(self, conversation: Conversation) -> dict:
+    def _write(self, conversation: Conversation) -> dict:
         reject_unpaired(conversation, "TRL text")
         if conversation.is_preference or len(conversation.turns) != 1 or conversation.tools is not None:
             raise Reject("only a single text becomes a TRL language-modeling row")
@@ -116,7 +140,7 @@ class TRLPromptOnly(_TRL):
         turns, _ = _side(value.get("prompt"), "/prompt", USER, problems, "prompt")
         return self._finish(value, turns, problems)
 
-    def write(self, conversation: Conversation) -> dict:
+    def _write(self, conversation: Conversation) -> dict:
         reject_unpaired(conversation, "TRL prompt-only")
         if conversation.is_preference or any(t.role == ASSISTANT for t in conversation.turns[-1:]):
             raise Reject("the conversation has an answer; a prompt-only row would drop it")
@@ -147,7 +171,7 @@ class TRLPromptCompletion(_TRL):
         _mixed({"prompt": prompt_form, "completion": completion_form}, problems)
         return self._finish(value, prompt + completion, problems, completion_from=len(prompt))
 
-    def write(self, conversation: Conversation) -> dict:
+    def _write(self, conversation: Conversation) -> dict:
         reject_unpaired(conversation, "TRL prompt-completion")
         if conversation.is_preference:
             raise Reject("a preference pair cannot be written as prompt-completion")
@@ -182,7 +206,7 @@ class TRLPreference(_TRL):
             prompt, chosen, rejected = chosen[:shared], chosen[shared:], rejected[shared:]
         return self._finish(value, prompt, problems, chosen=chosen, rejected=rejected)
 
-    def write(self, conversation: Conversation) -> dict:
+    def _write(self, conversation: Conversation) -> dict:
         reject_unpaired(conversation, "TRL preference")
         if not conversation.is_preference:
             raise Reject("not a preference pair: TRL preference needs chosen and rejected answers")
@@ -219,7 +243,7 @@ class TRLUnpaired(_TRL):
         _mixed({"prompt": prompt_form, "completion": completion_form}, problems)
         return self._finish(value, prompt + completion, problems, completion_from=len(prompt), label=value.get("label"), label_pointer="/label")
 
-    def write(self, conversation: Conversation) -> dict:
+    def _write(self, conversation: Conversation) -> dict:
         if conversation.label is None or conversation.is_preference or conversation.step_labels is not None:
             raise Reject("not an unpaired-preference row: it needs one answer and a label")
         return _prompt_completion(conversation, {"label": conversation.label})
@@ -263,7 +287,7 @@ class TRLStepwise(_TRL):
             step_labels.append((label, ptr("/labels", i)))
         return self._finish(value, turns, problems, step_labels=tuple(step_labels), completion_from=1 if prompt else 0)
 
-    def write(self, conversation: Conversation) -> dict:
+    def _write(self, conversation: Conversation) -> dict:
         if conversation.step_labels is None:
             raise Reject("not a stepwise-supervision row: it has no step labels")
         turns = conversation.turns
