@@ -15,7 +15,7 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
-from .base import (Format, Reject, check_bool, openai_tools, extras, message_turns, plain_text, ptr, shared_prefix, split_last_answer,
+from .base import (Format, Reject, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
                    text_turn)
 from .media import IMAGE_PART, place_images
 from .openai import reject_unpaired, write_messages
@@ -204,6 +204,8 @@ class TRLPreference(_TRL):
             # implicit prompt: the turns both conversations share are the prompt
             shared = shared_prefix(chosen, rejected)
             prompt, chosen, rejected = chosen[:shared], chosen[shared:], rejected[shared:]
+            if chosen and rejected:
+                _implicit_prompt_problems(prompt, chosen, rejected, problems)
         return self._finish(value, prompt, problems, chosen=chosen, rejected=rejected)
 
     def _write(self, conversation: Conversation) -> dict:
@@ -220,6 +222,24 @@ class TRLPreference(_TRL):
         if conversation.tools is not None:
             row["tools"] = openai_tools(conversation.tools)
         return {**row, **dict(conversation.extras)}
+
+
+def _implicit_prompt_problems(prompt: tuple[Turn, ...], chosen: tuple[Turn, ...], rejected: tuple[Turn, ...], problems: list) -> None:
+    """What TRL's implicit prompt makes of a pair that is not one: the prompt is the turns both
+    conversations open with, so two conversations opening differently have none (each "answer" then
+    holds its own question), and a side left with no assistant turn has no answer to prefer."""
+    if not prompt and same_turn(chosen[0], rejected[0]):  # the shorter side is only the turn both open with
+        name, side = ("rejected", rejected) if len(rejected) < len(chosen) else ("chosen", chosen)
+        problems.append(Problem(f"{name} holds only the turns both sides open with: no answer after them", side[-1].pointer))
+        return
+    if not prompt:
+        problems.append(Problem("chosen and rejected open with different turns, so they share no prompt (TRL takes the turns "
+                                "both begin with as the prompt): start both with the same conversation, or give a \"prompt\"",
+                                rejected[0].pointer))
+        return
+    for side, name in ((chosen, "chosen"), (rejected, "rejected")):
+        if not any(turn.role == ASSISTANT for turn in side):
+            problems.append(Problem(f"{name} has no assistant turn after the prompt both share: no answer to compare", side[0].pointer))
 
 
 class TRLUnpaired(_TRL):
