@@ -166,8 +166,9 @@ class MessagesMissing(Rule):
     the row.
 
     Fix (safe): ``Messages`` or ``MESSAGES`` is renamed to ``messages``.
-    Fix (unsafe): the keys a row misspells (``instrution``) are renamed to
-    those of the format it comes closest to, when nothing else is missing."""
+    Fix: the keys a row misnames are renamed to those of the format it comes
+    closest to, when nothing else is missing: safe for another case
+    (``Instruction``), unsafe for a close spelling (``instrution``)."""
 
     reads = ("shape",)
     code = "FT101"
@@ -206,7 +207,9 @@ def _renaming(renames: dict, value: dict) -> Fix | None:
         return None
     edits = tuple(edit for wrong, right in renames.items() for edit in _rename_key(wrong, right))
     said = ", ".join(f"{show(wrong)} to \"{right}\"" for wrong, right in renames.items())
-    return Fix(f"rename {said}", Applicability.UNSAFE, edits=edits)
+    # a key in another case (Instruction) is that key, as Messages is messages: safe; a close spelling is a guess
+    safe = all(wrong.lower() == right for wrong, right in renames.items())
+    return Fix(f"rename {said}", Applicability.SAFE if safe else Applicability.UNSAFE, edits=edits)
 
 
 def _closest(value: dict):
