@@ -439,7 +439,8 @@ class Linter:
         stats.countable += 1
         if on_view:
             stats.view_counted += 1
-            stats.messages[len(row.view.turns)] += 1
+            view = row.view
+            stats.messages[len(view.turns) + len(view.chosen or ())] += 1  # a pair as trained: its prompt and chosen answer
         else:
             messages = row.value.get("messages")
             if isinstance(messages, list):

@@ -44,6 +44,17 @@ def test_sharegpt_and_alpaca_rows_are_counted_on_their_view(tmp_path):
     assert "--tokenizer" in text
 
 
+def test_a_preference_pair_counts_its_prompt_and_chosen_answer_as_messages(tmp_path):
+    """A pair trains its prompt and chosen answer: the messages line said "1-1 messages each" for a
+    one-turn prompt (newcomer trial)."""
+    path = tmp_path / "pairs.jsonl"
+    path.write_text(json.dumps({"conversations": [{"from": "human", "value": "Write a haiku about rain"}],
+                                "chosen": {"from": "gpt", "value": "Soft rain on the roof"}, "rejected": {"from": "gpt", "value": "No."}}) + "\n")
+    report, _ = cli_json("--profile", "llamafactory", str(path))
+    assert report["files"][0]["messages_per_example"]["max"] == 2
+    assert "2-2 messages each" in run_cli("stats", "--profile", "llamafactory", str(path)).stdout
+
+
 def test_openai_rows_are_not_counted_on_the_view(tmp_path):
     path = tmp_path / "chat.jsonl"
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}) + "\n")
