@@ -573,3 +573,27 @@ def test_a_vision_row_refused_by_trl_names_trl(tmp_path):
     proc = run_cli("convert", src, "-o", tmp_path / "out.jsonl", "--to", "trl")
     assert proc.returncode == 1 and "sharegpt to trl: 1 <image> placeholder(s)" in proc.stderr and "OpenAI chat" not in proc.stderr
     assert len(_rejects(tmp_path / "out.jsonl")) == 1
+
+
+def test_parallel_calls_answered_by_one_observation_are_rejected_not_written_half_answered(tmp_path):
+    """LLaMA-Factory answers parallel calls with one observation; OpenAI chat needs a tool message per call
+    id. convert wrote the first id's answer only, and check then flagged its own output with FT508
+    (newcomer trial). A call left last (the answer being trained) still converts."""
+    tools = json.dumps([{"name": "weather", "description": "w", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}])
+    calls = json.dumps([{"name": "weather", "arguments": {"city": "Paris"}}, {"name": "weather", "arguments": {"city": "Rome"}}])
+    parallel = {"conversations": [{"from": "human", "value": "Weather in Paris and Rome?"}, {"from": "function_call", "value": calls},
+                                  {"from": "observation", "value": '["sunny", "rain"]'}, {"from": "gpt", "value": "Sunny, rain."}],
+                "tools": tools}
+    last = {"conversations": [{"from": "human", "value": "Weather in Paris?"},
+                              {"from": "function_call", "value": json.dumps({"name": "weather", "arguments": {"city": "Paris"}})}],
+            "tools": tools}
+    source = tmp_path / "calls.jsonl"
+    source.write_text(json.dumps(parallel) + "\n" + json.dumps(last) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "chat")
+    assert proc.returncode == 1
+    (written,) = lines(out)
+    assert written["messages"][-1]["tool_calls"][0]["function"]["arguments"] == '{"city": "Paris"}'
+    (reject,) = _rejects(out)
+    assert reject["line"] == 1 and "has no tool result of its own" in reject["reason"] and "(1 call(s) unanswered)" in reject["reason"]
+    assert run_cli("check", out, "--select", "FT508").returncode == 0

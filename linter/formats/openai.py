@@ -26,7 +26,10 @@ def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0)
     deterministic ids, and tool results without ids answer the calls in order."""
     messages = []
     pending: list[str] = []
+    made: dict[str, str] = {}  # ids this writer made up -> the call's pointer
     for number, turn in enumerate(turns, start=first_index):
+        if turn.role != TOOL:
+            _all_answered(pending, made)
         if not turn.role:
             raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no {target} equivalent")
         role = turn.source_role if turn.source_role in ("developer", "function") and turn.role in (SYSTEM, TOOL) else turn.role
@@ -38,6 +41,8 @@ def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0)
             calls = []
             for k, call in enumerate(turn.tool_calls):
                 ident = call.id if isinstance(call.id, str) else call_id(number, k)
+                if not isinstance(call.id, str):
+                    made[ident] = call.pointer
                 pending.append(ident)
                 calls.append({"id": ident, "type": "function", "function": {"name": call_name(call), "arguments": arguments_text(call.arguments)}})
             message["tool_calls"] = calls
@@ -57,7 +62,18 @@ def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0)
         for key, item in turn.extra:
             message.setdefault(key, item)
         messages.append(message)
-    return messages
+    return messages  # calls left pending at the end are the answer being trained: no result follows them
+
+
+def _all_answered(pending: list[str], made: dict[str, str]) -> None:
+    """Reject a row whose calls without ids (ShareGPT's function_call) are not each answered by a result of
+    their own before the conversation goes on: LLaMA-Factory answers parallel calls with one observation,
+    which OpenAI chat cannot split without guessing (it needs one tool message per call id, FT508)."""
+    unanswered = [ident for ident in pending if ident in made]
+    if unanswered:
+        raise Reject(f"the tool call at {made[unanswered[0]]} has no tool result of its own before the conversation goes on "
+                     f"({len(unanswered)} call(s) unanswered); OpenAI chat needs one tool message per call, and a result "
+                     "answering several parallel calls cannot be split without guessing")
 
 
 _ABSENT = object()
