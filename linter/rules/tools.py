@@ -384,8 +384,8 @@ class ToolCallInvalid(_ToolRule):
                 if not isinstance(call, dict):
                     yield Violation(f"a tool call must be an object, got {describe_type(call)}", at)
                     continue
-                if (needs_id or "id" in call) and (not isinstance(call.get("id"), str) or not call.get("id")):
-                    yield Violation("a tool call needs an \"id\" string" if needs_id else "a tool call's \"id\" must be a non-empty string", at + "/id")
+                if needs_id and (not isinstance(call.get("id"), str) or not call.get("id")):
+                    yield Violation("a tool call needs an \"id\" string", at + "/id")
                 if call.get("type") != "function":
                     yield Violation(f"tool call type must be 'function', got {show(call.get('type'))}", at + "/type")
                 function = call.get("function")
