@@ -62,9 +62,17 @@ class Profile:
     max_image_bytes: int = 10 * 1024 * 1024  # decoded size of a data-URL image
     tool_call_id_pattern: str | None = None  # regex a tool call id must match
     tool_content_string: bool = True  # a tool message's content must be a string
-    # a tool call's "arguments": "string" (a JSON string, as OpenAI and Mistral require) or
-    # "object" (TRL's and axolotl's examples, rendered by chat templates with tojson; a JSON string is accepted too)
+    # a tool call's "arguments": "string" (a JSON string, as OpenAI and Mistral require),
+    # "object" (TRL's and axolotl's examples, rendered by chat templates with tojson; a JSON string is accepted too) or
+    # "object-only" (LLaMA-Factory json.dumps the arguments it reads, so a JSON string is trained as an escaped string)
     tool_arguments: str = "string"
+    # a tool call needs an "id" and a tool message the "tool_call_id" of its call (OpenAI's API, Mistral's
+    # validator); False: the target pairs results with calls by their order (chat templates render no ids,
+    # LLaMA-Factory's openai converter drops them), so ids are checked only where they are given (FT503, FT506)
+    tool_call_ids: bool = True
+    # "tools" may be a JSON string holding the list (TRL and axolotl json.loads a string, as TRL's docs store it for
+    # datasets < 4.7; LLaMA-Factory's converters pass a string on to its tool formatter); False: a list only (FT500)
+    tools_json_string: bool = False
     max_file_bytes: int | None = None  # what one upload may weigh
     extensions: tuple[str, ...] | None = None  # file extensions the service accepts
     sources: tuple[tuple[str, str], ...] = ()  # (what the profile says, the doc URL or code path it comes from)
@@ -102,8 +110,14 @@ class Profile:
             lines.append("  prompt/completion conventions: prepare_data's (separator, stop sequence, leading space)")
         if self.part_types != Profile.part_types:
             lines.append(f"  content parts: {', '.join(sorted(self.part_types))}")
-        if self.tool_arguments != "string":
-            lines.append(f"  tool call arguments: a JSON {self.tool_arguments} (or a JSON string)")
+        if self.tool_arguments == "object":
+            lines.append("  tool call arguments: a JSON object (or a JSON string)")
+        elif self.tool_arguments == "object-only":
+            lines.append("  tool call arguments: a JSON object (a JSON string is encoded again)")
+        if not self.tool_call_ids:
+            lines.append("  tool call ids: optional (results answer calls in order)")
+        if self.tools_json_string:
+            lines.append("  tools: a list, or a JSON string holding it")
         lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
         return lines
 
@@ -258,11 +272,16 @@ TRL = Profile(
     min_examples=1,
     part_types=HF_PART_TYPES,
     tool_arguments="object",
+    tool_call_ids=False,
+    tools_json_string=True,
     sources=(("dataset types and their keys", "huggingface/trl docs/source/dataset_formats.md"),
              ("roles of multimodal messages", "huggingface/trl trl/data_utils.py prepare_multimodal_messages"),
              ("vision rows: {\"type\": \"image\"} and {\"type\": \"text\"} content parts, images in a column",
               "huggingface/trl docs/source/dataset_formats.md (vision datasets)"),
-             ("tool calls carry arguments as a JSON object", "huggingface/trl docs/source/dataset_formats.md (tool calling)"),),
+             ("tool calls carry arguments as a JSON object, without ids; tool results name the function",
+              "huggingface/trl docs/source/dataset_formats.md (tool calling)"),
+             ("tools may be stored as a JSON string (datasets < 4.7); the trainers json.loads a string",
+              "huggingface/trl docs/source/dataset_formats.md (tool calling), trl/trainer/sft_trainer.py tokenize_fn"),),
 )
 
 _LLAMAFACTORY_ROLES = frozenset({"human", "gpt", "system", "function_call", "observation", "user", "assistant", "tool"})
@@ -274,13 +293,17 @@ LLAMAFACTORY = Profile(
     roles=_LLAMAFACTORY_ROLES,
     top_level_keys=frozenset({"conversations", "messages", "system", "tools", "images", "videos", "audios", "chosen", "rejected",
                               "kto_tag", "label", "instruction", "input", "output", "history"}),
-    message_keys=frozenset({"role", "content", "from", "value", "tool_calls", "loss_weight"}),
+    # tool_call_id and name: its openai converter drops them (results answer calls in order), as it drops a call's id
+    message_keys=frozenset({"role", "content", "from", "value", "tool_calls", "tool_call_id", "name", "loss_weight"}),
     first_roles=frozenset({"user", "human", "observation"}),
     last_roles=frozenset({"assistant", "gpt", "function_call"}),
     alternate=True,
     system_first_only=True,
     min_examples=1,
     sharegpt_tags=frozenset({"human", "gpt", "system", "function_call", "observation"}),
+    tool_arguments="object-only",
+    tool_call_ids=False,
+    tools_json_string=True,
     sources=(("ShareGPT/Alpaca columns and tags", "hiyouga/LLaMA-Factory data/README.md"),
              ("ShareGPT tags default to human/gpt/observation/function_call/system; other tags need dataset_info.json's \"tags\"",
               "hiyouga/LLaMA-Factory src/llamafactory/data/parser.py DatasetAttr"),
@@ -288,7 +311,12 @@ LLAMAFACTORY = Profile(
               "hiyouga/LLaMA-Factory src/llamafactory/data/converter.py SharegptDatasetConverter"),
              ("rows whose prompt/response counts are off are dropped ('Dropped invalid example')",
               "hiyouga/LLaMA-Factory src/llamafactory/data/processor/supervised.py"),
-             ("kto_tag must be a JSON boolean", "hiyouga/LLaMA-Factory src/llamafactory/data/converter.py")),
+             ("kto_tag must be a JSON boolean", "hiyouga/LLaMA-Factory src/llamafactory/data/converter.py"),
+             ("messages with tool_calls: each call's function becomes a function turn (ids, types, tool_call_id dropped; "
+              "tool results merged in order); tools as a list or a JSON string",
+              "hiyouga/LLaMA-Factory src/llamafactory/data/converter.py OpenAIDatasetConverter"),
+             ("a call's arguments are json.dumps-ed again, so they must be an object",
+              "hiyouga/LLaMA-Factory src/llamafactory/data/formatter.py FunctionFormatter")),
 )
 
 AXOLOTL = Profile(
@@ -302,8 +330,13 @@ AXOLOTL = Profile(
     min_examples=1,
     part_types=HF_PART_TYPES,
     tool_arguments="object",
+    tool_call_ids=False,
+    tools_json_string=True,
     sources=(("default role mapping human->user, gpt->assistant", "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py"),
-             ("tool calls carry arguments as a JSON object", "axolotl-ai-cloud/axolotl docs/dataset-formats/conversation.qmd (tool use)"),
+             ("tool calls carry arguments as a JSON object; call id and tool_call_id \"required only for mistral\"",
+              "axolotl-ai-cloud/axolotl docs/dataset-formats/conversation.qmd (tool use)"),
+             ("tools as a list of objects or a JSON string of it (json.loads; else 'Unknown tools format')",
+              "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py _get_tools"),
              ("dataset types alpaca, chat_template, completion", "axolotl-ai-cloud/axolotl docs/dataset-formats/index.qmd"),
              ("multimodal messages: image, audio and text content parts; an images or image column",
               "axolotl-ai-cloud/axolotl docs/multimodal.qmd, src/axolotl/processing_strategies.py"),

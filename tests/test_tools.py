@@ -84,3 +84,37 @@ def test_fixes_decode_arguments_and_convert_legacy_functions(tmp_path):
     assert second["messages"][2] == {"role": "tool", "content": "21", "tool_call_id": "call_1"}
     assert found([second]) == []  # the converted row is valid tool calling
     assert proc.returncode in (0, 1)
+
+
+TRL_EXAMPLE = {  # TRL's docs (dataset_formats.md, tool calling), with tools stored as json.dumps([...]) for datasets < 4.7
+    "messages": [{"role": "user", "content": "Turn on the living room lights."},
+                 {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "control_light",
+                                                                                         "arguments": {"room": "living room", "state": "on"}}}]},
+                 {"role": "tool", "name": "control_light", "content": "The lights in the living room are now on."},
+                 {"role": "assistant", "content": "Done!"}],
+    "tools": json.dumps([{"type": "function", "function": {"name": "control_light", "description": "Controls the lights in a room.",
+                                                          "parameters": {"type": "object", "properties": {"room": {"type": "string"}, "state": {"type": "string"}},
+                                                                         "required": ["room", "state"]}}}]),
+}
+
+
+def test_trl_tool_calling_example_is_judged_by_the_target(tmp_path):
+    """Newcomer trial: TRL's own example got FT500, FT503, FT505 and FT506 under --profile trl (and axolotl,
+    llamafactory, which added FT111 and FT504). Each target's profile says what it needs; OpenAI's still applies."""
+    path = tmp_path / "trl_tools.jsonl"
+    broken = {**TRL_EXAMPLE, "tools": TRL_EXAMPLE["tools"][:-2]}  # cut short: not JSON any more
+    path.write_text(dump([TRL_EXAMPLE, broken]))
+
+    def codes(profile):
+        proc = run_cli("check", path, "--profile", profile, "--output-format", "json", "--select", "FT1,FT5", "--ignore", "FT115")
+        assert proc.returncode in (0, 1), proc.stderr
+        return sorted((f["line"], f["code"], f["pointer"]) for f in json.loads(proc.stdout)["findings"])
+
+    for profile in ("trl", "axolotl", "llamafactory"):
+        assert codes(profile) == [(2, "FT500", "/tools")], profile
+    assert codes("openai-sft") == [
+        (1, "FT500", "/tools"), (1, "FT503", "/messages/1/tool_calls/0/id"), (1, "FT504", "/messages/1/tool_calls/0/function/arguments"),
+        (1, "FT506", "/messages/2/tool_call_id"),
+        (2, "FT500", "/tools"), (2, "FT503", "/messages/1/tool_calls/0/id"), (2, "FT504", "/messages/1/tool_calls/0/function/arguments"),
+        (2, "FT506", "/messages/2/tool_call_id"),
+    ]

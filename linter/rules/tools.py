@@ -26,7 +26,7 @@ from ..parsing import TOO_DEEP_MESSAGE
 from ..text import describe_type, show
 from ..view import TOOL
 from .base import Rule
-from .chat import CHAT_LIKE
+from .chat import CHAT_LIKE, format_refused
 
 # kinds of the rules that read declarations and calls through the view (ShareGPT, LLaMA-Factory...)
 VIEW_KINDS = CHAT_LIKE | ADAPTED_KINDS
@@ -48,50 +48,70 @@ def schema_key(schema: dict) -> bytes | str:
         return json.dumps(schema, sort_keys=True)
 
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# what a call's arguments are, by the profile's ``tool_arguments``
+_ARGUMENT_FORM = {"string": "a JSON string", "object": "a JSON object", "object-only": "a JSON object"}
 
 
-def declared_functions(value: dict) -> list[tuple[str, dict]]:
-    """``(pointer, function)`` for each function declared in ``tools`` and ``functions``."""
+def tool_list(row: Row, profile) -> tuple[str, bool, Any, str | None]:
+    """The row's declared tools, once per row: ``(pointer, in_string, tools, problem)``. ``in_string`` says the
+    source holds them as JSON text (no pointer goes inside it); a JSON string the adapter left undecoded is
+    decoded where the profile takes one (``tools_json_string``: TRL, axolotl and LLaMA-Factory json.loads it),
+    and ``problem`` says why it cannot be (then ``tools`` is None)."""
+    accept = bool(getattr(profile, "tools_json_string", False))
+    return row.derived((tool_list, accept), lambda r: _read_tool_list(r, accept))
+
+
+def _read_tool_list(row: Row, accept: bool) -> tuple[str, bool, Any, str | None]:
+    if _adapted(row):
+        where, tools = row.view.tools_pointer, row.view.tools
+        in_string = bool(where) and isinstance(_resolve(row.value, where), str)
+    else:
+        where, tools = (pointer("tools"), row.value["tools"]) if "tools" in row.value else ("", None)
+        in_string = isinstance(tools, str)
+    if isinstance(tools, str) and accept:
+        try:
+            tools = json.loads(tools)
+        except ValueError as exc:
+            return where, in_string, None, f"tools is a JSON string that does not parse ({show(str(exc), 120, quoted=False)})"
+        except RecursionError:
+            return where, in_string, None, f"tools nest deeper than a JSON parser reads ({TOO_DEEP_MESSAGE})"
+    return where, in_string, tools, None
+
+
+def _listed_tools(row: Row, profile) -> list[tuple[str, str, Any]]:
+    """``(pointer, note, tool)`` for each declared tool; inside a JSON string the pointer is the string's and the
+    note says which tool it is."""
+    where, in_string, tools, _ = tool_list(row, profile)
+    if not isinstance(tools, list):
+        return []  # FT500 (or the adapter that decoded them) reports tools that are not a list
+    return [(where, f" (tools[{index}] inside the JSON string)", tool) if in_string else (pointer_join(where, index), "", tool)
+            for index, tool in enumerate(tools)]
+
+
+def functions_of(row: Row, profile) -> list[tuple[str, str, dict]]:
+    """``(pointer, note, function)`` for each function declared in ``tools`` (and OpenAI's ``functions``), once
+    per row; the note is set when the function sits in a JSON string, whose pointer is then given."""
+    return row.derived((functions_of, profile.name), lambda r: _functions(r, profile))
+
+
+def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
     out = []
-    tools = value.get("tools")
-    if isinstance(tools, list):
-        for index, tool in enumerate(tools):
-            function = tool.get("function") if isinstance(tool, dict) else None
-            if isinstance(function, dict):
-                out.append((pointer("tools", index, "function"), function))
-    functions = value.get("functions")
+    for where, note, tool in _listed_tools(row, profile):
+        if not isinstance(tool, dict):
+            continue
+        # OpenAI's rows wrap each function ({"type", "function"}); other formats may list it bare (ShareGPT)
+        function, sub = _unwrap(tool) if _adapted(row) else (tool.get("function"), "/function")
+        if isinstance(function, dict):
+            out.append((where if note else where + sub, note, function))
+    functions = None if _adapted(row) else row.value.get("functions")
     if isinstance(functions, list):
-        for index, function in enumerate(functions):
-            if isinstance(function, dict):
-                out.append((pointer("functions", index), function))
+        out.extend((pointer("functions", index), "", function) for index, function in enumerate(functions) if isinstance(function, dict))
     return out
-
-
-def functions_of(row: Row) -> list[tuple[str, dict]]:
-    """``declared_functions(row.value)`` (OpenAI) or the view's declared tools (other formats), once per row."""
-    return row.derived(functions_of, lambda r: declared_functions(r.value) if r.kind in CHAT_LIKE else _view_functions(r))
 
 
 def _adapted(row: Row) -> bool:
     """True for rows of a format other than OpenAI chat: they are read through ``row.view``."""
     return row.kind not in CHAT_LIKE
-
-
-def _tools_source(row: Row) -> tuple[str, bool]:
-    """The view's tools pointer, and whether the source holds the tools as a JSON string (no pointer goes inside it)."""
-    where = row.view.tools_pointer
-    source = _resolve(row.value, where) if where else None
-    return where, isinstance(source, str)
-
-
-def _view_tools(row: Row) -> list[tuple[str, str, Any]]:
-    """``(pointer, note, tool)`` for each tool the view declares; the note says where inside a JSON string it is."""
-    tools = row.view.tools
-    if not isinstance(tools, list):
-        return []  # the adapter reports tools that are not a list
-    where, inside = _tools_source(row)
-    return [(where, f" (tools[{index}] inside the JSON string)", tool) if inside else (pointer_join(where, index), "", tool)
-            for index, tool in enumerate(tools)]
 
 
 def pointer_join(where: str, *parts: Any) -> str:
@@ -105,18 +125,9 @@ def _unwrap(tool: dict) -> tuple[dict, str]:
     return tool, ""
 
 
-def _view_functions(row: Row) -> list[tuple[str, dict]]:
-    out = []
-    for where, note, tool in _view_tools(row):
-        if isinstance(tool, dict):
-            function, sub = _unwrap(tool)
-            out.append((where if note else where + sub, function))
-    return out
-
-
-def _declared_at(row: Row, where: str, name: str) -> tuple[str, str]:
+def _declared_at(where: str, note: str, name: str) -> tuple[str, str]:
     """The pointer of a declared function's ``name`` or ``parameters``, and a note when the tools are a JSON string."""
-    if _adapted(row) and _tools_source(row)[1]:
+    if note:
         return where, " (inside the tools JSON string)"
     return f"{where}/{name}", ""
 
@@ -129,8 +140,8 @@ def _field(row: Row, where: str, name: str) -> str:
     return f"{where}/{name}" if where.endswith("function_call") else f"{where}/function/{name}"
 
 
-def declared_names(row: Row) -> set[str]:
-    return {f.get("name") for _, f in functions_of(row) if isinstance(f.get("name"), str)}
+def declared_names(row: Row, profile) -> set[str]:
+    return {f.get("name") for _, _, f in functions_of(row, profile) if isinstance(f.get("name"), str)}
 
 
 def calls(row: Row) -> list[tuple[int, str, dict]]:
@@ -163,54 +174,91 @@ class _ToolRule(Rule):
 class ToolsInvalid(_ToolRule):
     """``tools`` is a list of ``{"type": "function", "function": {"name", "description", "parameters"}}``;
     the deprecated ``functions`` is a list of the inner function objects.
-    Anything else is rejected when the file is validated."""
+    Anything else is rejected when the file is validated.
+
+    Where the target decodes a JSON string (profiles with ``tools_json_string``: ``trl``,
+    ``axolotl``, ``llamafactory``; TRL's docs store ``tools`` as ``json.dumps([...])`` for
+    ``datasets`` < 4.7), a string holding that list is valid and its tools are checked
+    like a list's; a string that does not parse is still an error. OpenAI's API takes
+    the list only.
+
+    Fix (safe), under a profile that takes the list only: decode a JSON string that holds a list."""
 
     code = "FT500"
     name = "tools-invalid"
     summary = "tools (or functions) is not a list of function declarations"
+    fix = Applicability.SAFE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"name": "get_weather"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]}'
 
     kinds = VIEW_KINDS
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if _adapted(row):
-            for where, note, tool in _view_tools(row):
-                if not isinstance(tool, dict):
-                    yield Violation(f"a tool must be an object, got {describe_type(tool)}{note}", where)
-                    continue
+        profile = self.context.profile
+        where, in_string, tools, problem = tool_list(row, profile)
+        if problem:
+            yield Violation(problem, where)
+        elif where and not isinstance(tools, list) and not _decoded_by_adapter(row, where) and not self._refused_string(row, tools):
+            yield self._not_a_list(tools, where, in_string)  # an adapter that decoded them (ShareGPT) reports them itself
+        for at, note, tool in _listed_tools(row, profile):
+            if not isinstance(tool, dict):
+                yield Violation(f"a tool must be an object, got {describe_type(tool)}{note}", at)
+                continue
+            if _adapted(row):
                 function, sub = _unwrap(tool)
-                for violation in _check_function(function, where + ("" if note else sub)):
-                    yield Violation(violation.message + note, where) if note else violation
-            return
-        value = row.value
-        if "tools" in value:
-            tools = value["tools"]
-            if not isinstance(tools, list):
-                yield Violation(f"tools must be a list, got {describe_type(tools)}", pointer("tools"))
+                found = _check_function(function, at + ("" if note else sub))
             else:
-                for index, tool in enumerate(tools):
-                    where = pointer("tools", index)
-                    if not isinstance(tool, dict):
-                        yield Violation(f"a tool must be an object, got {describe_type(tool)}", where)
-                        continue
-                    if tool.get("type") != "function":
-                        yield Violation(f"tool type must be 'function', got {show(tool.get('type'))}", where + "/type")
-                    if not isinstance(tool.get("function"), dict):
-                        yield Violation("a tool needs a \"function\" object", where + "/function")
-                    else:
-                        yield from _check_function(tool["function"], where + "/function")
-        if "functions" in value:
-            functions = value["functions"]
+                found = _check_openai_tool(tool, at)
+            for violation in found:
+                yield Violation(violation.message + note, at) if note else violation
+        if not _adapted(row) and "functions" in row.value:
+            functions = row.value["functions"]
             if not isinstance(functions, list) or not functions:
                 yield Violation("functions must be a non-empty list", pointer("functions"))
             else:
                 for index, function in enumerate(functions):
-                    where = pointer("functions", index)
+                    at = pointer("functions", index)
                     if not isinstance(function, dict):
-                        yield Violation(f"a function must be an object, got {describe_type(function)}", where)
+                        yield Violation(f"a function must be an object, got {describe_type(function)}", at)
                     else:
-                        yield from _check_function(function, where)
+                        yield from _check_function(function, at)
+
+    def _refused_string(self, row: Row, tools: Any) -> bool:
+        """A JSON string of tools in a row whose format the profile refuses (TRL's prompt/completion under
+        openai-sft): its format takes the string, and FT401 already says the row needs converting."""
+        return isinstance(tools, str) and _adapted(row) and format_refused(self, row) and isinstance(_decode(tools), list)
+
+    def _not_a_list(self, tools: Any, where: str, in_string: bool) -> Violation:
+        if in_string and not isinstance(tools, str):  # decoded from the JSON string the profile takes
+            return Violation(f"tools must be a list, got {describe_type(tools)} inside the JSON string", where)
+        decoded = _decode(tools) if isinstance(tools, str) else None
+        if isinstance(decoded, list):  # TRL's, axolotl's and LLaMA-Factory's form: this target wants the list itself
+            return Violation(f"tools must be a list, got a JSON string of one (profile {self.context.profile.name} takes the list itself)",
+                             where, Fix("decode the JSON string into the list", Applicability.SAFE, edits=(patching.replace(where, decoded),)))
+        return Violation(f"tools must be a list, got {describe_type(tools)}", where)
+
+
+def _decode(text: str) -> Any:
+    """A JSON string's value, or None when it is not JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _decoded_by_adapter(row: Row, where: str) -> bool:
+    """True when the row's format adapter decoded a JSON string of tools (ShareGPT): it reports what it decoded."""
+    return _adapted(row) and isinstance(_resolve(row.value, where), str) and not isinstance(row.view.tools, str)
+
+
+def _check_openai_tool(tool: dict, where: str) -> Iterable[Violation]:
+    """A tool as OpenAI declares it: ``{"type": "function", "function": {...}}``."""
+    if tool.get("type") != "function":
+        yield Violation(f"tool type must be 'function', got {show(tool.get('type'))}", where + "/type")
+    if not isinstance(tool.get("function"), dict):
+        yield Violation("a tool needs a \"function\" object", where + "/function")
+    else:
+        yield from _check_function(tool["function"], where + "/function")
 
 
 def _check_function(function: dict, where: str) -> Iterable[Violation]:
@@ -234,10 +282,10 @@ class FunctionNameInvalid(_ToolRule):
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tools": [{"type": "function", "function": {"name": "weather_get", "parameters": {"type": "object", "properties": {}}}}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for where, function in functions_of(row):
+        for where, note, function in functions_of(row, self.context.profile):
             name = function.get("name")
             if isinstance(name, str) and not FUNCTION_NAME.match(name):
-                at, note = _declared_at(row, where, "name")
+                at, note = _declared_at(where, note, "name")
                 yield Violation(f"function name {show(name)} must match ^[a-zA-Z0-9_-]{{1,64}}${note}", at)
         for _, where, call in calls(row):
             function = call.get("function")
@@ -265,7 +313,7 @@ class ParametersSchemaInvalid(_ToolRule):
     def check(self, row: Row) -> Iterable[Violation]:
         import jsonschema
 
-        for where, function in functions_of(row):
+        for where, note, function in functions_of(row, self.context.profile):
             schema = function.get("parameters")
             if not isinstance(schema, dict):
                 continue
@@ -284,7 +332,7 @@ class ParametersSchemaInvalid(_ToolRule):
             else:
                 problem = self._seen[key]
             if problem:
-                at, note = _declared_at(row, where, "parameters")
+                at, note = _declared_at(where, note, "parameters")
                 yield Violation(problem + note, at)
 
 
@@ -296,7 +344,14 @@ class ToolCallInvalid(_ToolRule):
     ``tool_call`` part) need a name string and arguments too; the finding
     points at the call in the source row (for a call written as JSON text,
     at that string). A value that cannot be read as a call at all (not JSON)
-    is FT120's."""
+    is FT120's.
+
+    The ``id`` is required only where the target needs one (the profile's
+    ``tool_call_ids``, on by default: OpenAI's API and Mistral's validator
+    refuse a call without one).
+    TRL's and axolotl's chat templates never render it and LLaMA-Factory
+    drops it, so under ``trl``, ``axolotl`` and ``llamafactory`` TRL's own
+    example (a call of ``type`` and ``function``, arguments an object) is valid."""
 
     code = "FT503"
     name = "tool-call-invalid"
@@ -310,6 +365,8 @@ class ToolCallInvalid(_ToolRule):
         if _adapted(row):
             yield from _check_view_calls(row)
             return
+        needs_id = self.context.profile.tool_call_ids
+        form = _ARGUMENT_FORM.get(self.context.profile.tool_arguments, "a JSON string")
         for index, message in row.messages():
             if "function_call" in message:
                 yield from _check_function_call(message["function_call"], index)
@@ -327,7 +384,7 @@ class ToolCallInvalid(_ToolRule):
                 if not isinstance(call, dict):
                     yield Violation(f"a tool call must be an object, got {describe_type(call)}", at)
                     continue
-                if not isinstance(call.get("id"), str) or not call.get("id"):
+                if needs_id and (not isinstance(call.get("id"), str) or not call.get("id")):
                     yield Violation("a tool call needs an \"id\" string", at + "/id")
                 if call.get("type") != "function":
                     yield Violation(f"tool call type must be 'function', got {show(call.get('type'))}", at + "/type")
@@ -338,7 +395,7 @@ class ToolCallInvalid(_ToolRule):
                 if not isinstance(function.get("name"), str):
                     yield Violation("a tool call needs function.name", at + "/function/name")
                 if function.get("arguments") is None:  # missing or null: a call without arguments, in every format
-                    yield Violation("a tool call needs function.arguments (a JSON string)", at + "/function/arguments")
+                    yield Violation(f"a tool call needs function.arguments ({form})", at + "/function/arguments")
 
 
 def _check_function_call(function_call: Any, index: int) -> Iterable[Violation]:
@@ -401,8 +458,12 @@ class ArgumentsInvalid(_ToolRule):
     teaches the model to emit escaped JSON; text that is not JSON cannot be
     parsed by the caller.
 
+    Under ``llamafactory`` (``tool_arguments = "object-only"``) the arguments
+    must be the object itself: LLaMA-Factory's function formatter runs
+    ``json.dumps`` on them, so a JSON string is trained as an escaped string.
+
     Fix (safe): decode double-encoded arguments once; serialise an object given
-    in place of the string."""
+    in place of the string; decode a JSON string where the object is needed."""
 
     code = "FT504"
     name = "arguments-invalid"
@@ -418,14 +479,18 @@ class ArgumentsInvalid(_ToolRule):
                 continue  # no arguments (missing or null) is FT503's
             at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
             arguments = function["arguments"]
-            if isinstance(arguments, dict) and self.context.profile.tool_arguments == "object":
-                continue  # TRL, axolotl: an object is what their chat templates render
+            form = self.context.profile.tool_arguments
+            if isinstance(arguments, dict) and form in ("object", "object-only"):
+                continue  # TRL, axolotl: an object is what their chat templates render; LLaMA-Factory encodes it
+            if form == "object-only":
+                yield from self._object_only(arguments, at)
+                continue
             if isinstance(arguments, dict):
                 text = json.dumps(arguments, ensure_ascii=False)
                 yield Violation("arguments must be a JSON string, got an object", at, Fix("serialise the object to a JSON string", Applicability.SAFE, edits=(patching.replace(at, text),)))
                 continue
             if not isinstance(arguments, str):
-                yield Violation(f"arguments must be a JSON string, got {describe_type(arguments)}", at)
+                yield Violation(f"arguments must be {_ARGUMENT_FORM.get(form, 'a JSON string')}, got {describe_type(arguments)}", at)
                 continue
             try:
                 parsed = json.loads(arguments)
@@ -447,6 +512,21 @@ class ArgumentsInvalid(_ToolRule):
                 yield Violation(f"arguments must hold a JSON object, got {describe_type(parsed)}", at)
 
 
+    def _object_only(self, arguments: Any, at: str) -> Iterable[Violation]:
+        """A target that encodes the arguments itself (LLaMA-Factory): anything but an object is trained as it is."""
+        try:
+            decoded = _parse_arguments(arguments) if isinstance(arguments, str) else None
+        except (ValueError, RecursionError):
+            decoded = None
+        profile = self.context.profile.name
+        if isinstance(decoded, dict):
+            yield Violation(f"arguments must be a JSON object under profile {profile}, got a JSON string: it encodes them to JSON "
+                            "itself, so the model would learn an escaped string", at,
+                            Fix("decode the JSON string into the object", Applicability.SAFE, edits=(patching.replace(at, decoded),)))
+        else:
+            yield Violation(f"arguments must be a JSON object under profile {profile}, got {describe_type(arguments)}", at)
+
+
 class ToolUndeclared(_ToolRule):
     """A call to a function the example does not declare in ``tools`` (or
     ``functions``) teaches the model to call functions it was never shown."""
@@ -463,7 +543,10 @@ class ToolUndeclared(_ToolRule):
         found = calls(row)
         if not found:
             return
-        declared = declared_names(row)
+        where, _, tools, problem = tool_list(row, self.context.profile)
+        if where and (problem or not isinstance(tools, list)):
+            return  # the tools cannot be read as a list: FT500 (or the adapter) says why, and what they declare is unknown
+        declared = declared_names(row, self.context.profile)
         for _, where, call in found:
             function = call.get("function")
             name = function.get("name") if isinstance(function, dict) else None
@@ -477,7 +560,13 @@ class ToolUndeclared(_ToolRule):
 
 class ToolResponseOrphan(_ToolRule):
     """A ``tool`` message answers a call: it needs the ``tool_call_id`` of a
-    call made earlier in the conversation. An unknown id is rejected."""
+    call made earlier in the conversation. An unknown id is rejected.
+
+    Where the target pairs results with calls by their order instead (the
+    profile's ``tool_call_ids`` is off: ``trl``, ``axolotl``, ``llamafactory``;
+    TRL's example names the function with ``name``), a tool message needs no id,
+    but it must follow a call that is still unanswered; an id it does give must
+    still be one of an earlier call's."""
 
     code = "FT506"
     name = "tool-response-orphan"
@@ -487,7 +576,7 @@ class ToolResponseOrphan(_ToolRule):
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if _adapted(row):
+        if _adapted(row) or not self.context.profile.tool_call_ids:
             yield from self._check_view(row)
             return
         made: set[str] = set()
@@ -504,7 +593,8 @@ class ToolResponseOrphan(_ToolRule):
 
     @staticmethod
     def _check_view(row: Row) -> Iterable[Violation]:
-        """Formats without call ids (ShareGPT's observation) answer calls in order: a result needs a call still open."""
+        """Formats and targets without call ids (ShareGPT's observation, TRL's tool message) answer calls in order:
+        a result needs a call still open."""
         made: set = set()
         pending = 0
         for turn in row.view.turns:
@@ -547,7 +637,9 @@ class ToolCallUnanswered(_ToolRule):
     """When the conversation goes on after an assistant's tool calls, each call
     should get its ``tool`` response first; otherwise the model learns to
     continue without the result. A tool call as the very last message is fine:
-    it is the training target."""
+    it is the training target. Where results answer calls by their order (the
+    profile's ``tool_call_ids`` is off: ``trl``, ``axolotl``, ``llamafactory``),
+    a call turn needs a tool message right after it, whatever ids they carry."""
 
     code = "FT508"
     name = "tool-call-unanswered"
@@ -558,7 +650,7 @@ class ToolCallUnanswered(_ToolRule):
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if _adapted(row):
+        if _adapted(row) or not self.context.profile.tool_call_ids:
             yield from self._check_view(row)
             return
         messages = row.messages()
@@ -735,7 +827,7 @@ class ArgumentsSchemaMismatch(_ToolRule):
 
         schemas = {
             f["name"]: f["parameters"]
-            for _, f in functions_of(row)
+            for _, _, f in functions_of(row, self.context.profile)
             if isinstance(f.get("name"), str) and isinstance(f.get("parameters"), dict) and f["parameters"].get("type", "object") == "object"
         }
         if not schemas:
@@ -745,8 +837,8 @@ class ArgumentsSchemaMismatch(_ToolRule):
             if not isinstance(function, dict) or not isinstance(function.get("name"), str) or function["name"] not in schemas:
                 continue
             given = function.get("arguments")
-            if not isinstance(given, str) and not (isinstance(given, dict) and _adapted(row)):
-                continue  # OpenAI arguments are a JSON string (FT504); ShareGPT's are the object itself
+            if not isinstance(given, str) and not (isinstance(given, dict) and (_adapted(row) or self.context.profile.tool_arguments != "string")):
+                continue  # OpenAI arguments are a JSON string (FT504); ShareGPT's, TRL's and axolotl's are the object itself
             validator = self._validator(schemas[function["name"]])
             if validator is None:
                 continue  # FT502 reports the schema
