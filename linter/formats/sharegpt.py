@@ -29,19 +29,28 @@ SHAREGPT_KEYS = frozenset({"conversations", "system", "tools", "images", "videos
 _WRITE_ROLE = {USER: "human", ASSISTANT: "gpt", SYSTEM: "system", TOOL: "observation"}
 
 
+def _missing_key(turn: dict, where: str, key: str) -> Problem:
+    """A turn without ``key``; where it holds the key in another case (``From``), that is the finding, at
+    that key: LLaMA-Factory and axolotl read the exact key, so the turn has no speaker or text for them."""
+    other = next((k for k in turn if isinstance(k, str) and k.lower() == key), None)
+    if other is not None:
+        return Problem(f"turn has no \"{key}\" (it has {show(other)}: trainers read the exact key)", ptr(where, other))
+    return Problem(f"turn has no \"{key}\"", ptr(where, key))
+
+
 def sharegpt_turn(turn: Any, where: str, problems: list) -> Turn | None:
     if not isinstance(turn, dict):
         problems.append(Problem(f"turn is {describe_type(turn)}, not an object with \"from\" and \"value\"", where))
         return None
     speaker = turn.get("from")
     if "from" not in turn:
-        problems.append(Problem("turn has no \"from\"", ptr(where, "from")))
+        problems.append(_missing_key(turn, where, "from"))
     elif not isinstance(speaker, str):
         problems.append(Problem(f"\"from\" must be a string, got {describe_type(speaker)}", ptr(where, "from")))
     text = turn.get("value")
     value_at = ptr(where, "value")
     if "value" not in turn:
-        problems.append(Problem("turn has no \"value\"", value_at))
+        problems.append(_missing_key(turn, where, "value"))
         state, parts = "missing", ()
     elif isinstance(text, str):
         state, parts = "text", (Part("text", value_at, text, text),)

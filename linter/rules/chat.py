@@ -93,17 +93,25 @@ def messages_of(row: Row) -> list[tuple[int, dict]]:
 
 
 def spelt_otherwise(rule: Rule, message: dict, key: str) -> bool:
-    """True when the message holds ``key`` in another case (``Role``, ``CONTENT``) and FT111 is on to say
-    so, with its safe fix: a finding that the key is missing, or that no message has a user's role, would
-    only restate that one typo (ruff reports a root cause once)."""
+    """True when the message holds ``key`` in another case (``Role``, ``CONTENT``) or misspelt (``contnet``)
+    and FT111 is on to say so, with its rename: a finding that the key is missing, or that no message has a
+    user's role, would only restate that one typo (ruff reports a root cause once)."""
     if not rule.context.reports("FT111"):
         return False
-    return any(type(k) is str and k != key and k.lower() == key for k in message)
+    if any(type(k) is str and k != key and k.lower() == key for k in message):
+        return True
+    known = rule.context.profile.message_keys
+    return any(_near_miss(k, [key]) is not None for k in message if k not in known)
 
 
 def a_role_spelt_otherwise(rule: Rule, row: Row) -> bool:
-    """Does an OpenAI-style message of the row hold its role under another case (FT111 says so)?"""
-    return row.view.format == "openai-chat" and any(spelt_otherwise(rule, m, "role") for _, m in messages_of(row))
+    """Does an OpenAI-style message of the row hold its role under another case (FT111 says so), or a
+    ShareGPT turn its ``from`` (``From``: FT120 says so)?"""
+    view = row.view
+    if view.format == "openai-chat":
+        return any(spelt_otherwise(rule, m, "role") for _, m in messages_of(row))
+    return rule.context.reports("FT120") and any(
+        not turn.role_pointer and any(type(k) is str and k.lower() == "from" for k, _ in turn.extra) for _, turn in view.all_turns())
 
 
 _NORMAL = {"gpt": ASSISTANT, "human": USER, "observation": TOOL}  # a suggested tag as the view names its role
@@ -485,13 +493,24 @@ class UnknownKey(Rule):
         fixable = len(unknown) < len(row.value)
         absent = [k for k in known if k not in row.value]
         for key in unknown:
-            meant = difflib.get_close_matches(key, absent, n=1, cutoff=0.8) if isinstance(key, str) else ()
-            if meant:  # a misspelt key ('tols'): removing it would lose what it holds; renaming is the fix
-                fix = Fix(f"rename to \"{meant[0]}\"", Applicability.UNSAFE, edits=_rename_key(key, meant[0]))
-                yield Violation(f"unknown top-level key {show(key)} (did you mean \"{meant[0]}\"?)", pointer(key), fix)
+            meant = _near_miss(key, absent)
+            if meant is not None:  # a misspelt key ('tols'): removing it would lose what it holds; renaming is the fix
+                fix = Fix(f"rename to \"{meant}\"", Applicability.UNSAFE, edits=_rename_key(key, meant))
+                yield Violation(f"unknown top-level key {show(key)} (did you mean \"{meant}\"?)", pointer(key), fix)
                 continue
             fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
             yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
+
+
+def _near_miss(key: Any, absent: list[str]) -> str | None:
+    """The known key, absent from the object, that ``key`` looks like a misspelling of (``tols``: ``tools``)."""
+    if not isinstance(key, str):
+        return None
+    swapped = [k for k in absent if len(k) == len(key) and sorted(k) == sorted(key.lower())]  # 'rloe': letters swapped
+    if swapped:
+        return swapped[0]
+    found = difflib.get_close_matches(key, absent, n=1, cutoff=0.8)
+    return found[0] if found else None
 
 
 # the preference keys FT602 renames (with a safe fix): FT110 does not also call them unknown
@@ -504,8 +523,9 @@ class UnknownMessageKey(Rule):
     by strict servers and ignored by others. On a row whose whole format the
     profile refuses, FT401 reports that once instead.
 
-    Fix: ``Role``/``Content`` are renamed to lower case (safe); other unknown
-    keys are removed (unsafe, it deletes data)."""
+    Fix: ``Role``/``Content`` are renamed to lower case (safe); a near-miss of
+    a known key (``contnet``) is renamed to it (unsafe); other unknown keys
+    are removed (unsafe, it deletes data)."""
 
     reads = ("shape",)
     code = "FT111"
@@ -528,6 +548,11 @@ class UnknownMessageKey(Rule):
                 if lower in known and lower not in message:
                     yield Violation(f"{show(key)} should be {show(lower)}", pointer("messages", index, key),
                                     Fix("rename the key to lower case", Applicability.SAFE, edits=_rename_key(key, lower, index)))
+                    continue
+                meant = _near_miss(key, [k for k in known if k not in message])
+                if meant is not None:  # 'contnet': removing it would lose the text; renaming is the fix
+                    yield Violation(f"unknown message key {show(key)} (did you mean \"{meant}\"?)", pointer("messages", index, key),
+                                    Fix(f"rename to \"{meant}\"", Applicability.UNSAFE, edits=_rename_key(key, meant, index)))
                 else:
                     yield Violation(f"unknown message key {show(key)}", pointer("messages", index, key),
                                     Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key}, index)))
@@ -747,8 +772,8 @@ class FirstRole(Rule):
         if allowed is None or format_refused(self, row):
             return
         first = next((t for t in dialogue(row) if t.role != SYSTEM), None)
-        if first is None:
-            return
+        if first is None or not (first.role_pointer or first.role):
+            return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from") says so
         role = first.source_role if first.role_pointer else first.role
         if isinstance(role, str) and role not in allowed and first.role not in allowed:
             expected = " or ".join(sorted(allowed))
