@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Severity, Violation
+from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rules.base import DatasetRule, Rule
 from ..schema import COMPLETION, CONVERSATION_KINDS
@@ -145,6 +145,58 @@ class NoTrainedTokens(_TrainerRule):
             yield Violation(f"no token of this example is trained ({view.mask_source})")
 
 
+class TrainerSkipsRow(_TrainerRule):
+    """The trainer config reads this row as one the trainer drops or fails on.
+    LLaMA-Factory with ``ranking: true`` takes a row as a preference pair only
+    when ``chosen`` and ``rejected`` are each one message object (sharegpt)
+    or each a string (alpaca), both answers carrying the assistant or
+    function tag; any other row is dropped by its pairwise processor, with no
+    more than a log line. A row without the column or the role and content
+    keys the config names stops the run with a KeyError.
+
+    Fix: none automatic; write the row as the config reads it, or change the
+    config (``columns``, ``tags``) to read the row as it is."""
+
+    code = "FT315"
+    name = "trainer-skips-row"
+    summary = "The trainer, reading this row as its config says, drops it or fails on it"
+    requires = ("trainer",)
+
+    def check(self, row) -> Iterable[Violation]:
+        view = self.context.options.get("trainer")
+        found = view.analysis_of(row) if view is not None else None
+        if found is not None and found.skipped is not None:
+            yield Violation(found.skipped)
+
+
+class TrainerIgnoresColumn(_TrainerRule):
+    """The file has a column the trainer config does not read, so the
+    trainer never sees it. In LLaMA-Factory a ``columns`` object replaces
+    every default: ``{"prompt": "instruction", "response": "output"}`` leaves
+    ``input`` unread (the query becomes None), and ``system``, ``tools``,
+    ``history`` and media columns are read only when ``columns`` names them.
+    The rendered counts leave the column out too, as the trainer does.
+    Reported once per file and column.
+
+    Fix: none automatic; name the column in ``columns`` (``"query": "input"``),
+    or drop it from the file."""
+
+    code = "FT316"
+    name = "trainer-ignores-column"
+    summary = "The trainer config does not read a column this file holds"
+    severity = Severity.WARNING
+    per_file = True
+
+    def check(self, row) -> Iterable[Violation]:
+        view = self.context.options.get("trainer")
+        unread = getattr(view.mapping, "unread", None) if view is not None else None
+        if not unread or not isinstance(row.value, dict):
+            return
+        for key, why in unread.items():
+            if row.value.get(key) not in (None, "", [], {}):
+                yield Violation(f"column {key!r} is not read by the trainer config: {why}", pointer(key))
+
+
 class NoGenerationBlocks(DatasetRule):
     """The run asks for assistant-only loss (TRL ``assistant_only_loss``) but
     the chat template has no ``{% generation %}`` blocks: TRL refuses the run
@@ -183,5 +235,6 @@ class NoGenerationBlocks(DatasetRule):
 
 @hookimpl
 def register_rules(register):
-    for rule in (TemplateError, OverMaxSeqLength, NothingTrainedAfterTruncation, NoTrainedTokens, NoGenerationBlocks):
+    for rule in (TemplateError, OverMaxSeqLength, NothingTrainedAfterTruncation, NoTrainedTokens, TrainerSkipsRow,
+                 TrainerIgnoresColumn, NoGenerationBlocks):
         register(rule)

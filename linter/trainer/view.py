@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .hf_tokenizer import HFTokenizer, MistralFiles
+from .mappings import Skip
 from .messages import messages_for_template, tools_for_template
 from .template import ChatTemplate, TemplateFailure
 from .truncation import KEEP_START, LLAMAFACTORY, WHOLE, llamafactory_trained
@@ -39,6 +40,7 @@ class Analysis:
     kept_trained: int = 0  # ... within max_seq_length
     error: str | None = None  # the template's (or mistral-common's) message when it cannot be rendered
     renderable: bool = True  # False when the row has no conversation to render
+    skipped: str | None = None  # why the trainer drops the row as its config reads it (a mapping's Skip): FT315
 
 
 NOT_A_CONVERSATION = Analysis(renderable=False)
@@ -82,19 +84,33 @@ class TrainerView:
 
     def for_path(self, path: str) -> "TrainerView":
         """Use the row mapping a trainer config gives this file (the engine lints one file at a time)."""
-        from pathlib import Path
-
-        try:
-            key = str(Path(path).resolve())
-        except OSError:
-            key = path
-        self._mapper = self.mappers.get(key)
+        self._mapper = self.mappers.get(_resolved(path))
         return self
 
+    @property
+    def mapping(self) -> Any:
+        """The trainer config's mapping for the file being linted (``for_path``), or None."""
+        return self._mapper
+
+    def profile_for(self, path: str, profile: Any) -> Any:
+        """``profile`` with the roles the trainer config's mapping of ``path`` reads, when it declares them:
+        FT106 then accepts exactly the roles (LLaMA-Factory tags, axolotl roles) the trainer maps."""
+        mapping = self.mappers.get(_resolved(path))
+        roles = getattr(mapping, "roles", None)
+        if roles is None:
+            return profile
+        import dataclasses
+
+        return dataclasses.replace(profile, roles=roles, sharegpt_tags=roles if profile.sharegpt_tags is not None else None,
+                                   sharegpt_tags_from=mapping.roles_from)
+
     def _conversation(self, row: Any) -> tuple[list[dict] | None, list | None]:
-        """The messages and tools to render: the trainer config's mapping wins, else the row's own."""
+        """The messages and tools to render: the trainer config's mapping wins, else the row's own.
+        A row the mapping skips gives its ``Skip`` in place of the messages."""
         if self._mapper is not None:
             row = self._mapper(getattr(row, "value", row))
+            if isinstance(row, Skip):
+                return row, None
         messages = messages_for_template(row)
         return messages, (tools_for_template(row) if messages is not None else None)
 
@@ -105,8 +121,9 @@ class TrainerView:
     def _analyse_without_jinja(self, row: Any) -> Analysis:
         """A row for a Mistral backend (mistral-common renders and counts), or with no template at all."""
         messages, tools = self._conversation(row)
-        if messages is None:
-            return NOT_A_CONVERSATION
+        unrendered = _not_rendered(messages)
+        if unrendered is not None:
+            return unrendered
         if self.backend is not None:
             return self.backend.analyse(messages, tools, self.max_seq_length)
         return Analysis(error=f"{self.source.name} has no chat template (tokenizer_config.json chat_template or chat_template.jinja)")
@@ -124,8 +141,8 @@ class TrainerView:
         texts, spans, where = [], [], []
         for i, value in enumerate(values):
             messages, tools = self._conversation(value)
-            if messages is None:
-                out[i] = NOT_A_CONVERSATION
+            out[i] = _not_rendered(messages)
+            if out[i] is not None:
                 continue
             try:
                 rendered = self.render(messages, tools)
@@ -257,6 +274,25 @@ class TrainerView:
             "truncation": self.truncation,
             "max_seq_length_from": self.limit_from,
         }
+
+
+def _not_rendered(messages: Any) -> Analysis | None:
+    """The analysis of a row with nothing to render (no conversation, or a row the mapping skips), else None."""
+    if messages is None:
+        return NOT_A_CONVERSATION
+    if isinstance(messages, Skip):
+        return Analysis(renderable=False, skipped=messages.reason)
+    return None
+
+
+def _resolved(path: str) -> str:
+    """The key of ``mappers``: the resolved path (the engine names files as the user typed them)."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve())
+    except OSError:
+        return path
 
 
 def assistant_mask(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[int]:
