@@ -260,6 +260,14 @@ def test_ft106_accepts_the_roles_the_trainer_config_maps(project):
     # 'bot' is no declared tag, and 'system' is none either: tags without system_tag leave it None
     assert [(f["line"], f["pointer"]) for f in report["findings"]] == [(2, "/conversations/1/from"), (3, "/conversations/0/from")]
     assert "is not one of the tags of dataset 'tagged' of data/dataset_info.json (assistant, user)" in report["findings"][0]["message"]
+    # tags of its own: FT121 and FT117 take the declared user and assistant tags as the first and last roles
+    tags.update(user_tag="prompter", assistant_tag="bot")
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"tagged": {"file_name": "tagged.jsonl", "formatting": "sharegpt", "tags": tags}}))
+    write_jsonl(root / "data" / "tagged.jsonl", [{"conversations": [{"from": "prompter", "value": "hi"}, {"from": "bot", "value": "Hello!"}]},
+                                                 {"conversations": [{"from": "bot", "value": "Hello!"}, {"from": "prompter", "value": "hi"}]}])
+    report = json.loads(run_cli("check", "--format", "json", "--select", "FT106,FT117,FT121", "--trainer-config", "lf.yaml", cwd=root).stdout)
+    assert sorted((f["line"], f["code"]) for f in report["findings"]) == [(2, "FT117"), (2, "FT121")]
+    assert "needs bot last" in {f["code"]: f["message"] for f in report["findings"]}["FT117"]
     # axolotl: roles replaces the default mapping, so 'human' no longer maps while 'prompter' does
     write_jsonl(root / "data" / "roles.jsonl", [
         {"conversations": [{"from": "prompter", "value": "hi"}, {"from": "bot", "value": "Hello!"}]},

@@ -52,6 +52,8 @@ class RowMapping:
     convert: Callable[[Any], Any]
     roles: frozenset[str] | None = None  # the role values the mapping reads; None: the profile's own
     roles_from: str = ""  # where they are declared ("the tags of dataset 'chat' in dataset_info.json"); "" for defaults
+    first_roles: frozenset[str] | None = None  # the roles a conversation may open / end with (FT121, FT117); None: the profile's
+    last_roles: frozenset[str] | None = None
     unread: dict[str, str] = field(default_factory=dict)  # top-level key -> why the trainer does not read it
 
     def __call__(self, value: Any) -> Any:
@@ -108,8 +110,11 @@ def llamafactory_mapping(entry: dict, name: str, where: str, info_name: str) -> 
             raise TrainerSetupError(f"{where}: tags names no {tag!r}; once tags is given LLaMA-Factory reads no tag it leaves "
                                     f"out (not even the default {LF_TAG_DEFAULTS[tag]!r}), so no message can be read")
     role_of = {tags[tag]: role for tag, role in _LF_ROLE_OF_TAG.items() if tags[tag]}
+    # converter.py: turns alternate user or observation tag, then assistant or function tag
+    first, last = ({tags[t] for t in names} - {None} for names in (("user_tag", "observation_tag"), ("assistant_tag", "function_tag")))
     return RowMapping(_lf_sharegpt(columns, tags, role_of, ranking), roles=frozenset(role_of),
-                      roles_from=f"the tags of {label}" if "tags" in entry else "", unread=unread)
+                      roles_from=f"the tags of {label}" if "tags" in entry else "", unread=unread,
+                      first_roles=frozenset(first), last_roles=frozenset(last))
 
 
 def _lf_unread(columns: dict, kind: str, ranking: bool, given: bool) -> dict[str, str]:

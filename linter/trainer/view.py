@@ -94,15 +94,18 @@ class TrainerView:
 
     def profile_for(self, path: str, profile: Any) -> Any:
         """``profile`` with the roles the trainer config's mapping of ``path`` reads, when it declares them:
-        FT106 then accepts exactly the roles (LLaMA-Factory tags, axolotl roles) the trainer maps."""
+        FT106 then accepts exactly the roles (LLaMA-Factory tags, axolotl roles) the trainer maps, and
+        FT121/FT117 the tags a conversation may open and end with."""
         mapping = self.mappers.get(_resolved(path))
         roles = getattr(mapping, "roles", None)
         if roles is None:
             return profile
         import dataclasses
 
+        order = {key: getattr(mapping, key) for key in ("first_roles", "last_roles")
+                 if getattr(mapping, key, None) is not None and getattr(profile, key) is not None}
         return dataclasses.replace(profile, roles=roles, sharegpt_tags=roles if profile.sharegpt_tags is not None else None,
-                                   sharegpt_tags_from=mapping.roles_from)
+                                   sharegpt_tags_from=mapping.roles_from, **order)
 
     def _conversation(self, row: Any) -> tuple[list[dict] | None, list | None]:
         """The messages and tools to render: the trainer config's mapping wins, else the row's own.
