@@ -139,6 +139,29 @@ def test_bad_trainer_configs_are_one_line_errors(project, config, message):
     assert message in proc.stderr and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
 
 
+def test_llamafactory_hostile_ranking_rows_get_findings_not_tracebacks(project):
+    root, folder = project
+    write_jsonl(root / "data" / "hostile.jsonl", [
+        {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": ["gpt"], "value": "a"}, "rejected": {"from": "gpt", "value": "b"}},
+        {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "\x1b[31mgpt", "value": "a"}, "rejected": {"from": "gpt", "value": "b"}},
+        {"conversations": [{"value": "q"}], "chosen": {"from": "gpt", "value": "a"}, "rejected": {"from": "gpt", "value": "b"}},
+        [1, 2], "text", {"conversations": "nope", "chosen": 3},
+    ])
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"h": {"file_name": "hostile.jsonl", "formatting": "sharegpt", "ranking": True,
+                                                                       "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected"}},
+                                                                 "n": {"file_name": "hostile.jsonl", "columns": None}}))
+    (root / "lf.yaml").write_text(f"model_name_or_path: {folder}\nstage: dpo\ndataset: h\ndataset_dir: data\n")
+    proc = run_cli("check", "--format", "json", "--select", "FT315", "--trainer-config", "lf.yaml", cwd=root)
+    report, _ = findings(proc)
+    said = {f["line"]: f["message"] for f in report["findings"]}
+    assert sorted(said) == [1, 2, 3] and "Traceback" not in proc.stderr
+    assert "has role tag an array" in said[1] and "\\u001b[31mgpt" in said[2] and "\x1b" not in said[2]
+    assert "message 0 has no 'from' key" in said[3]
+    (root / "null.yaml").write_text(f"model_name_or_path: {folder}\ndataset: n\ndataset_dir: data\n")
+    bad = run_cli("check", "--trainer-config", "null.yaml", cwd=root)
+    assert bad.returncode == 2 and "columns must be an object, not null" in bad.stderr
+
+
 def test_llamafactory_unknown_dataset_info_keys(project):
     root, folder = project
     (root / "data" / "dataset_info.json").write_text(json.dumps({"s": {"file_name": "chat.jsonl", "colums": {}}}))

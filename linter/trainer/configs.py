@@ -258,8 +258,10 @@ def _llamafactory(data: dict, config_path: Path) -> TrainerPlan:
             raise TrainerSetupError(f"{where}: only local datasets (file_name) can be linted; hub datasets are never downloaded")
         for what, known in (("columns", LLAMAFACTORY_COLUMNS), ("tags", LLAMAFACTORY_TAGS)):
             given = entry.get(what, {})
-            if not isinstance(given, dict) or set(given) - known:
-                raise TrainerSetupError(f"{where}: unknown {what} {', '.join(sorted(set(given) - known)) if isinstance(given, dict) else given!r}")
+            if not isinstance(given, dict):
+                raise TrainerSetupError(f"{where}: {what} must be an object, not {json.dumps(given)[:40]}")
+            if set(given) - known:
+                raise TrainerSetupError(f"{where}: unknown {what} {', '.join(sorted(set(given) - known))}")
         path = _dataset_path(entry["file_name"], dataset_dir, where, relative_to_folder=True)
         mapper = llamafactory_mapping(entry, name, where, f"{info_path.parent.name}/{info_path.name}")
         plan.datasets.append(DatasetPlan(path, mapper, name))

@@ -222,7 +222,7 @@ def _lf_sharegpt(columns: dict, tags: dict, role_of: dict, ranking: bool) -> Cal
                 return skipped
             for column in (chosen, rejected):
                 tag = value[column].get(role_tag)
-                if tag not in answer_tags:
+                if not isinstance(tag, str) or tag not in answer_tags:
                     return Skip(f"{column!r} has role tag {show(tag) if isinstance(tag, str) else describe_type(tag)}, not the "
                                 f"assistant or function tag ({', '.join(sorted(answer_tags))}): LLaMA-Factory logs "
                                 "'Invalid role tag' and drops the row")
