@@ -124,8 +124,8 @@ def test_llamafactory_config_with_dataset_info(project):
 @pytest.mark.parametrize("config, message", [
     ("base_model: ./models/tiny\ndatasets:\n  - path: data/missing.jsonl\n    type: chat_template\n", "dataset path data/missing.jsonl does not exist"),
     ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    feild_messages: conversations\n", "unknown key(s) feild_messages"),
-    ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    type: completion\n",
-     "type 'completion' is not mirrored by --trainer-config, which reads type chat_template and alpaca datasets only"),
+    ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    type: input_output\n",
+     "type 'input_output' is not mirrored by --trainer-config, which reads type chat_template, alpaca and completion datasets only"),
     ("base_model: ./models/tiny\nsequence_len: -5\ndatasets: []\n", "sequence_len must be a positive integer"),
     ("model_name_or_path: ./models/tiny\ndataset: nothere\n", "dataset_info.json does not exist"),
     ("just: [a, list\n", "invalid YAML"),
@@ -337,3 +337,27 @@ def test_axolotl_refuses_sharegpt_types(project, kind):
     proc = run_cli("check", "--trainer-config", "ax.yml", cwd=root)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert f"axolotl refuses type '{kind}'" in proc.stderr and "use type: chat_template" in proc.stderr
+
+
+def test_axolotl_completion_dataset_is_tokenized_as_text_and_split(project, tmp_path):
+    """axolotl's completion type (prompt_strategies/completion.py): the 'field' column tokenized with special
+    tokens, EOS appended, every token trained, split into sequence_len samples; no chat template needed."""
+    root, folder = project
+    base = build_tokenizer_folder(tmp_path / "base", chat_template=None)  # a base model: no chat template
+    long_text = "The quick brown fox jumps over the lazy dog. " * 30
+    write_jsonl(root / "data" / "comp.jsonl", [{"body": long_text}, {"body": "Hello!"}, {"text": "no body"}])
+    (root / "comp.yml").write_text(f"base_model: {base}\nsequence_len: 64\ndatasets:\n  - path: data/comp.jsonl\n    type: completion\n    field: body\n")
+    reference = transformers.AutoTokenizer.from_pretrained(str(base))
+    want = [len(reference(text)["input_ids"]) + 1 for text in (long_text, "Hello!")]  # + the EOS axolotl appends
+    assert want[0] > 64
+    report, found = findings(run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "comp.yml", cwd=root))
+    assert found == [("comp.jsonl", 1, "FT311"), ("comp.jsonl", 3, "FT315")]
+    said = {f["line"]: f["message"] for f in report["findings"]}
+    pieces = -(-want[0] // 64)
+    last = want[0] - (pieces - 1) * 64
+    assert f"example has {want[0]:,} tokens" in said[1] and f"splits it into {pieces} samples" in said[1]
+    assert "axolotl reads the text from column 'body'" in said[3]
+    stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "comp.yml", cwd=root).stdout)[0]
+    assert stats["trainer"]["tokens_per_epoch"] == sum(want) and stats["trainer"]["truncated_examples"] == 0
+    # every token is trained; a last piece of one token is dropped (min_sample_len's default of 2)
+    assert stats["trained_tokens"]["total_per_epoch"] == sum(want) - (last if last < 2 else 0)

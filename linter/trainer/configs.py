@@ -8,7 +8,7 @@ and each dataset file with the mapping that turns its rows into OpenAI-style
 Mirrored: axolotl ``base_model``/``tokenizer_config``, ``sequence_len``,
 ``chat_template`` (``tokenizer_default``, ``jinja`` + ``chat_template_jinja``,
 ``chatml``), ``train_on_inputs``, ``datasets`` (``path``, ``type``
-chat_template / alpaca, ``field_messages``,
+chat_template / alpaca / completion, ``field_messages``,
 ``message_property_mappings`` or ``message_field_role``/``message_field_content``,
 ``roles``, ``roles_to_train``; ``type: sharegpt`` is refused as axolotl
 refuses it); LLaMA-Factory ``model_name_or_path``,
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .hf_tokenizer import TrainerSetupError
-from .mappings import RowMapping, llamafactory_mapping
+from .mappings import RowMapping, completion_mapping, llamafactory_mapping
 from .truncation import DROP, KEEP_START, LLAMAFACTORY, RAISE
 
 Mapper = Callable[[Any], Any]
@@ -84,6 +84,11 @@ class TrainerPlan:
     @property
     def mappers(self) -> dict[str, Mapper]:
         return {d.path: d.mapper for d in self.datasets if d.mapper is not None}
+
+    @property
+    def needs_template(self) -> bool:
+        """False when every dataset is read without a chat template (axolotl completion datasets)."""
+        return any(getattr(d.mapper, "needs_template", True) for d in self.datasets) or not self.datasets
 
 
 @lru_cache(maxsize=8)
@@ -156,14 +161,16 @@ def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
                                     "{role: from, content: value}")
         if kind_name.startswith("chat_template"):
             mapper = _axolotl_chat_mapper(entry, "messages", f"datasets[{index}] in {config_path.name}")
+        elif kind_name == "completion":
+            mapper = completion_mapping(entry.get("field") or "text")
         elif kind_name.startswith("alpaca"):
             mapper = _instruction_mapper("instruction", "input", "output")
             plan.notes.append(f"{where}: type {kind_name} is rendered through the chat template; axolotl's own alpaca prompt "
                               "wording differs, so counts are close, not exact")
         else:
             raise TrainerSetupError(f"{where}: type {kind_name!r} is not mirrored by --trainer-config, which reads "
-                                    "type chat_template and alpaca datasets only; lint that file with --profile axolotl "
-                                    "and no --trainer-config")
+                                    "type chat_template, alpaca and completion datasets only; lint that file with "
+                                    "--profile axolotl and no --trainer-config")
         if "roles_to_train" in entry:
             plan.assistant_only_loss = list(entry["roles_to_train"] or []) == ["assistant"] and plan.assistant_only_loss
         plan.datasets.append(DatasetPlan(path, mapper, f"datasets[{index}]"))

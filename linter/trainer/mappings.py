@@ -47,6 +47,13 @@ class Skip:
     reason: str
 
 
+@dataclass(frozen=True)
+class PlainText:
+    """A row the trainer tokenizes as plain text, without a chat template (axolotl ``type: completion``)."""
+
+    text: str
+
+
 @dataclass(eq=False)
 class RowMapping:
     convert: Callable[[Any], Any]
@@ -56,8 +63,24 @@ class RowMapping:
     last_roles: frozenset[str] | None = None
     unread: dict[str, str] = field(default_factory=dict)  # top-level key -> why the trainer does not read it
 
+    needs_template: bool = True  # False for a text-only mapping (axolotl completion): a base model without a template will do
+
     def __call__(self, value: Any) -> Any:
         return self.convert(value)
+
+
+def completion_mapping(text_field: str) -> RowMapping:
+    """axolotl ``type: completion`` (prompt_strategies/completion.py): the ``field`` column (``text`` by
+    default) tokenized as it is, every token trained."""
+
+    def to_text(value: Any) -> Any:
+        unread = _unreadable(value, text_field, "axolotl reads the text", "the dataset's field")
+        if unread is not None:
+            return unread
+        text = value[text_field]
+        return PlainText(text) if isinstance(text, str) and text else {}  # not a text: the format rules say so
+
+    return RowMapping(to_text, needs_template=False)
 
 
 LF_COLUMN_DEFAULTS = {"prompt": "instruction", "query": "input", "response": "output", "messages": "conversations"}
@@ -73,6 +96,16 @@ _LF_USUAL = {"instruction": "prompt", "input": "query", "output": "response", "h
 # the role a LLaMA-Factory tag stands for, as a chat template names it
 _LF_ROLE_OF_TAG = {"user_tag": "user", "assistant_tag": "assistant", "observation_tag": "tool", "function_tag": "assistant",
                    "system_tag": "system"}
+
+
+def _unreadable(value: Any, column: str, reads: str, setting: str) -> Any:
+    """``{}`` for a row that is no object (the structure rules say why), a ``Skip`` for one without
+    ``column``, which the trainer indexes unguarded (a KeyError), else None."""
+    if not isinstance(value, dict):
+        return {}
+    if column not in value:
+        return Skip(f"{reads} from column {column!r} ({setting}), which this row lacks: it stops with a KeyError")
+    return None
 
 
 def _lf_attrs(entry: dict, key: str, defaults: dict) -> dict:
@@ -191,11 +224,9 @@ def _lf_sharegpt(columns: dict, tags: dict, role_of: dict, ranking: bool) -> Cal
     answer_tags = {tags["assistant_tag"], tags["function_tag"]} - {None}
 
     def to_openai(value: Any) -> Any:
-        if not isinstance(value, dict):
-            return {}
-        if field_messages not in value:
-            return Skip(f"LLaMA-Factory reads the turns from column {field_messages!r} (columns \"messages\"), which this row "
-                        "lacks: it stops with a KeyError")
+        unread = _unreadable(value, field_messages, "LLaMA-Factory reads the turns", "columns \"messages\"")
+        if unread is not None:
+            return unread
         turns = value[field_messages]
         if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
             return {}  # the structure rules say why

@@ -63,7 +63,8 @@ class OverMaxSeqLength(_TrainerRule):
     ``excess_length_strategy: truncate``), or turn by turn (LLaMA-Factory
     ``cutoff_len``: each prompt and answer keeps its start, later turns are
     dropped). axolotl's default (``excess_length_strategy: drop``) removes the
-    example whole, and ``raise`` stops the run: the finding says so. What is cut is never seen, usually the
+    example whole, and ``raise`` stops the run: the finding says so, as it says
+    how many samples axolotl's ``completion`` type splits a long text into. What is cut is never seen, usually the
     end of an answer. The count is exact: the rendered chat template,
     tokenized by the model's tokenizer. FT312 is the error when nothing
     trained is left.
@@ -80,6 +81,12 @@ class OverMaxSeqLength(_TrainerRule):
     def check(self, row) -> Iterable[Violation]:
         view, found = self.analysis(row)
         if found is None or found.error is not None or not view.max_seq_length or found.tokens <= view.max_seq_length:
+            return
+        if found.pieces:  # axolotl's completion type: cut into samples, not truncated
+            lost = found.trained - found.kept_trained
+            yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}), over max-seq-length "
+                            f"{view.max_seq_length:,}; axolotl's completion type splits it into {found.pieces:,} samples "
+                            f"trained apart, none seeing the text before it" + (f", and drops {lost:,} tokens" if lost else ""))
             return
         if view.truncation in WHOLE:  # axolotl removes the example (or stops the run): it is not cut at all
             what = "axolotl drops it" if view.truncation == DROP else "axolotl stops the run (ValueError)"
@@ -114,8 +121,8 @@ class NothingTrainedAfterTruncation(_TrainerRule):
         view, found = self.analysis(row)
         if found is None or found.error is not None or not view.max_seq_length:
             return
-        if view.truncation in WHOLE:
-            return  # nothing is cut: FT311 says the example is dropped (or stops the run)
+        if view.truncation in WHOLE or found.pieces:
+            return  # nothing is cut: FT311 says the example is dropped (or stops the run, or is split)
         if found.tokens > view.max_seq_length and found.trained and not found.kept_trained:
             how = "LLaMA-Factory's per-turn truncation" if view.truncation == LLAMAFACTORY else "truncation"
             yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}); {how} at max-seq-length "
