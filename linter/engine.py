@@ -207,7 +207,8 @@ class Linter:
         """Instances of the rules enabled for this path, in code order."""
         codes = self.enabled - ignored_for_path(path, self.settings.per_file_ignores, self.registry.rules, self.settings.root)
         context = RuleContext(
-            profile=self.profile,
+            # a trainer config's mapping may declare the roles of this file (LLaMA-Factory tags, axolotl roles)
+            profile=self.trainer.profile_for(path, self.profile) if self.trainer is not None else self.profile,
             model=self.model,
             token_limit=self.token_limit,
             tokenizer=self.tokenizer,

@@ -79,6 +79,9 @@ class Profile:
     # the ``from`` tags the target reads in ShareGPT rows, when they are fewer than ``roles`` (which also
     # serve its OpenAI-style rows): LLaMA-Factory reads human/gpt unless dataset_info.json says otherwise
     sharegpt_tags: frozenset[str] | None = None
+    # where sharegpt_tags come from when a trainer config declares them for a file ("the tags of dataset 'chat'
+    # of data/dataset_info.json"); "" for the target's defaults
+    sharegpt_tags_from: str = ""
 
     def describe(self) -> list[str]:
         """The profile as lines of text, for ``ftlint profiles --verbose`` and docs/profiles.md."""

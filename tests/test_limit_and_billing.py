@@ -21,7 +21,10 @@ def project(tmp_path_factory):
     (root / "train.jsonl").write_text(dump(ROWS), encoding="utf-8")
     (root / "data").mkdir()
     (root / "data" / "chat.jsonl").write_text(dump(ROWS), encoding="utf-8")
-    (root / "data" / "dataset_info.json").write_text(json.dumps({"chat": {"file_name": "chat.jsonl", "formatting": "openai"}}))
+    # LLaMA-Factory's openai formatting shares the sharegpt defaults (conversations, from/value): OpenAI rows need these
+    tags = {"role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant", "system_tag": "system"}
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"chat": {
+        "file_name": "chat.jsonl", "formatting": "openai", "columns": {"messages": "messages"}, "tags": tags}}))
     (root / "lf.yaml").write_text("model_name_or_path: tok\ndataset: chat\ndataset_dir: data\ncutoff_len: 64\n")
     return root
 

@@ -124,7 +124,8 @@ def test_llamafactory_config_with_dataset_info(project):
 @pytest.mark.parametrize("config, message", [
     ("base_model: ./models/tiny\ndatasets:\n  - path: data/missing.jsonl\n    type: chat_template\n", "dataset path data/missing.jsonl does not exist"),
     ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    feild_messages: conversations\n", "unknown key(s) feild_messages"),
-    ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    type: completion\n", "type 'completion' is not mirrored"),
+    ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    type: input_output\n",
+     "type 'input_output' is not mirrored by --trainer-config, which reads type chat_template, alpaca and completion datasets only"),
     ("base_model: ./models/tiny\nsequence_len: -5\ndatasets: []\n", "sequence_len must be a positive integer"),
     ("model_name_or_path: ./models/tiny\ndataset: nothere\n", "dataset_info.json does not exist"),
     ("just: [a, list\n", "invalid YAML"),
@@ -136,6 +137,29 @@ def test_bad_trainer_configs_are_one_line_errors(project, config, message):
     proc = run_cli("check", "--trainer-config", "bad.yml", cwd=root)
     assert proc.returncode == 2, proc.stdout
     assert message in proc.stderr and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_llamafactory_hostile_ranking_rows_get_findings_not_tracebacks(project):
+    root, folder = project
+    write_jsonl(root / "data" / "hostile.jsonl", [
+        {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": ["gpt"], "value": "a"}, "rejected": {"from": "gpt", "value": "b"}},
+        {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "\x1b[31mgpt", "value": "a"}, "rejected": {"from": "gpt", "value": "b"}},
+        {"conversations": [{"value": "q"}], "chosen": {"from": "gpt", "value": "a"}, "rejected": {"from": "gpt", "value": "b"}},
+        [1, 2], "text", {"conversations": "nope", "chosen": 3},
+    ])
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"h": {"file_name": "hostile.jsonl", "formatting": "sharegpt", "ranking": True,
+                                                                       "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected"}},
+                                                                 "n": {"file_name": "hostile.jsonl", "columns": None}}))
+    (root / "lf.yaml").write_text(f"model_name_or_path: {folder}\nstage: dpo\ndataset: h\ndataset_dir: data\n")
+    proc = run_cli("check", "--format", "json", "--select", "FT315", "--trainer-config", "lf.yaml", cwd=root)
+    report, _ = findings(proc)
+    said = {f["line"]: f["message"] for f in report["findings"]}
+    assert sorted(said) == [1, 2, 3] and "Traceback" not in proc.stderr
+    assert "has role tag an array" in said[1] and "\\u001b[31mgpt" in said[2] and "\x1b" not in said[2]
+    assert "message 0 has no 'from' key" in said[3]
+    (root / "null.yaml").write_text(f"model_name_or_path: {folder}\ndataset: n\ndataset_dir: data\n")
+    bad = run_cli("check", "--trainer-config", "null.yaml", cwd=root)
+    assert bad.returncode == 2 and "columns must be an object, not null" in bad.stderr
 
 
 def test_llamafactory_unknown_dataset_info_keys(project):
@@ -171,3 +195,169 @@ def test_a_trainer_config_picks_its_frameworks_profile_unless_one_is_set(project
     assert "FT401" not in codes and "FT106" not in codes, codes
     chosen = json.loads(run_cli("check", "--format", "json", "--profile", "openai-sft", "--trainer-config", "axolotl.yml", cwd=root).stdout)
     assert "FT401" in {f["code"] for f in chosen["findings"]}  # a profile the user set wins
+
+
+def test_llamafactory_ranking_renders_prompt_and_chosen_and_reports_rows_it_drops(project):
+    """Newcomer trial: every valid DPO pair got FT313 (only the prompt was rendered), and a list 'chosen',
+    which LLaMA-Factory drops (converter.py: a pair needs two dicts), passed silently."""
+    root, folder = project
+    question = {"from": "human", "value": "What is the capital of France?"}
+    rows = [
+        {"conversations": [question], "chosen": {"from": "gpt", "value": "Paris is the capital of France."},
+         "rejected": {"from": "gpt", "value": "Lyon."}},
+        {"conversations": [question], "chosen": [{"from": "gpt", "value": "Paris."}], "rejected": [{"from": "gpt", "value": "Lyon."}]},
+        {"conversations": [question], "chosen": {"from": "human", "value": "Paris."}, "rejected": {"from": "gpt", "value": "Lyon."}},
+    ]
+    write_jsonl(root / "data" / "pref.jsonl", rows)
+    write_jsonl(root / "data" / "pref_alpaca.jsonl", [
+        {"instruction": "Name the capital of France.", "chosen": "Paris.", "rejected": "Lyon."},
+        {"instruction": "Name the capital of France.", "chosen": ["Paris."], "rejected": "Lyon."}])
+    (root / "data" / "dataset_info.json").write_text(json.dumps({
+        "pref": {"file_name": "pref.jsonl", "formatting": "sharegpt", "ranking": True,
+                 "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected"}},
+        "pref_alpaca": {"file_name": "pref_alpaca.jsonl", "ranking": True,
+                        "columns": {"prompt": "instruction", "query": "input", "chosen": "chosen", "rejected": "rejected"}},
+    }))
+    (root / "dpo.yaml").write_text(f"model_name_or_path: {folder}\nstage: dpo\ndataset: pref,pref_alpaca\ndataset_dir: data\ncutoff_len: 200\n")
+    proc = run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "dpo.yaml", cwd=root)
+    report, found = findings(proc)
+    assert found == [("pref.jsonl", 2, "FT315"), ("pref.jsonl", 3, "FT315"), ("pref_alpaca.jsonl", 2, "FT315")]
+    messages = {(f["path"].rsplit("/", 1)[-1], f["line"]): f["message"] for f in report["findings"]}
+    assert "'chosen' holds an array: it drops the row" in messages["pref.jsonl", 2]
+    assert "'chosen' has role tag 'human', not the assistant or function tag" in messages["pref.jsonl", 3]
+    assert "each a string, and 'chosen' holds an array" in messages["pref_alpaca.jsonl", 2]
+    want = reference_counts(folder, [[{"role": "user", "content": question["value"]},
+                                      {"role": "assistant", "content": "Paris is the capital of France."}]], 200)
+    stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "dpo.yaml", "data/pref.jsonl", cwd=root).stdout)[0]
+    assert stats["trainer"]["examples"] == 1 and stats["tokens"]["max"] == want[0][0]
+    assert stats["trained_tokens"]["total_per_epoch"] == want[0][2] > 0
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"pref": {"file_name": "pref.jsonl", "formatting": "sharegpt",
+                                                                          "ranking": True}}))
+    (root / "nocols.yaml").write_text((root / "dpo.yaml").read_text().replace("pref,pref_alpaca", "pref"))
+    bad = run_cli("check", "--trainer-config", "nocols.yaml", cwd=root)
+    assert bad.returncode == 2 and "ranking: true needs columns naming \"chosen\" and \"rejected\"" in bad.stderr
+
+
+@pytest.mark.parametrize("config, limit, source", [
+    ("base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    type: chat_template\n    field_messages: conversations\n"
+     "    message_property_mappings:\n      role: from\n      content: value\n", "512", "sequence_len default of axolotl, not set in run.yml"),
+    ("model_name_or_path: ./models/tiny\ndataset: chat_set\ndataset_dir: data\n", "2,048",
+     "LLaMA-Factory's default cutoff_len, not set in run.yml"),
+    ("model_name_or_path: ./models/tiny\ndataset_name: data/chat.jsonl\nassistant_only_loss: false\n", "1,024",
+     "SFTConfig's default max_length, not set in run.yml"),
+])
+def test_each_trainers_default_length_is_named(project, config, limit, source):
+    """Newcomer trial: an axolotl config without sequence_len was judged at 4,096; axolotl's schema says 512."""
+    root, _ = project
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"chat_set": {"file_name": "chat.jsonl", "formatting": "sharegpt"}}))
+    (root / "run.yml").write_text(config)
+    proc = run_cli("stats", "--trainer-config", "run.yml", "data/chat.jsonl", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert f"limit {limit} tokens ({source}):" in proc.stdout
+
+
+def test_axolotl_default_length_judges_rows(project):
+    root, folder = project
+    long_answer = "The quick brown fox jumps over the lazy dog. " * 60
+    write_jsonl(root / "data" / "long.jsonl", [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": long_answer}]}])
+    (root / "ax.yml").write_text("base_model: ./models/tiny\ndatasets:\n  - path: data/long.jsonl\n    type: chat_template\n")
+    [want] = reference_counts(folder, [[{"role": "user", "content": "hi"}, {"role": "assistant", "content": long_answer}]], 512)
+    assert want[0] > 512  # over axolotl's default, under the 4,096 ftlint used to judge it at
+    report, found = findings(run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "ax.yml", cwd=root))
+    assert found == [("long.jsonl", 1, "FT311")]
+    assert f"example has {want[0]:,} tokens" in report["findings"][0]["message"] and "max-seq-length 512" in report["findings"][0]["message"]
+
+
+def test_ft106_accepts_the_roles_the_trainer_config_maps(project):
+    """Newcomer trial: rows using the tags dataset_info.json declares (or axolotl's roles) got FT106."""
+    root, folder = project
+    write_jsonl(root / "data" / "tagged.jsonl", [
+        {"conversations": [{"from": "user", "value": "hi"}, {"from": "assistant", "value": "Hello!"}]},
+        {"conversations": [{"from": "user", "value": "hi"}, {"from": "bot", "value": "Hello!"}]},
+        {"conversations": [{"from": "system", "value": "Be brief."}, {"from": "user", "value": "hi"}, {"from": "assistant", "value": "Hi."}]},
+    ])
+    tags = {"role_tag": "from", "content_tag": "value", "user_tag": "user", "assistant_tag": "assistant"}
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"tagged": {"file_name": "tagged.jsonl", "formatting": "sharegpt", "tags": tags}}))
+    (root / "lf.yaml").write_text(f"model_name_or_path: {folder}\ndataset: tagged\ndataset_dir: data\n")
+    report = json.loads(run_cli("check", "--format", "json", "--select", "FT106", "--trainer-config", "lf.yaml", cwd=root).stdout)
+    # 'bot' is no declared tag, and 'system' is none either: tags without system_tag leave it None
+    assert [(f["line"], f["pointer"]) for f in report["findings"]] == [(2, "/conversations/1/from"), (3, "/conversations/0/from")]
+    assert "is not one of the tags of dataset 'tagged' of data/dataset_info.json (assistant, user)" in report["findings"][0]["message"]
+    # tags of its own: FT121 and FT117 take the declared user and assistant tags as the first and last roles
+    tags.update(user_tag="prompter", assistant_tag="bot")
+    (root / "data" / "dataset_info.json").write_text(json.dumps({"tagged": {"file_name": "tagged.jsonl", "formatting": "sharegpt", "tags": tags}}))
+    write_jsonl(root / "data" / "tagged.jsonl", [{"conversations": [{"from": "prompter", "value": "hi"}, {"from": "bot", "value": "Hello!"}]},
+                                                 {"conversations": [{"from": "bot", "value": "Hello!"}, {"from": "prompter", "value": "hi"}]}])
+    report = json.loads(run_cli("check", "--format", "json", "--select", "FT106,FT117,FT121", "--trainer-config", "lf.yaml", cwd=root).stdout)
+    assert sorted((f["line"], f["code"]) for f in report["findings"]) == [(2, "FT117"), (2, "FT121")]
+    assert "needs bot last" in {f["code"]: f["message"] for f in report["findings"]}["FT117"]
+    # axolotl: roles replaces the default mapping, so 'human' no longer maps while 'prompter' does
+    write_jsonl(root / "data" / "roles.jsonl", [
+        {"conversations": [{"from": "prompter", "value": "hi"}, {"from": "bot", "value": "Hello!"}]},
+        {"conversations": [{"from": "human", "value": "hi"}, {"from": "bot", "value": "Hello!"}]},
+    ])
+    (root / "ax.yml").write_text(
+        "base_model: ./models/tiny\nsequence_len: 200\ndatasets:\n  - path: data/roles.jsonl\n    type: chat_template\n"
+        "    field_messages: conversations\n    message_property_mappings:\n      role: from\n      content: value\n"
+        "    roles:\n      user: [prompter]\n      assistant: [bot]\n")
+    report = json.loads(run_cli("check", "--format", "json", "--select", "FT106,FT313", "--trainer-config", "ax.yml", cwd=root).stdout)
+    assert [(f["line"], f["code"], f["pointer"]) for f in report["findings"]] == [(2, "FT106", "/conversations/0/from")]
+
+
+def test_ft106_advice_without_a_config_gives_every_tag(project):
+    """LLaMA-Factory's DatasetAttr.join: once "tags" is given, each tag it omits is None, role_tag and content_tag too."""
+    root, _ = project
+    write_jsonl(root / "data" / "openai_tags.jsonl", [{"conversations": [{"from": "user", "value": "hi"}, {"from": "assistant", "value": "Hello!"}]}])
+    report = json.loads(run_cli("check", "--format", "json", "--select", "FT106", "--profile", "llamafactory", "data/openai_tags.jsonl", cwd=root).stdout)
+    message = report["findings"][0]["message"]
+    snippet = json.loads(message.split('"tags": ', 1)[1].split("; then", 1)[0])
+    assert snippet == {"role_tag": "from", "content_tag": "value", "user_tag": "user", "assistant_tag": "assistant",
+                       "observation_tag": "observation", "function_tag": "function_call", "system_tag": "system"}
+
+
+def test_a_partial_columns_block_reads_only_what_it_names(project):
+    """Newcomer trial: with columns {prompt, response}, LLaMA-Factory sets query to None, so 'input' is never trained."""
+    root, folder = project
+    (root / "data" / "dataset_info.json").write_text(json.dumps({
+        "alpaca_set": {"file_name": "alpaca.jsonl", "columns": {"prompt": "instruction", "response": "output"}}}))
+    (root / "lf.yaml").write_text(f"model_name_or_path: {folder}\ndataset: alpaca_set\ndataset_dir: data\ncutoff_len: 1000\n")
+    report, found = findings(run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "lf.yaml", cwd=root))
+    assert found == [("alpaca.jsonl", 2, "FT316")]  # once for the file; row 1's input is empty
+    assert "column 'input' is not read by the trainer config: its columns object names no 'query'" in report["findings"][0]["message"]
+    want = reference_counts(folder, [[{"role": "user", "content": r["instruction"]}, {"role": "assistant", "content": r["output"]}]
+                                     for r in ALPACA], 1000)
+    stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "lf.yaml", cwd=root).stdout)[0]
+    assert stats["tokens"]["max"] == max(w[0] for w in want) and stats["trainer"]["tokens_per_epoch"] == sum(w[0] for w in want)
+
+
+@pytest.mark.parametrize("kind", ["sharegpt", "sharegpt.load_role"])
+def test_axolotl_refuses_sharegpt_types(project, kind):
+    root, _ = project
+    (root / "ax.yml").write_text(f"base_model: ./models/tiny\ndatasets:\n  - path: data/chat.jsonl\n    type: {kind}\n")
+    proc = run_cli("check", "--trainer-config", "ax.yml", cwd=root)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert f"axolotl refuses type '{kind}'" in proc.stderr and "use type: chat_template" in proc.stderr
+
+
+def test_axolotl_completion_dataset_is_tokenized_as_text_and_split(project, tmp_path):
+    """axolotl's completion type (prompt_strategies/completion.py): the 'field' column tokenized with special
+    tokens, EOS appended, every token trained, split into sequence_len samples; no chat template needed."""
+    root, folder = project
+    base = build_tokenizer_folder(tmp_path / "base", chat_template=None)  # a base model: no chat template
+    long_text = "The quick brown fox jumps over the lazy dog. " * 30
+    write_jsonl(root / "data" / "comp.jsonl", [{"body": long_text}, {"body": "Hello!"}, {"text": "no body"}])
+    (root / "comp.yml").write_text(f"base_model: {base}\nsequence_len: 64\ndatasets:\n  - path: data/comp.jsonl\n    type: completion\n    field: body\n")
+    reference = transformers.AutoTokenizer.from_pretrained(str(base))
+    want = [len(reference(text)["input_ids"]) + 1 for text in (long_text, "Hello!")]  # + the EOS axolotl appends
+    assert want[0] > 64
+    report, found = findings(run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "comp.yml", cwd=root))
+    assert found == [("comp.jsonl", 1, "FT311"), ("comp.jsonl", 3, "FT315")]
+    said = {f["line"]: f["message"] for f in report["findings"]}
+    pieces = -(-want[0] // 64)
+    last = want[0] - (pieces - 1) * 64
+    assert f"example has {want[0]:,} tokens" in said[1] and f"splits it into {pieces} samples" in said[1]
+    assert "axolotl reads the text from column 'body'" in said[3]
+    stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "comp.yml", cwd=root).stdout)[0]
+    assert stats["trainer"]["tokens_per_epoch"] == sum(want) and stats["trainer"]["truncated_examples"] == 0
+    # every token is trained; a last piece of one token is dropped (min_sample_len's default of 2)
+    assert stats["trained_tokens"]["total_per_epoch"] == sum(want) - (last if last < 2 else 0)

@@ -19,7 +19,7 @@ def folder(tmp_path_factory):
 
 
 def test_the_trainer_rules_are_registered():
-    assert sorted(TRAINER_RULES) == ["FT310", "FT311", "FT312", "FT313", "FT314"]
+    assert sorted(TRAINER_RULES) == ["FT310", "FT311", "FT312", "FT313", "FT314", "FT315", "FT316"]
 
 
 @pytest.mark.parametrize("code", [c for c, r in TRAINER_RULES.items() if r.bad and r.good])

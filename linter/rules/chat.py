@@ -7,6 +7,7 @@ the same rules serve every provider that speaks this format.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from typing import Any, Iterable
 
@@ -310,8 +311,9 @@ class RoleUnknown(Rule):
     -> ``assistant``). Under ``llamafactory``, ShareGPT rows must use the tags
     LLaMA-Factory reads by default (human, gpt, observation, function_call,
     system): a row tagged ``user``/``assistant`` is skipped by it unless
-    dataset_info.json declares those tags (lint with ``--trainer-config`` to
-    apply them). On a row whose whole format the profile refuses, FT401
+    dataset_info.json's ``tags`` declares them, all seven tags at once since
+    a tag left out is None (lint with ``--trainer-config`` to apply them: the
+    roles it maps are then the accepted ones). On a row whose whole format the profile refuses, FT401
     reports that once instead."""
 
     reads = ("shape",)
@@ -335,7 +337,7 @@ class RoleUnknown(Rule):
             if not isinstance(role, str):
                 yield Violation(f"role must be a string, got {describe_type(role)}", turn.role_pointer)
             elif tags is not None and turn.role_pointer.endswith("/from") and role not in tags:
-                yield Violation(_untagged(role, tags, profile.name), turn.role_pointer)
+                yield Violation(_untagged(role, tags, profile), turn.role_pointer)
             elif role not in roles:
                 expected = ", ".join(sorted(roles))
                 yield Violation(f"unknown role {show(role)}{did_you_mean(role, roles)} (profile {profile.name} accepts {expected})",
@@ -369,13 +371,33 @@ def did_you_mean(role: str, accepted) -> str:
     return f" (did you mean {show(found)}?)" if found else ""
 
 
-def _untagged(role: str, tags, profile: str) -> str:
-    """A ShareGPT ``from`` tag the target does not read by default: LLaMA-Factory skips such rows."""
+def _untagged(role: str, tags, profile) -> str:
+    """A ShareGPT ``from`` tag the target does not read: LLaMA-Factory skips such rows."""
     found = suggest_role(role, tags)
     rename = f"rename it to {show(found)}, or " if found else ""
-    return (f"ShareGPT tag {show(role)} is not one {profile} reads by default ({', '.join(sorted(tags))}), so LLaMA-Factory "
-            f"skips the row: {rename}set \"tags\" in dataset_info.json (\"user_tag\": \"user\", \"assistant_tag\": \"assistant\") "
-            f"and lint with --trainer-config")
+    if profile.sharegpt_tags_from:  # a trainer config declared the tags of this file
+        return (f"ShareGPT tag {show(role)} is not one of {profile.sharegpt_tags_from} ({', '.join(sorted(tags))}), so "
+                f"LLaMA-Factory skips the row: {rename}add it to those tags")
+    return (f"ShareGPT tag {show(role)} is not one {profile.name} reads by default ({', '.join(sorted(tags))}), so LLaMA-Factory "
+            f"skips the row: {rename}set \"tags\" in dataset_info.json with all seven tags (LLaMA-Factory reads a tag left out "
+            f"as None): {_tags_snippet(role, found)}; then lint with --trainer-config")
+
+
+# LLaMA-Factory's tags (DatasetAttr in src/llamafactory/data/parser.py): once "tags" is given, every tag it omits is None
+_TAG_DEFAULTS = {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
+                 "observation_tag": "observation", "function_tag": "function_call", "system_tag": "system"}
+_TAG_OF = {"human": "user_tag", "gpt": "assistant_tag", "observation": "observation_tag", "function_call": "function_tag",
+           "system": "system_tag"}
+
+
+def _tags_snippet(role: str, found: str | None) -> str:
+    """A complete "tags" object that reads ``role`` as the tag it likely means (the defaults for the rest)."""
+    tags = dict(_TAG_DEFAULTS)
+    if found in _TAG_OF and len(role) <= 40 and role.isprintable() and not first_secret(role):  # dataset text: quoted only when short and plain
+        tags[_TAG_OF[found]] = role
+    if found in ("human", "gpt") and role in ("user", "assistant"):  # an OpenAI-style file: both sides at once
+        tags.update(user_tag="user", assistant_tag="assistant")
+    return f"\"tags\": {json.dumps(tags, ensure_ascii=True)}"
 
 
 class ContentMissing(Rule):

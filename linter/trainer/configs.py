@@ -8,12 +8,14 @@ and each dataset file with the mapping that turns its rows into OpenAI-style
 Mirrored: axolotl ``base_model``/``tokenizer_config``, ``sequence_len``,
 ``chat_template`` (``tokenizer_default``, ``jinja`` + ``chat_template_jinja``,
 ``chatml``), ``train_on_inputs``, ``datasets`` (``path``, ``type``
-chat_template / sharegpt / alpaca, ``field_messages``,
+chat_template / alpaca / completion, ``field_messages``,
 ``message_property_mappings`` or ``message_field_role``/``message_field_content``,
-``roles``, ``roles_to_train``); LLaMA-Factory ``model_name_or_path``,
+``roles``, ``roles_to_train``; ``type: sharegpt`` is refused as axolotl
+refuses it); LLaMA-Factory ``model_name_or_path``,
 ``cutoff_len``, ``template``, ``train_on_prompt``, ``dataset``,
 ``dataset_dir`` and ``dataset_info.json`` (``file_name``, ``formatting``
-alpaca / sharegpt / openai, ``columns``, ``tags``). What cannot be mirrored
+alpaca / sharegpt / openai, ``columns``, ``tags``, ``ranking``: see
+``linter.trainer.mappings``). What cannot be mirrored
 exactly becomes a note (a warning line); what makes the run impossible (a
 missing file, an unknown dataset key) is a one-line ``TrainerSetupError``.
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .hf_tokenizer import TrainerSetupError
+from .mappings import RowMapping, completion_mapping, llamafactory_mapping
 from .truncation import DROP, KEEP_START, LLAMAFACTORY, RAISE
 
 Mapper = Callable[[Any], Any]
@@ -34,6 +37,7 @@ Mapper = Callable[[Any], Any]
 CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
           "{% endfor %}")
 
+AXOLOTL_SEQUENCE_LEN = 512  # axolotl src/axolotl/utils/schemas/config.py: sequence_len's default
 AXOLOTL_DEFAULT_ROLES = {"user": ["human", "user"], "assistant": ["gpt", "assistant"], "system": ["system"], "tool": ["tool"]}
 AXOLOTL_DATASET_KEYS = {
     "path", "type", "ds_type", "data_files", "name", "split", "revision", "shards", "trust_remote_code",
@@ -81,6 +85,11 @@ class TrainerPlan:
     def mappers(self) -> dict[str, Mapper]:
         return {d.path: d.mapper for d in self.datasets if d.mapper is not None}
 
+    @property
+    def needs_template(self) -> bool:
+        """False when every dataset is read without a chat template (axolotl completion datasets)."""
+        return any(getattr(d.mapper, "needs_template", True) for d in self.datasets) or not self.datasets
+
 
 @lru_cache(maxsize=8)
 def read_trainer_config(path: str) -> TrainerPlan:
@@ -119,7 +128,10 @@ def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
     plan = TrainerPlan(source, "axolotl")
     plan.tokenizer, plan.tokenizer_from = _tokenizer(data, ("tokenizer_config", "base_model"), config_path)
     plan.max_seq_length = _positive_int(data, "sequence_len", source)
-    plan.max_seq_length_from = f"sequence_len in {config_path.name}" if plan.max_seq_length else ""
+    # axolotl's schema (utils/schemas/config.py) defaults sequence_len to 512
+    plan.max_seq_length_from = f"sequence_len in {config_path.name}" if plan.max_seq_length else \
+        f"sequence_len default of axolotl, not set in {config_path.name}"
+    plan.max_seq_length = plan.max_seq_length or AXOLOTL_SEQUENCE_LEN
     plan.chat_template = _axolotl_template(data, config_path, plan)
     plan.assistant_only_loss = not data.get("train_on_inputs", False)
     # an example over sequence_len is dropped unless excess_length_strategy says truncate (or raise)
@@ -143,16 +155,22 @@ def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
         path = _dataset_path(entry.get("path"), config_path, where)
         kind = entry.get("type", "chat_template")
         kind_name = kind if isinstance(kind, str) else "custom"
+        if kind_name.startswith("sharegpt"):  # schemas/validation.py deprecate_sharegpt_datasets refuses the config
+            raise TrainerSetupError(f"{where}: axolotl refuses type {kind_name!r} (\"`type: sharegpt.*` is deprecated\"); use "
+                                    "type: chat_template with field_messages: conversations and message_property_mappings: "
+                                    "{role: from, content: value}")
         if kind_name.startswith("chat_template"):
-            mapper = _axolotl_chat_mapper(entry, "messages")
-        elif kind_name.startswith("sharegpt"):
-            mapper = _axolotl_chat_mapper({**entry, "message_property_mappings": {"role": "from", "content": "value"}}, "conversations")
+            mapper = _axolotl_chat_mapper(entry, "messages", f"datasets[{index}] in {config_path.name}")
+        elif kind_name == "completion":
+            mapper = completion_mapping(entry.get("field") or "text")
         elif kind_name.startswith("alpaca"):
-            mapper = _instruction_mapper("instruction", "input", "output", None)
+            mapper = _instruction_mapper("instruction", "input", "output")
             plan.notes.append(f"{where}: type {kind_name} is rendered through the chat template; axolotl's own alpaca prompt "
                               "wording differs, so counts are close, not exact")
         else:
-            raise TrainerSetupError(f"{where}: type {kind_name!r} is not mirrored by ftlint (chat_template, sharegpt, alpaca)")
+            raise TrainerSetupError(f"{where}: type {kind_name!r} is not mirrored by --trainer-config, which reads "
+                                    "type chat_template, alpaca and completion datasets only; lint that file with "
+                                    "--profile axolotl and no --trainer-config")
         if "roles_to_train" in entry:
             plan.assistant_only_loss = list(entry["roles_to_train"] or []) == ["assistant"] and plan.assistant_only_loss
         plan.datasets.append(DatasetPlan(path, mapper, f"datasets[{index}]"))
@@ -181,7 +199,7 @@ def _axolotl_template(data: dict, config_path: Path, plan: TrainerPlan) -> str |
     return None
 
 
-def _axolotl_chat_mapper(entry: dict, default_field: str) -> Mapper:
+def _axolotl_chat_mapper(entry: dict, default_field: str, label: str) -> Mapper:
     field_messages = entry.get("field_messages") or default_field
     props = dict(entry.get("message_property_mappings") or {})
     props.setdefault("role", entry.get("message_field_role") or "role")
@@ -190,7 +208,12 @@ def _axolotl_chat_mapper(entry: dict, default_field: str) -> Mapper:
     role_of = {str(src): target for target, sources in roles.items() for src in (sources or [])}
     for target in roles:
         role_of.setdefault(str(target), target)
-    return _chat_mapper(field_messages, props, role_of, None)
+    if not entry.get("roles"):
+        return _chat_mapper(field_messages, props, role_of)
+    # roles replaces axolotl's default mapping: the roles it names (and the template's own, which pass
+    # through unchanged) are the ones a row may use; human and gpt no longer map unless listed
+    return RowMapping(_chat_mapper(field_messages, props, role_of),
+                      roles=frozenset(role_of) | {"system", "user", "assistant", "tool"}, roles_from=f"the roles of {label}")
 
 
 # -- LLaMA-Factory -----------------------------------------------------------------------------
@@ -240,31 +263,14 @@ def _llamafactory(data: dict, config_path: Path) -> TrainerPlan:
             raise TrainerSetupError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(LLAMAFACTORY_DATASET_KEYS))}")
         if "file_name" not in entry:
             raise TrainerSetupError(f"{where}: only local datasets (file_name) can be linted; hub datasets are never downloaded")
-        columns = entry.get("columns") or {}
-        tags = entry.get("tags") or {}
-        for what, given, known in (("columns", columns, LLAMAFACTORY_COLUMNS), ("tags", tags, LLAMAFACTORY_TAGS)):
-            if not isinstance(given, dict) or set(given) - known:
-                raise TrainerSetupError(f"{where}: unknown {what} {', '.join(sorted(set(given) - known)) if isinstance(given, dict) else given!r}")
+        for what, known in (("columns", LLAMAFACTORY_COLUMNS), ("tags", LLAMAFACTORY_TAGS)):
+            given = entry.get(what, {})
+            if not isinstance(given, dict):
+                raise TrainerSetupError(f"{where}: {what} must be an object, not {json.dumps(given)[:40]}")
+            if set(given) - known:
+                raise TrainerSetupError(f"{where}: unknown {what} {', '.join(sorted(set(given) - known))}")
         path = _dataset_path(entry["file_name"], dataset_dir, where, relative_to_folder=True)
-        formatting = entry.get("formatting", "alpaca")
-        if formatting == "alpaca":
-            mapper = _instruction_mapper(columns.get("prompt", "instruction"), columns.get("query", "input"),
-                                         columns.get("response", "output"), columns.get("system"))
-        elif formatting in ("sharegpt", "openai"):
-            openai = formatting == "openai"
-            role_tag = tags.get("role_tag", "role" if openai else "from")
-            content_tag = tags.get("content_tag", "content" if openai else "value")
-            role_of = {
-                tags.get("user_tag", "user" if openai else "human"): "user",
-                tags.get("assistant_tag", "assistant" if openai else "gpt"): "assistant",
-                tags.get("observation_tag", "tool" if openai else "observation"): "tool",
-                tags.get("function_tag", "function_call"): "assistant",
-                tags.get("system_tag", "system"): "system",
-            }
-            mapper = _chat_mapper(columns.get("messages", "messages" if openai else "conversations"),
-                                  {"role": role_tag, "content": content_tag}, role_of, columns.get("system"))
-        else:
-            raise TrainerSetupError(f"{where}: formatting {formatting!r} is not alpaca, sharegpt or openai")
+        mapper = llamafactory_mapping(entry, name, where, f"{info_path.parent.name}/{info_path.name}")
         plan.datasets.append(DatasetPlan(path, mapper, name))
     return plan
 
@@ -300,7 +306,7 @@ def _trl(data: dict, config_path: Path) -> TrainerPlan:
 
 # -- shared ------------------------------------------------------------------------------------
 
-def _chat_mapper(field_messages: str, props: dict, role_of: dict, system_column: str | None) -> Mapper:
+def _chat_mapper(field_messages: str, props: dict, role_of: dict) -> Mapper:
     role_key, content_key = props.get("role", "role"), props.get("content", "content")
     extra = {k: v for k, v in props.items() if k not in ("role", "content")}
 
@@ -311,13 +317,11 @@ def _chat_mapper(field_messages: str, props: dict, role_of: dict, system_column:
         if not isinstance(turns, list):
             return {}
         messages = []
-        if system_column and isinstance(value.get(system_column), str) and value[system_column]:
-            messages.append({"role": "system", "content": value[system_column]})
         for turn in turns:
             if not isinstance(turn, dict):
                 return {}  # not renderable; the structure rules say why
             role = turn.get(role_key)
-            message = {"role": role_of.get(role, role), "content": turn.get(content_key)}
+            message = {"role": role_of.get(role, role) if isinstance(role, str) else role, "content": turn.get(content_key)}
             for target, source_key in extra.items():
                 if source_key in turn:
                     message[target] = turn[source_key]
@@ -330,8 +334,8 @@ def _chat_mapper(field_messages: str, props: dict, role_of: dict, system_column:
     return to_openai
 
 
-def _instruction_mapper(prompt: str, query: str, response: str, system: str | None) -> Mapper:
-    """Alpaca rows: the user turn is the instruction and the input joined by a newline (LLaMA-Factory's joining)."""
+def _instruction_mapper(prompt: str, query: str, response: str) -> Mapper:
+    """axolotl alpaca rows: the user turn is the instruction and the input joined by a newline."""
 
     def to_openai(value: Any) -> Any:
         if not isinstance(value, dict) or not isinstance(value.get(prompt), str) or not isinstance(value.get(response), str):
@@ -339,10 +343,7 @@ def _instruction_mapper(prompt: str, query: str, response: str, system: str | No
         user = value[prompt]
         if isinstance(value.get(query), str) and value[query]:
             user = f"{user}\n{value[query]}"
-        messages = [{"role": "user", "content": user}, {"role": "assistant", "content": value[response]}]
-        if system and isinstance(value.get(system), str) and value[system]:
-            messages.insert(0, {"role": "system", "content": value[system]})
-        return {"messages": messages}
+        return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": value[response]}]}
 
     return to_openai
 

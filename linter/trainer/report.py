@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .truncation import LLAMAFACTORY
+from .truncation import DROP, LLAMAFACTORY, RAISE
 
 
 def trainer_summary(stats: Any, described: dict[str, Any]) -> dict[str, Any]:
@@ -70,4 +70,6 @@ def html_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _truncation(view: dict[str, Any]) -> str:
-    return "LLaMA-Factory's per-turn truncation" if view.get("truncation") == LLAMAFACTORY else "right truncation"
+    words = {LLAMAFACTORY: "LLaMA-Factory's per-turn truncation", DROP: "longer examples dropped (axolotl)",
+             RAISE: "a longer example stops the run (axolotl)"}
+    return words.get(view.get("truncation"), "right truncation")

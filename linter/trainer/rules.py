@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Severity, Violation
+from ..findings import Severity, Violation, pointer
 from ..plugin import hookimpl
 from ..rules.base import DatasetRule, Rule
 from ..schema import COMPLETION, CONVERSATION_KINDS
@@ -63,7 +63,8 @@ class OverMaxSeqLength(_TrainerRule):
     ``excess_length_strategy: truncate``), or turn by turn (LLaMA-Factory
     ``cutoff_len``: each prompt and answer keeps its start, later turns are
     dropped). axolotl's default (``excess_length_strategy: drop``) removes the
-    example whole, and ``raise`` stops the run: the finding says so. What is cut is never seen, usually the
+    example whole, and ``raise`` stops the run: the finding says so, as it says
+    how many samples axolotl's ``completion`` type splits a long text into. What is cut is never seen, usually the
     end of an answer. The count is exact: the rendered chat template,
     tokenized by the model's tokenizer. FT312 is the error when nothing
     trained is left.
@@ -80,6 +81,12 @@ class OverMaxSeqLength(_TrainerRule):
     def check(self, row) -> Iterable[Violation]:
         view, found = self.analysis(row)
         if found is None or found.error is not None or not view.max_seq_length or found.tokens <= view.max_seq_length:
+            return
+        if found.pieces:  # axolotl's completion type: cut into samples, not truncated
+            lost = found.trained - found.kept_trained
+            yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}), over max-seq-length "
+                            f"{view.max_seq_length:,}; axolotl's completion type splits it into {found.pieces:,} samples "
+                            f"trained apart, none seeing the text before it" + (f", and drops {lost:,} tokens" if lost else ""))
             return
         if view.truncation in WHOLE:  # axolotl removes the example (or stops the run): it is not cut at all
             what = "axolotl drops it" if view.truncation == DROP else "axolotl stops the run (ValueError)"
@@ -114,8 +121,8 @@ class NothingTrainedAfterTruncation(_TrainerRule):
         view, found = self.analysis(row)
         if found is None or found.error is not None or not view.max_seq_length:
             return
-        if view.truncation in WHOLE:
-            return  # nothing is cut: FT311 says the example is dropped (or stops the run)
+        if view.truncation in WHOLE or found.pieces:
+            return  # nothing is cut: FT311 says the example is dropped (or stops the run, or is split)
         if found.tokens > view.max_seq_length and found.trained and not found.kept_trained:
             how = "LLaMA-Factory's per-turn truncation" if view.truncation == LLAMAFACTORY else "truncation"
             yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}); {how} at max-seq-length "
@@ -143,6 +150,58 @@ class NoTrainedTokens(_TrainerRule):
             if self.context.reports("FT112") and not any(t.role == ASSISTANT for _, t in row.view.all_turns()):
                 return  # no assistant message at all: FT112 says so, this would restate it
             yield Violation(f"no token of this example is trained ({view.mask_source})")
+
+
+class TrainerSkipsRow(_TrainerRule):
+    """The trainer config reads this row as one the trainer drops or fails on.
+    LLaMA-Factory with ``ranking: true`` takes a row as a preference pair only
+    when ``chosen`` and ``rejected`` are each one message object (sharegpt)
+    or each a string (alpaca), both answers carrying the assistant or
+    function tag; any other row is dropped by its pairwise processor, with no
+    more than a log line. A row without the column or the role and content
+    keys the config names stops the run with a KeyError.
+
+    Fix: none automatic; write the row as the config reads it, or change the
+    config (``columns``, ``tags``) to read the row as it is."""
+
+    code = "FT315"
+    name = "trainer-skips-row"
+    summary = "The trainer, reading this row as its config says, drops it or fails on it"
+    requires = ("trainer",)
+
+    def check(self, row) -> Iterable[Violation]:
+        view = self.context.options.get("trainer")
+        found = view.analysis_of(row) if view is not None else None
+        if found is not None and found.skipped is not None:
+            yield Violation(found.skipped)
+
+
+class TrainerIgnoresColumn(_TrainerRule):
+    """The file has a column the trainer config does not read, so the
+    trainer never sees it. In LLaMA-Factory a ``columns`` object replaces
+    every default: ``{"prompt": "instruction", "response": "output"}`` leaves
+    ``input`` unread (the query becomes None), and ``system``, ``tools``,
+    ``history`` and media columns are read only when ``columns`` names them.
+    The rendered counts leave the column out too, as the trainer does.
+    Reported once per file and column.
+
+    Fix: none automatic; name the column in ``columns`` (``"query": "input"``),
+    or drop it from the file."""
+
+    code = "FT316"
+    name = "trainer-ignores-column"
+    summary = "The trainer config does not read a column this file holds"
+    severity = Severity.WARNING
+    per_file = True
+
+    def check(self, row) -> Iterable[Violation]:
+        view = self.context.options.get("trainer")
+        unread = getattr(view.mapping, "unread", None) if view is not None else None
+        if not unread or not isinstance(row.value, dict):
+            return
+        for key, why in unread.items():
+            if row.value.get(key) not in (None, "", [], {}):
+                yield Violation(f"column {key!r} is not read by the trainer config: {why}", pointer(key))
 
 
 class NoGenerationBlocks(DatasetRule):
@@ -183,5 +242,6 @@ class NoGenerationBlocks(DatasetRule):
 
 @hookimpl
 def register_rules(register):
-    for rule in (TemplateError, OverMaxSeqLength, NothingTrainedAfterTruncation, NoTrainedTokens, NoGenerationBlocks):
+    for rule in (TemplateError, OverMaxSeqLength, NothingTrainedAfterTruncation, NoTrainedTokens, TrainerSkipsRow,
+                 TrainerIgnoresColumn, NoGenerationBlocks):
         register(rule)

@@ -53,7 +53,7 @@ def _build(settings: Any):
         raise TrainerSetupError(f"{settings.trainer_config}: names no tokenizer (base_model / tokenizer_config / model_name_or_path); pass --tokenizer")
     loaded = resolve(source, plan.chat_template if plan else None)
     template = None
-    if hasattr(loaded, "chat_template") and not loaded.chat_template:
+    if hasattr(loaded, "chat_template") and not loaded.chat_template and (plan is None or plan.needs_template):
         raise TrainerSetupError(f"--tokenizer {source}: no chat template (tokenizer_config.json chat_template or "
                                 "chat_template.jinja next to it, or chat_template_jinja in the trainer config)")
     if getattr(loaded, "chat_template", None):

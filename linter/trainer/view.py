@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .hf_tokenizer import HFTokenizer, MistralFiles
+from .mappings import PlainText, Skip
 from .messages import messages_for_template, tools_for_template
 from .template import ChatTemplate, TemplateFailure
 from .truncation import KEEP_START, LLAMAFACTORY, WHOLE, llamafactory_trained
@@ -39,6 +40,8 @@ class Analysis:
     kept_trained: int = 0  # ... within max_seq_length
     error: str | None = None  # the template's (or mistral-common's) message when it cannot be rendered
     renderable: bool = True  # False when the row has no conversation to render
+    skipped: str | None = None  # why the trainer drops the row as its config reads it (a mapping's Skip): FT315
+    pieces: int = 0  # a plain text the trainer splits into this many samples (axolotl completion); 0: not split
 
 
 NOT_A_CONVERSATION = Analysis(renderable=False)
@@ -82,19 +85,36 @@ class TrainerView:
 
     def for_path(self, path: str) -> "TrainerView":
         """Use the row mapping a trainer config gives this file (the engine lints one file at a time)."""
-        from pathlib import Path
-
-        try:
-            key = str(Path(path).resolve())
-        except OSError:
-            key = path
-        self._mapper = self.mappers.get(key)
+        self._mapper = self.mappers.get(_resolved(path))
         return self
 
+    @property
+    def mapping(self) -> Any:
+        """The trainer config's mapping for the file being linted (``for_path``), or None."""
+        return self._mapper
+
+    def profile_for(self, path: str, profile: Any) -> Any:
+        """``profile`` with the roles the trainer config's mapping of ``path`` reads, when it declares them:
+        FT106 then accepts exactly the roles (LLaMA-Factory tags, axolotl roles) the trainer maps, and
+        FT121/FT117 the tags a conversation may open and end with."""
+        mapping = self.mappers.get(_resolved(path))
+        roles = getattr(mapping, "roles", None)
+        if roles is None:
+            return profile
+        import dataclasses
+
+        order = {key: getattr(mapping, key) for key in ("first_roles", "last_roles")
+                 if getattr(mapping, key, None) is not None and getattr(profile, key) is not None}
+        return dataclasses.replace(profile, roles=roles, sharegpt_tags=roles if profile.sharegpt_tags is not None else None,
+                                   sharegpt_tags_from=mapping.roles_from, **order)
+
     def _conversation(self, row: Any) -> tuple[list[dict] | None, list | None]:
-        """The messages and tools to render: the trainer config's mapping wins, else the row's own."""
+        """The messages and tools to render: the trainer config's mapping wins, else the row's own.
+        A row the mapping skips gives its ``Skip`` in place of the messages."""
         if self._mapper is not None:
             row = self._mapper(getattr(row, "value", row))
+            if isinstance(row, (Skip, PlainText)):
+                return row, None
         messages = messages_for_template(row)
         return messages, (tools_for_template(row) if messages is not None else None)
 
@@ -102,11 +122,8 @@ class TrainerView:
         """What the trainer makes of a row (a ``linter.rows.Row`` or a parsed value)."""
         return self.analyse_many([row])[0]
 
-    def _analyse_without_jinja(self, row: Any) -> Analysis:
-        """A row for a Mistral backend (mistral-common renders and counts), or with no template at all."""
-        messages, tools = self._conversation(row)
-        if messages is None:
-            return NOT_A_CONVERSATION
+    def _analyse_without_jinja(self, messages: list[dict], tools: list | None) -> Analysis:
+        """A conversation for a Mistral backend (mistral-common renders and counts), or with no template at all."""
         if self.backend is not None:
             return self.backend.analyse(messages, tools, self.max_seq_length)
         return Analysis(error=f"{self.source.name} has no chat template (tokenizer_config.json chat_template or chat_template.jinja)")
@@ -118,14 +135,19 @@ class TrainerView:
 
     def analyse_many(self, values: list[Any]) -> list[Analysis]:
         """``analyse`` for many rows, tokenizing the rendered texts in one batch on every core."""
-        if self.backend is not None or self.template is None:
-            return [self._analyse_without_jinja(v) for v in values]
         out: list[Analysis | None] = [None] * len(values)
-        texts, spans, where = [], [], []
+        texts, spans, where, plain, plain_where = [], [], [], [], []
         for i, value in enumerate(values):
             messages, tools = self._conversation(value)
-            if messages is None:
-                out[i] = NOT_A_CONVERSATION
+            out[i] = _not_rendered(messages)
+            if out[i] is not None:
+                continue
+            if isinstance(messages, PlainText):  # tokenized as it is, with the tokenizer's special tokens
+                plain.append(messages.text)
+                plain_where.append(i)
+                continue
+            if self.backend is not None or self.template is None:
+                out[i] = self._analyse_without_jinja(messages, tools)
                 continue
             try:
                 rendered = self.render(messages, tools)
@@ -135,9 +157,13 @@ class TrainerView:
             texts.append(rendered.text)
             spans.append(rendered.spans if self.template.has_generation else assistant_spans(rendered.text, messages))
             where.append(i)
-        for i, encoding, row_spans, text in zip(where, self.source.backend.encode_batch(texts, add_special_tokens=False), spans, texts):
+        encodings = self.source.backend.encode_batch(texts, add_special_tokens=False) if texts else ()
+        for i, encoding, row_spans, text in zip(where, encodings, spans, texts):
             out[i] = self._measure(encoding, row_spans, text)
-        return out  # type: ignore[return-value]
+        if plain and self.backend is None:  # (a Mistral tokenizer file has no plain-text path here: not counted)
+            for i, encoding in zip(plain_where, self.source.backend.encode_batch(plain, add_special_tokens=True)):
+                out[i] = self._measure_plain(encoding.ids)
+        return [found or NOT_A_CONVERSATION for found in out]
 
     def prefetch(self, rows: Any, classify: Any, size: int = BATCH_ROWS):
         """Yield ``rows`` unchanged and in order, having analysed them ``size`` at a time.
@@ -173,6 +199,30 @@ class TrainerView:
             if row.memo is None:
                 row.memo = {}
             row.memo[ANALYSIS_KEY] = found
+
+    def _measure_plain(self, ids: list[int]) -> Analysis:
+        """axolotl's completion type (prompt_strategies/completion.py, prompt_tokenizers.py ``_tokenize``): the
+        text is tokenized with special tokens up to 64 x sequence_len, EOS appended unless it ends the text or
+        that cap is reached; every token is trained, and the tokens are split into samples of sequence_len.
+        A last piece under two tokens is dropped (``min_sample_len``'s default), as is the rest past the cap."""
+        limit = self.max_seq_length
+        eos = self._eos_id()
+        ends = eos is not None and (not ids or ids[-1] != eos)
+        total = len(ids) + ends
+        cap = 64 * limit if limit else total
+        kept = min(len(ids), cap)
+        if ends and kept < cap:
+            kept += 1
+        pieces = -(-kept // limit) if limit else 1
+        last = kept - (pieces - 1) * (limit or kept)
+        if last < 2:
+            kept -= last
+        return Analysis(total, total, kept, pieces=pieces)
+
+    def _eos_id(self) -> int | None:
+        eos = self.source.special_tokens.get("eos_token")
+        eos = eos.get("content") if isinstance(eos, dict) else eos
+        return self.source.backend.token_to_id(eos) if isinstance(eos, str) else None
 
     def _measure(self, encoding: Any, spans: list[tuple[int, int]], text: str) -> Analysis:
         total = len(encoding)
@@ -238,6 +288,9 @@ class TrainerView:
         counts["tokens"] += found.tokens
         counts["trained_tokens"] += found.trained
         counts["trained_tokens_kept"] += found.kept_trained
+        if found.pieces:  # split into samples (axolotl completion), not truncated
+            counts["tokens_kept"] += found.kept_trained
+            return True
         counts["tokens_kept"] += min(found.tokens, self.max_seq_length or found.tokens)
         if self.max_seq_length and found.tokens > self.max_seq_length:
             counts["truncated_examples"] += 1
@@ -257,6 +310,25 @@ class TrainerView:
             "truncation": self.truncation,
             "max_seq_length_from": self.limit_from,
         }
+
+
+def _not_rendered(messages: Any) -> Analysis | None:
+    """The analysis of a row with nothing to render (no conversation, or a row the mapping skips), else None."""
+    if messages is None:
+        return NOT_A_CONVERSATION
+    if isinstance(messages, Skip):
+        return Analysis(renderable=False, skipped=messages.reason)
+    return None
+
+
+def _resolved(path: str) -> str:
+    """The key of ``mappers``: the resolved path (the engine names files as the user typed them)."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve())
+    except OSError:
+        return path
 
 
 def assistant_mask(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[int]:
