@@ -52,6 +52,29 @@ def test_check_reports_template_errors_and_truncation_at_their_lines(folder, dat
     assert proc.returncode == 1
 
 
+def test_fix_drops_the_examples_the_trainers_exact_length_finds_too_long(folder, data, tmp_path):
+    """fix takes --tokenizer and --max-seq-length, and --unsafe-fixes moves every example FT311/FT312
+    report (transformers' own count) to the rejects file: nothing lost, the rest byte for byte (newcomer
+    trial: 'drop over-long examples' worked only with the tiktoken estimate)."""
+    reference = transformers.AutoTokenizer.from_pretrained(str(folder))
+    want = [expected(reference, row, LIMIT) for row in ROWS]
+    over = [i + 1 for i, w in enumerate(want) if not isinstance(w, str) and w[0] > LIMIT]
+    assert over  # the fixture holds over-long examples
+    out, rejects = tmp_path / "fixed.jsonl", tmp_path / "rejects.jsonl"
+    proc = run_cli("fix", "--unsafe-fixes", "--select", "FT311,FT312", "--tokenizer", folder, "--max-seq-length", LIMIT,
+                   "-o", out, "--rejects", rejects, data)
+    assert proc.returncode in (0, 1), proc.stderr
+    source = data.read_text(encoding="utf-8").splitlines()
+    kept = out.read_text(encoding="utf-8").splitlines()
+    moved = rejects.read_text(encoding="utf-8").splitlines()
+    reasons = [json.loads(line) for line in (tmp_path / "rejects.jsonl.reasons").read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in reasons] == over and {r["code"] for r in reasons} <= {"FT311", "FT312"}
+    assert moved == [source[number - 1] for number in over]
+    assert kept == [line for number, line in enumerate(source, 1) if number not in over]
+    again = run_cli("check", "--select", "FT311,FT312", "--tokenizer", folder, "--max-seq-length", LIMIT, out)
+    assert again.returncode == 0, again.stdout
+
+
 def test_json_statistics_hold_the_exact_figures(folder, data):
     reference = transformers.AutoTokenizer.from_pretrained(str(folder))
     proc = run_cli("stats", "--output-format", "json", "--tokenizer", folder, "--max-seq-length", LIMIT, data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ..trainer import cli_options as trainer_cli
 from .check import lint_and_report
 from .common import selection_options
 
@@ -21,6 +22,7 @@ from .common import selection_options
 @click.option("-q", "--quiet", is_flag=True, help="Remaining findings only, no summary.")
 @click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@trainer_cli.trainer_options
 def fix_command(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
                 output_format, unsafe_fixes, diff, fix_output, rejects, exit_zero, quiet, no_token_stats, color) -> None:
     """Apply fixes (as 'check --fix'): safe ones by default, atomically, untouched lines kept byte for byte."""

@@ -1,4 +1,5 @@
-"""``--tokenizer``, ``--max-seq-length`` and ``--trainer-config`` for ``check`` and ``stats``.
+"""``--tokenizer``, ``--max-seq-length`` and ``--trainer-config`` for ``check``, ``fix`` and ``stats``
+(``fix --unsafe-fixes`` drops the examples the trainer's exact length finds too long: FT311, FT312).
 
 The decorator adds the options and keeps their values in the click context,
 so the commands' own signatures do not change; ``apply(settings)`` copies them

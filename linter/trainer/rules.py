@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Severity, Violation, pointer
+from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rules.base import DatasetRule, Rule
 from ..schema import COMPLETION, CONVERSATION_KINDS
@@ -57,6 +57,10 @@ class TemplateError(_TrainerRule):
             yield Violation(f"the chat template of {view.encoding_name} fails on this example: {message}")
 
 
+# the unsafe fix of FT311 and FT312: the example goes to the rejects file, whole, rather than be cut in training
+OVER_LONG = drop_row("move the example over max-seq-length (the trainer's own count) to the rejects file")
+
+
 class OverMaxSeqLength(_TrainerRule):
     """An example longer than the trainer's maximum sequence length is cut:
     on the right (TRL ``max_length``, axolotl ``sequence_len`` with
@@ -69,12 +73,16 @@ class OverMaxSeqLength(_TrainerRule):
     tokenized by the model's tokenizer. FT312 is the error when nothing
     trained is left.
 
-    Fix: none automatic; shorten or split the example, or raise the length."""
+    Fix (unsafe): move the example to the rejects file (``ftlint fix
+    --unsafe-fixes --tokenizer ... --max-seq-length N``, or ``--trainer-config``);
+    or shorten or split it, or raise the length. None for a text axolotl's
+    completion type splits into samples (nothing is lost there)."""
 
     code = "FT311"
     name = "over-max-seq-length"
     summary = "Example is longer than the trainer's maximum sequence length and will be truncated"
     severity = Severity.WARNING
+    fix = Applicability.UNSAFE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "' + "The quick brown fox jumps over the lazy dog. " * 12 + '"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -92,14 +100,14 @@ class OverMaxSeqLength(_TrainerRule):
             what = "axolotl drops it" if view.truncation == DROP else "axolotl stops the run (ValueError)"
             yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}), over max-seq-length "
                             f"{view.max_seq_length:,}; {what} ({view.truncation_from}): none of its "
-                            f"{found.trained:,} trained tokens is seen")
+                            f"{found.trained:,} trained tokens is seen", fix=OVER_LONG)
             return
         if found.trained and not found.kept_trained:
             return  # FT312 says it louder
         lost = found.trained - found.kept_trained
         cut = f"; truncation cuts {lost:,} of its {found.trained:,} trained tokens" if lost else "; no trained token is cut"
         yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}), over max-seq-length "
-                        f"{view.max_seq_length:,}{cut}")
+                        f"{view.max_seq_length:,}{cut}", fix=OVER_LONG)
 
 
 class NothingTrainedAfterTruncation(_TrainerRule):
@@ -109,11 +117,13 @@ class NothingTrainedAfterTruncation(_TrainerRule):
     LLaMA-Factory's per-turn truncation a short answer keeps its place even
     after a long prompt, so this is rarer there than with right truncation.
 
-    Fix: none automatic; shorten the prompt, or raise the maximum length."""
+    Fix (unsafe): move the example to the rejects file; or shorten the
+    prompt, or raise the maximum length."""
 
     code = "FT312"
     name = "truncation-removes-all-trained-tokens"
     summary = "Truncation at max-seq-length leaves the example no trained token"
+    fix = Applicability.UNSAFE
     bad = '{"messages": [{"role": "user", "content": "' + "The quick brown fox jumps over the lazy dog. " * 12 + '"}, {"role": "assistant", "content": "Paris."}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -126,7 +136,7 @@ class NothingTrainedAfterTruncation(_TrainerRule):
         if found.tokens > view.max_seq_length and found.trained and not found.kept_trained:
             how = "LLaMA-Factory's per-turn truncation" if view.truncation == LLAMAFACTORY else "truncation"
             yield Violation(f"example has {found.tokens:,} tokens ({view.encoding_name}); {how} at max-seq-length "
-                            f"{view.max_seq_length:,} removes all {found.trained:,} trained tokens")
+                            f"{view.max_seq_length:,} removes all {found.trained:,} trained tokens", fix=OVER_LONG)
 
 
 class NoTrainedTokens(_TrainerRule):
