@@ -373,6 +373,8 @@ class Linter:
         """Set ``row.kind``, the row's format, from its parsed value: the one place it is decided."""
         profile = self.profile
         row.format, row.kind = self.registry.detector.classify(row.value, profile.chat_kind, profile.default_kind)
+        if row.kind == schema.RFT and not profile.rft_prompts:
+            row.kind = schema.CHAT  # a target without RFT: an SFT row with extra columns and no answer yet (FT112 says so)
         return row.kind
 
     def _reporters(self, path: str, found: list[Finding], per_file: dict[Rule, list], stats: FileStats):

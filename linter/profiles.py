@@ -39,6 +39,10 @@ class Profile:
     default_kind: str = "chat"  # how a row with no recognisable format is judged
     extra_keys_allowed: bool = False  # RFT rows carry grader fields of the user's choosing
     chat_kind: str = "chat"  # what a row with ``messages`` is for this target (RFT: "rft")
+    # the target has reinforcement fine-tuning (OpenAI, Azure), so a ``messages`` row ending on the user with
+    # fields beyond SFT's may be an RFT prompt (FT401 then points at openai-rft); elsewhere such a row is an
+    # SFT example with extra columns and no answer (FT112), never a format the target lacks
+    rft_prompts: bool = False
     last_roles: frozenset[str] | None = None  # roles the last message may have (None: any)
     alternate: bool = False  # user and assistant turns must alternate
     first_roles: frozenset[str] | None = None  # roles the first non-system turn may have (None: any)
@@ -154,6 +158,7 @@ OPENAI_SFT = Profile(
     message_name_pattern=OPENAI_NAME_PATTERN,
     sources=(("chat format, roles, weight, limits", "https://platform.openai.com/docs/guides/supervised-fine-tuning"),
              ("minimum of 10 examples", "https://platform.openai.com/docs/guides/fine-tuning")),
+    rft_prompts=True,
 )
 
 OPENAI_DPO = Profile(
@@ -169,6 +174,8 @@ OPENAI_DPO = Profile(
     extensions=(".jsonl",),
     sources=(("input/preferred_output/non_preferred_output; no other keys",
               "https://developers.openai.com/api/docs/guides/direct-preference-optimization"),),
+    rft_prompts=True,
+    message_name_pattern=OPENAI_NAME_PATTERN,
 )
 
 OPENAI_RFT = Profile(
@@ -187,6 +194,7 @@ OPENAI_RFT = Profile(
     max_file_bytes=512 * 1024 * 1024,
     extensions=(".jsonl",),
     sources=(("messages ending with a user turn plus grader fields", "https://platform.openai.com/docs/guides/reinforcement-fine-tuning"),),
+    rft_prompts=True,
 )
 
 AZURE_OPENAI = dataclasses.replace(

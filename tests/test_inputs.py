@@ -64,6 +64,11 @@ def test_a_json_array_on_one_line_tells_its_elements_apart_by_column(tmp_path):
     path.write_text(f"[\n  {first},\n  {second}\n]\n")
     report, _ = cli_json(path, "--select", "FT112")
     assert [(f["line"], f["column"]) for f in report["findings"]] == [(3, 3)]
+    # two on a later line, after a character outside the BMP: counted from that line's start, in code points
+    path.write_text(f"[\n  {json.dumps(chat_with_emoji := {**GOOD, 'note': '😀'}, ensure_ascii=False)}, {second}\n]\n")
+    report, _ = cli_json(path, "--select", "FT112")
+    column = len("  " + json.dumps(chat_with_emoji, ensure_ascii=False) + ", ") + 1
+    assert [(f["line"], f["column"]) for f in report["findings"]] == [(2, column)]
     lines = tmp_path / "data.jsonl"
     lines.write_text(f"{first}\n{second}\n")
     report, _ = cli_json(lines, "--select", "FT112")

@@ -332,7 +332,7 @@ class JsonArrayReader(Reader):
             yield value_row(1, value, source=text.strip(), json_source=True)
             return
         pos = _skip(text, pos + 1)
-        line, counted, index = 1, 0, 0
+        line, counted, index, line_start = 1, 0, 0, 0
         while pos < len(text) and text[pos] != "]":
             if index and text[pos] != ",":  # '[{..} {..}]': the next element is still read (where it starts is plain)
                 yield _syntax_error(text, pos, index, f"expected ',' or ']' after element {index - 1}", between_rows=True)
@@ -343,8 +343,12 @@ class JsonArrayReader(Reader):
                                         between_rows=True)
                     break
             index += 1
-            line += text.count("\n", counted, pos)
+            newlines = text.count("\n", counted, pos)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", counted, pos) + 1  # searched since the last element only: linear in the file
             counted = pos
+            column = pos - line_start + 1
             try:
                 value, end = strict_json(_STRICT.raw_decode, text, pos)
             except BadJson as exc:
@@ -354,13 +358,13 @@ class JsonArrayReader(Reader):
                                       source=text[pos:].rstrip())
                     return
                 end = _element_end(text, pos)  # well-formed but refused: skip just this element
-                yield _at_column(problem_row(line, exc.kind, exc.message, source=text[pos:end]), text, pos)
+                yield _at_column(problem_row(line, exc.kind, exc.message, source=text[pos:end]), column)
                 pos = _skip(text, end)
                 continue
             if undecodable and _UNDECODABLE.search(text, pos, end):
-                yield _at_column(problem_row(line, INVALID_UTF8, "invalid UTF-8 in this element", source=text[pos:end]), text, pos)
+                yield _at_column(problem_row(line, INVALID_UTF8, "invalid UTF-8 in this element", source=text[pos:end]), column)
             else:
-                yield _at_column(value_row(line, value, pos, source=text[pos:end], json_source=True), text, pos)
+                yield _at_column(value_row(line, value, pos, source=text[pos:end], json_source=True), column)
             pos = _skip(text, end)
         if pos >= len(text):
             yield _syntax_error(text, len(text), index, "the array is not closed: no ']' at the end of the file")
@@ -369,10 +373,10 @@ class JsonArrayReader(Reader):
             yield _syntax_error(text, extra, index, "extra data after the array's closing ']'", source=text[extra:].rstrip())
 
 
-def _at_column(row: Row, text: str, pos: int) -> Row:
-    """The element's row with the column its text starts at (1-based, in characters), so that findings
-    tell apart the elements of an array written on one line."""
-    row.column = pos - text.rfind("\n", 0, pos)
+def _at_column(row: Row, column: int) -> Row:
+    """The element's row with the column its text starts at (1-based, in characters: Unicode code points, as
+    SARIF's ``columnKind`` says), so that findings tell apart the elements of an array written on one line."""
+    row.column = column
     return row
 
 

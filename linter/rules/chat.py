@@ -513,15 +513,40 @@ class UnknownKey(Rule):
         # removing keys is a fix only for an example that keeps its known ones: on a row
         # with none (a log line, another format) it would leave an empty object
         fixable = len(unknown) < len(row.value)
-        absent = [k for k in known if k not in row.value]
+        targets = _rename_targets(row.value, known, case=False)  # keys in another case are renamed by FT101/FT602
         for key in unknown:
-            meant = _near_miss(key, absent)
+            meant = targets.get(key)
             if meant is not None:  # a misspelt key ('tols'): removing it would lose what it holds; renaming is the fix
-                fix = Fix(f"rename to \"{meant}\"", Applicability.UNSAFE, edits=_rename_key(key, meant))
+                fix = _renaming_fix(targets, key, f"rename to \"{meant}\"", Applicability.UNSAFE)
                 yield Violation(f"unknown top-level key {show(key)} (did you mean \"{meant}\"?)", pointer(key), fix)
                 continue
             fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
             yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
+
+
+def _rename_targets(value: dict, known, case: bool = True) -> dict:
+    """Each unknown key of the object that names a known key the object lacks: in another case (``Content``,
+    with ``case``) or misspelt (``contnet``). Two keys naming one target are both in the map: neither may be
+    renamed (``_renaming_fix``), as the second move would overwrite the first."""
+    absent = [k for k in known if k not in value]
+    targets = {}
+    for key in value:
+        if key in known:
+            continue
+        lower = key.lower() if isinstance(key, str) else key
+        target = lower if case and lower in absent else _near_miss(key, absent)
+        if target is not None:
+            targets[key] = target
+    return targets
+
+
+def _renaming_fix(targets: dict, key: str, description: str, applicability: Applicability, index: int | None = None) -> Fix | None:
+    """The rename of ``key`` to its target, or None when another key of the object names the same target:
+    no removal either, so neither value is lost (both stay for the user to merge)."""
+    target = targets[key]
+    if sum(1 for other in targets.values() if other == target) > 1:
+        return None
+    return Fix(description, applicability, edits=_rename_key(key, target, index))
 
 
 def _near_miss(key: Any, absent: list[str]) -> str | None:
@@ -563,18 +588,19 @@ class UnknownMessageKey(Rule):
             return  # FT401: the message keys are the refused format's
         known = self.context.profile.message_keys
         for index, message in messages_of(row):
+            targets = _rename_targets(message, known)
             for key in message:
                 if key in known:
                     continue
                 lower = key.lower() if isinstance(key, str) else key
                 if lower in known and lower not in message:
                     yield Violation(f"{show(key)} should be {show(lower)}", pointer("messages", index, key),
-                                    Fix("rename the key to lower case", Applicability.SAFE, edits=_rename_key(key, lower, index)))
+                                    _renaming_fix(targets, key, "rename the key to lower case", Applicability.SAFE, index))
                     continue
-                meant = _near_miss(key, [k for k in known if k not in message])
+                meant = targets.get(key)
                 if meant is not None:  # 'contnet': removing it would lose the text; renaming is the fix
                     yield Violation(f"unknown message key {show(key)} (did you mean \"{meant}\"?)", pointer("messages", index, key),
-                                    Fix(f"rename to \"{meant}\"", Applicability.UNSAFE, edits=_rename_key(key, meant, index)))
+                                    _renaming_fix(targets, key, f"rename to \"{meant}\"", Applicability.UNSAFE, index))
                 else:
                     yield Violation(f"unknown message key {show(key)}", pointer("messages", index, key),
                                     Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key}, index)))

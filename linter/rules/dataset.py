@@ -7,7 +7,7 @@ from typing import Iterable
 from ..findings import Violation
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import CHAT, DESCRIPTIONS, KINDS
+from ..schema import CHAT, DESCRIPTIONS, KINDS, RFT
 from .base import LINE, DatasetRule, Rule, TallyRule
 
 
@@ -113,7 +113,9 @@ def _profiles_taking(kind: str, profile) -> str:
     takers.sort(key=lambda name: name not in ("llamafactory", "axolotl", "trl"))
     takers = takers[:3]
     hints = [f"lint it with --profile {' or '.join(takers) if len(takers) < 3 else f'{takers[0]}, {takers[1]} or {takers[2]}'}"] if takers else []
-    if CHAT in profile.kinds and kind not in _PAIRED:
+    if kind == RFT:  # the same messages as an SFT example: what would make it one is an answer, not a conversion
+        hints.append("if it is an SFT example, it has no assistant message yet")
+    elif CHAT in profile.kinds and kind not in _PAIRED:
         hints.append("convert it (ftlint convert FILE --to openai-chat)")
     return "; " + ", or ".join(hints) if hints else ""
 
