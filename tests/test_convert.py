@@ -597,3 +597,34 @@ def test_parallel_calls_answered_by_one_observation_are_rejected_not_written_hal
     (reject,) = _rejects(out)
     assert reject["line"] == 1 and "has no tool result of its own" in reject["reason"] and "(1 call(s) unanswered)" in reject["reason"]
     assert run_cli("check", out, "--select", "FT508").returncode == 0
+
+
+def test_trl_tool_rows_are_written_in_openai_form_or_rejected_and_kept_as_trl_rows(tmp_path):
+    """TRL rows are read as OpenAI chat, but --to chat copied them unchanged (no call ids, argument objects,
+    tools as a JSON string: FT500/FT503/FT504/FT506 on convert's own output), and --to trl rejected a TRL row
+    whose parallel calls one tool message answers, with a reason about OpenAI chat (review)."""
+    tools = json.dumps([{"type": "function", "function": {"name": "control_light", "description": "d",
+                                                          "parameters": {"type": "object", "properties": {"room": {"type": "string"}}}}}])
+    single = {"messages": [{"role": "user", "content": "Lights on"},
+                           {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "control_light", "arguments": {"room": "kitchen"}}}]},
+                           {"role": "tool", "name": "control_light", "content": "ok"}, {"role": "assistant", "content": "Done."}], "tools": tools}
+    parallel = {"messages": [{"role": "user", "content": "Kitchen and hall"},
+                             {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "control_light", "arguments": {"room": room}}}
+                                                                  for room in ("kitchen", "hall")]},
+                             {"role": "tool", "name": "control_light", "content": "ok"}, {"role": "assistant", "content": "Done."}], "tools": tools}
+    source = tmp_path / "trl.jsonl"
+    source.write_text(json.dumps(single) + "\n" + json.dumps(parallel) + "\n")
+    chat_out = tmp_path / "chat.jsonl"
+    assert run_cli("convert", source, "-o", chat_out, "--to", "chat").returncode == 1
+    (written,) = lines(chat_out)
+    call = written["messages"][1]["tool_calls"][0]
+    assert isinstance(call["id"], str) and call["function"]["arguments"] == '{"room": "kitchen"}'
+    assert written["messages"][2]["tool_call_id"] == call["id"] and isinstance(written["tools"], list)
+    (reject,) = _rejects(chat_out)
+    assert reject["line"] == 2 and "has no tool result of its own" in reject["reason"]
+    checked = run_cli("check", chat_out, "--select", "FT500,FT503,FT504,FT506,FT508")
+    assert checked.returncode == 0, checked.stdout
+    trl_out = tmp_path / "again.jsonl"
+    proc = run_cli("convert", source, "-o", trl_out, "--to", "trl")
+    assert proc.returncode == 0, proc.stderr
+    assert len(lines(trl_out)) == 2

@@ -311,7 +311,14 @@ def arguments_object(arguments: Any) -> Any:
 
 
 def openai_tools(tools: Any) -> Any:
-    """Tools as OpenAI lists them: bare function definitions (ShareGPT's) wrapped in ``{"type": "function", "function": ...}``."""
+    """Tools as OpenAI lists them: bare function definitions (ShareGPT's) wrapped in ``{"type": "function", "function": ...}``;
+    a list held as a JSON string (TRL's and axolotl's datasets) decoded, as their trainers decode it."""
+    if isinstance(tools, str):
+        try:
+            decoded = json.loads(tools)
+        except ValueError:
+            return tools  # not JSON: written as it is, and check says so (FT500)
+        tools = decoded if isinstance(decoded, list) else tools
     if not isinstance(tools, list):
         return tools
     return [{"type": "function", "function": t} if isinstance(t, dict) and "type" not in t and "name" in t else t for t in tools]

@@ -21,14 +21,17 @@ DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output", "pref
 _PREFERENCE_KEYS = ("preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion")
 
 
-def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0) -> list[dict]:
+def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0, ids_needed: bool = True) -> list[dict]:
     """OpenAI messages for view turns; ShareGPT-style calls without ids get
-    deterministic ids, and tool results without ids answer the calls in order."""
+    deterministic ids, and tool results without ids answer the calls in order.
+    ``ids_needed``: the target pairs each result with its call by id (OpenAI), so
+    calls the writer gave ids must each be answered (``_all_answered``); chat
+    templates (TRL's messages) render results in order and need no pairing."""
     messages = []
     pending: list[str] = []
     made: dict[str, str] = {}  # ids this writer made up -> the call's pointer
     for number, turn in enumerate(turns, start=first_index):
-        if turn.role != TOOL:
+        if turn.role != TOOL and ids_needed:
             _all_answered(pending, made)
         if not turn.role:
             raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no {target} equivalent")
@@ -162,25 +165,50 @@ class OpenAIChat(Format):
         ))
 
     def rewrites(self, value: dict) -> bool:
-        """A TRL vision row (``{"type": "image"}`` parts, the images beside them) is read as OpenAI chat
-        but is not OpenAI's form: written as ``image_url`` parts, not as read."""
+        """A TRL or Hugging Face row is read as OpenAI chat but is not OpenAI's form, so converting it to
+        OpenAI chat writes it rather than copy it: image parts (``{"type": "image"}``, the images beside
+        them or inline) become ``image_url`` parts, calls without ids get ids and their argument objects
+        JSON strings, tool results are paired with their calls, tools held as a JSON string become a list."""
         messages = value.get("messages")
-        if not isinstance(messages, list) or ("images" not in value and "image" not in value):
+        if not isinstance(messages, list):
             return False
-        return any(isinstance(m, dict) and isinstance(m.get("content"), list)
-                   and any(isinstance(p, dict) and p.get("type") == "image" for p in m["content"]) for m in messages)
+        if isinstance(value.get("tools"), str):
+            return True
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            content = message.get("content")
+            if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") not in _OPENAI_PARTS for p in content):
+                return True
+            calls = message.get("tool_calls")
+            if isinstance(calls, list) and any(_not_openai_call(call) for call in calls):
+                return True
+            if message.get("role") == "tool" and "tool_call_id" not in message:
+                return True
+        return False
 
     def write(self, conversation: Conversation) -> dict:
         placed, images = place_images(conversation, "OpenAI chat")
         return chat_row(_image_urls(placed, images) if images else placed, "OpenAI chat")
 
 
-def chat_row(conversation: Conversation, target: str, messages: str = "OpenAI messages") -> dict:
+def chat_row(conversation: Conversation, target: str, messages: str = "OpenAI messages", ids_needed: bool = True) -> dict:
     """A ``messages`` row (OpenAI chat's, TRL's language modeling) of a conversation whose images are placed."""
     reject_unpaired(conversation, target)
     if conversation.is_preference:
         raise Reject(f"a preference pair cannot be written as {target}; convert --to openai-dpo or trl")
-    return {"messages": write_messages(conversation.turns, messages), **tools_list(conversation), **dict(conversation.extras)}
+    return {"messages": write_messages(conversation.turns, messages, ids_needed=ids_needed), **tools_list(conversation), **dict(conversation.extras)}
+
+
+_OPENAI_PARTS = frozenset({"text", "image_url", "input_audio", "file"})
+
+
+def _not_openai_call(call: Any) -> bool:
+    """A call as chat templates take it: no id, or its arguments an object rather than a JSON string."""
+    if not isinstance(call, dict):
+        return False
+    function = call.get("function")
+    return not isinstance(call.get("id"), str) or (isinstance(function, dict) and not isinstance(function.get("arguments"), str))
 
 
 _URL_PREFIXES = ("https://", "http://", "data:")

@@ -324,7 +324,7 @@ class MessagesKTO(Format):
     def write(self, conversation: Conversation) -> dict:
         if conversation.label is None or conversation.is_preference or conversation.step_labels is not None:
             raise Reject("not an unpaired-preference row: it needs a label")
-        row: dict[str, Any] = {"messages": write_messages(conversation.turns), "label": conversation.label}
+        row: dict[str, Any] = {"messages": write_messages(conversation.turns, ids_needed=False), "label": conversation.label}
         if conversation.tools is not None:
             row["tools"] = conversation.tools
         return {**row, **dict(conversation.extras)}

@@ -81,7 +81,7 @@ def with_images(conversation: Conversation, write) -> dict:
 def _write_side(turns, standard: bool, first_index: int = 0):
     if standard:
         return "".join(plain_text(t, "a TRL standard column") for t in turns)
-    return write_messages(turns, "TRL messages", first_index)
+    return write_messages(turns, "TRL messages", first_index, ids_needed=False)
 
 
 def _prompt_completion(conversation: Conversation, more: dict) -> dict:
