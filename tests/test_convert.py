@@ -628,3 +628,18 @@ def test_trl_tool_rows_are_written_in_openai_form_or_rejected_and_kept_as_trl_ro
     proc = run_cli("convert", source, "-o", trl_out, "--to", "trl")
     assert proc.returncode == 0, proc.stderr
     assert len(lines(trl_out)) == 2
+
+
+def test_two_tool_results_in_a_row_are_no_sharegpt_row(tmp_path):
+    """ShareGPT written with function_call, observation, observation, gpt: LLaMA-Factory's converter alternates
+    tags strictly and skips the row ("Invalid role tag"), so convert rejects it rather than write it (review)."""
+    row = {"messages": [{"role": "user", "content": "W?"},
+                        {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "w", "arguments": {}}}] * 2},
+                        {"role": "tool", "content": "sunny"}, {"role": "tool", "content": "rain"}, {"role": "assistant", "content": "ok"}]}
+    source = tmp_path / "two.jsonl"
+    source.write_text(json.dumps(row) + "\n" + json.dumps(GOOD) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", "sharegpt").returncode == 1
+    assert len(lines(out)) == 1
+    (reject,) = _rejects(out)
+    assert reject["line"] == 1 and "follows another" in reject["reason"]

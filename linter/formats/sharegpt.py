@@ -193,6 +193,11 @@ def write_sharegpt(turns, conversation: Conversation) -> dict:
         if turn.role == SYSTEM and index == 0:
             row["system"] = plain_text(turn, "a ShareGPT system prompt")
             continue
+        if turn.role == TOOL and index and turns[index - 1].role == TOOL:
+            # LLaMA-Factory alternates tags strictly (human/observation, then gpt/function_call) and skips a row
+            # with two observations in a row; joining the results into one is a form ftlint cannot know it reads
+            raise Reject(f"the tool result at {turn.pointer} follows another: ShareGPT holds one observation per "
+                         "function_call turn (LLaMA-Factory skips a row whose tags do not alternate)")
         out.append(_write_turn(turn))
     row["conversations"] = out
     if conversation.tools is not None:
