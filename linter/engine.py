@@ -153,6 +153,8 @@ class Linter:
             "completion_conventions": True if self.profile.completion_conventions else None,
             # the pattern a message's name must match (FT122): OpenAI's
             "message_name_pattern": re.compile(self.profile.message_name_pattern) if self.profile.message_name_pattern else None,
+            # the key sets of the target's formats, of which a row may hold one (FT408): Together's
+            "exclusive_formats": self.profile.exclusive_formats,
         }
         self.screens = screens_enabled()  # FTLINT_NO_SCREENS=1: tests and bench/ compare with and without
         if s.token_stats:

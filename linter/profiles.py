@@ -43,6 +43,9 @@ class Profile:
     # fields beyond SFT's may be an RFT prompt (FT401 then points at openai-rft); elsewhere such a row is an
     # SFT example with extra columns and no answer (FT112), never a format the target lacks
     rft_prompts: bool = False
+    # the keys of each format the target reads, when it refuses a row that holds keys of two of them (Together:
+    # "a file that could match two formats is rejected"); None: the target picks one by its own rules (FT408)
+    exclusive_formats: tuple[frozenset[str], ...] | None = None
     last_roles: frozenset[str] | None = None  # roles the last message may have (None: any)
     alternate: bool = False  # user and assistant turns must alternate
     first_roles: frozenset[str] | None = None  # roles the first non-system turn may have (None: any)
@@ -125,6 +128,11 @@ class Profile:
             lines.append("  tool call ids: optional (results answer calls in order)")
         if self.tools_json_string:
             lines.append("  tools: a list, or a JSON string holding it")
+        if self.exclusive_formats:
+            lines.append("  one format a row: refuses rows holding keys of two of " +
+                         ", ".join("/".join(sorted(keys)) for keys in self.exclusive_formats))
+        if self.rft_prompts:
+            lines.append("  messages ending on the user with grader fields: an RFT prompt")
         lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
         return lines
 
@@ -139,7 +147,7 @@ class Profile:
             elif field.name == "sources":
                 value = [{"what": what, "where": where} for what, where in value]
             elif isinstance(value, tuple):
-                value = list(value)
+                value = [sorted(item) if isinstance(item, (set, frozenset)) else item for item in value]
             data[field.name] = value
         return data
 
@@ -222,7 +230,10 @@ TOGETHER = Profile(
     min_examples=1,
     image_sources=frozenset({"data"}),
     max_images=10,
-    sources=(("formats; start with system or user, then alternate", "https://docs.together.ai/docs/fine-tuning/data-preparation"),),
+    exclusive_formats=(frozenset({"messages"}), frozenset({"text"}), frozenset({"prompt", "completion"}),
+                       frozenset({"input", "preferred_output", "non_preferred_output"})),
+    sources=(("formats; start with system or user, then alternate; a file matching two formats is rejected",
+              "https://docs.together.ai/docs/fine-tuning/data-preparation"),),
 )
 
 BEDROCK = Profile(
@@ -261,15 +272,16 @@ MISTRAL = Profile(
 
 FIREWORKS = Profile(
     name="fireworks",
-    description="Fireworks AI supervised fine-tuning (system message first; 3 to 3,000,000 examples)",
-    kinds=frozenset({"chat"}),
+    description="Fireworks AI fine-tuning: chat (system message first) and DPO pairs (input, preferred_output, non_preferred_output); 3 to 3,000,000 examples",
+    kinds=frozenset({"chat", "preference"}),
     roles=frozenset({"system", "user", "assistant", "tool"}),
-    top_level_keys=SFT_TOP_KEYS,
+    top_level_keys=SFT_TOP_KEYS | {"input", "preferred_output", "non_preferred_output"},
     message_keys=SFT_MESSAGE_KEYS,
     system_first_only=True,
     min_examples=3,
     max_examples=3_000_000,
-    sources=(("3 to 3,000,000 examples", "https://docs.fireworks.ai/fine-tuning/dpo-fine-tuning"),),
+    sources=(("DPO rows; 3 to 3,000,000 examples (the chat format is taken as OpenAI's: not verified on Fireworks' SFT page)",
+              "https://docs.fireworks.ai/fine-tuning/dpo-fine-tuning"),),
 )
 
 TRL = Profile(

@@ -132,6 +132,7 @@ REQUIREMENTS = {
     "train_fingerprints": "a training file to compare with (--validation-file)",
     "completion_conventions": "a profile that follows prepare_data's conventions for base models (openai-legacy)",
     "message_name_pattern": "a profile that checks message names (OpenAI's, Azure's)",
+    "exclusive_formats": "a profile that refuses rows matching two of its formats (Together's)",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Violation
+from ..findings import Violation, pointer
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import CHAT, DESCRIPTIONS, KINDS, RFT
@@ -103,6 +103,34 @@ class FormatUnsupported(Rule):
             yield Violation(f"row is in {DESCRIPTIONS[row.kind]} format, which profile {profile.name} does not accept{hint}")
 
 
+class FormatAmbiguous(Rule):
+    """A row holding the keys of two formats the target reads (``messages`` and
+    ``text``, ``messages`` and ``prompt``/``completion``) is one the target
+    cannot place: Together rejects the file ("a file that could match two
+    formats is rejected"), where other readers pick one format and silently
+    ignore the other keys. Driven by the profile's ``exclusive_formats``.
+
+    Fix: none automatic; keep the keys of the format meant, or move the other
+    text into it."""
+
+    requires = ("exclusive_formats",)  # idle (never built) under a profile that does not refuse them
+    reads = ("shape",)
+    code = "FT408"
+    name = "format-ambiguous"
+    summary = "Row holds the keys of two formats the target reads"
+    kinds = frozenset(KINDS)
+    example_profile = "together"
+    bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "text": "hi Hello!"}'
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
+
+    def check(self, row: Row) -> Iterable[Violation]:
+        held = [sorted(keys & row.value.keys()) for keys in self.context.options["exclusive_formats"] if not keys.isdisjoint(row.value)]
+        if len(held) > 1:
+            named = " and ".join("/".join(keys) for keys in held)
+            yield Violation(f"row holds the keys of {len(held)} formats ({named}); profile {self.context.profile.name} "
+                            "refuses a file whose rows could match two", pointer(held[1][0]))
+
+
 def _profiles_taking(kind: str, profile) -> str:
     """``; lint it with --profile axolotl or llamafactory, ...``: where a refused row would be read, so a
     ShareGPT file linted under the default profile points at the profile it was meant for."""
@@ -156,4 +184,5 @@ class ExampleCount(TallyRule):
 def register_rules(register):
     register(MixedFormats)
     register(FormatUnsupported)
+    register(FormatAmbiguous)
     register(ExampleCount)

@@ -99,6 +99,9 @@ class CompletionExtraKeys(_Legacy, Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         extra = [k for k in row.value if not (isinstance(k, str) and k.lower() in ("prompt", "completion"))]
+        formats = self.context.profile.exclusive_formats
+        if formats and self.context.reports("FT408"):  # another format's keys ('messages'): FT408's root cause, not data to drop
+            extra = [k for k in extra if not any(k in keys for keys in formats)]
         if extra:
             yield Violation(f"extra key(s) {', '.join(show(k) for k in extra)}", pointer(extra[0]), Fix("remove the extra keys", Applicability.UNSAFE, edits=tuple(patching.remove(patching.at(k)) for k in extra)))
 
