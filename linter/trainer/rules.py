@@ -43,6 +43,16 @@ class TemplateError(_TrainerRule):
     stops with that message in the middle of tokenizing, after the GPUs are
     paid for. The message quoted is the template's own.
 
+    With a Mistral tokenizer (``--model open-mistral-nemo``, a ``tekken*.json``
+    file) the example is the request mistral-finetune builds: the keys it
+    reads (``weight`` 0/1 on assistant messages included; others are ignored),
+    validated by mistral-common in fine-tuning mode. The finding gives the
+    first reason it refuses the row, at the message or field it names, and
+    says nothing another rule on for the file already reports on that row
+    (FT105, FT106, FT107, FT108, FT113, FT117, FT503, FT504, FT511): it is
+    left for what only mistral-common checks, such as the order of roles
+    or a second system message.
+
     Fix: none automatic; reorder or merge the turns the template rejects, or
     train with a template that accepts them."""
 
