@@ -8,6 +8,7 @@ real tokenizer (tests/test_trainer_rules.py).
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
@@ -16,6 +17,8 @@ from ..rules.base import DatasetRule, Rule
 from ..schema import COMPLETION, CONVERSATION_KINDS
 from ..text import show
 from ..view import ASSISTANT
+from . import mistral
+from .messages import messages_for_template
 from .truncation import DROP, LLAMAFACTORY, WHOLE
 
 ANY_KIND = CONVERSATION_KINDS | {COMPLETION}  # every format the view reads (linter.trainer.messages decides what renders)
@@ -40,6 +43,16 @@ class TemplateError(_TrainerRule):
     stops with that message in the middle of tokenizing, after the GPUs are
     paid for. The message quoted is the template's own.
 
+    With a Mistral tokenizer (``--model open-mistral-nemo``, a ``tekken*.json``
+    file) the example is the request mistral-finetune builds: the keys it
+    reads (``weight`` 0/1 on assistant messages included; others are ignored),
+    validated by mistral-common in fine-tuning mode. The finding gives the
+    first reason it refuses the row, at the message or field it names, and
+    says nothing another rule on for the file already reports on that row
+    (FT105, FT106, FT107, FT108, FT113, FT117, FT503, FT504, FT511): it is
+    left for what only mistral-common checks, such as the order of roles
+    or a second system message.
+
     Fix: none automatic; reorder or merge the turns the template rejects, or
     train with a template that accepts them."""
 
@@ -51,10 +64,65 @@ class TemplateError(_TrainerRule):
 
     def check(self, row) -> Iterable[Violation]:
         view, found = self.analysis(row)
-        if found is not None and found.error is not None:
+        if found is not None and found.problems:
+            yield from self._refusal(view, row, found.problems)
+        elif found is not None and found.error is not None:
             # the template's words may quote the row: escaped, redacted and cut short like every quoted value
             message = show(found.error, MAX_QUOTE, quoted=False)
             yield Violation(f"the chat template of {view.encoding_name} fails on this example: {message}")
+
+
+    def _refusal(self, view, row, problems) -> Iterable[Violation]:
+        """The Mistral backend: one finding for the first reason mistral-finetune refuses the row that no
+        other rule reports on it, at the message (and field) it concerns."""
+        messages = _row_messages(view, row)
+        kept = [p for p in problems if not restated(self, row, messages, p)]
+        if not kept:
+            return
+        first = kept[0]
+        where = pointer("messages", first.index, *first.field) if messages is not None and first.index is not None else None
+        more = f" (and {len(kept) - 1} more)" if len(kept) > 1 else ""
+        yield Violation(f"mistral-finetune refuses this example ({view.encoding_name}, fine-tuning validation): "
+                        f"{show(first.text, MAX_QUOTE, quoted=False)}{more}", where)
+
+
+def _row_messages(view, row) -> list | None:
+    """The row's own ``messages`` when they are what the backend read (so its indices point into the row)."""
+    messages = row.value.get("messages") if isinstance(row.value, dict) and view.mapping is None else None
+    return messages if isinstance(messages, list) and messages_for_template(row) is messages else None
+
+
+def restated(rule, row, messages: list | None, problem) -> bool:
+    """Does another rule, on for this file, already report this problem on the row? Each kind is checked
+    against the condition its rule reports (the profile's roles, last roles, call-id pattern)."""
+    from ..rules.chat import carries_call, format_refused, spelt_otherwise
+
+    if messages is None or problem.index is None or not 0 <= problem.index < len(messages):
+        return False
+    reports, profile = rule.context.reports, rule.context.profile
+    message = messages[problem.index]
+    kind = problem.kind
+    if kind == mistral.ROLE_MISSING:
+        return spelt_otherwise(rule, message, "role") or reports("FT105")
+    if kind == mistral.ROLE_UNKNOWN:
+        if format_refused(rule, row):
+            return reports("FT401")
+        return reports("FT106") and (not isinstance(problem.value, str) or problem.value not in profile.roles)
+    if kind == mistral.CONTENT_MISSING:
+        return spelt_otherwise(rule, message, "content") or (reports("FT107") and not carries_call(message))
+    if kind == mistral.CONTENT_TYPE:
+        return reports("FT108") and not isinstance(message.get("content"), (str, list, type(None)))
+    if kind == mistral.LAST_ROLE:
+        return reports("FT117") and profile.last_roles is not None and problem.value not in profile.last_roles
+    if kind == mistral.CALL_ID:
+        pattern = profile.tool_call_id_pattern
+        return reports("FT511") and bool(pattern) and not re.match(pattern, str(problem.value))
+    return reports(_RESTATED_BY.get(kind, "")) if kind in _RESTATED_BY else False
+
+
+# kinds whose rule reports every case mistral-finetune refuses: FT113 any weight but 0 or 1, FT503 a call
+# without id or function name or arguments, FT504 arguments that are not a string
+_RESTATED_BY = {mistral.WEIGHT: "FT113", mistral.CALL_SHAPE: "FT503", mistral.ARGUMENTS: "FT504"}
 
 
 # the unsafe fix of FT311 and FT312: the example goes to the rejects file, whole, rather than be cut in training

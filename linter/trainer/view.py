@@ -42,6 +42,7 @@ class Analysis:
     renderable: bool = True  # False when the row has no conversation to render
     skipped: str | None = None  # why the trainer drops the row as its config reads it (a mapping's Skip): FT315
     pieces: int = 0  # a plain text the trainer splits into this many samples (axolotl completion); 0: not split
+    problems: tuple = ()  # why mistral-finetune refuses the example (``linter.trainer.mistral.Problem``s): FT310
 
 
 NOT_A_CONVERSATION = Analysis(renderable=False)
@@ -69,7 +70,9 @@ class TrainerView:
         self.notes: list[str] = []  # what the trainer config could not be mirrored exactly
         self._mapper = None
         if isinstance(tokenizer, MistralFiles):
-            self.backend = _MistralBackend(tokenizer.path)
+            from .mistral import MistralBackend
+
+            self.backend = MistralBackend(tokenizer.path)
             self.template = None
             self.mask_source = MISTRAL_MASK
         else:
@@ -408,64 +411,3 @@ def assistant_spans(text: str, messages: list[dict]) -> list[tuple[int, int]]:
         spans.append((found, found + len(content)))
         position = found + len(content)
     return spans
-
-
-class _MistralBackend:
-    """mistral-common in fine-tuning validation mode: the counts mistral-finetune trains on."""
-
-    def __init__(self, path: str) -> None:
-        from mistral_common.protocol.instruct.validator import ValidationMode
-        from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
-
-        from .hf_tokenizer import TrainerSetupError
-
-        try:
-            self.tokenizer = MistralTokenizer.from_file(path, mode=ValidationMode.finetuning)
-        except ImportError as exc:
-            raise TrainerSetupError(f"--tokenizer {path}: {str(exc).splitlines()[0]}") from None
-        except Exception as exc:  # a corrupt file: mistral-common raises many types
-            raise TrainerSetupError(f"--tokenizer {path}: mistral-common cannot load it ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
-
-    def analyse(self, messages: list[dict], tools: list | None, limit: int | None) -> Analysis:
-        from mistral_common.protocol.instruct.messages import AssistantMessage
-        from mistral_common.protocol.instruct.request import ChatCompletionRequest
-
-        try:
-            request = ChatCompletionRequest(messages=messages, tools=tools)
-            tokens = self.tokenizer.encode_chat_completion(request).tokens
-        except Exception as exc:  # pydantic ValidationError and mistral-common's own exceptions
-            return Analysis(error=f"mistral-common: {_one_line(exc)}")
-        last_user = max((i for i, m in enumerate(request.messages) if m.role == "user"), default=-1)
-        instruct = self.tokenizer.instruct_tokenizer
-        trained = kept = 0
-        position = 0
-        for index, message in enumerate(request.messages):
-            if not isinstance(message, AssistantMessage) or getattr(message, "weight", 1) == 0:
-                continue
-            piece = instruct.encode_assistant_message(message, index < last_user)
-            start = _find(tokens, piece, position)
-            if start < 0:
-                continue
-            position = start + len(piece)
-            trained += len(piece)
-            kept += max(0, min(position, limit or position) - start)
-        return Analysis(len(tokens), trained, kept)
-
-    def count_text(self, text: str) -> int:
-        return len(self.tokenizer.instruct_tokenizer.tokenizer.encode(text, bos=False, eos=False))
-
-
-def _find(tokens: list[int], piece: list[int], start: int) -> int:
-    if not piece:
-        return -1
-    first = piece[0]
-    n = len(piece)
-    for i in range(start, len(tokens) - n + 1):
-        if tokens[i] == first and tokens[i:i + n] == piece:
-            return i
-    return -1
-
-
-def _one_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return (text[:300] + "...") if len(text) > 300 else text or type(exc).__name__
