@@ -340,8 +340,17 @@ class RoleUnknown(Rule):
                 yield Violation(_untagged(role, tags, profile), turn.role_pointer)
             elif role not in roles:
                 expected = ", ".join(sorted(roles))
-                yield Violation(f"unknown role {show(role)}{did_you_mean(role, roles)} (profile {profile.name} accepts {expected})",
-                                turn.role_pointer)
+                yield Violation(f"unknown role {show(role)}{did_you_mean(role, roles)} (profile {profile.name} accepts {expected})"
+                                f"{_system_elsewhere(role, profile)}", turn.role_pointer)
+
+
+def _system_elsewhere(role: str, profile) -> str:
+    """Where a target that takes no system message keeps the system prompt (Bedrock Claude: a top-level
+    "system" string), so the finding says where to move it rather than only that the role is unknown."""
+    if role not in ("system", "developer") or "system" not in profile.top_level_keys:
+        return ""
+    convert = " (ftlint convert FILE --to bedrock-claude does)" if profile.name == "bedrock" else ""
+    return f"; it takes the system prompt as the top-level \"system\" string: move it there{convert}"
 
 
 # what other formats and exports call the roles: a role of one family suggests its peer in the accepted set
@@ -792,9 +801,17 @@ class SystemPosition(Rule):
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for position, turn in enumerate(dialogue(row)):
+        profile = self.context.profile
+        turns = dialogue(row)
+        for position, turn in enumerate(turns):
             if turn.role == SYSTEM and turn.source_role != "developer" and position > 0:
-                strict = " (this profile only accepts it first)" if self.context.profile.system_first_only else ""
+                if turn.role_pointer and turn.source_role not in profile.roles and self.context.reports("FT106"):
+                    continue  # a role the target does not take at all: FT106 says so, and where the prompt goes
+                strict = " (this profile only accepts it first)" if profile.system_first_only else ""
+                if all(earlier.role == SYSTEM for earlier in turns[:position]):
+                    yield Violation(f"a second system message: the row has one already at {turns[0].pointer or '/'}",
+                                    turn.role_pointer or turn.pointer)
+                    continue
                 index = turn.pointer.rsplit("/", 1)[-1]
                 yield Violation(f"system message at position {index}, not first{strict}", turn.role_pointer or turn.pointer)
 
