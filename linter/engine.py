@@ -171,7 +171,7 @@ class Linter:
             if not self.settings.tokenizer:
                 from .runner import check_model
 
-                check_model(name, self.registry.models)  # raises: unknown, with what to do instead
+                check_model(name, self.registry.models, self.settings.profile)  # raises: unknown, with what to do instead
             # with its own tokenizer any model can be counted; its limit is not known, and the summary says so
             return dataclasses.replace(DEFAULT_MODEL, name=f"default; {name} is not in 'ftlint models'")
         return dataclasses.replace(spec, name=name)

@@ -254,13 +254,14 @@ def make_linter(settings) -> Linter:
         registry.refresh()
     check_rule_options(settings, get_registry().rules)
     if not getattr(settings, "tokenizer", None):  # a named tokenizer makes any model name usable
-        check_model(settings.model, get_registry().models)
+        check_model(settings.model, get_registry().models, settings.profile)
     return Linter(settings)
 
 
-def check_model(name: str | None, models: list) -> None:
-    """An unknown model name fails with the closest known name, or with the way to count for
-    any model (its own tokenizer): the tokenizer cannot be guessed, so a token limit would not help."""
+def check_model(name: str | None, models: list, profile: str | None = None) -> None:
+    """An unknown model name fails with the closest known name (the profile's provider's first, matched on
+    the name's last part too: Fireworks ids are 'accounts/fireworks/models/NAME'), or with the ways to count
+    for any model: its own tokenizer, or an explicit limit."""
     import difflib
 
     from .engine import UsageError
@@ -269,8 +270,17 @@ def check_model(name: str | None, models: list) -> None:
     if not name or resolve_model(name, models) is not None:
         return
     names = sorted({spec.name for spec in models})
-    close = difflib.get_close_matches(base_model_name(name), names, n=1, cutoff=0.6)
+    provider = (profile or "").split("-")[0]
+    wanted = base_model_name(name).rsplit("/", 1)[-1].lower()
+    close = None
+    for pool in ([spec.name for spec in models if spec.provider == provider], names):
+        by_tail = {candidate.rsplit("/", 1)[-1].lower(): candidate for candidate in pool}
+        found = difflib.get_close_matches(wanted, list(by_tail), n=1, cutoff=0.6)
+        if found:
+            close = [by_tail[found[0]]]
+            break
     hint = f"did you mean {close[0]!r}? " if close else ""
     fine_tuned = " (a fine-tuned id such as 'ft:gpt-4o-mini-2024-07-18:org::id' resolves to its base model)" if name.startswith("ft:") else ""
     raise UsageError(f"unknown model {name!r}: {hint}'ftlint models' lists the {len(names)} it knows{fine_tuned}; "
-                     f"for another model, count with its own tokenizer: --tokenizer PATH (its local folder with tokenizer.json)")
+                     f"for another model, count with its own tokenizer: --tokenizer PATH (its local folder with tokenizer.json), "
+                     f"or set its limit with --max-tokens N and no --model")

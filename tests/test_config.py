@@ -134,6 +134,17 @@ def test_unknown_model_suggests_one_close_name(tmp_path):
     assert proc.returncode == 2 and "did you mean 'gpt-4o-mini'?" in proc.stderr and "gpt-4.1" not in proc.stderr
 
 
+def test_an_unknown_model_is_matched_within_the_profiles_provider_first(tmp_path):
+    """Fireworks' short name got a Bedrock id ('meta.llama3-1-8b-instruct-v1:0'), and nothing said a limit
+    can be given without a model (hosted-user trial)."""
+    (tmp_path / "ok.jsonl").write_text(json.dumps(GOOD) + "\n")
+    proc = run_cli("check", "ok.jsonl", "--profile", "fireworks", "--model", "llama-v3p1-8b-instruct", cwd=tmp_path)
+    assert proc.returncode == 2 and "did you mean 'accounts/fireworks/models/llama-v3p1-8b-instruct'?" in proc.stderr
+    assert "--max-tokens N" in proc.stderr
+    proc = run_cli("check", "ok.jsonl", "--profile", "bedrock", "--model", "llama3-1-8b-instruct", cwd=tmp_path)
+    assert "did you mean 'meta.llama3-1-8b-instruct-v1:0'?" in proc.stderr
+
+
 def test_broken_config_exits_2(tmp_path):
     root = _dataset(tmp_path, "[tool.ftlint]\nselect = 'FT1'\n")
     proc = run_cli("check", "data/train.jsonl", cwd=root)
