@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .secrets import redact
+from .secrets import redact, redact_named
 
 
 class Severity(str, enum.Enum):
@@ -86,7 +86,7 @@ def _redacted(value: Any) -> Any:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {_redacted(k): _redacted(v) for k, v in value.items()}
+        return {_redacted(k): redact_named(k, v) if isinstance(v, str) else _redacted(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_redacted(v) for v in value]
     return value

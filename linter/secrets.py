@@ -58,7 +58,36 @@ SHORT_PREFIX_SCREENS = {
     for kind, (prefixes, chars, shortest, longest, _) in _SHORT_PREFIXED.items()}
 
 
+# An AWS secret access key is 40 characters of [A-Za-z0-9/+] with no prefix of its own: alone, it is any base64
+# run. So, as secret scanners do (gitleaks' and trufflehog's AWS rules pair it with a key id or a name), it counts
+# only with its context in the same string: within 50 characters after an access key id, or after a name
+# (aws_secret_access_key, secret_access_key, SecretAccessKey, aws_secret, any of them in capitals) and a
+# separator (quotes, =, :, =>, >, spaces). With capitals and small letters, which random keys have and
+# placeholders (xxxx..., YOUR_KEY...) do not; no key character on either side. After a key id the whole run from
+# the id to the secret is the match (the id is a secret too); after a name, only the key (group "secret"), so
+# output keeps the name: ``aws_secret_access_key=[redacted secret]``. Each try looks no further than 50 + 40
+# characters past a key id or 20 past a name, so a hostile run of openings costs linear time.
+_AWS_SECRET_KEY = r"(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"
+_AWS_SECRET_NAME = (r"(?:(?:aws|Aws|AWS)[_\-. ]?)?(?:secret|Secret|SECRET)[_\-. ]?(?:access|Access|ACCESS)[_\-. ]?(?:key|Key|KEY)"
+                    r"|(?:aws|Aws|AWS)[_\-. ]?(?:secret|Secret|SECRET)(?:[_\-. ]?(?:key|Key|KEY))?")
+AWS_SECRET_ACCESS_KEY = re.compile(
+    rf"(?:AKIA|ASIA)[0-9A-Z]{{16}}(?![0-9A-Z])[\s\S]{{0,49}}?(?<![A-Za-z0-9/+])(?P<after_id>{_AWS_SECRET_KEY})"
+    rf"|(?:{_AWS_SECRET_NAME})(?=[ \t\n\r\"'`:=>])[\"'`]?[ \t\n\r]{{0,3}}(?:[:=]>?|>)?[ \t\n\r]{{0,3}}[\"'`]?"
+    rf"(?P<secret>{_AWS_SECRET_KEY})")
+# The same key as a whole value under such a name: {"aws_secret_access_key": "wJal..."} as a parsed object, where
+# the name and the key are two strings. FT205 (``secrets_in``) and fix edits (``redact_named``) ask about both.
+AWS_SECRET_NAME_ALONE = re.compile(rf"[\"'`\s]*(?:{_AWS_SECRET_NAME})[\"'`\s:=]*")
+AWS_SECRET_ALONE = re.compile(rf"\s*{_AWS_SECRET_KEY}\s*")
+AWS_SECRET = "an AWS secret access key"
+# What a raw line (or a text) spells wherever a name opens one: the name's "ecret", a name's rest, separators as
+# written or as JSON escapes them (a quote escaped once or more, \t, \n), then 40 key characters (a key escaped with \/ or \u00XX passes
+# every screen anyway). Looser than the pattern, never stricter.
+AWS_SECRET_NAME_SCREEN = re.compile(
+    rb"(?:ecret|ECRET)[A-Za-z_\-. ]{0,12}(?:\\[tnr]|[ \t\n\r\"'`:=>\\]){1,30}[A-Za-z0-9/+]{40}")
+
 SECRETS = (
+    # before the key id's: a key id followed by its secret is one match, named for the secret
+    (AWS_SECRET, AWS_SECRET_ACCESS_KEY),
     # before OpenAI's: these keys start with "sk-" too, and a kind listed first names a key first
     ("an Anthropic API key", re.compile(r"sk-ant-[a-z]{2,6}[0-9]{2}-[A-Za-z0-9_\-]{32,}")),  # api03, admin01, oat01, ort01, sid01
     ("an OpenRouter API key", re.compile(r"sk-or-v1-[0-9a-f]{64}")),
@@ -173,6 +202,7 @@ def decode_escapes(text: str) -> tuple[str, Callable[[int], int]]:
 # text): where first_secret and secret_spans try the patterns, a substring test per string before each
 # regex, and (but for the short prefixes, screened by SHORT_PREFIX_SCREENS) the screens.
 SECRET_OPENERS = {
+    AWS_SECRET: ("AKIA", "ASIA", "ecret", "ECRET"),  # a key id, or the name (aws_secret: "ecret" 5 in)
     "an Anthropic API key": ("sk-ant-",), "an OpenRouter API key": ("sk-or-v1-",), "a Langfuse secret key": ("sk-lf-",),
     "an OpenAI API key": ("sk-",), "an AWS access key id": ("AKIA", "ASIA"),
     "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "a Slack token": ("xox",),
@@ -187,12 +217,18 @@ _CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRE
 # (Hyperscan, when installed; else a substring search an opening). A text holding a \u00XX escape, which
 # could spell any opening (openings are ASCII, and hold no character JSON must escape; an escape of a
 # non-ASCII character spells none), or \/, passes every screen.
+# An AWS secret access key after its name screens as the name with a separator and 40 key characters
+# (AWS_SECRET_NAME_SCREEN), so prose and code about secrets pass no screen; after a key id, as the key id.
+_SCREENED_OPENERS = {"ecret", "ECRET"}  # openings a kind's screen pattern stands for
 _SCREENS = tuple(Screen((), (SHORT_PREFIX_SCREENS[kind],), False) if kind in SHORT_PREFIX_SCREENS
-                 else Screen(tuple(opener.encode() for opener in openers), (), False) for kind, _, openers in _CHECKS)
+                 else Screen(tuple(opener.encode() for opener in openers if opener not in _SCREENED_OPENERS),
+                             (AWS_SECRET_NAME_SCREEN,) if kind == AWS_SECRET else (), False)
+                 for kind, _, openers in _CHECKS)
 # FT205's screen over the raw line: the same, but for an opening that holds another ("sk-ant-" holds "sk-")
-_OPENINGS = tuple(opener for kind, openers in SECRET_OPENERS.items() if kind not in SHORT_PREFIX_SCREENS for opener in openers)
-SECRET_SCREEN = (*(opener for opener in _OPENINGS if not any(other != opener and other in opener for other in _OPENINGS)),
-                 *SHORT_PREFIX_SCREENS.values())
+_OPENINGS = tuple(opener for kind, openers in SECRET_OPENERS.items() if kind not in SHORT_PREFIX_SCREENS
+                  for opener in openers if opener not in _SCREENED_OPENERS)
+SECRET_SCREEN = (*dict.fromkeys(opener for opener in _OPENINGS if not any(other != opener and other in opener for other in _OPENINGS)),
+                 *SHORT_PREFIX_SCREENS.values(), AWS_SECRET_NAME_SCREEN)
 _EVERY = (1 << len(_SCREENS)) - 1
 _scanners = threading.local()  # a scanner's scan state serves one thread
 
@@ -200,6 +236,21 @@ _scanners = threading.local()  # a scanner's scan state serves one thread
 @functools.lru_cache(maxsize=None)
 def _shared_scanner() -> Scanner:
     return Scanner(_SCREENS)  # compiled (or loaded from the user's cache) once a process, on first use
+
+
+def named_secret(name: Any, value: Any) -> bool:
+    """Whether ``value`` is, whole, an AWS secret access key under a ``name`` that says so (a key name and
+    its value are two strings: neither alone spells the key with its context)."""
+    return (isinstance(name, str) and isinstance(value, str) and len(value) < 100
+            and AWS_SECRET_ALONE.fullmatch(value) is not None and AWS_SECRET_NAME_ALONE.fullmatch(name) is not None)
+
+
+def redact_named(name: Any, value: Any) -> Any:
+    """``value`` (of an object's key ``name``) as output may quote it: redacted whole when it is an AWS
+    secret access key under its name, else as ``redact`` redacts a string."""
+    if named_secret(name, value):
+        return REDACTED
+    return redact(value) if isinstance(value, str) else value
 
 
 def redact_message(text: str) -> str:
@@ -230,19 +281,39 @@ def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | N
     reader meets first, whatever order the kinds are listed in.
 
     Each kind's match is ``pattern.search(text)``, found by trying the pattern only where its opening
-    occurs (every match starts there, or two characters before for Stripe's ``sk_live_``): a search
+    occurs (every match starts there, or a few characters before: ``_OPENER_OFFSETS``): a search
     tries a pattern at every position of the text, 70 µs on a 1.5 KB text.
     """
     best = None
     for kind, pattern, openers in checks:
         if any(opener in text for opener in openers):
-            match = _match_at_openers(text, pattern, openers, _OPENER_OFFSET.get(kind, 0))
+            match = _match_at_openers(text, pattern, openers)
             if match and (best is None or match.start() < best[1].start()):
                 best = kind, match
     return best
 
 
-_OPENER_OFFSET = {"a Stripe secret key": 2}  # how far before its opening a match starts
+# how far before its opening a match starts, where not at it: Stripe's "sk_live_", an AWS secret's name
+# ("Secret", "AWSSecret", "aws_secret": 1, 4 or 5 characters before "ecret")
+_OPENER_OFFSETS = {"_live_": (2,), "ecret": (5, 4, 1), "ECRET": (5, 4, 1)}
+
+
+def span_of(match: re.Match) -> tuple[int, int]:
+    """What of a match is the secret: its group "secret" where the pattern names one (an AWS secret access
+    key after its name: the name stays readable), else the whole match."""
+    if match.re.groupindex and match.start("secret") >= 0:
+        return match.span("secret")
+    return match.span()
+
+
+def secret_of(match: re.Match) -> str:
+    """What a finding fingerprints: the secret itself (an AWS secret access key without the key id or the
+    name before it), so the hash prefix is the key's own."""
+    if match.re.groupindex:
+        for group in ("secret", "after_id"):
+            if match.start(group) >= 0:
+                return match.group(group)
+    return match.group()
 
 
 def secret_spans(text: str, checks: tuple = _CHECKS) -> list[tuple[int, int]]:
@@ -250,33 +321,33 @@ def secret_spans(text: str, checks: tuple = _CHECKS) -> list[tuple[int, int]]:
     kind at once finds them: leftmost first, the kind listed first where two start together, then on
     from its end. Each pattern is tried only where its opening occurs, not at every position."""
     candidates = sorted((start, order) for order, (kind, _, openers) in enumerate(checks)
-                        for start in _starts(text, openers, _OPENER_OFFSET.get(kind, 0)))
+                        for start in _starts(text, openers))
     spans: list[tuple[int, int]] = []
     end = 0
     for start, order in candidates:
         if start >= end:  # never inside a secret already found: "sk-sk-sk-..." is one try, not one an opening
             match = checks[order][1].match(text, start)  # \\b still sees the character before ``start``
             if match:
-                spans.append(match.span())
+                spans.append(span_of(match))  # the secret; the search goes on from the match's end
                 end = match.end()
     return spans
 
 
-def _starts(text: str, openers: tuple[str, ...], offset: int) -> list[int]:
-    """Where a match may start, in order: at each opening, or ``offset`` characters before it."""
+def _starts(text: str, openers: tuple[str, ...]) -> list[int]:
+    """Where a match may start, in order: at each opening, or ``_OPENER_OFFSETS`` characters before it."""
     starts = []
     for opener in openers:
+        offsets = _OPENER_OFFSETS.get(opener, (0,))
         at = text.find(opener)
         while at >= 0:
-            if at >= offset:
-                starts.append(at - offset)
+            starts.extend(at - offset for offset in offsets if at >= offset)
             at = text.find(opener, at + 1)
-    return sorted(starts) if len(openers) > 1 else starts
+    return sorted(starts) if len(openers) > 1 else starts  # a kind with offsets of several has several openers
 
 
-def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...], offset: int) -> re.Match | None:
+def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...]) -> re.Match | None:
     """The leftmost match of ``pattern`` (as ``search`` finds it), trying it only at each opening."""
-    for start in _starts(text, openers, offset):
+    for start in _starts(text, openers):
         match = pattern.match(text, start)  # \\b still sees the character before ``start``
         if match:
             return match
@@ -303,6 +374,7 @@ def secrets_in(value: Any, checks: tuple = _CHECKS) -> Iterator[Hit]:
     narrows the kinds looked for (``checks_for(row.raw)``).
     """
     stack: list[tuple[tuple, Any]] = [((), value)]
+    named = any(kind == AWS_SECRET for kind, _, _ in checks)  # an AWS secret access key as the value of its name
     while stack:
         path, item = stack.pop()
         if isinstance(item, str):
@@ -311,18 +383,20 @@ def secrets_in(value: Any, checks: tuple = _CHECKS) -> Iterator[Hit]:
                 found = first_secret(decode_escapes(item)[0], checks)
             if found is not None:
                 yield _hit_in_string(path, item, checks, *found)
+            elif named and path and named_secret(path[-1], item):  # path[-1]: the key of an object's value
+                yield Hit(path, False, AWS_SECRET, item.strip())
         elif isinstance(item, dict):
             for key, child in item.items():
                 found = first_secret(key, checks) if isinstance(key, str) else None
                 if found is not None:
-                    yield Hit(path, True, found[0], found[1].group())
+                    yield Hit(path, True, found[0], secret_of(found[1]))
             stack.extend(reversed([(path + (key,), child) for key, child in item.items()]))
         elif isinstance(item, list):
             if item and all(type(pair) is tuple for pair in item):  # an object read with object_pairs_hook=list
                 for key, _ in item:
                     found = first_secret(key, checks)
                     if found is not None:
-                        yield Hit(path, True, found[0], found[1].group())
+                        yield Hit(path, True, found[0], secret_of(found[1]))
                 stack.extend(reversed([(path + (key,), child) for key, child in item]))
             else:
                 stack.extend(reversed([(path + (index,), child) for index, child in enumerate(item)]))
@@ -339,7 +413,7 @@ def _hit_in_string(path: tuple, text: str, checks: tuple, kind: str, match: re.M
             inner = next(secrets_in(decoded, checks), None)
             if inner is not None:
                 return Hit(path, False, inner.kind, inner.secret, inner.path, inner.in_key)
-    return Hit(path, False, kind, match.group())
+    return Hit(path, False, kind, secret_of(match))
 
 
 def secret_in_line(line: str) -> tuple[str, str, int] | None:
@@ -351,12 +425,12 @@ def secret_in_line(line: str) -> tuple[str, str, int] | None:
     """
     found = first_secret(line)
     if found is not None:
-        return found[0], found[1].group(), found[1].start()
+        return found[0], secret_of(found[1]), span_of(found[1])[0]
     if "\\" not in line:
         return None
     decoded, written = decode_escapes(line)  # the whole line: a broken line's quotes cannot be paired
     found = first_secret(decoded)
-    return (found[0], found[1].group(), written(found[1].start())) if found is not None else None
+    return (found[0], secret_of(found[1]), written(span_of(found[1])[0])) if found is not None else None
 
 
 def dropped_secrets(raw: bytes, hits: list[Hit], checks: tuple = _CHECKS) -> list[Hit]:

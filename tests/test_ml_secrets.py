@@ -154,6 +154,9 @@ EVERY_KIND = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in secr
 PIECES = ["hf_", "api_org_", "gsk_", "r8_", "fw_", "sk-", "sk-ant-api03-", "sk-or-v1-", "tgp_v1_", "pplx-", "xai-",
           "nvapi-", "lsv2_pt_", "pcsk_", "AKIA", "eyJ", "_live_", "Ab3" * 11 + "A", "aB3" * 12, "Kd8-mQ_2z", "0a1b2c3d" * 8,
           "Ab3Cd9" * 8, ("Kd8-mQ_2zX" * 4)[:37],
+          # AWS secret access keys: a key id or a name before 40 key characters (or 39, or more)
+          "AKIA" + "Q7ZX" * 4, "aws_", "aws_secret", "Secret", "SECRET_ACCESS_KEY", "AccessKey", "_key", "=", ":", "\t", "/", "+",
+          ("wJa1rX/Utn+FEMI" * 3)[:40], ("wJa1rX/Utn+FEMI" * 3)[:39],
           "x", "Q", "7", "_", "-", " ", "é", "\\n", "\\u0068", "\\\\", '"']
 
 
@@ -162,11 +165,15 @@ PIECES = ["hf_", "api_org_", "gsk_", "r8_", "fw_", "sk-", "sk-ant-api03-", "sk-o
 def test_redaction_trying_patterns_at_openings_matches_one_search_for_every_kind(text):
     """secret_spans tries each pattern only where its opening occurs, after an automaton picked the kinds:
     the spans one search for every kind finds, and redact replaces exactly those."""
-    reference = [match.span() for match in EVERY_KIND.finditer(text)]
+    reference = [secrets.span_of(match) for match in EVERY_KIND.finditer(text)]  # a named AWS key: the key alone
     assert secrets.secret_spans(text) == reference
     assert secrets.secret_spans(text, secrets.checks_for(text.encode())) == reference
     if "\\" not in text:
-        assert secrets.redact(text) == EVERY_KIND.sub(secrets.REDACTED, text)
+        expected, kept = [], 0
+        for start, end in reference:
+            expected += [text[kept:start], secrets.REDACTED]
+            kept = end
+        assert secrets.redact(text) == "".join(expected) + text[kept:]
 
 
 @settings(max_examples=500, deadline=None)
@@ -177,6 +184,7 @@ def test_the_kinds_a_line_spells_are_the_same_with_and_without_hyperscan(text):
     raw = text.encode()
     escaped = b"\\u00" in raw or b"\\/" in raw
     spelled = [screen.search(raw) is not None if (screen := secrets.SHORT_PREFIX_SCREENS.get(kind)) else
+               secrets.AWS_SECRET_NAME_SCREEN.search(raw) is not None or b"AKIA" in raw or b"ASIA" in raw if kind == secrets.AWS_SECRET else
                any(opener.encode() in raw for opener in openers) for kind, _, openers in secrets._CHECKS]
     expected = [escaped or spells for spells in spelled]
     assert Scanner(secrets._SCREENS, accelerate=False).passed(raw) == expected

@@ -185,7 +185,9 @@ PIECES = ["sk-", "proj-", "sk_live_", "rk", "_live_", "AKIA", "ASIA", "IOSFODNN7
           "xoxb-", "1234567890", "AIza", "b" * 35, "Z",
           # the ML keys: short prefixes at a word's start or glued, their lengths, runs one too long
           "hf_", "api_org_", "gsk_", "r8_", "fw_", "sk-ant-api03-", "sk-or-v1-", "tgp_v1_", "pplx-", "lsv2_pt_",
-          "Ab3" * 11 + "A", "aB3" * 12, "Kd8-mQ_2z", "0a1b2c3d" * 8, "Q"]
+          "Ab3" * 11 + "A", "aB3" * 12, "Kd8-mQ_2z", "0a1b2c3d" * 8, "Q",
+          # AWS secret access keys after a key id or a name
+          "aws_secret", "SecretAccessKey", ": ", "\n", ("wJa1rX/Utn+FEMI" * 3)[:40]]
 
 
 @settings(max_examples=1000, deadline=None)

@@ -378,7 +378,12 @@ class Secret(Rule):
                 "and prose also spell (`hf_`, `api_org_`, `gsk_`, `r8_`, `fw_`) counts only as a whole run "
                 "of key characters of the key's length, with capitals and small letters, at a word's "
                 "start, or glued to the word before it when it holds a digit (for `fw_`, always with a "
-                "digit), so `hf_hub_download`, `snake_case` names and `hf_xxxx` placeholders are no key.")
+                "digit), so `hf_hub_download`, `snake_case` names and `hf_xxxx` placeholders are no key. "
+                "An AWS secret access key (40 characters of `[A-Za-z0-9/+]`, no prefix) counts only with its "
+                "context in the same string, as secret scanners pair it: within 50 characters after an access "
+                "key id, or after a name (`aws_secret_access_key`, `SecretAccessKey`, `aws_secret`...) and a "
+                "separator, or as the whole value of an object key so named; with capitals and small letters. "
+                "A key whose id or name sits in another message is not found: base64 everywhere would be.")
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.parsed:
