@@ -23,6 +23,7 @@ from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .prices import bills_like_openai
 from .registry import Registry, get_registry
 from .rows import Row
+from .readers.tabular import cell_pointer
 from .per_file import PerFileFold, folds_for
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts, requirements_text
 from .rules.tokens import view_token_parts
@@ -123,17 +124,20 @@ class Linter:
             *((f"per-file-ignores[{k!r}]", v) for k, v in s.per_file_ignores.items()),
         ):
             check_selectors(selectors, rules, where)
-        layers = [Layer(s.select, s.extend_select, s.ignore), Layer(s.cli_select, s.cli_extend_select, s.cli_ignore)]
-        self.enabled = resolve(rules, layers) | unread_rows(rules, layers)
-        try:
-            self.severity = severities(rules, s.severity)
-        except ValueError as exc:
-            raise UsageError(f"severity: {exc}") from None
         if s.profile not in self.registry.profiles:
             from .profiles import unknown_profile
 
             raise UsageError(unknown_profile(s.profile, self.registry.profiles))
         self.profile = self.registry.profiles[s.profile]
+        # the opt-in rules the target turns on come first: the config's and the command line's select and
+        # ignore still decide (a plugin's profile may name a rule that is not installed: skipped)
+        enables = [code for code in self.profile.enables if code in rules]
+        layers = [Layer(None, enables, []), Layer(s.select, s.extend_select, s.ignore), Layer(s.cli_select, s.cli_extend_select, s.cli_ignore)]
+        self.enabled = resolve(rules, layers) | unread_rows(rules, layers)
+        try:
+            self.severity = severities(rules, s.severity)
+        except ValueError as exc:
+            raise UsageError(f"severity: {exc}") from None
         self.model = self._model()
         self.token_limit = s.max_tokens or self.model.token_limit
         self.tokenizer = Tokenizer(self.model.encoding)
@@ -391,8 +395,11 @@ class Linter:
                 add(per_file[rule], row.number, violation, stats.lines)  # stats.lines: the row's place in the shard
                 return
             context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
+            where = violation.pointer
+            if where and row.__class__ is not Row and getattr(row, "cells", None):
+                where = cell_pointer(row, where)  # a record of role columns: the cell, not /messages/N/content
             found.append(Finding(
-                path, row.number, rule.code, rule.name, severity[rule.code], redact_message(violation.message), violation.pointer,
+                path, row.number, rule.code, rule.name, severity[rule.code], redact_message(violation.message), where,
                 violation.fix, context, True, getattr(row, "column", 0)
             ))
 

@@ -46,6 +46,9 @@ class Profile:
     # the keys of each format the target reads, when it refuses a row that holds keys of two of them (Together:
     # "a file that could match two formats is rejected"); None: the target picks one by its own rules (FT408)
     exclusive_formats: tuple[frozenset[str], ...] | None = None
+    # opt-in rules this target turns on (a select or ignore still decides): the hosted services turn on FT205,
+    # since a key in the file reaches a third party and can be learnt into the weights
+    enables: tuple[str, ...] = ()
     last_roles: frozenset[str] | None = None  # roles the last message may have (None: any)
     alternate: bool = False  # user and assistant turns must alternate
     first_roles: frozenset[str] | None = None  # roles the first non-system turn may have (None: any)
@@ -133,6 +136,8 @@ class Profile:
                          ", ".join("/".join(sorted(keys)) for keys in self.exclusive_formats))
         if self.rft_prompts:
             lines.append("  messages ending on the user with grader fields: an RFT prompt")
+        if self.enables:
+            lines.append(f"  turns on: {', '.join(self.enables)} (opt-in elsewhere)")
         lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
         return lines
 
@@ -152,6 +157,10 @@ class Profile:
         return data
 
 
+# a hosted service receives the file: a key in it leaves the team's hands (FT205, opt-in for local trainers)
+HOSTED_ENABLES = ("FT205",)
+
+
 OPENAI_SFT = Profile(
     name="openai-sft",
     description="OpenAI supervised fine-tuning of chat models (messages, tools, weight, images)",
@@ -167,6 +176,7 @@ OPENAI_SFT = Profile(
     sources=(("chat format, roles, weight, limits", "https://platform.openai.com/docs/guides/supervised-fine-tuning"),
              ("minimum of 10 examples", "https://platform.openai.com/docs/guides/fine-tuning")),
     rft_prompts=True,
+    enables=HOSTED_ENABLES,
 )
 
 OPENAI_DPO = Profile(
@@ -184,6 +194,7 @@ OPENAI_DPO = Profile(
               "https://developers.openai.com/api/docs/guides/direct-preference-optimization"),),
     rft_prompts=True,
     message_name_pattern=OPENAI_NAME_PATTERN,
+    enables=HOSTED_ENABLES,
 )
 
 OPENAI_RFT = Profile(
@@ -203,6 +214,7 @@ OPENAI_RFT = Profile(
     extensions=(".jsonl",),
     sources=(("messages ending with a user turn plus grader fields", "https://platform.openai.com/docs/guides/reinforcement-fine-tuning"),),
     rft_prompts=True,
+    enables=HOSTED_ENABLES,
 )
 
 AZURE_OPENAI = dataclasses.replace(
@@ -234,6 +246,7 @@ TOGETHER = Profile(
                        frozenset({"input", "preferred_output", "non_preferred_output"})),
     sources=(("formats; start with system or user, then alternate; a file matching two formats is rejected",
               "https://docs.together.ai/docs/fine-tuning/data-preparation"),),
+    enables=HOSTED_ENABLES,
 )
 
 BEDROCK = Profile(
@@ -255,6 +268,7 @@ BEDROCK = Profile(
              ("Nova: schemaVersion, system list, content blocks, user first, assistant last",
               "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"),
              ("8 to 20,000 records", "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html")),
+    enables=HOSTED_ENABLES,
 )
 
 MISTRAL = Profile(
@@ -268,6 +282,7 @@ MISTRAL = Profile(
     system_first_only=True,
     tool_call_id_pattern=r"^[A-Za-z0-9]{9}$",
     sources=(("roles, last role assistant, 9-character call ids", "mistral-common src/mistral_common/protocol/instruct/validator.py"),),
+    enables=HOSTED_ENABLES,
 )
 
 FIREWORKS = Profile(
@@ -282,6 +297,7 @@ FIREWORKS = Profile(
     max_examples=3_000_000,
     sources=(("DPO rows; 3 to 3,000,000 examples (the chat format is taken as OpenAI's: not verified on Fireworks' SFT page)",
               "https://docs.fireworks.ai/fine-tuning/dpo-fine-tuning"),),
+    enables=HOSTED_ENABLES,
 )
 
 TRL = Profile(
@@ -377,6 +393,7 @@ OPENAI_LEGACY = Profile(
     min_examples=10,
     completion_conventions=True,
     sources=(("prompt/completion with prepare_data's conventions", "openai-python 0.28 openai/validators.py"),),
+    enables=HOSTED_ENABLES,
 )
 
 def unknown_profile(name: str, known) -> str:

@@ -260,8 +260,8 @@ def make_linter(settings) -> Linter:
 
 def check_model(name: str | None, models: list, profile: str | None = None) -> None:
     """An unknown model name fails with the closest known name (the profile's provider's first, matched on
-    the name's last part too: Fireworks ids are 'accounts/fireworks/models/NAME'), or with the ways to count
-    for any model: its own tokenizer, or an explicit limit."""
+    the name's last part too: Fireworks ids are 'accounts/fireworks/models/NAME'), or with the way to count
+    for any model (its own tokenizer): the tokenizer cannot be guessed, so a token limit would not help."""
     import difflib
 
     from .engine import UsageError
@@ -282,5 +282,4 @@ def check_model(name: str | None, models: list, profile: str | None = None) -> N
     hint = f"did you mean {close[0]!r}? " if close else ""
     fine_tuned = " (a fine-tuned id such as 'ft:gpt-4o-mini-2024-07-18:org::id' resolves to its base model)" if name.startswith("ft:") else ""
     raise UsageError(f"unknown model {name!r}: {hint}'ftlint models' lists the {len(names)} it knows{fine_tuned}; "
-                     f"for another model, count with its own tokenizer: --tokenizer PATH (its local folder with tokenizer.json), "
-                     f"or set its limit with --max-tokens N and no --model")
+                     f"for another model, count with its own tokenizer: --tokenizer PATH (its local folder with tokenizer.json)")

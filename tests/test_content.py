@@ -94,11 +94,13 @@ def test_text_rules_and_secrets_are_never_echoed(tmp_path):
         chat(("user", "mail ana@example.org"), ("assistant", "ok")),
         GOOD,
     ]
-    assert codes(rows, "FT20") == [
+    assert codes(rows, "FT20") == [  # FT205 is on under the default profile (a hosted service's): the file leaves the team
         (1, "FT202", "/messages/1/content"),
         (2, "FT203", "/messages/1/content"),
         (3, "FT204", "/messages/1/content"),
+        (4, "FT205", "/messages/0/content"),
     ]
+    assert codes(rows, "FT20", profile="trl")[-1] == (3, "FT204", "/messages/1/content")  # opt-in for local trainers
     assert codes(rows, "FT20", extend_select=["FT205", "FT206"])[-2:] == [(4, "FT205", "/messages/0/content"), (5, "FT206", "/messages/0/content")]
     path = tmp_path / "secrets.jsonl"
     path.write_text(dump(rows))

@@ -75,6 +75,16 @@ def test_a_json_array_on_one_line_tells_its_elements_apart_by_column(tmp_path):
     assert [f["line"] for f in report["findings"]] == [2] and "column" not in report["findings"][0]
 
 
+def test_findings_on_role_columns_point_at_the_cell(tmp_path):
+    """A CSV of system/user/assistant columns has no /messages/2/content: the README promises pointers into
+    the row, so a finding on a message points at its cell's column (hosted-user trial)."""
+    path = tmp_path / "chats.csv"
+    path.write_text("system,user,Assistant,notes\nBe brief.,Hello, ,n1\nBe brief.,,Hi!,n2\n")
+    report, _ = cli_json(path, "--select", "FT200,FT116")
+    found = sorted((f["line"], f["code"], f["pointer"]) for f in report["findings"])
+    assert found == [(2, "FT200", "/Assistant"), (3, "FT116", "")]
+
+
 def test_gzip_jsonl_streams(tmp_path):
     path = tmp_path / "data.jsonl.gz"
     with gzip.open(path, "wt") as out:

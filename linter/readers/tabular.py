@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Iterator
 
 import orjson
 
+from ..findings import pointer
 from ..parsing import INVALID_JSON, INVALID_UTF8, LONE_SURROGATE, NON_STANDARD, TOO_DEEP, TOO_DEEP_MESSAGE, too_deep
 from ..plugin import hookimpl
 from ..rows import ParseProblem, Row
@@ -52,7 +53,8 @@ class SourceRow(Row):
 
     # set by value_row and problem_row; json_source: ``source`` is JSON text; column: where on its line a JSON
     # array's element starts (a minified array holds every element on line 1), unset elsewhere
-    __slots__ = ("source", "json_source", "column")
+    # cells: the column each message came from, for a record of role columns (``cell_pointer``)
+    __slots__ = ("source", "json_source", "column", "cells")
 
 
 def as_written(row: Row) -> bytes:
@@ -155,6 +157,43 @@ def problem_row(number: int, kind: str, message: str, pointer: str = "", between
     row.source, row.json_source = source, False
     row.problem = ParseProblem(kind, message, pointer=pointer, between_rows=between_rows, whole_file=whole_file)
     return row
+
+
+def table_row(number: int, record: dict[str, Any], source: Any) -> Row:
+    """A table record's row (``map_columns``), knowing which cell each message came from when role columns
+    made them: findings then point at the cell (``/assistant``), not at a ``/messages/2/content`` the
+    file does not have (``cell_pointer``)."""
+    value, reason = map_columns(record)
+    if value is None:
+        return problem_row(number, *reason, source=source)
+    row = value_row(number, value, source=source)
+    if type(row) is SourceRow and row.parsed:
+        row.cells = _message_cells(record)
+    return row
+
+
+def _message_cells(record: dict[str, Any]) -> tuple | None:
+    """The column each message of a role-columns record came from, in order (``map_columns`` skips empty cells)."""
+    lowered = {str(k).strip().lower(): k for k in record}
+    if "messages" in lowered:
+        return None
+    return tuple(lowered[r] for r in ROLE_COLUMNS if r in lowered and record[lowered[r]] not in (None, "")) or None
+
+
+_MESSAGE_POINTER = re.compile(r"/messages(?:/(\d+)(?:/.*)?)?")
+
+
+def cell_pointer(row: Row, where: str) -> str:
+    """A finding's pointer into a role-columns record: ``/messages/N/...`` is message N's cell (its column's
+    name; the cell is the whole message), ``/messages`` the record itself; anything else as it is."""
+    cells = getattr(row, "cells", None)
+    found = _MESSAGE_POINTER.fullmatch(where) if cells else None
+    if found is None:
+        return where
+    if found.group(1) is None:
+        return ""
+    index = int(found.group(1))
+    return pointer(str(cells[index])) if index < len(cells) else where
 
 
 def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
@@ -265,8 +304,7 @@ class CsvReader(Reader):
                 if overwritten and (lost := _lost_cell(cells, overwritten)):
                     yield problem_row(start, TABLE_ROW, lost, source=record)
                     continue
-                value, reason = map_columns(dict(zip(header, cells)))
-                yield value_row(start, value, source=record) if value is not None else problem_row(start, *reason, source=record)
+                yield table_row(start, dict(zip(header, cells)), record)
         except csv.Error as exc:
             # what was not read is kept (the record that failed and the rest of the file) unless it is
             # longer than a line may be, as a JSONL line would be
@@ -462,8 +500,7 @@ class ParquetReader(Reader):
             for batch in parquet.iter_batches(batch_size=1024):
                 for record in batch.to_pylist():
                     number += 1
-                    value, reason = map_columns(_drop_none(record))
-                    yield value_row(number, value, source=record) if value is not None else problem_row(number, *reason, source=record)
+                    yield table_row(number, _drop_none(record), record)
         except Exception as exc:  # noqa: BLE001 - arrow raises many types for corrupt files
             yield problem_row(1, INVALID_JSON, f"not a readable Parquet file: {type(exc).__name__}: {exc}")
 
@@ -510,8 +547,7 @@ class XlsxReader(Reader):
                 cells_of = {**record, **{get_column_letter(i + 1): cells[i] for i in unnamed if cells[i] not in (None, "")}}
                 yield problem_row(number, TABLE_ROW, lost, source=cells_of)
                 continue
-            value, reason = map_columns(record)
-            yield value_row(number, value, source=record) if value is not None else problem_row(number, *reason, source=record)
+            yield table_row(number, record, record)
         book.close()
 
 

@@ -355,8 +355,13 @@ class Secret(Rule):
     shared. Every string of the line is scanned, not only the texts a model
     reads: tool-call arguments (inside their JSON string too), tools, roles,
     key names, metadata, the earlier value of a repeated key (which the parsed
-    row drops but the file keeps), and lines that are not JSON at all. Opt-in
-    (``extend-select = ["FT205"]``). The secret itself is never printed: only
+    row drops but the file keeps), and lines that are not JSON at all. On
+    under the hosted services' profiles (OpenAI, Azure, Together, Bedrock,
+    Mistral, Fireworks: the file is uploaded to a third party, and a key in it
+    can be learnt into the weights); opt-in for local trainers (``trl``,
+    ``axolotl``, ``llamafactory``: ``extend-select = ["FT205"]``), and
+    ``ignore = ["FT205"]`` turns it off anywhere (a security tutorial's example
+    keys). The secret itself is never printed: only
     its kind, a hash prefix to find it with, and where it sits (a key name is
     reported at its object, as the pointer would otherwise spell the key)."""
 
