@@ -25,7 +25,7 @@ from .registry import Registry, get_registry
 from .rows import Row
 from .per_file import PerFileFold, folds_for
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts, requirements_text
-from .rules.tokens import VIEW_KINDS, billed_tokens, row_view_count
+from .rules.tokens import VIEW_KINDS, billed_tokens, dpo_lists, row_view_count
 from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities, unread_rows
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
@@ -440,9 +440,14 @@ class Linter:
         stats.countable += 1
         if on_view:
             stats.view_counted += 1
-            view = row.view
-            stats.messages[len(view.turns) + len(view.chosen or ())] += 1  # a pair as trained: its prompt and chosen answer
-            stats.pairs += view.is_preference
+            lists = dpo_lists(row) if row.kind == schema.PREFERENCE else None
+            if lists is not None:  # OpenAI DPO: the turns its view would have, without building it
+                stats.messages[_objects(lists[0]) + _objects(lists[1])] += 1
+                stats.pairs += 1
+            else:
+                view = row.view
+                stats.messages[len(view.turns) + len(view.chosen or ())] += 1  # a pair as trained: its prompt and chosen answer
+                stats.pairs += view.is_preference
         else:
             messages = row.value.get("messages")
             if isinstance(messages, list):
@@ -468,6 +473,11 @@ class Linter:
 
 
 _COUNTED_KINDS = (schema.CHAT, schema.RFT)
+
+
+def _objects(items: list | None) -> int:
+    """How many turns ``message_turns`` makes of a message list: its objects."""
+    return 0 if items is None else sum(type(item) is dict for item in items)
 
 
 def _numbered(rows: Iterator[Row], numbers: Sequence[int]) -> Iterator[Row]:

@@ -68,7 +68,11 @@ def test_a_pair_is_judged_by_its_prompt_with_the_longer_answer_in_every_format(t
         "sharegpt": {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "gpt", "value": LONG},
                      "rejected": {"from": "gpt", "value": LONG}},
     }
-    profile = {"openai-dpo": "openai-dpo", "trl": "trl", "trl-messages": "trl", "sharegpt": "llamafactory"}
+    fits["openai-dpo-parts"] = {"input": {"messages": [{"role": "user", "content": [{"type": "text", "text": "q"}]}]},
+                                "preferred_output": [{"role": "assistant", "content": [{"type": "text", "text": LONG}]}],
+                                "non_preferred_output": [{"role": "assistant", "content": LONG}]}
+    profile = {"openai-dpo": "openai-dpo", "openai-dpo-parts": "openai-dpo", "trl": "trl", "trl-messages": "trl",
+               "sharegpt": "llamafactory"}
     for name, row in fits.items():
         path = write(tmp_path / f"{name}.jsonl", [row])
         report, proc = cli_json(path, "--profile", profile[name], "--select", "FT300")
@@ -124,3 +128,50 @@ def test_pairs_that_fit_by_their_size_are_not_tokenized_by_ft300(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert "COUNTED 1" in out.stdout, out.stdout + out.stderr
+
+
+def test_the_dpo_bound_without_the_view_is_never_below_the_count():
+    """FT300 skips an OpenAI DPO row whose bound (read off the line, no view built) is within the limit: the
+    bound must hold for odd rows too (no role, an unknown role, null content, non-object items, the
+    spec's *_completion names), and decline what it cannot prove (content parts, tool calls, tools)."""
+    from linter.registry import get_registry
+    from linter.rows import Row
+    from linter.rules.tokens import dpo_lists, dpo_upper_bound, view_count
+    from linter.tokens import Tokenizer
+
+    rows = [
+        dpo("q", "a", "b"),
+        {"input": {"messages": [{"content": "no role"}, {"role": "wizard", "content": "x"}, "text", None]},
+         "preferred_output": [{"role": "assistant", "content": None}, 7], "non_preferred_output": [{"role": "assistant"}]},
+        {"input": {"messages": [{"role": "user", "content": "q"}]}, "preferred_completion": [{"role": "assistant", "content": "a"}],
+         "non_preferred_completion": [{"role": "assistant", "content": "bb"}]},
+        {"input": {"messages": [{"role": "user", "content": "q"}]}, "preferred_output": "not a list", "non_preferred_output": []},
+    ]
+    declined = [
+        {"input": {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "u"}}]}]},
+         "preferred_output": [{"role": "assistant", "content": "a"}], "non_preferred_output": [{"role": "assistant", "content": "b"}]},
+        {"input": {"messages": [{"role": "user", "content": "q"}], "tools": {}},
+         "preferred_output": [{"role": "assistant", "content": "a"}], "non_preferred_output": [{"role": "assistant", "content": "b"}]},
+        {"input": {"messages": [{"role": "user", "content": "q"}]}, "non_preferred_output": [{"role": "assistant", "content": "b"}],
+         "preferred_output": [{"role": "assistant", "function_call": {"name": "f", "arguments": {"a": 1, "b": 2}}}]},
+    ]
+    detector, tokenizer = get_registry().detector, Tokenizer("o200k_base")
+
+    def row_of(value):
+        line = json.dumps(value, separators=(",", ":")).encode()
+        row = Row(1, 0, line, len(line))
+        row.value, row.parsed = json.loads(line), True
+        row.format, row.kind = detector.classify(row.value, "chat", "preference")
+        assert row.format.name == "openai-dpo", value
+        return row
+
+    for value in rows:
+        row = row_of(value)
+        bound = dpo_upper_bound(row, dpo_lists(row))
+        if value["preferred_output" if "preferred_output" in value else "preferred_completion"] == "not a list":
+            assert bound is None
+            continue
+        assert bound is not None and bound >= view_count(tokenizer, row.view).total, value
+    for value in declined:
+        row = row_of(value)
+        assert dpo_upper_bound(row, dpo_lists(row)) is None, value
