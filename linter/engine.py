@@ -26,7 +26,7 @@ from .rows import Row
 from .readers.tabular import cell_pointer
 from .per_file import PerFileFold, folds_for
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts, requirements_text
-from .rules.tokens import view_token_parts
+from .rules.tokens import VIEW_KINDS, billed_tokens, dpo_lists, row_view_count
 from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities, unread_rows
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
@@ -355,7 +355,7 @@ class Linter:
                 dispatch.records(row, kind)
                 if kind in _COUNTED_KINDS or self.trainer is not None:  # the trainer counts every row it renders
                     self._count(row, stats)
-                elif kind in schema.ADAPTED_KINDS:  # ShareGPT, Alpaca, TRL...: counted on the conversation view
+                elif kind in VIEW_KINDS:  # ShareGPT, Alpaca, TRL, OpenAI DPO...: counted on the conversation view
                     self._count(row, stats, on_view=True)
             else:
                 kind = None
@@ -451,8 +451,14 @@ class Linter:
         stats.countable += 1
         if on_view:
             stats.view_counted += 1
-            view = row.view
-            stats.messages[len(view.turns) + len(view.chosen or ())] += 1  # a pair as trained: its prompt and chosen answer
+            lists = dpo_lists(row) if row.kind == schema.PREFERENCE else None
+            if lists is not None:  # OpenAI DPO: the turns its view would have, without building it
+                stats.messages[_objects(lists[0]) + _objects(lists[1])] += 1
+                stats.pairs += 1
+            else:
+                view = row.view
+                stats.messages[len(view.turns) + len(view.chosen or ())] += 1  # a pair as trained: its prompt and chosen answer
+                stats.pairs += view.is_preference
         else:
             messages = row.value.get("messages")
             if isinstance(messages, list):
@@ -463,10 +469,12 @@ class Linter:
         if not exact:
             stats.short_countable += 1
         if exact or in_sample(row.number):
-            if on_view and row.tokens is None:
-                row.tokens, *parts = view_token_parts(self.tokenizer, row.view)
-                row.token_parts = tuple(parts)
-            stats.add_tokens(self.tokenizer.count_row(row), *row.token_parts, sampled=not exact)
+            if on_view:
+                counted = row_view_count(self.tokenizer, row)  # FT300's count when it tokenized the row
+                billed = billed_tokens(counted, self.token_limit)
+            else:
+                billed = billed_tokens(self.tokenizer.count_row(row), self.token_limit)
+            stats.add_tokens(row.tokens, *row.token_parts, billed=billed, sampled=not exact)
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
             stats.note_length(row.tokens, row.number)
@@ -476,6 +484,11 @@ class Linter:
 
 
 _COUNTED_KINDS = (schema.CHAT, schema.RFT)
+
+
+def _objects(items: list | None) -> int:
+    """How many turns ``message_turns`` makes of a message list: its objects."""
+    return 0 if items is None else sum(type(item) is dict for item in items)
 
 
 def _numbered(rows: Iterator[Row], numbers: Sequence[int]) -> Iterator[Row]:

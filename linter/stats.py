@@ -78,25 +78,30 @@ class FileStats:
     examples: int = 0
     countable: int = 0  # chat-shaped examples whose tokens count
     view_counted: int = 0  # of them, rows of other formats counted on their conversation view
+    pairs: int = 0  # of those, preference pairs: counted as their prompt with the longer answer
     messages: Counter = field(default_factory=Counter)  # messages per example -> examples
     # tokens per counted example -> examples: exact percentiles in memory bounded by
     # the number of distinct counts (at most the token limit), not by the file size
     tokens: Counter = field(default_factory=Counter)
     assistant_tokens: Counter = field(default_factory=Counter)  # per counted example
     trained_tokens: Counter = field(default_factory=Counter)  # assistant tokens with weight != 0
+    # billed tokens per counted example (rules.tokens.billed_tokens: cut at the limit; a pair's prompt once, both answers)
+    billed: Counter = field(default_factory=Counter)
     # the sampled stratum (rows under LONG_ROW_BYTES, when not counting every row):
     # its sample's histograms, and how many rows it has
     sampled_tokens: Counter = field(default_factory=Counter)
     sampled_assistant: Counter = field(default_factory=Counter)
     sampled_trained: Counter = field(default_factory=Counter)
+    sampled_billed: Counter = field(default_factory=Counter)
     short_countable: int = 0
     max_tokens_seen: int = 0
     over_limit: int = 0
     longest: list = field(default_factory=list)  # (tokens, line) of the longest counted examples, at most LONGEST
     trainer: Counter = field(default_factory=Counter)  # linter.trainer's tallies (truncation, template errors)
 
-    def add_tokens(self, total: int, assistant: int, trained: int, sampled: bool = False) -> None:
-        """One counted example, into the histograms of every row or of the sampled stratum's sample."""
+    def add_tokens(self, total: int, assistant: int, trained: int, sampled: bool = False, billed: int | None = None) -> None:
+        """One counted example, into the histograms of every row or of the sampled stratum's sample;
+        ``billed`` is what the billing estimate charges for it (None: ``total``, cut at the limit)."""
         if sampled:
             self.sampled_tokens[total] += 1
             self.sampled_assistant[assistant] += 1
@@ -105,6 +110,8 @@ class FileStats:
             self.tokens[total] += 1
             self.assistant_tokens[assistant] += 1
             self.trained_tokens[trained] += 1
+        if billed is not None:
+            (self.sampled_billed if sampled else self.billed)[billed] += 1
 
     def note_length(self, tokens: int, line: int) -> None:
         item = (tokens, -line)  # ties: the earlier line ranks higher
@@ -123,10 +130,13 @@ class FileStats:
         self.examples += other.examples
         self.countable += other.countable
         self.view_counted += other.view_counted
+        self.pairs += other.pairs
         self.messages.update(other.messages)
         self.tokens.update(other.tokens)
         self.assistant_tokens.update(other.assistant_tokens)
         self.trained_tokens.update(other.trained_tokens)
+        self.billed.update(other.billed)
+        self.sampled_billed.update(other.sampled_billed)
         self.sampled_tokens.update(other.sampled_tokens)
         self.sampled_assistant.update(other.sampled_assistant)
         self.sampled_trained.update(other.sampled_trained)
@@ -151,7 +161,13 @@ class FileStats:
             dist["max"] = max(dist["max"], self.max_tokens_seen)
             counted = sum(self.tokens.values()) + sampled
             complete = counted >= self.countable
-            mean_billed = sum(min(token_limit, value) * n for value, n in tokens.items()) / sum(tokens.values())
+            billed = _weighted(self.billed, self.sampled_billed, weight)
+            if sum(self.billed.values()) + sum(self.sampled_billed.values()) < counted:
+                # rows added without their billed tokens (a plugin's add_tokens): each cut at the limit
+                billed = Counter()
+                for value, n in tokens.items():
+                    billed[min(token_limit, value)] += n
+            mean_billed = sum(value * n for value, n in billed.items()) / sum(billed.values())
             billing = round(mean_billed * self.countable)
             epochs = estimate_epochs(self.countable)
             out["tokens"] = {
@@ -161,6 +177,7 @@ class FileStats:
                 "countable_examples": self.countable,
                 "exact": complete,
                 "counted_on_view": self.view_counted,
+                "pairs": self.pairs,
                 "over_limit": self.over_limit,
                 **dist,
                 "billing_tokens_per_epoch": billing,

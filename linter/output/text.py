@@ -95,6 +95,10 @@ class TextFormatter(Formatter):
         if tokens.get("counted_on_view"):
             out(f"  {tokens['counted_on_view']:,} example(s) of other formats than OpenAI chat counted by the OpenAI cookbook "
                 "formula on their conversation view; --tokenizer counts them as the model's own chat template renders them")
+        if tokens.get("pairs"):
+            billed = ("; the billing estimate counts its prompt once and both answers (OpenAI does not document how a pair "
+                      "is billed)") if "estimated_billing_tokens" in tokens else ""
+            out(f"  {tokens['pairs']:,} preference pair(s): each counted as its prompt with the longer answer{billed}")
         out(f"  limit {tokens['limit']:,} tokens ({result.limit_from or result.model}): {tokens['over_limit']:,} example(s) over")
         approx = "" if tokens["exact"] else "≈ "
         trained = summary.get("trained_tokens")

@@ -178,6 +178,76 @@ def test_dry_run_sends_nothing(fake, train):
     assert "billing tokens:" in proc.stdout and fake.requests == []
 
 
+# ---------------------------------------------------------------- the profile is the configured one (newcomer trial)
+
+TOGETHER_ONLY = {"messages": [{"role": "system", "content": "s"}, {"role": "assistant", "content": "Hi, how can I help?"},
+                              {"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+
+
+def project(tmp_path, profile: str, row: dict):
+    (tmp_path / "pyproject.toml").write_text(f'[tool.ftlint]\nprofile = "{profile}"\n')
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps(row) + "\n" for _ in range(12)))
+    return tmp_path
+
+
+def test_a_configured_profile_of_another_provider_is_refused_not_replaced(fake, tmp_path):
+    """pyproject says together: submit linted as openai-sft and exited 0 on a file check fails."""
+    root = project(tmp_path, "together", TOGETHER_ONLY)
+    assert ftlint("check", "data.jsonl", cwd=root).returncode == 1
+    proc = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--dry-run", fake=fake, cwd=root)
+    assert proc.returncode == 2 and "examples:" not in proc.stdout, proc.stdout + proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert "profile 'together' (from " in line and "pyproject.toml" in line and "--profile openai-sft" in line
+    explicit = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--dry-run", "--profile", "openai-sft", fake=fake, cwd=root)
+    assert explicit.returncode == 0 and "billing tokens:" in explicit.stdout, explicit.stdout + explicit.stderr
+    assert fake.requests == []
+
+
+def test_a_configured_openai_profile_is_the_one_linted(fake, tmp_path):
+    """Under azure-openai (not the method's openai-sft) there is no OpenAI billing estimate: it says unknown, not 0."""
+    root = project(tmp_path, "azure-openai", GOOD)
+    proc = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--dry-run", fake=fake, cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "billing tokens:  unknown" in proc.stdout and "estimated cost:  unknown" in proc.stdout
+    sft = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--dry-run", "--profile", "openai-sft", fake=fake, cwd=root)
+    assert sft.returncode == 0 and "billing tokens:  unknown" not in sft.stdout and "billing tokens:  " in sft.stdout
+    broken = ftlint("submit", "data.jsonl", "--model", "o4-mini", "--method", "reinforcement", "--grader",
+                    root / "pyproject.toml", "--dry-run", fake=fake, cwd=root)
+    assert broken.returncode == 2 and "is not a readable JSON file" in broken.stderr and "internal error" not in broken.stderr
+    (root / "grader.json").write_text('{"type": "string_check", "name": "g", "input": "{{sample.output_text}}", '
+                                      '"reference": "a", "operation": "eq"}')
+    mismatch = ftlint("submit", "data.jsonl", "--model", "o4-mini", "--method", "reinforcement", "--grader",
+                      root / "grader.json", "--dry-run", fake=fake, cwd=root)
+    assert mismatch.returncode == 2 and "--method reinforcement trains on other rows than profile 'azure-openai'" in mismatch.stderr
+    assert fake.requests == []
+
+
+def test_a_dpo_submit_estimates_the_billing_tokens_check_counts(fake, tmp_path):
+    row = {"input": {"messages": [{"role": "user", "content": "Summarise: sales rose 4%."}]},
+           "preferred_output": [{"role": "assistant", "content": "Sales grew 4%."}],
+           "non_preferred_output": [{"role": "assistant", "content": "No."}]}
+    path = tmp_path / "dpo.jsonl"
+    path.write_text("".join(json.dumps(dict(row, input={"messages": [{"role": "user", "content": f"Summarise report {i}."}]})) + "\n"
+                            for i in range(12)))
+    check = ftlint("check", path, "--profile", "openai-dpo", "--model", "gpt-4.1-mini", "--format", "json")
+    tokens = json.loads(check.stdout)["files"][0]["tokens"]
+    assert tokens["pairs"] == 12 and tokens["estimated_billing_tokens"] > 0
+    proc = ftlint("submit", path, "--model", "gpt-4.1-mini", "--method", "dpo", "--dry-run", fake=fake)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"billing tokens:  {tokens['estimated_billing_tokens']:,}" in proc.stdout
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("model, words", [
+    ("azure/gpt-4o-mini", "--model azure/gpt-4o-mini is ftlint's name for an Azure model's limits"),
+    ("openai/gpt-oss-20b", "--model openai/gpt-oss-20b is a together model"),
+])
+def test_a_model_the_api_does_not_train_is_refused(fake, train, model, words):
+    proc = ftlint("submit", train, "--model", model, "--yes", fake=fake)
+    assert proc.returncode == 2 and words in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert fake.requests == []
+
+
 def test_missing_key_is_reported_before_any_work(fake, train):
     proc = ftlint("submit", train, "--model", "gpt-4o-mini", "--yes", fake=fake, key=None)
     assert proc.returncode == 2 and "OPENAI_API_KEY is not set" in proc.stderr

@@ -31,19 +31,25 @@ def echo(text: str = "", err: bool = False) -> None:
 
 
 def estimate(summary: dict, model: str, method: str, epochs: int | None) -> dict:
+    """Examples, epochs, billing tokens and cost; ``billing_tokens`` is None when the lint counted none
+    (the OpenAI estimate does not apply: an Azure profile; or no example was counted)."""
     tokens = summary.get("tokens") or {}
     examples = summary.get("examples", 0)
-    per_epoch = tokens.get("billing_tokens_per_epoch", 0)
+    per_epoch = tokens.get("billing_tokens_per_epoch")
     n_epochs = epochs or estimate_epochs(examples)
-    billing = per_epoch * n_epochs
+    billing = None if per_epoch is None else per_epoch * n_epochs
     price = price_for(model) if method != "reinforcement" else None
-    cost = None if price is None else billing / 1_000_000 * price.usd_per_million
+    cost = None if price is None or billing is None else billing / 1_000_000 * price.usd_per_million
     return {"examples": examples, "epochs": n_epochs, "billing_tokens": billing, "cost_usd": cost, "price": price}
 
 
 def print_estimate(est: dict, model: str) -> None:
     echo(f"examples:        {est['examples']:,}")
     echo(f"epochs:          {est['epochs']}" + ("" if est.get("explicit") else " (cookbook heuristic; --epochs to set)"))
+    if est["billing_tokens"] is None:
+        echo("billing tokens:  unknown (no tokens were counted for OpenAI's billing estimate)")
+        echo("estimated cost:  unknown")
+        return
     echo(f"billing tokens:  {est['billing_tokens']:,}")
     if est["cost_usd"] is None:
         echo(f"estimated cost:  unknown (no token price for {model})")
@@ -200,6 +206,8 @@ def connection_options(command):
 @click.option("--validation-file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--suffix", help="Up to 64 characters added to the fine-tuned model's name.")
 @click.option("--method", type=click.Choice(sorted(METHOD_PROFILE)), default="supervised", show_default=True)
+@click.option("--profile", help="The ftlint profile to lint with (default: the configured one, else the method's: "
+              "openai-sft, openai-dpo or openai-rft); azure-openai for Azure OpenAI.")
 @click.option("--epochs", type=click.IntRange(min=1), help="n_epochs (default: the server's choice, estimated by the cookbook heuristic).")
 @click.option("--batch-size", type=click.IntRange(min=1))
 @click.option("--learning-rate-multiplier", type=click.FloatRange(min=0, min_open=True))
@@ -214,7 +222,7 @@ def connection_options(command):
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Hide findings recorded in this baseline file (as 'ftlint check --baseline').")
 @connection_options
-def submit(train, model, validation_file, suffix, method, epochs, batch_size, learning_rate_multiplier, seed, grader,
+def submit(train, model, validation_file, suffix, method, profile, epochs, batch_size, learning_rate_multiplier, seed, grader,
            metadata_items, follow, dry_run, yes, processing_timeout, baseline_file, base_url, timeout, max_retries):
     """Lint, estimate, upload and start a fine-tuning job (refuses when the lint finds errors)."""
     if not dry_run:
@@ -227,10 +235,13 @@ def submit(train, model, validation_file, suffix, method, epochs, batch_size, le
         metadata[key] = value
     if method == "reinforcement" and not grader:
         raise SubmitError("--method reinforcement needs --grader FILE (the grader as JSON)")
-    grader_obj = json.loads(Path(grader).read_text()) if grader else None
+    try:
+        grader_obj = json.loads(Path(grader).read_text(encoding="utf-8")) if grader else None
+    except (ValueError, OSError) as exc:  # not JSON, not UTF-8, unreadable: one line, not a traceback
+        raise SubmitError(f"--grader {one_line(str(grader))} is not a readable JSON file: {one_line(str(exc))}") from None
     paths = [train] + ([validation_file] if validation_file else [])
 
-    summary = lint_gate(train, validation_file, method, model, echo, baseline_file)
+    summary = lint_gate(train, validation_file, method, model, echo, baseline_file, profile)
     est = estimate(summary, model, method, epochs)
     est["explicit"] = bool(epochs)
     print_estimate(est, model)
