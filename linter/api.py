@@ -21,7 +21,7 @@ from .engine import FileResult, Linter
 from .findings import Finding
 from .parsing import INVALID_JSON
 from .readers import Reader
-from .readers.tabular import TABLE_ROW, header_problem, map_columns, problem_row, value_row
+from .readers.tabular import TABLE_ROW, header_problem, map_columns, message_cells, problem_row, value_row
 from .rows import Row
 
 API = "API"
@@ -123,12 +123,12 @@ def lint_dataframe(frame, *, config: bool | str | Path | None = None, as_datafra
         for cells in frame.itertuples(index=False, name=None):
             record = {name: value for name, value in zip(columns, map(_plain, cells)) if value is not None}
             value, problem = map_columns(record)
-            yield value, problem
+            yield value, problem, message_cells(record)  # findings on role columns point at the cell, as for a CSV
 
     return _lint_records(DATAFRAME, records(), options, config, as_dataframe)
 
 
-def _lint_records(name: str, records: Iterable[tuple[Any, tuple[str, str] | None]], options, config, as_dataframe: bool):
+def _lint_records(name: str, records: Iterable[tuple], options, config, as_dataframe: bool):
     linter = _linter(options, config)
     reader = RecordsReader(name, records)
     linter.registry = _with_reader(linter.registry, reader)
@@ -142,11 +142,13 @@ def _with_reader(registry, reader: Reader):
 
 
 class RecordsReader(Reader):
-    """Rows from values in memory, numbered from 1: the reader the API puts first for its own pseudo-path."""
+    """Rows from values in memory, numbered from 1: the reader the API puts first for its own pseudo-path.
+    Each record is ``(value, problem)``, or ``(value, problem, cells)`` with the column each message came
+    from (``message_cells``: a DataFrame of role columns)."""
 
     extensions = ()
 
-    def __init__(self, name: str, records: Iterable[tuple[Any, tuple[str, str] | None]]) -> None:
+    def __init__(self, name: str, records: Iterable[tuple]) -> None:
         self.name = name
         self.records = records
 
@@ -154,12 +156,15 @@ class RecordsReader(Reader):
         return path == self.name
 
     def rows(self, stream, *, max_line_bytes: int) -> Iterator[Row]:
-        for number, (value, problem) in enumerate(self.records, start=1):
+        for number, (value, problem, *cells) in enumerate(self.records, start=1):
             if problem is not None:
                 yield problem_row(number, *problem)
                 continue
             try:
-                yield value_row(number, _plain(value))
+                row = value_row(number, _plain(value))
+                if cells and row.parsed:
+                    row.cells = cells[0]
+                yield row
             except (TypeError, ValueError, orjson.JSONEncodeError) as exc:
                 yield problem_row(number, INVALID_JSON, f"row {number} cannot be represented as JSON: {exc}")
 

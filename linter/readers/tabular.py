@@ -168,11 +168,11 @@ def table_row(number: int, record: dict[str, Any], source: Any) -> Row:
         return problem_row(number, *reason, source=source)
     row = value_row(number, value, source=source)
     if type(row) is SourceRow and row.parsed:
-        row.cells = _message_cells(record)
+        row.cells = message_cells(record)
     return row
 
 
-def _message_cells(record: dict[str, Any]) -> tuple | None:
+def message_cells(record: dict[str, Any]) -> tuple | None:
     """The column each message of a role-columns record came from, in order (``map_columns`` skips empty cells)."""
     lowered = {str(k).strip().lower(): k for k in record}
     if "messages" in lowered:
