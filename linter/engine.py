@@ -469,12 +469,15 @@ class Linter:
         if not exact:
             stats.short_countable += 1
         if exact or in_sample(row.number):
+            extra = 0
             if on_view:
                 counted = row_view_count(self.tokenizer, row)  # FT300's count when it tokenized the row
-                billed = billed_tokens(counted, self.token_limit)
+                # a pair bills more than its counted sequence (the other answer): the difference, kept apart, so
+                # that a row of one sequence adds nothing to the billing estimate's bookkeeping
+                extra = billed_tokens(counted, self.token_limit) - min(self.token_limit, row.tokens)
             else:
-                billed = billed_tokens(self.tokenizer.count_row(row), self.token_limit)
-            stats.add_tokens(row.tokens, *row.token_parts, billed=billed, sampled=not exact)
+                self.tokenizer.count_row(row)
+            stats.add_tokens(row.tokens, *row.token_parts, sampled=not exact, extra_billed=extra)
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
             stats.note_length(row.tokens, row.number)

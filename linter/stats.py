@@ -85,7 +85,8 @@ class FileStats:
     tokens: Counter = field(default_factory=Counter)
     assistant_tokens: Counter = field(default_factory=Counter)  # per counted example
     trained_tokens: Counter = field(default_factory=Counter)  # assistant tokens with weight != 0
-    # billed tokens per counted example (rules.tokens.billed_tokens: cut at the limit; a pair's prompt once, both answers)
+    # what a counted pair bills beyond its counted sequence cut at the limit (rules.tokens.billed_tokens: a pair's
+    # prompt once and both answers), per pair; examples of one sequence bill that sequence cut at the limit
     billed: Counter = field(default_factory=Counter)
     # the sampled stratum (rows under LONG_ROW_BYTES, when not counting every row):
     # its sample's histograms, and how many rows it has
@@ -99,9 +100,10 @@ class FileStats:
     longest: list = field(default_factory=list)  # (tokens, line) of the longest counted examples, at most LONGEST
     trainer: Counter = field(default_factory=Counter)  # linter.trainer's tallies (truncation, template errors)
 
-    def add_tokens(self, total: int, assistant: int, trained: int, sampled: bool = False, billed: int | None = None) -> None:
-        """One counted example, into the histograms of every row or of the sampled stratum's sample;
-        ``billed`` is what the billing estimate charges for it (None: ``total``, cut at the limit)."""
+    def add_tokens(self, total: int, assistant: int, trained: int, sampled: bool = False, extra_billed: int = 0) -> None:
+        """One counted example, into the histograms of every row or of the sampled stratum's sample. The
+        billing estimate charges ``total`` cut at the limit, plus ``extra_billed`` (a preference pair's other
+        answer: ``rules.tokens.billed_tokens`` less the counted sequence), kept only where it is not 0."""
         if sampled:
             self.sampled_tokens[total] += 1
             self.sampled_assistant[assistant] += 1
@@ -110,8 +112,8 @@ class FileStats:
             self.tokens[total] += 1
             self.assistant_tokens[assistant] += 1
             self.trained_tokens[trained] += 1
-        if billed is not None:
-            (self.sampled_billed if sampled else self.billed)[billed] += 1
+        if extra_billed:
+            (self.sampled_billed if sampled else self.billed)[extra_billed] += 1
 
     def note_length(self, tokens: int, line: int) -> None:
         item = (tokens, -line)  # ties: the earlier line ranks higher
@@ -161,13 +163,10 @@ class FileStats:
             dist["max"] = max(dist["max"], self.max_tokens_seen)
             counted = sum(self.tokens.values()) + sampled
             complete = counted >= self.countable
-            billed = _weighted(self.billed, self.sampled_billed, weight)
-            if sum(self.billed.values()) + sum(self.sampled_billed.values()) < counted:
-                # rows added without their billed tokens (a plugin's add_tokens): each cut at the limit
-                billed = Counter()
-                for value, n in tokens.items():
-                    billed[min(token_limit, value)] += n
-            mean_billed = sum(value * n for value, n in billed.items()) / sum(billed.values())
+            # every example bills its counted sequence cut at the limit, a pair its other answer besides
+            extra = _weighted(self.billed, self.sampled_billed, weight)
+            billed = sum(min(token_limit, value) * n for value, n in tokens.items()) + sum(value * n for value, n in extra.items())
+            mean_billed = billed / sum(tokens.values())
             billing = round(mean_billed * self.countable)
             epochs = estimate_epochs(self.countable)
             out["tokens"] = {
