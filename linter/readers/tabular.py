@@ -177,7 +177,13 @@ def message_cells(record: dict[str, Any]) -> tuple | None:
     lowered = {str(k).strip().lower(): k for k in record}
     if "messages" in lowered:
         return None
-    return tuple(lowered[r] for r in ROLE_COLUMNS if r in lowered and record[lowered[r]] not in (None, "")) or None
+    return tuple(column for _, column in _filled_roles(record, lowered)) or None
+
+
+def _filled_roles(record: dict[str, Any], lowered: dict[str, Any]) -> list[tuple[str, Any]]:
+    """``(role, column)`` of each role column holding a message, in order (an empty cell makes none): what
+    ``map_columns`` makes messages of, and so what ``message_cells`` numbers them by."""
+    return [(role, lowered[role]) for role in ROLE_COLUMNS if role in lowered and record[lowered[role]] not in (None, "")]
 
 
 _MESSAGE_POINTER = re.compile(r"/messages(?:/(\d+)(?:/.*)?)?")
@@ -216,9 +222,8 @@ def map_columns(record: dict[str, Any]) -> tuple[dict[str, Any] | None, tuple[st
         value = {("messages" if k == key else k): v for k, v in record.items()}
         value["messages"] = messages
         return value, None
-    roles = [r for r in ROLE_COLUMNS if r in lowered]
-    if roles:
-        messages = [{"role": r, "content": record[lowered[r]]} for r in roles if record[lowered[r]] not in (None, "")]
+    if any(role in lowered for role in ROLE_COLUMNS):
+        messages = [{"role": role, "content": record[column]} for role, column in _filled_roles(record, lowered)]
         rest = {k: v for k, v in record.items() if str(k).strip().lower() not in ROLE_COLUMNS}
         return {"messages": messages, **rest}, None
     return dict(record), None
