@@ -601,13 +601,11 @@ class UnknownMessageKey(Rule):
             for key in message:
                 if key in known:
                     continue
-                lower = key.lower() if isinstance(key, str) else key
-                if lower in known and lower not in message:
-                    yield Violation(f"{show(key)} should be {show(lower)}", pointer("messages", index, key),
-                                    _renaming_fix(targets, key, "rename the key to lower case", Applicability.SAFE, index))
-                    continue
                 meant = targets.get(key)
-                if meant is not None:  # 'contnet': removing it would lose the text; renaming is the fix
+                if meant is not None and meant == key.lower():  # 'Content': the same key in another case
+                    yield Violation(f"{show(key)} should be {show(meant)}", pointer("messages", index, key),
+                                    _renaming_fix(targets, key, "rename the key to lower case", Applicability.SAFE, index))
+                elif meant is not None:  # 'contnet': removing it would lose the text; renaming is the fix
                     yield Violation(f"unknown message key {show(key)} (did you mean \"{meant}\"?)", pointer("messages", index, key),
                                     _renaming_fix(targets, key, f"rename to \"{meant}\"", Applicability.UNSAFE, index))
                 else:
