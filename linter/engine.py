@@ -26,7 +26,7 @@ from .rows import Row
 from .readers.tabular import cell_pointer
 from .per_file import PerFileFold, folds_for
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts, requirements_text
-from .rules.tokens import VIEW_KINDS, billed_tokens, dpo_lists, row_view_count
+from .rules.tokens import COUNTED_ON_VIEW, dpo_lists, extra_billed, row_view_count
 from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities, unread_rows
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
@@ -355,7 +355,7 @@ class Linter:
                 dispatch.records(row, kind)
                 if kind in _COUNTED_KINDS or self.trainer is not None:  # the trainer counts every row it renders
                     self._count(row, stats)
-                elif kind in VIEW_KINDS:  # ShareGPT, Alpaca, TRL, OpenAI DPO...: counted on the conversation view
+                elif kind in COUNTED_ON_VIEW:  # ShareGPT, Alpaca, TRL, OpenAI DPO...: counted on the conversation view
                     self._count(row, stats, on_view=True)
             else:
                 kind = None
@@ -451,7 +451,7 @@ class Linter:
         stats.countable += 1
         if on_view:
             stats.view_counted += 1
-            lists = dpo_lists(row) if row.kind == schema.PREFERENCE else None
+            lists = row.derived(dpo_lists, dpo_lists) if row.kind == schema.PREFERENCE else None
             if lists is not None:  # OpenAI DPO: the turns its view would have, without building it
                 stats.messages[_objects(lists[0]) + _objects(lists[1])] += 1
                 stats.pairs += 1
@@ -472,9 +472,9 @@ class Linter:
             extra = 0
             if on_view:
                 counted = row_view_count(self.tokenizer, row)  # FT300's count when it tokenized the row
-                # a pair bills more than its counted sequence (the other answer): the difference, kept apart, so
-                # that a row of one sequence adds nothing to the billing estimate's bookkeeping
-                extra = billed_tokens(counted, self.token_limit) - min(self.token_limit, row.tokens)
+                # a pair bills its other answer besides its counted sequence: kept apart, so that a row of one
+                # sequence adds nothing to the billing estimate's bookkeeping
+                extra = extra_billed(counted, self.token_limit)
             else:
                 self.tokenizer.count_row(row)
             stats.add_tokens(row.tokens, *row.token_parts, sampled=not exact, extra_billed=extra)

@@ -85,7 +85,7 @@ class FileStats:
     tokens: Counter = field(default_factory=Counter)
     assistant_tokens: Counter = field(default_factory=Counter)  # per counted example
     trained_tokens: Counter = field(default_factory=Counter)  # assistant tokens with weight != 0
-    # what a counted pair bills beyond its counted sequence cut at the limit (rules.tokens.billed_tokens: a pair's
+    # what a counted pair bills beyond its counted sequence cut at the limit (rules.tokens.extra_billed: a pair's
     # prompt once and both answers), per pair; examples of one sequence bill that sequence cut at the limit
     billed: Counter = field(default_factory=Counter)
     # the sampled stratum (rows under LONG_ROW_BYTES, when not counting every row):
@@ -103,7 +103,7 @@ class FileStats:
     def add_tokens(self, total: int, assistant: int, trained: int, sampled: bool = False, extra_billed: int = 0) -> None:
         """One counted example, into the histograms of every row or of the sampled stratum's sample. The
         billing estimate charges ``total`` cut at the limit, plus ``extra_billed`` (a preference pair's other
-        answer: ``rules.tokens.billed_tokens`` less the counted sequence), kept only where it is not 0."""
+        answer: ``rules.tokens.extra_billed``), kept only where it is not 0."""
         if sampled:
             self.sampled_tokens[total] += 1
             self.sampled_assistant[assistant] += 1

@@ -229,6 +229,13 @@ def _image_urls(conversation: Conversation, images: list) -> Conversation:
     return conversation._replace(turns=tuple(turns))
 
 
+def pair_keys(value: dict) -> tuple[str, str]:
+    """The keys of a DPO row's two answers: OpenAI's, or the ``*_completion`` spelling FT602 renames.
+    The view reads them here, and FT300's bound without a view (``rules.tokens.dpo_lists``) too."""
+    return ("preferred_output" if "preferred_output" in value else "preferred_completion",
+            "non_preferred_output" if "non_preferred_output" in value else "non_preferred_completion")
+
+
 class OpenAIDPO(Format):
     name = "openai-dpo"
     kind = schema.PREFERENCE
@@ -246,8 +253,7 @@ class OpenAIDPO(Format):
     def view(self, value: dict) -> Conversation:
         source = value.get("input")
         messages = source.get("messages") if isinstance(source, dict) else None
-        chosen_key = "preferred_output" if "preferred_output" in value else "preferred_completion"
-        rejected_key = "non_preferred_output" if "non_preferred_output" in value else "non_preferred_completion"
+        chosen_key, rejected_key = pair_keys(value)
         tools = source.get("tools") if isinstance(source, dict) else None
         return Conversation(
             self.name, schema.PREFERENCE, message_turns(messages, "/input/messages"),

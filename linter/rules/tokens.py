@@ -9,9 +9,10 @@ import json
 
 from .. import patching
 from ..findings import Applicability, Fix, Violation, drop_row
+from ..formats.openai import pair_keys
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import ADAPTED_KINDS, CHAT, PREFERENCE, RFT
+from ..schema import CONVERSATION_KINDS, CHAT, PREFERENCE, RFT
 from ..tokens import IMAGE_TOKENS, REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, upper_bound
 from ..view import Conversation
 from .base import Rule
@@ -19,9 +20,9 @@ from .base import Rule
 TOOLS_MARGIN = 12  # the fixed cost of a tools block (cl100k/o200k constants)
 
 
-# kinds FT300 and the statistics count on the conversation view: the adapted formats, and OpenAI's
-# DPO pairs (their view is prompt plus two answers; an OpenAI chat or RFT row is counted on its JSON)
-VIEW_KINDS = ADAPTED_KINDS | {PREFERENCE}
+# kinds FT300 and the statistics count on the conversation view: every conversation but OpenAI's chat
+# and RFT rows, which are counted on their JSON (OpenAI's DPO pairs: prompt plus two answers)
+COUNTED_ON_VIEW = CONVERSATION_KINDS - {CHAT, RFT}
 
 
 class ViewCount(NamedTuple):
@@ -40,18 +41,6 @@ class ViewCount(NamedTuple):
     prompt: int = 0
     other: int = 0
     pair: bool = False
-
-
-def view_tokens(tokenizer, view: Conversation) -> int:
-    """Tokens of a non-OpenAI-chat row, counted on its view with the cookbook's
-    per-message constants: every turn, its role, texts, images and tool calls, and
-    the declared tools; a preference pair as its prompt plus its longer answer."""
-    return view_count(tokenizer, view).total
-
-
-def view_token_parts(tokenizer, view: Conversation) -> tuple[int, int, int]:
-    """``(total, assistant, trained)`` as ``view_count`` counts them."""
-    return view_count(tokenizer, view)[:3]
 
 
 def view_count(tokenizer, view: Conversation) -> ViewCount:
@@ -90,14 +79,12 @@ def row_view_count(tokenizer, row: Row) -> ViewCount:
     return counted
 
 
-def billed_tokens(counted: ViewCount | int, limit: int) -> int:
-    """The tokens the billing estimate charges for one example, each sequence cut at the limit
-    (the cookbook's heuristic: training truncates it). A preference pair: its prompt once and both
-    answers, each side with the prompt cut at the limit. OpenAI documents only that preference
-    fine-tuning is billed by the tokens in the training dataset, not how a pair is counted."""
-    if isinstance(counted, int) or not counted.pair:
-        return min(limit, counted if isinstance(counted, int) else counted.total)
-    return min(limit, counted.total) + min(limit, counted.prompt + counted.other) - min(limit, counted.prompt)
+def extra_billed(counted: ViewCount, limit: int) -> int:
+    """What the billing estimate charges for an example beyond its counted sequence cut at the limit (the
+    cookbook's heuristic: training truncates it): for a preference pair, its other answer, that side with
+    the prompt cut at the limit too (the prompt is billed once); 0 for any other example. OpenAI documents
+    only that preference fine-tuning is billed by the tokens in the training dataset, not how a pair is counted."""
+    return min(limit, counted.prompt + counted.other) - min(limit, counted.prompt) if counted.pair else 0
 
 
 def dpo_lists(row: Row) -> tuple | None:
@@ -110,8 +97,8 @@ def dpo_lists(row: Row) -> tuple | None:
         return None
     source = value.get("input")
     prompt = source.get("messages") if type(source) is dict else None
-    chosen = value["preferred_output"] if "preferred_output" in value else value.get("preferred_completion")
-    rejected = value["non_preferred_output"] if "non_preferred_output" in value else value.get("non_preferred_completion")
+    chosen_key, rejected_key = pair_keys(value)
+    chosen, rejected = value.get(chosen_key), value.get(rejected_key)
     return (prompt if type(prompt) is list else None, chosen if type(chosen) is list else None,
             rejected if type(rejected) is list else None)
 
@@ -129,7 +116,7 @@ def dpo_upper_bound(row: Row, lists: tuple) -> int | None:
 
 
 def view_upper_bound(view: Conversation, raw_length: int) -> int:
-    """A ceiling on ``view_tokens`` without tokenizing: every counted string is
+    """A ceiling on ``view_count(...).total`` without tokenizing: every counted string is
     in the raw line (a byte is at least a token's worth), plus the constants."""
     bound = raw_length + REPLY_PRIMING + (TOOLS_MARGIN if view.tools is not None else 0)
     for _, turn in view.all_turns():
@@ -163,7 +150,7 @@ class TokenLimit(Rule):
     code = "FT300"
     name = "token-limit"
     summary = "Example has more tokens than the model's per-example limit"
-    kinds = frozenset({CHAT, RFT}) | VIEW_KINDS
+    kinds = CONVERSATION_KINDS
     fix = Applicability.UNSAFE
     options = {"strategy": "what the unsafe fix does: 'drop' (move the example to the rejects file, default) or 'truncate' (cut at a message boundary)"}
     option_choices = {"strategy": ("drop", "truncate")}
@@ -183,7 +170,7 @@ class TokenLimit(Rule):
             tokens = self.context.tokenizer.count_row(row)
         else:
             # a pair's line holds both answers: its size bounds the prompt with the longer one
-            lists = dpo_lists(row) if row.kind == PREFERENCE else None
+            lists = row.derived(dpo_lists, dpo_lists) if row.kind == PREFERENCE else None
             bound = dpo_upper_bound(row, lists) if lists is not None else None
             if bound is not None and bound <= limit:
                 return ()
