@@ -110,7 +110,8 @@ def test_a_pair_bills_each_side_cut_at_the_limit(tmp_path):
 
 def test_pairs_that_fit_by_their_size_are_not_tokenized_by_ft300(tmp_path):
     """docs/performance.md: a line whose bytes prove it fits is never tokenized by FT300 (no statistics
-    asked); the one pair whose line is over the limit is."""
+    asked), nor is its view built for the view's bound: the line alone bounds an OpenAI DPO pair. The one
+    pair whose line is over the limit is both bounded by its view and counted."""
     rows = [dpo(f"q{i}", "short answer", "no") for i in range(50)] + [dpo("q", "x " * 5000, "no")]
     path = write(tmp_path / "dpo.jsonl", rows)
     code = (
@@ -118,16 +119,19 @@ def test_pairs_that_fit_by_their_size_are_not_tokenized_by_ft300(tmp_path):
         "calls = []\n"
         "real = t.view_count\n"
         "t.view_count = lambda *a: calls.append(1) or real(*a)\n"
+        "bounds = []\n"
+        "real_bound = t.view_upper_bound\n"
+        "t.view_upper_bound = lambda *a: bounds.append(1) or real_bound(*a)\n"
         f"sys.argv = ['ftlint', 'check', {path!r}, '--profile', 'openai-dpo', '--select', 'FT300', '--no-token-stats']\n"
         "from linter.cli import main\n"
         "try:\n"
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('COUNTED', len(calls))\n"
+        "print('COUNTED', len(calls), 'VIEWED', len(bounds))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert "COUNTED 1" in out.stdout, out.stdout + out.stderr
+    assert "COUNTED 1 VIEWED 1" in out.stdout, out.stdout + out.stderr
 
 
 def test_the_dpo_bound_without_the_view_is_never_below_the_count():
