@@ -123,15 +123,20 @@ def read_trainer_config(path: str) -> TrainerPlan:
 
 # -- axolotl ---------------------------------------------------------------------------------
 
+def _length(plan: TrainerPlan, data: dict, key: str, default: int, default_words: str, config_path: Path) -> None:
+    """The trainer's maximum sequence length: the config's ``key``, else the trainer's own default, and
+    where it came from, for the reports' limit line."""
+    given = _positive_int(data, key, str(config_path))
+    plan.max_seq_length = given or default
+    plan.max_seq_length_from = f"{key} in {config_path.name}" if given else f"{default_words}, not set in {config_path.name}"
+
+
 def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
     source = str(config_path)
     plan = TrainerPlan(source, "axolotl")
     plan.tokenizer, plan.tokenizer_from = _tokenizer(data, ("tokenizer_config", "base_model"), config_path)
-    plan.max_seq_length = _positive_int(data, "sequence_len", source)
     # axolotl's schema (utils/schemas/config.py) defaults sequence_len to 512
-    plan.max_seq_length_from = f"sequence_len in {config_path.name}" if plan.max_seq_length else \
-        f"sequence_len default of axolotl, not set in {config_path.name}"
-    plan.max_seq_length = plan.max_seq_length or AXOLOTL_SEQUENCE_LEN
+    _length(plan, data, "sequence_len", AXOLOTL_SEQUENCE_LEN, "sequence_len default of axolotl", config_path)
     plan.chat_template = _axolotl_template(data, config_path, plan)
     plan.assistant_only_loss = not data.get("train_on_inputs", False)
     # an example over sequence_len is dropped unless excess_length_strategy says truncate (or raise)
@@ -222,10 +227,7 @@ def _llamafactory(data: dict, config_path: Path) -> TrainerPlan:
     source = str(config_path)
     plan = TrainerPlan(source, "llamafactory")
     plan.tokenizer, plan.tokenizer_from = _tokenizer(data, ("model_name_or_path",), config_path)
-    plan.max_seq_length = _positive_int(data, "cutoff_len", source)
-    plan.max_seq_length_from = f"cutoff_len in {config_path.name}" if plan.max_seq_length else \
-        f"LLaMA-Factory's default cutoff_len, not set in {config_path.name}"
-    plan.max_seq_length = plan.max_seq_length or 2048
+    _length(plan, data, "cutoff_len", 2048, "LLaMA-Factory's default cutoff_len", config_path)
     if data.get("packing") or data.get("neat_packing"):  # DataArguments.__post_init__: packing cuts one token off
         plan.max_seq_length -= 1
         plan.max_seq_length_from += ", minus 1 for packing"
@@ -281,10 +283,7 @@ def _trl(data: dict, config_path: Path) -> TrainerPlan:
     source = str(config_path)
     plan = TrainerPlan(source, "trl")
     plan.tokenizer, plan.tokenizer_from = _tokenizer(data, ("model_name_or_path",), config_path)
-    plan.max_seq_length = _positive_int(data, "max_length", source)
-    plan.max_seq_length_from = f"max_length in {config_path.name}" if plan.max_seq_length else \
-        f"SFTConfig's default max_length, not set in {config_path.name}"
-    plan.max_seq_length = plan.max_seq_length or 1024
+    _length(plan, data, "max_length", 1024, "SFTConfig's default max_length", config_path)
     plan.assistant_only_loss = bool(data.get("assistant_only_loss", False))
     template_path = data.get("chat_template_path")
     if isinstance(template_path, str):

@@ -117,7 +117,7 @@ def restated(rule, row, messages: list | None, problem) -> bool:
     if kind == mistral.CALL_ID:
         pattern = profile.tool_call_id_pattern
         return reports("FT511") and bool(pattern) and not re.match(pattern, str(problem.value))
-    return reports(_RESTATED_BY.get(kind, "")) if kind in _RESTATED_BY else False
+    return kind in _RESTATED_BY and reports(_RESTATED_BY[kind])
 
 
 # kinds whose rule reports every case mistral-finetune refuses: FT113 any weight but 0 or 1, FT503 a call
@@ -245,7 +245,6 @@ class TrainerSkipsRow(_TrainerRule):
     code = "FT315"
     name = "trainer-skips-row"
     summary = "The trainer, reading this row as its config says, drops it or fails on it"
-    requires = ("trainer",)
 
     def check(self, row) -> Iterable[Violation]:
         view = self.context.options.get("trainer")

@@ -17,6 +17,7 @@ JSON and HTML statistics all use these exact figures when it is configured.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +101,7 @@ class TrainerView:
         """``profile`` with the roles the trainer config's mapping of ``path`` reads, when it declares them:
         FT106 then accepts exactly the roles (LLaMA-Factory tags, axolotl roles) the trainer maps, and
         FT121/FT117 the tags a conversation may open and end with."""
-        mapping = self.mappers.get(_resolved(path))
+        mapping = self.for_path(path).mapping
         roles = getattr(mapping, "roles", None)
         if roles is None:
             return profile
@@ -209,7 +210,7 @@ class TrainerView:
         that cap is reached; every token is trained, and the tokens are split into samples of sequence_len.
         A last piece under two tokens is dropped (``min_sample_len``'s default), as is the rest past the cap."""
         limit = self.max_seq_length
-        eos = self._eos_id()
+        eos = self._eos_id
         ends = eos is not None and (not ids or ids[-1] != eos)
         total = len(ids) + ends
         cap = 64 * limit if limit else total
@@ -222,7 +223,9 @@ class TrainerView:
             kept -= last
         return Analysis(total, total, kept, pieces=pieces)
 
+    @functools.cached_property
     def _eos_id(self) -> int | None:
+        """The tokenizer's EOS token id (looked up once: axolotl's completion type appends it to every row)."""
         eos = self.source.special_tokens.get("eos_token")
         eos = eos.get("content") if isinstance(eos, dict) else eos
         return self.source.backend.token_to_id(eos) if isinstance(eos, str) else None
