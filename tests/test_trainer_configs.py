@@ -355,6 +355,7 @@ def test_axolotl_completion_dataset_is_tokenized_as_text_and_split(project, tmp_
     said = {f["line"]: f["message"] for f in report["findings"]}
     pieces = -(-want[0] // 64)
     last = want[0] - (pieces - 1) * 64
+    pieces -= last < 2  # a last piece under two tokens is dropped: no sample of its own (review)
     assert f"example has {want[0]:,} tokens" in said[1] and f"splits it into {pieces} samples" in said[1]
     assert "axolotl reads the text from column 'body'" in said[3]
     stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "comp.yml", cwd=root).stdout)[0]

@@ -219,8 +219,9 @@ class TrainerView:
             kept += 1
         pieces = -(-kept // limit) if limit else 1
         last = kept - (pieces - 1) * (limit or kept)
-        if last < 2:
+        if last < 2:  # dropped: no sample of its own (a text of one piece keeps pieces=1, the mark of a split text)
             kept -= last
+            pieces -= pieces > 1
         return Analysis(total, total, kept, pieces=pieces)
 
     @functools.cached_property
