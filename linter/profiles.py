@@ -231,8 +231,8 @@ AZURE_OPENAI = dataclasses.replace(
 
 TOGETHER = Profile(
     name="together",
-    description="Together AI fine-tuning, conversational format (strict alternation, data-URL images)",
-    kinds=frozenset({"chat", "completion", "preference"}),
+    description="Together AI fine-tuning: conversational, instruction, preference and generic text rows (strict alternation, data-URL images)",
+    kinds=frozenset({"chat", "completion", "preference", "text"}),
     roles=frozenset({"system", "user", "assistant", "tool"}),
     top_level_keys=frozenset({"messages", "tools", "text", "prompt", "completion", "input", "preferred_output", "non_preferred_output"}),
     message_keys=frozenset({"role", "content", "weight", "tool_calls", "tool_call_id", "name"}),
