@@ -391,13 +391,15 @@ class Linter:
         add = PerFileFold.add
 
         def report(rule: Rule, violation, row: Row) -> None:
-            if rule.per_file:
-                add(per_file[rule], row.number, violation, stats.lines)  # stats.lines: the row's place in the shard
-                return
-            context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
             where = violation.pointer
             if where and row.__class__ is not Row and getattr(row, "cells", None):
                 where = cell_pointer(row, where)  # a record of role columns: the cell, not /messages/N/content
+            if rule.per_file:
+                if where != violation.pointer:
+                    violation = dataclasses.replace(violation, pointer=where)
+                add(per_file[rule], row.number, violation, stats.lines)  # stats.lines: the row's place in the shard
+                return
+            context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
             found.append(Finding(
                 path, row.number, rule.code, rule.name, severity[rule.code], redact_message(violation.message), where,
                 violation.fix, context, True, getattr(row, "column", 0)

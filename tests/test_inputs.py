@@ -79,10 +79,11 @@ def test_findings_on_role_columns_point_at_the_cell(tmp_path):
     """A CSV of system/user/assistant columns has no /messages/2/content: the README promises pointers into
     the row, so a finding on a message points at its cell's column (hosted-user trial)."""
     path = tmp_path / "chats.csv"
-    path.write_text("system,user,Assistant,notes\nBe brief.,Hello, ,n1\nBe brief.,,Hi!,n2\n")
-    report, _ = cli_json(path, "--select", "FT200,FT116")
+    path.write_text("system,user,Assistant,notes\nBe brief.,Hello, ,n1\n,,Hi!,n2\n")
+    report, _ = cli_json(path, "--select", "FT200,FT116,FT115")
     found = sorted((f["line"], f["code"], f["pointer"]) for f in report["findings"])
-    assert found == [(2, "FT200", "/Assistant"), (3, "FT116", "")]
+    # FT115, reported once per file, goes through its own fold: the record too, not /messages (clean-clone trial)
+    assert found == [(2, "FT200", "/Assistant"), (3, "FT115", ""), (3, "FT116", "")]
 
 
 def test_gzip_jsonl_streams(tmp_path):
