@@ -627,7 +627,14 @@ def test_trl_tool_rows_are_written_in_openai_form_or_rejected_and_kept_as_trl_ro
     trl_out = tmp_path / "again.jsonl"
     proc = run_cli("convert", source, "-o", trl_out, "--to", "trl")
     assert proc.returncode == 0, proc.stderr
-    assert len(lines(trl_out)) == 2
+    again = lines(trl_out)
+    assert len(again) == 2
+    assert again[1]["messages"][1]["tool_calls"][1]["function"]["arguments"] == {"room": "hall"}  # objects, as TRL takes them
+    assert [m["role"] for m in again[1]["messages"]] == ["user", "assistant", "tool", "assistant"]
+    # the tools a TRL row holds as a JSON string become ShareGPT's string once, not a string of a string (review)
+    sharegpt_out = tmp_path / "sharegpt.jsonl"
+    assert run_cli("convert", source, "-o", sharegpt_out, "--to", "sharegpt").returncode == 0
+    assert json.loads(lines(sharegpt_out)[0]["tools"])[0]["name"] == "control_light"
 
 
 def test_two_tool_results_in_a_row_are_no_sharegpt_row(tmp_path):

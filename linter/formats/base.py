@@ -310,15 +310,21 @@ def arguments_object(arguments: Any) -> Any:
     return arguments
 
 
+def decoded_tools(tools: Any) -> Any:
+    """A tools list held as a JSON string (TRL's and axolotl's datasets) decoded, as their trainers decode
+    it; anything else as it is (a string that is not such a list is written as it is, and check says so)."""
+    if not isinstance(tools, str):
+        return tools
+    try:
+        decoded = json.loads(tools)
+    except ValueError:
+        return tools
+    return decoded if isinstance(decoded, list) else tools
+
+
 def openai_tools(tools: Any) -> Any:
-    """Tools as OpenAI lists them: bare function definitions (ShareGPT's) wrapped in ``{"type": "function", "function": ...}``;
-    a list held as a JSON string (TRL's and axolotl's datasets) decoded, as their trainers decode it."""
-    if isinstance(tools, str):
-        try:
-            decoded = json.loads(tools)
-        except ValueError:
-            return tools  # not JSON: written as it is, and check says so (FT500)
-        tools = decoded if isinstance(decoded, list) else tools
+    """Tools as OpenAI lists them: bare function definitions (ShareGPT's) wrapped in ``{"type": "function", "function": ...}``."""
+    tools = decoded_tools(tools)
     if not isinstance(tools, list):
         return tools
     return [{"type": "function", "function": t} if isinstance(t, dict) and "type" not in t and "name" in t else t for t in tools]
@@ -326,6 +332,7 @@ def openai_tools(tools: Any) -> Any:
 
 def bare_tools(tools: Any) -> Any:
     """Tools as ShareGPT lists them: the function definitions themselves."""
+    tools = decoded_tools(tools)
     if not isinstance(tools, list):
         return tools
     return [t["function"] if isinstance(t, dict) and t.get("type") == "function" and isinstance(t.get("function"), dict) else t for t in tools]
