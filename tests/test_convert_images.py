@@ -151,3 +151,14 @@ def test_an_image_trl_would_not_give_to_the_prompt_is_rejected(tmp_path):
     assert "an image would be in the completion; TRL gives a row's images to its prompt only" in rejects[0]["reason"]
     assert trl == [{"prompt": [{"role": "user", "content": [IMAGE, text("What?")]}], "completion": [{"role": "assistant", "content": "A dog."}],
                     "label": False, "images": ["a.jpg"]}]
+
+
+def test_the_messages_kto_writer_refuses_images_it_cannot_place(tmp_path):
+    """TRL rows' images are part of their view; the messages-kto writer places none, and wrote the row
+    without them (review): refused, with where they are, so nothing is dropped."""
+    row = {"prompt": [{"role": "user", "content": [IMAGE, text("What?")]}], "completion": [{"role": "assistant", "content": "A dog."}],
+           "label": True, "images": ["a.jpg"]}
+    plain = {"prompt": [{"role": "user", "content": "Hi"}], "completion": [{"role": "assistant", "content": "Hello."}], "label": True}
+    proc, written, rejects = _convert(tmp_path, "kto", [row, plain], "messages-kto")
+    assert proc.returncode == 1 and len(written) == 1 and [r["line"] for r in rejects] == [1]
+    assert "/images/0" in rejects[0]["reason"]

@@ -329,6 +329,8 @@ class MessagesKTO(Format):
     def write(self, conversation: Conversation) -> dict:
         if conversation.label is None or conversation.is_preference or conversation.step_labels is not None:
             raise Reject("not an unpaired-preference row: it needs a label")
+        if conversation.images:  # this writer places no media: refused, never dropped (TRL rows' images are in their view)
+            raise Reject(f"the media listed at {conversation.images[0].pointer} cannot be written as {self.name}")
         row: dict[str, Any] = {"messages": write_messages(conversation.turns, ids_needed=False), "label": conversation.label}
         if conversation.tools is not None:
             row["tools"] = conversation.tools
