@@ -435,8 +435,26 @@ def upper_bound(value: Any, raw_length: int, raw: bytes | None = None) -> int:
     if isinstance(value, dict) and ("tools" in value or "functions" in value):
         bound += 12
         for function in _function_definitions(value):
-            bound += 13
+            bound += 13 + _longer_than_raw(function.get("name")) + _longer_than_raw(function.get("description"))
             for prop in _properties(function).values():
-                enum = prop.get("enum") if isinstance(prop, dict) else None
-                bound += 3 + 3 * (len(enum) if isinstance(enum, list) else 0)
+                if not isinstance(prop, dict):
+                    bound += 3
+                    continue
+                enum = prop.get("enum")
+                bound += 3 + _longer_than_raw(prop.get("type")) + _longer_than_raw(prop.get("description"))
+                if isinstance(enum, list):
+                    bound += 3 * len(enum) + sum(map(_longer_than_raw, enum))
     return bound
+
+
+def _longer_than_raw(value: Any) -> int:
+    """What a definition's value adds to the bound beyond its bytes in the line: the count encodes
+    ``str(value)``, which for a string, an integer, a boolean or null is no longer than the value's
+    JSON, but for a float (``1e15`` reads back as ``1000000000000000.0``), a list or an object can be
+    much longer; their ``str`` is then counted whole."""
+    if value is None or type(value) in _NO_LONGER_THAN_RAW:
+        return 0
+    return len(str(value).encode("utf-8", "surrogatepass"))
+
+
+_NO_LONGER_THAN_RAW = (str, int, bool)

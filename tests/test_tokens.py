@@ -300,3 +300,82 @@ def test_ft300_counts_a_call_whose_name_or_arguments_are_not_strings(tmp_path):
     path.write_text("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
     report, _ = cli_json(path, "--profile", "llamafactory", "--max-tokens", "5000", "--select", "FT300")
     assert [f["line"] for f in report["findings"] if f["code"] == "FT300"] == [1, 2]
+
+
+# any JSON a tool definition may hold where the cookbook formula encodes str(value): names, types,
+# descriptions and enum items of floats, lists and objects read back longer than their bytes in the line
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) | json_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(json_text, inner, max_size=3), max_leaves=8,
+)
+tool = st.fixed_dictionaries({"type": st.just("function"), "function": st.fixed_dictionaries(
+    {"name": json_value, "parameters": st.fixed_dictionaries({"type": st.just("object"), "properties": st.dictionaries(
+        json_text, st.fixed_dictionaries({}, optional={"type": json_value, "description": json_value, "enum": st.one_of(
+            st.lists(json_value, max_size=40), st.lists(st.integers(0, 9), min_size=100, max_size=400))}),
+        max_size=4)})},
+    optional={"description": json_value})})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(message, min_size=1, max_size=4), st.lists(tool, min_size=1, max_size=3))
+def test_upper_bound_never_below_count_with_tools(messages, tools):
+    """FT300 never tokenizes a row whose bound is within the limit: with tool definitions too,
+    written as compactly as JSON allows (orjson), the tightest line the count must stay under."""
+    import orjson
+
+    row = {"messages": messages, "tools": tools}
+    raw = orjson.dumps(row)
+    for name in ("o200k_base", "cl100k_base"):
+        assert Tokenizer(name).count_example(row) <= upper_bound(row, len(raw), raw)
+
+
+def test_upper_bound_holds_for_floats_written_short():
+    """A float enum item written ``1e15`` is counted as Python's ``1000000000000000.0``: 500 of them gave
+    a count of 5,540 against a bound of 4,251 before the bound took such values' ``str`` whole."""
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {
+        "d": {"type": ["number", "null"], "description": {"unit": "m"}, "enum": [1e15] * 500}}}}}]
+    row = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}], "tools": tools}
+    raw = json.dumps(row, separators=(",", ":")).replace("1000000000000000.0", "1e15").encode()
+    value = json.loads(raw)
+    assert value == row
+    assert Tokenizer("o200k_base").count_example(value) <= upper_bound(value, len(raw), raw)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["human", "gpt"]), min_size=1, max_size=4), st.lists(json_text, min_size=4, max_size=4),
+       st.lists(tool, min_size=1, max_size=2), st.booleans())
+def test_the_view_bound_never_below_the_view_count_with_tools(froms, texts, tools, as_string):
+    """The same for rows counted on their conversation view (ShareGPT here): the view counts its tools as
+    ``json.dumps`` writes them, spaces and all, which a compact line does not hold."""
+    import orjson
+
+    from linter.registry import get_registry
+    from linter.rows import Row
+    from linter.rules.tokens import view_count, view_upper_bound
+
+    value = {"conversations": [{"from": who, "value": text} for who, text in zip(froms, texts)],
+             "tools": orjson.dumps(tools).decode() if as_string else tools}
+    line = orjson.dumps(value)
+    row = Row(1, 0, line, len(line))
+    row.value, row.parsed = orjson.loads(line), True
+    row.format, row.kind = get_registry().detector.classify(row.value, "chat", "chat")
+    assert row.format.name == "sharegpt"
+    if row.view.tools is None:
+        return  # the adapter did not read these tools (FT120 says why): nothing of theirs is counted
+    for name in ("o200k_base", "cl100k_base"):
+        assert view_count(Tokenizer(name), row.view).total <= view_upper_bound(row.view, row.length)
+
+
+def test_a_compact_tools_block_over_the_limit_is_found_on_sharegpt_rows(tmp_path):
+    """End to end: 1,300 single-digit enum items are 3,900 tokens from 2,600 bytes; the row is over the
+    limit by its count (4,176) though its line is 3,872 bytes. FT300 was silent before."""
+    tools = [{"type": "function", "function": {"name": "pick", "description": "pick a digit", "parameters": {
+        "type": "object", "properties": {"d": {"type": "integer", "enum": [0] * 1300}}}}}]
+    row = {"conversations": [{"from": "human", "value": "word " * 199 + "word"}, {"from": "gpt", "value": "ok"}],
+           "tools": json.dumps(tools, separators=(",", ":"))}
+    path = tmp_path / "tools.jsonl"
+    path.write_text(json.dumps(row, separators=(",", ":")) + "\n")
+    assert path.stat().st_size < 4096
+    report, _ = cli_json("--profile", "llamafactory", str(path))
+    over = [f for f in report["findings"] if f["code"] == "FT300"]
+    assert len(over) == 1 and "4,175 tokens" in over[0]["message"], report
