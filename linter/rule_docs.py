@@ -27,11 +27,28 @@ FIX_SAFETY = {
 from .rules.base import requirements_text
 
 
+def enabling_profiles(rule) -> list[str]:
+    """The registered profiles that turn this opt-in rule on (``Profile.enables``: FT205 under the hosted
+    services' profiles, the default one included); empty for a rule on everywhere or opt-in everywhere."""
+    if rule.default_enabled:
+        return []
+    return [name for name, profile in get_registry().profiles.items() if rule.code in profile.enables]
+
+
+def _enabled_text(rule) -> str:
+    if rule.default_enabled:
+        return "yes"
+    profiles = enabling_profiles(rule)
+    if not profiles:
+        return "no (opt-in)"
+    return f"under profiles {', '.join(profiles)} (they turn it on); opt-in under the others"
+
+
 def render_rule(rule, plugin: str) -> str:
     """The Markdown text ``ftlint rule`` prints and each docs/rules/CODE.md page holds."""
     lines = [f"## {rule.code} {rule.name}", "", rule.summary + ".", ""]
     lines.append(f"- Severity: {rule.severity.value}")
-    lines.append(f"- Enabled by default: {'yes' if rule.default_enabled else 'no (opt-in)'}")
+    lines.append(f"- Enabled by default: {_enabled_text(rule)}")
     lines.append(f"- Fix: {rule.fix.value if rule.fix else 'none'}")
     lines.append(f"- Plugin: {plugin}")
     if rule.requires:
@@ -125,7 +142,7 @@ def write_rule_docs(folder: Path) -> list[Path]:
         page.write_text(render_rule(found, registry.rule_plugin[code]) + "\n", encoding="utf-8")
         written.append(page)
         fix = found.fix.value if found.fix else ""
-        default = "on" if found.default_enabled else "opt-in"
+        default = "on" if found.default_enabled else "by profile" if enabling_profiles(found) else "opt-in"
         index.append(f"| [{code}]({code}.md) | {found.name} | {found.severity.value} | {fix} | {default} | {found.summary} |")
     readme = folder / "README.md"
     readme.write_text("\n".join(index) + "\n", encoding="utf-8")
@@ -163,12 +180,15 @@ def source_of(rule_class) -> str | None:
 
 
 
-def rule_table(show_all: bool) -> list[dict]:
-    """One row per rule (opt-in ones only with ``show_all``), as ``ftlint rules`` lists them."""
+def rule_table(show_all: bool, profile=None) -> list[dict]:
+    """One row per rule, as ``ftlint rules`` lists them: those on under ``profile`` (every rule not opt-in,
+    and the opt-in ones the profile turns on), the opt-in ones too with ``show_all``. ``on`` says whether
+    the rule runs under ``profile`` when no select or ignore says otherwise."""
     registry = get_registry()
     rows = []
     for code, rule in registry.rules.items():
-        if not rule.default_enabled and not show_all:
+        on = rule.default_enabled or (profile is not None and code in profile.enables)
+        if not on and not show_all:
             continue
         rows.append(
             {
@@ -177,6 +197,8 @@ def rule_table(show_all: bool) -> list[dict]:
                 "severity": rule.severity.value,
                 "fix": rule.fix.value if rule.fix else None,
                 "default": rule.default_enabled,
+                "on": on,
+                "profiles": enabling_profiles(rule),
                 "plugin": registry.rule_plugin[code],
                 "summary": rule.summary,
             }

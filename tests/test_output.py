@@ -232,10 +232,34 @@ def test_rules_all_lists_the_opt_in_rules_and_says_how_many_there_are():
 
     registry = get_registry()
     on = [code for code, rule in registry.rules.items() if rule.default_enabled]
-    default, every = run_cli("rules"), run_cli("rules", "--all")
-    assert len(default.stdout.splitlines()) == len(on) and len(every.stdout.splitlines()) == len(registry.rules)
-    assert f"{len(registry.rules)} rules: {len(on)} on by default, {len(registry.rules) - len(on)} opt-in" in default.stderr
-    assert "FT205   secret" in every.stdout and "(opt-in)" in every.stdout and "FT205 " not in default.stdout
+    local, every = run_cli("rules", "--profile", "trl"), run_cli("rules", "--all")
+    assert len(every.stdout.splitlines()) == len(registry.rules)
+    assert len(local.stdout.splitlines()) == len(on) and "FT205 " not in local.stdout
+    assert f"{len(registry.rules)} rules: {len(on)} on by default, {len(registry.rules) - len(on)} opt-in" in local.stderr
+    assert "FT205   secret" in every.stdout and "(opt-in)" in every.stdout
+
+
+def test_rules_and_settings_say_which_opt_in_rules_the_profile_turns_on():
+    """Trial: 'ftlint rules' and 'ftlint rule FT205' called FT205 opt-in while the default profile (and every
+    hosted service's) runs it: a user reading them thought keys in their file went unchecked."""
+    from linter.registry import get_registry
+
+    registry = get_registry()
+    on = [code for code, rule in registry.rules.items() if rule.default_enabled]
+    default = run_cli("rules")
+    assert len(default.stdout.splitlines()) == len(on) + 1
+    assert "FT205   secret" in default.stdout and "(on: profile openai-sft)" in default.stdout
+    assert f"{len(on)} on by default, 1 more on under profile openai-sft (FT205), {len(registry.rules) - len(on) - 1} opt-in" in default.stderr
+    listed = json.loads(run_cli("rules", "--output-format", "json", "--profile", "together").stdout)
+    secret = next(row for row in listed if row["code"] == "FT205")
+    assert secret["on"] and not secret["default"] and "together" in secret["profiles"] and "trl" not in secret["profiles"]
+    page = run_cli("rule", "FT205").stdout
+    assert "- Enabled by default: under profiles openai-sft," in page and "opt-in under the others" in page
+    assert "- Enabled by default: no (opt-in)" in run_cli("rule", "FT206").stdout
+    unknown = run_cli("rules", "--profile", "nope")
+    assert unknown.returncode == 2 and "unknown profile 'nope'" in unknown.stderr
+    assert "# profile openai-sft turns on: FT205" in run_cli("check", "--isolated", "--show-settings").stdout
+    assert "turns on" not in run_cli("check", "--isolated", "--show-settings", "--profile", "trl").stdout
 
 
 def test_rule_suggests_close_names_and_prints_its_source():

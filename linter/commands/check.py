@@ -127,6 +127,11 @@ def _show_settings(settings: Settings) -> None:
     width = max((len(key) + len(value) for key, value, _ in rows if len(key) + len(value) <= 60), default=0) + 3
     for key, value, origin in rows:
         click.echo(f"{f'{key} = {value}':<{width}}  # {origin}")
+    from ..registry import get_registry
+
+    profile = get_registry().profiles.get(settings.profile)
+    if profile is not None and profile.enables:  # opt-in rules this target runs unless a select or ignore says otherwise
+        click.echo(f"# profile {profile.name} turns on: {', '.join(profile.enables)} (opt-in elsewhere)")
 
 
 class Gate:
