@@ -63,6 +63,8 @@ class FileResult:
     # and whether that tokenizer is open (--tokenizer counts exactly) or proprietary
     approximates: str = ""
     open_tokenizer: bool = False
+    pair_limit: int = 0  # preference pairs' own limit (the provider's DPO context), 0: token_limit
+
 
     def summary(self) -> dict:
         out = {
@@ -80,6 +82,8 @@ class FileResult:
 
             for key in BILLING_KEYS:
                 out["tokens"].pop(key, None)
+        if self.pair_limit and out.get("tokens", {}).get("pairs"):
+            out["tokens"]["pair_limit"] = self.pair_limit
         if self.approximates and "tokens" in out:
             out["tokens"]["approximates"] = self.approximates
             out["tokens"]["open_tokenizer"] = self.open_tokenizer
@@ -142,6 +146,8 @@ class Linter:
         self.token_limit = s.max_tokens or self.model.token_limit
         self.tokenizer = Tokenizer(self.model.encoding)
         self.limit_from = _limit_origin(s, self.model)
+        # the provider's lower limit for preference pairs (Together's DPO context), unless --max-tokens set one
+        self.pair_limit = 0 if s.max_tokens else self.model.pair_limit
         self.trainer = trainer_view(s, self.model)  # linter.trainer: exact counts with an open model's tokenizer and template
         if self.trainer is not None:
             if not self.trainer.max_seq_length:
@@ -149,6 +155,7 @@ class Linter:
             self.token_limit = self.trainer.max_seq_length
             self.limit_from = self.trainer.limit_from or self.limit_from
             self.tokenizer = self.trainer
+            self.pair_limit = 0  # the trainer's max_seq_length judges every sequence
             self.enabled = self.enabled - {"FT300"}  # FT311/FT312 judge the length exactly
         self.train_fingerprints = None  # set by use_training_files for FT406
         # what the profile gives the rules that require it (None: the rule is not built in this run)
@@ -229,6 +236,7 @@ class Linter:
             },
             path=path,
             limit_from=self.limit_from,
+            pair_limit=self.pair_limit,
             enabled=frozenset(codes),  # a rule may stay silent where an enabled one reports the root cause
         )
         rules = []
@@ -312,7 +320,7 @@ class Linter:
             billing=bills_like_openai(self.profile.name, self.model.provider, self.trainer is not None),
             trainer=self.trainer.describe() if self.trainer is not None else None,
             approximates=_approximated(self.model) if self.trainer is None else "",
-            open_tokenizer=bool(self.model.tokenizer),
+            open_tokenizer=bool(self.model.tokenizer), pair_limit=self.pair_limit,
         )
 
     _result = new_result  # the name plugins and scripts of the previous release used
@@ -470,20 +478,23 @@ class Linter:
         exact = self.settings.exact_stats or self.trainer is not None or row.length >= LONG_ROW_BYTES
         if not exact:
             stats.short_countable += 1
+        limit = self.token_limit
         if exact or in_sample(row.number):
             extra = 0
             if on_view:
                 counted = row_view_count(self.tokenizer, row)  # FT300's count when it tokenized the row
+                if counted.pair and self.pair_limit:
+                    limit = self.pair_limit
                 # a pair bills its other answer besides its counted sequence: kept apart, so that a row of one
                 # sequence adds nothing to the billing estimate's bookkeeping
-                extra = extra_billed(counted, self.token_limit)
+                extra = extra_billed(counted, limit)
             else:
                 self.tokenizer.count_row(row)
             stats.add_tokens(row.tokens, *row.token_parts, sampled=not exact, extra_billed=extra)
         if row.tokens is not None:
             stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
             stats.note_length(row.tokens, row.number)
-            if row.tokens > self.token_limit:
+            if row.tokens > limit:
                 stats.over_limit += 1
 
 

@@ -37,6 +37,8 @@ class ModelSpec:
     tokenizer: str = ""  # exact counts: an HF repo id (local cache only) or "mistral-common:<file>"
     source: str = ""  # where the limit was read
     as_of: str = ""  # when
+    # a preference (DPO) pair's limit, when the provider publishes a lower one than token_limit (Together); 0: the same
+    pair_limit: int = 0
 
 
 # When no model is named: the 4096-token limit the task asks for, counted
@@ -65,18 +67,18 @@ _AZURE = "https://learn.microsoft.com/azure/ai-services/openai/how-to/fine-tunin
 _READ = "2026-11-30"
 
 
-def _hosted(name, limit, provider, family, tokenizer, source, note="", encoding="o200k_base"):
-    return ModelSpec(name, encoding, limit, note, provider, family, tokenizer, source, _READ)
+def _hosted(name, limit, provider, family, tokenizer, source, note="", encoding="o200k_base", pair_limit=0):
+    return ModelSpec(name, encoding, limit, note, provider, family, tokenizer, source, _READ, pair_limit)
 
 
 # Fine-tunable models of hosted providers (SFT limits). Plugins add or correct entries.
 HOSTED_MODELS = (
-    _hosted("moonshotai/Kimi-K2-Instruct", 65536, "together", "kimi-k2", "moonshotai/Kimi-K2-Instruct", _TOGETHER, "SFT context; DPO 32768"),
-    _hosted("zai-org/GLM-4.6", 128000, "together", "glm-4", "zai-org/GLM-4.6", _TOGETHER, "SFT context; DPO 64000"),
-    _hosted("zai-org/GLM-4.7", 128000, "together", "glm-4", "zai-org/GLM-4.7", _TOGETHER, "SFT context; DPO 64000"),
-    _hosted("openai/gpt-oss-20b", 16384, "together", "gpt-oss (o200k_harmony)", "openai/gpt-oss-20b", _TOGETHER, "SFT context; DPO 8192"),
-    _hosted("openai/gpt-oss-120b", 16384, "together", "gpt-oss (o200k_harmony)", "openai/gpt-oss-120b", _TOGETHER, "SFT context; DPO 8192"),
-    _hosted("deepseek-ai/DeepSeek-R1-0528", 131072, "together", "deepseek-v3", "deepseek-ai/DeepSeek-R1-0528", _TOGETHER, "SFT context; DPO 32768"),
+    _hosted("moonshotai/Kimi-K2-Instruct", 65536, "together", "kimi-k2", "moonshotai/Kimi-K2-Instruct", _TOGETHER, "SFT context; DPO 32768", pair_limit=32768),
+    _hosted("zai-org/GLM-4.6", 128000, "together", "glm-4", "zai-org/GLM-4.6", _TOGETHER, "SFT context; DPO 64000", pair_limit=64000),
+    _hosted("zai-org/GLM-4.7", 128000, "together", "glm-4", "zai-org/GLM-4.7", _TOGETHER, "SFT context; DPO 64000", pair_limit=64000),
+    _hosted("openai/gpt-oss-20b", 16384, "together", "gpt-oss (o200k_harmony)", "openai/gpt-oss-20b", _TOGETHER, "SFT context; DPO 8192", pair_limit=8192),
+    _hosted("openai/gpt-oss-120b", 16384, "together", "gpt-oss (o200k_harmony)", "openai/gpt-oss-120b", _TOGETHER, "SFT context; DPO 8192", pair_limit=8192),
+    _hosted("deepseek-ai/DeepSeek-R1-0528", 131072, "together", "deepseek-v3", "deepseek-ai/DeepSeek-R1-0528", _TOGETHER, "SFT context; DPO 32768", pair_limit=32768),
     _hosted("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", 131072, "together", "llama3", "meta-llama/Llama-3.1-8B-Instruct", _TOGETHER,
             "32K-131K is LoRA only; exact full-fine-tuning limit unverified"),
     _hosted("meta-llama/Meta-Llama-3.1-70B-Instruct-Reference", 131072, "together", "llama3", "meta-llama/Llama-3.1-70B-Instruct", _TOGETHER,

@@ -179,3 +179,26 @@ def test_the_dpo_bound_without_the_view_is_never_below_the_count():
     for value in declined:
         row = row_of(value)
         assert dpo_upper_bound(row, dpo_lists(row)) is None, value
+
+
+def test_together_pairs_are_judged_by_the_models_dpo_context(tmp_path):
+    """Together publishes a DPO context per model, half the SFT one or less (Kimi-K2: 65,536 SFT, 32,768 DPO):
+    a pair of 34,013 tokens passed ftlint and failed on upload. SFT rows keep the SFT limit; --max-tokens
+    replaces both; the statistics count the pair over the DPO limit and say which limit they used."""
+    prompt = "word " * 34_000 + "end"
+    pair = write(tmp_path / "dpo.jsonl", [dpo(prompt, "yes", "no")])
+    sft = write(tmp_path / "sft.jsonl", [{"messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": "yes"}]}])
+    kimi = ("--profile", "together", "--model", "moonshotai/Kimi-K2-Instruct")
+    report, _ = cli_json(*kimi, pair, sft)
+    over = [f for f in report["findings"] if f["code"] == "FT300"]
+    assert [f["path"] for f in over] == [pair], over
+    assert "34,013 tokens" in over[0]["message"] and "over the 32,768-token limit" in over[0]["message"]
+    assert "preference (DPO) pairs; 65,536 for SFT" in over[0]["message"]
+    pair_stats = next(f for f in report["files"] if f["path"] == pair)["tokens"]
+    assert (pair_stats["limit"], pair_stats["pair_limit"], pair_stats["over_limit"]) == (65536, 32768, 1)
+    assert "pair_limit" not in next(f for f in report["files"] if f["path"] == sft)["tokens"]
+    text = run_cli("stats", *kimi, pair).stdout
+    assert "limit 65,536 tokens (model moonshotai/Kimi-K2-Instruct; 32,768 for preference pairs): 1 example(s) over" in text
+    chosen, _ = cli_json(*kimi, "--max-tokens", "40000", pair)
+    assert not [f for f in chosen["findings"] if f["code"] == "FT300"]
+    assert "pair_limit" not in chosen["files"][0]["tokens"]

@@ -99,7 +99,8 @@ class TextFormatter(Formatter):
             billed = ("; the billing estimate counts its prompt once and both answers (OpenAI does not document how a pair "
                       "is billed)") if "estimated_billing_tokens" in tokens else ""
             out(f"  {tokens['pairs']:,} preference pair(s): each counted as its prompt with the longer answer{billed}")
-        out(f"  limit {tokens['limit']:,} tokens ({result.limit_from or result.model}): {tokens['over_limit']:,} example(s) over")
+        pairs = f"; {tokens['pair_limit']:,} for preference pairs" if tokens.get("pair_limit") else ""
+        out(f"  limit {tokens['limit']:,} tokens ({result.limit_from or result.model}{pairs}): {tokens['over_limit']:,} example(s) over")
         approx = "" if tokens["exact"] else "≈ "
         trained = summary.get("trained_tokens")
         if trained:

@@ -42,6 +42,8 @@ class RuleContext:
     options: dict[str, Any] = field(default_factory=dict)
     path: str = ""
     limit_from: str = ""  # where token_limit comes from, in the reports' words ("--max-tokens", "model gpt-4o"...)
+    # a preference pair's limit when the model's provider publishes a lower one for DPO (0: token_limit)
+    pair_limit: int = 0
     enabled: frozenset[str] | None = None  # the codes on for this path (None: not known, as in a hand-made context)
 
     def reports(self, code: str) -> bool:

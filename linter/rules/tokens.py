@@ -176,6 +176,9 @@ class TokenLimit(Rule):
         else:
             # a pair's line holds both answers: its size bounds the prompt with the longer one
             lists = row.derived(dpo_lists, dpo_lists) if row.kind == PREFERENCE else None
+            pair_limit = self.context.pair_limit
+            if pair_limit and (lists is not None or row.view.is_preference):
+                limit = pair_limit  # the provider's DPO context (Together's is half its SFT one or less)
             bound = dpo_upper_bound(row, lists) if lists is not None else None
             if bound is not None and bound <= limit:
                 return ()
@@ -185,10 +188,14 @@ class TokenLimit(Rule):
             tokens = counted.total
         if tokens <= limit:
             return ()
-        what = "example has" if row.kind in (CHAT, RFT) or not row.view.is_preference else "pair's prompt with its longer answer has"
+        pair = row.kind not in (CHAT, RFT) and row.view.is_preference
+        what = "pair's prompt with its longer answer has" if pair else "example has"
+        origin = self.context.limit_from or self.context.model.name
+        if pair and limit == self.context.pair_limit:
+            origin = f"{origin}: its context for preference (DPO) pairs; {self.context.token_limit:,} for SFT"
         return (Violation(
             f"{what} {tokens:,} tokens ({self.context.tokenizer.encoding_name}), over the "
-            f"{limit:,}-token limit ({self.context.limit_from or self.context.model.name}); training would truncate it",
+            f"{limit:,}-token limit ({origin}); training would truncate it",
             fix=self._fix(row.value, limit),
         ),)
 
