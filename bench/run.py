@@ -96,17 +96,16 @@ def main() -> None:
     # none of the floors'): one bytecode cache outside the tree, filled by the first run, as users have
     if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) and not os.environ.get("PYTHONPYCACHEPREFIX"):
         os.environ["PYTHONPYCACHEPREFIX"] = str(DATA / "pycache")
-    warm = dataset(1000, "text")  # each command once on a small file: the bytecode every one of them imports
-    SCRATCH.mkdir(parents=True, exist_ok=True)
-    for name, make in COMMANDS.items():
-        if name.startswith("ftlint"):
-            subprocess.run(make(warm), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--corpora", default="short,text", help="from bench/generate.py: chat, short, text; dups (text, 90%% duplicates)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     SCRATCH.mkdir(parents=True, exist_ok=True)
+    warm = dataset(1000, "text")  # each command once on a small file: the bytecode every one of them imports
+    for name, make in COMMANDS.items():
+        if name.startswith("ftlint"):
+            subprocess.run(make(warm), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; best wall time of {args.repeat}, side by side")
     for size in (int(s) for s in args.sizes.split(",")):
         for corpus in args.corpora.split(","):
