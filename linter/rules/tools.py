@@ -558,6 +558,30 @@ class ToolUndeclared(_ToolRule):
                     yield Violation(f"calls {show(name)} but the example declares no tools", at)
 
 
+class _Answers:
+    """The call ids made so far in a conversation and how many calls of each are still unanswered, so a
+    second result for an answered call is told apart from a result for an unknown id."""
+
+    def __init__(self) -> None:
+        self.made: set[str] = set()
+        self._open: collections.Counter = collections.Counter()
+        self._answered_at: dict[str, str] = {}  # id -> where its last call was answered
+
+    def open(self, ids: Iterable[Any]) -> None:
+        for call_id in ids:
+            if isinstance(call_id, str):
+                self.made.add(call_id)
+                self._open[call_id] += 1  # an id made again (FT507) opens another call
+
+    def answer(self, call_id: str, where: str) -> str | None:
+        """Close one open call of ``call_id``; when none is open, where the call was answered already."""
+        if self._open[call_id] == 0:
+            return self._answered_at.get(call_id, "")
+        self._open[call_id] -= 1
+        self._answered_at[call_id] = where
+        return None
+
+
 class ToolResponseOrphan(_ToolRule):
     """A ``tool`` message answers a call: it needs the ``tool_call_id`` of a
     call made earlier in the conversation. An unknown id is rejected.
@@ -566,7 +590,11 @@ class ToolResponseOrphan(_ToolRule):
     profile's ``tool_call_ids`` is off: ``trl``, ``axolotl``, ``llamafactory``;
     TRL's example names the function with ``name``), a tool message needs no id,
     but it must follow a call that is still unanswered; an id it does give must
-    still be one of an earlier call's."""
+    still be one of an earlier call's.
+
+    A call is answered once: a second result for a call id already answered
+    answers nothing (OpenAI's API refuses it: "Duplicate value for
+    'tool_call_id'"), and the model would learn two results for one call."""
 
     code = "FT506"
     name = "tool-response-orphan"
@@ -579,32 +607,36 @@ class ToolResponseOrphan(_ToolRule):
         if _adapted(row) or not self.context.profile.tool_call_ids:
             yield from self._check_view(row)
             return
-        made: set[str] = set()
+        answers = _Answers()
         for index, message in row.messages():
             if isinstance(message.get("tool_calls"), list):
-                made.update(c.get("id") for c in message["tool_calls"] if isinstance(c, dict) and isinstance(c.get("id"), str))
+                answers.open(c.get("id") for c in message["tool_calls"] if isinstance(c, dict))
             if message.get("role") != "tool":
                 continue
             call_id = message.get("tool_call_id")
             if not isinstance(call_id, str):
                 yield Violation("a tool message needs the \"tool_call_id\" of the call it answers", pointer("messages", index, "tool_call_id"))
-            elif call_id not in made:
+            elif call_id not in answers.made:
                 yield Violation(f"tool_call_id {show(call_id)} answers no earlier tool call", pointer("messages", index, "tool_call_id"))
+            elif (first := answers.answer(call_id, pointer("messages", index))) is not None:
+                yield Violation(f"tool_call_id {show(call_id)} answers a call already answered at {first}", pointer("messages", index, "tool_call_id"))
 
     @staticmethod
     def _check_view(row: Row) -> Iterable[Violation]:
         """Formats and targets without call ids (ShareGPT's observation, TRL's tool message) answer calls in order:
         a result needs a call still open."""
-        made: set = set()
+        answers = _Answers()
         pending = 0
         for turn in row.view.turns:
             if turn.tool_calls or turn.source_role == "function_call":  # a call the adapter could not read (FT120) still opens
-                made.update(c.id for c in turn.tool_calls if isinstance(c.id, str))
+                answers.open(c.id for c in turn.tool_calls)
                 pending = max(len(turn.tool_calls), 1)
             elif turn.role == TOOL:
-                if isinstance(turn.tool_call_id, str) and made:
-                    if turn.tool_call_id not in made:
+                if isinstance(turn.tool_call_id, str) and answers.made:
+                    if turn.tool_call_id not in answers.made:
                         yield Violation(f"tool result for {show(turn.tool_call_id)} answers no earlier tool call", turn.pointer)
+                    elif (first := answers.answer(turn.tool_call_id, turn.pointer)) is not None:
+                        yield Violation(f"tool result for {show(turn.tool_call_id)} answers a call already answered at {first}", turn.pointer)
                 elif pending == 0:
                     yield Violation(f"this {show(turn.source_role, quoted=False)} turn answers no earlier tool call", turn.pointer)
                 pending = max(pending - 1, 0)
