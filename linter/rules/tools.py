@@ -13,7 +13,7 @@ import collections
 import copy
 import json
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import orjson
 
@@ -24,12 +24,15 @@ from ..rows import Row
 from ..schema import ADAPTED_KINDS
 from ..parsing import TOO_DEEP_MESSAGE
 from ..text import describe_type, show
-from ..view import TOOL
+from ..view import TOOL, ToolCall
 from .base import Rule
 from .chat import CHAT_LIKE, format_refused
 
 # kinds of the rules that read declarations and calls through the view (ShareGPT, LLaMA-Factory...)
 VIEW_KINDS = CHAT_LIKE | ADAPTED_KINDS
+# LLaMA-Factory's formats, whose calls it reads with its function formatter: ``json.dumps(arguments)``
+# (hiyouga/LLaMA-Factory src/llamafactory/data/formatter.py FunctionFormatter)
+LLAMAFACTORY_CALLS = frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto"})
 
 
 def _parse_arguments(text: str) -> Any:
@@ -412,32 +415,50 @@ def _check_function_call(function_call: Any, index: int) -> Iterable[Violation]:
         yield Violation("a function_call needs arguments (a JSON string)", where + "/arguments")
 
 
-def _check_view_calls(row: Row) -> Iterable[Violation]:
-    """FT503 for formats read through the view: what their calls carry is a name and arguments (ids and
-    types are OpenAI's), so a call needs a name string and arguments, like an OpenAI call's function."""
+class _LocatedCall(NamedTuple):
+    """A call of the view and where its parts sit in the source row: ``source`` is what the call's pointer
+    holds (an object, or the JSON text the call is written in); for a call in JSON text, the name and
+    arguments point at that string and ``note`` says which call of it they are."""
+
+    call: ToolCall
+    source: Any
+    name_at: str
+    arguments_at: str
+    note: str
+
+
+def _located_calls(row: Row) -> Iterable[_LocatedCall]:
+    """Each call of a row read through the view (prompt, chosen and rejected turns), located in the source."""
     for _, turn in row.view.all_turns():
         shared = collections.Counter(call.pointer for call in turn.tool_calls)
         seen: collections.Counter = collections.Counter()
         for call in turn.tool_calls:
             source = _resolve(row.value, call.pointer)
             if isinstance(source, str):  # the call is JSON inside a string (ShareGPT function_call, v1 tool_call part)
-                name_at = arguments_at = call.pointer
                 seen[call.pointer] += 1
                 # a string holding a list of calls: say which one, as the pointer cannot
                 which = f"call {seen[call.pointer]} of the list " if shared[call.pointer] > 1 else ""
-                note = f" ({which}inside the JSON string there)"
+                yield _LocatedCall(call, source, call.pointer, call.pointer, f" ({which}inside the JSON string there)")
             elif isinstance(source, dict):
                 inner = "/function" if isinstance(source.get("function"), dict) else ""
-                name_at, arguments_at, note = f"{call.pointer}{inner}/name", f"{call.pointer}{inner}/arguments", ""
+                yield _LocatedCall(call, source, f"{call.pointer}{inner}/name", f"{call.pointer}{inner}/arguments", "")
             else:
-                yield Violation(f"a tool call must be an object, got {describe_type(source)}", call.pointer)
-                continue
-            if call.name is None:  # missing, or null: the same defect as an OpenAI call without function.name
-                yield Violation(f"a tool call needs a function name string{note}", name_at)
-            elif not isinstance(call.name, str):
-                yield Violation(f"a tool call needs a function name string, got {describe_type(call.name)}{note}", name_at)
-            if call.arguments is None:
-                yield Violation(f"a tool call needs its arguments{note}", arguments_at)
+                yield _LocatedCall(call, source, call.pointer, call.pointer, "")
+
+
+def _check_view_calls(row: Row) -> Iterable[Violation]:
+    """FT503 for formats read through the view: what their calls carry is a name and arguments (ids and
+    types are OpenAI's), so a call needs a name string and arguments, like an OpenAI call's function."""
+    for call, source, name_at, arguments_at, note in _located_calls(row):
+        if not isinstance(source, (str, dict)):
+            yield Violation(f"a tool call must be an object, got {describe_type(source)}", call.pointer)
+            continue
+        if call.name is None:  # missing, or null: the same defect as an OpenAI call without function.name
+            yield Violation(f"a tool call needs a function name string{note}", name_at)
+        elif not isinstance(call.name, str):
+            yield Violation(f"a tool call needs a function name string, got {describe_type(call.name)}{note}", name_at)
+        if call.arguments is None:
+            yield Violation(f"a tool call needs its arguments{note}", arguments_at)
 
 
 def _resolve(value: Any, where: str) -> Any:
@@ -461,18 +482,29 @@ class ArgumentsInvalid(_ToolRule):
     Under ``llamafactory`` (``tool_arguments = "object-only"``) the arguments
     must be the object itself: LLaMA-Factory's function formatter runs
     ``json.dumps`` on them, so a JSON string is trained as an escaped string.
+    The same holds, whatever the profile, for LLaMA-Factory's own formats: a
+    ShareGPT ``function_call`` value (``{"name": ..., "arguments": {...}}``,
+    as in its glaive_toolcall demo) and the tool calls of its KTO
+    ``messages`` rows. (Its v1 ``tool_call`` parts are not judged here: v1
+    templates render a string as it is and encode an object.)
 
     Fix (safe): decode double-encoded arguments once; serialise an object given
-    in place of the string; decode a JSON string where the object is needed."""
+    in place of the string; decode a JSON string where the object is needed
+    (inside a ``function_call`` value, the value is written again with the
+    object in it)."""
 
     code = "FT504"
     name = "arguments-invalid"
     summary = "Tool call arguments are not a string holding a JSON object"
     fix = Applicability.SAFE
+    kinds = CHAT_LIKE | LLAMAFACTORY_CALLS
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "\\"{\\\\\\"city\\\\\\": \\\\\\"Paris\\\\\\"}\\""}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if _adapted(row):
+            yield from _object_arguments(row)
+            return
         for _, where, call in calls(row):
             function = call.get("function")
             if not isinstance(function, dict) or function.get("arguments") is None:
@@ -525,6 +557,40 @@ class ArgumentsInvalid(_ToolRule):
                             Fix("decode the JSON string into the object", Applicability.SAFE, edits=(patching.replace(at, decoded),)))
         else:
             yield Violation(f"arguments must be a JSON object under profile {profile}, got {describe_type(arguments)}", at)
+
+
+_ENCODED_AGAIN = "LLaMA-Factory's function formatter json.dumps them, so a JSON string is trained as an escaped string"
+
+
+def _object_arguments(row: Row) -> Iterable[Violation]:
+    """FT504 for LLaMA-Factory's formats: each call's arguments must be the object itself."""
+    for call, source, _, at, note in _located_calls(row):
+        arguments = call.arguments
+        if not isinstance(source, (str, dict)) or arguments is None or isinstance(arguments, dict):
+            continue  # an unreadable call or no arguments: FT503's
+        decoded = _decode(arguments) if isinstance(arguments, str) else None
+        if not isinstance(decoded, dict):
+            yield Violation(f"arguments must be a JSON object, got {describe_type(arguments)}{note}", at)
+            continue
+        replacement = _with_object_arguments(source) if isinstance(source, str) else decoded
+        fix = Fix("decode the JSON string into the object", Applicability.SAFE, edits=(patching.replace(at, replacement),)) if replacement else None
+        yield Violation(f"arguments must be a JSON object, got a JSON string{note}: {_ENCODED_AGAIN}", at, fix)
+
+
+def _with_object_arguments(text: str) -> str | None:
+    """A function_call value (one call or a list) written again with each JSON-string arguments decoded
+    into the object it holds (LLaMA-Factory parses the value, so only its JSON, not its spacing, is read);
+    None when it cannot be written again (nested deeper than the parser goes)."""
+    try:
+        value = json.loads(text)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and isinstance(item.get("arguments"), str):
+                decoded = _decode(item["arguments"])
+                if isinstance(decoded, dict):
+                    item["arguments"] = decoded
+        return json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return None
 
 
 class ToolUndeclared(_ToolRule):
