@@ -105,11 +105,26 @@ def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
         # OpenAI's rows wrap each function ({"type", "function"}); other formats may list it bare (ShareGPT)
         function, sub = _unwrap(tool) if _adapted(row) else (tool.get("function"), "/function")
         if isinstance(function, dict):
+            if sub and _string_parameters(profile):
+                function = _with_decoded_parameters(function)
             out.append((where if note else where + sub, note, function))
     functions = None if _adapted(row) else row.value.get("functions")
     if isinstance(functions, list):
         out.extend((pointer("functions", index), "", function) for index, function in enumerate(functions) if isinstance(function, dict))
     return out
+
+
+def _string_parameters(profile) -> bool:
+    """True where the target decodes a wrapped function's ``parameters`` held as a JSON string (axolotl)."""
+    return bool(getattr(profile, "tool_parameters_json_string", False))
+
+
+def _with_decoded_parameters(function: dict) -> dict:
+    """The function with its ``parameters`` JSON string decoded, as axolotl's parse_tools decodes it, when it
+    holds a schema object; otherwise as it is (FT500 reports the string)."""
+    parameters = function.get("parameters")
+    decoded = _decode(parameters) if isinstance(parameters, str) else None
+    return {**function, "parameters": decoded} if isinstance(decoded, dict) else function
 
 
 def _adapted(row: Row) -> bool:
@@ -185,6 +200,13 @@ class ToolsInvalid(_ToolRule):
     like a list's; a string that does not parse is still an error. OpenAI's API takes
     the list only.
 
+    Under ``axolotl`` (``tool_parameters_json_string``) a wrapped function's
+    ``parameters`` may be a JSON string too: its ``parse_tools`` ``json.loads``
+    it (and fails on a string that does not parse), so a string holding a
+    schema object is valid and its schema is checked (FT502, FT512). Elsewhere
+    the schema object is required: LLaMA-Factory's tool formatters index into
+    it, and chat templates render a string as it is.
+
     Fix (safe), under a profile that takes the list only: decode a JSON string that holds a list."""
 
     code = "FT500"
@@ -209,9 +231,9 @@ class ToolsInvalid(_ToolRule):
                 continue
             if _adapted(row):
                 function, sub = _unwrap(tool)
-                found = _check_function(function, at + ("" if note else sub))
+                found = _check_function(function, at + ("" if note else sub), bool(sub) and _string_parameters(profile))
             else:
-                found = _check_openai_tool(tool, at)
+                found = _check_openai_tool(tool, at, _string_parameters(profile))
             for violation in found:
                 yield Violation(violation.message + note, at) if note else violation
         if not _adapted(row) and "functions" in row.value:
@@ -254,23 +276,38 @@ def _decoded_by_adapter(row: Row, where: str) -> bool:
     return _adapted(row) and isinstance(_resolve(row.value, where), str) and not isinstance(row.view.tools, str)
 
 
-def _check_openai_tool(tool: dict, where: str) -> Iterable[Violation]:
+def _check_openai_tool(tool: dict, where: str, string_parameters: bool = False) -> Iterable[Violation]:
     """A tool as OpenAI declares it: ``{"type": "function", "function": {...}}``."""
     if tool.get("type") != "function":
         yield Violation(f"tool type must be 'function', got {show(tool.get('type'))}", where + "/type")
     if not isinstance(tool.get("function"), dict):
         yield Violation("a tool needs a \"function\" object", where + "/function")
     else:
-        yield from _check_function(tool["function"], where + "/function")
+        yield from _check_function(tool["function"], where + "/function", string_parameters)
 
 
-def _check_function(function: dict, where: str) -> Iterable[Violation]:
+def _check_function(function: dict, where: str, string_parameters: bool = False) -> Iterable[Violation]:
+    """A declared function; ``string_parameters``: the target decodes ``parameters`` held as a JSON string."""
     if not isinstance(function.get("name"), str):
         yield Violation("a function needs a \"name\" string", where + "/name")
     if "description" in function and not isinstance(function["description"], str):
         yield Violation("description must be a string", where + "/description")
-    if "parameters" in function and not isinstance(function["parameters"], dict):
-        yield Violation(f"parameters must be a JSON Schema object, got {describe_type(function['parameters'])}", where + "/parameters")
+    parameters = function.get("parameters")
+    if "parameters" not in function or isinstance(parameters, dict):
+        return
+    if not (string_parameters and isinstance(parameters, str)):
+        yield Violation(f"parameters must be a JSON Schema object, got {describe_type(parameters)}", where + "/parameters")
+        return
+    try:
+        decoded = json.loads(parameters)
+    except ValueError as exc:
+        yield Violation(f"parameters is a JSON string that does not parse ({show(str(exc), 120, quoted=False)})", where + "/parameters")
+        return
+    except RecursionError:
+        yield Violation(f"parameters nest deeper than a JSON parser reads ({TOO_DEEP_MESSAGE})", where + "/parameters")
+        return
+    if not isinstance(decoded, dict):
+        yield Violation(f"parameters must be a JSON Schema object, got {describe_type(decoded)} inside the JSON string", where + "/parameters")
 
 
 class FunctionNameInvalid(_ToolRule):
@@ -336,6 +373,8 @@ class ParametersSchemaInvalid(_ToolRule):
                 problem = self._seen[key]
             if problem:
                 at, note = _declared_at(where, note, "parameters")
+                if not note and isinstance(_resolve(row.value, at), str):  # decoded where the profile takes a string (axolotl)
+                    note = " (inside the parameters JSON string)"
                 yield Violation(problem + note, at)
 
 
