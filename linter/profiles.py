@@ -83,6 +83,9 @@ class Profile:
     # "tools" may be a JSON string holding the list (TRL and axolotl json.loads a string, as TRL's docs store it for
     # datasets < 4.7; LLaMA-Factory's converters pass a string on to its tool formatter); False: a list only (FT500)
     tools_json_string: bool = False
+    # a declared function's "parameters" may be a JSON string holding the schema (axolotl's parse_tools json.loads it
+    # in a tool wrapped as {"type": "function", "function": {...}}); False: the schema object only (FT500)
+    tool_parameters_json_string: bool = False
     max_file_bytes: int | None = None  # what one upload may weigh
     extensions: tuple[str, ...] | None = None  # file extensions the service accepts
     sources: tuple[tuple[str, str], ...] = ()  # (what the profile says, the doc URL or code path it comes from)
@@ -131,6 +134,8 @@ class Profile:
             lines.append("  tool call ids: optional (results answer calls in order)")
         if self.tools_json_string:
             lines.append("  tools: a list, or a JSON string holding it")
+        if self.tool_parameters_json_string:
+            lines.append("  tool parameters: a JSON Schema object, or a JSON string holding it")
         if self.exclusive_formats:
             lines.append("  one format a row: refuses rows holding keys of two of " +
                          ", ".join("/".join(sorted(keys)) for keys in self.exclusive_formats))
@@ -371,11 +376,14 @@ AXOLOTL = Profile(
     tool_arguments="object",
     tool_call_ids=False,
     tools_json_string=True,
+    tool_parameters_json_string=True,
     sources=(("default role mapping human->user, gpt->assistant", "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py"),
              ("tool calls carry arguments as a JSON object; call id and tool_call_id \"required only for mistral\"",
               "axolotl-ai-cloud/axolotl docs/dataset-formats/conversation.qmd (tool use)"),
              ("tools as a list of objects or a JSON string of it (json.loads; else 'Unknown tools format')",
               "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py _get_tools"),
+             ("a wrapped tool's function.parameters may be a JSON string: json.loads it, and a string that does not parse is an error",
+              "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template_utils.py parse_tools"),
              ("dataset types alpaca, chat_template, completion", "axolotl-ai-cloud/axolotl docs/dataset-formats/index.qmd"),
              ("multimodal messages: image, audio and text content parts; an images or image column",
               "axolotl-ai-cloud/axolotl docs/multimodal.qmd, src/axolotl/processing_strategies.py"),

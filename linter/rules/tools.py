@@ -13,7 +13,7 @@ import collections
 import copy
 import json
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import orjson
 
@@ -24,12 +24,15 @@ from ..rows import Row
 from ..schema import ADAPTED_KINDS
 from ..parsing import TOO_DEEP_MESSAGE
 from ..text import describe_type, show
-from ..view import TOOL
+from ..view import TOOL, ToolCall
 from .base import Rule
 from .chat import CHAT_LIKE, format_refused
 
 # kinds of the rules that read declarations and calls through the view (ShareGPT, LLaMA-Factory...)
 VIEW_KINDS = CHAT_LIKE | ADAPTED_KINDS
+# LLaMA-Factory's formats, whose calls it reads with its function formatter: ``json.dumps(arguments)``
+# (hiyouga/LLaMA-Factory src/llamafactory/data/formatter.py FunctionFormatter)
+LLAMAFACTORY_CALLS = frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto"})
 
 
 def _parse_arguments(text: str) -> Any:
@@ -102,11 +105,26 @@ def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
         # OpenAI's rows wrap each function ({"type", "function"}); other formats may list it bare (ShareGPT)
         function, sub = _unwrap(tool) if _adapted(row) else (tool.get("function"), "/function")
         if isinstance(function, dict):
+            if sub and _string_parameters(profile):
+                function = _with_decoded_parameters(function)
             out.append((where if note else where + sub, note, function))
     functions = None if _adapted(row) else row.value.get("functions")
     if isinstance(functions, list):
         out.extend((pointer("functions", index), "", function) for index, function in enumerate(functions) if isinstance(function, dict))
     return out
+
+
+def _string_parameters(profile) -> bool:
+    """True where the target decodes a wrapped function's ``parameters`` held as a JSON string (axolotl)."""
+    return bool(getattr(profile, "tool_parameters_json_string", False))
+
+
+def _with_decoded_parameters(function: dict) -> dict:
+    """The function with its ``parameters`` JSON string decoded, as axolotl's parse_tools decodes it, when it
+    holds a schema object; otherwise as it is (FT500 reports the string)."""
+    parameters = function.get("parameters")
+    decoded = _decode(parameters) if isinstance(parameters, str) else None
+    return {**function, "parameters": decoded} if isinstance(decoded, dict) else function
 
 
 def _adapted(row: Row) -> bool:
@@ -182,6 +200,13 @@ class ToolsInvalid(_ToolRule):
     like a list's; a string that does not parse is still an error. OpenAI's API takes
     the list only.
 
+    Under ``axolotl`` (``tool_parameters_json_string``) a wrapped function's
+    ``parameters`` may be a JSON string too: its ``parse_tools`` ``json.loads``
+    it (and fails on a string that does not parse), so a string holding a
+    schema object is valid and its schema is checked (FT502, FT512). Elsewhere
+    the schema object is required: LLaMA-Factory's tool formatters index into
+    it, and chat templates render a string as it is.
+
     Fix (safe), under a profile that takes the list only: decode a JSON string that holds a list."""
 
     code = "FT500"
@@ -206,9 +231,9 @@ class ToolsInvalid(_ToolRule):
                 continue
             if _adapted(row):
                 function, sub = _unwrap(tool)
-                found = _check_function(function, at + ("" if note else sub))
+                found = _check_function(function, at + ("" if note else sub), bool(sub) and _string_parameters(profile))
             else:
-                found = _check_openai_tool(tool, at)
+                found = _check_openai_tool(tool, at, _string_parameters(profile))
             for violation in found:
                 yield Violation(violation.message + note, at) if note else violation
         if not _adapted(row) and "functions" in row.value:
@@ -251,23 +276,38 @@ def _decoded_by_adapter(row: Row, where: str) -> bool:
     return _adapted(row) and isinstance(_resolve(row.value, where), str) and not isinstance(row.view.tools, str)
 
 
-def _check_openai_tool(tool: dict, where: str) -> Iterable[Violation]:
+def _check_openai_tool(tool: dict, where: str, string_parameters: bool = False) -> Iterable[Violation]:
     """A tool as OpenAI declares it: ``{"type": "function", "function": {...}}``."""
     if tool.get("type") != "function":
         yield Violation(f"tool type must be 'function', got {show(tool.get('type'))}", where + "/type")
     if not isinstance(tool.get("function"), dict):
         yield Violation("a tool needs a \"function\" object", where + "/function")
     else:
-        yield from _check_function(tool["function"], where + "/function")
+        yield from _check_function(tool["function"], where + "/function", string_parameters)
 
 
-def _check_function(function: dict, where: str) -> Iterable[Violation]:
+def _check_function(function: dict, where: str, string_parameters: bool = False) -> Iterable[Violation]:
+    """A declared function; ``string_parameters``: the target decodes ``parameters`` held as a JSON string."""
     if not isinstance(function.get("name"), str):
         yield Violation("a function needs a \"name\" string", where + "/name")
     if "description" in function and not isinstance(function["description"], str):
         yield Violation("description must be a string", where + "/description")
-    if "parameters" in function and not isinstance(function["parameters"], dict):
-        yield Violation(f"parameters must be a JSON Schema object, got {describe_type(function['parameters'])}", where + "/parameters")
+    parameters = function.get("parameters")
+    if "parameters" not in function or isinstance(parameters, dict):
+        return
+    if not (string_parameters and isinstance(parameters, str)):
+        yield Violation(f"parameters must be a JSON Schema object, got {describe_type(parameters)}", where + "/parameters")
+        return
+    try:
+        decoded = json.loads(parameters)
+    except ValueError as exc:
+        yield Violation(f"parameters is a JSON string that does not parse ({show(str(exc), 120, quoted=False)})", where + "/parameters")
+        return
+    except RecursionError:
+        yield Violation(f"parameters nest deeper than a JSON parser reads ({TOO_DEEP_MESSAGE})", where + "/parameters")
+        return
+    if not isinstance(decoded, dict):
+        yield Violation(f"parameters must be a JSON Schema object, got {describe_type(decoded)} inside the JSON string", where + "/parameters")
 
 
 class FunctionNameInvalid(_ToolRule):
@@ -333,6 +373,8 @@ class ParametersSchemaInvalid(_ToolRule):
                 problem = self._seen[key]
             if problem:
                 at, note = _declared_at(where, note, "parameters")
+                if not note and isinstance(_resolve(row.value, at), str):  # decoded where the profile takes a string (axolotl)
+                    note = " (inside the parameters JSON string)"
                 yield Violation(problem + note, at)
 
 
@@ -412,32 +454,50 @@ def _check_function_call(function_call: Any, index: int) -> Iterable[Violation]:
         yield Violation("a function_call needs arguments (a JSON string)", where + "/arguments")
 
 
-def _check_view_calls(row: Row) -> Iterable[Violation]:
-    """FT503 for formats read through the view: what their calls carry is a name and arguments (ids and
-    types are OpenAI's), so a call needs a name string and arguments, like an OpenAI call's function."""
+class _LocatedCall(NamedTuple):
+    """A call of the view and where its parts sit in the source row: ``source`` is what the call's pointer
+    holds (an object, or the JSON text the call is written in); for a call in JSON text, the name and
+    arguments point at that string and ``note`` says which call of it they are."""
+
+    call: ToolCall
+    source: Any
+    name_at: str
+    arguments_at: str
+    note: str
+
+
+def _located_calls(row: Row) -> Iterable[_LocatedCall]:
+    """Each call of a row read through the view (prompt, chosen and rejected turns), located in the source."""
     for _, turn in row.view.all_turns():
         shared = collections.Counter(call.pointer for call in turn.tool_calls)
         seen: collections.Counter = collections.Counter()
         for call in turn.tool_calls:
             source = _resolve(row.value, call.pointer)
             if isinstance(source, str):  # the call is JSON inside a string (ShareGPT function_call, v1 tool_call part)
-                name_at = arguments_at = call.pointer
                 seen[call.pointer] += 1
                 # a string holding a list of calls: say which one, as the pointer cannot
                 which = f"call {seen[call.pointer]} of the list " if shared[call.pointer] > 1 else ""
-                note = f" ({which}inside the JSON string there)"
+                yield _LocatedCall(call, source, call.pointer, call.pointer, f" ({which}inside the JSON string there)")
             elif isinstance(source, dict):
                 inner = "/function" if isinstance(source.get("function"), dict) else ""
-                name_at, arguments_at, note = f"{call.pointer}{inner}/name", f"{call.pointer}{inner}/arguments", ""
+                yield _LocatedCall(call, source, f"{call.pointer}{inner}/name", f"{call.pointer}{inner}/arguments", "")
             else:
-                yield Violation(f"a tool call must be an object, got {describe_type(source)}", call.pointer)
-                continue
-            if call.name is None:  # missing, or null: the same defect as an OpenAI call without function.name
-                yield Violation(f"a tool call needs a function name string{note}", name_at)
-            elif not isinstance(call.name, str):
-                yield Violation(f"a tool call needs a function name string, got {describe_type(call.name)}{note}", name_at)
-            if call.arguments is None:
-                yield Violation(f"a tool call needs its arguments{note}", arguments_at)
+                yield _LocatedCall(call, source, call.pointer, call.pointer, "")
+
+
+def _check_view_calls(row: Row) -> Iterable[Violation]:
+    """FT503 for formats read through the view: what their calls carry is a name and arguments (ids and
+    types are OpenAI's), so a call needs a name string and arguments, like an OpenAI call's function."""
+    for call, source, name_at, arguments_at, note in _located_calls(row):
+        if not isinstance(source, (str, dict)):
+            yield Violation(f"a tool call must be an object, got {describe_type(source)}", call.pointer)
+            continue
+        if call.name is None:  # missing, or null: the same defect as an OpenAI call without function.name
+            yield Violation(f"a tool call needs a function name string{note}", name_at)
+        elif not isinstance(call.name, str):
+            yield Violation(f"a tool call needs a function name string, got {describe_type(call.name)}{note}", name_at)
+        if call.arguments is None:
+            yield Violation(f"a tool call needs its arguments{note}", arguments_at)
 
 
 def _resolve(value: Any, where: str) -> Any:
@@ -461,18 +521,29 @@ class ArgumentsInvalid(_ToolRule):
     Under ``llamafactory`` (``tool_arguments = "object-only"``) the arguments
     must be the object itself: LLaMA-Factory's function formatter runs
     ``json.dumps`` on them, so a JSON string is trained as an escaped string.
+    The same holds, whatever the profile, for LLaMA-Factory's own formats: a
+    ShareGPT ``function_call`` value (``{"name": ..., "arguments": {...}}``,
+    as in its glaive_toolcall demo) and the tool calls of its KTO
+    ``messages`` rows. (Its v1 ``tool_call`` parts are not judged here: v1
+    templates render a string as it is and encode an object.)
 
     Fix (safe): decode double-encoded arguments once; serialise an object given
-    in place of the string; decode a JSON string where the object is needed."""
+    in place of the string; decode a JSON string where the object is needed
+    (inside a ``function_call`` value, the value is written again with the
+    object in it)."""
 
     code = "FT504"
     name = "arguments-invalid"
     summary = "Tool call arguments are not a string holding a JSON object"
     fix = Applicability.SAFE
+    kinds = CHAT_LIKE | LLAMAFACTORY_CALLS
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "\\"{\\\\\\"city\\\\\\": \\\\\\"Paris\\\\\\"}\\""}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        if _adapted(row):
+            yield from _object_arguments(row)
+            return
         for _, where, call in calls(row):
             function = call.get("function")
             if not isinstance(function, dict) or function.get("arguments") is None:
@@ -527,6 +598,40 @@ class ArgumentsInvalid(_ToolRule):
             yield Violation(f"arguments must be a JSON object under profile {profile}, got {describe_type(arguments)}", at)
 
 
+_ENCODED_AGAIN = "LLaMA-Factory's function formatter json.dumps them, so a JSON string is trained as an escaped string"
+
+
+def _object_arguments(row: Row) -> Iterable[Violation]:
+    """FT504 for LLaMA-Factory's formats: each call's arguments must be the object itself."""
+    for call, source, _, at, note in _located_calls(row):
+        arguments = call.arguments
+        if not isinstance(source, (str, dict)) or arguments is None or isinstance(arguments, dict):
+            continue  # an unreadable call or no arguments: FT503's
+        decoded = _decode(arguments) if isinstance(arguments, str) else None
+        if not isinstance(decoded, dict):
+            yield Violation(f"arguments must be a JSON object, got {describe_type(arguments)}{note}", at)
+            continue
+        replacement = _with_object_arguments(source) if isinstance(source, str) else decoded
+        fix = Fix("decode the JSON string into the object", Applicability.SAFE, edits=(patching.replace(at, replacement),)) if replacement else None
+        yield Violation(f"arguments must be a JSON object, got a JSON string{note}: {_ENCODED_AGAIN}", at, fix)
+
+
+def _with_object_arguments(text: str) -> str | None:
+    """A function_call value (one call or a list) written again with each JSON-string arguments decoded
+    into the object it holds (LLaMA-Factory parses the value, so only its JSON, not its spacing, is read);
+    None when it cannot be written again (nested deeper than the parser goes)."""
+    try:
+        value = json.loads(text)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and isinstance(item.get("arguments"), str):
+                decoded = _decode(item["arguments"])
+                if isinstance(decoded, dict):
+                    item["arguments"] = decoded
+        return json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return None
+
+
 class ToolUndeclared(_ToolRule):
     """A call to a function the example does not declare in ``tools`` (or
     ``functions``) teaches the model to call functions it was never shown."""
@@ -558,6 +663,30 @@ class ToolUndeclared(_ToolRule):
                     yield Violation(f"calls {show(name)} but the example declares no tools", at)
 
 
+class _Answers:
+    """The call ids made so far in a conversation and how many calls of each are still unanswered, so a
+    second result for an answered call is told apart from a result for an unknown id."""
+
+    def __init__(self) -> None:
+        self.made: set[str] = set()
+        self._open: collections.Counter = collections.Counter()
+        self._answered_at: dict[str, str] = {}  # id -> where its last call was answered
+
+    def open(self, ids: Iterable[Any]) -> None:
+        for call_id in ids:
+            if isinstance(call_id, str):
+                self.made.add(call_id)
+                self._open[call_id] += 1  # an id made again (FT507) opens another call
+
+    def answer(self, call_id: str, where: str) -> str | None:
+        """Close one open call of ``call_id``; when none is open, where the call was answered already."""
+        if self._open[call_id] == 0:
+            return self._answered_at.get(call_id, "")
+        self._open[call_id] -= 1
+        self._answered_at[call_id] = where
+        return None
+
+
 class ToolResponseOrphan(_ToolRule):
     """A ``tool`` message answers a call: it needs the ``tool_call_id`` of a
     call made earlier in the conversation. An unknown id is rejected.
@@ -566,7 +695,11 @@ class ToolResponseOrphan(_ToolRule):
     profile's ``tool_call_ids`` is off: ``trl``, ``axolotl``, ``llamafactory``;
     TRL's example names the function with ``name``), a tool message needs no id,
     but it must follow a call that is still unanswered; an id it does give must
-    still be one of an earlier call's."""
+    still be one of an earlier call's.
+
+    A call is answered once: a second result for a call id already answered
+    answers nothing (OpenAI's API refuses it: "Duplicate value for
+    'tool_call_id'"), and the model would learn two results for one call."""
 
     code = "FT506"
     name = "tool-response-orphan"
@@ -579,32 +712,36 @@ class ToolResponseOrphan(_ToolRule):
         if _adapted(row) or not self.context.profile.tool_call_ids:
             yield from self._check_view(row)
             return
-        made: set[str] = set()
+        answers = _Answers()
         for index, message in row.messages():
             if isinstance(message.get("tool_calls"), list):
-                made.update(c.get("id") for c in message["tool_calls"] if isinstance(c, dict) and isinstance(c.get("id"), str))
+                answers.open(c.get("id") for c in message["tool_calls"] if isinstance(c, dict))
             if message.get("role") != "tool":
                 continue
             call_id = message.get("tool_call_id")
             if not isinstance(call_id, str):
                 yield Violation("a tool message needs the \"tool_call_id\" of the call it answers", pointer("messages", index, "tool_call_id"))
-            elif call_id not in made:
+            elif call_id not in answers.made:
                 yield Violation(f"tool_call_id {show(call_id)} answers no earlier tool call", pointer("messages", index, "tool_call_id"))
+            elif (first := answers.answer(call_id, pointer("messages", index))) is not None:
+                yield Violation(f"tool_call_id {show(call_id)} answers a call already answered at {first}", pointer("messages", index, "tool_call_id"))
 
     @staticmethod
     def _check_view(row: Row) -> Iterable[Violation]:
         """Formats and targets without call ids (ShareGPT's observation, TRL's tool message) answer calls in order:
         a result needs a call still open."""
-        made: set = set()
+        answers = _Answers()
         pending = 0
         for turn in row.view.turns:
             if turn.tool_calls or turn.source_role == "function_call":  # a call the adapter could not read (FT120) still opens
-                made.update(c.id for c in turn.tool_calls if isinstance(c.id, str))
+                answers.open(c.id for c in turn.tool_calls)
                 pending = max(len(turn.tool_calls), 1)
             elif turn.role == TOOL:
-                if isinstance(turn.tool_call_id, str) and made:
-                    if turn.tool_call_id not in made:
+                if isinstance(turn.tool_call_id, str) and answers.made:
+                    if turn.tool_call_id not in answers.made:
                         yield Violation(f"tool result for {show(turn.tool_call_id)} answers no earlier tool call", turn.pointer)
+                    elif (first := answers.answer(turn.tool_call_id, turn.pointer)) is not None:
+                        yield Violation(f"tool result for {show(turn.tool_call_id)} answers a call already answered at {first}", turn.pointer)
                 elif pending == 0:
                     yield Violation(f"this {show(turn.source_role, quoted=False)} turn answers no earlier tool call", turn.pointer)
                 pending = max(pending - 1, 0)
