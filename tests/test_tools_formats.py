@@ -161,3 +161,24 @@ def test_a_sharegpt_list_of_calls_names_the_bad_one(tmp_path):
     found = _call_findings(tmp_path, row, "llamafactory", "list.jsonl")
     assert [(c, w) for c, w, _ in found] == [("FT503", "/conversations/1/value")] * 2
     assert all("call 2 of the list inside the JSON string there" in message for _, _, message in found)
+
+
+def test_a_preference_pairs_answers_get_the_tool_rules_too(tmp_path):
+    """A call in a ShareGPT pair's chosen or rejected turn trains as much as one in the conversation: its name
+    (FT501), its function (FT505) and its arguments (FT512) are judged, pointed at in the answer."""
+    weather = {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+    def answer(name, arguments):
+        return {"from": "function_call", "value": json.dumps({"name": name, "arguments": arguments})}
+
+    rows = [
+        {**_row([WEATHER[0]], [weather]), "chosen": answer("get.time", {}), "rejected": {"from": "gpt", "value": "No idea."}},
+        {**_row([WEATHER[0]], [weather]), "chosen": {"from": "gpt", "value": "No idea."}, "rejected": answer("get_weather", {"town": "Paris"})},
+        {**_row([WEATHER[0]], [weather]), "chosen": answer("get_weather", {"city": "Paris"}), "rejected": {"from": "gpt", "value": "No idea."}},
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report, proc = cli_json("--profile", "llamafactory", str(path))
+    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"].startswith("FT5")}
+    assert found == {(1, "FT501", "/chosen/value"), (1, "FT505", "/chosen/value"), (2, "FT512", "/rejected/value")}, found
+    assert proc.returncode == 1

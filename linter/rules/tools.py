@@ -162,25 +162,27 @@ def declared_names(row: Row, profile) -> set[str]:
     return {f.get("name") for _, _, f in functions_of(row, profile) if isinstance(f.get("name"), str)}
 
 
-def calls(row: Row) -> list[tuple[int, str, dict]]:
-    """``(message index, pointer, call)`` for each tool call (and legacy function_call), in order; once per row."""
+def calls(row: Row) -> list[tuple[str, str, dict]]:
+    """``(side, pointer, call)`` for each tool call (and legacy function_call), in order; once per row. ``side``
+    is ``turns`` for the conversation (a pair's prompt), ``chosen`` or ``rejected`` for a pair's answers: they
+    train calls too, and each answer continues the prompt on its own (view.all_turns)."""
     return row.derived(calls, _calls)
 
 
-def _calls(row: Row) -> list[tuple[int, str, dict]]:
+def _calls(row: Row) -> list[tuple[str, str, dict]]:
     if _adapted(row):
-        return [(index, call.pointer, {"id": call.id, "function": {"name": call.name, "arguments": call.arguments}})
-                for index, turn in enumerate(row.view.turns) for call in turn.tool_calls]
+        return [(side, call.pointer, {"id": call.id, "function": {"name": call.name, "arguments": call.arguments}})
+                for side, turn in row.view.all_turns() for call in turn.tool_calls]
     out = []
     for index, message in row.messages():
         tool_calls = message.get("tool_calls")
         if isinstance(tool_calls, list):
             for cindex, call in enumerate(tool_calls):
                 if isinstance(call, dict):
-                    out.append((index, pointer("messages", index, "tool_calls", cindex), call))
+                    out.append(("turns", pointer("messages", index, "tool_calls", cindex), call))
         function_call = message.get("function_call")
         if isinstance(function_call, dict):
-            out.append((index, pointer("messages", index, "function_call"), {"function": function_call}))
+            out.append(("turns", pointer("messages", index, "function_call"), {"function": function_call}))
     return out
 
 
@@ -751,7 +753,9 @@ class ToolResponseOrphan(_ToolRule):
 
 class ToolCallIdDuplicate(_ToolRule):
     """Tool call ids identify calls within an example; a repeated id makes the
-    responses ambiguous."""
+    responses ambiguous. A preference pair's chosen and rejected answers are
+    alternatives: each is read with its prompt, so one id in both answers is
+    not a duplicate, while an answer's id that the prompt used already is."""
 
     code = "FT507"
     name = "tool-call-id-duplicate"
@@ -761,11 +765,13 @@ class ToolCallIdDuplicate(_ToolRule):
     good = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}, {"id": "c2", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Rome\\"}"}}]}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        seen: set[str] = set()
-        for _, where, call in calls(row):
+        prompt: set[str] = set()  # the prompt's calls come first (view.all_turns), then each answer's
+        answers: dict[str, set[str]] = {"chosen": set(), "rejected": set()}
+        for side, where, call in calls(row):
             call_id = call.get("id")
             if isinstance(call_id, str):
-                if call_id in seen:
+                seen = prompt if side == "turns" else answers[side]
+                if call_id in seen or call_id in prompt:
                     yield Violation(f"tool call id {show(call_id)} is used twice", where if _adapted(row) else where + "/id")
                 seen.add(call_id)
 
