@@ -83,8 +83,10 @@ class Profile:
     # "tools" may be a JSON string holding the list (TRL and axolotl json.loads a string, as TRL's docs store it for
     # datasets < 4.7; LLaMA-Factory's converters pass a string on to its tool formatter); False: a list only (FT500)
     tools_json_string: bool = False
-    # a declared function's "parameters" may be a JSON string holding the schema (axolotl's parse_tools json.loads it
-    # in a tool wrapped as {"type": "function", "function": {...}}); False: the schema object only (FT500)
+    # a declared function's "parameters" may be a JSON string holding the schema (axolotl's chat_template strategy,
+    # _get_tools, json.loads it in a tool wrapped as {"type": "function", "function": {...}}); False: the schema
+    # object only (FT500). A tool itself held as a JSON string is read by no target (FT500): axolotl decodes only
+    # in its unmerged PR #3825 (parse_tools), and apply_chat_template refuses a tool that is not a dict
     tool_parameters_json_string: bool = False
     max_file_bytes: int | None = None  # what one upload may weigh
     extensions: tuple[str, ...] | None = None  # file extensions the service accepts
@@ -382,8 +384,9 @@ AXOLOTL = Profile(
               "axolotl-ai-cloud/axolotl docs/dataset-formats/conversation.qmd (tool use)"),
              ("tools as a list of objects or a JSON string of it (json.loads; else 'Unknown tools format')",
               "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py _get_tools"),
-             ("a wrapped tool's function.parameters may be a JSON string: json.loads it, and a string that does not parse is an error",
-              "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template_utils.py parse_tools"),
+             ("a wrapped tool's function.parameters may be a JSON string: json.loads it, and a string that does not parse is an error; "
+              "a tool itself held as a string is passed on as it is, and apply_chat_template refuses it",
+              "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py _get_tools"),
              ("dataset types alpaca, chat_template, completion", "axolotl-ai-cloud/axolotl docs/dataset-formats/index.qmd"),
              ("multimodal messages: image, audio and text content parts; an images or image column",
               "axolotl-ai-cloud/axolotl docs/multimodal.qmd, src/axolotl/processing_strategies.py"),

@@ -120,7 +120,7 @@ def _string_parameters(profile) -> bool:
 
 
 def _with_decoded_parameters(function: dict) -> dict:
-    """The function with its ``parameters`` JSON string decoded, as axolotl's parse_tools decodes it, when it
+    """The function with its ``parameters`` JSON string decoded, as axolotl's _get_tools decodes it, when it
     holds a schema object; otherwise as it is (FT500 reports the string)."""
     parameters = function.get("parameters")
     decoded = _decode(parameters) if isinstance(parameters, str) else None
@@ -203,13 +203,20 @@ class ToolsInvalid(_ToolRule):
     the list only.
 
     Under ``axolotl`` (``tool_parameters_json_string``) a wrapped function's
-    ``parameters`` may be a JSON string too: its ``parse_tools`` ``json.loads``
-    it (and fails on a string that does not parse), so a string holding a
-    schema object is valid and its schema is checked (FT502, FT512). Elsewhere
-    the schema object is required: LLaMA-Factory's tool formatters index into
-    it, and chat templates render a string as it is.
+    ``parameters`` may be a JSON string too: its chat_template strategy
+    (``_get_tools``) ``json.loads`` it (and fails on a string that does not
+    parse), so a string holding a schema object is valid and its schema is
+    checked (FT502, FT512). Elsewhere the schema object is required:
+    LLaMA-Factory's tool formatters index into it, and chat templates render
+    a string as it is.
 
-    Fix (safe), under a profile that takes the list only: decode a JSON string that holds a list."""
+    A tool itself held as a JSON string is an error under every profile:
+    axolotl decodes a tools string but not each tool in it, and
+    ``apply_chat_template`` refuses a tool that is not an object.
+
+    Fix (safe): under a profile that takes the list only, decode a JSON
+    string that holds a list; decode a tool held as a JSON string of an
+    object (not inside a tools JSON string, where no pointer reaches it)."""
 
     code = "FT500"
     name = "tools-invalid"
@@ -229,7 +236,7 @@ class ToolsInvalid(_ToolRule):
             yield self._not_a_list(tools, where, in_string)  # an adapter that decoded them (ShareGPT) reports them itself
         for at, note, tool in _listed_tools(row, profile):
             if not isinstance(tool, dict):
-                yield Violation(f"a tool must be an object, got {describe_type(tool)}{note}", at)
+                yield _not_an_object(tool, at, note)
                 continue
             if _adapted(row):
                 function, sub = _unwrap(tool)
@@ -263,6 +270,17 @@ class ToolsInvalid(_ToolRule):
             return Violation(f"tools must be a list, got a JSON string of one (profile {self.context.profile.name} takes the list itself)",
                              where, Fix("decode the JSON string into the list", Applicability.SAFE, edits=(patching.replace(where, decoded),)))
         return Violation(f"tools must be a list, got {describe_type(tools)}", where)
+
+
+def _not_an_object(tool: Any, where: str, note: str) -> Violation:
+    """A listed tool that is not an object. One held as a JSON string of an object is read by no target: axolotl's
+    released chat_template strategy decodes a tools string but not each tool (``_get_tools``), and
+    ``apply_chat_template`` refuses a tool that is not a dict; decoding it is the fix, where a pointer reaches it."""
+    decoded = _decode(tool) if isinstance(tool, str) else None
+    if not isinstance(decoded, dict):
+        return Violation(f"a tool must be an object, got {describe_type(tool)}{note}", where)
+    fix = None if note else Fix("decode the JSON string into the tool", Applicability.SAFE, edits=(patching.replace(where, decoded),))
+    return Violation(f"a tool must be an object, got a JSON string holding one{note}", where, fix)
 
 
 def _decode(text: str) -> Any:
