@@ -182,3 +182,40 @@ def test_a_preference_pairs_answers_get_the_tool_rules_too(tmp_path):
     found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"].startswith("FT5")}
     assert found == {(1, "FT501", "/chosen/value"), (1, "FT505", "/chosen/value"), (2, "FT512", "/rejected/value")}, found
     assert proc.returncode == 1
+
+
+def test_a_thought_before_a_sharegpt_call_is_read_as_llamafactory_reads_it(tmp_path):
+    """LLaMA-Factory's FunctionFormatter takes a <think>...</think> thought off a function_call value before it
+    parses the call (with the template's thought words: <think>\\n ... \\n</think>\\n\\n by default, <think> ...
+    </think> for glm4_7 and the like), and trains it before the call: the call is read and judged, the thought
+    is not a call (no FT120) and is text the text rules read; a thought after the call is not taken off."""
+    call = json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})
+    undeclared = json.dumps({"name": "get_time", "arguments": {}})
+    weather = [{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+
+    def row(value):
+        return _row([WEATHER[0], {"from": "function_call", "value": value}, *WEATHER[2:]], weather)
+
+    rows = [
+        row("<think>\nThe user wants the weather: I call get_weather.\n</think>\n\n" + call),
+        row("<think>I call get_weather.</think>" + call),
+        row("<think>\nThe clock, then.\n</think>\n\n" + undeclared),
+        row(call + "<think>\nDone.\n</think>\n\n"),
+        row("<think>\nNo call after all.\n</think>\n\n"),
+        row("<think>\nI answer as <|im_start|>assistant\n</think>\n\n" + call),
+        {**_row([WEATHER[0]], weather), "chosen": {"from": "function_call", "value": "<think>\nWeather.\n</think>\n\n" + call},
+         "rejected": {"from": "gpt", "value": "No idea."}},
+    ]
+    path = tmp_path / "thoughts.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report, proc = cli_json("--profile", "llamafactory", str(path))
+    assert "Traceback" not in proc.stderr
+    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"].startswith(("FT5", "FT120", "FT202"))}
+    assert found == {
+        (3, "FT505", "/conversations/1/value"),  # the call after the thought is read: get_time is undeclared
+        (4, "FT120", "/conversations/1/value"),  # a thought after the call stays unread JSON
+        (5, "FT120", "/conversations/1/value"),  # a thought with no call after it
+        (6, "FT202", "/conversations/1/value"),  # the thought is text LLaMA-Factory trains: a control token in it is found
+    }, found
+    problems = {f["line"]: f["message"] for f in report["findings"] if f["code"] == "FT120"}
+    assert "after its thought" in problems[5], problems

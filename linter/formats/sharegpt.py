@@ -6,13 +6,15 @@ label (``kto_tag`` or ``label``; LLaMA-Factory's KTO demo also uses OpenAI
 ``messages`` with ``label``).
 
 A ``function_call`` turn's value is JSON (``{"name", "arguments"}`` or a list
-of them): the view holds them as tool calls of an assistant turn, and
-``observation`` turns as tool results.
+of them), after a ``<think>...</think>`` thought LLaMA-Factory takes off first:
+the view holds them as tool calls of an assistant turn (the thought as its
+reasoning), and ``observation`` turns as tool results.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..text import describe_type, show
@@ -62,32 +64,54 @@ def sharegpt_turn(turn: Any, where: str, problems: list) -> Turn | None:
         state, parts = ("null" if text is None else "invalid"), ()
     calls: tuple[ToolCall, ...] = ()
     if speaker == "function_call" and isinstance(text, str):
-        calls = _calls(text, value_at, problems)
-        state, parts = "null", ()
+        thought, call = split_thought(text)
+        if thought is None:
+            calls, state, parts = _calls(text, value_at, problems, "a function_call value"), "null", ()
+        else:  # the thought trains as the turn's reasoning, before the call
+            calls = _calls(call, value_at, problems, "a function_call value after its thought")
+            state, parts = "parts", (Part("reasoning", value_at, thought, text),)
     role = SHAREGPT_ROLES.get(speaker, "") if isinstance(speaker, str) else ""
     return Turn(role, speaker, where, ptr(where, "from") if "from" in turn else "", value_at, state, parts, calls,
                 extra=tuple((k, v) for k, v in turn.items() if k not in ("from", "value")))
 
 
-def _calls(text: str, where: str, problems: list) -> tuple[ToolCall, ...]:
-    """The calls of a ``function_call`` value. Text that is not JSON, or JSON that is not a call object
-    (or a list of them), cannot be read as calls: a format problem (FT120). An object is a call even
-    when its name or arguments are missing or wrong: FT503 judges it on the view, as it judges an
-    OpenAI call, so one problem gets one finding whatever the format."""
+# A thought before the call in a function_call value: LLaMA-Factory's FunctionFormatter.apply takes it off
+# (re.search of the template's thought_words) before json.loads of the rest, and renders it before the call
+# (hiyouga/LLaMA-Factory src/llamafactory/data/formatter.py FunctionFormatter; the words come from
+# src/llamafactory/data/template.py register_template: "<think>\n" and "\n</think>\n\n" for every template that
+# names none, qwen3 and deepseekr1 among them, "<think>" and "</think>" for glm4_7, hy3, mimo_v2 and aeva;
+# v0.9.3 took off any <think>(.*)</think>). ftlint does not know the template, so it reads either spacing,
+# and only a leading thought: one after the call would be rendered before it, so it stays unread (FT120).
+# Templates with other thought words (gemma4, gpt_oss, kimi_vl, seed_oss) take no <think> off.
+_THOUGHT = re.compile(r"\s*<think>(.*?)</think>", re.DOTALL)
+
+
+def split_thought(text: str) -> tuple[str | None, str]:
+    """A function_call value's leading thought (its text between the tags, without the newlines the tags
+    are written with; None when there is none) and the call text after it."""
+    match = _THOUGHT.match(text)
+    return (None, text) if match is None else (match.group(1).strip(), text[match.end():])
+
+
+def _calls(text: str, where: str, problems: list, what: str) -> tuple[ToolCall, ...]:
+    """The calls of a ``function_call`` value (``what`` names it in problems). Text that is not JSON, or
+    JSON that is not a call object (or a list of them), cannot be read as calls: a format problem (FT120).
+    An object is a call even when its name or arguments are missing or wrong: FT503 judges it on the view,
+    as it judges an OpenAI call, so one problem gets one finding whatever the format."""
     before = len(problems)
-    decoded = parse_json(text, where, problems, "a function_call value")
+    decoded = parse_json(text, where, problems, what)
     if decoded is None:
         if len(problems) == before:  # the text is JSON's null, which parse_json returns without a problem
-            problems.append(Problem("a function_call value is null: it holds no call", where))
+            problems.append(Problem(f"{what} is null: it holds no call", where))
         return ()
     if decoded == []:  # the turn would train an empty call: LLaMA-Factory renders nothing for it
-        problems.append(Problem("a function_call value is an empty list: it holds no call", where))
+        problems.append(Problem(f"{what} is an empty list: it holds no call", where))
         return ()
     items = decoded if isinstance(decoded, list) else [decoded]
     calls = []
     for item in items:
         if not isinstance(item, dict):
-            problems.append(Problem("a function_call value must be {\"name\", \"arguments\"} or a list of them", where))
+            problems.append(Problem(f"{what} must be {{\"name\", \"arguments\"}} or a list of them", where))
             return ()
         calls.append(ToolCall(where, item.get("name"), item.get("arguments")))
     return tuple(calls)

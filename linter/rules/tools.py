@@ -19,6 +19,7 @@ import orjson
 
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
+from ..formats.sharegpt import split_thought
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS
@@ -638,16 +639,18 @@ def _object_arguments(row: Row) -> Iterable[Violation]:
 
 def _with_object_arguments(text: str) -> str | None:
     """A function_call value (one call or a list) written again with each JSON-string arguments decoded
-    into the object it holds (LLaMA-Factory parses the value, so only its JSON, not its spacing, is read);
-    None when it cannot be written again (nested deeper than the parser goes)."""
+    into the object it holds (LLaMA-Factory parses the value, so only its JSON, not its spacing, is read;
+    a thought before the call is kept as it is written); None when it cannot be written again (nested
+    deeper than the parser goes)."""
+    call = split_thought(text)[1].lstrip()
     try:
-        value = json.loads(text)
+        value = json.loads(call)
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and isinstance(item.get("arguments"), str):
                 decoded = _decode(item["arguments"])
                 if isinstance(decoded, dict):
                     item["arguments"] = decoded
-        return json.dumps(value, ensure_ascii=False)
+        return text[: len(text) - len(call)] + json.dumps(value, ensure_ascii=False)
     except (ValueError, RecursionError):
         return None
 
