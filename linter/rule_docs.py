@@ -25,6 +25,7 @@ FIX_SAFETY = {
 
 
 from .rules.base import requirements_text
+from .rules.options import wanted
 
 
 def enabling_profiles(rule) -> list[str]:
@@ -58,7 +59,8 @@ def render_rule(rule, plugin: str) -> str:
     if rule.example_profile:
         lines.append(f"- Examples below use profile: {rule.example_profile}")
     for name, text in rule.options.items():
-        lines.append(f"- Option `{name}`: {text}")
+        expected = rule.option_types.get(name)
+        lines.append(f"- Option `{name}`" + (f" ({wanted(expected)})" if expected is not None else "") + f": {text}")
     lines += ["", "### Why", "", _markdown_code(rule.rationale()), ""]
     lines += ["### Fix safety", "", FIX_SAFETY[rule.fix.value if rule.fix else None], ""]
     if rule.bad:

@@ -22,6 +22,7 @@ from typing import Any, Callable, ClassVar, Iterable
 
 from ..findings import Applicability, Severity, Violation
 from ..rows import Row
+from .options import check_declaration as check_options
 from .reads import check_reads
 
 LINE = "line"  # scope: every physical line, parsed or not
@@ -66,6 +67,9 @@ class Rule:
     bad: ClassVar[str] = ""
     good: ClassVar[str] = ""
     options: ClassVar[dict[str, str]] = {}
+    # option -> the type TOML must give it (``list[str]``, ``int``...; linter.rules.options), checked
+    # once with the config: a wrong type is a one-line error there, not an FT000 on every row
+    option_types: ClassVar[dict[str, Any]] = {}
     # option -> the values it accepts, for options that take one of a few words (checked with the config)
     option_choices: ClassVar[dict[str, tuple]] = {}
     example_profile: ClassVar[str | None] = None  # profile the bad/good examples are meant for
@@ -119,6 +123,7 @@ class Rule:
         if cls.scope not in (LINE, RECORD):
             raise ValueError(f"rule {cls.code} has unknown scope {cls.scope!r}")
         check_reads(cls)
+        check_options(cls)
         if cls.per_file and (cls.fix is not None or hasattr(cls, "finish")):
             raise ValueError(f"rule {cls.code}: per_file is for per-row rules without a fix (a fix edits one row)")
         counts = getattr(cls, "counts", None)
