@@ -52,6 +52,8 @@ def render_rule(rule, plugin: str) -> str:
     lines.append(f"- Enabled by default: {_enabled_text(rule)}")
     lines.append(f"- Fix: {rule.fix.value if rule.fix else 'none'}")
     lines.append(f"- Plugin: {plugin}")
+    if rule.url:  # a plugin's own page (ftlint's rules are documented here)
+        lines.append(f"- Documentation: <{rule.url}>")
     if rule.requires:
         lines.append(f"- Runs only with: {requirements_text(rule.requires)}")
     if rule.per_file:
@@ -159,7 +161,7 @@ def rule_json(found) -> dict:
         "code": found.code, "name": found.name, "summary": found.summary, "severity": found.severity.value,
         "fix": found.fix.value if found.fix else None, "default": found.default_enabled, "per_file": found.per_file,
         "explanation": found.rationale(), "bad": found.bad, "good": found.good, "options": found.options,
-        "source": source_of(found),
+        "url": found.help_url(), "source": source_of(found),
     }
 
 

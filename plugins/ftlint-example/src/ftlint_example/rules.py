@@ -11,6 +11,8 @@ from linter.schema import CONVERSATION_KINDS
 from linter.text import show
 from linter.view import ASSISTANT
 
+# where the rules are documented: SARIF's helpUri and the rule page link here (a rule without a url gets no link)
+DOCS = "https://github.com/ftlint/ftlint/blob/main/plugins/ftlint-example/README.md"
 DEFAULT_PHRASES = ["as an ai language model", "i cannot browse the internet", "i hope this email finds you well"]
 
 
@@ -26,6 +28,7 @@ class BannedPhrases(Rule):
     code = "EX001"
     name = "banned-phrases"
     summary = "A message contains a banned phrase"
+    url = DOCS
     severity = Severity.WARNING
     # What the verdict depends on (linter.rules.reads): the messages. No ``screen``:
     # the phrases are options and match in any case, so no fixed literal proves a line clean.
@@ -86,6 +89,7 @@ class AssistantJsonSchema(Rule):
     code = "EX002"
     name = "assistant-json-schema"
     summary = "An assistant reply is not JSON matching the schema"
+    url = DOCS
     default_enabled = False
     reads = ("turns",)
     kinds = CONVERSATION_KINDS
