@@ -12,7 +12,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from .conftest import GOOD, chat, cli_json, dump, run_cli
+from .conftest import GOOD, NO_PLEASE_PLUGIN, chat, cli_json, dump, run_cli
 
 BAD = {"messages": [{"role": "user", "content": "50%, done:\nnext, line"}, {"role": "bot", "content": "x"}]}
 
@@ -417,35 +417,15 @@ def test_statistics_in_json_counts_without_findings_and_other_formats_refuse_it(
                                       "format does not do; use --output-format text or json")
 
 
-HOUSE_RULES = '''
-from linter import Rule, Severity, Violation, hookimpl
-
-
-class NoPlease(Rule):
-    """Assistants do not beg."""
-
-    code, name, summary, severity = "ACME001", "no-please", "Assistant says please", Severity.WARNING
-
-    def check(self, row):
-        for _, turn in row.view.all_turns():
-            if turn.role == "assistant" and "please" in turn.text.lower():
-                yield Violation("assistant says please", turn.content_pointer)
-
+HOUSE_RULES = NO_PLEASE_PLUGIN + '''
 
 class NoSorry(NoPlease):
-    """Assistants do not apologise."""
-
-    code, name, summary = "ACMEX1002", "no-sorry", "Assistant says sorry"
+    code, name, summary, word = "ACMEX1002", "no-sorry", "Assistant says sorry", "sorry"
     url = "https://rules.example.com/acme/no-sorry"
-
-    def check(self, row):
-        for _, turn in row.view.all_turns():
-            if turn.role == "assistant" and "sorry" in turn.text.lower():
-                yield Violation("assistant says sorry", turn.content_pointer)
 
 
 @hookimpl
-def register_rules(register):
+def register_rules(register):  # both rules (this replaces the hook above)
     register(NoPlease)
     register(NoSorry)
 '''

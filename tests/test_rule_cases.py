@@ -12,6 +12,8 @@ import pytest
 
 from linter.testing import check_case, load_cases
 
+from .conftest import NO_PLEASE_PLUGIN
+
 CASES = Path(__file__).parent / "cases"
 
 
@@ -44,27 +46,6 @@ def test_a_relative_pattern_is_read_from_the_test_files_folder(tmp_path, monkeyp
         load_cases("missing/*.toml")
 
 
-PLUGIN = '''
-from linter import Rule, Violation, hookimpl
-
-
-class NoPlease(Rule):
-    """Assistants do not beg."""
-
-    code, name, summary = "ACME001", "no-please", "Assistant says please"
-    bad = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "Please wait"}]}'
-    good = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "Please hold"}]}'
-
-    def check(self, row):
-        for _, turn in row.view.all_turns():
-            if turn.role == "assistant" and "please" in turn.text.lower():
-                yield Violation("assistant says please", turn.content_pointer)
-
-
-@hookimpl
-def register_rules(register):
-    register(NoPlease)
-'''
 
 
 def test_a_plugin_rules_examples_are_checked_by_the_harness(tmp_path):
@@ -73,7 +54,7 @@ def test_a_plugin_rules_examples_are_checked_by_the_harness(tmp_path):
     project = tmp_path / "project"
     (project / "tests").mkdir(parents=True)
     (project / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\n')
-    (project / "house.py").write_text(PLUGIN)
+    (project / "house.py").write_text(NO_PLEASE_PLUGIN)
     (project / "tests" / "test_house.py").write_text(
         "from linter.testing import check_examples\n\n\ndef test_examples():\n    check_examples('ACME001')\n")
     env = {**os.environ, "FTLINT_LOAD_PLUGINS": ""}
@@ -84,6 +65,6 @@ def test_a_plugin_rules_examples_are_checked_by_the_harness(tmp_path):
 
     proc = pytest_run()
     assert proc.returncode == 1 and "AssertionError: ACME001's good example fires it (profile default; findings: [(1, 'ACME001', " in proc.stdout, proc.stdout
-    (project / "house.py").write_text(PLUGIN.replace("Please hold", "One moment"))
+    (project / "house.py").write_text(NO_PLEASE_PLUGIN.replace("Please hold", "One moment"))
     proc = pytest_run()
     assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout + proc.stderr
