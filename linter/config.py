@@ -233,9 +233,11 @@ def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
     Checked for every table, not only for enabled rules: a misspelt table would
     otherwise be ignored, and the rule would run with its defaults unnoticed.
     """
+    from .rules.options import type_problem
+
     names = {rule.name: code for code, rule in rules.items()}
     for table, options in settings.options.items():
-        where = f"{settings.source}: [tool.ftlint.options.{table}]" if settings.source != "defaults" else f"options[{table!r}]"
+        where = options_table(settings, table)
         code = table if table in rules else names.get(table)
         if code is None:
             raise ConfigError(f"{where}: no rule is called {table!r}{did_you_mean(table, [*names, *rules])} (see 'ftlint rules --all')")
@@ -245,11 +247,19 @@ def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
             takes = ", ".join(rule.options) or "no options"
             raise ConfigError(f"{where}: unknown option(s) {', '.join(unknown)} for {code} {rule.name}"
                               f"{did_you_mean(unknown[0], rule.options)}; it takes: {takes}")
+        problem = type_problem(rule, options)
+        if problem:  # approved = 5 for a list reached the rule and failed on every row (FT000)
+            raise ConfigError(f"{where}: {problem} for {code} {rule.name}")
         for option, allowed in getattr(rule, "option_choices", {}).items():
             # a misspelt value is as silent as a misspelt key: strategy = "truncat" dropped rows
             if option in options and options[option] not in allowed:
                 raise ConfigError(f"{where}: {option} = {options[option]!r} is not one of {', '.join(map(repr, allowed))} for {code} {rule.name}"
                                   f"{did_you_mean(str(options[option]), allowed)}")
+
+
+def options_table(settings: Settings, table: str) -> str:
+    """Where a rule's options come from, for a message: 'pyproject.toml: [tool.ftlint.options.banned-phrases]'."""
+    return f"{settings.source}: [tool.ftlint.options.{table}]" if settings.source != "defaults" else f"options[{table!r}]"
 
 
 def split_codes(values: tuple[str, ...] | list[str] | None) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
 from . import schema
-from .config import Settings
+from .config import Settings, options_table
 from .findings import Finding, Severity
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .prices import bills_like_openai
@@ -26,12 +26,13 @@ from .rows import Row
 from .readers.tabular import cell_pointer
 from .per_file import PerFileFold, folds_for
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts, requirements_text
+from .rules.options import type_problem
 from .rules.tokens import COUNTED_ON_VIEW, dpo_lists, extra_billed, row_view_count
 from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities, unread_rows
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
 from .stats import LONG_ROW_BYTES, FileStats, in_sample
-from .text import show
+from .text import one_line, show
 from .tokens import Tokenizer
 from .trainer import view_for as trainer_view
 from .trainer.setup import setting_origin
@@ -42,6 +43,21 @@ RowSink = Callable[[Row, list[Finding]], None]
 
 class UsageError(ValueError):
     """Settings that cannot work (unknown model, profile or selector)."""
+
+
+def _started(rule_class: type[Rule], context: RuleContext, settings: Settings, plugin: str) -> Rule:
+    """The rule built with its context. A constructor that raises (a rule refusing its options with a
+    ValueError, or a bug) stops the run with one line naming the rule and its options table, where it
+    said 'internal error: ValueError: ...' and left the user to guess which rule and which setting."""
+    try:
+        return rule_class(context)
+    except Exception as exc:  # noqa: BLE001 - whatever a plugin's constructor raises
+        rule = f"{rule_class.code} {rule_class.name}"
+        tables = [table for table in dict.fromkeys((rule_class.name, rule_class.code)) if table in settings.options]
+        where = (f"{' and '.join(options_table(settings, table) for table in tables)}: {rule} could not start" if tables
+                 else f"{rule} could not start with its default options (no [tool.ftlint.options.{rule_class.name}] table)")
+        why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc} (a bug in the rule: report it to plugin {plugin!r})"
+        raise UsageError(one_line(f"{where}: {why}")) from None
 
 
 @dataclass
@@ -251,8 +267,11 @@ class Linter:
                     f"options for {code} {rule_class.name}: unknown option(s) {', '.join(sorted(unknown))}; "
                     f"it takes: {', '.join(rule_class.options) or 'none'}"
                 )
+            problem = type_problem(rule_class, options)  # checked with the config too; a Linter made by hand is not
+            if problem:
+                raise UsageError(f"options for {code} {rule_class.name}: {problem}")
             rule_context = context if not options else dataclasses.replace(context, options={**context.options, **options})
-            rules.append(rule_class(rule_context))
+            rules.append(_started(rule_class, rule_context, self.settings, self.registry.rule_plugin.get(code, "?")))
         return rules
 
     def lint_path(

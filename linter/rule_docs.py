@@ -25,6 +25,7 @@ FIX_SAFETY = {
 
 
 from .rules.base import requirements_text
+from .rules.options import wanted
 
 
 def enabling_profiles(rule) -> list[str]:
@@ -51,6 +52,8 @@ def render_rule(rule, plugin: str) -> str:
     lines.append(f"- Enabled by default: {_enabled_text(rule)}")
     lines.append(f"- Fix: {rule.fix.value if rule.fix else 'none'}")
     lines.append(f"- Plugin: {plugin}")
+    if rule.url:  # a plugin's own page (ftlint's rules are documented here)
+        lines.append(f"- Documentation: <{rule.url}>")
     if rule.requires:
         lines.append(f"- Runs only with: {requirements_text(rule.requires)}")
     if rule.per_file:
@@ -58,7 +61,8 @@ def render_rule(rule, plugin: str) -> str:
     if rule.example_profile:
         lines.append(f"- Examples below use profile: {rule.example_profile}")
     for name, text in rule.options.items():
-        lines.append(f"- Option `{name}`: {text}")
+        expected = rule.option_types.get(name)
+        lines.append(f"- Option `{name}`" + (f" ({wanted(expected)})" if expected is not None else "") + f": {text}")
     lines += ["", "### Why", "", _markdown_code(rule.rationale()), ""]
     lines += ["### Fix safety", "", FIX_SAFETY[rule.fix.value if rule.fix else None], ""]
     if rule.bad:
@@ -157,7 +161,7 @@ def rule_json(found) -> dict:
         "code": found.code, "name": found.name, "summary": found.summary, "severity": found.severity.value,
         "fix": found.fix.value if found.fix else None, "default": found.default_enabled, "per_file": found.per_file,
         "explanation": found.rationale(), "bad": found.bad, "good": found.good, "options": found.options,
-        "source": source_of(found),
+        "url": found.help_url(), "source": source_of(found),
     }
 
 

@@ -22,12 +22,16 @@ pointers exactly (and the message, where an entry gives one); ``expect = []`` as
 real fixer on a temporary file, compares the bytes, and checks that fixing
 again changes nothing. In a plugin's tests::
 
-    from linter.testing import load_cases, check_case
+    from linter.testing import check_case, check_examples, load_cases
     import pytest
 
-    @pytest.mark.parametrize("case", load_cases("tests/cases/*.toml"), ids=str)
+    @pytest.mark.parametrize("case", load_cases("cases/*.toml"), ids=str)  # from this test file's folder
     def test_rule_cases(case):
         check_case(case)
+
+    @pytest.mark.parametrize("rule", ["EX001", "EX002"])
+    def test_rule_examples(rule):
+        check_examples(rule)  # its ``bad`` example fires it, its ``good`` one does not
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import io
 import os
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +55,8 @@ from . import runner
 from .config import Settings
 from .config import load as load_config
 from .engine import Linter
+from .rules.base import requirements_text
+from .text import show
 
 
 @dataclass
@@ -87,14 +94,39 @@ def _no_unknown_keys(path: str, raw: dict) -> None:
                          f"(a case takes {', '.join(sorted(_CASE_KEYS))}; an expect entry {', '.join(sorted(_EXPECT_KEYS))})")
 
 
+def _caller_folder(depth: int = 2) -> Path:
+    """The folder of the file whose code called the harness function (the test module), or the current
+    folder when there is none (an interactive session)."""
+    caller = sys._getframe(depth).f_globals.get("__file__")
+    return Path(caller).resolve().parent if caller else Path.cwd()
+
+
+def _case_files(pattern: str | os.PathLike, base: Path) -> list[str]:
+    """The files a pattern matches: an absolute one as it is, a relative one from ``base`` (the calling
+    test file's folder), so pytest collects the same cases from whatever folder it runs in."""
+    text = str(pattern)
+    if os.path.isabs(text):
+        files = sorted(glob.glob(text))
+    else:
+        files = sorted(glob.glob(str(base / text)))
+        if not files and glob.glob(text):  # the previous release read it from the current folder
+            warnings.warn(f"load_cases({text!r}) matches from the current folder only; a relative pattern is now read from "
+                          f"the test file's folder ({base}): write it from there", DeprecationWarning, stacklevel=3)
+            files = sorted(glob.glob(text))
+    if not files:
+        where = "" if os.path.isabs(text) else f" (relative patterns are read from the folder of the test file that calls load_cases: {base})"
+        raise FileNotFoundError(f"no case files match {text}{where}")
+    return files
+
+
 def load_cases(*patterns: str | os.PathLike) -> list[Case]:
-    """Every case in the TOML files matching the glob patterns, in file order."""
+    """Every case in the TOML files matching the glob patterns, in file order. A relative pattern is
+    read from the folder of the file that calls this (``load_cases("cases/*.toml")`` in tests/test_house.py
+    reads tests/cases/), so running pytest from another folder finds the same cases."""
     cases: list[Case] = []
+    base = _caller_folder()
     for pattern in patterns:
-        files = sorted(glob.glob(str(pattern)))
-        if not files:
-            raise FileNotFoundError(f"no case files match {pattern}")
-        for path in files:
+        for path in _case_files(pattern, base):
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
             rule = data["rule"]
             for raw in data.get("cases", []):
@@ -117,8 +149,8 @@ def load_cases(*patterns: str | os.PathLike) -> list[Case]:
 
 
 def _linter(case: Case) -> Linter:
-    # rules of local plugins (``plugins = [...]`` in the nearest config) are testable too
-    configured = load_config(None)
+    # rules of local plugins (``plugins = [...]`` in the config nearest the case, not the current folder) are testable too
+    configured = load_config(None, start=Path(case.source).parent if case.source else None)
     settings = Settings(select=[case.rule, *case.also], token_stats=False, plugins=configured.plugins, root=configured.root)
     if case.options:
         settings.options = {case.rule: case.options}
@@ -127,12 +159,41 @@ def _linter(case: Case) -> Linter:
     return runner.make_linter(settings)
 
 
+def _findings(linter: Linter, case: Case) -> list:
+    """Every finding of the case's input, linted through the real engine as a file would be."""
+    sink = runner.Collect()
+    runner.run(linter, [runner.Source("<case>", io.BytesIO(case.input.encode("utf-8")))], sink)
+    return sink.findings
+
+
+def check_examples(rule: str) -> None:
+    """Assert that the rule's ``bad`` example fires it and its ``good`` example does not: the promise
+    docs/plugin-hooks.md asks of every rule, and what ``ftlint rule CODE`` shows its users. Each example
+    is linted as a case is, with only the rule selected and under its ``example_profile``; ftlint's own
+    rules are held to it the same way (tests/test_rules.py)."""
+    source = str(Path(sys._getframe(1).f_globals.get("__file__") or "<examples>").resolve())
+    linter = _linter(Case(rule, "examples", "", [], source=source))
+    found = linter.registry.rule(rule)
+    if found is None:
+        raise AssertionError(f"no rule {rule!r} is registered: is its plugin installed, or named in plugins = [...]?")
+    if found.requires:
+        raise AssertionError(f"{found.code} runs only with {requirements_text(found.requires)}: check its examples with a case that sets them")
+    for kind, fires in (("bad", True), ("good", False)):
+        example = getattr(found, kind)
+        if not example:
+            raise AssertionError(f"{found.code} has no {kind} example (docs/plugin-hooks.md: bad must fire, good must not)")
+        case = Case(found.code, f"{kind} example", example + "\n", [], source=source, profile=found.example_profile)
+        findings = _findings(_linter(case) if found.example_profile else linter, case)
+        if any(f.code == found.code for f in findings) != fires:
+            seen = [(f.line, f.code, f.message) for f in findings]
+            raise AssertionError(f"{found.code}'s {kind} example {'does not fire it' if fires else 'fires it'} "
+                                 f"(profile {case.profile or 'default'}; findings: {seen}): {show(example, 200)}")
+
+
 def check_case(case: Case) -> None:
     """Assert that the rule behaves as the case says (raises AssertionError otherwise)."""
     linter = _linter(case)
-    sink = runner.Collect()
-    runner.run(linter, [runner.Source("<case>", io.BytesIO(case.input.encode("utf-8")))], sink)
-    found = [f for f in sink.findings if f.code == case.rule]
+    found = [f for f in _findings(linter, case) if f.code == case.rule]
     # a message is compared where the case gives one: most cases pin where a finding is, some what it says
     got = [{"line": f.line, "pointer": f.pointer, **({"message": f.message} if "message" in e else {})}
            for f, e in zip(found, [*case.expect, *[{}] * len(found)])]

@@ -63,6 +63,30 @@ def write_jsonl(tmp_path):
     return write
 
 
+# A plugin rule as a local plugin file holds it: tests write it beside a pyproject.toml naming it in plugins = [...]
+NO_PLEASE_PLUGIN = '''
+from linter import Rule, Violation, hookimpl
+
+
+class NoPlease(Rule):
+    """Assistants do not beg."""
+
+    code, name, summary, word = "ACME001", "no-please", "Assistant says please", "please"
+    bad = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "Please wait"}]}'
+    good = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "Please hold"}]}'
+
+    def check(self, row):
+        for _, turn in row.view.all_turns():
+            if turn.role == "assistant" and self.word in turn.text.lower():
+                yield Violation(f"assistant says {self.word}", turn.content_pointer)
+
+
+@hookimpl
+def register_rules(register):
+    register(NoPlease)
+'''
+
+
 # Test files are tiny, so FT402 (a provider's minimum example count, 10 for
 # OpenAI) would fire everywhere; tests that are not about it leave it out.
 SMALL_FILE_IGNORE = ["--ignore", "FT402"]

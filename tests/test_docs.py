@@ -45,7 +45,7 @@ def builtin_rule_options():
 @pytest.mark.parametrize(("code", "option"), builtin_rule_options())
 def test_every_rule_option_is_on_the_rules_page(code, option):
     page = (DOCS / "rules" / f"{code}.md").read_text(encoding="utf-8")
-    assert f"- Option `{option}`:" in page, f"{code} option {option} is not on docs/rules/{code}.md"
+    assert re.search(rf"^- Option `{option}`( \(.+?\))?: ", page, flags=re.M), f"{code} option {option} is not on docs/rules/{code}.md"
 
 
 def test_there_are_rule_options_to_check():
@@ -169,3 +169,38 @@ def test_the_readme_counts_the_built_in_rules():
     assert said, "the README's rule count sentence changed: update this test"
     on = sum(cls.default_enabled for cls in built_in)
     assert tuple(map(int, said.groups())) == (len(built_in), on, len(built_in) - on)
+
+
+def _rule_view_section() -> str:
+    text = (DOCS / "plugin-hooks.md").read_text(encoding="utf-8")
+    return text.split("### What a rule sees: the row and its view", 1)[1].split("\n### ", 1)[0]
+
+
+def _public_names(cls) -> set[str]:
+    """A view class's fields, properties and methods a rule may use (named tuple fields, slots, the rest)."""
+    names = set(getattr(cls, "_fields", ())) | {name for name in getattr(cls, "__slots__", ()) if not name.startswith("_")}
+    return names | {name for name, value in vars(cls).items()
+                    if not name.startswith("_") and (isinstance(value, property) or inspect.isfunction(value))}
+
+
+@pytest.mark.parametrize("name", ["Row", "Conversation", "Turn", "Part", "ToolCall"])
+def test_every_field_a_rule_reads_is_documented(name):
+    """Newcomer trial: row.view.system, Turn.content_pointer, content_state and text were nowhere in the docs,
+    so a team writing its first rule read linter/view.py to find them."""
+    from linter import rows, view
+
+    cls = getattr(rows if name == "Row" else view, name)
+    section = _rule_view_section().split(f"#### `{name}`", 1)[1].split("\n#### ", 1)[0]
+    missing = sorted(field for field in _public_names(cls) if not re.search(rf"`{field}[`(]", section))
+    assert not missing, f"{name} fields missing from docs/plugin-hooks.md's 'What a rule sees': {missing}"
+
+
+def test_the_kinds_a_rule_runs_on_are_documented_as_the_code_has_them():
+    """The default ('OpenAI chat rows only') and every kind a rule may name."""
+    from linter import schema
+    from linter.rules.base import Rule
+
+    section = _rule_view_section()
+    assert Rule.kinds == frozenset({"chat"}) and 'default is OpenAI chat rows only** (`frozenset({"chat"})`' in section
+    assert "`CONVERSATION_KINDS`" in section and "`frozenset(KINDS)`" in section
+    assert not [kind for kind in schema.KINDS if f"`{kind}`" not in section]

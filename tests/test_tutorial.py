@@ -42,3 +42,10 @@ def test_tutorial_runs_as_written(tmp_path):
     test = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=tmp_path, capture_output=True, text=True)
     assert test.returncode == 0, test.stdout + test.stderr
     assert "2 passed" in test.stdout
+    # and from another folder (an editor, a CI job at the repository root): the cases and the local plugin
+    # are found from the test file, where the tutorial's 'tests/cases/*.toml' failed at collection
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    elsewhere.mkdir()
+    test = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "tests")],
+                          cwd=elsewhere, capture_output=True, text=True)
+    assert test.returncode == 0 and "2 passed" in test.stdout, test.stdout + test.stderr

@@ -15,8 +15,9 @@ from typing import Any, TextIO
 from .. import __version__
 from ..engine import FileResult
 from ..findings import Finding, Severity
+from ..plugin import PROJECT_URL
 
-TOOL_URI = "https://github.com/ftlint/ftlint"
+TOOL_URI = PROJECT_URL
 
 
 @dataclass

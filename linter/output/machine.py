@@ -199,16 +199,17 @@ class SarifFormatter(Formatter):
         rules = []
         for code in codes:
             rule = run.rules[code]
-            rules.append(
-                {
-                    "id": code,
-                    "name": rule.name,
-                    "shortDescription": {"text": rule.summary},
-                    "fullDescription": {"text": rule.rationale() or rule.summary},
-                    "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-                    "helpUri": f"{TOOL_URI}/blob/main/docs/rules/{code}.md",
-                }
-            )
+            described = {
+                "id": code,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "fullDescription": {"text": rule.rationale() or rule.summary},
+                "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
+            }
+            url = rule.help_url()
+            if url:  # a plugin rule without a url has no page: a link to ftlint's docs would be a 404
+                described["helpUri"] = url
+            rules.append(described)
         for result in self.results:
             result["ruleIndex"] = index[result["ruleId"]]
         run_obj: dict[str, Any] = {

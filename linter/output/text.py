@@ -137,13 +137,14 @@ class TextFormatter(Formatter):
         files = f"{len(run.files)} file{'s' if len(run.files) != 1 else ''}"
         out(Text(f"Found {run.total:,} problem{'s' if run.total != 1 else ''} in {files} ({counts}).", style="bold"))
         rows = run.rule_rows()
-        width = max(len(r["name"]) for r in rows)
+        # columns as wide as the longest code and name present: a plugin's ACME001 beside FT201 shifted its row
+        code_width, width = max(len(r["code"]) for r in rows), max(len(r["name"]) for r in rows)
         for r in rows:
             # ruff's marks: what `--fix` (with this run's --unsafe-fixes) would apply, not every fix on offer
             mark = "[*]" if r["applicable"] == r["count"] else "[-]" if r["applicable"] else "[ ]"
             text = Text(f"{r['count']:>8,}  ")
             text.append(r["code"], style=STYLE[Severity(r["severity"])])
-            text.append(f" {mark} {r['name']:<{width}}  {r['severity']}")
+            text.append(f"{'':<{code_width - len(r['code'])}} {mark} {r['name']:<{width}}  {r['severity']}")
             out(text)
         fixable = sum(r["fixable"] for r in rows)
         if fixable and run.unsafe_fixes:

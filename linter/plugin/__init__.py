@@ -13,6 +13,7 @@ from typing import Any, Callable, TypeVar, cast
 import pluggy
 
 PROJECT_NAME = "ftlint"
+PROJECT_URL = "https://github.com/ftlint/ftlint"
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable
 
 from ..findings import Applicability, Severity, Violation
+from ..plugin import PROJECT_URL
 from ..rows import Row
+from .options import check_declaration as check_options
 from .reads import check_reads
 
 LINE = "line"  # scope: every physical line, parsed or not
@@ -66,8 +68,14 @@ class Rule:
     bad: ClassVar[str] = ""
     good: ClassVar[str] = ""
     options: ClassVar[dict[str, str]] = {}
+    # option -> the type TOML must give it (``list[str]``, ``int``...; linter.rules.options), checked
+    # once with the config: a wrong type is a one-line error there, not an FT000 on every row
+    option_types: ClassVar[dict[str, Any]] = {}
     # option -> the values it accepts, for options that take one of a few words (checked with the config)
     option_choices: ClassVar[dict[str, tuple]] = {}
+    # where the rule is documented (SARIF's helpUri, its page's link): a plugin's own docs. ftlint's rules
+    # need none (help_url: their docs/rules page); a plugin rule without one gets no link at all
+    url: ClassVar[str | None] = None
     example_profile: ClassVar[str | None] = None  # profile the bad/good examples are meant for
     # What the verdict depends on, from the vocabulary of linter.rules.reads
     # (``reads = ("tools", "tool_calls")``). The engine derives from it which
@@ -107,6 +115,14 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
     @classmethod
+    def help_url(cls) -> str | None:
+        """Where the rule is documented: its ``url``; for ftlint's own rules, their docs/rules page.
+        None for a plugin rule that declares no ``url``: ftlint's docs have no page for it."""
+        if cls.url:
+            return cls.url
+        return f"{PROJECT_URL}/blob/main/docs/rules/{cls.code}.md" if cls.__module__.split(".")[0] == "linter" else None
+
+    @classmethod
     def validate_class(cls) -> None:
         """Raise ValueError when the class is not a well-formed rule."""
         for attr in ("code", "name", "summary"):
@@ -119,6 +135,9 @@ class Rule:
         if cls.scope not in (LINE, RECORD):
             raise ValueError(f"rule {cls.code} has unknown scope {cls.scope!r}")
         check_reads(cls)
+        check_options(cls)
+        if cls.url is not None and not (isinstance(cls.url, str) and cls.url.startswith(("https://", "http://"))):
+            raise ValueError(f"rule {cls.code}: url must be an http(s) address of the rule's documentation, not {cls.url!r}")
         if cls.per_file and (cls.fix is not None or hasattr(cls, "finish")):
             raise ValueError(f"rule {cls.code}: per_file is for per-row rules without a fix (a fix edits one row)")
         counts = getattr(cls, "counts", None)

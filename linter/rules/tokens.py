@@ -158,6 +158,7 @@ class TokenLimit(Rule):
     kinds = CONVERSATION_KINDS
     fix = Applicability.UNSAFE
     options = {"strategy": "what the unsafe fix does: 'drop' (move the example to the rejects file, default) or 'truncate' (cut at a message boundary)"}
+    option_types = {"strategy": str}
     option_choices = {"strategy": ("drop", "truncate")}
     bad = '{"messages": [{"role": "user", "content": "' + "word " * 4100 + '"}, {"role": "assistant", "content": "ok"}]}'
     good = '{"messages": [{"role": "user", "content": "a short question"}, {"role": "assistant", "content": "ok"}]}'

@@ -248,20 +248,16 @@ class MediaCountMismatch(Rule):
     kinds = CHAT_LIKE | DIALOGUE_KINDS | {"prompt-only"}
     reads = (MEDIA,)  # skipped on rows without a media column
     options = {"placeholders": "LLaMA-Factory's placeholders when the run changes them: {image = \"<img>\", video = ..., audio = ...}"}
+    option_types = {"placeholders": dict[str, str]}
     example_profile = "llamafactory"
     bad = '{"conversations": [{"from": "human", "value": "<image><image>Which cheese is this?"}, {"from": "gpt", "value": "Danbo."}], "images": ["cheese.jpg"]}'
     good = '{"conversations": [{"from": "human", "value": "<image>Which cheese is this?"}, {"from": "gpt", "value": "Danbo."}], "images": ["cheese.jpg"]}'
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        given = context.options.get("placeholders")
-        if given is None:
-            given = {}
-        if not isinstance(given, dict) or not all(kind in _KINDS and isinstance(text, str) and text for kind, text in given.items()):
-            from ..engine import UsageError
-
-            raise UsageError(f"options for {self.code} {self.name}: placeholders must be a table of non-empty strings keyed image, "
-                             f"video or audio, like placeholders = {{image = \"<img>\"}}")
+        given = context.options.get("placeholders") or {}  # a table of strings: option_types checked that with the config
+        if not all(kind in _KINDS and text for kind, text in given.items()):
+            raise ValueError("placeholders must be a table of non-empty strings keyed image, video or audio, like placeholders = {image = \"<img>\"}")
         self.marks = {**{kind: text for kind, _, text in PLACEHOLDERS}, **given}
 
     def check(self, row: Row) -> Iterable[Violation]:

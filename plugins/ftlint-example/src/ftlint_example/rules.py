@@ -11,6 +11,8 @@ from linter.schema import CONVERSATION_KINDS
 from linter.text import show
 from linter.view import ASSISTANT
 
+# where the rules are documented: SARIF's helpUri and the rule page link here (a rule without a url gets no link)
+DOCS = "https://github.com/ftlint/ftlint/blob/main/plugins/ftlint-example/README.md"
 DEFAULT_PHRASES = ["as an ai language model", "i cannot browse the internet", "i hope this email finds you well"]
 
 
@@ -26,6 +28,7 @@ class BannedPhrases(Rule):
     code = "EX001"
     name = "banned-phrases"
     summary = "A message contains a banned phrase"
+    url = DOCS
     severity = Severity.WARNING
     # What the verdict depends on (linter.rules.reads): the messages. No ``screen``:
     # the phrases are options and match in any case, so no fixed literal proves a line clean.
@@ -37,6 +40,8 @@ class BannedPhrases(Rule):
         "phrases": "list of phrases, matched case-insensitively (default: common AI boilerplate)",
         "roles": "roles whose messages are checked (default: assistant)",
     }
+    # what TOML must give each option: phrases = "as an ai" (a string, not a list) is refused with the config
+    option_types = {"phrases": list[str], "roles": list[str]}
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "As an AI language model, I cannot know."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "I have no live data; check a forecast service."}]}'
 
@@ -84,21 +89,26 @@ class AssistantJsonSchema(Rule):
     code = "EX002"
     name = "assistant-json-schema"
     summary = "An assistant reply is not JSON matching the schema"
+    url = DOCS
     default_enabled = False
     reads = ("turns",)
     kinds = CONVERSATION_KINDS
     fix = Applicability.UNSAFE
     options = {"schema": "JSON Schema (as a TOML table) every assistant reply must match (default: any JSON object)"}
+    option_types = {"schema": dict}
     bad = '{"messages": [{"role": "user", "content": "Cancel my order"}, {"role": "assistant", "content": "Sure, cancelling."}]}'
     good = '{"messages": [{"role": "user", "content": "Cancel my order"}, {"role": "assistant", "content": "{\\"intent\\": \\"cancel_order\\"}"}]}'
 
-    @cached_property
-    def _validator(self):
+    def __init__(self, context):
+        super().__init__(context)
         import jsonschema
 
-        schema = self.context.options.get("schema", {"type": "object"})
-        jsonschema.Draft202012Validator.check_schema(schema)
-        return jsonschema.Draft202012Validator(schema)
+        schema = context.options.get("schema", {"type": "object"})
+        try:  # once per file: a ValueError here is one line naming the rule and its table, not an error per row
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            raise ValueError(f"schema is not a valid JSON Schema: {exc.message}") from None
+        self._validator = jsonschema.Draft202012Validator(schema)
 
     def check(self, row):
         for _, turn in row.view.all_turns():
