@@ -56,7 +56,7 @@ class TRLWriter(Format):
             return TRLPreference()._write(conversation)
         if conversation.completion_from is not None:
             return TRLPromptCompletion()._write(conversation)
-        return _arguments_as_objects(chat_row(conversation, "a TRL messages row", "TRL messages", ids_needed=False))
+        return _arguments_as_objects(chat_row(conversation, "a TRL messages row", "TRL messages"))
 
 
 def _arguments_as_objects(row: dict) -> dict:

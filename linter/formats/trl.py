@@ -18,7 +18,7 @@ from ..view import ASSISTANT, USER, Conversation, Problem, Turn
 from .base import (Format, Reject, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
                    text_turn)
 from .media import IMAGE_PART, place_images
-from .openai import reject_unpaired, write_messages
+from .openai import reject_unpaired, write_continued
 from .sharegpt import read_media
 
 TRL_KEYS = frozenset({"text", "messages", "prompt", "completion", "chosen", "rejected", "label", "completions", "labels", "tools",
@@ -78,10 +78,14 @@ def with_images(conversation: Conversation, write) -> dict:
     return {**row, "images": [image for _, image in images]}
 
 
-def _write_side(turns, standard: bool, first_index: int = 0):
+def _write_sides(prompt, sides, standard: bool) -> tuple[Any, list]:
+    """TRL's prompt column and each continuation's (completion; chosen and rejected): strings in the
+    standard form, else messages written as one conversation with the prompt (``write_continued``)."""
     if standard:
-        return "".join(plain_text(t, "a TRL standard column") for t in turns)
-    return write_messages(turns, "TRL messages", first_index, ids_needed=False)
+        def text(turns):
+            return "".join(plain_text(t, "a TRL standard column") for t in turns)
+        return text(prompt), [text(side) for side in sides]
+    return write_continued(prompt, sides, "TRL messages")
 
 
 def _prompt_completion(conversation: Conversation, more: dict) -> dict:
@@ -90,8 +94,8 @@ def _prompt_completion(conversation: Conversation, more: dict) -> dict:
     split = conversation.completion_from if conversation.completion_from is not None else split_last_answer(turns)
     if split == len(turns) or split == 0:
         raise Reject("the conversation has no prompt and answer to split")
-    standard = _is_standard(turns)
-    row = {"prompt": _write_side(turns[:split], standard), "completion": _write_side(turns[split:], standard, split), **more}
+    prompt, (completion,) = _write_sides(turns[:split], (turns[split:],), _is_standard(turns))
+    row = {"prompt": prompt, "completion": completion, **more}
     return {**row, **({"tools": openai_tools(conversation.tools)} if conversation.tools is not None else {}), **dict(conversation.extras)}
 
 
@@ -144,7 +148,8 @@ class TRLPromptOnly(_TRL):
         reject_unpaired(conversation, "TRL prompt-only")
         if conversation.is_preference or any(t.role == ASSISTANT for t in conversation.turns[-1:]):
             raise Reject("the conversation has an answer; a prompt-only row would drop it")
-        return {"prompt": _write_side(conversation.turns, _is_standard(conversation.turns)), **dict(conversation.extras)}
+        prompt, _ = _write_sides(conversation.turns, (), _is_standard(conversation.turns))
+        return {"prompt": prompt, **dict(conversation.extras)}
 
 
 class TRLPromptCompletion(_TRL):
@@ -214,11 +219,9 @@ class TRLPreference(_TRL):
             raise Reject("not a preference pair: TRL preference needs chosen and rejected answers")
         turns = conversation.turns
         standard = _is_standard(turns + (conversation.chosen or ()) + (conversation.rejected or ()))
-        row: dict[str, Any] = {}
-        if turns:
-            row["prompt"] = _write_side(turns, standard)
-        row["chosen"] = _write_side(conversation.chosen or (), standard, len(turns))
-        row["rejected"] = _write_side(conversation.rejected or (), standard, len(turns))
+        prompt, (chosen, rejected) = _write_sides(turns, (conversation.chosen or (), conversation.rejected or ()), standard)
+        row: dict[str, Any] = {"prompt": prompt} if turns else {}
+        row["chosen"], row["rejected"] = chosen, rejected
         if conversation.tools is not None:
             row["tools"] = openai_tools(conversation.tools)
         return {**row, **dict(conversation.extras)}
