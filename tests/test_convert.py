@@ -704,3 +704,75 @@ def test_two_tool_results_in_a_row_are_no_sharegpt_row(tmp_path):
     assert len(lines(out)) == 1
     (reject,) = _rejects(out)
     assert reject["line"] == 1 and "follows another" in reject["reason"]
+
+
+def _chat(*turns, **more) -> dict:
+    return {"messages": [{"role": role, "content": content} for role, content in turns], **more}
+
+
+# (row, reason --to sharegpt gives: None where the row is written)
+SHAREGPT_ORDER = [
+    (_chat(("system", "Be brief."), ("user", "hi"), ("assistant", "Hello!"), ("user", "bye"), ("assistant", "Bye!")), None),
+    (_chat(("user", "hi"), ("user", "anyone?"), ("assistant", "Hello!")),
+     "the user turn at /messages/1 follows another user turn: ShareGPT's turns alternate human or observation, then gpt or function_call"),
+    (_chat(("user", "hi"), ("assistant", "Hello!"), ("assistant", "How are you?")),
+     "the assistant turn at /messages/2 follows another assistant turn"),
+    (_chat(("user", "hi"), ("system", "Be brief."), ("assistant", "Hello!")),
+     "the system turn at /messages/1 is not first: ShareGPT holds one system prompt, before the conversation"),
+    (_chat(("system", "Be brief."), ("system", "Be kind."), ("user", "hi"), ("assistant", "Hello!")),
+     "the system turn at /messages/1 is not first"),
+    (_chat(("assistant", "Hello!"), ("user", "hi"), ("assistant", "Hi.")),
+     "the conversation opens with the assistant turn at /messages/0: ShareGPT's turns open with human or observation"),
+    (_chat(("user", "hi"), ("assistant", "Hello!"), ("user", "bye")),
+     "the conversation ends with the user turn at /messages/2, which nothing answers"),
+    ({"messages": [{"role": "user", "content": "W?"},
+                   {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "w", "arguments": {}}}]},
+                   {"role": "tool", "content": "sunny"}, {"role": "user", "content": "And?"}, {"role": "assistant", "content": "ok"}]},
+     "the user turn at /messages/3 follows the tool result at /messages/2"),
+]
+
+
+def test_to_sharegpt_rejects_turns_llamafactory_would_skip_rather_than_merge_them(tmp_path):
+    """LLaMA-Factory reads ShareGPT by position (human or observation, then gpt or function_call, a system
+    prompt only first, every question answered) and skips any other row; --to sharegpt refused only two tool
+    results in a row and wrote two user turns, two assistant turns, a system turn in the middle (as a
+    "system" turn) as they were. Each is rejected now, with where it breaks; nothing is joined."""
+    source = tmp_path / "chat.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row, _ in SHAREGPT_ORDER))
+    out = tmp_path / "sharegpt.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "sharegpt")
+    assert proc.returncode == 1, proc.stderr
+    assert lines(out) == [{"system": "Be brief.", "conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"},
+                                                                    {"from": "human", "value": "bye"}, {"from": "gpt", "value": "Bye!"}]}]
+    expected = [(line, "openai-chat to sharegpt: " + reason) for line, (_, reason) in enumerate(SHAREGPT_ORDER, start=1) if reason]
+    assert [(r["line"], r["reason"][:len(want)]) for r, (_, want) in zip(_rejects(out), expected)] == expected
+    assert len(_rejects(out)) + 1 == len(SHAREGPT_ORDER)
+    checked = run_cli("check", "--profile", "llamafactory", "--select", "FT117,FT118,FT119,FT121", out)
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_sharegpt_preference_and_kto_rows_follow_llamafactorys_order_too(tmp_path):
+    """A preference row's conversation ends on the question chosen and rejected answer (an odd count), and
+    each answer is a gpt or function_call turn; a KTO row's ends on its answer, as an SFT row's."""
+    pair = {"prompt": [{"role": "user", "content": "hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}],
+            "rejected": [{"role": "assistant", "content": "What?"}]}
+    answered = {"prompt": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}],
+                "chosen": [{"role": "assistant", "content": "Bye."}], "rejected": [{"role": "assistant", "content": "What?"}]}
+    asked = {"prompt": [{"role": "user", "content": "hi"}], "chosen": [{"role": "user", "content": "Hello?"}],
+             "rejected": [{"role": "assistant", "content": "What?"}]}
+    kto = {"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "?"}, {"role": "assistant", "content": "Hello!"}], "label": True}
+    source = tmp_path / "pairs.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in (pair, answered, asked)))
+    out = tmp_path / "preference.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", "sharegpt-preference").returncode == 1
+    assert lines(out) == [{"conversations": [{"from": "human", "value": "hi"}], "chosen": {"from": "gpt", "value": "Hello!"},
+                           "rejected": {"from": "gpt", "value": "What?"}}]
+    ended, asks = _rejects(out)
+    assert ended["line"] == 2 and "the conversation ends with the assistant turn at /prompt/1: in a ShareGPT preference row" in ended["reason"]
+    assert asks["line"] == 3 and "chosen at /chosen/0 is a user turn; ShareGPT preference holds a gpt or function_call turn there" in asks["reason"]
+    source = tmp_path / "kto.jsonl"
+    source.write_text(json.dumps(kto) + "\n")
+    out = tmp_path / "kto.out.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", "sharegpt-kto").returncode == 1
+    (reject,) = _rejects(out)
+    assert "the user turn at /messages/1 follows another user turn" in reject["reason"]
