@@ -200,8 +200,8 @@ class OpenAIChat(Format):
         return False
 
     def write(self, conversation: Conversation) -> dict:
-        placed, images = place_images(conversation, "OpenAI chat")
-        return chat_row(_image_urls(placed, images) if images else placed, "OpenAI chat")
+        placed, images = place_images(conversation, "OpenAI chat", keeps=_openai_image)
+        return chat_row(_image_urls(placed, images), "OpenAI chat")
 
 
 def chat_row(conversation: Conversation, target: str, messages: str = "OpenAI messages") -> dict:
@@ -226,12 +226,25 @@ def _not_openai_call(call: Any) -> bool:
 _URL_PREFIXES = ("https://", "http://", "data:")
 
 
+def _openai_image(part: Any) -> bool:
+    """An image part already in OpenAI's form, written as it is (its ``detail`` kept: OpenAI takes
+    ``{"type": "image_url", "image_url": {"url": ..., "detail": "low"}}``, and FT800 judges the value)."""
+    if not isinstance(part, dict) or part.keys() != {"type", "image_url"} or part["type"] != "image_url":
+        return False
+    image = part["image_url"]
+    return isinstance(image, dict) and image.keys() <= {"url", "detail"} and isinstance(image.get("url"), str)
+
+
 def _image_urls(conversation: Conversation, images: list) -> Conversation:
-    """The placed images as OpenAI ``image_url`` parts: OpenAI takes a URL or a data URI, not a file path."""
-    queue = iter(image for _, image in images)
-    for where, image in images:
+    """The placed images as OpenAI ``image_url`` parts, every image (those kept as they were too) a URL
+    or a data URI: OpenAI takes no file path."""
+    kept = [(p.pointer, p.source["image_url"]["url"]) for t in conversation.turns for p in t.parts if p.kind == "image" and _openai_image(p.source)]
+    for where, image in images + kept:
         if not (isinstance(image, str) and image.startswith(_URL_PREFIXES)):
             raise Reject(f"the image at {where} ({show(image)}) is not a URL or data URI, the only images OpenAI chat takes")
+    if not images:
+        return conversation
+    queue = iter(image for _, image in images)
     turns = []
     for turn in conversation.turns:
         if any(p.source is IMAGE_PART for p in turn.parts):
