@@ -22,7 +22,7 @@ from .bedrock import BedrockClaude, BedrockNova
 from .llamafactory import LlamaFactoryV1
 from .openai import OpenAIChat, OpenAIDPO, PromptCompletion, chat_row
 from .sharegpt import MessagesKTO, ShareGPT, ShareGPTKTO, ShareGPTPreference
-from .trl import TRLPreference, TRLPromptCompletion, TRLPromptOnly, TRLStepwise, TRLText, TRLUnpaired, with_images
+from .trl import TRLPreference, TRLPromptCompletion, TRLPromptOnly, TRLStepwise, TRLText, TRLUnpaired, with_trl_images
 
 __all__ = ["Format", "Reject", "Detector", "BUILTIN_FORMATS", "TRLWriter", "writers"]
 
@@ -45,7 +45,7 @@ class TRLWriter(Format):
         return 0
 
     def write(self, conversation: Conversation) -> dict:
-        return with_images(conversation, self._pick)
+        return with_trl_images(conversation, self._pick)
 
     def _pick(self, conversation: Conversation) -> dict:
         if conversation.step_labels is not None:

@@ -56,6 +56,18 @@ def place_images(conversation: Conversation, target: str, keeps: Callable[[Any],
                                  extras=extras), found
 
 
+def with_images(conversation: Conversation, target: str, write: Callable[[Conversation], dict],
+                form: Callable[[Conversation], Conversation] | None = None) -> dict:
+    """The row ``write`` makes of the conversation with its images placed (``place_images``), in the
+    target's form (``form``: LLaMA-Factory's ``<image>`` placeholders; none for TRL, whose form the placed
+    parts are), and the images themselves in the row's ``images``, in the order of their places."""
+    placed, images = place_images(conversation, target)
+    if not images:
+        return write(placed)
+    row = write(form(placed) if form is not None else placed)
+    return {**row, "images": [image for _, image in images]}
+
+
 def _column(conversation: Conversation, target: str) -> tuple[list[tuple[str, Any]], str | None, tuple]:
     """The images a row lists beside its conversation, where (``/images``), and the extras without
     them: the view's media (ShareGPT, Alpaca, TRL), or an ``images``/``image`` key an adapter left

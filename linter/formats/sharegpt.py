@@ -21,7 +21,7 @@ from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
 from .base import (Format, Reject, arguments_object, bare_tools, call_name, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
                    require_no_weights, split_last_answer)
-from .media import as_placeholders, place_images
+from .media import as_placeholders, with_images
 from .openai import reject_unpaired, write_messages
 
 SHAREGPT_ROLES = {"human": USER, "user": USER, "gpt": ASSISTANT, "assistant": ASSISTANT, "chatgpt": ASSISTANT, "bing": ASSISTANT,
@@ -200,13 +200,13 @@ class ShareGPT(Format):
 def with_placeholders(conversation: Conversation, write) -> dict:
     """The row ``write`` makes of the conversation with its images in LLaMA-Factory's form: an ``<image>``
     in the text at each image's place, the images themselves in the row's ``images``, in the same order."""
-    placed, images = place_images(conversation, "ShareGPT")
-    if not images:
-        return write(conversation)
+    return with_images(conversation, "ShareGPT", write, _placeholders)
+
+
+def _placeholders(placed: Conversation) -> Conversation:
     def text(turns):
         return None if turns is None else tuple(as_placeholders(t, "LLaMA-Factory") for t in turns)
-    row = write(placed._replace(turns=text(placed.turns), chosen=text(placed.chosen), rejected=text(placed.rejected)))
-    return {**row, "images": [image for _, image in images]}
+    return placed._replace(turns=text(placed.turns), chosen=text(placed.chosen), rejected=text(placed.rejected))
 
 
 def write_sharegpt(turns, conversation: Conversation, answered: bool = False) -> dict:

@@ -17,7 +17,7 @@ from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
 from .base import (Format, Reject, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
                    text_turn)
-from .media import IMAGE_PART, place_images
+from .media import IMAGE_PART, with_images
 from .openai import reject_unpaired, write_continued
 from .sharegpt import read_media
 
@@ -57,25 +57,27 @@ class _TRL(Format):
                             images=read_media(value, _MEDIA), extras=extras(value, TRL_KEYS), problems=tuple(problems), **fields)
 
     def write(self, conversation: Conversation) -> dict:
-        return with_images(conversation, self._write)
+        return with_trl_images(conversation, self._write)
 
     def _write(self, conversation: Conversation) -> dict:
         raise NotImplementedError
 
 
-def with_images(conversation: Conversation, write) -> dict:
+def with_trl_images(conversation: Conversation, write) -> dict:
     """The row ``write`` makes of the conversation once its images are TRL's: each a ``{"type": "image"}``
-    part at its place, the images themselves in the row's ``images``, in the same order."""
-    placed, images = place_images(conversation, "TRL")
-    row = write(placed)
-    if not images:
-        return row
+    part at its place, the images themselves in the row's ``images``, in the same order; refused when an
+    image would be in an answer."""
+    return with_images(conversation, "TRL", lambda placed: _images_in_prompt(write(placed)))
+
+
+def _images_in_prompt(row: dict) -> dict:
+    """The row, when none of its image parts is in an answer (TRL gives a row's images to its prompt only)."""
     for key in ("completion", "chosen", "rejected"):
         side = row.get(key)
         if isinstance(side, list) and any(part == IMAGE_PART for message in side if isinstance(message.get("content"), list)
                                           for part in message["content"]):
             raise Reject(f"an image would be in the {key}; TRL gives a row's images to its prompt only, so it would refuse the row")
-    return {**row, "images": [image for _, image in images]}
+    return row
 
 
 def _write_sides(prompt, sides, standard: bool) -> tuple[Any, list]:
