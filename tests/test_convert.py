@@ -776,3 +776,23 @@ def test_sharegpt_preference_and_kto_rows_follow_llamafactorys_order_too(tmp_pat
     assert run_cli("convert", source, "-o", out, "--to", "sharegpt-kto").returncode == 1
     (reject,) = _rejects(out)
     assert "the user turn at /messages/1 follows another user turn" in reject["reason"]
+
+
+def test_to_trl_writes_call_arguments_as_objects_in_every_column_of_messages(tmp_path):
+    """TRL takes a call's arguments as a JSON object; --to trl made them objects in a messages row only, and a
+    preference or prompt/completion row's calls kept OpenAI's JSON string (a template's tojson encodes it twice)."""
+    call = json.dumps({"name": "w", "arguments": {"city": "Paris"}})
+    pair = {"conversations": [{"from": "human", "value": "Weather in Paris?"}, {"from": "function_call", "value": call},
+                              {"from": "observation", "value": "sunny"}, {"from": "human", "value": "So?"}],
+            "chosen": {"from": "gpt", "value": "Sunny."}, "rejected": {"from": "gpt", "value": "No idea."}}
+    kto = {"messages": [{"role": "user", "content": "Weather in Paris?"},
+                        {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "w", "arguments": '{"city": "Paris"}'}}]},
+                        {"role": "tool", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}], "label": True}
+    source = tmp_path / "calls.jsonl"
+    source.write_text(json.dumps(pair) + "\n" + json.dumps(kto) + "\n")
+    out = tmp_path / "trl.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "trl")
+    assert proc.returncode == 0, proc.stderr
+    written = lines(out)
+    assert [sorted(row) for row in written] == [["chosen", "prompt", "rejected"], ["completion", "label", "prompt"]]
+    assert [row["prompt"][1]["tool_calls"][0]["function"]["arguments"] for row in written] == [{"city": "Paris"}] * 2

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
-from .base import (Format, Reject, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
+from .base import (Format, Reject, arguments_object, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
                    text_turn)
 from .media import IMAGE_PART, with_images
 from .openai import reject_unpaired, write_continued
@@ -57,17 +57,36 @@ class _TRL(Format):
                             images=read_media(value, _MEDIA), extras=extras(value, TRL_KEYS), problems=tuple(problems), **fields)
 
     def write(self, conversation: Conversation) -> dict:
-        return with_trl_images(conversation, self._write)
+        return trl_row(conversation, self._write)
 
     def _write(self, conversation: Conversation) -> dict:
         raise NotImplementedError
 
 
-def with_trl_images(conversation: Conversation, write) -> dict:
-    """The row ``write`` makes of the conversation once its images are TRL's: each a ``{"type": "image"}``
+def trl_row(conversation: Conversation, write) -> dict:
+    """The row ``write`` makes of the conversation once its images are TRL's (each a ``{"type": "image"}``
     part at its place, the images themselves in the row's ``images``, in the same order; refused when an
-    image would be in an answer."""
-    return with_images(conversation, "TRL", lambda placed: _images_in_prompt(write(placed)))
+    image would be in an answer), its calls' arguments objects."""
+    return with_images(conversation, "TRL", lambda placed: _images_in_prompt(_arguments_as_objects(write(placed))))
+
+
+_MESSAGE_COLUMNS = ("messages", "prompt", "completion", "chosen", "rejected")
+
+
+def _arguments_as_objects(row: dict) -> dict:
+    """TRL's tool-calling examples (and the chat templates that render them with ``tojson``)
+    take a call's ``arguments`` as a JSON object, in every column of messages; OpenAI's format
+    writes a JSON string. A string that is not a JSON object stays as it is (nothing is lost)."""
+    for key in _MESSAGE_COLUMNS:
+        side = row.get(key)
+        for message in side if isinstance(side, list) else ():
+            for call in message.get("tool_calls") or ():
+                function = call.get("function") if isinstance(call, dict) else None
+                if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                    parsed = arguments_object(function["arguments"])
+                    if isinstance(parsed, dict):
+                        function["arguments"] = parsed
+    return row
 
 
 def _images_in_prompt(row: dict) -> dict:
