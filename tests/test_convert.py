@@ -599,10 +599,60 @@ def test_parallel_calls_answered_by_one_observation_are_rejected_not_written_hal
     assert run_cli("check", out, "--select", "FT508").returncode == 0
 
 
+def test_to_trl_rejects_parallel_calls_one_observation_answers_as_openai_chat_does(tmp_path):
+    """--to trl wrote ids for a ShareGPT row's parallel calls (one function_call turn with two calls, or two
+    function_call turns) and paired the one observation with the first call only; check --profile trl then
+    flagged the second (FT508). It now rejects the rows OpenAI chat rejects, in TRL's words, also where the
+    calls are in a prompt and the answer in the completion or chosen (written as one conversation)."""
+    tools = json.dumps([{"name": "w", "description": "weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}])
+
+    def call(city):
+        return {"name": "w", "arguments": {"city": city}}
+
+    def sharegpt(*middle):
+        return {"conversations": [{"from": "human", "value": "Weather in Paris and Rome?"}, *middle,
+                                  {"from": "gpt", "value": "Sunny in Paris, rain in Rome."}], "tools": tools}
+
+    observation = {"from": "observation", "value": '["sunny", "rain"]'}
+    one_turn = sharegpt({"from": "function_call", "value": json.dumps([call("Paris"), call("Rome")])}, observation)
+    two_turns = sharegpt({"from": "function_call", "value": json.dumps(call("Paris"))},
+                         {"from": "function_call", "value": json.dumps(call("Rome"))}, observation)
+    answered = sharegpt({"from": "function_call", "value": json.dumps(call("Paris"))}, {"from": "observation", "value": "sunny"})
+    trl_calls = [{"type": "function", "function": {"name": "w", "arguments": {"city": c}}} for c in ("Paris", "Rome")]
+    prompt = [{"role": "user", "content": "W?"}, {"role": "assistant", "tool_calls": trl_calls}, {"role": "tool", "content": "sunny, rain"}]
+    split = {"prompt": prompt, "completion": [{"role": "assistant", "content": "Sunny, rain."}]}
+    pair = {"prompt": prompt, "chosen": [{"role": "assistant", "content": "Sunny, rain."}], "rejected": [{"role": "assistant", "content": "?"}]}
+    source = tmp_path / "calls.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in (one_turn, two_turns, answered, split, pair)))
+    out = tmp_path / "trl.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "trl")
+    assert proc.returncode == 1, proc.stderr
+    (written,) = lines(out)
+    messages = written["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "tool", "assistant"]
+    assert messages[2]["tool_call_id"] == messages[1]["tool_calls"][0]["id"] and len(messages[1]["tool_calls"]) == 1
+    rejects = _rejects(out)
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
+        (1, "sharegpt to trl"), (2, "sharegpt to trl"), (4, "trl-prompt-completion to trl"), (5, "trl-preference to trl")]
+    assert all("has no tool result of its own" in r["reason"] and "TRL messages" in r["reason"] for r in rejects)
+    assert [r["reason"].split(" has no")[0].rsplit(" ", 1)[1] for r in rejects] == [
+        "/conversations/1/value", "/conversations/1/value", "/prompt/1/tool_calls/1", "/prompt/1/tool_calls/1"]
+    checked = run_cli("check", "--profile", "trl", "--select", "FT508", out)
+    assert checked.returncode == 0, checked.stdout
+    # OpenAI chat and OpenAI DPO refuse the same rows (the DPO's calls in its input, answered before its outputs)
+    chat = tmp_path / "chat.jsonl"
+    run_cli("convert", source, "-o", chat, "--to", "openai-chat")
+    assert [r["line"] for r in _rejects(chat) if "has no tool result of its own" in r["reason"]] == [1, 2, 4]
+    dpo = tmp_path / "dpo.jsonl"
+    run_cli("convert", source, "-o", dpo, "--to", "openai-dpo")
+    assert [r["line"] for r in _rejects(dpo) if "has no tool result of its own" in r["reason"]] == [5]
+
+
 def test_trl_tool_rows_are_written_in_openai_form_or_rejected_and_kept_as_trl_rows(tmp_path):
     """TRL rows are read as OpenAI chat, but --to chat copied them unchanged (no call ids, argument objects,
-    tools as a JSON string: FT500/FT503/FT504/FT506 on convert's own output), and --to trl rejected a TRL row
-    whose parallel calls one tool message answers, with a reason about OpenAI chat (review)."""
+    tools as a JSON string: FT500/FT503/FT504/FT506 on convert's own output). --to trl writes ids too, so a row
+    whose parallel calls one tool message answers is rejected there as well, in TRL's words: written, its ids
+    paired the result with the first call only."""
     tools = json.dumps([{"type": "function", "function": {"name": "control_light", "description": "d",
                                                           "parameters": {"type": "object", "properties": {"room": {"type": "string"}}}}}])
     single = {"messages": [{"role": "user", "content": "Lights on"},
@@ -626,11 +676,15 @@ def test_trl_tool_rows_are_written_in_openai_form_or_rejected_and_kept_as_trl_ro
     assert checked.returncode == 0, checked.stdout
     trl_out = tmp_path / "again.jsonl"
     proc = run_cli("convert", source, "-o", trl_out, "--to", "trl")
-    assert proc.returncode == 0, proc.stderr
-    again = lines(trl_out)
-    assert len(again) == 2
-    assert again[1]["messages"][1]["tool_calls"][1]["function"]["arguments"] == {"room": "hall"}  # objects, as TRL takes them
-    assert [m["role"] for m in again[1]["messages"]] == ["user", "assistant", "tool", "assistant"]
+    assert proc.returncode == 1, proc.stderr
+    (again,) = lines(trl_out)
+    call = again["messages"][1]["tool_calls"][0]
+    assert call["function"]["arguments"] == {"room": "kitchen"}  # objects, as TRL takes them
+    assert [m["role"] for m in again["messages"]] == ["user", "assistant", "tool", "assistant"]
+    assert again["messages"][2]["tool_call_id"] == call["id"]
+    (reject,) = _rejects(trl_out)
+    assert reject["line"] == 2 and "openai-chat to trl: the tool call at /messages/1/tool_calls/1 has no tool result of its own" in reject["reason"]
+    assert "TRL messages" in reject["reason"] and "OpenAI" not in reject["reason"]
     # the tools a TRL row holds as a JSON string become ShareGPT's string once, not a string of a string (review)
     sharegpt_out = tmp_path / "sharegpt.jsonl"
     assert run_cli("convert", source, "-o", sharegpt_out, "--to", "sharegpt").returncode == 0
@@ -650,3 +704,95 @@ def test_two_tool_results_in_a_row_are_no_sharegpt_row(tmp_path):
     assert len(lines(out)) == 1
     (reject,) = _rejects(out)
     assert reject["line"] == 1 and "follows another" in reject["reason"]
+
+
+def _chat(*turns, **more) -> dict:
+    return {"messages": [{"role": role, "content": content} for role, content in turns], **more}
+
+
+# (row, reason --to sharegpt gives: None where the row is written)
+SHAREGPT_ORDER = [
+    (_chat(("system", "Be brief."), ("user", "hi"), ("assistant", "Hello!"), ("user", "bye"), ("assistant", "Bye!")), None),
+    (_chat(("user", "hi"), ("user", "anyone?"), ("assistant", "Hello!")),
+     "the user turn at /messages/1 follows another user turn: ShareGPT's turns alternate human or observation, then gpt or function_call"),
+    (_chat(("user", "hi"), ("assistant", "Hello!"), ("assistant", "How are you?")),
+     "the assistant turn at /messages/2 follows another assistant turn"),
+    (_chat(("user", "hi"), ("system", "Be brief."), ("assistant", "Hello!")),
+     "the system turn at /messages/1 is not first: ShareGPT holds one system prompt, before the conversation"),
+    (_chat(("system", "Be brief."), ("system", "Be kind."), ("user", "hi"), ("assistant", "Hello!")),
+     "the system turn at /messages/1 is not first"),
+    (_chat(("assistant", "Hello!"), ("user", "hi"), ("assistant", "Hi.")),
+     "the conversation opens with the assistant turn at /messages/0: ShareGPT's turns open with human or observation"),
+    (_chat(("user", "hi"), ("assistant", "Hello!"), ("user", "bye")),
+     "the conversation ends with the user turn at /messages/2, which nothing answers"),
+    ({"messages": [{"role": "user", "content": "W?"},
+                   {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "w", "arguments": {}}}]},
+                   {"role": "tool", "content": "sunny"}, {"role": "user", "content": "And?"}, {"role": "assistant", "content": "ok"}]},
+     "the user turn at /messages/3 follows the tool result at /messages/2"),
+]
+
+
+def test_to_sharegpt_rejects_turns_llamafactory_would_skip_rather_than_merge_them(tmp_path):
+    """LLaMA-Factory reads ShareGPT by position (human or observation, then gpt or function_call, a system
+    prompt only first, every question answered) and skips any other row; --to sharegpt refused only two tool
+    results in a row and wrote two user turns, two assistant turns, a system turn in the middle (as a
+    "system" turn) as they were. Each is rejected now, with where it breaks; nothing is joined."""
+    source = tmp_path / "chat.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row, _ in SHAREGPT_ORDER))
+    out = tmp_path / "sharegpt.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "sharegpt")
+    assert proc.returncode == 1, proc.stderr
+    assert lines(out) == [{"system": "Be brief.", "conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"},
+                                                                    {"from": "human", "value": "bye"}, {"from": "gpt", "value": "Bye!"}]}]
+    expected = [(line, "openai-chat to sharegpt: " + reason) for line, (_, reason) in enumerate(SHAREGPT_ORDER, start=1) if reason]
+    assert [(r["line"], r["reason"][:len(want)]) for r, (_, want) in zip(_rejects(out), expected)] == expected
+    assert len(_rejects(out)) + 1 == len(SHAREGPT_ORDER)
+    checked = run_cli("check", "--profile", "llamafactory", "--select", "FT117,FT118,FT119,FT121", out)
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_sharegpt_preference_and_kto_rows_follow_llamafactorys_order_too(tmp_path):
+    """A preference row's conversation ends on the question chosen and rejected answer (an odd count), and
+    each answer is a gpt or function_call turn; a KTO row's ends on its answer, as an SFT row's."""
+    pair = {"prompt": [{"role": "user", "content": "hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}],
+            "rejected": [{"role": "assistant", "content": "What?"}]}
+    answered = {"prompt": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}],
+                "chosen": [{"role": "assistant", "content": "Bye."}], "rejected": [{"role": "assistant", "content": "What?"}]}
+    asked = {"prompt": [{"role": "user", "content": "hi"}], "chosen": [{"role": "user", "content": "Hello?"}],
+             "rejected": [{"role": "assistant", "content": "What?"}]}
+    kto = {"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "?"}, {"role": "assistant", "content": "Hello!"}], "label": True}
+    source = tmp_path / "pairs.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in (pair, answered, asked)))
+    out = tmp_path / "preference.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", "sharegpt-preference").returncode == 1
+    assert lines(out) == [{"conversations": [{"from": "human", "value": "hi"}], "chosen": {"from": "gpt", "value": "Hello!"},
+                           "rejected": {"from": "gpt", "value": "What?"}}]
+    ended, asks = _rejects(out)
+    assert ended["line"] == 2 and "the conversation ends with the assistant turn at /prompt/1: in a ShareGPT preference row" in ended["reason"]
+    assert asks["line"] == 3 and "chosen at /chosen/0 is a user turn; ShareGPT preference holds a gpt or function_call turn there" in asks["reason"]
+    source = tmp_path / "kto.jsonl"
+    source.write_text(json.dumps(kto) + "\n")
+    out = tmp_path / "kto.out.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", "sharegpt-kto").returncode == 1
+    (reject,) = _rejects(out)
+    assert "the user turn at /messages/1 follows another user turn" in reject["reason"]
+
+
+def test_to_trl_writes_call_arguments_as_objects_in_every_column_of_messages(tmp_path):
+    """TRL takes a call's arguments as a JSON object; --to trl made them objects in a messages row only, and a
+    preference or prompt/completion row's calls kept OpenAI's JSON string (a template's tojson encodes it twice)."""
+    call = json.dumps({"name": "w", "arguments": {"city": "Paris"}})
+    pair = {"conversations": [{"from": "human", "value": "Weather in Paris?"}, {"from": "function_call", "value": call},
+                              {"from": "observation", "value": "sunny"}, {"from": "human", "value": "So?"}],
+            "chosen": {"from": "gpt", "value": "Sunny."}, "rejected": {"from": "gpt", "value": "No idea."}}
+    kto = {"messages": [{"role": "user", "content": "Weather in Paris?"},
+                        {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "w", "arguments": '{"city": "Paris"}'}}]},
+                        {"role": "tool", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}], "label": True}
+    source = tmp_path / "calls.jsonl"
+    source.write_text(json.dumps(pair) + "\n" + json.dumps(kto) + "\n")
+    out = tmp_path / "trl.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "trl")
+    assert proc.returncode == 0, proc.stderr
+    written = lines(out)
+    assert [sorted(row) for row in written] == [["chosen", "prompt", "rejected"], ["completion", "label", "prompt"]]
+    assert [row["prompt"][1]["tool_calls"][0]["function"]["arguments"] for row in written] == [{"city": "Paris"}] * 2

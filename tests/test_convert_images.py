@@ -162,3 +162,28 @@ def test_the_messages_kto_writer_refuses_images_it_cannot_place(tmp_path):
     proc, written, rejects = _convert(tmp_path, "kto", [row, plain], "messages-kto")
     assert proc.returncode == 1 and len(written) == 1 and [r["line"] for r in rejects] == [1]
     assert "/images/0" in rejects[0]["reason"]
+
+
+def test_openai_image_parts_keep_their_detail_when_the_row_is_rewritten(tmp_path):
+    """OpenAI takes {"type": "image_url", "image_url": {"url": ..., "detail": "low"}}, but --to openai-chat
+    refused such a part ("OpenAI chat has no place for its detail") whenever the row was rewritten for another
+    reason (tools held as a JSON string, a TRL image beside it). It is written as it is now; TRL and
+    LLaMA-Factory have no place for detail, so those targets still refuse it."""
+    tools = json.dumps([{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}])
+    low = {"type": "image_url", "image_url": {"url": URL, "detail": "low"}}
+    rows = [{"messages": [{"role": "user", "content": [text("What?"), low]}, {"role": "assistant", "content": "A dog."}], "tools": tools},
+            {"messages": [{"role": "user", "content": [low, {"type": "image", "image": DATA}]}, {"role": "assistant", "content": "Two dogs."}]},
+            {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "dog.jpg", "detail": "high"}}]},
+                          {"role": "assistant", "content": "A dog."}], "tools": tools}]
+    proc, chat, rejects = _convert(tmp_path, "detail", rows, "openai-chat")
+    assert proc.returncode == 1, proc.stderr
+    assert chat == [{"messages": [{"role": "user", "content": [text("What?"), low]}, {"role": "assistant", "content": "A dog."}],
+                     "tools": json.loads(tools)},
+                    {"messages": [{"role": "user", "content": [low, {"type": "image_url", "image_url": {"url": DATA}}]},
+                                  {"role": "assistant", "content": "Two dogs."}]}]
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        (3, "openai-chat to openai-chat: the image at /messages/0/content/0 ('dog.jpg') is not a URL or data URI, the only images OpenAI chat takes")]
+    checked = run_cli("check", "--profile", "openai-sft", "--select", "FT8", tmp_path / "detail.openai-chat.jsonl")
+    assert checked.returncode == 0, checked.stdout
+    proc, _, rejects = _convert(tmp_path, "detail", rows[:1], "sharegpt")
+    assert proc.returncode == 1 and "has no place for its detail" in rejects[0]["reason"]

@@ -17,12 +17,12 @@ from ..text import show
 from ..plugin import hookimpl
 from ..view import Conversation
 from .alpaca import Alpaca
-from .base import Format, Reject, arguments_object
+from .base import Format, Reject
 from .bedrock import BedrockClaude, BedrockNova
 from .llamafactory import LlamaFactoryV1
 from .openai import OpenAIChat, OpenAIDPO, PromptCompletion, chat_row
 from .sharegpt import MessagesKTO, ShareGPT, ShareGPTKTO, ShareGPTPreference
-from .trl import TRLPreference, TRLPromptCompletion, TRLPromptOnly, TRLStepwise, TRLText, TRLUnpaired, with_images
+from .trl import TRLPreference, TRLPromptCompletion, TRLPromptOnly, TRLStepwise, TRLText, TRLUnpaired, trl_row
 
 __all__ = ["Format", "Reject", "Detector", "BUILTIN_FORMATS", "TRLWriter", "writers"]
 
@@ -45,7 +45,7 @@ class TRLWriter(Format):
         return 0
 
     def write(self, conversation: Conversation) -> dict:
-        return with_images(conversation, self._pick)
+        return trl_row(conversation, self._pick)
 
     def _pick(self, conversation: Conversation) -> dict:
         if conversation.step_labels is not None:
@@ -56,21 +56,7 @@ class TRLWriter(Format):
             return TRLPreference()._write(conversation)
         if conversation.completion_from is not None:
             return TRLPromptCompletion()._write(conversation)
-        return _arguments_as_objects(chat_row(conversation, "a TRL messages row", "TRL messages", ids_needed=False))
-
-
-def _arguments_as_objects(row: dict) -> dict:
-    """TRL's tool-calling examples (and the chat templates that render them with ``tojson``)
-    take a call's ``arguments`` as a JSON object; OpenAI's format writes a JSON string. A
-    string that is not a JSON object stays as it is (nothing is lost)."""
-    for message in row.get("messages", ()):
-        for call in message.get("tool_calls") or ():
-            function = call.get("function") if isinstance(call, dict) else None
-            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-                parsed = arguments_object(function["arguments"])
-                if isinstance(parsed, dict):
-                    function["arguments"] = parsed
-    return row
+        return chat_row(conversation, "a TRL messages row", "TRL messages")
 
 
 # what the old ``--to`` names meant

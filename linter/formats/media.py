@@ -12,7 +12,7 @@ count of images, and whatever cannot be placed is a ``Reject`` with the reason.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..view import SYSTEM, Conversation, Part, Turn
 from .base import Reject
@@ -22,15 +22,16 @@ IMAGE_PART = {"type": "image"}  # TRL's part: the image itself is the row's next
 _COLUMNS = ("images", "image")
 
 
-def place_images(conversation: Conversation, target: str) -> tuple[Conversation, list[tuple[str, Any]]]:
+def place_images(conversation: Conversation, target: str, keeps: Callable[[Any], bool] | None = None) -> tuple[Conversation, list[tuple[str, Any]]]:
     """The conversation with every image a ``{"type": "image"}`` part at its place (text split
     around ``<image>`` placeholders), its media column and image key taken out, and the images in
     the order of those parts, each as ``(pointer in the source row, image)``; ``(conversation, [])``
-    unchanged when it holds no image."""
+    unchanged when it holds no image. ``keeps``: the image parts already in the target's own form
+    (OpenAI's ``image_url`` with its ``detail``), left at their place as they are, all they hold kept."""
     items, column, extras = _column(conversation, target)
     sides = {"turns": conversation.turns, "chosen": conversation.chosen, "rejected": conversation.rejected}
     inline = [(t, p) for turns in sides.values() for t in turns or () for p in t.parts if p.kind != "text" and p.kind not in ("reasoning", "other")]
-    if not inline and column is None:
+    if column is None and all(p.kind == "image" and keeps is not None and keeps(p.source) for _, p in inline):
         return conversation, []
     for _, part in inline:
         if part.kind != "image":
@@ -46,13 +47,25 @@ def place_images(conversation: Conversation, target: str) -> tuple[Conversation,
             raise Reject(f"{len(placeholders)} {{\"type\": \"image\"}} part(s) but {listed}; the images cannot be placed without a guess")
         queue = iter(items)
         found: list = []
-        mapped = {key: _with_parts(turns, queue, found, target) for key, turns in sides.items()}
+        mapped = {key: _with_parts(turns, queue, found, target, keeps) for key, turns in sides.items()}
     else:
         mapped, found = _split_placeholders(sides, items, column)
         if not found:
             return conversation, []  # an empty column and no placeholder: nothing to place, the row as it is
     return conversation._replace(turns=mapped["turns"], chosen=mapped["chosen"], rejected=mapped["rejected"], images=(),
                                  extras=extras), found
+
+
+def with_images(conversation: Conversation, target: str, write: Callable[[Conversation], dict],
+                form: Callable[[Conversation], Conversation] | None = None) -> dict:
+    """The row ``write`` makes of the conversation with its images placed (``place_images``), in the
+    target's form (``form``: LLaMA-Factory's ``<image>`` placeholders; none for TRL, whose form the placed
+    parts are), and the images themselves in the row's ``images``, in the order of their places."""
+    placed, images = place_images(conversation, target)
+    if not images:
+        return write(placed)
+    row = write(form(placed) if form is not None else placed)
+    return {**row, "images": [image for _, image in images]}
 
 
 def _column(conversation: Conversation, target: str) -> tuple[list[tuple[str, Any]], str | None, tuple]:
@@ -103,8 +116,9 @@ def _image_source(part: Part, target: str) -> Any:
     return value
 
 
-def _with_parts(turns, queue, found: list, target: str):
-    """Turns whose image parts are TRL's, each taking its image from ``queue`` (placeholders) or its own source."""
+def _with_parts(turns, queue, found: list, target: str, keeps: Callable[[Any], bool] | None):
+    """Turns whose image parts are TRL's, each taking its image from ``queue`` (placeholders) or its own
+    source, but for the parts ``keeps`` (already the target's)."""
     if turns is None:
         return None
     out = []
@@ -114,7 +128,7 @@ def _with_parts(turns, queue, found: list, target: str):
             continue
         parts = []
         for part in turn.parts:
-            if part.kind == "image":
+            if part.kind == "image" and not (keeps is not None and keeps(part.source)):
                 found.append(next(queue) if _is_placeholder(part.source) else (part.pointer, _image_source(part, target)))
                 part = Part("image", part.pointer, None, IMAGE_PART)
             parts.append(part)

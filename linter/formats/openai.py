@@ -24,15 +24,17 @@ _PREFERENCE_KEYS = ("preferred_output", "non_preferred_output", "preferred_compl
 def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0, ids_needed: bool = True) -> list[dict]:
     """OpenAI messages for view turns; ShareGPT-style calls without ids get
     deterministic ids, and tool results without ids answer the calls in order.
-    ``ids_needed``: the target pairs each result with its call by id (OpenAI), so
-    calls the writer gave ids must each be answered (``_all_answered``); chat
-    templates (TRL's messages) render results in order and need no pairing."""
+    ``ids_needed``: the written ids pair each result with its call (OpenAI, and TRL's
+    messages, whose chat templates may render the ids: Mistral's), so calls the
+    writer gave ids must each be answered (``_all_answered``) rather than have one
+    result paired with the first of them; LLaMA-Factory's messages drop the ids
+    and answer calls in order, so its KTO rows need no pairing."""
     messages = []
     pending: list[str] = []
     made: dict[str, str] = {}  # ids this writer made up -> the call's pointer
     for number, turn in enumerate(turns, start=first_index):
         if turn.role != TOOL and ids_needed:
-            _all_answered(pending, made)
+            _all_answered(pending, made, target)
         if not turn.role:
             raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no {target} equivalent")
         role = turn.source_role if turn.source_role in ("developer", "function") and turn.role in (SYSTEM, TOOL) else turn.role
@@ -68,15 +70,25 @@ def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0,
     return messages  # calls left pending at the end are the answer being trained: no result follows them
 
 
-def _all_answered(pending: list[str], made: dict[str, str]) -> None:
+def _all_answered(pending: list[str], made: dict[str, str], target: str) -> None:
     """Reject a row whose calls without ids (ShareGPT's function_call) are not each answered by a result of
     their own before the conversation goes on: LLaMA-Factory answers parallel calls with one observation,
-    which OpenAI chat cannot split without guessing (it needs one tool message per call id, FT508)."""
+    which cannot be split without guessing, and the ids written would pair it with the first call only (FT508)."""
     unanswered = [ident for ident in pending if ident in made]
     if unanswered:
         raise Reject(f"the tool call at {made[unanswered[0]]} has no tool result of its own before the conversation goes on "
-                     f"({len(unanswered)} call(s) unanswered); OpenAI chat needs one tool message per call, and a result "
-                     "answering several parallel calls cannot be split without guessing")
+                     f"({len(unanswered)} call(s) unanswered); the ids written in {target} pair each tool message with one call, and a "
+                     "result answering several parallel calls cannot be split without guessing")
+
+
+def write_continued(prompt, sides, target: str = "OpenAI messages") -> tuple[list[dict], list[list[dict]]]:
+    """The messages of a prompt and of each continuation of it (a completion; a preferred and a rejected
+    answer), each continuation written after the prompt as one conversation, as the trainer reads them:
+    a result in it answers a call of the prompt, and calls the prompt leaves unanswered are judged by
+    what follows them, not taken for the answer being trained."""
+    count = len(prompt)
+    whole = [write_messages(tuple(prompt) + tuple(side), target) for side in sides]
+    return (whole[0][:count] if whole else write_messages(prompt, target)), [messages[count:] for messages in whole]
 
 
 _ABSENT = object()
@@ -188,16 +200,16 @@ class OpenAIChat(Format):
         return False
 
     def write(self, conversation: Conversation) -> dict:
-        placed, images = place_images(conversation, "OpenAI chat")
-        return chat_row(_image_urls(placed, images) if images else placed, "OpenAI chat")
+        placed, images = place_images(conversation, "OpenAI chat", keeps=_openai_image)
+        return chat_row(_image_urls(placed, images), "OpenAI chat")
 
 
-def chat_row(conversation: Conversation, target: str, messages: str = "OpenAI messages", ids_needed: bool = True) -> dict:
+def chat_row(conversation: Conversation, target: str, messages: str = "OpenAI messages") -> dict:
     """A ``messages`` row (OpenAI chat's, TRL's language modeling) of a conversation whose images are placed."""
     reject_unpaired(conversation, target)
     if conversation.is_preference:
         raise Reject(f"a preference pair cannot be written as {target}; convert --to openai-dpo or trl")
-    return {"messages": write_messages(conversation.turns, messages, ids_needed=ids_needed), **tools_list(conversation), **dict(conversation.extras)}
+    return {"messages": write_messages(conversation.turns, messages), **tools_list(conversation), **dict(conversation.extras)}
 
 
 _OPENAI_PARTS = frozenset({"text", "image_url", "input_audio", "file"})
@@ -214,12 +226,25 @@ def _not_openai_call(call: Any) -> bool:
 _URL_PREFIXES = ("https://", "http://", "data:")
 
 
+def _openai_image(part: Any) -> bool:
+    """An image part already in OpenAI's form, written as it is (its ``detail`` kept: OpenAI takes
+    ``{"type": "image_url", "image_url": {"url": ..., "detail": "low"}}``, and FT800 judges the value)."""
+    if not isinstance(part, dict) or part.keys() != {"type", "image_url"} or part["type"] != "image_url":
+        return False
+    image = part["image_url"]
+    return isinstance(image, dict) and image.keys() <= {"url", "detail"} and isinstance(image.get("url"), str)
+
+
 def _image_urls(conversation: Conversation, images: list) -> Conversation:
-    """The placed images as OpenAI ``image_url`` parts: OpenAI takes a URL or a data URI, not a file path."""
-    queue = iter(image for _, image in images)
-    for where, image in images:
+    """The placed images as OpenAI ``image_url`` parts, every image (those kept as they were too) a URL
+    or a data URI: OpenAI takes no file path."""
+    kept = [(p.pointer, p.source["image_url"]["url"]) for t in conversation.turns for p in t.parts if p.kind == "image" and _openai_image(p.source)]
+    for where, image in images + kept:
         if not (isinstance(image, str) and image.startswith(_URL_PREFIXES)):
             raise Reject(f"the image at {where} ({show(image)}) is not a URL or data URI, the only images OpenAI chat takes")
+    if not images:
+        return conversation
+    queue = iter(image for _, image in images)
     turns = []
     for turn in conversation.turns:
         if any(p.source is IMAGE_PART for p in turn.parts):
@@ -267,16 +292,11 @@ class OpenAIDPO(Format):
         reject_unpaired(conversation, "OpenAI DPO")
         if not conversation.is_preference:
             raise Reject("not a preference pair: OpenAI DPO needs a preferred and a non-preferred answer")
-        source: dict[str, Any] = {"messages": write_messages(conversation.turns)}
+        messages, (preferred, non_preferred) = write_continued(conversation.turns, (conversation.chosen or (), conversation.rejected or ()))
+        source: dict[str, Any] = {"messages": messages}
         if conversation.tools is not None:
             source["tools"] = openai_tools(conversation.tools)
-        start = len(conversation.turns)
-        return {
-            "input": source,
-            "preferred_output": write_messages(conversation.chosen or (), first_index=start),
-            "non_preferred_output": write_messages(conversation.rejected or (), first_index=start),
-            **dict(conversation.extras),
-        }
+        return {"input": source, "preferred_output": preferred, "non_preferred_output": non_preferred, **dict(conversation.extras)}
 
 
 class PromptCompletion(Format):

@@ -21,7 +21,7 @@ from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
 from .base import (Format, Reject, arguments_object, bare_tools, call_name, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
                    require_no_weights, split_last_answer)
-from .media import as_placeholders, place_images
+from .media import as_placeholders, with_images
 from .openai import reject_unpaired, write_messages
 
 SHAREGPT_ROLES = {"human": USER, "user": USER, "gpt": ASSISTANT, "assistant": ASSISTANT, "chatgpt": ASSISTANT, "bing": ASSISTANT,
@@ -200,16 +200,17 @@ class ShareGPT(Format):
 def with_placeholders(conversation: Conversation, write) -> dict:
     """The row ``write`` makes of the conversation with its images in LLaMA-Factory's form: an ``<image>``
     in the text at each image's place, the images themselves in the row's ``images``, in the same order."""
-    placed, images = place_images(conversation, "ShareGPT")
-    if not images:
-        return write(conversation)
+    return with_images(conversation, "ShareGPT", write, _placeholders)
+
+
+def _placeholders(placed: Conversation) -> Conversation:
     def text(turns):
         return None if turns is None else tuple(as_placeholders(t, "LLaMA-Factory") for t in turns)
-    row = write(placed._replace(turns=text(placed.turns), chosen=text(placed.chosen), rejected=text(placed.rejected)))
-    return {**row, "images": [image for _, image in images]}
+    return placed._replace(turns=text(placed.turns), chosen=text(placed.chosen), rejected=text(placed.rejected))
 
 
-def write_sharegpt(turns, conversation: Conversation) -> dict:
+def write_sharegpt(turns, conversation: Conversation, answered: bool = False) -> dict:
+    """The ShareGPT row of ``turns``; ``answered``: chosen and rejected hold the answer (a preference row)."""
     require_no_weights(turns, "ShareGPT")
     row: dict[str, Any] = {}
     out = []
@@ -217,17 +218,50 @@ def write_sharegpt(turns, conversation: Conversation) -> dict:
         if turn.role == SYSTEM and index == 0:
             row["system"] = plain_text(turn, "a ShareGPT system prompt")
             continue
-        if turn.role == TOOL and index and turns[index - 1].role == TOOL:
-            # LLaMA-Factory alternates tags strictly (human/observation, then gpt/function_call) and skips a row
-            # with two observations in a row; joining the results into one is a form ftlint cannot know it reads
-            raise Reject(f"the tool result at {turn.pointer} follows another: ShareGPT holds one observation per "
-                         "function_call turn (LLaMA-Factory skips a row whose tags do not alternate)")
         out.append(_write_turn(turn))
+    _alternate(turns[1:] if turns and turns[0].role == SYSTEM else turns, answered)
     row["conversations"] = out
     if conversation.tools is not None:
         row["tools"] = json.dumps(bare_tools(conversation.tools), ensure_ascii=False)
     row.update(conversation.extras)
     return row
+
+
+_ASKS = (USER, TOOL)  # LLaMA-Factory's tags at even positions: human, observation; gpt and function_call answer them
+_NOUN = {USER: "user turn", ASSISTANT: "assistant turn", TOOL: "tool result", SYSTEM: "system turn"}
+_SKIPS = "LLaMA-Factory skips a row whose tags do not alternate"
+
+
+def _alternate(turns, answered: bool) -> None:
+    """Reject turns LLaMA-Factory's ShareGPT converter would skip ("Invalid role tag", "Invalid message
+    count"): after the system prompt (the row's ``system``), human or observation at even positions and
+    gpt or function_call at odd ones, ending on an answer, or on a question when ``answered`` (chosen and
+    rejected answer it). Joining two turns or moving a system prompt would be a guess at what the row means,
+    so the row is refused with where it breaks."""
+    previous = None
+    for position, turn in enumerate(turns):
+        if turn.role == SYSTEM:
+            raise Reject(f"the system turn at {turn.pointer} is not first: ShareGPT holds one system prompt, before the "
+                         "conversation, and LLaMA-Factory skips a row with a system turn elsewhere (convert does not move or join them)")
+        if (turn.role in _ASKS) == (position % 2 == 0):
+            previous = turn
+            continue
+        noun = _NOUN[turn.role]
+        if previous is None:
+            raise Reject(f"the conversation opens with the {noun} at {turn.pointer}: ShareGPT's turns open with human or "
+                         f"observation ({_SKIPS})")
+        if previous.role == turn.role:
+            hint = "ShareGPT holds one observation per function_call turn" if turn.role == TOOL else "join them in the source if they are one"
+            raise Reject(f"the {noun} at {turn.pointer} follows another {noun}: ShareGPT's turns alternate human or observation, "
+                         f"then gpt or function_call ({_SKIPS}); convert does not join turns: {hint}")
+        raise Reject(f"the {noun} at {turn.pointer} follows the {_NOUN[previous.role]} at {previous.pointer}: ShareGPT's turns "
+                     f"alternate human or observation, then gpt or function_call ({_SKIPS})")
+    if previous is not None and (previous.role in _ASKS) != answered:
+        if answered:
+            raise Reject(f"the conversation ends with the {_NOUN[previous.role]} at {previous.pointer}: in a ShareGPT preference row "
+                         "chosen and rejected answer its last human or observation turn (LLaMA-Factory skips the row otherwise)")
+        raise Reject(f"the conversation ends with the {_NOUN[previous.role]} at {previous.pointer}, which nothing answers: "
+                     "LLaMA-Factory needs every human and observation turn answered (an even number of turns) and skips the row")
 
 
 def _write_turn(turn: Turn) -> Any:
@@ -280,10 +314,13 @@ class ShareGPTPreference(Format):
     def _write(self, conversation: Conversation) -> dict:
         if not conversation.is_preference or conversation.label is not None:
             raise Reject("not a preference pair")
-        row = write_sharegpt(conversation.turns, conversation)
+        row = write_sharegpt(conversation.turns, conversation, answered=True)
         for key, side in (("chosen", conversation.chosen or ()), ("rejected", conversation.rejected or ())):
             if len(side) != 1:
                 raise Reject(f"{key} has {len(side)} turns; ShareGPT preference holds exactly one")
+            if side[0].role != ASSISTANT:
+                raise Reject(f"{key} at {side[0].pointer} is a {_NOUN.get(side[0].role, 'turn of no known role')}; ShareGPT "
+                             "preference holds a gpt or function_call turn there (LLaMA-Factory skips the row otherwise)")
             require_no_weights(side, "ShareGPT")
             row[key] = _write_turn(side[0])
         return row

@@ -15,10 +15,10 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
-from .base import (Format, Reject, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
+from .base import (Format, Reject, arguments_object, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
                    text_turn)
-from .media import IMAGE_PART, place_images
-from .openai import reject_unpaired, write_messages
+from .media import IMAGE_PART, with_images
+from .openai import reject_unpaired, write_continued
 from .sharegpt import read_media
 
 TRL_KEYS = frozenset({"text", "messages", "prompt", "completion", "chosen", "rejected", "label", "completions", "labels", "tools",
@@ -57,31 +57,56 @@ class _TRL(Format):
                             images=read_media(value, _MEDIA), extras=extras(value, TRL_KEYS), problems=tuple(problems), **fields)
 
     def write(self, conversation: Conversation) -> dict:
-        return with_images(conversation, self._write)
+        return trl_row(conversation, self._write)
 
     def _write(self, conversation: Conversation) -> dict:
         raise NotImplementedError
 
 
-def with_images(conversation: Conversation, write) -> dict:
-    """The row ``write`` makes of the conversation once its images are TRL's: each a ``{"type": "image"}``
-    part at its place, the images themselves in the row's ``images``, in the same order."""
-    placed, images = place_images(conversation, "TRL")
-    row = write(placed)
-    if not images:
-        return row
+def trl_row(conversation: Conversation, write) -> dict:
+    """The row ``write`` makes of the conversation once its images are TRL's (each a ``{"type": "image"}``
+    part at its place, the images themselves in the row's ``images``, in the same order; refused when an
+    image would be in an answer), its calls' arguments objects."""
+    return with_images(conversation, "TRL", lambda placed: _images_in_prompt(_arguments_as_objects(write(placed))))
+
+
+_MESSAGE_COLUMNS = ("messages", "prompt", "completion", "chosen", "rejected")
+
+
+def _arguments_as_objects(row: dict) -> dict:
+    """TRL's tool-calling examples (and the chat templates that render them with ``tojson``)
+    take a call's ``arguments`` as a JSON object, in every column of messages; OpenAI's format
+    writes a JSON string. A string that is not a JSON object stays as it is (nothing is lost)."""
+    for key in _MESSAGE_COLUMNS:
+        side = row.get(key)
+        for message in side if isinstance(side, list) else ():
+            for call in message.get("tool_calls") or ():
+                function = call.get("function") if isinstance(call, dict) else None
+                if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                    parsed = arguments_object(function["arguments"])
+                    if isinstance(parsed, dict):
+                        function["arguments"] = parsed
+    return row
+
+
+def _images_in_prompt(row: dict) -> dict:
+    """The row, when none of its image parts is in an answer (TRL gives a row's images to its prompt only)."""
     for key in ("completion", "chosen", "rejected"):
         side = row.get(key)
         if isinstance(side, list) and any(part == IMAGE_PART for message in side if isinstance(message.get("content"), list)
                                           for part in message["content"]):
             raise Reject(f"an image would be in the {key}; TRL gives a row's images to its prompt only, so it would refuse the row")
-    return {**row, "images": [image for _, image in images]}
+    return row
 
 
-def _write_side(turns, standard: bool, first_index: int = 0):
+def _write_sides(prompt, sides, standard: bool) -> tuple[Any, list]:
+    """TRL's prompt column and each continuation's (completion; chosen and rejected): strings in the
+    standard form, else messages written as one conversation with the prompt (``write_continued``)."""
     if standard:
-        return "".join(plain_text(t, "a TRL standard column") for t in turns)
-    return write_messages(turns, "TRL messages", first_index, ids_needed=False)
+        def text(turns):
+            return "".join(plain_text(t, "a TRL standard column") for t in turns)
+        return text(prompt), [text(side) for side in sides]
+    return write_continued(prompt, sides, "TRL messages")
 
 
 def _prompt_completion(conversation: Conversation, more: dict) -> dict:
@@ -90,8 +115,8 @@ def _prompt_completion(conversation: Conversation, more: dict) -> dict:
     split = conversation.completion_from if conversation.completion_from is not None else split_last_answer(turns)
     if split == len(turns) or split == 0:
         raise Reject("the conversation has no prompt and answer to split")
-    standard = _is_standard(turns)
-    row = {"prompt": _write_side(turns[:split], standard), "completion": _write_side(turns[split:], standard, split), **more}
+    prompt, (completion,) = _write_sides(turns[:split], (turns[split:],), _is_standard(turns))
+    row = {"prompt": prompt, "completion": completion, **more}
     return {**row, **({"tools": openai_tools(conversation.tools)} if conversation.tools is not None else {}), **dict(conversation.extras)}
 
 
@@ -144,7 +169,8 @@ class TRLPromptOnly(_TRL):
         reject_unpaired(conversation, "TRL prompt-only")
         if conversation.is_preference or any(t.role == ASSISTANT for t in conversation.turns[-1:]):
             raise Reject("the conversation has an answer; a prompt-only row would drop it")
-        return {"prompt": _write_side(conversation.turns, _is_standard(conversation.turns)), **dict(conversation.extras)}
+        prompt, _ = _write_sides(conversation.turns, (), _is_standard(conversation.turns))
+        return {"prompt": prompt, **dict(conversation.extras)}
 
 
 class TRLPromptCompletion(_TRL):
@@ -214,11 +240,9 @@ class TRLPreference(_TRL):
             raise Reject("not a preference pair: TRL preference needs chosen and rejected answers")
         turns = conversation.turns
         standard = _is_standard(turns + (conversation.chosen or ()) + (conversation.rejected or ()))
-        row: dict[str, Any] = {}
-        if turns:
-            row["prompt"] = _write_side(turns, standard)
-        row["chosen"] = _write_side(conversation.chosen or (), standard, len(turns))
-        row["rejected"] = _write_side(conversation.rejected or (), standard, len(turns))
+        prompt, (chosen, rejected) = _write_sides(turns, (conversation.chosen or (), conversation.rejected or ()), standard)
+        row: dict[str, Any] = {"prompt": prompt} if turns else {}
+        row["chosen"], row["rejected"] = chosen, rejected
         if conversation.tools is not None:
             row["tools"] = openai_tools(conversation.tools)
         return {**row, **dict(conversation.extras)}
