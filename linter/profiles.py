@@ -51,6 +51,9 @@ class Profile:
     enables: tuple[str, ...] = ()
     last_roles: frozenset[str] | None = None  # roles the last message may have (None: any)
     alternate: bool = False  # user and assistant turns must alternate
+    # where a tool result stands when turns alternate: "assistant" (it continues the turn that called it) or
+    # "user" (LLaMA-Factory: an observation takes the human slot, so the assistant must answer it next)
+    tool_result_turn: str = "assistant"
     first_roles: frozenset[str] | None = None  # roles the first non-system turn may have (None: any)
     system_first_only: bool = False  # a system message may only open the conversation
     bom: str = "forbidden"  # "forbidden" or "required" (Azure OpenAI)
@@ -106,7 +109,7 @@ class Profile:
         if self.first_roles:
             order.append(f"first turn {' or '.join(sorted(self.first_roles))}")
         if self.alternate:
-            order.append("user and assistant alternate")
+            order.append("user and assistant alternate" + (" (a tool result in the user's place)" if self.tool_result_turn == "user" else ""))
         if self.last_roles:
             order.append(f"last turn {' or '.join(sorted(self.last_roles))}")
         if self.system_first_only:
@@ -344,6 +347,7 @@ LLAMAFACTORY = Profile(
     first_roles=frozenset({"user", "human", "observation"}),
     last_roles=frozenset({"assistant", "gpt", "function_call"}),
     alternate=True,
+    tool_result_turn="user",
     system_first_only=True,
     min_examples=1,
     sharegpt_tags=frozenset({"human", "gpt", "system", "function_call", "observation"}),

@@ -753,8 +753,11 @@ class LastRole(Rule):
 class RoleAlternation(Rule):
     """Providers with strict chat templates (Together, Bedrock) need user and
     assistant turns to alternate: two user messages in a row are merged or
-    rejected. Tool messages and their calls are part of the assistant's turn.
-    Silent on a row whose whole format the profile refuses (FT401 reports that)."""
+    rejected. Tool messages and their calls are part of the assistant's turn,
+    except where the profile puts a tool result in the user's place
+    (LLaMA-Factory: human/observation, then gpt/function_call, else the row is
+    skipped), so the assistant must answer it next. Silent on a row whose whole
+    format the profile refuses (FT401 reports that)."""
 
     reads = ("shape",)
     code = "FT118"
@@ -766,22 +769,34 @@ class RoleAlternation(Rule):
     good = '{"messages": [{"role": "user", "content": "hi anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if not self.context.profile.alternate or format_refused(self, row):
+        profile = self.context.profile
+        if not profile.alternate or format_refused(self, row):
             return
+        # LLaMA-Factory reads an observation in the human's place: the assistant answers it next. Its messages
+        # converter merges consecutive tool messages into one observation; ShareGPT rows write each as a turn
+        results_as_user = profile.tool_result_turn == USER
+        merged = row.format is not None and row.format.name == "openai-chat"
         previous = None
         before = None
         for turn in dialogue(row):
             after_tool = before is not None and before.role == TOOL
             before = turn
-            if turn.role == TOOL:
-                previous = ASSISTANT  # a tool result continues the assistant's turn that called it
-                continue
             role = turn.role
-            if role not in (USER, ASSISTANT):
+            if role == TOOL:
+                if not results_as_user:
+                    previous = ASSISTANT  # a tool result continues the assistant's turn that called it
+                    continue
+                if after_tool and merged:
+                    continue  # one observation with the result before it
+            elif role not in (USER, ASSISTANT):
                 continue
-            if role == previous and not (role == ASSISTANT and after_tool):
-                yield Violation(f"two {role} turns in a row; profile {self.context.profile.name} needs user and assistant to alternate", turn.role_pointer or turn.pointer)
-            previous = role
+            slot = USER if role == TOOL else role
+            if slot == previous and not (role == ASSISTANT and after_tool and not results_as_user):
+                what = (f"two {role} turns in a row" if role != TOOL and not after_tool else
+                        f"a {role} turn right after a tool result" if role != TOOL else "two tool results in a row")
+                place = " (a tool result stands in the user's place there)" if results_as_user and (role == TOOL or after_tool) else ""
+                yield Violation(f"{what}; profile {profile.name} needs user and assistant to alternate{place}", turn.role_pointer or turn.pointer)
+            previous = slot
 
 
 class SystemPosition(Rule):
