@@ -43,6 +43,7 @@ class Settings:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule name or code -> options
     files: list[str] = field(default_factory=list)  # what 'ftlint check' lints when given no paths
     validation_file: str | None = None  # checked against the other files for leakage (FT406)
+    baseline: str | None = None  # findings recorded here do not fail check or fix (linter.baseline)
     prices: dict[str, float] = field(default_factory=dict)  # model prefix -> USD per 1M training tokens
     # the trainer's view (linter.trainer): an open model's tokenizer and chat template
     tokenizer: str | None = None
@@ -115,6 +116,7 @@ _KEYS = _LIST_KEYS | {
     "max-line-bytes",
     "options",
     "validation-file",
+    "baseline",
     "prices",
     "tokenizer",
     "max-seq-length",
@@ -201,7 +203,7 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
     if not isinstance(severity, dict):
         raise ConfigError(f"{source}: severity must map rule codes to error, warning or info")
     settings.severity = {str(k): str(v) for k, v in severity.items()}
-    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int), ("validation-file", str),
+    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int), ("validation-file", str), ("baseline", str),
                       ("tokenizer", str), ("max-seq-length", int), ("trainer-config", str)):
         if key in table:
             value = table[key]

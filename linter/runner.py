@@ -76,6 +76,7 @@ class FixMode:
     rejects: str | None = None
     # called with each file's FixReport before its findings stream (the CLI prints what was fixed)
     on_report: Callable | None = None
+    baseline: object | None = None  # a linter.baseline.Baseline: the findings it holds are left unfixed
 
 
 @dataclass
@@ -198,7 +199,7 @@ def _name(source: str | Source) -> str:
 def _fixer(linter: Linter, fix: FixMode):
     from .fix import Fixer
 
-    return Fixer(linter, unsafe=fix.unsafe, rejects=fix.rejects)
+    return Fixer(linter, unsafe=fix.unsafe, rejects=fix.rejects, baseline=fix.baseline)
 
 
 def _precheck(fixer, sources: list, fix: FixMode) -> list[str]:

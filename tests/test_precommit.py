@@ -197,3 +197,31 @@ def test_hook_entry_keeps_named_files_and_lets_check_report_a_broken_config(tmp_
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = "chats.csv"\n')
     broken = hook_entry("package.json", "chats.csv", cwd=tmp_path)
     assert broken.returncode == 2 and "files must be a list" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_fix_and_lint_hooks_pass_on_what_the_configured_baseline_holds(repo, pre_commit_home):
+    """Newcomer trial: the fix hook could not take a baseline and failed every commit on baselined errors with no
+    fix. With baseline in [tool.ftlint] both hooks hold them; a new row is still fixed and a new error still fails."""
+    from .conftest import run_cli
+
+    legacy = {"messages": [{"role": "user", "content": "legacy, no reply "}]}  # FT112 and a padding fix, recorded
+    write(repo, "train.jsonl", [*TEN, legacy])
+    put_paths(repo, {"pyproject.toml": '[tool.ftlint]\nbaseline = ".ftlint-baseline.json"\n'})
+    assert run_cli("check", "train.jsonl", "--write-baseline", ".ftlint-baseline.json", cwd=repo, small=False).returncode == 0
+    git("add", ".ftlint-baseline.json", cwd=repo)
+    for hook in ("ftlint-fix", "ftlint"):
+        proc = pre_commit("run", hook, "--all-files", cwd=repo, home=pre_commit_home)
+        assert proc.returncode == 0, hook + proc.stdout + proc.stderr
+    write(repo, "train.jsonl", [*TEN, legacy, PADDED])
+    proc = pre_commit("run", "ftlint-fix", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1 and "files were modified by this hook" in proc.stdout and "FT112" not in proc.stdout
+    rows = [json.loads(line) for line in (repo / "train.jsonl").read_text().splitlines()]
+    assert rows[10] == legacy and rows[11]["messages"][0]["content"] == "hi"
+    git("add", "train.jsonl", cwd=repo)
+    for hook in ("ftlint-fix", "ftlint"):
+        proc = pre_commit("run", hook, "--all-files", cwd=repo, home=pre_commit_home)
+        assert proc.returncode == 0, hook + proc.stdout + proc.stderr
+    write(repo, "train.jsonl", [*TEN, legacy, BAD])
+    for hook in ("ftlint-fix", "ftlint"):
+        proc = pre_commit("run", hook, "--all-files", cwd=repo, home=pre_commit_home)
+        assert proc.returncode == 1 and "train.jsonl:12: FT112" in proc.stdout, hook + proc.stdout
