@@ -6,6 +6,7 @@ silently disable a check.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -240,7 +241,8 @@ def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
         where = f"{settings.source}: [tool.ftlint.options.{table}]" if settings.source != "defaults" else f"options[{table!r}]"
         code = table if table in rules else names.get(table)
         if code is None:
-            raise ConfigError(f"{where}: no rule is called {table!r}{did_you_mean(table, [*names, *rules])} (see 'ftlint rules --all')")
+            close = did_you_mean(table, [*names, *rules])
+            raise ConfigError(f"{where}: no rule is called {table!r}{close} (see 'ftlint rules --all'){'' if close else plugin_hint(table)}")
         rule = rules[code]
         unknown = sorted(set(options) - set(rule.options))
         if unknown:
@@ -252,6 +254,19 @@ def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
             if option in options and options[option] not in allowed:
                 raise ConfigError(f"{where}: {option} = {options[option]!r} is not one of {', '.join(map(repr, allowed))} for {code} {rule.name}"
                                   f"{did_you_mean(str(options[option]), allowed)}")
+
+
+def plugin_hint(name: str) -> str:
+    """For a rule name or code that matches nothing and is no built-in code's typo: the plugins installed
+    here (linter.plugin.host.missing_plugin_hint), since a rule is often missing because its plugin is."""
+    if BUILTIN_CODE.match(name):
+        return ""
+    from .plugin.host import missing_plugin_hint
+
+    return missing_plugin_hint()
+
+
+BUILTIN_CODE = re.compile(r"FT\d*$", re.IGNORECASE)  # ftlint's own codes: never a plugin's
 
 
 def split_codes(values: tuple[str, ...] | list[str] | None) -> list[str]:

@@ -225,3 +225,23 @@ def test_fix_and_lint_hooks_pass_on_what_the_configured_baseline_holds(repo, pre
     for hook in ("ftlint-fix", "ftlint"):
         proc = pre_commit("run", hook, "--all-files", cwd=repo, home=pre_commit_home)
         assert proc.returncode == 1 and "train.jsonl:12: FT112" in proc.stdout, hook + proc.stdout
+
+
+def test_a_plugin_each_hook_needs_is_shared_through_a_yaml_anchor(repo, head, pre_commit_home):
+    """Newcomer trial: the plugin was in the ftlint hook's additional_dependencies only, and ftlint-fix stopped on
+    "no rule is called ...". Its error now says what to do; the YAML anchor hooks/README shows makes both work."""
+    plugin = f"ftlint-example @ {(ROOT / 'plugins' / 'ftlint-example').as_uri()}"
+    lint = f"  - id: ftlint\n    additional_dependencies: &house [\"{plugin}\"]\n"
+    base = f"repos:\n- repo: {ROOT}\n  rev: {head}\n  hooks:\n{lint}"
+    said = {"messages": [*TEN[0]["messages"][:2], {"role": "assistant", "content": "As an AI language model, I cannot."}]}
+    put_paths(repo, {".pre-commit-config.yaml": base + "  - id: ftlint-fix\n",
+                     "pyproject.toml": '[tool.ftlint.options.banned-phrases]\nphrases = ["as an ai language model"]\n'})
+    write(repo, "train.jsonl", [*TEN, said])
+    proc = pre_commit("run", "ftlint-fix", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1 and "exit code: 2" in proc.stdout and "no rule is called 'banned-phrases'" in proc.stdout, proc.stdout
+    assert "no plugin installed here provides it" in proc.stdout and "additional_dependencies of every ftlint hook" in proc.stdout
+    proc = pre_commit("run", "ftlint", "--all-files", "--verbose", cwd=repo, home=pre_commit_home)  # EX001 warns: shown with --verbose
+    assert proc.returncode == 0 and "train.jsonl:11: EX001" in proc.stdout, proc.stdout
+    put_paths(repo, {".pre-commit-config.yaml": base + "  - id: ftlint-fix\n    additional_dependencies: *house\n"})
+    proc = pre_commit("run", "ftlint-fix", "--all-files", "--verbose", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 0 and "train.jsonl:11: EX001" in proc.stdout, proc.stdout
