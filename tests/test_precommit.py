@@ -245,3 +245,15 @@ def test_a_plugin_each_hook_needs_is_shared_through_a_yaml_anchor(repo, head, pr
     put_paths(repo, {".pre-commit-config.yaml": base + "  - id: ftlint-fix\n    additional_dependencies: *house\n"})
     proc = pre_commit("run", "ftlint-fix", "--all-files", "--verbose", cwd=repo, home=pre_commit_home)
     assert proc.returncode == 0 and "train.jsonl:11: EX001" in proc.stdout, proc.stdout
+
+
+def test_lint_hook_finds_a_leak_when_only_the_validation_file_is_staged(repo, pre_commit_home):
+    """Newcomer trial: with validation-file set, staging only data/valid.jsonl ran 'ftlint check data/valid.jsonl',
+    which printed nothing while the training file held the example; the config's files now supply it."""
+    write(repo, "data/train.jsonl", TEN)
+    write(repo, "data/valid.jsonl", [TEN[3]])
+    put_paths(repo, {"pyproject.toml": '[tool.ftlint]\nvalidation-file = "data/valid.jsonl"\nfiles = ["data/train.jsonl"]\n'})
+    proc = pre_commit("run", "ftlint", "--files", "data/valid.jsonl", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "data/valid.jsonl:1: FT406 [validation-leak] this validation example is also in the training data: line 4 of data/train.jsonl" in proc.stdout
+    assert "data/train.jsonl:" not in proc.stdout  # read for the comparison, not linted: it was not staged

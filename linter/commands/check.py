@@ -90,7 +90,11 @@ def lint_and_report(paths, config_file, isolated, select, extend_select, ignore,
     for code, needs in linter.idle_selected():
         click.echo(f"ftlint: warning: {code} is selected but idle in this run: it runs only with {needs}", err=True)
     files = expand_paths(paths, settings)
-    files = runner.with_validation_file(linter, files)
+    files = runner.with_validation_file(linter, files, lambda: expand_paths((), settings) if settings.files else [])
+    if settings.validation_file and linter.train_fingerprints is None and "FT406" in linter.enabled:
+        click.echo(f"ftlint: note: FT406 (validation-leak) did not run: no training file to compare "
+                   f"{one_line(settings.validation_file)} with; lint it with its training files, or list them "
+                   "in [tool.ftlint] files", err=True)
     gate = Gate(settings.baseline, write_baseline, summary_file)
     colour = {"auto": None, "always": True, "never": False}[color]
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout  # noqa: SIM115
