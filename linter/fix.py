@@ -42,7 +42,8 @@ from typing import BinaryIO, Iterator
 import orjson
 
 from . import atomic, patching, tempfiles, transaction
-from .fix_rejects import Dropped, InputNumbers, Origins, Rejected, copy_lines, count_lines, describe, reasons_path
+from .fix_rejects import (Dropped, InputNumbers, Origins, Rejected, copy_lines, count_lines, describe, reasons_path,
+                          recorded_path)
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
@@ -270,7 +271,7 @@ class Fixer:
                 # in place, rejects accumulate; with -o they are that output's rejects, replaced. Rows the
                 # rejects file holds without a reason get placeholders, so line N still explains line N
                 unexplained = 0 if output else count_lines(rejects) - count_lines(reasons)
-                rejected.write(path, fd, reasons_fd, unexplained)
+                rejected.write(path, fd, reasons_fd, unexplained, recorded_path(path, reasons))
                 report.dropped = rejected.shown
                 base = 0 if output else _size(rejects)
                 change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected_temp, base
