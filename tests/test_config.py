@@ -217,6 +217,18 @@ def test_show_settings_names_the_origin_of_the_trainer_settings(tmp_path):
     assert mixed["max-seq-length"] == "command line" and mixed["tokenizer"] == str(tmp_path / "pyproject.toml")
 
 
+def test_show_settings_names_the_plugins_taking_part_not_only_the_configs_list(tmp_path):
+    """Newcomer trial: --show-settings printed 'plugins = []' while an installed plugin's rules ran; 'plugins' is the
+    config's list of local plugins, so a comment line now names every plugin loaded besides ftlint's own."""
+    (tmp_path / "house.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\n')
+    proc = run_cli("check", "--show-settings", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": "example"})
+    assert _shown_settings(proc)["plugins"][0] == ["house.py"]
+    assert "# plugins loaded, as FTLINT_LOAD_PLUGINS='example' allows: example (ftlint-example 0.1.0), local:house.py" in proc.stdout.splitlines()
+    alone = run_cli("check", "--show-settings", "--isolated", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": ""})
+    assert "# plugins loaded, as FTLINT_LOAD_PLUGINS='' allows: none besides ftlint's own" in alone.stdout.splitlines()
+
+
 def _shown_settings(proc) -> dict:
     """``--show-settings`` output as ``{key: (value, origin)}``."""
     assert proc.returncode == 0, proc.stderr

@@ -257,3 +257,16 @@ def test_lint_hook_finds_a_leak_when_only_the_validation_file_is_staged(repo, pr
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "data/valid.jsonl:1: FT406 [validation-leak] this validation example is also in the training data: line 4 of data/train.jsonl" in proc.stdout
     assert "data/train.jsonl:" not in proc.stdout  # read for the comparison, not linted: it was not staged
+
+
+def test_with_both_hooks_the_full_report_is_printed_once_and_every_finding_is_listed(repo, head, pre_commit_home):
+    """Newcomer trial: ftlint-fix and ftlint printed the same full report twice. The fix hook now says what it fixed
+    and lists what is left, one line each; the summary and statistics are the lint hook's."""
+    put_paths(repo, {".pre-commit-config.yaml": config(head, ["ftlint-fix", "ftlint"])})
+    write(repo, "train.jsonl", [*TEN, PADDED, BAD])
+    proc = pre_commit("run", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    fix_part, _, lint_part = proc.stdout.partition("- hook id: ftlint\n")
+    assert "Fixed 1 problem(s) in train.jsonl: FT201" in fix_part and "train.jsonl:12: FT112" in fix_part
+    assert "train.jsonl:12: FT112" in lint_part  # nothing hidden: each hook lists it
+    assert proc.stdout.count("Found ") == 1 and proc.stdout.count("examples in 12 lines") == 1 and "Found " in lint_part

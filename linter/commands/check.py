@@ -154,6 +154,10 @@ def _show_settings(settings: Settings) -> None:
     width = max((len(key) + len(value) for key, value, _ in rows if len(key) + len(value) <= 60), default=0) + 3
     for key, value, origin in rows:
         click.echo(f"{f'{key} = {value}':<{width}}  # {origin}")
+    from ..plugin.host import loaded_plugins
+
+    # 'plugins' is the config's list of local plugins: the installed ones take part too, unnamed there
+    click.echo(f"# {one_line(loaded_plugins())}")
     from ..registry import get_registry
 
     profile = get_registry().profiles.get(settings.profile)
