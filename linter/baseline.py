@@ -16,7 +16,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .findings import Finding
 
@@ -60,11 +60,12 @@ class Baseline:
     def __init__(self, file: str | Path) -> None:
         try:
             data = json.loads(Path(file).read_text(encoding="utf-8"))
-            self.remaining = Counter({str(k): int(v) for k, v in data["fingerprints"].items()})
+            self.recorded = Counter({str(k): int(v) for k, v in data["fingerprints"].items()})
         except FileNotFoundError:
             raise BaselineError(f"baseline {file} does not exist (create it with --write-baseline)") from None
         except (ValueError, KeyError, TypeError, AttributeError):
             raise BaselineError(f"baseline {file} is not an ftlint baseline file") from None
+        self.remaining = Counter(self.recorded)
         self.base = _base(file)
         self.suppressed = 0
 
@@ -76,3 +77,18 @@ class Baseline:
                 self.suppressed += 1
             else:
                 yield finding
+
+    def holder(self) -> Callable[[Finding], bool]:
+        """Whether each finding of one lint is one the baseline holds, counted as ``filter`` counts (the
+        second copy of a recorded row is new) but from the recorded counts: ``fix`` asks this of every pass
+        to leave baselined findings unfixed, which must not use up the counts its report is filtered by."""
+        used: Counter = Counter()
+
+        def holds(finding: Finding) -> bool:
+            key = fingerprint(finding, self.base)
+            if used[key] < self.recorded[key]:
+                used[key] += 1
+                return True
+            return False
+
+        return holds

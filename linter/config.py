@@ -6,6 +6,7 @@ silently disable a check.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -43,6 +44,7 @@ class Settings:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule name or code -> options
     files: list[str] = field(default_factory=list)  # what 'ftlint check' lints when given no paths
     validation_file: str | None = None  # checked against the other files for leakage (FT406)
+    baseline: str | None = None  # findings recorded here do not fail check or fix (linter.baseline)
     prices: dict[str, float] = field(default_factory=dict)  # model prefix -> USD per 1M training tokens
     # the trainer's view (linter.trainer): an open model's tokenizer and chat template
     tokenizer: str | None = None
@@ -115,6 +117,7 @@ _KEYS = _LIST_KEYS | {
     "max-line-bytes",
     "options",
     "validation-file",
+    "baseline",
     "prices",
     "tokenizer",
     "max-seq-length",
@@ -201,7 +204,7 @@ def from_table(table: dict[str, Any], source: str) -> Settings:
     if not isinstance(severity, dict):
         raise ConfigError(f"{source}: severity must map rule codes to error, warning or info")
     settings.severity = {str(k): str(v) for k, v in severity.items()}
-    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int), ("validation-file", str),
+    for key, kind in (("model", str), ("profile", str), ("max-tokens", int), ("max-line-bytes", int), ("validation-file", str), ("baseline", str),
                       ("tokenizer", str), ("max-seq-length", int), ("trainer-config", str)):
         if key in table:
             value = table[key]
@@ -240,7 +243,8 @@ def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
         where = options_table(settings, table)
         code = table if table in rules else names.get(table)
         if code is None:
-            raise ConfigError(f"{where}: no rule is called {table!r}{did_you_mean(table, [*names, *rules])} (see 'ftlint rules --all')")
+            close = did_you_mean(table, [*names, *rules])
+            raise ConfigError(f"{where}: no rule is called {table!r}{close} (see 'ftlint rules --all'){'' if close else plugin_hint(table)}")
         rule = rules[code]
         unknown = sorted(set(options) - set(rule.options))
         if unknown:
@@ -260,6 +264,19 @@ def check_rule_options(settings: Settings, rules: dict[str, type]) -> None:
 def options_table(settings: Settings, table: str) -> str:
     """Where a rule's options come from, for a message: 'pyproject.toml: [tool.ftlint.options.banned-phrases]'."""
     return f"{settings.source}: [tool.ftlint.options.{table}]" if settings.source != "defaults" else f"options[{table!r}]"
+
+
+def plugin_hint(name: str) -> str:
+    """For a rule name or code that matches nothing and is no built-in code's typo: the plugins installed
+    here (linter.plugin.host.missing_plugin_hint), since a rule is often missing because its plugin is."""
+    if BUILTIN_CODE.match(name):
+        return ""
+    from .plugin.host import missing_plugin_hint
+
+    return missing_plugin_hint()
+
+
+BUILTIN_CODE = re.compile(r"FT\d*$", re.IGNORECASE)  # ftlint's own codes: never a plugin's
 
 
 def split_codes(values: tuple[str, ...] | list[str] | None) -> list[str]:

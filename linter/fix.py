@@ -42,7 +42,8 @@ from typing import BinaryIO, Iterator
 import orjson
 
 from . import atomic, patching, tempfiles, transaction
-from .fix_rejects import Dropped, InputNumbers, Origins, Rejected, copy_lines, count_lines, describe, reasons_path
+from .fix_rejects import (Dropped, InputNumbers, Origins, Rejected, copy_lines, count_lines, describe, reasons_path,
+                          recorded_path)
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
 from .fix_guard import Refused, check_distinct, check_jsonl
@@ -119,6 +120,7 @@ class FixReport:
     dropped: list[Dropped] = field(default_factory=list)  # the first dropped rows: input line and rule
     converged: bool = True  # False: the last pass still changed the file (MAX_PASSES reached)
     recovered: bool = False  # an interrupted earlier fix of this target was completed first
+    held_back: int = 0  # fixable findings left unfixed because the baseline holds them
     stale_removed: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
@@ -135,13 +137,27 @@ class FixReport:
 class Fixer:
     """Applies the fixes of one linter's rules to files."""
 
-    def __init__(self, linter: Linter, *, unsafe: bool = False, rejects: str | None = None) -> None:
+    def __init__(self, linter: Linter, *, unsafe: bool = False, rejects: str | None = None, baseline=None) -> None:
         self.linter = linter
         self.allowed = {Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE}
         self.rejects = rejects
+        # a baseline's findings are accepted as they are: fixing one rewrites its row, which gives the row's
+        # other baselined findings a new fingerprint, and check would report them again
+        self.baseline = baseline
+        self._held = None  # the baseline's matcher for the lint in progress (fresh counts each lint)
+        self.held_back = 0  # fixable findings the baseline held in the last lint
 
     def applicable(self, finding: Finding) -> bool:
-        return finding.fix is not None and finding.fix.applicability in self.allowed
+        if finding.fix is None or finding.fix.applicability not in self.allowed:
+            return False
+        if self._held is not None and self._held(finding):
+            self.held_back += 1
+            return False
+        return True
+
+    def _new_lint(self) -> None:
+        """A lint of one pass starts: the baseline's counts start again (a pass sees every row once)."""
+        self._held = self.baseline.holder() if self.baseline is not None else None
 
     def rejects_for(self, path: str, output: str | None = None) -> str:
         """Where dropped rows go: --rejects, else beside the file written (OUTPUT or FILE).rejects.jsonl."""
@@ -232,6 +248,7 @@ class Fixer:
                 current, origins = temp, this_pass
             else:
                 report.converged = False  # every pass changed something: a next run may change more
+            report.held_back = self.held_back
             if diff:
                 report.diff = _unified_diff(path, current) if report.changed else ""
                 return
@@ -254,7 +271,7 @@ class Fixer:
                 # in place, rejects accumulate; with -o they are that output's rejects, replaced. Rows the
                 # rejects file holds without a reason get placeholders, so line N still explains line N
                 unexplained = 0 if output else count_lines(rejects) - count_lines(reasons)
-                rejected.write(path, fd, reasons_fd, unexplained)
+                rejected.write(path, fd, reasons_fd, unexplained, recorded_path(path, reasons))
                 report.dropped = rejected.shown
                 base = 0 if output else _size(rejects)
                 change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected_temp, base
@@ -280,6 +297,8 @@ class Fixer:
         changed = False
         row_findings = _RowFindings()
         remaining = FindingSpool()
+        self._new_lint()
+        self.held_back = 0
 
         with open(source_path, "rb") as source:
 
@@ -349,9 +368,13 @@ class Fixer:
         """
         rejected.forget(drops[1][0])  # the first lint's reasons: replaced by these
         row_findings = _RowFindings()
+        self._new_lint()
+        held = self.held_back  # the pass's own lint counted them: this one finds its drops again
         findings, _ = self.linter.lint_path(source_path, row_sink=lambda _row, found: row_findings.saw(found), display=display,
                                             numbers=numbers)
-        return _source_lines(self._dataset_fixes(findings, row_findings, rejected)[1], numbers)
+        drops = _source_lines(self._dataset_fixes(findings, row_findings, rejected)[1], numbers)
+        self.held_back = held
+        return drops
 
     def _renumber_remaining(self, report: FixReport, source_path: str, display: str) -> None:
         """The findings that remain, found again with the rows numbered as ``source_path`` (the output) holds them."""

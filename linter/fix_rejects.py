@@ -21,10 +21,12 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 import json
+import os
 import tempfile
 from array import array
 from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from .secrets import redact_message
@@ -137,6 +139,7 @@ class Rejected:
         self.count = 0
         self.shown: list[Dropped] = []
         self._used = -1  # the highest note a dropped row has: notes after it may be forgotten
+        self._named: str | None = None  # the input as the reasons file names it (set by write)
 
     def reason(self, code: str, name: str, message: str = "") -> int:
         """A note id for a row dropped by rule ``code`` with ``message`` (one line of the reasons file)."""
@@ -180,15 +183,17 @@ class Rejected:
     def _ascending(self) -> Iterator[tuple[int, int]]:
         return heapq.merge(*(zip(lines, reasons) for lines, reasons in self._runs))
 
-    def write(self, source_path: str, fd: int, reasons_fd: int | None = None, unexplained: int = 0) -> None:
+    def write(self, source_path: str, fd: int, reasons_fd: int | None = None, unexplained: int = 0, named: str | None = None) -> None:
         """Write the dropped rows to the open file ``fd`` (input lines first, in input order, then the
-        others) and, to ``reasons_fd``, one JSON line per row saying why it left, in the same order,
-        after ``unexplained`` placeholder lines for rows the rejects file holds without a reason (written
-        by an older ftlint, or the reasons file deleted): the two files then line up again."""
+        others) and, to ``reasons_fd``, one JSON line per row saying why it left and from which input
+        (``named``: one rejects file may collect the rows of several inputs, run after run), in the
+        same order, after ``unexplained`` placeholder lines for rows the rejects file holds without a
+        reason (written by an older ftlint, or the reasons file deleted): the two files then line up again."""
         reasons = open(reasons_fd, "wb") if reasons_fd is not None else None  # noqa: SIM115 - closed below
+        self._named = named
         try:
             if reasons is not None and unexplained > 0:
-                reasons.write(reason_line(None, None, None, "no reason on record (rejected before the reasons file kept one)") * unexplained)
+                reasons.write(reason_line(None, None, None, "no reason on record (rejected before the reasons file kept one)", None) * unexplained)
             with open(fd, "wb") as out, open(source_path, "rb") as source:
                 position = 0
                 for index, note in self._ascending():
@@ -212,7 +217,7 @@ class Rejected:
         if len(self.shown) < SHOWN:
             self.shown.append(Dropped(line, code, name))
         if reasons is not None:
-            reasons.write(reason_line(line, code, name, self._message(note)))
+            reasons.write(reason_line(line, code, name, self._message(note), self._named))
 
     def _message(self, note: int) -> str:
         self._messages.seek(self._note_at[note])
@@ -224,11 +229,17 @@ class Rejected:
                 spool.close()
 
 
-def reason_line(line: int | None, code: str | None, name: str | None, message: str) -> bytes:
+def reason_line(line: int | None, code: str | None, name: str | None, message: str, path: str | None) -> bytes:
     """One line of the reasons file: ASCII JSON (control and bidi characters escaped), the message redacted
     (the engine redacted it already; a file outlives the run, so once more costs nothing)."""
-    return json.dumps({"line": line, "code": code, "name": name, "message": redact_message(message)},
+    return json.dumps({"path": path, "line": line, "code": code, "name": name, "message": redact_message(message)},
                       ensure_ascii=True).encode() + b"\n"
+
+
+def recorded_path(source: str, reasons: str) -> str:
+    """An input's name in the reasons file: relative to the file's folder, with ``/`` (as a baseline names
+    its files), so runs from other working folders that append to one reasons file name an input alike."""
+    return Path(os.path.relpath(os.path.abspath(source), os.path.dirname(os.path.abspath(reasons)))).as_posix()
 
 
 def count_lines(path: str) -> int:

@@ -76,6 +76,7 @@ class FixMode:
     rejects: str | None = None
     # called with each file's FixReport before its findings stream (the CLI prints what was fixed)
     on_report: Callable | None = None
+    baseline: object | None = None  # a linter.baseline.Baseline: the findings it holds are left unfixed
 
 
 @dataclass
@@ -198,7 +199,7 @@ def _name(source: str | Source) -> str:
 def _fixer(linter: Linter, fix: FixMode):
     from .fix import Fixer
 
-    return Fixer(linter, unsafe=fix.unsafe, rejects=fix.rejects)
+    return Fixer(linter, unsafe=fix.unsafe, rejects=fix.rejects, baseline=fix.baseline)
 
 
 def _precheck(fixer, sources: list, fix: FixMode) -> list[str]:
@@ -226,18 +227,26 @@ def _fix_one(fixer, source: str, fix: FixMode):
         raise RunError(f"cannot fix {source}: {exc.strerror or exc}") from None
 
 
-def with_validation_file(linter: Linter, files: list[str]) -> list[str]:
+def with_validation_file(linter: Linter, files: list[str], configured: Callable[[], list[str]] = list) -> list[str]:
     """The files to lint when the settings name a validation file: it is linted too (added when the
     paths did not name it), and the other files are its training files, whose examples it must not
-    repeat (FT406). Without a validation file, ``files`` as they are."""
+    repeat (FT406). A run of the validation file alone (what a pre-commit hook passes when only it is
+    staged) compares it with ``configured()``, the training files the config's ``files`` name; with
+    none, FT406 cannot run (``linter.train_fingerprints`` stays None: the caller says so). Without a
+    validation file, ``files`` as they are."""
     validation = linter.settings.validation_file
     if not validation:
         return files
     if not os.path.isfile(validation):
         raise RunError(f"{validation}: no such validation file")
     training = [f for f in files if not linter.is_validation(f)]
-    linter.use_training_files(training)
-    return files if len(training) < len(files) else [*files, validation]
+    if training:
+        linter.use_training_files(training)
+        return files if len(training) < len(files) else [*files, validation]
+    training = [f for f in configured() if not linter.is_validation(f) and f != STDIN]
+    if training:
+        linter.use_training_files(training)  # read for their fingerprints only, not linted
+    return files
 
 
 def make_linter(settings) -> Linter:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Iterable, Mapping
 
-from .config import did_you_mean
+from .config import did_you_mean, plugin_hint
 from .findings import Severity
 
 NAME_SPECIFICITY = 1000  # a full rule name is as specific as a selector gets
@@ -49,7 +49,8 @@ def check_selectors(selectors: Iterable[str], rules: Mapping[str, type], where: 
     for selector in selectors:
         if not any(specificity(selector, code, rule.name) >= 0 for code, rule in rules.items()):
             suggestion = did_you_mean(selector.lower(), [rule.name for rule in rules.values()])
-            raise SelectionError(f"{where}: {selector!r} matches no rule{suggestion} (see 'ftlint rules --all')")
+            hint = "" if suggestion else plugin_hint(selector)
+            raise SelectionError(f"{where}: {selector!r} matches no rule{suggestion} (see 'ftlint rules --all'){hint}")
 
 
 def _best(selectors: Iterable[str], code: str, name: str) -> int:

@@ -45,25 +45,31 @@ def evaluate(text: str, inputs: dict) -> str:
 def run_action(workspace: Path, summary: Path | None = None, **inputs):
     """Run the action's steps in order, stopping at the first failure, as the runner does."""
     results = []
+    github = {"GITHUB_WORKSPACE": str(workspace)}  # the repository root, as the runner sets it
+    if summary is not None:
+        github["GITHUB_STEP_SUMMARY"] = str(summary)
     for step in STEPS:
         if "pip install" in step["run"]:
-            # The install step is not run: ftlint is already installed (editable) in this
+            # The install steps are not run: ftlint is already installed (editable) in this
             # interpreter, and the test machine may not reach a package registry.
             continue
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
-        env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]  # python3 and ftlint of this venv
-        env.pop("FTLINT_LOAD_PLUGINS", None)
-        env["GITHUB_WORKSPACE"] = str(workspace)  # the repository root, as the runner sets it
-        if summary is not None:
-            env["GITHUB_STEP_SUMMARY"] = str(summary)
-        env.update({key: evaluate(str(value), inputs) for key, value in step.get("env", {}).items()})
-        cwd = workspace / evaluate(step.get("working-directory", "."), inputs)
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=120)
+        proc = run_step(step, workspace, str(Path(sys.executable).parent), github, **inputs)  # python3 and ftlint of this venv
         results.append(proc)
         if proc.returncode:
             break
     return results[-1]
+
+
+def run_step(step: dict, cwd: Path, path: str, github: dict | None = None, **inputs) -> subprocess.CompletedProcess:
+    """One ``run:`` step as the runner runs it, with ``path`` first on PATH (its python3 and ftlint), the
+    ``github`` variables set and the step's ``env:`` and ``working-directory:`` evaluated from ``inputs``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_")) and k != "FTLINT_LOAD_PLUGINS"}
+    env["PATH"] = f"{path}{os.pathsep}{env['PATH']}"
+    env.update(github or {})
+    env.update({key: evaluate(str(value), inputs) for key, value in step.get("env", {}).items()})
+    cwd = cwd / evaluate(step.get("working-directory", "."), inputs)
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture
@@ -149,7 +155,7 @@ def test_annotations_name_files_relative_to_the_repository_root(tmp_path):
 def test_the_install_step_adds_the_extras_asked_for_and_refuses_anything_else(tmp_path):
     """Newcomer trial: with trainer-config in [tool.ftlint] the action failed ('needs PyYAML') and had no
     way to install extras. The install step runs here with a python3 that records what pip is asked."""
-    (install,) = [step for step in STEPS if "pip install" in step["run"]]
+    (install,) = [step for step in STEPS if step["name"] == "Install ftlint"]
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     asked = tmp_path / "asked"
@@ -169,3 +175,97 @@ def test_the_install_step_adds_the_extras_asked_for_and_refuses_anything_else(tm
     assert asked.read_text().splitlines()[-1] == "ftlint[trainer] @ git+https://example.com/x@abc"
     refused = run(extras="trainer]; --index-url http://evil")
     assert refused.returncode == 2 and "extras must be extra names" in refused.stderr
+
+
+PLUGINS = next(step for step in STEPS if step["name"] == "Install plugins")
+
+
+def test_the_plugins_input_is_split_like_a_shell_and_takes_requirements_only(tmp_path):
+    """The plugin step runs with a python3 that records what pip is asked (and runs the splitting script)."""
+    bin_dir, asked = tmp_path / "bin", tmp_path / "asked"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text(f'#!/bin/sh\nif [ "$1" = -c ]; then exec {sys.executable} "$@"; fi\n'
+                                      f'printf "%s\\n" "$PWD" "$@" >> {asked}\n')
+    (bin_dir / "python3").chmod(0o755)
+    (tmp_path / "sub").mkdir()
+    proc = run_step(PLUGINS, tmp_path, str(bin_dir), plugins='./rules "acme-rules @ git+https://example.com/x@v1"',
+                    **{"working-directory": "sub"})
+    assert proc.returncode == 0, proc.stderr
+    assert asked.read_text().splitlines() == [str(tmp_path / "sub"), "-m", "pip", "install", "--disable-pip-version-check",
+                                              "--quiet", "./rules", "acme-rules @ git+https://example.com/x@v1"]
+    asked.unlink()
+    assert run_step(PLUGINS, tmp_path, str(bin_dir)).returncode == 0 and not asked.exists()  # none asked: pip is not run
+    refused = run_step(PLUGINS, tmp_path, str(bin_dir), plugins="./rules --index-url http://evil.example")
+    assert refused.returncode == 2 and "not pip options: --index-url" in refused.stderr and not asked.exists()
+    broken = run_step(PLUGINS, tmp_path, str(bin_dir), plugins='"unclosed')
+    assert broken.returncode == 2 and "cannot split the plugins input" in broken.stderr
+
+
+HOUSE_PLUGIN = {
+    "pyproject.toml": '''[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "house-rules"
+version = "1.0"
+dependencies = ["ftlint"]  # not on PyPI: pip finds it only because the action installed it first
+
+[project.entry-points.ftlint]
+house = "house_rules"
+''',
+    "house_rules/__init__.py": '''from linter import Rule, Violation, hookimpl
+from linter.schema import CONVERSATION_KINDS
+
+
+class NoTodo(Rule):
+    """A reply that still says TODO was never written."""
+
+    code = "HS001"
+    name = "todo-left"
+    summary = "An assistant reply says TODO"
+    kinds = CONVERSATION_KINDS
+    reads = ("turns",)
+
+    def check(self, row):
+        for _, turn in row.view.all_turns():
+            if turn.role == "assistant" and any("TODO" in part.text for part in turn.texts):
+                yield Violation("the reply says TODO")
+
+
+@hookimpl
+def register_rules(register):
+    register(NoTodo)
+''',
+}
+
+
+def test_a_plugin_in_the_repository_installs_after_ftlint_and_its_rule_runs(tmp_path):
+    """Newcomer trial: 'pip install ./plugin' before the action failed, the plugin requiring ftlint, which is not on
+    PyPI. The plugins input installs it after ftlint, with real pip, into a throwaway environment layered over this
+    one (where ftlint is installed), and the lint step then runs the plugin's rule."""
+    import site
+
+    env_dir = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    env_python = env_dir / "bin" / "python3"
+    packages = subprocess.run([str(env_python), "-c", "import site; print(site.getsitepackages()[0])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    # ftlint (editable: its own .pth must run too) and pip from this venv, under the new environment's own packages
+    Path(packages, "ftlint-under.pth").write_text(f"import site; site.addsitedir({site.getsitepackages()[0]!r})\n")
+    (env_dir / "bin" / "ftlint").write_text(f"#!{env_python}\nfrom linter.cli import main\nmain()\n")  # its console script
+    (env_dir / "bin" / "ftlint").chmod(0o755)
+    repo = tmp_path / "repo"
+    for name, text in HOUSE_PLUGIN.items():
+        (repo / "ftlint-rules" / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "ftlint-rules" / name).write_text(text)
+    (repo / "data").mkdir()
+    todo = {"messages": [*GOOD[0]["messages"][:2], {"role": "assistant", "content": "TODO"}]}
+    (repo / "data" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*GOOD, todo]))
+    lint = next(step for step in STEPS if step["name"] == "Lint datasets")
+    before = run_step(lint, repo, str(env_dir / "bin"), paths="data/", args="--select HS001")
+    assert before.returncode == 2 and "'HS001' matches no rule" in before.stderr  # not installed yet
+    proc = run_step(PLUGINS, repo, str(env_dir / "bin"), plugins="./ftlint-rules")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    after = run_step(lint, repo, str(env_dir / "bin"), paths="data/", args="--select HS001")
+    assert after.returncode == 1 and "::error file=data/train.jsonl,line=11,title=HS001 todo-left::" in after.stdout, after.stderr

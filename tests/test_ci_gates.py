@@ -59,3 +59,55 @@ def test_markdown_step_summary_is_appended_and_escaped(tmp_path):
     assert "| FT001 | invalid-json | error | 1 | 0 | 1 |" in summary.read_text()
     assert "<script>" not in text and "&lt;script&gt;" in text and "b\\|o\\`t" in text
     assert "train.jsonl | 2 |" in text  # the per-file row: 2 examples
+
+
+PADDED_BAD = chat(("user", "legacy, no reply "))  # FT112 (no fix) and FT201 (a safe fix) on one row
+NEW_PADDED = chat(("system", "s"), ("user", "new "), ("assistant", "ok"))
+
+
+def test_fix_takes_a_baseline_whose_findings_neither_fail_it_nor_get_fixed(tmp_path):
+    """Newcomer trial: 'ftlint fix --baseline' was "No such option", so the fix hook failed every commit on
+    baselined errors that have no fix. A baselined fixable finding is left as it is: fixing its row would
+    give the row's other baselined findings a new fingerprint, and check would report them again."""
+    data = tmp_path / "train.jsonl"
+    data.write_text(dump([*OTHERS, PADDED_BAD]))
+    baseline = tmp_path / "base.json"
+    assert run_cli("check", data, "--write-baseline", baseline).returncode == 0
+    data.write_text(dump([*OTHERS, PADDED_BAD, NEW_PADDED]))
+    proc = run_cli("fix", data, "--baseline", baseline)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Fixed 1 problem(s)" in proc.stderr and "1 of them fixable, left unfixed" in proc.stderr
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    assert rows[3] == PADDED_BAD and rows[4]["messages"][1]["content"] == "new"  # the known row as it was, the new one fixed
+    after = run_cli("check", data, "--baseline", baseline)
+    assert after.returncode == 0, after.stdout  # nothing the baseline knew came back
+    proc = run_cli("fix", data)
+    assert proc.returncode == 1 and "FT112" in proc.stdout  # without it, the error that has no fix fails the fix
+    assert json.loads(data.read_text().splitlines()[3])["messages"][0]["content"] == "legacy, no reply"
+
+
+def test_a_configured_baseline_serves_check_and_fix_and_the_command_line_wins(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.jsonl").write_text(dump([*OTHERS, BAD]))
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nbaseline = "known.json"\n')
+    work = tmp_path / "data"  # the path is the config file's folder's, wherever ftlint runs
+    missing = run_cli("check", "train.jsonl", cwd=work)
+    assert missing.returncode == 2 and "known.json does not exist" in missing.stderr
+    assert run_cli("check", "train.jsonl", "--write-baseline", "../known.json", cwd=work).returncode == 0
+    for command in ("check", "fix"):
+        proc = run_cli(command, "train.jsonl", cwd=work)
+        assert proc.returncode == 0 and "finding(s) hidden by the baseline" in proc.stderr, (command, proc.stdout)
+        everything = run_cli(command, "train.jsonl", "--no-baseline", cwd=work)
+        assert everything.returncode == 1 and "FT112" in everything.stdout
+    (work / "train.jsonl").write_text(dump([*OTHERS, BAD, ALSO_BAD]))
+    assert run_cli("check", "train.jsonl", cwd=work).returncode == 1  # the new row fails
+    # re-recording the configured baseline records every finding, not only those it did not hold
+    assert run_cli("check", "train.jsonl", "--write-baseline", "../known.json", cwd=work).returncode == 0
+    assert run_cli("check", "train.jsonl", cwd=work).returncode == 0
+    (tmp_path / "empty.json").write_text('{"version": 1, "fingerprints": {}}\n')
+    assert run_cli("check", "train.jsonl", "--baseline", "../empty.json", cwd=work).returncode == 1  # the flag wins
+    shown = run_cli("check", "--show-settings", cwd=work).stdout  # outside the working folder: absolute
+    assert f'baseline = "{tmp_path / "known.json"}"' in shown
+    # a folder run never lints the configured baseline, whatever its name (other JSON it does)
+    files = run_cli("check", "--show-files", ".", cwd=tmp_path).stdout.split()
+    assert files == ["./data/train.jsonl", "./empty.json"]

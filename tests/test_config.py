@@ -175,6 +175,26 @@ def test_config_typos_exit_2_naming_the_table_and_the_closest_name(tmp_path, tab
         assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_a_rule_only_a_missing_plugin_provides_is_named_with_the_plugins_installed_here(tmp_path):
+    """Newcomer trial: a plugin in the ftlint hook's additional_dependencies but not in ftlint-fix's made the fix
+    hook say "no rule is called 'banned-phrases'", which reads as a typo. The error now says which plugins this
+    environment loaded and that every hook needs the plugin. Here the example plugin is installed but not
+    loaded (FTLINT_LOAD_PLUGINS), as in a hook environment that lacks it."""
+    (tmp_path / "data.jsonl").write_text(json.dumps(GOOD) + "\n")
+    for config in ('[tool.ftlint.options.banned-phrases]\nphrases = ["as an ai"]\n', '[tool.ftlint]\nextend-select = ["EX001"]\n'):
+        (tmp_path / "pyproject.toml").write_text(config)
+        assert run_cli("check", "data.jsonl", cwd=tmp_path).returncode == 0  # where the plugin loads, the config is fine
+        proc = run_cli("check", "data.jsonl", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": "submit"})
+        assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
+        assert "no plugin installed here provides it (plugins loaded, as FTLINT_LOAD_PLUGINS='submit' allows: submit (ftlint-submit" in proc.stderr
+        assert "see 'ftlint plugins'" in proc.stderr and "additional_dependencies of every ftlint hook" in proc.stderr
+    # a built-in code, or a name close to a built-in rule's, is a typo: no plugin talk
+    for config in ('[tool.ftlint]\nselect = ["FT999"]\n', '[tool.ftlint.options.token-limt]\nstrategy = "drop"\n'):
+        (tmp_path / "pyproject.toml").write_text(config)
+        proc = run_cli("check", "data.jsonl", cwd=tmp_path)
+        assert proc.returncode == 2 and "plugin" not in proc.stderr, proc.stderr
+
+
 def test_show_settings_names_the_origin_of_the_trainer_settings(tmp_path):
     """--tokenizer/--max-seq-length/--trainer-config said '# default' when set by flag."""
     pytest.importorskip("tokenizers")
@@ -195,6 +215,18 @@ def test_show_settings_names_the_origin_of_the_trainer_settings(tmp_path):
     assert config["tokenizer"] == config["max-seq-length"] == str(tmp_path / "pyproject.toml")
     mixed = origins("--max-seq-length", "300")
     assert mixed["max-seq-length"] == "command line" and mixed["tokenizer"] == str(tmp_path / "pyproject.toml")
+
+
+def test_show_settings_names_the_plugins_taking_part_not_only_the_configs_list(tmp_path):
+    """Newcomer trial: --show-settings printed 'plugins = []' while an installed plugin's rules ran; 'plugins' is the
+    config's list of local plugins, so a comment line now names every plugin loaded besides ftlint's own."""
+    (tmp_path / "house.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["house.py"]\n')
+    proc = run_cli("check", "--show-settings", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": "example"})
+    assert _shown_settings(proc)["plugins"][0] == ["house.py"]
+    assert "# plugins loaded, as FTLINT_LOAD_PLUGINS='example' allows: example (ftlint-example 0.1.0), local:house.py" in proc.stdout.splitlines()
+    alone = run_cli("check", "--show-settings", "--isolated", cwd=tmp_path, env={"FTLINT_LOAD_PLUGINS": ""})
+    assert "# plugins loaded, as FTLINT_LOAD_PLUGINS='' allows: none besides ftlint's own" in alone.stdout.splitlines()
 
 
 def _shown_settings(proc) -> dict:

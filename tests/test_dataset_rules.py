@@ -54,6 +54,30 @@ def test_validation_leak_between_files(tmp_path):
     assert [f["line"] for f in report["findings"] if f["code"] == "FT406"] == [2]
 
 
+def test_the_validation_file_alone_is_compared_with_the_training_files_config_names(tmp_path):
+    """Newcomer trial: with validation-file set, 'ftlint check data/valid.jsonl' (what the pre-commit hook runs when
+    only that file is staged) printed nothing, while checking the training file reported the leak. The training
+    files now come from [tool.ftlint] files; without them, one line says FT406 could not run."""
+    from .conftest import run_cli
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.jsonl").write_text(dump([B, A]))
+    (tmp_path / "data" / "valid.jsonl").write_text(dump([chat(("user", "Hours?"), ("assistant", "9-5.")), A_SPACED]))
+    config = '[tool.ftlint]\nvalidation-file = "data/valid.jsonl"\nignore = ["FT115"]\n'
+    (tmp_path / "pyproject.toml").write_text(config)
+    alone = run_cli("check", "data/valid.jsonl", "--no-token-stats", cwd=tmp_path)
+    assert alone.returncode == 0 and "FT406" not in alone.stdout
+    assert alone.stderr.splitlines() == ["ftlint: note: FT406 (validation-leak) did not run: no training file to compare "
+                                         "data/valid.jsonl with; lint it with its training files, or list them in [tool.ftlint] files"]
+    for files in ('["data/train.jsonl", "data/valid.jsonl"]', '["data"]'):  # files, or their folder
+        (tmp_path / "pyproject.toml").write_text(config + f"files = {files}\n")
+        report, proc = cli_json("data/valid.jsonl", cwd=tmp_path)
+        assert [(f["path"], f["line"], f["message"]) for f in report["findings"] if f["code"] == "FT406"] == [
+            ("data/valid.jsonl", 2, "this validation example is also in the training data: line 2 of data/train.jsonl")]
+        assert {f["path"] for f in report["findings"]} == {"data/valid.jsonl"}  # the training file is read, not linted
+        assert "FT406" not in proc.stderr
+
+
 _text = st.text(alphabet=st.sampled_from(list(' \n\t"\\ab],{}:é')), max_size=12) | st.sampled_from(["a},{", "},{", "x]", "},{\"a"])
 _message = st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "system"]), "content": _text})
 

@@ -79,10 +79,13 @@ def _rows(data: bytes):
 
 
 
-def reference(data: bytes, train: bytes | None = None) -> list[tuple]:
+def reference(data: bytes, train: bytes | None = None, train_path: str = "train.jsonl") -> list[tuple]:
     """The findings of FT004 and FT403-FT406 as (line, code, message, pointer), in output order:
     each line's FT004 then FT406 findings, line by line, then the whole-file ones by line and code."""
-    leaked = {_normalised(value) for _, _, value in _rows(train or b"") if value is not UNPARSED}
+    leaked: dict[str, int] = {}  # a training example -> the first line that holds it
+    for number, _, value in _rows(train or b""):
+        if value is not UNPARSED:
+            leaked.setdefault(_normalised(value), number)
     per_line, late = [], []
     first_exact: dict[bytes, int] = {}
     first_normal: dict[str, tuple[int, bytes]] = {}
@@ -96,7 +99,7 @@ def reference(data: bytes, train: bytes | None = None) -> list[tuple]:
             continue
         exact, normal = raw.strip(), _normalised(value)
         if normal in leaked:
-            per_line.append((number, "FT406", "this validation example is also in the training data", ""))
+            per_line.append((number, "FT406", f"this validation example is also in the training data: line {leaked[normal]:,} of {train_path}", ""))
         if exact in first_exact:
             late.append((number, "FT403", f"duplicate of line {first_exact[exact]:,}", ""))
         else:
@@ -275,8 +278,9 @@ def test_duplicate_findings_equal_the_reference(files):
     train, valid = files
     with tempfile.TemporaryDirectory() as folder:
         on_train, on_valid = _lint(train, valid, Path(folder))
+        train_path = str(Path(folder) / "train.jsonl")
     assert on_train == reference(train), train
-    assert on_valid == reference(valid, train=train), (train, valid)
+    assert on_valid == reference(valid, train=train, train_path=train_path), (train, valid)
 
 
 def test_the_fuzzed_files_make_every_rule_fire():

@@ -179,7 +179,7 @@ def test_dropping_fixes_are_unsafe_and_every_dropped_row_goes_to_rejects(tmp_pat
     kept = path.read_text().splitlines()
     assert kept == [GOOD_LINE.decode(), dup.decode(), json.dumps({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]})]
     assert (tmp_path / "out.rejects").read_bytes() == BROKEN + b"\n" + dup + b"\n"
-    assert "Moved the dropped row(s)" in proc.stderr
+    assert f"Moved 2 dropped row(s) of {path} to {tmp_path / 'out.rejects'}" in proc.stderr
     # nothing lost: every original row is kept or rejected (the last one with its key renamed and id removed)
     rejected = (tmp_path / "out.rejects").read_bytes().splitlines()
     assert sorted(kept[:2] + [r.decode() for r in rejected]) == sorted(line.decode() for line in data.splitlines()[:4])

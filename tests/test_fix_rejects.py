@@ -397,6 +397,45 @@ def test_rejects_without_reasons_get_placeholders_so_the_files_line_up_again(tmp
     assert [r["code"] for r in reasons] == [None, None, "FT403"] and reasons[2]["line"] == 2
 
 
+def test_one_rejects_file_for_several_inputs_names_each_rows_input_and_each_run_appends(tmp_path):
+    """Newcomer trial: with 'fix --rejects FILE' over several inputs, the .reasons records said "line 3" but not of
+    which input, so rows read = rows written + rows rejected could not be checked per file. Every record names its
+    input, relative to the reasons file's folder (as a baseline names files), so runs from another working folder
+    name it alike. A run appends: the rejected rows left their inputs, and replacing would lose the earlier ones."""
+    data = tmp_path / "data"
+    data.mkdir()
+    row, other = spaced(chat("hi", "hello")) + b"\n", spaced(chat("bye", "see you")) + b"\n"
+    a, b = data / "a.jsonl", data / "b.jsonl"
+    a.write_bytes(row + row + other)
+    b.write_bytes(other + BROKEN + other + other)
+    original = {"data/a.jsonl": lines_of(a.read_bytes()), "data/b.jsonl": lines_of(b.read_bytes())}
+    rejects, reasons_file = tmp_path / "rejects.jsonl", tmp_path / "rejects.jsonl.reasons"
+
+    def records():
+        return [json.loads(line) for line in reasons_file.read_bytes().splitlines()]
+
+    proc = run_cli("fix", "--unsafe-fixes", *SELECT, "--rejects", "rejects.jsonl", "data/a.jsonl", "data/b.jsonl", cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    first = records()
+    assert [(r["path"], r["line"], r["code"]) for r in first] == [
+        ("data/a.jsonl", 2, "FT403"), ("data/b.jsonl", 2, "FT001"), ("data/b.jsonl", 3, "FT403"), ("data/b.jsonl", 4, "FT403")]
+    # line N of the rejects file is the row its record names, as that input held it
+    assert [original[r["path"]][r["line"] - 1] for r in first] == lines_of(rejects.read_bytes())
+    for path in (a, b):  # per file: rows read = rows written + rows rejected
+        name = f"data/{path.name}"
+        assert len(original[name]) == len(lines_of(path.read_bytes())) + sum(r["path"] == name for r in first)
+    assert "Moved 1 dropped row(s) of data/a.jsonl to rejects.jsonl (appended" in proc.stderr
+    assert "Moved 3 dropped row(s) of data/b.jsonl to rejects.jsonl (appended" in proc.stderr
+
+    a.write_bytes(a.read_bytes() + other)  # new data; the next run starts from another folder
+    before = len(lines_of(a.read_bytes()))
+    proc = run_cli("fix", "--unsafe-fixes", *SELECT, "--rejects", "../rejects.jsonl", "a.jsonl", "b.jsonl", cwd=data)
+    assert proc.returncode in (0, 1), proc.stderr
+    both = records()
+    assert both[: len(first)] == first and [(r["path"], r["line"]) for r in both[len(first):]] == [("data/a.jsonl", 3)]
+    assert before == len(lines_of(a.read_bytes())) + 1 and len(lines_of(rejects.read_bytes())) == len(both) == 5
+
+
 # -- the reasons name lines as the input numbers them, whichever pass dropped the row -------------
 
 BROKEN = b'{"messages": [\n'

@@ -197,3 +197,76 @@ def test_hook_entry_keeps_named_files_and_lets_check_report_a_broken_config(tmp_
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nfiles = "chats.csv"\n')
     broken = hook_entry("package.json", "chats.csv", cwd=tmp_path)
     assert broken.returncode == 2 and "files must be a list" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_fix_and_lint_hooks_pass_on_what_the_configured_baseline_holds(repo, pre_commit_home):
+    """Newcomer trial: the fix hook could not take a baseline and failed every commit on baselined errors with no
+    fix. With baseline in [tool.ftlint] both hooks hold them; a new row is still fixed and a new error still fails."""
+    from .conftest import run_cli
+
+    legacy = {"messages": [{"role": "user", "content": "legacy, no reply "}]}  # FT112 and a padding fix, recorded
+    write(repo, "train.jsonl", [*TEN, legacy])
+    put_paths(repo, {"pyproject.toml": '[tool.ftlint]\nbaseline = ".ftlint-baseline.json"\n'})
+    assert run_cli("check", "train.jsonl", "--write-baseline", ".ftlint-baseline.json", cwd=repo, small=False).returncode == 0
+    git("add", ".ftlint-baseline.json", cwd=repo)
+    for hook in ("ftlint-fix", "ftlint"):
+        proc = pre_commit("run", hook, "--all-files", cwd=repo, home=pre_commit_home)
+        assert proc.returncode == 0, hook + proc.stdout + proc.stderr
+    write(repo, "train.jsonl", [*TEN, legacy, PADDED])
+    proc = pre_commit("run", "ftlint-fix", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1 and "files were modified by this hook" in proc.stdout and "FT112" not in proc.stdout
+    rows = [json.loads(line) for line in (repo / "train.jsonl").read_text().splitlines()]
+    assert rows[10] == legacy and rows[11]["messages"][0]["content"] == "hi"
+    git("add", "train.jsonl", cwd=repo)
+    for hook in ("ftlint-fix", "ftlint"):
+        proc = pre_commit("run", hook, "--all-files", cwd=repo, home=pre_commit_home)
+        assert proc.returncode == 0, hook + proc.stdout + proc.stderr
+    write(repo, "train.jsonl", [*TEN, legacy, BAD])
+    for hook in ("ftlint-fix", "ftlint"):
+        proc = pre_commit("run", hook, "--all-files", cwd=repo, home=pre_commit_home)
+        assert proc.returncode == 1 and "train.jsonl:12: FT112" in proc.stdout, hook + proc.stdout
+
+
+def test_a_plugin_each_hook_needs_is_shared_through_a_yaml_anchor(repo, head, pre_commit_home):
+    """Newcomer trial: the plugin was in the ftlint hook's additional_dependencies only, and ftlint-fix stopped on
+    "no rule is called ...". Its error now says what to do; the YAML anchor hooks/README shows makes both work."""
+    plugin = f"ftlint-example @ {(ROOT / 'plugins' / 'ftlint-example').as_uri()}"
+    lint = f"  - id: ftlint\n    additional_dependencies: &house [\"{plugin}\"]\n"
+    base = f"repos:\n- repo: {ROOT}\n  rev: {head}\n  hooks:\n{lint}"
+    said = {"messages": [*TEN[0]["messages"][:2], {"role": "assistant", "content": "As an AI language model, I cannot."}]}
+    put_paths(repo, {".pre-commit-config.yaml": base + "  - id: ftlint-fix\n",
+                     "pyproject.toml": '[tool.ftlint.options.banned-phrases]\nphrases = ["as an ai language model"]\n'})
+    write(repo, "train.jsonl", [*TEN, said])
+    proc = pre_commit("run", "ftlint-fix", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1 and "exit code: 2" in proc.stdout and "no rule is called 'banned-phrases'" in proc.stdout, proc.stdout
+    assert "no plugin installed here provides it" in proc.stdout and "additional_dependencies of every ftlint hook" in proc.stdout
+    proc = pre_commit("run", "ftlint", "--all-files", "--verbose", cwd=repo, home=pre_commit_home)  # EX001 warns: shown with --verbose
+    assert proc.returncode == 0 and "train.jsonl:11: EX001" in proc.stdout, proc.stdout
+    put_paths(repo, {".pre-commit-config.yaml": base + "  - id: ftlint-fix\n    additional_dependencies: *house\n"})
+    proc = pre_commit("run", "ftlint-fix", "--all-files", "--verbose", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 0 and "train.jsonl:11: EX001" in proc.stdout, proc.stdout
+
+
+def test_lint_hook_finds_a_leak_when_only_the_validation_file_is_staged(repo, pre_commit_home):
+    """Newcomer trial: with validation-file set, staging only data/valid.jsonl ran 'ftlint check data/valid.jsonl',
+    which printed nothing while the training file held the example; the config's files now supply it."""
+    write(repo, "data/train.jsonl", TEN)
+    write(repo, "data/valid.jsonl", [TEN[3]])
+    put_paths(repo, {"pyproject.toml": '[tool.ftlint]\nvalidation-file = "data/valid.jsonl"\nfiles = ["data/train.jsonl"]\n'})
+    proc = pre_commit("run", "ftlint", "--files", "data/valid.jsonl", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "data/valid.jsonl:1: FT406 [validation-leak] this validation example is also in the training data: line 4 of data/train.jsonl" in proc.stdout
+    assert "data/train.jsonl:" not in proc.stdout  # read for the comparison, not linted: it was not staged
+
+
+def test_with_both_hooks_the_full_report_is_printed_once_and_every_finding_is_listed(repo, head, pre_commit_home):
+    """Newcomer trial: ftlint-fix and ftlint printed the same full report twice. The fix hook now says what it fixed
+    and lists what is left, one line each; the summary and statistics are the lint hook's."""
+    put_paths(repo, {".pre-commit-config.yaml": config(head, ["ftlint-fix", "ftlint"])})
+    write(repo, "train.jsonl", [*TEN, PADDED, BAD])
+    proc = pre_commit("run", "--all-files", cwd=repo, home=pre_commit_home)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    fix_part, _, lint_part = proc.stdout.partition("- hook id: ftlint\n")
+    assert "Fixed 1 problem(s) in train.jsonl: FT201" in fix_part and "train.jsonl:12: FT112" in fix_part
+    assert "train.jsonl:12: FT112" in lint_part  # nothing hidden: each hook lists it
+    assert proc.stdout.count("Found ") == 1 and proc.stdout.count("examples in 12 lines") == 1 and "Found " in lint_part

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -22,7 +23,7 @@ from ..registry import get_registry
 from ..text import one_line
 from ..trainer import cli_options as trainer_cli
 from .common import (EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, expand_paths, formatter, selection_options,
-                     settings_from_options)
+                     settings_from_options, shown_path)
 
 
 @click.command()
@@ -44,7 +45,8 @@ from .common import (EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, expand_path
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use: CPU affinity and cgroup quota; JSONL files over 8 MB).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where shards run: local processes, or a Dask cluster (needs ftlint's 'dask' extra).")
 @click.option("--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786); default a local cluster.")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file (default: [tool.ftlint] baseline).")
+@click.option("--no-baseline", is_flag=True, help="Ignore the baseline that [tool.ftlint] names: report every finding.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file and exit 0.")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False), help="Append a Markdown report here (e.g. \"$GITHUB_STEP_SUMMARY\").")
 @trainer_cli.trainer_options
@@ -52,12 +54,13 @@ from .common import (EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, expand_path
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted, then exit.")
 def check(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
           output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
-          fix, unsafe_fixes, diff, fix_output, rejects, jobs, engine, scheduler, baseline_file, write_baseline, summary_file,
-          show_settings, show_files) -> None:
+          fix, unsafe_fixes, diff, fix_output, rejects, jobs, engine, scheduler, baseline_file, no_baseline, write_baseline,
+          summary_file, show_settings, show_files) -> None:
     """Lint dataset files (or folders of them)."""
     if show_settings or show_files:
         settings = settings_from_options(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
         _stats_flags(settings, exact_stats, no_token_stats)
+        use_baseline(settings, baseline_file, no_baseline, write_baseline)
         runner.make_linter(settings)  # the same checks as a run: a typo fails here too
         if show_settings:
             _show_settings(settings)
@@ -72,10 +75,11 @@ def check(paths, config_file, isolated, select, extend_select, ignore, severity,
 def lint_and_report(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
                     output_format, output_file, exit_zero, quiet, statistics, exact_stats, no_token_stats, color,
                     fix, unsafe_fixes, diff, fix_output, rejects=None, jobs=None, engine="local", scheduler=None,
-                    baseline_file=None, write_baseline=None, summary_file=None, validation_file=None) -> None:
+                    baseline_file=None, write_baseline=None, summary_file=None, validation_file=None, no_baseline=False) -> None:
     """``check`` (and ``fix``) after parsing: lint or fix the files, report, exit with the verdict."""
     settings = settings_from_options(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
     _stats_flags(settings, exact_stats, no_token_stats)
+    use_baseline(settings, baseline_file, no_baseline, write_baseline)
     shown = get_registry().formatters.get(output_format)
     if statistics and shown is not None and not shown.supports_statistics:
         raise Failure(f"--statistics prints counts instead of findings, which the {output_format} format does not do; "
@@ -86,8 +90,12 @@ def lint_and_report(paths, config_file, isolated, select, extend_select, ignore,
     for code, needs in linter.idle_selected():
         click.echo(f"ftlint: warning: {code} is selected but idle in this run: it runs only with {needs}", err=True)
     files = expand_paths(paths, settings)
-    files = runner.with_validation_file(linter, files)
-    gate = Gate(baseline_file, write_baseline, summary_file)
+    files = runner.with_validation_file(linter, files, lambda: expand_paths((), settings) if settings.files else [])
+    if settings.validation_file and linter.train_fingerprints is None and "FT406" in linter.enabled:
+        click.echo(f"ftlint: note: FT406 (validation-leak) did not run: no training file to compare "
+                   f"{one_line(settings.validation_file)} with; lint it with its training files, or list them "
+                   "in [tool.ftlint] files", err=True)
+    gate = Gate(settings.baseline, write_baseline, summary_file)
     colour = {"auto": None, "always": True, "never": False}[color]
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout  # noqa: SIM115
     try:
@@ -96,7 +104,7 @@ def lint_and_report(paths, config_file, isolated, select, extend_select, ignore,
             if fix_output and len(files) != 1:
                 raise Failure("-o/--output takes one input file")
             mode = runner.FixMode(unsafe=unsafe_fixes, diff=diff, output=fix_output, rejects=rejects,
-                                  on_report=_print_fix_report(fix_output, diff))
+                                  on_report=_print_fix_report(fix_output, diff), baseline=gate.baseline)
             outcome = runner.run(linter, files, sink, fix=mode, keep=gate.pass_through)
             code = (EXIT_FINDINGS if outcome.any_diff else EXIT_CLEAN) if diff else _verdict(outcome, gate, exit_zero)
         else:
@@ -120,6 +128,25 @@ def _stats_flags(settings: Settings, exact_stats: bool, no_token_stats: bool) ->
         settings.set("token-stats", False, COMMAND_LINE)
 
 
+def use_baseline(settings: Settings, baseline_file: str | None, no_baseline: bool, write_baseline: str | None) -> None:
+    """Which baseline this run filters by: ``--baseline``, else ``[tool.ftlint] baseline`` (relative to
+    the config file's folder, as ``files`` are). None with ``--no-baseline``, and none when
+    ``--write-baseline`` re-records the configured one: filtered by the old file, the new one would
+    hold only the new findings and forget every known one. The file is never linted from a folder."""
+    if baseline_file and no_baseline:
+        raise Failure("--baseline and --no-baseline contradict each other: give one")
+    if baseline_file:
+        settings.set("baseline", baseline_file, COMMAND_LINE)
+    elif no_baseline:
+        settings.set("baseline", None, COMMAND_LINE)
+    elif settings.baseline and write_baseline:
+        settings.set("baseline", None, "--write-baseline records every finding")
+    elif settings.baseline:
+        settings.baseline = shown_path(Path(settings.root) / settings.baseline)
+    if settings.baseline:
+        settings.run_outputs.append(settings.baseline)
+
+
 def _show_settings(settings: Settings) -> None:
     """``key = value  # origin`` per setting, in TOML syntax, as ruff's --show-settings."""
     click.echo(f"# configuration: {one_line(settings.source)}")
@@ -127,6 +154,10 @@ def _show_settings(settings: Settings) -> None:
     width = max((len(key) + len(value) for key, value, _ in rows if len(key) + len(value) <= 60), default=0) + 3
     for key, value, origin in rows:
         click.echo(f"{f'{key} = {value}':<{width}}  # {origin}")
+    from ..plugin.host import loaded_plugins
+
+    # 'plugins' is the config's list of local plugins: the installed ones take part too, unnamed there
+    click.echo(f"# {one_line(loaded_plugins())}")
     from ..registry import get_registry
 
     profile = get_registry().profiles.get(settings.profile)
@@ -156,14 +187,17 @@ class Gate:
                 self.sample.append(finding)
             yield finding
 
-    def close(self, run: RunSummary) -> int | None:
-        """Write what was asked for; returns an exit code when recording replaces the verdict."""
+    def close(self, run: RunSummary, unfixed: int = 0) -> int | None:
+        """Write what was asked for; returns an exit code when recording replaces the verdict. ``unfixed``:
+        how many of the hidden findings a fix left as they are because the baseline holds them."""
         from .. import baseline
         from ..output import markdown
 
         suppressed = self.baseline.suppressed if self.baseline else 0
         if suppressed:
-            click.echo(f"ftlint: {suppressed:,} finding(s) hidden by the baseline", err=True)
+            held = (f" ({unfixed:,} of them fixable, left unfixed: 'fix --no-baseline' fixes them, "
+                    "then re-record the baseline)") if unfixed else ""
+            click.echo(f"ftlint: {suppressed:,} finding(s) hidden by the baseline{held}", err=True)
         if self.summary_file:
             markdown.append(self.summary_file, markdown.render(run, self.sample, suppressed))
         if self.write_baseline:
@@ -189,7 +223,10 @@ def _print_fix_report(output: str | None, diff: bool):
         for note in report.notes():  # each dropped row (input line, rule); a fix that did not settle
             click.echo(note, err=True)
         if report.rejects:
-            click.echo(f"Moved the dropped row(s) to {one_line(report.rejects)}", err=True)
+            from ..fix_rejects import reasons_path
+
+            click.echo(f"Moved {report.rejected_rows:,} dropped row(s) of {one_line(report.path)} to {one_line(report.rejects)} "
+                       f"({'replaced' if output else 'appended'}; why each left: {one_line(reasons_path(report.rejects))})", err=True)
             if report.result is not None and not report.result.stats.examples:
                 click.echo(f"ftlint: the unsafe fixes dropped every example of {one_line(report.path)}, which is now empty; "
                            f"the rows are in {one_line(report.rejects)} (review with --diff before --unsafe-fixes)", err=True)
@@ -198,7 +235,7 @@ def _print_fix_report(output: str | None, diff: bool):
 
 
 def _verdict(outcome, gate: Gate, exit_zero: bool) -> int:
-    recorded = gate.close(outcome.summary)
+    recorded = gate.close(outcome.summary, sum(report.held_back for report in outcome.reports))
     if outcome.summary.by_rule.get(INTERNAL_ERROR):
         return _internal_errors(outcome.summary.by_rule[INTERNAL_ERROR])
     if recorded is not None:

@@ -40,7 +40,7 @@ def not_regular(path: str) -> str:
 UNREADABLE: list[str] = []  # folders that could not be listed in this run: the exit code becomes 2
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A config's ``files`` entry as reports show it: relative to the working folder when inside it (as
     paths typed on the command line are), else absolute."""
     try:  # absolute(), not resolve(): a symlinked dataset keeps its own name (per-file-ignores match it)
@@ -55,7 +55,7 @@ def expand_paths(paths: tuple[str, ...], settings: Settings | None = None) -> li
     registry = get_registry()
     out: list[str] = []
     if not paths and settings is not None and settings.files:
-        paths = tuple(_shown(Path(settings.root) / p) for p in settings.files)
+        paths = tuple(shown_path(Path(settings.root) / p) for p in settings.files)
     if not paths:
         raise Failure("no paths given, and no 'files' in [tool.ftlint] to lint")
     found = discovery.from_settings(settings or Settings())
@@ -97,7 +97,7 @@ def settings_from_options(config_file, isolated, select, extend_select, ignore, 
         if value:
             settings.set(key, value, COMMAND_LINE)
     if settings.validation_file and settings.origins.get("validation-file") != COMMAND_LINE:
-        settings.validation_file = _shown(Path(settings.root) / settings.validation_file)
+        settings.validation_file = shown_path(Path(settings.root) / settings.validation_file)
     trainer_cli.apply(settings)
     discovery.apply(settings)
     return settings

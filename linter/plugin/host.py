@@ -218,3 +218,23 @@ class per_plugin:
 
     def __call__(self, plugin_name: str) -> Any:
         return self.factory(plugin_name)
+
+
+def missing_plugin_hint() -> str:
+    """What an error about a rule name, code or options table that nothing provides adds (after "no rule is
+    called X"): the plugins this environment has. A rule that is installed where the config was written but
+    not here (a pre-commit hook's own environment, a CI job) reads as a typo otherwise."""
+    return (f"; no plugin installed here provides it ({loaded_plugins()}; see 'ftlint plugins'). "
+            "Under pre-commit each hook has its own environment: list the plugin in the additional_dependencies "
+            "of every ftlint hook that reads this config")
+
+
+def loaded_plugins() -> str:
+    """``plugins loaded: NAME (DISTRIBUTION VERSION), ...``: the plugins besides ftlint's own taking part in
+    this run, installed (entry points, as FTLINT_LOAD_PLUGINS allows) or local (the config's ``plugins``)."""
+    loaded = [info for info in plugin_infos() if not info.builtin and not info.error]
+    listed = ", ".join(f"{info.name} ({info.distribution} {info.version})" if info.distribution else info.name
+                       for info in loaded) or "none besides ftlint's own"
+    allow = os.environ.get(LOAD_PLUGINS_ENV)
+    only = f", as {LOAD_PLUGINS_ENV}={allow!r} allows" if allow is not None else ""
+    return f"plugins loaded{only}: {listed}"

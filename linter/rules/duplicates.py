@@ -21,6 +21,7 @@ from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, PREFERENCE, RFT
 from ..spill import FingerprintLog, LineOrder
+from ..text import one_line
 from .base import DatasetRule, Rule
 from .reads import MEDIA_COLUMNS
 from .chat import CHAT_LIKE, dialogue_pointer
@@ -304,7 +305,12 @@ class ValidationLeak(Rule):
     """An example in the validation file that is also in the training file
     (up to whitespace and key order) makes validation loss meaningless.
     Active when a validation file is given (``--validation-file`` or
-    ``validation-file`` in config); reported on the validation file's rows."""
+    ``validation-file`` in config); reported on the validation file's rows,
+    naming the training file and line that hold the example. The training
+    files are the other files of the run; a run of the validation file
+    alone (a pre-commit hook when only it is staged) reads them from
+    ``files`` in config; with none known, a note on stderr says FT406 did
+    not run."""
 
     code = "FT406"
     name = "validation-leak"
@@ -318,9 +324,11 @@ class ValidationLeak(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         train = self._train
-        if train is None or not train.contains(hashing.normalised_of(row)):
+        found = train.find(hashing.normalised_of(row)) if train is not None else None
+        if found is None:
             return ()
-        return (Violation("this validation example is also in the training data"),)
+        path, line = found
+        return (Violation(f"this validation example is also in the training data: line {line:,} of {one_line(path)}"),)
 
 
 class WeightsAllZero(Rule):
