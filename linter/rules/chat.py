@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any, Iterable
 
+import jsonpointer
+
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..key_names import meant_keys, misnames, rename_fix, renaming
@@ -900,7 +902,11 @@ class FormatProblem(Rule):
     ``value``, a KTO ``label`` that is not a boolean, a row mixing two TRL
     types, ``tools`` that are not valid JSON, a Nova content block of an
     unknown shape. Each format adapter (``linter.formats``) reports these for
-    its rows, with the pointer of the field in the source row."""
+    its rows, with the pointer of the field in the source row.
+
+    Fix: a key the format needs, held in another case (a ShareGPT turn's
+    ``From``, Alpaca's ``Output``), is renamed (safe); held misspelt
+    (``vlaue``, ``outptu``), it is renamed too (unsafe, it is a guess)."""
 
     # the adapter's problems are part of what its structure() covers: rows of a
     # format that cannot say so have no shape and run this rule every time
@@ -909,13 +915,22 @@ class FormatProblem(Rule):
     name = "format-invalid"
     summary = "A field does not have the shape its format requires"
     kinds = ADAPTED_KINDS | CHAT_LIKE
+    fix = Applicability.SAFE
     example_profile = "llamafactory"
     bad = '{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt"}]}'
     good = '{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         for problem in row.view.problems:
-            yield Violation(problem.message, problem.pointer)
+            yield Violation(problem.message, problem.pointer, problem_fix(problem))
+
+
+def problem_fix(problem) -> Fix | None:
+    """The rename a problem names (``Problem.rename``: a key the format needs, held misnamed), else None."""
+    if problem.rename is None:
+        return None
+    where, key, target = problem.rename
+    return renaming(key, target, tuple(jsonpointer.JsonPointer(where).parts))
 
 
 RULES = (
