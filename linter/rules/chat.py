@@ -720,7 +720,9 @@ class LastRole(Rule):
     RFT prompt must end with the user (the model answers it), while Mistral and
     Bedrock train on the final assistant turn and reject other endings. Driven by
     the profile's ``last_roles``; OpenAI SFT accepts any ending. Silent on a row
-    whose whole format the profile refuses (FT401 reports that)."""
+    whose whole format the profile refuses (FT401 reports that), and on a last
+    turn that states no role (FT105 reports it, or FT120 a ShareGPT turn's
+    ``from`` written ``From`` or ``frm``)."""
 
     reads = ("shape",)
     code = "FT117"
@@ -737,6 +739,8 @@ class LastRole(Rule):
         if allowed is None or not turns or format_refused(self, row):
             return
         last = turns[-1]
+        if not (last.role_pointer or last.role):
+            return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from", 'frm' for it) says so
         role = last.source_role if last.role_pointer else last.role
         if isinstance(role, str) and role not in allowed and last.role not in allowed:
             expected = " or ".join(sorted(allowed))
