@@ -103,10 +103,15 @@ class Turn(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A format-specific defect an adapter found (reported as FT120 findings)."""
+    """A format-specific defect an adapter found (reported as FT120 findings).
+
+    ``rename``: for a key the format needs that the row holds misnamed (a ShareGPT turn's ``From`` or
+    ``vlaue``), ``(pointer of its object, the key as written, the key it stands for)``: FT120 offers
+    to rename it."""
 
     message: str
     pointer: str = ""
+    rename: tuple[str, str, str] | None = None
 
 
 class Conversation(NamedTuple):

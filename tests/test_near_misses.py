@@ -33,7 +33,7 @@ def test_unrecognised_rows_name_the_closest_format_and_the_key(write_jsonl):
 def test_alpaca_output_in_the_wrong_case_points_at_the_key(write_jsonl):
     path = write_jsonl([{"instruction": "Say hi", "input": "", "Output": "Hello"}])
     report, _ = cli_json("--profile", "llamafactory", "--select", "FT120", str(path))
-    assert _findings(report, "FT120") == [(1, "/Output", "row has no \"output\": 'Output' should be \"output\" (keys are case-sensitive)")]
+    assert _findings(report, "FT120") == [(1, "/Output", "row has no \"output\" (it has 'Output': keys are case-sensitive)")]
 
 
 def test_role_typos_suggest_the_role_meant(write_jsonl):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..text import describe_type, show
+from ..text import describe_type
 from ..view import ASSISTANT, SYSTEM, USER, Conversation, Part, Problem, Turn
-from .base import Format, Reject, check_bool, extras, plain_text, ptr, require_no_weights, text_turn
+from .base import Format, Reject, check_bool, extras, missing_key, plain_text, ptr, require_no_weights, text_turn
 from .openai import reject_unpaired
 from .sharegpt import read_media
 
@@ -62,11 +62,10 @@ class Alpaca(Format):
             if turn:
                 turns.append(turn)
         else:
-            wrong = next((k for k in value if isinstance(k, str) and k.lower() in ("output", "chosen", "rejected") and k not in ALPACA_KEYS), None)
-            if wrong is not None:
-                problems.append(Problem(f"row has no \"output\": {show(wrong)} should be \"{wrong.lower()}\" (keys are case-sensitive)", ptr("", wrong)))
-            else:
-                problems.append(Problem("row has no \"output\" (or \"chosen\" and \"rejected\")", "/output"))
+            problem = missing_key(value, "", "output", ALPACA_KEYS, "row", "keys are case-sensitive")
+            if problem.pointer == "/output":  # no key holds it misnamed
+                problem = Problem("row has no \"output\" (or \"chosen\" and \"rejected\")", "/output")
+            problems.append(problem)
         if "kto_tag" in value:
             check_bool(value["kto_tag"], "/kto_tag", problems, "kto_tag")
             fields.update(label=value["kto_tag"], label_pointer="/kto_tag")

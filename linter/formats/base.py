@@ -13,6 +13,7 @@ import json
 from typing import Any, ClassVar, Hashable
 
 from ..findings import pointer as make_pointer
+from ..key_names import meant_keys
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
 
@@ -241,6 +242,22 @@ def text_turn(value: Any, where: str, role: str, problems: list, what: str) -> T
 
 def extras(value: dict, known: frozenset[str]) -> tuple[tuple[str, Any], ...]:
     return tuple((k, v) for k, v in value.items() if k not in known)
+
+
+def missing_key(value: dict, where: str, key: str, known, what: str, why: str) -> Problem:
+    """The problem of an object (``what``: a turn, a row) without the key ``key`` its format needs: at the key
+    it holds in its place, in another case (``why`` says what that does) or misspelt (``key_names.meant_keys``
+    among the format's ``known`` keys), with the rename it takes when that key alone stands for it
+    (``Problem.rename``); else at the missing key."""
+    others = [k for k, target in meant_keys(value, known).items() if target == key]
+    if not others:
+        return Problem(f"{what} has no \"{key}\"", ptr(where, key))
+    said = " and ".join(show(k) for k in others)
+    if len(others) > 1:
+        return Problem(f"{what} has no \"{key}\" (it has {said}, both standing for it: keep one)", ptr(where, others[0]))
+    other = others[0]
+    how = why if other.lower() == key else "a misspelling?"
+    return Problem(f"{what} has no \"{key}\" (it has {said}: {how})", ptr(where, other), (where, other, key))
 
 
 def parse_json(text: Any, where: str, problems: list, what: str) -> Any:

@@ -19,8 +19,8 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
-from .base import (Format, Reject, arguments_object, bare_tools, call_name, check_bool, extras, message_turns, parse_json, plain_text, ptr, read_content,
-                   require_no_weights, split_last_answer)
+from .base import (Format, Reject, arguments_object, bare_tools, call_name, check_bool, extras, message_turns, missing_key, parse_json, plain_text, ptr,
+                   read_content, require_no_weights, split_last_answer)
 from .media import as_placeholders, with_images
 from .openai import reject_unpaired, write_messages
 
@@ -32,12 +32,13 @@ _WRITE_ROLE = {USER: "human", ASSISTANT: "gpt", SYSTEM: "system", TOOL: "observa
 
 
 def _missing_key(turn: dict, where: str, key: str) -> Problem:
-    """A turn without ``key``; where it holds the key in another case (``From``), that is the finding, at
-    that key: LLaMA-Factory and axolotl read the exact key, so the turn has no speaker or text for them."""
-    other = next((k for k in turn if isinstance(k, str) and k.lower() == key), None)
-    if other is not None:
-        return Problem(f"turn has no \"{key}\" (it has {show(other)}: trainers read the exact key)", ptr(where, other))
-    return Problem(f"turn has no \"{key}\"", ptr(where, key))
+    """A turn without ``key``; where it holds the key in another case (``From``) or misspelt (``vlaue``),
+    that is the finding, at that key, with its rename: LLaMA-Factory and axolotl read the exact key, so
+    the turn has no speaker or text for them."""
+    return missing_key(turn, where, key, _TURN_KEYS, "turn", "trainers read the exact key")
+
+
+_TURN_KEYS = ("from", "value")
 
 
 def sharegpt_turn(turn: Any, where: str, problems: list) -> Turn | None:

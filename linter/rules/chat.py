@@ -11,8 +11,11 @@ import json
 import re
 from typing import Any, Iterable
 
+import jsonpointer
+
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
+from ..key_names import meant_keys, misnames, rename_fix, renaming
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, DIALOGUE_KINDS, NON_OBJECT, PREFERENCE, RFT
@@ -77,12 +80,6 @@ def format_refused(rule: Rule, row: Row, keys: bool = False) -> bool:
 _OPENAI_MESSAGES = frozenset({CHAT, RFT})  # one format, two kinds: an SFT example, or an RFT prompt
 
 
-def _rename_key(old: str, new: str, index: int | None = None) -> tuple[dict, ...]:
-    """The edit that renames a key (at the top level, or in message ``index``)."""
-    base = () if index is None else ("messages", index)
-    return (patching.rename(patching.at(*base, old), patching.at(*base, new)),)
-
-
 def _drop_keys(keys: set, index: int | None = None) -> tuple[dict, ...]:
     base = () if index is None else ("messages", index)
     return tuple(patching.remove(patching.at(*base, key)) for key in keys)
@@ -102,17 +99,17 @@ def spelt_otherwise(rule: Rule, message: dict, key: str) -> bool:
     if any(type(k) is str and k != key and k.lower() == key for k in message):
         return True
     known = rule.context.profile.message_keys
-    return any(_near_miss(k, [key]) is not None for k in message if k not in known)
+    return any(misnames(k, key) for k in message if k not in known)
 
 
 def a_role_spelt_otherwise(rule: Rule, row: Row) -> bool:
     """Does an OpenAI-style message of the row hold its role under another case (FT111 says so), or a
-    ShareGPT turn its ``from`` (``From``: FT120 says so)?"""
+    ShareGPT turn its ``from`` (``From``, ``frm``: FT120 says so)?"""
     view = row.view
     if view.format == "openai-chat":
         return any(spelt_otherwise(rule, m, "role") for _, m in messages_of(row))
     return rule.context.reports("FT120") and any(
-        not turn.role_pointer and any(type(k) is str and k.lower() == "from" for k, _ in turn.extra) for _, turn in view.all_turns())
+        not turn.role_pointer and any(misnames(k, "from") for k, _ in turn.extra) for _, turn in view.all_turns())
 
 
 _NORMAL = {"gpt": ASSISTANT, "human": USER, "observation": TOOL}  # a suggested tag as the view names its role
@@ -195,7 +192,7 @@ class MessagesMissing(Rule):
         if "messages" not in row.value:
             wrong = next((k for k in row.value if isinstance(k, str) and k.lower() == "messages"), None)
             if wrong is not None:
-                yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), Fix("rename to messages", Applicability.SAFE, edits=_rename_key(wrong, "messages")))
+                yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), renaming(wrong, "messages"))
                 return
             found = _closest(row.value)
             if found is not None:
@@ -214,11 +211,11 @@ def _renaming(renames: dict, value: dict) -> Fix | None:
     renamed row is then read, and trained, as that format."""
     if not renames or any(right in value for right in renames.values()):
         return None
-    edits = tuple(edit for wrong, right in renames.items() for edit in _rename_key(wrong, right))
+    fixes = [renaming(wrong, right) for wrong, right in renames.items()]
     said = ", ".join(f"{show(wrong)} to \"{right}\"" for wrong, right in renames.items())
     # a key in another case (Instruction) is that key, as Messages is messages: safe; a close spelling is a guess
-    safe = all(wrong.lower() == right for wrong, right in renames.items())
-    return Fix(f"rename {said}", Applicability.SAFE if safe else Applicability.UNSAFE, edits=edits)
+    safe = all(fix.applicability is Applicability.SAFE for fix in fixes)
+    return Fix(f"rename {said}", Applicability.SAFE if safe else Applicability.UNSAFE, edits=tuple(e for fix in fixes for e in fix.edits))
 
 
 def _closest(value: dict):
@@ -494,16 +491,29 @@ class UnknownKey(Rule):
     ``conversation`` for ``messages``, ``Tools`` for ``tools``. On a row whose
     whole format the profile refuses, FT401 reports that once instead.
 
-    Fix (unsafe, it deletes data): remove the key; a key that looks like a
-    misspelt known key (``tols``) is renamed to it instead (``tools``), never
-    removed."""
+    Rows of the other formats (ShareGPT, Alpaca, TRL's types, LLaMA-Factory
+    v1, Nova) are read by their trainers key by key, every other column
+    ignored: an ``id`` or ``source`` column is harmless there and not
+    reported. A key in another case, or misspelt, of a key the format reads
+    (Alpaca's ``Input``, ``inptu`` or ``sytem``; ShareGPT's ``Tools``; TRL's
+    ``imgaes``) is ignored as well, so its text never reaches training: that
+    key is reported, with the key it likely means. A key the format cannot do
+    without (Alpaca's ``output``) is FT120's finding, and prompt/completion
+    rows' keys are FT900's and FT901's.
+
+    Fix: a key in another case is renamed (safe: ``Tools`` to ``tools``), a
+    close spelling too (unsafe, it is a guess: ``tols`` to ``tools``), never
+    removed; nothing is renamed where the row holds that key already or two
+    keys name it. Other unknown keys of OpenAI chat and DPO rows are removed
+    (unsafe, it deletes data)."""
 
     reads = ("shape",)
     code = "FT110"
     name = "unknown-key"
-    summary = "Row has a top-level key the profile does not know"
-    kinds = CHAT_LIKE | {PREFERENCE}
+    summary = "Row has a top-level key the profile does not know, or misnames a key its format reads"
+    kinds = CHAT_LIKE | {PREFERENCE} | ADAPTED_KINDS
     severity = Severity.WARNING
+    fix = Applicability.SAFE
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "source": "crm"}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -514,59 +524,42 @@ class UnknownKey(Rule):
             return  # FT401 says the whole row is in a format this target does not take
         if not row.recognised and self.context.reports("FT101"):
             return  # no format reads the row: FT101 names the one it comes closest to and what it misnames
+        if row.kind in ADAPTED_KINDS:
+            yield from self._misnamed(row)
+            return
         known = self.context.profile.top_level_keys
         renamed = _RENAMED_BY_FT602 if self.context.reports("FT602") else {}
-        # keys spelt in another case (FT110 renames them) or *_completion (FT602 renames them) are no unknown keys
-        unknown = [key for key in row.value if key not in known and not (isinstance(key, str) and key.lower() in known)
-                   and renamed.get(key) not in known]
+        # the *_completion keys FT602 renames are no unknown keys
+        unknown = [key for key in row.value if key not in known and renamed.get(key) not in known]
         # removing keys is a fix only for an example that keeps its known ones: on a row
         # with none (a log line, another format) it would leave an empty object
         fixable = len(unknown) < len(row.value)
-        targets = _rename_targets(row.value, known, case=False)  # keys in another case are renamed by FT101/FT602
+        targets = meant_keys(row.value, known, present=True)
         for key in unknown:
-            meant = targets.get(key)
-            if meant is not None:  # a misspelt key ('tols'): removing it would lose what it holds; renaming is the fix
-                fix = _renaming_fix(targets, key, f"rename to \"{meant}\"", Applicability.UNSAFE)
-                yield Violation(f"unknown top-level key {show(key)} (did you mean \"{meant}\"?)", pointer(key), fix)
+            if key in targets:  # 'Tools', 'tols': removing it would lose what it holds; renaming is the fix
+                yield misnamed_key(row.value, targets, key)
                 continue
             fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
             yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
 
-
-def _rename_targets(value: dict, known, case: bool = True) -> dict:
-    """Each unknown key of the object that names a known key the object lacks: in another case (``Content``,
-    with ``case``) or misspelt (``contnet``). Two keys naming one target are both in the map: neither may be
-    renamed (``_renaming_fix``), as the second move would overwrite the first."""
-    absent = [k for k in known if k not in value]
-    targets = {}
-    for key in value:
-        if key in known:
-            continue
-        lower = key.lower() if isinstance(key, str) else key
-        target = lower if case and lower in absent else _near_miss(key, absent)
-        if target is not None:
-            targets[key] = target
-    return targets
+    def _misnamed(self, row: Row) -> Iterable[Violation]:
+        """The keys of a row of a format read key by key (its adapter's ``keys``) that name one of them."""
+        targets = meant_keys(row.value, row.format.keys if row.format is not None else (), present=True)
+        if not targets:
+            return
+        # a key the format needs, misnamed: its adapter's problem names it, at that key (FT120), with the rename
+        named = {problem.pointer for problem in row.view.problems} if self.context.reports("FT120") else ()
+        for key in targets:
+            if pointer(key) not in named:
+                yield misnamed_key(row.value, targets, key, f"; {row.view.format} rows are read by exact key, so this one is ignored")
 
 
-def _renaming_fix(targets: dict, key: str, description: str, applicability: Applicability, index: int | None = None) -> Fix | None:
-    """The rename of ``key`` to its target, or None when another key of the object names the same target:
-    no removal either, so neither value is lost (both stay for the user to merge)."""
-    target = targets[key]
-    if sum(1 for other in targets.values() if other == target) > 1:
-        return None
-    return Fix(description, applicability, edits=_rename_key(key, target, index))
-
-
-def _near_miss(key: Any, absent: list[str]) -> str | None:
-    """The known key, absent from the object, that ``key`` looks like a misspelling of (``tols``: ``tools``)."""
-    if not isinstance(key, str):
-        return None
-    swapped = [k for k in absent if len(k) == len(key) and sorted(k) == sorted(key.lower())]  # 'rloe': letters swapped
-    if swapped:
-        return swapped[0]
-    found = difflib.get_close_matches(key, absent, n=1, cutoff=0.8)
-    return found[0] if found else None
+def misnamed_key(value: dict, targets: dict, key: str, why: str = "", what: str = "unknown top-level key") -> Violation:
+    """The finding on a top-level key that names a known one (``key_names.meant_keys``), with its rename
+    where one can be made."""
+    meant = targets[key]
+    held = " the row has one too, so it is not renamed" if meant in value else ""
+    return Violation(f"{what} {show(key)} (did you mean \"{meant}\"?{held}){why}", pointer(key), rename_fix(targets, value, key))
 
 
 # the preference keys FT602 renames (with a safe fix): FT110 does not also call them unknown
@@ -597,19 +590,19 @@ class UnknownMessageKey(Rule):
             return  # FT401: the message keys are the refused format's
         known = self.context.profile.message_keys
         for index, message in messages_of(row):
-            targets = _rename_targets(message, known)
+            targets = meant_keys(message, known)
             for key in message:
                 if key in known:
                     continue
                 meant = targets.get(key)
+                where = pointer("messages", index, key)
                 if meant is not None and meant == key.lower():  # 'Content': the same key in another case
-                    yield Violation(f"{show(key)} should be {show(meant)}", pointer("messages", index, key),
-                                    _renaming_fix(targets, key, "rename the key to lower case", Applicability.SAFE, index))
+                    yield Violation(f"{show(key)} should be {show(meant)}", where, rename_fix(targets, message, key, ("messages", index)))
                 elif meant is not None:  # 'contnet': removing it would lose the text; renaming is the fix
-                    yield Violation(f"unknown message key {show(key)} (did you mean \"{meant}\"?)", pointer("messages", index, key),
-                                    _renaming_fix(targets, key, f"rename to \"{meant}\"", Applicability.UNSAFE, index))
+                    yield Violation(f"unknown message key {show(key)} (did you mean \"{meant}\"?)", where,
+                                    rename_fix(targets, message, key, ("messages", index)))
                 else:
-                    yield Violation(f"unknown message key {show(key)}", pointer("messages", index, key),
+                    yield Violation(f"unknown message key {show(key)}", where,
                                     Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key}, index)))
 
 
@@ -727,7 +720,9 @@ class LastRole(Rule):
     RFT prompt must end with the user (the model answers it), while Mistral and
     Bedrock train on the final assistant turn and reject other endings. Driven by
     the profile's ``last_roles``; OpenAI SFT accepts any ending. Silent on a row
-    whose whole format the profile refuses (FT401 reports that)."""
+    whose whole format the profile refuses (FT401 reports that), and on a last
+    turn that states no role (FT105 reports it, or FT120 a ShareGPT turn's
+    ``from`` written ``From`` or ``frm``)."""
 
     reads = ("shape",)
     code = "FT117"
@@ -744,6 +739,8 @@ class LastRole(Rule):
         if allowed is None or not turns or format_refused(self, row):
             return
         last = turns[-1]
+        if not (last.role_pointer or last.role):
+            return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from", 'frm' for it) says so
         role = last.source_role if last.role_pointer else last.role
         if isinstance(role, str) and role not in allowed and last.role not in allowed:
             expected = " or ".join(sorted(allowed))
@@ -924,7 +921,11 @@ class FormatProblem(Rule):
     ``value``, a KTO ``label`` that is not a boolean, a row mixing two TRL
     types, ``tools`` that are not valid JSON, a Nova content block of an
     unknown shape. Each format adapter (``linter.formats``) reports these for
-    its rows, with the pointer of the field in the source row."""
+    its rows, with the pointer of the field in the source row.
+
+    Fix: a key the format needs, held in another case (a ShareGPT turn's
+    ``From``, Alpaca's ``Output``), is renamed (safe); held misspelt
+    (``vlaue``, ``outptu``), it is renamed too (unsafe, it is a guess)."""
 
     # the adapter's problems are part of what its structure() covers: rows of a
     # format that cannot say so have no shape and run this rule every time
@@ -933,13 +934,22 @@ class FormatProblem(Rule):
     name = "format-invalid"
     summary = "A field does not have the shape its format requires"
     kinds = ADAPTED_KINDS | CHAT_LIKE
+    fix = Applicability.SAFE
     example_profile = "llamafactory"
     bad = '{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt"}]}'
     good = '{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         for problem in row.view.problems:
-            yield Violation(problem.message, problem.pointer)
+            yield Violation(problem.message, problem.pointer, problem_fix(problem))
+
+
+def problem_fix(problem) -> Fix | None:
+    """The rename a problem names (``Problem.rename``: a key the format needs, held misnamed), else None."""
+    if problem.rename is None:
+        return None
+    where, key, target = problem.rename
+    return renaming(key, target, tuple(jsonpointer.JsonPointer(where).parts))
 
 
 RULES = (

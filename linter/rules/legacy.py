@@ -17,13 +17,17 @@ from typing import Any, Iterable
 
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
+from ..formats.base import missing_key
+from ..key_names import meant_keys
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import COMPLETION
 from ..text import describe_type, show
 from .base import DatasetRule, Rule
+from .chat import misnamed_key, problem_fix
 
 KINDS = frozenset({COMPLETION})
+KEYS = ("prompt", "completion")
 
 
 class _Legacy:
@@ -60,32 +64,33 @@ def _text(value: Any, key: str) -> str | None:
 class CompletionKeys(_Legacy, Rule):
     """A legacy row is ``{"prompt": ..., "completion": ...}`` with both keys,
     lower case, both strings. ``Prompt``/``Completion`` are renamed by the fix
-    (safe), as prepare_data did."""
+    (safe), as prepare_data did; a close spelling (``promt``) is renamed too
+    (unsafe, it is a guess), never removed."""
 
     code = "FT900"
     name = "completion-keys"
-    summary = "A prompt/completion row lacks a key, or spells it in the wrong case"
+    summary = "A prompt/completion row lacks a key, or holds it misnamed (another case, a misspelling)"
     fix = Applicability.SAFE
     bad = '{"Prompt": "Great service! ->", "completion": " positive\\n"}'
     good = '{"prompt": "Great service! ->", "completion": " positive\\n"}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         value = row.value
-        for key in ("prompt", "completion"):
+        for key in KEYS:
             if key in value:
                 if not isinstance(value[key], str):
                     yield Violation(f"{key} must be a string, got {describe_type(value[key])}", pointer(key))
                 continue
-            wrong = next((k for k in value if isinstance(k, str) and k.lower() == key), None)
-            if wrong is not None:
-                yield Violation(f"{show(wrong)} should be {show(key)}", pointer(wrong), Fix("rename to lower case", Applicability.SAFE, edits=(patching.rename(patching.at(wrong), patching.at(key)),)))
-            else:
-                yield Violation(f"row has no \"{key}\"", pointer(key))
+            problem = missing_key(value, "", key, KEYS, "row", "keys are case-sensitive")
+            yield Violation(problem.message, problem.pointer, problem_fix(problem))
 
 
 class CompletionExtraKeys(_Legacy, Rule):
     """Columns besides prompt and completion are ignored or rejected; they are
-    often an id or a label that was meant to be part of the text.
+    often an id or a label that was meant to be part of the text. A key that
+    looks like prompt or completion misspelt (``promt``) is reported on its
+    own, saying which one it means, and never removed: where the row lacks
+    that key, FT900 reports it and renames it.
 
     Fix (unsafe, it deletes data): remove the extra keys."""
 
@@ -98,7 +103,13 @@ class CompletionExtraKeys(_Legacy, Rule):
     good = '{"prompt": "Great service! ->", "completion": " positive\\n"}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        extra = [k for k in row.value if not (isinstance(k, str) and k.lower() in ("prompt", "completion"))]
+        value = row.value
+        targets = meant_keys(value, KEYS, present=True)
+        for key, meant in targets.items():
+            # a key that holds a missing prompt or completion is FT900's finding, with its rename
+            if meant in value or not self.context.reports("FT900"):
+                yield misnamed_key(value, targets, key, "; this key is not read, so its text is not trained", "extra key")
+        extra = [k for k in value if k not in KEYS and k not in targets]
         formats = self.context.profile.exclusive_formats
         if formats and self.context.reports("FT408"):  # another format's keys ('messages'): FT408's root cause, not data to drop
             extra = [k for k in extra if not any(k in keys for keys in formats)]
