@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from . import patching
 from .findings import Applicability, Fix
+from .text import show
 
 # a key that adds one of these to a known key is another column about it (prompt_id, conversation_id,
 # system_prompt, chosen-score), not that key misspelt
@@ -74,10 +75,24 @@ def rename_fix(targets: dict, value: dict, key: str, base: tuple = ()) -> Fix | 
     only the case differs (``Input`` is ``input``), unsafe for a close spelling (a guess). None when the
     object holds that key already, or another key names it too (the second move would overwrite the
     first): no removal either, so neither value is lost (both stay for the user to merge)."""
-    target = targets[key]
-    if target in value or sum(1 for other in targets.values() if other == target) > 1:
+    if not_renamed(targets, value, key):
         return None
-    return renaming(key, target, base)
+    return renaming(key, targets[key], base)
+
+
+def not_renamed(targets: dict, value: dict, key: str, holder: str = "row") -> str:
+    """Why ``rename_fix`` makes no fix for ``key``, as a clause for its finding ("" when it makes one): the
+    ``holder`` holds the key it stands for already, or other keys name that key too (``contnet`` and
+    ``conten``), so the user sees why a key the finding names as a misspelling keeps its name."""
+    target = targets[key]
+    if target in value:
+        return f"the {holder} has one too, so it is not renamed"
+    rivals = [other for other, meant in targets.items() if meant == target]
+    if len(rivals) == 2:
+        return f"neither is renamed: both {show(rivals[0])} and {show(rivals[1])} look like {show(target)}"
+    if len(rivals) > 2:
+        return f"none is renamed: {', '.join(map(show, rivals[:-1]))} and {show(rivals[-1])} all look like {show(target)}"
+    return ""
 
 
 def renaming(key: str, target: str, base: tuple = ()) -> Fix:

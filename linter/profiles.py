@@ -38,6 +38,11 @@ class Profile:
     message_keys: frozenset[str]
     default_kind: str = "chat"  # how a row with no recognisable format is judged
     extra_keys_allowed: bool = False  # RFT rows carry grader fields of the user's choosing
+    # the target reads the keys it knows and drops every other column unread (TRL's trainers, axolotl, LLaMA-Factory),
+    # whatever the row's format: a plain column (id, source, meta) is harmless, so FT110 and FT901 name only a key that
+    # misnames one it reads; False: the target refuses a row with a key it does not know (OpenAI, Together's "Found
+    # extra column", Bedrock's "no extraneous keys", prepare_data's "Additional columns/keys present")
+    ignores_extra_columns: bool = False
     chat_kind: str = "chat"  # what a row with ``messages`` is for this target (RFT: "rft")
     # the target has reinforcement fine-tuning (OpenAI, Azure), so a ``messages`` row ending on the user with
     # fields beyond SFT's may be an RFT prompt (FT401 then points at openai-rft); elsewhere such a row is an
@@ -120,7 +125,8 @@ class Profile:
             f"  formats: {'; '.join(DESCRIPTIONS.get(k, k) for k in sorted(self.kinds))}",
             f"  roles: {', '.join(sorted(self.roles)) or '-'}",
             f"  order: {'; '.join(order) or 'any'}",
-            f"  top-level keys: {'any' if self.extra_keys_allowed else ', '.join(sorted(self.top_level_keys))}",
+            f"  top-level keys: {'any' if self.extra_keys_allowed else ', '.join(sorted(self.top_level_keys))}"
+            + (" (other columns are dropped unread)" if self.ignores_extra_columns else ""),
             f"  limits: {', '.join(limits) or 'none'}",
         ]
         if self.sharegpt_tags is not None:
@@ -323,7 +329,11 @@ TRL = Profile(
     tool_arguments="object",
     tool_call_ids=False,
     tools_json_string=True,
+    ignores_extra_columns=True,
     sources=(("dataset types and their keys", "huggingface/trl docs/source/dataset_formats.md"),
+             ("other columns are dropped unread: tokenize_fn reads prompt, completion, messages, text, tools and chat_template_kwargs, "
+              "and Trainer's remove_unused_columns keeps only the signature columns",
+              "huggingface/trl trl/trainer/sft_trainer.py _prepare_dataset, _set_signature_columns_if_needed"),
              ("roles of multimodal messages", "huggingface/trl trl/data_utils.py prepare_multimodal_messages"),
              ("vision rows: {\"type\": \"image\"} and {\"type\": \"text\"} content parts, images in a column",
               "huggingface/trl docs/source/dataset_formats.md (vision datasets)"),
@@ -354,7 +364,10 @@ LLAMAFACTORY = Profile(
     tool_arguments="object-only",
     tool_call_ids=False,
     tools_json_string=True,
+    ignores_extra_columns=True,
     sources=(("ShareGPT/Alpaca columns and tags", "hiyouga/LLaMA-Factory data/README.md"),
+             ("the converter reads the columns dataset_info.json maps and drops every original column (remove_columns=column_names)",
+              "hiyouga/LLaMA-Factory src/llamafactory/data/converter.py align_dataset"),
              ("ShareGPT tags default to human/gpt/observation/function_call/system; other tags need dataset_info.json's \"tags\"",
               "hiyouga/LLaMA-Factory src/llamafactory/data/parser.py DatasetAttr"),
              ("turns alternate human/observation then gpt/function_call, else 'Invalid role tag' and the row is skipped",
@@ -383,6 +396,7 @@ AXOLOTL = Profile(
     tool_call_ids=False,
     tools_json_string=True,
     tool_parameters_json_string=True,
+    ignores_extra_columns=True,
     sources=(("default role mapping human->user, gpt->assistant", "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py"),
              ("tool calls carry arguments as a JSON object; call id and tool_call_id \"required only for mistral\"",
               "axolotl-ai-cloud/axolotl docs/dataset-formats/conversation.qmd (tool use)"),
@@ -392,6 +406,8 @@ AXOLOTL = Profile(
               "a tool itself held as a string is passed on as it is, and apply_chat_template refuses it",
               "axolotl-ai-cloud/axolotl src/axolotl/prompt_strategies/chat_template.py _get_tools"),
              ("dataset types alpaca, chat_template, completion", "axolotl-ai-cloud/axolotl docs/dataset-formats/index.qmd"),
+             ("the prompt strategy reads its fields and the tokenized dataset drops every original column (remove_columns=features)",
+              "axolotl-ai-cloud/axolotl src/axolotl/datasets.py TokenizedPromptDataset.process"),
              ("multimodal messages: image, audio and text content parts; an images or image column",
               "axolotl-ai-cloud/axolotl docs/multimodal.qmd, src/axolotl/processing_strategies.py"),
              ("rows with no trainable tokens are dropped", "axolotl-ai-cloud/axolotl src/axolotl/utils/data/utils.py")),

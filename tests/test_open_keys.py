@@ -53,11 +53,11 @@ def test_trl_rows_name_their_misspelt_keys(write_jsonl):
     ]
     report, _ = cli_json("--profile", "trl", "--select", OPEN_KEYS, write_jsonl(rows))
     found = {(f["line"], f["code"], f["pointer"]): f for f in report["findings"]}
-    assert set(found) == {(1, "FT901", "/promt"), (2, "FT900", "/promt"), (2, "FT901", "/id"), (3, "FT110", "/imgaes")}
+    # id and source: columns TRL's trainers drop unread (remove_unused_columns), so no rule speaks of them
+    assert set(found) == {(1, "FT901", "/promt"), (2, "FT900", "/promt"), (3, "FT110", "/imgaes")}
     assert "did you mean \"prompt\"?" in found[(1, "FT901", "/promt")]["message"]
     assert found[(1, "FT901", "/promt")]["fix"] is None  # prompt is there too: nothing renamed, nothing removed
     assert found[(2, "FT900", "/promt")]["fix"]["edits"] == [{"op": "move", "from": "/promt", "path": "/prompt"}]
-    assert found[(2, "FT901", "/id")]["fix"]["edits"] == [{"op": "remove", "path": "/id"}]  # only the plain column
     assert found[(3, "FT110", "/imgaes")]["fix"]["applicability"] == "unsafe"
 
 
@@ -97,10 +97,35 @@ def test_fix_renames_a_case_safely_and_a_spelling_unsafely_keeping_every_row_and
     assert report["findings"] == [], proc.stderr
 
 
-def test_hosted_profiles_keep_reporting_unknown_chat_keys_and_not_plain_columns_of_text_rows(write_jsonl):
+def test_hosted_profiles_keep_reporting_plain_columns_in_every_format_they_take(write_jsonl):
+    """OpenAI's API and prepare_data, and Together's check_file ('Found extra column "id"'), refuse a row with a
+    column they do not read: a plain column is reported there, whatever the row's format."""
     chat = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "source": "crm"}
     report, _ = cli_json("--profile", "openai-sft", "--select", "FT110", write_jsonl([chat], "chat.jsonl"))
     [finding] = report["findings"]
     assert finding["message"] == "unknown top-level key 'source'" and finding["fix"]["edits"] == [{"op": "remove", "path": "/source"}]
-    report, _ = cli_json("--profile", "together", "--select", "FT110", write_jsonl([{"text": "Once upon a time.", "id": 1}], "text.jsonl"))
-    assert report["findings"] == []
+    text = write_jsonl([{"text": "Once upon a time.", "id": 1}, {"prompt": "Capital of France?", "completion": " Paris.", "id": 2}], "text.jsonl")
+    report, _ = cli_json("--profile", "together", "--select", "FT110,FT901", text)
+    assert _found(report) == [(1, "FT110", "/id"), (2, "FT901", "/id")]
+    report, _ = cli_json("--profile", "openai-legacy", "--select", "FT901", write_jsonl([{"prompt": "Hi ->", "completion": " yo\n", "id": 2}]))
+    assert _found(report) == [(1, "FT901", "/id")]
+
+
+@pytest.mark.parametrize("profile", ["trl", "axolotl", "llamafactory"])
+def test_local_trainers_ignore_plain_columns_in_every_format_and_misnamed_keys_are_still_named(write_jsonl, profile):
+    """TRL's SFTTrainer reads only the keys it knows (prompt, completion, messages, text, tools, chat_template_kwargs)
+    and Trainer's remove_unused_columns drops the rest (sft_trainer.py _set_signature_columns_if_needed); axolotl and
+    LLaMA-Factory read the columns they are told: an OpenAI messages row's or a prompt/completion row's id or source
+    column is harmless, as an Alpaca row's is, and fix keeps it, while 'tols' is still named and renamed."""
+    rows = [
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "source": "crm", "id": 1},
+        {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], "tols": "[]", "meta": {"lang": "en"}},
+        {"prompt": "Capital of France?", "completion": " Paris.", "id": 3, "source": "crm"},
+    ]
+    path = write_jsonl(rows, "mixed.jsonl")
+    report, _ = cli_json("--profile", profile, "--select", OPEN_KEYS, path)
+    assert _found(report) == [(2, "FT110", "/tols")]
+    assert "did you mean \"tools\"?" in report["findings"][0]["message"]
+    run_cli("fix", "--profile", profile, "--select", OPEN_KEYS, "--unsafe-fixes", path)
+    fixed = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [set(row) for row in fixed] == [{"messages", "source", "id"}, {"messages", "tools", "meta"}, {"prompt", "completion", "id", "source"}]

@@ -15,7 +15,7 @@ import jsonpointer
 
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
-from ..key_names import meant_keys, misnames, rename_fix, renaming
+from ..key_names import meant_keys, misnames, not_renamed, rename_fix, renaming
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, CHAT, DIALOGUE_KINDS, NON_OBJECT, PREFERENCE, RFT
@@ -491,20 +491,22 @@ class UnknownKey(Rule):
     ``conversation`` for ``messages``, ``Tools`` for ``tools``. On a row whose
     whole format the profile refuses, FT401 reports that once instead.
 
-    Rows of the other formats (ShareGPT, Alpaca, TRL's types, LLaMA-Factory
-    v1, Nova) are read by their trainers key by key, every other column
-    ignored: an ``id`` or ``source`` column is harmless there and not
-    reported. A key in another case, or misspelt, of a key the format reads
-    (Alpaca's ``Input``, ``inptu`` or ``sytem``; ShareGPT's ``Tools``; TRL's
-    ``imgaes``) is ignored as well, so its text never reaches training: that
-    key is reported, with the key it likely means. A key the format cannot do
-    without (Alpaca's ``output``) is FT120's finding, and prompt/completion
-    rows' keys are FT900's and FT901's.
+    The profile says which: the local trainers (``trl``, ``axolotl``,
+    ``llamafactory``) read the keys they know and drop every other column
+    unread, so under them a plain ``id``, ``source`` or ``meta`` column is
+    harmless in every format (OpenAI ``messages`` rows, ShareGPT, Alpaca,
+    TRL's types) and not reported; the hosted services refuse it. A key in
+    another case, or misspelt, of a key the row's format reads (``Tools``,
+    ``tols``; Alpaca's ``Input``, ``inptu`` or ``sytem``; TRL's ``imgaes``) is
+    reported under every profile, with the key it likely means: a trainer
+    ignores it too, so its text never reaches training. A key the format
+    cannot do without (Alpaca's ``output``) is FT120's finding, and
+    prompt/completion rows' keys are FT900's and FT901's.
 
     Fix: a key in another case is renamed (safe: ``Tools`` to ``tools``), a
     close spelling too (unsafe, it is a guess: ``tols`` to ``tools``), never
     removed; nothing is renamed where the row holds that key already or two
-    keys name it. Other unknown keys of OpenAI chat and DPO rows are removed
+    keys name it, and the finding says so. Other unknown keys are removed
     (unsafe, it deletes data)."""
 
     reads = ("shape",)
@@ -518,48 +520,52 @@ class UnknownKey(Rule):
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if self.context.profile.extra_keys_allowed:
+        if not judges_keys(self, row):
             return
-        if format_refused(self, row, keys=True):
-            return  # FT401 says the whole row is in a format this target does not take
-        if not row.recognised and self.context.reports("FT101"):
-            return  # no format reads the row: FT101 names the one it comes closest to and what it misnames
-        if row.kind in ADAPTED_KINDS:
-            yield from self._misnamed(row)
-            return
-        known = self.context.profile.top_level_keys
+        profile = self.context.profile
+        known = read_keys(self, row)
         renamed = _RENAMED_BY_FT602 if self.context.reports("FT602") else {}
         # the *_completion keys FT602 renames are no unknown keys
         unknown = [key for key in row.value if key not in known and renamed.get(key) not in known]
+        targets = meant_keys(row.value, known, present=True)
+        # a key the format needs, misnamed: its adapter's problem names it, at that key (FT120), with the rename
+        named = {problem.pointer for problem in row.view.problems} if row.kind in ADAPTED_KINDS and self.context.reports("FT120") else ()
+        why = f"; {row.view.format} rows are read by exact key, so this one is ignored" if profile.ignores_extra_columns else ""
         # removing keys is a fix only for an example that keeps its known ones: on a row
         # with none (a log line, another format) it would leave an empty object
         fixable = len(unknown) < len(row.value)
-        targets = meant_keys(row.value, known, present=True)
         for key in unknown:
             if key in targets:  # 'Tools', 'tols': removing it would lose what it holds; renaming is the fix
-                yield misnamed_key(row.value, targets, key)
-                continue
-            fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
-            yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
+                if pointer(key) not in named:
+                    yield misnamed_key(row.value, targets, key, why)
+            elif not profile.ignores_extra_columns:  # a plain column: dropped unread by a local trainer, refused by a service
+                fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
+                yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
 
-    def _misnamed(self, row: Row) -> Iterable[Violation]:
-        """The keys of a row of a format read key by key (its adapter's ``keys``) that name one of them."""
-        targets = meant_keys(row.value, row.format.keys if row.format is not None else (), present=True)
-        if not targets:
-            return
-        # a key the format needs, misnamed: its adapter's problem names it, at that key (FT120), with the rename
-        named = {problem.pointer for problem in row.view.problems} if self.context.reports("FT120") else ()
-        for key in targets:
-            if pointer(key) not in named:
-                yield misnamed_key(row.value, targets, key, f"; {row.view.format} rows are read by exact key, so this one is ignored")
+
+def judges_keys(rule: Rule, row: Row) -> bool:
+    """True when FT110 judges the row's top-level keys: the profile does not take any key (RFT's grader
+    fields), FT401 does not refuse the row's whole format, and a format reads the row (else FT101 names the
+    one it comes closest to and what it misnames)."""
+    if rule.context.profile.extra_keys_allowed or format_refused(rule, row, keys=True):
+        return False
+    return row.recognised or not rule.context.reports("FT101")
+
+
+def read_keys(rule: Rule, row: Row) -> frozenset:
+    """The top-level keys the target reads in the row: its format's (its adapter's ``keys``) for a row of a
+    format read key by key, else the profile's (OpenAI chat and DPO rows)."""
+    if row.kind in ADAPTED_KINDS:
+        return frozenset(row.format.keys) if row.format is not None else frozenset()
+    return rule.context.profile.top_level_keys
 
 
 def misnamed_key(value: dict, targets: dict, key: str, why: str = "", what: str = "unknown top-level key") -> Violation:
     """The finding on a top-level key that names a known one (``key_names.meant_keys``), with its rename
-    where one can be made."""
-    meant = targets[key]
-    held = " the row has one too, so it is not renamed" if meant in value else ""
-    return Violation(f"{what} {show(key)} (did you mean \"{meant}\"?{held}){why}", pointer(key), rename_fix(targets, value, key))
+    where one can be made, and why not where none is."""
+    kept = not_renamed(targets, value, key)
+    return Violation(f"{what} {show(key)} (did you mean \"{targets[key]}\"?{' ' + kept if kept else ''}){why}", pointer(key),
+                     rename_fix(targets, value, key))
 
 
 # the preference keys FT602 renames (with a safe fix): FT110 does not also call them unknown
@@ -573,8 +579,9 @@ class UnknownMessageKey(Rule):
     profile refuses, FT401 reports that once instead.
 
     Fix: ``Role``/``Content`` are renamed to lower case (safe); a near-miss of
-    a known key (``contnet``) is renamed to it (unsafe); other unknown keys
-    are removed (unsafe, it deletes data)."""
+    a known key (``contnet``) is renamed to it (unsafe), unless two keys name
+    it (``contnet`` and ``conten``: neither is renamed, and the finding says
+    so); other unknown keys are removed (unsafe, it deletes data)."""
 
     reads = ("shape",)
     code = "FT111"
@@ -582,6 +589,7 @@ class UnknownMessageKey(Rule):
     summary = "A message has a key the profile does not know"
     kinds = CHAT_LIKE
     severity = Severity.WARNING
+    fix = Applicability.SAFE  # a key in another case; a close spelling and a removal are unsafe
     bad = '{"messages": [{"role": "user", "content": "hi", "timestamp": 1700000000}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
@@ -596,10 +604,12 @@ class UnknownMessageKey(Rule):
                     continue
                 meant = targets.get(key)
                 where = pointer("messages", index, key)
+                kept = not_renamed(targets, message, key, "message") if meant is not None else ""
                 if meant is not None and meant == key.lower():  # 'Content': the same key in another case
-                    yield Violation(f"{show(key)} should be {show(meant)}", where, rename_fix(targets, message, key, ("messages", index)))
+                    yield Violation(f"{show(key)} should be {show(meant)}{'; ' + kept if kept else ''}", where,
+                                    rename_fix(targets, message, key, ("messages", index)))
                 elif meant is not None:  # 'contnet': removing it would lose the text; renaming is the fix
-                    yield Violation(f"unknown message key {show(key)} (did you mean \"{meant}\"?)", where,
+                    yield Violation(f"unknown message key {show(key)} (did you mean \"{meant}\"?{' ' + kept if kept else ''})", where,
                                     rename_fix(targets, message, key, ("messages", index)))
                 else:
                     yield Violation(f"unknown message key {show(key)}", where,

@@ -86,11 +86,14 @@ class CompletionKeys(_Legacy, Rule):
 
 
 class CompletionExtraKeys(_Legacy, Rule):
-    """Columns besides prompt and completion are ignored or rejected; they are
-    often an id or a label that was meant to be part of the text. A key that
-    looks like prompt or completion misspelt (``promt``) is reported on its
-    own, saying which one it means, and never removed: where the row lacks
-    that key, FT900 reports it and renames it.
+    """Columns besides prompt and completion are rejected by OpenAI's legacy
+    fine-tuning (prepare_data kept only those two) and by Together ("Found
+    extra column"); they are often an id or a label that was meant to be part
+    of the text. Under a profile whose trainer drops the columns it does not
+    read (``trl``, ``axolotl``), a plain column is harmless and not reported.
+    A key that looks like prompt or completion misspelt (``promt``) is
+    reported under every profile, saying which one it means, and never
+    removed: where the row lacks that key, FT900 reports it and renames it.
 
     Fix (unsafe, it deletes data): remove the extra keys."""
 
@@ -109,6 +112,8 @@ class CompletionExtraKeys(_Legacy, Rule):
             # a key that holds a missing prompt or completion is FT900's finding, with its rename
             if meant in value or not self.context.reports("FT900"):
                 yield misnamed_key(value, targets, key, "; this key is not read, so its text is not trained", "extra key")
+        if self.context.profile.ignores_extra_columns:
+            return  # a plain column: TRL's and axolotl's trainers read prompt and completion and drop the rest unread
         extra = [k for k in value if k not in KEYS and k not in targets]
         formats = self.context.profile.exclusive_formats
         if formats and self.context.reports("FT408"):  # another format's keys ('messages'): FT408's root cause, not data to drop
