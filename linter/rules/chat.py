@@ -560,6 +560,14 @@ def read_keys(rule: Rule, row: Row) -> frozenset:
     return rule.context.profile.top_level_keys
 
 
+def key_named_otherwise(rule: Rule, row: Row, key: str) -> bool:
+    """True when FT110 is on and names a key of the row as ``key`` in another case or misspelt
+    (``Preferred_output``, ``preferred_outptu``), with its rename: "row has no ``key``" would restate it."""
+    if not rule.context.reports("FT110") or not judges_keys(rule, row):
+        return False
+    return key not in row.value and key in meant_keys(row.value, read_keys(rule, row), present=True).values()
+
+
 def misnamed_key(value: dict, targets: dict, key: str, why: str = "", what: str = "unknown top-level key") -> Violation:
     """The finding on a top-level key that names a known one (``key_names.meant_keys``), with its rename
     where one can be made, and why not where none is."""

@@ -18,7 +18,7 @@ from ..schema import ADAPTED_KINDS, PREFERENCE
 from ..text import describe_type, show
 from ..view import ASSISTANT
 from .base import Rule
-from .chat import format_refused
+from .chat import format_refused, key_named_otherwise
 
 KINDS = frozenset({PREFERENCE})
 # the pair rules read every other format's pair from the conversation view (TRL prompt/chosen/rejected,
@@ -78,7 +78,10 @@ class PreferenceInputInvalid(_Preference, Rule):
 
 class PreferenceOutputInvalid(_Preference, Rule):
     """``preferred_output`` and ``non_preferred_output`` are each a list
-    holding exactly one assistant message with content (or tool calls)."""
+    holding exactly one assistant message with content (or tool calls). A
+    row that holds one under another name (``Preferred_output``,
+    ``preferred_outptu``) is FT110's finding, with its rename, not a missing
+    output too."""
 
     code = "FT601"
     name = "preference-output-invalid"
@@ -89,7 +92,8 @@ class PreferenceOutputInvalid(_Preference, Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         for key in OUTPUTS:
             if key not in row.value:
-                if key.replace("_output", "_completion") not in row.value:
+                # '*_completion' is FT602's finding, 'Preferred_output' or 'preferred_outptu' FT110's, each with its rename
+                if key.replace("_output", "_completion") not in row.value and not key_named_otherwise(self, row, key):
                     yield Violation(f"row has no \"{key}\"", pointer(key))
                 continue
             output = row.value[key]
