@@ -219,3 +219,37 @@ def test_a_thought_before_a_sharegpt_call_is_read_as_llamafactory_reads_it(tmp_p
     }, found
     problems = {f["line"]: f["message"] for f in report["findings"] if f["code"] == "FT120"}
     assert "after its thought" in problems[5], problems
+
+
+def test_an_openai_dpo_pairs_answers_are_judged_against_its_input_tools(tmp_path):
+    """OpenAI's DPO rows declare tools in ``input`` and train calls in ``preferred_output`` and
+    ``non_preferred_output``: under --profile openai-dpo a call of an undeclared function (FT505), arguments
+    breaking the schema (FT512) or an object for arguments (FT504) is found in either answer, pointed at there."""
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+
+    def answer(name, arguments):
+        return [{"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}]}]
+
+    def pair(preferred, non_preferred):
+        return {"input": {"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": [weather]},
+                "preferred_output": preferred, "non_preferred_output": non_preferred}
+
+    text = [{"role": "assistant", "content": "No idea."}]
+    rows = [
+        pair(answer("get_time", "{}"), text),
+        pair(text, answer("get_weather", json.dumps({"town": "Paris"}))),
+        pair(answer("get_weather", {"city": "Paris"}), text),
+        pair(answer("get_weather", json.dumps({"city": "Paris"})), text),
+    ] * 3  # the profile wants ten examples at least (FT402)
+    path = tmp_path / "dpo.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report, proc = cli_json("--profile", "openai-dpo", str(path))
+    assert "Traceback" not in proc.stderr
+    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["line"] <= 4}
+    assert found == {
+        (1, "FT505", "/preferred_output/0/tool_calls/0/function/name"),
+        (2, "FT512", "/non_preferred_output/0/tool_calls/0/function/arguments"),
+        (3, "FT504", "/preferred_output/0/tool_calls/0/function/arguments"),
+    }, found
+    assert proc.returncode == 1
