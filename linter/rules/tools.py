@@ -25,7 +25,7 @@ from ..rows import Row
 from ..schema import ADAPTED_KINDS, PREFERENCE
 from ..parsing import TOO_DEEP_MESSAGE
 from ..text import describe_type, show
-from ..view import TOOL, ToolCall
+from ..view import TOOL, ToolCall, Turn
 from . import openai_rows
 from .base import Rule
 from .chat import CHAT_LIKE, format_refused
@@ -732,7 +732,12 @@ class ToolResponseOrphan(_ToolRule):
 
     A call is answered once: a second result for a call id already answered
     answers nothing (OpenAI's API refuses it: "Duplicate value for
-    'tool_call_id'"), and the model would learn two results for one call."""
+    'tool_call_id'"), and the model would learn two results for one call.
+
+    A preference pair's answers (TRL ``chosen``/``rejected``, ShareGPT's,
+    OpenAI DPO's outputs) are alternatives: each is read after its prompt,
+    so a result in one answer is not answered by a call in the other, and
+    what is wrong in the prompt is reported once."""
 
     code = "FT506"
     name = "tool-response-orphan"
@@ -743,7 +748,7 @@ class ToolResponseOrphan(_ToolRule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if _adapted(row) or not self.context.profile.tool_call_ids:
-            yield from self._check_view(row)
+            yield from openai_rows.each(row.view.dialogues(), self._check_view)
             return
         yield from openai_rows.each(openai_rows.conversations(row), self._check_messages)
 
@@ -765,12 +770,12 @@ class ToolResponseOrphan(_ToolRule):
                 yield Violation(f"tool_call_id {show(call_id)} answers a call already answered at {first}", at + "/tool_call_id")
 
     @staticmethod
-    def _check_view(row: Row) -> Iterable[Violation]:
+    def _check_view(turns: tuple[Turn, ...]) -> Iterable[Violation]:
         """Formats and targets without call ids (ShareGPT's observation, TRL's tool message) answer calls in order:
         a result needs a call still open."""
         answers = _Answers()
         pending = 0
-        for turn in row.view.turns:
+        for turn in turns:
             if turn.tool_calls or turn.source_role == "function_call":  # a call the adapter could not read (FT120) still opens
                 answers.open(c.id for c in turn.tool_calls)
                 pending = max(len(turn.tool_calls), 1)
@@ -818,7 +823,11 @@ class ToolCallUnanswered(_ToolRule):
     continue without the result. A tool call as the very last message is fine:
     it is the training target. Where results answer calls by their order (the
     profile's ``tool_call_ids`` is off: ``trl``, ``axolotl``, ``llamafactory``),
-    a call turn needs a tool message right after it, whatever ids they carry."""
+    a call turn needs a tool message right after it, whatever ids they carry.
+
+    A preference pair's answers are read too, each after its prompt (they are
+    alternatives): a call an answer makes needs its result before that answer
+    goes on, and a call left last in an answer is its training target."""
 
     code = "FT508"
     name = "tool-call-unanswered"
@@ -830,7 +839,7 @@ class ToolCallUnanswered(_ToolRule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if _adapted(row) or not self.context.profile.tool_call_ids:
-            yield from self._check_view(row)
+            yield from openai_rows.each(row.view.dialogues(), self._check_view)
             return
         yield from openai_rows.each(openai_rows.conversations(row), self._check_messages)
 
@@ -853,10 +862,9 @@ class ToolCallUnanswered(_ToolRule):
 
 
     @staticmethod
-    def _check_view(row: Row) -> Iterable[Violation]:
+    def _check_view(turns: tuple[Turn, ...]) -> Iterable[Violation]:
         """Formats without call ids answer a call turn with the tool turns right after it (LLaMA-Factory may answer
         parallel calls in one observation, so only a call turn followed by no tool turn at all is reported)."""
-        turns = row.view.turns
         for position, turn in enumerate(turns):
             if not turn.tool_calls or position == len(turns) - 1:
                 continue
