@@ -19,7 +19,7 @@ import orjson
 
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
-from ..formats.sharegpt import split_thought
+from ..formats.sharegpt import split_call
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import ADAPTED_KINDS, PREFERENCE
@@ -647,9 +647,9 @@ def _object_arguments(row: Row) -> Iterable[Violation]:
 def _with_object_arguments(text: str) -> str | None:
     """A function_call value (one call or a list) written again with each JSON-string arguments decoded
     into the object it holds (LLaMA-Factory parses the value, so only its JSON, not its spacing, is read;
-    a thought before the call is kept as it is written); None when it cannot be written again (nested
-    deeper than the parser goes)."""
-    call = split_thought(text)[1].lstrip()
+    a thought before the call and the tool_call tags around it are kept as they are written); None when it
+    cannot be written again (nested deeper than the parser goes)."""
+    before, call, after = split_call(text)
     try:
         value = json.loads(call)
         for item in value if isinstance(value, list) else [value]:
@@ -657,7 +657,7 @@ def _with_object_arguments(text: str) -> str | None:
                 decoded = _decode(item["arguments"])
                 if isinstance(decoded, dict):
                     item["arguments"] = decoded
-        return text[: len(text) - len(call)] + json.dumps(value, ensure_ascii=False)
+        return before + json.dumps(value, ensure_ascii=False) + after
     except (ValueError, RecursionError):
         return None
 
