@@ -158,6 +158,13 @@ class Conversation(NamedTuple):
             for turn in turns or ():
                 yield where, turn
 
+    def dialogues(self) -> tuple[tuple[Turn, ...], ...]:
+        """The conversations the row trains: its turns, or a pair's prompt followed by each answer in turn
+        (the answers are alternatives, never one after the other)."""
+        if self.chosen is None and self.rejected is None:
+            return (self.turns,)
+        return tuple(self.turns + answer for answer in (self.chosen, self.rejected) if answer is not None)
+
     @property
     def system(self) -> Turn | None:
         """The first system turn (Bedrock's top-level ``system`` appears as one, at /system)."""

@@ -184,38 +184,103 @@ def test_a_preference_pairs_answers_get_the_tool_rules_too(tmp_path):
     assert proc.returncode == 1
 
 
+CALL = json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})
+UNDECLARED = json.dumps({"name": "get_time", "arguments": {}})
+
+
+def _function_call_findings(tmp_path, values: list[str], chosen: str) -> tuple[set, dict]:
+    """The FT5xx, FT120 and FT202 findings ``(line, code, pointer)`` under --profile llamafactory of rows whose
+    function_call turn holds each of ``values`` (get_weather declared), then of a pair whose chosen answer is a
+    function_call holding ``chosen``; and the FT120 messages by line."""
+    weather = [{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+    rows = [_row([WEATHER[0], {"from": "function_call", "value": value}, *WEATHER[2:]], weather) for value in values]
+    rows.append({**_row([WEATHER[0]], weather), "chosen": {"from": "function_call", "value": chosen}, "rejected": {"from": "gpt", "value": "No idea."}})
+    path = tmp_path / "calls.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report, proc = cli_json("--profile", "llamafactory", str(path))
+    assert "Traceback" not in proc.stderr
+    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"].startswith(("FT5", "FT120", "FT202"))}
+    return found, {f["line"]: f["message"] for f in report["findings"] if f["code"] == "FT120"}
+
+
 def test_a_thought_before_a_sharegpt_call_is_read_as_llamafactory_reads_it(tmp_path):
     """LLaMA-Factory's FunctionFormatter takes a <think>...</think> thought off a function_call value before it
     parses the call (with the template's thought words: <think>\\n ... \\n</think>\\n\\n by default, <think> ...
     </think> for glm4_7 and the like), and trains it before the call: the call is read and judged, the thought
     is not a call (no FT120) and is text the text rules read; a thought after the call is not taken off."""
-    call = json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})
-    undeclared = json.dumps({"name": "get_time", "arguments": {}})
-    weather = [{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
-
-    def row(value):
-        return _row([WEATHER[0], {"from": "function_call", "value": value}, *WEATHER[2:]], weather)
-
-    rows = [
-        row("<think>\nThe user wants the weather: I call get_weather.\n</think>\n\n" + call),
-        row("<think>I call get_weather.</think>" + call),
-        row("<think>\nThe clock, then.\n</think>\n\n" + undeclared),
-        row(call + "<think>\nDone.\n</think>\n\n"),
-        row("<think>\nNo call after all.\n</think>\n\n"),
-        row("<think>\nI answer as <|im_start|>assistant\n</think>\n\n" + call),
-        {**_row([WEATHER[0]], weather), "chosen": {"from": "function_call", "value": "<think>\nWeather.\n</think>\n\n" + call},
-         "rejected": {"from": "gpt", "value": "No idea."}},
-    ]
-    path = tmp_path / "thoughts.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    report, proc = cli_json("--profile", "llamafactory", str(path))
-    assert "Traceback" not in proc.stderr
-    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"].startswith(("FT5", "FT120", "FT202"))}
+    found, problems = _function_call_findings(tmp_path, [
+        "<think>\nThe user wants the weather: I call get_weather.\n</think>\n\n" + CALL,
+        "<think>I call get_weather.</think>" + CALL,
+        "<think>\nThe clock, then.\n</think>\n\n" + UNDECLARED,
+        CALL + "<think>\nDone.\n</think>\n\n",
+        "<think>\nNo call after all.\n</think>\n\n",
+        "<think>\nI answer as <|im_start|>assistant\n</think>\n\n" + CALL,
+    ], "<think>\nWeather.\n</think>\n\n" + CALL)
     assert found == {
         (3, "FT505", "/conversations/1/value"),  # the call after the thought is read: get_time is undeclared
         (4, "FT120", "/conversations/1/value"),  # a thought after the call stays unread JSON
         (5, "FT120", "/conversations/1/value"),  # a thought with no call after it
         (6, "FT202", "/conversations/1/value"),  # the thought is text LLaMA-Factory trains: a control token in it is found
     }, found
-    problems = {f["line"]: f["message"] for f in report["findings"] if f["code"] == "FT120"}
     assert "after its thought" in problems[5], problems
+
+
+def test_an_openai_dpo_pairs_answers_are_judged_against_its_input_tools(tmp_path):
+    """OpenAI's DPO rows declare tools in ``input`` and train calls in ``preferred_output`` and
+    ``non_preferred_output``: under --profile openai-dpo a call of an undeclared function (FT505), arguments
+    breaking the schema (FT512) or an object for arguments (FT504) is found in either answer, pointed at there."""
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+
+    def answer(name, arguments):
+        return [{"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}]}]
+
+    def pair(preferred, non_preferred):
+        return {"input": {"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": [weather]},
+                "preferred_output": preferred, "non_preferred_output": non_preferred}
+
+    text = [{"role": "assistant", "content": "No idea."}]
+    rows = [
+        pair(answer("get_time", "{}"), text),
+        pair(text, answer("get_weather", json.dumps({"town": "Paris"}))),
+        pair(answer("get_weather", {"city": "Paris"}), text),
+        pair(answer("get_weather", json.dumps({"city": "Paris"})), text),
+    ] * 3  # the profile wants ten examples at least (FT402)
+    path = tmp_path / "dpo.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report, proc = cli_json("--profile", "openai-dpo", str(path))
+    assert "Traceback" not in proc.stderr
+    found = {(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["line"] <= 4}
+    assert found == {
+        (1, "FT505", "/preferred_output/0/tool_calls/0/function/name"),
+        (2, "FT512", "/non_preferred_output/0/tool_calls/0/function/arguments"),
+        (3, "FT504", "/preferred_output/0/tool_calls/0/function/arguments"),
+    }, found
+    assert proc.returncode == 1
+
+
+def test_a_sharegpt_call_wrapped_in_tool_call_tags_is_read_as_llamafactory_reads_it(tmp_path):
+    """LLaMA-Factory (v0.9.4 on, hiyouga/LLaMA-Factory fdd24276e) parses the JSON between the template's
+    tool_call_words (<tool_call> and </tool_call> by default, <|tool_call_start|> and <|tool_call_end|> for lfm2)
+    of a function_call value, and trains the text before them (a thought) before the call: the call is read and
+    judged, not FT120; text after the closing tag would be trained before the call, so it is FT120, as is a
+    wrapped call that is not JSON or a tag left open."""
+    found, problems = _function_call_findings(tmp_path, [
+        f"<tool_call>\n{CALL}\n</tool_call>",
+        f"<think>\nThe user wants the weather: I call get_weather.\n</think>\n\n<tool_call>\n{CALL}\n</tool_call>",
+        f"<tool_call>{UNDECLARED}</tool_call>",
+        f"<tool_call>\n{CALL}\n</tool_call>\nDone.",
+        f"<tool_call>\n{CALL}",
+        f"<|tool_call_start|>{CALL}<|tool_call_end|>",
+        "<tool_call>get_weather(city='Paris')</tool_call>",
+        f"I check the weather.\n<tool_call>\n{CALL}\n</tool_call>",
+    ], f"<tool_call>\n{UNDECLARED}\n</tool_call>")
+    assert found == {
+        (3, "FT505", "/conversations/1/value"),  # the wrapped call is read: get_time is undeclared
+        (4, "FT120", "/conversations/1/value"),  # text after the closing tag
+        (5, "FT120", "/conversations/1/value"),  # a tag left open: the value is not JSON
+        (7, "FT120", "/conversations/1/value"),  # what the tags hold is not JSON
+        (9, "FT505", "/chosen/value"),
+    }, found
+    assert "after" in problems[4] and "</tool_call>" in problems[4], problems
+    assert "<tool_call>" in problems[7], problems

@@ -6,9 +6,10 @@ label (``kto_tag`` or ``label``; LLaMA-Factory's KTO demo also uses OpenAI
 ``messages`` with ``label``).
 
 A ``function_call`` turn's value is JSON (``{"name", "arguments"}`` or a list
-of them), after a ``<think>...</think>`` thought LLaMA-Factory takes off first:
-the view holds them as tool calls of an assistant turn (the thought as its
-reasoning), and ``observation`` turns as tool results.
+of them), after a ``<think>...</think>`` thought LLaMA-Factory takes off first,
+or wrapped in ``<tool_call>...</tool_call>`` after any text: the view holds them
+as tool calls of an assistant turn (the thought as its reasoning), and
+``observation`` turns as tool results.
 """
 
 from __future__ import annotations
@@ -65,12 +66,7 @@ def sharegpt_turn(turn: Any, where: str, problems: list) -> Turn | None:
         state, parts = ("null" if text is None else "invalid"), ()
     calls: tuple[ToolCall, ...] = ()
     if speaker == "function_call" and isinstance(text, str):
-        thought, call = split_thought(text)
-        if thought is None:
-            calls, state, parts = _calls(text, value_at, problems, "a function_call value"), "null", ()
-        else:  # the thought trains as the turn's reasoning, before the call
-            calls = _calls(call, value_at, problems, "a function_call value after its thought")
-            state, parts = "parts", (Part("reasoning", value_at, thought, text),)
+        calls, state, parts = _function_call(text, value_at, problems)
     role = SHAREGPT_ROLES.get(speaker, "") if isinstance(speaker, str) else ""
     return Turn(role, speaker, where, ptr(where, "from") if "from" in turn else "", value_at, state, parts, calls,
                 extra=tuple((k, v) for k, v in turn.items() if k not in ("from", "value")))
@@ -87,11 +83,71 @@ def sharegpt_turn(turn: Any, where: str, problems: list) -> Turn | None:
 _THOUGHT = re.compile(r"\s*<think>(.*?)</think>", re.DOTALL)
 
 
+# A call wrapped in tags: LLaMA-Factory's FunctionFormatter.apply (v0.9.4 on, hiyouga/LLaMA-Factory commit
+# fdd24276e "support new function call value") re.search-es the template's tool_call_words in a function_call
+# value first; where they are found it json.loads only the text between them (the first pair), takes no thought
+# off, and renders every other text of the value, as it is, before the call (content.replace(match, "")).
+# The words (src/llamafactory/data/template.py register_template) are "<tool_call>" and "</tool_call>" for every
+# template that names none, "<|tool_call_start|>" and "<|tool_call_end|>" for lfm2 and lfm2_vl; ftlint does not
+# know the template, so it reads either. Text after the closing tag would be trained before the call, and a
+# second wrapped call is not parsed at all: both are FT120, as a thought after an unwrapped call is.
+_TOOL_CALL = (re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL), re.compile(r"<\|tool_call_start\|>(.*?)<\|tool_call_end\|>", re.DOTALL))
+
+
 def split_thought(text: str) -> tuple[str | None, str]:
     """A function_call value's leading thought (its text between the tags, without the newlines the tags
     are written with; None when there is none) and the call text after it."""
     match = _THOUGHT.match(text)
     return (None, text) if match is None else (match.group(1).strip(), text[match.end():])
+
+
+def wrapped_call(text: str) -> re.Match | None:
+    """The first call of a function_call value wrapped in tool_call tags, as LLaMA-Factory finds it; None when
+    the value has none (its JSON is then the value, after any leading thought)."""
+    for tags in _TOOL_CALL:
+        match = tags.search(text)
+        if match is not None:
+            return match
+    return None
+
+
+def split_call(text: str) -> tuple[str, str, str]:
+    """A function_call value as ``(before, call, after)``: the call's JSON text (without the spaces around it)
+    and the text written before and after it, so the JSON can be written again and the rest kept as it is."""
+    match = wrapped_call(text)
+    start, end = match.span(1) if match is not None else (len(text) - len(split_thought(text)[1]), len(text))
+    inner = text[start:end]
+    start += len(inner) - len(inner.lstrip())
+    end -= len(inner) - len(inner.rstrip())
+    return text[:start], text[start:end], text[end:]
+
+
+def _function_call(text: str, where: str, problems: list) -> tuple[tuple[ToolCall, ...], str, tuple[Part, ...]]:
+    """The calls of a function_call value with its content state and parts: what LLaMA-Factory trains before
+    the call (a thought, or the text before a wrapped call) is the turn's reasoning or text."""
+    match = wrapped_call(text)
+    if match is None:
+        thought, call = split_thought(text)
+        if thought is None:
+            return _calls(text, where, problems, "a function_call value"), "null", ()
+        # the thought trains as the turn's reasoning, before the call
+        return _calls(call, where, problems, "a function_call value after its thought"), "parts", (Part("reasoning", where, thought, text),)
+    opening = match.group(0)[: match.start(1) - match.start(0)]
+    calls = _calls(match.group(1), where, problems, f"the call inside {opening} of a function_call value")
+    after = text[match.end():]
+    if after.strip():
+        opening_again = opening in after
+        closing = match.group(0)[match.end(1) - match.start(0):]
+        what = f"a second {opening} call" if opening_again else f"text ({show(after.strip(), 40)})"
+        why = "parses only the first and trains the rest as text before it" if opening_again else "trains it before the call"
+        problems.append(Problem(f"a function_call value has {what} after its {closing}: LLaMA-Factory {why}", where))
+    before = text[: match.start()]
+    if not before.strip():
+        return calls, "null", ()
+    thought, rest = split_thought(before)
+    if thought is not None and not rest.strip():
+        return calls, "parts", (Part("reasoning", where, thought, text),)
+    return calls, "parts", (Part("text", where, before.strip(), text),)
 
 
 def _calls(text: str, where: str, problems: list, what: str) -> tuple[ToolCall, ...]:

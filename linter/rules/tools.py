@@ -19,18 +19,23 @@ import orjson
 
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
-from ..formats.sharegpt import split_thought
+from ..formats.sharegpt import split_call
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import ADAPTED_KINDS
+from ..schema import ADAPTED_KINDS, PREFERENCE
 from ..parsing import TOO_DEEP_MESSAGE
 from ..text import describe_type, show
-from ..view import TOOL, ToolCall
+from ..view import TOOL, ToolCall, Turn
+from . import openai_rows
 from .base import Rule
 from .chat import CHAT_LIKE, format_refused
 
-# kinds of the rules that read declarations and calls through the view (ShareGPT, LLaMA-Factory...)
-VIEW_KINDS = CHAT_LIKE | ADAPTED_KINDS
+# OpenAI's own kinds, read from the source row: chat (and RFT) rows, and DPO pairs, whose prompt and answers
+# are OpenAI messages and whose input declares OpenAI tools (linter.rules.openai_rows)
+OPENAI_KINDS = CHAT_LIKE | {PREFERENCE}
+# kinds of the rules that read declarations and calls in every format: OpenAI's from the source row, the
+# others' through the view (ShareGPT, LLaMA-Factory...)
+VIEW_KINDS = OPENAI_KINDS | ADAPTED_KINDS
 # LLaMA-Factory's formats, whose calls it reads with its function formatter: ``json.dumps(arguments)``
 # (hiyouga/LLaMA-Factory src/llamafactory/data/formatter.py FunctionFormatter)
 LLAMAFACTORY_CALLS = frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto"})
@@ -70,7 +75,8 @@ def _read_tool_list(row: Row, accept: bool) -> tuple[str, bool, Any, str | None]
         where, tools = row.view.tools_pointer, row.view.tools
         in_string = bool(where) and isinstance(_resolve(row.value, where), str)
     else:
-        where, tools = (pointer("tools"), row.value["tools"]) if "tools" in row.value else ("", None)
+        base, holder = openai_rows.declaring(row)
+        where, tools = (base + pointer("tools"), holder["tools"]) if "tools" in holder else ("", None)
         in_string = isinstance(tools, str)
     if isinstance(tools, str) and accept:
         try:
@@ -109,9 +115,10 @@ def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
             if sub and _string_parameters(profile):
                 function = _with_decoded_parameters(function)
             out.append((where if note else where + sub, note, function))
-    functions = None if _adapted(row) else row.value.get("functions")
+    base, holder = ("", {}) if _adapted(row) else openai_rows.declaring(row)
+    functions = holder.get("functions")
     if isinstance(functions, list):
-        out.extend((pointer("functions", index), "", function) for index, function in enumerate(functions) if isinstance(function, dict))
+        out.extend((base + pointer("functions", index), "", function) for index, function in enumerate(functions) if isinstance(function, dict))
     return out
 
 
@@ -129,8 +136,8 @@ def _with_decoded_parameters(function: dict) -> dict:
 
 
 def _adapted(row: Row) -> bool:
-    """True for rows of a format other than OpenAI chat: they are read through ``row.view``."""
-    return row.kind not in CHAT_LIKE
+    """True for rows of a format other than OpenAI's chat and DPO: they are read through ``row.view``."""
+    return row.kind not in OPENAI_KINDS
 
 
 def pointer_join(where: str, *parts: Any) -> str:
@@ -175,15 +182,15 @@ def _calls(row: Row) -> list[tuple[str, str, dict]]:
         return [(side, call.pointer, {"id": call.id, "function": {"name": call.name, "arguments": call.arguments}})
                 for side, turn in row.view.all_turns() for call in turn.tool_calls]
     out = []
-    for index, message in row.messages():
+    for side, at, message in openai_rows.messages(row):
         tool_calls = message.get("tool_calls")
         if isinstance(tool_calls, list):
             for cindex, call in enumerate(tool_calls):
                 if isinstance(call, dict):
-                    out.append(("turns", pointer("messages", index, "tool_calls", cindex), call))
+                    out.append((side, f"{at}/tool_calls/{cindex}", call))
         function_call = message.get("function_call")
         if isinstance(function_call, dict):
-            out.append(("turns", pointer("messages", index, "function_call"), {"function": function_call}))
+            out.append((side, f"{at}/function_call", {"function": function_call}))
     return out
 
 
@@ -246,13 +253,14 @@ class ToolsInvalid(_ToolRule):
                 found = _check_openai_tool(tool, at, _string_parameters(profile))
             for violation in found:
                 yield Violation(violation.message + note, at) if note else violation
-        if not _adapted(row) and "functions" in row.value:
-            functions = row.value["functions"]
+        base, holder = ("", {}) if _adapted(row) else openai_rows.declaring(row)
+        if "functions" in holder:
+            functions = holder["functions"]
             if not isinstance(functions, list) or not functions:
-                yield Violation("functions must be a non-empty list", pointer("functions"))
+                yield Violation("functions must be a non-empty list", base + pointer("functions"))
             else:
                 for index, function in enumerate(functions):
-                    at = pointer("functions", index)
+                    at = base + pointer("functions", index)
                     if not isinstance(function, dict):
                         yield Violation(f"a function must be an object, got {describe_type(function)}", at)
                     else:
@@ -430,13 +438,13 @@ class ToolCallInvalid(_ToolRule):
             return
         needs_id = self.context.profile.tool_call_ids
         form = _ARGUMENT_FORM.get(self.context.profile.tool_arguments, "a JSON string")
-        for index, message in row.messages():
+        for _, at, message in openai_rows.messages(row):
             if "function_call" in message:
-                yield from _check_function_call(message["function_call"], index)
+                yield from _check_function_call(message["function_call"], at + "/function_call")
             if "tool_calls" not in message:
                 continue
             tool_calls = message["tool_calls"]
-            where = pointer("messages", index, "tool_calls")
+            where = at + "/tool_calls"
             if not isinstance(tool_calls, list):
                 yield Violation(f"tool_calls must be a list, got {describe_type(tool_calls)}", where)
                 continue
@@ -461,9 +469,8 @@ class ToolCallInvalid(_ToolRule):
                     yield Violation(f"a tool call needs function.arguments ({form})", at + "/function/arguments")
 
 
-def _check_function_call(function_call: Any, index: int) -> Iterable[Violation]:
+def _check_function_call(function_call: Any, where: str) -> Iterable[Violation]:
     """FT503 for OpenAI's legacy ``function_call`` object: a name string and arguments, as a tool call's function."""
-    where = pointer("messages", index, "function_call")
     if function_call is None:
         return  # null, as API responses and some exports write it beside content
     if not isinstance(function_call, dict):
@@ -557,7 +564,7 @@ class ArgumentsInvalid(_ToolRule):
     name = "arguments-invalid"
     summary = "Tool call arguments are not a string holding a JSON object"
     fix = Applicability.SAFE
-    kinds = CHAT_LIKE | LLAMAFACTORY_CALLS
+    kinds = OPENAI_KINDS | LLAMAFACTORY_CALLS
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "\\"{\\\\\\"city\\\\\\": \\\\\\"Paris\\\\\\"}\\""}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}]}'
 
@@ -640,9 +647,9 @@ def _object_arguments(row: Row) -> Iterable[Violation]:
 def _with_object_arguments(text: str) -> str | None:
     """A function_call value (one call or a list) written again with each JSON-string arguments decoded
     into the object it holds (LLaMA-Factory parses the value, so only its JSON, not its spacing, is read;
-    a thought before the call is kept as it is written); None when it cannot be written again (nested
-    deeper than the parser goes)."""
-    call = split_thought(text)[1].lstrip()
+    a thought before the call and the tool_call tags around it are kept as they are written); None when it
+    cannot be written again (nested deeper than the parser goes)."""
+    before, call, after = split_call(text)
     try:
         value = json.loads(call)
         for item in value if isinstance(value, list) else [value]:
@@ -650,14 +657,17 @@ def _with_object_arguments(text: str) -> str | None:
                 decoded = _decode(item["arguments"])
                 if isinstance(decoded, dict):
                     item["arguments"] = decoded
-        return text[: len(text) - len(call)] + json.dumps(value, ensure_ascii=False)
+        return before + json.dumps(value, ensure_ascii=False) + after
     except (ValueError, RecursionError):
         return None
 
 
 class ToolUndeclared(_ToolRule):
     """A call to a function the example does not declare in ``tools`` (or
-    ``functions``) teaches the model to call functions it was never shown."""
+    ``functions``) teaches the model to call functions it was never shown.
+    A preference pair's answers are read too: an OpenAI DPO pair's ``input``
+    declares the tools that ``preferred_output`` and ``non_preferred_output``
+    may call, and a call in either is pointed at in that answer."""
 
     code = "FT505"
     name = "tool-undeclared"
@@ -722,7 +732,12 @@ class ToolResponseOrphan(_ToolRule):
 
     A call is answered once: a second result for a call id already answered
     answers nothing (OpenAI's API refuses it: "Duplicate value for
-    'tool_call_id'"), and the model would learn two results for one call."""
+    'tool_call_id'"), and the model would learn two results for one call.
+
+    A preference pair's answers (TRL ``chosen``/``rejected``, ShareGPT's,
+    OpenAI DPO's outputs) are alternatives: each is read after its prompt,
+    so a result in one answer is not answered by a call in the other, and
+    what is wrong in the prompt is reported once."""
 
     code = "FT506"
     name = "tool-response-orphan"
@@ -733,29 +748,34 @@ class ToolResponseOrphan(_ToolRule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if _adapted(row) or not self.context.profile.tool_call_ids:
-            yield from self._check_view(row)
+            yield from openai_rows.each(row.view.dialogues(), self._check_view)
             return
+        yield from openai_rows.each(openai_rows.conversations(row), self._check_messages)
+
+    @staticmethod
+    def _check_messages(messages: list[tuple[str, dict]]) -> Iterable[Violation]:
+        """OpenAI's results answer calls by id: each needs the id of a call made earlier and still unanswered."""
         answers = _Answers()
-        for index, message in row.messages():
+        for at, message in messages:
             if isinstance(message.get("tool_calls"), list):
                 answers.open(c.get("id") for c in message["tool_calls"] if isinstance(c, dict))
             if message.get("role") != "tool":
                 continue
             call_id = message.get("tool_call_id")
             if not isinstance(call_id, str):
-                yield Violation("a tool message needs the \"tool_call_id\" of the call it answers", pointer("messages", index, "tool_call_id"))
+                yield Violation("a tool message needs the \"tool_call_id\" of the call it answers", at + "/tool_call_id")
             elif call_id not in answers.made:
-                yield Violation(f"tool_call_id {show(call_id)} answers no earlier tool call", pointer("messages", index, "tool_call_id"))
-            elif (first := answers.answer(call_id, pointer("messages", index))) is not None:
-                yield Violation(f"tool_call_id {show(call_id)} answers a call already answered at {first}", pointer("messages", index, "tool_call_id"))
+                yield Violation(f"tool_call_id {show(call_id)} answers no earlier tool call", at + "/tool_call_id")
+            elif (first := answers.answer(call_id, at)) is not None:
+                yield Violation(f"tool_call_id {show(call_id)} answers a call already answered at {first}", at + "/tool_call_id")
 
     @staticmethod
-    def _check_view(row: Row) -> Iterable[Violation]:
+    def _check_view(turns: tuple[Turn, ...]) -> Iterable[Violation]:
         """Formats and targets without call ids (ShareGPT's observation, TRL's tool message) answer calls in order:
         a result needs a call still open."""
         answers = _Answers()
         pending = 0
-        for turn in row.view.turns:
+        for turn in turns:
             if turn.tool_calls or turn.source_role == "function_call":  # a call the adapter could not read (FT120) still opens
                 answers.open(c.id for c in turn.tool_calls)
                 pending = max(len(turn.tool_calls), 1)
@@ -803,7 +823,11 @@ class ToolCallUnanswered(_ToolRule):
     continue without the result. A tool call as the very last message is fine:
     it is the training target. Where results answer calls by their order (the
     profile's ``tool_call_ids`` is off: ``trl``, ``axolotl``, ``llamafactory``),
-    a call turn needs a tool message right after it, whatever ids they carry."""
+    a call turn needs a tool message right after it, whatever ids they carry.
+
+    A preference pair's answers are read too, each after its prompt (they are
+    alternatives): a call an answer makes needs its result before that answer
+    goes on, and a call left last in an answer is its training target."""
 
     code = "FT508"
     name = "tool-call-unanswered"
@@ -815,10 +839,14 @@ class ToolCallUnanswered(_ToolRule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         if _adapted(row) or not self.context.profile.tool_call_ids:
-            yield from self._check_view(row)
+            yield from openai_rows.each(row.view.dialogues(), self._check_view)
             return
-        messages = row.messages()
-        for position, (index, message) in enumerate(messages):
+        yield from openai_rows.each(openai_rows.conversations(row), self._check_messages)
+
+    @staticmethod
+    def _check_messages(messages: list[tuple[str, dict]]) -> Iterable[Violation]:
+        """OpenAI's results answer calls by id: each call's id needs a tool message in the run right after it."""
+        for position, (at, message) in enumerate(messages):
             tool_calls = message.get("tool_calls")
             if not isinstance(tool_calls, list) or position == len(messages) - 1:
                 continue
@@ -830,14 +858,13 @@ class ToolCallUnanswered(_ToolRule):
                     answered.add(later["tool_call_id"])
             for cindex, call in enumerate(tool_calls):
                 if isinstance(call, dict) and isinstance(call.get("id"), str) and call["id"] not in answered:
-                    yield Violation(f"tool call {show(call.get('id'))} has no tool response before the next turn", pointer("messages", index, "tool_calls", cindex))
+                    yield Violation(f"tool call {show(call.get('id'))} has no tool response before the next turn", f"{at}/tool_calls/{cindex}")
 
 
     @staticmethod
-    def _check_view(row: Row) -> Iterable[Violation]:
+    def _check_view(turns: tuple[Turn, ...]) -> Iterable[Violation]:
         """Formats without call ids answer a call turn with the tool turns right after it (LLaMA-Factory may answer
         parallel calls in one observation, so only a call turn followed by no tool turn at all is reported)."""
-        turns = row.view.turns
         for position, turn in enumerate(turns):
             if not turn.tool_calls or position == len(turns) - 1:
                 continue
