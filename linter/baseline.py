@@ -37,8 +37,10 @@ def identity(finding: Finding) -> str:
     return finding.context or _NUMBER.sub("#", finding.message)
 
 
-def fingerprint(finding: Finding, base_dir: str) -> str:
-    path = finding.path if finding.path.startswith("<") else os.path.relpath(os.path.abspath(finding.path), base_dir)
+def fingerprint(finding: Finding, base_dir: str, path: str | None = None) -> str:
+    """The finding's key in a baseline; ``path`` names its file instead of ``finding.path``."""
+    path = path or finding.path
+    path = path if path.startswith("<") else os.path.relpath(os.path.abspath(path), base_dir)
     key = "|".join((Path(path).as_posix(), finding.code, finding.pointer, identity(finding)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
@@ -68,10 +70,19 @@ class Baseline:
         self.remaining = Counter(self.recorded)
         self.base = _base(file)
         self.suppressed = 0
+        self.names: dict[str, str] = {}  # a path findings name -> the path the baseline knows their rows by
+
+    def read_as(self, shown: str, recorded: str) -> None:
+        """Match findings that name ``shown`` as if they named ``recorded``: ``fix IN -o OUT`` names the
+        findings by OUT, whose line numbers they carry, while the baseline knows the rows as IN's."""
+        self.names[shown] = recorded
+
+    def key(self, finding: Finding) -> str:
+        return fingerprint(finding, self.base, self.names.get(finding.path))
 
     def filter(self, findings: Iterable[Finding]) -> Iterator[Finding]:
         for finding in findings:
-            key = fingerprint(finding, self.base)
+            key = self.key(finding)
             if self.remaining[key] > 0:
                 self.remaining[key] -= 1
                 self.suppressed += 1
@@ -85,7 +96,7 @@ class Baseline:
         used: Counter = Counter()
 
         def holds(finding: Finding) -> bool:
-            key = fingerprint(finding, self.base)
+            key = self.key(finding)
             if used[key] < self.recorded[key]:
                 used[key] += 1
                 return True

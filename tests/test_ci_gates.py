@@ -86,6 +86,26 @@ def test_fix_takes_a_baseline_whose_findings_neither_fail_it_nor_get_fixed(tmp_p
     assert json.loads(data.read_text().splitlines()[3])["messages"][0]["content"] == "legacy, no reply"
 
 
+def test_fix_to_an_output_leaves_baselined_findings_as_a_fix_in_place_does(tmp_path):
+    """'fix IN -o OUT --baseline' named its findings by OUT, which the baseline (recording IN) never names:
+    no entry matched, so every baselined fix was applied and every baselined error failed the run. They
+    are matched as IN's; those that remain still name OUT, whose line numbers they carry."""
+    data, out = tmp_path / "train.jsonl", tmp_path / "clean.jsonl"
+    data.write_text(dump([*OTHERS, PADDED_BAD]))
+    baseline = tmp_path / "base.json"
+    assert run_cli("check", data, "--write-baseline", baseline).returncode == 0
+    data.write_text(dump([*OTHERS, PADDED_BAD, NEW_PADDED, BAD]))
+    before = data.read_bytes()
+    proc = run_cli("fix", data, "-o", out, "--baseline", baseline, "--format", "json")
+    assert proc.returncode == 1, proc.stderr  # BAD is new: its FT112 fails the run
+    assert "1 of them fixable, left unfixed" in proc.stderr
+    left = [(f["path"], f["line"], f["code"]) for f in json.loads(proc.stdout)["findings"] if f["severity"] == "error"]
+    assert left == [(str(out), 6, "FT112")]  # the baselined FT112 on line 4 is hidden
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[3] == PADDED_BAD and rows[4]["messages"][1]["content"] == "new" and rows[5] == BAD
+    assert data.read_bytes() == before
+
+
 def test_a_configured_baseline_serves_check_and_fix_and_the_command_line_wins(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "train.jsonl").write_text(dump([*OTHERS, BAD]))
