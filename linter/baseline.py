@@ -6,6 +6,11 @@ fingerprint is the path (relative to the baseline file), the rule code, the
 JSON pointer and a hash of the row's bytes, not the line number, so inserting or
 deleting other rows does not revive old findings, while editing a row does.
 Identical rows are counted, so a new copy of a known-bad row is still reported.
+The row's bytes leave out what the safe file-wide fixes change (a BOM, the CR of
+a CRLF ending: ``row_identity``), so fixing line endings, or a checkout with
+git's core.autocrlf, keeps every finding known. Version 1 files, written before,
+took the CR in; they are read as before, and a run that reports findings under
+one says to re-record it.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .findings import Finding
+from .rows import Row
+from .text import one_line
 
-VERSION = 1
+VERSION = 2  # 2: a CRLF row is known without its CR (1: with it)
+READ = (1, 2)
 
 
 class BaselineError(ValueError):
@@ -35,6 +43,16 @@ def identity(finding: Finding) -> str:
     carry a hash of their row; dataset findings are known by their message, with numbers (line numbers,
     counts) left out, so a count that grows keeps the finding (baselines, SARIF fingerprints)."""
     return finding.context or _NUMBER.sub("#", finding.message)
+
+
+def row_identity(row: Row) -> bytes:
+    """The bytes that make findings on a row the same ones from run to run (the engine hashes them into
+    ``Finding.context``): the line without what FT008's and FT009's safe fixes change, its BOM (never in
+    ``raw``) and the CR of a CRLF ending, so such a fix, or a checkout with git's core.autocrlf, keeps the
+    row's findings known. A line too long to hold is known by its length, its CR left out too."""
+    if row.raw is None:
+        return b"%d" % (row.length - row.crlf)
+    return row.raw[:-1] if row.crlf else row.raw
 
 
 def fingerprint(finding: Finding, base_dir: str, path: str | None = None) -> str:
@@ -63,10 +81,15 @@ class Baseline:
         try:
             data = json.loads(Path(file).read_text(encoding="utf-8"))
             self.recorded = Counter({str(k): int(v) for k, v in data["fingerprints"].items()})
+            self.version = data.get("version", 1)
         except FileNotFoundError:
             raise BaselineError(f"baseline {file} does not exist (create it with --write-baseline)") from None
         except (ValueError, KeyError, TypeError, AttributeError):
             raise BaselineError(f"baseline {file} is not an ftlint baseline file") from None
+        if self.version not in READ:
+            raise BaselineError(f"baseline {file} is version {self.version!r}, written by a newer ftlint: this one reads "
+                                f"versions {' and '.join(map(str, READ))}; upgrade ftlint or re-record it with --write-baseline")
+        self.file = str(file)
         self.remaining = Counter(self.recorded)
         self.base = _base(file)
         self.suppressed = 0
@@ -88,6 +111,15 @@ class Baseline:
                 self.suppressed += 1
             else:
                 yield finding
+
+    def note(self, reported: int) -> str | None:
+        """Why findings a version 1 baseline recorded may be reported again: a run that reported some while
+        entries went unmatched is told once to re-record it (nothing else can tell an old CRLF row from a new one)."""
+        if self.version >= VERSION or not reported or not any(self.remaining.values()):
+            return None
+        return (f"ftlint: note: baseline {one_line(self.file)} is version {self.version}: its fingerprints took in the CR "
+                f"of a CRLF line, which this ftlint leaves out, so if it was recorded on CRLF lines their findings are "
+                f"reported again; re-record it with --write-baseline")
 
     def holder(self) -> Callable[[Finding], bool]:
         """Whether each finding of one lint is one the baseline holds, counted as ``filter`` counts (the
