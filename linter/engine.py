@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
 from . import schema
+from .baseline import row_identity
 from .config import Settings, options_table
 from .findings import Finding, Severity
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
@@ -426,7 +427,7 @@ class Linter:
                     violation = dataclasses.replace(violation, pointer=where)
                 add(per_file[rule], row.number, violation, stats.lines)  # stats.lines: the row's place in the shard
                 return
-            context = digest(row.raw if row.raw is not None else b"%d" % row.length, digest_size=8).hexdigest()
+            context = digest(row_identity(row), digest_size=8).hexdigest()
             found.append(Finding(
                 path, row.number, rule.code, rule.name, severity[rule.code], redact_message(violation.message), where,
                 violation.fix, context, True, getattr(row, "column", 0)

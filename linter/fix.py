@@ -189,6 +189,8 @@ class Fixer:
         target = output or path
         rejects = self.rejects_for(path, output)
         report = FixReport(path)
+        if output and self.baseline is not None:
+            self.baseline.read_as(output, path)  # the findings name the output; the baseline knows the input's rows
         with tempfiles.terminate_as_interrupt(), transaction.locked([path, target, rejects]):
             report.recovered = transaction.recover(target)
             report.stale_removed = transaction.remove_stale(os.path.dirname(os.path.realpath(target)))

@@ -86,6 +86,76 @@ def test_fix_takes_a_baseline_whose_findings_neither_fail_it_nor_get_fixed(tmp_p
     assert json.loads(data.read_text().splitlines()[3])["messages"][0]["content"] == "legacy, no reply"
 
 
+def test_fix_to_an_output_leaves_baselined_findings_as_a_fix_in_place_does(tmp_path):
+    """'fix IN -o OUT --baseline' named its findings by OUT, which the baseline (recording IN) never names:
+    no entry matched, so every baselined fix was applied and every baselined error failed the run. They
+    are matched as IN's; those that remain still name OUT, whose line numbers they carry."""
+    data, out = tmp_path / "train.jsonl", tmp_path / "clean.jsonl"
+    data.write_text(dump([*OTHERS, PADDED_BAD]))
+    baseline = tmp_path / "base.json"
+    assert run_cli("check", data, "--write-baseline", baseline).returncode == 0
+    data.write_text(dump([*OTHERS, PADDED_BAD, NEW_PADDED, BAD]))
+    before = data.read_bytes()
+    proc = run_cli("fix", data, "-o", out, "--baseline", baseline, "--format", "json")
+    assert proc.returncode == 1, proc.stderr  # BAD is new: its FT112 fails the run
+    assert "1 of them fixable, left unfixed" in proc.stderr
+    left = [(f["path"], f["line"], f["code"]) for f in json.loads(proc.stdout)["findings"] if f["severity"] == "error"]
+    assert left == [(str(out), 6, "FT112")]  # the baselined FT112 on line 4 is hidden
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[3] == PADDED_BAD and rows[4]["messages"][1]["content"] == "new" and rows[5] == BAD
+    assert data.read_bytes() == before
+
+
+def test_line_endings_and_a_bom_leave_a_baseline_matching(tmp_path):
+    """A row's fingerprint took in the CR of a CRLF line: a checkout with git's core.autocrlf (or an editor
+    saving CRLF) revived every baselined finding, and FT009's safe fix, rewriting every line, revived them
+    all in a baseline recorded on CRLF. What FT008 and FT009 fix (BOM, line endings) is not the row's; a line
+    too long to read (FT007, known by its length) is known without its CR too."""
+    (tmp_path / "pyproject.toml").write_text("[tool.ftlint]\nmax-line-bytes = 1000\n")
+    data = tmp_path / "train.jsonl"
+    lf = dump([*OTHERS, BAD, chat(("user", "q"), ("assistant", "long " * 200))]).encode()
+    data.write_bytes(lf)
+    assert run_cli("check", "train.jsonl", "--write-baseline", "base.json", cwd=tmp_path).returncode == 0
+    data.write_bytes(b"\xef\xbb\xbf" + lf.replace(b"\n", b"\r\n"))
+    proc = run_cli("check", "train.jsonl", "--baseline", "base.json", "--format", "json", cwd=tmp_path)
+    new = [(f["code"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    assert new == [("FT008", "file starts with a UTF-8 byte-order mark (BOM)"),
+                   ("FT009", "5 lines end with CRLF (\\r\\n), the first here")], proc.stdout  # the long line's CR too
+    assert proc.returncode == 0
+    assert run_cli("fix", "train.jsonl", "--baseline", "base.json", cwd=tmp_path).returncode == 0  # FT008, FT009: new, fixed
+    assert data.read_bytes() == lf
+    # recorded on CRLF: a fix of the line endings alone keeps every other finding known
+    data.write_bytes(lf.replace(b"\n", b"\r\n"))
+    assert run_cli("check", "train.jsonl", "--write-baseline", "base.json", cwd=tmp_path).returncode == 0
+    assert run_cli("fix", "train.jsonl", "--no-baseline", "--select", "FT009", "--exit-zero", cwd=tmp_path).returncode == 0
+    assert data.read_bytes() == lf
+    proc = run_cli("check", "train.jsonl", "--baseline", "base.json", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == [], proc.stdout
+
+
+def test_a_version_1_baseline_is_read_with_a_note_and_a_newer_one_refused(tmp_path):
+    """Version 2 knows a CRLF row without its CR; a version 1 file still filters, and a run that reports
+    findings while some of its entries went unmatched says why they may be old ones."""
+    data = tmp_path / "train.jsonl"
+    data.write_text(dump([*OTHERS, BAD]))
+    baseline = tmp_path / "base.json"
+    assert run_cli("check", data, "--write-baseline", baseline).returncode == 0
+    recorded = json.loads(baseline.read_text())
+    assert recorded["version"] == 2
+    baseline.write_text(json.dumps({**recorded, "version": 1}))
+    assert run_cli("check", data, "--baseline", baseline).returncode == 0  # all matched: nothing to say
+    data.write_text(dump([*OTHERS, ALSO_BAD]))
+    proc = run_cli("check", data, "--baseline", baseline)
+    assert proc.returncode == 1 and "is version 1" in proc.stderr and "re-record it with --write-baseline" in proc.stderr
+    assert run_cli("check", data, "--write-baseline", baseline).returncode == 0  # re-recorded: version 2
+    data.write_text(dump([*OTHERS, BAD]))
+    proc = run_cli("check", data, "--baseline", baseline)
+    assert proc.returncode == 1 and "is version" not in proc.stderr
+    baseline.write_text(json.dumps({**recorded, "version": 3}))
+    proc = run_cli("check", data, "--baseline", baseline)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "version 3, written by a newer ftlint" in proc.stderr
+
+
 def test_a_configured_baseline_serves_check_and_fix_and_the_command_line_wins(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "train.jsonl").write_text(dump([*OTHERS, BAD]))

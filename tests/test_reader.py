@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linter.baseline import row_identity
 from linter.readers import jsonl
 from linter.readers.jsonl import JsonlReader
 
@@ -174,6 +175,29 @@ def test_reader_splits_exactly_like_split(data, block):
     for row in rows:
         assert data[row.offset : row.offset + row.length] == row.raw
     assert offsets == sorted(offsets) and (not offsets or offsets[0] == start)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"\n", b"\r", b"\r\n", b"a", b"{}"]), max_size=40).map(b"".join),
+    block=st.integers(min_value=1, max_value=5),
+    cap=st.integers(min_value=0, max_value=4),
+)
+def test_a_line_ending_in_cr_is_known_whether_or_not_it_is_held(data, block, cap):
+    """An over-long line is not held, but FT009 counts its CR and its findings are known without it
+    (FT009's fix removes it), wherever the blocks split the line, its CR and its newline."""
+    original = jsonl.BLOCK_SIZE
+    jsonl.BLOCK_SIZE = block
+    try:
+        rows = list(JsonlReader().rows(io.BytesIO(data), max_line_bytes=cap))
+    finally:
+        jsonl.BLOCK_SIZE = original
+    parts = data.split(b"\n")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    assert [(r.length, r.crlf) for r in rows] == [(len(p), p.endswith(b"\r")) for p in parts]
+    assert [row_identity(r) for r in rows] == [p.removesuffix(b"\r") if len(p) <= cap else b"%d" % len(p.removesuffix(b"\r"))
+                                            for p in parts]
 
 
 def test_json_array_files_and_extensions_and_size(tmp_path):

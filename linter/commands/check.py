@@ -198,6 +198,8 @@ class Gate:
             held = (f" ({unfixed:,} of them fixable, left unfixed: 'fix --no-baseline' fixes them, "
                     "then re-record the baseline)") if unfixed else ""
             click.echo(f"ftlint: {suppressed:,} finding(s) hidden by the baseline{held}", err=True)
+        if self.baseline is not None and (note := self.baseline.note(sum(run.by_rule.values()))):
+            click.echo(note, err=True)
         if self.summary_file:
             markdown.append(self.summary_file, markdown.render(run, self.sample, suppressed))
         if self.write_baseline:

@@ -34,6 +34,7 @@ class JsonlReader(Reader):
         parts: list[bytes] = []  # pieces of a line that spans blocks
         pending = 0  # bytes in the current partial line
         line_start = offset
+        last = b""  # the last byte read before this block: an over-long line's CR may end the previous block
         while True:
             block = stream.read(BLOCK_SIZE)
             if not block:
@@ -45,11 +46,15 @@ class JsonlReader(Reader):
                 if parts and length <= max_line_bytes:
                     parts.append(piece)
                     piece = b"".join(parts)
-                yield self._row(number, line_start, piece if length <= max_line_bytes else None, length)
+                if length <= max_line_bytes:
+                    yield self._row(number, line_start, piece, length)
+                else:
+                    yield self._unread(number, line_start, length, (piece or last)[-1:] == b"\r")
                 number += 1
                 line_start += length + 1
                 parts = []
                 pending = 0
+            last = block[-1:]
             if tail:
                 pending += len(tail)
                 # past the cap, keep counting but stop buffering the line
@@ -58,12 +63,23 @@ class JsonlReader(Reader):
                 else:
                     parts.append(tail)
         if pending:  # a last line without \n (or a file that is only a BOM)
-            yield self._row(number, line_start, b"".join(parts) if pending <= max_line_bytes else None, pending)
+            if pending <= max_line_bytes:
+                yield self._row(number, line_start, b"".join(parts), pending)
+            else:
+                yield self._unread(number, line_start, pending, last == b"\r")
 
     @staticmethod
-    def _row(number: int, offset: int, raw: bytes | None, length: int) -> Row:
+    def _unread(number: int, offset: int, length: int, crlf: bool) -> Row:
+        """A line over max-line-bytes, skipped unparsed (FT007); whether it ends with CR is kept (FT009
+        counts it, and its findings are known without it, as FT009's fix removes it)."""
+        row = Row(number, offset, None, length)
+        row.crlf = crlf
+        return row
+
+    @staticmethod
+    def _row(number: int, offset: int, raw: bytes, length: int) -> Row:
         """A parsed row; a BOM opening the line is the line's own (FT008), kept out of its JSON."""
-        bom = raw is not None and raw.startswith(BOM)
+        bom = raw.startswith(BOM)
         if bom:
             raw, offset, length = raw[len(BOM) :], offset + len(BOM), length - len(BOM)
         row = Row(number, offset, raw, length)

@@ -147,6 +147,32 @@ def test_a_baseline_hides_known_findings_as_check_does(fake, tmp_path):
     assert missing.returncode == 2 and "baseline nope.json does not exist" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def test_the_configured_baseline_does_not_let_errors_through_the_upload(fake, tmp_path):
+    """[tool.ftlint] baseline is a repository's accepted debt, which check and fix pass; submit uploads the file as
+    it is, and the provider refuses an example with no reply whatever the repository accepts. The gate refuses
+    the errors the configured baseline holds, says it did not apply it, and uploads them only on --baseline."""
+    root = house_project(tmp_path, "TODO: write the answer")
+    (root / "pyproject.toml").write_text('[tool.ftlint]\nplugins = ["rules/house.py"]\nbaseline = "known.json"\n')
+    with open(root / "data.jsonl", "a") as data:
+        data.write(json.dumps(BAD) + "\n")
+    assert ftlint("check", "data.jsonl", "--profile", "openai-sft", "--write-baseline", "known.json", cwd=root).returncode == 0
+    assert ftlint("check", "data.jsonl", "--profile", "openai-sft", cwd=root).returncode == 0  # the repository's gate passes
+    proc = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--yes", fake=fake, cwd=root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "data.jsonl:2: HOUSE001" in proc.stdout and "data.jsonl:13: FT112" in proc.stdout
+    assert ("2 of these errors are recorded in known.json, the baseline [tool.ftlint] names, which submit does not apply"
+            in proc.stderr and "--baseline known.json" in proc.stderr), proc.stderr
+    assert fake.requests == [] and fake.files == {} and fake.jobs == {}
+    waived = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--dry-run", "--baseline", "known.json", fake=fake, cwd=root)
+    assert waived.returncode == 0 and "finding(s) hidden by the baseline" in waived.stderr, waived.stdout + waived.stderr
+    assert "does not apply" not in waived.stderr
+    # a new error beside them: the note counts only the recorded ones
+    with open(root / "data.jsonl", "a") as data:
+        data.write(json.dumps(BAD) + "\n")
+    proc = ftlint("submit", "data.jsonl", "--model", "gpt-4o-mini", "--dry-run", fake=fake, cwd=root)
+    assert proc.returncode == 1 and "3 error(s)" in proc.stderr and "2 of these errors are recorded" in proc.stderr
+
+
 @pytest.mark.parametrize("config, words", [
     ("[tool.ftlint\n", "pyproject.toml"),
     ('[tool.ftlint]\nplugins = ["rules/missing.py"]\n', "rules/missing.py"),

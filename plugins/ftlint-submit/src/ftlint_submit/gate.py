@@ -7,19 +7,27 @@ profile is the one given or configured; only when none is does the method pick
 OpenAI's (``supervised`` -> ``openai-sft``...). The jobs go to OpenAI's
 fine-tuning API (or a compatible one: Azure OpenAI's v1 API), so a profile or
 model of another provider is refused with one line, before any work. The files go through :func:`linter.runner.run` with a sink that prints
-the error-severity findings; a baseline hides what it records, as in
-``check --baseline``. Any error refuses the upload (exit 1); a rule that
+the error-severity findings. Any error refuses the upload (exit 1); a rule that
 crashed (FT000) refuses it too (exit 2): the data was not fully checked.
+
+The baseline ``[tool.ftlint]`` names is not applied. It is the debt a
+repository accepts so that its checks fail only on new problems; an upload
+is the file as it is, and the provider refuses an example with no reply
+whatever the repository accepts. A refusal says how many of its errors that
+baseline holds. ``--baseline FILE``, given to submit itself, hides what FILE
+records, as in ``check --baseline``: a waiver for one upload, asked for by name.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from linter import runner
 from linter._dispatch import INTERNAL_ERROR
 from linter.api import settings_from
-from linter.baseline import Baseline
+from linter.baseline import Baseline, BaselineError
+from linter.commands.common import shown_path
 from linter.findings import Finding, Severity
 from linter.registry import get_registry
 from linter.text import one_line
@@ -33,14 +41,18 @@ SHOWN = 50  # error findings printed before the rest are only counted
 class RefusalSink:
     """Prints the first error-severity findings as ``path:line: CODE [name] message (at pointer)``; counts all."""
 
-    def __init__(self, echo) -> None:
+    def __init__(self, echo, known=None) -> None:
         self.echo = echo
         self.errors = 0
+        self.known = known  # whether the configured baseline, which is not applied, holds a finding
+        self.errors_known = 0
 
     def finding(self, finding: Finding) -> None:
         if finding.severity is not Severity.ERROR:
             return
         self.errors += 1
+        if self.known is not None and self.known(finding):
+            self.errors_known += 1
         if self.errors <= SHOWN:
             self.echo(f"{one_line(finding.path)}:{finding.line}: {finding.code} [{finding.name}] {one_line(finding.message)}"
                       + (f" (at {one_line(finding.pointer)})" if finding.pointer else ""))
@@ -118,7 +130,8 @@ def lint_gate(train: str, validation_file: str | None, method: str, model: str, 
     if validation_file:
         linter.use_training_files([train])  # FT406: validation rows that leak from the training file
     baseline = Baseline(baseline_file) if baseline_file else None
-    sink = RefusalSink(echo)
+    configured = _configured_baseline(settings) if baseline is None else None
+    sink = RefusalSink(echo, configured.holder() if configured is not None else None)
     paths = [train] + ([validation_file] if validation_file else [])
     outcome = runner.run(linter, paths, sink, keep=baseline.filter if baseline is not None else None)
     if baseline is not None and baseline.suppressed:
@@ -130,5 +143,21 @@ def lint_gate(train: str, validation_file: str | None, method: str, model: str, 
     if sink.errors:
         more = f" ({sink.errors - SHOWN:,} more not shown)" if sink.errors > SHOWN else ""
         echo(f"ftlint: {sink.errors:,} error(s){more}; nothing was uploaded. Fix them ('ftlint check --fix' helps) and re-run.", err=True)
+        if sink.errors_known:
+            name = one_line(configured.file)
+            echo(f"ftlint: {sink.errors_known:,} of these errors are recorded in {name}, the baseline [tool.ftlint] names, which "
+                 f"submit does not apply: it is the debt the repository accepts, while the upload is the file as it is and "
+                 f"the provider refuses what it refuses. To upload them knowingly, pass --baseline {name}", err=True)
         sys.exit(1)
     return outcome.files[0].summary()
+
+
+def _configured_baseline(settings) -> Baseline | None:
+    """The baseline ``[tool.ftlint]`` names (relative to the config file's folder, as check reads it), to say
+    how many of a refusal's errors it holds; None when none is named or it cannot be read (it is not applied)."""
+    if not settings.baseline:
+        return None
+    try:
+        return Baseline(shown_path(Path(settings.root) / settings.baseline))
+    except BaselineError:
+        return None
