@@ -106,6 +106,11 @@ class Profile:
     # of data/dataset_info.json"); "" for the target's defaults
     sharegpt_tags_from: str = ""
 
+    def turns_on(self) -> str:
+        """The opt-in rules this target runs unless a select or ignore says otherwise, in the words of
+        ``ftlint profiles --verbose`` and ``check --show-settings``."""
+        return f"turns on: {', '.join(self.enables)} (opt-in elsewhere)"
+
     def describe(self) -> list[str]:
         """The profile as lines of text, for ``ftlint profiles --verbose`` and docs/profiles.md."""
         from .schema import DESCRIPTIONS
@@ -153,7 +158,7 @@ class Profile:
         if self.rft_prompts:
             lines.append("  messages ending on the user with grader fields: an RFT prompt")
         if self.enables:
-            lines.append(f"  turns on: {', '.join(self.enables)} (opt-in elsewhere)")
+            lines.append(f"  {self.turns_on()}")
         lines.extend(f"  source: {what}: {where}" for what, where in self.sources)
         return lines
 

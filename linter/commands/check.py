@@ -161,8 +161,8 @@ def _show_settings(settings: Settings) -> None:
     from ..registry import get_registry
 
     profile = get_registry().profiles.get(settings.profile)
-    if profile is not None and profile.enables:  # opt-in rules this target runs unless a select or ignore says otherwise
-        click.echo(f"# profile {profile.name} turns on: {', '.join(profile.enables)} (opt-in elsewhere)")
+    if profile is not None and profile.enables:
+        click.echo(f"# profile {profile.name} {profile.turns_on()}")
 
 
 class Gate:
