@@ -52,9 +52,6 @@ class TrainFingerprints:
         index = int(self._files[at])
         return (self.paths[index] if index < len(self.paths) else "", int(self._lines[at]))
 
-    def contains(self, fingerprint: tuple[int, int]) -> bool:
-        return self.find(fingerprint) is not None
-
 
 def fingerprint_files(linter, paths: list[str]) -> TrainFingerprints:
     """Normalised fingerprints of every parsed row of ``paths``, with the file and line of each."""
