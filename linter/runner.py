@@ -243,6 +243,8 @@ def with_validation_file(linter: Linter, files: list[str], configured: Callable[
     if training:
         linter.use_training_files(training)
         return files if len(training) < len(files) else [*files, validation]
+    if "FT406" not in linter.enabled:
+        return files  # no leak to look for: the training files need not be found or read
     training = [f for f in configured() if not linter.is_validation(f) and f != STDIN]
     if training:
         linter.use_training_files(training)  # read for their fingerprints only, not linted

@@ -76,6 +76,15 @@ def test_the_validation_file_alone_is_compared_with_the_training_files_config_na
             ("data/valid.jsonl", 2, "this validation example is also in the training data: line 2 of data/train.jsonl")]
         assert {f["path"] for f in report["findings"]} == {"data/valid.jsonl"}  # the training file is read, not linted
         assert "FT406" not in proc.stderr
+    # a files entry that is missing (generated, gitignored) must not stop the hook that staged only the validation file
+    (tmp_path / "pyproject.toml").write_text(config + 'files = ["data", "more/extra.jsonl"]\n')
+    missing = run_cli("check", "data/valid.jsonl", "--no-token-stats", cwd=tmp_path)
+    assert missing.returncode == 0, missing.stderr
+    assert missing.stderr.splitlines()[0] == ("ftlint: note: the training files [tool.ftlint] files names were not read "
+                                              "(more/extra.jsonl: no such file or directory)")
+    assert "FT406 (validation-leak) did not run" in missing.stderr
+    ignored = run_cli("check", "data/valid.jsonl", "--no-token-stats", "--ignore", "FT406", cwd=tmp_path)
+    assert (ignored.returncode, ignored.stderr) == (0, "")  # FT406 off: the training files are not looked for
 
 
 _text = st.text(alphabet=st.sampled_from(list(' \n\t"\\ab],{}:é')), max_size=12) | st.sampled_from(["a},{", "},{", "x]", "},{\"a"])

@@ -90,7 +90,7 @@ def lint_and_report(paths, config_file, isolated, select, extend_select, ignore,
     for code, needs in linter.idle_selected():
         click.echo(f"ftlint: warning: {code} is selected but idle in this run: it runs only with {needs}", err=True)
     files = expand_paths(paths, settings)
-    files = runner.with_validation_file(linter, files, lambda: expand_paths((), settings) if settings.files else [])
+    files = runner.with_validation_file(linter, files, lambda: _configured_training(settings))
     if settings.validation_file and linter.train_fingerprints is None and "FT406" in linter.enabled:
         click.echo(f"ftlint: note: FT406 (validation-leak) did not run: no training file to compare "
                    f"{one_line(settings.validation_file)} with; lint it with its training files, or list them "
@@ -145,6 +145,19 @@ def use_baseline(settings: Settings, baseline_file: str | None, no_baseline: boo
         settings.baseline = shown_path(Path(settings.root) / settings.baseline)
     if settings.baseline:
         settings.run_outputs.append(settings.baseline)
+
+
+def _configured_training(settings: Settings) -> list[str]:
+    """The files [tool.ftlint] files names, FT406's training files when the validation file is linted
+    alone. One that is missing (generated, gitignored) leaves FT406 idle with a note: it must not stop a
+    pre-commit run that staged only the validation file, which lints fine without it."""
+    if not settings.files:
+        return []
+    try:
+        return expand_paths((), settings)
+    except Failure as exc:
+        click.echo(f"ftlint: note: the training files [tool.ftlint] files names were not read ({one_line(exc.message)})", err=True)
+        return []
 
 
 def _show_settings(settings: Settings) -> None:
