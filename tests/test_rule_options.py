@@ -106,6 +106,9 @@ def test_a_rule_whose_constructor_has_a_bug_names_itself_its_table_and_its_plugi
      "rule ACME001: option_types names option(s) maximum that options does not describe"),
     ('option_types = {"approved": set}', "rule ACME001: option_types['approved'] is <class 'set'>; a type must be str, int"),
     ('option_types = {"approved": dict[int, str]}', "option_types['approved'] is dict[int, str]"),
+    # unhashable spellings a plugin author may try: a traceback (TypeError: unhashable type) before
+    ('option_types = {"approved": [str]}', "option_types['approved'] is [<class 'str'>]; a type must be"),
+    ('option_types = {"approved": {"a": str}}', "option_types['approved'] is {'a': <class 'str'>}; a type must be"),
 ])
 def test_a_type_declaration_toml_cannot_meet_is_refused_when_the_plugin_registers(tmp_path, declaration, message):
     source = HOUSE.replace('option_types = {"approved": list[str], "minimum": int}', declaration)

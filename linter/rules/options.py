@@ -35,7 +35,7 @@ def valid_type(expected: Any) -> bool:
         return len(args) == 1 and valid_type(args[0])
     if origin is dict:
         return len(args) == 2 and args[0] is str and valid_type(args[1])
-    return expected in _SCALARS
+    return isinstance(expected, type) and expected in _SCALARS  # [str] or {"a": str} is no type (and unhashable)
 
 
 def matches(value: Any, expected: Any) -> bool:
