@@ -35,13 +35,26 @@ def near_miss(key: Any, known: Iterable[str]) -> str | None:
 @functools.lru_cache(maxsize=4096)  # rows of a dataset repeat a few key sets: the same questions
 def _near(key: str, known: frozenset) -> str | None:
     candidates = sorted(k for k in known if isinstance(k, str) and k != key
-                        and not any(sep in key and sep not in k for sep in _SEPARATORS))
+                        and not any(sep in key and sep not in k for sep in _SEPARATORS) and not _another_column(key, k))
     lowered = sorted(key.lower())
     swapped = [k for k in candidates if len(k) == len(key) and sorted(k) == lowered]
     if swapped:
         return swapped[0]
     found = difflib.get_close_matches(key, candidates, n=1, cutoff=0.8)
     return found[0] if found else None
+
+
+def _another_column(key: str, known: str) -> bool:
+    """A key that is a known key's plural or singular (``labels``, ``image``) or extends it by a word
+    (``messageid``) names another column, not that key misspelt: renaming it would make ``labels`` a KTO
+    label and break the row."""
+    lower, other = key.lower(), known.lower()
+    stem = other[:-1] if other.endswith("s") else other
+    if lower in (stem, stem + "s") and lower != other:
+        return True  # the plural or the singular
+    rest = lower[len(stem):] if lower.startswith(stem) else ""
+    return len(rest) >= 2 and bool(rest.strip("s"))  # a word after it ('id'), not a doubled 's'
+
 
 
 def misnames(key: Any, target: str) -> bool:
