@@ -28,6 +28,7 @@ from .chat import misnamed_key, problem_fix
 
 KINDS = frozenset({COMPLETION})
 KEYS = ("prompt", "completion")
+_UNPAIRED = "unpaired-preference"  # TRL's KTO rows: prompt and completion with a boolean label
 
 
 class _Legacy:
@@ -94,6 +95,8 @@ class CompletionExtraKeys(_Legacy, Rule):
     A key that looks like prompt or completion misspelt (``promt``) is
     reported under every profile, saying which one it means, and never
     removed: where the row lacks that key, FT900 reports it and renames it.
+    Under a profile that trains KTO (``trl``), a misspelt or wrong-case
+    ``label`` (``lable``, ``Label``) is that label, and is renamed to it.
 
     Fix (unsafe, it deletes data): remove the extra keys."""
 
@@ -107,14 +110,16 @@ class CompletionExtraKeys(_Legacy, Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         value = row.value
-        targets = meant_keys(value, KEYS, present=True)
+        # a target that trains KTO reads a boolean label beside them: 'lable' is that label misspelt, not a column
+        known = KEYS + ("label",) if _UNPAIRED in self.context.profile.kinds else KEYS
+        targets = meant_keys(value, known, present=True)
         for key, meant in targets.items():
             # a key that holds a missing prompt or completion is FT900's finding, with its rename
-            if meant in value or not self.context.reports("FT900"):
+            if meant in value or meant not in KEYS or not self.context.reports("FT900"):
                 yield misnamed_key(value, targets, key, "; this key is not read, so its text is not trained", "extra key")
         if self.context.profile.ignores_extra_columns:
             return  # a plain column: TRL's and axolotl's trainers read prompt and completion and drop the rest unread
-        extra = [k for k in value if k not in KEYS and k not in targets]
+        extra = [k for k in value if k not in known and k not in targets]
         formats = self.context.profile.exclusive_formats
         if formats and self.context.reports("FT408"):  # another format's keys ('messages'): FT408's root cause, not data to drop
             extra = [k for k in extra if not any(k in keys for keys in formats)]
