@@ -240,15 +240,14 @@ def with_validation_file(linter: Linter, files: list[str], configured: Callable[
     if not os.path.isfile(validation):
         raise RunError(f"{validation}: no such validation file")
     training = [f for f in files if not linter.is_validation(f)]
+    linted = files if len(training) < len(files) or not training else [*files, validation]
+    if "FT406" not in linter.enabled:
+        return linted  # no leak to look for: the training files need not be found or read
+    if not training:  # the validation file alone: its training files are the configured ones, read, not linted
+        training = [f for f in configured() if not linter.is_validation(f) and f != STDIN]
     if training:
         linter.use_training_files(training)
-        return files if len(training) < len(files) else [*files, validation]
-    if "FT406" not in linter.enabled:
-        return files  # no leak to look for: the training files need not be found or read
-    training = [f for f in configured() if not linter.is_validation(f) and f != STDIN]
-    if training:
-        linter.use_training_files(training)  # read for their fingerprints only, not linted
-    return files
+    return linted
 
 
 def make_linter(settings) -> Linter:

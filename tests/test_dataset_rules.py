@@ -78,10 +78,14 @@ def test_the_validation_file_alone_is_compared_with_the_training_files_config_na
         assert "FT406" not in proc.stderr
     # a files entry that is missing (generated, gitignored) must not stop the hook that staged only the validation file
     (tmp_path / "pyproject.toml").write_text(config + 'files = ["data", "more/extra.jsonl"]\n')
+    report, missing = cli_json("data/valid.jsonl", cwd=tmp_path)
+    assert missing.stderr.splitlines() == ["ftlint: note: a training file [tool.ftlint] files names was not read "
+                                           "(more/extra.jsonl: no such file or directory)"]
+    # the entries that are there are still compared with (one missing entry threw them all away: review)
+    assert [f["line"] for f in report["findings"] if f["code"] == "FT406"] == [2]
+    (tmp_path / "pyproject.toml").write_text(config + 'files = ["more/extra.jsonl"]\n')
     missing = run_cli("check", "data/valid.jsonl", "--no-token-stats", cwd=tmp_path)
     assert missing.returncode == 0, missing.stderr
-    assert missing.stderr.splitlines()[0] == ("ftlint: note: the training files [tool.ftlint] files names were not read "
-                                              "(more/extra.jsonl: no such file or directory)")
     assert "FT406 (validation-leak) did not run" in missing.stderr
     ignored = run_cli("check", "data/valid.jsonl", "--no-token-stats", "--ignore", "FT406", cwd=tmp_path)
     assert (ignored.returncode, ignored.stderr) == (0, "")  # FT406 off: the training files are not looked for

@@ -151,13 +151,13 @@ def _configured_training(settings: Settings) -> list[str]:
     """The files [tool.ftlint] files names, FT406's training files when the validation file is linted
     alone. One that is missing (generated, gitignored) leaves FT406 idle with a note: it must not stop a
     pre-commit run that staged only the validation file, which lints fine without it."""
-    if not settings.files:
-        return []
-    try:
-        return expand_paths((), settings)
-    except Failure as exc:
-        click.echo(f"ftlint: note: the training files [tool.ftlint] files names were not read ({one_line(exc.message)})", err=True)
-        return []
+    found = []
+    for entry in settings.files or ():
+        try:
+            found.extend(expand_paths((shown_path(Path(settings.root) / entry),), settings))
+        except Failure as exc:  # one missing entry: the others are still compared with
+            click.echo(f"ftlint: note: a training file [tool.ftlint] files names was not read ({one_line(exc.message)})", err=True)
+    return found
 
 
 def _show_settings(settings: Settings) -> None:
