@@ -86,6 +86,8 @@ class Baseline:
             raise BaselineError(f"baseline {file} does not exist (create it with --write-baseline)") from None
         except (ValueError, KeyError, TypeError, AttributeError):
             raise BaselineError(f"baseline {file} is not an ftlint baseline file") from None
+        if type(self.version) is not int or self.version < min(READ):
+            raise BaselineError(f"baseline {file} is not an ftlint baseline file (its version is {self.version!r})")
         if self.version not in READ:
             raise BaselineError(f"baseline {file} is version {self.version!r}, written by a newer ftlint: this one reads "
                                 f"versions {' and '.join(map(str, READ))}; upgrade ftlint or re-record it with --write-baseline")

@@ -154,6 +154,10 @@ def test_a_version_1_baseline_is_read_with_a_note_and_a_newer_one_refused(tmp_pa
     baseline.write_text(json.dumps({**recorded, "version": 3}))
     proc = run_cli("check", data, "--baseline", baseline)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "version 3, written by a newer ftlint" in proc.stderr
+    for odd in (None, "2", 0):  # no version a baseline has: not one, rather than 'written by a newer ftlint' (review)
+        baseline.write_text(json.dumps({**recorded, "version": odd}))
+        proc = run_cli("check", data, "--baseline", baseline)
+        assert proc.returncode == 2 and f"is not an ftlint baseline file (its version is {odd!r})" in proc.stderr
 
 
 def test_a_configured_baseline_serves_check_and_fix_and_the_command_line_wins(tmp_path):
