@@ -304,17 +304,7 @@ class Tokenizer:
     def _count_tools(self, value: dict) -> int:
         if "tools" not in value and "functions" not in value:
             return 0
-        # the same definitions ride along on every row of a dataset: count each set once
-        try:
-            key = orjson.dumps([value.get("tools"), value.get("functions")])
-        except TypeError:  # past orjson's limits: count without the memo
-            return self._count_definitions(value)
-        count = self._tools.get(key)
-        if count is None:
-            count = self._count_definitions(value)
-            if len(self._tools) < 1024:
-                self._tools[key] = count
-        return count
+        return _per_definitions(self._tools, value, self._count_definitions)
 
     def _count_definitions(self, value: dict) -> int:
         functions = _function_definitions(value)
@@ -439,21 +429,28 @@ def upper_bound(value: Any, raw_length: int, raw: bytes | None = None) -> int:
 
 def _tools_bound(value: dict) -> int:
     """The tool definitions' part of ``upper_bound``: their constants, and what their values add beyond
-    their bytes in the line. The same definitions ride along on every row of a dataset, so each set is
-    worked out once (a walk of every enum item on every row cost up to 50 us a row)."""
-    try:
-        key = orjson.dumps([value.get("tools"), value.get("functions")])
-    except TypeError:  # past orjson's limits: worked out without the memo
-        return _definitions_bound(value)
-    bound = _TOOLS_BOUNDS.get(key)
-    if bound is None:
-        bound = _definitions_bound(value)
-        if len(_TOOLS_BOUNDS) < 1024:
-            _TOOLS_BOUNDS[key] = bound
-    return bound
+    their bytes in the line, worked out once per set (a walk of every enum item on every row cost up to
+    50 us a row)."""
+    return _per_definitions(_TOOLS_BOUNDS, value, _definitions_bound)
 
 
 _TOOLS_BOUNDS: dict[bytes, int] = {}
+
+
+def _per_definitions(memo: dict, value: dict, work: Callable[[dict], int]) -> int:
+    """``work(value)`` of a row's tool definitions, memoised in ``memo`` by their serialisation: the same
+    definitions ride along on every row of a dataset. At most 1,024 sets are kept; a value past orjson's
+    limits is worked out without the memo."""
+    try:
+        key = orjson.dumps([value.get("tools"), value.get("functions")])
+    except TypeError:
+        return work(value)
+    found = memo.get(key)
+    if found is None:
+        found = work(value)
+        if len(memo) < 1024:
+            memo[key] = found
+    return found
 
 
 def _definitions_bound(value: dict) -> int:
