@@ -21,6 +21,7 @@ from ..findings import Violation
 from ..formats.openai import pair_keys
 from ..rows import Row
 from ..schema import PREFERENCE
+from .tokens import dpo_lists
 
 _EMPTY: dict = {}
 
@@ -61,13 +62,13 @@ def _lists(row: Row) -> list[tuple[str, str, list[tuple[int, dict]]]]:
     """``(side, base pointer, [(index, message)])`` of each list of messages the row holds."""
     if row.kind != PREFERENCE:
         return [("turns", "/messages", row.messages())]
-    value = row.value
-    source = value.get("input")
-    chosen, rejected = pair_keys(value)
+    chosen, rejected = pair_keys(row.value)
+    # the lists FT300's bound and the statistics read too (once a row), as the adapter's view reads them
+    prompt, chosen_list, rejected_list = row.derived(dpo_lists, dpo_lists) or (None, None, None)
     return [
-        ("turns", "/input/messages", _objects(source.get("messages") if isinstance(source, dict) else None)),
-        ("chosen", "/" + chosen, _objects(value.get(chosen))),
-        ("rejected", "/" + rejected, _objects(value.get(rejected))),
+        ("turns", "/input/messages", _objects(prompt)),
+        ("chosen", "/" + chosen, _objects(chosen_list)),
+        ("rejected", "/" + rejected, _objects(rejected_list)),
     ]
 
 
