@@ -93,13 +93,14 @@ def rename_fix(targets: dict, value: dict, key: str, base: tuple = ()) -> Fix | 
     return renaming(key, targets[key], base)
 
 
-def not_renamed(targets: dict, value: dict, key: str, holder: str = "row") -> str:
+def not_renamed(targets: dict, value: dict, key: str) -> str:
     """Why ``rename_fix`` makes no fix for ``key``, as a clause for its finding ("" when it makes one): the
-    ``holder`` holds the key it stands for already, or other keys name that key too (``contnet`` and
-    ``conten``), so the user sees why a key the finding names as a misspelling keeps its name."""
+    row holds the key it stands for already (``meant_keys(..., present=True)``: ``promt`` beside
+    ``prompt``), or other keys name that key too (``contnet`` and ``conten``), so the user sees why a key
+    the finding names as a misspelling keeps its name."""
     target = targets[key]
     if target in value:
-        return f"the {holder} has one too, so it is not renamed"
+        return "the row has one too, so it is not renamed"
     rivals = [other for other, meant in targets.items() if meant == target]
     if len(rivals) == 2:
         return f"neither is renamed: both {show(rivals[0])} and {show(rivals[1])} look like {show(target)}"

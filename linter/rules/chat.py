@@ -612,7 +612,7 @@ class UnknownMessageKey(Rule):
                     continue
                 meant = targets.get(key)
                 where = pointer("messages", index, key)
-                kept = not_renamed(targets, message, key, "message") if meant is not None else ""
+                kept = not_renamed(targets, message, key) if meant is not None else ""
                 if meant is not None and meant == key.lower():  # 'Content': the same key in another case
                     yield Violation(f"{show(key)} should be {show(meant)}{'; ' + kept if kept else ''}", where,
                                     rename_fix(targets, message, key, ("messages", index)))
