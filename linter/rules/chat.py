@@ -527,6 +527,8 @@ class UnknownKey(Rule):
         renamed = _RENAMED_BY_FT602 if self.context.reports("FT602") else {}
         # the *_completion keys FT602 renames are no unknown keys
         unknown = [key for key in row.value if key not in known and renamed.get(key) not in known]
+        if not unknown:
+            return  # nearly every row: nothing below (its view, its misnamed keys) is needed
         targets = meant_keys(row.value, known, present=True)
         # a key the format needs, misnamed: its adapter's problem names it, at that key (FT120), with the rename
         named = {problem.pointer for problem in row.view.problems} if row.kind in ADAPTED_KINDS and self.context.reports("FT120") else ()
