@@ -132,3 +132,13 @@ def test_rejects_of_mixed_kinds_are_still_listed_row_by_row(tmp_path):
     _write(source, [pair, {"weird": 1}])
     proc = run_cli("convert", source, "-o", tmp_path / "out.jsonl", "--to", "sharegpt")
     assert proc.stderr.count("not converted:") == 2 and "every row not converted" not in proc.stderr, proc.stderr
+
+
+def test_a_split_short_of_the_count_because_of_duplicates_says_so(tmp_path):
+    copy = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    others = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]} for i in range(2)]
+    source = tmp_path / "dup.jsonl"
+    _write(source, [copy] * 10 + others)
+    proc = run_cli("convert", source, "-o", tmp_path / "out.jsonl", "--split-validation", "5")
+    assert proc.returncode == 0 and _lines(tmp_path / "out.valid.jsonl") == others, proc.stderr
+    assert "2 example(s) went to validation, not the 5 asked" in proc.stderr and "asks for more examples" not in proc.stderr
