@@ -10,13 +10,15 @@ reason (rows written + rows rejected = rows read), and the exit code says so.
 ``--split-validation N`` sends an exact number of examples to a validation
 file: a value in (0, 1) is a fraction of the examples converted (rounded half
 up, at least 1, and at most all but one), a whole number >= 1 a count. Which
-examples go is deterministic: the ones with the smallest hashes of
-``[seed, example]``, so the same input and seed give the same split.
+examples go is deterministic: the ones with the smallest hashes of the seed
+and the example's normalised form, so the same input and seed give the same
+split, and duplicates (equal up to whitespace and key order, as FT403-FT406
+compare them) hash alike and land on one side, even when that leaves the
+validation file an example or two short of the number asked (a note says so).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import os
 import tempfile
@@ -30,12 +32,18 @@ from . import atomic, hashing
 from . import spill as spill_files
 from .formats import Reject, writers
 from .json_keys import json_text, repeated_keys
+from .key_names import meant_keys, not_renamed
 from .readers.tabular import as_written
 from .text import show
 
 
 class Unconvertible(ValueError):
-    pass
+    """Why a row is not converted; ``pair``: the row is a preference pair (``convert`` names the pair
+    format once when every row a format of one answer refuses is one)."""
+
+    def __init__(self, reason: str, pair: bool = False) -> None:
+        super().__init__(reason)
+        self.pair = pair
 
 
 def target_names(registry) -> list[str]:
@@ -56,13 +64,43 @@ def convert_value(registry, value: Any, to: str) -> Any:
     if adapter is writer and not writer.rewrites(value):
         return value  # already in the target format: written as read
     view = adapter.view(value)
-    if view.problems:
-        problem = view.problems[0]
-        raise Unconvertible(f"{adapter.name} row: {problem.message} (at {problem.pointer or '/'})")
+    pair = view.is_preference
+    # the adapter's problems (FT120's), a key misspelling one the format reads, then what the view
+    # leaves out unrecorded: each would be written as if the row had no such field
+    problem = view.problems[0] if view.problems else None
+    misnamed = misnamed_key_reason(value, adapter, view) if problem is None else None
+    if misnamed:
+        raise Unconvertible(f"{adapter.name} row: {misnamed}", pair)
+    if problem is None:
+        problem = next(iter(adapter.unread(value)), None)
+    if problem is not None:
+        raise Unconvertible(f"{adapter.name} row: {problem.message} (at {problem.pointer or '/'})", pair)
     try:
         return writer.write(view)
     except Reject as exc:
-        raise Unconvertible(f"{adapter.name} to {to}: {exc}") from None
+        raise Unconvertible(f"{adapter.name} to {to}: {exc}", pair) from None
+
+
+def misnamed_key_reason(value: dict, adapter, view) -> str | None:
+    """Why a row is refused whose extra key names a key its format reads (``inptu`` or ``Input`` beside
+    Alpaca's ``instruction``: FT110's finding), or None: written, it would be a column the trainer drops,
+    and the text it holds would be missing from the conversation. The reason names the rename ``fix`` makes."""
+    if not view.extras:
+        return None
+    targets = meant_keys(value, adapter.keys, present=True)
+    key = next((key for key, _ in view.extras if key in targets), None)
+    if key is None:
+        return None
+    target = targets[key]
+    said = f"{show(key)} is \"{target}\" in another case" if key.lower() == target else f"{show(key)} looks like \"{target}\" misspelt"
+    lost = "written, it would be a column the trainer drops, its value missing from the conversation"
+    if target in value:
+        return f"key {said}, and the row has \"{target}\" too: {lost}; merge them into \"{target}\" (ftlint fix leaves both)"
+    kept = not_renamed(targets, value, key)
+    if kept:
+        return f"key {said}: {lost}; {kept}"
+    how = "ftlint fix" if key.lower() == target else "ftlint fix --unsafe-fixes"
+    return f"key {said}: {lost}; rename it ({how} does)"
 
 
 class FileRefused(Exception):
@@ -78,6 +116,9 @@ class ConvertReport:
     # trailing comma: every row was read, the output is valid), and keys the target format does not
     # define carried into the output (once per key, at its first row)
     noted: list[tuple[int, str]] = field(default_factory=list)
+    # said once instead of every reason when each row rejected is a preference pair and the target
+    # format holds one answer: the pair format of its family (the reasons stay in the rejects file)
+    pair_hint: str | None = None
 
 
 def parse_split(text: str) -> float | int:
@@ -147,6 +188,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
         # with a split, lines wait in a spill file until the count (and so the chosen hashes) is known
         spill = tempfile.TemporaryFile(dir=spill_files.directory()) if split else None
         digests = array("Q")
+        pairs = 0  # rejected rows that are preference pairs
         with _open_source(source) as stream:
             for row in reader.rows(stream, max_line_bytes=linter.settings.max_line_bytes):
                 if not row.parsed:
@@ -167,6 +209,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                     line = orjson.dumps(value) + b"\n"
                 except Unconvertible as exc:
                     rejected.append((row.number, str(exc), as_written(row)))
+                    pairs += exc.pair
                     continue
                 except orjson.JSONEncodeError as exc:  # nested too deep or an integer beyond 64 bits once converted
                     rejected.append((row.number, f"cannot be written as JSON: {exc}", as_written(row)))
@@ -177,7 +220,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                     report.written += 1
                     handles["train"].write(line)
                 else:
-                    digests.append(hashing.stable_digest(orjson.dumps([seed, value], option=orjson.OPT_SORT_KEYS)))
+                    digests.append(split_digest(seed, value))
                     spill.write(line)
         if spill is not None:
             _split_spill(spill, digests, validation_size(split, len(digests)), handles, report)
@@ -186,6 +229,9 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
         for temp, target in temps.values():
             atomic.replace(temp, target)
         report.rejected = [(line, reason) for line, reason, _ in rejected]
+        if rejected and pairs == len(rejected) and writer.pair_target:
+            report.pair_hint = (f"every row not converted is a preference pair, which {writer.name} cannot hold (one answer per row): "
+                                f"--to {writer.pair_target} writes the pairs")
         if rejected:
             with open(rejects_path, "wb") as out:
                 for line, reason, raw in rejected:
@@ -229,16 +275,54 @@ def repeated_key_reason(row) -> str | None:
     return f"{said}; the parsed row keeps only the last value, so converting it would lose the others (FT004)"
 
 
+def split_digest(seed: int, value: Any) -> int:
+    """Where a converted example sorts for the split: the seeded stable digest of its normalised form
+    (``hashing.flat``, what FT403, FT404 and FT406 compare), so duplicates sort together and
+    ``chosen_digests`` puts them on one side."""
+    return hashing.stable_digest(b"%d\0" % seed + hashing.flat(value))
+
+
+def chosen_digests(digests: array, wanted: int):
+    """The digests of the examples that go to validation: whole groups of equal digests (duplicates)
+    in increasing order, skipping a group that would overshoot ``wanted``, so a duplicate is never on both
+    sides (an FT406 leak convert would make) and the count is exact unless only groups too large for the
+    rest are left. 16 bytes per example, as numpy arrays."""
+    import numpy as np
+
+    groups, sizes = np.unique(np.frombuffer(digests, dtype=np.uint64), return_counts=True)
+    taken = np.cumsum(sizes)
+    whole = int(np.searchsorted(taken, wanted, side="right"))  # the leading groups that fit
+    chosen = [groups[:whole]]
+    room = wanted - (int(taken[whole - 1]) if whole else 0)
+    if room and whole < len(groups):  # the next group overshoots: fill with the smaller groups after it
+        later = np.flatnonzero(sizes[whole + 1:] <= room) + whole + 1
+        picks = []
+        for index in later:
+            size = int(sizes[index])
+            if size <= room:
+                picks.append(index)
+                room -= size
+                if not room:
+                    break
+        chosen.append(groups[np.array(picks, dtype=np.intp)])
+    return np.concatenate(chosen)
+
+
 def _split_spill(spill, digests: array, wanted: int, handles: dict, report: ConvertReport) -> None:
-    """Write the spilled lines in order: the ``wanted`` with the smallest digests (ties by position)
-    to validation, the others to training."""
-    chosen = set(heapq.nsmallest(wanted, range(len(digests)), key=lambda i: (digests[i], i)))
+    """Write the spilled lines in order: the examples ``chosen_digests`` picks to validation, the others
+    to training."""
+    import numpy as np
+
+    held = np.isin(np.frombuffer(digests, dtype=np.uint64), chosen_digests(digests, wanted))
     spill.seek(0)
     for index, line in enumerate(spill):
-        if index in chosen:
+        if held[index]:
             handles["valid"].write(line)
             report.validation += 1
         else:
             handles["train"].write(line)
             report.written += 1
     spill.close()
+    if report.validation < wanted:
+        report.noted.append((0, f"{report.validation:,} example(s) went to validation, not the {wanted:,} asked: "
+                                f"duplicates stay on one side, and the groups left were too large for the rest"))

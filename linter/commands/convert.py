@@ -65,14 +65,18 @@ def convert(source, output, target, split_validation, validation_output, seed, r
     click.echo(f"wrote {report.written:,} example(s) to {one_line(output)}")
     if split_validation:
         click.echo(f"wrote {report.validation:,} example(s) to {one_line(validation_output or validation_path(output))}")
-        if isinstance(split_validation, int) and report.validation < split_validation:
+        if isinstance(split_validation, int) and report.validation + report.written < split_validation:
             click.echo(f"ftlint: warning: --split-validation {split_validation:,} asks for more examples than the "
                        f"{report.validation:,} converted; all of them went to validation", err=True)
     for line, reason in report.noted[:20]:
-        click.echo(f"{one_line(source)}:{line}: note: {one_line(reason)}", err=True)
+        where = f"{one_line(source)}:{line}" if line else one_line(source)  # line 0: about the whole file (the split)
+        click.echo(f"{where}: note: {one_line(reason)}", err=True)
     if report.rejected:
         where = rejects or output + ".rejects.jsonl"
-        for line, reason in report.rejected[:20]:
-            click.echo(f"{one_line(source)}:{line}: not converted: {one_line(reason)}", err=True)
+        if report.pair_hint:  # one reason for every row: said once, each row's own is in the rejects file
+            click.echo(f"ftlint: {one_line(source)}: {report.pair_hint}", err=True)
+        else:
+            for line, reason in report.rejected[:20]:
+                click.echo(f"{one_line(source)}:{line}: not converted: {one_line(reason)}", err=True)
         click.echo(f"ftlint: {len(report.rejected):,} row(s) not converted; they are in {one_line(where)}", err=True)
         sys.exit(EXIT_FINDINGS)

@@ -46,6 +46,9 @@ class Format:
     # it lacks or misspells (``Detector.closest``)
     required: ClassVar[tuple[tuple[str, ...], ...]] = ()
     writable: ClassVar[bool] = True
+    # the writable format of this one's family that holds preference pairs, when this one holds one
+    # answer per row: ``convert`` names it once when every row it refuses is a pair
+    pair_target: ClassVar[str | None] = None
 
     def detect(self, value: dict) -> int:
         """0 when ``value`` is not in this format, else a score (higher wins)."""
@@ -56,6 +59,14 @@ class Format:
 
     def write(self, conversation: Conversation) -> dict:
         raise Reject(f"ftlint cannot write the {self.name} format")
+
+    def unread(self, value: dict) -> tuple[Problem, ...]:
+        """What ``view`` leaves out of the row without a problem of its own: a field of the wrong shape that a
+        rule other than FT120 reports (OpenAI's formats: FT1xx, FT6xx). Linting needs no more; ``convert``
+        does, since a view without the field would be written as if the row had none (a DPO answer that is a
+        string written as ``[]``), so it refuses the row with these. Adapters whose view records every such
+        problem (the default) have none to add."""
+        return ()
 
     def rewrites(self, value: dict) -> bool:
         """True when a row this adapter reads is still to be written by ``write`` when converting to
@@ -230,6 +241,19 @@ def message_turn(message: dict, where: str, roles: dict = OPENAI_ROLES, role_key
         f"{where}/{weight_key}" if weight_key in message else "",
         () if message.keys() <= known else tuple((k, v) for k, v in message.items() if k not in known),
     )
+
+
+def unread_messages(holder: dict, key: str, where: str) -> list[Problem]:
+    """Problems of the message list ``holder[key]`` that the OpenAI-style views read without recording them
+    (``Format.unread``): the key absent, its value not a list, or items that are not objects (the view skips them)."""
+    if key not in holder:
+        return [Problem(f"{where.rsplit('/', 2)[-2] or 'row'} has no \"{key}\"", where)]
+    messages = holder[key]
+    if not isinstance(messages, list):
+        return [Problem(f"{key} is {describe_type(messages)}, not a message list", where)]
+    problems: list[Problem] = []
+    message_turns(messages, where, problems)
+    return problems
 
 
 def text_turn(value: Any, where: str, role: str, problems: list, what: str) -> Turn | None:

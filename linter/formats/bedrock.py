@@ -17,7 +17,7 @@ from typing import Any
 from .. import schema
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, USER, Conversation, Part, Problem, Turn
-from .base import Format, Reject, extras, message_turns, no_text, plain_text, ptr, require_no_weights
+from .base import Format, Reject, extras, message_turns, no_text, plain_text, ptr, require_no_weights, unread_messages
 from .openai import CHAT_KEYS, reject_unpaired
 
 NOVA_SCHEMA = "bedrock-conversation-2024"
@@ -65,6 +65,9 @@ class BedrockClaude(Format):
             turns = (_system_turn(system, "/system"),) + turns
         return Conversation(self.name, schema.CHAT, turns, tools=value.get("tools"), tools_pointer="/tools" if "tools" in value else "",
                             extras=extras(value, CLAUDE_KEYS | CHAT_KEYS))
+
+    def unread(self, value: dict) -> tuple[Problem, ...]:
+        return tuple(unread_messages(value, "messages", "/messages"))
 
     def write(self, conversation: Conversation) -> dict:
         row: dict[str, Any] = {}

@@ -13,11 +13,15 @@ from typing import Any
 from .. import schema
 from ..text import show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
-from .base import (Format, Reject, arguments_text, call_id, call_name, extras, message_turns, openai_tools, plain_text, text_turn, tuple_new)
+from ..text import describe_type
+from ..view import Problem
+from .base import (Format, Reject, arguments_text, call_id, call_name, extras, message_turns, openai_tools, plain_text, text_turn, tuple_new,
+                   unread_messages)
 from .media import IMAGE_PART, place_images
 
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion"})
+_INPUT_KEYS = frozenset({"messages", "tools"})  # what the view reads of a DPO row's input
 _PREFERENCE_KEYS = ("preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion")
 
 
@@ -147,6 +151,7 @@ def reject_unpaired(conversation: Conversation, target: str) -> None:
 class OpenAIChat(Format):
     name = "openai-chat"
     kind = schema.CHAT
+    pair_target = "openai-dpo"
     description = "OpenAI chat (messages with roles, tools, weight, images); TRL's conversational language modeling"
     keys = CHAT_KEYS
     requires = "a \"messages\" list of role/content objects"
@@ -175,6 +180,9 @@ class OpenAIChat(Format):
             "/tools" if "tools" in value else "", None, None, None, "", None, None, (),
             () if value.keys() <= CHAT_KEYS else extras(value, CHAT_KEYS), (),
         ))
+
+    def unread(self, value: dict) -> tuple[Problem, ...]:
+        return tuple(unread_messages(value, "messages", "/messages"))
 
     def rewrites(self, value: dict) -> bool:
         """A TRL or Hugging Face row is read as OpenAI chat but is not OpenAI's form, so converting it to
@@ -288,6 +296,18 @@ class OpenAIDPO(Format):
             extras=extras(value, DPO_KEYS),
         )
 
+    def unread(self, value: dict) -> tuple[Problem, ...]:
+        source = value.get("input")
+        if not isinstance(source, dict):
+            return (Problem(f"input is {describe_type(source)}, not an object with a \"messages\" list", "/input"),)
+        problems = unread_messages(source, "messages", "/input/messages")
+        others = [key for key in source if key not in _INPUT_KEYS]
+        if others:  # the writers carry the messages and tools of the prompt, nothing else of it
+            problems.append(Problem(f"input holds {', '.join(map(show, others))}, which no other format holds beside the messages", "/input/" + others[0]))
+        for key in pair_keys(value):
+            problems.extend(unread_messages(value, key, "/" + key))
+        return tuple(problems)
+
     def write(self, conversation: Conversation) -> dict:
         reject_unpaired(conversation, "OpenAI DPO")
         if not conversation.is_preference:
@@ -304,6 +324,7 @@ class PromptCompletion(Format):
 
     name = "prompt-completion"
     kind = schema.COMPLETION
+    pair_target = "trl"
     description = "prompt/completion strings (OpenAI legacy; TRL standard prompt-completion)"
     keys = frozenset({"prompt", "completion"})
     requires = "\"prompt\" and \"completion\" strings"
@@ -325,6 +346,12 @@ class PromptCompletion(Format):
                              text_turn(value.get("completion"), "/completion", ASSISTANT, [], "completion")) if t]
         return Conversation(self.name, schema.COMPLETION, tuple(turns), completion_from=1 if len(turns) == 2 else None,
                             extras=extras(value, self.keys), problems=tuple(problems))
+
+    def unread(self, value: dict) -> tuple[Problem, ...]:
+        problems: list = []  # the view records none: FT900 and FT901 report these when linting
+        for key, role in (("prompt", USER), ("completion", ASSISTANT)):
+            text_turn(value.get(key), "/" + key, role, problems, key)
+        return tuple(problems)
 
     def write(self, conversation: Conversation) -> dict:
         reject_unpaired(conversation, "prompt/completion")

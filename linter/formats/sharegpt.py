@@ -227,6 +227,7 @@ def kto_label(value: dict, problems: list) -> tuple[Any, str]:
 class ShareGPT(Format):
     name = "sharegpt"
     kind = "sharegpt"
+    pair_target = "sharegpt-preference"
     description = "ShareGPT (conversations of from/value: human, gpt, system, function_call, observation; tools as a JSON string)"
     keys = SHAREGPT_KEYS
     requires = "a \"conversations\" list of {\"from\", \"value\"} turns"

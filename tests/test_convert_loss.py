@@ -1,0 +1,144 @@
+"""ftlint convert never writes a row with part of it silently gone: a field the reading adapter could not
+read, a key that misspells one the format reads, a duplicate split across train and validation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import run_cli
+
+
+def _write(path, rows) -> None:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+_PROMPT = {"messages": [{"role": "user", "content": "What is section 2 about?"}]}
+_CHOSEN = [{"role": "assistant", "content": "Section 2 covers contracts."}]
+
+
+@pytest.mark.parametrize("target", ["trl", "sharegpt-preference", "alpaca", "llamafactory-v1"])
+def test_a_dpo_answer_that_is_a_string_is_rejected_with_the_field_not_written_empty(tmp_path, target):
+    source = tmp_path / "dpo.jsonl"
+    _write(source, [{"input": _PROMPT, "preferred_output": _CHOSEN, "non_preferred_output": "Section is about contracts."},
+                    {"input": _PROMPT, "preferred_output": _CHOSEN, "non_preferred_output": [{"role": "assistant", "content": "No."}]}])
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target, "--rejects", tmp_path / "rejects.jsonl")
+    (reject,) = _lines(tmp_path / "rejects.jsonl")
+    assert proc.returncode == 1 and reject["line"] == 1, proc.stderr
+    assert "non_preferred_output is a string, not a message list" in reject["reason"], reject["reason"]
+    assert "0 turns" not in reject["reason"]
+    assert len(_lines(out)) == 1  # the good pair is written
+
+
+@pytest.mark.parametrize("row, said", [
+    # a message that is no object: the view skips it, so it would not be written
+    ({"messages": [{"role": "user", "content": "hi"}, "Hello!", {"role": "assistant", "content": "Hi."}]},
+     "message is a string, not an object (at /messages/1)"),
+    ({"messages": "hi"}, "messages is a string, not a message list (at /messages)"),
+    ({"input": "What is section 2 about?", "preferred_output": _CHOSEN, "non_preferred_output": _CHOSEN},
+     "input is a string, not an object with a \"messages\" list (at /input)"),
+    ({"input": {**_PROMPT, "parallel_tool_calls": False}, "preferred_output": _CHOSEN, "non_preferred_output": [{"role": "assistant", "content": "No."}]},
+     "input holds 'parallel_tool_calls'"),
+    ({"prompt": 5, "completion": "five"}, "prompt must be a string, got a number (at /prompt)"),
+])
+def test_a_field_the_view_leaves_out_is_rejected_not_dropped(tmp_path, row, said):
+    source = tmp_path / "rows.jsonl"
+    _write(source, [row])
+    for target in ("trl", "sharegpt", "sharegpt-preference"):
+        out = tmp_path / f"{target}.jsonl"
+        proc = run_cli("convert", source, "-o", out, "--to", target)
+        (reject,) = _lines(tmp_path / f"{target}.jsonl.rejects.jsonl")
+        assert proc.returncode == 1 and said in reject["reason"], (target, reject["reason"])
+        assert _lines(out) == []
+
+
+@pytest.mark.parametrize("target", ["sharegpt", "openai-chat", "trl"])
+@pytest.mark.parametrize("key, said", [
+    ("inptu", "'inptu' looks like \"input\" misspelt"),
+    ("Input", "'Input' is \"input\" in another case"),
+])
+def test_a_misspelt_alpaca_key_is_rejected_with_the_rename_not_carried_as_a_column(tmp_path, target, key, said):
+    source = tmp_path / "alpaca.jsonl"
+    _write(source, [{"instruction": "Translate to French", key: "Good morning", "output": "Bonjour"},
+                    {"instruction": "Translate to French", "input": "Good night", "output": "Bonne nuit", "source": "crm"}])
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    (reject,) = _lines(tmp_path / "out.jsonl.rejects.jsonl")
+    assert proc.returncode == 1 and reject["line"] == 1, proc.stderr
+    assert said in reject["reason"] and "ftlint fix" in reject["reason"], reject["reason"]
+    (written,) = _lines(out)
+    assert written["source"] == "crm"  # a plain column is still carried, with its note
+    # the rename the reason names is the one fix makes, and the row then converts with its input
+    fix = run_cli("fix", source, "--unsafe-fixes", "--profile", "llamafactory")
+    assert json.loads(source.read_text().splitlines()[0]).get("input") == "Good morning", fix.stdout + fix.stderr
+    assert run_cli("convert", source, "-o", out, "--to", target).returncode == 0
+    assert "Good morning" in json.dumps(_lines(out)[0])
+
+
+def test_a_key_beside_the_one_it_misspells_is_rejected_with_both_named(tmp_path):
+    source = tmp_path / "alpaca.jsonl"
+    _write(source, [{"instruction": "Translate", "input": "Hi", "inptu": "Hello", "output": "Salut"}])
+    proc = run_cli("convert", source, "-o", tmp_path / "out.jsonl", "--to", "sharegpt")
+    (reject,) = _lines(tmp_path / "out.jsonl.rejects.jsonl")
+    assert proc.returncode == 1 and "'inptu'" in reject["reason"] and "has \"input\" too" in reject["reason"], reject["reason"]
+
+
+def test_split_validation_keeps_duplicates_on_one_side(tmp_path):
+    """Exact and normalised duplicates (FT403/FT404's fingerprint) go to the same side, so the validation file
+    check --validation-file reads holds no FT406 leak convert made."""
+    rows = []
+    for i in range(60):
+        row = {"messages": [{"role": "user", "content": f"question {i}"}, {"role": "assistant", "content": f"answer {i}"}]}
+        rows.extend([row] * (1 + i % 4))  # runs of 1 to 4 copies: a run straddles the cut for some seed
+        if i % 5 == 0:  # the same example up to whitespace and key order
+            rows.append({"messages": [{"content": f"question  {i}", "role": "user"}, {"role": "assistant", "content": f"answer\t{i}"}]})
+    source = tmp_path / "chat.jsonl"
+    _write(source, rows)
+    for seed in range(6):
+        out, valid = tmp_path / f"train{seed}.jsonl", tmp_path / f"train{seed}.valid.jsonl"
+        proc = run_cli("convert", source, "-o", out, "--split-validation", "0.1", "--seed", seed)
+        assert proc.returncode == 0, proc.stderr
+        train, held = _lines(out), _lines(valid)
+        assert len(train) + len(held) == len(rows) and held
+        assert abs(len(held) - round(0.1 * len(rows))) <= 3  # as near the fraction as whole groups allow
+        check = run_cli("check", valid, out, "--validation-file", valid, "--select", "FT406")
+        assert "FT406" not in check.stdout, (seed, check.stdout)
+
+
+@pytest.mark.parametrize("target, hint", [("sharegpt", "--to sharegpt-preference"), ("openai-chat", "--to openai-dpo")])
+def test_a_pair_file_to_a_single_answer_format_names_the_pair_format_once(tmp_path, target, hint):
+    source = tmp_path / "dpo.jsonl"
+    pair = {"input": _PROMPT, "preferred_output": _CHOSEN, "non_preferred_output": [{"role": "assistant", "content": "No."}]}
+    _write(source, [pair] * 30)
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    assert proc.returncode == 1
+    assert proc.stderr.count(hint) == 1 and "every row not converted is a preference pair" in proc.stderr, proc.stderr
+    assert "not converted:" not in proc.stderr  # not 30 times the same reason
+    assert "30 row(s) not converted" in proc.stderr
+    rejects = _lines(tmp_path / "out.jsonl.rejects.jsonl")
+    assert len(rejects) == 30 and all("preference pair" in r["reason"] for r in rejects)
+
+
+def test_rejects_of_mixed_kinds_are_still_listed_row_by_row(tmp_path):
+    source = tmp_path / "mixed.jsonl"
+    pair = {"input": _PROMPT, "preferred_output": _CHOSEN, "non_preferred_output": [{"role": "assistant", "content": "No."}]}
+    _write(source, [pair, {"weird": 1}])
+    proc = run_cli("convert", source, "-o", tmp_path / "out.jsonl", "--to", "sharegpt")
+    assert proc.stderr.count("not converted:") == 2 and "every row not converted" not in proc.stderr, proc.stderr
+
+
+def test_a_split_short_of_the_count_because_of_duplicates_says_so(tmp_path):
+    copy = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    others = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]} for i in range(2)]
+    source = tmp_path / "dup.jsonl"
+    _write(source, [copy] * 10 + others)
+    proc = run_cli("convert", source, "-o", tmp_path / "out.jsonl", "--split-validation", "5")
+    assert proc.returncode == 0 and _lines(tmp_path / "out.valid.jsonl") == others, proc.stderr
+    assert "2 example(s) went to validation, not the 5 asked" in proc.stderr and "asks for more examples" not in proc.stderr
