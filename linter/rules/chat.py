@@ -194,7 +194,7 @@ class MessagesMissing(Rule):
             if wrong is not None:
                 yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), renaming(wrong, "messages"))
                 return
-            found = _closest(row.value)
+            found = closest(row.value)
             if found is not None:
                 yield Violation(f"row matches no known format; {found.note}", found.pointer, _renaming(found.renames, row.value))
                 return
@@ -218,7 +218,7 @@ def _renaming(renames: dict, value: dict) -> Fix | None:
     return Fix(f"rename {said}", Applicability.SAFE if safe else Applicability.UNSAFE, edits=tuple(e for fix in fixes for e in fix.edits))
 
 
-def _closest(value: dict):
+def closest(value: dict):
     """``(adapter, note, pointer)`` of the format an unrecognised row comes closest to (``Detector.closest``)."""
     from ..registry import get_registry
 

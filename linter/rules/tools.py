@@ -28,7 +28,7 @@ from ..text import describe_type, show
 from ..view import TOOL, ToolCall, Turn
 from . import openai_rows
 from .base import Rule
-from .chat import CHAT_LIKE, format_refused
+from .chat import CHAT_LIKE, closest, format_refused
 
 # OpenAI's own kinds, read from the source row: chat (and RFT) rows, and DPO pairs, whose prompt and answers
 # are OpenAI messages and whose input declares OpenAI tools (linter.rules.openai_rows)
@@ -110,7 +110,7 @@ def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
         if not isinstance(tool, dict):
             continue
         # OpenAI's rows wrap each function ({"type", "function"}); other formats may list it bare (ShareGPT)
-        function, sub = _unwrap(tool) if _adapted(row) else (tool.get("function"), "/function")
+        function, sub = _unwrap(tool) if _bare_tools(row) else (tool.get("function"), "/function")
         if isinstance(function, dict):
             if sub and _string_parameters(profile):
                 function = _with_decoded_parameters(function)
@@ -138,6 +138,21 @@ def _with_decoded_parameters(function: dict) -> dict:
 def _adapted(row: Row) -> bool:
     """True for rows of a format other than OpenAI's chat and DPO: they are read through ``row.view``."""
     return row.kind not in OPENAI_KINDS
+
+
+def _bare_tools(row: Row) -> bool:
+    """True where a declared tool may be the bare function (ShareGPT lists it so) as well as OpenAI's
+    ``{type, function}``: rows of other formats, and a row no format recognises whose closest format is one of
+    them. A ShareGPT row with ``Conversations`` is judged as OpenAI chat; FT101 names that key, and calling its
+    bare tools "type must be 'function'" would only add findings a rename makes wrong."""
+    if _adapted(row):
+        return True
+    return not row.recognised and row.derived(_bare_tools, _closest_reads_bare)
+
+
+def _closest_reads_bare(row: Row) -> bool:
+    found = closest(row.value)
+    return found is not None and found.adapter.kind not in OPENAI_KINDS
 
 
 def pointer_join(where: str, *parts: Any) -> str:
@@ -246,7 +261,7 @@ class ToolsInvalid(_ToolRule):
             if not isinstance(tool, dict):
                 yield _not_an_object(tool, at, note)
                 continue
-            if _adapted(row):
+            if _bare_tools(row):
                 function, sub = _unwrap(tool)
                 found = _check_function(function, at + ("" if note else sub), bool(sub) and _string_parameters(profile))
             else:
