@@ -107,11 +107,8 @@ def functions_of(row: Row, profile) -> list[tuple[str, str, dict]]:
 def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
     out = []
     for where, note, tool in _listed_tools(row, profile):
-        if not isinstance(tool, dict):
-            continue
-        # OpenAI's rows wrap each function ({"type", "function"}); other formats may list it bare (ShareGPT)
-        function, sub = _unwrap(tool) if _bare_tools(row) else (tool.get("function"), "/function")
-        if isinstance(function, dict):
+        function, sub = _declared_function(row, tool)
+        if function is not None:
             if sub and _string_parameters(profile):
                 function = _with_decoded_parameters(function)
             out.append((where if note else where + sub, note, function))
@@ -120,6 +117,24 @@ def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
     if isinstance(functions, list):
         out.extend((base + pointer("functions", index), "", function) for index, function in enumerate(functions) if isinstance(function, dict))
     return out
+
+
+def _declared_function(row: Row, tool: Any) -> tuple[dict | None, str]:
+    """The function a listed tool declares and its sub-pointer, or None when it declares none (FT500 says why):
+    OpenAI's rows wrap each function ({"type", "function"}); other formats may list it bare (ShareGPT)."""
+    if not isinstance(tool, dict):
+        return None, ""
+    function, sub = _unwrap(tool) if _bare_tools(row) else (tool.get("function"), "/function")
+    return (function, sub) if isinstance(function, dict) else (None, "")
+
+
+def _unwrapped_names(row: Row, profile) -> dict[str, str]:
+    """``{name: pointer}`` of the tools an OpenAI row lists as bare functions (``{"name": ...}``), without the
+    ``{type, function}`` wrapper its readers take: FT500 reports each, and a call of one is declared, if misshapen."""
+    if _bare_tools(row):
+        return {}
+    return {tool["name"]: where for where, _, tool in _listed_tools(row, profile)
+            if _declared_function(row, tool)[0] is None and isinstance(tool, dict) and isinstance(tool.get("name"), str)}
 
 
 def _string_parameters(profile) -> bool:
@@ -682,7 +697,11 @@ class ToolUndeclared(_ToolRule):
     ``functions``) teaches the model to call functions it was never shown.
     A preference pair's answers are read too: an OpenAI DPO pair's ``input``
     declares the tools that ``preferred_output`` and ``non_preferred_output``
-    may call, and a call in either is pointed at in that answer."""
+    may call, and a call in either is pointed at in that answer. A call of
+    a function an OpenAI row lists bare, without the ``{type, function}``
+    wrapper, is declared all the same: FT500 reports the tool's shape (and
+    with FT500 off, the call is said not to be checkable), not that the call
+    is undeclared."""
 
     code = "FT505"
     name = "tool-undeclared"
@@ -700,13 +719,21 @@ class ToolUndeclared(_ToolRule):
         if where and (problem or not isinstance(tools, list)):
             return  # the tools cannot be read as a list: FT500 (or the adapter) says why, and what they declare is unknown
         declared = declared_names(row, self.context.profile)
+        unwrapped = _unwrapped_names(row, self.context.profile)
+        listed = len(_listed_tools(row, self.context.profile))
         for _, where, call in found:
             function = call.get("function")
             name = function.get("name") if isinstance(function, dict) else None
             if isinstance(name, str) and name not in declared:
                 at = _field(row, where, "name")
-                if declared:
+                if name in unwrapped:
+                    if not self.context.reports("FT500"):  # else FT500 reports the tool's shape: the call is not undeclared
+                        yield Violation(f"calls {show(name)}, which cannot be checked: its tool at {unwrapped[name]} is a bare function, "
+                                        "not wrapped in {\"type\": \"function\", \"function\": ...} (FT500 checks the shape)", at)
+                elif declared:
                     yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
+                elif listed:
+                    yield Violation(f"calls {show(name)} but none of the {listed} declared tool(s) declares a function (FT500 checks their shape)", at)
                 else:
                     yield Violation(f"calls {show(name)} but the example declares no tools", at)
 
