@@ -1025,7 +1025,9 @@ class ToolCallIdFormat(_ToolRule):
 class ArgumentsSchemaMismatch(_ToolRule):
     """A call's arguments should satisfy the ``parameters`` schema of the
     function it calls (required fields present, types right): otherwise the
-    model learns calls that the real function would reject."""
+    model learns calls that the real function would reject. Every error of
+    a call is reported in its finding (the first five spelt out, the rest
+    counted), not only the first the validator meets."""
 
     code = "FT512"
     name = "arguments-schema-mismatch"
@@ -1077,15 +1079,28 @@ class ArgumentsSchemaMismatch(_ToolRule):
                 continue  # FT502 reports the schema
             try:
                 arguments = _parse_arguments(given) if isinstance(given, str) else given
-                error = next(iter(validator.iter_errors(arguments)), None)
+                errors = list(validator.iter_errors(arguments)) if isinstance(arguments, dict) else []
             except (ValueError, jsonschema.SchemaError, RecursionError):
                 continue  # FT504 reports these
-            if not isinstance(arguments, dict):
-                continue  # FT504 reports arguments that are not an object
-            if error is not None:
-                at = _field(row, where, "arguments")
-                path = "/".join(str(p) for p in error.absolute_path)
-                yield Violation(f"arguments do not match the parameters of {show(function['name'])} at {show('/' + path)}: {show(error.message, 120, quoted=False)}", at)
+            if errors:  # FT504 reports arguments that are not an object
+                yield Violation(_schema_errors(function["name"], errors), _field(row, where, "arguments"))
+
+
+# how many of a call's schema errors FT512 spells out; the rest are counted
+_SHOWN_ERRORS = 5
+
+
+def _schema_errors(name: str, errors: list) -> str:
+    """FT512's message: every schema error of one call (a missing required key beside a bad enum value), the
+    row's own keys first, then by path; the first few spelt out and the rest counted, so one fix pass sees
+    them all."""
+    errors = sorted(errors, key=lambda error: [str(part) for part in error.absolute_path])
+    said = [f"at {show('/' + '/'.join(str(p) for p in error.absolute_path))}: {show(error.message, 120, quoted=False)}"
+            for error in errors[:_SHOWN_ERRORS]]
+    if len(errors) > _SHOWN_ERRORS:
+        said.append(f"and {len(errors) - _SHOWN_ERRORS} more")
+    head = f"arguments do not match the parameters of {show(name)}"
+    return f"{head} {said[0]}" if len(said) == 1 else f"{head}: {'; '.join(said)}"
 
 
 class ParallelToolCalls(_ToolRule):
