@@ -337,7 +337,8 @@ class Linter:
         return FileResult(
             path, FileStats(), self.token_limit, self.tokenizer.encoding_name, self.model.name,
             model_named=bool(self.settings.model), prices=self.settings.prices, limit_from=self.limit_from,
-            billing=bills_like_openai(self.profile.name, self.model.provider, self.trainer is not None),
+            # the validation file is evaluated on, not trained on: its token stats stay, with no billing estimate
+            billing=bills_like_openai(self.profile.name, self.model.provider, self.trainer is not None) and not self.is_validation(path),
             trainer=self.trainer.describe() if self.trainer is not None else None,
             approximates=_approximated(self.model) if self.trainer is None else "",
             open_tokenizer=bool(self.model.tokenizer), pair_limit=self.pair_limit,

@@ -74,3 +74,21 @@ def test_billing_is_not_estimated_under_another_providers_profile(project, tmp_p
     (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nprofile = "together"\n')
     (tmp_path / "train.jsonl").write_text(dump(ROWS), encoding="utf-8")
     assert "billing tokens" not in stats_text(tmp_path, "train.jsonl")
+
+
+def test_the_validation_file_has_token_stats_but_no_billing_estimate(tmp_path):
+    """Clean-clone trial: the validation file got its own "estimated training ... billing tokens" line, as if
+    trained on. It is not (OpenAI evaluates on it), so only the training file's estimate is shown; its token
+    statistics stay, in the text and in the JSON report, under check and stats alike."""
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nmodel = "gpt-4o-mini"\nvalidation-file = "valid.jsonl"\n')
+    (tmp_path / "train.jsonl").write_text(dump(ROWS), encoding="utf-8")
+    (tmp_path / "valid.jsonl").write_text(dump(ROWS[:3]), encoding="utf-8")
+    for command in ("check", "stats"):
+        proc = run_cli(command, "train.jsonl", "valid.jsonl", cwd=tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert proc.stdout.count("billing tokens") == 1 and proc.stdout.count("estimated cost") == 1, proc.stdout
+        assert proc.stdout.count("  tokens per example (") == 2, proc.stdout
+    report = {r["path"]: r for r in json.loads(stats_text(tmp_path, "--output-format", "json", "train.jsonl", "valid.jsonl"))}
+    assert "estimated_billing_tokens" in report["train.jsonl"]["tokens"] and "estimated_cost_usd" in report["train.jsonl"]["tokens"]
+    validation = report["valid.jsonl"]["tokens"]
+    assert "max" in validation and not {"estimated_billing_tokens", "estimated_cost_usd", "billing_tokens_per_epoch"} & set(validation)

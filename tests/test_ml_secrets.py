@@ -142,9 +142,9 @@ def test_fix_edits_diffs_and_the_html_report_never_show_an_ml_key(tmp_path, sele
     assert shown["diff"].count("+{") == len(KEYS) and shown["diff"].count("[redacted secret]") == 4 * len(KEYS)
     assert "[redacted secret]" in shown["sarif"] and "[redacted secret]" in shown["json-lines"]
     # SARIF says so too, as json does: applying those edits would write the placeholder into the data
-    sarif_fixes = [fix for result in json.loads(shown["sarif"])["runs"][0]["results"] for fix in result.get("fixes", [])
-                   if "[redacted secret]" in json.dumps(fix)]
-    assert sarif_fixes and all(fix["properties"].get("redacted") is True for fix in sarif_fixes)
+    sarif_fixes = [result["properties"]["fix"] for result in json.loads(shown["sarif"])["runs"][0]["results"]
+                   if "[redacted secret]" in json.dumps(result.get("properties", {}).get("fix"))]
+    assert sarif_fixes and all(fix.get("redacted") is True for fix in sarif_fixes)
     assert shown["html"].count("[redacted secret]") >= len(KEYS)
     assert ("FT205" in shown["text"]) == (not select)  # on unless ignored
 

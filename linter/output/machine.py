@@ -130,28 +130,21 @@ def _percent(match: re.Match) -> str:
     return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogateescape"))
 
 
-def _sarif_fix(finding: Finding) -> dict[str, Any]:
-    """A SARIF 2.1.0 ``fix``: a row removal is a real deletion of the line; JSON Patch edits have no text
-    region, so they travel in ``properties.edits`` with an empty replacement at the line's start
-    (``artifactChanges`` needs one) that changes nothing by itself."""
+def _sarif_fix(finding: Finding) -> dict[str, Any] | None:
+    """A SARIF 2.1.0 ``fix`` where its replacements say what it changes: a row removal deletes the row's line.
+    Other fixes (JSON Patch edits, byte rewrites) are left out: a replacement needs the fixed row's text, which
+    the formatter does not have, and writing it would repeat the row (secrets included) into the report; an
+    empty replacement would tell a consumer that applies it nothing changes. The result's ``properties.fix``
+    carries every fix (description, applicability, edits) for ``ftlint check --fix`` or a JSON Patch applier."""
     fix = finding.fix
+    if not fix.drops:
+        return None
     line = max(1, finding.line)
-    if fix.drops:
-        region = {"startLine": line, "startColumn": 1, "endLine": line + 1, "endColumn": 1}
-    else:
-        region = {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 1}
-    shown = fix.to_dict()
-    properties: dict[str, Any] = {"applicability": shown["applicability"]}
-    if "edits" in shown:
-        properties["edits"] = shown["edits"]
-        if shown.get("redacted"):  # as in the json format: these edits no longer reproduce the fix byte for byte
-            properties["redacted"] = True
-    if fix.drops:
-        properties["removesRow"] = True
     return {
         "description": {"text": one_line(fix.description)},
-        "artifactChanges": [{"artifactLocation": {"uri": _uri(finding.path)}, "replacements": [{"deletedRegion": region}]}],
-        "properties": properties,
+        "artifactChanges": [{"artifactLocation": {"uri": _uri(finding.path)}, "replacements": [
+            {"deletedRegion": {"startLine": line, "startColumn": 1, "endLine": line + 1, "endColumn": 1}}]}],
+        "properties": {"applicability": fix.applicability.value, "removesRow": True},
     }
 
 
@@ -190,7 +183,10 @@ class SarifFormatter(Formatter):
             result["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": one_line(finding.pointer), "kind": "element"}]
             result["properties"] = {"pointer": one_line(finding.pointer)}
         if finding.fix is not None:
-            result["fixes"] = [_sarif_fix(finding)]
+            result.setdefault("properties", {})["fix"] = finding.fix.to_dict()
+            fix = _sarif_fix(finding)
+            if fix is not None:
+                result["fixes"] = [fix]
         self.results.append(result)
 
     def close(self, run: RunSummary) -> None:

@@ -112,6 +112,13 @@ def a_role_spelt_otherwise(rule: Rule, row: Row) -> bool:
         not turn.role_pointer and any(misnames(k, "from") for k, _ in turn.extra) for _, turn in view.all_turns())
 
 
+def turns_key_misnamed(rule: Rule, row: Row) -> bool:
+    """True when FT120 is on and names a top-level key the row's format needs, held in another case or
+    misspelt (Alpaca's ``Output``, ``outptu``), with its rename: the turns that key holds are missing from
+    the view, so "no assistant message" or "the last message is from 'user'" would restate that one key."""
+    return rule.context.reports("FT120") and any(p.rename is not None and p.rename[0] == "" for p in row.view.problems)
+
+
 _NORMAL = {"gpt": ASSISTANT, "human": USER, "observation": TOOL}  # a suggested tag as the view names its role
 
 
@@ -194,7 +201,7 @@ class MessagesMissing(Rule):
             if wrong is not None:
                 yield Violation(f"{show(wrong)} should be \"messages\"", pointer(wrong), renaming(wrong, "messages"))
                 return
-            found = _closest(row.value)
+            found = closest(row.value)
             if found is not None:
                 yield Violation(f"row matches no known format; {found.note}", found.pointer, _renaming(found.renames, row.value))
                 return
@@ -218,7 +225,7 @@ def _renaming(renames: dict, value: dict) -> Fix | None:
     return Fix(f"rename {said}", Applicability.SAFE if safe else Applicability.UNSAFE, edits=tuple(e for fix in fixes for e in fix.edits))
 
 
-def _closest(value: dict):
+def closest(value: dict):
     """``(adapter, note, pointer)`` of the format an unrecognised row comes closest to (``Detector.closest``)."""
     from ..registry import get_registry
 
@@ -628,7 +635,10 @@ class UnknownMessageKey(Rule):
 
 class AssistantMissing(Rule):
     """Training targets are the assistant messages; an example without one
-    teaches nothing and is rejected by OpenAI."""
+    teaches nothing and is rejected by OpenAI. Silent where another finding
+    names the cause: a role in another case or misspelt, or a key of the
+    format that holds the answer written otherwise (Alpaca's ``Output``,
+    FT120's, with its rename)."""
 
     reads = ("shape",)
     code = "FT112"
@@ -642,7 +652,7 @@ class AssistantMissing(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         turns = dialogue(row)
         if (has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not a_role_spelt_otherwise(self, row)
-                and not meant_as(self, row, ASSISTANT) and not role_unread(self, row, turns)):
+                and not meant_as(self, row, ASSISTANT) and not role_unread(self, row, turns) and not turns_key_misnamed(self, row)):
             yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
 
 
@@ -742,7 +752,9 @@ class LastRole(Rule):
     the profile's ``last_roles``; OpenAI SFT accepts any ending. Silent on a row
     whose whole format the profile refuses (FT401 reports that), and on a last
     turn that states no role (FT105 reports it, or FT120 a ShareGPT turn's
-    ``from`` written ``From`` or ``frm``)."""
+    ``from`` written ``From`` or ``frm``), and on a row whose turns are cut
+    short by a key in another case or misspelt (Alpaca's ``Output``: FT120
+    names it and renames it)."""
 
     reads = ("shape",)
     code = "FT117"
@@ -761,6 +773,8 @@ class LastRole(Rule):
         last = turns[-1]
         if not (last.role_pointer or last.role):
             return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from", 'frm' for it) says so
+        if turns_key_misnamed(self, row):
+            return  # the last turn is missing because its key is misnamed (Alpaca's 'Output'): FT120 renames it
         role = last.source_role if last.role_pointer else last.role
         if isinstance(role, str) and role not in allowed and last.role not in allowed:
             expected = " or ".join(sorted(allowed))

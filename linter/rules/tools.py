@@ -28,7 +28,7 @@ from ..text import describe_type, show
 from ..view import TOOL, ToolCall, Turn
 from . import openai_rows
 from .base import Rule
-from .chat import CHAT_LIKE, format_refused
+from .chat import CHAT_LIKE, closest, format_refused
 
 # OpenAI's own kinds, read from the source row: chat (and RFT) rows, and DPO pairs, whose prompt and answers
 # are OpenAI messages and whose input declares OpenAI tools (linter.rules.openai_rows)
@@ -107,11 +107,8 @@ def functions_of(row: Row, profile) -> list[tuple[str, str, dict]]:
 def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
     out = []
     for where, note, tool in _listed_tools(row, profile):
-        if not isinstance(tool, dict):
-            continue
-        # OpenAI's rows wrap each function ({"type", "function"}); other formats may list it bare (ShareGPT)
-        function, sub = _unwrap(tool) if _adapted(row) else (tool.get("function"), "/function")
-        if isinstance(function, dict):
+        function, sub = _declared_function(row, tool)
+        if function is not None:
             if sub and _string_parameters(profile):
                 function = _with_decoded_parameters(function)
             out.append((where if note else where + sub, note, function))
@@ -120,6 +117,24 @@ def _functions(row: Row, profile) -> list[tuple[str, str, dict]]:
     if isinstance(functions, list):
         out.extend((base + pointer("functions", index), "", function) for index, function in enumerate(functions) if isinstance(function, dict))
     return out
+
+
+def _declared_function(row: Row, tool: Any) -> tuple[dict | None, str]:
+    """The function a listed tool declares and its sub-pointer, or None when it declares none (FT500 says why):
+    OpenAI's rows wrap each function ({"type", "function"}); other formats may list it bare (ShareGPT)."""
+    if not isinstance(tool, dict):
+        return None, ""
+    function, sub = _unwrap(tool) if _bare_tools(row) else (tool.get("function"), "/function")
+    return (function, sub) if isinstance(function, dict) else (None, "")
+
+
+def _unwrapped_names(row: Row, profile) -> dict[str, str]:
+    """``{name: pointer}`` of the tools an OpenAI row lists as bare functions (``{"name": ...}``), without the
+    ``{type, function}`` wrapper its readers take: FT500 reports each, and a call of one is declared, if misshapen."""
+    if _bare_tools(row):
+        return {}
+    return {tool["name"]: where for where, _, tool in _listed_tools(row, profile)
+            if _declared_function(row, tool)[0] is None and isinstance(tool, dict) and isinstance(tool.get("name"), str)}
 
 
 def _string_parameters(profile) -> bool:
@@ -138,6 +153,21 @@ def _with_decoded_parameters(function: dict) -> dict:
 def _adapted(row: Row) -> bool:
     """True for rows of a format other than OpenAI's chat and DPO: they are read through ``row.view``."""
     return row.kind not in OPENAI_KINDS
+
+
+def _bare_tools(row: Row) -> bool:
+    """True where a declared tool may be the bare function (ShareGPT lists it so) as well as OpenAI's
+    ``{type, function}``: rows of other formats, and a row no format recognises whose closest format is one of
+    them. A ShareGPT row with ``Conversations`` is judged as OpenAI chat; FT101 names that key, and calling its
+    bare tools "type must be 'function'" would only add findings a rename makes wrong."""
+    if _adapted(row):
+        return True
+    return not row.recognised and row.derived(_bare_tools, _closest_reads_bare)
+
+
+def _closest_reads_bare(row: Row) -> bool:
+    found = closest(row.value)
+    return found is not None and found.adapter.kind not in OPENAI_KINDS
 
 
 def pointer_join(where: str, *parts: Any) -> str:
@@ -246,7 +276,7 @@ class ToolsInvalid(_ToolRule):
             if not isinstance(tool, dict):
                 yield _not_an_object(tool, at, note)
                 continue
-            if _adapted(row):
+            if _bare_tools(row):
                 function, sub = _unwrap(tool)
                 found = _check_function(function, at + ("" if note else sub), bool(sub) and _string_parameters(profile))
             else:
@@ -667,7 +697,11 @@ class ToolUndeclared(_ToolRule):
     ``functions``) teaches the model to call functions it was never shown.
     A preference pair's answers are read too: an OpenAI DPO pair's ``input``
     declares the tools that ``preferred_output`` and ``non_preferred_output``
-    may call, and a call in either is pointed at in that answer."""
+    may call, and a call in either is pointed at in that answer. A call of
+    a function an OpenAI row lists bare, without the ``{type, function}``
+    wrapper, is declared all the same: FT500 reports the tool's shape (and
+    with FT500 off, the call is said not to be checkable), not that the call
+    is undeclared."""
 
     code = "FT505"
     name = "tool-undeclared"
@@ -685,13 +719,21 @@ class ToolUndeclared(_ToolRule):
         if where and (problem or not isinstance(tools, list)):
             return  # the tools cannot be read as a list: FT500 (or the adapter) says why, and what they declare is unknown
         declared = declared_names(row, self.context.profile)
+        unwrapped = _unwrapped_names(row, self.context.profile)
+        listed = len(_listed_tools(row, self.context.profile))
         for _, where, call in found:
             function = call.get("function")
             name = function.get("name") if isinstance(function, dict) else None
             if isinstance(name, str) and name not in declared:
                 at = _field(row, where, "name")
-                if declared:
+                if name in unwrapped:
+                    if not self.context.reports("FT500"):  # else FT500 reports the tool's shape: the call is not undeclared
+                        yield Violation(f"calls {show(name)}, which cannot be checked: its tool at {unwrapped[name]} is a bare function, "
+                                        "not wrapped in {\"type\": \"function\", \"function\": ...} (FT500 checks the shape)", at)
+                elif declared:
                     yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
+                elif listed:
+                    yield Violation(f"calls {show(name)} but none of the {listed} declared tool(s) declares a function (FT500 checks their shape)", at)
                 else:
                     yield Violation(f"calls {show(name)} but the example declares no tools", at)
 
@@ -983,7 +1025,9 @@ class ToolCallIdFormat(_ToolRule):
 class ArgumentsSchemaMismatch(_ToolRule):
     """A call's arguments should satisfy the ``parameters`` schema of the
     function it calls (required fields present, types right): otherwise the
-    model learns calls that the real function would reject."""
+    model learns calls that the real function would reject. Every error of
+    a call is reported in its finding (the first five spelt out, the rest
+    counted), not only the first the validator meets."""
 
     code = "FT512"
     name = "arguments-schema-mismatch"
@@ -1035,15 +1079,28 @@ class ArgumentsSchemaMismatch(_ToolRule):
                 continue  # FT502 reports the schema
             try:
                 arguments = _parse_arguments(given) if isinstance(given, str) else given
-                error = next(iter(validator.iter_errors(arguments)), None)
+                errors = list(validator.iter_errors(arguments)) if isinstance(arguments, dict) else []
             except (ValueError, jsonschema.SchemaError, RecursionError):
                 continue  # FT504 reports these
-            if not isinstance(arguments, dict):
-                continue  # FT504 reports arguments that are not an object
-            if error is not None:
-                at = _field(row, where, "arguments")
-                path = "/".join(str(p) for p in error.absolute_path)
-                yield Violation(f"arguments do not match the parameters of {show(function['name'])} at {show('/' + path)}: {show(error.message, 120, quoted=False)}", at)
+            if errors:  # FT504 reports arguments that are not an object
+                yield Violation(_schema_errors(function["name"], errors), _field(row, where, "arguments"))
+
+
+# how many of a call's schema errors FT512 spells out; the rest are counted
+_SHOWN_ERRORS = 5
+
+
+def _schema_errors(name: str, errors: list) -> str:
+    """FT512's message: every schema error of one call (a missing required key beside a bad enum value), the
+    row's own keys first, then by path; the first few spelt out and the rest counted, so one fix pass sees
+    them all."""
+    errors = sorted(errors, key=lambda error: [str(part) for part in error.absolute_path])
+    said = [f"at {show('/' + '/'.join(str(p) for p in error.absolute_path))}: {show(error.message, 120, quoted=False)}"
+            for error in errors[:_SHOWN_ERRORS]]
+    if len(errors) > _SHOWN_ERRORS:
+        said.append(f"and {len(errors) - _SHOWN_ERRORS} more")
+    head = f"arguments do not match the parameters of {show(name)}"
+    return f"{head} {said[0]}" if len(said) == 1 else f"{head}: {'; '.join(said)}"
 
 
 class ParallelToolCalls(_ToolRule):
