@@ -519,7 +519,10 @@ class UnknownKey(Rule):
     close spelling too (unsafe, it is a guess: ``tols`` to ``tools``), never
     removed; nothing is renamed where the row holds that key already or two
     keys name it, and the finding says so. Other unknown keys are removed
-    (unsafe, it deletes data)."""
+    (unsafe, it deletes data). A preference row's ``tools`` at the top level
+    belong in ``input`` (the DPO format declares them there, under every
+    profile): moved to ``input.tools`` (unsafe) when ``input`` holds none,
+    never removed, since the pair's calls need them."""
 
     reads = ("shape",)
     code = "FT110"
@@ -539,6 +542,10 @@ class UnknownKey(Rule):
         renamed = _RENAMED_BY_FT602 if self.context.reports("FT602") else {}
         # the *_completion keys FT602 renames are no unknown keys
         unknown = [key for key in row.value if key not in known and renamed.get(key) not in known]
+        misplaced = _misplaced_tools(row)
+        if misplaced is not None:
+            unknown = [key for key in unknown if key != "tools"]
+            yield misplaced
         if not unknown:
             return  # nearly every row: nothing below (its view, its misnamed keys) is needed
         targets = meant_keys(row.value, known, present=True)
@@ -555,6 +562,27 @@ class UnknownKey(Rule):
             elif not profile.ignores_extra_columns:  # a plain column: dropped unread by a local trainer, refused by a service
                 fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
                 yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
+
+
+_TOOLS_IN_INPUT = ("top-level key 'tools' belongs in \"input\": a preference row declares its tools in input.tools, "
+                   "beside the messages they serve")
+
+
+def _misplaced_tools(row: Row) -> Violation | None:
+    """The finding on a DPO row's ``tools`` at the top level, where no reader of the format looks (its view
+    reads ``input.tools``, whatever the profile's chat rows take), or None. The fix moves them into ``input``
+    (unsafe: the prompt then declares them) when it holds none; removing them would leave the calls of the
+    pair without their declarations, so where ``input`` has tools already (or is no object) nothing is offered."""
+    value = row.value
+    if row.kind != PREFERENCE or "tools" not in value:
+        return None
+    source = value.get("input")
+    if not isinstance(source, dict):
+        return Violation(_TOOLS_IN_INPUT, pointer("tools"))  # FT600 reports the input
+    if "tools" in source:
+        return Violation(_TOOLS_IN_INPUT + " (input holds tools already: merge them by hand)", pointer("tools"))
+    return Violation(_TOOLS_IN_INPUT, pointer("tools"), Fix("move tools to input.tools", Applicability.UNSAFE,
+                                                           edits=(patching.move(patching.at("tools"), patching.at("input", "tools")),)))
 
 
 def judges_keys(rule: Rule, row: Row) -> bool:
