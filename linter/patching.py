@@ -92,9 +92,15 @@ def at(*parts: str | int) -> str:
     return jsonpointer.JsonPointer.from_parts([str(part) for part in parts]).path
 
 
-def rename(source: str, target: str) -> dict[str, Any]:
-    """The edit that renames a key: a JSON Patch ``move``; the applier keeps the key in its place in the object."""
+def move(source: str, target: str) -> dict[str, Any]:
+    """The edit that moves a value to another pointer (JSON Patch ``move``): what sits at ``source`` is not copied
+    and removed by hand, so nothing between the two steps can lose it."""
     return {"op": "move", "from": source, "path": target}
+
+
+def rename(source: str, target: str) -> dict[str, Any]:
+    """The edit that renames a key: a ``move`` within one object; the applier keeps the key in its place there."""
+    return move(source, target)
 
 
 def remove(where: str) -> dict[str, Any]:

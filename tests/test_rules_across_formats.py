@@ -209,3 +209,26 @@ def test_prompt_ending_with_the_assistant_fires_ft604(tmp_path, format_name):
                     "or the pair shares every turn)")
     row, _, role = rendered
     assert _lint(tmp_path, format_name, profile, [row], "FT604") == [(1, role.format(1))]
+
+
+# where each pair format holds the prompt's first text and the rejected answer's text (FT200 points at a v1 turn's
+# whole content list, FT201 at the text part that is padded)
+PAIR_TEXTS = {
+    "openai-dpo": ("/input/messages/0/content", "/non_preferred_output/0/content"),
+    "trl-preference": ("/prompt/0/content", "/rejected/0/content"),
+    "sharegpt-preference": ("/conversations/0/value", "/rejected/value"),
+    "alpaca-preference": ("/instruction", "/rejected"),
+    "llamafactory-v1": ("/chosen_messages/0/content/0/value", "/rejected_messages/1/content"),
+}
+
+
+@pytest.mark.parametrize("format_name", PAIRS)
+def test_a_padded_prompt_and_a_blank_answer_fire_ft201_and_ft200_in_every_preference_format(tmp_path, format_name):
+    """Clean-clone trial: an OpenAI DPO row got neither (FT200 and FT201 declared only chat and the adapted kinds), while
+    the same text as a TRL pair got both."""
+    render, profile = PAIRS[format_name]
+    row, _, _ = render([(USER, "hi   ")], "Hello!", "   ")
+    good, _, _ = render([(USER, "hi")], "Hello!", "Go away.")
+    prompt, rejected = PAIR_TEXTS[format_name]
+    assert _lint(tmp_path, format_name, profile, [row, good], "FT201") == [(1, prompt)]
+    assert _lint(tmp_path, format_name, profile, [row, good], "FT200") == [(1, rejected)]

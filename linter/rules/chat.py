@@ -23,18 +23,30 @@ from ..text import describe_type, show
 from ..secrets import first_secret
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Turn
 from .base import Rule
+from .openai_rows import each
 
 
 # chat structure rules apply to SFT examples and RFT prompts alike
 CHAT_LIKE = frozenset({CHAT, RFT})
 # the rules that read the conversation view serve every format's dialogue too
 DIALOGUES = CHAT_LIKE | DIALOGUE_KINDS
+# the rules of turn order read OpenAI DPO pairs too: each answer continues the input's messages (``judge_order``)
+ORDERED = DIALOGUES | {PREFERENCE}
 
 
 def dialogue(row: Row) -> tuple[Turn, ...]:
     """The row's turns in order; for a preference pair, the prompt and the chosen answer."""
     view = row.view
     return view.turns + view.chosen if view.chosen else view.turns
+
+
+def judge_order(row: Row, check) -> Iterable[Violation]:
+    """``check(turns, prompt)`` on each conversation the row trains (``Conversation.dialogues``): its turns, or a
+    pair's prompt followed by each answer in turn, ``prompt`` being how many turns the prompt holds (the answers
+    are alternatives, never one after the other). A finding in the prompt both answers share is reported once."""
+    view = row.view
+    prompt = len(view.turns) if view.is_preference else None
+    return each(list(view.dialogues()), lambda turns: check(turns, prompt))
 
 
 def dialogue_pointer(row: Row, turns: tuple[Turn, ...]) -> str:
@@ -514,7 +526,10 @@ class UnknownKey(Rule):
     close spelling too (unsafe, it is a guess: ``tols`` to ``tools``), never
     removed; nothing is renamed where the row holds that key already or two
     keys name it, and the finding says so. Other unknown keys are removed
-    (unsafe, it deletes data)."""
+    (unsafe, it deletes data). A preference row's ``tools`` at the top level
+    belong in ``input`` (the DPO format declares them there, under every
+    profile): moved to ``input.tools`` (unsafe) when ``input`` holds none,
+    never removed, since the pair's calls need them."""
 
     reads = ("shape",)
     code = "FT110"
@@ -534,6 +549,10 @@ class UnknownKey(Rule):
         renamed = _RENAMED_BY_FT602 if self.context.reports("FT602") else {}
         # the *_completion keys FT602 renames are no unknown keys
         unknown = [key for key in row.value if key not in known and renamed.get(key) not in known]
+        misplaced = _misplaced_tools(row)
+        if misplaced is not None:
+            unknown = [key for key in unknown if key != "tools"]
+            yield misplaced
         if not unknown:
             return  # nearly every row: nothing below (its view, its misnamed keys) is needed
         targets = meant_keys(row.value, known, present=True)
@@ -550,6 +569,27 @@ class UnknownKey(Rule):
             elif not profile.ignores_extra_columns:  # a plain column: dropped unread by a local trainer, refused by a service
                 fix = Fix("remove the key", Applicability.UNSAFE, edits=_drop_keys({key})) if fixable else None
                 yield Violation(f"unknown top-level key {show(key)}", pointer(key), fix)
+
+
+_TOOLS_IN_INPUT = ("top-level key 'tools' belongs in \"input\": a preference row declares its tools in input.tools, "
+                   "beside the messages they serve")
+
+
+def _misplaced_tools(row: Row) -> Violation | None:
+    """The finding on a DPO row's ``tools`` at the top level, where no reader of the format looks (its view
+    reads ``input.tools``, whatever the profile's chat rows take), or None. The fix moves them into ``input``
+    (unsafe: the prompt then declares them) when it holds none; removing them would leave the calls of the
+    pair without their declarations, so where ``input`` has tools already (or is no object) nothing is offered."""
+    value = row.value
+    if row.kind != PREFERENCE or "tools" not in value:
+        return None
+    source = value.get("input")
+    if not isinstance(source, dict):
+        return Violation(_TOOLS_IN_INPUT, pointer("tools"))  # FT600 reports the input
+    if "tools" in source:
+        return Violation(_TOOLS_IN_INPUT + " (input holds tools already: merge them by hand)", pointer("tools"))
+    return Violation(_TOOLS_IN_INPUT, pointer("tools"), Fix("move tools to input.tools", Applicability.UNSAFE,
+                                                           edits=(patching.move(patching.at("tools"), patching.at("input", "tools")),)))
 
 
 def judges_keys(rule: Rule, row: Row) -> bool:
@@ -750,35 +790,49 @@ class LastRole(Rule):
     RFT prompt must end with the user (the model answers it), while Mistral and
     Bedrock train on the final assistant turn and reject other endings. Driven by
     the profile's ``last_roles``; OpenAI SFT accepts any ending. Silent on a row
-    whose whole format the profile refuses (FT401 reports that), and on a last
+    whose whole format the profile refuses (FT401 reports that), on a last
     turn that states no role (FT105 reports it, or FT120 a ShareGPT turn's
-    ``from`` written ``From`` or ``frm``), and on a row whose turns are cut
-    short by a key in another case or misspelt (Alpaca's ``Output``: FT120
-    names it and renames it)."""
+    ``from`` written ``From`` or ``frm``), on one whose role its format
+    refuses there (FT120: a ShareGPT pair's ``rejected`` from the human), and
+    on a row whose turns are cut short by a key in another case or misspelt
+    (Alpaca's ``Output``: FT120 names it and renames it). A preference pair
+    (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as
+    its prompt followed by each answer, a problem in the prompt reported once."""
 
     reads = ("shape",)
     code = "FT117"
     name = "last-role"
     summary = "The last message has a role the profile does not allow last"
-    kinds = DIALOGUES
+    kinds = ORDERED
     example_profile = "mistral"
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "bye"}]}'
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
         allowed = self.context.profile.last_roles
-        turns = dialogue(row)
-        if allowed is None or not turns or format_refused(self, row):
+        if allowed is None or format_refused(self, row):
+            return
+        yield from judge_order(row, lambda turns, _: self._last(row, turns, allowed))
+
+    def _last(self, row: Row, turns: tuple[Turn, ...], allowed) -> Iterable[Violation]:
+        if not turns:
             return
         last = turns[-1]
         if not (last.role_pointer or last.role):
             return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from", 'frm' for it) says so
         if turns_key_misnamed(self, row):
             return  # the last turn is missing because its key is misnamed (Alpaca's 'Output'): FT120 renames it
+        if format_says(self, row, last.role_pointer):
+            return  # its format refuses the role there (a ShareGPT rejected turn from the human): FT120 says so
         role = last.source_role if last.role_pointer else last.role
         if isinstance(role, str) and role not in allowed and last.role not in allowed:
             expected = " or ".join(sorted(allowed))
             yield Violation(f"the last message is from {show(role)}; profile {self.context.profile.name} needs {expected} last", last.role_pointer or last.pointer)
+
+
+def format_says(rule: Rule, row: Row, where: str) -> bool:
+    """True when FT120 is on and reports the row's format's own problem at ``where``: a finding there would restate it."""
+    return bool(where) and rule.context.reports("FT120") and any(problem.pointer == where for problem in row.view.problems)
 
 
 class RoleAlternation(Rule):
@@ -788,28 +842,37 @@ class RoleAlternation(Rule):
     except where the profile puts a tool result in the user's place
     (LLaMA-Factory: human/observation, then gpt/function_call, else the row is
     skipped), so the assistant must answer it next. Silent on a row whose whole
-    format the profile refuses (FT401 reports that)."""
+    format the profile refuses (FT401 reports that). A preference pair (an
+    OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as its
+    prompt followed by each answer, a problem in the prompt reported once; a
+    prompt that ends with the assistant is FT604's finding, not an answer
+    that follows it."""
 
     reads = ("shape",)
     code = "FT118"
     name = "role-alternation"
     summary = "User and assistant turns do not alternate"
-    kinds = DIALOGUES
+    kinds = ORDERED
     example_profile = "together"
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "user", "content": "hi anyone?"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        profile = self.context.profile
-        if not profile.alternate or format_refused(self, row):
+        if not self.context.profile.alternate or format_refused(self, row):
             return
+        yield from judge_order(row, lambda turns, prompt: self._alternation(row, turns, prompt))
+
+    def _alternation(self, row: Row, turns: tuple[Turn, ...], prompt: int | None) -> Iterable[Violation]:
+        profile = self.context.profile
         # LLaMA-Factory reads an observation in the human's place: the assistant answers it next. Its messages
         # converter merges consecutive tool messages into one observation; ShareGPT rows write each as a turn
         results_as_user = profile.tool_result_turn == USER
         merged = row.format is not None and row.format.name == "openai-chat"
+        # a pair's prompt that ends with the assistant is FT604's finding, not an answer that repeats the assistant
+        ends_with_assistant = prompt and turns[prompt - 1].role == ASSISTANT and self.context.reports("FT604")
         previous = None
         before = None
-        for turn in dialogue(row):
+        for position, turn in enumerate(turns):
             after_tool = before is not None and before.role == TOOL
             before = turn
             role = turn.role
@@ -822,7 +885,7 @@ class RoleAlternation(Rule):
             elif role not in (USER, ASSISTANT):
                 continue
             slot = USER if role == TOOL else role
-            if slot == previous and not (role == ASSISTANT and after_tool and not results_as_user):
+            if slot == previous and not (role == ASSISTANT and after_tool and not results_as_user) and not (ends_with_assistant and position == prompt):
                 what = (f"two {role} turns in a row" if role != TOOL and not after_tool else
                         f"a {role} turn right after a tool result" if role != TOOL else "two tool results in a row")
                 place = " (a tool result stands in the user's place there)" if results_as_user and (role == TOOL or after_tool) else ""
@@ -833,20 +896,25 @@ class RoleAlternation(Rule):
 class SystemPosition(Rule):
     """A system message in the middle of a conversation is unusual everywhere
     and rejected by providers whose templates only place it first (Together,
-    Fireworks, Mistral, Bedrock). More than one is merged or dropped."""
+    Fireworks, Mistral, Bedrock). More than one is merged or dropped.
+    A preference pair (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory
+    v1's) is judged as its prompt followed by each answer, a problem in the
+    prompt reported once."""
 
     reads = ("shape",)
     code = "FT119"
     name = "system-position"
     summary = "A system message is not the first message"
     severity = Severity.WARNING
-    kinds = DIALOGUES
+    kinds = ORDERED
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        yield from judge_order(row, self._positions)
+
+    def _positions(self, turns: tuple[Turn, ...], prompt: int | None) -> Iterable[Violation]:
         profile = self.context.profile
-        turns = dialogue(row)
         for position, turn in enumerate(turns):
             if turn.role == SYSTEM and turn.source_role != "developer" and position > 0:
                 if turn.role_pointer and turn.source_role not in profile.roles and self.context.reports("FT106"):
@@ -855,6 +923,9 @@ class SystemPosition(Rule):
                 if all(earlier.role == SYSTEM for earlier in turns[:position]):
                     yield Violation(f"a second system message: the row has one already at {turns[0].pointer or '/'}",
                                     turn.role_pointer or turn.pointer)
+                    continue
+                if prompt is not None and position >= prompt:  # in one of a pair's answers, not in the prompt
+                    yield Violation(f"system message in the answer at {turn.pointer}, not first{strict}", turn.role_pointer or turn.pointer)
                     continue
                 index = turn.pointer.rsplit("/", 1)[-1]
                 yield Violation(f"system message at position {index}, not first{strict}", turn.role_pointer or turn.pointer)
@@ -865,13 +936,15 @@ class FirstRole(Rule):
     with the user: Bedrock rejects a record that starts with the assistant,
     LLaMA-Factory skips it ("Invalid role tag"), Together needs system or
     user first. Driven by the profile's ``first_roles``. Silent on a row whose
-    whole format the profile refuses (FT401 reports that)."""
+    whole format the profile refuses (FT401 reports that). A preference pair
+    (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as
+    its prompt followed by each answer, a problem in the prompt reported once."""
 
     reads = ("shape",)
     code = "FT121"
     name = "first-role"
     summary = "The first turn after the system prompt has a role the profile does not allow first"
-    kinds = DIALOGUES
+    kinds = ORDERED
     example_profile = "bedrock"
     bad = '{"messages": [{"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hi."}]}'
     good = '{"system": "Be brief.", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
@@ -880,7 +953,10 @@ class FirstRole(Rule):
         allowed = self.context.profile.first_roles
         if allowed is None or format_refused(self, row):
             return
-        first = next((t for t in dialogue(row) if t.role != SYSTEM), None)
+        yield from judge_order(row, lambda turns, _: self._first(turns, allowed))
+
+    def _first(self, turns: tuple[Turn, ...], allowed) -> Iterable[Violation]:
+        first = next((t for t in turns if t.role != SYSTEM), None)
         if first is None or not (first.role_pointer or first.role):
             return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from") says so
         role = first.source_role if first.role_pointer else first.role

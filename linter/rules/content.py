@@ -1,6 +1,7 @@
 """FT2xx: the text inside messages, read through the conversation view, so
 the same checks serve every format and point into the source row
-(``/messages/1/content``, ``/conversations/2/value``, ``/output``)."""
+(``/messages/1/content``, ``/conversations/2/value``, ``/output``,
+``/preferred_output/0/content``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import ADAPTED_KINDS
+from ..schema import CONVERSATION_KINDS, PREFERENCE
 from ..view import Turn
 from .base import Rule
 from .chat import CHAT_LIKE
 
-TEXT_KINDS = CHAT_LIKE | ADAPTED_KINDS
+# every kind whose rows hold turns: OpenAI's chat, RFT and DPO rows and every adapted format (a DPO pair's
+# input messages and both outputs are turns of its view, pointed at in the source row like any other)
+TEXT_KINDS = CONVERSATION_KINDS
+# OpenAI's own message rows, whose content parts these rules leave alone (only whole-string content)
+_OPENAI_MESSAGES = CHAT_LIKE | {PREFERENCE}
 _CONTINUATIONS = ("/completion", "/chosen", "/rejected")
 
 # What ``str.strip()`` removes: the 29 characters Python calls whitespace (written out: finding
@@ -90,10 +95,17 @@ def _empty(turn: Turn) -> bool:
     return False
 
 
+def _nothing(turn: Turn) -> bool:
+    """True when the content is ``""`` or ``[]``: no text at all, not only whitespace."""
+    return not turn.parts or (turn.content_state == "text" and not turn.parts[0].text)
+
+
 class ContentEmpty(Rule):
     """Empty or whitespace-only content trains the model to answer with
     nothing (assistant) or to answer nothing (user). An assistant message whose
-    turn is a tool call may leave ``content`` empty."""
+    turn is a tool call may leave ``content`` empty. Every format's turns are
+    read, an OpenAI DPO pair's input messages and both outputs too; an output
+    with no content at all (``""``) is FT601's finding while FT601 is on."""
 
     code = "FT200"
     name = "content-empty"
@@ -106,8 +118,11 @@ class ContentEmpty(Rule):
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        for _, turn in row.view.all_turns():
+        said = row.kind == PREFERENCE and self.context.reports("FT601")
+        for where, turn in row.view.all_turns():
             if _empty(turn) and not _carried(turn):
+                if said and where != "turns" and _nothing(turn):
+                    continue  # a DPO output with no content at all: FT601 says so ("has no content")
                 yield Violation("content is empty or whitespace only", turn.content_pointer)
 
 
@@ -136,7 +151,7 @@ class WhitespacePadding(Rule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         for _, turn in row.view.all_turns():
-            if turn.content_state != "text" and row.kind in CHAT_LIKE:
+            if turn.content_state != "text" and row.kind in _OPENAI_MESSAGES:
                 continue  # OpenAI content parts: only whole-string content, as before
             # TRL's standard completions start with a space by convention (" blue."): only their end counts
             convention = turn.source_role is None and turn.content_pointer in _CONTINUATIONS

@@ -39,6 +39,9 @@ VIEW_KINDS = OPENAI_KINDS | ADAPTED_KINDS
 # LLaMA-Factory's formats, whose calls it reads with its function formatter: ``json.dumps(arguments)``
 # (hiyouga/LLaMA-Factory src/llamafactory/data/formatter.py FunctionFormatter)
 LLAMAFACTORY_CALLS = frozenset({"sharegpt", "sharegpt-preference", "sharegpt-kto"})
+# TRL's conversational types, whose message lists (prompt, completion, chosen, rejected) hold OpenAI-style calls:
+# their arguments are judged by the profile's form, as a messages row's are (linter.formats.trl)
+TRL_CALLS = frozenset({"prompt-only", "prompt-completion", "trl-preference", "unpaired-preference"})
 
 
 def _parse_arguments(text: str) -> Any:
@@ -574,7 +577,9 @@ class ArgumentsInvalid(_ToolRule):
     profiles whose trainers take an object, ``trl`` and ``axolotl``); a string that
     holds a JSON *string* (double-encoded, ``"\\"{\\\\\\"city\\\\\\": ...}\\""``)
     teaches the model to emit escaped JSON; text that is not JSON cannot be
-    parsed by the caller.
+    parsed by the caller. A chat row's calls are judged so, an OpenAI DPO
+    pair's (input and both outputs) and those of TRL's conversational rows
+    (``prompt``, ``completion``, ``chosen`` and ``rejected`` message lists).
 
     Under ``llamafactory`` (``tool_arguments = "object-only"``) the arguments
     must be the object itself: LLaMA-Factory's function formatter runs
@@ -594,21 +599,16 @@ class ArgumentsInvalid(_ToolRule):
     name = "arguments-invalid"
     summary = "Tool call arguments are not a string holding a JSON object"
     fix = Applicability.SAFE
-    kinds = OPENAI_KINDS | LLAMAFACTORY_CALLS
+    kinds = OPENAI_KINDS | LLAMAFACTORY_CALLS | TRL_CALLS
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "\\"{\\\\\\"city\\\\\\": \\\\\\"Paris\\\\\\"}\\""}}]}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{\\"city\\": \\"Paris\\"}"}}]}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if _adapted(row):
+        if row.kind in LLAMAFACTORY_CALLS:
             yield from _object_arguments(row)
             return
-        for _, where, call in calls(row):
-            function = call.get("function")
-            if not isinstance(function, dict) or function.get("arguments") is None:
-                continue  # no arguments (missing or null) is FT503's
-            at = (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments")
-            arguments = function["arguments"]
-            form = self.context.profile.tool_arguments
+        form = self.context.profile.tool_arguments
+        for at, arguments in _arguments_of(row):
             if isinstance(arguments, dict) and form in ("object", "object-only"):
                 continue  # TRL, axolotl: an object is what their chat templates render; LLaMA-Factory encodes it
             if form == "object-only":
@@ -640,7 +640,6 @@ class ArgumentsInvalid(_ToolRule):
             if not isinstance(parsed, dict):
                 yield Violation(f"arguments must hold a JSON object, got {describe_type(parsed)}", at)
 
-
     def _object_only(self, arguments: Any, at: str) -> Iterable[Violation]:
         """A target that encodes the arguments itself (LLaMA-Factory): anything but an object is trained as it is."""
         try:
@@ -654,6 +653,21 @@ class ArgumentsInvalid(_ToolRule):
                             Fix("decode the JSON string into the object", Applicability.SAFE, edits=(patching.replace(at, decoded),)))
         else:
             yield Violation(f"arguments must be a JSON object under profile {profile}, got {describe_type(arguments)}", at)
+
+
+def _arguments_of(row: Row) -> Iterable[tuple[str, Any]]:
+    """``(pointer, arguments)`` of each call that has arguments (none, or null, is FT503's): an OpenAI row's
+    calls read from the source row, a TRL row's through the view (the calls of its prompt and of each answer,
+    OpenAI-style objects in its message lists)."""
+    if _adapted(row):
+        for call, source, _, at, _ in _located_calls(row):
+            if isinstance(source, dict) and call.arguments is not None:
+                yield at, call.arguments
+        return
+    for _, where, call in calls(row):
+        function = call.get("function")
+        if isinstance(function, dict) and function.get("arguments") is not None:
+            yield (where + "/arguments") if where.endswith("function_call") else (where + "/function/arguments"), function["arguments"]
 
 
 _ENCODED_AGAIN = "LLaMA-Factory's function formatter json.dumps them, so a JSON string is trained as an escaped string"
