@@ -142,3 +142,59 @@ def test_a_split_short_of_the_count_because_of_duplicates_says_so(tmp_path):
     proc = run_cli("convert", source, "-o", tmp_path / "out.jsonl", "--split-validation", "5")
     assert proc.returncode == 0 and _lines(tmp_path / "out.valid.jsonl") == others, proc.stderr
     assert "2 example(s) went to validation, not the 5 asked" in proc.stderr and "asks for more examples" not in proc.stderr
+
+
+_NAMED = {"messages": [{"role": "user", "content": "hi", "name": "alice", "timestamp": 1}, {"role": "assistant", "content": "Hello."}]}
+_PLAIN = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello."}]}
+
+
+@pytest.mark.parametrize("target", ["sharegpt", "alpaca", "prompt-completion", "bedrock-claude", "bedrock-nova", "llamafactory-v1"])
+def test_a_message_name_or_key_the_target_has_no_place_for_is_rejected_not_dropped(tmp_path, target):
+    """ShareGPT's {"from", "value"}, the text-only fields and v1's {role, content, loss_weight} have no place for a
+    message's name or for keys no format reads: written, the row came out as {"from": "human", "value": "hi"} with no note."""
+    source = tmp_path / "chat.jsonl"
+    _write(source, [_NAMED, _PLAIN])
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", target)
+    (reject,) = _lines(tmp_path / "out.jsonl.rejects.jsonl")
+    assert proc.returncode == 1 and reject["line"] == 1, proc.stderr
+    assert "/messages/0" in reject["reason"] and "'name'" in reject["reason"] and "'timestamp'" in reject["reason"], reject["reason"]
+    assert len(_lines(out)) == 1 and "alice" not in out.read_text()  # the plain row is written
+
+
+@pytest.mark.parametrize("target", ["openai-chat", "trl"])
+def test_a_message_name_and_keys_are_written_where_the_target_holds_them(tmp_path, target):
+    source = tmp_path / "chat.jsonl"
+    _write(source, [_NAMED])
+    out = tmp_path / "out.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", target).returncode == 0
+    assert _lines(out)[0]["messages"][0] == _NAMED["messages"][0]
+
+
+def test_a_training_weight_is_not_dropped_by_prompt_completion(tmp_path):
+    """prompt-completion wrote an assistant answer weighted 0 (not trained) as a completion that trains."""
+    source = tmp_path / "chat.jsonl"
+    _write(source, [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello.", "weight": 0}]}])
+    out = tmp_path / "out.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", "prompt-completion").returncode == 1
+    (reject,) = _lines(tmp_path / "out.jsonl.rejects.jsonl")
+    assert "the training weight at /messages/1/weight" in reject["reason"], reject["reason"]
+
+
+def _tool_row(result_name):
+    call = {"type": "function", "function": {"name": "weather", "arguments": {"city": "Paris"}}}
+    return {"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [call]},
+                         {"role": "tool", "name": result_name, "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}
+
+
+@pytest.mark.parametrize("target", ["sharegpt", "llamafactory-v1"])
+def test_a_tool_result_name_is_kept_by_its_place_after_the_call_only_when_it_names_that_call(tmp_path, target):
+    """ShareGPT's observation and v1's tool message answer the call before them: a result's name that repeats the
+    call's function name says nothing the place does not; another name would be lost."""
+    source = tmp_path / "tools.jsonl"
+    _write(source, [_tool_row("weather"), _tool_row("stocks")])
+    out = tmp_path / "out.jsonl"
+    assert run_cli("convert", source, "-o", out, "--to", target).returncode == 1
+    (reject,) = _lines(tmp_path / "out.jsonl.rejects.jsonl")
+    assert reject["line"] == 2 and "/messages/2" in reject["reason"] and "'name'" in reject["reason"], reject["reason"]
+    assert len(_lines(out)) == 1

@@ -94,3 +94,16 @@ def test_profiles_doc_is_current():
 
     committed = (Path(__file__).parent.parent / "docs" / "profiles.md").read_text()
     assert committed == markdown(BUILTIN_PROFILES), "regenerate docs/profiles.md with linter.profiles.markdown(BUILTIN_PROFILES)"
+
+
+def test_trl_profile_says_an_empty_answer_list_of_a_pair_trains_nothing(tmp_path):
+    """check --profile trl said nothing of "rejected": [] (TRL's DPO collator fails or trains garbage on it): FT601
+    says it at the side, as it does of OpenAI DPO's empty output, and the row's complete twin passes."""
+    prompt = [{"role": "user", "content": "Q?"}]
+    rows = [{"prompt": prompt, "chosen": [{"role": "assistant", "content": "A."}], "rejected": []},
+            {"prompt": prompt, "chosen": [{"role": "assistant", "content": "A."}], "rejected": [{"role": "assistant", "content": "B."}]}]
+    source = tmp_path / "dpo.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report, proc = cli_json(source, "--profile", "trl")
+    found = [(f["line"], f["pointer"]) for f in report["findings"] if f["code"] == "FT601"]
+    assert proc.returncode == 1 and found == [(1, "/rejected")], report["findings"]

@@ -308,8 +308,9 @@ def call_id(turn_index: int, call_index: int) -> str:
     return f"c{turn_index:05d}{call_index:03d}"[-9:]
 
 
-def plain_text(turn: Turn, target: str) -> str:
-    """The turn's text, or Reject when it holds anything a text-only field cannot carry."""
+def plain_text(turn: Turn, target: str, called: frozenset = frozenset()) -> str:
+    """The turn's text, or Reject when it holds anything a text-only field cannot carry (its training weight,
+    its name and other message keys included; ``called`` as ``require_held`` takes it)."""
     if turn.content_state == "invalid":
         raise Reject(f"content at {turn.content_pointer} is neither text nor parts")
     media = [p for p in turn.parts if p.kind != "text"]
@@ -319,7 +320,34 @@ def plain_text(turn: Turn, target: str) -> str:
         raise Reject(f"the tool call at {turn.tool_calls[0].pointer} cannot be written in {target}")
     if turn.content_state in ("missing", "null"):
         raise Reject(no_text(turn, target))
+    _require_no_weight(turn, target)
+    require_held(turn, target, called)
     return turn.text
+
+
+def require_held(turn: Turn, target: str, called: frozenset = frozenset()) -> None:
+    """Reject a turn whose message keys beyond its role, content, calls and weight ``target`` has no place for:
+    its ``name`` and the keys no format reads (``Turn.extra``). Writers that hold them (OpenAI-style messages)
+    do not call this; the others would write ``{"from": "human", "value": "hi"}`` of a message that also said
+    who spoke, unseen. A tool result's name that repeats the function name of a call it answers (``called``:
+    ``called_names``) is held by its place after that call, in the targets that pair results by position."""
+    lost = [key for key, _ in turn.extra]
+    if turn.name is not None and not (turn.role == TOOL and turn.name in called):
+        lost.insert(0, "name")
+    if lost:
+        said = ", ".join(show(key) for key in lost)
+        raise Reject(f"the message at {turn.pointer} holds {said}, which {target} has no place for (written, it would lose them)")
+
+
+def called_names(turns, index: int) -> frozenset:
+    """The function names of the calls the turn at ``index`` answers when it is a tool result: those of the
+    nearest turn before it with calls, past the results that answer them too."""
+    for turn in reversed(turns[:index]):
+        if turn.tool_calls:
+            return frozenset(call.name for call in turn.tool_calls if isinstance(call.name, str))
+        if turn.role != TOOL:
+            break
+    return frozenset()
 
 
 def no_text(turn: Turn, target: str) -> str:
@@ -381,8 +409,12 @@ def bare_tools(tools: Any) -> Any:
 
 def require_no_weights(turns, target: str) -> None:
     for turn in turns:
-        if turn.weight is not None and not _default_weight(turn):
-            raise Reject(f"the training weight at {turn.weight_pointer} cannot be written in {target}")
+        _require_no_weight(turn, target)
+
+
+def _require_no_weight(turn: Turn, target: str) -> None:
+    if turn.weight is not None and not _default_weight(turn):
+        raise Reject(f"the training weight at {turn.weight_pointer} cannot be written in {target}")
 
 
 def _default_weight(turn: Turn) -> bool:

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import Conversation, Problem, ToolCall
-from .base import Format, Reject, arguments_object, call_name, extras, message_turns, no_text, parse_json, ptr, shared_prefix
+from .base import (Format, Reject, arguments_object, call_name, called_names, extras, message_turns, no_text, parse_json, ptr, require_held,
+                   shared_prefix)
 from .openai import reject_unpaired
 
 V1_KEYS = frozenset({"messages", "chosen_messages", "rejected_messages", "tools", "extra_info"})
@@ -127,9 +128,10 @@ class LlamaFactoryV1(Format):
 
 def _messages(turns) -> list[dict]:
     out = []
-    for turn in turns:
+    for index, turn in enumerate(turns):
         if not turn.role:
             raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no v1 equivalent")
+        require_held(turn, "a v1 message", called_names(turns, index))  # v1 holds the weight as loss_weight
         if turn.content_state == "invalid":
             raise Reject(f"content at {turn.content_pointer} is neither text nor parts")
         if turn.content_state in ("missing", "null") and not turn.tool_calls:

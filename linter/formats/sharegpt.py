@@ -20,8 +20,8 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
-from .base import (Format, Reject, arguments_object, bare_tools, call_name, check_bool, extras, message_turns, missing_key, parse_json, plain_text, ptr,
-                   read_content, require_no_weights, split_last_answer)
+from .base import (Format, Reject, arguments_object, bare_tools, call_name, called_names, check_bool, extras, message_turns, missing_key, parse_json,
+                   plain_text, ptr, read_content, require_held, require_no_weights, split_last_answer)
 from .media import as_placeholders, with_images
 from .openai import reject_unpaired, write_messages
 
@@ -276,7 +276,7 @@ def write_sharegpt(turns, conversation: Conversation, answered: bool = False) ->
         if turn.role == SYSTEM and index == 0:
             row["system"] = plain_text(turn, "a ShareGPT system prompt")
             continue
-        out.append(_write_turn(turn))
+        out.append(_write_turn(turn, called_names(turns, index)))
     _alternate(turns[1:] if turns and turns[0].role == SYSTEM else turns, answered)
     row["conversations"] = out
     if conversation.tools is not None:
@@ -322,15 +322,17 @@ def _alternate(turns, answered: bool) -> None:
                      "LLaMA-Factory needs every human and observation turn answered (an even number of turns) and skips the row")
 
 
-def _write_turn(turn: Turn) -> Any:
+def _write_turn(turn: Turn, called: frozenset = frozenset()) -> Any:
+    """A ``{"from", "value"}`` turn; ``called``: the function names of the calls a tool result answers (``require_held``)."""
     if not turn.role:
         raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no ShareGPT equivalent")
     if turn.tool_calls:
         if turn.parts and turn.text.strip():
             raise Reject(f"the assistant turn at {turn.pointer} has both text and tool calls; ShareGPT's function_call holds only the call")
+        require_held(turn, "ShareGPT")
         calls = [{"name": call_name(c), "arguments": arguments_object(c.arguments)} for c in turn.tool_calls]
         return {"from": "function_call", "value": json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)}
-    return {"from": _WRITE_ROLE[turn.role], "value": plain_text(turn, "ShareGPT")}
+    return {"from": _WRITE_ROLE[turn.role], "value": plain_text(turn, "ShareGPT", called)}
 
 
 class ShareGPTPreference(Format):

@@ -81,7 +81,13 @@ class PreferenceOutputInvalid(_Preference, Rule):
     holding exactly one assistant message with content (or tool calls). A
     row that holds one under another name (``Preferred_output``,
     ``preferred_outptu``) is FT110's finding, with its rename, not a missing
-    output too."""
+    output too.
+
+    A pair of another format whose answer is an empty list (TRL ``"rejected": []``,
+    ShareGPT's ``chosen``, LLaMA-Factory v1's ``rejected_messages``) is read
+    from the conversation view: the side has no turn, so the pair trains
+    nothing on it (TRL's DPO collator fails on it or trains on the prompt
+    alone). Its other defects are the adapter's (FT120) or the turn rules'."""
 
     code = "FT601"
     name = "preference-output-invalid"
@@ -89,7 +95,12 @@ class PreferenceOutputInvalid(_Preference, Rule):
     bad = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, "preferred_output": "Paris.", "non_preferred_output": [{"role": "user", "content": "Lyon?"}]}'
     good = '{"input": {"messages": [{"role": "user", "content": "Capital of France?"}]}, ' + PAIR + "}"
 
+    kinds = PAIR_KINDS
+
     def check(self, row: Row) -> Iterable[Violation]:
+        if row.kind != PREFERENCE:
+            yield from _empty_sides(row)
+            return
         for key in OUTPUTS:
             if key not in row.value:
                 # '*_completion' is FT602's finding, 'Preferred_output' or 'preferred_outptu' FT110's, each with its rename
@@ -108,6 +119,17 @@ class PreferenceOutputInvalid(_Preference, Rule):
                     yield Violation(f"{key} messages must be from the assistant, got {show(role)}", pointer(key, index, "role"))
                 elif not (isinstance(message.get("content"), (str, list)) and message.get("content")) and not message.get("tool_calls"):
                     yield Violation(f"{key} message has no content", pointer(key, index, "content"))
+
+
+def _empty_sides(row: Row) -> Iterable[Violation]:
+    """An adapted pair's answer that is an empty list: the view holds no turn for it, so the finding is at the
+    column the formats hold it in (``chosen``, or v1's ``chosen_messages``)."""
+    view = row.view
+    for side, turns in (("chosen", view.chosen), ("rejected", view.rejected)):
+        if turns == ():
+            key = next((k for k in (side, side + "_messages") if row.value.get(k) == []), None)
+            if key is not None:  # a side the adapter could not read at all is its problem (FT120)
+                yield Violation(f"{key} is an empty list: the pair has no {side} answer to train on", pointer(key))
 
 
 class PreferenceKeySpelling(_Preference, Rule):
