@@ -22,7 +22,8 @@ _PROMPT = {"messages": [{"role": "user", "content": "What is section 2 about?"}]
 _CHOSEN = [{"role": "assistant", "content": "Section 2 covers contracts."}]
 
 
-@pytest.mark.parametrize("target", ["trl", "sharegpt-preference", "alpaca", "llamafactory-v1"])
+# openai-dpo: converting to the row's own format once copied it as read, string answer and all
+@pytest.mark.parametrize("target", ["trl", "sharegpt-preference", "alpaca", "llamafactory-v1", "openai-dpo"])
 def test_a_dpo_answer_that_is_a_string_is_rejected_with_the_field_not_written_empty(tmp_path, target):
     source = tmp_path / "dpo.jsonl"
     _write(source, [{"input": _PROMPT, "preferred_output": _CHOSEN, "non_preferred_output": "Section is about contracts."},
@@ -34,6 +35,16 @@ def test_a_dpo_answer_that_is_a_string_is_rejected_with_the_field_not_written_em
     assert "non_preferred_output is a string, not a message list" in reject["reason"], reject["reason"]
     assert "0 turns" not in reject["reason"]
     assert len(_lines(out)) == 1  # the good pair is written
+
+
+def test_converting_dpo_to_itself_writes_the_completion_spelling_as_openais(tmp_path):
+    source = tmp_path / "dpo.jsonl"
+    rejected = [{"role": "assistant", "content": "No."}]
+    _write(source, [{"input": _PROMPT, "preferred_completion": _CHOSEN, "non_preferred_completion": rejected}])
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "openai-dpo")
+    assert proc.returncode == 0, proc.stderr
+    assert _lines(out) == [{"input": _PROMPT, "preferred_output": _CHOSEN, "non_preferred_output": rejected}]
 
 
 @pytest.mark.parametrize("row, said", [

@@ -262,6 +262,10 @@ def _image_urls(conversation: Conversation, images: list) -> Conversation:
     return conversation._replace(turns=tuple(turns))
 
 
+def _message_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(message, dict) for message in value)
+
+
 def pair_keys(value: dict) -> tuple[str, str]:
     """The keys of a DPO row's two answers: OpenAI's, or the ``*_completion`` spelling FT602 renames.
     The view reads them here, and FT300's bound without a view (``rules.tokens.dpo_lists``) too."""
@@ -295,6 +299,15 @@ class OpenAIDPO(Format):
             rejected=message_turns(value.get(rejected_key), "/" + rejected_key),
             extras=extras(value, DPO_KEYS),
         )
+
+    def rewrites(self, value: dict) -> bool:
+        """A row not in OpenAI's own form is written from its view, never copied: the ``*_completion`` spelling
+        (written as ``*_output``), or a prompt or answer that is not a message list (a string answer copied as
+        read would be refused at upload; from the view the row is rejected with the reason, ``unread``)."""
+        source = value.get("input")
+        if not isinstance(source, dict) or not _message_list(source.get("messages")):
+            return True
+        return not all(key in value and _message_list(value[key]) for key in _PREFERENCE_KEYS[:2])
 
     def unread(self, value: dict) -> tuple[Problem, ...]:
         source = value.get("input")
