@@ -209,3 +209,39 @@ def test_a_tool_result_name_is_kept_by_its_place_after_the_call_only_when_it_nam
     (reject,) = _lines(tmp_path / "out.jsonl.rejects.jsonl")
     assert reject["line"] == 2 and "/messages/2" in reject["reason"] and "'name'" in reject["reason"], reject["reason"]
     assert len(_lines(out)) == 1
+
+
+def _parallel_calls(first_answered: str) -> dict:
+    calls = [{"id": ident, "type": "function", "function": {"name": "weather", "arguments": json.dumps({"city": city})}}
+             for ident, city in (("a", "Paris"), ("b", "Rome"))]
+    results = {"a": "Paris: 10C", "b": "Rome: 20C"}
+    order = [first_answered, "b" if first_answered == "a" else "a"]
+    return {"messages": [{"role": "user", "content": "Weather in Paris and Rome?"},
+                         {"role": "assistant", "content": None, "tool_calls": calls},
+                         *({"role": "tool", "tool_call_id": ident, "content": results.get(ident, "?")} for ident in order),
+                         {"role": "assistant", "content": "Paris 10C, Rome 20C."}]}
+
+
+def test_results_answering_parallel_calls_out_of_order_are_written_in_call_order_for_v1(tmp_path):
+    # LLaMA-Factory v1 keeps no tool_call_id: results are paired with calls by position
+    source = tmp_path / "calls.jsonl"
+    _write(source, [_parallel_calls("b"), _parallel_calls("a")])
+    out = tmp_path / "v1.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "llamafactory-v1")
+    assert proc.returncode == 0, proc.stderr
+    for row in _lines(out):
+        calls = [json.loads(part["value"])["arguments"]["city"] for part in row["messages"][1]["content"]]
+        results = [message["content"][0]["value"] for message in row["messages"][2:4]]
+        assert calls == ["Paris", "Rome"] and results == ["Paris: 10C", "Rome: 20C"], row
+
+
+def test_results_whose_ids_match_no_call_are_rejected_for_v1(tmp_path):
+    row = _parallel_calls("b")
+    row["messages"][2]["tool_call_id"] = "zz"
+    source = tmp_path / "calls.jsonl"
+    _write(source, [row])
+    out = tmp_path / "v1.jsonl"
+    proc = run_cli("convert", source, "-o", out, "--to", "llamafactory-v1")
+    (reject,) = _lines(tmp_path / "v1.jsonl.rejects.jsonl")
+    assert proc.returncode == 1 and _lines(out) == []
+    assert "do not each answer one of its calls by tool_call_id" in reject["reason"], reject["reason"]

@@ -308,6 +308,35 @@ def call_id(turn_index: int, call_index: int) -> str:
     return f"c{turn_index:05d}{call_index:03d}"[-9:]
 
 
+def in_call_order(turns: tuple[Turn, ...], target: str) -> tuple[Turn, ...]:
+    """``turns`` with each run of tool results put in the order of the calls they answer, for a target that
+    pairs results with calls by position (LLaMA-Factory v1 keeps no ``tool_call_id``): results that answer
+    parallel calls in another order, by their ids, would otherwise be written against the wrong call, and the
+    model would learn Paris's weather as Rome's. Reject a run whose ids cannot be matched one to one with
+    the calls before it (an unknown or repeated id, some results without one): that pairing is not positional."""
+    out = list(turns)
+    index = 0
+    while index < len(out):
+        turn = out[index]
+        index += 1
+        if turn.role != ASSISTANT or len(turn.tool_calls) < 2:
+            continue
+        end = index
+        while end < len(out) and out[end].role == TOOL:
+            end += 1
+        run = out[index:end]
+        if not any(result.tool_call_id is not None for result in run):
+            continue
+        order = {call.id: k for k, call in enumerate(turn.tool_calls) if isinstance(call.id, str)}
+        ranks = [order.get(result.tool_call_id) for result in run]
+        if None in ranks or len(set(ranks)) != len(ranks):
+            raise Reject(f"the tool results after {turn.pointer} do not each answer one of its calls by tool_call_id: "
+                         f"{target} pairs results with calls by position")
+        out[index:end] = [result for _, result in sorted(zip(ranks, run), key=lambda ranked: ranked[0])]
+        index = end
+    return tuple(out)
+
+
 def plain_text(turn: Turn, target: str, called: frozenset = frozenset()) -> str:
     """The turn's text, or Reject when it holds anything a text-only field cannot carry (its training weight,
     its name and other message keys included; ``called`` as ``require_held`` takes it)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import Conversation, Problem, ToolCall
-from .base import (Format, Reject, arguments_object, call_name, called_names, extras, message_turns, no_text, parse_json, ptr, require_held,
+from .base import (Format, Reject, arguments_object, call_name, called_names, extras, in_call_order, message_turns, no_text, parse_json, ptr, require_held,
                    shared_prefix)
 from .openai import reject_unpaired
 
@@ -128,6 +128,7 @@ class LlamaFactoryV1(Format):
 
 def _messages(turns) -> list[dict]:
     out = []
+    turns = in_call_order(turns, "LLaMA-Factory v1")
     for index, turn in enumerate(turns):
         if not turn.role:
             raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no v1 equivalent")
