@@ -67,12 +67,14 @@ class Fix:
     edits: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fix as output shows it: description, safety, and its edits when it has any.
+        """The fix as output shows it: description, safety, ``removes_row`` for a removal, and its edits when it has any.
 
         Edits quote dataset text, so a value that looks like a secret is shown redacted, and
         ``"redacted": true`` then says these edits no longer reproduce the fix byte for byte.
         """
         out: dict[str, Any] = {"description": self.description, "applicability": self.applicability.value}
+        if self.drops:
+            out["removes_row"] = True  # fix writes the row to the rejects file, with the description as its reason
         if self.edits:
             shown = [_redacted(edit) for edit in self.edits]
             out["edits"] = shown

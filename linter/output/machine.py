@@ -130,24 +130,6 @@ def _percent(match: re.Match) -> str:
     return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogateescape"))
 
 
-def _sarif_fix(finding: Finding) -> dict[str, Any] | None:
-    """A SARIF 2.1.0 ``fix`` where its replacements say what it changes: a row removal deletes the row's line.
-    Other fixes (JSON Patch edits, byte rewrites) are left out: a replacement needs the fixed row's text, which
-    the formatter does not have, and writing it would repeat the row (secrets included) into the report; an
-    empty replacement would tell a consumer that applies it nothing changes. The result's ``properties.fix``
-    carries every fix (description, applicability, edits) for ``ftlint check --fix`` or a JSON Patch applier."""
-    fix = finding.fix
-    if not fix.drops:
-        return None
-    line = max(1, finding.line)
-    return {
-        "description": {"text": one_line(fix.description)},
-        "artifactChanges": [{"artifactLocation": {"uri": _uri(finding.path)}, "replacements": [
-            {"deletedRegion": {"startLine": line, "startColumn": 1, "endLine": line + 1, "endColumn": 1}}]}],
-        "properties": {"applicability": fix.applicability.value, "removesRow": True},
-    }
-
-
 class SarifFormatter(Formatter):
     name = "sarif"
     description = "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)"
@@ -183,10 +165,11 @@ class SarifFormatter(Formatter):
             result["locations"][0]["logicalLocations"] = [{"fullyQualifiedName": one_line(finding.pointer), "kind": "element"}]
             result["properties"] = {"pointer": one_line(finding.pointer)}
         if finding.fix is not None:
+            # never a SARIF ``fixes`` entry: a consumer applying one bypasses ftlint's fix engine. A row removal
+            # as a line deletion writes no rejects file (the row would be lost), and deletes the wrong text where
+            # a line is not a row (a JSON array on one line, a CSV cell holding a newline, XLSX, Parquet); an
+            # edit would need the fixed row's text, dataset text (secrets included) repeated into the report.
             result.setdefault("properties", {})["fix"] = finding.fix.to_dict()
-            fix = _sarif_fix(finding)
-            if fix is not None:
-                result["fixes"] = [fix]
         self.results.append(result)
 
     def close(self, run: RunSummary) -> None:
