@@ -46,7 +46,7 @@ from .fix_rejects import (Dropped, InputNumbers, Origins, Rejected, copy_lines, 
                           recorded_path)
 from .engine import FileResult, Linter
 from .findings import Applicability, Finding, Fix, Severity
-from .fix_guard import Refused, check_distinct, check_jsonl
+from .fix_guard import Refused, check_distinct, check_jsonl, check_output_name
 from .rows import Row
 from .text import one_line, show_lines
 
@@ -166,6 +166,7 @@ class Fixer:
     def precheck(self, path: str, output: str | None = None) -> None:
         """Refuse (NotFixable) a file that is not JSON Lines, or files named twice; writes nothing."""
         check_jsonl(path)
+        check_output_name(output)
         check_distinct(path, output, self.rejects_for(path, output))
 
     def precheck_all(self, paths: list[str], output: str | None = None) -> list[str]:

@@ -43,6 +43,15 @@ def check_distinct(source: str | None, output: str | None, rejects: str | None, 
                 raise Refused(f"{path}: the {role} and the {other_role} are the same file; name distinct files")
 
 
+def check_output_name(output: str | None) -> None:
+    """Refuse an output named as another format (``-o out.json``, ``out.csv``): fix writes JSON Lines, and
+    each pass reads the file back by the name its findings carry, so a JSON Lines file named ``.json`` was
+    read as a JSON array: its rows were cut apart and dropped into the rejects file a character at a time."""
+    if output is not None and not output.lower().endswith(JSONL_EXTENSIONS):
+        raise Refused(f"{output}: fix writes JSON Lines; name the output {' or '.join(JSONL_EXTENSIONS)} "
+                      "(ftlint convert writes other formats)")
+
+
 def _utf8(line: bytes) -> bool:
     try:
         line.decode("utf-8")

@@ -68,6 +68,33 @@ def test_diff_writes_nothing_and_output_writes_elsewhere(tmp_path):
     assert clean.returncode == 0 and clean.stdout == ""
 
 
+def test_an_output_named_as_another_format_is_refused_before_anything_is_written(tmp_path):
+    """Clean-clone trial: ``fix -o out.json`` wrote JSON Lines and read it back, pass after pass, as a JSON array
+    (by its name): the rows were cut apart and moved to the rejects file a character at a time."""
+    path = tmp_path / "train.jsonl"
+    original = PADDED + b"\n" + GOOD_LINE + b"\n"
+    path.write_bytes(original)
+    for name in ("out.json", "out.csv", "out.parquet"):
+        for command in (("fix", "--unsafe-fixes"), ("check", "--fix")):
+            proc = run_cli(*command, path, "-o", tmp_path / name)
+            assert proc.returncode == 2, proc.stderr
+            assert f"{name}: fix writes JSON Lines; name the output .jsonl" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"] and path.read_bytes() == original
+    fixed = tmp_path / "out.ndjson"
+    assert run_cli("fix", path, "-o", fixed).returncode == 0 and b" q" not in fixed.read_bytes()
+
+
+def test_check_o_without_fix_is_a_usage_error_not_a_copy_of_the_dataset(tmp_path):
+    """Clean-clone trial: ``check --format sarif -o report.sarif`` (ruff's -o is its output file) wrote the
+    safe-fixed dataset into report.sarif."""
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(PADDED + b"\n")
+    report = tmp_path / "report.sarif"
+    proc = run_cli("check", path, "--format", "sarif", "-o", report)
+    assert proc.returncode == 2 and "--output-file" in proc.stderr and not report.exists(), proc.stderr
+    assert path.read_bytes() == PADDED + b"\n"
+
+
 def test_permissions_and_symlinks_survive(tmp_path):
     real = tmp_path / "real.jsonl"
     real.write_bytes(PADDED + b"\n")

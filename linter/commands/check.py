@@ -17,6 +17,7 @@ import click
 from .. import runner
 from .._dispatch import INTERNAL_ERROR
 from ..config import COMMAND_LINE, Settings
+from ..fix_guard import Refused, check_output_name
 from ..cpus import available_cpus
 from ..output import RunSummary
 from ..registry import get_registry
@@ -77,6 +78,15 @@ def lint_and_report(paths, config_file, isolated, select, extend_select, ignore,
                     fix, unsafe_fixes, diff, fix_output, rejects=None, jobs=None, engine="local", scheduler=None,
                     baseline_file=None, write_baseline=None, summary_file=None, validation_file=None, no_baseline=False) -> None:
     """``check`` (and ``fix``) after parsing: lint or fix the files, report, exit with the verdict."""
+    if fix_output and not (fix or diff):
+        # ruff's -o is --output-file: `check --format sarif -o report.sarif` once wrote the dataset there
+        raise click.UsageError("-o/--output is where --fix writes the fixed dataset; add --fix "
+                               "(or run ftlint fix), or write the report with --output-file")
+    if fix_output:
+        try:
+            check_output_name(fix_output)  # before the tokenizer loads: a name alone decides it
+        except Refused as exc:
+            raise Failure(str(exc)) from None
     settings = settings_from_options(config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file)
     _stats_flags(settings, exact_stats, no_token_stats)
     use_baseline(settings, baseline_file, no_baseline, write_baseline)
@@ -100,7 +110,7 @@ def lint_and_report(paths, config_file, isolated, select, extend_select, ignore,
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout  # noqa: SIM115
     try:
         sink = formatter(output_format, stream, color=colour if not output_file else False, summary=not quiet, statistics=statistics)
-        if fix or diff or fix_output:
+        if fix or diff:
             if fix_output and len(files) != 1:
                 raise Failure("-o/--output takes one input file")
             mode = runner.FixMode(unsafe=unsafe_fixes, diff=diff, output=fix_output, rejects=rejects,
