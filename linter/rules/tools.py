@@ -936,10 +936,13 @@ class ToolCallUnanswered(_ToolRule):
 
 class ToolContentType(_ToolRule):
     """OpenAI requires a ``tool`` message's content to be a string (serialise
-    structured results to JSON text); a list or object is a server-side error."""
+    structured results to JSON text); a list or object is a server-side error.
+    An OpenAI DPO pair's tool messages are read too, in ``input.messages``
+    and in either answer, each pointed at where it is."""
 
     code = "FT509"
     name = "tool-content-type"
+    kinds = OPENAI_KINDS
     summary = "A tool message's content is not a string"
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]}, {"role": "assistant", "content": "Sunny."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
@@ -947,10 +950,10 @@ class ToolContentType(_ToolRule):
     def check(self, row: Row) -> Iterable[Violation]:
         if not self.context.profile.tool_content_string:
             return
-        for index, message in row.messages():
+        for _, at, message in openai_rows.messages(row):
             content = message.get("content")
             if message.get("role") == "tool" and content is not None and not isinstance(content, str):
-                yield Violation(f"tool content must be a string, got {describe_type(content)}", pointer("messages", index, "content"))
+                yield Violation(f"tool content must be a string, got {describe_type(content)}", at + "/content")
 
 
 def _modernise(value: Any) -> Any:
@@ -1006,10 +1009,14 @@ class FunctionsDeprecated(_ToolRule):
 
 class ToolCallIdFormat(_ToolRule):
     """Some providers constrain tool call ids: Mistral's templates need exactly
-    9 letters or digits. Driven by the profile's ``tool_call_id_pattern``."""
+    9 letters or digits. Driven by the profile's ``tool_call_id_pattern``.
+    An OpenAI DPO pair's ids are read too (its input's messages and either
+    answer), where the profile takes the pair: where it refuses the format,
+    FT401 says so and the ids are not judged against it."""
 
     code = "FT511"
     name = "tool-call-id-format"
+    kinds = OPENAI_KINDS
     summary = "A tool call id does not match the profile's id format"
     example_profile = "mistral"
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_abc", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}]}'
@@ -1022,15 +1029,15 @@ class ToolCallIdFormat(_ToolRule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         regex = self._regex
-        if regex is None:
+        if regex is None or format_refused(self, row):
             return
         pattern = regex.pattern
-        for index, message in row.messages():
+        for _, at, message in openai_rows.messages(row):
             calls = message.get("tool_calls")
-            calls = calls if isinstance(calls, list) else ()  # not a list: FT501's finding, not this rule's
-            ids = [(pointer("messages", index, "tool_calls", c, "id"), call.get("id")) for c, call in enumerate(calls) if isinstance(call, dict)]
+            calls = calls if isinstance(calls, list) else ()  # not a list: FT503's finding, not this rule's
+            ids = [(f"{at}/tool_calls/{c}/id", call.get("id")) for c, call in enumerate(calls) if isinstance(call, dict)]
             if message.get("role") == "tool":
-                ids.append((pointer("messages", index, "tool_call_id"), message.get("tool_call_id")))
+                ids.append((at + "/tool_call_id", message.get("tool_call_id")))
             for where, call_id in ids:
                 if isinstance(call_id, str) and not regex.match(call_id):
                     yield Violation(f"tool call id {show(call_id)} does not match {pattern} (profile {self.context.profile.name})", where)
@@ -1119,25 +1126,30 @@ def _schema_errors(name: str, errors: list) -> str:
 
 class ParallelToolCalls(_ToolRule):
     """``parallel_tool_calls`` is a boolean; when it is ``false`` the example
-    should not contain an assistant turn with several calls at once."""
+    should not contain an assistant turn with several calls at once. An
+    OpenAI DPO pair sets it in ``input`` beside its tools, and it holds for
+    the prompt and for both answers: a turn of several calls in either is
+    pointed at in that answer."""
 
     code = "FT513"
     name = "parallel-tool-calls"
+    kinds = OPENAI_KINDS
     summary = "parallel_tool_calls is not a boolean, or is false while a turn makes several calls"
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "w", "arguments": "{}"}}, {"id": "b", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "parallel_tool_calls": false, "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
     good = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "w", "arguments": "{}"}}, {"id": "b", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "parallel_tool_calls": true, "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if "parallel_tool_calls" not in row.value:
+        base, holder = openai_rows.declaring(row)
+        if "parallel_tool_calls" not in holder:
             return
-        flag = row.value["parallel_tool_calls"]
+        flag = holder["parallel_tool_calls"]
         if not isinstance(flag, bool):
-            yield Violation(f"parallel_tool_calls must be true or false, got {show(flag)}", pointer("parallel_tool_calls"))
+            yield Violation(f"parallel_tool_calls must be true or false, got {show(flag)}", base + pointer("parallel_tool_calls"))
         elif not flag:
-            for index, message in row.messages():
+            for _, at, message in openai_rows.messages(row):
                 if isinstance(message.get("tool_calls"), list) and len(message["tool_calls"]) > 1:
-                    yield Violation(f"{len(message['tool_calls'])} calls in one turn while parallel_tool_calls is false", pointer("messages", index, "tool_calls"))
+                    yield Violation(f"{len(message['tool_calls'])} calls in one turn while parallel_tool_calls is false", at + "/tool_calls")
 
 
 RULES = (
