@@ -19,6 +19,7 @@ import orjson
 
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
+from ..formats.openai import pair_keys
 from ..formats.sharegpt import split_call
 from ..plugin import hookimpl
 from ..rows import Row
@@ -956,15 +957,27 @@ class ToolContentType(_ToolRule):
                 yield Violation(f"tool content must be a string, got {describe_type(content)}", at + "/content")
 
 
-def _modernise(value: Any) -> Any:
-    """functions/function_call/function role -> tools/tool_calls/tool, pairing calls and responses."""
+def _modernise(value: dict, answers: tuple[str, ...] = ()) -> dict:
+    """functions/function_call/function role -> tools/tool_calls/tool, pairing calls and responses. With
+    ``answers`` (an OpenAI DPO pair's answer keys) the input declares the tools and holds the prompt, and
+    each answer goes on from the prompt on its own: its calls numbered after the prompt's, its results
+    paired with the prompt's calls still unanswered (the two answers are alternatives, so they may share ids)."""
     fixed = copy.deepcopy(value)
-    if isinstance(fixed.get("functions"), list):
-        tools = fixed.setdefault("tools", [])
-        tools.extend({"type": "function", "function": f} for f in fixed.pop("functions"))
-    pending: list[str] = []
-    counter = 0
-    for message in fixed.get("messages") or []:
+    holder = fixed["input"] if answers else fixed
+    if isinstance(holder.get("functions"), list):
+        tools = holder.setdefault("tools", [])
+        tools.extend({"type": "function", "function": f} for f in holder.pop("functions"))
+    pending, counter = _modernise_messages(holder.get("messages") or [], [], 0)
+    for key in answers:
+        if isinstance(fixed.get(key), list):
+            _modernise_messages(fixed[key], list(pending), counter)
+    return fixed
+
+
+def _modernise_messages(messages: list, pending: list[str], counter: int) -> tuple[list[str], int]:
+    """Convert one list of messages in place, going on from the calls made before it (``pending``, still
+    unanswered, and ``counter`` made in all): the calls still unanswered and the count after it."""
+    for message in messages:
         if not isinstance(message, dict):
             continue
         if isinstance(message.get("function_call"), dict):
@@ -976,7 +989,7 @@ def _modernise(value: Any) -> Any:
             message["role"] = "tool"
             message.pop("name", None)
             message["tool_call_id"] = pending.pop(0) if pending else f"call_{counter}"
-    return fixed
+    return pending, counter
 
 
 class FunctionsDeprecated(_ToolRule):
@@ -986,10 +999,17 @@ class FunctionsDeprecated(_ToolRule):
 
     Fix (unsafe, it changes the format the model learns): convert to tools,
     numbering the calls ``call_1``, ``call_2``... and pointing each function
-    response at its call."""
+    response at its call.
+
+    An OpenAI DPO pair is read too: ``functions`` in its ``input`` (moved to
+    ``input.tools`` by the fix), and a ``function_call`` or ``function``
+    message in ``input.messages`` or in either answer. Each answer goes on
+    from the prompt on its own, so its calls are numbered after the
+    prompt's and the two answers may share an id (FT507 allows it)."""
 
     code = "FT510"
     name = "functions-deprecated"
+    kinds = OPENAI_KINDS
     summary = "Example uses the deprecated functions/function_call format"
     severity = Severity.INFO
     fix = Applicability.UNSAFE
@@ -997,14 +1017,29 @@ class FunctionsDeprecated(_ToolRule):
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        where = _legacy_at(row)
+        if where is None:
+            return
         value = row.value
-        legacy = "functions" in value or any("function_call" in m or m.get("role") == "function" for _, m in row.messages())
-        if legacy:
-            where = pointer("functions") if "functions" in value else pointer("messages")
-            # the conversion needs a list of messages and a tools list to add to (FT500/FT101 report the rest)
-            convertible = isinstance(value.get("messages"), list) and isinstance(value.get("tools", []), list)
-            yield Violation("uses the deprecated functions/function_call format; use tools/tool_calls", where,
-                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, edits=patching.diff(value, _modernise(value))) if convertible else None)
+        _, holder = openai_rows.declaring(row)
+        # the conversion needs a list of messages and a tools list to add to (FT500/FT101/FT600 report the rest)
+        convertible = isinstance(holder.get("messages"), list) and isinstance(holder.get("tools", []), list)
+        answers = pair_keys(value) if row.kind == PREFERENCE else ()
+        yield Violation("uses the deprecated functions/function_call format; use tools/tool_calls", where,
+                        Fix("convert to tools and tool_calls", Applicability.UNSAFE, edits=patching.diff(value, _modernise(value, answers)))
+                        if convertible else None)
+
+
+def _legacy_at(row: Row) -> str | None:
+    """Where a row's deprecated spelling is: the ``functions`` it declares, else the first list of messages
+    holding a ``function_call`` or a ``function`` message (a chat row's messages; a pair's prompt or answer)."""
+    base, holder = openai_rows.declaring(row)
+    if "functions" in holder:
+        return base + pointer("functions")
+    for _, at, message in openai_rows.messages(row):
+        if "function_call" in message or message.get("role") == "function":
+            return at.rsplit("/", 1)[0]
+    return None
 
 
 class ToolCallIdFormat(_ToolRule):
