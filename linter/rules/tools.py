@@ -29,7 +29,7 @@ from ..text import describe_type, show
 from ..view import TOOL, ToolCall, Turn
 from . import openai_rows
 from .base import Rule
-from .chat import CHAT_LIKE, closest, format_refused
+from .chat import CHAT_LIKE, closest, format_refused, judges_keys
 
 # OpenAI's own kinds, read from the source row: chat (and RFT) rows, and DPO pairs, whose prompt and answers
 # are OpenAI messages and whose input declares OpenAI tools (linter.rules.openai_rows)
@@ -716,7 +716,13 @@ class ToolUndeclared(_ToolRule):
     a function an OpenAI row lists bare, without the ``{type, function}``
     wrapper, is declared all the same: FT500 reports the tool's shape (and
     with FT500 off, the call is said not to be checkable), not that the call
-    is undeclared."""
+    is undeclared.
+
+    An OpenAI DPO pair whose ``tools`` sit at the top level, outside
+    ``input``, is FT110's finding, whose fix moves them to ``input.tools``:
+    a call of a function they declare is not reported again (with FT110 off,
+    it is said to be declared only there), and a call of a function declared
+    neither there nor in the input still is."""
 
     code = "FT505"
     name = "tool-undeclared"
@@ -733,24 +739,51 @@ class ToolUndeclared(_ToolRule):
         where, _, tools, problem = tool_list(row, self.context.profile)
         if where and (problem or not isinstance(tools, list)):
             return  # the tools cannot be read as a list: FT500 (or the adapter) says why, and what they declare is unknown
-        declared = declared_names(row, self.context.profile)
+        in_input = declared_names(row, self.context.profile)
+        misplaced = _misplaced_names(row)
+        # what the row declares once FT110's fix has moved a DPO pair's top-level tools into its input
+        declared = in_input | set(misplaced)
         unwrapped = _unwrapped_names(row, self.context.profile)
         listed = len(_listed_tools(row, self.context.profile))
         for _, where, call in found:
             function = call.get("function")
             name = function.get("name") if isinstance(function, dict) else None
-            if isinstance(name, str) and name not in declared:
-                at = _field(row, where, "name")
-                if name in unwrapped:
-                    if not self.context.reports("FT500"):  # else FT500 reports the tool's shape: the call is not undeclared
-                        yield Violation(f"calls {show(name)}, which cannot be checked: its tool at {unwrapped[name]} is a bare function, "
-                                        "not wrapped in {\"type\": \"function\", \"function\": ...} (FT500 checks the shape)", at)
-                elif declared:
-                    yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
-                elif listed:
-                    yield Violation(f"calls {show(name)} but none of the {listed} declared tool(s) declares a function (FT500 checks their shape)", at)
-                else:
-                    yield Violation(f"calls {show(name)} but the example declares no tools", at)
+            if not isinstance(name, str) or name in in_input:
+                continue
+            at = _field(row, where, "name")
+            if name in misplaced:
+                if not self._ft110_moves_tools(row):  # else FT110 reports the misplaced tools, and its fix declares the call
+                    yield Violation(f"calls {show(name)}, declared only in the top-level tools at {misplaced[name]}, which a preference row "
+                                    "does not read: it declares its tools in input.tools", at)
+            elif name in unwrapped:
+                if not self.context.reports("FT500"):  # else FT500 reports the tool's shape: the call is not undeclared
+                    yield Violation(f"calls {show(name)}, which cannot be checked: its tool at {unwrapped[name]} is a bare function, "
+                                    "not wrapped in {\"type\": \"function\", \"function\": ...} (FT500 checks the shape)", at)
+            elif declared:
+                yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
+            elif listed:
+                yield Violation(f"calls {show(name)} but none of the {listed} declared tool(s) declares a function (FT500 checks their shape)", at)
+            else:
+                yield Violation(f"calls {show(name)} but the example declares no tools", at)
+
+    def _ft110_moves_tools(self, row: Row) -> bool:
+        """True when FT110 reports an OpenAI DPO row's top-level tools (its fix moves them into ``input``)."""
+        return self.context.reports("FT110") and judges_keys(self, row)
+
+
+def _misplaced_names(row: Row) -> dict[str, str]:
+    """``{name: pointer}`` of the functions an OpenAI DPO row declares in ``tools`` at its top level, where
+    no reader of the format looks (FT110 names the key and moves it to ``input.tools``); wrapped as OpenAI
+    wraps them, or bare."""
+    tools = row.value.get("tools") if row.kind == PREFERENCE else None
+    if not isinstance(tools, list):
+        return {}
+    names = {}
+    for index, tool in enumerate(tools):
+        function, sub = _unwrap(tool) if isinstance(tool, dict) else ({}, "")
+        if isinstance(function.get("name"), str):
+            names.setdefault(function["name"], pointer("tools", index) + sub)
+    return names
 
 
 class _Answers:
