@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import cli_json
+from .conftest import cli_json, run_cli
 
 DATA = Path(__file__).parent / "data" / "formats"
 
@@ -257,6 +257,48 @@ def test_an_openai_dpo_pairs_answers_are_judged_against_its_input_tools(tmp_path
         (3, "FT504", "/preferred_output/0/tool_calls/0/function/arguments"),
     }, found
     assert proc.returncode == 1
+
+
+def test_an_openai_dpo_pairs_tool_messages_legacy_calls_and_parallel_flag_are_judged(tmp_path):
+    """FT509, FT510 and FT513 skipped OpenAI DPO rows: under --profile openai-dpo a tool result holding an
+    object in input.messages, a legacy function_call in an answer and two calls in an answer while the input
+    sets parallel_tool_calls false were silent. Each is now found where it is; tools at the top level get
+    FT110 alone (its fix moves them to input.tools), not FT505 too, and after the unsafe fixes the pairs are clean."""
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    ask = {"role": "user", "content": "Weather in Paris and Rome?"}
+    no = [{"role": "assistant", "content": "No idea."}]
+
+    def called(*ids):
+        return {"role": "assistant", "tool_calls": [{"id": i, "type": "function", "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})}} for i in ids]}
+
+    rows = [
+        {"input": {"messages": [ask, called("call_1"), {"role": "tool", "tool_call_id": "call_1", "content": {"sky": "sunny"}}], "tools": [weather]},
+         "preferred_output": [{"role": "assistant", "content": "Sunny in Paris."}], "non_preferred_output": no},
+        {"input": {"messages": [ask], "functions": [weather["function"]]}, "preferred_output": no,
+         "non_preferred_output": [{"role": "assistant", "content": "Checking.", "function_call": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})}}]},
+        {"input": {"messages": [ask], "tools": [weather], "parallel_tool_calls": False}, "preferred_output": [called("a", "b")], "non_preferred_output": no},
+        {"input": {"messages": [ask]}, "tools": [weather], "preferred_output": [called("call_1")], "non_preferred_output": no},
+    ] + [{"input": {"messages": [{"role": "user", "content": f"Weather in town {n}?"}], "tools": [weather]}, "preferred_output": [called("call_1")],
+          "non_preferred_output": no} for n in range(6)]  # the profile wants ten examples at least (FT402)
+    path = tmp_path / "dpo.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report, proc = cli_json("--profile", "openai-dpo", str(path))
+    assert "Traceback" not in proc.stderr
+    found = [(f["line"], f["code"], f["pointer"]) for f in report["findings"]]
+    assert found == [
+        (1, "FT509", "/input/messages/2/content"),
+        (2, "FT510", "/input/functions"),
+        (3, "FT513", "/preferred_output/0/tool_calls"),
+        (4, "FT110", "/tools"),
+    ], found
+    run_cli("fix", "--profile", "openai-dpo", "--unsafe-fixes", path)
+    fixed = [json.loads(line) for line in path.read_text().splitlines()]
+    assert fixed[1]["input"]["tools"] == [weather] and fixed[1]["non_preferred_output"][0]["tool_calls"][0]["id"] == "call_1"
+    assert fixed[3]["input"]["tools"] == [weather] and "tools" not in fixed[3]
+    report, _ = cli_json("--profile", "openai-dpo", str(path))
+    # FT509 and FT513 have no fix: what is left is theirs alone
+    assert [(f["line"], f["code"]) for f in report["findings"]] == [(1, "FT509"), (3, "FT513")], report["findings"]
 
 
 def test_a_sharegpt_call_wrapped_in_tool_call_tags_is_read_as_llamafactory_reads_it(tmp_path):

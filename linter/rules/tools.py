@@ -19,6 +19,7 @@ import orjson
 
 from .. import patching
 from ..findings import Applicability, Fix, Severity, Violation, pointer
+from ..formats.openai import pair_keys
 from ..formats.sharegpt import split_call
 from ..plugin import hookimpl
 from ..rows import Row
@@ -28,7 +29,7 @@ from ..text import describe_type, show
 from ..view import TOOL, ToolCall, Turn
 from . import openai_rows
 from .base import Rule
-from .chat import CHAT_LIKE, closest, format_refused
+from .chat import CHAT_LIKE, closest, format_refused, judges_keys
 
 # OpenAI's own kinds, read from the source row: chat (and RFT) rows, and DPO pairs, whose prompt and answers
 # are OpenAI messages and whose input declares OpenAI tools (linter.rules.openai_rows)
@@ -715,7 +716,13 @@ class ToolUndeclared(_ToolRule):
     a function an OpenAI row lists bare, without the ``{type, function}``
     wrapper, is declared all the same: FT500 reports the tool's shape (and
     with FT500 off, the call is said not to be checkable), not that the call
-    is undeclared."""
+    is undeclared.
+
+    An OpenAI DPO pair whose ``tools`` sit at the top level, outside
+    ``input``, is FT110's finding, whose fix moves them to ``input.tools``:
+    a call of a function they declare is not reported again (with FT110 off,
+    it is said to be declared only there), and a call of a function declared
+    neither there nor in the input still is."""
 
     code = "FT505"
     name = "tool-undeclared"
@@ -732,24 +739,51 @@ class ToolUndeclared(_ToolRule):
         where, _, tools, problem = tool_list(row, self.context.profile)
         if where and (problem or not isinstance(tools, list)):
             return  # the tools cannot be read as a list: FT500 (or the adapter) says why, and what they declare is unknown
-        declared = declared_names(row, self.context.profile)
+        in_input = declared_names(row, self.context.profile)
+        misplaced = _misplaced_names(row)
+        # what the row declares once FT110's fix has moved a DPO pair's top-level tools into its input
+        declared = in_input | set(misplaced)
         unwrapped = _unwrapped_names(row, self.context.profile)
         listed = len(_listed_tools(row, self.context.profile))
         for _, where, call in found:
             function = call.get("function")
             name = function.get("name") if isinstance(function, dict) else None
-            if isinstance(name, str) and name not in declared:
-                at = _field(row, where, "name")
-                if name in unwrapped:
-                    if not self.context.reports("FT500"):  # else FT500 reports the tool's shape: the call is not undeclared
-                        yield Violation(f"calls {show(name)}, which cannot be checked: its tool at {unwrapped[name]} is a bare function, "
-                                        "not wrapped in {\"type\": \"function\", \"function\": ...} (FT500 checks the shape)", at)
-                elif declared:
-                    yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
-                elif listed:
-                    yield Violation(f"calls {show(name)} but none of the {listed} declared tool(s) declares a function (FT500 checks their shape)", at)
-                else:
-                    yield Violation(f"calls {show(name)} but the example declares no tools", at)
+            if not isinstance(name, str) or name in in_input:
+                continue
+            at = _field(row, where, "name")
+            if name in misplaced:
+                if not self._ft110_moves_tools(row):  # else FT110 reports the misplaced tools, and its fix declares the call
+                    yield Violation(f"calls {show(name)}, declared only in the top-level tools at {misplaced[name]}, which a preference row "
+                                    "does not read: it declares its tools in input.tools", at)
+            elif name in unwrapped:
+                if not self.context.reports("FT500"):  # else FT500 reports the tool's shape: the call is not undeclared
+                    yield Violation(f"calls {show(name)}, which cannot be checked: its tool at {unwrapped[name]} is a bare function, "
+                                    "not wrapped in {\"type\": \"function\", \"function\": ...} (FT500 checks the shape)", at)
+            elif declared:
+                yield Violation(f"calls {show(name)}, which is not among the declared functions ({', '.join(show(d, quoted=False) for d in sorted(declared))})", at)
+            elif listed:
+                yield Violation(f"calls {show(name)} but none of the {listed} declared tool(s) declares a function (FT500 checks their shape)", at)
+            else:
+                yield Violation(f"calls {show(name)} but the example declares no tools", at)
+
+    def _ft110_moves_tools(self, row: Row) -> bool:
+        """True when FT110 reports an OpenAI DPO row's top-level tools (its fix moves them into ``input``)."""
+        return self.context.reports("FT110") and judges_keys(self, row)
+
+
+def _misplaced_names(row: Row) -> dict[str, str]:
+    """``{name: pointer}`` of the functions an OpenAI DPO row declares in ``tools`` at its top level, where
+    no reader of the format looks (FT110 names the key and moves it to ``input.tools``); wrapped as OpenAI
+    wraps them, or bare."""
+    tools = row.value.get("tools") if row.kind == PREFERENCE else None
+    if not isinstance(tools, list):
+        return {}
+    names = {}
+    for index, tool in enumerate(tools):
+        function, sub = _unwrap(tool) if isinstance(tool, dict) else ({}, "")
+        if isinstance(function.get("name"), str):
+            names.setdefault(function["name"], pointer("tools", index) + sub)
+    return names
 
 
 class _Answers:
@@ -936,10 +970,13 @@ class ToolCallUnanswered(_ToolRule):
 
 class ToolContentType(_ToolRule):
     """OpenAI requires a ``tool`` message's content to be a string (serialise
-    structured results to JSON text); a list or object is a server-side error."""
+    structured results to JSON text); a list or object is a server-side error.
+    An OpenAI DPO pair's tool messages are read too, in ``input.messages``
+    and in either answer, each pointed at where it is."""
 
     code = "FT509"
     name = "tool-content-type"
+    kinds = OPENAI_KINDS
     summary = "A tool message's content is not a string"
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "sunny"}]}, {"role": "assistant", "content": "Sunny."}]}'
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, {"role": "assistant", "content": "Sunny."}]}'
@@ -947,21 +984,33 @@ class ToolContentType(_ToolRule):
     def check(self, row: Row) -> Iterable[Violation]:
         if not self.context.profile.tool_content_string:
             return
-        for index, message in row.messages():
+        for _, at, message in openai_rows.messages(row):
             content = message.get("content")
             if message.get("role") == "tool" and content is not None and not isinstance(content, str):
-                yield Violation(f"tool content must be a string, got {describe_type(content)}", pointer("messages", index, "content"))
+                yield Violation(f"tool content must be a string, got {describe_type(content)}", at + "/content")
 
 
-def _modernise(value: Any) -> Any:
-    """functions/function_call/function role -> tools/tool_calls/tool, pairing calls and responses."""
+def _modernise(value: dict, answers: tuple[str, ...] = ()) -> dict:
+    """functions/function_call/function role -> tools/tool_calls/tool, pairing calls and responses. With
+    ``answers`` (an OpenAI DPO pair's answer keys) the input declares the tools and holds the prompt, and
+    each answer goes on from the prompt on its own: its calls numbered after the prompt's, its results
+    paired with the prompt's calls still unanswered (the two answers are alternatives, so they may share ids)."""
     fixed = copy.deepcopy(value)
-    if isinstance(fixed.get("functions"), list):
-        tools = fixed.setdefault("tools", [])
-        tools.extend({"type": "function", "function": f} for f in fixed.pop("functions"))
-    pending: list[str] = []
-    counter = 0
-    for message in fixed.get("messages") or []:
+    holder = fixed["input"] if answers else fixed
+    if isinstance(holder.get("functions"), list):
+        tools = holder.setdefault("tools", [])
+        tools.extend({"type": "function", "function": f} for f in holder.pop("functions"))
+    pending, counter = _modernise_messages(holder.get("messages") or [], [], 0)
+    for key in answers:
+        if isinstance(fixed.get(key), list):
+            _modernise_messages(fixed[key], list(pending), counter)
+    return fixed
+
+
+def _modernise_messages(messages: list, pending: list[str], counter: int) -> tuple[list[str], int]:
+    """Convert one list of messages in place, going on from the calls made before it (``pending``, still
+    unanswered, and ``counter`` made in all): the calls still unanswered and the count after it."""
+    for message in messages:
         if not isinstance(message, dict):
             continue
         if isinstance(message.get("function_call"), dict):
@@ -973,7 +1022,7 @@ def _modernise(value: Any) -> Any:
             message["role"] = "tool"
             message.pop("name", None)
             message["tool_call_id"] = pending.pop(0) if pending else f"call_{counter}"
-    return fixed
+    return pending, counter
 
 
 class FunctionsDeprecated(_ToolRule):
@@ -983,10 +1032,17 @@ class FunctionsDeprecated(_ToolRule):
 
     Fix (unsafe, it changes the format the model learns): convert to tools,
     numbering the calls ``call_1``, ``call_2``... and pointing each function
-    response at its call."""
+    response at its call.
+
+    An OpenAI DPO pair is read too: ``functions`` in its ``input`` (moved to
+    ``input.tools`` by the fix), and a ``function_call`` or ``function``
+    message in ``input.messages`` or in either answer. Each answer goes on
+    from the prompt on its own, so its calls are numbered after the
+    prompt's and the two answers may share an id (FT507 allows it)."""
 
     code = "FT510"
     name = "functions-deprecated"
+    kinds = OPENAI_KINDS
     summary = "Example uses the deprecated functions/function_call format"
     severity = Severity.INFO
     fix = Applicability.UNSAFE
@@ -994,22 +1050,41 @@ class FunctionsDeprecated(_ToolRule):
     good = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
+        where = _legacy_at(row)
+        if where is None:
+            return
         value = row.value
-        legacy = "functions" in value or any("function_call" in m or m.get("role") == "function" for _, m in row.messages())
-        if legacy:
-            where = pointer("functions") if "functions" in value else pointer("messages")
-            # the conversion needs a list of messages and a tools list to add to (FT500/FT101 report the rest)
-            convertible = isinstance(value.get("messages"), list) and isinstance(value.get("tools", []), list)
-            yield Violation("uses the deprecated functions/function_call format; use tools/tool_calls", where,
-                            Fix("convert to tools and tool_calls", Applicability.UNSAFE, edits=patching.diff(value, _modernise(value))) if convertible else None)
+        _, holder = openai_rows.declaring(row)
+        # the conversion needs a list of messages and a tools list to add to (FT500/FT101/FT600 report the rest)
+        convertible = isinstance(holder.get("messages"), list) and isinstance(holder.get("tools", []), list)
+        answers = pair_keys(value) if row.kind == PREFERENCE else ()
+        yield Violation("uses the deprecated functions/function_call format; use tools/tool_calls", where,
+                        Fix("convert to tools and tool_calls", Applicability.UNSAFE, edits=patching.diff(value, _modernise(value, answers)))
+                        if convertible else None)
+
+
+def _legacy_at(row: Row) -> str | None:
+    """Where a row's deprecated spelling is: the ``functions`` it declares, else the first list of messages
+    holding a ``function_call`` or a ``function`` message (a chat row's messages; a pair's prompt or answer)."""
+    base, holder = openai_rows.declaring(row)
+    if "functions" in holder:
+        return base + pointer("functions")
+    for _, at, message in openai_rows.messages(row):
+        if "function_call" in message or message.get("role") == "function":
+            return at.rsplit("/", 1)[0]
+    return None
 
 
 class ToolCallIdFormat(_ToolRule):
     """Some providers constrain tool call ids: Mistral's templates need exactly
-    9 letters or digits. Driven by the profile's ``tool_call_id_pattern``."""
+    9 letters or digits. Driven by the profile's ``tool_call_id_pattern``.
+    An OpenAI DPO pair's ids are read too (its input's messages and either
+    answer), where the profile takes the pair: where it refuses the format,
+    FT401 says so and the ids are not judged against it."""
 
     code = "FT511"
     name = "tool-call-id-format"
+    kinds = OPENAI_KINDS
     summary = "A tool call id does not match the profile's id format"
     example_profile = "mistral"
     bad = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "call_abc", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}]}'
@@ -1022,15 +1097,15 @@ class ToolCallIdFormat(_ToolRule):
 
     def check(self, row: Row) -> Iterable[Violation]:
         regex = self._regex
-        if regex is None:
+        if regex is None or format_refused(self, row):
             return
         pattern = regex.pattern
-        for index, message in row.messages():
+        for _, at, message in openai_rows.messages(row):
             calls = message.get("tool_calls")
-            calls = calls if isinstance(calls, list) else ()  # not a list: FT501's finding, not this rule's
-            ids = [(pointer("messages", index, "tool_calls", c, "id"), call.get("id")) for c, call in enumerate(calls) if isinstance(call, dict)]
+            calls = calls if isinstance(calls, list) else ()  # not a list: FT503's finding, not this rule's
+            ids = [(f"{at}/tool_calls/{c}/id", call.get("id")) for c, call in enumerate(calls) if isinstance(call, dict)]
             if message.get("role") == "tool":
-                ids.append((pointer("messages", index, "tool_call_id"), message.get("tool_call_id")))
+                ids.append((at + "/tool_call_id", message.get("tool_call_id")))
             for where, call_id in ids:
                 if isinstance(call_id, str) and not regex.match(call_id):
                     yield Violation(f"tool call id {show(call_id)} does not match {pattern} (profile {self.context.profile.name})", where)
@@ -1119,25 +1194,30 @@ def _schema_errors(name: str, errors: list) -> str:
 
 class ParallelToolCalls(_ToolRule):
     """``parallel_tool_calls`` is a boolean; when it is ``false`` the example
-    should not contain an assistant turn with several calls at once."""
+    should not contain an assistant turn with several calls at once. An
+    OpenAI DPO pair sets it in ``input`` beside its tools, and it holds for
+    the prompt and for both answers: a turn of several calls in either is
+    pointed at in that answer."""
 
     code = "FT513"
     name = "parallel-tool-calls"
+    kinds = OPENAI_KINDS
     summary = "parallel_tool_calls is not a boolean, or is false while a turn makes several calls"
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "w", "arguments": "{}"}}, {"id": "b", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "parallel_tool_calls": false, "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
     good = '{"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}, {"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "w", "arguments": "{}"}}, {"id": "b", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}], "parallel_tool_calls": true, "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if "parallel_tool_calls" not in row.value:
+        base, holder = openai_rows.declaring(row)
+        if "parallel_tool_calls" not in holder:
             return
-        flag = row.value["parallel_tool_calls"]
+        flag = holder["parallel_tool_calls"]
         if not isinstance(flag, bool):
-            yield Violation(f"parallel_tool_calls must be true or false, got {show(flag)}", pointer("parallel_tool_calls"))
+            yield Violation(f"parallel_tool_calls must be true or false, got {show(flag)}", base + pointer("parallel_tool_calls"))
         elif not flag:
-            for index, message in row.messages():
+            for _, at, message in openai_rows.messages(row):
                 if isinstance(message.get("tool_calls"), list) and len(message["tool_calls"]) > 1:
-                    yield Violation(f"{len(message['tool_calls'])} calls in one turn while parallel_tool_calls is false", pointer("messages", index, "tool_calls"))
+                    yield Violation(f"{len(message['tool_calls'])} calls in one turn while parallel_tool_calls is false", at + "/tool_calls")
 
 
 RULES = (
