@@ -107,11 +107,17 @@ def _with_cli(origin: str | None) -> str:
     return COMMAND_LINE if origin in (None, COMMAND_LINE) or origin.endswith(COMMAND_LINE) else f"{origin} + {COMMAND_LINE}"
 
 
+# which configuration a command reads: 'check' and the commands that only show something ('rules') alike
+CONFIG_OPTION = click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                             help="Read settings from this TOML file instead of the nearest pyproject.toml.")
+ISOLATED_OPTION = click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+
+
 def selection_options(func):
     for option in reversed(
         [
-            click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml."),
-            click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
+            CONFIG_OPTION,
+            ISOLATED_OPTION,
             click.option("--select", multiple=True, metavar="CODES", help="Rules to enable (codes, prefixes, names, ALL); replaces the config's select."),
             click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of the selection."),
             click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable."),
