@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .config import shown_path
 from .findings import Finding
 from .rows import Row
 from .text import one_line
@@ -61,6 +62,15 @@ def fingerprint(finding: Finding, base_dir: str, path: str | None = None) -> str
     path = path if path.startswith("<") else os.path.relpath(os.path.abspath(path), base_dir)
     key = "|".join((Path(path).as_posix(), finding.code, finding.pointer, identity(finding)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def configured(settings) -> str | None:
+    """The file ``[tool.ftlint] baseline`` names, as the run shows paths: relative to the config file's folder
+    (as ``files`` are), wherever ftlint runs from; None when none is named. ``ftlint check`` filters by it and
+    ``ftlint submit`` says how many of a refusal's errors it holds: both ask here, so they never read two files."""
+    if not settings.baseline:
+        return None
+    return shown_path(Path(settings.root) / settings.baseline)
 
 
 def _base(file: str | Path) -> str:
