@@ -50,7 +50,8 @@ def row_identity(row: Row) -> bytes:
     """The bytes that make findings on a row the same ones from run to run (the engine hashes them into
     ``Finding.context``): the line without what FT008's and FT009's safe fixes change, its BOM (never in
     ``raw``) and the CR of a CRLF ending, so such a fix, or a checkout with git's core.autocrlf, keeps the
-    row's findings known. A line too long to hold is known by its length, its CR left out too."""
+    row's findings known. A line too long to hold is known by its length, its BOM (the reader leaves it out
+    of ``length`` too) and CR left out."""
     if row.raw is None:
         return b"%d" % (row.length - row.crlf)
     return row.raw[:-1] if row.crlf else row.raw
