@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .config import shown_path
 from .findings import Finding
 from .rows import Row
 from .text import one_line
@@ -49,7 +50,8 @@ def row_identity(row: Row) -> bytes:
     """The bytes that make findings on a row the same ones from run to run (the engine hashes them into
     ``Finding.context``): the line without what FT008's and FT009's safe fixes change, its BOM (never in
     ``raw``) and the CR of a CRLF ending, so such a fix, or a checkout with git's core.autocrlf, keeps the
-    row's findings known. A line too long to hold is known by its length, its CR left out too."""
+    row's findings known. A line too long to hold is known by its length, its BOM (the reader leaves it out
+    of ``length`` too) and CR left out."""
     if row.raw is None:
         return b"%d" % (row.length - row.crlf)
     return row.raw[:-1] if row.crlf else row.raw
@@ -61,6 +63,15 @@ def fingerprint(finding: Finding, base_dir: str, path: str | None = None) -> str
     path = path if path.startswith("<") else os.path.relpath(os.path.abspath(path), base_dir)
     key = "|".join((Path(path).as_posix(), finding.code, finding.pointer, identity(finding)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def configured(settings) -> str | None:
+    """The file ``[tool.ftlint] baseline`` names, as the run shows paths: relative to the config file's folder
+    (as ``files`` are), wherever ftlint runs from; None when none is named. ``ftlint check`` filters by it and
+    ``ftlint submit`` says how many of a refusal's errors it holds: both ask here, so they never read two files."""
+    if not settings.baseline:
+        return None
+    return shown_path(Path(settings.root) / settings.baseline)
 
 
 def _base(file: str | Path) -> str:

@@ -175,6 +175,15 @@ def load(config_file: str | Path | None = None, start: Path | None = None) -> Se
     return from_table(table, str(path))
 
 
+def shown_path(path: Path) -> str:
+    """A config's ``files`` entry as reports show it: relative to the working folder when inside it (as
+    paths typed on the command line are), else absolute."""
+    try:  # absolute(), not resolve(): a symlinked dataset keeps its own name (per-file-ignores match it)
+        return str(path.absolute().relative_to(Path.cwd().absolute()))
+    except ValueError:  # outside the working folder
+        return str(path)
+
+
 def did_you_mean(word: str, choices) -> str:
     """``"; did you mean 'token-limit'?"`` for the closest choice, or nothing."""
     import difflib  # here: only a typo needs it

@@ -262,6 +262,32 @@ def test_rules_and_settings_say_which_opt_in_rules_the_profile_turns_on():
     assert "turns on" not in run_cli("check", "--isolated", "--show-settings", "--profile", "trl").stdout
 
 
+def test_rules_lists_what_the_configured_profile_turns_on(tmp_path):
+    """'ftlint rules' listed the default profile's opt-in rules as on (FT205) in a project whose
+    [tool.ftlint] profile is trl, where check does not run it; --profile still wins over the file."""
+    from linter.registry import get_registry
+
+    registry = get_registry()
+    on = [code for code, rule in registry.rules.items() if rule.default_enabled]
+    opt_in = len(registry.rules) - len(on)
+    (tmp_path / "pyproject.toml").write_text('[tool.ftlint]\nprofile = "trl"\n')
+    configured = run_cli("rules", cwd=tmp_path)
+    assert configured.returncode == 0, configured.stderr
+    assert len(configured.stdout.splitlines()) == len(on) and "FT205 " not in configured.stdout
+    assert f"{len(on)} on by default, {opt_in} opt-in;" in configured.stderr
+    listed = json.loads(run_cli("rules", "--output-format", "json", "--all", cwd=tmp_path).stdout)
+    assert [row["on"] for row in listed if row["code"] == "FT205"] == [False]
+    given = run_cli("rules", "--profile", "openai-sft", cwd=tmp_path)
+    assert "FT205   secret" in given.stdout and "(on: profile openai-sft)" in given.stdout
+    assert f"{len(on)} on by default, 1 more on under profile openai-sft (FT205), {opt_in - 1} opt-in" in given.stderr
+    assert "(on: profile openai-sft)" in run_cli("rules", "--isolated", cwd=tmp_path).stdout
+    (tmp_path / "other.toml").write_text('profile = "llama-factory"\n')
+    misspelt = run_cli("rules", "--config", "other.toml", cwd=tmp_path)
+    assert misspelt.returncode == 2 and misspelt.stdout == ""
+    assert misspelt.stderr.startswith("ftlint: error: other.toml: unknown profile 'llama-factory' "
+                                      "(did you mean 'llamafactory'?)")
+
+
 def test_rule_suggests_close_names_and_prints_its_source():
     typo = run_cli("rule", "token-limt")
     assert typo.returncode == 2 and "did you mean 'token-limit'?" in typo.stderr

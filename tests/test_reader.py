@@ -149,6 +149,26 @@ def test_control_characters_in_data_are_escaped_in_text_output(write_jsonl):
     assert "\\u001b[2J" in proc.stdout
 
 
+def read_in_blocks(data: bytes, block: int, cap: int):
+    """The reader's rows of ``data`` read ``block`` bytes at a time, with lines over ``cap`` bytes not held;
+    and the lines ``bytes.split`` finds, which the rows must match whatever the blocks cut."""
+    original = jsonl.BLOCK_SIZE
+    jsonl.BLOCK_SIZE = block
+    try:
+        rows = list(JsonlReader().rows(io.BytesIO(data), max_line_bytes=cap))
+    finally:
+        jsonl.BLOCK_SIZE = original
+    parts = data.split(b"\n")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    return rows, parts
+
+
+def known_as(lines: list[bytes], cap: int) -> list[bytes]:
+    """Each line's baseline identity: its bytes without a CR ending, or only their count when over ``cap``."""
+    return [line.removesuffix(b"\r") if len(line) <= cap else b"%d" % len(line.removesuffix(b"\r")) for line in lines]
+
+
 # The reader must split exactly like bytes.split(b"\n") whatever the block size.
 @settings(max_examples=200, deadline=None)
 @given(
@@ -156,15 +176,7 @@ def test_control_characters_in_data_are_escaped_in_text_output(write_jsonl):
     block=st.integers(min_value=1, max_value=7),
 )
 def test_reader_splits_exactly_like_split(data, block):
-    original = jsonl.BLOCK_SIZE
-    jsonl.BLOCK_SIZE = block
-    try:
-        rows = list(JsonlReader().rows(io.BytesIO(data), max_line_bytes=1 << 20))
-    finally:
-        jsonl.BLOCK_SIZE = original
-    parts = data.split(b"\n")
-    if parts and parts[-1] == b"":
-        parts.pop()
+    rows, parts = read_in_blocks(data, block, 1 << 20)
     # a BOM opening any line is that line's own (FT008), not part of its JSON
     assert [r.bom for r in rows] == [p.startswith(b"\xef\xbb\xbf") for p in parts]
     parts = [p.removeprefix(b"\xef\xbb\xbf") for p in parts]
@@ -186,18 +198,54 @@ def test_reader_splits_exactly_like_split(data, block):
 def test_a_line_ending_in_cr_is_known_whether_or_not_it_is_held(data, block, cap):
     """An over-long line is not held, but FT009 counts its CR and its findings are known without it
     (FT009's fix removes it), wherever the blocks split the line, its CR and its newline."""
-    original = jsonl.BLOCK_SIZE
-    jsonl.BLOCK_SIZE = block
-    try:
-        rows = list(JsonlReader().rows(io.BytesIO(data), max_line_bytes=cap))
-    finally:
-        jsonl.BLOCK_SIZE = original
-    parts = data.split(b"\n")
-    if parts and parts[-1] == b"":
-        parts.pop()
+    rows, parts = read_in_blocks(data, block, cap)
     assert [(r.length, r.crlf) for r in rows] == [(len(p), p.endswith(b"\r")) for p in parts]
-    assert [row_identity(r) for r in rows] == [p.removesuffix(b"\r") if len(p) <= cap else b"%d" % len(p.removesuffix(b"\r"))
-                                            for p in parts]
+    assert [row_identity(r) for r in rows] == known_as(parts, cap)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"\n", b"\r", b"a", b"{}", b"\xef\xbb\xbf", b"\xef\xbb"]), max_size=40).map(b"".join),
+    block=st.integers(min_value=1, max_value=5),
+    cap=st.integers(min_value=0, max_value=6),
+)
+def test_a_line_opening_with_a_bom_is_read_as_the_line_without_it_whether_or_not_it_is_held(data, block, cap):
+    """An over-long line's BOM was counted into its length (its baseline identity) and not flagged (FT008
+    was silent), so the same row without the BOM was a new finding; the limit counts the bytes after it."""
+    rows, parts = read_in_blocks(data, block, cap)
+    bodies = [p.removeprefix(b"\xef\xbb\xbf") for p in parts]
+    assert [(r.bom, r.length, r.raw is not None) for r in rows] == [(p != b, len(b), len(b) <= cap) for p, b in zip(parts, bodies)]
+    assert [data[r.offset : r.offset + r.length] for r in rows] == bodies
+    assert [row_identity(r) for r in rows] == known_as(bodies, cap)
+
+
+def test_an_over_long_first_line_with_a_bom_is_reported_and_known_as_without_it(tmp_path):
+    """FT008 said nothing on an over-long first line with a BOM (azure-openai, which asks for one, said it was
+    missing), FT007 counted the BOM into the line, and a baseline recorded on the file missed the same row
+    once the BOM was gone; a BOM-opened line 1-3 bytes over the limit was skipped while its twin parsed."""
+    (tmp_path / "pyproject.toml").write_text("[tool.ftlint]\nmax-line-bytes = 200\n")
+    long_line = json.dumps({"messages": [{"role": "user", "content": "x" * 300}, {"role": "assistant", "content": "ok"}]}).encode()
+    edge = json.dumps({"messages": [{"role": "user", "content": "y" * 113}, {"role": "assistant", "content": "ok"}]}).encode()
+    assert len(edge) == 200
+    (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + long_line + b"\n" + b"\xef\xbb\xbf" + edge + b"\n")
+    (tmp_path / "plain.jsonl").write_bytes(long_line + b"\n" + edge + b"\n")
+
+    def found(*args):
+        report, _ = cli_json(*args, "--select", "FT007,FT008,FT010", cwd=tmp_path)
+        return [(f["line"], f["code"], f["message"]) for f in report["findings"]]
+
+    too_long = "line is 387 bytes, over the 200-byte limit (max-line-bytes); it was skipped unparsed"
+    assert found("bom.jsonl") == [(1, "FT007", too_long), (1, "FT008", "file starts with a UTF-8 byte-order mark (BOM)"),
+                                  (2, "FT008", "line starts with a UTF-8 byte-order mark (BOM), as if files were concatenated")]
+    assert found("plain.jsonl") == [(1, "FT007", too_long)]
+    assert found("bom.jsonl", "--profile", "azure-openai") == [(1, "FT007", too_long), (2, "FT008", "line starts with a UTF-8 byte-order "
+                                                                                  "mark (BOM), as if files were concatenated")]
+    # FT008's safe fix removes both BOMs; a baseline recorded before it still knows the over-long row
+    assert run_cli("check", "bom.jsonl", "--select", "FT007", "--write-baseline", "base.json", cwd=tmp_path).returncode == 0
+    fixed = run_cli("check", "bom.jsonl", "--select", "FT008", "--fix", cwd=tmp_path)
+    assert "Fixed 2 problem(s) in bom.jsonl: FT008 ×2" in fixed.stderr
+    assert (tmp_path / "bom.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
+    assert found("bom.jsonl", "--baseline", "base.json") == []
 
 
 def test_json_array_files_and_extensions_and_size(tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .. import runner
+from .. import baseline, runner
 from .._dispatch import INTERNAL_ERROR
 from ..config import COMMAND_LINE, Settings
 from ..fix_guard import Refused, check_output_name
@@ -152,7 +152,7 @@ def use_baseline(settings: Settings, baseline_file: str | None, no_baseline: boo
     elif settings.baseline and write_baseline:
         settings.set("baseline", None, "--write-baseline records every finding")
     elif settings.baseline:
-        settings.baseline = shown_path(Path(settings.root) / settings.baseline)
+        settings.baseline = baseline.configured(settings)
     if settings.baseline:
         settings.run_outputs.append(settings.baseline)
 
@@ -213,7 +213,6 @@ class Gate:
     def close(self, run: RunSummary, unfixed: int = 0) -> int | None:
         """Write what was asked for; returns an exit code when recording replaces the verdict. ``unfixed``:
         how many of the hidden findings a fix left as they are because the baseline holds them."""
-        from .. import baseline
         from ..output import markdown
 
         suppressed = self.baseline.suppressed if self.baseline else 0

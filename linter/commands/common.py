@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .. import discovery
-from ..config import COMMAND_LINE, Settings, load, split_codes
+from ..config import COMMAND_LINE, Settings, load, shown_path, split_codes
 from ..registry import get_registry
 from ..text import one_line
 from ..trainer import cli_options as trainer_cli
@@ -38,15 +38,6 @@ def not_regular(path: str) -> str:
 
 
 UNREADABLE: list[str] = []  # folders that could not be listed in this run: the exit code becomes 2
-
-
-def shown_path(path: Path) -> str:
-    """A config's ``files`` entry as reports show it: relative to the working folder when inside it (as
-    paths typed on the command line are), else absolute."""
-    try:  # absolute(), not resolve(): a symlinked dataset keeps its own name (per-file-ignores match it)
-        return str(path.absolute().relative_to(Path.cwd().absolute()))
-    except ValueError:  # outside the working folder
-        return str(path)
 
 
 def expand_paths(paths: tuple[str, ...], settings: Settings | None = None) -> list[str]:
@@ -107,11 +98,17 @@ def _with_cli(origin: str | None) -> str:
     return COMMAND_LINE if origin in (None, COMMAND_LINE) or origin.endswith(COMMAND_LINE) else f"{origin} + {COMMAND_LINE}"
 
 
+# which configuration a command reads: 'check' and the commands that only show something ('rules') alike
+CONFIG_OPTION = click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                             help="Read settings from this TOML file instead of the nearest pyproject.toml.")
+ISOLATED_OPTION = click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+
+
 def selection_options(func):
     for option in reversed(
         [
-            click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml."),
-            click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
+            CONFIG_OPTION,
+            ISOLATED_OPTION,
             click.option("--select", multiple=True, metavar="CODES", help="Rules to enable (codes, prefixes, names, ALL); replaces the config's select."),
             click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of the selection."),
             click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable."),

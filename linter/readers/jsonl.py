@@ -7,7 +7,10 @@ the block size plus the longest line allowed: a line longer than
 FT007 line-too-long. A UTF-8 BOM at the start of any line (the file's first,
 or one left inside by concatenating exports) is removed before parsing and
 reported by FT008: ``row.offset`` and ``row.length`` then exclude it, so the
-line's bytes start three bytes before ``row.offset``.
+line's bytes start three bytes before ``row.offset``. An over-long line's BOM
+is removed and reported all the same, and the limit counts the bytes after it:
+a row must get the same findings and baseline fingerprint (its length) with
+or without a BOM before it, which FT008's safe fix removes.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class JsonlReader(Reader):
         pending = 0  # bytes in the current partial line
         line_start = offset
         last = b""  # the last byte read before this block: an over-long line's CR may end the previous block
+        held = max_line_bytes + len(BOM)  # what a line may buffer: the limit counts the bytes after its BOM
+        opened = False  # whether the line past ``held`` opened with a BOM (its first bytes are no longer held)
         while True:
             block = stream.read(BLOCK_SIZE)
             if not block:
@@ -43,37 +48,46 @@ class JsonlReader(Reader):
             tail = lines.pop()
             for piece in lines:
                 length = pending + len(piece)
-                if parts and length <= max_line_bytes:
+                if parts and length <= held:
                     parts.append(piece)
                     piece = b"".join(parts)
-                if length <= max_line_bytes:
+                if length <= max_line_bytes or (length <= held and piece.startswith(BOM)):
                     yield self._row(number, line_start, piece, length)
                 else:
-                    yield self._unread(number, line_start, length, (piece or last)[-1:] == b"\r")
+                    bom = opened if pending > held else _opens_with_bom(parts, piece)
+                    yield self._unread(number, line_start, length, (piece or last)[-1:] == b"\r", bom)
                 number += 1
                 line_start += length + 1
                 parts = []
                 pending = 0
             last = block[-1:]
             if tail:
+                if pending <= held < pending + len(tail):
+                    opened = _opens_with_bom(parts, tail)
                 pending += len(tail)
                 # past the cap, keep counting but stop buffering the line
-                if pending > max_line_bytes:
+                if pending > held:
                     parts = []
                 else:
                     parts.append(tail)
         if pending:  # a last line without \n (or a file that is only a BOM)
-            if pending <= max_line_bytes:
-                yield self._row(number, line_start, b"".join(parts), pending)
+            piece = b"".join(parts)
+            if pending <= max_line_bytes or (pending <= held and piece.startswith(BOM)):
+                yield self._row(number, line_start, piece, pending)
             else:
-                yield self._unread(number, line_start, pending, last == b"\r")
+                yield self._unread(number, line_start, pending, last == b"\r", opened if pending > held else piece.startswith(BOM))
 
     @staticmethod
-    def _unread(number: int, offset: int, length: int, crlf: bool) -> Row:
+    def _unread(number: int, offset: int, length: int, crlf: bool, bom: bool) -> Row:
         """A line over max-line-bytes, skipped unparsed (FT007); whether it ends with CR is kept (FT009
-        counts it, and its findings are known without it, as FT009's fix removes it)."""
+        counts it, and its findings are known without it, as FT009's fix removes it), and its BOM is left
+        out as a parsed row's is (FT008 reports it; the row's length, its baseline identity, is the same
+        without it)."""
+        if bom:
+            offset, length = offset + len(BOM), length - len(BOM)
         row = Row(number, offset, None, length)
         row.crlf = crlf
+        row.bom = bom
         return row
 
     @staticmethod
@@ -86,6 +100,11 @@ class JsonlReader(Reader):
         row.bom = bom
         parse_row(row)
         return row
+
+
+def _opens_with_bom(parts: list[bytes], piece: bytes) -> bool:
+    """Whether the line held in ``parts`` (its first pieces, each at least a byte) and going on with ``piece`` opens with a BOM."""
+    return (b"".join(parts[: len(BOM)]) + piece[: len(BOM)]).startswith(BOM)
 
 
 @hookimpl

@@ -21,13 +21,11 @@ records, as in ``check --baseline``: a waiver for one upload, asked for by name.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from linter import runner
 from linter._dispatch import INTERNAL_ERROR
 from linter.api import settings_from
-from linter.baseline import Baseline, BaselineError
-from linter.commands.common import shown_path
+from linter.baseline import Baseline, BaselineError, configured
 from linter.findings import Finding, Severity
 from linter.registry import get_registry
 from linter.text import one_line
@@ -155,9 +153,10 @@ def lint_gate(train: str, validation_file: str | None, method: str, model: str, 
 def _configured_baseline(settings) -> Baseline | None:
     """The baseline ``[tool.ftlint]`` names (relative to the config file's folder, as check reads it), to say
     how many of a refusal's errors it holds; None when none is named or it cannot be read (it is not applied)."""
-    if not settings.baseline:
+    path = configured(settings)
+    if path is None:
         return None
     try:
-        return Baseline(shown_path(Path(settings.root) / settings.baseline))
+        return Baseline(path)
     except BaselineError:
         return None
