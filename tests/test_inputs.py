@@ -242,3 +242,12 @@ def test_a_validation_leak_names_the_column_of_the_training_row_on_a_one_line_ar
     column = len("[" + json.dumps(other) + ", ") + 1
     assert [(f["path"], f["line"], f["message"]) for f in report["findings"]] == [
         (str(validation), 1, f"this validation example is also in the training data: line 1, column {column} of {train}")]
+
+
+def test_legacy_findings_of_the_whole_file_name_the_rows_column_on_a_one_line_array(tmp_path):
+    rows = [{"prompt": "Describe ->", "completion": " Line one\nLine two\n"}, {"prompt": "More ->", "completion": "Short\n"}]
+    path = tmp_path / "legacy.json"
+    path.write_text(json.dumps(rows))
+    report, _ = cli_json(path, "--profile", "openai-legacy", "--select", "FT907,FT908")
+    second = len("[" + json.dumps(rows[0]) + ", ") + 1
+    assert [(f["code"], f["line"], f.get("column")) for f in report["findings"]] == [("FT907", 1, 2), ("FT908", 1, second)]
