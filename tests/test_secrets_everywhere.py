@@ -313,6 +313,20 @@ def test_base64_text_that_spells_the_opening_is_no_token(tmp_path, text):
     assert redact(text) == text
 
 
+def test_a_file_named_like_a_key_is_located_as_named_and_its_data_still_redacted(tmp_path):
+    """A path is the user's own input and the locator output exists to give (an editor, a SARIF viewer and a
+    GitHub annotation open it): it is printed as named, never redacted, while a key in the data never is."""
+    path = tmp_path / f"export-{AWS}.jsonl"
+    path.write_text(json.dumps(chat(("user", f"my key {GITHUB}"), ("assistant", "Noted."))) + "\n", encoding="utf-8")
+    shown = {output: run_cli("check", "--isolated", "--select", "FT205", "--format", output, path).stdout
+             for output in ("json", "github", "sarif")}
+    assert [(f["path"], f["line"]) for f in json.loads(shown["json"])["findings"]] == [(str(path), 1)]
+    assert f"file={path},line=1," in shown["github"]
+    uri = json.loads(shown["sarif"])["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith(path.name)
+    assert not any(GITHUB in out for out in shown.values())
+
+
 @pytest.mark.parametrize("prose", ["Plan the task-management-system-overview-page today",
                                    "Open the risk-admin-approval-workflow-guide page", "See desk-proj-management-tool-for-teams"])
 def test_hyphenated_prose_that_spells_sk_is_no_key(tmp_path, prose):
