@@ -23,7 +23,7 @@ from .findings import Finding, Severity
 from .models import DEFAULT_MODEL, ModelSpec, resolve_model
 from .prices import bills_like_openai
 from .registry import Registry, get_registry
-from .rows import Row
+from .rows import Row, place
 from .readers.tabular import cell_pointer
 from .per_file import PerFileFold, folds_for
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts, requirements_text
@@ -378,7 +378,7 @@ class Linter:
             if row.parsed:
                 kind = row.kind or self._classify(row)
                 if detector.failure is not None:
-                    found.append(format_error(path, row.number, *detector.failure))
+                    found.append(format_error(path, row.number, *detector.failure, column=row.column))
                     detector.failure = None
                 stats.examples += 1
                 dispatch.records(row, kind)
@@ -426,16 +426,16 @@ class Linter:
             if rule.per_file:
                 if where != violation.pointer:
                     violation = dataclasses.replace(violation, pointer=where)
-                add(per_file[rule], row.number, violation, stats.lines)  # stats.lines: the row's place in the shard
+                add(per_file[rule], place(row), violation, stats.lines)  # stats.lines: the row's index in the shard
                 return
             context = digest(row_identity(row), digest_size=8).hexdigest()
             found.append(Finding(
                 path, row.number, rule.code, rule.name, severity[rule.code], redact_message(violation.message), where,
-                violation.fix, context, True, getattr(row, "column", 0)
+                violation.fix, context, True, row.column
             ))
 
         def crash(rule: Rule, exc: BaseException, row: Row | None) -> None:
-            found.append(internal_error(path, row.number if row is not None else 1, rule, exc))
+            found.append(internal_error(path, 1, rule, exc) if row is None else internal_error(path, row.number, rule, exc, column=row.column))
 
         return report, crash
 
@@ -451,15 +451,15 @@ class Linter:
         from .late_findings import declares_line_order, merge_in_line_order
 
         def findings(rule, state, ordered: bool) -> Iterator[Finding]:
-            severity, line = self.severity[rule.code], 1
+            severity, line, column = self.severity[rule.code], 1, 0
             try:
                 for violation in rule.finish(state):
-                    at = violation.line or 1
-                    if ordered and at < line:
+                    at, at_column = violation.line or 1, violation.column if violation.line else 0
+                    if ordered and (at, at_column) < (line, column):
                         raise ValueError(f"finish() yielded line {at:,} after line {line:,}, though it declares finish_in_line_order")
-                    line = at if ordered else 1
+                    line, column = (at, at_column) if ordered else (1, 0)
                     yield Finding(path, at, rule.code, rule.name, severity, redact_message(violation.message), violation.pointer,
-                                  violation.fix, row=violation.line is not None)
+                                  violation.fix, row=violation.line is not None, column=at_column)
             except FATAL:
                 raise  # the run cannot go on (no tokenizer offline): one clear error, not one per row
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not hide the others' findings
@@ -541,24 +541,24 @@ def _by_code(finding: Finding) -> str:
     return finding.code
 
 
-def internal_error(path: str, line: int, rule: Rule, exc: BaseException, where: str = "on this row") -> Finding:
+def internal_error(path: str, line: int, rule: Rule, exc: BaseException, where: str = "on this row", column: int = 0) -> Finding:
     """The finding that stands for a rule that raised: it names the rule, the file
-    and the line, so a user can report it, and the run goes on (exit code 2)."""
-    return _plugin_failure(path, line, f"rule {rule.code} {rule.name} failed {where}", exc, "the other rules ran", "rule's")
+    and the line (and the row's column), so a user can report it, and the run goes on (exit code 2)."""
+    return _plugin_failure(path, line, f"rule {rule.code} {rule.name} failed {where}", exc, "the other rules ran", "rule's", column)
 
 
-def format_error(path: str, line: int, adapter, exc: BaseException) -> Finding:
+def format_error(path: str, line: int, adapter, exc: BaseException, column: int = 0) -> Finding:
     """The finding that stands for a format adapter whose detect() raised: the row
     was judged as if that format did not recognise it, and the run goes on (exit 2)."""
     return _plugin_failure(path, line, f"format {show(adapter.name, 60)} failed to read this row", exc,
-                           "the row was judged without it", "format's")
+                           "the row was judged without it", "format's", column)
 
 
-def _plugin_failure(path: str, line: int, what: str, exc: BaseException, outcome: str, owner: str) -> Finding:
+def _plugin_failure(path: str, line: int, what: str, exc: BaseException, outcome: str, owner: str, column: int) -> Finding:
     detail = show(f"{type(exc).__name__}: {exc}", 200)  # the exception may quote the row: escaped and redacted
     return Finding(
         path, line, INTERNAL_ERROR, "internal-error", Severity.ERROR,
-        f"{what} ({detail}); {outcome}. Please report it to the {owner} plugin with this line",
+        f"{what} ({detail}); {outcome}. Please report it to the {owner} plugin with this line", column=column,
     )
 
 

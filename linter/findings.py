@@ -107,6 +107,7 @@ class Violation:
     pointer: str = ""
     fix: Fix | None = None
     line: int | None = None  # dataset rules name the line (none: the whole file); record rules leave it to the engine
+    column: int = 0  # and the row's column where rows share a line (``rows.located`` of a kept ``rows.place``)
 
 
 @dataclass(frozen=True)

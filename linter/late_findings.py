@@ -8,7 +8,7 @@ merged (a k-way merge: one finding of each rule is held at a time). A rule
 that declares ``finish_in_line_order`` is read as it yields; any other
 rule's findings (a plugin may yield in any order) are collected and sorted
 first, as all of them used to be. The merge breaks ties as a stable sort of
-everything by (line, code) would: output is identical to sorting.
+everything by (line, column, code) would: output is identical to sorting.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Iterable, Iterator
 from .findings import Finding
 
 
-def _key(finding: Finding) -> tuple[int, str]:
-    return finding.line, finding.code
+def _key(finding: Finding) -> tuple[int, int, str]:
+    return finding.line, finding.column, finding.code  # rows sharing a line (a JSON array's) in their order
 
 
 def declares_line_order(rule) -> bool:
@@ -40,7 +40,7 @@ def declares_line_order(rule) -> bool:
 
 
 def merge_in_line_order(streams: Iterable[tuple[Iterator[Finding], bool]]) -> Iterator[Finding]:
-    """One stream of ``(findings, in_line_order)`` pairs' findings, sorted by (line, code).
+    """One stream of ``(findings, in_line_order)`` pairs' findings, sorted by (line, column, code).
 
     Streams not in line order are read whole and sorted when the merge starts.
     """

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .findings import Violation
+from .rows import located
 from .rules.base import DatasetRule, Rule
 
 
@@ -45,18 +46,18 @@ class PerFileFold(DatasetRule):
         return fold_class(rule)
 
     def start(self) -> dict:
-        # message -> [rows it was said on, the first one's line and pointer, the last row's index in the shard]
+        # message -> [rows it was said on, the first one's place (``rows.place``) and pointer, the last row's index in the shard]
         return {}
 
     @staticmethod
-    def add(state: dict, line: int, violation: Violation, index: int) -> None:
-        """Count the row under the finding's message (``index``: the row's place in the shard, as a JSON
-        array's rows may share a line)."""
+    def add(state: dict, at: int, violation: Violation, index: int) -> None:
+        """Count the row (at ``rows.place`` ``at``) under the finding's message (``index``: the row's index in
+        the shard, as a JSON array's rows may share a line)."""
         if violation.fix is not None:
             raise ValueError("a per_file rule yielded a fix; a fix edits one row, so a per-file finding has none")
         entry = state.get(violation.message)
         if entry is None:
-            state[violation.message] = [1, line, violation.pointer, index]
+            state[violation.message] = [1, at, violation.pointer, index]
         elif entry[3] != index:  # not a row's second finding alike: the count is of rows
             entry[0] += 1
             entry[3] = index
@@ -74,9 +75,10 @@ class PerFileFold(DatasetRule):
         return merged
 
     def finish(self, state: dict) -> Iterable[Violation]:
-        for message, (count, line, where, _) in sorted(state.items(), key=lambda item: item[1][1]):
+        for message, (count, at, where, _) in sorted(state.items(), key=lambda item: item[1][1]):
+            line, column = located(at)
             # one form whatever the count, so that a baseline (which leaves numbers out) keeps matching it
-            yield Violation(f"{message} (rows in this file: {count:,}; the first here)", where, line=line)
+            yield Violation(f"{message} (rows in this file: {count:,}; the first here)", where, line=line, column=column)
 
 
 _CLASSES: dict[type, type] = {}

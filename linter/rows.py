@@ -31,11 +31,14 @@ class Row:
     once parsed, and ``format`` the adapter that recognised it (``linter.formats``).
     """
 
-    __slots__ = ("number", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens", "token_parts",
-                 "_messages", "memo", "format", "_view")
+    __slots__ = ("number", "column", "offset", "raw", "length", "value", "parsed", "problem", "bom", "crlf", "kind", "tokens",
+                 "token_parts", "_messages", "memo", "format", "_view")
 
     def __init__(self, number: int, offset: int, raw: bytes | None, length: int) -> None:
         self.number = number
+        # where on its line the record starts, 1-based, when a line can hold several (a JSON array written on
+        # one line, as json.dump does by default); 0 where the line is the record (JSONL, CSV)
+        self.column = 0
         self.offset = offset
         self.raw = raw
         self.length = length
@@ -113,3 +116,33 @@ class Row:
 
     def __repr__(self) -> str:
         return f"Row(line={self.number}, kind={self.kind!r}, parsed={self.parsed})"
+
+
+# A row's place: its line and column as one int, ordered as the rows are. Rules that remember rows for the end
+# of the file (duplicates, the first row of a format) keep it instead of the line number, so that the findings
+# they give there can name the row's column too where rows share a line; a JSONL row's place is its line
+# shifted, which costs no more to keep (the duplicate logs hold 64-bit integers) and reads back alike.
+_COLUMN_BITS = 32
+_COLUMNS = (1 << _COLUMN_BITS) - 1
+
+
+def place(row: Row) -> int:
+    """Where ``row`` is, as one int: its line, then its column (a column past 2**32 - 1 counts as none)."""
+    column = row.column
+    return row.number << _COLUMN_BITS | (column if column <= _COLUMNS else 0)
+
+
+def place_at(line: int, column: int = 0) -> int:
+    """The place of the row at ``line`` (and ``column``): what ``place`` gives for such a row."""
+    return line << _COLUMN_BITS | (column if column <= _COLUMNS else 0)
+
+
+def located(at: int) -> tuple[int, int]:
+    """The line and the column (0: none) of a place."""
+    return at >> _COLUMN_BITS, at & _COLUMNS
+
+
+def where(at: int) -> str:
+    """A place as a message names it: ``line 3``, or ``line 1, column 118`` where rows share the line."""
+    line, column = located(at)
+    return f"line {line:,}, column {column:,}" if column else f"line {line:,}"

@@ -85,6 +85,12 @@ AWS_SECRET = "an AWS secret access key"
 AWS_SECRET_NAME_SCREEN = re.compile(
     rb"(?:ecret|ECRET)[A-Za-z_\-. ]{0,12}(?:\\[tnr]|[ \t\n\r\"'`:=>\\]){1,30}[A-Za-z0-9/+]{40}")
 
+# A JSON Web Token: three base64url segments, the first two JSON objects (base64 of '{"' is "eyJ"), wherever
+# it starts: after a word character too, as an OpenAI project key or a GitHub token may. Base64 prose and data
+# spell "eyJ" but neither the dots nor a second "eyJ" right after the first one, so a glued opening adds no
+# false positive there.
+JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")
+
 SECRETS = (
     # before the key id's: a key id followed by its secret is one match, named for the secret
     (AWS_SECRET, AWS_SECRET_ACCESS_KEY),
@@ -104,9 +110,9 @@ SECRETS = (
     ("a Google API key", re.compile(r"AIza[0-9A-Za-z_\-]{35}")),
     # the whole key, not only its header: redacting the header alone printed the key material after it
     ("a private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----(?:[\s\S]*?(?:-----END[^-]*-----|\Z))")),
-    # at the start of a run of token characters: a try at every "eyJ" inside one long run scanned the run
-    # again each time (300 KB of "eyJ" took 19 s); a token glued after a word character is missed
-    ("a JSON Web Token", re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
+    # glued to the word before it too ("token=abceyJ...", a token pasted after text without a space); the
+    # tries inside one run of token characters are one try (``_SAME_FATE``), so a long run costs linear time
+    ("a JSON Web Token", JWT),
     ("a Stripe secret key", re.compile(r"(?:sk|rk)_live_[A-Za-z0-9]{20,}")),
     # the keys ML teams paste: model hubs and inference APIs
     *((kind, re.compile(_short_prefixed(*spec))) for kind, spec in _SHORT_PREFIXED.items()),
@@ -287,7 +293,7 @@ def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | N
     best = None
     for kind, pattern, openers in checks:
         if any(opener in text for opener in openers):
-            match = _match_at_openers(text, pattern, openers)
+            match = _match_at_openers(text, kind, pattern, openers)
             if match and (best is None or match.start() < best[1].start()):
                 best = kind, match
     return best
@@ -324,12 +330,17 @@ def secret_spans(text: str, checks: tuple = _CHECKS) -> list[tuple[int, int]]:
                         for start in _starts(text, openers))
     spans: list[tuple[int, int]] = []
     end = 0
+    failed: dict[int, int] = {}  # a kind's failed try: where its fate ends (``_SAME_FATE``)
     for start, order in candidates:
-        if start >= end:  # never inside a secret already found: "sk-sk-sk-..." is one try, not one an opening
-            match = checks[order][1].match(text, start)  # \\b still sees the character before ``start``
+        # never inside a secret already found: "sk-sk-sk-..." is one try, not one an opening
+        if start >= end and (not failed or start >= failed.get(order, 0)):
+            kind, pattern, _ = checks[order]
+            match = pattern.match(text, start)  # \\b still sees the character before ``start``
             if match:
                 spans.append(span_of(match))  # the secret; the search goes on from the match's end
                 end = match.end()
+            elif kind in _SAME_FATE:
+                failed[order] = _SAME_FATE[kind].match(text, start).end()
     return spans
 
 
@@ -345,13 +356,26 @@ def _starts(text: str, openers: tuple[str, ...]) -> list[int]:
     return sorted(starts) if len(openers) > 1 else starts  # a kind with offsets of several has several openers
 
 
-def _match_at_openers(text: str, pattern: re.Pattern, openers: tuple[str, ...]) -> re.Match | None:
-    """The leftmost match of ``pattern`` (as ``search`` finds it), trying it only at each opening."""
+def _match_at_openers(text: str, kind: str, pattern: re.Pattern, openers: tuple[str, ...]) -> re.Match | None:
+    """The leftmost match of ``pattern`` (``kind``'s, as ``search`` finds it), trying it only at each opening."""
+    fate = _SAME_FATE.get(kind)
+    failed = 0
     for start in _starts(text, openers):
+        if start < failed:
+            continue
         match = pattern.match(text, start)  # \\b still sees the character before ``start``
         if match:
             return match
+        if fate is not None:
+            failed = fate.match(text, start).end()
     return None
+
+
+# Kinds whose failed try at an opening fails at every later opening up to where this run ends, so those
+# are not tried. A JSON Web Token's first segment runs to the end of its run of token characters and needs
+# a dot right there: a later "eyJ" in the same run meets the same dot and what follows, with a shorter
+# segment. Trying each of them rescanned the run each time (a row of "eyJ" * 100,000 took 19 s).
+_SAME_FATE = {"a JSON Web Token": re.compile(r"[A-Za-z0-9_\-]*")}
 
 
 class Hit(NamedTuple):

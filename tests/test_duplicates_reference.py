@@ -350,19 +350,20 @@ def test_rows_sharing_only_half_a_fingerprint_are_not_duplicates():
 
     from linter.leakage import TrainFingerprints
     from linter.rules.base import RuleContext
+    from linter.rows import place_at
     from linter.rules.duplicates import ConflictingAnswers, DuplicateExample
 
     context = RuleContext(profile=None, model=None, token_limit=0, tokenizer=None)
     example = DuplicateExample(context)
     log = example.start()
     for line, (first, second) in enumerate([(7, 1), (7, 2), (7, 1), (8, 1)], start=1):
-        log.append(first, line, second)
+        log.append(first, place_at(line), second)
     assert [(v.line, v.message) for v in example.finish(log)] == [(3, "duplicate of line 1")]
 
     conflicts = ConflictingAnswers(context)
     log = conflicts.start()
     for line, record in enumerate([(7, 1, 100), (7, 2, 200), (7, 2, 300), (7, 1, 100)], start=1):
-        log.append(record[0], line, record[1], record[2])
+        log.append(record[0], place_at(line), record[1], record[2])
     assert [(v.line, v.message) for v in conflicts.finish(log)] == [(3, "same prompt as line 2 but a different answer")]
 
     train = TrainFingerprints(array("Q", [7, 1, 5, 9, 7, 3]))

@@ -115,6 +115,18 @@ def test_a_rule_that_raises_becomes_an_internal_error_and_the_run_goes_on(tmp_pa
     assert {"FT106", "FT200", "FT201", "FT202", "FT204"} <= {f["code"] for f in found}
 
 
+def test_an_internal_error_on_an_element_of_a_one_line_array_names_its_column(tmp_path):
+    """Every element of a minified array is on line 1: the FT000 for the row a rule failed on carries the
+    column the element starts at, as the row's other findings do, so the report says which row to send."""
+    root = project(tmp_path, [])
+    rows = ROWS[:4]
+    (root / "data.json").write_text(json.dumps(rows))
+    proc = run_cli("check", "data.json", "--format", "json", "--select", "HOUSE001,FT200", cwd=root, env=NO_PLUGINS)
+    assert proc.returncode == 2, proc.stderr
+    column = len("[" + "".join(json.dumps(row) + ", " for row in rows[:2])) + 1  # the third row, the one it fails on
+    assert [(f["code"], f["line"], f.get("column")) for f in findings(proc)] == [("FT000", 1, column), ("FT200", 1, column)]
+
+
 def test_jobs_agree_on_internal_errors(tmp_path):
     root = project(tmp_path, ROWS * 20)
     one = run_cli("check", "data.jsonl", "--format", "json", "--jobs", "1", cwd=root, env=NO_PLUGINS)

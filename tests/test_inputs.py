@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .conftest import GOOD, cli_json, run_cli
+from .conftest import GOOD, chat, cli_json, run_cli
 
 BAD = {"messages": [{"role": "user", "content": "no reply"}]}
 
@@ -187,3 +187,67 @@ def test_json_array_syntax_errors_are_findings_with_line_and_pointer(tmp_path, t
     assert proc.returncode == (1 if rejected else 0) and says in proc.stderr and "Traceback" not in proc.stderr
     if not rejected:
         assert f"data.json:{line}: note: " in proc.stderr and "no row is lost" in proc.stderr
+
+
+def test_findings_kept_to_the_end_of_a_one_line_array_name_their_rows_column(tmp_path):
+    """Duplicates (FT403-FT405), a minority format (FT400) and a finding given once per file (FT115) are
+    judged when the file is done, from what was kept of each row: its line only, so on an array written on
+    one line they said line 1 without a column, and "duplicate of line 1" named no row either. They carry
+    the row's column now, in every format with a column, and name the earlier row by line and column."""
+    first = chat(("user", "Capital of France?"), ("assistant", "Paris."))
+    other = chat(("user", "Two plus two?"), ("assistant", "Four."))
+    conflict = chat(("user", "Two plus two?"), ("assistant", "It is four."))
+    spaced = {"messages": [{"content": "Capital  of France? ", "role": "user"}, {"role": "assistant", "content": "Paris."}]}
+    legacy = {"prompt": "Capital of Spain ->", "completion": " Madrid."}
+    rows = [first, other, first, conflict, spaced, legacy]
+    column = [len("[" + "".join(json.dumps(row) + ", " for row in rows[:index])) + 1 for index in range(len(rows))]
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(rows))
+    selected = ("--select", "FT115,FT400,FT403,FT404,FT405")
+    report, _ = cli_json(path, *selected)
+    assert [(f["line"], f.get("column"), f["code"], f["message"]) for f in report["findings"]] == [
+        (1, column[0], "FT115", "example has no system message (rows in this file: 5; the first here)"),
+        (1, column[2], "FT403", f"duplicate of line 1, column {column[0]}"),
+        (1, column[3], "FT405", f"same prompt as line 1, column {column[1]} but a different answer"),
+        (1, column[4], "FT404", f"same example as line 1, column {column[0]} up to whitespace and key order"),
+        (1, column[5], "FT400", "1 row(s) in prompt/completion strings (OpenAI legacy, TRL standard) format, the first here, "
+                                "but 5 in chat (SFT: messages) format; a file must use one format"),
+    ]
+    text = run_cli("check", path, *selected, "-q").stdout
+    assert f"{path}:1:{column[2]}: FT403 [duplicate-example] duplicate of line 1, column {column[0]}\n" in text
+    github = run_cli("check", path, *selected, "--format", "github").stdout
+    assert f",line=1,col={column[5]},title=FT400 mixed-formats::" in github
+    sarif = json.loads(run_cli("check", path, *selected, "--format", "sarif").stdout)
+    assert [result["locations"][0]["physicalLocation"]["region"] for result in sarif["runs"][0]["results"]] == [
+        {"startLine": 1, "startColumn": at} for at in (column[0], *column[2:])]
+    json_lines = [json.loads(line) for line in run_cli("check", path, *selected, "--format", "json-lines").stdout.splitlines()]
+    assert [finding["column"] for finding in json_lines] == [column[0], *column[2:]]
+    # JSON Lines: each row its own line, findings without a column and messages as they were
+    lines = tmp_path / "data.jsonl"
+    lines.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report, _ = cli_json(lines, *selected)
+    assert [(f["line"], "column" in f, f["message"]) for f in report["findings"]][1:4] == [
+        (3, False, "duplicate of line 1"), (4, False, "same prompt as line 2 but a different answer"),
+        (5, False, "same example as line 1 up to whitespace and key order")]
+
+
+def test_a_validation_leak_names_the_column_of_the_training_row_on_a_one_line_array(tmp_path):
+    first = chat(("user", "Capital of France?"), ("assistant", "Paris."))
+    other = chat(("user", "Two plus two?"), ("assistant", "Four."))
+    train = tmp_path / "train.json"
+    train.write_text(json.dumps([other, first]))
+    validation = tmp_path / "valid.jsonl"
+    validation.write_text(json.dumps(first) + "\n")
+    report, _ = cli_json(train, "--validation-file", validation, "--select", "FT406")
+    column = len("[" + json.dumps(other) + ", ") + 1
+    assert [(f["path"], f["line"], f["message"]) for f in report["findings"]] == [
+        (str(validation), 1, f"this validation example is also in the training data: line 1, column {column} of {train}")]
+
+
+def test_legacy_findings_of_the_whole_file_name_the_rows_column_on_a_one_line_array(tmp_path):
+    rows = [{"prompt": "Describe ->", "completion": " Line one\nLine two\n"}, {"prompt": "More ->", "completion": "Short\n"}]
+    path = tmp_path / "legacy.json"
+    path.write_text(json.dumps(rows))
+    report, _ = cli_json(path, "--profile", "openai-legacy", "--select", "FT907,FT908")
+    second = len("[" + json.dumps(rows[0]) + ", ") + 1
+    assert [(f["code"], f["line"], f.get("column")) for f in report["findings"]] == [("FT907", 1, 2), ("FT908", 1, second)]

@@ -66,12 +66,13 @@ def _held_and_sorted(self, path, dataset_rules, states):
         try:
             for violation in rule.finish(state):
                 late.append(Finding(path, violation.line or 1, rule.code, rule.name, self.severity[rule.code],
-                                    violation.message, violation.pointer, violation.fix, row=violation.line is not None))
+                                    violation.message, violation.pointer, violation.fix, row=violation.line is not None,
+                                    column=violation.column if violation.line else 0))
         except FATAL:
             raise
         except Exception as exc:  # noqa: BLE001
             late.append(internal_error(path, 1, rule, exc))
-    late.sort(key=lambda f: (f.line, f.code))
+    late.sort(key=lambda f: (f.line, f.column, f.code))
     return late
 
 

@@ -215,8 +215,8 @@ def test_a_long_run_of_openings_costs_no_square_time(run):
 
 def test_a_megabyte_of_jwt_openings_does_not_hang_check(tmp_path):
     """Review: one row of "eyJ" * 100,000 took 19-33 s (each opening rescanned the run: square time).
-    A token is looked for only where a run of token characters starts, so a megabyte of them is read
-    in one pass; the timeout is a hang guard, not a speed measurement (bench/ measures speed)."""
+    A failed try at one opening stands for the later ones in the same run of token characters (a token
+    glued to a word is still found: test_secrets_everywhere), so a megabyte of them is read in one pass; the timeout is a hang guard, not a speed measurement (bench/ measures speed)."""
     path = tmp_path / "hostile.jsonl"
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "  " + "eyJ" * 350_000},
                                              {"role": "assistant", "content": "ok"}]}) + "\n")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linter.secrets import checks_for, dropped_secrets, secrets_in
+from linter.secrets import checks_for, dropped_secrets, redact, secrets_in
 
 from .conftest import chat, run_cli
 from .test_screens import ANY_ROW, encode
@@ -283,6 +283,48 @@ def test_the_path_inside_tool_arguments_is_quoted_through_the_one_helper(tmp_pat
 def test_a_key_glued_to_the_word_before_it_is_found_and_never_echoed(tmp_path, glued):
     found = secret_findings(tmp_path, [json.dumps(chat(("user", glued), ("assistant", "Noted.")))], every_format=True)
     assert [where for _, where, _ in found] == ["/messages/0/content"]
+
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+
+
+@pytest.mark.parametrize("glued", ["token=abc" + JWT, "x" + JWT, "session_" + JWT, "auth-" + JWT, "eyJeyJ" + JWT],
+                         ids=["after-text", "after-a-letter", "after-underscore", "after-hyphen", "after-openings"])
+def test_a_json_web_token_glued_to_the_word_before_it_is_found_and_never_echoed(tmp_path, glued):
+    """The token pattern looked only where a run of token characters starts, so "token=abceyJ..." (a token
+    pasted after text without a space) was neither reported nor redacted wherever output quoted it."""
+    found = secret_findings(tmp_path, [json.dumps(chat(("user", glued), ("assistant", "Noted.")))], every_format=True, secrets=(JWT,))
+    assert [(line, where) for line, where, _ in found] == [(1, "/messages/0/content")]
+    assert "a JSON Web Token" in found[0][2]
+    assert redact(glued) == glued[: glued.index("eyJ")] + "[redacted secret]"
+
+
+@pytest.mark.parametrize("text", [
+    "the blob QUJDeyJhIjogMX0= is base64 of JSON",                  # "eyJ" inside a base64 run, no dots
+    "data:application/json;base64,eyJ1c2VyIjogImFuYSJ9. Then ABCeyJhYmMiOiAxMjM0NTY3ODkwfQ.",
+    "v2.abceyJhbGciOiJIUzI1NiJ9.abcdefghijklmnop.qrstuvwxyz0123",   # one segment opens with eyJ, not two
+    "AbCdEfeyJ0eXAiOiJKV1Qi.aGVsbG8gd29ybGQgaGVsbG8.eyJzdWIiOjF9",  # the second segment is no JSON object
+])
+def test_base64_text_that_spells_the_opening_is_no_token(tmp_path, text):
+    path = tmp_path / "data.jsonl"
+    path.write_text(json.dumps(chat(("user", text), ("assistant", "Done."))) + "\n", encoding="utf-8")
+    proc = run_cli("check", "--isolated", "--select", "FT205", str(path))
+    assert proc.returncode == 0, proc.stdout
+    assert redact(text) == text
+
+
+def test_a_file_named_like_a_key_is_located_as_named_and_its_data_still_redacted(tmp_path):
+    """A path is the user's own input and the locator output exists to give (an editor, a SARIF viewer and a
+    GitHub annotation open it): it is printed as named, never redacted, while a key in the data never is."""
+    path = tmp_path / f"export-{AWS}.jsonl"
+    path.write_text(json.dumps(chat(("user", f"my key {GITHUB}"), ("assistant", "Noted."))) + "\n", encoding="utf-8")
+    shown = {output: run_cli("check", "--isolated", "--select", "FT205", "--format", output, path).stdout
+             for output in ("json", "github", "sarif")}
+    assert [(f["path"], f["line"]) for f in json.loads(shown["json"])["findings"]] == [(str(path), 1)]
+    assert f"file={path},line=1," in shown["github"]
+    uri = json.loads(shown["sarif"])["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith(path.name)
+    assert not any(GITHUB in out for out in shown.values())
 
 
 @pytest.mark.parametrize("prose", ["Plan the task-management-system-overview-page today",

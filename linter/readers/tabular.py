@@ -51,10 +51,10 @@ class SourceRow(Row):
     lines, a JSON array's element, undecodable bytes kept as ``surrogateescape`` surrogates), or
     its cells (XLSX, Parquet: serialised only when needed, by ``as_written``), or None."""
 
-    # set by value_row and problem_row; json_source: ``source`` is JSON text; column: where on its line a JSON
-    # array's element starts (a minified array holds every element on line 1), unset elsewhere
-    # cells: the column each message came from, for a record of role columns (``cell_pointer``)
-    __slots__ = ("source", "json_source", "column", "cells")
+    # set by value_row and problem_row; json_source: ``source`` is JSON text (a JSON array's element also sets
+    # ``Row.column``: a minified array holds every element on line 1); cells: the column each message came from,
+    # for a record of role columns (``cell_pointer``)
+    __slots__ = ("source", "json_source", "cells")
 
 
 def as_written(row: Row) -> bytes:

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..findings import Violation, pointer
 from ..plugin import hookimpl
-from ..rows import Row
+from ..rows import Row, located, place
 from ..schema import CHAT, DESCRIPTIONS, KINDS, RFT
 from .base import LINE, DatasetRule, Rule, TallyRule
 
@@ -31,7 +31,7 @@ class MixedFormats(DatasetRule):
     )
 
     def start(self) -> dict:
-        return {}  # kind -> [count, first line]
+        return {}  # kind -> [count, first row's place]
 
     def update(self, state: dict, row: Row) -> None:
         if row.parsed and row.kind in KINDS:
@@ -39,17 +39,17 @@ class MixedFormats(DatasetRule):
                 return  # no format recognised the row (FT101 says which it comes closest to): it is in none
             entry = state.get(row.kind)
             if entry is None:
-                state[row.kind] = [1, row.number]
+                state[row.kind] = [1, place(row)]
             else:
                 entry[0] += 1
 
     def merge(self, first: dict, second: dict) -> dict:
         merged = {k: list(v) for k, v in first.items()}
-        for kind, (count, line) in second.items():
+        for kind, (count, at) in second.items():
             if kind in merged:
                 merged[kind][0] += count
             else:
-                merged[kind] = [count, line]
+                merged[kind] = [count, at]
         return merged
 
     def finish(self, state: dict) -> Iterable[Violation]:
@@ -57,12 +57,13 @@ class MixedFormats(DatasetRule):
             return
         # the majority format wins; ties go to the format seen first
         major = max(state, key=lambda k: (state[k][0], -state[k][1]))
-        for kind, (count, line) in sorted(state.items(), key=lambda kv: kv[1][1]):
+        for kind, (count, at) in sorted(state.items(), key=lambda kv: kv[1][1]):
             if kind != major:
+                line, column = located(at)
                 yield Violation(
                     f"{count:,} row(s) in {DESCRIPTIONS[kind]} format, the first here, but {state[major][0]:,} "
                     f"in {DESCRIPTIONS[major]} format; a file must use one format",
-                    line=line,
+                    line=line, column=column,
                 )
 
 

@@ -1,7 +1,7 @@
 """FT403-FT407: duplicates, contradictions, leakage and untrained examples.
 
-Duplicate and conflict detection keeps a 128-bit fingerprint and a line
-number per row (and 64 bits to tell matched rows apart), not the rows, in a ``FingerprintLog`` that spills to a
+Duplicate and conflict detection keeps a 128-bit fingerprint and the place
+(``rows.place``: the line, and the column where rows share a line) per row (and 64 bits to tell matched rows apart), not the rows, in a ``FingerprintLog`` that spills to a
 temporary file past a small buffer: memory stays flat however long the file.
 Shard states concatenate; ``finish`` groups equal fingerprints one
 partition at a time and streams its findings in line order (``_repeats``).
@@ -18,7 +18,7 @@ from .. import hashing
 from ..hashing import HALVES
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
-from ..rows import Row
+from ..rows import Row, located, place, where
 from ..schema import ADAPTED_KINDS, CHAT, PREFERENCE, RFT
 from ..spill import FingerprintLog, LineOrder
 from ..text import one_line
@@ -38,7 +38,7 @@ KEEP_FIRST = drop_row("remove the duplicate, keeping the first")
 class _FingerprintRule(DatasetRule):
     """Shared state: a log of ``columns`` values per row, concatenated by merge.
 
-    A row's record is (first half of its 128-bit fingerprint, line number,
+    A row's record is (first half of its 128-bit fingerprint, place,
     second half, ...): the log groups by its first column and sorts by its
     second; ``_matches`` splits a group by the second half.
     """
@@ -69,7 +69,7 @@ _PAIRS_AT_ONCE = 256  # pairs made Python ints at once: a partition's worth woul
 
 
 def _repeats(state: FingerprintLog, differing: bool) -> Iterator[tuple[int, int]]:
-    """(line, first line) of every row whose whole fingerprint an earlier row has, in line order;
+    """(place, first place) of every row whose whole fingerprint an earlier row has, in row order;
     with ``differing``, only those whose fourth column differs from that first row's.
 
     Grouping goes by fingerprint, a partition at a time; the pairs it finds are
@@ -96,7 +96,7 @@ def _repeats(state: FingerprintLog, differing: bool) -> Iterator[tuple[int, int]
 
 
 def _partition_repeats(records, differing: bool):
-    """``_repeats`` within one partition, vectorised: an (n, 2) array of (line, first line), in no order."""
+    """``_repeats`` within one partition, vectorised: an (n, 2) array of (place, first place), in no order."""
     import numpy as np
 
     if len(records) < 2:
@@ -112,9 +112,10 @@ def _partition_repeats(records, differing: bool):
 
 
 def _differing_repeats(state: FingerprintLog, message: str) -> Iterator[Violation]:
-    """Rows sharing the fingerprint of an earlier row but not its fourth column, in line order."""
-    for line, first in _repeats(state, differing=True):
-        yield Violation(message.format(first=first), line=line)
+    """Rows sharing the fingerprint of an earlier row but not its fourth column, in row order."""
+    for at, first in _repeats(state, differing=True):
+        line, column = located(at)
+        yield Violation(message.format(first=where(first)), line=line, column=column)
 
 
 class DuplicateExample(_FingerprintRule):
@@ -136,13 +137,14 @@ class DuplicateExample(_FingerprintRule):
 
     def update(self, state, row: Row) -> None:
         first, second = hashing.exact_of(row)
-        state.append(first, row.number, second)
+        state.append(first, place(row), second)
 
     finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
 
     def finish(self, state) -> Iterable[Violation]:
-        for line, first in _repeats(state, differing=False):
-            yield Violation(f"duplicate of line {first:,}", line=line, fix=KEEP_FIRST)
+        for at, first in _repeats(state, differing=False):
+            line, column = located(at)
+            yield Violation(f"duplicate of {where(first)}", line=line, column=column, fix=KEEP_FIRST)
 
 
 class DuplicateNormalised(_FingerprintRule):
@@ -158,16 +160,16 @@ class DuplicateNormalised(_FingerprintRule):
     bad = ROW + "\n" + '{"messages": [{"content": "Do you ship  to Canada?", "role": "user"}, {"role": "assistant", "content": "Yes, in 5-8 days. "}]}'
     good = ROW + "\n" + OTHER
 
-    columns = 4  # normalised fingerprint (first half), line, normalised fingerprint (second half), 64 bits of the exact one
+    columns = 4  # normalised fingerprint (first half), place, normalised fingerprint (second half), 64 bits of the exact one
 
     def update(self, state, row: Row) -> None:
         first, second = hashing.normalised_of(row)
-        state.append(first, row.number, second, hashing.exact_of(row)[0])
+        state.append(first, place(row), second, hashing.exact_of(row)[0])
 
     finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
 
     def finish(self, state) -> Iterable[Violation]:
-        return _differing_repeats(state, "same example as line {first:,} up to whitespace and key order")
+        return _differing_repeats(state, "same example as {first} up to whitespace and key order")
 
 
 def _prompt_document(value: dict) -> dict:
@@ -245,7 +247,7 @@ class ConflictingAnswers(_FingerprintRule):
     bad = ROW + "\n" + '{"messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "No, sorry."}]}'
     good = ROW + "\n" + OTHER
 
-    columns = 4  # prompt fingerprint (first half), line, prompt fingerprint (second half), answer fingerprint
+    columns = 4  # prompt fingerprint (first half), place, prompt fingerprint (second half), answer fingerprint
 
     def update(self, state, row: Row) -> None:
         """Fingerprint the prompt's key (tools and every message but the last) and the final answer's form,
@@ -255,7 +257,7 @@ class ConflictingAnswers(_FingerprintRule):
             found = _view_prompt_and_answer(row)
             if found is not None:
                 first, second = HALVES(xxh3_128_digest(found[0]))
-                state.append(first, row.number, second, xxh3_64_intdigest(found[1]))
+                state.append(first, place(row), second, xxh3_64_intdigest(found[1]))
             return
         messages = row.value.get("messages")
         if not isinstance(messages, list) or len(messages) < 2:
@@ -268,12 +270,12 @@ class ConflictingAnswers(_FingerprintRule):
         except RecursionError:  # nested about a thousand deep: no comparison for this row
             return
         first, second = HALVES(xxh3_128_digest(prompt))
-        state.append(first, row.number, second, xxh3_64_intdigest(answer))
+        state.append(first, place(row), second, xxh3_64_intdigest(answer))
 
     finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
 
     def finish(self, state) -> Iterable[Violation]:
-        return _differing_repeats(state, "same prompt as line {first:,} but a different answer")
+        return _differing_repeats(state, "same prompt as {first} but a different answer")
 
 
 def _view_prompt_and_answer(row: Row) -> tuple[bytes, bytes] | None:
@@ -327,8 +329,8 @@ class ValidationLeak(Rule):
         found = train.find(hashing.normalised_of(row)) if train is not None else None
         if found is None:
             return ()
-        path, line = found
-        return (Violation(f"this validation example is also in the training data: line {line:,} of {one_line(path)}"),)
+        path, at = found
+        return (Violation(f"this validation example is also in the training data: {where(at)} of {one_line(path)}"),)
 
 
 class WeightsAllZero(Rule):

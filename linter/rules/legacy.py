@@ -20,7 +20,7 @@ from ..findings import Applicability, Fix, Severity, Violation, pointer
 from ..formats.base import missing_key
 from ..key_names import meant_keys
 from ..plugin import hookimpl
-from ..rows import Row
+from ..rows import Row, located, place
 from ..schema import COMPLETION
 from ..text import describe_type, show
 from .base import DatasetRule, Rule
@@ -301,7 +301,7 @@ class StopInCompletion(_Convention, DatasetRule):
             if candidate in text[: -len(candidate)] if text.endswith(candidate) else candidate in text:
                 state["counts"][candidate] += 1
                 if len(state["inside"][candidate]) < self.limit:
-                    state["inside"][candidate].append(row.number)
+                    state["inside"][candidate].append(place(row))
 
     def merge(self, first, second):
         if second["suffix"] is not None:
@@ -316,8 +316,9 @@ class StopInCompletion(_Convention, DatasetRule):
         stop = next((c for c in self.candidates if suffix.endswith(c)), None)
         if stop is None:
             return
-        for line in state["inside"][stop]:
-            yield Violation(f"the stop sequence {show(stop)} also appears inside this completion", line=line)
+        for at in state["inside"][stop]:
+            line, column = located(at)
+            yield Violation(f"the stop sequence {show(stop)} also appears inside this completion", line=line, column=column)
 
 
 def _leading_space(value: Any) -> Any:
@@ -351,14 +352,15 @@ class CompletionLeadingSpace(_Convention, DatasetRule):
         text = _text(row.value, "completion")
         if text and not text[0].isspace():
             state[0] += 1
-            state[1] = state[1] or row.number
+            state[1] = state[1] or place(row)
 
     def merge(self, first, second):
         return [first[0] + second[0], first[1] or second[1]]
 
     def finish(self, state) -> Iterable[Violation]:
         if state[0]:
-            yield Violation(f"{state[0]:,} completion(s) do not start with a space, the first here", line=state[1],
+            line, column = located(state[1])
+            yield Violation(f"{state[0]:,} completion(s) do not start with a space, the first here", line=line, column=column,
                             fix=Fix("prepend a space to each completion", Applicability.UNSAFE, _leading_space))
 
 
