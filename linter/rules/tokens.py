@@ -150,7 +150,10 @@ class TokenLimit(Rule):
 
     Fix (unsafe): move the example to the rejects file, or with
     ``[tool.ftlint.options.token-limit] strategy = "truncate"`` keep its longest
-    beginning that ends with an assistant message and fits."""
+    beginning that ends with an assistant message and fits. Truncating is the
+    one fix that discards text on purpose: the messages cut off are kept
+    nowhere (the row is not a reject, it stays), so review it with ``--diff``
+    first; the default strategy keeps the whole row in the rejects file."""
 
     code = "FT300"
     name = "token-limit"
