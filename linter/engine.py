@@ -32,7 +32,7 @@ from .rules.tokens import COUNTED_ON_VIEW, dpo_lists, extra_billed, row_view_cou
 from .secrets import redact_message
 from .selection import Layer, check_selectors, ignored_for_path, resolve, severities, unread_rows
 from ._dispatch import FATAL, INTERNAL_ERROR, Dispatch, presence_test, reads_nothing, screens_enabled
-from .stats import LONG_ROW_BYTES, FileStats, in_sample
+from .stats import IN_NO_FORMAT, LONG_ROW_BYTES, MESSAGES_UNREAD, FileStats, in_sample
 from .text import one_line, show
 from .tokens import Tokenizer
 from .trainer import view_for as trainer_view
@@ -382,10 +382,13 @@ class Linter:
                     detector.failure = None
                 stats.examples += 1
                 dispatch.records(row, kind)
-                if kind in _COUNTED_KINDS or self.trainer is not None:  # the trainer counts every row it renders
+                # the trainer counts every row it renders (an object: the rest is in no format, below)
+                if kind in _COUNTED_KINDS or (self.trainer is not None and kind != schema.NON_OBJECT):
                     self._count(row, stats)
                 elif kind in COUNTED_ON_VIEW:  # ShareGPT, Alpaca, TRL, OpenAI DPO...: counted on the conversation view
                     self._count(row, stats, on_view=True)
+                elif _in_no_format(row):  # prompt/completion rows are not tokenized, but one in no format is no example
+                    stats.not_counted[IN_NO_FORMAT] += 1
             else:
                 kind = None
             folds.row(row, kind)
@@ -476,11 +479,18 @@ class Linter:
     def _count(self, row: Row, stats: FileStats, on_view: bool = False) -> None:
         """Add the row to the file's statistics. Rows of other formats than OpenAI's
         (``on_view``) are counted on their conversation view by the same cookbook
-        formula FT300 judges them with (``stats.view_counted`` says how many)."""
-        if self.trainer is not None and not self.trainer.tally(row, stats.trainer):
-            return  # the trainer cannot render it (FT310): nothing to count
-        stats.countable += 1
-        if on_view:
+        formula FT300 judges them with (``stats.view_counted`` says how many).
+
+        A row in no format (FT101), or a chat row whose ``messages`` is no list, is
+        no example: its few tokens (the priming of an empty conversation) went into
+        the distribution and the epoch and billing estimates. It is counted in
+        ``stats.not_counted`` instead. A clean chat row pays nothing for it: the test
+        is the one of the ``messages`` it is counted by anyway."""
+        if on_view:  # never with a trainer, which counts every row it renders (below)
+            if _in_no_format(row):
+                stats.not_counted[IN_NO_FORMAT] += 1
+                return
+            stats.countable += 1
             stats.view_counted += 1
             lists = row.derived(dpo_lists, dpo_lists) if row.kind == schema.PREFERENCE else None
             if lists is not None:  # OpenAI DPO: the turns its view would have, without building it
@@ -490,9 +500,17 @@ class Linter:
                 view = row.view
                 stats.messages[len(view.turns) + len(view.chosen or ())] += 1  # a pair as trained: its prompt and chosen answer
                 stats.pairs += view.is_preference
-        else:
+        else:  # OpenAI chat, or with a trainer any format's object
             messages = row.value.get("messages")
-            if isinstance(messages, list):
+            if not isinstance(messages, list):
+                if row.kind in _COUNTED_KINDS or _in_no_format(row):
+                    stats.not_counted[MESSAGES_UNREAD if row.recognised else IN_NO_FORMAT] += 1
+                    return
+                messages = None  # another format's row, rendered by the trainer
+            if self.trainer is not None and not self.trainer.tally(row, stats.trainer):
+                return  # the trainer cannot render it (FT310): nothing to count
+            stats.countable += 1
+            if messages is not None:
                 stats.messages[len(messages)] += 1
         if not self.settings.token_stats:
             return
@@ -521,6 +539,11 @@ class Linter:
 
 
 _COUNTED_KINDS = (schema.CHAT, schema.RFT)
+
+
+def _in_no_format(row: Row) -> bool:
+    """A parsed row no format recognised (FT101), or one that is no JSON object: no example to count."""
+    return row.kind == schema.NON_OBJECT or not row.recognised
 
 
 def _objects(items: list | None) -> int:

@@ -30,6 +30,9 @@ SAMPLE_HEAD = 1000
 SAMPLE_STRIDE = 64  # past the head, one row in 64: thousands of samples at 100k rows, 1.5% of the tokenizing
 LONG_ROW_BYTES = 8192  # rows at least this long are always counted
 LONGEST = 20
+# why a parsed row is not counted as an example (FileStats.not_counted), as the reports say it
+IN_NO_FORMAT = "in no format"
+MESSAGES_UNREAD = "whose messages are not a list"
 
 
 def in_sample(line: int) -> bool:
@@ -75,7 +78,9 @@ class FileStats:
 
     lines: int = 0
     bytes: int = 0
-    examples: int = 0
+    examples: int = 0  # parsed rows (the count FT011 and FT402 take); the reports' examples leave out not_counted
+    # parsed rows that are no example, by why (IN_NO_FORMAT, MESSAGES_UNREAD): no tokens, no epochs, no billing
+    not_counted: Counter = field(default_factory=Counter)
     countable: int = 0  # chat-shaped examples whose tokens count
     view_counted: int = 0  # of them, rows of other formats counted on their conversation view
     pairs: int = 0  # of those, preference pairs: counted as their prompt with the longer answer
@@ -130,6 +135,7 @@ class FileStats:
         self.lines += other.lines
         self.bytes += other.bytes
         self.examples += other.examples
+        self.not_counted.update(other.not_counted)
         self.countable += other.countable
         self.view_counted += other.view_counted
         self.pairs += other.pairs
@@ -152,7 +158,9 @@ class FileStats:
 
     def summary(self, *, token_limit: int, encoding: str, model: str | None = None, prices: dict | None = None) -> dict[str, Any]:
         """The JSON-ready summary (documented in docs/output.md)."""
-        out: dict[str, Any] = {"lines": self.lines, "bytes": self.bytes, "examples": self.examples}
+        out: dict[str, Any] = {"lines": self.lines, "bytes": self.bytes, "examples": self.examples - sum(self.not_counted.values())}
+        if self.not_counted:
+            out["not_counted"] = dict(sorted(self.not_counted.items()))
         if self.messages:
             out["messages_per_example"] = _distribution(self.messages)
         sampled = sum(self.sampled_tokens.values())
@@ -200,6 +208,11 @@ class FileStats:
                     out["tokens"]["estimated_cost_usd"] = round(price.cost(billing * epochs), 2)
                     out["tokens"]["price"] = {"model": price.model, "usd_per_million": price.usd_per_million, "as_of": price.as_of}
         return out
+
+
+def not_counted_text(not_counted: dict[str, int]) -> str:
+    """``2 row(s) in no format, 1 row(s) whose messages are not a list``: a summary's ``not_counted`` as the reports say it."""
+    return ", ".join(f"{count:,} row(s) {reason}" for reason, count in not_counted.items())
 
 
 def _weighted(counted: Counter, sample: Counter, weight: float) -> Counter:

@@ -228,3 +228,17 @@ def test_no_refused_row_of_the_format_fixtures_gets_a_profile_judgement(profile)
     assert cascade == []
     kto = [(f["line"], f["pointer"]) for f in report["findings"] if f["code"] == "FT201" and f["path"].endswith("kto_en_demo.json")]
     assert kto == [(2, "/messages/0/content"), (15, "/messages/1/content")]  # the rows of a JSON array file, by physical line
+
+
+def test_trl_preference_rows_in_both_forms_fail_the_check_as_prompt_completion_rows_do(tmp_path):
+    """Newcomer trial: a message-list preference row beside a string one exited 0 under --profile trl, while the
+    same mix of prompt/completion rows got FT400; ``datasets`` cannot load a column of strings and lists."""
+    hi, hello = [{"role": "user", "content": "Hi"}], [{"role": "assistant", "content": "Hello"}]
+    for first, second in (({"prompt": hi, "chosen": hello, "rejected": [{"role": "assistant", "content": "Go away"}]},
+                           {"prompt": "The sky is", "chosen": " blue.", "rejected": " green."}),
+                          ({"prompt": hi, "completion": hello}, {"prompt": "The sky is", "completion": " blue."})):
+        path = tmp_path / "mixed.jsonl"
+        path.write_text(dump([first, second]))
+        report, proc = cli_json("--profile", "trl", str(path))
+        assert proc.returncode == 1
+        assert [(f["line"], f["code"], f["severity"]) for f in report["findings"] if f["severity"] == "error"] == [(2, "FT400", "error")]

@@ -27,6 +27,18 @@ def test_row_checks():
     assert found(data, select=per_row) == [(1, "FT900"), (2, "FT902"), (3, "FT903"), (4, "FT901"), (4, "FT905")]
 
 
+def test_prompts_ending_with_the_recommended_separator_pass_the_cli(tmp_path):
+    """Newcomer trial: 30 correct rows ending with '\\n\\n###\\n\\n' gave 30 x FT905 for the '\\n\\n' inside that separator."""
+    path = tmp_path / "legacy.jsonl"
+    path.write_text(dump(rows(*[(f"Review {i}: Great value\n\n###\n\n", (" positive\n", " negative\n", " neutral\n")[i % 3]) for i in range(30)])))
+    proc = run_cli("check", path, "--profile", "openai-legacy", "--format", "json")
+    assert proc.returncode == 0 and [f["code"] for f in json.loads(proc.stdout)["findings"]] == ["FT912"]
+    path.write_text(dump(rows(("Review 1: Great\n\n###\n\nReview 2: Bad\n\n###\n\n", " positive\n"), ("Review 3: Fine\n\n###\n\n", " neutral\n"))))
+    proc = run_cli("check", path, "--profile", "openai-legacy", "--select", "FT905", "--format", "json")
+    assert [(f["line"], f["code"], f["message"]) for f in json.loads(proc.stdout)["findings"]] == [
+        (1, "FT905", "the separator '\\n\\n###\\n\\n' also appears inside the prompt")]
+
+
 def test_whole_file_checks():
     data = rows(("first", "yes"), ("second", "no\nmore"), ("third", "no"))
     assert sorted(code for _, code in found(data)) == ["FT904", "FT906", "FT908"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import tiktoken
 
 from .conftest import cli_json, run_cli
@@ -98,3 +99,60 @@ def test_counts_for_an_open_model_say_they_approximate_its_tokenizer(tmp_path):
     for own in ((), ("--model", "gpt-4o")):  # OpenAI's encodings are their models' tokenizers
         out = run_cli("stats", path, "--isolated", *own).stdout
         assert "approximate" not in out and "(o200k_base, all 1 counted)" in out
+
+
+GOOD_CHAT = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is the capital of France?"},
+                          {"role": "assistant", "content": "Paris."}]}
+
+
+def test_rows_in_no_format_are_not_counted_as_examples(tmp_path):
+    """Newcomer trial: a good chat row, a 'mesages' row and a 'text_field' row gave "3 examples ... min 3 tokens": the
+    two rows in no format were counted as empty conversations (3 priming tokens each), in the distribution and in the
+    epoch and billing estimates. They are left out, and the summary says how many."""
+    alone, mixed = tmp_path / "alone.jsonl", tmp_path / "mixed.jsonl"
+    alone.write_text(json.dumps(GOOD_CHAT) + "\n")
+    mixed.write_text("".join(json.dumps(row) + "\n" for row in [
+        GOOD_CHAT, {"mesages": GOOD_CHAT["messages"]}, {"text_field": "nothing"}, {"messages": "Paris."}, [1, 2]]))
+    expected = cookbook(("system", "Be brief."), ("user", "What is the capital of France?"), ("assistant", "Paris."))
+    report, _ = cli_json("--select", "FT101", str(alone), str(mixed))
+    clean, read = report["files"]
+    assert (read["examples"], read["not_counted"]) == (1, {"in no format": 3, "whose messages are not a list": 1})
+    assert read["tokens"]["min"] == read["tokens"]["max"] == expected
+    drop = ("path", "lines", "bytes", "not_counted")  # the rest, epochs and billing included, is the good row's alone
+    assert {k: v for k, v in read.items() if k not in drop} == {k: v for k, v in clean.items() if k not in drop}
+    assert "not_counted" not in clean
+    lines = run_cli("stats", str(mixed)).stdout.splitlines()
+    assert lines[:3] == [f"{mixed}: 1 examples in 5 lines, 3-3 messages each (mean 3)",
+                         "  not counted as examples: 3 row(s) in no format, 1 row(s) whose messages are not a list",
+                         f"  tokens per example (o200k_base, all 1 counted): min {expected} · mean {expected:.1f} · p50 {expected} · "
+                         f"p90 {expected} · max {expected}"]
+    assert "estimated training: 25 epochs" in lines[-1]  # one example: the cookbook's 100 // 1, clamped to 25
+
+
+def test_a_row_in_no_format_is_not_counted_on_the_view_either(tmp_path):
+    """Under openai-dpo a row in no format is judged as a DPO row, counted on its (empty) view: 3 tokens, and a pair."""
+    path = tmp_path / "dpo.jsonl"
+    pair = {"input": {"messages": [{"role": "user", "content": "Hi"}]}, "preferred_output": [{"role": "assistant", "content": "Hello"}],
+            "non_preferred_output": [{"role": "assistant", "content": "Go away"}]}
+    path.write_text(json.dumps(pair) + "\n" + json.dumps({"text_field": "nothing"}) + "\n")
+    report, _ = cli_json("--profile", "openai-dpo", "--select", "FT101", str(path))
+    (read,) = report["files"]
+    assert (read["examples"], read["not_counted"]) == (1, {"in no format": 1})
+    assert (read["tokens"]["countable_examples"], read["tokens"]["counted_on_view"], read["tokens"]["pairs"]) == (1, 1, 1)
+    assert read["tokens"]["min"] == read["tokens"]["max"] > 3
+
+
+def test_with_a_tokenizer_rows_in_no_format_are_not_counted_and_a_non_object_row_is_no_crash(tmp_path):
+    """The trainer counts every row it renders: an object in no format is left out before it renders, and a row
+    that is no object never reaches it (the statistics read its ``messages``)."""
+    pytest.importorskip("transformers")
+    from linter.trainer.testing import build_tokenizer_folder
+
+    folder = build_tokenizer_folder(tmp_path / "model")
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in [GOOD_CHAT, [1, 2], {"text_field": "nothing"}, {"messages": "Paris."}]))
+    proc = run_cli("stats", "--format", "json", "--tokenizer", str(folder), str(path))
+    assert proc.returncode == 0, proc.stderr
+    (read,) = json.loads(proc.stdout)
+    assert (read["examples"], read["not_counted"]) == (1, {"in no format": 2, "whose messages are not a list": 1})
+    assert read["tokens"]["countable_examples"] == read["tokens"]["counted_examples"] == 1

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ..engine import FileResult, Linter
 from ..findings import Finding
+from ..stats import not_counted_text
 from ..text import one_line, redact, show
 from . import RunSummary
 
@@ -345,8 +346,9 @@ def _file_section(result: FileResult, found: FileScan) -> list[str]:
     summary = result.summary()
     tokens = summary.get("tokens", {})
     limit_from = f", {html.escape(result.limit_from)}" if result.limit_from and result.limit_from != result.model else ""
+    not_counted = f" (not counted: {html.escape(not_counted_text(summary['not_counted']))})" if summary.get("not_counted") else ""
     out = [f"<h2>{html.escape(one_line(result.path))}</h2>",
-           f"<p>{summary['examples']:,} examples, {summary['lines']:,} lines, {summary['bytes']:,} bytes; model "
+           f"<p>{summary['examples']:,} examples{not_counted}, {summary['lines']:,} lines, {summary['bytes']:,} bytes; model "
            f"{html.escape(result.model)}; limit {result.token_limit:,} tokens ({html.escape(result.encoding)}{limit_from}).</p>"]
     if tokens:
         billing = ""

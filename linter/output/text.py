@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..engine import FileResult
 from ..findings import Finding, Severity
+from ..stats import not_counted_text
 from ..text import one_line
 from . import Formatter, RunSummary
 
@@ -77,6 +78,8 @@ class TextFormatter(Formatter):
         if messages:
             head += f", {messages['min']:g}-{messages['max']:g} messages each (mean {messages['mean']:g})"
         out(Text(head, style="bold"))
+        if summary.get("not_counted"):  # parsed rows that are no example: in no format (FT101), messages not a list
+            out(f"  not counted as examples: {not_counted_text(summary['not_counted'])}")
         tokens = summary.get("tokens")
         if not tokens:
             return

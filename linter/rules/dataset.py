@@ -11,10 +11,41 @@ from ..schema import CHAT, DESCRIPTIONS, KINDS, RFT
 from .base import LINE, DatasetRule, Rule, TallyRule
 
 
+# TRL kinds whose one adapter reads both forms, strings (standard) or message lists (conversational), and the
+# columns that tell them apart (prompt/completion is two kinds already: completion and prompt-completion)
+_TWO_FORMS = {
+    "trl-preference": ("prompt", "chosen", "rejected"),
+    "prompt-only": ("prompt",),
+    "unpaired-preference": ("prompt", "completion"),
+}
+_FORM_DESCRIPTIONS = {
+    "trl-preference": "TRL standard preference (prompt, chosen, rejected strings)",
+    "trl-preference/conversational": "TRL conversational preference (prompt, chosen, rejected message lists)",
+    "prompt-only": "TRL standard prompt-only (a prompt string)",
+    "prompt-only/conversational": "TRL conversational prompt-only (a prompt message list)",
+    "unpaired-preference": "standard unpaired preference (KTO: prompt and completion strings with a boolean label)",
+    "unpaired-preference/conversational": "conversational unpaired preference (KTO: prompt and completion message lists with a boolean label)",
+}
+
+
+def _form(kind: str, value: dict) -> str:
+    """The kind of a row of ``_TWO_FORMS``, told apart by form: a message list in any of its columns makes it
+    conversational, as a list in prompt or completion makes a prompt/completion row a prompt-completion one."""
+    if any(type(value.get(column)) is list for column in _TWO_FORMS[kind]):
+        return kind + "/conversational"
+    return kind
+
+
 class MixedFormats(DatasetRule):
     """One file must use one format: providers pick the training method per
     job, and a DPO row in an SFT file (or the reverse) fails the whole job.
-    Reported at the first row of each minority format, with its count."""
+    Reported at the first row of each minority format, with its count.
+
+    TRL's standard (string) and conversational (message list) forms of one
+    type are two formats here: a Hugging Face ``datasets`` column holds one
+    type, so a file with a string ``chosen`` in one row and a message list in
+    another fails to load (Arrow's type error), and TRL decides the form of
+    the whole dataset from its first row."""
 
     code = "FT400"
     name = "mixed-formats"
@@ -34,12 +65,15 @@ class MixedFormats(DatasetRule):
         return {}  # kind -> [count, first row's place]
 
     def update(self, state: dict, row: Row) -> None:
-        if row.parsed and row.kind in KINDS:
+        kind = row.kind
+        if row.parsed and kind in KINDS:
             if not row.recognised:
                 return  # no format recognised the row (FT101 says which it comes closest to): it is in none
-            entry = state.get(row.kind)
+            if kind in _TWO_FORMS:
+                kind = _form(kind, row.value)
+            entry = state.get(kind)
             if entry is None:
-                state[row.kind] = [1, place(row)]
+                state[kind] = [1, place(row)]
             else:
                 entry[0] += 1
 
@@ -61,10 +95,14 @@ class MixedFormats(DatasetRule):
             if kind != major:
                 line, column = located(at)
                 yield Violation(
-                    f"{count:,} row(s) in {DESCRIPTIONS[kind]} format, the first here, but {state[major][0]:,} "
-                    f"in {DESCRIPTIONS[major]} format; a file must use one format",
+                    f"{count:,} row(s) in {_describe(kind)} format, the first here, but {state[major][0]:,} "
+                    f"in {_describe(major)} format; a file must use one format",
                     line=line, column=column,
                 )
+
+
+def _describe(kind: str) -> str:
+    return _FORM_DESCRIPTIONS.get(kind) or DESCRIPTIONS[kind]
 
 
 class FormatUnsupported(Rule):

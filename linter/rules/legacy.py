@@ -45,6 +45,7 @@ class _Convention(_Legacy):
 
     requires = ("completion_conventions",)
 SEPARATOR = "\n\n###\n\n"
+# longest first where one ends another: FT905 takes the first a prompt ends with as its separator
 KNOWN_SEPARATORS = ("\n\n###\n\n", "\n###\n", "###", " ->", "->", "\n\n")
 
 
@@ -236,7 +237,12 @@ class PromptSeparator(_Convention, _SuffixRule):
 
 class SeparatorInPrompt(_Convention, Rule):
     """When the separator also appears inside a prompt, the model cannot tell
-    where the prompt ends."""
+    where the prompt ends.
+
+    The separator is the longest known one the prompt ends with, and only it is
+    looked for in the prompt's body: a prompt ending with ``\\n\\n###\\n\\n``
+    also ends with ``\\n\\n``, but that blank line belongs to its separator,
+    so ``Review: good\\n\\n###\\n\\n`` is a correct prompt."""
 
     code = "FT905"
     name = "separator-in-prompt"
@@ -249,10 +255,9 @@ class SeparatorInPrompt(_Convention, Rule):
         prompt = _text(row.value, "prompt")
         if not prompt:
             return
-        for separator in KNOWN_SEPARATORS:
-            if prompt.endswith(separator) and separator in prompt[: -len(separator)]:
-                yield Violation(f"the separator {show(separator)} also appears inside the prompt", pointer("prompt"))
-                return
+        separator = next((s for s in KNOWN_SEPARATORS if prompt.endswith(s)), None)
+        if separator is not None and separator in prompt[: -len(separator)]:
+            yield Violation(f"the separator {show(separator)} also appears inside the prompt", pointer("prompt"))
 
 
 class StopSequence(_Convention, _SuffixRule):
