@@ -126,9 +126,16 @@ def a_role_spelt_otherwise(rule: Rule, row: Row) -> bool:
 
 def turns_key_misnamed(rule: Rule, row: Row) -> bool:
     """True when FT120 is on and names a top-level key the row's format needs, held in another case or
-    misspelt (Alpaca's ``Output``, ``outptu``), with its rename: the turns that key holds are missing from
-    the view, so "no assistant message" or "the last message is from 'user'" would restate that one key."""
-    return rule.context.reports("FT120") and any(p.rename is not None and p.rename[0] == "" for p in row.view.problems)
+    misspelt (Alpaca's ``Output``, ``outptu``; a ShareGPT pair's ``Chosen``), with its rename, or FT110 names
+    a pair's answers held so (a ShareGPT row with ``Chosen`` and ``Rejected`` reads as one conversation
+    without its answers): the turns that key holds are missing from the view, so "no assistant message" or
+    "the last message is from 'user'" would restate that one key."""
+    if rule.context.reports("FT120") and any(p.rename is not None and p.rename[0] == "" for p in row.view.problems):
+        return True
+    return not row.view.is_preference and any(key_named_otherwise(rule, row, key) for key in _ANSWER_KEYS)
+
+
+_ANSWER_KEYS = ("chosen", "rejected")  # the keys a pair's answers sit under, in the formats that hold a pair beside a conversation
 
 
 _NORMAL = {"gpt": ASSISTANT, "human": USER, "observation": TOOL}  # a suggested tag as the view names its role
@@ -519,7 +526,8 @@ class UnknownKey(Rule):
     ``tols``; Alpaca's ``Input``, ``inptu`` or ``sytem``; TRL's ``imgaes``) is
     reported under every profile, with the key it likely means: a trainer
     ignores it too, so its text never reaches training. A key the format
-    cannot do without (Alpaca's ``output``) is FT120's finding, and
+    cannot do without (Alpaca's ``output``, a ShareGPT pair's ``chosen``) is
+    FT120's finding, and
     prompt/completion rows' keys are FT900's and FT901's.
 
     Fix: a key in another case is renamed (safe: ``Tools`` to ``tools``), a
@@ -677,8 +685,9 @@ class AssistantMissing(Rule):
     """Training targets are the assistant messages; an example without one
     teaches nothing and is rejected by OpenAI. Silent where another finding
     names the cause: a role in another case or misspelt, or a key of the
-    format that holds the answer written otherwise (Alpaca's ``Output``,
-    FT120's, with its rename)."""
+    format that holds the answer written otherwise (Alpaca's ``Output``, a
+    ShareGPT pair's ``Chosen``: FT120's, with its rename; ``Chosen`` and
+    ``Rejected`` both: FT110's)."""
 
     reads = ("shape",)
     code = "FT112"
@@ -795,7 +804,8 @@ class LastRole(Rule):
     ``from`` written ``From`` or ``frm``), on one whose role its format
     refuses there (FT120: a ShareGPT pair's ``rejected`` from the human), and
     on a row whose turns are cut short by a key in another case or misspelt
-    (Alpaca's ``Output``: FT120 names it and renames it). A preference pair
+    (Alpaca's ``Output``, a ShareGPT pair's ``Chosen``: FT120 names it and
+    renames it; a ShareGPT row's ``Chosen`` and ``Rejected``: FT110 does). A preference pair
     (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as
     its prompt followed by each answer, a problem in the prompt reported once."""
 
@@ -820,12 +830,11 @@ class LastRole(Rule):
         last = turns[-1]
         if not (last.role_pointer or last.role):
             return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from", 'frm' for it) says so
-        if turns_key_misnamed(self, row):
-            return  # the last turn is missing because its key is misnamed (Alpaca's 'Output'): FT120 renames it
         if format_says(self, row, last.role_pointer):
             return  # its format refuses the role there (a ShareGPT rejected turn from the human): FT120 says so
         role = last.source_role if last.role_pointer else last.role
-        if isinstance(role, str) and role not in allowed and last.role not in allowed:
+        if isinstance(role, str) and role not in allowed and last.role not in allowed and not turns_key_misnamed(self, row):
+            # (last: the last turn may be missing because its key is misnamed, Alpaca's 'Output', which FT120 renames)
             expected = " or ".join(sorted(allowed))
             yield Violation(f"the last message is from {show(role)}; profile {self.context.profile.name} needs {expected} last", last.role_pointer or last.pointer)
 
@@ -1034,8 +1043,11 @@ class FormatProblem(Rule):
     its rows, with the pointer of the field in the source row.
 
     Fix: a key the format needs, held in another case (a ShareGPT turn's
-    ``From``, Alpaca's ``Output``), is renamed (safe); held misspelt
-    (``vlaue``, ``outptu``), it is renamed too (unsafe, it is a guess)."""
+    ``From``, Alpaca's ``Output``, a pair's ``Chosen`` or v1's
+    ``Rejected_messages``), is renamed (safe); held misspelt (``vlaue``,
+    ``outptu``, ``rejcted``), it is renamed too (unsafe, it is a guess). The
+    finding is at that key, and the rules that would only restate the
+    missing turns (FT110, FT112, FT117) stay silent."""
 
     # the adapter's problems are part of what its structure() covers: rows of a
     # format that cannot say so have no shape and run this rule every time
