@@ -34,19 +34,61 @@ DIALOGUES = CHAT_LIKE | DIALOGUE_KINDS
 ORDERED = DIALOGUES | {PREFERENCE}
 
 
-def dialogue(row: Row) -> tuple[Turn, ...]:
-    """The row's turns in order; for a preference pair, the prompt and the chosen answer."""
-    view = row.view
-    return view.turns + view.chosen if view.chosen else view.turns
+def answers(view) -> tuple[tuple[Turn, ...], ...]:
+    """A pair's answers that hold a turn: one that is empty or missing is FT601's or FT120's finding, not a
+    conversation to judge (its prompt alone would end with the user)."""
+    return tuple(answer for answer in (view.chosen, view.rejected) if answer)
+
+
+def conversations(view) -> tuple[tuple[Turn, ...], ...]:
+    """The conversations the row trains (``Conversation.dialogues``): its turns, or a pair's prompt followed by
+    each answer that holds a turn (the answers are alternatives, never one after the other), or the prompt
+    alone where none does."""
+    if not view.is_preference:
+        return (view.turns,)
+    return tuple(view.turns + answer for answer in answers(view)) or (view.turns,)
 
 
 def judge_order(row: Row, check) -> Iterable[Violation]:
-    """``check(turns, prompt)`` on each conversation the row trains (``Conversation.dialogues``): its turns, or a
-    pair's prompt followed by each answer in turn, ``prompt`` being how many turns the prompt holds (the answers
-    are alternatives, never one after the other). A finding in the prompt both answers share is reported once."""
+    """``check(turns, prompt)`` on each conversation the row trains (``conversations``), ``prompt`` being how many
+    turns a pair's prompt holds. A finding in the prompt both answers share is reported once."""
     view = row.view
     prompt = len(view.turns) if view.is_preference else None
-    return each(list(view.dialogues()), lambda turns: check(turns, prompt))
+    return each(list(conversations(view)), lambda turns: check(turns, prompt))
+
+
+def answer_pointer(answer: tuple[Turn, ...]) -> str:
+    """Where a finding about one answer of a pair points: the top-level key it sits under (``/rejected``,
+    ``/non_preferred_output``, ``/rejected_messages``)."""
+    return "/" + answer[0].pointer.split("/")[1]
+
+
+def prompt_pointer(row: Row) -> str:
+    """Where a finding about a pair's prompt points: ``/input/messages`` for an OpenAI DPO row, else the list its
+    turns sit in (``/prompt``, ``/conversations``); for a prompt of no turn, its key, or the row."""
+    if row.kind == PREFERENCE:
+        return pointer("input", "messages")
+    view = row.view
+    if view.turns:
+        return dialogue_pointer(row, view.turns) or view.turns[0].pointer
+    return next((pointer(key) for key in ("prompt", "conversations") if key in row.value), "")
+
+
+def prompt_missing(rule: Rule, row: Row) -> bool:
+    """True when an OpenAI DPO row's input holds no message and FT600 says so ("input.messages must be a
+    non-empty list"): that no user or system message precedes the answers only restates it."""
+    return row.kind == PREFERENCE and not row.view.turns and rule.context.reports("FT600")
+
+
+def role_refused(rule: Rule, row: Row, where: str) -> bool:
+    """True when the role at ``where`` is one the row's format refuses there and another rule says so: FT120
+    (a ShareGPT pair's rejected turn from the human) or FT601 (an OpenAI DPO output not from the assistant)."""
+    if format_says(rule, row, where):
+        return True
+    if not where or row.kind != PREFERENCE or not rule.context.reports("FT601"):
+        return False
+    view = row.view
+    return any(turn.role_pointer == where and turn.source_role != ASSISTANT for answer in answers(view) for turn in answer)
 
 
 def dialogue_pointer(row: Row, turns: tuple[Turn, ...]) -> str:
@@ -687,7 +729,15 @@ class AssistantMissing(Rule):
     names the cause: a role in another case or misspelt, or a key of the
     format that holds the answer written otherwise (Alpaca's ``Output``, a
     ShareGPT pair's ``Chosen``: FT120's, with its rename; ``Chosen`` and
-    ``Rejected`` both: FT110's)."""
+    ``Rejected`` both: FT110's).
+
+    A preference pair (an OpenAI DPO row, TRL's, ShareGPT's, Alpaca's,
+    LLaMA-Factory v1's) trains each answer, so each is judged, at the key it
+    sits under: a rejected answer with no assistant turn trains nothing on
+    that side, whatever the prompt holds. An answer whose role its format
+    refuses there is FT120's finding (a ShareGPT rejected turn from the
+    human) or FT601's (a DPO output not from the assistant), and an empty
+    or missing answer FT601's or FT120's."""
 
     reads = ("shape",)
     code = "FT112"
@@ -696,13 +746,25 @@ class AssistantMissing(Rule):
     bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
-    kinds = frozenset({CHAT}) | DIALOGUE_KINDS
+    kinds = frozenset({CHAT, PREFERENCE}) | DIALOGUE_KINDS
 
     def check(self, row: Row) -> Iterable[Violation]:
-        turns = dialogue(row)
-        if (has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not a_role_spelt_otherwise(self, row)
-                and not meant_as(self, row, ASSISTANT) and not role_unread(self, row, turns) and not turns_key_misnamed(self, row)):
-            yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
+        view = row.view
+        if not view.is_preference:
+            turns = view.turns
+            if has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not self._said(row, turns):
+                yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
+            return
+        for answer in answers(view):  # what a pair trains is each answer: an assistant turn in the prompt is no answer
+            if (not any(t.role == ASSISTANT for t in answer) and not any(role_refused(self, row, t.role_pointer) for t in answer)
+                    and not self._said(row, view.turns + answer)):
+                where = answer_pointer(answer)
+                yield Violation(f"the {where[1:]} answer has no assistant message, so nothing is trained on it", where)
+
+    def _said(self, row: Row, turns: tuple[Turn, ...]) -> bool:
+        """Does another finding name the cause: a role written otherwise, or the key that holds the answer?"""
+        return (a_role_spelt_otherwise(self, row) or meant_as(self, row, ASSISTANT) or role_unread(self, row, turns)
+                or turns_key_misnamed(self, row))
 
 
 class WeightInvalid(Rule):
@@ -751,7 +813,9 @@ class SystemMissing(Rule):
     will be prompted with one, training without it wastes signal. Advice only,
     and only for rows in a format the profile takes (else FT401 comes first).
     Reported once per file, as the cookbook reports one count: at the first
-    example without a system message, with how many lack one."""
+    example without a system message, with how many lack one. A preference
+    pair (OpenAI DPO rows included) lacks one when its prompt and an answer
+    do; the finding is at the prompt."""
 
     reads = ("shape",)
     code = "FT115"
@@ -762,36 +826,52 @@ class SystemMissing(Rule):
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
-    kinds = frozenset({CHAT}) | DIALOGUE_KINDS
+    kinds = frozenset({CHAT, PREFERENCE}) | DIALOGUE_KINDS
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if format_refused(self, row):
+        if format_refused(self, row) or prompt_missing(self, row):
             return  # advice for an example in the profile's format: FT401 comes first
-        turns = dialogue(row)
-        if has_dialogue(row, turns) and not any(t.role == SYSTEM for t in turns):
-            yield Violation("example has no system message", dialogue_pointer(row, turns))
+        view = row.view
+        if any(has_dialogue(row, turns) and not any(t.role == SYSTEM for t in turns) for turns in conversations(view)):
+            yield Violation("example has no system message", prompt_pointer(row) if view.is_preference else dialogue_pointer(row, view.turns))
 
 
 class UserMissing(Rule):
     """An example with no user message trains replies to nothing; usually the
-    user turns were lost in an export (cookbook parity)."""
+    user turns were lost in an export (cookbook parity). A preference pair (an
+    OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as its
+    prompt followed by each answer: where no answer holds a user turn either,
+    the prompt lacks it, said once at the prompt; where only some answer
+    does, at each answer without one. A DPO input with no message at all is
+    FT600's finding."""
 
     reads = ("shape",)
     code = "FT116"
     name = "user-missing"
     summary = "Example has no user message"
-    kinds = DIALOGUES
+    kinds = ORDERED
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        turns = dialogue(row)
-        if all(not t.role_pointer and t.source_role is None for t in turns) and row.kind not in CHAT_LIKE:
+        view = row.view
+        dialogues = conversations(view)
+        lacking = [turns for turns in dialogues if has_dialogue(row, turns) and not any(t.role == USER for t in turns)]
+        if not lacking or prompt_missing(self, row):
+            return
+        if all(not t.role_pointer and t.source_role is None for turns in dialogues for t in turns) and row.kind not in CHAT_LIKE:
             return  # TRL's standard texts: the prompt is inside the text, nobody is named
-        if (has_dialogue(row, turns) and not any(t.role == USER for t in turns) and not a_role_spelt_otherwise(self, row)
-                and not meant_as(self, row, USER) and not role_unread(self, row, turns)):
-            yield Violation("example has no user message", dialogue_pointer(row, turns))
+        if a_role_spelt_otherwise(self, row) or meant_as(self, row, USER) or any(role_unread(self, row, turns) for turns in lacking):
+            return
+        if not view.is_preference:
+            yield Violation("example has no user message", dialogue_pointer(row, view.turns))
+        elif len(lacking) == len(dialogues):  # neither the prompt nor any answer: the prompt's defect, said once
+            yield Violation("example has no user message", prompt_pointer(row))
+        else:  # another answer holds the user turn this one lacks
+            for turns in lacking:
+                where = answer_pointer(turns[len(view.turns):])
+                yield Violation(f"no user message in the prompt or in the {where[1:]} answer, so it answers nothing", where)
 
 
 class LastRole(Rule):
@@ -807,7 +887,9 @@ class LastRole(Rule):
     (Alpaca's ``Output``, a ShareGPT pair's ``Chosen``: FT120 names it and
     renames it; a ShareGPT row's ``Chosen`` and ``Rejected``: FT110 does). A preference pair
     (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as
-    its prompt followed by each answer, a problem in the prompt reported once."""
+    its prompt followed by each answer, a problem in the prompt reported once;
+    an empty or missing answer is FT601's or FT120's finding, not a
+    conversation that ends with its prompt."""
 
     reads = ("shape",)
     code = "FT117"
@@ -822,11 +904,11 @@ class LastRole(Rule):
         allowed = self.context.profile.last_roles
         if allowed is None or format_refused(self, row):
             return
-        yield from judge_order(row, lambda turns, _: self._last(row, turns, allowed))
+        yield from judge_order(row, lambda turns, prompt: self._last(row, turns, allowed, prompt))
 
-    def _last(self, row: Row, turns: tuple[Turn, ...], allowed) -> Iterable[Violation]:
-        if not turns:
-            return
+    def _last(self, row: Row, turns: tuple[Turn, ...], allowed, prompt: int | None) -> Iterable[Violation]:
+        if not turns or len(turns) == prompt:
+            return  # a pair whose answers hold no turn: FT601 or FT120 says so, and the prompt ends as it should
         last = turns[-1]
         if not (last.role_pointer or last.role):
             return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from", 'frm' for it) says so
