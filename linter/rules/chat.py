@@ -1029,7 +1029,12 @@ class FirstRole(Rule):
     user first. Driven by the profile's ``first_roles``. Silent on a row whose
     whole format the profile refuses (FT401 reports that). A preference pair
     (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as
-    its prompt followed by each answer, a problem in the prompt reported once."""
+    its prompt followed by each answer, a problem in the prompt reported once.
+    A prompt that holds only a system message leaves each answer to open the
+    conversation: where every answer opens with a role the profile refuses
+    there, the prompt lacks its first turn, said once at the prompt (it was
+    said at each answer); a DPO input with no message at all is FT600's
+    finding."""
 
     reads = ("shape",)
     code = "FT121"
@@ -1044,16 +1049,41 @@ class FirstRole(Rule):
         allowed = self.context.profile.first_roles
         if allowed is None or format_refused(self, row):
             return
+        view = row.view
+        if view.is_preference and all(t.role == SYSTEM for t in view.turns):
+            # no turn after the prompt's system message: each answer opens its conversation, and where every one
+            # opens with a refused role the prompt lacks its first turn, one defect of the row
+            openers = [self._refused(view.turns + answer, allowed) for answer in answers(view)]
+            if openers and all(openers):
+                if not prompt_missing(self, row):  # a DPO input with no message: FT600 says so
+                    yield Violation(self._prompt_lacks(view, openers), prompt_pointer(row))
+                return
         yield from judge_order(row, lambda turns, _: self._first(turns, allowed))
 
-    def _first(self, turns: tuple[Turn, ...], allowed) -> Iterable[Violation]:
+    def _refused(self, turns: tuple[Turn, ...], allowed) -> tuple[str, Turn] | None:
+        """``(role, turn)`` of the turn that opens the conversation after its system prompt when its role is
+        not one the profile allows first, else None."""
         first = next((t for t in turns if t.role != SYSTEM), None)
         if first is None or not (first.role_pointer or first.role):
-            return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from") says so
+            return None  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from") says so
         role = first.source_role if first.role_pointer else first.role
         if isinstance(role, str) and role not in allowed and first.role not in allowed:
-            expected = " or ".join(sorted(allowed))
-            yield Violation(f"the conversation opens with {show(role)}; profile {self.context.profile.name} needs {expected} first", first.role_pointer or first.pointer)
+            return role, first
+        return None
+
+    def _needs(self) -> str:
+        return f"profile {self.context.profile.name} needs {' or '.join(sorted(self.context.profile.first_roles))} first"
+
+    def _first(self, turns: tuple[Turn, ...], allowed) -> Iterable[Violation]:
+        found = self._refused(turns, allowed)
+        if found is not None:
+            role, first = found
+            yield Violation(f"the conversation opens with {show(role)}; {self._needs()}", first.role_pointer or first.pointer)
+
+    def _prompt_lacks(self, view, openers: list) -> str:
+        roles = " and ".join(dict.fromkeys(show(role) for role, _ in openers))
+        holds = "no turn" if not view.turns else "only a system message" if len(view.turns) == 1 else "only system messages"
+        return f"the prompt holds {holds}, so each answer opens the conversation, with {roles}; {self._needs()}"
 
 
 class MessageNameInvalid(Rule):
