@@ -49,12 +49,15 @@ def conversations(view) -> tuple[tuple[Turn, ...], ...]:
     return tuple(view.turns + answer for answer in answers(view)) or (view.turns,)
 
 
-def judge_order(row: Row, check) -> Iterable[Violation]:
+def judge_order(rule: Rule, row: Row, check) -> Iterable[Violation]:
     """``check(turns, prompt)`` on each conversation the row trains (``conversations``), ``prompt`` being how many
-    turns a pair's prompt holds. A finding in the prompt both answers share is reported once."""
+    turns a pair's prompt holds. A finding in the prompt both answers share is reported once, and none at a role
+    another rule refuses there (``role_refused``): "two user turns in a row" at a DPO output from the user, or
+    "the last message is from 'human'" at a ShareGPT rejected turn, would restate FT601 or FT120."""
     view = row.view
     prompt = len(view.turns) if view.is_preference else None
-    return each(list(conversations(view)), lambda turns: check(turns, prompt))
+    found = each(list(conversations(view)), lambda turns: check(turns, prompt))
+    return (violation for violation in found if not role_refused(rule, row, violation.pointer))
 
 
 def answer_pointer(answer: tuple[Turn, ...]) -> str:
@@ -882,7 +885,8 @@ class LastRole(Rule):
     whose whole format the profile refuses (FT401 reports that), on a last
     turn that states no role (FT105 reports it, or FT120 a ShareGPT turn's
     ``from`` written ``From`` or ``frm``), on one whose role its format
-    refuses there (FT120: a ShareGPT pair's ``rejected`` from the human), and
+    refuses there (FT120: a ShareGPT pair's ``rejected`` from the human;
+    FT601: a DPO output not from the assistant), and
     on a row whose turns are cut short by a key in another case or misspelt
     (Alpaca's ``Output``, a ShareGPT pair's ``Chosen``: FT120 names it and
     renames it; a ShareGPT row's ``Chosen`` and ``Rejected``: FT110 does). A preference pair
@@ -904,7 +908,7 @@ class LastRole(Rule):
         allowed = self.context.profile.last_roles
         if allowed is None or format_refused(self, row):
             return
-        yield from judge_order(row, lambda turns, prompt: self._last(row, turns, allowed, prompt))
+        yield from judge_order(self, row, lambda turns, prompt: self._last(row, turns, allowed, prompt))
 
     def _last(self, row: Row, turns: tuple[Turn, ...], allowed, prompt: int | None) -> Iterable[Violation]:
         if not turns or len(turns) == prompt:
@@ -912,8 +916,6 @@ class LastRole(Rule):
         last = turns[-1]
         if not (last.role_pointer or last.role):
             return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from", 'frm' for it) says so
-        if format_says(self, row, last.role_pointer):
-            return  # its format refuses the role there (a ShareGPT rejected turn from the human): FT120 says so
         role = last.source_role if last.role_pointer else last.role
         if isinstance(role, str) and role not in allowed and last.role not in allowed and not turns_key_misnamed(self, row):
             # (last: the last turn may be missing because its key is misnamed, Alpaca's 'Output', which FT120 renames)
@@ -937,7 +939,9 @@ class RoleAlternation(Rule):
     OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as its
     prompt followed by each answer, a problem in the prompt reported once; a
     prompt that ends with the assistant is FT604's finding, not an answer
-    that follows it."""
+    that follows it, and an answer whose role its format refuses there is
+    FT120's (a ShareGPT rejected turn from the human) or FT601's (a DPO
+    output from the user)."""
 
     reads = ("shape",)
     code = "FT118"
@@ -951,7 +955,7 @@ class RoleAlternation(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         if not self.context.profile.alternate or format_refused(self, row):
             return
-        yield from judge_order(row, lambda turns, prompt: self._alternation(row, turns, prompt))
+        yield from judge_order(self, row, lambda turns, prompt: self._alternation(row, turns, prompt))
 
     def _alternation(self, row: Row, turns: tuple[Turn, ...], prompt: int | None) -> Iterable[Violation]:
         profile = self.context.profile
@@ -990,7 +994,8 @@ class SystemPosition(Rule):
     Fireworks, Mistral, Bedrock). More than one is merged or dropped.
     A preference pair (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory
     v1's) is judged as its prompt followed by each answer, a problem in the
-    prompt reported once."""
+    prompt reported once; a DPO output that is a system message is FT601's
+    finding (the outputs are the assistant's)."""
 
     reads = ("shape",)
     code = "FT119"
@@ -1002,7 +1007,7 @@ class SystemPosition(Rule):
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        yield from judge_order(row, self._positions)
+        yield from judge_order(self, row, self._positions)
 
     def _positions(self, turns: tuple[Turn, ...], prompt: int | None) -> Iterable[Violation]:
         profile = self.context.profile
@@ -1058,7 +1063,7 @@ class FirstRole(Rule):
                 if not prompt_missing(self, row):  # a DPO input with no message: FT600 says so
                     yield Violation(self._prompt_lacks(view, openers), prompt_pointer(row))
                 return
-        yield from judge_order(row, lambda turns, _: self._first(turns, allowed))
+        yield from judge_order(self, row, lambda turns, _: self._first(turns, allowed))
 
     def _refused(self, turns: tuple[Turn, ...], allowed) -> tuple[str, Turn] | None:
         """``(role, turn)`` of the turn that opens the conversation after its system prompt when its role is
