@@ -4,6 +4,8 @@ belongs to, and the profile name a typo means. Real files, the real CLI."""
 
 from __future__ import annotations
 
+import json
+
 from .conftest import cli_json, run_cli
 
 
@@ -83,3 +85,38 @@ def test_unknown_profile_suggests_the_close_name(write_jsonl):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     proc = run_cli("check", "--profile", "zzz", str(path))
     assert proc.returncode == 2 and "did you mean" not in proc.stderr
+
+
+_HUMAN = [{"from": "human", "value": "hi"}]
+_GPT, _GPT2 = {"from": "gpt", "value": "Hello!"}, {"from": "gpt", "value": "Go away."}
+
+
+def test_a_sharegpt_pair_answer_key_in_another_case_is_one_finding(write_jsonl):
+    """Review: a pair's 'Chosen' got FT110 (unknown key), FT120 ('turn is null' at /chosen), FT112 (no assistant
+    message) and FT117 (the last message is from 'human'): four findings for one key, under llamafactory and
+    the ShareGPT profiles. It is now FT120's, at the key, with its safe rename, as Alpaca's 'Output' is."""
+    path = write_jsonl([
+        {"conversations": _HUMAN, "Chosen": _GPT, "rejected": _GPT2},
+        {"conversations": _HUMAN, "chosen": _GPT, "Rejected": _GPT2},
+        {"conversations": _HUMAN, "chosne": _GPT, "rejected": _GPT2},
+    ])
+    expected = [
+        (1, "FT120", "/Chosen", "row has no \"chosen\" (it has 'Chosen': keys are case-sensitive)"),
+        (2, "FT120", "/Rejected", "row has no \"rejected\" (it has 'Rejected': keys are case-sensitive)"),
+        (3, "FT120", "/chosne", "row has no \"chosen\" (it has 'chosne': a misspelling?)"),
+    ]
+    for profile in ("llamafactory", "axolotl"):  # axolotl refuses ShareGPT pairs: FT401 says so, once for the file
+        report, _ = cli_json("--profile", profile, "--ignore", "FT115,FT401", str(path))
+        assert [(f["line"], f["code"], f["pointer"], f["message"]) for f in report["findings"]] == expected, profile
+    assert run_cli("check", "--profile", "llamafactory", "--fix", str(path)).returncode == 1  # the misspelling is left
+    assert [list(row) for row in map(json.loads, path.read_text().splitlines())] == [
+        ["conversations", "chosen", "rejected"], ["conversations", "chosen", "rejected"], ["conversations", "chosne", "rejected"]]
+
+
+def test_a_sharegpt_row_with_both_answer_keys_misnamed_is_told_of_the_keys_only(write_jsonl):
+    """With 'Chosen' and 'Rejected' the row reads as one ShareGPT conversation with no answer: FT110 names the
+    two keys, and no 'no assistant message' or 'the last message is from human' restates them."""
+    path = write_jsonl([{"conversations": _HUMAN, "Chosen": _GPT, "Rejected": _GPT2}])
+    for profile in ("llamafactory", "axolotl"):
+        report, _ = cli_json("--profile", profile, "--ignore", "FT115", str(path))
+        assert [(f["line"], f["code"], f["pointer"]) for f in report["findings"]] == [(1, "FT110", "/Chosen"), (1, "FT110", "/Rejected")], profile

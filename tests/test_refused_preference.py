@@ -57,7 +57,8 @@ def test_a_profile_that_takes_preference_rows_still_judges_their_roles(write_jso
     row = {"input": {"messages": [{"role": "human", "content": "Capital of France?"}]}, **PAIR}
     path = write_jsonl([USER_ONLY, row])
     report, _ = cli_json("--profile", "openai-dpo", "--isolated", "--ignore", "FT402", path)
-    assert _codes(report) == [(2, "FT600", "/input/messages/0/role")]
+    # (FT115's advice reads DPO rows too: neither input holds a system message)
+    assert _codes(report) == [(1, "FT115", "/input/messages"), (2, "FT600", "/input/messages/0/role")]
 
 
 def test_selecting_ft600_alone_judges_the_roles(write_jsonl):

@@ -55,7 +55,13 @@ class Alpaca(Format):
         turns.append(Turn(USER, None, "/instruction", "", "/instruction", "parts" if parts else "missing", tuple(parts)))
         fields: dict[str, Any] = {}
         if "chosen" in value or "rejected" in value:
-            sides = [text_turn(value.get(k), "/" + k, ASSISTANT, problems, k) for k in ("chosen", "rejected")]
+            sides = []
+            for k in ("chosen", "rejected"):
+                if k in value:
+                    sides.append(text_turn(value[k], "/" + k, ASSISTANT, problems, k))
+                else:  # at the key that holds it misnamed ('Chosen'), with its rename, else at the key
+                    problems.append(missing_key(value, "", k, ALPACA_KEYS, "row", "keys are case-sensitive"))
+                    sides.append(None)
             fields.update(chosen=tuple(t for t in sides[:1] if t), rejected=tuple(t for t in sides[1:] if t))
         elif "output" in value:
             turn = text_turn(value["output"], "/output", ASSISTANT, problems, "output")

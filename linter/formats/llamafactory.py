@@ -14,7 +14,8 @@ from typing import Any
 
 from ..text import describe_type, show
 from ..view import Conversation, Problem, ToolCall
-from .base import (Format, Reject, arguments_object, call_name, called_names, extras, in_call_order, message_turns, no_text, parse_json, ptr, require_held,
+from .base import (Format, Reject, arguments_object, call_name, called_names, extras, in_call_order, message_turns, missing_key, no_text,
+                   parse_json, ptr, require_held,
                    shared_prefix)
 from .openai import reject_unpaired
 
@@ -107,7 +108,10 @@ class LlamaFactoryV1(Format):
         _check_parts(chosen + rejected, problems)
         chosen, rejected = _with_calls(chosen, problems), _with_calls(rejected, problems)
         shared = shared_prefix(chosen, rejected)
-        if not isinstance(value.get("chosen_messages"), list) or not isinstance(value.get("rejected_messages"), list):
+        absent = next((key for key in ("chosen_messages", "rejected_messages") if key not in value), None)
+        if absent is not None:  # at the key that holds it misnamed ('Rejected_messages'), with its rename, else at the key
+            problems.append(missing_key(value, "", absent, V1_KEYS, "v1 DPO row", "keys are case-sensitive"))
+        elif not isinstance(value.get("chosen_messages"), list) or not isinstance(value.get("rejected_messages"), list):
             problems.append(Problem("a v1 DPO row needs \"chosen_messages\" and \"rejected_messages\" lists",
                                     "/chosen_messages" if not isinstance(value.get("chosen_messages"), list) else "/rejected_messages"))
         return Conversation(self.name, self.kind, chosen[:shared], chosen=chosen[shared:], rejected=rejected[shared:],

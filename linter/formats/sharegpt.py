@@ -355,6 +355,10 @@ class ShareGPTPreference(Format):
         sides = []
         for key in ("chosen", "rejected"):
             item = value.get(key)
+            if key not in value:  # at the key that holds it misnamed ('Chosen'), with its rename, else at the key
+                problems.append(missing_key(value, "", key, SHAREGPT_KEYS, "row", "keys are case-sensitive"))
+                sides.append(())
+                continue
             if isinstance(item, list):  # some exports hold a list of turns
                 side = tuple(t for i, x in enumerate(item) if (t := sharegpt_turn(x, ptr("/" + key, i), problems)))
             else:

@@ -34,19 +34,64 @@ DIALOGUES = CHAT_LIKE | DIALOGUE_KINDS
 ORDERED = DIALOGUES | {PREFERENCE}
 
 
-def dialogue(row: Row) -> tuple[Turn, ...]:
-    """The row's turns in order; for a preference pair, the prompt and the chosen answer."""
-    view = row.view
-    return view.turns + view.chosen if view.chosen else view.turns
+def answers(view) -> tuple[tuple[Turn, ...], ...]:
+    """A pair's answers that hold a turn: one that is empty or missing is FT601's or FT120's finding, not a
+    conversation to judge (its prompt alone would end with the user)."""
+    return tuple(answer for answer in (view.chosen, view.rejected) if answer)
 
 
-def judge_order(row: Row, check) -> Iterable[Violation]:
-    """``check(turns, prompt)`` on each conversation the row trains (``Conversation.dialogues``): its turns, or a
-    pair's prompt followed by each answer in turn, ``prompt`` being how many turns the prompt holds (the answers
-    are alternatives, never one after the other). A finding in the prompt both answers share is reported once."""
+def conversations(view) -> tuple[tuple[Turn, ...], ...]:
+    """The conversations the row trains (``Conversation.dialogues``): its turns, or a pair's prompt followed by
+    each answer that holds a turn (the answers are alternatives, never one after the other), or the prompt
+    alone where none does."""
+    if not view.is_preference:
+        return (view.turns,)
+    return tuple(view.turns + answer for answer in answers(view)) or (view.turns,)
+
+
+def judge_order(rule: Rule, row: Row, check) -> Iterable[Violation]:
+    """``check(turns, prompt)`` on each conversation the row trains (``conversations``), ``prompt`` being how many
+    turns a pair's prompt holds. A finding in the prompt both answers share is reported once, and none at a role
+    another rule refuses there (``role_refused``): "two user turns in a row" at a DPO output from the user, or
+    "the last message is from 'human'" at a ShareGPT rejected turn, would restate FT601 or FT120."""
     view = row.view
     prompt = len(view.turns) if view.is_preference else None
-    return each(list(view.dialogues()), lambda turns: check(turns, prompt))
+    found = each(list(conversations(view)), lambda turns: check(turns, prompt))
+    return (violation for violation in found if not role_refused(rule, row, violation.pointer))
+
+
+def answer_pointer(answer: tuple[Turn, ...]) -> str:
+    """Where a finding about one answer of a pair points: the top-level key it sits under (``/rejected``,
+    ``/non_preferred_output``, ``/rejected_messages``)."""
+    return "/" + answer[0].pointer.split("/")[1]
+
+
+def prompt_pointer(row: Row) -> str:
+    """Where a finding about a pair's prompt points: ``/input/messages`` for an OpenAI DPO row, else the list its
+    turns sit in (``/prompt``, ``/conversations``); for a prompt of no turn, its key, or the row."""
+    if row.kind == PREFERENCE:
+        return pointer("input", "messages")
+    view = row.view
+    if view.turns:
+        return dialogue_pointer(row, view.turns) or view.turns[0].pointer
+    return next((pointer(key) for key in ("prompt", "conversations") if key in row.value), "")
+
+
+def prompt_missing(rule: Rule, row: Row) -> bool:
+    """True when an OpenAI DPO row's input holds no message and FT600 says so ("input.messages must be a
+    non-empty list"): that no user or system message precedes the answers only restates it."""
+    return row.kind == PREFERENCE and not row.view.turns and rule.context.reports("FT600")
+
+
+def role_refused(rule: Rule, row: Row, where: str) -> bool:
+    """True when the role at ``where`` is one the row's format refuses there and another rule says so: FT120
+    (a ShareGPT pair's rejected turn from the human) or FT601 (an OpenAI DPO output not from the assistant)."""
+    if format_says(rule, row, where):
+        return True
+    if not where or row.kind != PREFERENCE or not rule.context.reports("FT601"):
+        return False
+    view = row.view
+    return any(turn.role_pointer == where and turn.source_role != ASSISTANT for answer in answers(view) for turn in answer)
 
 
 def dialogue_pointer(row: Row, turns: tuple[Turn, ...]) -> str:
@@ -126,9 +171,16 @@ def a_role_spelt_otherwise(rule: Rule, row: Row) -> bool:
 
 def turns_key_misnamed(rule: Rule, row: Row) -> bool:
     """True when FT120 is on and names a top-level key the row's format needs, held in another case or
-    misspelt (Alpaca's ``Output``, ``outptu``), with its rename: the turns that key holds are missing from
-    the view, so "no assistant message" or "the last message is from 'user'" would restate that one key."""
-    return rule.context.reports("FT120") and any(p.rename is not None and p.rename[0] == "" for p in row.view.problems)
+    misspelt (Alpaca's ``Output``, ``outptu``; a ShareGPT pair's ``Chosen``), with its rename, or FT110 names
+    a pair's answers held so (a ShareGPT row with ``Chosen`` and ``Rejected`` reads as one conversation
+    without its answers): the turns that key holds are missing from the view, so "no assistant message" or
+    "the last message is from 'user'" would restate that one key."""
+    if rule.context.reports("FT120") and any(p.rename is not None and p.rename[0] == "" for p in row.view.problems):
+        return True
+    return not row.view.is_preference and any(key_named_otherwise(rule, row, key) for key in _ANSWER_KEYS)
+
+
+_ANSWER_KEYS = ("chosen", "rejected")  # the keys a pair's answers sit under, in the formats that hold a pair beside a conversation
 
 
 _NORMAL = {"gpt": ASSISTANT, "human": USER, "observation": TOOL}  # a suggested tag as the view names its role
@@ -519,7 +571,8 @@ class UnknownKey(Rule):
     ``tols``; Alpaca's ``Input``, ``inptu`` or ``sytem``; TRL's ``imgaes``) is
     reported under every profile, with the key it likely means: a trainer
     ignores it too, so its text never reaches training. A key the format
-    cannot do without (Alpaca's ``output``) is FT120's finding, and
+    cannot do without (Alpaca's ``output``, a ShareGPT pair's ``chosen``) is
+    FT120's finding, and
     prompt/completion rows' keys are FT900's and FT901's.
 
     Fix: a key in another case is renamed (safe: ``Tools`` to ``tools``), a
@@ -677,8 +730,17 @@ class AssistantMissing(Rule):
     """Training targets are the assistant messages; an example without one
     teaches nothing and is rejected by OpenAI. Silent where another finding
     names the cause: a role in another case or misspelt, or a key of the
-    format that holds the answer written otherwise (Alpaca's ``Output``,
-    FT120's, with its rename)."""
+    format that holds the answer written otherwise (Alpaca's ``Output``, a
+    ShareGPT pair's ``Chosen``: FT120's, with its rename; ``Chosen`` and
+    ``Rejected`` both: FT110's).
+
+    A preference pair (an OpenAI DPO row, TRL's, ShareGPT's, Alpaca's,
+    LLaMA-Factory v1's) trains each answer, so each is judged, at the key it
+    sits under: a rejected answer with no assistant turn trains nothing on
+    that side, whatever the prompt holds. An answer whose role its format
+    refuses there is FT120's finding (a ShareGPT rejected turn from the
+    human) or FT601's (a DPO output not from the assistant), and an empty
+    or missing answer FT601's or FT120's."""
 
     reads = ("shape",)
     code = "FT112"
@@ -687,13 +749,25 @@ class AssistantMissing(Rule):
     bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
-    kinds = frozenset({CHAT}) | DIALOGUE_KINDS
+    kinds = frozenset({CHAT, PREFERENCE}) | DIALOGUE_KINDS
 
     def check(self, row: Row) -> Iterable[Violation]:
-        turns = dialogue(row)
-        if (has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not a_role_spelt_otherwise(self, row)
-                and not meant_as(self, row, ASSISTANT) and not role_unread(self, row, turns) and not turns_key_misnamed(self, row)):
-            yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
+        view = row.view
+        if not view.is_preference:
+            turns = view.turns
+            if has_dialogue(row, turns) and not any(t.role == ASSISTANT for t in turns) and not self._said(row, turns):
+                yield Violation("example has no assistant message, so nothing is trained", dialogue_pointer(row, turns))
+            return
+        for answer in answers(view):  # what a pair trains is each answer: an assistant turn in the prompt is no answer
+            if (not any(t.role == ASSISTANT for t in answer) and not any(role_refused(self, row, t.role_pointer) for t in answer)
+                    and not self._said(row, view.turns + answer)):
+                where = answer_pointer(answer)
+                yield Violation(f"the {where[1:]} answer has no assistant message, so nothing is trained on it", where)
+
+    def _said(self, row: Row, turns: tuple[Turn, ...]) -> bool:
+        """Does another finding name the cause: a role written otherwise, or the key that holds the answer?"""
+        return (a_role_spelt_otherwise(self, row) or meant_as(self, row, ASSISTANT) or role_unread(self, row, turns)
+                or turns_key_misnamed(self, row))
 
 
 class WeightInvalid(Rule):
@@ -742,7 +816,9 @@ class SystemMissing(Rule):
     will be prompted with one, training without it wastes signal. Advice only,
     and only for rows in a format the profile takes (else FT401 comes first).
     Reported once per file, as the cookbook reports one count: at the first
-    example without a system message, with how many lack one."""
+    example without a system message, with how many lack one. A preference
+    pair (OpenAI DPO rows included) lacks one when its prompt and an answer
+    do; the finding is at the prompt."""
 
     reads = ("shape",)
     code = "FT115"
@@ -753,36 +829,52 @@ class SystemMissing(Rule):
     bad = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
-    kinds = frozenset({CHAT}) | DIALOGUE_KINDS
+    kinds = frozenset({CHAT, PREFERENCE}) | DIALOGUE_KINDS
 
     def check(self, row: Row) -> Iterable[Violation]:
-        if format_refused(self, row):
+        if format_refused(self, row) or prompt_missing(self, row):
             return  # advice for an example in the profile's format: FT401 comes first
-        turns = dialogue(row)
-        if has_dialogue(row, turns) and not any(t.role == SYSTEM for t in turns):
-            yield Violation("example has no system message", dialogue_pointer(row, turns))
+        view = row.view
+        if any(has_dialogue(row, turns) and not any(t.role == SYSTEM for t in turns) for turns in conversations(view)):
+            yield Violation("example has no system message", prompt_pointer(row) if view.is_preference else dialogue_pointer(row, view.turns))
 
 
 class UserMissing(Rule):
     """An example with no user message trains replies to nothing; usually the
-    user turns were lost in an export (cookbook parity)."""
+    user turns were lost in an export (cookbook parity). A preference pair (an
+    OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as its
+    prompt followed by each answer: where no answer holds a user turn either,
+    the prompt lacks it, said once at the prompt; where only some answer
+    does, at each answer without one. A DPO input with no message at all is
+    FT600's finding."""
 
     reads = ("shape",)
     code = "FT116"
     name = "user-missing"
     summary = "Example has no user message"
-    kinds = DIALOGUES
+    kinds = ORDERED
     severity = Severity.WARNING
     bad = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello!"}]}'
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        turns = dialogue(row)
-        if all(not t.role_pointer and t.source_role is None for t in turns) and row.kind not in CHAT_LIKE:
+        view = row.view
+        dialogues = conversations(view)
+        lacking = [turns for turns in dialogues if has_dialogue(row, turns) and not any(t.role == USER for t in turns)]
+        if not lacking or prompt_missing(self, row):
+            return
+        if all(not t.role_pointer and t.source_role is None for turns in dialogues for t in turns) and row.kind not in CHAT_LIKE:
             return  # TRL's standard texts: the prompt is inside the text, nobody is named
-        if (has_dialogue(row, turns) and not any(t.role == USER for t in turns) and not a_role_spelt_otherwise(self, row)
-                and not meant_as(self, row, USER) and not role_unread(self, row, turns)):
-            yield Violation("example has no user message", dialogue_pointer(row, turns))
+        if a_role_spelt_otherwise(self, row) or meant_as(self, row, USER) or any(role_unread(self, row, turns) for turns in lacking):
+            return
+        if not view.is_preference:
+            yield Violation("example has no user message", dialogue_pointer(row, view.turns))
+        elif len(lacking) == len(dialogues):  # neither the prompt nor any answer: the prompt's defect, said once
+            yield Violation("example has no user message", prompt_pointer(row))
+        else:  # another answer holds the user turn this one lacks
+            for turns in lacking:
+                where = answer_pointer(turns[len(view.turns):])
+                yield Violation(f"no user message in the prompt or in the {where[1:]} answer, so it answers nothing", where)
 
 
 class LastRole(Rule):
@@ -793,11 +885,15 @@ class LastRole(Rule):
     whose whole format the profile refuses (FT401 reports that), on a last
     turn that states no role (FT105 reports it, or FT120 a ShareGPT turn's
     ``from`` written ``From`` or ``frm``), on one whose role its format
-    refuses there (FT120: a ShareGPT pair's ``rejected`` from the human), and
+    refuses there (FT120: a ShareGPT pair's ``rejected`` from the human;
+    FT601: a DPO output not from the assistant), and
     on a row whose turns are cut short by a key in another case or misspelt
-    (Alpaca's ``Output``: FT120 names it and renames it). A preference pair
+    (Alpaca's ``Output``, a ShareGPT pair's ``Chosen``: FT120 names it and
+    renames it; a ShareGPT row's ``Chosen`` and ``Rejected``: FT110 does). A preference pair
     (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as
-    its prompt followed by each answer, a problem in the prompt reported once."""
+    its prompt followed by each answer, a problem in the prompt reported once;
+    an empty or missing answer is FT601's or FT120's finding, not a
+    conversation that ends with its prompt."""
 
     reads = ("shape",)
     code = "FT117"
@@ -812,20 +908,17 @@ class LastRole(Rule):
         allowed = self.context.profile.last_roles
         if allowed is None or format_refused(self, row):
             return
-        yield from judge_order(row, lambda turns, _: self._last(row, turns, allowed))
+        yield from judge_order(self, row, lambda turns, prompt: self._last(row, turns, allowed, prompt))
 
-    def _last(self, row: Row, turns: tuple[Turn, ...], allowed) -> Iterable[Violation]:
-        if not turns:
-            return
+    def _last(self, row: Row, turns: tuple[Turn, ...], allowed, prompt: int | None) -> Iterable[Violation]:
+        if not turns or len(turns) == prompt:
+            return  # a pair whose answers hold no turn: FT601 or FT120 says so, and the prompt ends as it should
         last = turns[-1]
         if not (last.role_pointer or last.role):
             return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from", 'frm' for it) says so
-        if turns_key_misnamed(self, row):
-            return  # the last turn is missing because its key is misnamed (Alpaca's 'Output'): FT120 renames it
-        if format_says(self, row, last.role_pointer):
-            return  # its format refuses the role there (a ShareGPT rejected turn from the human): FT120 says so
         role = last.source_role if last.role_pointer else last.role
-        if isinstance(role, str) and role not in allowed and last.role not in allowed:
+        if isinstance(role, str) and role not in allowed and last.role not in allowed and not turns_key_misnamed(self, row):
+            # (last: the last turn may be missing because its key is misnamed, Alpaca's 'Output', which FT120 renames)
             expected = " or ".join(sorted(allowed))
             yield Violation(f"the last message is from {show(role)}; profile {self.context.profile.name} needs {expected} last", last.role_pointer or last.pointer)
 
@@ -846,7 +939,9 @@ class RoleAlternation(Rule):
     OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as its
     prompt followed by each answer, a problem in the prompt reported once; a
     prompt that ends with the assistant is FT604's finding, not an answer
-    that follows it."""
+    that follows it, and an answer whose role its format refuses there is
+    FT120's (a ShareGPT rejected turn from the human) or FT601's (a DPO
+    output from the user)."""
 
     reads = ("shape",)
     code = "FT118"
@@ -860,7 +955,7 @@ class RoleAlternation(Rule):
     def check(self, row: Row) -> Iterable[Violation]:
         if not self.context.profile.alternate or format_refused(self, row):
             return
-        yield from judge_order(row, lambda turns, prompt: self._alternation(row, turns, prompt))
+        yield from judge_order(self, row, lambda turns, prompt: self._alternation(row, turns, prompt))
 
     def _alternation(self, row: Row, turns: tuple[Turn, ...], prompt: int | None) -> Iterable[Violation]:
         profile = self.context.profile
@@ -899,7 +994,8 @@ class SystemPosition(Rule):
     Fireworks, Mistral, Bedrock). More than one is merged or dropped.
     A preference pair (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory
     v1's) is judged as its prompt followed by each answer, a problem in the
-    prompt reported once."""
+    prompt reported once; a DPO output that is a system message is FT601's
+    finding (the outputs are the assistant's)."""
 
     reads = ("shape",)
     code = "FT119"
@@ -911,7 +1007,7 @@ class SystemPosition(Rule):
     good = '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}'
 
     def check(self, row: Row) -> Iterable[Violation]:
-        yield from judge_order(row, self._positions)
+        yield from judge_order(self, row, self._positions)
 
     def _positions(self, turns: tuple[Turn, ...], prompt: int | None) -> Iterable[Violation]:
         profile = self.context.profile
@@ -938,7 +1034,12 @@ class FirstRole(Rule):
     user first. Driven by the profile's ``first_roles``. Silent on a row whose
     whole format the profile refuses (FT401 reports that). A preference pair
     (an OpenAI DPO row, TRL's, ShareGPT's, LLaMA-Factory v1's) is judged as
-    its prompt followed by each answer, a problem in the prompt reported once."""
+    its prompt followed by each answer, a problem in the prompt reported once.
+    A prompt that holds only a system message leaves each answer to open the
+    conversation: where every answer opens with a role the profile refuses
+    there, the prompt lacks its first turn, said once at the prompt (it was
+    said at each answer); a DPO input with no message at all is FT600's
+    finding."""
 
     reads = ("shape",)
     code = "FT121"
@@ -953,16 +1054,41 @@ class FirstRole(Rule):
         allowed = self.context.profile.first_roles
         if allowed is None or format_refused(self, row):
             return
-        yield from judge_order(row, lambda turns, _: self._first(turns, allowed))
+        view = row.view
+        if view.is_preference and all(t.role == SYSTEM for t in view.turns):
+            # no turn after the prompt's system message: each answer opens its conversation, and where every one
+            # opens with a refused role the prompt lacks its first turn, one defect of the row
+            openers = [self._refused(view.turns + answer, allowed) for answer in answers(view)]
+            if openers and all(openers):
+                if not prompt_missing(self, row):  # a DPO input with no message: FT600 says so
+                    yield Violation(self._prompt_lacks(view, openers), prompt_pointer(row))
+                return
+        yield from judge_order(self, row, lambda turns, _: self._first(turns, allowed))
 
-    def _first(self, turns: tuple[Turn, ...], allowed) -> Iterable[Violation]:
+    def _refused(self, turns: tuple[Turn, ...], allowed) -> tuple[str, Turn] | None:
+        """``(role, turn)`` of the turn that opens the conversation after its system prompt when its role is
+        not one the profile allows first, else None."""
         first = next((t for t in turns if t.role != SYSTEM), None)
         if first is None or not (first.role_pointer or first.role):
-            return  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from") says so
+            return None  # a turn with no role at all: FT105 (OpenAI) or FT120 (ShareGPT's "from") says so
         role = first.source_role if first.role_pointer else first.role
         if isinstance(role, str) and role not in allowed and first.role not in allowed:
-            expected = " or ".join(sorted(allowed))
-            yield Violation(f"the conversation opens with {show(role)}; profile {self.context.profile.name} needs {expected} first", first.role_pointer or first.pointer)
+            return role, first
+        return None
+
+    def _needs(self) -> str:
+        return f"profile {self.context.profile.name} needs {' or '.join(sorted(self.context.profile.first_roles))} first"
+
+    def _first(self, turns: tuple[Turn, ...], allowed) -> Iterable[Violation]:
+        found = self._refused(turns, allowed)
+        if found is not None:
+            role, first = found
+            yield Violation(f"the conversation opens with {show(role)}; {self._needs()}", first.role_pointer or first.pointer)
+
+    def _prompt_lacks(self, view, openers: list) -> str:
+        roles = " and ".join(dict.fromkeys(show(role) for role, _ in openers))
+        holds = "no turn" if not view.turns else "only a system message" if len(view.turns) == 1 else "only system messages"
+        return f"the prompt holds {holds}, so each answer opens the conversation, with {roles}; {self._needs()}"
 
 
 class MessageNameInvalid(Rule):
@@ -1034,8 +1160,11 @@ class FormatProblem(Rule):
     its rows, with the pointer of the field in the source row.
 
     Fix: a key the format needs, held in another case (a ShareGPT turn's
-    ``From``, Alpaca's ``Output``), is renamed (safe); held misspelt
-    (``vlaue``, ``outptu``), it is renamed too (unsafe, it is a guess)."""
+    ``From``, Alpaca's ``Output``, a pair's ``Chosen`` or v1's
+    ``Rejected_messages``), is renamed (safe); held misspelt (``vlaue``,
+    ``outptu``, ``rejcted``), it is renamed too (unsafe, it is a guess). The
+    finding is at that key, and the rules that would only restate the
+    missing turns (FT110, FT112, FT117) stay silent."""
 
     # the adapter's problems are part of what its structure() covers: rows of a
     # format that cannot say so have no shape and run this rule every time
