@@ -15,8 +15,7 @@ from typing import Any
 from ..text import describe_type, show
 from ..view import Conversation, Problem, ToolCall
 from .base import (Format, Reject, arguments_object, call_name, called_names, extras, in_call_order, message_turns, missing_key, no_text,
-                   parse_json, ptr, require_held,
-                   shared_prefix)
+                   parse_json, ptr, require_held, shared_prefix)
 from .openai import reject_unpaired
 
 V1_KEYS = frozenset({"messages", "chosen_messages", "rejected_messages", "tools", "extra_info"})
