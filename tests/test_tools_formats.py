@@ -283,7 +283,7 @@ def test_an_openai_dpo_pairs_tool_messages_legacy_calls_and_parallel_flag_are_ju
           "non_preferred_output": no} for n in range(6)]  # the profile wants ten examples at least (FT402)
     path = tmp_path / "dpo.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    report, proc = cli_json("--profile", "openai-dpo", str(path))
+    report, proc = cli_json("--profile", "openai-dpo", "--ignore", "FT115", str(path))
     assert "Traceback" not in proc.stderr
     found = [(f["line"], f["code"], f["pointer"]) for f in report["findings"]]
     assert found == [
@@ -296,7 +296,7 @@ def test_an_openai_dpo_pairs_tool_messages_legacy_calls_and_parallel_flag_are_ju
     fixed = [json.loads(line) for line in path.read_text().splitlines()]
     assert fixed[1]["input"]["tools"] == [weather] and fixed[1]["non_preferred_output"][0]["tool_calls"][0]["id"] == "call_1"
     assert fixed[3]["input"]["tools"] == [weather] and "tools" not in fixed[3]
-    report, _ = cli_json("--profile", "openai-dpo", str(path))
+    report, _ = cli_json("--profile", "openai-dpo", "--ignore", "FT115", str(path))
     # FT509 and FT513 have no fix: what is left is theirs alone
     assert [(f["line"], f["code"]) for f in report["findings"]] == [(1, "FT509"), (3, "FT513")], report["findings"]
 
