@@ -13,7 +13,7 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, SYSTEM, USER, Conversation, Part, Problem, Turn
-from .base import Format, Reject, check_bool, extras, missing_key, plain_text, ptr, require_no_weights, text_turn
+from .base import Format, Reject, check_bool, extras, missing_key, plain_text, ptr, require_known_roles, require_no_weights, text_turn
 from .openai import reject_unpaired
 from .sharegpt import read_media
 
@@ -78,7 +78,9 @@ class Alpaca(Format):
         if conversation.tools is not None:
             raise Reject(f"the tools at {conversation.tools_pointer} cannot be written in Alpaca")
         turns = list(conversation.turns)
-        require_no_weights(turns + list(conversation.chosen or ()) + list(conversation.rejected or ()), "Alpaca")
+        every = turns + list(conversation.chosen or ()) + list(conversation.rejected or ())
+        require_no_weights(every, "Alpaca")
+        require_known_roles(every, "Alpaca")  # before the order of the roles is judged below
         row: dict[str, Any] = {}
         if turns and turns[0].role == SYSTEM:
             row["system"] = plain_text(turns.pop(0), "an Alpaca system prompt")

@@ -379,6 +379,23 @@ def called_names(turns, index: int) -> frozenset:
     return frozenset()
 
 
+def unknown_role(turn: Turn, target: str) -> str:
+    """Why a turn whose role maps to none of the view's (``human`` in OpenAI chat, ``System``, none at all)
+    is refused: said first, since every check of the turns' order reads their roles and would otherwise
+    blame the order ("needs a user instruction") for what the role alone breaks."""
+    if not turn.role_pointer:
+        return f"the message at {turn.pointer} has no role, so {target} has no place for it"
+    return f"role {show(turn.source_role)} at {turn.role_pointer} has no {target} equivalent"
+
+
+def require_known_roles(turns, target: str) -> None:
+    """Reject the first turn whose role the view could not map (``unknown_role``), before a writer judges the
+    order of the turns."""
+    for turn in turns:
+        if not turn.role:
+            raise Reject(unknown_role(turn, target))
+
+
 def no_text(turn: Turn, target: str) -> str:
     """Why a turn with null or no content is refused: writing ``""`` in its place would turn a
     message ``check`` refuses (FT107) into an empty one it only warns about (FT200), unseen."""

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
-from .base import (Format, Reject, arguments_object, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
-                   text_turn)
+from .base import (Format, Reject, arguments_object, check_bool, openai_tools, extras, message_turns, plain_text, ptr, require_known_roles, same_turn,
+                   shared_prefix, split_last_answer, text_turn)
 from .media import IMAGE_PART, with_images
 from .openai import reject_unpaired, write_continued
 from .sharegpt import read_media
@@ -112,6 +112,7 @@ def _write_sides(prompt, sides, standard: bool) -> tuple[Any, list]:
 def _prompt_completion(conversation: Conversation, more: dict) -> dict:
     """``prompt`` and ``completion`` split where the completion starts (or before the trailing answer)."""
     turns = conversation.turns
+    require_known_roles(turns, "TRL messages")  # before the split: a turn of no known role is no answer to split at
     split = conversation.completion_from if conversation.completion_from is not None else split_last_answer(turns)
     if split == len(turns) or split == 0:
         raise Reject("the conversation has no prompt and answer to split")
