@@ -1,4 +1,5 @@
-"""A turn of no known role is named as the cause of a reject before the order of the turns."""
+"""A null field is said to be null, once, and never converted as if the row had none; and a turn of no known
+role is named as the cause of a reject before the order of the turns."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 import pytest
 
-from .conftest import run_cli
+from .conftest import cli_json, run_cli
 
 
 def _lines(path):
@@ -24,6 +25,34 @@ def _convert(source, to, tmp_path, rows: int):
     written, refused = _lines(out), _lines(rejects)
     assert len(written) + len(refused) == rows and len({r["line"] for r in refused}) == len(refused)
     return proc.returncode, written, refused
+
+
+# --- JSON: what null says, once -------------------------------------------------------------------------
+
+
+def test_a_null_completion_beside_a_message_list_prompt_is_one_finding(tmp_path):
+    """A null is in neither of TRL's forms: no "row mixes TRL's standard and conversational forms" beside
+    the finding that says it is null."""
+    source = tmp_path / "rows.jsonl"
+    source.write_text(json.dumps({"prompt": [{"role": "user", "content": "q"}], "completion": None}) + "\n")
+    report, _ = cli_json(source, "--profile", "trl", "--select", "FT120")
+    assert [(f["line"], f["code"], f["pointer"], f["message"]) for f in report["findings"]] == [
+        (1, "FT120", "/completion", "completion (a string or a list of messages) must be a string, got null")]
+
+
+def test_a_null_instruction_is_reported_and_not_converted_to_a_message_without_content(tmp_path):
+    """It was silent, and convert wrote {"role": "user"} (a message OpenAI refuses, FT107); a null input
+    stays an input left out, as LLaMA-Factory reads it."""
+    source = tmp_path / "rows.jsonl"
+    source.write_text(json.dumps({"instruction": None, "output": "y"}) + "\n"
+                      + json.dumps({"instruction": "x", "input": None, "output": "y"}) + "\n")
+    report, _ = cli_json(source, "--profile", "llamafactory", "--select", "FT120")
+    assert [(f["line"], f["pointer"], f["message"]) for f in report["findings"]] == [
+        (1, "/instruction", "instruction must be a string, got null")]
+    code, written, rejects = _convert(source, "openai-chat", tmp_path, 2)
+    assert code == 1 and [(r["line"], r["reason"]) for r in rejects] == [
+        (1, "alpaca row: instruction must be a string, got null (at /instruction)")]
+    assert written == [{"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]}]
 
 
 # --- a turn of no known role is the reason, before the order of the turns --------------------------------

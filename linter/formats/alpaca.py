@@ -50,7 +50,9 @@ class Alpaca(Format):
             if isinstance(text, str):
                 if text or key == "instruction":
                     parts.append(Part("text", "/" + key, text, text))
-            elif text is not None:
+            elif text is not None or key == "instruction":
+                # a null input is an input left out (LLaMA-Factory skips it, as a table's empty column gives it); a null
+                # instruction leaves the row with no question, where LLaMA-Factory trains an empty user turn
                 problems.append(Problem(f"{key} must be a string, got {describe_type(text)}", "/" + key))
         turns.append(Turn(USER, None, "/instruction", "", "/instruction", "parts" if parts else "missing", tuple(parts)))
         fields: dict[str, Any] = {}

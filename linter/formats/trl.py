@@ -27,15 +27,19 @@ _TYPE_KEYS = ("prompt", "completion", "chosen", "rejected", "label", "completion
 _MEDIA = (("images", "image"), ("image", "image"))  # TRL's columns: a list of images, or one
 
 
-def _side(value: Any, where: str, role: str, problems: list, what: str) -> tuple[tuple[Turn, ...], str]:
-    """Turns of one TRL column and its form: ``standard`` (a string) or ``conversational`` (messages)."""
+def _side(value: Any, where: str, role: str, problems: list, what: str) -> tuple[tuple[Turn, ...], str | None]:
+    """Turns of one TRL column and its form: ``standard`` (a string) or ``conversational`` (messages); None
+    for a column that is neither (null, a number: its own problem says so), which is in no form."""
     if isinstance(value, list):
         return message_turns(value, where, problems), "conversational"
     turn = text_turn(value, where, role, problems, f"{what} (a string or a list of messages)")
-    return ((turn,) if turn else ()), "standard"
+    return ((turn,) if turn else ()), ("standard" if turn else None)
 
 
 def _mixed(forms: dict, problems: list) -> None:
+    """A row whose columns are in both forms; a column in neither (``_side``) mixes nothing: a null completion
+    beside a conversational prompt is a missing completion, said once, not a standard one."""
+    forms = {k: v for k, v in forms.items() if v is not None}
     if len(set(forms.values())) > 1:
         described = ", ".join(f"{k} is {v}" for k, v in forms.items())
         problems.append(Problem(f"row mixes TRL's standard and conversational forms ({described}); TRL reads one column to decide", "/" + next(iter(forms))))
