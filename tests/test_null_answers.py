@@ -1,5 +1,6 @@
-"""A null field is said to be null, once, and never converted as if the row had none; and a turn of no known
-role is named as the cause of a reject before the order of the turns."""
+"""A null answer is a missing answer, in every input: a row whose completion (output, chosen, label...) is
+null, or an empty table cell, is its format's row without its answer, never another format's row with
+nothing missing; and a turn of no known role is named as the cause of a reject before the order of the turns."""
 
 from __future__ import annotations
 
@@ -25,6 +26,92 @@ def _convert(source, to, tmp_path, rows: int):
     written, refused = _lines(out), _lines(rejects)
     assert len(written) + len(refused) == rows and len({r["line"] for r in refused}) == len(refused)
     return proc.returncode, written, refused
+
+
+def _parquet(path, columns: dict):
+    pa, pq = pytest.importorskip("pyarrow"), pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+# --- Parquet: a null cell is read as an absent key, except where it is a missing answer ---------------
+
+
+@pytest.mark.parametrize("columns, reason", [
+    # without the null read as such, the row was a TRL prompt-only row, written with no answer and exit 0
+    ({"prompt": ["a", "b", "c"], "completion": ["x", None, "z"]},
+     "prompt-completion row: completion must be a string, got null (at /completion)"),
+    # ... an Alpaca row whose output is missing (rejected, but for a key it has)
+    ({"instruction": ["a", "b", "c"], "output": ["x", None, "z"]}, "alpaca row: output must be a string, got null (at /output)"),
+    # ... a row no format reads ("closest is trl-preference: it has rejected but no chosen")
+    ({"prompt": ["a", "b", "c"], "chosen": ["x", None, "z"], "rejected": ["n", "n", "n"]},
+     "trl-preference row: chosen (a string or a list of messages) must be a string, got null (at /chosen)"),
+    # ... a prompt/completion row with no label, written as an SFT row
+    ({"prompt": ["a", "b", "c"], "completion": ["x", "y", "z"], "label": [True, None, False]},
+     "trl-unpaired-preference row: label must be true or false, got null (at /label)"),
+])
+def test_a_null_answer_cell_in_parquet_is_rejected_by_convert_with_the_reason(tmp_path, columns, reason):
+    source = _parquet(tmp_path / "rows.parquet", columns)
+    code, written, rejects = _convert(source, "trl", tmp_path, 3)
+    assert code == 1 and [(r["line"], r["reason"]) for r in rejects] == [(2, reason)]
+    assert json.loads(rejects[0]["raw"]) == {key: cells[1] for key, cells in columns.items()}  # the record as the file holds it
+
+
+def test_null_cells_of_optional_keys_and_of_another_formats_columns_stay_absent(tmp_path):
+    """A Parquet file of mixed rows gives each row the others' columns, null: a chat row's null prompt and
+    completion, a prompt/completion row's null messages and a null system are not keys the row has."""
+    chat = json.dumps([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}])
+    source = _parquet(tmp_path / "mixed.parquet", {
+        "messages": [chat, None], "prompt": [None, "q"], "completion": [None, "a"], "system": [None, None]})
+    code, written, rejects = _convert(source, "openai-chat", tmp_path, 2)
+    assert code == 0 and rejects == []
+    assert written == [{"messages": json.loads(chat)}] * 2
+
+
+def test_a_prompt_only_row_without_a_completion_column_stays_prompt_only(tmp_path):
+    source = _parquet(tmp_path / "prompts.parquet", {"prompt": ["a", "b"]})
+    code, written, rejects = _convert(source, "trl-prompt-only", tmp_path, 2)
+    assert code == 0 and rejects == [] and written == [{"prompt": "a"}, {"prompt": "b"}]
+
+
+# --- CSV and XLSX: an empty cell is the table's null ---------------------------------------------------
+
+
+_EMPTY = ("prompt-completion row: the completion cell is empty, and a table cell holds no null: an empty one is a "
+          "missing completion, which writing \"\" would turn into an answer that says nothing (at /completion)")
+
+
+@pytest.mark.parametrize("kind", ["csv", "tsv", "xlsx"])
+def test_an_empty_completion_cell_is_a_missing_answer_not_an_empty_one(tmp_path, kind):
+    rows = [["prompt", "completion"], ["a", "x"], ["b", ""], ["c", "z"]]
+    source = tmp_path / f"pc.{kind}"
+    if kind == "xlsx":
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append([cell or None for cell in row])  # an empty cell, as a spreadsheet leaves it
+        book.save(source)
+    else:
+        source.write_text("".join(("," if kind == "csv" else "\t").join(row) + "\n" for row in rows))
+    code, written, rejects = _convert(source, "openai-chat", tmp_path, 3)
+    # it was written as {"role": "assistant", "content": ""}: check's FT902 error, an FT200 warning as a chat row
+    assert code == 1 and [(r["line"], r["reason"]) for r in rejects] == [(3, _EMPTY)]
+    assert [row["messages"][1]["content"] for row in written] == ["x", "z"]
+
+
+def test_an_empty_cell_that_is_no_answer_is_written(tmp_path):
+    """An empty input is an Alpaca row without one (LLaMA-Factory skips it); an empty prompt is legal
+    (FT903's warning); an empty output beside chosen and rejected is not the answer a ranking row reads."""
+    source = tmp_path / "rows.csv"
+    source.write_text("instruction,input,output\nTranslate,,fromage\n")
+    code, written, rejects = _convert(source, "openai-chat", tmp_path, 1)
+    assert code == 0 and rejects == [] and written[0]["messages"][0] == {"role": "user", "content": "Translate"}
+    source.write_text("prompt,completion\n, positive\n")
+    code, written, rejects = _convert(source, "openai-chat", tmp_path, 1)
+    assert code == 0 and rejects == [] and written[0]["messages"][1] == {"role": "assistant", "content": " positive"}
+    source.write_text("instruction,output,chosen,rejected\nq,,yes,no\n")
+    code, written, rejects = _convert(source, "trl", tmp_path, 1)
+    assert code == 0 and rejects == [] and written == [{"prompt": "q", "chosen": "yes", "rejected": "no"}]
 
 
 # --- JSON: what null says, once -------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class Alpaca(Format):
     keys = ALPACA_KEYS
     requires = "an \"instruction\" string and an \"output\" string (or \"chosen\" and \"rejected\")"
     required = (("instruction", "output"), ("instruction", "chosen", "rejected"))
+    answers = frozenset({"output", "chosen", "rejected"})
 
     triggers = frozenset({"instruction"})
     detect_reads = frozenset()

@@ -45,6 +45,11 @@ class Format:
     # or instruction with chosen and rejected): an unrecognised row is told the closest format and the key
     # it lacks or misspells (``Detector.closest``)
     required: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    # the top-level keys that hold what a row of this format trains or is judged by (its answer, its label):
+    # a null there is a missing answer, not an optional key left out, so a table's null cell there is kept
+    # (``Detector.null_cells``): a Parquet row's null completion beside its prompt is a prompt/completion row
+    # without its answer, not a TRL prompt-only row
+    answers: ClassVar[frozenset[str]] = frozenset()
     writable: ClassVar[bool] = True
     # the writable format of this one's family that holds preference pairs, when this one holds one
     # answer per row: ``convert`` names it once when every row it refuses is a pair

@@ -84,6 +84,7 @@ class LlamaFactoryV1(Format):
     keys = V1_KEYS
     requires = "\"messages\" (or \"chosen_messages\" and \"rejected_messages\") with {\"type\", \"value\"} parts"
     required = (("messages",), ("chosen_messages", "rejected_messages"))
+    answers = frozenset({"chosen_messages", "rejected_messages"})
 
     triggers = frozenset({"messages", "chosen_messages", "rejected_messages"})
     detect_reads = frozenset({"messages"})

@@ -280,6 +280,7 @@ class OpenAIDPO(Format):
     keys = DPO_KEYS
     requires = "\"input\" with \"messages\", and \"preferred_output\" and \"non_preferred_output\" message lists"
     required = (("input", "preferred_output", "non_preferred_output"),)
+    answers = frozenset({"preferred_output", "non_preferred_output"})
 
     triggers = frozenset({"input"})
     detect_reads = frozenset()
@@ -342,6 +343,7 @@ class PromptCompletion(Format):
     keys = frozenset({"prompt", "completion"})
     requires = "\"prompt\" and \"completion\" strings"
     required = (("prompt", "completion"),)
+    answers = frozenset({"completion"})
     detect_reads = frozenset({"prompt", "completion"})
 
     def detect(self, value: dict) -> int:

@@ -342,6 +342,7 @@ class ShareGPTPreference(Format):
     keys = SHAREGPT_KEYS
     requires = "\"conversations\" plus \"chosen\" and \"rejected\" turns"
     required = (("conversations", "chosen", "rejected"),)
+    answers = frozenset({"chosen", "rejected"})
 
     triggers = frozenset({"conversations"})
     detect_reads = frozenset()
@@ -394,6 +395,7 @@ class ShareGPTKTO(Format):
     keys = SHAREGPT_KEYS
     requires = "\"conversations\" and a boolean \"kto_tag\" or \"label\""
     required = (("conversations", "kto_tag"), ("conversations", "label"))
+    answers = frozenset({"kto_tag", "label"})
 
     triggers = frozenset({"conversations"})
     detect_reads = frozenset()
@@ -429,6 +431,7 @@ class MessagesKTO(Format):
     keys = frozenset({"messages", "label", "kto_tag", "tools"})
     requires = "\"messages\" and a boolean \"label\""
     required = (("messages", "label"),)
+    answers = frozenset({"label"})
 
     triggers = frozenset({"label", "kto_tag"})
     detect_reads = frozenset()

@@ -186,6 +186,7 @@ class TRLPromptCompletion(_TRL):
     description = "TRL prompt-completion, conversational: {\"prompt\": [...], \"completion\": [...]}"
     requires = "\"prompt\" and \"completion\" message lists"
     required = (("prompt", "completion"),)
+    answers = frozenset({"completion"})
 
     triggers = frozenset({"prompt", "completion"})
     detect_reads = frozenset({"prompt", "completion"})
@@ -215,6 +216,7 @@ class TRLPreference(_TRL):
     description = "TRL preference (DPO, ORPO, reward): prompt/chosen/rejected, or implicit-prompt chosen/rejected"
     requires = "\"chosen\" and \"rejected\" (strings or message lists), with an optional \"prompt\""
     required = (("chosen", "rejected"),)
+    answers = frozenset({"chosen", "rejected"})
 
     triggers = frozenset({"chosen", "rejected"})
 
@@ -277,6 +279,7 @@ class TRLUnpaired(_TRL):
     description = "TRL unpaired preference (KTO, BCO): prompt/completion with a boolean label"
     requires = "\"prompt\", \"completion\" and a boolean \"label\""
     required = (("prompt", "completion", "label"),)
+    answers = frozenset({"completion", "label"})
 
     triggers = frozenset({"label"})
 
@@ -304,6 +307,7 @@ class TRLStepwise(_TRL):
     description = "TRL stepwise supervision (PRM): prompt, completions (list of steps), labels (one boolean per step)"
     requires = "a \"prompt\" string, a \"completions\" list of strings and a \"labels\" list of booleans of the same length"
     required = (("prompt", "completions", "labels"),)
+    answers = frozenset({"completions", "labels"})
 
     triggers = frozenset({"completions", "labels"})
 
