@@ -51,8 +51,10 @@ def target_names(registry) -> list[str]:
     return sorted(writers(registry.formats.values()))
 
 
-def convert_value(registry, value: Any, to: str) -> Any:
-    """``value`` written in format ``to``, or Unconvertible with the reason."""
+def convert_value(registry, value: Any, to: str, *, empty_cells: bool = False) -> Any:
+    """``value`` written in format ``to``, or Unconvertible with the reason. ``empty_cells``: the row was read
+    from a table whose empty cell is read as ``""`` (``NO_NULL_READERS``), so an answer in an empty cell
+    is a missing one (``empty_answer``)."""
     writer = writers(registry.formats.values()).get(to)
     if writer is None:
         raise Unconvertible(f"unknown target format {to!r}; known: {', '.join(target_names(registry))}")
@@ -75,10 +77,41 @@ def convert_value(registry, value: Any, to: str) -> Any:
         problem = next(iter(adapter.unread(value)), None)
     if problem is not None:
         raise Unconvertible(f"{adapter.name} row: {problem.message} (at {problem.pointer or '/'})", pair)
+    empty = empty_answer(value, adapter, view) if empty_cells else None
+    if empty is not None:
+        raise Unconvertible(f"{adapter.name} row: {empty}", pair)
     try:
         return writer.write(view)
     except Reject as exc:
         raise Unconvertible(f"{adapter.name} to {to}: {exc}", pair) from None
+
+
+# readers that read an empty cell as "": a CSV or TSV cell cannot hold null, and the XLSX reader reads an
+# empty one as "" too (Parquet holds nulls, so its "" is an empty string someone wrote)
+NO_NULL_READERS = frozenset({"csv", "tsv", "xlsx"})
+
+
+def empty_answer(value: dict, adapter, view) -> str | None:
+    """Why a table row whose answer is an empty cell is refused (a prompt/completion CSV's empty completion), or
+    None: a table cell holds no null, so an empty one is the table's missing value, and writing ``""`` would make
+    a missing answer an empty one (FT902's error as a chat row's FT200 warning), as a null content never is."""
+    read = {turn.content_pointer for _, turn in view.all_turns() if turn.content_state == "text"}
+    key = next((key for key in adapter.answers if value.get(key) == "" and "/" + key in read), None)
+    if key is None:
+        return None
+    return (f"the {key} cell is empty, and a table cell holds no null: an empty one is a missing {key}, which "
+            f"writing \"\" would turn into an answer that says nothing (at /{key})")
+
+
+def null_cells(row, detector) -> Any:
+    """The row's value with the null cells its table reader left out (Parquet) put back where they are
+    a missing answer (``Detector.null_cells``): read as absent, a prompt/completion row whose completion
+    is null would be converted as a prompt-only row, with no answer and no reject."""
+    source, value = getattr(row, "source", None), row.value
+    if not isinstance(source, dict) or not isinstance(value, dict):
+        return value
+    nulls = [key for key, cell in source.items() if cell is None and key not in value]
+    return detector.null_cells(value, nulls) if nulls else value
 
 
 def misnamed_key_reason(value: dict, adapter, view) -> str | None:
@@ -171,6 +204,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
         raise Unconvertible(f"unknown target format {to!r}; known: {', '.join(target_names(registry))}")
     reader = linter.registry.reader_for(source)
     writer = writers(registry.formats.values())[to]
+    empty_cells = reader.name in NO_NULL_READERS
     known = writer.keys
     carried: set[str] = set()  # the extra keys already noted
     targets = {"train": output}
@@ -205,7 +239,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                     rejected.append((row.number, repeated, as_written(row)))
                     continue
                 try:
-                    value = convert_value(registry, row.value, to)
+                    value = convert_value(registry, null_cells(row, registry.detector), to, empty_cells=empty_cells)
                     line = orjson.dumps(value) + b"\n"
                 except Unconvertible as exc:
                     rejected.append((row.number, str(exc), as_written(row)))

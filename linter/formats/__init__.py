@@ -187,6 +187,21 @@ class Detector:
             return None
         return kind if isinstance(kind, str) else None
 
+    def null_cells(self, value: dict, nulls: Iterable[str]) -> dict:
+        """``value`` with those of ``nulls`` put back as null that stand for a missing answer. ``nulls``: the keys
+        whose cells a table held null and its reader left out of the row (Parquet: Arrow gives every row every
+        column, null where a row had none, so a null cell reads as an absent key). That is right for an optional
+        key (``tools``, ``system``) and for another format's column in a file of mixed rows (a chat row's
+        ``prompt``), but a null answer read as absent turns the row into another format's: a prompt/completion
+        row whose completion is null would be a TRL prompt-only row, converted with no answer. So a null is kept
+        where a format reads the key as its answer (``Format.answers``) and the row holds a value for every
+        other key that format requires beside it (the prompt beside the completion)."""
+        kept = [key for key in nulls if key not in value and any(
+            key in adapter.answers and any(key in needed and all(k == key or value.get(k) is not None for k in needed)
+                                           for needed in adapter.required)
+            for adapter in self.formats)]
+        return {**value, **dict.fromkeys(kept)} if kept else value
+
     def for_kind(self, kind: str) -> Format | None:
         """The adapter that reads a row judged as ``kind`` though no format matched it."""
         return self.by_kind.get("chat" if kind == "rft" else kind)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, SYSTEM, USER, Conversation, Part, Problem, Turn
-from .base import Format, Reject, check_bool, extras, missing_key, plain_text, ptr, require_no_weights, text_turn
+from .base import Format, Reject, check_bool, extras, missing_key, plain_text, ptr, require_known_roles, require_no_weights, text_turn
 from .openai import reject_unpaired
 from .sharegpt import read_media
 
@@ -27,6 +27,7 @@ class Alpaca(Format):
     keys = ALPACA_KEYS
     requires = "an \"instruction\" string and an \"output\" string (or \"chosen\" and \"rejected\")"
     required = (("instruction", "output"), ("instruction", "chosen", "rejected"))
+    answers = frozenset({"output", "chosen", "rejected"})
 
     triggers = frozenset({"instruction"})
     detect_reads = frozenset()
@@ -50,7 +51,9 @@ class Alpaca(Format):
             if isinstance(text, str):
                 if text or key == "instruction":
                     parts.append(Part("text", "/" + key, text, text))
-            elif text is not None:
+            elif text is not None or key == "instruction":
+                # a null input is an input left out (LLaMA-Factory skips it, as a table's empty column gives it); a null
+                # instruction leaves the row with no question, where LLaMA-Factory trains an empty user turn
                 problems.append(Problem(f"{key} must be a string, got {describe_type(text)}", "/" + key))
         turns.append(Turn(USER, None, "/instruction", "", "/instruction", "parts" if parts else "missing", tuple(parts)))
         fields: dict[str, Any] = {}
@@ -84,7 +87,9 @@ class Alpaca(Format):
         if conversation.tools is not None:
             raise Reject(f"the tools at {conversation.tools_pointer} cannot be written in Alpaca")
         turns = list(conversation.turns)
-        require_no_weights(turns + list(conversation.chosen or ()) + list(conversation.rejected or ()), "Alpaca")
+        every = turns + list(conversation.chosen or ()) + list(conversation.rejected or ())
+        require_no_weights(every, "Alpaca")
+        require_known_roles(every, "Alpaca")  # before the order of the roles is judged below
         row: dict[str, Any] = {}
         if turns and turns[0].role == SYSTEM:
             row["system"] = plain_text(turns.pop(0), "an Alpaca system prompt")

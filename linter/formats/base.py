@@ -45,6 +45,11 @@ class Format:
     # or instruction with chosen and rejected): an unrecognised row is told the closest format and the key
     # it lacks or misspells (``Detector.closest``)
     required: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    # the top-level keys that hold what a row of this format trains or is judged by (its answer, its label):
+    # a null there is a missing answer, not an optional key left out, so a table's null cell there is kept
+    # (``Detector.null_cells``): a Parquet row's null completion beside its prompt is a prompt/completion row
+    # without its answer, not a TRL prompt-only row
+    answers: ClassVar[frozenset[str]] = frozenset()
     writable: ClassVar[bool] = True
     # the writable format of this one's family that holds preference pairs, when this one holds one
     # answer per row: ``convert`` names it once when every row it refuses is a pair
@@ -377,6 +382,23 @@ def called_names(turns, index: int) -> frozenset:
         if turn.role != TOOL:
             break
     return frozenset()
+
+
+def unknown_role(turn: Turn, target: str) -> str:
+    """Why a turn whose role maps to none of the view's (``human`` in OpenAI chat, ``System``, none at all)
+    is refused: said first, since every check of the turns' order reads their roles and would otherwise
+    blame the order ("needs a user instruction") for what the role alone breaks."""
+    if not turn.role_pointer:
+        return f"the message at {turn.pointer} has no role, so {target} has no place for it"
+    return f"role {show(turn.source_role)} at {turn.role_pointer} has no {target} equivalent"
+
+
+def require_known_roles(turns, target: str) -> None:
+    """Reject the first turn whose role the view could not map (``unknown_role``), before a writer judges the
+    order of the turns."""
+    for turn in turns:
+        if not turn.role:
+            raise Reject(unknown_role(turn, target))
 
 
 def no_text(turn: Turn, target: str) -> str:

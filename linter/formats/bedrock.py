@@ -17,7 +17,7 @@ from typing import Any
 from .. import schema
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, USER, Conversation, Part, Problem, Turn
-from .base import Format, Reject, extras, message_turns, no_text, plain_text, ptr, require_held, require_no_weights, unread_messages
+from .base import Format, Reject, extras, message_turns, no_text, plain_text, ptr, require_held, require_no_weights, unknown_role, unread_messages
 from .openai import CHAT_KEYS, reject_unpaired
 
 NOVA_SCHEMA = "bedrock-conversation-2024"
@@ -90,6 +90,8 @@ def _bedrock_turns(conversation: Conversation, target: str) -> tuple[Turn, ...]:
     turns = conversation.turns
     require_no_weights(turns, target)
     for index, turn in enumerate(turns):
+        if not turn.role:
+            raise Reject(unknown_role(turn, target))
         if turn.role not in (USER, ASSISTANT) and not (turn.role == SYSTEM and index == 0):
             raise Reject(f"role {show(turn.source_role or turn.role)} at {turn.role_pointer or turn.pointer} cannot be written as {target} (user and assistant only)")
         require_held(turn, target)

@@ -15,7 +15,7 @@ from typing import Any
 from ..text import describe_type, show
 from ..view import Conversation, Problem, ToolCall
 from .base import (Format, Reject, arguments_object, call_name, called_names, extras, in_call_order, message_turns, missing_key, no_text,
-                   parse_json, ptr, require_held, shared_prefix)
+                   parse_json, ptr, require_held, shared_prefix, unknown_role)
 from .openai import reject_unpaired
 
 V1_KEYS = frozenset({"messages", "chosen_messages", "rejected_messages", "tools", "extra_info"})
@@ -84,6 +84,7 @@ class LlamaFactoryV1(Format):
     keys = V1_KEYS
     requires = "\"messages\" (or \"chosen_messages\" and \"rejected_messages\") with {\"type\", \"value\"} parts"
     required = (("messages",), ("chosen_messages", "rejected_messages"))
+    answers = frozenset({"chosen_messages", "rejected_messages"})
 
     triggers = frozenset({"messages", "chosen_messages", "rejected_messages"})
     detect_reads = frozenset({"messages"})
@@ -134,7 +135,7 @@ def _messages(turns) -> list[dict]:
     turns = in_call_order(turns, "LLaMA-Factory v1")
     for index, turn in enumerate(turns):
         if not turn.role:
-            raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no v1 equivalent")
+            raise Reject(unknown_role(turn, "v1"))
         require_held(turn, "a v1 message", called_names(turns, index))  # v1 holds the weight as loss_weight
         if turn.content_state == "invalid":
             raise Reject(f"content at {turn.content_pointer} is neither text nor parts")

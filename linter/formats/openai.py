@@ -15,8 +15,8 @@ from ..text import show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
 from ..text import describe_type
 from ..view import Problem
-from .base import (Format, Reject, arguments_text, call_id, call_name, extras, message_turns, openai_tools, plain_text, text_turn, tuple_new,
-                   unread_messages)
+from .base import (Format, Reject, arguments_text, call_id, call_name, extras, message_turns, openai_tools, plain_text, require_known_roles,
+                   text_turn, tuple_new, unknown_role, unread_messages)
 from .media import IMAGE_PART, place_images
 
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
@@ -40,7 +40,7 @@ def write_messages(turns, target: str = "OpenAI messages", first_index: int = 0,
         if turn.role != TOOL and ids_needed:
             _all_answered(pending, made, target)
         if not turn.role:
-            raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no {target} equivalent")
+            raise Reject(unknown_role(turn, target))
         role = turn.source_role if turn.source_role in ("developer", "function") and turn.role in (SYSTEM, TOOL) else turn.role
         message: dict[str, Any] = {"role": role}
         content = _content(turn, target)
@@ -280,6 +280,7 @@ class OpenAIDPO(Format):
     keys = DPO_KEYS
     requires = "\"input\" with \"messages\", and \"preferred_output\" and \"non_preferred_output\" message lists"
     required = (("input", "preferred_output", "non_preferred_output"),)
+    answers = frozenset({"preferred_output", "non_preferred_output"})
 
     triggers = frozenset({"input"})
     detect_reads = frozenset()
@@ -342,6 +343,7 @@ class PromptCompletion(Format):
     keys = frozenset({"prompt", "completion"})
     requires = "\"prompt\" and \"completion\" strings"
     required = (("prompt", "completion"),)
+    answers = frozenset({"completion"})
     detect_reads = frozenset({"prompt", "completion"})
 
     def detect(self, value: dict) -> int:
@@ -371,6 +373,7 @@ class PromptCompletion(Format):
         if conversation.is_preference:
             raise Reject("a preference pair cannot be written as prompt/completion")
         turns = conversation.turns
+        require_known_roles(turns, "prompt/completion")  # before the roles are counted: "roles: ?, assistant" names none
         roles = [t.role for t in turns]
         if roles not in ([USER, ASSISTANT], [SYSTEM, USER, ASSISTANT]):
             raise Reject(f"only single-turn conversations become prompt/completion (roles: {', '.join(r or '?' for r in roles)})")

@@ -21,7 +21,7 @@ from typing import Any
 from ..text import describe_type, show
 from ..view import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Part, Problem, ToolCall, Turn
 from .base import (Format, Reject, arguments_object, bare_tools, call_name, called_names, check_bool, extras, message_turns, missing_key, parse_json,
-                   plain_text, ptr, read_content, require_held, require_no_weights, split_last_answer)
+                   plain_text, ptr, read_content, require_held, require_known_roles, require_no_weights, split_last_answer, unknown_role)
 from .media import as_placeholders, with_images
 from .openai import reject_unpaired, write_messages
 
@@ -325,7 +325,7 @@ def _alternate(turns, answered: bool) -> None:
 def _write_turn(turn: Turn, called: frozenset = frozenset()) -> Any:
     """A ``{"from", "value"}`` turn; ``called``: the function names of the calls a tool result answers (``require_held``)."""
     if not turn.role:
-        raise Reject(f"role {show(turn.source_role)} at {turn.role_pointer} has no ShareGPT equivalent")
+        raise Reject(unknown_role(turn, "ShareGPT"))
     if turn.tool_calls:
         if turn.parts and turn.text.strip():
             raise Reject(f"the assistant turn at {turn.pointer} has both text and tool calls; ShareGPT's function_call holds only the call")
@@ -342,6 +342,7 @@ class ShareGPTPreference(Format):
     keys = SHAREGPT_KEYS
     requires = "\"conversations\" plus \"chosen\" and \"rejected\" turns"
     required = (("conversations", "chosen", "rejected"),)
+    answers = frozenset({"chosen", "rejected"})
 
     triggers = frozenset({"conversations"})
     detect_reads = frozenset()
@@ -382,6 +383,7 @@ class ShareGPTPreference(Format):
         for key, side in (("chosen", conversation.chosen or ()), ("rejected", conversation.rejected or ())):
             if len(side) != 1:
                 raise Reject(f"{key} has {len(side)} turns; ShareGPT preference holds exactly one")
+            require_known_roles(side, "ShareGPT")
             if side[0].role != ASSISTANT:
                 raise Reject(f"{key} at {side[0].pointer} is a {_NOUN.get(side[0].role, 'turn of no known role')}; ShareGPT "
                              "preference holds a gpt or function_call turn there (LLaMA-Factory skips the row otherwise)")
@@ -397,6 +399,7 @@ class ShareGPTKTO(Format):
     keys = SHAREGPT_KEYS
     requires = "\"conversations\" and a boolean \"kto_tag\" or \"label\""
     required = (("conversations", "kto_tag"), ("conversations", "label"))
+    answers = frozenset({"kto_tag", "label"})
 
     triggers = frozenset({"conversations"})
     detect_reads = frozenset()
@@ -432,6 +435,7 @@ class MessagesKTO(Format):
     keys = frozenset({"messages", "label", "kto_tag", "tools"})
     requires = "\"messages\" and a boolean \"label\""
     required = (("messages", "label"),)
+    answers = frozenset({"label"})
 
     triggers = frozenset({"label", "kto_tag"})
     detect_reads = frozenset()

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..text import describe_type
 from ..view import ASSISTANT, USER, Conversation, Problem, Turn
-from .base import (Format, Reject, arguments_object, check_bool, openai_tools, extras, message_turns, plain_text, ptr, same_turn, shared_prefix, split_last_answer,
-                   text_turn)
+from .base import (Format, Reject, arguments_object, check_bool, openai_tools, extras, message_turns, plain_text, ptr, require_known_roles, same_turn,
+                   shared_prefix, split_last_answer, text_turn)
 from .media import IMAGE_PART, with_images
 from .openai import reject_unpaired, write_continued
 from .sharegpt import read_media
@@ -27,15 +27,19 @@ _TYPE_KEYS = ("prompt", "completion", "chosen", "rejected", "label", "completion
 _MEDIA = (("images", "image"), ("image", "image"))  # TRL's columns: a list of images, or one
 
 
-def _side(value: Any, where: str, role: str, problems: list, what: str) -> tuple[tuple[Turn, ...], str]:
-    """Turns of one TRL column and its form: ``standard`` (a string) or ``conversational`` (messages)."""
+def _side(value: Any, where: str, role: str, problems: list, what: str) -> tuple[tuple[Turn, ...], str | None]:
+    """Turns of one TRL column and its form: ``standard`` (a string) or ``conversational`` (messages); None
+    for a column that is neither (null, a number: its own problem says so), which is in no form."""
     if isinstance(value, list):
         return message_turns(value, where, problems), "conversational"
     turn = text_turn(value, where, role, problems, f"{what} (a string or a list of messages)")
-    return ((turn,) if turn else ()), "standard"
+    return ((turn,) if turn else ()), ("standard" if turn else None)
 
 
 def _mixed(forms: dict, problems: list) -> None:
+    """A row whose columns are in both forms; a column in neither (``_side``) mixes nothing: a null completion
+    beside a conversational prompt is a missing completion, said once, not a standard one."""
+    forms = {k: v for k, v in forms.items() if v is not None}
     if len(set(forms.values())) > 1:
         described = ", ".join(f"{k} is {v}" for k, v in forms.items())
         problems.append(Problem(f"row mixes TRL's standard and conversational forms ({described}); TRL reads one column to decide", "/" + next(iter(forms))))
@@ -112,6 +116,7 @@ def _write_sides(prompt, sides, standard: bool) -> tuple[Any, list]:
 def _prompt_completion(conversation: Conversation, more: dict) -> dict:
     """``prompt`` and ``completion`` split where the completion starts (or before the trailing answer)."""
     turns = conversation.turns
+    require_known_roles(turns, "TRL messages")  # before the split: a turn of no known role is no answer to split at
     split = conversation.completion_from if conversation.completion_from is not None else split_last_answer(turns)
     if split == len(turns) or split == 0:
         raise Reject("the conversation has no prompt and answer to split")
@@ -181,6 +186,7 @@ class TRLPromptCompletion(_TRL):
     description = "TRL prompt-completion, conversational: {\"prompt\": [...], \"completion\": [...]}"
     requires = "\"prompt\" and \"completion\" message lists"
     required = (("prompt", "completion"),)
+    answers = frozenset({"completion"})
 
     triggers = frozenset({"prompt", "completion"})
     detect_reads = frozenset({"prompt", "completion"})
@@ -210,6 +216,7 @@ class TRLPreference(_TRL):
     description = "TRL preference (DPO, ORPO, reward): prompt/chosen/rejected, or implicit-prompt chosen/rejected"
     requires = "\"chosen\" and \"rejected\" (strings or message lists), with an optional \"prompt\""
     required = (("chosen", "rejected"),)
+    answers = frozenset({"chosen", "rejected"})
 
     triggers = frozenset({"chosen", "rejected"})
 
@@ -272,6 +279,7 @@ class TRLUnpaired(_TRL):
     description = "TRL unpaired preference (KTO, BCO): prompt/completion with a boolean label"
     requires = "\"prompt\", \"completion\" and a boolean \"label\""
     required = (("prompt", "completion", "label"),)
+    answers = frozenset({"completion", "label"})
 
     triggers = frozenset({"label"})
 
@@ -299,6 +307,7 @@ class TRLStepwise(_TRL):
     description = "TRL stepwise supervision (PRM): prompt, completions (list of steps), labels (one boolean per step)"
     requires = "a \"prompt\" string, a \"completions\" list of strings and a \"labels\" list of booleans of the same length"
     required = (("prompt", "completions", "labels"),)
+    answers = frozenset({"completions", "labels"})
 
     triggers = frozenset({"completions", "labels"})
 
