@@ -21,7 +21,7 @@ from .engine import FileResult, Linter
 from .findings import Finding
 from .parsing import INVALID_JSON
 from .readers import Reader
-from .readers.tabular import TABLE_ROW, header_problem, map_columns, message_cells, problem_row, value_row
+from .readers.tabular import TABLE_ROW, header_problem, map_columns, message_cells, problem_row, value_row, with_null_answers
 from .rows import Row
 
 API = "API"
@@ -121,7 +121,8 @@ def lint_dataframe(frame, *, config: bool | str | Path | None = None, as_datafra
             yield None, (TABLE_ROW, problem.replace("the header has", "the DataFrame has"))
             return
         for cells in frame.itertuples(index=False, name=None):
-            record = {name: value for name, value in zip(columns, map(_plain, cells)) if value is not None}
+            cells = dict(zip(columns, map(_plain, cells)))
+            record = with_null_answers({name: value for name, value in cells.items() if value is not None}, cells)
             value, problem = map_columns(record)
             yield value, problem, message_cells(record)  # findings on role columns point at the cell, as for a CSV
 

@@ -57,6 +57,22 @@ def test_a_null_answer_cell_in_parquet_is_rejected_by_convert_with_the_reason(tm
     assert json.loads(rejects[0]["raw"]) == {key: cells[1] for key, cells in columns.items()}  # the record as the file holds it
 
 
+def test_check_reports_a_null_completion_in_parquet_and_a_dataframe_at_the_cell(tmp_path):
+    """Trial: ``check`` of a Parquet file read the null completion as an absent key, so the row was a TRL
+    prompt-only row (FT400 mixed formats, FT401) rather than a prompt/completion row without its answer."""
+    columns = {"prompt": ["a", "b", "c"], "completion": ["x", None, "z"]}
+    source = _parquet(tmp_path / "rows.parquet", columns)
+    report, proc = cli_json("--profile", "openai-legacy", "--select", "FT4,FT9", str(source))
+    found = [(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"] in ("FT400", "FT401", "FT900")]
+    assert found == [(2, "FT900", "/completion")], report["findings"]
+    import pandas as pd
+
+    from linter import lint_dataframe
+
+    findings = lint_dataframe(pd.DataFrame(columns), profile="openai-legacy", select=["FT4", "FT9"])
+    assert [(f.line, f.code, f.pointer) for f in findings if f.code in ("FT400", "FT401", "FT900")] == [(2, "FT900", "/completion")]
+
+
 def test_null_cells_of_optional_keys_and_of_another_formats_columns_stay_absent(tmp_path):
     """A Parquet file of mixed rows gives each row the others' columns, null: a chat row's null prompt and
     completion, a prompt/completion row's null messages and a null system are not keys the row has."""

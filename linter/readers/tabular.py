@@ -488,6 +488,18 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
+def with_null_answers(value: Any, record: dict) -> Any:
+    """``value`` (the record without its null cells) with a null answer cell put back where it is one
+    (``Detector.null_cells``, the registry's formats): a null completion beside a prompt stays a
+    prompt/completion row whose completion is null (FT900 at /completion), not a TRL prompt-only row."""
+    nulls = [key for key, cell in record.items() if cell is None]
+    if not nulls or not isinstance(value, dict):
+        return value
+    from ..registry import get_registry  # late: the registry loads every reader
+
+    return get_registry().detector.null_cells(value, nulls)
+
+
 class ParquetReader(Reader):
     name = "parquet"
     problems = (INVALID_JSON,)
@@ -505,7 +517,7 @@ class ParquetReader(Reader):
             for batch in parquet.iter_batches(batch_size=1024):
                 for record in batch.to_pylist():
                     number += 1
-                    yield table_row(number, _drop_none(record), record)
+                    yield table_row(number, with_null_answers(_drop_none(record), record), record)
         except Exception as exc:  # noqa: BLE001 - arrow raises many types for corrupt files
             yield problem_row(1, INVALID_JSON, f"not a readable Parquet file: {type(exc).__name__}: {exc}")
 
