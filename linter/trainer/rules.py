@@ -259,11 +259,16 @@ class TrainerIgnoresColumn(_TrainerRule):
     every default: ``{"prompt": "instruction", "response": "output"}`` leaves
     ``input`` unread (the query becomes None), and ``system``, ``tools``,
     ``history`` and media columns are read only when ``columns`` names them.
-    The rendered counts leave the column out too, as the trainer does.
-    Reported once per file and column.
+    axolotl's ``type: alpaca`` reads only ``instruction``, ``input`` and
+    ``output``: a ``system`` or ``history`` column is never trained on
+    (``alpaca_w_system`` reads ``system``); ``chat_template`` reads its
+    ``field_messages`` and the ``system``, ``tools`` and ``images`` columns;
+    ``completion`` its ``field``. Metadata such as ``id`` or ``source`` is
+    not reported: every trainer drops it. The rendered counts leave the
+    column out too, as the trainer does. Reported once per file and column.
 
     Fix: none automatic; name the column in ``columns`` (``"query": "input"``),
-    or drop it from the file."""
+    pick the axolotl type that reads it, or drop it from the file."""
 
     code = "FT316"
     name = "trainer-ignores-column"
