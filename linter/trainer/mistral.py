@@ -11,14 +11,14 @@ message with ``weight`` 0 is in the tokens but not trained.
 
 That request is mistral-finetune's, so it is built only when mistral-finetune
 is the trainer: no trainer config and no other trainer's profile. axolotl
-(``tokenizer_use_mistral_common``), and transformers' ``MistralCommonBackend``
-that TRL tokenizes with, send the row's OpenAI messages to mistral-common as
-they are (``ChatCompletionRequest.from_openai``), in the same fine-tuning
-validation: there a second system message is merged, not refused, and
-``weight`` is ignored (every answer is trained). LLaMA-Factory does not use
-mistral-common at all; the tokenizer given renders its rows the same way, and
-FT310 says that mistral-common, not the trainer, refuses them
-(``refusal``).
+(``tokenizer_use_mistral_common``: transformers' ``MistralCommonBackend`` put
+in fine-tuning mode by its ``HFMistralTokenizer``) sends the row's OpenAI
+messages to mistral-common as they are (``ChatCompletionRequest.from_openai``):
+there a second system message is merged, not refused, and ``weight`` is
+ignored (every answer is trained). LLaMA-Factory does not use mistral-common,
+and TRL reaches it only through that backend (in its default test mode): for
+them the tokenizer given renders the rows as axolotl's does, and FT310 says
+that mistral-common, not the trainer, refuses them (``refusal``).
 
 What stops a row is kept as ``Problem``s (a message index, the field, a
 readable line, and what kind of mistake it is) so that FT310 can point at it

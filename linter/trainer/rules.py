@@ -48,8 +48,8 @@ class TemplateError(_TrainerRule):
     reads (``weight`` 0/1 on assistant messages included; others are ignored),
     validated by mistral-common in fine-tuning mode. Under an axolotl,
     LLaMA-Factory or TRL config or profile it is the OpenAI messages as
-    axolotl and transformers hand them to mistral-common (``from_openai``:
-    two system prompts merged, ``weight`` not read), and the finding says
+    axolotl hands them to mistral-common (``from_openai``: two system
+    prompts merged, ``weight`` not read), and the finding says
     mistral-common refuses it, not mistral-finetune. The finding gives the
     first reason the row is refused, at the message or field it names, and
     says nothing another rule on for the file already reports on that row
