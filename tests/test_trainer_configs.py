@@ -351,8 +351,11 @@ def test_axolotl_completion_dataset_is_tokenized_as_text_and_split(project, tmp_
     want = [len(reference(text)["input_ids"]) + 1 for text in (long_text, "Hello!")]  # + the EOS axolotl appends
     assert want[0] > 64
     report, found = findings(run_cli("check", "--format", "json", "--select", "FT31", "--trainer-config", "comp.yml", cwd=root))
-    assert found == [("comp.jsonl", 1, "FT311"), ("comp.jsonl", 3, "FT315")]
-    said = {f["line"]: f["message"] for f in report["findings"]}
+    assert found == [("comp.jsonl", 1, "FT311"), ("comp.jsonl", 3, "FT315"), ("comp.jsonl", 3, "FT316")]
+    said = {f["line"]: f["message"] for f in report["findings"] if f["code"] != "FT316"}
+    (unread,) = [f for f in report["findings"] if f["code"] == "FT316"]
+    assert unread["pointer"] == "/text" and unread["message"].startswith(
+        "column 'text' is not read by the trainer config: axolotl's type completion reads only the 'body' column")
     pieces = -(-want[0] // 64)
     last = want[0] - (pieces - 1) * 64
     pieces -= last < 2  # a last piece under two tokens is dropped: no sample of its own (review)
@@ -362,3 +365,94 @@ def test_axolotl_completion_dataset_is_tokenized_as_text_and_split(project, tmp_
     assert stats["trainer"]["tokens_per_epoch"] == sum(want) and stats["trainer"]["truncated_examples"] == 0
     # every token is trained; a last piece of one token is dropped (min_sample_len's default of 2)
     assert stats["trained_tokens"]["total_per_epoch"] == sum(want) - (last if last < 2 else 0)
+
+
+TRIAL_ALPACA = [
+    {"instruction": "Name the capital of France.", "input": "", "output": "Paris.", "system": "You are a geography tutor.",
+     "history": [["Hi", "Hello!"]], "source": "crm"},
+    {"instruction": "Translate", "input": "Hello", "output": "Bonjour", "system": "Be brief.", "history": [], "source": "crm"},
+]
+
+
+def unread_columns(report):
+    return [(f["line"], f["code"], f["pointer"]) for f in report["findings"] if f["code"] == "FT316"]
+
+
+def test_axolotl_alpaca_reports_the_columns_its_strategy_does_not_read(project):
+    """Newcomer trial: type alpaca with history, system and source columns exited 0 without FT316, though
+    axolotl's AlpacaPromptTokenizingStrategy reads only instruction, input and output. source is metadata
+    every trainer drops: FT110 leaves it alone under the trainer profiles, and so does FT316."""
+    pytest.importorskip("mistral_common")
+    root, _ = project
+    write_jsonl(root / "data" / "trial.jsonl", TRIAL_ALPACA)
+    (root / "ax2.yml").write_text("base_model: ./models/tiny\nsequence_len: 2048\ndatasets:\n  - path: data/trial.jsonl\n    type: alpaca\n")
+    proc = run_cli("check", "--format", "json", "--trainer-config", "ax2.yml", "--tokenizer", "mistral-common:tekken_240718.json", cwd=root)
+    report, _ = findings(proc)
+    assert proc.returncode == 0  # warnings only
+    assert [(f["line"], f["code"], f["pointer"]) for f in report["findings"]] == [(1, "FT316", "/history"), (1, "FT316", "/system")]
+    said = {f["pointer"]: f["message"] for f in report["findings"]}
+    reads = "axolotl's type alpaca reads only instruction, input and output (AlpacaPromptTokenizingStrategy)"
+    assert said["/history"] == (f"column 'history' is not read by the trainer config: {reads}; axolotl's instruction types read "
+                                "no earlier turns: write them as messages for type chat_template (rows in this file: 1; the first here)")
+    assert said["/system"] == (f"column 'system' is not read by the trainer config: {reads}; type alpaca_w_system (load_chat or "
+                               "load_instruct) reads a system column (rows in this file: 2; the first here)")
+
+
+@pytest.mark.parametrize("kind, unread", [
+    ("alpaca:chatml", ["/history", "/system"]),  # a prompt style changes the wording, not the columns
+    ("alpaca_chat.load_concise", ["/history", "/system"]),
+    ("alpaca_instruct", ["/history", "/system"]),
+    ("alpaca_w_system.load_chat", ["/history"]),  # InstructionWSystemPromptTokenizingStrategy reads the system column
+])
+def test_axolotl_alpaca_strategies_read_their_own_columns(project, kind, unread):
+    root, folder = project
+    write_jsonl(root / "data" / "trial.jsonl", TRIAL_ALPACA)
+    (root / "ax.yml").write_text(f"base_model: ./models/tiny\nsequence_len: 2048\ndatasets:\n  - path: data/trial.jsonl\n    type: '{kind}'\n")
+    report, _ = findings(run_cli("check", "--format", "json", "--select", "FT316", "--trainer-config", "ax.yml", cwd=root))
+    assert unread_columns(report) == [(1, "FT316", pointer) for pointer in unread]
+    # the system prompt is rendered exactly when the strategy reads it
+    system = "system" not in [p.strip("/") for p in unread]
+    want = reference_counts(folder, [([{"role": "system", "content": r["system"]}] if system else [])
+                                     + [{"role": "user", "content": r["instruction"] + (f"\n{r['input']}" if r["input"] else "")},
+                                        {"role": "assistant", "content": r["output"]}] for r in TRIAL_ALPACA], 2048)
+    stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "ax.yml", cwd=root).stdout)[0]
+    assert stats["trainer"]["tokens_per_epoch"] == sum(w[0] for w in want)
+
+
+@pytest.mark.parametrize("kind", ["alpaca_chat.load_qa", "alpaca_w_system.load_open_orca", "alpaca_chat:chatml"])
+def test_axolotl_instruction_types_read_from_other_columns_are_refused(project, kind):
+    """load_qa reads question/answer, load_open_orca question/response/system_prompt: mapped as Alpaca they
+    rendered nothing, silently; and axolotl takes a prompt style after a colon on alpaca alone."""
+    root, _ = project
+    (root / "ax.yml").write_text(f"base_model: ./models/tiny\ndatasets:\n  - path: data/alpaca.jsonl\n    type: '{kind}'\n")
+    proc = run_cli("check", "--trainer-config", "ax.yml", cwd=root)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert f"type {kind!r} is not mirrored by --trainer-config" in proc.stderr and "alpaca_w_system.load_instruct" in proc.stderr
+
+
+def test_axolotl_chat_template_reads_the_system_column_and_reports_the_rest(project):
+    """prompt_strategies/chat_template.py get_conversation_thread: a system column becomes the system turn when
+    the first message is not one (ftlint dropped it); drop_system_message drops it again. Other data columns
+    (a chosen answer in an SFT file) are not read."""
+    root, folder = project
+    rows = [{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "Hello!"}], "system": "Be brief.",
+             "chosen": "Hi.", "id": 7},
+            {"conversations": [{"from": "system", "value": "Own."}, {"from": "human", "value": "hi"}, {"from": "gpt", "value": "ok"}],
+             "system": "Ignored: the first turn is a system turn."}]
+    write_jsonl(root / "data" / "sys.jsonl", rows)
+    entry = ("  - path: data/sys.jsonl\n    type: chat_template\n    field_messages: conversations\n"
+             "    message_property_mappings:\n      role: from\n      content: value\n")
+    roles = {"human": "user", "gpt": "assistant", "system": "system"}
+    turns = as_openai(rows, "conversations", "from", "value", roles)
+    for name, extra, conversations, unread in (
+            ("kept.yml", "", [[{"role": "system", "content": "Be brief."}] + turns[0], turns[1]], ["/chosen"]),
+            ("dropped.yml", "    drop_system_message: true\n", [turns[0], turns[1][1:]], ["/chosen", "/system"])):
+        (root / name).write_text(f"base_model: ./models/tiny\nsequence_len: 2048\ndatasets:\n{entry}{extra}")
+        report, _ = findings(run_cli("check", "--format", "json", "--select", "FT316", "--trainer-config", name, cwd=root))
+        assert unread_columns(report) == [(1, "FT316", pointer) for pointer in unread], name
+        want = reference_counts(folder, conversations, 2048)
+        stats = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", name, cwd=root).stdout)[0]
+        assert stats["trainer"]["tokens_per_epoch"] == sum(w[0] for w in want), name
+    messages = {f["pointer"]: f["message"] for f in report["findings"]}
+    assert messages["/system"].startswith("column 'system' is not read by the trainer config: axolotl's type chat_template reads "
+                                          "only the 'conversations' column, system, tools and images; drop_system_message: true")

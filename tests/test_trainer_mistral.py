@@ -105,3 +105,84 @@ def test_FT310_reports_what_a_rule_turned_off_would_have_said(tmp_path):
     assert "Input should be a valid number" in by_line[5] and "errors.pydantic.dev" not in by_line[5]
     assert "weight must be either 0 or 1" in by_line[6] and "Expected last role Assistant" in by_line[3]
     assert "FT310" not in [f["code"] for f in report["findings"] if f["line"] == 2]  # FT107 still says that one
+
+
+TEKKEN = ("--tokenizer", "mistral-common:tekken_240718.json")
+TWO_SYSTEMS = {"messages": [{"role": "system", "content": "s"}, USER, {"role": "system", "content": "t"}, ANSWER]}
+TOOL_FIRST = {"messages": [USER, {"role": "tool", "tool_call_id": "abcdefghi", "content": "r"}, ANSWER]}
+NAME = "tekken_240718.json (mistral-common)"
+
+
+def openai_request_counts(tokenizer, row):
+    """(tokens, trained) of the request transformers' MistralCommonBackend (axolotl's tokenizer_use_mistral_common)
+    sends: the OpenAI messages as they are, weight not read, so every answer is trained."""
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+
+    request = ChatCompletionRequest.from_openai(messages=row["messages"])
+    tokens = tokenizer.encode_chat_completion(request).tokens
+    instruct = tokenizer.instruct_tokenizer
+    messages = request.messages
+    last_user = max(i for i, m in enumerate(messages) if m.role == "user")
+    return len(tokens), sum(len(instruct.encode_assistant_message(m, i < last_user)) for i, m in enumerate(messages)
+                            if m.role == "assistant")
+
+
+def ft310(report):
+    return [(f["line"], f.get("pointer"), f["message"]) for f in report["findings"] if f["code"] == "FT310"]
+
+
+def test_FT310_names_the_trainer_whose_request_is_refused(tmp_path):
+    """Newcomer trial: under --profile llamafactory, or an axolotl config, FT310 said "mistral-finetune refuses
+    this example". mistral-finetune builds its own request (one system message at most, weight read);
+    axolotl and transformers hand mistral-common the OpenAI messages, which merges two system prompts, and
+    LLaMA-Factory does not use mistral-common at all: there the refusal is mistral-common's."""
+    path = tmp_path / "chat.jsonl"
+    path.write_text(dump([TOOL_FIRST, TWO_SYSTEMS]), encoding="utf-8")
+    order = "Unexpected role 'tool' after role 'user'"
+    select = ("--select", "FT310")
+    report, _ = cli_json(*select, "--profile", "mistral", *TEKKEN, path)
+    assert ft310(report) == [
+        (1, "/messages/1/role", f"mistral-finetune refuses this example ({NAME}, fine-tuning validation): {order}"),
+        (2, "/messages/2/role", f"mistral-finetune refuses this example ({NAME}, fine-tuning validation): a second system "
+                                "message (the first is message 0); mistral-finetune allows only one")]
+    for profile in ("llamafactory", "trl"):
+        report, _ = cli_json(*select, "--profile", profile, *TEKKEN, path)
+        assert ft310(report) == [(1, "/messages/1/role", f"mistral-common refuses this example ({NAME}, fine-tuning validation): {order}")]
+    (tmp_path / "axolotl.yml").write_text("base_model: mistralai/Mistral-Nemo-Instruct-2407\ndatasets:\n  - path: chat.jsonl\n")
+    report, _ = cli_json(*select, "--trainer-config", "axolotl.yml", *TEKKEN, cwd=tmp_path)
+    assert ft310(report) == [(1, None, f"mistral-common refuses this example as axolotl sends it ({NAME}, fine-tuning validation, "
+                                       f"tokenizer_use_mistral_common): {order}")]
+    # mistral-common itself takes the two system prompts, and counts them
+    tokens, _ = openai_request_counts(reference(), TWO_SYSTEMS)
+    path.write_text(dump([TWO_SYSTEMS]), encoding="utf-8")
+    trainer = json.loads(run_cli("stats", "--output-format", "json", "--trainer-config", "axolotl.yml", *TEKKEN, cwd=tmp_path).stdout)[0]["trainer"]
+    assert (trainer["examples"], trainer["template_errors"], trainer["tokens_per_epoch"]) == (1, 0, tokens)
+
+
+def test_weight_is_mistral_finetunes_and_other_trainers_train_every_answer(tmp_path):
+    path = tmp_path / "mw.jsonl"
+    path.write_text(dump([WEIGHTED]), encoding="utf-8")
+    tokenizer = reference()
+    proc = run_cli("stats", "--output-format", "json", "--profile", "llamafactory", *TEKKEN, path)
+    trainer = json.loads(proc.stdout)[0]["trainer"]
+    assert (trainer["tokens_per_epoch"], trainer["trained_tokens_per_epoch"]) == openai_request_counts(tokenizer, WEIGHTED)
+    assert trainer["trained_tokens_from"].startswith("assistant messages (mistral-common; weight")
+    assert openai_request_counts(tokenizer, WEIGHTED)[1] == mistral_common_counts(tokenizer, BOTH_TRAINED)[1]
+
+
+def test_FT310_under_another_trainer_is_silent_where_other_rules_report(tmp_path):
+    """from_openai's own failures (a missing role or content, an unknown role) are placed on their message
+    and left to FT105, FT106 and FT107, as under mistral-finetune."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text(dump([BAD[0], BAD[1], BAD[6], TOOL_FIRST]), encoding="utf-8")
+    report, proc = cli_json("--profile", "llamafactory", *TEKKEN, path)
+    assert [(line, pointer) for line, pointer, _ in ft310(report)] == [(4, "/messages/1/role")]
+    report, _ = cli_json("--profile", "llamafactory", "--ignore", "FT105,FT106,FT107", *TEKKEN, path)
+    assert ft310(report)[:3] == [
+        (1, "/messages/0/role", f"mistral-common refuses this example ({NAME}, fine-tuning validation): mistral-common does not "
+                                "know the role (system, user, assistant, tool only)"),
+        (2, "/messages/0/content", f"mistral-common refuses this example ({NAME}, fine-tuning validation): user message has no "
+                                   "\"content\""),
+        (3, "/messages/0/role", f"mistral-common refuses this example ({NAME}, fine-tuning validation): mistral-common does not "
+                                "know the role (system, user, assistant, tool only)")]
+    assert "Traceback" not in proc.stderr

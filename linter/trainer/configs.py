@@ -8,10 +8,10 @@ and each dataset file with the mapping that turns its rows into OpenAI-style
 Mirrored: axolotl ``base_model``/``tokenizer_config``, ``sequence_len``,
 ``chat_template`` (``tokenizer_default``, ``jinja`` + ``chat_template_jinja``,
 ``chatml``), ``train_on_inputs``, ``datasets`` (``path``, ``type``
-chat_template / alpaca / completion, ``field_messages``,
+chat_template / completion / the alpaca instruction strategies, ``field_messages``,
 ``message_property_mappings`` or ``message_field_role``/``message_field_content``,
-``roles``, ``roles_to_train``; ``type: sharegpt`` is refused as axolotl
-refuses it); LLaMA-Factory ``model_name_or_path``,
+``roles``, ``roles_to_train``, ``drop_system_message``, the ``system`` column;
+``type: sharegpt`` is refused as axolotl refuses it); LLaMA-Factory ``model_name_or_path``,
 ``cutoff_len``, ``template``, ``train_on_prompt``, ``dataset``,
 ``dataset_dir`` and ``dataset_info.json`` (``file_name``, ``formatting``
 alpaca / sharegpt / openai, ``columns``, ``tags``, ``ranking``: see
@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .hf_tokenizer import TrainerSetupError
-from .mappings import RowMapping, completion_mapping, llamafactory_mapping
+from .mappings import (AXOLOTL_INSTRUCTION_TYPES, RowMapping, axolotl_instruction_mapping, axolotl_instruction_strategy,
+                       axolotl_unread, completion_mapping, llamafactory_mapping)
 from .truncation import DROP, KEEP_START, LLAMAFACTORY, RAISE
 
 Mapper = Callable[[Any], Any]
@@ -168,13 +169,14 @@ def _axolotl(data: dict, config_path: Path) -> TrainerPlan:
             mapper = _axolotl_chat_mapper(entry, "messages", f"datasets[{index}] in {config_path.name}")
         elif kind_name == "completion":
             mapper = completion_mapping(entry.get("field") or "text")
-        elif kind_name.startswith("alpaca"):
-            mapper = _instruction_mapper("instruction", "input", "output")
+        elif axolotl_instruction_strategy(kind_name):
+            mapper = axolotl_instruction_mapping(kind_name, axolotl_instruction_strategy(kind_name))
             plan.notes.append(f"{where}: type {kind_name} is rendered through the chat template; axolotl's own alpaca prompt "
                               "wording differs, so counts are close, not exact")
         else:
             raise TrainerSetupError(f"{where}: type {kind_name!r} is not mirrored by --trainer-config, which reads "
-                                    "type chat_template, alpaca and completion datasets only; lint that file with "
+                                    "type chat_template, alpaca and completion datasets only (the alpaca types: "
+                                    f"{', '.join(sorted(AXOLOTL_INSTRUCTION_TYPES))}, alpaca:<style>); lint that file with "
                                     "--profile axolotl and no --trainer-config")
         if "roles_to_train" in entry:
             plan.assistant_only_loss = list(entry["roles_to_train"] or []) == ["assistant"] and plan.assistant_only_loss
@@ -213,12 +215,19 @@ def _axolotl_chat_mapper(entry: dict, default_field: str, label: str) -> Mapper:
     role_of = {str(src): target for target, sources in roles.items() for src in (sources or [])}
     for target in roles:
         role_of.setdefault(str(target), target)
+    drop_system = bool(entry.get("drop_system_message"))
+    convert = _chat_mapper(field_messages, props, role_of, drop_system)
+    # prompt_strategies/chat_template.py reads field_messages and, beside it, the system, tools and images
+    # columns (field_system and field_tools are not passed on from the dataset entry: their defaults hold)
+    reads = (field_messages, "tools", "images") + (() if drop_system else ("system",))
+    why = f"axolotl's type chat_template reads only the {field_messages!r} column, system, tools and images"
+    unread = axolotl_unread(reads, why, {"system": "drop_system_message: true drops the system prompt it gives"})
     if not entry.get("roles"):
-        return _chat_mapper(field_messages, props, role_of)
+        return RowMapping(convert, unread=unread)
     # roles replaces axolotl's default mapping: the roles it names (and the template's own, which pass
     # through unchanged) are the ones a row may use; human and gpt no longer map unless listed
-    return RowMapping(_chat_mapper(field_messages, props, role_of),
-                      roles=frozenset(role_of) | {"system", "user", "assistant", "tool"}, roles_from=f"the roles of {label}")
+    return RowMapping(convert, roles=frozenset(role_of) | {"system", "user", "assistant", "tool"},
+                      roles_from=f"the roles of {label}", unread=unread)
 
 
 # -- LLaMA-Factory -----------------------------------------------------------------------------
@@ -305,7 +314,15 @@ def _trl(data: dict, config_path: Path) -> TrainerPlan:
 
 # -- shared ------------------------------------------------------------------------------------
 
-def _chat_mapper(field_messages: str, props: dict, role_of: dict) -> Mapper:
+# the message keys axolotl keeps unmapped (transform_message keeps the ones the chat template uses; its
+# MistralPrompter keeps exactly these): a tool call and its answer stay paired
+_CALL_KEYS = ("tool_calls", "tool_call_id", "name")
+
+
+def _chat_mapper(field_messages: str, props: dict, role_of: dict, drop_system: bool = False) -> Mapper:
+    """axolotl's ``get_conversation_thread``: each turn through the property mappings and roles, a system
+    turn from the ``system`` column when the first turn is not one, and that first system turn dropped
+    with ``drop_system_message``."""
     role_key, content_key = props.get("role", "role"), props.get("content", "content")
     extra = {k: v for k, v in props.items() if k not in ("role", "content")}
 
@@ -324,25 +341,18 @@ def _chat_mapper(field_messages: str, props: dict, role_of: dict) -> Mapper:
             for target, source_key in extra.items():
                 if source_key in turn:
                     message[target] = turn[source_key]
+            for key in _CALL_KEYS:  # kept beside the mapped properties, as transform_message keeps them
+                if key not in message and turn.get(key) is not None:
+                    message[key] = turn[key]
             messages.append(message)
+        if messages and messages[0]["role"] != "system" and value.get("system") is not None:
+            messages.insert(0, {"role": "system", "content": value["system"]})
+        if drop_system and messages and messages[0]["role"] == "system":
+            messages = messages[1:]
         out = {"messages": messages}
         if "tools" in value:
             out["tools"] = value["tools"]
         return out
-
-    return to_openai
-
-
-def _instruction_mapper(prompt: str, query: str, response: str) -> Mapper:
-    """axolotl alpaca rows: the user turn is the instruction and the input joined by a newline."""
-
-    def to_openai(value: Any) -> Any:
-        if not isinstance(value, dict) or not isinstance(value.get(prompt), str) or not isinstance(value.get(response), str):
-            return {}
-        user = value[prompt]
-        if isinstance(value.get(query), str) and value[query]:
-            user = f"{user}\n{value[query]}"
-        return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": value[response]}]}
 
     return to_openai
 

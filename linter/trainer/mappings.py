@@ -11,6 +11,14 @@ know about the mapping, so that they read declarations, never the config file:
 - ``unread``: top-level keys the trainer does not read in this configuration,
   each with the reason (FT316 says so once per file).
 
+axolotl's mappings (``axolotl_instruction_mapping``, ``completion_mapping``;
+chat_template in ``linter.trainer.configs``) declare as unread every column
+some format ftlint knows trains on (``DATA_COLUMNS``: an Alpaca ``system`` or
+``history``, a ShareGPT ``conversations``...) that the strategy does not read.
+Metadata (``id``, ``source``) is left alone, as FT110 leaves it under the
+trainer profiles: every trainer drops it, and saying so on every file would be
+noise.
+
 LLaMA-Factory's mapping mirrors ``DatasetAttr`` and its ``join``
 (``src/llamafactory/data/parser.py``) and the alpaca, sharegpt and openai
 converters (``src/llamafactory/data/converter.py``):
@@ -35,8 +43,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..formats.alpaca import ALPACA_KEYS
+from ..formats.openai import CHAT_KEYS
+from ..formats.sharegpt import SHAREGPT_KEYS
+from ..formats.trl import TRL_KEYS
 from ..text import describe_type, show
 from .hf_tokenizer import TrainerSetupError
+
+# the top-level columns some format ftlint knows trains on: FT316 names those an axolotl strategy leaves unread
+DATA_COLUMNS = ALPACA_KEYS | SHAREGPT_KEYS | CHAT_KEYS | TRL_KEYS
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,17 @@ class RowMapping:
         return self.convert(value)
 
 
+def axolotl_unread(reads: tuple[str, ...], why: str, hints: dict[str, str] | None = None) -> dict[str, str]:
+    """FT316's reasons for an axolotl strategy that reads only ``reads``: every other data column, with
+    ``why`` (the strategy and what it reads) and a column's own hint where one helps."""
+    hints = hints or {}
+    return {key: why + (f"; {hints[key]}" if key in hints else "") for key in sorted(DATA_COLUMNS - set(reads))}
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def completion_mapping(text_field: str) -> RowMapping:
     """axolotl ``type: completion`` (prompt_strategies/completion.py): the ``field`` column (``text`` by
     default) tokenized as it is, every token trained."""
@@ -80,7 +106,74 @@ def completion_mapping(text_field: str) -> RowMapping:
         text = value[text_field]
         return PlainText(text) if isinstance(text, str) and text else {}  # not a text: the format rules say so
 
-    return RowMapping(to_text, needs_template=False)
+    why = f"axolotl's type completion reads only the {text_field!r} column (prompt_strategies/completion.py)"
+    return RowMapping(to_text, needs_template=False, unread=axolotl_unread((text_field,), why))
+
+
+@dataclass(frozen=True)
+class InstructionStrategy:
+    """One of axolotl's instruction strategies (``parse_instruction_fields``): the instruction, the input
+    (when present) and the output, and with ``system`` the system column too."""
+
+    system: bool
+    reader: str  # the class that reads the row, for FT316's reason
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return ("instruction", "input", "output") + (("system",) if self.system else ())
+
+
+# prompt_tokenizers.py AlpacaPromptTokenizingStrategy: instruction, input (when present) and output, nothing else
+_ALPACA = InstructionStrategy(False, "AlpacaPromptTokenizingStrategy")
+# prompt_strategies/alpaca_w_system.py InstructionWSystemPromptTokenizingStrategy: the same and the system column
+_ALPACA_SYSTEM = InstructionStrategy(True, "InstructionWSystemPromptTokenizingStrategy")
+# each ``type`` axolotl resolves to one of these: ``alpaca`` (and ``alpaca:<style>``) through
+# utils/data/wrappers.py DATASET_HANDLERS, the others as prompt_strategies modules and their load_* functions.
+# Not here: alpaca_chat.load_qa (question/answer), load_camel_ai (message_1/message_2) and alpaca_w_system's
+# load_open_orca* (question/response/system_prompt), whose rows the format rules would read as broken Alpaca
+AXOLOTL_INSTRUCTION_TYPES = {
+    "alpaca": _ALPACA,
+    "alpaca_chat": _ALPACA, "alpaca_chat.load": _ALPACA, "alpaca_chat.load_concise": _ALPACA,
+    "alpaca_chat.load_no_prompt": _ALPACA,
+    "alpaca_instruct": _ALPACA, "alpaca_instruct.load": _ALPACA, "alpaca_instruct.load_no_prompt": _ALPACA,
+    "alpaca_w_system": _ALPACA_SYSTEM, "alpaca_w_system.load": _ALPACA_SYSTEM,
+    "alpaca_w_system.load_chat": _ALPACA_SYSTEM, "alpaca_w_system.load_instruct": _ALPACA_SYSTEM,
+}
+_INSTRUCTION_HINTS = {
+    "system": "type alpaca_w_system (load_chat or load_instruct) reads a system column",
+    "history": "axolotl's instruction types read no earlier turns: write them as messages for type chat_template",
+}
+
+
+def axolotl_instruction_strategy(kind: str) -> InstructionStrategy | None:
+    """The strategy of an axolotl ``type``, or None when it is none of the instruction types ftlint mirrors.
+    A prompt style after a colon (``alpaca:chatml``) changes the wording, not the columns; axolotl takes
+    one only on ``alpaca`` itself (``_parse_dataset_type``)."""
+    base, _, style = kind.partition(":")
+    return AXOLOTL_INSTRUCTION_TYPES.get(base) if not style or base == "alpaca" else None
+
+
+def axolotl_instruction_mapping(kind: str, strategy: InstructionStrategy) -> RowMapping:
+    """axolotl's instruction rows as a chat: the system prompt (when the strategy reads one and the row
+    has it), a user turn (the instruction, then a newline and the input when not empty), the output as the
+    assistant's answer. Every other data column is unread (FT316)."""
+
+    def to_openai(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return {}
+        user, answer = value.get("instruction"), value.get("output")
+        if not isinstance(user, str) or not isinstance(answer, str):
+            return {}  # the format rules say what is missing
+        extra = value.get("input")
+        if isinstance(extra, str) and extra:
+            user = f"{user}\n{extra}"
+        system = value.get("system") if strategy.system else None
+        messages = [{"role": "system", "content": system}] if isinstance(system, str) and system else []
+        return {"messages": messages + [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]}
+
+    why = f"axolotl's type {kind} reads only {_listed(strategy.reads)} ({strategy.reader})"
+    hints = {k: v for k, v in _INSTRUCTION_HINTS.items() if k != "system" or not strategy.system}
+    return RowMapping(to_openai, unread=axolotl_unread(strategy.reads, why, hints))
 
 
 LF_COLUMN_DEFAULTS = {"prompt": "instruction", "query": "input", "response": "output", "messages": "conversations"}

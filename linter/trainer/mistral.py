@@ -9,6 +9,17 @@ builds mistral-common's fine-tuning messages (``FinetuningAssistantMessage``
 carries ``weight``) and validates them in fine-tuning mode; an assistant
 message with ``weight`` 0 is in the tokens but not trained.
 
+That request is mistral-finetune's, so it is built only when mistral-finetune
+is the trainer: no trainer config and no other trainer's profile. axolotl
+(``tokenizer_use_mistral_common``: transformers' ``MistralCommonBackend`` put
+in fine-tuning mode by its ``HFMistralTokenizer``) sends the row's OpenAI
+messages to mistral-common as they are (``ChatCompletionRequest.from_openai``):
+there a second system message is merged, not refused, and ``weight`` is
+ignored (every answer is trained). LLaMA-Factory does not use mistral-common,
+and TRL reaches it only through that backend (in its default test mode): for
+them the tokenizer given renders the rows as axolotl's does, and FT310 says
+that mistral-common, not the trainer, refuses them (``refusal``).
+
 What stops a row is kept as ``Problem``s (a message index, the field, a
 readable line, and what kind of mistake it is) so that FT310 can point at it
 and stay silent where another rule already says the same thing.
@@ -16,6 +27,7 @@ and stay silent where another rule already says the same thing.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -118,21 +130,73 @@ def _call_problems(index: int, calls: Any) -> list[Problem]:
     return []
 
 
-def validation_problems(exc: Any) -> list[Problem]:
-    """pydantic's errors as Problems: ``messages.1.assistant.weight`` -> message 1, field ("weight",)."""
+def validation_problems(exc: Any, index: int | None = None) -> list[Problem]:
+    """pydantic's errors as Problems: ``messages.1.assistant.weight`` -> message 1, field ("weight",); with
+    ``index``, the errors of that one message's model (``content`` -> field ("content",))."""
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         loc = error.get("loc", ())
-        index, field = None, ()
-        if len(loc) >= 2 and loc[0] == "messages" and isinstance(loc[1], int):
-            index = loc[1]
-            field = tuple(part for part in loc[3:] if isinstance(part, int) or re.fullmatch(r"[a-z_]+", str(part)))
-            if field and field[0] == "content" and len(field) > 1 and not isinstance(field[1], int):
-                field = ("content",)  # pydantic's union members ("str", "list[...]") are not keys of the row
+        at, field = index, ()
+        if index is not None:
+            field = _field(loc)
+        elif len(loc) >= 2 and loc[0] == "messages" and isinstance(loc[1], int):
+            at, field = loc[1], _field(loc[3:])
         text = " ".join(str(error.get("msg", "")).split())
         kind = CONTENT_TYPE if field[:1] == ("content",) else WEIGHT if field[:1] == ("weight",) else OTHER
-        problems.append(Problem(text, index, field, kind))
-    return problems or [Problem(_one_line(exc))]
+        problems.append(Problem(text, at, field, kind))
+    return problems or [Problem(_one_line(exc), index)]
+
+
+def _field(loc: Any) -> tuple:
+    """The keys of the row in a pydantic location inside one message (its model's tags left out)."""
+    field = tuple(part for part in loc if isinstance(part, int) or re.fullmatch(r"[a-z_]+", str(part)))
+    if field and field[0] == "content" and len(field) > 1 and not isinstance(field[1], int):
+        return ("content",)  # pydantic's union members ("str", "list[...]") are not keys of the row
+    return field
+
+
+def openai_problems(messages: list[dict]) -> list[Problem]:
+    """Why ``ChatCompletionRequest.from_openai`` (what axolotl and transformers send mistral-common)
+    cannot convert the messages, one message at a time so that each reason has its place: an unknown or
+    missing role, a key its message class indexes unguarded (a user's ``content``, a tool message's
+    ``tool_call_id``), a value its model refuses."""
+    from mistral_common.protocol.instruct.converters import convert_openai_messages
+    from pydantic import ValidationError
+
+    problems: list[Problem] = []
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        try:
+            convert_openai_messages([message])
+        except KeyError as exc:
+            key = str(exc.args[0]) if exc.args else "?"
+            kind = CONTENT_MISSING if key == "content" else OTHER
+            problems.append(Problem(f"{role} message has no {json.dumps(key)}", index, (key,), kind))
+        except ValidationError as exc:
+            if message.get("content") is None and role != "assistant":  # a null content is a missing one
+                problems.append(Problem(f"{role} message has no \"content\"", index, ("content",), CONTENT_MISSING))
+            else:
+                problems.extend(validation_problems(exc, index))
+        except Exception as exc:  # noqa: BLE001 - ValueError on a role or tool_calls, and whatever else a value provokes
+            if role is None or not (isinstance(role, str) and role in ROLES + ("developer",)):
+                kind = ROLE_MISSING if "role" not in message else ROLE_UNKNOWN
+                problems.append(Problem(f"mistral-common does not know the role ({', '.join(ROLES)} only)", index, ("role",),
+                                        kind, role))
+            elif role == "assistant" and "tool_calls" in str(exc):  # "tool_calls must be a list": FT503's
+                problems.append(Problem(_one_line(exc), index, ("tool_calls",), CALL_SHAPE))
+            else:
+                problems.append(Problem(_one_line(exc), index))
+    return problems
+
+
+def refusal(trainer: str, name: str) -> str:
+    """Who refuses the example, as FT310 says it: mistral-finetune, which builds the request, when it is the
+    trainer (``trainer`` ""); else mistral-common's own validation, axolotl's as it sends the row."""
+    if not trainer:
+        return f"mistral-finetune refuses this example ({name}, fine-tuning validation)"
+    if trainer == "axolotl":
+        return f"mistral-common refuses this example as axolotl sends it ({name}, fine-tuning validation, tokenizer_use_mistral_common)"
+    return f"mistral-common refuses this example ({name}, fine-tuning validation)"
 
 
 def located(exc: Exception, messages: list[dict]) -> Problem:
@@ -189,9 +253,12 @@ def _one_line(exc: Exception) -> str:
 
 
 class MistralBackend:
-    """mistral-common in fine-tuning validation mode: the counts mistral-finetune trains on."""
+    """mistral-common in fine-tuning validation mode: the counts the trainer trains on. ``trainer`` is
+    the trainer config's framework or the trainer profile's name; "" (mistral-finetune) builds
+    mistral-finetune's request, any other sends the OpenAI messages as they are."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, trainer: str = "") -> None:
+        self.trainer = trainer
         from mistral_common.protocol.instruct.validator import ValidationMode
         from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
 
@@ -207,15 +274,7 @@ class MistralBackend:
     def encode(self, messages: list[dict], tools: list | None):
         """``encode_chat_completion`` of the fine-tuning request, in its three steps (validate, normalize,
         tokenize), keeping the normalized request: (tokens, its messages, each assistant message's weight)."""
-        from mistral_common.protocol.instruct.messages import FinetuningMessage
-        from mistral_common.protocol.instruct.request import ChatCompletionRequest
-        from pydantic import ValidationError
-
-        built = finetuning_messages(messages)
-        try:
-            request = ChatCompletionRequest[FinetuningMessage](messages=built, tools=tools)
-        except ValidationError as exc:
-            raise MistralRefusal(validation_problems(exc)) from None
+        request = self._request(messages, tools)
         try:
             validated = self.tokenizer._chat_completion_request_validator.validate_request(request)
             instruct = self.tokenizer._instruct_request_normalizer.from_chat_completion_request(validated)
@@ -223,6 +282,26 @@ class MistralBackend:
         except Exception as exc:  # noqa: BLE001 - mistral-common's own exceptions (and asserts) on a row it refuses
             raise MistralRefusal([located(exc, messages)]) from None
         return tokens, instruct.messages, assistant_weights(validated.messages)
+
+    def _request(self, messages: list[dict], tools: list | None):
+        """The request the trainer hands mistral-common (mistral-finetune's own, or ``from_openai``'s),
+        or MistralRefusal with every reason it cannot be built."""
+        from mistral_common.protocol.instruct.messages import FinetuningMessage
+        from mistral_common.protocol.instruct.request import ChatCompletionRequest
+        from pydantic import ValidationError
+
+        if self.trainer:
+            problems = openai_problems(messages)
+            if problems:
+                raise MistralRefusal(problems)
+        try:
+            if self.trainer:
+                return ChatCompletionRequest.from_openai(messages=messages, tools=tools)
+            return ChatCompletionRequest[FinetuningMessage](messages=finetuning_messages(messages), tools=tools)
+        except ValidationError as exc:
+            raise MistralRefusal(validation_problems(exc)) from None
+        except (KeyError, TypeError, ValueError) as exc:  # from_openai's tools: no place in the messages
+            raise MistralRefusal([Problem(_one_line(exc))]) from None
 
     def analyse(self, messages: list[dict], tools: list | None, limit: int | None):
         from .view import Analysis

@@ -46,8 +46,12 @@ class TemplateError(_TrainerRule):
     With a Mistral tokenizer (``--model open-mistral-nemo``, a ``tekken*.json``
     file) the example is the request mistral-finetune builds: the keys it
     reads (``weight`` 0/1 on assistant messages included; others are ignored),
-    validated by mistral-common in fine-tuning mode. The finding gives the
-    first reason it refuses the row, at the message or field it names, and
+    validated by mistral-common in fine-tuning mode. Under an axolotl,
+    LLaMA-Factory or TRL config or profile it is the OpenAI messages as
+    axolotl hands them to mistral-common (``from_openai``: two system
+    prompts merged, ``weight`` not read), and the finding says
+    mistral-common refuses it, not mistral-finetune. The finding gives the
+    first reason the row is refused, at the message or field it names, and
     says nothing another rule on for the file already reports on that row
     (FT105, FT106, FT107, FT108, FT113, FT117, FT503, FT504, FT511): it is
     left for what only mistral-common checks, such as the order of roles
@@ -73,8 +77,9 @@ class TemplateError(_TrainerRule):
 
 
     def _refusal(self, view, row, problems) -> Iterable[Violation]:
-        """The Mistral backend: one finding for the first reason mistral-finetune refuses the row that no
-        other rule reports on it, at the message (and field) it concerns."""
+        """The Mistral backend: one finding for the first reason the request is refused (by mistral-finetune,
+        or by mistral-common as the trainer sends it) that no other rule reports on the row, at the message
+        (and field) it concerns."""
         messages = _row_messages(view, row)
         kept = [p for p in problems if not restated(self, row, messages, p)]
         if not kept:
@@ -82,7 +87,7 @@ class TemplateError(_TrainerRule):
         first = kept[0]
         where = pointer("messages", first.index, *first.field) if messages is not None and first.index is not None else None
         more = f" (and {len(kept) - 1} more)" if len(kept) > 1 else ""
-        yield Violation(f"mistral-finetune refuses this example ({view.encoding_name}, fine-tuning validation): "
+        yield Violation(f"{mistral.refusal(view.backend.trainer, view.encoding_name)}: "
                         f"{show(first.text, MAX_QUOTE, quoted=False)}{more}", where)
 
 
@@ -259,11 +264,16 @@ class TrainerIgnoresColumn(_TrainerRule):
     every default: ``{"prompt": "instruction", "response": "output"}`` leaves
     ``input`` unread (the query becomes None), and ``system``, ``tools``,
     ``history`` and media columns are read only when ``columns`` names them.
-    The rendered counts leave the column out too, as the trainer does.
-    Reported once per file and column.
+    axolotl's ``type: alpaca`` reads only ``instruction``, ``input`` and
+    ``output``: a ``system`` or ``history`` column is never trained on
+    (``alpaca_w_system`` reads ``system``); ``chat_template`` reads its
+    ``field_messages`` and the ``system``, ``tools`` and ``images`` columns;
+    ``completion`` its ``field``. Metadata such as ``id`` or ``source`` is
+    not reported: every trainer drops it. The rendered counts leave the
+    column out too, as the trainer does. Reported once per file and column.
 
     Fix: none automatic; name the column in ``columns`` (``"query": "input"``),
-    or drop it from the file."""
+    pick the axolotl type that reads it, or drop it from the file."""
 
     code = "FT316"
     name = "trainer-ignores-column"

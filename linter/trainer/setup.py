@@ -14,6 +14,7 @@ from typing import Any
 from .hf_tokenizer import TrainerSetupError
 
 _cache: dict[tuple, Any] = {}
+TRAINER_PROFILES = ("axolotl", "llamafactory", "trl")  # a profile that names the trainer when no trainer config does
 
 
 def configured(settings: Any) -> bool:
@@ -33,7 +34,8 @@ def view_for(settings: Any, model: Any = None):
         if getattr(settings, "max_seq_length", None):
             raise TrainerSetupError("max-seq-length needs a tokenizer: set --tokenizer or --trainer-config")
         return None
-    key = (settings.tokenizer, settings.max_seq_length, settings.trainer_config, settings.root, settings.model, settings.max_tokens)
+    key = (settings.tokenizer, settings.max_seq_length, settings.trainer_config, settings.root, settings.model, settings.max_tokens,
+           getattr(settings, "profile", ""))
     if key not in _cache:
         _cache[key] = _build(settings)
     return _cache[key]
@@ -66,6 +68,7 @@ def _build(settings: Any):
         max_seq_length=settings.max_seq_length or (plan.max_seq_length if plan else None),
         assistant_only_loss=plan.assistant_only_loss if plan else None,
         chat_template=template,
+        trainer=trainer_in_use(settings, plan),
     )
     view.limit_from = setting_origin(settings, "max-seq-length") if settings.max_seq_length else (plan.max_seq_length_from if plan else "")
     view.framework = plan.framework if plan else ""
@@ -76,6 +79,15 @@ def _build(settings: Any):
         view.truncation_from = plan.truncation_from
         view.mask_history = plan.mask_history
     return view
+
+
+def trainer_in_use(settings: Any, plan: Any = None) -> str:
+    """The trainer the run is for: the trainer config's framework, else a trainer profile's name, else ""
+    (a Mistral tokenizer then builds mistral-finetune's request: ``linter.trainer.mistral``)."""
+    if plan is not None:
+        return plan.framework
+    profile = getattr(settings, "profile", "")
+    return profile if profile in TRAINER_PROFILES else ""
 
 
 def setting_origin(settings: Any, key: str) -> str:
@@ -118,7 +130,7 @@ def read_plan(settings: Any):
 
 
 def _model_view(settings: Any, model: Any):
-    key = ("model", model.tokenizer, settings.max_seq_length or model.token_limit)
+    key = ("model", model.tokenizer, settings.max_seq_length or model.token_limit, trainer_in_use(settings))
     if key not in _cache:
         try:
             from .hf_tokenizer import resolve
@@ -127,7 +139,7 @@ def _model_view(settings: Any, model: Any):
             loaded = resolve(model.tokenizer)
             if getattr(loaded, "chat_template", True) is None:
                 return None
-            view = TrainerView(loaded, max_seq_length=settings.max_seq_length or model.token_limit)
+            view = TrainerView(loaded, max_seq_length=settings.max_seq_length or model.token_limit, trainer=trainer_in_use(settings))
             view.limit_from = setting_origin(settings, "max-seq-length") if settings.max_seq_length else f"model {model.name}"
         except (TrainerSetupError, ImportError):
             return None  # not cached locally: the approximate count stays

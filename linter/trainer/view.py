@@ -30,6 +30,7 @@ from .truncation import KEEP_START, LLAMAFACTORY, WHOLE, llamafactory_trained
 GENERATION_BLOCKS = "generation blocks"
 ASSISTANT_CONTENT = "assistant contents (the template has no generation blocks)"
 MISTRAL_MASK = "assistant messages with weight 1 (mistral-common)"
+MISTRAL_COMMON_MASK = "assistant messages (mistral-common; weight is mistral-finetune's and not read)"
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class TrainerView:
     """Exact counts for one tokenizer, template and maximum sequence length."""
 
     def __init__(self, tokenizer: HFTokenizer | MistralFiles, max_seq_length: int | None = None,
-                 assistant_only_loss: bool | None = None, chat_template: ChatTemplate | None = None) -> None:
+                 assistant_only_loss: bool | None = None, chat_template: ChatTemplate | None = None,
+                 trainer: str = "") -> None:
         self.source = tokenizer
         self.max_seq_length = max_seq_length
         self.assistant_only_loss = assistant_only_loss
@@ -73,9 +75,9 @@ class TrainerView:
         if isinstance(tokenizer, MistralFiles):
             from .mistral import MistralBackend
 
-            self.backend = MistralBackend(tokenizer.path)
+            self.backend = MistralBackend(tokenizer.path, trainer)  # the request of mistral-finetune, or of the trainer
             self.template = None
-            self.mask_source = MISTRAL_MASK
+            self.mask_source = MISTRAL_COMMON_MASK if trainer else MISTRAL_MASK
         else:
             self.backend = None
             self.template = chat_template or (ChatTemplate(tokenizer.chat_template, tokenizer.special_tokens)
