@@ -503,7 +503,10 @@ class Linter:
         else:  # OpenAI chat, or with a trainer any format's object
             messages = row.value.get("messages")
             if not isinstance(messages, list):
-                if row.kind in _COUNTED_KINDS or _in_no_format(row):
+                # a row in no format may be what a trainer config's mapping reads (axolotl's completion
+                # type: a 'body' column): the trainer decides whether it renders
+                mapped = self.trainer is not None and self.trainer.mapping is not None
+                if not mapped and (row.kind in _COUNTED_KINDS or _in_no_format(row)):
                     stats.not_counted[MESSAGES_UNREAD if row.recognised else IN_NO_FORMAT] += 1
                     return
                 messages = None  # another format's row, rendered by the trainer
