@@ -387,7 +387,7 @@ class Linter:
                     self._count(row, stats)
                 elif kind in COUNTED_ON_VIEW:  # ShareGPT, Alpaca, TRL, OpenAI DPO...: counted on the conversation view
                     self._count(row, stats, on_view=True)
-                elif _in_no_format(row):  # prompt/completion rows are not tokenized, but one in no format is no example
+                elif _in_no_format(row):  # a row in no format is no example
                     stats.not_counted[IN_NO_FORMAT] += 1
             else:
                 kind = None

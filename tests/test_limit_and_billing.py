@@ -92,3 +92,24 @@ def test_the_validation_file_has_token_stats_but_no_billing_estimate(tmp_path):
     assert "estimated_billing_tokens" in report["train.jsonl"]["tokens"] and "estimated_cost_usd" in report["train.jsonl"]["tokens"]
     validation = report["valid.jsonl"]["tokens"]
     assert "max" in validation and not {"estimated_billing_tokens", "estimated_cost_usd", "billing_tokens_per_epoch"} & set(validation)
+
+
+@pytest.mark.parametrize("profile", ["trl", "together", "openai-legacy"])
+def test_prompt_completion_strings_are_token_counted_and_judged_by_the_limit(tmp_path, profile):
+    """Trial: prompt/completion string rows were never tokenized, so a 5,000-word prompt passed FT300 under every
+    profile that trains them (TRL's standard type, Together's, OpenAI legacy) and the statistics counted none."""
+    import tiktoken
+
+    long_prompt, short_prompt = "word " * 5000, "The sky is"
+    path = tmp_path / "pc.jsonl"
+    path.write_text(json.dumps({"prompt": long_prompt, "completion": " done."}) + "\n"
+                    + json.dumps({"prompt": short_prompt, "completion": " blue."}) + "\n")
+    encoding = tiktoken.get_encoding("o200k_base")
+    want = [len(encoding.encode(long_prompt)) + len(encoding.encode(" done.")),
+            len(encoding.encode(short_prompt)) + len(encoding.encode(" blue."))]
+    proc = run_cli("check", "--format", "json", "--profile", profile, "--select", "FT300", path)
+    findings = json.loads(proc.stdout)["findings"]
+    assert [(f["line"], f["code"]) for f in findings] == [(1, "FT300")], findings
+    assert findings[0]["message"].startswith(f"example has {want[0]:,} tokens (o200k_base)")
+    (stats,) = json.loads(run_cli("stats", "--format", "json", "--profile", profile, path).stdout)
+    assert stats["tokens"]["counted_examples"] == 2 and (stats["tokens"]["min"], stats["tokens"]["max"]) == (want[1], want[0]), stats["tokens"]

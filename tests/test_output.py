@@ -297,7 +297,7 @@ def test_rule_suggests_close_names_and_prints_its_source():
     assert source.startswith("Source: ") and "linter/rules/tokens.py:" in source
     path, line = source.removeprefix("Source: ").rsplit(":", 1)
     source_lines = open(path, encoding="utf-8").read().splitlines()
-    assert source_lines[int(line) - 1].startswith("class ") and 'code = "FT300"' in "\n".join(source_lines[int(line):int(line) + 20])
+    assert source_lines[int(line) - 1].startswith("class ") and 'code = "FT300"' in "\n".join(source_lines[int(line):int(line) + 40])
     assert json.loads(run_cli("rule", "FT300", "--output-format", "json").stdout)["source"] == source.removeprefix("Source: ")
 
 

@@ -12,7 +12,7 @@ from ..findings import Applicability, Fix, Violation, drop_row
 from ..formats.openai import pair_keys
 from ..plugin import hookimpl
 from ..rows import Row
-from ..schema import CONVERSATION_KINDS, CHAT, PREFERENCE, RFT
+from ..schema import COMPLETION, CONVERSATION_KINDS, CHAT, PREFERENCE, RFT
 from ..tokens import IMAGE_TOKENS, REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, upper_bound
 from ..view import Conversation
 from .base import Rule
@@ -21,8 +21,9 @@ TOOLS_MARGIN = 12  # the fixed cost of a tools block (cl100k/o200k constants)
 
 
 # kinds FT300 and the statistics count on the conversation view: every conversation but OpenAI's chat
-# and RFT rows, which are counted on their JSON (OpenAI's DPO pairs: prompt plus two answers)
-COUNTED_ON_VIEW = CONVERSATION_KINDS - {CHAT, RFT}
+# and RFT rows, which are counted on their JSON (OpenAI's DPO pairs: prompt plus two answers), and
+# prompt/completion strings, counted as their text (``view_count``)
+COUNTED_ON_VIEW = (CONVERSATION_KINDS - {CHAT, RFT}) | {COMPLETION}
 
 
 class ViewCount(NamedTuple):
@@ -45,6 +46,12 @@ class ViewCount(NamedTuple):
 
 def view_count(tokenizer, view: Conversation) -> ViewCount:
     count = tokenizer.count_text
+    if view.kind == COMPLETION:
+        # two strings that are tokenized as they are, joined, with no chat markup (TRL's standard
+        # prompt-completion, Together's and OpenAI legacy's): their tokens, no per-message overhead
+        prompt = sum(count(part.text) for turn in view.turns[:1] for part in turn.parts if part.text is not None)
+        completion = sum(count(part.text) for turn in view.turns[1:] for part in turn.parts if part.text is not None)
+        return ViewCount(prompt + completion, completion, completion)
 
     def turns(items) -> tuple[int, int, int]:
         total = assistant = trained = 0
@@ -142,7 +149,9 @@ class TokenLimit(Rule):
     The limit is 4096 tokens when no model is named, otherwise the model's own
     (``--model gpt-4o-mini``: 65,536), or ``max-tokens`` from config.
 
-    Counts follow the OpenAI cookbook formula with the model's tokenizer.
+    Counts follow the OpenAI cookbook formula with the model's tokenizer;
+    prompt/completion strings (TRL's standard type, Together's and OpenAI's
+    legacy format) are their two texts' tokens, with no chat markup.
     A preference pair (OpenAI/Together DPO, TRL, ShareGPT or Alpaca ranking)
     is judged by its prompt with its longer answer: each answer is a sequence
     the model sees with the prompt, and trainers cut each side on its own.
@@ -158,7 +167,7 @@ class TokenLimit(Rule):
     code = "FT300"
     name = "token-limit"
     summary = "Example has more tokens than the model's per-example limit"
-    kinds = CONVERSATION_KINDS
+    kinds = CONVERSATION_KINDS | {COMPLETION}
     fix = Applicability.UNSAFE
     options = {"strategy": "what the unsafe fix does: 'drop' (move the example to the rejects file, default) or 'truncate' (cut at a message boundary)"}
     option_types = {"strategy": str}
