@@ -173,10 +173,11 @@ _KEY_NAME = (rf"(?:{_cased('api')})[_\-]?(?:{_cased('key', 'secret', 'token')})"
 # The value: a whole run of key characters, as random keys are and placeholders are not: 20 to 256 with a digit,
 # a capital and a small letter, or hex of 32 or more (lower or upper case, a UUID's too) with a digit and a letter.
 # So your-api-key-here, YOUR_API_KEY, xxxx..., <API_KEY>, ${API_KEY}, sk-... and process.env.API_KEY are no
-# secret, and neither is a call (get_Password_From_Env_V2()). Each lookahead looks no further than 256 characters.
+# secret, and neither is a call (get_Password_From_Env_V2()). Each lookahead looks no further than 256 characters,
+# and a run longer than a value is refused first, in one look (a hostile run of "API_KEY=Ab1" is all key characters).
 _KEY_CHAR = r"[A-Za-z0-9_\-+/=]"
 _HEX = "[0-9a-fA-F]"
-_GENERIC_VALUE = (rf"(?={_KEY_CHAR}{{0,255}}[0-9])(?={_KEY_CHAR}{{0,255}}[A-Za-z])"
+_GENERIC_VALUE = (rf"(?!{_KEY_CHAR}{{257}})(?={_KEY_CHAR}{{0,255}}[0-9])(?={_KEY_CHAR}{{0,255}}[A-Za-z])"
                   rf"(?:(?={_KEY_CHAR}{{0,255}}[a-z])(?={_KEY_CHAR}{{0,255}}[A-Z]){_KEY_CHAR}{{20,256}}"
                   rf"|[0-9a-f]{{32,256}}|[0-9A-F]{{32,256}}|{_HEX}{{8}}(?:-{_HEX}{{4}}){{3}}-{_HEX}{{12}})"
                   rf"(?!{_KEY_CHAR})(?!\()")

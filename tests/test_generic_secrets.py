@@ -191,7 +191,7 @@ def test_clean_rows_do_not_pass_the_screen_and_secrets_do():
         assert scanner.passed(row.encode()) == [True], row
 
 
-@pytest.mark.parametrize("run", ["://", "://a:", "://a:b1", "://a:b1@", "api_key=", "password: ", "apiKey" + MIXED, "secret=" + "Ab1" * 100,
+@pytest.mark.parametrize("run", ["://", "://a:", "://a:b1", "://a:b1@", "api_key=", "password: ", "apiKey" + MIXED, "secret=" + "Ab1" * 100, "API_KEY=Ab1",
                                  'password": "' + MIXED[:19]])
 def test_a_long_run_of_openings_costs_no_square_time(run):
     """Each try looks no further than a URL's user info (64 + 128 characters) or a value's 256 characters:
