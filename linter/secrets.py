@@ -125,6 +125,77 @@ SECRETS = (
     ("a Pinecone API key", re.compile(r"pcsk_[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63,}")),
 )
 
+# Secrets with no shape of their own, found by their context as detect-secrets' basic-auth and keyword
+# detectors and gitleaks' generic-api-key rule find them: a password in a URL, and a key-like value under a
+# name such as api_key or password. They are the fallback (``FALLBACK_KINDS``): where a string holds a kind
+# above, that kind is named and redacted, and one of these only where it overlaps none of those, so
+# ``api_key="sk-proj-..."`` stays an OpenAI key and ``access_token: eyJ...`` a JSON Web Token redacted whole
+# (the value's characters stop at the token's first dot).
+URL_PASSWORD = "a password in a URL"
+GENERIC_SECRET = "a generic API key or password"
+
+# scheme://user:password@host (postgres, mysql, mongodb+srv, redis, amqp, https...). User and password are
+# the characters a URL's user info may hold (RFC 3986: unreserved, sub-delims, %-escapes, ":" in the password),
+# so <password>, ${DB_PASSWORD}, {password} and [PASSWORD] (brackets no URL holds unescaped) are no password.
+# A password counts with a letter and a digit or a symbol other than . _ - *: words (password, guest,
+# mysecretpassword, your_password) and masks (****, xxxx) are what documentation writes, and so are placeholder
+# words with digits (password123, admin1, changeme!) and references ($DB_PASSWORD, $(pass), %s), excluded too.
+# Only the password is the secret (group "password"): postgres://admin:[redacted secret]@db.internal:5432/prod.
+# Tried at "://" (the scheme's last character looked behind at); each try looks no further than 64 + 128
+# characters past it, so a hostile run of openings costs linear time.
+_URL_USER = r"[A-Za-z0-9._~!$&'()*+,;=%\-]{0,64}"
+_URL_PASSWORD_CHAR = r"[A-Za-z0-9._~!$&'()*+,;=%:\-]"
+_PLACEHOLDER_WORDS = ("password", "passwd", "pass", "pwd", "secret", "changeme", "example", "test", "admin", "root",
+                      "guest", "user", "demo", "sample", "redacted", "placeholder")
+_URL_PLACEHOLDER = (rf"(?:(?ai:(?:my|your|db|the|some)?[_\-]?(?:{'|'.join(_PLACEHOLDER_WORDS)})[_\-]?[0-9]*!?)"
+                    r"|\$\(?[A-Za-z_][A-Za-z0-9_]*\)?|%\(?[A-Za-z_]*\)?s)@")
+URL_PASSWORD_PATTERN = re.compile(
+    rf"(?<=[A-Za-z0-9])://{_URL_USER}:(?!{_URL_PLACEHOLDER})"
+    rf"(?P<password>(?={_URL_PASSWORD_CHAR}{{0,127}}[A-Za-z])(?={_URL_PASSWORD_CHAR}{{0,127}}[0-9!$&+,;=:%~()'])"
+    rf"{_URL_PASSWORD_CHAR}{{1,128}})@(?=[A-Za-z0-9\[])")
+# What a raw line spells wherever it holds one: the same characters, which JSON writes as they are (an escaped
+# one, \u00XX or \/, passes every screen). Looser than the pattern, never stricter.
+URL_PASSWORD_SCREEN = re.compile(rf"://{_URL_USER}:{_URL_PASSWORD_CHAR}{{1,128}}@".encode())
+
+
+def _cased(*words: str) -> str:
+    """The words as code and prose write them: api, Api, API (as the AWS names above: not ``re.I``, whose
+    Unicode folding would match a long s or the Kelvin sign that no screen over the raw bytes spells)."""
+    return "|".join(f"{word}|{word.capitalize()}|{word.upper()}" for word in words)
+
+
+# A name that says its value is a credential, at the end of a longer one (OPENAI_API_KEY, client_secret,
+# x-api-key, accessToken, DB_PASSWORD); a name going on (api_key_id, password_hash, secret_name) says otherwise.
+_KEY_NAME = (rf"(?:{_cased('api')})[_\-]?(?:{_cased('key', 'secret', 'token')})"
+             rf"|(?:{_cased('access', 'auth', 'refresh', 'session')})[_\-]?(?:{_cased('token')})"
+             rf"|(?:{_cased('secret')})(?:[_\-]?(?:{_cased('key')}))?"
+             rf"|(?:{_cased('passw')})(?:or|OR)?(?:d|D)")
+# The value: a whole run of key characters, as random keys are and placeholders are not: 20 to 256 with a digit,
+# a capital and a small letter, or hex of 32 or more (lower or upper case, a UUID's too) with a digit and a letter.
+# So your-api-key-here, YOUR_API_KEY, xxxx..., <API_KEY>, ${API_KEY}, sk-... and process.env.API_KEY are no
+# secret, and neither is a call (get_Password_From_Env_V2()). Each lookahead looks no further than 256 characters,
+# and a run longer than a value is refused first, in one look (a hostile run of "API_KEY=Ab1" is all key characters).
+_KEY_CHAR = r"[A-Za-z0-9_\-+/=]"
+_HEX = "[0-9a-fA-F]"
+_GENERIC_VALUE = (rf"(?!{_KEY_CHAR}{{257}})(?={_KEY_CHAR}{{0,255}}[0-9])(?={_KEY_CHAR}{{0,255}}[A-Za-z])"
+                  rf"(?:(?={_KEY_CHAR}{{0,255}}[a-z])(?={_KEY_CHAR}{{0,255}}[A-Z]){_KEY_CHAR}{{20,256}}"
+                  rf"|[0-9a-f]{{32,256}}|[0-9A-F]{{32,256}}|{_HEX}{{8}}(?:-{_HEX}{{4}}){{3}}-{_HEX}{{12}})"
+                  rf"(?!{_KEY_CHAR})(?!\()")
+# name, a separator (quotes, =, :, :=, =>, >, spaces), the value: api_key=..., "api_key": "...", API_KEY: ...,
+# password = "...", <client_secret>...; only the value is the secret (group "value"): api_key=[redacted secret]
+GENERIC_SECRET_PATTERN = re.compile(
+    rf"(?:{_KEY_NAME})[\"'`]?[ \t\n\r]*(?::=|=>|[:=>])[ \t\n\r]*[\"'`]?(?P<value>{_GENERIC_VALUE})")
+# The same value as the whole value of an object key so named: {"api_key": "a8f5..."} parsed, two strings.
+GENERIC_NAME_ALONE = re.compile(rf"[ \t\n\r\"'`]*[A-Za-z0-9_\-.]{{0,64}}(?:{_KEY_NAME})[ \t\n\r\"'`:=]*")
+GENERIC_VALUE_ALONE = re.compile(rf"[ \t\n\r]*{_GENERIC_VALUE}[ \t\n\r]*")
+# What a raw line spells wherever it holds one: the name, separators as written or as JSON escapes them (a
+# quote escaped once or more, \t, \n), then 20 key characters. Not the name alone: "password" is in half the
+# rows of a support-chat corpus, and prose and code about keys pass no screen.
+GENERIC_SECRET_SCREEN = re.compile(rf"(?:{_KEY_NAME})(?:\\[tnr]|[ \t\n\r\"'`:=>\\])+{_KEY_CHAR}{{20}}".encode())
+
+FALLBACK_SECRETS = ((URL_PASSWORD, URL_PASSWORD_PATTERN), (GENERIC_SECRET, GENERIC_SECRET_PATTERN))
+FALLBACK_KINDS = frozenset(kind for kind, _ in FALLBACK_SECRETS)
+
 REDACTED = "[redacted secret]"
 
 
@@ -216,8 +287,12 @@ SECRET_OPENERS = {
     "a Hugging Face token": ("hf_", "api_org_"), "a Groq API key": ("gsk_",), "a Replicate API token": ("r8_",),
     "a Fireworks AI API key": ("fw_",), "a Together AI API key": ("tgp_v1_",), "a Perplexity API key": ("pplx-",),
     "an xAI API key": ("xai-",), "an NVIDIA API key": ("nvapi-",), "a LangSmith API key": ("lsv2_",), "a Pinecone API key": ("pcsk_",),
+    # the fallback kinds, last: a URL's "://", a credential's name (each of its words as code writes it)
+    URL_PASSWORD: ("://",),
+    GENERIC_SECRET: tuple(word for words in ("api", "access", "auth", "refresh", "session", "secret", "passw")
+                          for word in _cased(words).split("|")),
 }
-_CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS)
+_CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRETS + FALLBACK_SECRETS)
 
 # One screen a kind, all scanned at once: which kinds' openings a text spells, in one automaton pass
 # (Hyperscan, when installed; else a substring search an opening). A text holding a \u00XX escape, which
@@ -225,16 +300,19 @@ _CHECKS = tuple((kind, pattern, SECRET_OPENERS[kind]) for kind, pattern in SECRE
 # non-ASCII character spells none), or \/, passes every screen.
 # An AWS secret access key after its name screens as the name with a separator and 40 key characters
 # (AWS_SECRET_NAME_SCREEN), so prose and code about secrets pass no screen; after a key id, as the key id.
+# A password in a URL screens as "://", user info and "@"; a generic key as its name, a separator and 20 key
+# characters (URL_PASSWORD_SCREEN, GENERIC_SECRET_SCREEN): neither "password" nor a link passes alone.
 _SCREENED_OPENERS = {"ecret", "ECRET"}  # openings a kind's screen pattern stands for
-_SCREENS = tuple(Screen((), (SHORT_PREFIX_SCREENS[kind],), False) if kind in SHORT_PREFIX_SCREENS
+PATTERN_SCREENS = {**SHORT_PREFIX_SCREENS, URL_PASSWORD: URL_PASSWORD_SCREEN, GENERIC_SECRET: GENERIC_SECRET_SCREEN}
+_SCREENS = tuple(Screen((), (PATTERN_SCREENS[kind],), False) if kind in PATTERN_SCREENS
                  else Screen(tuple(opener.encode() for opener in openers if opener not in _SCREENED_OPENERS),
                              (AWS_SECRET_NAME_SCREEN,) if kind == AWS_SECRET else (), False)
                  for kind, _, openers in _CHECKS)
 # FT205's screen over the raw line: the same, but for an opening that holds another ("sk-ant-" holds "sk-")
-_OPENINGS = tuple(opener for kind, openers in SECRET_OPENERS.items() if kind not in SHORT_PREFIX_SCREENS
+_OPENINGS = tuple(opener for kind, openers in SECRET_OPENERS.items() if kind not in PATTERN_SCREENS
                   for opener in openers if opener not in _SCREENED_OPENERS)
 SECRET_SCREEN = (*dict.fromkeys(opener for opener in _OPENINGS if not any(other != opener and other in opener for other in _OPENINGS)),
-                 *SHORT_PREFIX_SCREENS.values(), AWS_SECRET_NAME_SCREEN)
+                 *PATTERN_SCREENS.values(), AWS_SECRET_NAME_SCREEN)
 _EVERY = (1 << len(_SCREENS)) - 1
 _scanners = threading.local()  # a scanner's scan state serves one thread
 
@@ -244,17 +322,23 @@ def _shared_scanner() -> Scanner:
     return Scanner(_SCREENS)  # compiled (or loaded from the user's cache) once a process, on first use
 
 
-def named_secret(name: Any, value: Any) -> bool:
-    """Whether ``value`` is, whole, an AWS secret access key under a ``name`` that says so (a key name and
-    its value are two strings: neither alone spells the key with its context)."""
-    return (isinstance(name, str) and isinstance(value, str) and len(value) < 100
-            and AWS_SECRET_ALONE.fullmatch(value) is not None and AWS_SECRET_NAME_ALONE.fullmatch(name) is not None)
+def named_kind(name: Any, value: Any) -> str | None:
+    """The kind of secret ``value`` is, whole, under a ``name`` that says so (a key name and its value are
+    two strings: neither alone spells the key with its context): an AWS secret access key under its name,
+    or a generic key or password under a credential's name; else None."""
+    if not isinstance(name, str) or not isinstance(value, str) or len(value) > 300 or len(name) > 100:
+        return None
+    if len(value) < 100 and AWS_SECRET_ALONE.fullmatch(value) and AWS_SECRET_NAME_ALONE.fullmatch(name):
+        return AWS_SECRET
+    if GENERIC_VALUE_ALONE.fullmatch(value) and GENERIC_NAME_ALONE.fullmatch(name):
+        return GENERIC_SECRET
+    return None
 
 
 def redact_named(name: Any, value: Any) -> Any:
-    """``value`` (of an object's key ``name``) as output may quote it: redacted whole when it is an AWS
-    secret access key under its name, else as ``redact`` redacts a string."""
-    if named_secret(name, value):
+    """``value`` (of an object's key ``name``) as output may quote it: redacted whole when it is a secret
+    under its name (``named_kind``), else as ``redact`` redacts a string."""
+    if named_kind(name, value):
         return REDACTED
     return redact(value) if isinstance(value, str) else value
 
@@ -284,19 +368,23 @@ def checks_for(raw: bytes | None) -> tuple:
 def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | None:
     """``(kind, match)`` of the secret (of the kinds ``checks`` names) that starts first in ``text``, or
     None; the kind listed first when two start at the same character. So a finding names the key a
-    reader meets first, whatever order the kinds are listed in.
+    reader meets first, whatever order the kinds are listed in. A fallback kind (a password in a URL, a
+    generic key) only where the text holds no other: ``API_KEY=sk-proj-...`` is an OpenAI key.
 
     Each kind's match is ``pattern.search(text)``, found by trying the pattern only where its opening
     occurs (every match starts there, or a few characters before: ``_OPENER_OFFSETS``): a search
     tries a pattern at every position of the text, 70 µs on a 1.5 KB text.
     """
-    best = None
+    best = None  # (a fallback kind, start, kind, match)
     for kind, pattern, openers in checks:
+        fallback = kind in FALLBACK_KINDS
+        if fallback and best is not None and not best[0]:
+            continue  # a kind of its own shape found: a fallback kind would not be named
         if any(opener in text for opener in openers):
             match = _match_at_openers(text, kind, pattern, openers)
-            if match and (best is None or match.start() < best[1].start()):
-                best = kind, match
-    return best
+            if match and (best is None or (fallback, match.start()) < best[:2]):
+                best = fallback, match.start(), kind, match
+    return None if best is None else (best[2], best[3])
 
 
 # how far before its opening a match starts, where not at it: Stripe's "sk_live_", an AWS secret's name
@@ -304,28 +392,47 @@ def first_secret(text: str, checks: tuple = _CHECKS) -> tuple[str, re.Match] | N
 _OPENER_OFFSETS = {"_live_": (2,), "ecret": (5, 4, 1), "ECRET": (5, 4, 1)}
 
 
+# the groups that are the secret where a pattern names one: an AWS secret access key after its name, a URL's
+# password, a generic key's value (three names: the reference tests join every pattern into one alternation)
+_SECRET_GROUPS = ("secret", "password", "value")
+
+
 def span_of(match: re.Match) -> tuple[int, int]:
-    """What of a match is the secret: its group "secret" where the pattern names one (an AWS secret access
-    key after its name: the name stays readable), else the whole match."""
-    if match.re.groupindex and match.start("secret") >= 0:
-        return match.span("secret")
+    """What of a match is the secret: its group "secret", "password" or "value" where the pattern names one
+    (the name or the URL around it stays readable), else the whole match."""
+    for group in match.re.groupindex:
+        if group in _SECRET_GROUPS and match.start(group) >= 0:
+            return match.span(group)
     return match.span()
 
 
 def secret_of(match: re.Match) -> str:
     """What a finding fingerprints: the secret itself (an AWS secret access key without the key id or the
-    name before it), so the hash prefix is the key's own."""
-    if match.re.groupindex:
-        for group in ("secret", "after_id"):
-            if match.start(group) >= 0:
-                return match.group(group)
+    name before it, a URL's password alone), so the hash prefix is the key's own."""
+    for group in match.re.groupindex:
+        if match.start(group) >= 0 and (group in _SECRET_GROUPS or group == "after_id"):
+            return match.group(group)
     return match.group()
 
 
 def secret_spans(text: str, checks: tuple = _CHECKS) -> list[tuple[int, int]]:
     """The spans of the secrets in ``text`` (of the kinds ``checks`` names) as one search for every
     kind at once finds them: leftmost first, the kind listed first where two start together, then on
-    from its end. Each pattern is tried only where its opening occurs, not at every position."""
+    from its end. Each pattern is tried only where its opening occurs, not at every position.
+
+    The fallback kinds are searched for apart, and a span of theirs counts where it overlaps none of the
+    others': ``access_token: eyJ...`` is redacted as the whole token, not up to its first dot."""
+    shaped = [check for check in checks if check[0] not in FALLBACK_KINDS]
+    if len(shaped) == len(checks):
+        return _spans(text, checks)
+    spans = _spans(text, shaped)
+    extra = [(start, end) for start, end in _spans(text, [check for check in checks if check[0] in FALLBACK_KINDS])
+             if not any(start < other_end and other_start < end for other_start, other_end in spans)]
+    return sorted(spans + extra) if extra else spans
+
+
+def _spans(text: str, checks: tuple | list) -> list[tuple[int, int]]:
+    """``secret_spans`` for kinds of one tier."""
     candidates = sorted((start, order) for order, (kind, _, openers) in enumerate(checks)
                         for start in _starts(text, openers))
     spans: list[tuple[int, int]] = []
@@ -398,7 +505,8 @@ def secrets_in(value: Any, checks: tuple = _CHECKS) -> Iterator[Hit]:
     narrows the kinds looked for (``checks_for(row.raw)``).
     """
     stack: list[tuple[tuple, Any]] = [((), value)]
-    named = any(kind == AWS_SECRET for kind, _, _ in checks)  # an AWS secret access key as the value of its name
+    # a secret as the value of its name (an AWS secret access key, a generic key): of the kinds asked about
+    named = {kind for kind, _, _ in checks} & {AWS_SECRET, GENERIC_SECRET}
     while stack:
         path, item = stack.pop()
         if isinstance(item, str):
@@ -407,8 +515,8 @@ def secrets_in(value: Any, checks: tuple = _CHECKS) -> Iterator[Hit]:
                 found = first_secret(decode_escapes(item)[0], checks)
             if found is not None:
                 yield _hit_in_string(path, item, checks, *found)
-            elif named and path and named_secret(path[-1], item):  # path[-1]: the key of an object's value
-                yield Hit(path, False, AWS_SECRET, item.strip())
+            elif named and path and (kind := named_kind(path[-1], item)) in named:  # path[-1]: the key of an object's value
+                yield Hit(path, False, kind, item.strip())
         elif isinstance(item, dict):
             for key, child in item.items():
                 found = first_secret(key, checks) if isinstance(key, str) else None

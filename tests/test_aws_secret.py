@@ -10,7 +10,6 @@ The keys below are built from repeated pieces: none is real, and none stands who
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -19,8 +18,8 @@ from hypothesis import strategies as st
 from linter import secrets
 
 from .conftest import chat, run_cli
-from .test_ml_secrets import EVERY_KIND
-from .test_secrets_everywhere import secret_findings
+from .test_ml_secrets import reference_first, reference_spans
+from .test_secrets_everywhere import every_output, read_in_linear_time, secret_findings
 
 KEY_ID = "AKIA" + "Q7ZX" * 4
 SECRET = ("wJa1rX/Utn+FEMI" * 3)[:40]
@@ -45,7 +44,7 @@ NEAR_MISSES = [
     "AWS_SECRET_ACCESS_KEY=YOUR_SECRET_ACCESS_KEY_GOES_RIGHT_HERE_OK",  # underscores: no key
     "secret_access_key: " + "0123456789abcdef" * 2 + "01234567",  # a hex digest (git sha1): no capitals
     "Keep the secret access key in the vault; never paste it into a prompt.",
-    f"aws_secret = {OTHER}{OTHER}",  # 80 key characters: longer than a key
+    f"aws_secret = {OTHER}{OTHER}",  # 80 key characters: longer than a key (a generic one under a secret's name)
     f"{KEY_ID} " + "x" * 60 + f" {OTHER}",  # a key id, but the run comes past the window
 ]
 
@@ -80,10 +79,11 @@ def test_base64_and_prose_without_aws_context_are_no_secret(tmp_path):
     path = tmp_path / "data.jsonl"
     path.write_text("".join(row + "\n" for row in rows(NEAR_MISSES)), encoding="utf-8")
     proc = run_cli("check", "--isolated", "--select", "FT205", "--format", "json", str(path))
-    found = [f["message"] for f in json.loads(proc.stdout)["findings"]]
-    assert found == ["contains an AWS access key id (sha256 " + found[0].split("sha256 ")[1]], proc.stdout + proc.stderr
-    for text in NEAR_MISSES[:-1]:
+    found = [(f["line"], f["message"].split(" (sha256 ")[0]) for f in json.loads(proc.stdout)["findings"]]
+    assert found == [(7, "contains a generic API key or password"), (8, "contains an AWS access key id")], proc.stdout + proc.stderr
+    for text in NEAR_MISSES[:-2]:
         assert secrets.redact(text) == text
+    assert secrets.redact(NEAR_MISSES[-2]) == "aws_secret = [redacted secret]"
 
 
 def test_a_key_as_the_value_of_its_name_in_an_object(tmp_path):
@@ -119,22 +119,9 @@ def test_fix_edits_diffs_sarif_and_the_html_report_never_show_the_key(tmp_path, 
     redaction does not wait for FT205."""
     path = tmp_path / "pad.jsonl"
     path.write_text("".join(row + "\n" for row in padded_rows()), encoding="utf-8")
-    shown = {}
-    for output in ("json", "sarif", "json-lines", "text", "github", "junit"):
-        proc = run_cli("check", *select, "--format", output, str(path))
-        assert proc.returncode == (0 if select else 1) and "Traceback" not in proc.stderr, proc.stderr
-        shown[output] = proc.stdout + proc.stderr
-    for name, args in (("check --diff", ("check", *select, "--diff")), ("fix --diff", ("fix", "--diff"))):
-        proc = run_cli(*args, str(path))
-        shown[name] = proc.stdout + proc.stderr
-        assert "+{" in proc.stdout, proc.stdout + proc.stderr
-    report = tmp_path / "report.html"
-    assert run_cli("stats", "--html", str(report), str(path)).returncode == 0
-    shown["html"] = report.read_text(encoding="utf-8")
+    shown = every_output(path, select=select)
     for where, output in shown.items():
         assert SECRET not in output and KEY_ID not in output, where
-    edits = [f["fix"] for f in json.loads(shown["json"])["findings"] if f.get("fix")]
-    assert edits and all(fix["redacted"] for fix in edits if "[redacted secret]" in json.dumps(fix))
     assert shown["fix --diff"].count("[redacted secret]") >= 2 * len(CONTEXTS)
     assert ("an AWS secret access key" in shown["text"]) == (not select)  # on unless ignored
 
@@ -144,12 +131,7 @@ def test_fix_edits_diffs_sarif_and_the_html_report_never_show_the_key(tmp_path, 
 def test_a_long_run_of_openings_costs_no_square_time(run):
     """Each try looks no further than 50 + 40 characters past a key id or a few past a name: 200 KB of
     openings takes a fraction of a second (about 0.1-0.4 s), square time would take minutes."""
-    text = run * (200_000 // len(run))
-    started = time.perf_counter()
-    secrets.redact(text)
-    secrets.first_secret(text)
-    list(secrets.secrets_in({"k": text}))
-    assert time.perf_counter() - started < 5
+    read_in_linear_time(run * (200_000 // len(run)))
 
 
 AWS_PIECES = [KEY_ID, "ASIA" + "Z9" * 8, "aws_", "aws", "AWS", "Aws", "_", "-", ".", " ", "secret", "Secret", "SECRET", "ecret",
@@ -162,9 +144,8 @@ AWS_PIECES = [KEY_ID, "ASIA" + "Z9" * 8, "aws_", "aws", "AWS", "Aws", "_", "-", 
 def test_trying_the_aws_pattern_at_its_openings_matches_one_search(text):
     """The AWS secret is tried only at a key id or 1, 4 or 5 characters before "ecret"/"ECRET" (and after an
     automaton screened the text): the spans one search for every kind finds, key alone after a name."""
-    reference = [secrets.span_of(match) for match in EVERY_KIND.finditer(text)]
+    reference = reference_spans(text)  # a generic key under "secret" too, where no AWS key overlaps it
     assert secrets.secret_spans(text) == reference
     assert secrets.secret_spans(text, secrets.checks_for(text.encode())) == reference
     found = secrets.first_secret(text)
-    first = EVERY_KIND.search(text)
-    assert (found and found[1].span()) == (first and first.span())
+    assert (found and found[1].span()) == reference_first(text)

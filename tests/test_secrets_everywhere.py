@@ -41,6 +41,50 @@ def secret_findings(tmp_path, lines: list[str], *args: str, every_format: bool =
     return [(f["line"], f["pointer"], f["message"]) for f in json.loads(proc.stdout)["findings"] if f["code"] == "FT205"]
 
 
+def no_secret_in(tmp_path, lines: list[str], texts: list[str]) -> None:
+    """FT205 reports nothing on ``lines``, and nothing of ``texts`` (their texts) is redacted where output quotes it."""
+    path = tmp_path / "data.jsonl"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    proc = run_cli("check", "--isolated", "--select", "FT205", "--format", "json", str(path))
+    assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == [], proc.stdout + proc.stderr
+    for text in texts:
+        assert redact(text) == text
+
+
+def read_in_linear_time(text: str) -> None:
+    """Redaction, the first secret and a row's scan of a hostile ``text`` (200 KB of openings) take a fraction
+    of a second; square time would take minutes."""
+    import time
+
+    from linter.secrets import first_secret
+
+    started = time.perf_counter()
+    redact(text)
+    first_secret(text)
+    list(secrets_in({"k": text}))
+    assert time.perf_counter() - started < 5
+
+
+def every_output(path, *args: str, select: tuple = ()) -> dict[str, str]:
+    """What each output shows of ``path`` (the newcomer trials' list): every format of ``check``, ``check --diff``,
+    ``fix --diff`` and ``stats --html``; ``args`` go to ``check`` in every format, ``select`` to both checks."""
+    shown = {}
+    for output in ("json", "sarif", "json-lines", "text", "github", "junit"):
+        proc = run_cli("check", *args, *select, "--format", output, str(path))
+        assert proc.returncode == (0 if select else 1) and "Traceback" not in proc.stderr, proc.stderr
+        shown[output] = proc.stdout + proc.stderr
+    for name, command in (("check --diff", ("check", *select, "--diff")), ("fix --diff", ("fix", "--diff"))):
+        proc = run_cli(*command, str(path))
+        shown[name] = proc.stdout + proc.stderr
+        assert "+{" in proc.stdout, proc.stdout + proc.stderr
+    report = path.parent / "report.html"
+    assert run_cli("stats", "--html", str(report), str(path)).returncode == 0
+    shown["html"] = report.read_text(encoding="utf-8")
+    edits = [f["fix"] for f in json.loads(shown["json"])["findings"] if f.get("fix")]
+    assert edits and all(fix["redacted"] for fix in edits if "[redacted secret]" in json.dumps(fix))
+    return shown
+
+
 def call_row(arguments) -> dict:
     return {"messages": [
         {"role": "user", "content": "Deploy it."},
@@ -187,7 +231,9 @@ PIECES = ["sk-", "proj-", "sk_live_", "rk", "_live_", "AKIA", "ASIA", "IOSFODNN7
           "hf_", "api_org_", "gsk_", "r8_", "fw_", "sk-ant-api03-", "sk-or-v1-", "tgp_v1_", "pplx-", "lsv2_pt_",
           "Ab3" * 11 + "A", "aB3" * 12, "Kd8-mQ_2z", "0a1b2c3d" * 8, "Q",
           # AWS secret access keys after a key id or a name
-          "aws_secret", "SecretAccessKey", ": ", "\n", ("wJa1rX/Utn+FEMI" * 3)[:40]]
+          "aws_secret", "SecretAccessKey", ": ", "\n", ("wJa1rX/Utn+FEMI" * 3)[:40],
+          # the fallback kinds, alone and beside the others
+          "redis://", ":S3cr3tP4ss@db", "api_key=", '"password": "', "Q7q" * 8, "0a1b2c3d" * 4]
 
 
 @settings(max_examples=1000, deadline=None)
@@ -195,10 +241,12 @@ PIECES = ["sk-", "proj-", "sk_live_", "rk", "_live_", "AKIA", "ASIA", "IOSFODNN7
 def test_trying_the_patterns_at_their_openings_finds_what_a_search_finds(text):
     """first_secret tries each pattern only where its opening occurs; the answer is the full search's:
     the secret starting first in the text, the kind listed first on a tie."""
-    from linter.secrets import SECRETS, first_secret
+    from linter.secrets import FALLBACK_SECRETS, SECRETS, first_secret
 
-    matches = [(match.start(), order, kind, match.span()) for order, (kind, pattern) in enumerate(SECRETS) if (match := pattern.search(text))]
-    reference = min(matches)[2:] if matches else None
+    reference = None
+    for kinds in (SECRETS, FALLBACK_SECRETS):  # a fallback kind (a password in a URL, a generic key) where no other is
+        matches = [(match.start(), order, kind, match.span()) for order, (kind, pattern) in enumerate(kinds) if (match := pattern.search(text))]
+        reference = reference or (min(matches)[2:] if matches else None)
     found = first_secret(text)
     assert (found and (found[0], found[1].span())) == reference
 

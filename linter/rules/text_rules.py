@@ -350,24 +350,26 @@ def _fingerprint(value: str) -> str:
 
 
 class Secret(Rule):
-    """API keys and private keys in a dataset are memorised by the model trained
-    on it and can be extracted from it, and the file itself is uploaded and
-    shared. Every string of the line is scanned, not only the texts a model
-    reads: tool-call arguments (inside their JSON string too), tools, roles,
-    key names, metadata, the earlier value of a repeated key (which the parsed
-    row drops but the file keeps), and lines that are not JSON at all. On
-    under the hosted services' profiles (OpenAI, Azure, Together, Bedrock,
-    Mistral, Fireworks: the file is uploaded to a third party, and a key in it
-    can be learnt into the weights); opt-in for local trainers (``trl``,
-    ``axolotl``, ``llamafactory``: ``extend-select = ["FT205"]``), and
-    ``ignore = ["FT205"]`` turns it off anywhere (a security tutorial's example
-    keys). The secret itself is never printed: only
-    its kind, a hash prefix to find it with, and where it sits (a key name is
-    reported at its object, as the pointer would otherwise spell the key)."""
+    """API keys, passwords and private keys in a dataset are memorised by the
+    model trained on it and can be extracted from it, and the file itself is
+    uploaded and shared. Every string of the line is scanned, not only the
+    texts a model reads: tool-call arguments (inside their JSON string too),
+    tools, roles, key names, metadata, the earlier value of a repeated key
+    (which the parsed row drops but the file keeps), and lines that are not
+    JSON at all. It is on under the hosted services' profiles (OpenAI, Azure,
+    Together, Bedrock, Mistral, Fireworks: the file is uploaded to a third
+    party, and a key in it can be learnt into the weights); opt-in for local
+    trainers (``trl``, ``axolotl``, ``llamafactory``:
+    ``extend-select = ["FT205"]``), and ``ignore = ["FT205"]`` turns it off
+    anywhere (a security tutorial's example keys). The secret itself is never printed:
+    only its kind, a hash prefix to find it with, and where it sits (a key
+    name is reported at its object, as the pointer would otherwise spell the
+    key); where a URL or a name surrounds it, output keeps those and redacts
+    the secret alone."""
 
     code = "FT205"
     name = "secret"
-    summary = "The line holds what looks like a secret (API key, token, private key)"
+    summary = "The line holds what looks like a secret (API key, token, password, private key)"
     scope = LINE  # unparsed lines too: a secret in a broken line is still in the file
     default_enabled = False
     reads = (RAW, VALUE)
@@ -388,7 +390,26 @@ class Secret(Rule):
                 "context in the same string, as secret scanners pair it: within 50 characters after an access "
                 "key id, or after a name (`aws_secret_access_key`, `SecretAccessKey`, `aws_secret`...) and a "
                 "separator, or as the whole value of an object key so named; with capitals and small letters. "
-                "A key whose id or name sits in another message is not found: base64 everywhere would be.")
+                "A key whose id or name sits in another message is not found: base64 everywhere would be.\n\n"
+                "Two kinds have no shape of their own and count only where no kind above overlaps them "
+                "(`API_KEY=sk-proj-...` is an OpenAI key, `access_token: eyJ...` a JSON Web Token). "
+                "A password in a URL (`postgres://admin:...@db.internal:5432/prod`, and `mysql://`, "
+                "`mongodb+srv://`, `redis://`, `amqp://`, `https://user:...@host`...): only the password is "
+                "redacted (`postgres://admin:[redacted secret]@db.internal:5432/prod`), and it counts with a "
+                "letter and a digit or a symbol, so what documentation writes in its place is no password: a word "
+                "(`user:password@localhost`, `guest:guest`, `your_password`), a mask (`****`), a placeholder word "
+                "with digits (`pass123`, `changeme!`), a template or reference (`<password>`, `${DB_PASSWORD}`, "
+                "`$DB_PASSWORD`, `%s`). A generic API key or password: a value under a credential's name "
+                "(`api_key`, `apiKey`, `x-api-key`, `OPENAI_API_KEY`, `secret`, `client_secret`, `SECRET_KEY`, "
+                "`password`, `passwd`, `access_token`, `auth_token`, `refresh_token`, `session_token`) after a "
+                "separator (`=`, `:`, `=>`, `>`, quotes: `api_key=...`, `\"api_key\": \"...\"`, `API_KEY: ...`, "
+                "`password = \"...\"`), or as the whole value of an object key so named; only the value is "
+                "redacted. The value is a whole run of `[A-Za-z0-9_-+/=]` as random keys are: 20 to 256 characters "
+                "with a digit, a capital and a small letter, or hex of 32 or more (a UUID's too) with a digit and a "
+                "letter. So placeholders (`your-api-key-here`, `YOUR_API_KEY`, `xxxx...`, `<API_KEY>`, "
+                "`${API_KEY}`, `sk-...`), code (`os.environ[...]`, `get_key()`), a name that goes on "
+                "(`api_key_id`, `password_hash`) and `token` alone (tokenizers, pagination cursors) are no key; "
+                "a password shorter than 20 characters is found only in a URL.")
 
     def check(self, row: Row) -> Iterable[Violation]:
         if row.parsed:
