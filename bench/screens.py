@@ -2,10 +2,11 @@
 
 bench/rules.py times the rules' checks; a rule its screen skipped costs
 nothing there, and what the screen itself costs is part of the engine's
-total. This prints, per screen of the default rules (and any selected with
---select), the µs per row (best of five) of the gate test the engine builds from it
-(the escape fail-open included), how many rows pass it, and what each
-pattern of it costs alone. Shared-machine noise is large: compare numbers
+total. This prints the µs per row (best of five) of the one scan the engine
+makes for every screen of the default rules (and any selected with --select),
+then per screen: its scan alone (the escape fail-open included), how many
+rows pass it, and what each of its literals and patterns costs alone (a
+Python ``in`` or ``re.search``). Shared-machine noise is large: compare numbers
 from one sitting.
 
     python bench/screens.py bench/data/short-20000.jsonl bench/data/text-20000.jsonl [--rows 5000] [--select FT205]
@@ -35,6 +36,7 @@ def report(path: str, limit: int, extra: list[str]) -> None:
     from linter.config import Settings
     from linter.engine import Linter
     from linter.rows import Row
+    from linter.screening import Scanner
 
     with open(path, "rb") as handle:
         lines = [line.rstrip(b"\n") for line, _ in zip(handle, range(limit))]
@@ -46,27 +48,19 @@ def report(path: str, limit: int, extra: list[str]) -> None:
         if screen is not None:
             by_screen.setdefault(screen, []).append(rule.code)
     print(f"{path}: {len(rows):,} rows, {sum(map(len, lines)) / len(rows):,.0f} bytes a row")
-    total = 0.0
+    screens = list(by_screen)
+    every = Scanner(screens)  # what the engine pays: one scan of the line for every screen (Hyperscan)
+    once = cpu_per_row(lambda row: every.mask(row.raw), rows)
+    print(f"  all {len(screens)} screens in one scan: {once:.2f} µs a row, {sum(1 for row in rows if every.mask(row.raw)):,} rows pass one")
     for screen, codes in by_screen.items():
-        memo = _dispatch._EscapeMemo()
-        gate = _dispatch._gate_test(None, screen, memo)
-
-        def test(row, gate=gate, memo=memo):
-            memo.row = None  # each gate pays the escape test here; the engine pays it once a row
-            return gate(row)
-
-        cost = cpu_per_row(test, rows)
-        total += cost
-        passed = sum(1 for row in rows if test(row))
-        print(f"  {'/'.join(codes):24s} {cost:6.2f} µs a row, {passed:,} rows pass")
-        literals, patterns, _ = screen
-        for entry in (*literals, *patterns):
-            alone = cpu_per_row((lambda row, e=entry: e in row.raw) if isinstance(entry, bytes) else (lambda row, e=entry: e.search(row.raw)), rows)
+        alone = Scanner([screen])  # the scan of this screen alone, the escape fail-open included
+        cost = cpu_per_row(lambda row, alone=alone: alone.mask(row.raw), rows)
+        passed = sum(1 for row in rows if alone.mask(row.raw))
+        print(f"  {'/'.join(codes):24s} {cost:6.2f} µs a row alone, {passed:,} rows pass")
+        for entry in (*screen.literals, *screen.patterns):
+            each = cpu_per_row((lambda row, e=entry: e in row.raw) if isinstance(entry, bytes) else (lambda row, e=entry: e.search(row.raw)), rows)
             shown = entry if isinstance(entry, bytes) else entry.pattern
-            print(f"      {alone:6.2f}  {shown[:60]!r}")
-    escape = _dispatch._EscapeMemo()
-    once = cpu_per_row(lambda row: (setattr(escape, "row", None), escape(row)), rows)
-    print(f"  all screens {total:.2f} µs a row, of which the escape test {once:.2f} µs a screen (once a row in the engine)")
+            print(f"      {each:6.2f}  {shown[:60]!r}")
 
 
 if __name__ == "__main__":
