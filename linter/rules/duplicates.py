@@ -1,7 +1,8 @@
 """FT403-FT407: duplicates, contradictions, leakage and untrained examples.
 
 Duplicate and conflict detection keeps a 128-bit fingerprint and the place
-(``rows.place``: the line, and the column where rows share a line) per row (and 64 bits to tell matched rows apart), not the rows, in a ``FingerprintLog`` that spills to a
+(``rows.place``: the line, and the column where rows share a line) per row (and 64 bits to tell matched rows
+apart; FT404 64 more, for the columns it left out), not the rows, in a ``FingerprintLog`` that spills to a
 temporary file past a small buffer: memory stays flat however long the file.
 Shard states concatenate; ``finish`` groups equal fingerprints one
 partition at a time and streams its findings in line order (``_repeats``).
@@ -9,19 +10,19 @@ partition at a time and streams its findings in line order (``_repeats``).
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 
 from xxhash import xxh3_64_intdigest, xxh3_128_digest
 
 from .. import hashing
-from ..hashing import HALVES
+from ..hashing import HALVES, exact_of, flat_of
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row, located, place, where
 from ..schema import ADAPTED_KINDS, CHAT, PREFERENCE, RFT
 from ..spill import FingerprintLog, LineOrder
-from ..text import one_line
+from ..text import one_line, show
 from .base import DatasetRule, Rule
 from .reads import MEDIA_COLUMNS
 from .chat import CHAT_LIKE, dialogue_pointer
@@ -68,23 +69,24 @@ def _matches(state: FingerprintLog) -> Iterator[list]:
 _PAIRS_AT_ONCE = 256  # pairs made Python ints at once: a partition's worth would take 5x its array
 
 
-def _repeats(state: FingerprintLog, differing: bool) -> Iterator[tuple[int, int]]:
+def _repeats(state: FingerprintLog, differing: bool, carry: int = 0) -> Iterator[Sequence[int]]:
     """(place, first place) of every row whose whole fingerprint an earlier row has, in row order;
-    with ``differing``, only those whose fourth column differs from that first row's.
+    with ``differing``, only those whose fourth column differs from that first row's; with ``carry``
+    (a column's index), followed by that column of the row and of the first row.
 
     Grouping goes by fingerprint, a partition at a time; the pairs it finds are
     spilled again by line range (``LineOrder``) and read back sorted, so that
     a file of a million duplicates streams its findings without holding them.
     """
     if state.is_small():  # a few thousand rows: in Python, without importing numpy
-        pairs = [(record[1], records[0][1]) for records in _matches(state) for record in records[1:]
-                 if not differing or record[3] != records[0][3]]
+        pairs = [(record[1], records[0][1]) + ((record[carry], records[0][carry]) if carry else ())
+                 for records in _matches(state) for record in records[1:] if not differing or record[3] != records[0][3]]
         yield from sorted(pairs)
         return
-    in_order = LineOrder(2, state.largest_line())
+    in_order = LineOrder(4 if carry else 2, state.largest_line())
     try:
         for records in state.partitions():
-            found = _partition_repeats(records, differing)
+            found = _partition_repeats(records, differing, carry)
             if len(found):
                 in_order.add(found)
         del records, found  # the last partition's arrays: not held while the findings stream
@@ -95,12 +97,13 @@ def _repeats(state: FingerprintLog, differing: bool) -> Iterator[tuple[int, int]
         in_order.discard()
 
 
-def _partition_repeats(records, differing: bool):
-    """``_repeats`` within one partition, vectorised: an (n, 2) array of (place, first place), in no order."""
+def _partition_repeats(records, differing: bool, carry: int = 0):
+    """``_repeats`` within one partition, vectorised: an (n, 2) array of (place, first place), in no order
+    ((n, 4) with ``carry``: then that column of the row and of the first row)."""
     import numpy as np
 
     if len(records) < 2:
-        return records[:0, :2]
+        return records[:0, :4 if carry else 2]
     records = records[np.lexsort((records[:, 1], records[:, 2], records[:, 0]))]  # by fingerprint, then line
     high, low = records[:, 0], records[:, 2]
     starts = np.r_[True, (high[1:] != high[:-1]) | (low[1:] != low[:-1])]
@@ -108,7 +111,10 @@ def _partition_repeats(records, differing: bool):
     repeat = ~starts
     if differing:
         repeat &= records[:, 3] != records[first, 3]
-    return np.column_stack((records[repeat, 1], records[first[repeat], 1]))
+    columns = [records[repeat, 1], records[first[repeat], 1]]
+    if carry:
+        columns += [records[repeat, carry], records[first[repeat], carry]]
+    return np.column_stack(columns)
 
 
 def _differing_repeats(state: FingerprintLog, message: str) -> Iterator[Violation]:
@@ -149,27 +155,147 @@ class DuplicateExample(_FingerprintRule):
 
 class DuplicateNormalised(_FingerprintRule):
     """Rows that differ only in key order or whitespace (``"Hello  world"`` vs
-    ``"Hello world "``) are the same example to the model. Exact duplicates are
-    left to FT403."""
+    ``"Hello world "``), or only in a column the trainer does not read, are the
+    same example to the model: it trains on it twice, overweighting it, and a
+    validation split can hold it on both sides. Exact duplicates are left to
+    FT403.
+
+    Which columns count is the profile's: TRL, axolotl and LLaMA-Factory read
+    their formats' keys and drop every other column (``id``, ``source``,
+    ``meta``), so two rows with the same ``messages`` and another ``id`` (a
+    CSV with an id column, say) are one example; the message names the column.
+    A strict target (OpenAI, Together, Bedrock) refuses such a column outright
+    (FT110), and the rows are still one example once it is removed, so FT404
+    sees through it there too. Every column of an RFT row counts (the grader
+    reads any of them), as does every column of a row no format recognises
+    (FT101), and of a file a trainer config maps (``--trainer-config``: it may
+    read any column). Media columns (``images``...) always count."""
 
     code = "FT404"
     name = "duplicate-normalised"
-    summary = "Row duplicates an earlier row once key order and whitespace are ignored"
+    summary = "Row duplicates an earlier row once key order, whitespace and columns the trainer does not read are ignored"
     severity = Severity.WARNING
     kinds = ALL_KINDS
-    bad = ROW + "\n" + '{"messages": [{"content": "Do you ship  to Canada?", "role": "user"}, {"role": "assistant", "content": "Yes, in 5-8 days. "}]}'
+    bad = (ROW + "\n" + '{"messages": [{"content": "Do you ship  to Canada?", "role": "user"}, {"role": "assistant", "content": "Yes, in 5-8 days. "}]}'
+           + "\n" + '{"id": "a3", "messages": [{"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "Yes, in 5-8 days."}]}')
     good = ROW + "\n" + OTHER
+    example_profile = "trl"
 
-    columns = 4  # normalised fingerprint (first half), place, normalised fingerprint (second half), 64 bits of the exact one
+    # normalised fingerprint (first half), place, normalised fingerprint (second half), 64 bits of the exact one,
+    # and what the fingerprint left out (0: nothing; see update)
+    columns = 5
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        profile = context.profile
+        trainer = context.options.get("trainer")
+        # the top-level keys the target may read whatever the row's format (None: every key counts)
+        self._known = (None if profile is None or profile.extra_keys_allowed or getattr(trainer, "mapping", None) is not None
+                       else frozenset(profile.top_level_keys).union(MEDIA_COLUMNS))
+        self._decided: dict = {}  # (kind, adapter, keys in order) -> what ``_left_out`` says of such a row
+        self._unread = ("drops unread" if getattr(profile, "ignores_extra_columns", False) else "does not accept",
+                        one_line(getattr(profile, "name", "the target")))
+
+    def start(self) -> "_LeftOutLog":
+        return _LeftOutLog(self.columns)
 
     def update(self, state, row: Row) -> None:
-        first, second = hashing.normalised_of(row)
-        state.append(first, place(row), second, hashing.exact_of(row)[0])
+        """The hot path first: a row of one key (its format's, or no format's: FT101) has no column to leave
+        out, nor has one whose keys the target all knows. ``normalised_of`` is inline there: its call cost
+        what the one-key test does, so a plain chat row costs what it did before columns were left out."""
+        if len(row.value) > 1 and self._known is not None and not row.value.keys() <= self._known:
+            left_out = self._left_out(row)
+            if left_out is not None:
+                keys, names = left_out
+                first, second = hashing.normalised_without(row, keys)
+                # the fifth column: which columns were left out, and (low half) their values, which tell two rows
+                # that differ in those columns from two that differ only in whitespace
+                state.append(first, place(row), second, exact_of(row)[0], names | hashing.values_digest(row, keys) & _LOW_HALF)
+                if names not in state.names:
+                    state.keep_names(names, keys)
+                return
+        first, second = HALVES(xxh3_128_digest(flat_of(row)))
+        state.append(first, place(row), second, exact_of(row)[0], 0)
+
+    def _left_out(self, row: Row) -> tuple | None:
+        """``_decide`` of the row, decided once per kind, format and keys (in their order)."""
+        decided = self._decided
+        key = (row.kind, row.format, tuple(row.value))
+        found = decided.get(key, _UNDECIDED)
+        if found is _UNDECIDED:
+            found = self._decide(row)
+            if len(decided) < _DECIDED_AT_MOST:  # a file of ever new keys: decided again on each row
+                decided[key] = found
+        return found
+
+    def _decide(self, row: Row) -> tuple[tuple[str, ...], int] | None:
+        """The top-level keys neither the target nor the row's format reads, sorted, with their names' digest
+        (the high half of the fifth column); None when every key counts: in an RFT row (the grader reads
+        them), a row no format recognises (FT101: a misspelt key is no metadata column) and a row holding
+        nothing the target reads."""
+        if row.kind == RFT or not row.recognised:
+            return None
+        read = self._known.union(getattr(row.format, "keys", ()))
+        left_out = tuple(sorted(key for key in row.value if key not in read))
+        if not left_out or len(left_out) == len(row.value):
+            return None
+        return left_out, (xxh3_64_intdigest("\0".join(left_out).encode("utf-8", "surrogatepass")) & _HIGH_HALF) or 1 << 32
 
     finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
 
     def finish(self, state) -> Iterable[Violation]:
-        return _differing_repeats(state, "same example as {first} up to whitespace and key order")
+        names = state.names
+        for at, first, left_out, its_left_out in _repeats(state, differing=True, carry=4):
+            line, column = located(at)
+            said = f"same example as {where(first)} up to whitespace and key order"
+            if left_out != its_left_out:  # they differ in columns left out (else in whitespace and key order only)
+                said = f"same example as {where(first)} up to whitespace, key order and {self._columns(names, left_out, its_left_out)}"
+            yield Violation(said, line=line, column=column)
+
+    def _columns(self, names: dict, *fifth: int) -> str:
+        """The columns two rows left out, from their fifth columns, in the words of a message:
+        "'id' (a column trl drops unread)"."""
+        shown, more = set(), False
+        for value in fifth:
+            if value:
+                found = names.get(value & _HIGH_HALF)
+                more |= found is None or found[1] > len(found[0])
+                shown.update(found[0] if found is not None else ())
+        how, profile = self._unread
+        if not shown:
+            return f"columns {profile} {how}"
+        listed = ", ".join(show(name) for name in sorted(shown)) + (" and others" if more else "")
+        return f"{listed} (a column {profile} {how})" if len(shown) == 1 and not more else f"{listed} (columns {profile} {how})"
+
+
+_UNDECIDED = object()
+_HIGH_HALF, _LOW_HALF = 0xFFFF_FFFF_0000_0000, 0xFFFF_FFFF
+_DECIDED_AT_MOST = 1024  # key sets whose verdict FT404 keeps: a file has a few
+_NAMED_KEY_SETS = 64  # sets of left-out columns whose names a log keeps: a file has one or two (id; id and source)
+_NAMES_SHOWN = 3
+
+
+class _LeftOutLog(FingerprintLog):
+    """FT404's log, with the names of the columns its rows' fingerprints left out: ``names`` maps the high
+    half of a record's fifth column (a digest of the names) to the first few names and their count. It keeps the first
+    ``_NAMED_KEY_SETS`` sets in line order, whether one process reads the file or several (``absorb``
+    takes a later shard's in its order), so its memory stays bounded however many sets a file has."""
+
+    def __init__(self, columns: int) -> None:
+        super().__init__(columns)
+        self.names: dict[int, tuple[tuple[str, ...], int]] = {}
+
+    def keep_names(self, names: int, keys: tuple[str, ...]) -> None:
+        """Name ``keys`` by ``names`` (the high half of a record's fifth column), when there is room."""
+        if len(self.names) < _NAMED_KEY_SETS:
+            self.names[names] = (keys[:_NAMES_SHOWN], len(keys))
+
+    def absorb(self, other: FingerprintLog) -> FingerprintLog:
+        for name, keys in getattr(other, "names", {}).items():
+            if len(self.names) >= _NAMED_KEY_SETS:
+                break
+            self.names.setdefault(name, keys)
+        return super().absorb(other)
 
 
 def _prompt_document(value: dict) -> dict:
