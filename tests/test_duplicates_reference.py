@@ -235,7 +235,7 @@ _style = st.fixed_dictionaries({
 _line = st.tuples(
     st.integers(0, 3),  # which example of the pool
     st.sampled_from(["as is", "as is", "space", "newline", "reorder", "answer: first part", "answer: last part", "answer: string",
-                     "other tools"]),
+                     "other tools", "other id"]),
     _style,
     st.sampled_from(["\n", "\n", "\r\n"]),
     st.sampled_from(["", "", " ", "\t"]),  # whitespace around the line
@@ -255,6 +255,8 @@ def _file(draw, pool: list) -> bytes:
             value = _reordered(value)
         elif how.startswith("answer"):
             value = _answered(value, how)
+        elif how == "other id":  # the same example exported again under another id (FT404 under the profile: the key is not its)
+            value = {**value, "id": "9"}
         elif how == "other tools":  # another prompt (its tools differ) with another answer: no conflict
             value = _answered({**value, "tools": 13 if value.get("tools") == 12 else 12}, "answer: string")
         elif how != "as is":
