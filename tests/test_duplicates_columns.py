@@ -52,6 +52,19 @@ def test_a_csv_with_an_id_column(tmp_path):
     ]
 
 
+def test_a_minified_json_array_names_rows_by_column(tmp_path):
+    """Every element of a minified array is on line 1: the finding and the earlier row are placed by column."""
+    text = json.dumps([{"id": "a1", "messages": CANADA}, {"id": "a2", "messages": MEXICO}, {"id": "a3", "messages": CANADA}],
+                      separators=(",", ":"))
+    third = text.index('{"id":"a3"') + 1
+    path = tmp_path / "rows.json"
+    path.write_text(text, encoding="utf-8")
+    report, _ = cli_json("rows.json", "--select", CODES, "--no-token-stats", "--profile", "trl", cwd=tmp_path)
+    assert [(f["line"], f["column"], f["code"], f["message"]) for f in report["findings"]] == [
+        (1, third, "FT404", "same example as line 1, column 2 up to whitespace, key order and 'id' (a column trl drops unread)"),
+    ]
+
+
 def test_a_strict_target_refuses_the_column_and_still_trains_one_example(tmp_path):
     """OpenAI refuses the file with an id (FT110); once the id goes, rows 1 and 3 are one example."""
     assert _findings(tmp_path, "train.jsonl", ID_ROWS, "--profile", "openai-sft") == [
