@@ -17,6 +17,7 @@ from xxhash import xxh3_64_intdigest, xxh3_128_digest
 
 from .. import hashing
 from ..hashing import HALVES, exact_of, flat_of
+from ..key_names import meant_keys
 from ..findings import Applicability, Severity, Violation, drop_row, pointer
 from ..plugin import hookimpl
 from ..rows import Row, located, place, where
@@ -168,8 +169,10 @@ class DuplicateNormalised(_FingerprintRule):
     (FT110), and the rows are still one example once it is removed, so FT404
     sees through it there too. Every column of an RFT row counts (the grader
     reads any of them), as does every column of a row no format recognises
-    (FT101), and of a file a trainer config maps (``--trainer-config``: it may
-    read any column). Media columns (``images``...) always count."""
+    (FT101), of a row with a key that misnames one its format reads
+    (``Chosen``, ``chosne``: FT120, FT110 or FT901 report it; it holds part of
+    the example), and of a file a trainer config maps (``--trainer-config``: it
+    may read any column). Media columns (``images``...) always count."""
 
     code = "FT404"
     name = "duplicate-normalised"
@@ -239,6 +242,8 @@ class DuplicateNormalised(_FingerprintRule):
         left_out = tuple(sorted(key for key in row.value if key not in read))
         if not left_out or len(left_out) == len(row.value):
             return None
+        if meant_keys(row.value, read, present=True):  # 'Chosen', 'chosne': a misnamed key the row means (FT120,
+            return None  # FT110, FT901 say so), not a metadata column: two rows differing there are two examples
         return left_out, (xxh3_64_intdigest("\0".join(left_out).encode("utf-8", "surrogatepass")) & _HIGH_HALF) or 1 << 32
 
     finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
