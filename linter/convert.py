@@ -103,17 +103,6 @@ def empty_answer(value: dict, adapter, view) -> str | None:
             f"writing \"\" would turn into an answer that says nothing (at /{key})")
 
 
-def null_cells(row, detector) -> Any:
-    """The row's value with the null cells its table reader left out (Parquet) put back where they are
-    a missing answer (``Detector.null_cells``): read as absent, a prompt/completion row whose completion
-    is null would be converted as a prompt-only row, with no answer and no reject."""
-    source, value = getattr(row, "source", None), row.value
-    if not isinstance(source, dict) or not isinstance(value, dict):
-        return value
-    nulls = [key for key, cell in source.items() if cell is None and key not in value]
-    return detector.null_cells(value, nulls) if nulls else value
-
-
 def misnamed_key_reason(value: dict, adapter, view) -> str | None:
     """Why a row is refused whose extra key names a key its format reads (``inptu`` or ``Input`` beside
     Alpaca's ``instruction``: FT110's finding), or None: written, it would be a column the trainer drops,
@@ -239,7 +228,7 @@ def convert(linter, source: str, output: str, *, to: str = "chat", split: float 
                     rejected.append((row.number, repeated, as_written(row)))
                     continue
                 try:
-                    value = convert_value(registry, null_cells(row, registry.detector), to, empty_cells=empty_cells)
+                    value = convert_value(registry, row.value, to, empty_cells=empty_cells)  # the reader kept null answers
                     line = orjson.dumps(value) + b"\n"
                 except Unconvertible as exc:
                     rejected.append((row.number, str(exc), as_written(row)))

@@ -491,7 +491,8 @@ def _drop_none(value: Any) -> Any:
 def with_null_answers(value: Any, record: dict) -> Any:
     """``value`` (the record without its null cells) with a null answer cell put back where it is one
     (``Detector.null_cells``, the registry's formats): a null completion beside a prompt stays a
-    prompt/completion row whose completion is null (FT900 at /completion), not a TRL prompt-only row."""
+    prompt/completion row whose completion is null (FT900 at /completion), not a TRL prompt-only row. ``check``,
+    ``convert`` and ``lint_dataframe`` all read the row so: convert rejects it rather than write it answerless."""
     nulls = [key for key, cell in record.items() if cell is None]
     if not nulls or not isinstance(value, dict):
         return value
