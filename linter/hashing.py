@@ -136,7 +136,8 @@ def values_digest(row, keys: tuple) -> int:
     try:
         return xxh3_64_intdigest(orjson.dumps(values, option=_SORTED))
     except TypeError:  # orjson's JSONEncodeError: nested deeper than it writes, or an integer past 64 bits
-        try:
-            return xxh3_64_intdigest(flat(values))
-        except RecursionError:
+        try:  # the same text json writes, whitespace kept: ``flat`` would normalise away the difference asked about
+            text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            return xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+        except (RecursionError, TypeError, ValueError):
             return 0
