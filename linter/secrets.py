@@ -328,9 +328,10 @@ def named_kind(name: Any, value: Any) -> str | None:
     or a generic key or password under a credential's name; else None."""
     if not isinstance(name, str) or not isinstance(value, str) or len(value) > 300 or len(name) > 100:
         return None
-    if len(value) < 100 and AWS_SECRET_ALONE.fullmatch(value) and AWS_SECRET_NAME_ALONE.fullmatch(name):
+    # the name first: short, and nearly never a credential's, where the value's pattern has 256-character lookaheads
+    if len(value) < 100 and AWS_SECRET_NAME_ALONE.fullmatch(name) and AWS_SECRET_ALONE.fullmatch(value):
         return AWS_SECRET
-    if GENERIC_VALUE_ALONE.fullmatch(value) and GENERIC_NAME_ALONE.fullmatch(name):
+    if GENERIC_NAME_ALONE.fullmatch(name) and GENERIC_VALUE_ALONE.fullmatch(value):
         return GENERIC_SECRET
     return None
 
