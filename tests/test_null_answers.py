@@ -57,6 +57,15 @@ def test_a_null_answer_cell_in_parquet_is_rejected_by_convert_with_the_reason(tm
     assert json.loads(rejects[0]["raw"]) == {key: cells[1] for key, cells in columns.items()}  # the record as the file holds it
 
 
+def test_a_null_completion_is_rejected_by_convert_to_its_own_format_too(tmp_path):
+    """Trial: ``--to prompt-completion`` copied the row as read, being in the target format already, and wrote
+    ``"completion": null``, which check reports as FT900; every other target rejected it."""
+    source = _parquet(tmp_path / "rows.parquet", {"prompt": ["a", "b", "c"], "completion": ["x", None, "z"]})
+    code, written, rejects = _convert(source, "prompt-completion", tmp_path, 3)
+    assert code == 1 and written == [{"prompt": "a", "completion": "x"}, {"prompt": "c", "completion": "z"}]
+    assert [(r["line"], r["reason"]) for r in rejects] == [(2, "prompt-completion row: completion must be a string, got null (at /completion)")]
+
+
 def test_check_reports_a_null_completion_in_parquet_and_a_dataframe_at_the_cell(tmp_path):
     """Trial: ``check`` of a Parquet file read the null completion as an absent key, so the row was a TRL
     prompt-only row (FT400 mixed formats, FT401) rather than a prompt/completion row without its answer."""

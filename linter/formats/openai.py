@@ -362,6 +362,12 @@ class PromptCompletion(Format):
         return Conversation(self.name, schema.COMPLETION, tuple(turns), completion_from=1 if len(turns) == 2 else None,
                             extras=extras(value, self.keys), problems=tuple(problems))
 
+    def rewrites(self, value: dict) -> bool:
+        """A row whose prompt or completion is no string (a Parquet null completion, a number) is written from its
+        view, never copied: copied, ``--to prompt-completion`` wrote what check reports as FT900; from the view it
+        is rejected with the reason (``unread``), as every other target rejects it."""
+        return not (isinstance(value.get("prompt"), str) and isinstance(value.get("completion"), str))
+
     def unread(self, value: dict) -> tuple[Problem, ...]:
         problems: list = []  # the view records none: FT900 and FT901 report these when linting
         for key, role in (("prompt", USER), ("completion", ASSISTANT)):
