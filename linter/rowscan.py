@@ -1,0 +1,61 @@
+"""The compiled row scanner: the duplicate rules' fingerprints of a block of lines, with no Python objects.
+
+Reading a row costs about 20 µs of Python; most rows of a file are clean and share their structure with an
+earlier row. For those the engine skips building the row and feeds the duplicate detectors (FT403-FT405)
+columns that ``scan`` computes in C (``linter/_native/rowscan.c``), one call per block of lines.
+
+``scan(lines)`` returns one 96-byte little-endian record per line (``dtype()`` reads them with numpy).
+Its OK flag proves that the line is in a subset of JSON that orjson.loads accepts and reads one way only:
+one object with no whitespace around it (no BOM, no trailing CR), spaces and tabs between tokens, strings
+of valid UTF-8 with no raw control character and no ``\\u`` escape, integers of at most 18 digits (no
+``-0``, no floats), at most 64 levels deep, no key repeated in an object. For such a line the record's
+digests are exactly the ones ``linter.hashing`` and ``linter.rules.duplicates`` compute from the parsed
+row, so the engine may use them instead; a line without OK has an all-zero record and is read in Python
+as before (refusing a line is always safe: the scanner is conservative on purpose).
+
+- ``exact``: ``fingerprint(line)``; ``flat``: ``fingerprint(hashing.flat(orjson.loads(line)))`` (as two
+  unsigned 64-bit halves, ``hashing.HALVES`` of the 128-bit digest);
+- with the PAIR flag (the row is only ``{"messages": [...]}``, two or more, the last an object):
+  ``prompt`` and ``answer``, the fingerprint and digest of ``_prompt_and_answer_flat``'s two parts;
+- ``messages``: how many elements the top-level ``messages`` array has (0 without one);
+- ``skeleton``: a 128-bit digest of the line's structure in its own key order, every non-empty string value
+  of a key named ``content`` reduced to one tag: two OK lines with equal skeletons are equal rows but for
+  those strings (the engine's memo key).
+
+``available`` is False, and ``scan`` None, where the extension did not build (it is optional: a machine
+without a C compiler installs ftlint without it); the engine then reads every row in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+try:
+    from ._rowscan import scan as _scan
+except ImportError:  # built without the extension
+    _scan = None
+
+scan: Callable[[list], bytes] | None = _scan
+available: bool = _scan is not None
+
+RECORD = 96  # bytes per line
+OK, PAIR = 1, 2  # bits of the flags field
+
+# the record's fields in order: (name, numpy type); 16-byte digests as two little-endian halves
+FIELDS = (
+    ("flags", "<u8"),
+    ("length", "<u8"),
+    ("skeleton", ("<u8", 2)),
+    ("exact", ("<u8", 2)),
+    ("flat", ("<u8", 2)),
+    ("prompt", ("<u8", 2)),
+    ("answer", "<u8"),
+    ("messages", "<u8"),
+)
+
+
+def dtype():
+    """The numpy structured dtype of a record (numpy imported here: only a caller of ``scan`` needs it)."""
+    import numpy
+
+    return numpy.dtype(list(FIELDS))
