@@ -223,6 +223,7 @@ class Dispatch:
         self.by_problem: dict[str, list[tuple[Rule, Callable]]] = {}
         self.claimed = frozenset(c.problem_kind for c in registered if c.problem_kind)
         self.unreadable: list[tuple[Rule, Callable]] = []
+        self.screened_lines: set[Rule] = set()  # line rules with a screen of their own
         gates: dict = {}
         entries: dict[str, list[_Entry]] = {}
         distinct: dict[tuple, tuple[int, Screen]] = {}  # the distinct screens, numbered for the scanner
@@ -246,6 +247,7 @@ class Dispatch:
                     present = presence_test(cls)
                     if screen is not None:
                         present = self._screened_line(slot_of(screen), present)
+                        self.screened_lines.add(rule)
                     self.line_checks.append((rule, rule.check, present))
                 continue
             presence = _presence(cls, slot_of if screens else None)
@@ -262,6 +264,7 @@ class Dispatch:
                 entries.setdefault(kind, []).append(entry)
         self.scanner = _scanner([screen for _, screen in sorted(distinct.values(), key=lambda pair: pair[0])]) if distinct else None
         self._scanned: Row | None = None  # the row self._mask answers for
+        self.shaped: tuple = (None, None)  # the last row ``records`` took, and its shape
         self._mask = 0
         self.tests: dict[tuple, _Test] = {}  # the gates' unscreened parts, each with a slot in ``cache``
         self.cache: list = []  # per row: the tests' answers, None until asked
@@ -298,6 +301,7 @@ class Dispatch:
     def records(self, row: Row, kind: str) -> None:
         """The record rules of the row's kind that its gates, screens and shape leave."""
         shape = shape_of(row) if kind in self.shaped_kinds else None
+        self.shaped = row, shape  # for clean_plan, asked about this row next
         plan = self.by_shape.get(shape) if shape is not None else None
         learning: dict | None = None
         if plan is None:
@@ -340,6 +344,43 @@ class Dispatch:
                     learning[rule] = said if all(map(_replayable, said)) else None
         if learning is not None:
             self._learn(shape, plan.groups, learning)
+
+    def clean_plan(self, row: Row, kind: str, proven_idle: Callable[[type], bool]) -> tuple[list, bool] | None:
+        """What the rules do on a row of ``row``'s kind and shape whose raw line holds no trigger of
+        any screen, known without running them (``linter.fast_path``): ``(replays, bounded)``, the
+        per-file findings the shape's plan says again (``[(rule, violations)]``) and whether a rule
+        silent within the token limit runs (FT300); None when a rule would run whose verdict only
+        running it tells, or when the shape's plan is not learnt yet.
+
+        Line rules: screened ones are off on such a line, ``proven_idle`` ones (reading only what
+        the caller proved the line lacks) are idle; record rules: the plan for scan mask 0, where
+        a gate a test must still answer, or a rule that is neither a per-file replay nor silent
+        within the token limit, makes the answer None."""
+        for rule, _check, _present in self.record_checks:
+            if rule not in self.screened_lines and not proven_idle(type(rule)):
+                return None
+        shaped, shape = self.shaped
+        if shaped is not row:
+            shape = shape_of(row) if kind in self.shaped_kinds else None
+        plan = self.by_shape.get(shape) if shape is not None else self.full.get(kind)
+        if plan is None:
+            return None
+        replays: list = []
+        bounded = False
+        for test, group in plan.for_mask(0, self.tests):
+            if test is not None:
+                return None
+            for entry in group:
+                rule = entry.rule
+                if entry.__class__ is _Replay:
+                    if not rule.per_file:
+                        return None
+                    replays.append((rule, entry.said))
+                elif type(rule).silent_within_token_limit:
+                    bounded = True
+                else:
+                    return None
+        return replays, bounded
 
     def mask_of(self, row: Row) -> int:
         """Which of the file's screens the row's raw line holds (bits), scanned once per row."""

@@ -26,6 +26,8 @@ from .registry import Registry, get_registry
 from .rows import Row, place
 from .readers.tabular import cell_pointer
 from .per_file import PerFileFold, folds_for
+from .fast_path import FastPath
+from .readers.jsonl import Lines
 from .rules.base import LINE, DatasetRule, Rule, RuleContext, TallyRule, declared_counts, requirements_text
 from .rules.options import type_problem
 from .rules.tokens import COUNTED_ON_VIEW, dpo_lists, extra_billed, row_view_count
@@ -366,7 +368,11 @@ class Linter:
         detector = self.registry.detector
         reader = self.registry.reader_for(path)
         placement = {"first_line": first_line, "offset": offset} if (first_line, offset) != (1, 0) else {}
-        rows = reader.rows(stream, max_line_bytes=self.settings.max_line_bytes, **placement)
+        fast = FastPath.for_file(self, reader, dispatch, folds, stats, per_file, row_sink=row_sink, numbers=numbers)
+        if fast is not None:  # most rows proven clean a block at a time; the rest come here one by one
+            rows = _slow_rows(reader.batches(stream, max_line_bytes=self.settings.max_line_bytes, **placement), fast)
+        else:
+            rows = reader.rows(stream, max_line_bytes=self.settings.max_line_bytes, **placement)
         if numbers is not None:
             rows = _numbered(rows, numbers)
         if self.trainer is not None:  # rendered and tokenized in batches, on every core (classified there)
@@ -552,6 +558,15 @@ def _in_no_format(row: Row) -> bool:
 def _objects(items: list | None) -> int:
     """How many turns ``message_turns`` makes of a message list: its objects."""
     return 0 if items is None else sum(type(item) is dict for item in items)
+
+
+def _slow_rows(items: Iterator, fast: FastPath) -> Iterator[Row]:
+    """The rows of a JSON Lines file that the fast path leaves to the engine, in line order."""
+    for item in items:
+        if item.__class__ is Lines:
+            yield from fast.rows(item)
+        else:
+            yield item
 
 
 def _numbered(rows: Iterator[Row], numbers: Sequence[int]) -> Iterator[Row]:

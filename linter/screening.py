@@ -89,6 +89,7 @@ class Scanner:
         self.database = None
         self.leftover: list[tuple[int, re.Pattern]] = []  # patterns the automaton cannot take: searched one by one
         self.confirm: list[tuple[int, re.Pattern]] = []  # patterns it takes loosely: searched where the loose one matched
+        self._block: BlockScanner | None = None
         if accelerate and hyperscan is not None and self.screens:
             self._compile()
 
@@ -135,6 +136,7 @@ class Scanner:
         twin = copy.copy(self)
         if self.database is not None:
             twin._fresh_state()
+            twin._block = None
         return twin
 
     def _arrange(self, ways: list[list[str]]) -> tuple[list[bytes], list[int], list[int]]:
@@ -171,6 +173,17 @@ class Scanner:
         for fold in CASE_FOLDS:
             add(re.escape(fold), self.fold_id)
         return expressions, ids, flags
+
+    # ------------------------------------------------------------ many lines at once
+
+    def block_scanner(self) -> "BlockScanner | None":
+        """A scanner of whole blocks of lines for the same screens, or None where one cannot give
+        answers as sure as ``mask``'s (no Hyperscan, or a pattern only Python's re runs)."""
+        if self.database is None or self.leftover:
+            return None
+        if self._block is None:
+            self._block = BlockScanner(self)
+        return self._block if self._block.database is not None else None
 
     # ------------------------------------------------------------ per row
 
@@ -209,6 +222,83 @@ class Scanner:
             if not mask >> index & 1 and pattern.search(raw) is not None:
                 mask |= 1 << index
         return mask
+
+
+class BlockScanner:
+    """Which lines of a block hold no trigger of any screen: one Hyperscan scan of the block.
+
+    ``Scanner.mask`` asks one line at a time for the first match of each pattern; here the
+    same expressions run without that flag (every match is reported, with where it ends) and
+    in multi-line mode (``^`` and ``$`` at each line's start and end, as on the line alone),
+    and a line is clean when no match of any expression (escapes and prefilters included)
+    ends in it. A match that a line holds alone ends in that line in the block too, so no
+    line is called clean that ``mask`` would not answer 0 for; a match running over a line
+    break only sends the later line the slow way.
+    """
+
+    MATCHES_AT_MOST = 4096  # per scan: past that the rest of the block is not proven clean (an escape on every line)
+
+    def __init__(self, scanner: Scanner) -> None:
+        self.database = None
+        patterns = [*(p for screen in scanner.screens for p in screen.patterns)]
+        if any(_WHOLE_INPUT_ANCHOR.search(p.pattern) for p in patterns):
+            return  # \A, \Z: anchored to the line alone, which a block has no equivalent of
+        key = hashlib.sha256(repr((CACHE_FORMAT, "block", _HS_VERSION, [screen.key() for screen in scanner.screens])).encode()).hexdigest()
+        blob = disk_cache.read(f"screens-block-{key}", (CACHE_FORMAT, key))
+        if blob is not None:
+            try:
+                self.database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+                hyperscan.Scratch(self.database)
+            except Exception:  # noqa: BLE001 - a cache that does not load is rebuilt
+                self.database = None
+        if self.database is None:
+            ways = [[_way(pattern) for pattern in screen.patterns] for screen in scanner.screens]
+            twin = copy.copy(scanner)
+            expressions, ids, flags = twin._arrange(ways)
+            if twin.leftover:
+                return
+            single, multiline = hyperscan.HS_FLAG_SINGLEMATCH, hyperscan.HS_FLAG_MULTILINE
+            flags = [(flag & ~single) | multiline for flag in flags]
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            try:
+                database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+            except Exception:  # noqa: BLE001 - hyperscan.error: a pattern it takes only one match at a time
+                return
+            self.database = database
+            disk_cache.write(f"screens-block-{key}", (CACHE_FORMAT, key), hyperscan.dumpb(database))
+        self.scratch = hyperscan.Scratch(self.database)
+        self.ends: list[int] = []
+        ends = self.ends
+        at_most = self.MATCHES_AT_MOST
+
+        def on_match(ident, start, end, flags, context):
+            ends.append(end)
+            return len(ends) >= at_most  # True stops the scan
+
+        self.on_match = on_match
+
+    def hit_lines(self, data: bytes, starts):
+        """A boolean array, one per line of ``data`` (``starts``: the offset of each line's first byte,
+        a numpy array): True where the line may hold a trigger."""
+        import numpy as np
+
+        ends = self.ends
+        ends.clear()
+        try:
+            self.database.scan(data + b"\n", match_event_handler=self.on_match, scratch=self.scratch)
+        except hyperscan.ScanTerminated:
+            pass
+        hit = np.zeros(len(starts), dtype=bool)
+        if ends:
+            lines = np.searchsorted(starts, np.asarray(ends, dtype=np.int64) - 1, side="right") - 1
+            hit[lines] = True
+            if len(ends) >= self.MATCHES_AT_MOST:
+                hit[lines.max():] = True  # the scan stopped there: nothing after it is proven
+        return hit
+
+
+# anchors to the whole input, which a line scanned alone and a block of lines do not share
+_WHOLE_INPUT_ANCHOR = re.compile(rb"\\[AZz]")
 
 
 def _hs_flags(pattern: re.Pattern) -> int | None:

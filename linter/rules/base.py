@@ -98,6 +98,10 @@ class Rule:
     # many rows it fired on (``linter.per_file``): for advice true of most rows of a dataset
     # (FT115), which would bury every other finding. The rule itself stays per-row. No fix.
     per_file: ClassVar[bool] = False
+    # True: the rule never fires on a row whose tokens are within the context's ``token_limit``
+    # (FT300). The engine may then skip it on rows whose bytes bound their tokens within it
+    # (``linter.tokens.upper_bound``) and that it proves clean otherwise (``linter.fast_path``).
+    silent_within_token_limit: ClassVar[bool] = False
     # Deprecated (one release): ``gate`` is honoured only on rules without
     # ``reads``; ``shape_only`` is never trusted without ``reads`` that prove it.
     gate: ClassVar[Callable[[Row], bool] | None] = None

@@ -77,6 +77,21 @@ class MixedFormats(DatasetRule):
             else:
                 entry[0] += 1
 
+    def takes_scanned(self, row: Row) -> bool | None:
+        """Later rows of ``row``'s skeleton (the same keys, so the same kind and format) in bulk: counted
+        under ``row``'s kind when ``update`` counts it; None where the kind's form depends on values."""
+        if not row.parsed or row.kind not in KINDS or not row.recognised:
+            return False
+        return None if row.kind in _TWO_FORMS else True
+
+    def update_scanned(self, state: dict, scanned) -> None:
+        """``update`` of every row of ``scanned`` (all of its one kind) at once."""
+        entry = state.get(scanned.kind)
+        if entry is None:
+            state[scanned.kind] = [len(scanned), int(scanned.places[0])]
+        else:
+            entry[0] += len(scanned)
+
     def merge(self, first: dict, second: dict) -> dict:
         merged = {k: list(v) for k, v in first.items()}
         for kind, (count, at) in second.items():

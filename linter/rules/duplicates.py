@@ -146,6 +146,14 @@ class DuplicateExample(_FingerprintRule):
         first, second = hashing.exact_of(row)
         state.append(first, place(row), second)
 
+    def takes_scanned(self, row: Row) -> bool:
+        """Rows the engine proved clean in bulk (``linter.fast_path``) are fingerprinted there: every one counts."""
+        return True
+
+    def update_scanned(self, state, scanned) -> None:
+        """``update`` of every row of ``scanned`` at once, from the fingerprints the scan computed."""
+        _extend(state, scanned.exact[:, 0], scanned.places, scanned.exact[:, 1])
+
     finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
 
     def finish(self, state) -> Iterable[Violation]:
@@ -219,6 +227,18 @@ class DuplicateNormalised(_FingerprintRule):
                 return
         first, second = HALVES(xxh3_128_digest(flat_of(row)))
         state.append(first, place(row), second, exact_of(row)[0], 0)
+
+    def takes_scanned(self, row: Row) -> bool | None:
+        """Later rows of ``row``'s skeleton (the same keys, kind and format) in bulk: those ``update``
+        fingerprints whole; None (the slow way) for rows it fingerprints without some columns."""
+        if len(row.value) > 1 and self._known is not None and not row.value.keys() <= self._known and self._left_out(row) is not None:
+            return None
+        return True
+
+    def update_scanned(self, state, scanned) -> None:
+        """``update`` of every row of ``scanned`` (none leaves a column out: ``takes_scanned``)."""
+        normalised = scanned.normalised
+        _extend(state, normalised[:, 0], scanned.places, normalised[:, 1], scanned.exact[:, 0], 0)
 
     def _left_out(self, row: Row) -> tuple | None:
         """``_decide`` of the row, decided once per kind, format and keys (in their order)."""
@@ -403,10 +423,35 @@ class ConflictingAnswers(_FingerprintRule):
         first, second = HALVES(xxh3_128_digest(prompt))
         state.append(first, place(row), second, xxh3_64_intdigest(answer))
 
+    def takes_scanned(self, row: Row) -> bool | None:
+        """Later rows of ``row``'s skeleton in bulk: OpenAI chat rows of nothing but their messages, the
+        last of two or more an assistant's (their prompt and answer keys are cut from the normalised
+        form: ``_prompt_and_answer_flat``); None for rows read from their view or with other keys."""
+        if row.kind not in CHAT_LIKE or row.format is None or row.format.name != "openai-chat" or len(row.value) != 1:
+            return None
+        messages = row.value.get("messages")
+        if not isinstance(messages, list) or len(messages) < 2:
+            return False
+        last = messages[-1]
+        return isinstance(last, dict) and last.get("role") == "assistant"
+
+    def update_scanned(self, state, scanned) -> None:
+        """``update`` of every row of ``scanned`` at once, from the prompt and answer digests the scan computed."""
+        prompt = scanned.prompt
+        _extend(state, prompt[:, 0], scanned.places, prompt[:, 1], scanned.answer)
+
     finish_in_line_order = True  # said beside finish(): Linter.finish_states streams its findings, held by none
 
     def finish(self, state) -> Iterable[Violation]:
         return _differing_repeats(state, "same prompt as {first} but a different answer")
+
+
+def _extend(state, *columns) -> None:
+    """Append one record per row from ``columns`` (numpy arrays of one value per row, or a constant)."""
+    import numpy as np
+
+    rows = len(columns[1])
+    state.extend(np.column_stack([np.broadcast_to(np.asarray(c, dtype=np.uint64), (rows,)) for c in columns]))
 
 
 def _view_prompt_and_answer(row: Row) -> tuple[bytes, bytes] | None:

@@ -16,7 +16,7 @@ from ..plugin import hookimpl
 from ..rows import Row
 from ..text import show
 from .base import LINE, DatasetRule, Rule, TallyRule
-from .reads import BOM as BYTE_ORDER_MARK, LINE_ENDING, UNPARSED
+from .reads import BOM as BYTE_ORDER_MARK, LINE_ENDING, REPEATED_KEYS, UNPARSED
 
 
 REJECT_LINE = drop_row("move the line to the rejects file")
@@ -92,6 +92,7 @@ class DuplicateKey(Rule):
     name = "duplicate-key"
     summary = "An object repeats a key; all but the last value are silently lost"
     scope = LINE
+    reads = (REPEATED_KEYS,)
     bad = '{"messages": [{"role": "user", "content": "hi", "content": "hello"}, {"role": "assistant", "content": "Hi!"}]}'
     good = '{"messages": [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "Hi!"}]}'
 

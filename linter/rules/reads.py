@@ -50,6 +50,7 @@ UNPARSED = "unparsed"  # a line that is not a record: skipped over-long, blank o
 BOM = "bom"  # the byte-order mark opening a line, or its absence on the file's first line
 LINE_ENDING = "line_ending"  # a CRLF line ending (row.crlf)
 PROBLEM = "problem"  # the reader's parse problem (row.problem)
+REPEATED_KEYS = "repeated_keys"  # an object of the line that repeats a key (its text: the parsed row keeps the last value)
 SHAPE = "shape"  # keys, roles, types, weights and order: linter.shape.shape_of
 TURNS = "turns"  # the messages with their roles and contents
 TEXTS = "texts"  # every string a model is trained on or prompted with: the text parts of row.view, any format
@@ -164,6 +165,7 @@ VIEWS: dict[str, View] = {
         View(BOM, "a byte-order mark opening the line, or its absence on the first line", present=lambda row: row.bom or row.offset == 0),
         View(LINE_ENDING, "a CRLF line ending", present=lambda row: row.crlf),
         View(PROBLEM, "the reader's parse problem"),
+        View(REPEATED_KEYS, "an object of the line's JSON text that repeats a key"),
         View(SHAPE, "keys, roles, types, weights and order (linter.shape.shape_of)", structural=True),
         View(TURNS, "the messages with their roles and contents"),
         View(TEXTS, "every text a model is trained on or prompted with"),

@@ -166,6 +166,7 @@ class TokenLimit(Rule):
 
     code = "FT300"
     name = "token-limit"
+    silent_within_token_limit = True
     summary = "Example has more tokens than the model's per-example limit"
     kinds = CONVERSATION_KINDS | {COMPLETION}
     fix = Applicability.UNSAFE

@@ -1,0 +1,255 @@
+"""The fast path: most rows of a JSON Lines file proven clean a block at a time, without Python per row.
+
+Most rows of a dataset are clean and share their structure with an earlier row:
+the same keys, roles and types, other texts. The per-row Python of the engine
+(parse, classify, screen, dispatch, fingerprint: about 20 µs a row) then finds
+what it found on that earlier row. Here one compiled call per block
+(``linter.rowscan``) proves each line is plain JSON (no ``\\u`` escape, no
+float, no repeated key, valid UTF-8) and gives its skeleton (the line with the
+text of every non-empty ``content`` string left out) and its fingerprints; one
+Hyperscan scan of the block (``screening.BlockScanner``) tells which lines hold
+a trigger of any rule's screen. A line is taken in bulk when:
+
+* it is plain and holds no trigger; it is not the file's first line (FT008
+  asks about that one), not a row the token statistics sample, not long enough
+  to be counted exactly (``stats.LONG_ROW_BYTES``);
+* an earlier row of the same skeleton was linted the slow way and its plan,
+  read from the rules' declarations alone (``Dispatch.clean_plan``), runs no
+  rule on a row of that shape and no trigger: every rule of the kind is
+  screened out, proven idle by what the scan proves (``PROVEN_ABSENT``), a
+  shape-only rule that was silent, a per-file rule replaying its finding, or a
+  rule silent within the token limit (FT300) on a row whose bytes bound its
+  tokens within it (``tokens.upper_bound``, the same bound FT300 uses);
+* every dataset rule that takes the row either proves idle the same way or
+  folds it in bulk (``DatasetRule.update_scanned``: the fingerprint rules
+  FT403-FT405 and FT400), as it said on the earlier row (``takes_scanned``).
+
+Everything else (a line with a trigger, a new skeleton, a plugin rule that
+reads every row) goes the slow way, one row at a time, in line order, so the
+findings, statistics and states are the ones the slow way gives every row:
+``tests/test_fast_path.py`` compares the two on fuzzed files.
+``FTLINT_NO_FAST_PATH=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+from . import rowscan, schema
+from .formats.openai import OpenAIChat
+from .readers.jsonl import JsonlReader, Lines
+from .rows import _COLUMN_BITS, Row
+from .rules.reads import BOM, LINE_ENDING, REPEATED_KEYS, UNPARSED
+from .shape import shape_of
+from .stats import LONG_ROW_BYTES, SAMPLE_HEAD, SAMPLE_STRIDE
+from .tokens import upper_bound
+
+# Views whose presence a plain line the scan proved (parsed, no BOM, no CR before its newline, no
+# object repeating a key), past the file's first byte, never has: a rule reading only these is idle on it.
+PROVEN_ABSENT = frozenset({UNPARSED, BOM, LINE_ENDING, REPEATED_KEYS})
+
+SKELETONS_AT_MOST = 4096  # skeletons remembered per file: a typical dataset has hundreds
+
+
+def enabled() -> bool:
+    return rowscan.available and os.environ.get("FTLINT_NO_FAST_PATH", "") in ("", "0")
+
+
+def proven_idle(rule_class: type) -> bool:
+    """A rule that reads only what a plain line past the first byte lacks."""
+    reads = rule_class.reads
+    return bool(reads) and set(reads) <= PROVEN_ABSENT
+
+
+class Scanned:
+    """The rows of a run taken in bulk, as columns (numpy arrays, one entry per row):
+    ``places`` (``rows.place``), ``exact``, ``normalised`` and ``prompt`` fingerprints as
+    (n, 2) halves (``hashing.exact_of``, ``normalised_of``; FT405's prompt key), ``answer``
+    (FT405's 64-bit answer digest) and ``kind`` (one for the run)."""
+
+    __slots__ = ("places", "exact", "normalised", "prompt", "answer", "kind")
+
+    def __init__(self, records, places, kind: str) -> None:
+        self.places = places
+        self.exact = records["exact"]
+        self.normalised = records["flat"]
+        self.prompt = records["prompt"]
+        self.answer = records["answer"]
+        self.kind = kind
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+
+class _Skeleton:
+    """What the first row of a skeleton showed: what a later row of it adds, and where."""
+
+    __slots__ = ("index", "extra_tokens", "takes", "replays")
+
+    def __init__(self, index: int, extra_tokens: int | None, takes: int, replays: list) -> None:
+        self.index = index
+        self.extra_tokens = extra_tokens  # upper_bound - length on this skeleton; None: no rule needs the bound
+        self.takes = takes  # bit i: the i-th bulk fold takes these rows
+        self.replays = replays  # [(per-file state, violations)]
+
+
+class FastPath:
+    """One file's fast path (``for_file``); ``rows(lines)`` yields the rows of a ``Lines`` run that
+    must go the slow way, having folded the others in bulk before each."""
+
+    def __init__(self, linter, dispatch, folds, stats, per_file: dict, reader: JsonlReader) -> None:
+        import numpy as np
+
+        self.np = np
+        self.record = rowscan.dtype()  # one record per line of ``rowscan.scan``
+        self.linter = linter
+        self.dispatch = dispatch
+        self.stats = stats
+        self.per_file = per_file
+        self.reader = reader
+        self.limit = linter.token_limit
+        self.token_stats = linter.settings.token_stats
+        self.block = dispatch.scanner.block_scanner() if dispatch.scanner is not None else None
+        self.skeletons: dict[bytes, _Skeleton | None] = {}
+        self.extra = np.zeros(0, dtype=np.int64)  # per skeleton index: extra tokens (-1: unbounded)
+        self.kind_folds = self._folds(folds, schema.CHAT)  # None: a fold of chat rows that cannot take them in bulk
+
+    @classmethod
+    def for_file(cls, linter, reader, dispatch, folds, stats, per_file: dict, *, row_sink, numbers) -> "FastPath | None":
+        """The file's fast path, or None where it cannot prove what the slow way would find."""
+        if not enabled() or row_sink is not None or numbers is not None or linter.trainer is not None:
+            return None
+        if type(reader) is not JsonlReader or not linter.screens or linter.settings.exact_stats:
+            return None
+        if any(not type(adapter).__module__.startswith("linter.") for adapter in linter.registry.detector.formats):
+            return None  # a plugin's format may read the texts a skeleton leaves out
+        if dispatch.scanner is not None and dispatch.scanner.block_scanner() is None:
+            return None  # a screen only Python's re can run: no proof for a block
+        fast = cls(linter, dispatch, folds, stats, per_file, reader)
+        return fast if fast.kind_folds is not None else None
+
+    @staticmethod
+    def _folds(folds, kind: str) -> list | None:
+        """The dataset rules that take rows of ``kind`` in bulk, ``(rule, state)``; None when one takes
+        them and can neither take them in bulk nor is proven idle on them."""
+        bulk = []
+        for rule, _update, state, present in folds._for_kind(kind):
+            if hasattr(rule, "update_scanned"):
+                bulk.append((rule, state))
+            elif present is None or not proven_idle(type(rule)):
+                return None
+        return bulk
+
+    # ------------------------------------------------------------ per block
+
+    def rows(self, lines: Lines) -> Iterator[Row]:
+        np = self.np
+        records = np.frombuffer(rowscan.scan(lines.pieces), dtype=self.record)
+        count = len(records)
+        lengths = np.fromiter(map(len, lines.pieces), dtype=np.int64, count=count)  # a record not OK holds no length
+        starts = np.zeros(count, dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+        plain = (records["flags"] & 1).astype(bool)
+        numbers = np.arange(lines.number, lines.number + count, dtype=np.int64)
+        fast = plain.copy()
+        if lines.offset == 0:
+            fast[0] = False  # the file's first line: FT008 asks whether it opens with a BOM
+        if self.token_stats:
+            fast &= (numbers > SAMPLE_HEAD) & (numbers % SAMPLE_STRIDE != 0) & (lengths < LONG_ROW_BYTES)
+        keys = np.ascontiguousarray(records["skeleton"]).view("V16").ravel()
+        unique, inverse = np.unique(keys, return_inverse=True)
+        skeletons = self.skeletons
+        found = [skeletons.get(key.tobytes()) for key in unique]
+        index = np.array([-1 if s is None else s.index for s in found], dtype=np.int64)[inverse]
+        fast &= index >= 0
+        if fast.any():
+            extra = self.extra[np.maximum(index, 0)]
+            fast &= (extra < 0) | (lengths + extra <= self.limit)
+            if self.block is not None and fast.any():
+                fast &= ~self.block.hit_lines(lines.data, starts)
+        by_index = {s.index: s for s in found if s is not None}
+        slow = np.flatnonzero(~fast).tolist()
+        offsets = (starts + lines.offset).tolist()
+        make = self.reader._row
+        done = 0
+        for at in slow:
+            if at > done:
+                self._fold(records[done:at], numbers[done:at], lengths[done:at], index[done:at], by_index)
+            length = len(lines.pieces[at])
+            row = make(int(numbers[at]), offsets[at], lines.pieces[at], length)
+            yield row
+            if plain[at] and index[at] < 0:
+                key = keys[at].tobytes()
+                if key not in skeletons and len(skeletons) < SKELETONS_AT_MOST:
+                    skeletons[key] = self._learn(row)
+            done = at + 1
+        if done < count:
+            self._fold(records[done:], numbers[done:], lengths[done:], index[done:], by_index)
+
+    def _fold(self, records, numbers, lengths, index, by_index: dict) -> None:
+        """Count and fold a run of rows taken in bulk, as the slow way would one by one."""
+        np = self.np
+        stats = self.stats
+        n = len(records)
+        first_index = stats.lines + 1
+        stats.lines += n
+        stats.bytes += int(lengths.sum()) + n
+        stats.examples += n
+        stats.countable += n
+        if self.token_stats:
+            stats.short_countable += n
+        values, counts = np.unique(records["messages"], return_counts=True)
+        for value, times in zip(values.tolist(), counts.tolist()):
+            stats.messages[value] += times
+        places = numbers.astype(np.uint64) << np.uint64(_COLUMN_BITS)
+        skeletons, last = np.unique(index[::-1], return_index=True)
+        last = n - 1 - last  # each skeleton's last row in the run
+        takes = np.array([by_index[i].takes for i in skeletons.tolist()], dtype=np.int64)
+        row_takes = takes[np.searchsorted(skeletons, index)]
+        for bit, (rule, state) in enumerate(self.kind_folds):
+            chosen = (row_takes >> bit & 1).astype(bool)
+            if chosen.all():
+                rule.update_scanned(state, Scanned(records, places, schema.CHAT))
+            elif chosen.any():
+                rule.update_scanned(state, Scanned(records[chosen], places[chosen], schema.CHAT))
+        for skeleton, at in zip(skeletons.tolist(), last.tolist()):
+            found = by_index[skeleton]
+            if found.replays:
+                times = int((index == skeleton).sum())
+                for state, violations in found.replays:
+                    for message in {violation.message for violation in violations}:
+                        entry = state[message]  # the skeleton's first row made it
+                        entry[0] += times
+                        entry[3] = first_index + at
+
+    # ------------------------------------------------------------ per skeleton
+
+    def _learn(self, row: Row) -> _Skeleton | None:
+        """What later rows of this row's skeleton do, from the rules' declarations and this row; None:
+        they go the slow way."""
+        value = row.value
+        if not row.parsed or row.problem is not None or row.kind != schema.CHAT or type(row.format) is not OpenAIChat:
+            return None
+        if type(value) is not dict or len(value) != 1 or type(value.get("messages")) is not list:
+            return None
+        if any(type(m) is not dict or type(m.get("content")) is not str for m in value["messages"]):
+            return None  # content parts or tools: FT300's bound would depend on more than the skeleton
+        plan = self.dispatch.clean_plan(row, row.kind, proven_idle)
+        if plan is None:
+            return None
+        replays, bounded = plan
+        takes = 0
+        for bit, (rule, _state) in enumerate(self.kind_folds):
+            taken = rule.takes_scanned(row)
+            if taken is None:
+                return None
+            takes |= bool(taken) << bit
+        try:
+            states = [(self.per_file[rule], violations) for rule, violations in replays]
+        except KeyError:
+            return None
+        extra = upper_bound(value, row.length, row.raw) - row.length if bounded else None
+        found = _Skeleton(len(self.extra), extra, takes, states)
+        self.extra = self.np.append(self.extra, -1 if extra is None else extra)
+        return found

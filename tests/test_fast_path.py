@@ -1,0 +1,184 @@
+"""The fast path (``linter.fast_path``) changes no output: the same findings, in the same order, and the
+same statistics as linting every row the slow way, on files made to hit every way a row can differ from
+the earlier row of its skeleton (texts that trip a rule's screen, duplicates, conflicting answers,
+rows over the token limit, escapes, floats, repeated keys, BOMs, CRLF, columns a trainer drops...)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+
+from linter import fast_path, registry, rowscan
+from linter.config import Settings
+from linter.engine import Linter
+from linter.readers import jsonl
+
+pytestmark = pytest.mark.skipif(not rowscan.available and not os.environ.get("CI"), reason="linter._rowscan did not build")
+
+WORDS = ["refund", "shipping", "the", "order", "size", "boots", "warranty", "color", "café", "naïve", "😀", "日本語",
+         "a\tb", "line\nbreak", "quote\"d", "back\\slash", "slash/ed", "<|im_start|>", "{{name}}", "[INST]", "###",
+         "sk-proj-" + "A1b2C3d4" * 6, "AKIAIOSFODNN7EXAMPLE", "password", "Human:", "Assistant:", "http://x.io/a",
+         "\u200b", "  ", "END", "<think>", "```", "\\n"]
+ROLE_SEQUENCES = [("user", "assistant"), ("system", "user", "assistant"), ("user", "assistant", "user", "assistant"),
+                  ("system", "user", "assistant", "user", "assistant"), ("user",), ("assistant", "user")]
+
+
+def text(rng: random.Random, words: int) -> str:
+    out = " ".join(rng.choice(WORDS[:8]) if rng.random() < 0.93 else rng.choice(WORDS) for _ in range(words))
+    roll = rng.random()
+    if roll < 0.02:
+        return " " + out
+    if roll < 0.04:
+        return out + " "
+    if roll < 0.05:
+        return ""
+    return out
+
+
+def row_line(rng: random.Random, earlier: list[str]) -> str:
+    """One line: usually a plain chat row, sometimes a repeat or a row with something unusual."""
+    roll = rng.random()
+    if earlier and roll < 0.04:
+        return rng.choice(earlier)  # an exact duplicate
+    roles = rng.choice(ROLE_SEQUENCES)
+    long = rng.random() < 0.01
+    messages = [{"role": role, "content": text(rng, rng.randint(4000, 6000) if long and role == "user" else rng.randint(1, 30))}
+                for role in roles]
+    row: dict = {"messages": messages}
+    if earlier and roll < 0.07:  # the prompt of an earlier row with another answer (FT405), or the same answer re-spaced (FT404)
+        other = json.loads(rng.choice(earlier))
+        if "messages" in other and len(other["messages"]) >= 2:
+            row = other
+            if rng.random() < 0.5:
+                row["messages"][-1] = {"role": "assistant", "content": text(rng, 5)}
+            else:
+                row["messages"][-1]["content"] = " " + str(row["messages"][-1].get("content")) + " "
+    elif roll < 0.09:
+        row["id"] = rng.randint(0, 50)
+    elif roll < 0.10:
+        messages[-1]["weight"] = rng.choice([0, 1, 1.0])
+    elif roll < 0.11:
+        row = {"prompt": text(rng, 5), "chosen": text(rng, 5), "rejected": text(rng, 5)}
+    elif roll < 0.12:
+        messages[0]["name"] = rng.choice(["bob", "a b", ""])
+    line_roll = rng.random()
+    if line_roll < 0.03:
+        return json.dumps(row)  # \u escapes and ", " separators
+    if line_roll < 0.05:
+        return json.dumps(row, ensure_ascii=False, indent=None, separators=(" ,", " : "))
+    if line_roll < 0.06:
+        return json.dumps(row, ensure_ascii=False).replace('{"messages"', '{"messages": [], "messages"', 1)  # a repeated key
+    if line_roll < 0.065:
+        return "\ufeff" + json.dumps(row, ensure_ascii=False)
+    if line_roll < 0.07:
+        return json.dumps(row, ensure_ascii=False) + "\r"
+    if line_roll < 0.075:
+        return rng.choice(["", "   ", "{not json", "[1, 2]", '{"messages": [{"role": "user", "content": "x"}], "n": 1.5e3}',
+                           '{"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], "n": -0}'])
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":") if line_roll < 0.5 else (", ", ": "))
+
+
+def dataset(seed: int, rows: int) -> str:
+    rng = random.Random(seed)
+    earlier: list[str] = []
+    lines = []
+    for _ in range(rows):
+        line = row_line(rng, earlier)
+        lines.append(line)
+        if len(earlier) < 400 and line.startswith('{"'):
+            try:
+                json.loads(line)
+            except ValueError:
+                continue
+            earlier.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def run(path, *args: str, fast: bool, plugins: bool = False) -> str:
+    env = {**os.environ, "FTLINT_LOAD_PLUGINS": ""}
+    if plugins:
+        del env["FTLINT_LOAD_PLUGINS"]
+    env.pop("FTLINT_NO_FAST_PATH", None)
+    if not fast:
+        env["FTLINT_NO_FAST_PATH"] = "1"
+    out = subprocess.run([sys.executable, "-m", "linter", "check", "--output-format", "json", "--statistics", *args, str(path)],
+                         capture_output=True, text=True, env=env)
+    assert out.returncode in (0, 1), out.stderr
+    return out.stdout
+
+
+@pytest.mark.parametrize("seed, args", [
+    (1, ()),
+    (2, ("--profile", "trl")),
+    (3, ("--jobs", "2")),
+    (4, ("--profile", "together", "--model", "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference")),
+    (5, ("--max-tokens", "300")),
+    (6, ("--no-token-stats",)),  # the pre-commit hooks' way: the first thousand rows are not sampled
+    (9, ("--no-token-stats", "--jobs", "2", "--profile", "trl")),
+])
+def test_same_output_with_and_without_the_fast_path(tmp_path, seed, args):
+    path = tmp_path / "data.jsonl"
+    path.write_text(dataset(seed, 4000), encoding="utf-8")
+    slow = run(path, *args, fast=False)
+    fast = run(path, *args, fast=True)
+    assert json.loads(fast) == json.loads(slow)
+    assert fast == slow
+
+
+def taken_in_bulk(path, monkeypatch, **settings) -> tuple[list, dict, int]:
+    """Findings, summary and how many rows the fast path folded, in this process."""
+    taken = []
+    fold = fast_path.FastPath._fold
+
+    def counting(self, records, *rest):
+        taken.append(len(records))
+        return fold(self, records, *rest)
+
+    monkeypatch.setattr(fast_path.FastPath, "_fold", counting)
+    linter = Linter(Settings(**settings))
+    findings, result = linter.lint_path(str(path))
+    findings = [(f.line, f.column, f.code, f.message, f.pointer) for f in findings]
+    return findings, result.summary(), sum(taken)
+
+
+@pytest.mark.parametrize("block_size", [4096, 1 << 20])
+def test_blocks_of_any_size_give_the_slow_answers(tmp_path, monkeypatch, block_size):
+    """Lines cut by block boundaries come as rows, the rest in runs: both ways give one answer."""
+    path = tmp_path / "data.jsonl"
+    path.write_text(dataset(7, 5000), encoding="utf-8")
+    monkeypatch.setattr(jsonl, "BLOCK_SIZE", block_size)
+    monkeypatch.setenv("FTLINT_LOAD_PLUGINS", "")  # built-in rules alone: a plugin rule may read every row
+    registry.reset()
+    try:
+        fast = taken_in_bulk(path, monkeypatch)
+        monkeypatch.setenv("FTLINT_NO_FAST_PATH", "1")
+        slow = taken_in_bulk(path, monkeypatch)
+    finally:
+        registry.reset()
+    assert fast[:2] == slow[:2]
+    assert slow[2] == 0
+    assert fast[2] > 1000, "the fast path took too few rows to be tested here"
+
+
+def test_a_rule_that_reads_every_row_turns_it_off_for_its_rows(tmp_path, monkeypatch):
+    """The engine alone decides: with a rule that reads every text and declares no screen, no row is
+    proven clean in bulk, and the answers are the slow way's."""
+    path = tmp_path / "data.jsonl"
+    banned = '{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "As an AI language model, no."}]}'
+    path.write_text(dataset(8, 1500) + banned + "\n", encoding="utf-8")
+    monkeypatch.delenv("FTLINT_LOAD_PLUGINS", raising=False)
+    registry.reset()
+    try:
+        if "EX001" not in registry.get_registry().rules:
+            pytest.skip("the example plugin is not installed")
+        findings, summary, taken = taken_in_bulk(path, monkeypatch)
+    finally:
+        registry.reset()
+    assert taken == 0
+    assert (1501, "EX001") in [(line, code) for line, _, code, _, _ in findings]
+    assert run(path, fast=True, plugins=True) == run(path, fast=False, plugins=True)
