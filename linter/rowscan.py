@@ -8,10 +8,10 @@ columns that ``scan`` computes in C (``linter/_native/rowscan.c``), one call per
 Its OK flag proves that the line is in a subset of JSON that orjson.loads accepts and reads one way only:
 one object with no whitespace around it (no BOM, no trailing CR), spaces and tabs between tokens, strings
 of valid UTF-8 with no raw control character and no ``\\u`` escape, integers of at most 18 digits (no
-``-0``, no floats), at most 64 levels deep, no key repeated in an object. For such a line the record's
-digests are exactly the ones ``linter.hashing`` and ``linter.rules.duplicates`` compute from the parsed
-row, so the engine may use them instead; a line without OK has an all-zero record and is read in Python
-as before (refusing a line is always safe: the scanner is conservative on purpose).
+``-0``, no floats), at most 64 levels deep, no key repeated in an object, at most ``MAX_LINE`` bytes. For
+such a line the record's digests are exactly the ones ``linter.hashing`` and ``linter.rules.duplicates``
+compute from the parsed row, so the engine may use them instead; a line without OK has an all-zero record
+and is read in Python as before (refusing a line is always safe: the scanner is conservative on purpose).
 
 - ``exact``: ``fingerprint(line)``; ``flat``: ``fingerprint(hashing.flat(orjson.loads(line)))`` (as two
   unsigned 64-bit halves, ``hashing.HALVES`` of the 128-bit digest);
@@ -39,6 +39,7 @@ scan: Callable[[list], bytes] | None = _scan
 available: bool = _scan is not None
 
 RECORD = 96  # bytes per line
+MAX_LINE = 1 << 20  # a longer line is refused: its parse is its cost, not the per-row overhead the scanner saves
 OK, PAIR = 1, 2  # bits of the flags field
 
 # the record's fields in order: (name, numpy type); 16-byte digests as two little-endian halves

@@ -6,7 +6,7 @@
  * object, no whitespace around it, spaces and tabs between tokens, strings of
  * valid UTF-8 without raw control characters or \u escapes, integers of at
  * most 18 digits (not -0), no floats, at most 64 levels deep, no repeated key
- * in an object. Anything else gets OK = 0 and a zeroed record: the engine then
+ * in an object, at most 1 MiB long. Anything else gets OK = 0 and a zeroed record: the engine then
  * parses that line in Python, so refusing is always safe and accepting a line
  * orjson would refuse or read differently is the one bug to avoid.
  *
@@ -53,6 +53,9 @@
 #define RECORD 96
 #define MAX_DEPTH 64
 #define MAX_DIGITS 18
+/* Longer lines are left to Python (OK = 0): their parse, not the per-row overhead this saves, is their
+ * cost, and the scratch memory is sized by the longest line scanned (about 25 bytes per byte of it). */
+#define MAX_LINE (1u << 20)
 #define FLAG_OK 1u
 #define FLAG_PAIR 2u
 
@@ -580,7 +583,7 @@ static inline void put_128(unsigned char *out, XXH128_hash_t h)
 /* Fill one record (zeroed by the caller) for the line; leaves it zeroed when the line is not OK. */
 static void scan_line(Scan *s, const unsigned char *line, size_t len, unsigned char *record)
 {
-    if (len < 2 || len >= UINT32_MAX || line[0] != '{')
+    if (len < 2 || len > MAX_LINE || line[0] != '{')
         return;
     s->base = s->p = line;
     s->end = line + len;
@@ -654,7 +657,7 @@ static PyObject *rowscan_scan(PyObject *module, PyObject *arg)
                          Py_TYPE(item)->tp_name);
             return NULL;
         }
-        if (PyBytes_GET_SIZE(item) > longest)
+        if (PyBytes_GET_SIZE(item) > longest && PyBytes_GET_SIZE(item) <= MAX_LINE)
             longest = PyBytes_GET_SIZE(item);
     }
     if (n > PY_SSIZE_T_MAX / RECORD)
@@ -709,7 +712,7 @@ static struct PyModuleDef rowscan_module = {
 PyMODINIT_FUNC PyInit__rowscan(void)
 {
     PyObject *m = PyModule_Create(&rowscan_module);
-    if (m && PyModule_AddIntConstant(m, "RECORD", RECORD) < 0) {
+    if (m && (PyModule_AddIntConstant(m, "RECORD", RECORD) < 0 || PyModule_AddIntConstant(m, "MAX_LINE", MAX_LINE) < 0)) {
         Py_DECREF(m);
         return NULL;
     }
