@@ -169,26 +169,25 @@ class FastPath:
             if self.block is not None and fast.any():
                 fast &= ~self.block.hit_lines(lines.data, starts)
         by_index = {s.index: s for s in found if s is not None}
-        slow = np.flatnonzero(~fast).tolist()
-        offsets = (starts + lines.offset).tolist()
         make = self.reader._row
-        done = 0
-        for at in slow:
-            if at > done:
-                self._fold(records[done:at], numbers[done:at], lengths[done:at], index[done:at], by_index)
-            length = len(lines.pieces[at])
-            row = make(int(numbers[at]), offsets[at], lines.pieces[at], length)
+        for at in np.flatnonzero(~fast).tolist():
+            piece = lines.pieces[at]
+            row = make(lines.number + at, lines.offset + int(starts[at]), piece, len(piece))
             yield row
             if plain[at] and index[at] < 0:
                 key = keys[at].tobytes()
                 if key not in skeletons and len(skeletons) < SKELETONS_AT_MOST:
                     skeletons[key] = self._learn(row)
-            done = at + 1
-        if done < count:
-            self._fold(records[done:], numbers[done:], lengths[done:], index[done:], by_index)
+        # the block's other rows, folded at once after its slow ones: counts and fingerprint logs do not
+        # depend on the order rows come in, and every state a fold adds to was made by an earlier block's row
+        if fast.all():
+            self._fold(records, numbers, lengths, index, by_index)
+        elif fast.any():
+            self._fold(records[fast], numbers[fast], lengths[fast], index[fast], by_index)
 
     def _fold(self, records, numbers, lengths, index, by_index: dict) -> None:
-        """Count and fold a run of rows taken in bulk, as the slow way would one by one."""
+        """Count and fold rows taken in bulk, as the slow way would one by one (in another order: what a row
+        adds to a count or a fingerprint log does not depend on it)."""
         np = self.np
         stats = self.stats
         n = len(records)
