@@ -100,10 +100,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--corpora", default="short,text", help="from bench/generate.py: chat, short, text; dups (text, 90%% duplicates)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip", default="", help="commands to leave out, comma-separated words of their names (stats,fix)")
     args = parser.parse_args()
+    skipped = [word for word in args.skip.split(",") if word]
+    commands = {name: make for name, make in COMMANDS.items() if not any(word in name for word in skipped)}
     SCRATCH.mkdir(parents=True, exist_ok=True)
     warm = dataset(1000, "text")  # each command once on a small file: the bytecode every one of them imports
-    for name, make in COMMANDS.items():
+    for name, make in commands.items():
         if name.startswith("ftlint"):
             subprocess.run(make(warm), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; best wall time of {args.repeat}, side by side")
@@ -113,7 +116,7 @@ def main() -> None:
             mb = path.stat().st_size / 1e6
             print(f"\n{corpus}, {size:,} examples, {mb:,.1f} MB")
             results, cpus = {}, {}
-            for name, make in COMMANDS.items():
+            for name, make in commands.items():
                 ok = (0, 1) if name.startswith("ftlint") else (0,)  # ftlint exits 1 when the data has mistakes
                 runs = [measure(make(path), ok) for _ in range(args.repeat)]
                 wall = min(r[0] for r in runs)
@@ -122,6 +125,8 @@ def main() -> None:
                 results[name] = wall
                 print(f"  {name:<36} {wall:8.2f} s wall {cpus[name]:8.2f} s CPU  {mb / wall:7.1f} MB/s  peak RSS {rss:6.0f} MB")
             for command, floor, target in RATIOS:
+                if command not in results or floor not in results:
+                    continue
                 print(f"  {command:<36} {results[command] / results[floor]:5.2f}x {floor} by wall, "
                       f"{cpus[command] / cpus[floor]:5.2f}x by CPU (target {target})")
 
