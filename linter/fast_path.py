@@ -19,7 +19,8 @@ a trigger of any rule's screen. A line is taken in bulk when:
   screened out, proven idle by what the scan proves (``PROVEN_ABSENT``), a
   shape-only rule that was silent, a per-file rule replaying its finding, or a
   rule silent within the token limit (FT300) on a row whose bytes bound its
-  tokens within it (``tokens.upper_bound``, the same bound FT300 uses);
+  tokens within it (``tokens.upper_bound``, the same bound FT300 uses) or,
+  where they do not, whose tokens counted as FT300 counts them are;
 * every dataset rule that takes the row either proves idle the same way or
   folds it in bulk (``DatasetRule.update_scanned``: the fingerprint rules
   FT403-FT405 and FT400), as it said on the earlier row (``takes_scanned``).
@@ -163,16 +164,28 @@ class FastPath:
         found = [skeletons.get(key.tobytes()) for key in unique]
         index = np.array([-1 if s is None else s.index for s in found], dtype=np.int64)[inverse]
         fast &= index >= 0
+        over = None  # rows whose bytes do not bound their tokens within the limit: counted before they are taken
+        if fast.any() and self.block is not None:
+            fast &= ~self.block.hit_lines(lines.data, starts)
         if fast.any():
             extra = self.extra[np.maximum(index, 0)]
-            fast &= (extra < 0) | (lengths + extra <= self.limit)
-            if self.block is not None and fast.any():
-                fast &= ~self.block.hit_lines(lines.data, starts)
+            over = fast & (extra >= 0) & (lengths + extra > self.limit)
+            fast &= ~over
         by_index = {s.index: s for s in found if s is not None}
         make = self.reader._row
+        stats, limit, count = self.stats, self.limit, self.linter.tokenizer.count_row
         for at in np.flatnonzero(~fast).tolist():
             piece = lines.pieces[at]
             row = make(lines.number + at, lines.offset + int(starts[at]), piece, len(piece))
+            if over is not None and over[at]:
+                # the count the rule silent within the limit (FT300) would make, kept on the row if it goes on
+                tokens = count(row)
+                if tokens <= limit:
+                    fast[at] = True
+                    if self.token_stats:  # what the statistics take from a row the rule counted (Linter._count)
+                        stats.max_tokens_seen = max(stats.max_tokens_seen, tokens)
+                        stats.note_length(tokens, row.number)
+                    continue
             yield row
             if plain[at] and index[at] < 0:
                 key = keys[at].tobytes()

@@ -28,8 +28,8 @@ ROLE_SEQUENCES = [("user", "assistant"), ("system", "user", "assistant"), ("user
                   ("system", "user", "assistant", "user", "assistant"), ("user",), ("assistant", "user")]
 
 
-def text(rng: random.Random, words: int) -> str:
-    out = " ".join(rng.choice(WORDS[:8]) if rng.random() < 0.93 else rng.choice(WORDS) for _ in range(words))
+def text(rng: random.Random, words: int, odd: float = 0.07) -> str:
+    out = " ".join(rng.choice(WORDS) if rng.random() < odd else rng.choice(WORDS[:8]) for _ in range(words))
     roll = rng.random()
     if roll < 0.02:
         return " " + out
@@ -40,14 +40,15 @@ def text(rng: random.Random, words: int) -> str:
     return out
 
 
-def row_line(rng: random.Random, earlier: list[str]) -> str:
+def row_line(rng: random.Random, earlier: list[str], longest: tuple[int, int] = (4000, 6000)) -> str:
     """One line: usually a plain chat row, sometimes a repeat or a row with something unusual."""
     roll = rng.random()
     if earlier and roll < 0.04:
         return rng.choice(earlier)  # an exact duplicate
     roles = rng.choice(ROLE_SEQUENCES)
-    long = rng.random() < 0.01
-    messages = [{"role": role, "content": text(rng, rng.randint(4000, 6000) if long and role == "user" else rng.randint(1, 30))}
+    size = rng.random()  # 1%: over the token limit; 3%: more bytes than the limit, fewer tokens (counted to be sure)
+    words = longest if size < 0.01 else (250, 600) if size < 0.04 else None
+    messages = [{"role": role, "content": text(rng, rng.randint(*words), odd=0.001) if words and role == "user" else text(rng, rng.randint(1, 30))}
                 for role in roles]
     row: dict = {"messages": messages}
     if earlier and roll < 0.07:  # the prompt of an earlier row with another answer (FT405), or the same answer re-spaced (FT404)
@@ -83,12 +84,12 @@ def row_line(rng: random.Random, earlier: list[str]) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":") if line_roll < 0.5 else (", ", ": "))
 
 
-def dataset(seed: int, rows: int) -> str:
+def dataset(seed: int, rows: int, longest: tuple[int, int] = (4000, 6000)) -> str:
     rng = random.Random(seed)
     earlier: list[str] = []
     lines = []
     for _ in range(rows):
-        line = row_line(rng, earlier)
+        line = row_line(rng, earlier, longest)
         lines.append(line)
         if len(earlier) < 400 and line.startswith('{"'):
             try:
@@ -143,7 +144,9 @@ def taken_in_bulk(path, monkeypatch, **settings) -> tuple[list, dict, int]:
     linter = Linter(Settings(**settings))
     findings, result = linter.lint_path(str(path))
     findings = [(f.line, f.column, f.code, f.message, f.pointer) for f in findings]
-    return findings, result.summary(), sum(taken)
+    summary = result.summary()
+    summary["longest"] = result.stats.longest_examples()  # what the HTML report shows
+    return findings, summary, sum(taken)
 
 
 @pytest.mark.parametrize("block_size", [4096, 1 << 20])
@@ -182,3 +185,23 @@ def test_a_rule_that_reads_every_row_turns_it_off_for_its_rows(tmp_path, monkeyp
     assert taken == 0
     assert (1501, "EX001") in [(line, code) for line, _, code, _, _ in findings]
     assert run(path, fast=True, plugins=True) == run(path, fast=False, plugins=True)
+
+
+def test_rows_counted_to_be_sure_give_the_statistics_the_slow_way_gives(tmp_path, monkeypatch):
+    """Rows with more bytes than the token limit but fewer tokens are counted (as FT300 counts them) before
+    they are taken in bulk; the statistics keep what the slow way keeps of a counted row (the longest
+    examples, the longest count)."""
+    path = tmp_path / "data.jsonl"
+    path.write_text(dataset(10, 3000, longest=(250, 600)), encoding="utf-8")
+    monkeypatch.setenv("FTLINT_LOAD_PLUGINS", "")
+    registry.reset()
+    try:
+        fast = taken_in_bulk(path, monkeypatch, max_tokens=1500)
+        monkeypatch.setenv("FTLINT_NO_FAST_PATH", "1")
+        slow = taken_in_bulk(path, monkeypatch, max_tokens=1500)
+    finally:
+        registry.reset()
+    assert fast[:2] == slow[:2]
+    assert fast[2] > 300
+    lines = dict(fast[1]["longest"])
+    assert any(line > 1000 and line % 64 for line in lines), "no row taken in bulk is among the longest: the test proves nothing"
