@@ -111,6 +111,8 @@ class FastPath:
         self.reader = reader
         self.limit = linter.token_limit
         self.token_stats = linter.settings.token_stats
+        # every example counted exactly (``stats``): each row is counted as it is taken, as ``Linter._count`` would
+        self.exact = self.token_stats and linter.settings.exact_stats
         self.block = dispatch.scanner.block_scanner() if dispatch.scanner is not None else None
         self.skeletons: dict[bytes, _Skeleton | None] = {}
         self.extra = np.zeros(0, dtype=np.int64)  # per skeleton index: extra tokens (-1: unbounded)
@@ -121,7 +123,7 @@ class FastPath:
         """The file's fast path, or None where it cannot prove what the slow way would find."""
         if not enabled() or row_sink is not None or numbers is not None or linter.trainer is not None:
             return None
-        if type(reader) is not JsonlReader or not linter.screens or linter.settings.exact_stats:
+        if type(reader) is not JsonlReader or not linter.screens:
             return None
         if any(not type(adapter).__module__.startswith("linter.") for adapter in linter.registry.detector.formats):
             return None  # a plugin's format may read the texts a skeleton leaves out
@@ -156,7 +158,7 @@ class FastPath:
         fast = plain.copy()
         if lines.offset == 0:
             fast[0] = False  # the file's first line: FT008 asks whether it opens with a BOM
-        if self.token_stats:
+        if self.token_stats and not self.exact:  # sampled and long rows are counted: the slow way
             fast &= (numbers > SAMPLE_HEAD) & (numbers % SAMPLE_STRIDE != 0) & (lengths < LONG_ROW_BYTES)
         keys = np.ascontiguousarray(records["skeleton"]).view("V16").ravel()
         unique, inverse = np.unique(keys, return_inverse=True)
@@ -169,22 +171,27 @@ class FastPath:
             fast &= ~self.block.hit_lines(lines.data, starts)
         if fast.any():
             extra = self.extra[np.maximum(index, 0)]
-            over = fast & (extra >= 0) & (lengths + extra > self.limit)
+            bounded = extra >= 0
+            over = fast.copy() if self.exact else fast & bounded & (lengths + extra > self.limit)
             fast &= ~over
         by_index = {s.index: s for s in found if s is not None}
         make = self.reader._row
-        stats, limit, count = self.stats, self.limit, self.linter.tokenizer.count_row
+        stats, limit, count, exact = self.stats, self.limit, self.linter.tokenizer.count_row, self.exact
         for at in np.flatnonzero(~fast).tolist():
             piece = lines.pieces[at]
             row = make(lines.number + at, lines.offset + int(starts[at]), piece, len(piece))
             if over is not None and over[at]:
                 # the count the rule silent within the limit (FT300) would make, kept on the row if it goes on
                 tokens = count(row)
-                if tokens <= limit:
+                if tokens <= limit or not bounded[at]:
                     fast[at] = True
-                    if self.token_stats:  # what the statistics take from a row the rule counted (Linter._count)
+                    if self.token_stats:  # what the statistics take from a counted row (Linter._count)
+                        if exact:
+                            stats.add_tokens(tokens, *row.token_parts, sampled=False, extra_billed=0)
                         stats.max_tokens_seen = max(stats.max_tokens_seen, tokens)
                         stats.note_length(tokens, row.number)
+                        if tokens > limit:
+                            stats.over_limit += 1
                     continue
             yield row
             if plain[at] and index[at] < 0:
@@ -209,7 +216,7 @@ class FastPath:
         stats.bytes += int(lengths.sum()) + n
         stats.examples += n
         stats.countable += n
-        if self.token_stats:
+        if self.token_stats and not self.exact:
             stats.short_countable += n
         values, counts = np.unique(records["messages"], return_counts=True)
         for value, times in zip(values.tolist(), counts.tolist()):

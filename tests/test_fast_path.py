@@ -131,6 +131,28 @@ def test_same_output_with_and_without_the_fast_path(tmp_path, seed, args):
     assert fast == slow
 
 
+@pytest.mark.parametrize("seed, args, html", [(11, (), False), (12, ("--jobs", "2", "--max-tokens", "600"), True),
+                                              (13, ("--profile", "trl"), True), (14, ("--max-tokens", "600"), False)])
+def test_stats_the_same_with_and_without_the_fast_path(tmp_path, seed, args, html):
+    """``stats`` counts every example exactly: rows taken in bulk are counted one by one as they are taken."""
+    path = tmp_path / "data.jsonl"
+    path.write_text(dataset(seed, 3000, longest=(250, 600)), encoding="utf-8")
+    outputs = []
+    for fast in (False, True):
+        env = {**os.environ, "FTLINT_LOAD_PLUGINS": ""}
+        env.pop("FTLINT_NO_FAST_PATH", None)
+        if not fast:
+            env["FTLINT_NO_FAST_PATH"] = "1"
+        report = tmp_path / f"report-{fast}.html"
+        more = ("--html", str(report)) if html else ()  # with a report the rules run too (it counts findings)
+        out = subprocess.run([sys.executable, "-m", "linter", "stats", "--output-format", "json", *more, *args, str(path)],
+                             capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+        outputs.append((json.loads(out.stdout), report.read_text(encoding="utf-8").replace(f"report-{fast}", "report") if html else ""))
+    assert outputs[0][0] == outputs[1][0]
+    assert outputs[0][1] == outputs[1][1]  # the HTML report: rule counts, histograms, the longest examples
+
+
 def taken_in_bulk(path, monkeypatch, **settings) -> tuple[list, dict, int]:
     """Findings, summary and how many rows the fast path folded, in this process."""
     taken = []
