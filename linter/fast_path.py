@@ -37,6 +37,8 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
+from orjson import loads
+
 from . import rowscan, schema
 from .formats.openai import OpenAIChat
 from .readers.jsonl import JsonlReader, Lines
@@ -86,10 +88,11 @@ class Scanned:
 class _Skeleton:
     """What the first row of a skeleton showed: what a later row of it adds, and where."""
 
-    __slots__ = ("index", "extra_tokens", "takes", "replays")
+    __slots__ = ("index", "extra_tokens", "takes", "replays", "layout")
 
-    def __init__(self, index: int, extra_tokens: int | None, takes: int, replays: list) -> None:
+    def __init__(self, index: int, extra_tokens: int | None, takes: int, replays: list, layout: tuple | None) -> None:
         self.index = index
+        self.layout = layout  # its tokens but its contents' (``Tokenizer.plain_layout``), None: count each row whole
         self.extra_tokens = extra_tokens  # upper_bound - length on this skeleton; None: no rule needs the bound
         self.takes = takes  # bit i: the i-th bulk fold takes these rows
         self.replays = replays  # [(per-file state, violations)]
@@ -116,6 +119,9 @@ class FastPath:
         self.block = dispatch.scanner.block_scanner() if dispatch.scanner is not None else None
         self.skeletons: dict[bytes, _Skeleton | None] = {}
         self.extra = np.zeros(0, dtype=np.int64)  # per skeleton index: extra tokens (-1: unbounded)
+        tokenizer = linter.tokenizer  # counts a row of a known skeleton from its contents alone, where it can
+        self.plain_layout = getattr(tokenizer, "plain_layout", None)
+        self.count_plain = getattr(tokenizer, "count_plain", None)
         self.kind_folds = self._folds(folds, schema.CHAT)  # None: a fold of chat rows that cannot take them in bulk
 
     @classmethod
@@ -176,23 +182,35 @@ class FastPath:
             fast &= ~over
         by_index = {s.index: s for s in found if s is not None}
         make = self.reader._row
-        stats, limit, count, exact = self.stats, self.limit, self.linter.tokenizer.count_row, self.exact
+        stats, limit, exact = self.stats, self.limit, self.exact
+        count, plain_count = self.linter.tokenizer.count_row, self.count_plain
         for at in np.flatnonzero(~fast).tolist():
             piece = lines.pieces[at]
-            row = make(lines.number + at, lines.offset + int(starts[at]), piece, len(piece))
+            number = lines.number + at
+            row = None
             if over is not None and over[at]:
                 # the count the rule silent within the limit (FT300) would make, kept on the row if it goes on
-                tokens = count(row)
+                layout = by_index[index[at]].layout
+                if layout is not None and plain_count is not None:
+                    tokens, *parts = plain_count(layout, loads(piece))
+                else:
+                    row = make(number, lines.offset + int(starts[at]), piece, len(piece))
+                    tokens, parts = count(row), row.token_parts
                 if tokens <= limit or not bounded[at]:
                     fast[at] = True
                     if self.token_stats:  # what the statistics take from a counted row (Linter._count)
                         if exact:
-                            stats.add_tokens(tokens, *row.token_parts, sampled=False, extra_billed=0)
+                            stats.add_tokens(tokens, *parts, sampled=False, extra_billed=0)
                         stats.max_tokens_seen = max(stats.max_tokens_seen, tokens)
-                        stats.note_length(tokens, row.number)
+                        stats.note_length(tokens, number)
                         if tokens > limit:
                             stats.over_limit += 1
                     continue
+                if row is None:
+                    row = make(number, lines.offset + int(starts[at]), piece, len(piece))
+                    row.tokens, row.token_parts = tokens, tuple(parts)
+            if row is None:
+                row = make(number, lines.offset + int(starts[at]), piece, len(piece))
             yield row
             if plain[at] and index[at] < 0:
                 key = keys[at].tobytes()
@@ -269,6 +287,7 @@ class FastPath:
         except KeyError:
             return None
         extra = upper_bound(value, row.length, row.raw) - row.length if bounded else None
-        found = _Skeleton(len(self.extra), extra, takes, states)
+        layout = self.plain_layout(value) if self.plain_layout is not None else None
+        found = _Skeleton(len(self.extra), extra, takes, states, layout)
         self.extra = self.np.append(self.extra, -1 if extra is None else extra)
         return found

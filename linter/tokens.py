@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 TOKENS_PER_MESSAGE = 3
+_PLAIN_MESSAGE_KEYS = frozenset({"role", "content", "name", "weight"})
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
 IMAGE_TOKENS = 85  # the base cost of one image part (low detail); an approximation
@@ -251,6 +252,49 @@ class Tokenizer:
                 if message.get("weight", 1) != 0:
                     trained += tokens
         total += self._count_tools(value)
+        return total, assistant, trained
+
+    def plain_layout(self, value: Any) -> tuple | None:
+        """What ``count_detail`` gives a row of nothing but ``messages``, each holding only a string
+        ``content`` beside its ``role``, ``name`` and ``weight``, apart from its contents' tokens:
+        ``(total, assistant, trained, ((index, assistant's, trained), ...))``, the same for every row of
+        the same skeleton (``linter.fast_path``); None for any other row."""
+        messages = value.get("messages") if type(value) is dict and len(value) == 1 else None
+        if type(messages) is not list:
+            return None
+        total, assistant, trained = REPLY_PRIMING, 0, 0
+        slots = []
+        for index, message in enumerate(messages):
+            if type(message) is not dict or not message.keys() <= _PLAIN_MESSAGE_KEYS or type(message.get("content")) is not str:
+                return None
+            tokens = TOKENS_PER_MESSAGE
+            for key, item in message.items():  # what _count_message counts besides the content
+                if key != "content" and key != "weight" and isinstance(item, str):
+                    tokens += self.count_text(item) + (TOKENS_PER_NAME if key == "name" else 0)
+            said = message.get("role") == "assistant"
+            learnt = said and message.get("weight", 1) != 0
+            total += tokens
+            assistant += tokens if said else 0
+            trained += tokens if learnt else 0
+            slots.append((index, said, learnt))
+        return total, assistant, trained, tuple(slots)
+
+    def count_plain(self, layout: tuple, value: dict) -> tuple[int, int, int]:
+        """``count_detail(value)`` of a row ``plain_layout`` gave ``layout`` for (or another row of its skeleton)."""
+        if self._subset is None:
+            self.require()
+        if self._subset:
+            self._cover(value)
+        total, assistant, trained, slots = layout
+        messages = value["messages"]
+        count = self.count_text
+        for index, said, learnt in slots:
+            tokens = count(messages[index]["content"])
+            total += tokens
+            if said:
+                assistant += tokens
+                if learnt:
+                    trained += tokens
         return total, assistant, trained
 
     def _count_message(self, message: dict) -> int:
