@@ -32,7 +32,7 @@ import orjson
 
 from .findings import Violation
 from .rows import Row
-from .rules.base import LINE, Rule
+from .rules.base import LINE, Rule, promised_by
 from .rules.reads import UNPARSED, VIEWS
 from .screening import Scanner, Screen
 from .shape import shape_of
@@ -376,7 +376,7 @@ class Dispatch:
                     if not rule.per_file:
                         return None
                     replays.append((rule, entry.said))
-                elif type(rule).silent_within_token_limit:
+                elif promised_by(type(rule), "silent_within_token_limit", "check"):
                     bounded = True
                 else:
                     return None

@@ -43,6 +43,7 @@ from . import rowscan, schema
 from .formats.openai import OpenAIChat
 from .readers.jsonl import JsonlReader, Lines
 from .rows import _COLUMN_BITS, Row
+from .rules.base import promised_by
 from .rules.reads import BOM, LINE_ENDING, REPEATED_KEYS, UNPARSED
 from .shape import shape_of
 from .stats import LONG_ROW_BYTES, SAMPLE_HEAD, SAMPLE_STRIDE
@@ -144,8 +145,9 @@ class FastPath:
         them and can neither take them in bulk nor is proven idle on them."""
         bulk = []
         for rule, _update, state, present in folds._for_kind(kind):
-            if hasattr(rule, "update_scanned"):
-                bulk.append((rule, state))
+            cls = type(rule)
+            if promised_by(cls, "update_scanned", "update") is not None and promised_by(cls, "takes_scanned", "update") is not None:
+                bulk.append((rule, state))  # its update_scanned is the bulk form of the update it runs
             elif present is None or not proven_idle(type(rule)):
                 return None
         return bulk

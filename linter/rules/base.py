@@ -232,6 +232,21 @@ class TallyRule(DatasetRule):
 ENGINE_COUNTS = ("lines", "bytes", "examples")  # the FileStats counters a dataset rule may declare it ``counts``
 
 
+def promised_by(rule_class: type, promise: str, *methods: str) -> object:
+    """``promise`` (a class attribute or method), as the class nearest in the MRO that defines it or one of
+    ``methods`` says: None when a subclass overrides one of ``methods`` without making the promise again
+    (it describes the parent's method, not the one this class runs), as ``declared_counts`` has it for
+    ``counts`` and ``finish_in_line_order`` for ``finish``. ``silent_within_token_limit`` promises
+    something of ``check``; ``takes_scanned`` and ``update_scanned`` of ``update``."""
+    for klass in rule_class.__mro__:
+        own = vars(klass)
+        if promise in own:
+            return own[promise]
+        if any(method in own for method in methods):
+            return None
+    return None
+
+
 def declared_counts(rule_class: type) -> str | None:
     """The engine counter a tally rule adds up (``TallyRule.counts``), as promised by the class
     that defines its ``tally``: a subclass that overrides ``tally`` or ``update`` without saying
