@@ -86,12 +86,15 @@ class Scanned:
         return len(self.places)
 
 
+_UNKNOWN = object()  # a skeleton's token layout before a row of it is counted
+
+
 class _Skeleton:
     """What the first row of a skeleton showed: what a later row of it adds, and where."""
 
     __slots__ = ("index", "extra_tokens", "takes", "replays", "layout")
 
-    def __init__(self, index: int, extra_tokens: int | None, takes: int, replays: list, layout: tuple | None) -> None:
+    def __init__(self, index: int, extra_tokens: int | None, takes: int, replays: list, layout: object) -> None:
         self.index = index
         self.layout = layout  # its tokens but its contents' (``Tokenizer.plain_layout``), None: count each row whole
         self.extra_tokens = extra_tokens  # upper_bound - length on this skeleton; None: no rule needs the bound
@@ -192,9 +195,14 @@ class FastPath:
             row = None
             if over is not None and over[at]:
                 # the count the rule silent within the limit (FT300) would make, kept on the row if it goes on
-                layout = by_index[index[at]].layout
-                if layout is not None and plain_count is not None:
-                    tokens, *parts = plain_count(layout, loads(piece))
+                skeleton = by_index[index[at]]
+                layout = skeleton.layout
+                value = None
+                if layout is _UNKNOWN:  # worked out on the first row that needs it: it builds the encoder
+                    value = loads(piece)
+                    layout = skeleton.layout = self.plain_layout(value) if self.plain_layout is not None else None
+                if layout is not None:
+                    tokens, *parts = plain_count(layout, value if value is not None else loads(piece))
                 else:
                     row = make(number, lines.offset + int(starts[at]), piece, len(piece))
                     tokens, parts = count(row), row.token_parts
@@ -289,7 +297,6 @@ class FastPath:
         except KeyError:
             return None
         extra = upper_bound(value, row.length, row.raw) - row.length if bounded else None
-        layout = self.plain_layout(value) if self.plain_layout is not None else None
-        found = _Skeleton(len(self.extra), extra, takes, states, layout)
+        found = _Skeleton(len(self.extra), extra, takes, states, _UNKNOWN)
         self.extra = self.np.append(self.extra, -1 if extra is None else extra)
         return found
