@@ -111,9 +111,9 @@ class FingerprintLog:
             return
         if self.columns > 1:
             self.max_line = max(self.max_line, int(records[:, 1].max()))
-        parts = records[:, 0] >> np.uint64(self.shift)
+        parts = (records[:, 0] >> np.uint64(self.shift)).astype(np.uint8)  # below PARTITIONS: a radix sort
         records = records[np.argsort(parts, kind="stable")]
-        counts = np.bincount(parts.astype(np.int64), minlength=PARTITIONS)
+        counts = np.bincount(parts, minlength=PARTITIONS)
         if not self.files:
             handle, path = tempfile.mkstemp(dir=directory(), suffix=".fp")
             os.close(handle)
