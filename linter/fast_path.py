@@ -53,6 +53,7 @@ from .tokens import upper_bound
 # object repeating a key), past the file's first byte, never has: a rule reading only these is idle on it.
 PROVEN_ABSENT = frozenset({UNPARSED, BOM, LINE_ENDING, REPEATED_KEYS})
 
+FIRST_LINES = 256  # lines of the first block linted before the rest, to learn its skeletons from
 SKELETONS_AT_MOST = 4096  # skeletons remembered per file: a typical dataset has hundreds
 
 
@@ -158,6 +159,16 @@ class FastPath:
     # ------------------------------------------------------------ per block
 
     def rows(self, lines: Lines) -> Iterator[Row]:
+        if not self.skeletons and len(lines.pieces) > FIRST_LINES:
+            # nothing learnt yet (a file's or a --jobs shard's first block): a block's rows whose skeleton was
+            # not known when it began go the slow way, so the first few lines teach the rest of the block
+            head, rest = lines.split(FIRST_LINES)
+            yield from self._rows(head)
+            yield from self._rows(rest)
+        else:
+            yield from self._rows(lines)
+
+    def _rows(self, lines: Lines) -> Iterator[Row]:
         np = self.np
         records = np.frombuffer(rowscan.scan(lines.pieces), dtype=self.record)
         count = len(records)

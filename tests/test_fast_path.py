@@ -227,3 +227,31 @@ def test_rows_counted_to_be_sure_give_the_statistics_the_slow_way_gives(tmp_path
     assert fast[2] > 300
     lines = dict(fast[1]["longest"])
     assert any(line > 1000 and line % 64 for line in lines), "no row taken in bulk is among the longest: the test proves nothing"
+
+
+@pytest.mark.parametrize("block_size", [64, 4096, 1 << 20])
+def test_runs_of_lines_are_the_file_bytes_they_say(tmp_path, monkeypatch, block_size):
+    """Every run the reader hands the fast path (and each half of a split run) holds exactly the file's
+    bytes at its offset, its lines numbered as ``rows`` numbers them: the block scan maps its matches to
+    lines through these."""
+    monkeypatch.setattr(jsonl, "BLOCK_SIZE", block_size)
+    raw = dataset(3, 600).encode("utf-8") + b'{"messages": []}'  # no newline at the end
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(raw)
+    reader = jsonl.JsonlReader()
+    numbers = []
+    with open(path, "rb") as stream:
+        for item in reader.batches(stream, max_line_bytes=1 << 20):
+            third = len(item.pieces) // 3 if item.__class__ is jsonl.Lines else 0
+            runs = [item, *item.split(third)] if third else [item]
+            for run in runs:
+                if run.__class__ is jsonl.Lines:
+                    assert run.data == b"\n".join(run.pieces)
+                    assert raw[run.offset:run.offset + len(run.data)] == run.data
+                    assert raw[run.offset - 1:run.offset] in (b"", b"\n")
+            if item.__class__ is jsonl.Lines:
+                numbers.extend(range(item.number, item.number + len(item.pieces)))
+            else:
+                numbers.append(item.number)
+    with open(path, "rb") as stream:
+        assert numbers == [row.number for row in reader.rows(stream, max_line_bytes=1 << 20)]

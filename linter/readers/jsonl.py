@@ -35,6 +35,13 @@ class Lines:
     def __init__(self, number: int, offset: int, data: bytes, pieces: list[bytes]) -> None:
         self.number, self.offset, self.data, self.pieces = number, offset, data, pieces
 
+    def split(self, count: int) -> tuple["Lines", "Lines"]:
+        """The first ``count`` lines and the rest, as two runs (``0 < count < len(pieces)``)."""
+        head = self.pieces[:count]
+        cut = sum(map(len, head)) + len(head)  # where the rest starts in ``data``: past the head's newlines
+        return (Lines(self.number, self.offset, self.data[: cut - 1], head),
+                Lines(self.number + count, self.offset + cut, self.data[cut:], self.pieces[count:]))
+
 
 class JsonlReader(Reader):
     name = "jsonl"
