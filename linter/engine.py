@@ -540,10 +540,7 @@ class Linter:
                 self.tokenizer.count_row(row)
             stats.add_tokens(row.tokens, *row.token_parts, sampled=not exact, extra_billed=extra)
         if row.tokens is not None:
-            stats.max_tokens_seen = max(stats.max_tokens_seen, row.tokens)
-            stats.note_length(row.tokens, row.number)
-            if row.tokens > limit:
-                stats.over_limit += 1
+            stats.note_counted(row.tokens, row.number, limit)
 
 
 

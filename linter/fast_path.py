@@ -222,10 +222,7 @@ class FastPath:
                     if self.token_stats:  # what the statistics take from a counted row (Linter._count)
                         if exact:
                             stats.add_tokens(tokens, *parts, sampled=False, extra_billed=0)
-                        stats.max_tokens_seen = max(stats.max_tokens_seen, tokens)
-                        stats.note_length(tokens, number)
-                        if tokens > limit:
-                            stats.over_limit += 1
+                        stats.note_counted(tokens, number, limit)
                     continue
                 if row is None:
                     row = make(number, lines.offset + int(starts[at]), piece, len(piece))

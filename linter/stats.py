@@ -120,6 +120,14 @@ class FileStats:
         if extra_billed:
             (self.sampled_billed if sampled else self.billed)[extra_billed] += 1
 
+    def note_counted(self, tokens: int, line: int, limit: int) -> None:
+        """What the statistics keep of every counted row, sampled or not: the longest count, the longest
+        examples and how many are over ``limit`` (the engine's slow way and its fast path alike)."""
+        self.max_tokens_seen = max(self.max_tokens_seen, tokens)
+        self.note_length(tokens, line)
+        if tokens > limit:
+            self.over_limit += 1
+
     def note_length(self, tokens: int, line: int) -> None:
         item = (tokens, -line)  # ties: the earlier line ranks higher
         if len(self.longest) < LONGEST:
