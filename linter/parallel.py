@@ -20,7 +20,7 @@ from typing import Iterator
 from .cpus import available_cpus
 from .engine import FileResult, Linter
 from .findings import Finding, Fix
-from . import spill
+from . import rowscan, spill
 
 BLOCK = 8 << 20
 MIN_SHARD_BYTES = 4 << 20
@@ -94,12 +94,28 @@ def plan(path: str, jobs: int) -> list[tuple[int, int]]:
 
 
 def _count_newlines(task: tuple[str, int, int]) -> int:
+    """The newlines of one range, read into one reused buffer (a fresh 8 MB block per read cost its page
+    faults) and counted by memchr (``rowscan.count_newlines``): this pass is a barrier before any shard
+    is linted, so its wall time is the whole run's."""
     path, start, end = task
-    stream = RangeStream(path, start, end)
-    try:
-        return sum(block.count(b"\n") for block in iter(lambda: stream.read(BLOCK), b""))
-    finally:
-        stream.close()
+    if "://" in path:
+        stream = RangeStream(path, start, end)
+        try:
+            return sum(rowscan.count_newlines(block) for block in iter(lambda: stream.read(BLOCK), b""))
+        finally:
+            stream.close()
+    buffer = bytearray(BLOCK)
+    view = memoryview(buffer)
+    count, left = 0, end - start
+    with open(path, "rb", buffering=0) as handle:
+        handle.seek(start)
+        while left > 0:
+            got = handle.readinto(view[:min(BLOCK, left)])
+            if not got:
+                break
+            count += rowscan.count_newlines(view[:got])
+            left -= got
+    return count
 
 
 def _portable(finding: Finding) -> Finding:

@@ -394,3 +394,26 @@ def test_only_a_list_of_bytes_is_read():
         rowscan.scan([b"{}", "{}"])
     with pytest.raises(TypeError):
         rowscan.scan((b"{}",))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=600), st.integers(0, 600), st.integers(0, 600))
+def test_count_newlines_counts_what_bytes_count_does(data, start, stop):
+    view = memoryview(bytearray(data))[start:stop]
+    assert rowscan.count_newlines(view) == bytes(view).count(b"\n")
+    assert rowscan.count_newlines(data) == data.count(b"\n")
+
+
+def test_the_parallel_first_pass_counts_each_range_of_a_file_on_disk(tmp_path, monkeypatch):
+    """linter.parallel reads each range into one reused buffer: a range's count must not see another's bytes,
+    nor the buffer's leftovers from a longer read before."""
+    from linter import parallel
+
+    path = tmp_path / "lines.jsonl"
+    rng = random.Random(7)
+    data = b"".join(b"x" * rng.randrange(0, 40) + b"\n" for _ in range(2000)) + b"tail"
+    path.write_bytes(data)
+    monkeypatch.setattr(parallel, "BLOCK", 97)  # many reads per range, the last one short
+    cuts = sorted(rng.sample(range(1, len(data)), 12))
+    for start, end in zip([0, *cuts], [*cuts, len(data)]):
+        assert parallel._count_newlines((str(path), start, end)) == data[start:end].count(b"\n")

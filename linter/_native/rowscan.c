@@ -696,10 +696,33 @@ static PyObject *rowscan_scan(PyObject *module, PyObject *arg)
     return result;
 }
 
+static PyObject *rowscan_count_newlines(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const char *p = (const char *)view.buf, *end = p + view.len;
+    Py_ssize_t count = 0;
+    Py_BEGIN_ALLOW_THREADS
+    /* glibc's memchr reads a vector at a time: a few GB/s, where bytes.count
+     * compares a byte at a time (about 2 GB/s) */
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        count++;
+        p++;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    return PyLong_FromSsize_t(count);
+}
+
 static PyMethodDef rowscan_methods[] = {
     {"scan", rowscan_scan, METH_O,
      "scan(lines: list[bytes]) -> bytes\n\n"
      "One 96-byte record per line (see linter/rowscan.py)."},
+    {"count_newlines", rowscan_count_newlines, METH_O,
+     "count_newlines(buffer) -> int\n\n"
+     "How many newline bytes a bytes-like object holds (what linter.parallel's first pass counts)."},
     {NULL, NULL, 0, NULL},
 };
 
