@@ -6,7 +6,9 @@ first line (a prefix sum). The second pass lints each range in a worker
 process: per-row findings come back in order, and the dataset rules' states
 are merged in file order (``DatasetRule.merge``) and finished in the parent.
 Workers are forked from the parent, which has already loaded the plugins and
-the tokenizer, so a shard costs no start-up.
+the tokenizer, so a shard costs no start-up. When the last shard is done the
+workers would sit idle while the parent groups the duplicate rules'
+fingerprints: the pool is lent to ``spill.map_partitions`` for that.
 """
 
 from __future__ import annotations
@@ -162,6 +164,9 @@ def _lint_range(linter: Linter, path: str, shown: str, start: int, end: int, fir
         findings = [_portable(f) for f in found]
     finally:
         stream.close()
+    for state in states:  # fingerprint logs written here, in parallel, not by the parent as it merges them
+        if isinstance(state, spill.FingerprintLog):
+            state.flush()
     return findings, states, result.stats
 
 
@@ -201,7 +206,8 @@ def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[
         with ProcessPoolExecutor(max_workers=min(jobs, len(ranges)), mp_context=context) as pool:
             firsts = _first_lines(list(pool.map(_count_newlines, [(shown, a, b) for a, b in ranges])))
             shards = pool.map(_lint_shard, [(shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)])
-            yield from _combine(linter, shown, result, ranges, shards, progress)
+            with spill.lend_pool(pool):  # the dataset rules' grouping, at the end, on the workers then idle
+                yield from _combine(linter, shown, result, ranges, shards, progress)
 
     return run(), result
 

@@ -15,18 +15,27 @@ spills them a second time, partitioned by line range, and reads them back
 one range at a time, so they stream out sorted without being held.
 
 Shard states of a parallel run (forked workers on one machine) travel as file
-paths; ``make_portable`` reads the records back in for workers that do not
-share a disk with the parent (Dask).
+paths (each worker spills its buffer before it returns: ``flush``, so the
+parent only joins lists); ``make_portable`` reads the records back in for
+workers that do not share a disk with the parent (Dask).
+
+Grouping reads each partition once, whole. A parallel run's parent would do
+that alone while its workers sit idle at the end of the file: ``lend_pool``
+lends them to ``map_partitions``, which then has the workers read and reduce
+the partitions (a partition's records never leave its worker, only what
+``work`` returns does).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
+import pickle
 import shutil
 import tempfile
 from array import array
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 
 def _buffer_rows(default: int = 1 << 14) -> int:
@@ -43,8 +52,27 @@ PARTITIONS = 64
 SMALL_RECORDS = 4096  # a log this small is grouped in Python, without importing numpy (0.2-0.3 s a process)
 _SHIFT = 64 - (PARTITIONS.bit_length() - 1)
 
+PARTITIONS_PER_TASK = 8  # a lent pool's task: this many partitions, so the log is pickled 8 times, not 64
+
 _directory: str | None = None
 _owner: int | None = None
+_pool = None  # an executor whose workers share this machine's disk (lend_pool), while the parent finishes
+
+
+@contextlib.contextmanager
+def lend_pool(executor) -> Iterator[None]:
+    """Let ``map_partitions`` run on ``executor`` (a process pool forked from this process) within the block."""
+    global _pool
+    before, _pool = _pool, executor
+    try:
+        yield
+    finally:
+        _pool = before
+
+
+def _map_chunk(task: tuple) -> list:
+    log, parts, work, args = task
+    return [work(log._partition(part), *args) for part in parts]
 
 
 def directory() -> str:
@@ -58,6 +86,14 @@ def directory() -> str:
         _owner = os.getpid()
         atexit.register(_remove)
     return _directory
+
+
+def _pickles(*values: Any) -> bool:
+    try:
+        pickle.dumps(values)
+    except Exception:  # noqa: BLE001 - a lambda or a closure: not for another process
+        return False
+    return True
 
 
 def _remove() -> None:
@@ -138,6 +174,31 @@ class FingerprintLog:
         if len(self.buffer) >= self.limit:
             self._spill()
         return self
+
+    def flush(self) -> None:
+        """Spill the buffer now (a parallel worker, before it hands its log over: the records are written
+        by the worker, in parallel, not by the parent that absorbs every shard's log)."""
+        if self.buffer:
+            self._spill()
+
+    def map_partitions(self, work: Callable[..., Any], *args: Any) -> Iterator[Any]:
+        """``work(records, *args)`` for each partition's records (a numpy array of shape (n, columns), in no
+        order), in partition order; then forgets them all. On a lent pool (``lend_pool``) the workers read
+        and reduce the partitions, 8 at a time: ``work`` and ``args`` must then pickle (a module-level function),
+        else it runs here, as it does without a pool."""
+        pool = _pool
+        try:
+            if pool is not None and not self.is_small() and _pickles(work, args):
+                self.flush()  # every record on the disk the workers share
+                tasks = [(self, range(first, min(first + PARTITIONS_PER_TASK, PARTITIONS)), work, args)
+                         for first in range(0, PARTITIONS, PARTITIONS_PER_TASK)]
+                for results in pool.map(_map_chunk, tasks):
+                    yield from results
+            else:
+                for part in range(PARTITIONS):
+                    yield work(self._partition(part), *args)
+        finally:
+            self.discard()
 
     def _partition(self, part: int):
         import numpy as np

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections import defaultdict
 
@@ -102,3 +103,41 @@ def test_a_small_log_groups_in_python_exactly_as_numpy_does(keys):
 
     assert grouped(10_000) == grouped(0)  # the Python path, then numpy's
     assert sorted(grouped(10_000)) == [[tuple(r) for r in group] for group in naive_groups(records)]
+
+
+def _pid_and_records(records, column: int):
+    return os.getpid(), sorted(records[:, column].tolist())
+
+
+def test_map_partitions_runs_on_a_lent_pool_and_gives_what_it_gives_alone():
+    """linter.parallel lends its forked workers to the grouping at the end of a file: each partition's
+    result must be the one the parent would compute, and computed in a worker, not in the parent."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    rng = random.Random(3)
+    records = [(rng.getrandbits(64), line, rng.getrandbits(64)) for line in range(1, 9000)]
+
+    def results(pool) -> list:
+        log = logged_in_shards(records, 3, buffer_rows=500)
+        if pool is None:
+            found = list(log.map_partitions(_pid_and_records, 1))
+        else:
+            with spill.lend_pool(pool):
+                found = list(log.map_partitions(_pid_and_records, 1))
+        assert log.files == [] and len(log) == 0  # forgotten, files deleted, either way
+        return found
+
+    alone = results(None)
+    assert {pid for pid, _ in alone} == {os.getpid()}
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        lent = results(pool)
+        # a closure does not pickle: it runs here, as without a pool
+        log = logged_in_shards(records, 2, buffer_rows=500)
+        with spill.lend_pool(pool):
+            here = list(log.map_partitions(lambda part: (os.getpid(), len(part))))
+    assert len(lent) == spill.PARTITIONS
+    assert [found for _, found in lent] == [found for _, found in alone]
+    assert sum(len(found) for _, found in lent) == len(records)
+    assert os.getpid() not in {pid for pid, _ in lent}
+    assert {pid for pid, _ in here} == {os.getpid()} and sum(n for _, n in here) == len(records)

@@ -86,11 +86,10 @@ def _repeats(state: FingerprintLog, differing: bool, carry: int = 0) -> Iterator
         return
     in_order = LineOrder(4 if carry else 2, state.largest_line())
     try:
-        for records in state.partitions():
-            found = _partition_repeats(records, differing, carry)
+        for found in state.map_partitions(_partition_repeats, differing, carry):  # on idle workers, when lent
             if len(found):
                 in_order.add(found)
-        del records, found  # the last partition's arrays: not held while the findings stream
+        del found  # the last partition's pairs: not held while the findings stream
         for pairs in in_order:
             for start in range(0, len(pairs), _PAIRS_AT_ONCE):
                 yield from pairs[start:start + _PAIRS_AT_ONCE].tolist()
