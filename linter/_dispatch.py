@@ -103,7 +103,7 @@ def screen_of(rule_class: type) -> Screen | None:
     literals = tuple(orjson.dumps(entry)[1:-1] for entry in screen if isinstance(entry, str))
     patterns = tuple(entry for entry in screen if not isinstance(entry, str))
     any_escape = any(isinstance(entry, str) and not entry.isascii() for entry in screen)
-    return Screen(literals, patterns, any_escape)
+    return Screen(literals, patterns, any_escape, getattr(screen, "structural", None))
 
 
 _warned: set = set()

@@ -190,7 +190,7 @@ class FastPath:
         fast &= index >= 0
         over = None  # rows whose bytes do not bound their tokens within the limit: counted before they are taken
         if fast.any() and self.block is not None:
-            fast &= ~self.block.hit_lines(lines.data, starts)
+            fast &= ~self.block.hit_lines(lines.data, starts, records["flags"])
         if fast.any():
             extra = self.extra[np.maximum(index, 0)]
             bounded = extra >= 0

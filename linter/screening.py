@@ -48,19 +48,43 @@ CASE_FOLDS = (b"\xc4\xb0", b"\xc4\xb1", b"\xc5\xbf", b"\xe2\x84\xaa")
 _RE_FLAGS = {re.IGNORECASE: "CASELESS", re.DOTALL: "DOTALL", re.MULTILINE: "MULTILINE"}
 
 
+class StructuralScreen(tuple):
+    """A screen declaration (a tuple of strings and patterns, as any) that also names a property of the
+    line's JSON structure which the compiled row scanner (``linter.rowscan``) reports as a flag.
+
+    A line alone is screened by the patterns; a block of lines the row scanner proved plain
+    (``BlockScanner``) by the flag, where ``rowscan.STRUCTURAL`` knows the name, and the patterns leave
+    the block's one Hyperscan scan. The flag must hold wherever the rule could fire, as the patterns
+    must: ``string-edges`` (some string empty, ``"type"``, or with whitespace at either end, or some
+    list empty) is FT200 and FT201's, whose regex was the costliest pattern of a block scan.
+    """
+
+    structural: str
+
+    def __new__(cls, structural: str, entries) -> "StructuralScreen":
+        screen = super().__new__(cls, entries)
+        screen.structural = structural
+        return screen
+
+    def __getnewargs__(self):
+        return (self.structural, tuple(self))
+
+
 class Screen:
     """What one rule's ``screen`` declaration means over the raw line."""
 
-    __slots__ = ("literals", "patterns", "any_escape", "folds")
+    __slots__ = ("literals", "patterns", "any_escape", "folds", "structural")
 
-    def __init__(self, literals: tuple[bytes, ...], patterns: tuple[re.Pattern, ...], any_escape: bool) -> None:
+    def __init__(self, literals: tuple[bytes, ...], patterns: tuple[re.Pattern, ...], any_escape: bool,
+                 structural: str | None = None) -> None:
         self.literals = literals  # JSON-escaped forms of the declared strings
         self.patterns = patterns  # compiled bytes patterns over the raw line
         self.any_escape = any_escape  # a non-ASCII string: any \\u escape could hide it
         self.folds = any(p.flags & re.IGNORECASE for p in patterns)
+        self.structural = structural  # a StructuralScreen's name: a row scanner flag answers it for a block
 
     def key(self) -> tuple:
-        return (self.literals, tuple((p.pattern, p.flags) for p in self.patterns), self.any_escape)
+        return (self.literals, tuple((p.pattern, p.flags) for p in self.patterns), self.any_escape, self.structural)
 
     def holds(self, raw: bytes) -> bool:
         """The slow, obviously right answer for one line (the fallback, and what tests compare with)."""
@@ -239,11 +263,23 @@ class BlockScanner:
     MATCHES_AT_MOST = 4096  # per scan: past that the rest of the block is not proven clean (an escape on every line)
 
     def __init__(self, scanner: Scanner) -> None:
+        from . import rowscan
+
         self.database = None
-        patterns = [*(p for screen in scanner.screens for p in screen.patterns)]
+        # screens the row scanner's flags answer (StructuralScreen): left out of the automaton, read from
+        # the records instead (``hit_lines``' flags)
+        self.row_flags = 0
+        screens = []
+        for screen in scanner.screens:
+            flag = rowscan.STRUCTURAL.get(screen.structural) if screen.structural else None
+            if flag:
+                self.row_flags |= flag
+            else:
+                screens.append(screen)
+        patterns = [*(p for screen in screens for p in screen.patterns)]
         if any(_WHOLE_INPUT_ANCHOR.search(p.pattern) for p in patterns):
             return  # \A, \Z: anchored to the line alone, which a block has no equivalent of
-        key = hashlib.sha256(repr((CACHE_FORMAT, "block", _HS_VERSION, [screen.key() for screen in scanner.screens])).encode()).hexdigest()
+        key = hashlib.sha256(repr((CACHE_FORMAT, "block", _HS_VERSION, [screen.key() for screen in screens])).encode()).hexdigest()
         blob = disk_cache.read(f"screens-block-{key}", (CACHE_FORMAT, key))
         if blob is not None:
             try:
@@ -252,8 +288,9 @@ class BlockScanner:
             except Exception:  # noqa: BLE001 - a cache that does not load is rebuilt
                 self.database = None
         if self.database is None:
-            ways = [[_way(pattern) for pattern in screen.patterns] for screen in scanner.screens]
+            ways = [[_way(pattern) for pattern in screen.patterns] for screen in screens]
             twin = copy.copy(scanner)
+            twin.screens = screens
             expressions, ids, flags = twin._arrange(ways)
             if twin.leftover:
                 return
@@ -277,10 +314,15 @@ class BlockScanner:
 
         self.on_match = on_match
 
-    def hit_lines(self, data: bytes, starts):
+    def hit_lines(self, data: bytes, starts, flags=None):
         """A boolean array, one per line of ``data`` (``starts``: the offset of each line's first byte,
-        a numpy array): True where the line may hold a trigger."""
+        a numpy array): True where the line may hold a trigger. ``flags``: the lines' ``rowscan`` record
+        flags, required when ``row_flags`` is not 0; the answer is then sure only for the lines the row
+        scanner proved plain (OK), the only ones its flags speak for."""
         import numpy as np
+
+        if self.row_flags and flags is None:
+            raise ValueError("this block scanner leaves screens to the row scanner: pass the lines' record flags")
 
         ends = self.ends
         ends.clear()
@@ -294,6 +336,8 @@ class BlockScanner:
             hit[lines] = True
             if len(ends) >= self.MATCHES_AT_MOST:
                 hit[lines.max():] = True  # the scan stopped there: nothing after it is proven
+        if self.row_flags:
+            hit |= (flags & self.row_flags) != 0
         return hit
 
 

@@ -139,6 +139,18 @@ def unique_pairs(pairs):
 
 # ------------------------------------------------------------------ what Python computes
 
+def string_edges(value) -> bool:
+    """What the EDGES flag says of a parsed line (linter.screening.STRING_EDGES): a string, key or value,
+    empty, "type" or with whitespace (str.isspace) at either end; or an empty list."""
+    if isinstance(value, str):
+        return value in ("", "type") or value[0].isspace() or value[-1].isspace()
+    if isinstance(value, list):
+        return not value or any(string_edges(item) for item in value)
+    if isinstance(value, dict):
+        return any(string_edges(key) or string_edges(item) for key, item in value.items())
+    return False
+
+
 def assert_record_is_pythons(line: bytes, record) -> None:
     """An OK record holds exactly what the Python reading of the line gives."""
     value = orjson.loads(line)  # OK: orjson accepts it ...
@@ -151,7 +163,7 @@ def assert_record_is_pythons(line: bytes, record) -> None:
     messages = value.get("messages")
     assert int(record["messages"]) == (len(messages) if type(messages) is list else 0)
     pair = len(value) == 1 and type(messages) is list and len(messages) >= 2 and type(messages[-1]) is dict
-    assert int(record["flags"]) == (rowscan.OK | (rowscan.PAIR if pair else 0))
+    assert int(record["flags"]) == (rowscan.OK | (rowscan.PAIR if pair else 0) | (rowscan.EDGES if string_edges(value) else 0))
     if not pair:
         assert halves(record["prompt"]) == (0, 0) and int(record["answer"]) == 0
         return
@@ -329,7 +341,7 @@ def test_the_messages_count_and_pair_flag():
              b'{"messages":{"a":1}}',  # not an array
              b'{"prompt":"a"}']
     found = records(lines)
-    assert [int(r["flags"]) for r in found] == [3, 1, 1, 1, 1, 1]
+    assert [int(r["flags"]) for r in found] == [3, 1, 1, 1, 1, 1]  # no EDGES: no string empty or padded, no list empty
     assert [int(r["messages"]) for r in found] == [2, 1, 2, 2, 0, 0]
     for line, record in zip(lines, found):
         assert_record_is_pythons(line, record)
@@ -359,7 +371,7 @@ def test_a_block_of_a_thousand_lines():
     data = rowscan.scan(lines)
     assert len(data) == 96_000
     found = numpy.frombuffer(data, dtype=DTYPE)
-    assert int(found[500]["flags"]) == 0 and int(found[499]["flags"]) == int(found[501]["flags"]) == 3
+    assert int(found[500]["flags"]) == 0 and int(found[499]["flags"]) == int(found[501]["flags"]) == 3 | rowscan.EDGES  # "a " ends in a space
     for i in (0, 499, 501, 999):
         assert_record_is_pythons(lines[i], found[i])
     assert rowscan.scan([]) == b""
@@ -417,3 +429,36 @@ def test_the_parallel_first_pass_counts_each_range_of_a_file_on_disk(tmp_path, m
     cuts = sorted(rng.sample(range(1, len(data)), 12))
     for start, end in zip([0, *cuts], [*cuts, len(data)]):
         assert parallel._count_newlines((str(path), start, end)) == data[start:end].count(b"\n")
+
+
+def test_the_edges_flag_on_every_whitespace_character_and_its_neighbours():
+    """Each character str.isspace() holds, first, last or alone in a string (as orjson writes it, and with
+    its short JSON escape where it has one) flags the line, or the line is refused (a \\u escape); the code
+    points around the multi-byte ones do not flag it."""
+    from linter.rules.content import WHITESPACE
+
+    def flags(text: str, *, raw: bytes | None = None) -> int:
+        line = raw if raw is not None else orjson.dumps({"messages": [{"role": "user", "content": text}]})
+        return int(records([line])[0]["flags"])
+
+    for char in WHITESPACE:
+        for text in (char, char + "ab", "ab" + char, "a" + char + "b"):
+            found = flags(text)
+            if not found & rowscan.OK:
+                assert "\\u" in orjson.dumps(text).decode(), repr(text)  # refused: the slow way screens it
+                continue
+            assert bool(found & rowscan.EDGES) == (text != "a" + char + "b"), (repr(text), found)
+    for escape in ("t", "n", "r", "f"):
+        assert flags("", raw=b'{"a":"\\%sx"}' % escape.encode()) & rowscan.EDGES
+        assert flags("", raw=b'{"a":"x\\%s"}' % escape.encode()) & rowscan.EDGES
+        assert not flags("", raw=b'{"a":"x\\\\%s"}' % escape.encode()) & rowscan.EDGES  # a backslash, then the letter
+        assert flags("", raw=b'{"a":"x\\\\\\%s"}' % escape.encode()) & rowscan.EDGES
+    neighbours = [chr(c) for c in (0x84, 0x86, 0x9F, 0xA1, 0x167F, 0x1681, 0x1FFF, 0x200B, 0x2027, 0x202A, 0x202E,
+                                   0x2030, 0x205E, 0x2060, 0x2FFF, 0x3001, 0xE9, 0x1F600)]
+    for char in neighbours:
+        for text in (char + "ab", "ab" + char):
+            found = flags(text)
+            assert found & rowscan.OK and not found & rowscan.EDGES, (repr(text), found)
+    assert flags("", raw=b'{"a":"b","c":[]}') & rowscan.EDGES  # an empty list (FT200's empty content)
+    assert flags("", raw=b'{"type":"b"}') & rowscan.EDGES and flags("", raw=b'{"a":"type"}') & rowscan.EDGES
+    assert not flags("", raw=b'{"a":"types","b":[1],"c":{}}') & rowscan.EDGES

@@ -36,7 +36,8 @@
  * letter of an earlier match), and spaces are dropped.
  *
  * Records are 96 bytes, little-endian (offsets in bytes):
- *   0 flags (bit 0 OK, bit 1 PAIR)  8 len(line)  16 skeleton  32 exact  48 flat
+ *   0 flags (bit 0 OK, bit 1 PAIR, bit 2 EDGES: a string empty, "type" or with whitespace at
+ *     either end, or an empty array: what linter.screening.STRING_EDGES screens for)  8 len(line)  16 skeleton  32 exact  48 flat
  *   64 prompt  80 answer (u64)  88 number of top-level messages
  * the 128-bit digests as XXH128_canonicalFromHash writes them (big-endian),
  * the bytes xxhash.xxh3_128_digest returns.
@@ -58,6 +59,7 @@
 #define MAX_LINE (1u << 20)
 #define FLAG_OK 1u
 #define FLAG_PAIR 2u
+#define FLAG_EDGES 4u /* some string is empty, "type", or starts or ends with whitespace; or some array is empty */
 
 enum { T_OBJ = 1, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL };
 
@@ -103,6 +105,7 @@ typedef struct {
     int depth;
     uint32_t mark;            /* the node of the PAIR's messages array, or 0 */
     size_t last_start, last_end; /* where its last element is in F */
+    uint64_t found;           /* FLAG_EDGES when pass one met what it flags */
 } Scan;
 
 /* ---------------------------------------------------------------- pass one */
@@ -165,6 +168,8 @@ static inline int utf8_sequence(const unsigned char *p, const unsigned char *end
     return 0;
 }
 
+static int string_edges(const unsigned char *raw, size_t len);
+
 /* Validate the string whose opening quote is at s->p; leave s->p after its
  * closing quote. Fills the node's start, len and esc. */
 static int scan_string(Scan *s, Node *n)
@@ -212,6 +217,58 @@ static int scan_string(Scan *s, Node *n)
     n->len = (uint32_t)(p - s->base) - n->start;
     n->esc = (uint8_t)esc;
     s->p = p + 1;
+    if (!(s->found & FLAG_EDGES) && string_edges(s->base + n->start, n->len))
+        s->found |= FLAG_EDGES;
+    return 0;
+}
+
+/* A whitespace character (str.isspace) of two or three UTF-8 bytes at p (n bytes left): U+0085,
+ * U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000. */
+static inline int multibyte_space(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0xC2)
+        return p[1] == 0x85 || p[1] == 0xA0;
+    if (n < 3)
+        return 0;
+    if (p[0] == 0xE1)
+        return p[1] == 0x9A && p[2] == 0x80;
+    if (p[0] == 0xE2 && p[1] == 0x80)
+        return p[2] <= 0x8A || p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF;
+    if (p[0] == 0xE2)
+        return p[1] == 0x81 && p[2] == 0x9F;
+    return p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80;
+}
+
+static inline int space_escape(unsigned char c) /* \t \n \r \f: the whitespace a JSON escape without \u writes */
+{
+    return c == 't' || c == 'n' || c == 'r' || c == 'f';
+}
+
+/* The string-edges screen (linter.screening.STRING_EDGES) of one validated string (its raw text, no \u
+ * escape in it): empty, "type", or its first or last decoded character whitespace. */
+static int string_edges(const unsigned char *raw, size_t len)
+{
+    if (len == 0 || (len == 4 && memcmp(raw, "type", 4) == 0))
+        return 1;
+    unsigned char first = raw[0], last = raw[len - 1];
+    if (first == ' ' || (first == '\\' && space_escape(raw[1])) || (first >= 0x80 && multibyte_space(raw, len)))
+        return 1;
+    if (last == ' ')
+        return 1;
+    if (space_escape(last) && len >= 2 && raw[len - 2] == '\\') {
+        size_t slashes = 0; /* an odd run of backslashes before the letter: the last one escapes it */
+        while (slashes < len - 1 && raw[len - 2 - slashes] == '\\')
+            slashes++;
+        if (slashes & 1)
+            return 1;
+    }
+    if (last >= 0x80) {
+        size_t at = len - 1; /* back to the last character's lead byte */
+        while (at > 0 && len - at < 4 && (raw[at] & 0xC0) == 0x80)
+            at--;
+        if (multibyte_space(raw + at, len - at))
+            return 1;
+    }
     return 0;
 }
 
@@ -306,6 +363,8 @@ static int scan_container(Scan *s, int object)
     if (s->p < s->end && *s->p == close) {
         s->p++;
         more = 0;
+        if (!object)
+            s->found |= FLAG_EDGES; /* an empty list: FT200's empty content */
     }
     while (more) {
         int content = 0;
@@ -590,12 +649,13 @@ static void scan_line(Scan *s, const unsigned char *line, size_t len, unsigned c
     s->nnodes = s->slen = s->klen = s->flen = s->otop = 0;
     s->depth = 0;
     s->mark = 0;
+    s->found = 0;
     if (scan_value(s, 0) || s->p != s->end)
         return;
 
     /* the top-level messages array: its length, and whether the row is a PAIR */
     const Node *top = &s->nodes[0];
-    uint64_t flags = FLAG_OK, messages = 0;
+    uint64_t flags = FLAG_OK | s->found, messages = 0;
     uint32_t k = 1;
     for (uint32_t i = 0; i < top->count; i++) {
         const Node *key = &s->nodes[k], *value = &s->nodes[k + 1];

@@ -13,6 +13,7 @@ from ..findings import Applicability, Fix, Severity, Violation
 from ..plugin import hookimpl
 from ..rows import Row
 from ..schema import CONVERSATION_KINDS, PREFERENCE
+from ..screening import StructuralScreen
 from ..view import Turn
 from .base import Rule
 from .chat import CHAT_LIKE
@@ -79,7 +80,8 @@ def _edge_screen() -> tuple[re.Pattern, re.Pattern]:
     return quote, backslash
 
 
-EDGE_SCREEN = _edge_screen()
+# the row scanner answers the same question for a block of plain lines from the strings it walks (its EDGES flag)
+EDGE_SCREEN = StructuralScreen("string-edges", _edge_screen())
 
 
 def _carried(turn: Turn) -> bool:
