@@ -439,7 +439,8 @@ def _presence(rule_class: type, slot_of: Callable[[Screen], int] | None) -> tupl
         if view.present is None:
             return None  # a view with no presence test: the rule runs on every row of its kinds
         if slot_of is not None and view.screen and view.confirm is not None:
-            part = (slot_of(Screen((), tuple(re.compile(p) for p in view.screen), True)), view.confirm)
+            screen = Screen((), tuple(re.compile(p) for p in view.screen), True, getattr(view.screen, "structural", None))
+            part = (slot_of(screen), view.confirm)
         else:
             part = (None, view.present)
         if part not in parts:

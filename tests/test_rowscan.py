@@ -139,6 +139,15 @@ def unique_pairs(pairs):
 
 # ------------------------------------------------------------------ what Python computes
 
+def content_list(value) -> bool:
+    """What the CONTENT_LIST flag says of a parsed line: a member named "content", at any depth, holds a list."""
+    if isinstance(value, list):
+        return any(content_list(item) for item in value)
+    if isinstance(value, dict):
+        return any((key == "content" and isinstance(item, list)) or content_list(item) for key, item in value.items())
+    return False
+
+
 def string_edges(value) -> bool:
     """What the EDGES flag says of a parsed line (linter.screening.STRING_EDGES): a string, key or value,
     empty, "type" or with whitespace (str.isspace) at either end; or an empty list."""
@@ -163,7 +172,8 @@ def assert_record_is_pythons(line: bytes, record) -> None:
     messages = value.get("messages")
     assert int(record["messages"]) == (len(messages) if type(messages) is list else 0)
     pair = len(value) == 1 and type(messages) is list and len(messages) >= 2 and type(messages[-1]) is dict
-    assert int(record["flags"]) == (rowscan.OK | (rowscan.PAIR if pair else 0) | (rowscan.EDGES if string_edges(value) else 0))
+    structural = (rowscan.EDGES if string_edges(value) else 0) | (rowscan.CONTENT_LIST if content_list(value) else 0)
+    assert int(record["flags"]) == rowscan.OK | (rowscan.PAIR if pair else 0) | structural
     if not pair:
         assert halves(record["prompt"]) == (0, 0) and int(record["answer"]) == 0
         return
@@ -462,3 +472,14 @@ def test_the_edges_flag_on_every_whitespace_character_and_its_neighbours():
     assert flags("", raw=b'{"a":"b","c":[]}') & rowscan.EDGES  # an empty list (FT200's empty content)
     assert flags("", raw=b'{"type":"b"}') & rowscan.EDGES and flags("", raw=b'{"a":"type"}') & rowscan.EDGES
     assert not flags("", raw=b'{"a":"types","b":[1],"c":{}}') & rowscan.EDGES
+
+
+def test_the_content_list_flag():
+    def flags(line: bytes) -> int:
+        return int(records([line])[0]["flags"])
+
+    assert flags(b'{"messages":[{"role":"user","content":[{"type":"text","text":"a"}]}]}') & rowscan.CONTENT_LIST
+    assert flags(b'{"a":{"b":[{"content" : [1]}]}}') & rowscan.CONTENT_LIST  # at any depth, spaced
+    for line in (b'{"messages":[{"role":"user","content":"[a]"}]}', b'{"content":{"a":[1]}}', b'{"contents":[1]}',
+                 b'{"a":"content","b":[1]}', b'{"Content":[1]}'):
+        assert flags(line) & rowscan.OK and not flags(line) & rowscan.CONTENT_LIST, line

@@ -37,7 +37,8 @@
  *
  * Records are 96 bytes, little-endian (offsets in bytes):
  *   0 flags (bit 0 OK, bit 1 PAIR, bit 2 EDGES: a string empty, "type" or with whitespace at
- *     either end, or an empty array: what linter.screening.STRING_EDGES screens for)  8 len(line)  16 skeleton  32 exact  48 flat
+ *     either end, or an empty array; bit 3 CONTENT_LIST: a member named "content" holds an array:
+ *     the structural screens of linter.rowscan.STRUCTURAL)  8 len(line)  16 skeleton  32 exact  48 flat
  *   64 prompt  80 answer (u64)  88 number of top-level messages
  * the 128-bit digests as XXH128_canonicalFromHash writes them (big-endian),
  * the bytes xxhash.xxh3_128_digest returns.
@@ -60,6 +61,7 @@
 #define FLAG_OK 1u
 #define FLAG_PAIR 2u
 #define FLAG_EDGES 4u /* some string is empty, "type", or starts or ends with whitespace; or some array is empty */
+#define FLAG_CONTENT_LIST 8u /* some member named "content" holds an array (content parts) */
 
 enum { T_OBJ = 1, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL };
 
@@ -447,6 +449,8 @@ static int scan_value(Scan *s, int content)
     case '[': {
         if (++s->depth > MAX_DEPTH)
             return -1;
+        if (content && *s->p == '[')
+            s->found |= FLAG_CONTENT_LIST;
         int r = scan_container(s, *s->p == '{');
         s->depth--;
         return r;

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..rows import Row
-from ..screening import AnyOf
+from ..screening import AnyOf, StructuralScreen
 
 RAW = "raw"  # the line's bytes: row.raw, row.length, row.bom, row.crlf
 UNPARSED = "unparsed"  # a line that is not a record: skipped over-long, blank or unreadable (row.parsed false)
@@ -116,7 +116,7 @@ def _parts_in_value(row: Row) -> bool:
     return any(isinstance(message.get("content"), list) for _, message in _messages(row))
 
 
-_PARTS_SCREEN = (rb'"content"[ \t\r\n]*:[ \t\r\n]*\[',)
+_PARTS_SCREEN = StructuralScreen("content-list", (rb'"content"[ \t\r\n]*:[ \t\r\n]*\[',))  # the row scanner flags it too
 _LIST_CONTENT = AnyOf((*_PARTS_SCREEN, rb"\\u"))
 
 
