@@ -159,7 +159,7 @@ class FastPath:
     # ------------------------------------------------------------ per block
 
     def rows(self, lines: Lines) -> Iterator[Row]:
-        if not self.skeletons and len(lines.pieces) > FIRST_LINES:
+        if not self.skeletons and lines.count > FIRST_LINES:
             # nothing learnt yet (a file's or a --jobs shard's first block): a block's rows whose skeleton was
             # not known when it began go the slow way, so the first few lines teach the rest of the block
             head, rest = lines.split(FIRST_LINES)
@@ -170,9 +170,10 @@ class FastPath:
 
     def _rows(self, lines: Lines) -> Iterator[Row]:
         np = self.np
-        records = np.frombuffer(rowscan.scan(lines.pieces), dtype=self.record)
+        scanned, sizes = rowscan.scan_block(lines.data)  # no bytes object per line
+        records = np.frombuffer(scanned, dtype=self.record)
         count = len(records)
-        lengths = np.fromiter(map(len, lines.pieces), dtype=np.int64, count=count)  # a record not OK holds no length
+        lengths = np.frombuffer(sizes, dtype=np.int64)  # every line's (a record not OK holds no length)
         starts = np.zeros(count, dtype=np.int64)
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
         plain = (records["flags"] & 1).astype(bool)
@@ -201,7 +202,8 @@ class FastPath:
         stats, limit, exact = self.stats, self.limit, self.exact
         count, plain_count = self.linter.tokenizer.count_row, self.count_plain
         for at in np.flatnonzero(~fast).tolist():
-            piece = lines.pieces[at]
+            start = int(starts[at])
+            piece = lines.data[start:start + int(lengths[at])]
             number = lines.number + at
             row = None
             if over is not None and over[at]:
@@ -215,7 +217,7 @@ class FastPath:
                 if layout is not None:
                     tokens, *parts = plain_count(layout, value if value is not None else loads(piece))
                 else:
-                    row = make(number, lines.offset + int(starts[at]), piece, len(piece))
+                    row = make(number, lines.offset + start, piece, len(piece))
                     tokens, parts = count(row), row.token_parts
                 if tokens <= limit or not bounded[at]:
                     fast[at] = True
@@ -225,10 +227,10 @@ class FastPath:
                         stats.note_counted(tokens, number, limit)
                     continue
                 if row is None:
-                    row = make(number, lines.offset + int(starts[at]), piece, len(piece))
+                    row = make(number, lines.offset + start, piece, len(piece))
                     row.tokens, row.token_parts = tokens, tuple(parts)
             if row is None:
-                row = make(number, lines.offset + int(starts[at]), piece, len(piece))
+                row = make(number, lines.offset + start, piece, len(piece))
             yield row
             if plain[at] and index[at] < 0:
                 key = keys[at].tobytes()

@@ -29,6 +29,10 @@ and is read in Python as before (refusing a line is always safe: the scanner is 
   of a key named ``content`` reduced to one tag: two OK lines with equal skeletons are equal rows but for
   those strings (the engine's memo key).
 
+``scan_block(data)`` scans the lines of ``data`` (cut at each ``\\n``, the last running to its end) as ``scan``
+scans a list of them, with no bytes object made per line, and returns ``(records, lengths)``: every line's
+length as a little-endian int64 (the engine's fast path reads a block's lines this way).
+
 ``count_newlines(buffer)`` counts a block's line ends for ``linter.parallel``'s first pass.
 
 ``available`` is False, and ``scan`` None, where the extension did not build (it is optional: a machine
@@ -40,11 +44,12 @@ from __future__ import annotations
 from typing import Callable
 
 try:
-    from ._rowscan import count_newlines as _count_newlines, scan as _scan
+    from ._rowscan import count_newlines as _count_newlines, scan as _scan, scan_block as _scan_block
 except ImportError:  # built without the extension
-    _scan = _count_newlines = None
+    _scan = _scan_block = _count_newlines = None
 
 scan: Callable[[list], bytes] | None = _scan
+scan_block: Callable[[bytes], tuple[bytes, bytes]] | None = _scan_block
 available: bool = _scan is not None
 
 

@@ -483,3 +483,17 @@ def test_the_content_list_flag():
     for line in (b'{"messages":[{"role":"user","content":"[a]"}]}', b'{"content":{"a":[1]}}', b'{"contents":[1]}',
                  b'{"a":"content","b":[1]}', b'{"Content":[1]}'):
         assert flags(line) & rowscan.OK and not flags(line) & rowscan.CONTENT_LIST, line
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ROWS, max_size=6), st.lists(st.sampled_from([b"", b"{", b"not json", b'{"a":1.5}', b"\r"]), max_size=3),
+       st.randoms(use_true_random=False))
+def test_scan_block_is_scan_of_the_lines_it_cuts(values, damaged, rng):
+    """The fast path reads a block's bytes whole: the same records as scan() of its lines, and every line's length."""
+    lines = [orjson.dumps(value) for value in values] + damaged
+    rng.shuffle(lines)
+    data = b"\n".join(lines)
+    records, lengths = rowscan.scan_block(data)
+    cut = data.split(b"\n")
+    assert records == rowscan.scan(cut)
+    assert numpy.frombuffer(lengths, dtype="<i8").tolist() == [len(line) for line in cut]

@@ -706,6 +706,28 @@ static void free_scan(Scan *s)
     PyMem_Free(s->flat);
 }
 
+/* Buffers for lines of at most `longest` bytes. Bounds for the longest line L: every node but the
+ * outermost takes at least two bytes (a string its quotes; anything else is followed by a comma or a
+ * closing bracket) but the containers a line left open, at most MAX_DEPTH, so nodes <= L/2 + MAX_DEPTH
+ * + 2; a node's skeleton is at most 3 bytes longer than its text (a tag and a 4-byte length for two
+ * quotes); decoded keys and F are never longer than the line. Returns 0, or -1 with MemoryError set. */
+static int alloc_scan(Scan *s, size_t longest)
+{
+    size_t L = longest, nodes = L / 2 + MAX_DEPTH + 4;
+    memset(s, 0, sizeof *s);
+    s->nodes = PyMem_Malloc(nodes * sizeof(Node));
+    s->order = PyMem_Malloc(nodes * sizeof(Node *));
+    s->skel = PyMem_Malloc(L + 3 * nodes + 16);
+    s->keys = PyMem_Malloc(L + 16);
+    s->flat = PyMem_Malloc(L + 16);
+    if (!s->nodes || !s->order || !s->skel || !s->keys || !s->flat) {
+        free_scan(s);
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *rowscan_scan(PyObject *module, PyObject *arg)
 {
     (void)module;
@@ -731,25 +753,10 @@ static PyObject *rowscan_scan(PyObject *module, PyObject *arg)
         return NULL;
     unsigned char *records = (unsigned char *)PyBytes_AS_STRING(result);
     memset(records, 0, (size_t)n * RECORD);
-
-    /* Bounds for the longest line L: every node but the outermost takes at least
-     * two bytes (a string its quotes; anything else is followed by a comma or a
-     * closing bracket) but the containers a line left open, at most MAX_DEPTH, so
-     * nodes <= L/2 + MAX_DEPTH + 2; a node's skeleton is at most 3
-     * bytes longer than its text (a tag and a 4-byte length for two quotes);
-     * decoded keys and F are never longer than the line. */
-    size_t L = (size_t)longest, nodes = L / 2 + MAX_DEPTH + 4;
     Scan s;
-    memset(&s, 0, sizeof s);
-    s.nodes = PyMem_Malloc(nodes * sizeof(Node));
-    s.order = PyMem_Malloc(nodes * sizeof(Node *));
-    s.skel = PyMem_Malloc(L + 3 * nodes + 16);
-    s.keys = PyMem_Malloc(L + 16);
-    s.flat = PyMem_Malloc(L + 16);
-    if (!s.nodes || !s.order || !s.skel || !s.keys || !s.flat) {
-        free_scan(&s);
+    if (alloc_scan(&s, (size_t)longest)) {
         Py_DECREF(result);
-        return PyErr_NoMemory();
+        return NULL;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PyList_GET_ITEM(arg, i);
@@ -757,6 +764,63 @@ static PyObject *rowscan_scan(PyObject *module, PyObject *arg)
                   records + (size_t)i * RECORD);
     }
     free_scan(&s);
+    return result;
+}
+
+/* scan_block(data): the lines of `data` (cut at each \n; the last runs to its end, so n lines hold n-1
+ * newlines), scanned as scan() scans a list of them, with no bytes object per line; returns (records,
+ * lengths), the lengths as little-endian int64, every line's (an OK record holds its own too). */
+static PyObject *rowscan_scan_block(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *data = (const unsigned char *)view.buf, *end = data + view.len, *p = data;
+    Py_ssize_t n = 1;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
+    PyObject *records = NULL, *lengths = NULL, *result = NULL;
+    if (n > PY_SSIZE_T_MAX / RECORD) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    records = PyBytes_FromStringAndSize(NULL, n * RECORD);
+    lengths = PyBytes_FromStringAndSize(NULL, n * 8);
+    if (!records || !lengths)
+        goto done;
+    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(records);
+    unsigned char *sizes = (unsigned char *)PyBytes_AS_STRING(lengths);
+    memset(out, 0, (size_t)n * RECORD);
+    size_t longest = 0;
+    p = data;
+    for (Py_ssize_t i = 0; i < n; i++) { /* pass one: every line's length, and the longest the scan takes */
+        const unsigned char *stop = i + 1 < n ? memchr(p, '\n', (size_t)(end - p)) : end;
+        size_t len = (size_t)(stop - p);
+        put_u64(sizes + (size_t)i * 8, (uint64_t)len);
+        if (len > longest && len <= MAX_LINE)
+            longest = len;
+        p = stop + 1;
+    }
+    Scan s;
+    if (alloc_scan(&s, longest))
+        goto done;
+    p = data;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        size_t len = 0;
+        for (int b = 0; b < 8; b++)
+            len |= (size_t)sizes[(size_t)i * 8 + b] << (8 * b);
+        scan_line(&s, p, len, out + (size_t)i * RECORD);
+        p += len + 1;
+    }
+    free_scan(&s);
+    result = PyTuple_Pack(2, records, lengths);
+done:
+    Py_XDECREF(records);
+    Py_XDECREF(lengths);
+    PyBuffer_Release(&view);
     return result;
 }
 
@@ -784,6 +848,9 @@ static PyMethodDef rowscan_methods[] = {
     {"scan", rowscan_scan, METH_O,
      "scan(lines: list[bytes]) -> bytes\n\n"
      "One 96-byte record per line (see linter/rowscan.py)."},
+    {"scan_block", rowscan_scan_block, METH_O,
+     "scan_block(data) -> (records: bytes, lengths: bytes)\n\n"
+     "scan() of data's lines (cut at each newline), with their lengths as int64 (see linter/rowscan.py)."},
     {"count_newlines", rowscan_count_newlines, METH_O,
      "count_newlines(buffer) -> int\n\n"
      "How many newline bytes a bytes-like object holds (what linter.parallel's first pass counts)."},

@@ -19,6 +19,7 @@ from typing import BinaryIO, Iterator
 
 from ..parsing import PROBLEMS, parse_row
 from ..plugin import hookimpl
+from .. import rowscan
 from ..rows import Row
 from . import Reader
 
@@ -27,20 +28,30 @@ BOM = b"\xef\xbb\xbf"
 
 
 class Lines:
-    """Consecutive plain lines of one block, not yet parsed: ``pieces`` (without their ``\\n``), the first
-    being line ``number`` at byte ``offset``, and ``data``, the block's bytes that hold them (``\\n``-joined)."""
+    """Consecutive plain lines of one block, not yet parsed: ``count`` lines, the first being line
+    ``number`` at byte ``offset``, and ``data``, the block's bytes that hold them (``\\n``-joined).
+    ``pieces`` (the lines as bytes, without their ``\\n``) is cut on first use: the fast path reads
+    ``data`` whole (``rowscan.scan_block``) and makes no bytes object per line."""
 
-    __slots__ = ("number", "offset", "data", "pieces")
+    __slots__ = ("number", "offset", "data", "count", "_pieces")
 
-    def __init__(self, number: int, offset: int, data: bytes, pieces: list[bytes]) -> None:
-        self.number, self.offset, self.data, self.pieces = number, offset, data, pieces
+    def __init__(self, number: int, offset: int, data: bytes, count: int, pieces: list[bytes] | None = None) -> None:
+        self.number, self.offset, self.data, self.count, self._pieces = number, offset, data, count, pieces
+
+    @property
+    def pieces(self) -> list[bytes]:
+        if self._pieces is None:
+            self._pieces = self.data.split(b"\n")
+        return self._pieces
 
     def split(self, count: int) -> tuple["Lines", "Lines"]:
-        """The first ``count`` lines and the rest, as two runs (``0 < count < len(pieces)``)."""
-        head = self.pieces[:count]
-        cut = sum(map(len, head)) + len(head)  # where the rest starts in ``data``: past the head's newlines
-        return (Lines(self.number, self.offset, self.data[: cut - 1], head),
-                Lines(self.number + count, self.offset + cut, self.data[cut:], self.pieces[count:]))
+        """The first ``count`` lines and the rest, as two runs (``0 < count < self.count``)."""
+        cut = -1
+        for _ in range(count):  # past the head's newlines
+            cut = self.data.index(b"\n", cut + 1)
+        cut += 1
+        return (Lines(self.number, self.offset, self.data[: cut - 1], count),
+                Lines(self.number + count, self.offset + cut, self.data[cut:], self.count - count))
 
 
 class JsonlReader(Reader):
@@ -78,11 +89,12 @@ class JsonlReader(Reader):
             block = stream.read(BLOCK_SIZE)
             if not block:
                 break
-            lines = block.split(b"\n")
-            tail = lines.pop()
-            first = 0
-            if lines and parts:  # the line that began in an earlier block ends in this one
-                piece = lines[0]
+            first_end = block.find(b"\n")  # the end of the block's first line, or -1: no line ends here
+            last_end = block.rfind(b"\n")
+            tail = block[last_end + 1:]
+            start = 0  # where the block's whole lines begin
+            if first_end >= 0 and parts:  # the line that began in an earlier block ends in this one
+                piece = block[:first_end]
                 length = pending + len(piece)
                 if length <= held:
                     parts.append(piece)
@@ -96,21 +108,22 @@ class JsonlReader(Reader):
                 line_start += length + 1
                 parts = []
                 pending = 0
-                first = 1
-            elif lines and pending:  # a line past ``held`` ends here (its parts were let go)
-                piece = lines[0]
+                start = first_end + 1
+            elif first_end >= 0 and pending:  # a line past ``held`` ends here (its parts were let go)
+                piece = block[:first_end]
                 yield self._unread(number, line_start, pending + len(piece), (piece or last)[-1:] == b"\r", opened)
                 number += 1
                 line_start += pending + len(piece) + 1
                 pending = 0
-                first = 1
-            if first < len(lines):
-                whole = lines[first:] if first else lines
-                if max(map(len, whole)) <= max_line_bytes:  # the usual block: every line plain
-                    start = len(block) - len(tail) - 1 - sum(map(len, whole)) - len(whole) + 1
-                    data = block[start : len(block) - len(tail) - 1]
-                    yield Lines(number, line_start, data, whole)
-                    number += len(whole)
+                start = first_end + 1
+            if 0 <= start <= last_end:  # whole lines from start to the last newline
+                data = block[start:last_end]
+                whole = None
+                # the usual block: every line plain (a line is shorter than the block, or the data itself is short)
+                if len(data) <= max_line_bytes or max(map(len, whole := data.split(b"\n"))) <= max_line_bytes:
+                    count = rowscan.count_newlines(data) + 1 if whole is None else len(whole)
+                    yield Lines(number, line_start, data, count, whole)
+                    number += count
                     line_start += len(data) + 1
                 else:
                     for piece in whole:
