@@ -448,14 +448,15 @@ class Linter:
 
         return report, crash
 
-    def finish_states(self, path: str, dataset_rules: list, states: list) -> Iterator[Finding]:
+    def finish_states(self, path: str, dataset_rules: list, states: list, ahead: bool = False) -> Iterator[Finding]:
         """The dataset rules' findings from their (merged) states, streamed in line order.
 
         Rules that declare ``finish_in_line_order`` (FT403-FT405) are read as
         they yield, so a file of duplicates never holds its findings; the rest
         are sorted first (``linter.late_findings``). A rule that raises gets one
         internal error: at line 1 when its findings are sorted, else after the
-        last finding it gave (the stream stays in order).
+        last finding it gave (the stream stays in order). ``ahead``: the rules finish at once, each in
+        a thread (``late_findings``), for a parallel run whose workers they share.
         """
         from .late_findings import declares_line_order, merge_in_line_order
 
@@ -479,7 +480,8 @@ class Linter:
                              "take the rules from Linter.dataset_rules(path), which lint_range's states follow")
         ordered = [declares_line_order(rule) for rule in dataset_rules]
         return merge_in_line_order(
-            (findings(rule, state, in_order), in_order) for rule, state, in_order in zip(dataset_rules, states, ordered)
+            ((findings(rule, state, in_order), in_order) for rule, state, in_order in zip(dataset_rules, states, ordered)),
+            ahead=ahead,
         )
 
     def _count(self, row: Row, stats: FileStats, on_view: bool = False) -> None:

@@ -9,11 +9,18 @@ that declares ``finish_in_line_order`` is read as it yields; any other
 rule's findings (a plugin may yield in any order) are collected and sorted
 first, as all of them used to be. The merge breaks ties as a stable sort of
 everything by (line, column, code) would: output is identical to sorting.
+
+With ``ahead`` each stream is read by a thread of its own into a small
+queue: a parallel run's rules then finish at once, each waiting on the
+workers it lent (``spill.lend_pool``), where the merge would start one rule's
+grouping only when the one before had its first finding.
 """
 
 from __future__ import annotations
 
 import heapq
+import queue
+import threading
 from typing import Iterable, Iterator
 
 from .findings import Finding
@@ -39,12 +46,63 @@ def declares_line_order(rule) -> bool:
         finisher is None or issubclass(promised, finisher))
 
 
-def merge_in_line_order(streams: Iterable[tuple[Iterator[Finding], bool]]) -> Iterator[Finding]:
+def merge_in_line_order(streams: Iterable[tuple[Iterator[Finding], bool]], ahead: bool = False) -> Iterator[Finding]:
     """One stream of ``(findings, in_line_order)`` pairs' findings, sorted by (line, column, code).
 
-    Streams not in line order are read whole and sorted when the merge starts.
+    Streams not in line order are read whole and sorted when the merge starts (with ``ahead``, each
+    in its thread, as every stream is read).
     """
-    ready = [findings if ordered else iter(sorted(findings, key=_key)) for findings, ordered in streams]
+    ready = [findings if ordered else _sorted(findings) for findings, ordered in streams]
+    if ahead and len(ready) > 1:
+        ready = [_read_ahead(findings) for findings in ready]
     if len(ready) == 1:
         return ready[0]
     return heapq.merge(*ready, key=_key)
+
+
+def _sorted(findings: Iterator[Finding]) -> Iterator[Finding]:
+    yield from sorted(findings, key=_key)
+
+
+_END = object()
+_QUEUED = 256  # findings a stream reads ahead of the merge: memory stays flat
+
+
+def _read_ahead(findings: Iterator[Finding]) -> Iterator[Finding]:
+    """``findings``, read by a thread of its own; its exception (a fatal one: rules' errors are findings)
+    is raised here. Abandoned (the run stops early), the thread stops at its next finding."""
+    box: queue.Queue = queue.Queue(_QUEUED)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        try:
+            for finding in findings:
+                if not put((finding, None)):
+                    return
+            put((_END, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
+            put((_END, exc))
+
+    def read() -> Iterator[Finding]:
+        try:
+            while True:
+                item, exc = box.get()
+                if item is _END:
+                    if exc is not None:
+                        raise exc
+                    return
+                yield item
+        finally:
+            stop.set()
+
+    threading.Thread(target=pump, name="ftlint-finish", daemon=True).start()  # now, not at the merge's first read
+    return read()

@@ -178,7 +178,7 @@ def _first_lines(counts: list[int]) -> list[int]:
     return firsts
 
 
-def _combine(linter: Linter, shown: str, result: FileResult, ranges, shards, progress) -> Iterator[Finding]:
+def _combine(linter: Linter, shown: str, result: FileResult, ranges, shards, progress, ahead: bool = False) -> Iterator[Finding]:
     """Shard results in file order: findings streamed, stats and dataset states merged, then finished."""
     dataset_rules = linter.dataset_rules(shown)  # the same folds, in the same order, as each shard's
     merged = None
@@ -189,7 +189,7 @@ def _combine(linter: Linter, shown: str, result: FileResult, ranges, shards, pro
             progress[0](end - start)
             progress[1](result.stats.lines)
         merged = states if merged is None else [rule.merge(a, b) for rule, a, b in zip(dataset_rules, merged, states)]
-    yield from linter.finish_states(shown, dataset_rules, merged or [r.start() for r in dataset_rules])
+    yield from linter.finish_states(shown, dataset_rules, merged or [r.start() for r in dataset_rules], ahead=ahead)
 
 
 def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[Iterator[Finding], FileResult]:
@@ -207,7 +207,7 @@ def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[
             firsts = _first_lines(list(pool.map(_count_newlines, [(shown, a, b) for a, b in ranges])))
             shards = pool.map(_lint_shard, [(shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)])
             with spill.lend_pool(pool):  # the dataset rules' grouping, at the end, on the workers then idle
-                yield from _combine(linter, shown, result, ranges, shards, progress)
+                yield from _combine(linter, shown, result, ranges, shards, progress, ahead=True)  # rules finish at once
 
     return run(), result
 

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import random
+import threading
 import tracemalloc
 from collections import defaultdict
 
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from linter import spill
 from linter.api import settings_from
 from linter.engine import FATAL, Finding, Linter, internal_error
+from linter.findings import Severity
 from linter.output.machine import JsonFormatter
 from linter.readers.jsonl import JsonlReader
 from linter.rules.base import DatasetRule
@@ -59,7 +61,7 @@ def _duplicates_file(rows: int, seed: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _held_and_sorted(self, path, dataset_rules, states):
+def _held_and_sorted(self, path, dataset_rules, states, ahead=False):
     """What ``Linter.finish_states`` did before findings streamed: every finding held, then sorted."""
     late = []
     for rule, state in zip(dataset_rules, states):
@@ -339,3 +341,34 @@ def test_a_subclass_that_overrides_finish_does_not_inherit_the_line_order_promis
     assert declares_line_order(DuplicateExample(context)) and declares_line_order(Inherits(context))
     assert not declares_line_order(Reordered(context))
     assert declares_line_order(Promised(context))  # said again beside its own finish
+
+
+def _stream(code: str, lines, started: threading.Event | None = None, wait_for: threading.Event | None = None, seen=None):
+    if started is not None:
+        started.set()
+    if wait_for is not None:
+        seen.append(wait_for.wait(timeout=5))  # True only if the other stream began before this one's first finding
+    for line in lines:
+        if line == "boom":
+            raise KeyboardInterrupt  # a fatal error: the merge's reader must raise it, not lose it
+        yield Finding("f.jsonl", line, code, code.lower(), Severity.WARNING, "m")
+
+
+def test_read_ahead_merges_the_same_findings_and_starts_every_stream_at_once():
+    """A parallel run's rules finish at once (``ahead``): every stream begins before the merge's first finding,
+    the merged order is the plain merge's, and a fatal error in one stream reaches the reader."""
+    from linter.late_findings import merge_in_line_order
+
+    rng = random.Random(5)
+    columns = {code: sorted(rng.sample(range(1, 2000), 300)) for code in ("FT403", "FT404", "FT405")}
+    plain = list(merge_in_line_order((_stream(code, lines), True) for code, lines in columns.items()))
+    ahead = list(merge_in_line_order(((_stream(code, lines), True) for code, lines in columns.items()), ahead=True))
+    assert [(f.line, f.code) for f in ahead] == [(f.line, f.code) for f in plain] and len(plain) == 900
+    # the first stream waits for the second to begin: only streams started at once see it
+    second, seen = threading.Event(), []
+    merged = merge_in_line_order([(_stream("FT403", [1, 5], wait_for=second, seen=seen), True),
+                                  (_stream("FT404", [2, 3], started=second), True)], ahead=True)
+    assert [(f.line, f.code) for f in merged] == [(1, "FT403"), (2, "FT404"), (3, "FT404"), (5, "FT403")]
+    assert seen == [True]
+    with pytest.raises(KeyboardInterrupt):
+        list(merge_in_line_order([(_stream("FT403", [1, "boom"]), True), (_stream("FT404", [2]), True)], ahead=True))
