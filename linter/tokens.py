@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import weakref
+from operator import add
 from typing import Any, Callable, Iterator
 
 import orjson
@@ -281,21 +282,40 @@ class Tokenizer:
 
     def count_plain(self, layout: tuple, value: dict) -> tuple[int, int, int]:
         """``count_detail(value)`` of a row ``plain_layout`` gave ``layout`` for (or another row of its skeleton)."""
+        totals, assistants, trained = self.count_plain_many(layout, [value])
+        return totals[0], assistants[0], trained[0]
+
+    def count_plain_many(self, layout: tuple, values: list) -> tuple[list[int], list[int], list[int]]:
+        """``count_plain`` of many rows of one skeleton, as three lists (totals, assistant's, trained):
+        a column of contents at a time, each through the encoder or the short-text memo without a
+        method call (``stats`` counts every row: the calls around the encoder were a third of its
+        per-row Python)."""
         if self._subset is None:
             self.require()
         if self._subset:
-            self._cover(value)
+            for value in values:  # one rebuild per row at most, as count_detail's
+                self._cover(value)
         total, assistant, trained, slots = layout
-        messages = value["messages"]
-        count = self.count_text
+        n = len(values)
+        totals, assistants, trains = [total] * n, [assistant] * n, [trained] * n
+        messages = [value["messages"] for value in values]
         for index, said, learnt in slots:
-            tokens = count(messages[index]["content"])
-            total += tokens
+            tokens = self._count_texts([each[index]["content"] for each in messages])
+            totals = list(map(add, totals, tokens))
             if said:
-                assistant += tokens
+                assistants = list(map(add, assistants, tokens))
                 if learnt:
-                    trained += tokens
-        return total, assistant, trained
+                    trains = list(map(add, trains, tokens))
+        return totals, assistants, trains
+
+    def _count_texts(self, texts: list[str]) -> list[int]:
+        """``count_text`` of each text: the memo's for short ones, the encoder's for the rest."""
+        encode = self._encode or self._encoder()
+        short, limit, count = self._short, self.SHORT, self.count_text
+        try:
+            return [len(encode(text)) if len(text) > limit else short.get(text) or count(text) for text in texts]
+        except UnicodeEncodeError:  # a lone surrogate the core refuses: count_text mends it
+            return list(map(count, texts))
 
     def _count_message(self, message: dict) -> int:
         count = self.count_text
