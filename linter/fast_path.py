@@ -236,12 +236,11 @@ class FastPath:
         for part in np.split(ats, np.flatnonzero(np.diff(groups[order])) + 1):
             where = part.tolist()
             skeleton = by_index[int(index[where[0]])]
-            values = [loads(pieces[at]) for at in where]
             layout = skeleton.layout
             if layout is _UNKNOWN:  # worked out on the first row that needs it: it builds the encoder
-                layout = skeleton.layout = self.plain_layout(values[0]) if self.plain_layout is not None else None
+                layout = skeleton.layout = self.plain_layout(loads(pieces[where[0]])) if self.plain_layout is not None else None
             if layout is not None:
-                counts = self.count_plain_many(layout, values)
+                counts = self.count_plain_many(layout, (loads(pieces[at]) for at in where))
             else:  # counted whole, on the row the slow way gets if it goes on
                 counts = [], [], []
                 for at in where:
