@@ -255,3 +255,44 @@ def test_runs_of_lines_are_the_file_bytes_they_say(tmp_path, monkeypatch, block_
                 numbers.append(item.number)
     with open(path, "rb") as stream:
         assert numbers == [row.number for row in reader.rows(stream, max_line_bytes=1 << 20)]
+
+
+ONE_TOKEN_WORDS = ["the", "order", "size", "boots", "refund", "shipping", "color", "tent", "receipt", "stock"]  # in o200k, alone or after another
+
+
+def chat_line(rng: random.Random, words: int) -> str:
+    text = " ".join(rng.choice(ONE_TOKEN_WORDS) for _ in range(words))
+    return json.dumps({"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "Sure."}]})
+
+
+def test_stats_rank_ties_among_the_longest_examples_by_line_across_blocks(tmp_path, monkeypatch):
+    """``stats`` folds the rows each block counts at once (``FileStats.add_counted_block``): among examples
+    of one length the earlier line ranks higher, within a block and across blocks, beside rows over the
+    limit that go the slow way, as when every row is counted one at a time."""
+    rng = random.Random(15)
+    lines = [chat_line(rng, rng.randint(3, 20)) for _ in range(3000)]
+    # as long as each other: a run of them, more than LONGEST in a block and over a block's end, and more later
+    tied = [*range(1000, 1100), *sorted(rng.sample(range(1100, 3000), 40))]
+    over = sorted(rng.sample(sorted(set(range(300, 3000)) - set(tied)), 5))
+    for at in tied:
+        lines[at] = chat_line(rng, 40)
+    for at in over:
+        lines[at] = chat_line(rng, 200 + at % 7)  # over --max-tokens 150: FT300 reports them, the slow way
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(jsonl, "BLOCK_SIZE", 16 << 10)  # about 150 lines a block
+    monkeypatch.setenv("FTLINT_LOAD_PLUGINS", "")
+    registry.reset()
+    try:
+        fast = taken_in_bulk(path, monkeypatch, exact_stats=True, max_tokens=150)
+        monkeypatch.setenv("FTLINT_NO_FAST_PATH", "1")
+        slow = taken_in_bulk(path, monkeypatch, exact_stats=True, max_tokens=150)
+    finally:
+        registry.reset()
+    assert fast[:2] == slow[:2]
+    assert fast[2] > 2500
+    assert sorted(line for line, _, code, _, _ in fast[0] if code == "FT300") == [at + 1 for at in over]
+    longest = fast[1]["longest"]
+    assert [line for line, _ in longest[:5]] == [at + 1 for at in sorted(over, key=lambda at: (-(at % 7), at))]
+    assert longest[5:] == [(at + 1, 53) for at in tied[:15]]  # 3, then 3 + 1 ("user") + 40 words, 3 + 1 + 2 ("Sure.")
+    assert fast[1]["tokens"]["over_limit"] == 5
