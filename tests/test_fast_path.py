@@ -137,6 +137,11 @@ def test_stats_the_same_with_and_without_the_fast_path(tmp_path, seed, args, htm
     """``stats`` counts every example exactly: rows taken in bulk are counted one by one as they are taken."""
     path = tmp_path / "data.jsonl"
     path.write_text(dataset(seed, 3000, longest=(250, 600)), encoding="utf-8")
+    assert_same_stats(tmp_path, path, args, html)
+
+
+def assert_same_stats(tmp_path, path, args, html: bool) -> None:
+    """``stats`` gives the same JSON (and HTML report) with and without the fast path."""
     outputs = []
     for fast in (False, True):
         env = {**os.environ, "FTLINT_LOAD_PLUGINS": ""}
@@ -151,6 +156,27 @@ def test_stats_the_same_with_and_without_the_fast_path(tmp_path, seed, args, htm
         outputs.append((json.loads(out.stdout), report.read_text(encoding="utf-8").replace(f"report-{fast}", "report") if html else ""))
     assert outputs[0][0] == outputs[1][0]
     assert outputs[0][1] == outputs[1][1]  # the HTML report: rule counts, histograms, the longest examples
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_stats_count_rows_whose_messages_hold_more_keys_whole(tmp_path, html):
+    """A skeleton whose messages hold keys the plain count leaves out (``refusal``, ``thinking``: no
+    ``Tokenizer.plain_layout``) is counted row by row on the row the slow way would get, which it keeps
+    when the row is over the limit."""
+    rng = random.Random(16)
+    lines = []
+    for _ in range(2000):
+        user = text(rng, rng.randint(250, 400) if rng.random() < 0.05 else rng.randint(1, 30), odd=0.001)
+        assistant = {"role": "assistant", "content": text(rng, rng.randint(1, 30), odd=0.001)}
+        roll = rng.random()
+        if roll < 0.3:
+            assistant["refusal"] = None
+        elif roll < 0.5:
+            assistant["thinking"] = text(rng, 5, odd=0.001)
+        lines.append(json.dumps({"messages": [{"role": "user", "content": user}, assistant]}, ensure_ascii=False))
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert_same_stats(tmp_path, path, ("--max-tokens", "300"), html)
 
 
 def taken_in_bulk(path, monkeypatch, **settings) -> tuple[list, dict, int]:
