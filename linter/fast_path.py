@@ -126,7 +126,7 @@ class FastPath:
         self.extra = np.zeros(0, dtype=np.int64)  # per skeleton index: extra tokens (-1: unbounded)
         tokenizer = linter.tokenizer  # counts a row of a known skeleton from its contents alone, where it can
         self.plain_layout = getattr(tokenizer, "plain_layout", None)
-        self.count_plain = getattr(tokenizer, "count_plain", None)
+        self.count_plain_many = getattr(tokenizer, "count_plain_many", None)
         self.kind_folds = self._folds(folds, schema.CHAT)  # None: a fold of chat rows that cannot take them in bulk
 
     @classmethod
@@ -189,48 +189,25 @@ class FastPath:
         found = [skeletons.get(key.tobytes()) for key in unique]
         index = np.array([-1 if s is None else s.index for s in found], dtype=np.int64)[inverse]
         fast &= index >= 0
-        over = None  # rows whose bytes do not bound their tokens within the limit: counted before they are taken
+        by_index = {s.index: s for s in found if s is not None}
+        counted = {}  # rows counted that go the slow way, their counts kept on them
         if fast.any() and self.block is not None:
             fast &= ~self.block.hit_lines(lines.data, starts, records["flags"])
         if fast.any():
             extra = self.extra[np.maximum(index, 0)]
             bounded = extra >= 0
+            # rows whose bytes do not bound their tokens within the limit (every row, for exact statistics):
+            # counted as FT300 counts them before they are taken, and taken unless their count is over it
             over = fast.copy() if self.exact else fast & bounded & (lengths + extra > self.limit)
-            fast &= ~over
-        by_index = {s.index: s for s in found if s is not None}
+            if over.any():
+                counted = self._count_block(lines, np.flatnonzero(over), index, by_index, starts, lengths, bounded, fast)
         make = self.reader._row
-        stats, limit, exact = self.stats, self.limit, self.exact
-        count, plain_count = self.linter.tokenizer.count_row, self.count_plain
+        skeletons = self.skeletons
         for at in np.flatnonzero(~fast).tolist():
-            start = int(starts[at])
-            piece = lines.data[start:start + int(lengths[at])]
-            number = lines.number + at
-            row = None
-            if over is not None and over[at]:
-                # the count the rule silent within the limit (FT300) would make, kept on the row if it goes on
-                skeleton = by_index[index[at]]
-                layout = skeleton.layout
-                value = None
-                if layout is _UNKNOWN:  # worked out on the first row that needs it: it builds the encoder
-                    value = loads(piece)
-                    layout = skeleton.layout = self.plain_layout(value) if self.plain_layout is not None else None
-                if layout is not None:
-                    tokens, *parts = plain_count(layout, value if value is not None else loads(piece))
-                else:
-                    row = make(number, lines.offset + start, piece, len(piece))
-                    tokens, parts = count(row), row.token_parts
-                if tokens <= limit or not bounded[at]:
-                    fast[at] = True
-                    if self.token_stats:  # what the statistics take from a counted row (Linter._count)
-                        if exact:
-                            stats.add_tokens(tokens, *parts, sampled=False, extra_billed=0)
-                        stats.note_counted(tokens, number, limit)
-                    continue
-                if row is None:
-                    row = make(number, lines.offset + start, piece, len(piece))
-                    row.tokens, row.token_parts = tokens, tuple(parts)
+            row = counted.get(at)
             if row is None:
-                row = make(number, lines.offset + start, piece, len(piece))
+                start = int(starts[at])
+                row = make(lines.number + at, lines.offset + start, lines.data[start:start + int(lengths[at])], int(lengths[at]))
             yield row
             if plain[at] and index[at] < 0:
                 key = keys[at].tobytes()
@@ -242,6 +219,60 @@ class FastPath:
             self._fold(records, numbers, lengths, index, by_index)
         elif fast.any():
             self._fold(records[fast], numbers[fast], lengths[fast], index[fast], by_index)
+
+    def _count_block(self, lines: Lines, ats, index, by_index: dict, starts, lengths, bounded, fast) -> dict[int, Row]:
+        """Count the rows at ``ats`` (taken in bulk so far) as FT300 counts them, a skeleton at a time; fold
+        those within the limit (or whose bytes bound nothing) into the statistics at once and unmark the
+        others in ``fast``. Returns their rows, by place in the run, their counts on them: they go the slow way."""
+        np = self.np
+        data = lines.data
+
+        def piece(at: int) -> bytes:  # the line's bytes, cut from the block (no list of every line's)
+            start = int(starts[at])
+            return data[start:start + int(lengths[at])]
+
+        def make(at: int) -> Row:
+            line = piece(at)
+            return self.reader._row(lines.number + at, lines.offset + int(starts[at]), line, len(line))
+
+        groups = index[ats]
+        order = np.argsort(groups, kind="stable")
+        ats = ats[order]  # by skeleton, in line order within each
+        columns = ([], [], [])  # totals, assistant's, trained
+        made = {}  # rows of a skeleton counted whole
+        for part in np.split(ats, np.flatnonzero(np.diff(groups[order])) + 1):
+            where = part.tolist()
+            skeleton = by_index[int(index[where[0]])]
+            layout = skeleton.layout
+            if layout is _UNKNOWN:  # worked out on the first row that needs it: it builds the encoder
+                layout = skeleton.layout = self.plain_layout(loads(piece(where[0]))) if self.plain_layout is not None else None
+            if layout is not None:
+                counts = self.count_plain_many(layout, (loads(piece(at)) for at in where))
+            else:  # counted whole, on the row the slow way gets if it goes on
+                counts = [], [], []
+                for at in where:
+                    row = made[at] = make(at)
+                    counts[0].append(self.linter.tokenizer.count_row(row))
+                    counts[1].append(row.token_parts[0])
+                    counts[2].append(row.token_parts[1])
+            for column, more in zip(columns, counts):
+                column += more
+        totals, assistants, trained = (np.array(column, dtype=np.int64) for column in columns)
+        slow = (totals > self.limit) & bounded[ats]
+        taken = ~slow
+        fast[ats[slow]] = False
+        if self.token_stats:  # what the statistics take from a counted row (Linter._count)
+            if self.exact:
+                self.stats.add_counted_block(totals[taken], assistants[taken], trained[taken], lines.number + ats[taken], self.limit)
+            else:
+                self.stats.note_counted_block(totals[taken], lines.number + ats[taken], self.limit)
+        counted = {}
+        for k in np.flatnonzero(slow).tolist():  # over the limit, where FT300 would say so: the slow way, counted
+            at = int(ats[k])
+            row = made.get(at)
+            row = counted[at] = make(at) if row is None else row
+            row.tokens, row.token_parts = int(totals[k]), (int(assistants[k]), int(trained[k]))
+        return counted
 
     def _fold(self, records, numbers, lengths, index, by_index: dict) -> None:
         """Count and fold rows taken in bulk, as the slow way would one by one (in another order: what a row

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -281,21 +281,47 @@ class Tokenizer:
 
     def count_plain(self, layout: tuple, value: dict) -> tuple[int, int, int]:
         """``count_detail(value)`` of a row ``plain_layout`` gave ``layout`` for (or another row of its skeleton)."""
+        totals, assistants, trained = self.count_plain_many(layout, (value,))
+        return totals[0], assistants[0], trained[0]
+
+    def count_plain_many(self, layout: tuple, values: Iterable[dict]) -> tuple[list[int], list[int], list[int]]:
+        """``count_plain`` of many rows of one skeleton, as three lists (totals, assistant's, trained): each
+        content through the encoder or the short-text memo without a method call (``stats`` counts every
+        row: the calls per content and per row cost 1.5 us of a short row's 9.5). ``values`` may be a
+        generator: a row is dropped once counted (a block's rows all kept alive cost collections)."""
         if self._subset is None:
             self.require()
         if self._subset:
-            self._cover(value)
-        total, assistant, trained, slots = layout
-        messages = value["messages"]
-        count = self.count_text
-        for index, said, learnt in slots:
-            tokens = count(messages[index]["content"])
-            total += tokens
-            if said:
-                assistant += tokens
-                if learnt:
-                    trained += tokens
-        return total, assistant, trained
+            values = list(values)
+            for value in values:  # one rebuild per row at most, as count_detail's
+                self._cover(value)
+        total0, assistant0, trained0, slots = layout
+        encode = self._encode or self._encoder()
+        short, limit, count = self._short, self.SHORT, self.count_text
+        totals, assistants, trains = [], [], []
+        for value in values:
+            messages = value["messages"]
+            total, assistant, trained = total0, assistant0, trained0
+            for index, said, learnt in slots:
+                text = messages[index]["content"]
+                if len(text) > limit:
+                    try:
+                        tokens = len(encode(text))
+                    except UnicodeEncodeError:  # a lone surrogate the core refuses: count_text mends it
+                        tokens = count(text)
+                else:
+                    tokens = short.get(text)
+                    if tokens is None:
+                        tokens = count(text)  # it fills the memo
+                total += tokens
+                if said:
+                    assistant += tokens
+                    if learnt:
+                        trained += tokens
+            totals.append(total)
+            assistants.append(assistant)
+            trains.append(trained)
+        return totals, assistants, trains
 
     def _count_message(self, message: dict) -> int:
         count = self.count_text

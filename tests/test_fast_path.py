@@ -137,6 +137,11 @@ def test_stats_the_same_with_and_without_the_fast_path(tmp_path, seed, args, htm
     """``stats`` counts every example exactly: rows taken in bulk are counted one by one as they are taken."""
     path = tmp_path / "data.jsonl"
     path.write_text(dataset(seed, 3000, longest=(250, 600)), encoding="utf-8")
+    assert_same_stats(tmp_path, path, args, html)
+
+
+def assert_same_stats(tmp_path, path, args, html: bool) -> None:
+    """``stats`` gives the same JSON (and HTML report) with and without the fast path."""
     outputs = []
     for fast in (False, True):
         env = {**os.environ, "FTLINT_LOAD_PLUGINS": ""}
@@ -151,6 +156,27 @@ def test_stats_the_same_with_and_without_the_fast_path(tmp_path, seed, args, htm
         outputs.append((json.loads(out.stdout), report.read_text(encoding="utf-8").replace(f"report-{fast}", "report") if html else ""))
     assert outputs[0][0] == outputs[1][0]
     assert outputs[0][1] == outputs[1][1]  # the HTML report: rule counts, histograms, the longest examples
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_stats_count_rows_whose_messages_hold_more_keys_whole(tmp_path, html):
+    """A skeleton whose messages hold keys the plain count leaves out (``refusal``, ``thinking``: no
+    ``Tokenizer.plain_layout``) is counted row by row on the row the slow way would get, which it keeps
+    when the row is over the limit."""
+    rng = random.Random(16)
+    lines = []
+    for _ in range(2000):
+        user = text(rng, rng.randint(250, 400) if rng.random() < 0.05 else rng.randint(1, 30), odd=0.001)
+        assistant = {"role": "assistant", "content": text(rng, rng.randint(1, 30), odd=0.001)}
+        roll = rng.random()
+        if roll < 0.3:
+            assistant["refusal"] = None
+        elif roll < 0.5:
+            assistant["thinking"] = text(rng, 5, odd=0.001)
+        lines.append(json.dumps({"messages": [{"role": "user", "content": user}, assistant]}, ensure_ascii=False))
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert_same_stats(tmp_path, path, ("--max-tokens", "300"), html)
 
 
 def taken_in_bulk(path, monkeypatch, **settings) -> tuple[list, dict, int]:
@@ -255,3 +281,44 @@ def test_runs_of_lines_are_the_file_bytes_they_say(tmp_path, monkeypatch, block_
                 numbers.append(item.number)
     with open(path, "rb") as stream:
         assert numbers == [row.number for row in reader.rows(stream, max_line_bytes=1 << 20)]
+
+
+ONE_TOKEN_WORDS = ["the", "order", "size", "boots", "refund", "shipping", "color", "tent", "receipt", "stock"]  # in o200k, alone or after another
+
+
+def chat_line(rng: random.Random, words: int) -> str:
+    text = " ".join(rng.choice(ONE_TOKEN_WORDS) for _ in range(words))
+    return json.dumps({"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "Sure."}]})
+
+
+def test_stats_rank_ties_among_the_longest_examples_by_line_across_blocks(tmp_path, monkeypatch):
+    """``stats`` folds the rows each block counts at once (``FileStats.add_counted_block``): among examples
+    of one length the earlier line ranks higher, within a block and across blocks, beside rows over the
+    limit that go the slow way, as when every row is counted one at a time."""
+    rng = random.Random(15)
+    lines = [chat_line(rng, rng.randint(3, 20)) for _ in range(3000)]
+    # as long as each other: a run of them, more than LONGEST in a block and over a block's end, and more later
+    tied = [*range(1000, 1100), *sorted(rng.sample(range(1100, 3000), 40))]
+    over = sorted(rng.sample(sorted(set(range(300, 3000)) - set(tied)), 5))
+    for at in tied:
+        lines[at] = chat_line(rng, 40)
+    for at in over:
+        lines[at] = chat_line(rng, 200 + at % 7)  # over --max-tokens 150: FT300 reports them, the slow way
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(jsonl, "BLOCK_SIZE", 16 << 10)  # about 150 lines a block
+    monkeypatch.setenv("FTLINT_LOAD_PLUGINS", "")
+    registry.reset()
+    try:
+        fast = taken_in_bulk(path, monkeypatch, exact_stats=True, max_tokens=150)
+        monkeypatch.setenv("FTLINT_NO_FAST_PATH", "1")
+        slow = taken_in_bulk(path, monkeypatch, exact_stats=True, max_tokens=150)
+    finally:
+        registry.reset()
+    assert fast[:2] == slow[:2]
+    assert fast[2] > 2500
+    assert sorted(line for line, _, code, _, _ in fast[0] if code == "FT300") == [at + 1 for at in over]
+    longest = fast[1]["longest"]
+    assert [line for line, _ in longest[:5]] == [at + 1 for at in sorted(over, key=lambda at: (-(at % 7), at))]
+    assert longest[5:] == [(at + 1, 53) for at in tied[:15]]  # 3, then 3 + 1 ("user") + 40 words, 3 + 1 + 2 ("Sure.")
+    assert fast[1]["tokens"]["over_limit"] == 5
