@@ -170,7 +170,8 @@ class FastPath:
 
     def _rows(self, lines: Lines) -> Iterator[Row]:
         np = self.np
-        scanned, sizes = rowscan.scan_block(lines.data)  # no bytes object per line
+        # no bytes object per line; the duplicate rules' digests only where a fold takes them
+        scanned, sizes = rowscan.scan_block(lines.data, bool(self.kind_folds))
         records = np.frombuffer(scanned, dtype=self.record)
         count = len(records)
         lengths = np.frombuffer(sizes, dtype=np.int64)  # every line's (a record not OK holds no length)

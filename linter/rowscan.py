@@ -29,9 +29,11 @@ and is read in Python as before (refusing a line is always safe: the scanner is 
   of a key named ``content`` reduced to one tag: two OK lines with equal skeletons are equal rows but for
   those strings (the engine's memo key).
 
-``scan_block(data)`` scans the lines of ``data`` (cut at each ``\\n``, the last running to its end) as ``scan``
+``scan_block(data, fingerprints=True)`` scans the lines of ``data`` (cut at each ``\\n``, the last running to its end) as ``scan``
 scans a list of them, with no bytes object made per line, and returns ``(records, lengths)``: every line's
-length as a little-endian int64 (the engine's fast path reads a block's lines this way).
+length as a little-endian int64 (the engine's fast path reads a block's lines this way). With
+``fingerprints=False`` the digests the duplicate rules read (exact, flat, prompt, answer) are left zero:
+the run has no rule that takes them (``ftlint stats`` without ``--html``).
 
 ``count_newlines(buffer)`` counts a block's line ends for ``linter.parallel``'s first pass.
 
@@ -49,7 +51,7 @@ except ImportError:  # built without the extension
     _scan = _scan_block = _count_newlines = None
 
 scan: Callable[[list], bytes] | None = _scan
-scan_block: Callable[[bytes], tuple[bytes, bytes]] | None = _scan_block
+scan_block: Callable[..., tuple[bytes, bytes]] | None = _scan_block
 available: bool = _scan is not None
 
 

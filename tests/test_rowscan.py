@@ -486,7 +486,7 @@ def test_the_content_list_flag():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(ROWS, max_size=6), st.lists(st.sampled_from([b"", b"{", b"not json", b'{"a":1.5}', b"\r"]), max_size=3),
+@given(st.lists(ROWS, max_size=6), st.lists(st.sampled_from([b"", b"{", b"not json", b'{"a":1.5}', b"\r", b'{"a":{"b":1,"b":2}}']), max_size=3),
        st.randoms(use_true_random=False))
 def test_scan_block_is_scan_of_the_lines_it_cuts(values, damaged, rng):
     """The fast path reads a block's bytes whole: the same records as scan() of its lines, and every line's length."""
@@ -497,3 +497,11 @@ def test_scan_block_is_scan_of_the_lines_it_cuts(values, damaged, rng):
     cut = data.split(b"\n")
     assert records == rowscan.scan(cut)
     assert numpy.frombuffer(lengths, dtype="<i8").tolist() == [len(line) for line in cut]
+    # without fingerprints (no rule reads them): the same flags (a repeated key still refused), skeletons and
+    # message counts, the digests zero
+    bare, bare_lengths = rowscan.scan_block(data, False)
+    assert bare_lengths == lengths
+    full, without = numpy.frombuffer(records, dtype=DTYPE).copy(), numpy.frombuffer(bare, dtype=DTYPE)
+    for field in ("exact", "flat", "prompt", "answer"):
+        full[field] = 0
+    assert full.tobytes() == without.tobytes()
