@@ -54,6 +54,19 @@ def load_vocabulary(name: str) -> tuple[dict, dict] | None:
     return _loading(name, load)
 
 
+def _read_bpe_file(name: str) -> None:
+    """Read (or download) the encoding's BPE file, checked against its pinned hash, without decoding it
+    (``BpeFile.digest``, kept for the cache that decodes it later); an encoding built some other way
+    is built whole."""
+    from .bpe_cache import get_encoding, recipe
+
+    found = recipe(name)
+    if found is None:
+        get_encoding(name)
+    else:
+        found[1].digest()
+
+
 def _loading(name: str, load: Callable[[str], Any]) -> Any:
     try:
         return load(name)
@@ -98,6 +111,7 @@ class Tokenizer:
         self._subset = None  # a SubsetEncoder while it pays; False once the full encoder is built (or cannot be skipped)
         self._rebuilds = self.SUBSET_REBUILDS  # the subset's budget, until it starts (0 after a big file)
         self._raised = False
+        self._required = False  # require() read the BPE file: statistics will count; the encoder is not chosen yet
         # Roles, names and call ids are tokenized on every message by the
         # cookbook formula and repeat endlessly: a dict lookup instead of a call
         # into the tokenizer (counts are deterministic, so the memo is exact).
@@ -110,7 +124,17 @@ class Tokenizer:
 
     def require(self) -> None:
         """Read the encoding's BPE file now (raises TokenizerUnavailable), so that a run fails
-        before its first output; the encoder is built when the first text is counted."""
+        before its first output. The encoder is chosen at the first count (``_start``), once
+        ``expect`` may have said how big the file is: a big one goes straight to the full encoder,
+        where reading the subset's vocabulary first cost 0.08 s for nothing (on the critical path of
+        a parallel run, whose parent builds the encoder before it forks)."""
+        if self._subset is None and not self._required:
+            _loading(self.encoding_name, _read_bpe_file)
+            self._required = True
+            _SUBSETS.add(self)  # a fork before the first count builds the full encoder first, for the workers
+
+    def _start(self) -> None:
+        """Choose the encoder for the first count: a subset one (``bpe_subset``), or the full one."""
         if self._subset is None:
             self._start_subset()
 
@@ -128,7 +152,11 @@ class Tokenizer:
             if subset:
                 subset.rebuilds = 0
             self._rebuilds = 0
-        elif subset and path is not None and self._cover_file(path) and not self._raised:
+            return
+        if subset is None and self._required:  # statistics of a small file: a subset encoder, covered at once
+            self._start_subset()
+            subset = self._subset
+        if subset and path is not None and self._cover_file(path) and not self._raised:
             self._raised = True
             subset.rebuilds += self.SMALL_FILE_REBUILDS - self.SUBSET_REBUILDS
 
@@ -154,7 +182,7 @@ class Tokenizer:
         from . import bpe_subset
         from .bpe_cache import built
 
-        if built(self.encoding_name) or bpe_subset.builds >= self.PROCESS_SUBSET_BUILDS:
+        if built(self.encoding_name) or bpe_subset.builds >= self.PROCESS_SUBSET_BUILDS or self._rebuilds == 0:
             self._full()
             return
         vocabulary = load_vocabulary(self.encoding_name)
@@ -175,7 +203,7 @@ class Tokenizer:
         of the cost of a short text); ``count_text`` falls back to the wrapper for what the
         core refuses (lone surrogates)."""
         if self._encode is None:
-            self.require()
+            self._start()
         return self._encode
 
     def _full(self):
@@ -236,7 +264,7 @@ class Tokenizer:
         """``(total, assistant, trained)``: the whole example; its assistant
         messages; the assistant messages that are trained (``weight`` not 0)."""
         if self._subset is None:
-            self.require()
+            self._start()
         if self._subset:
             self._cover(value)
         total = REPLY_PRIMING
@@ -290,7 +318,7 @@ class Tokenizer:
         row: the calls per content and per row cost 1.5 us of a short row's 9.5). ``values`` may be a
         generator: a row is dropped once counted (a block's rows all kept alive cost collections)."""
         if self._subset is None:
-            self.require()
+            self._start()
         if self._subset:
             values = list(values)
             for value in values:  # one rebuild per row at most, as count_detail's
