@@ -202,13 +202,10 @@ class FastPath:
             over = fast.copy() if self.exact else fast & bounded & (lengths + extra > self.limit)
             if over.any():
                 counted = self._count_block(lines, np.flatnonzero(over), index, by_index, starts, lengths, bounded, fast)
-        make = self.reader._row
-        skeletons = self.skeletons
         for at in np.flatnonzero(~fast).tolist():
             row = counted.get(at)
             if row is None:
-                start = int(starts[at])
-                row = make(lines.number + at, lines.offset + start, lines.data[start:start + int(lengths[at])], int(lengths[at]))
+                row = self._row_at(lines, starts, lengths, at)
             yield row
             if plain[at] and index[at] < 0:
                 key = keys[at].tobytes()
@@ -221,6 +218,11 @@ class FastPath:
         elif fast.any():
             self._fold(records[fast], numbers[fast], lengths[fast], index[fast], by_index)
 
+    def _row_at(self, lines: Lines, starts, lengths, at: int) -> Row:
+        """The row of the run's line ``at``, read the slow way (its bytes cut from the block's data)."""
+        start, length = int(starts[at]), int(lengths[at])
+        return self.reader._row(lines.number + at, lines.offset + start, lines.data[start:start + length], length)
+
     def _count_block(self, lines: Lines, ats, index, by_index: dict, starts, lengths, bounded, fast) -> dict[int, Row]:
         """Count the rows at ``ats`` (taken in bulk so far) as FT300 counts them, a skeleton at a time; fold
         those within the limit (or whose bytes bound nothing) into the statistics at once and unmark the
@@ -231,10 +233,6 @@ class FastPath:
         def piece(at: int) -> bytes:  # the line's bytes, cut from the block (no list of every line's)
             start = int(starts[at])
             return data[start:start + int(lengths[at])]
-
-        def make(at: int) -> Row:
-            line = piece(at)
-            return self.reader._row(lines.number + at, lines.offset + int(starts[at]), line, len(line))
 
         groups = index[ats]
         order = np.argsort(groups, kind="stable")
@@ -252,7 +250,7 @@ class FastPath:
             else:  # counted whole, on the row the slow way gets if it goes on
                 counts = [], [], []
                 for at in where:
-                    row = made[at] = make(at)
+                    row = made[at] = self._row_at(lines, starts, lengths, at)
                     counts[0].append(self.linter.tokenizer.count_row(row))
                     counts[1].append(row.token_parts[0])
                     counts[2].append(row.token_parts[1])
@@ -271,7 +269,7 @@ class FastPath:
         for k in np.flatnonzero(slow).tolist():  # over the limit, where FT300 would say so: the slow way, counted
             at = int(ats[k])
             row = made.get(at)
-            row = counted[at] = make(at) if row is None else row
+            row = counted[at] = self._row_at(lines, starts, lengths, at) if row is None else row
             row.tokens, row.token_parts = int(totals[k]), (int(assistants[k]), int(trained[k]))
         return counted
 

@@ -19,8 +19,8 @@ and is read in Python as before (refusing a line is always safe: the scanner is 
   ``prompt`` and ``answer``, the fingerprint and digest of ``_prompt_and_answer_flat``'s two parts;
 - ``messages``: how many elements the top-level ``messages`` array has (0 without one);
 - the EDGES flag: some string of the line, key or value, is empty, is ``"type"`` or starts or ends with a
-  whitespace character (``str.isspace``), or some array is empty: where ``screening.STRING_EDGES`` (FT200 and
-  FT201's screen) may hold, answered from the strings the scan validates anyway (its regex is the costliest
+  whitespace character (``str.isspace``), or some array is empty: where FT200 and FT201's screen
+  (``rules.content.EDGE_SCREEN``, a ``screening.StructuralScreen``) may hold, answered from the strings the scan validates anyway (its regex is the costliest
   screen of a block, about 0.6 µs of a 330-byte row's 1 µs);
 - the CONTENT_LIST flag: some member named ``content``, at any depth, holds an array: where the content
   parts view (``rules.reads``' ``"content"\s*:\s*[`` screen) may be present (a pattern that "content",
@@ -59,7 +59,7 @@ def count_newlines(buffer) -> int:
     """How many b"\\n" a bytes-like object holds: memchr in C (several GB/s), else ``bytes.count``'s byte loop."""
     if _count_newlines is not None:
         return _count_newlines(buffer)
-    return bytes(buffer).count(b"\n") if not isinstance(buffer, (bytes, bytearray)) else buffer.count(b"\n")
+    return bytes(buffer).count(b"\n")
 
 
 RECORD = 96  # bytes per line

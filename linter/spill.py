@@ -195,8 +195,8 @@ class FingerprintLog:
                 for results in pool.map(_map_chunk, tasks):
                     yield from results
             else:
-                for part in range(PARTITIONS):
-                    yield work(self._partition(part), *args)
+                for records in self.partitions():
+                    yield work(records, *args)
         finally:
             self.discard()
 

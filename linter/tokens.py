@@ -307,13 +307,9 @@ class Tokenizer:
             slots.append((index, said, learnt))
         return total, assistant, trained, tuple(slots)
 
-    def count_plain(self, layout: tuple, value: dict) -> tuple[int, int, int]:
-        """``count_detail(value)`` of a row ``plain_layout`` gave ``layout`` for (or another row of its skeleton)."""
-        totals, assistants, trained = self.count_plain_many(layout, (value,))
-        return totals[0], assistants[0], trained[0]
-
     def count_plain_many(self, layout: tuple, values: Iterable[dict]) -> tuple[list[int], list[int], list[int]]:
-        """``count_plain`` of many rows of one skeleton, as three lists (totals, assistant's, trained): each
+        """``count_detail`` of many rows ``plain_layout`` gave ``layout`` for (rows of one skeleton), as three
+        lists (totals, assistant's, trained): each
         content through the encoder or the short-text memo without a method call (``stats`` counts every
         row: the calls per content and per row cost 1.5 us of a short row's 9.5). ``values`` may be a
         generator: a row is dropped once counted (a block's rows all kept alive cost collections)."""
@@ -462,8 +458,9 @@ def _property_text(key: str, prop: dict) -> str:
     return f"{key}:{prop.get('type', '')}:{description}"
 
 
-# Tokenizers still counting on a subset encoder: a fork (linter.parallel's workers, which
-# count a big file's rows) builds their full encoder first, so each worker inherits it.
+# Tokenizers that will count but have no full encoder yet (on a subset encoder, or required and not
+# started): a fork (linter.parallel's workers, which count a big file's rows) builds their full encoder
+# first, so each worker inherits it.
 _SUBSETS: "weakref.WeakSet[Tokenizer]" = weakref.WeakSet()
 
 

@@ -247,7 +247,7 @@ static inline int space_escape(unsigned char c) /* \t \n \r \f: the whitespace a
     return c == 't' || c == 'n' || c == 'r' || c == 'f';
 }
 
-/* The string-edges screen (linter.screening.STRING_EDGES) of one validated string (its raw text, no \u
+/* The string-edges screen (FT200/FT201's, linter/rules/content.py EDGE_SCREEN) of one validated string (its raw text, no \u
  * escape in it): empty, "type", or its first or last decoded character whitespace. */
 static int string_edges(const unsigned char *raw, size_t len)
 {
