@@ -71,9 +71,11 @@ def _json(line: bytes) -> bool:
 def check_jsonl(path: str) -> None:
     """Refuse a file that is not JSON Lines by its extension and its content.
 
-    The content test reads the first 64 KiB: no NUL bytes, and most rows
-    (blank lines aside) UTF-8 text that starts with ``{`` after an optional
-    BOM. One broken row is what fix is for; a file of them is not a dataset.
+    The content test reads the first 64 KiB: most rows (blank lines aside)
+    UTF-8 text without a NUL byte that starts with ``{`` after an optional
+    BOM. One broken row is what fix is for, a NUL in it included (check lints
+    the file as JSON Lines and offers to move that row); a file of them is not
+    a dataset.
     """
     if not path.lower().endswith(JSONL_EXTENSIONS):
         raise Refused(f"{path}: fix rewrites JSON Lines files ({', '.join(JSONL_EXTENSIONS)}) only; this is not one (convert it first: ftlint convert)")
@@ -84,8 +86,8 @@ def check_jsonl(path: str) -> None:
         lines.pop()  # the last line may be cut
     rows = [line.strip(b" \t\r").removeprefix(BOM).lstrip(b" \t") for line in lines]
     rows = [row for row in rows if row]
-    text = sum(1 for row in rows if _utf8(row))
-    if b"\x00" in sample or text * 2 < len(rows):
+    text = sum(1 for row in rows if b"\x00" not in row and _utf8(row))
+    if text * 2 < len(rows):
         raise Refused(f"{path}: binary content, not a JSON Lines dataset; left untouched")
     # a row that starts with '{' or parses as JSON (an array, a number: FT100's to report) is a
     # dataset row; counting only objects refused a second fix of a file whose duplicates the

@@ -164,6 +164,19 @@ def test_check_names_a_binary_file_as_binary(tmp_path):
     assert "file contains no examples" in run_cli("check", empty).stdout
 
 
+def test_a_nul_byte_in_one_row_leaves_the_file_fixable(tmp_path):
+    """check lints a file with one raw NUL as JSON Lines and offers to move that row: fix must do it, not
+    call the file binary (it did for a NUL anywhere in the first 64 KiB, and not after)."""
+    path = tmp_path / "n.jsonl"
+    data = b"\n".join(row(i) for i in range(4)) + b"\n" + row(9) + b"\x00\n"
+    path.write_bytes(data)
+    assert "FT011" not in run_cli("check", path).stdout
+    proc = fix(path, "--select", "FT001", "--unsafe-fixes")
+    assert proc.returncode == 0, proc.stderr
+    assert path.read_bytes() == b"\n".join(row(i) for i in range(4)) + b"\n"
+    assert (tmp_path / "n.jsonl.rejects.jsonl").read_bytes() == row(9) + b"\x00\n"
+
+
 def test_one_broken_line_does_not_make_a_dataset_unfixable(tmp_path):
     path = tmp_path / "t.jsonl"
     path.write_bytes(b"\xff\xfe not utf-8\n" + b"\n".join(row(i) for i in range(5)) + b"\n")
