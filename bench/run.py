@@ -2,8 +2,8 @@
 
 For each size and corpus (short rows, text-heavy rows: bench/generate.py),
 generates (once, seeded) a dataset under bench/data/, then runs each command
-REPEAT times in a fresh process and reports the best wall time and the peak
-RSS, then each command's time over its floor (bench/baseline.py): ``check``
+in a fresh process, REPEAT rounds of every command once, and reports the best
+and the median wall time, the least CPU time and the peak RSS, then each command's time over its floor (bench/baseline.py): ``check``
 over the verdict floor, ``stats`` over the tokenize floor. Ratios are computed
 within the run, so a noisy machine affects both sides alike.
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -109,7 +110,7 @@ def main() -> None:
     for name, make in commands.items():
         if name.startswith("ftlint"):
             subprocess.run(make(warm), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; best wall time of {args.repeat}, side by side")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; best wall time of {args.repeat} rounds, side by side")
     for size in (int(s) for s in args.sizes.split(",")):
         for corpus in args.corpora.split(","):
             path = dataset(size, corpus)
@@ -118,20 +119,25 @@ def main() -> None:
                     pass
             mb = path.stat().st_size / 1e6
             print(f"\n{corpus}, {size:,} examples, {mb:,.1f} MB")
-            results, cpus = {}, {}
-            for name, make in commands.items():
-                ok = (0, 1) if name.startswith("ftlint") else (0,)  # ftlint exits 1 when the data has mistakes
-                runs = [measure(make(path), ok) for _ in range(args.repeat)]
-                wall = min(r[0] for r in runs)
-                rss = max(r[1] for r in runs)
-                cpus[name] = min(r[2] for r in runs)
-                results[name] = wall
-                print(f"  {name:<36} {wall:8.2f} s wall {cpus[name]:8.2f} s CPU  {mb / wall:7.1f} MB/s  peak RSS {rss:6.0f} MB")
+            runs: dict[str, list] = {name: [] for name in commands}
+            for _ in range(args.repeat):  # in rounds, every command once a round: a slow spell of a shared
+                for name, make in commands.items():  # machine then slows each command's run alike, not one's all
+                    ok = (0, 1) if name.startswith("ftlint") else (0,)  # ftlint exits 1 when the data has mistakes
+                    runs[name].append(measure(make(path), ok))
+            results, cpus, medians = {}, {}, {}
+            for name, measured in runs.items():
+                wall = results[name] = min(r[0] for r in measured)
+                medians[name] = statistics.median(r[0] for r in measured)
+                rss = max(r[1] for r in measured)
+                cpus[name] = min(r[2] for r in measured)
+                print(f"  {name:<36} {wall:8.2f} s wall {cpus[name]:8.2f} s CPU  {mb / wall:7.1f} MB/s  peak RSS {rss:6.0f} MB"
+                      f"  (median wall {medians[name]:.2f} s)")
             for command, floor, target in RATIOS:
                 if command not in results or floor not in results:
                     continue
                 print(f"  {command:<36} {results[command] / results[floor]:5.2f}x {floor} by wall, "
-                      f"{cpus[command] / cpus[floor]:5.2f}x by CPU (target {target})")
+                      f"{cpus[command] / cpus[floor]:5.2f}x by CPU, {medians[command] / medians[floor]:5.2f}x by median wall "
+                      f"(target {target})")
 
 
 if __name__ == "__main__":
