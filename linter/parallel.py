@@ -13,6 +13,8 @@ fingerprints: the pool is lent to ``spill.map_partitions`` for that.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -192,6 +194,20 @@ def _combine(linter: Linter, shown: str, result: FileResult, ranges, shards, pro
     yield from linter.finish_states(shown, dataset_rules, merged or [r.start() for r in dataset_rules], ahead=ahead)
 
 
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep the parent's objects out of the workers' garbage collections (``gc.freeze`` before the fork,
+    as Python's documentation advises for fork without exec). Without it each worker's full collections
+    walked every module, rule and table it inherited, and wrote to their pages, which the system then
+    copied: ``stats`` on 100k text rows spent 7% longer, its workers' time per row 20-30% over one
+    process's. The parent's objects are collectable again once the pool is gone."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[Iterator[Finding], FileResult]:
     """Like ``Linter.lint_path``, on ``jobs`` forked processes."""
     shown = str(path)
@@ -203,8 +219,8 @@ def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[
         _linter = linter
         spill.directory()  # made before the fork: workers spill into the parent's folder, which it removes
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(ranges)), mp_context=context) as pool:
-            firsts = _first_lines(list(pool.map(_count_newlines, [(shown, a, b) for a, b in ranges])))
+        with _frozen_heap(), ProcessPoolExecutor(max_workers=min(jobs, len(ranges)), mp_context=context) as pool:
+            firsts = _first_lines(list(pool.map(_count_newlines, [(shown, a, b) for a, b in ranges])))  # forks here
             shards = pool.map(_lint_shard, [(shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)])
             with spill.lend_pool(pool):  # the dataset rules' grouping, at the end, on the workers then idle
                 yield from _combine(linter, shown, result, ranges, shards, progress, ahead=True)  # rules finish at once

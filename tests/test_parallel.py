@@ -63,3 +63,30 @@ def test_dask_local_cluster_gives_the_same_output(tmp_path):
     assert on_dask.returncode == one.returncode, on_dask.stderr[-2000:]
     assert on_dask.stdout == one.stdout
     assert {"FT403", "FT404", "FT405"} <= {f["code"] for f in json.loads(one.stdout)["findings"]}
+
+
+def test_workers_leave_the_inherited_heap_out_of_their_collections(tmp_path, monkeypatch):
+    """The parent freezes its objects before forking (``gc.freeze``), so a worker's full collections do
+    not walk, and copy, every page it inherited; the parent's objects are collectable again after."""
+    import gc
+
+    from linter import parallel, runner
+    from linter.config import Settings
+
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(corpus(None))
+    seen = tmp_path / "frozen.txt"
+    real = parallel._lint_range
+
+    def recording(*args):
+        with open(seen, "a") as handle:  # in the worker: how many objects its collections leave alone
+            handle.write(f"{gc.get_freeze_count()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(parallel, "_lint_range", recording)  # the forked workers inherit it
+    linter = runner.make_linter(Settings())
+    findings, _ = parallel.lint_parallel(linter, str(path), 2)
+    assert list(findings)
+    frozen = [int(n) for n in seen.read_text().split()]
+    assert len(frozen) >= 2 and min(frozen) > 10_000, frozen
+    assert gc.get_freeze_count() == 0
