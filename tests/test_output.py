@@ -493,3 +493,19 @@ def test_the_summary_table_aligns_codes_of_any_length(house_project):
     assert len({line.index("[") for line in table}) == 1, "\n".join(table)  # the marks in one column
     assert len({line.rindex("  ") for line in table}) == 1, "\n".join(table)  # and the severities
     assert any(line.split()[1] == "FT106" and "FT106     [ ] role-unknown" in line for line in table), "\n".join(table)
+
+
+def test_a_sample_bounds_the_extremes_and_one_epoch_is_singular(tmp_path):
+    """check's token figures come from a sample on a big file: its min and max only bound the file's (a
+    sample's max is at most the file's), its mean and percentiles estimate them; stats counts every row."""
+    path = tmp_path / "big.jsonl"
+    rows = (chat(("user", "word " * (1 + i % 97)), ("assistant", "ok")) for i in range(30_000))
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    sampled = run_cli("check", path, "--select", "FT300").stdout
+    line = next(text for text in sampled.splitlines() if "tokens per example" in text)
+    assert "sampled" in line and "min ≤ " in line and "mean ≈ " in line and "p90 ≈ " in line and "max ≥ " in line, line
+    assert "estimated training: 1 epoch × ≈ " in sampled, sampled  # 30,000 examples: the heuristic's one epoch
+    exact = run_cli("stats", path).stdout
+    line = next(text for text in exact.splitlines() if "tokens per example" in text)
+    assert "all 30,000 counted" in line and "≈" not in line and "≥" not in line and "≤" not in line, line
+    assert "estimated training: 1 epoch × " in exact and "epochs" not in exact, exact

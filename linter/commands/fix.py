@@ -17,7 +17,7 @@ from .common import selection_options
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change what is trained.")
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if there is a diff).")
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="Write the fixed file here instead of in place.")
-@click.option("--rejects", type=click.Path(dir_okay=False), help="Where rows dropped by unsafe fixes go (default: FILE.rejects.jsonl).")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Where rows dropped by unsafe fixes go (default: beside the file written, OUTPUT.rejects.jsonl with -o, else FILE.rejects.jsonl).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Findings recorded in this baseline file neither fail the run nor get fixed (default: [tool.ftlint] baseline).")
 @click.option("--no-baseline", is_flag=True, help="Ignore the baseline that [tool.ftlint] names: fix and report every finding.")

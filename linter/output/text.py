@@ -88,9 +88,11 @@ class TextFormatter(Formatter):
             if tokens["exact"]
             else f"sampled {tokens['counted_examples']:,} of {tokens['countable_examples']:,}; --exact-stats counts all"
         )
+        # a sample's figures estimate the file's, and its extremes only bound them: its max is at most the file's
+        about, low, high = ("", "", "") if tokens["exact"] else ("≈ ", "≤ ", "≥ ")
         out(
-            f"  tokens per example ({tokens['encoding']}, {scope}): min {tokens['min']:,} · mean {tokens['mean']:,.1f}"
-            f" · p50 {tokens['p50']:,.0f} · p90 {tokens['p90']:,.0f} · max {tokens['max']:,}"
+            f"  tokens per example ({tokens['encoding']}, {scope}): min {low}{tokens['min']:,} · mean {about}{tokens['mean']:,.1f}"
+            f" · p50 {about}{tokens['p50']:,.0f} · p90 {about}{tokens['p90']:,.0f} · max {high}{tokens['max']:,}"
         )
         if tokens.get("approximates"):  # a model counted with a tiktoken encoding: say so, and what is exact
             exact = ": --tokenizer DIR (its tokenizer folder) counts exactly" if tokens.get("open_tokenizer") else ""
@@ -111,7 +113,7 @@ class TextFormatter(Formatter):
                 f"{approx}{trained['total_per_epoch']:,} per epoch")
         if "estimated_billing_tokens" in tokens:  # an OpenAI run only
             out(
-                f"  estimated training: {tokens['estimated_epochs']} epochs × {approx}{tokens['billing_tokens_per_epoch']:,} "
+                f"  estimated training: {tokens['estimated_epochs']} epoch{'' if tokens['estimated_epochs'] == 1 else 's'} × {approx}{tokens['billing_tokens_per_epoch']:,} "
                 f"tokens = {approx}{tokens['estimated_billing_tokens']:,} billing tokens (cookbook heuristic)"
             )
         if "estimated_cost_usd" in tokens:

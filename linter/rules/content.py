@@ -138,6 +138,12 @@ class WhitespacePadding(Rule):
     model trained on ``"Sure! \\n"`` emits the trailing whitespace. Usually an
     artefact of templating or copy-paste. Suggestion only.
 
+    In OpenAI chat, DPO and RFT rows, content written as a list of parts is
+    not checked: the parts are read joined as written, so the whitespace at
+    a part's edge may be what separates it from the next. TRL's standard
+    completions (a prompt and its ``completion``, ``chosen`` or ``rejected``)
+    start with a space by convention: only their end is checked.
+
     Fix (safe): strip the whitespace from both ends of the content."""
 
     code = "FT201"
