@@ -110,34 +110,55 @@ def run() -> None:
     try:
         main()
     except SystemExit as exc:
-        _leave(exc.code)
-    _leave(EXIT_CLEAN)
+        code = exc.code
+    else:
+        code = EXIT_CLEAN
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # a profiler, debugger or coverage tool reports as the interpreter ends: let it end
+    _leave(code)
 
 
 def _leave(code) -> None:
-    """End the process as Python would (threads joined, ``atexit`` handlers run, output flushed), but skip
-    freeing every module and object one by one: that teardown cost 0.05-0.08 s after the last output of
-    a run over a big file (the vocabulary's 200,000 ranks, the rules' tables), time the system takes
-    back at once when the process ends."""
-    if isinstance(code, str):  # SystemExit("message"), as the interpreter reports it
-        print(code, file=sys.stderr)
-        code = 1
-    elif code is None:
+    """End the process as Python would (threads joined, ``atexit`` handlers run, output flushed, a
+    failed write reported), but skip freeing every module and object one by one: that teardown cost
+    0.05-0.1 s after the last output of a run over a big file (the vocabulary's 200,000 ranks, the
+    rules' tables), time the system takes back at once when the process ends. Objects' finalizers
+    (``__del__``) do not run: a plugin closes its own files (docs/plugin-hooks.md)."""
+    if code is None:
         code = EXIT_CLEAN
-    elif not isinstance(code, int):
+    elif not isinstance(code, int):  # SystemExit("message"), reported as the interpreter would
+        _tell(str(code))
         code = 1
     shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is not None:
-        shutdown()  # waits for non-daemon threads and runs threading's own exit callbacks
+    try:
+        if shutdown is not None:
+            shutdown()  # waits for non-daemon threads and runs threading's own exit callbacks
+    except KeyboardInterrupt:
+        code = code or 130
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # closed by the caller (>&-), or never there (pythonw)
+            continue
         try:
             stream.flush()
         except BrokenPipeError:
-            code = code or EXIT_FINDINGS
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
+            code = code or EXIT_FINDINGS  # the reader went away, as main() says of it
+        except ValueError:
+            pass  # closed already: nothing left to write
+        except OSError as exc:  # a full disk, a quota: the report is incomplete, and the exit code says so
+            if stream is sys.stdout:
+                _tell(f"ftlint: error: could not write the output: {one_line(str(exc))}")
+                code = EXIT_ERROR
+    os._exit(code & 0xFF)
+
+
+def _tell(message: str) -> None:
+    """One line on stderr, when there is one to write to."""
+    try:
+        if sys.stderr is not None:
+            print(message, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def main() -> None:

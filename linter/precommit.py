@@ -66,9 +66,9 @@ def main() -> None:
     if arguments is None:
         sys.exit(0)
     sys.argv = ["ftlint", "check", *arguments]
-    from .cli import main as cli_main
+    from .cli import run
 
-    cli_main()
+    run()
 
 
 if __name__ == "__main__":

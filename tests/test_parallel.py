@@ -90,3 +90,21 @@ def test_workers_leave_the_inherited_heap_out_of_their_collections(tmp_path, mon
     frozen = [int(n) for n in seen.read_text().split()]
     assert len(frozen) >= 2 and min(frozen) > 10_000, frozen
     assert gc.get_freeze_count() == 0
+
+
+def test_a_callers_own_freeze_is_left_as_it_was(tmp_path):
+    import gc
+
+    from linter import parallel, runner
+    from linter.config import Settings
+
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(corpus(None))
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        findings, _ = parallel.lint_parallel(runner.make_linter(Settings()), str(path), 2)
+        assert list(findings)
+        assert before > 0 and gc.get_freeze_count() > 0  # not unfrozen (which empties it), though some frozen objects died
+    finally:
+        gc.unfreeze()

@@ -43,7 +43,7 @@ from .common import (EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Failure, expand_path
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 if there is a diff).")
 @click.option("-o", "--output", "fix_output", type=click.Path(dir_okay=False), help="With --fix: write the fixed file here instead of in place.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="With --fix: where rows dropped by unsafe fixes go (default: beside the file written, OUTPUT.rejects.jsonl with -o, else FILE.rejects.jsonl).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use: CPU affinity and cgroup quota; JSONL files of 8 MiB or more, FTLINT_PARALLEL_MIN_BYTES moves that).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use: CPU affinity and cgroup quota). Only JSONL files of 8 MiB or more are split (FTLINT_PARALLEL_MIN_BYTES moves that).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where shards run: local processes, or a Dask cluster (needs ftlint's 'dask' extra).")
 @click.option("--scheduler", help="With --engine dask: the scheduler address (tcp://host:8786); default a local cluster.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file (default: [tool.ftlint] baseline).")

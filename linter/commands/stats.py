@@ -25,7 +25,7 @@ from .common import expand_paths, formatter, settings_from_options
 @click.option("--profile", help="Provider profile (see 'ftlint profiles'): how rows are read and billed; default openai-sft.")
 @report_format_option(TEXT, JSON, help="Print the statistics as text or JSON (--json is the deprecated spelling of json).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report (histograms, rule counts, worst lines).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use, for JSONL files of 8 MiB or more; FTLINT_PARALLEL_MIN_BYTES moves that).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes per file (default: every core this process may use). Only JSONL files of 8 MiB or more are split (FTLINT_PARALLEL_MIN_BYTES moves that).")
 @trainer_cli.trainer_options
 @discovery.discovery_options
 def stats(paths, config_file, isolated, model, max_tokens, profile, output_format, html_file, jobs) -> None:
