@@ -505,6 +505,7 @@ def test_a_sample_bounds_the_extremes_and_one_epoch_is_singular(tmp_path):
     line = next(text for text in sampled.splitlines() if "tokens per example" in text)
     assert "sampled" in line and "min ≤ " in line and "mean ≈ " in line and "p90 ≈ " in line and "max ≥ " in line, line
     assert "estimated training: 1 epoch × ≈ " in sampled, sampled  # 30,000 examples: the heuristic's one epoch
+    assert "assistant tokens per example: mean ≈ " in sampled, sampled
     exact = run_cli("stats", path).stdout
     line = next(text for text in exact.splitlines() if "tokens per example" in text)
     assert "all 30,000 counted" in line and "≈" not in line and "≥" not in line and "≤" not in line, line

@@ -109,7 +109,7 @@ class TextFormatter(Formatter):
         approx = "" if tokens["exact"] else "≈ "
         trained = summary.get("trained_tokens")
         if trained:
-            out(f"  assistant tokens per example: mean {summary['assistant_tokens']['mean']:,.1f}; trained (weight ≠ 0): "
+            out(f"  assistant tokens per example: mean {approx}{summary['assistant_tokens']['mean']:,.1f}; trained (weight ≠ 0): "
                 f"{approx}{trained['total_per_epoch']:,} per epoch")
         if "estimated_billing_tokens" in tokens:  # an OpenAI run only
             out(
