@@ -64,7 +64,8 @@ def get_encoding(name: str) -> Any:
 def _kept_at_exit() -> None:
     """Keep the encodings still held when the process ends from being freed as it tears down: freeing
     o200k_base's tables (tiktoken's Rust core) took 0.1 s of every run that built it, after its last
-    output; the system takes the memory back at once. Forked workers end without tearing down."""
+    output; the system takes the memory back at once. Forked workers end without tearing down, and so
+    does the ``ftlint`` command (``cli.run``): this serves the library's callers (``linter.api``)."""
     encodings = [encoding for key, encoding in _loaded.items() if type(key) is str]
     if not encodings:
         return

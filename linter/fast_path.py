@@ -103,6 +103,12 @@ class _Skeleton:
         self.replays = replays  # [(per-file state, violations)]
 
 
+def _line_at(lines: Lines, starts, lengths, at: int) -> bytes:
+    """The bytes of the run's line ``at``, cut from the block's data (no list of every line's)."""
+    start = int(starts[at])
+    return lines.data[start:start + int(lengths[at])]
+
+
 class FastPath:
     """One file's fast path (``for_file``); ``rows(lines)`` yields the rows of a ``Lines`` run that
     must go the slow way, having folded the others in bulk before each."""
@@ -219,20 +225,19 @@ class FastPath:
             self._fold(records[fast], numbers[fast], lengths[fast], index[fast], by_index)
 
     def _row_at(self, lines: Lines, starts, lengths, at: int) -> Row:
-        """The row of the run's line ``at``, read the slow way (its bytes cut from the block's data)."""
-        start, length = int(starts[at]), int(lengths[at])
-        return self.reader._row(lines.number + at, lines.offset + start, lines.data[start:start + length], length)
+        """The row of the run's line ``at``, read the slow way."""
+        start = int(starts[at])
+        piece = _line_at(lines, starts, lengths, at)
+        return self.reader._row(lines.number + at, lines.offset + start, piece, len(piece))
 
     def _count_block(self, lines: Lines, ats, index, by_index: dict, starts, lengths, bounded, fast) -> dict[int, Row]:
         """Count the rows at ``ats`` (taken in bulk so far) as FT300 counts them, a skeleton at a time; fold
         those within the limit (or whose bytes bound nothing) into the statistics at once and unmark the
         others in ``fast``. Returns their rows, by place in the run, their counts on them: they go the slow way."""
         np = self.np
-        data = lines.data
 
-        def piece(at: int) -> bytes:  # the line's bytes, cut from the block (no list of every line's)
-            start = int(starts[at])
-            return data[start:start + int(lengths[at])]
+        def piece(at: int) -> bytes:
+            return _line_at(lines, starts, lengths, at)
 
         groups = index[ats]
         order = np.argsort(groups, kind="stable")

@@ -149,7 +149,7 @@ def content_list(value) -> bool:
 
 
 def string_edges(value) -> bool:
-    """What the EDGES flag says of a parsed line (linter.screening.STRING_EDGES): a string, key or value,
+    """What the EDGES flag says of a parsed line (rules.content.EDGE_SCREEN, the structural screen it answers): a string, key or value,
     empty, "type" or with whitespace (str.isspace) at either end; or an empty list."""
     if isinstance(value, str):
         return value in ("", "type") or value[0].isspace() or value[-1].isspace()
