@@ -49,6 +49,11 @@ def estimate_epochs(n_examples: int) -> int:
     return TARGET_EPOCHS
 
 
+def epochs_text(epochs: int) -> str:
+    """``"1 epoch"``, ``"3 epochs"``: the estimate as the text and HTML reports write it."""
+    return f"{epochs} epoch{'' if epochs == 1 else 's'}"
+
+
 def _value_at(histogram: list[tuple[int, int]], rank: int) -> int:
     """The value at 0-based ``rank`` of the sorted multiset ``histogram`` ((value, count) sorted by value)."""
     seen = 0

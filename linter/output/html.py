@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..engine import FileResult, Linter
 from ..findings import Finding
-from ..stats import not_counted_text
+from ..stats import epochs_text, not_counted_text
 from ..text import one_line, redact, show
 from . import RunSummary
 
@@ -353,7 +353,7 @@ def _file_section(result: FileResult, found: FileScan) -> list[str]:
     if tokens:
         billing = ""
         if "estimated_billing_tokens" in tokens:  # an OpenAI run only
-            billing = (f"; {tokens['estimated_epochs']} epoch{'' if tokens['estimated_epochs'] == 1 else 's'}, {tokens['estimated_billing_tokens']:,} billing tokens"
+            billing = (f"; {epochs_text(tokens['estimated_epochs'])}, {tokens['estimated_billing_tokens']:,} billing tokens"
                        + (f", about ${tokens['estimated_cost_usd']:,.2f}" if "estimated_cost_usd" in tokens else ""))
         out.append(f"<p>tokens per example: min {tokens['min']:,}, mean {tokens['mean']:,}, p50 {tokens['p50']:,.0f}, "
                    f"p90 {tokens['p90']:,.0f}, max {tokens['max']:,}; {tokens['over_limit']:,} over the limit{billing}.</p>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..engine import FileResult
 from ..findings import Finding, Severity
-from ..stats import not_counted_text
+from ..stats import epochs_text, not_counted_text
 from ..text import one_line
 from . import Formatter, RunSummary
 
@@ -89,10 +89,10 @@ class TextFormatter(Formatter):
             else f"sampled {tokens['counted_examples']:,} of {tokens['countable_examples']:,}; --exact-stats counts all"
         )
         # a sample's figures estimate the file's, and its extremes only bound them: its max is at most the file's
-        about, low, high = ("", "", "") if tokens["exact"] else ("≈ ", "≤ ", "≥ ")
+        approx, low, high = ("", "", "") if tokens["exact"] else ("≈ ", "≤ ", "≥ ")
         out(
-            f"  tokens per example ({tokens['encoding']}, {scope}): min {low}{tokens['min']:,} · mean {about}{tokens['mean']:,.1f}"
-            f" · p50 {about}{tokens['p50']:,.0f} · p90 {about}{tokens['p90']:,.0f} · max {high}{tokens['max']:,}"
+            f"  tokens per example ({tokens['encoding']}, {scope}): min {low}{tokens['min']:,} · mean {approx}{tokens['mean']:,.1f}"
+            f" · p50 {approx}{tokens['p50']:,.0f} · p90 {approx}{tokens['p90']:,.0f} · max {high}{tokens['max']:,}"
         )
         if tokens.get("approximates"):  # a model counted with a tiktoken encoding: say so, and what is exact
             exact = ": --tokenizer DIR (its tokenizer folder) counts exactly" if tokens.get("open_tokenizer") else ""
@@ -106,14 +106,13 @@ class TextFormatter(Formatter):
             out(f"  {tokens['pairs']:,} preference pair(s): each counted as its prompt with the longer answer{billed}")
         pairs = f"; {tokens['pair_limit']:,} for preference pairs" if tokens.get("pair_limit") else ""
         out(f"  limit {tokens['limit']:,} tokens ({result.limit_from or result.model}{pairs}): {tokens['over_limit']:,} example(s) over")
-        approx = "" if tokens["exact"] else "≈ "
         trained = summary.get("trained_tokens")
         if trained:
             out(f"  assistant tokens per example: mean {approx}{summary['assistant_tokens']['mean']:,.1f}; trained (weight ≠ 0): "
                 f"{approx}{trained['total_per_epoch']:,} per epoch")
         if "estimated_billing_tokens" in tokens:  # an OpenAI run only
             out(
-                f"  estimated training: {tokens['estimated_epochs']} epoch{'' if tokens['estimated_epochs'] == 1 else 's'} × {approx}{tokens['billing_tokens_per_epoch']:,} "
+                f"  estimated training: {epochs_text(tokens['estimated_epochs'])} × {approx}{tokens['billing_tokens_per_epoch']:,} "
                 f"tokens = {approx}{tokens['estimated_billing_tokens']:,} billing tokens (cookbook heuristic)"
             )
         if "estimated_cost_usd" in tokens:
