@@ -55,9 +55,9 @@ class FtlintGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
             raise
         except OSError as exc:
-            if exc.filename is None or os.environ.get("FTLINT_DEBUG"):
+            if os.environ.get("FTLINT_DEBUG"):
                 raise
-            raise Failure(_os_error_message(exc)) from None
+            raise Failure(runner.os_error_message(exc)) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get("FTLINT_DEBUG"):
                 raise
@@ -71,16 +71,6 @@ class FtlintGroup(click.Group):
 @click.version_option(__version__, "-V", "--version", prog_name="ftlint")
 def cli() -> None:
     """Lint LLM fine-tuning datasets (JSONL chat, tools, DPO, RFT, prompt/completion)."""
-
-
-def _os_error_message(exc: OSError) -> str:
-    """``path: reason`` for a file that could not be opened, naming a missing folder."""
-    name = os.fsdecode(exc.filename)
-    folder = os.path.dirname(name)
-    if isinstance(exc, FileNotFoundError) and folder and not os.path.isdir(folder):
-        written = "" if os.path.basename(name).startswith(".ftlint-") else f"{name}: "  # not our temporary file's name
-        return f"{written}the folder {folder} does not exist"
-    return f"{name}: {exc.strerror or exc}"
 
 
 for command in (check, fix_command, stats, convert, rules, rule, plugins, profiles, models):
@@ -147,7 +137,8 @@ def _leave(code) -> None:
             pass  # closed already: nothing left to write
         except OSError as exc:  # a full disk, a quota: the report is incomplete, and the exit code says so
             if stream is sys.stdout:
-                _tell(f"ftlint: error: could not write the output: {one_line(str(exc))}")
+                if code != EXIT_ERROR:  # not said already (the run stopped on the same write error)
+                    _tell(f"ftlint: error: {one_line(runner.os_error_message(exc))}")
                 code = EXIT_ERROR
     os._exit(code & 0xFF)
 
@@ -167,6 +158,9 @@ def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # help and the version need no configuration: a broken config or plugin is then a warning
     helping = not sys.argv[1:] or any(arg in _HELP for arg in sys.argv[1:])
+    if sys.stdout is None:  # closed by the caller (>&-): say so before anything is done, not half of it
+        _tell("ftlint: error: standard output is closed; redirect it to a file or /dev/null")
+        sys.exit(EXIT_ERROR)
     try:
         # local plugins named in the nearest config take part in every command
         # ('rules', 'rule', 'plugins' too), not only in 'check'
@@ -196,6 +190,11 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_FINDINGS)
+    except OSError as exc:  # what click wrote outside a command (--help, --version) to a full disk
+        if os.environ.get("FTLINT_DEBUG"):
+            raise
+        _tell(f"ftlint: error: {one_line(runner.os_error_message(exc))}")
+        sys.exit(EXIT_ERROR)
 
 
 _MOVED = {"render_rule", "rules_markdown", "write_rule_docs"}  # to linter.rule_docs: scripts that import them here still work

@@ -165,19 +165,45 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
                 raise RunError(f"cannot read {_name(source)}: {exc.strerror or exc}") from None
             if not _fixable_file(linter, source):
                 findings = map(_display_only, findings)
-        try:
-            for finding in keep(findings) if keep is not None else findings:
-                outcome.summary.add(finding)
-                sink.finding(finding)
-        except BrokenPipeError:
-            raise  # the reader of our output went away (| head): the CLI stops quietly, not a read error
-        except OSError as exc:
-            raise RunError(f"cannot read {_name(source)}: {exc.strerror or exc}") from None
+        for finding in _read(keep(findings) if keep is not None else findings, source):
+            outcome.summary.add(finding)
+            _write(sink.finding, finding)
         outcome.summary.files.append(result)
-        sink.file_done(result)
+        _write(sink.file_done, result)
     if close and not (fix is not None and fix.diff):
         sink.close(outcome.summary)
     return outcome
+
+
+def os_error_message(exc: OSError) -> str:
+    """``path: reason`` for a file that could not be opened, naming a missing folder; without a path (the
+    runner reports its inputs' read errors itself), output that could not be written: a full disk."""
+    if exc.filename is None:
+        return f"could not write the output: {exc.strerror or exc}"
+    name = os.fsdecode(exc.filename)
+    folder = os.path.dirname(name)
+    if isinstance(exc, FileNotFoundError) and folder and not os.path.isdir(folder):
+        written = "" if os.path.basename(name).startswith(".ftlint-") else f"{name}: "  # not our temporary file's name
+        return f"{written}the folder {folder} does not exist"
+    return f"{name}: {exc.strerror or exc}"
+
+
+def _read(findings: Iterable[Finding], source: str | Source) -> Iterator[Finding]:
+    """The findings, a read error of the file they come from reported as that file's (one line)."""
+    try:
+        yield from findings
+    except OSError as exc:
+        raise RunError(f"cannot read {_name(source)}: {exc.strerror or exc}") from None
+
+
+def _write(say: Callable, item) -> None:
+    """``say(item)`` to the report: a write that fails (a full disk) is the output's error, not the input's."""
+    try:
+        say(item)
+    except BrokenPipeError:
+        raise  # the reader of our output went away (| head): the CLI stops quietly
+    except OSError as exc:
+        raise RunError(os_error_message(OSError(exc.errno, exc.strerror))) from None
 
 
 def _fixable_file(linter: Linter, source: str | Source) -> bool:
@@ -223,8 +249,9 @@ def _fix_one(fixer, source: str, fix: FixMode):
         return fixer.fix_file(source, output=fix.output, diff=fix.diff)
     except (NotFixable, Busy, BrokenJournal) as exc:
         raise RunError(one_line(str(exc))) from None
-    except OSError as exc:
-        raise RunError(f"cannot fix {source}: {exc.strerror or exc}") from None
+    except OSError as exc:  # named by the file it failed on: the rejects or output file, not always the input
+        said = os_error_message(exc) if exc.filename is not None else exc.strerror or str(exc)
+        raise RunError(f"cannot fix {source}: {said}") from None
 
 
 def with_validation_file(linter: Linter, files: list[str], configured: Callable[[], list[str]] = list) -> list[str]:

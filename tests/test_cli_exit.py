@@ -63,21 +63,41 @@ def _ftlint(tmp_path, shell_tail: str, *args: str) -> subprocess.CompletedProces
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-def test_output_that_cannot_be_written_fails_the_run_with_one_line(tmp_path):
+@pytest.mark.parametrize("args", [
+    ("check", "clean.jsonl", "--select", "FT112", "--format", "json"),  # written at the last flush
+    ("check", "data.jsonl"),  # a finding written mid-run: the output's error, not "cannot read data.jsonl"
+    ("stats", "clean.jsonl"),
+    ("stats", "clean.jsonl", "--html", "/dev/full", ">", "/dev/null"),
+    ("check", "data.jsonl", "--output-file", "/dev/full", ">", "/dev/null"),
+    ("rules",),
+    ("--help",),  # written by click, outside any command
+])
+def test_output_that_cannot_be_written_fails_the_run_with_one_line(tmp_path, args):
     _clean(tmp_path)
-    proc = _ftlint(tmp_path, "> /dev/full", "check", "clean.jsonl", "--select", "FT112", "--format", "json")
+    rows = [{"messages": [{"role": "user", "content": f"question {i}"}]} for i in range(3000)]  # FT112 each
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    redirect = "" if ">" in args else "> /dev/full"
+    proc = _ftlint(tmp_path, redirect, *args)
     assert proc.returncode == 2, proc
-    assert proc.stderr.startswith("ftlint: error: could not write the output:") and proc.stderr.count("\n") == 1, proc.stderr
-    assert "No space left on device" in proc.stderr
+    assert proc.stderr == "ftlint: error: could not write the output: No space left on device\n", proc.stderr
 
 
 def test_closed_standard_streams_end_without_a_traceback(tmp_path):
     _clean(tmp_path)
     quiet = _ftlint(tmp_path, "2>&-", "check", "clean.jsonl", "--select", "FT112")
     assert quiet.returncode == 0 and "clean.jsonl" in quiet.stdout, quiet
-    closed = _ftlint(tmp_path, ">&-", "check", "clean.jsonl", "--select", "FT112")
-    assert "Traceback" not in closed.stderr and closed.stderr.count("\n") <= 1, closed.stderr
-    assert closed.returncode == 2, closed
+    for args in (("check", "clean.jsonl", "--select", "FT112"), ("stats", "clean.jsonl", "--format", "json")):
+        closed = _ftlint(tmp_path, ">&-", *args)  # every command and format alike, before any work
+        assert closed.returncode == 2, closed
+        assert closed.stderr == "ftlint: error: standard output is closed; redirect it to a file or /dev/null\n", closed.stderr
+
+
+def test_a_rejects_file_in_a_missing_folder_is_named(tmp_path):
+    (tmp_path / "bad.jsonl").write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\nnot json\n')
+    proc = _ftlint(tmp_path, "", "fix", "bad.jsonl", "-o", "out.jsonl", "--unsafe-fixes", "--rejects", "gone/r.jsonl")
+    assert proc.returncode == 2, proc
+    gone = os.path.realpath(tmp_path / "gone")  # the fixer names it by its absolute path
+    assert proc.stderr == f"ftlint: error: cannot fix bad.jsonl: {gone}/r.jsonl: the folder {gone} does not exist\n", proc.stderr
 
 
 def test_a_profiler_still_gets_its_report(tmp_path):
