@@ -17,9 +17,10 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .cpus import available_cpus
 from .engine import FileResult, Linter
@@ -62,12 +63,13 @@ def _fsspec(url: str):
 
 
 class RangeStream:
-    """A read-only view of ``[start, end)`` of a file."""
+    """A read-only view of ``[start, end)`` of a file; ``on_read(data)`` is told of every read (progress)."""
 
-    def __init__(self, path: str, start: int, end: int) -> None:
+    def __init__(self, path: str, start: int, end: int, on_read: Callable[[bytes], None] | None = None) -> None:
         self.handle = _open(path)
         self.handle.seek(start)
         self.left = end - start
+        self.on_read = on_read
 
     def read(self, size: int = -1) -> bytes:
         if self.left <= 0:
@@ -75,6 +77,8 @@ class RangeStream:
         size = self.left if size < 0 else min(size, self.left)
         data = self.handle.read(size)
         self.left -= len(data)
+        if self.on_read is not None:
+            self.on_read(data)
         return data
 
     def close(self) -> None:
@@ -129,9 +133,59 @@ def _portable(finding: Finding) -> Finding:
     return replace(finding, fix=Fix(finding.fix.description, finding.fix.applicability, drops=finding.fix.drops, edits=finding.fix.edits))
 
 
-def _lint_shard(task: tuple[str, str, int, int, int]):
-    path, shown, start, end, first_line = task
-    return _lint_range(_linter, path, shown, start, end, first_line)
+class _ShardsRead:
+    """Each shard's bytes and lines read so far, in memory the forked workers share (one writer a slot:
+    a shard is one worker's), and a thread of the parent's that shows their sums on the progress bar as
+    they grow. Without it the bar moved only as whole shards came back: on a file of two, from nothing
+    to everything at once."""
+
+    EVERY = 0.2  # seconds between two looks
+
+    def __init__(self, shards: int, progress) -> None:
+        self.counts = multiprocessing.get_context("fork").RawArray("q", 2 * shards)  # made before the fork
+        self.advance, self.set_rows = progress
+        self.shown = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._follow, name="ftlint-progress", daemon=True)
+
+    def reader(self, shard: int) -> Callable[[bytes], None]:
+        """What a worker's ``RangeStream`` tells of each read of ``shard``."""
+        counts, at = self.counts, 2 * shard
+
+        def read(data: bytes) -> None:
+            counts[at] += len(data)
+            counts[at + 1] += rowscan.count_newlines(data)
+
+        return read
+
+    def _show(self) -> None:
+        counts = self.counts[:]
+        read = sum(counts[0::2])
+        self.advance(read - self.shown)
+        self.shown = read
+        self.set_rows(sum(counts[1::2]))
+
+    def _follow(self) -> None:
+        while not self.done.wait(self.EVERY):
+            self._show()
+
+    def __enter__(self) -> "_ShardsRead":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.thread.join()
+        self._show()
+
+
+_shards_read: _ShardsRead | None = None  # the parent's, inherited by forked workers, when a bar is shown
+
+
+def _lint_shard(task: tuple[int, str, str, int, int, int]):
+    shard, path, shown, start, end, first_line = task
+    on_read = _shards_read.reader(shard) if _shards_read is not None else None
+    return _lint_range(_linter, path, shown, start, end, first_line, on_read)
 
 
 _worker_linters: dict = {}
@@ -159,8 +213,8 @@ def _lint_shard_from_settings(task):
     return findings, states, stats
 
 
-def _lint_range(linter: Linter, path: str, shown: str, start: int, end: int, first_line: int):
-    stream = RangeStream(path, start, end)
+def _lint_range(linter: Linter, path: str, shown: str, start: int, end: int, first_line: int, on_read=None):
+    stream = RangeStream(path, start, end, on_read)
     try:
         found, result, states = linter.lint_range(stream, shown, first_line=first_line, offset=start)
         findings = [_portable(f) for f in found]
@@ -219,17 +273,22 @@ def lint_parallel(linter: Linter, path: str, jobs: int, progress=None) -> tuple[
     result = linter.new_result(shown)
 
     def run() -> Iterator[Finding]:
-        global _linter
+        global _linter, _shards_read
         _linter = linter
+        _shards_read = read = _ShardsRead(len(ranges), progress) if progress is not None else None
         spill.directory()  # made before the fork: workers spill into the parent's folder, which it removes
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(jobs, len(ranges)), mp_context=context) as pool:
             with _frozen_heap():  # a fork pool starts every worker at its first task
                 counts = pool.map(_count_newlines, [(shown, a, b) for a, b in ranges])
             firsts = _first_lines(list(counts))
-            shards = pool.map(_lint_shard, [(shown, shown, a, b, f) for (a, b), f in zip(ranges, firsts)])
-            with spill.lend_pool(pool):  # the dataset rules' grouping, at the end, on the workers then idle
-                yield from _combine(linter, shown, result, ranges, shards, progress, ahead=True)  # rules finish at once
+            tasks = [(shard, shown, shown, a, b, f) for shard, ((a, b), f) in enumerate(zip(ranges, firsts))]
+            with read or contextlib.nullcontext(), spill.lend_pool(pool):  # the grouping at the end on the idle workers
+                shards = pool.map(_lint_shard, tasks)
+                # the bar follows the workers' reads (read), not the shards as they come back
+                yield from _combine(linter, shown, result, ranges, shards, None if read else progress, ahead=True)
+            if progress is not None:
+                progress[1](result.stats.lines)  # the rows linted, where the reads counted line ends
 
     return run(), result
 

@@ -108,3 +108,33 @@ def test_a_callers_own_freeze_is_left_as_it_was(tmp_path):
         assert before > 0 and gc.get_freeze_count() > 0  # not unfrozen (which empties it), though some frozen objects died
     finally:
         gc.unfreeze()
+
+
+def test_the_progress_bar_follows_the_workers_reads(tmp_path, monkeypatch):
+    """With a bar shown, a parallel run's bytes and rows grow as the workers read, from a thread of the
+    parent's (the bar had moved only as whole shards came back: on a file of two, all at once), and end
+    at the file's size and its rows."""
+    import threading
+    import time
+
+    from linter import parallel, runner
+    from linter.config import Settings
+
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(corpus(None))
+    real_read = parallel.RangeStream.read
+
+    def slow_read(self, size=-1):  # the workers (forked: they inherit it) linger after each read
+        data = real_read(self, size)
+        time.sleep(0.3)
+        return data
+
+    monkeypatch.setattr(parallel.RangeStream, "read", slow_read)
+    monkeypatch.setattr(parallel._ShardsRead, "EVERY", 0.01)
+    advanced, rows = [], []
+    progress = (lambda n: advanced.append((threading.current_thread().name, n)), rows.append)
+    findings, result = parallel.lint_parallel(runner.make_linter(Settings()), str(path), 2, progress)
+    assert list(findings)
+    assert sum(n for _, n in advanced) == path.stat().st_size and all(n >= 0 for _, n in advanced)
+    assert any(name == "ftlint-progress" and n > 0 for name, n in advanced), advanced  # while the workers read
+    assert rows[-1] == result.stats.lines == path.read_text().count("\n")
