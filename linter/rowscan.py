@@ -23,7 +23,7 @@ and is read in Python as before (refusing a line is always safe: the scanner is 
   (``rules.content.EDGE_SCREEN``, a ``screening.StructuralScreen``) may hold, answered from the strings the scan validates anyway (its regex is the costliest
   screen of a block, about 0.6 µs of a 330-byte row's 1 µs);
 - the CONTENT_LIST flag: some member named ``content``, at any depth, holds an array: where the content
-  parts view (``rules.reads``' ``"content"\s*:\s*[`` screen) may be present (a pattern that "content",
+  parts view (``rules.reads``' ``"content"\\s*:\\s*[`` screen) may be present (a pattern that "content",
   on every message, sets off about 0.2 µs a short row);
 - ``skeleton``: a 128-bit digest of the line's structure in its own key order, every non-empty string value
   of a key named ``content`` reduced to one tag: two OK lines with equal skeletons are equal rows but for
