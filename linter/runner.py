@@ -207,8 +207,20 @@ def _write(say: Callable, item) -> None:
 
 
 def _fixable_file(linter: Linter, source: str | Source) -> bool:
-    """Whether ``--fix`` can rewrite this file: the fixer rewrites JSON Lines only (see linter.fix)."""
-    return isinstance(source, Source) or source == STDIN or linter.registry.reader_for(source).name == "jsonl"
+    """Whether ``--fix`` would rewrite this file: the fixer takes JSON Lines only, and refuses one whose
+    content is not a dataset (binary, or mostly not JSON; ``linter.fix_guard``). Asking the same guard
+    keeps check from offering fixes that fix then refuses (a PNG renamed ``.jsonl`` was "12 fixable")."""
+    if isinstance(source, Source) or source == STDIN:
+        return True
+    if linter.registry.reader_for(source).name != "jsonl":
+        return False
+    from .fix_guard import Refused, check_jsonl
+
+    try:
+        check_jsonl(source)
+    except (Refused, OSError):
+        return False
+    return True
 
 
 def _display_only(finding: Finding) -> Finding:

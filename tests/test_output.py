@@ -354,6 +354,22 @@ def test_fixes_of_files_fix_cannot_rewrite_are_display_only(tmp_path):
     assert refused.returncode == 2 and "fix rewrites JSON Lines files" in refused.stderr
 
 
+def test_a_binary_file_named_jsonl_offers_no_fix_that_fix_refuses(tmp_path):
+    png = tmp_path / "image.jsonl"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40 + b"\n\xff\xfe\x00\n" * 20)
+    report = json.loads(run_cli("check", png, "--output-format", "json").stdout)
+    assert report["findings"] and report["summary"]["fixable"] == 0
+    assert {f["fix"]["applicability"] for f in report["findings"] if f["fix"]} <= {"display-only"}
+    assert "fixable with" not in run_cli("check", png).stdout
+    refused = run_cli("fix", png)
+    assert refused.returncode == 2 and "binary content" in refused.stderr
+    # the same rows in a file that is mostly a dataset stay fixable: one broken row is what fix is for
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(b"\xff\xfe\x00\n" + (json.dumps(chat(("user", "hi"), ("assistant", "yo"))) + "\n").encode() * 3)
+    report = json.loads(run_cli("check", mixed, "--output-format", "json").stdout)
+    assert report["summary"]["fixable"] >= 1
+
+
 def test_a_file_whose_only_row_cannot_be_read_says_why_it_has_no_examples(tmp_path):
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(chat(("user", "x" * 200), ("assistant", "y"))) + "\n")
