@@ -379,3 +379,27 @@ def test_a_compact_tools_block_over_the_limit_is_found_on_sharegpt_rows(tmp_path
     report, _ = cli_json("--profile", "llamafactory", str(path))
     over = [f for f in report["findings"] if f["code"] == "FT300"]
     assert len(over) == 1 and "4,175 tokens" in over[0]["message"], report
+
+
+def test_fix_counts_every_token_with_exact_stats(tmp_path):
+    """fix's summary samples like check's and said "--exact-stats counts all", an option only check had."""
+    import json
+
+    from linter.stats import SAMPLE_HEAD, SAMPLE_STRIDE
+
+    rows = [{"messages": [{"role": "user", "content": f"question {i} " * (1 + i % 7)},
+                          {"role": "assistant", "content": f" answer {i}  "}]} for i in range(SAMPLE_HEAD + SAMPLE_STRIDE * 40)]
+
+    def tokens(*extra):
+        path = tmp_path / "d.jsonl"
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        proc = run_cli("fix", path, "--format", "json", *extra)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "  " not in path.read_text()  # the padding was fixed
+        return json.loads(proc.stdout)["files"][0]["tokens"]
+
+    sampled, exact = tokens(), tokens("--exact-stats")
+    assert not sampled["exact"] and sampled["counted_examples"] < len(rows)
+    assert exact["exact"] and exact["counted_examples"] == len(rows)
+    text = run_cli("fix", tmp_path / "d.jsonl").stdout
+    assert "--exact-stats counts all" in text

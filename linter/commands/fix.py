@@ -23,13 +23,14 @@ from .common import selection_options
 @click.option("--no-baseline", is_flag=True, help="Ignore the baseline that [tool.ftlint] names: fix and report every finding.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors remain.")
 @click.option("-q", "--quiet", is_flag=True, help="Remaining findings only, no summary.")
+@click.option("--exact-stats", is_flag=True, help="Count the tokens of every remaining example for the summary (slower).")
 @click.option("--no-token-stats", is_flag=True, help="Do not count tokens for the summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @trainer_cli.trainer_options
 def fix_command(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile, validation_file,
-                output_format, unsafe_fixes, diff, fix_output, rejects, baseline_file, no_baseline, exit_zero, quiet, no_token_stats,
-                color) -> None:
+                output_format, unsafe_fixes, diff, fix_output, rejects, baseline_file, no_baseline, exit_zero, quiet, exact_stats,
+                no_token_stats, color) -> None:
     """Apply fixes (as 'check --fix'): safe ones by default, atomically, untouched lines kept byte for byte."""
     lint_and_report(paths, config_file, isolated, select, extend_select, ignore, severity, model, max_tokens, profile,
-                    output_format, None, exit_zero, quiet, False, False, no_token_stats, color, True, unsafe_fixes, diff, fix_output,
+                    output_format, None, exit_zero, quiet, False, exact_stats, no_token_stats, color, True, unsafe_fixes, diff, fix_output,
                     rejects=rejects, validation_file=validation_file, baseline_file=baseline_file, no_baseline=no_baseline)
