@@ -5,7 +5,8 @@ generates (once, seeded) a dataset under bench/data/, then runs each command
 in a fresh process, REPEAT rounds of every command once, and reports the best
 and the median wall time, the least CPU time and the peak RSS, then each command's time over its floor (bench/baseline.py): ``check``
 over the verdict floor, ``stats`` over the tokenize floor. Ratios are computed
-within the run, so a noisy machine affects both sides alike.
+within the run, so a noisy machine affects both sides alike; the last, the median of each
+round's ratio (a command runs right after its floor), is the steadiest on a shared machine.
 
     python bench/run.py --sizes 10000,100000 --corpora short,text --repeat 3
 
@@ -64,13 +65,14 @@ def dataset(size: int, corpus: str) -> Path:
 
 FLOOR = [sys.executable, str(HERE / "baseline.py")]
 LINT = [sys.executable, "-m", "linter"]
+# each ftlint command right after its floor: the two share a round's spell of the machine (paired ratios)
 COMMANDS = {
     "parse floor (orjson, every core)": lambda p: [*FLOOR, str(p), "--verdict", "0", "--parse-only"],
     "verdict floor (every core)": lambda p: [*FLOOR, str(p), "--verdict", "4096"],
-    "verdict floor, one process": lambda p: [*FLOOR, str(p), "--verdict", "4096", "--jobs", "1"],
-    "tokenize floor (every core)": lambda p: [*FLOOR, str(p)],
     "ftlint check (every core)": lambda p: [*LINT, "check", "-q", str(p)],
+    "verdict floor, one process": lambda p: [*FLOOR, str(p), "--verdict", "4096", "--jobs", "1"],
     "ftlint check --jobs 1": lambda p: [*LINT, "check", "-q", "--jobs", "1", str(p)],
+    "tokenize floor (every core)": lambda p: [*FLOOR, str(p)],
     "ftlint stats (every core)": lambda p: [*LINT, "stats", str(p)],
     # the memory target covers fix too: every fix the rules offer, written to a scratch file
     "ftlint fix --unsafe-fixes": lambda p: [*LINT, "fix", "-q", "--unsafe-fixes", "-o", str(SCRATCH / p.name), str(p)],
@@ -135,9 +137,12 @@ def main() -> None:
             for command, floor, target in RATIOS:
                 if command not in results or floor not in results:
                     continue
+                # each round's own ratio, then their median: a command and its floor run in one round share
+                # that round's spell of the machine, which the best of each (taken in different rounds) do not
+                paired = statistics.median(a[0] / b[0] for a, b in zip(runs[command], runs[floor]))
                 print(f"  {command:<36} {results[command] / results[floor]:5.2f}x {floor} by wall, "
-                      f"{cpus[command] / cpus[floor]:5.2f}x by CPU, {medians[command] / medians[floor]:5.2f}x by median wall "
-                      f"(target {target})")
+                      f"{cpus[command] / cpus[floor]:5.2f}x by CPU, {medians[command] / medians[floor]:5.2f}x by median wall, "
+                      f"{paired:5.2f}x median of rounds (target {target})")
 
 
 if __name__ == "__main__":
