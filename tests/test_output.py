@@ -341,6 +341,9 @@ def test_rule_marks_say_what_this_runs_fix_would_apply(write_jsonl):
     assert "[*] 3 fixable with 'ftlint check --fix --unsafe-fixes'." in text  # two paddings, one long row
     by_rule = {r["code"]: r for r in json.loads(run_cli("check", path, *args, "--output-format", "json").stdout)["summary"]["by_rule"]}
     assert (by_rule["FT300"]["fixable"], by_rule["FT300"]["applicable"]) == (1, 0)
+    only_unsafe = run_cli("check", path, "--select", "FT300", "--max-tokens", "30").stdout
+    assert "[*] 1 fixable with 'ftlint check --fix --unsafe-fixes' (no safe fix)." in only_unsafe, only_unsafe
+    assert "0 fixable" not in only_unsafe
 
 
 def test_fixes_of_files_fix_cannot_rewrite_are_display_only(tmp_path):

@@ -403,3 +403,21 @@ def test_fix_counts_every_token_with_exact_stats(tmp_path):
     assert exact["exact"] and exact["counted_examples"] == len(rows)
     text = run_cli("fix", tmp_path / "d.jsonl").stdout
     assert "--exact-stats counts all" in text
+
+
+def test_a_sampled_billing_estimate_reads_as_one_approximation(tmp_path):
+    """"× ≈ 12,345 tokens = ≈ 37,035 billing tokens" read as an equation that was not one."""
+    import json
+
+    from linter.stats import SAMPLE_HEAD, SAMPLE_STRIDE
+
+    path = tmp_path / "d.jsonl"
+    rows = [{"messages": [{"role": "user", "content": f"q {i} " * (1 + i % 5)}, {"role": "assistant", "content": f"a {i}"}]}
+            for i in range(SAMPLE_HEAD + SAMPLE_STRIDE * 20)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    sampled = run_cli("check", path, "--model", "gpt-4o-mini-2024-07-18").stdout
+    (line,) = [line for line in sampled.splitlines() if "billing tokens" in line]
+    assert "tokens ≈ " in line and "= ≈" not in line, line
+    exact = run_cli("check", path, "--model", "gpt-4o-mini-2024-07-18", "--exact-stats").stdout
+    (line,) = [line for line in exact.splitlines() if "billing tokens" in line]
+    assert "tokens = " in line and "≈" not in line, line

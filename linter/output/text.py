@@ -113,7 +113,7 @@ class TextFormatter(Formatter):
         if "estimated_billing_tokens" in tokens:  # an OpenAI run only
             out(
                 f"  estimated training: {epochs_text(tokens['estimated_epochs'])} × {approx}{tokens['billing_tokens_per_epoch']:,} "
-                f"tokens = {approx}{tokens['estimated_billing_tokens']:,} billing tokens (cookbook heuristic)"
+                f"tokens {approx or '= '}{tokens['estimated_billing_tokens']:,} billing tokens (cookbook heuristic)"
             )
         if "estimated_cost_usd" in tokens:
             price = tokens["price"]
@@ -153,6 +153,8 @@ class TextFormatter(Formatter):
         fixable = sum(r["fixable"] for r in rows)
         if fixable and run.unsafe_fixes:
             out(f"[*] {fixable:,} fixable with 'ftlint check --fix --unsafe-fixes'.", markup=False)
+        elif fixable and not run.safe_fixable:  # "0 fixable with 'ftlint check --fix' (2 more ...)" said it backwards
+            out(f"[*] {fixable:,} fixable with 'ftlint check --fix --unsafe-fixes' (no safe fix).", markup=False)
         elif fixable:
             unsafe = fixable - run.safe_fixable
             more = f" ({unsafe:,} more with --unsafe-fixes)" if unsafe else ""
