@@ -143,6 +143,7 @@ def located(at: int) -> tuple[int, int]:
 
 
 def where(at: int) -> str:
-    """A place as a message names it: ``line 3``, or ``line 1, column 118`` where rows share the line."""
+    """A place as a message names it: ``line 3``, or ``line 1, column 118`` where rows share the line. No
+    thousands separator: a line number is an address to type into an editor (``file:12345``), not a count."""
     line, column = located(at)
-    return f"line {line:,}, column {column:,}" if column else f"line {line:,}"
+    return f"line {line}, column {column}" if column else f"line {line}"

@@ -125,3 +125,14 @@ def test_the_names_are_the_same_in_parallel_and_bounded(tmp_path):
                        "--jobs", jobs, cwd=tmp_path, env={"FTLINT_PARALLEL_MIN_BYTES": "1", "FTLINT_SPILL_ROWS": "8"})
         assert proc.returncode == 0, proc.stderr  # warnings only
         assert [(f["line"], f["code"], f["message"]) for f in json.loads(proc.stdout)["findings"]] == expected, jobs
+
+
+def test_a_line_number_in_a_message_is_an_address_without_thousands_separators(tmp_path):
+    """"duplicate of line 1,100" could not be pasted as file:1100; counts keep theirs, addresses do not."""
+    rows = [json.dumps({"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}) for i in range(1200)]
+    rows.append(rows[1099])
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    report, _ = cli_json(path, "--select", "FT403")
+    (finding,) = report["findings"]
+    assert finding["line"] == 1201 and finding["message"] == "duplicate of line 1100", finding
