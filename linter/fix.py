@@ -116,6 +116,7 @@ class FixReport:
     changed: bool = False
     diff: str = ""
     rejects: str | None = None  # where dropped rows went
+    rejects_kept: str = ""  # what became of the rejects file's earlier rows: "appended", "replaced" or "" (none)
     rejected_rows: int = 0
     dropped: list[Dropped] = field(default_factory=list)  # the first dropped rows: input line and rule
     converged: bool = True  # False: the last pass still changed the file (MAX_PASSES reached)
@@ -277,6 +278,8 @@ class Fixer:
                 rejected.write(path, fd, reasons_fd, unexplained, recorded_path(path, reasons))
                 report.dropped = rejected.shown
                 base = 0 if output else _size(rejects)
+                if _size(rejects):  # rows from before: kept in place, gone with -o (they were that output's)
+                    report.rejects_kept = "replaced" if output else "appended"
                 change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected_temp, base
                 change.reasons, change.reasons_temp = os.path.realpath(reasons), reasons_temp
                 change.reasons_base = 0 if output else _size(reasons)

@@ -424,8 +424,9 @@ def test_one_rejects_file_for_several_inputs_names_each_rows_input_and_each_run_
     for path in (a, b):  # per file: rows read = rows written + rows rejected
         name = f"data/{path.name}"
         assert len(original[name]) == len(lines_of(path.read_bytes())) + sum(r["path"] == name for r in first)
-    assert "Moved 1 dropped row(s) of data/a.jsonl to rejects.jsonl (appended" in proc.stderr
-    assert "Moved 3 dropped row(s) of data/b.jsonl to rejects.jsonl (appended" in proc.stderr
+    # the first file's rows start the rejects file; the second's follow them (and the message says which)
+    assert "Moved 1 dropped row(s) of data/a.jsonl to rejects.jsonl (why each left" in proc.stderr
+    assert "Moved 3 dropped row(s) of data/b.jsonl to rejects.jsonl (after its earlier rows;" in proc.stderr
 
     a.write_bytes(a.read_bytes() + other)  # new data; the next run starts from another folder
     before = len(lines_of(a.read_bytes()))
@@ -576,3 +577,15 @@ def test_a_pass_expected_to_drop_rows_names_them_by_input_lines_without_a_second
     assert report.fixed == {"FT001": 1, "FT403": 1} and path.read_bytes() == row
     assert calls == [False, True, False]
     assert reasons_of(path)[1] == (3, "FT403", "duplicate of line 2")
+
+
+def test_the_move_message_says_what_became_of_the_rejects_files_earlier_rows(tmp_path):
+    """It said "(replaced; ...)" or "(appended; ...)" of a rejects file that did not exist before."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(spaced(chat("hi", "hello")) + b"\n" + BROKEN + b"\n")
+    args = ("fix", "--unsafe-fixes", *SELECT, "-o", "out.jsonl", "in.jsonl")
+    first = run_cli(*args, cwd=tmp_path)
+    assert "to out.jsonl.rejects.jsonl (why each left" in first.stderr, first.stderr
+    again = run_cli(*args, cwd=tmp_path)
+    assert "to out.jsonl.rejects.jsonl (its earlier rows replaced; why each left" in again.stderr, again.stderr
+    assert lines_of((tmp_path / "out.jsonl.rejects.jsonl").read_bytes()) == [BROKEN]  # -o: that output's rejects alone

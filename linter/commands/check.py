@@ -249,8 +249,9 @@ def _print_fix_report(output: str | None, diff: bool):
         if report.rejects:
             from ..fix_rejects import reasons_path
 
+            kept = {"appended": "after its earlier rows; ", "replaced": "its earlier rows replaced; "}.get(report.rejects_kept, "")
             click.echo(f"Moved {report.rejected_rows:,} dropped row(s) of {one_line(report.path)} to {one_line(report.rejects)} "
-                       f"({'replaced' if output else 'appended'}; why each left: {one_line(reasons_path(report.rejects))})", err=True)
+                       f"({kept}why each left: {one_line(reasons_path(report.rejects))})", err=True)
             if report.result is not None and not report.result.stats.examples:
                 click.echo(f"ftlint: the unsafe fixes dropped every example of {one_line(report.path)}, which is now empty; "
                            f"the rows are in {one_line(report.rejects)} (review with --diff before --unsafe-fixes)", err=True)
