@@ -251,7 +251,11 @@ class FastPath:
             if layout is _UNKNOWN:  # worked out on the first row that needs it: it builds the encoder
                 layout = skeleton.layout = self.plain_layout(loads(piece(where[0]))) if self.plain_layout is not None else None
             if layout is not None:
-                counts = self.count_plain_many(layout, (loads(piece(at)) for at in where))
+                # each row parsed from a slice of the block, the slices made in C: a Python call and two numpy
+                # scalars per row (``piece``) cost 2.4 us of a short row's ~12 in ``stats``
+                begins = starts[part]
+                cuts = map(slice, begins.tolist(), (begins + lengths[part]).tolist())
+                counts = self.count_plain_many(layout, map(loads, map(lines.data.__getitem__, cuts)))
             else:  # counted whole, on the row the slow way gets if it goes on
                 counts = [], [], []
                 for at in where:
