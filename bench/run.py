@@ -65,7 +65,8 @@ def dataset(size: int, corpus: str) -> Path:
 
 FLOOR = [sys.executable, str(HERE / "baseline.py")]
 LINT = [sys.executable, "-m", "linter"]
-# each ftlint command right after its floor: the two share a round's spell of the machine (paired ratios)
+# each ftlint command with a target right after its floor: the two share a round's spell of the machine
+# (paired ratios); the FT001-only run, which has none, is paired with a floor four commands before it
 COMMANDS = {
     "parse floor (orjson, every core)": lambda p: [*FLOOR, str(p), "--verdict", "0", "--parse-only"],
     "verdict floor (every core)": lambda p: [*FLOOR, str(p), "--verdict", "4096"],

@@ -116,6 +116,7 @@ class FixReport:
     changed: bool = False
     diff: str = ""
     rejects: str | None = None  # where dropped rows went
+    untouched: str = ""  # why this file, among others that are datasets, was left as it is (not one)
     rejects_kept: str = ""  # what became of the rejects file's earlier rows: "appended", "replaced" or "" (none)
     rejected_rows: int = 0
     dropped: list[Dropped] = field(default_factory=list)  # the first dropped rows: input line and rule
@@ -170,21 +171,35 @@ class Fixer:
         check_output_name(output)
         check_distinct(path, output, self.rejects_for(path, output))
 
-    def precheck_all(self, paths: list[str], output: str | None = None) -> list[str]:
+    def precheck_all(self, paths: list[str], output: str | None = None) -> tuple[list[str], dict[str, str]]:
         """``precheck`` every file, and refuse one file's --rejects being another's input.
 
-        Returns the files to fix: a default rejects file (``X.rejects.jsonl``
-        beside an ``X`` also listed, as a folder brings in) is left out, as
-        it holds rows already moved aside.
+        Returns the files to lint, in order, and those of them to leave untouched, with why. A default
+        rejects file (``X.rejects.jsonl`` beside an ``X`` also listed, as a
+        folder brings in) is left out silently, as it holds rows already moved
+        aside. Of several files, one that is no JSON Lines dataset (a CSV, a
+        PNG renamed ``.jsonl``) is left untouched and the others are fixed, as
+        check offered (``runner._fixable_file``); it refused the whole run.
+        A run of such files alone, and paths that collide, are refused.
         """
         names = {os.path.realpath(p) for p in paths}
         if self.rejects is None and not output:
             paths = [p for p in paths if not (p.endswith(".rejects.jsonl") and os.path.realpath(p.removesuffix(".rejects.jsonl")) in names)]
-        for path in paths:
+        untouched = {}
+        if len(paths) > 1:
+            for path in paths:
+                try:
+                    check_jsonl(path)
+                except Refused as exc:
+                    untouched[path] = str(exc)
+            if len(untouched) == len(paths):
+                untouched.clear()  # nothing to fix: refused below, as one such file is
+        fixed = [p for p in paths if p not in untouched]
+        for path in fixed:
             self.precheck(path, output)
-            for other in paths:
+            for other in paths:  # an untouched file is no place for rejects either
                 check_distinct(other, None, self.rejects_for(path, output))
-        return paths
+        return paths, untouched
 
     def fix_file(self, path: str, *, output: str | None = None, diff: bool = False) -> FixReport:
         self.precheck(path, output)
@@ -277,8 +292,9 @@ class Fixer:
                 unexplained = 0 if output else count_lines(rejects) - count_lines(reasons)
                 rejected.write(path, fd, reasons_fd, unexplained, recorded_path(path, reasons))
                 report.dropped = rejected.shown
-                base = 0 if output else _size(rejects)
-                if _size(rejects):  # rows from before: kept in place, gone with -o (they were that output's)
+                earlier = _size(rejects)
+                base = 0 if output else earlier
+                if earlier:  # rows from before: kept in place, gone with -o (they were that output's)
                     report.rejects_kept = "replaced" if output else "appended"
                 change.rejects, change.rejected_temp, change.rejects_base = os.path.realpath(rejects), rejected_temp, base
                 change.reasons, change.reasons_temp = os.path.realpath(reasons), reasons_temp

@@ -146,10 +146,19 @@ def run(linter: Linter, sources: Iterable[str | Source], sink: Sink | None = Non
     unsafe_fixes = unsafe_fixes or (fix is not None and fix.unsafe)
     outcome = Outcome(RunSummary(rules=dict(get_registry().rules), unsafe_fixes=unsafe_fixes))
     fixer = _fixer(linter, fix) if fix is not None else None
+    untouched: dict[str, str] = {}  # files among others that are no dataset: linted as check lints them
     if fixer is not None:
-        sources = _precheck(fixer, list(sources), fix)  # every file refused before any is written
+        sources, untouched = _precheck(fixer, list(sources), fix)  # every file refused before any is written
     for source in sources:
-        if fixer is not None:
+        left = untouched.get(source) if untouched else None
+        if left is not None:
+            if fix.on_report is not None:
+                from .fix import FixReport
+
+                fix.on_report(FixReport(source, untouched=left))
+            if fix.diff:
+                continue
+        if fixer is not None and left is None:
             report = _fix_one(fixer, source, fix)
             outcome.reports.append(report)
             if fix.on_report is not None:
@@ -207,12 +216,13 @@ def _write(say: Callable, item) -> None:
 
 
 def _fixable_file(linter: Linter, source: str | Source) -> bool:
-    """Whether ``--fix`` would rewrite this file: the fixer takes JSON Lines only, and refuses one whose
-    content is not a dataset (binary, or mostly not JSON; ``linter.fix_guard``). Asking the same guard
-    keeps check from offering fixes that fix then refuses (a PNG renamed ``.jsonl`` was "12 fixable")."""
-    if isinstance(source, Source) or source == STDIN:
-        return True
-    if linter.registry.reader_for(source).name != "jsonl":
+    """Whether ``--fix`` would rewrite this file: the fixer takes JSON Lines files only (not standard
+    input), and refuses one whose content is not a dataset (binary, or mostly not JSON;
+    ``linter.fix_guard``). Asking the same guard keeps check from offering fixes that fix then refuses
+    (a PNG renamed ``.jsonl`` was "83 fixable")."""
+    if isinstance(source, Source):
+        return True  # an API caller's stream: the caller applies the patches itself
+    if source == STDIN or linter.registry.reader_for(source).name != "jsonl":  # fix needs a file
         return False
     from .fix_guard import Refused, check_jsonl
 
@@ -240,8 +250,9 @@ def _fixer(linter: Linter, fix: FixMode):
     return Fixer(linter, unsafe=fix.unsafe, rejects=fix.rejects, baseline=fix.baseline)
 
 
-def _precheck(fixer, sources: list, fix: FixMode) -> list[str]:
-    """Refuse stdin, non-JSONL files and colliding input/output/rejects paths before anything is written."""
+def _precheck(fixer, sources: list, fix: FixMode) -> tuple[list[str], dict[str, str]]:
+    """Refuse stdin, a run of no JSON Lines dataset and colliding input/output/rejects paths before anything
+    is written; the files to lint, in order, and those of them left untouched, with why (``Fixer.precheck_all``)."""
     from .fix import NotFixable
 
     if any(isinstance(source, Source) or source == STDIN for source in sources):

@@ -589,3 +589,14 @@ def test_the_move_message_says_what_became_of_the_rejects_files_earlier_rows(tmp
     again = run_cli(*args, cwd=tmp_path)
     assert "to out.jsonl.rejects.jsonl (its earlier rows replaced; why each left" in again.stderr, again.stderr
     assert lines_of((tmp_path / "out.jsonl.rejects.jsonl").read_bytes()) == [BROKEN]  # -o: that output's rejects alone
+
+
+def test_an_empty_rejects_file_has_no_earlier_rows_to_speak_of(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(spaced(chat("hi", "hello")) + b"\n" + BROKEN + b"\n")
+    (tmp_path / "in.jsonl.rejects.jsonl").write_bytes(b"")  # `: > rejects` after a review
+    proc = run_cli("fix", "--unsafe-fixes", *SELECT, "in.jsonl", cwd=tmp_path)
+    assert "to in.jsonl.rejects.jsonl (why each left" in proc.stderr, proc.stderr
+    source.write_bytes(source.read_bytes() + BROKEN + b"\n")
+    proc = run_cli("fix", "--unsafe-fixes", *SELECT, "in.jsonl", cwd=tmp_path)
+    assert "to in.jsonl.rejects.jsonl (after its earlier rows; why each left" in proc.stderr, proc.stderr

@@ -373,6 +373,43 @@ def test_a_binary_file_named_jsonl_offers_no_fix_that_fix_refuses(tmp_path):
     assert report["summary"]["fixable"] >= 1
 
 
+def test_standard_input_offers_no_fix_since_fix_needs_a_file(tmp_path):
+    padded = json.dumps(chat(("user", "  hi  "), ("assistant", "yo"))) + "\n"
+    proc = subprocess.run([sys.executable, "-m", "linter", "check", "--select", "FT201", "--output-format", "json", "-"],
+                          input=padded, capture_output=True, text=True)
+    report = json.loads(proc.stdout)
+    assert report["findings"] and report["summary"]["fixable"] == 0, report
+    refused = subprocess.run([sys.executable, "-m", "linter", "check", "--select", "FT201", "--fix", "-"],
+                             input=padded, capture_output=True, text=True)
+    assert refused.returncode == 2 and "fixing needs a file, not standard input" in refused.stderr
+
+
+def test_fixing_a_folder_leaves_the_files_that_are_no_dataset_and_fixes_the_others(tmp_path):
+    """`check folder/` offered the dataset's fixes; `fix folder/` then refused the whole run for a PNG
+    renamed .jsonl (or a CSV) beside it, and fixed nothing."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    padded = folder / "train.jsonl"
+    padded.write_text(json.dumps(chat(("user", "  hi  "), ("assistant", "yo"))) + "\n")
+    png = folder / "image.jsonl"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40 + b"\n\xff\xfe\x00\n" * 20)
+    csv = folder / "qa.csv"
+    csv.write_text("user,assistant\n  hi  ,hello\n")
+    before = png.read_bytes(), csv.read_bytes()
+    offered = json.loads(run_cli("check", folder, "--output-format", "json").stdout)["summary"]
+    proc = run_cli("fix", folder)
+    assert proc.returncode == 1, proc.stderr  # the PNG's errors remain
+    assert json.loads(padded.read_text())["messages"][0]["content"] == "hi"
+    assert (png.read_bytes(), csv.read_bytes()) == before
+    assert f"{png}: binary content, not a JSON Lines dataset; left untouched; fixing the other files" in proc.stderr
+    assert f"{csv}: fix rewrites JSON Lines files" in proc.stderr
+    assert f"Fixed {offered['fixable_safe']} problem(s) in {padded}" in proc.stderr
+    assert "FT002" in proc.stdout  # the untouched files are still linted and reported
+    # a run of such files alone is refused, as one is
+    alone = run_cli("fix", png, csv)
+    assert alone.returncode == 2 and "left untouched" in alone.stderr and (png.read_bytes(), csv.read_bytes()) == before
+
+
 def test_a_file_whose_only_row_cannot_be_read_says_why_it_has_no_examples(tmp_path):
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(chat(("user", "x" * 200), ("assistant", "y"))) + "\n")

@@ -235,6 +235,9 @@ def _print_fix_report(output: str | None, diff: bool):
     """What ``--fix`` tells the user about each file before its remaining findings."""
 
     def show(report) -> None:
+        if report.untouched:
+            click.echo(f"ftlint: {one_line(report.untouched)}; fixing the other files", err=True)
+            return
         if getattr(report, "recovered", False):
             click.echo(f"ftlint: completed an interrupted earlier fix of {one_line(report.path)} first", err=True)
         if diff:
