@@ -255,9 +255,13 @@ def count_lines(path: str) -> int:
     return lines + (last != b"\n")
 
 
+REASONS_SUFFIX = ".reasons"
+
+
 def reasons_path(rejects: str) -> str:
-    """Where the reasons of a rejects file go: beside it, ``REJECTS.reasons``."""
-    return rejects + ".reasons"
+    """Where the reasons of a rejects file go: beside it, ``REJECTS.reasons`` (which also marks the
+    rejects file as ftlint's own output to a folder walk, ``linter.discovery``)."""
+    return rejects + REASONS_SUFFIX
 
 
 def _as_row(line: bytes) -> bytes:

@@ -133,3 +133,25 @@ def test_a_gitignore_line_pathspec_cannot_compile_is_skipped_as_git_skips_it(rep
     files = shown("data", cwd=repo)
     assert "data/nested/keep.jsonl" in files and "data/nested/scratch.jsonl" not in files
     assert "data/nested/keep.jsonl" in shown("data", "--extend-exclude", "!", cwd=repo)
+
+
+def test_a_rejects_file_of_any_name_is_not_linted_or_fixed_from_its_folder(tmp_path):
+    """Newcomer trial: `fix ds --rejects ds/rejected.jsonl` put the dropped rows in the folder; the next
+    `check ds` failed on them and the next `fix ds --unsafe-fixes` moved them on into
+    rejected.jsonl.rejects.jsonl, leaving rejected.jsonl.reasons explaining lines no longer there."""
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    data = folder / "train.jsonl"
+    data.write_text(dump([GOOD]) + "{\"messages\": [\n")
+    fixed = run_cli("fix", folder, "--unsafe-fixes", "--rejects", folder / "rejected.jsonl")
+    assert fixed.returncode in (0, 1), fixed.stderr
+    rejects = (folder / "rejected.jsonl").read_bytes()
+    assert rejects == b'{"messages": [\n' and (folder / "rejected.jsonl.reasons").is_file()
+    listed = run_cli("check", folder, "--show-files").stdout.split()
+    assert listed == [str(data)]
+    assert run_cli("check", folder).returncode == 0
+    again = run_cli("fix", folder, "--unsafe-fixes")
+    assert again.returncode == 0 and (folder / "rejected.jsonl").read_bytes() == rejects
+    assert not (folder / "rejected.jsonl.rejects.jsonl").exists()
+    # named on the command line it is linted, as any named file is
+    assert run_cli("check", folder / "rejected.jsonl").returncode == 1
