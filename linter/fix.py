@@ -192,8 +192,9 @@ class Fixer:
                     check_jsonl(path)
                 except Refused as exc:
                     untouched[path] = str(exc)
-            if len(untouched) == len(paths):
-                untouched.clear()  # nothing to fix: refused below, as one such file is
+            if len(untouched) == len(paths):  # nothing to fix: refused, each file named
+                others = ", ".join(list(untouched)[1:])
+                raise NotFixable(f"no file left to fix: {next(iter(untouched.values()))}; also not fixable: {others}")
         fixed = [p for p in paths if p not in untouched]
         for path in fixed:
             self.precheck(path, output)

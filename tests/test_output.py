@@ -407,7 +407,9 @@ def test_fixing_a_folder_leaves_the_files_that_are_no_dataset_and_fixes_the_othe
     assert "FT002" in proc.stdout  # the untouched files are still linted and reported
     # a run of such files alone is refused, as one is
     alone = run_cli("fix", png, csv)
-    assert alone.returncode == 2 and "left untouched" in alone.stderr and (png.read_bytes(), csv.read_bytes()) == before
+    assert alone.returncode == 2 and (png.read_bytes(), csv.read_bytes()) == before
+    assert alone.stderr.startswith(f"ftlint: error: no file left to fix: {png}: binary content") and f"also not fixable: {csv}" in alone.stderr
+    assert len(alone.stderr.splitlines()) == 1
 
 
 def test_a_file_whose_only_row_cannot_be_read_says_why_it_has_no_examples(tmp_path):

@@ -53,7 +53,7 @@ def test_a_preference_pair_counts_its_prompt_and_chosen_answer_as_messages(tmp_p
                                 "chosen": {"from": "gpt", "value": "Soft rain on the roof"}, "rejected": {"from": "gpt", "value": "No."}}) + "\n")
     report, _ = cli_json("--profile", "llamafactory", str(path))
     assert report["files"][0]["messages_per_example"]["max"] == 2
-    assert "2-2 messages each" in run_cli("stats", "--profile", "llamafactory", str(path)).stdout
+    assert ", 2 messages each" in run_cli("stats", "--profile", "llamafactory", str(path)).stdout
 
 
 def test_openai_rows_are_not_counted_on_the_view(tmp_path):
@@ -122,7 +122,7 @@ def test_rows_in_no_format_are_not_counted_as_examples(tmp_path):
     assert {k: v for k, v in read.items() if k not in drop} == {k: v for k, v in clean.items() if k not in drop}
     assert "not_counted" not in clean
     lines = run_cli("stats", str(mixed)).stdout.splitlines()
-    assert lines[:3] == [f"{mixed}: 1 examples in 5 lines, 3-3 messages each (mean 3)",
+    assert lines[:3] == [f"{mixed}: 1 example in 5 lines, 3 messages each",
                          "  not counted as examples: 3 row(s) in no format, 1 row(s) whose messages are not a list",
                          f"  tokens per example (o200k_base, all 1 counted): min {expected} · mean {expected:.1f} · p50 {expected} · "
                          f"p90 {expected} · max {expected}"]

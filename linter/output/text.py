@@ -73,10 +73,15 @@ class TextFormatter(Formatter):
 
         summary = result.summary()
         out = self.console.print
-        head = f"{one_line(result.path)}: {summary['examples']:,} examples in {summary['lines']:,} lines"
+        examples, lines = summary["examples"], summary["lines"]
+        head = (f"{one_line(result.path)}: {examples:,} example{'' if examples == 1 else 's'} "
+                f"in {lines:,} line{'' if lines == 1 else 's'}")
         messages = summary.get("messages_per_example")
         if messages:
-            head += f", {messages['min']:g}-{messages['max']:g} messages each (mean {messages['mean']:g})"
+            if messages["min"] == messages["max"]:  # "2-2 messages each (mean 2)" said one number three times
+                head += f", {messages['min']:g} messages each"
+            else:
+                head += f", {messages['min']:g}-{messages['max']:g} messages each (mean {messages['mean']:g})"
         out(Text(head, style="bold"))
         if summary.get("not_counted"):  # parsed rows that are no example: in no format (FT101), messages not a list
             out(f"  not counted as examples: {not_counted_text(summary['not_counted'])}")
