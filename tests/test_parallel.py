@@ -50,6 +50,20 @@ def test_shard_plan_covers_the_file_on_line_starts(tmp_path):
         assert all(data[start - 1 : start] == b"\n" for start, _ in ranges[1:])
 
 
+def test_each_worker_gets_as_many_shards_of_a_big_file(tmp_path, monkeypatch):
+    """A file of 11 shards' size on 2 workers is cut in 12, each at most SHARD_BYTES: one worker no
+    longer runs a last shard alone. The file is sparse: its size is real, its bytes are not written."""
+    from linter import parallel
+
+    path = tmp_path / "big.jsonl"
+    with open(path, "wb") as handle:
+        handle.truncate(11 * parallel.SHARD_BYTES - 5)
+    for jobs, expected in ((1, 11), (2, 12), (3, 12), (4, 12), (5, 15), (16, 16)):
+        assert parallel.shard_count(str(path), jobs) == expected, jobs
+    path.write_bytes(b"{}\n" * 10)  # small: one shard a process
+    assert [parallel.shard_count(str(path), jobs) for jobs in (1, 2, 3)] == [1, 2, 3]
+
+
 def test_dask_local_cluster_gives_the_same_output(tmp_path):
     pytest.importorskip("dask.distributed")
     path = tmp_path / "corpus.jsonl"
