@@ -56,8 +56,6 @@ DEFAULT_EXCLUDE = (
 # documented name), temporaries and commit journals (.ftlint-*), rejects files and their
 # reasons. Never picked up from a folder; with force-exclude, not even when named.
 OWN_OUTPUTS = (".ftlint-*", "*.rejects.jsonl", "*.rejects.jsonl.reasons", "*.reasons")
-# a rejects file of any name (``--rejects ds/dropped.jsonl``) has its reasons file beside it
-# (``linter.fix_rejects.reasons_path``): a later run of the folder linted, and fixed, the rows moved aside
 
 # the options whose files a run writes: a folder walk never lints them
 _RUN_OUTPUTS = ("baseline_file", "write_baseline", "output_file", "summary_file", "rejects", "fix_output", "html_file")
@@ -163,7 +161,9 @@ class Discovery:
             present = set(names)
             for name in names:
                 if name + REASONS_SUFFIX in present:
-                    continue  # a rejects file, whatever --rejects named it: its reasons file is beside it
+                    # a rejects file of any name (--rejects ds/dropped.jsonl): its reasons file is beside it
+                    # (fix_rejects.reasons_path). A later run of the folder linted, and fixed, the rows moved aside
+                    continue
                 path = os.path.join(root, name)
                 if claims(path) and os.path.isfile(path) and not self.excluded(path, False) \
                         and not _ignored(specs, os.path.join(absolute, name), False):

@@ -235,10 +235,6 @@ class FastPath:
         those within the limit (or whose bytes bound nothing) into the statistics at once and unmark the
         others in ``fast``. Returns their rows, by place in the run, their counts on them: they go the slow way."""
         np = self.np
-
-        def piece(at: int) -> bytes:
-            return _line_at(lines, starts, lengths, at)
-
         groups = index[ats]
         order = np.argsort(groups, kind="stable")
         ats = ats[order]  # by skeleton, in line order within each
@@ -249,10 +245,10 @@ class FastPath:
             skeleton = by_index[int(index[where[0]])]
             layout = skeleton.layout
             if layout is _UNKNOWN:  # worked out on the first row that needs it: it builds the encoder
-                layout = skeleton.layout = self.plain_layout(loads(piece(where[0]))) if self.plain_layout is not None else None
+                layout = skeleton.layout = self.plain_layout(loads(_line_at(lines, starts, lengths, where[0]))) if self.plain_layout is not None else None
             if layout is not None:
                 # each row parsed from a slice of the block, the slices made in C: a Python call and two numpy
-                # scalars per row (``piece``) cost 2.4 us of a short row's ~12 in ``stats``
+                # scalars per row (``_line_at``) cost 2.4 us of a short row's ~12 in ``stats``
                 begins = starts[part]
                 cuts = map(slice, begins.tolist(), (begins + lengths[part]).tolist())
                 counts = self.count_plain_many(layout, map(loads, map(lines.data.__getitem__, cuts)))

@@ -168,6 +168,10 @@ class Fixer:
     def precheck(self, path: str, output: str | None = None) -> None:
         """Refuse (NotFixable) a file that is not JSON Lines, or files named twice; writes nothing."""
         check_jsonl(path)
+        self._check_names(path, output)
+
+    def _check_names(self, path: str, output: str | None) -> None:
+        """``precheck`` but the content: the output's name, and input, output and rejects distinct."""
         check_output_name(output)
         check_distinct(path, output, self.rejects_for(path, output))
 
@@ -186,20 +190,20 @@ class Fixer:
         if self.rejects is None and not output:
             paths = [p for p in paths if not (p.endswith(".rejects.jsonl") and os.path.realpath(p.removesuffix(".rejects.jsonl")) in names)]
         untouched = {}
-        if len(paths) > 1:
-            for path in paths:
-                try:
-                    check_jsonl(path)
-                except Refused as exc:
-                    untouched[path] = str(exc)
-            if len(untouched) == len(paths):  # nothing to fix: refused, each file named
-                others = ", ".join(list(untouched)[1:])
-                raise NotFixable(f"no file left to fix: {next(iter(untouched.values()))}; also not fixable: {others}")
-        fixed = [p for p in paths if p not in untouched]
-        for path in fixed:
-            self.precheck(path, output)
-            for other in paths:  # an untouched file is no place for rejects either
-                check_distinct(other, None, self.rejects_for(path, output))
+        for path in paths:
+            try:
+                check_jsonl(path)
+            except Refused as exc:
+                untouched[path] = str(exc)
+        if untouched and len(untouched) == len(paths):  # nothing to fix: refused, each file named
+            first, *others = untouched
+            raise NotFixable(untouched[first] if not others else
+                             f"no file left to fix: {untouched[first]}; also not fixable: {', '.join(others)}")
+        for path in paths:
+            if path not in untouched:
+                self._check_names(path, output)
+                for other in paths:  # an untouched file is no place for rejects either
+                    check_distinct(other, None, self.rejects_for(path, output))
         return paths, untouched
 
     def fix_file(self, path: str, *, output: str | None = None, diff: bool = False) -> FixReport:

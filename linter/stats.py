@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .text import counted
+
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
 MAX_TARGET_EXAMPLES = 25_000
@@ -51,7 +53,7 @@ def estimate_epochs(n_examples: int) -> int:
 
 def epochs_text(epochs: int) -> str:
     """``"1 epoch"``, ``"3 epochs"``: the estimate as the text and HTML reports write it."""
-    return f"{epochs} epoch{'' if epochs == 1 else 's'}"
+    return counted(epochs, "epoch")
 
 
 def _value_at(histogram: list[tuple[int, int]], rank: int) -> int:

@@ -29,6 +29,11 @@ def escape_control(text: str) -> str:
     return _CONTROL.sub(_escape_char, text)
 
 
+def counted(count: int, word: str) -> str:
+    """``"1 example"``, ``"2,000 examples"``: a count and its noun, singular for one."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def one_line(text: str) -> str:
     """Escape control characters and newlines/tabs too, for single-line output."""
     if text.isprintable():  # most messages: nothing to escape (every character escaped below is unprintable)

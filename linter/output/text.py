@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..engine import FileResult
 from ..findings import Finding, Severity
 from ..stats import epochs_text, not_counted_text
-from ..text import one_line
+from ..text import counted, one_line
 from . import Formatter, RunSummary
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -73,9 +73,7 @@ class TextFormatter(Formatter):
 
         summary = result.summary()
         out = self.console.print
-        examples, lines = summary["examples"], summary["lines"]
-        head = (f"{one_line(result.path)}: {examples:,} example{'' if examples == 1 else 's'} "
-                f"in {lines:,} line{'' if lines == 1 else 's'}")
+        head = f"{one_line(result.path)}: {counted(summary['examples'], 'example')} in {counted(summary['lines'], 'line')}"
         messages = summary.get("messages_per_example")
         if messages:
             if messages["min"] == messages["max"]:  # "2-2 messages each (mean 2)" said one number three times
@@ -143,8 +141,7 @@ class TextFormatter(Formatter):
             for s in Severity
             if run.by_severity[s]
         )
-        files = f"{len(run.files)} file{'s' if len(run.files) != 1 else ''}"
-        out(Text(f"Found {run.total:,} problem{'s' if run.total != 1 else ''} in {files} ({counts}).", style="bold"))
+        out(Text(f"Found {counted(run.total, 'problem')} in {counted(len(run.files), 'file')} ({counts}).", style="bold"))
         rows = run.rule_rows()
         # columns as wide as the longest code and name present: a plugin's ACME001 beside FT201 shifted its row
         code_width, width = max(len(r["code"]) for r in rows), max(len(r["name"]) for r in rows)
