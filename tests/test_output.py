@@ -405,6 +405,9 @@ def test_fixing_a_folder_leaves_the_files_that_are_no_dataset_and_fixes_the_othe
     assert f"{csv}: fix rewrites JSON Lines files" in proc.stderr
     assert f"Fixed {offered['fixable_safe']} problem(s) in {padded}" in proc.stderr
     assert "FT002" in proc.stdout  # the untouched files are still linted and reported
+    diffed = run_cli("fix", folder, "--diff")
+    assert f"{png}: binary content, not a JSON Lines dataset; left untouched; the diff shows the other files" in diffed.stderr
+    assert "fixing the other files" not in diffed.stderr
     # a run of such files alone is refused, as one is
     alone = run_cli("fix", png, csv)
     assert alone.returncode == 2 and (png.read_bytes(), csv.read_bytes()) == before

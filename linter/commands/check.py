@@ -236,7 +236,8 @@ def _print_fix_report(output: str | None, diff: bool):
 
     def show(report) -> None:
         if report.untouched:
-            click.echo(f"ftlint: {one_line(report.untouched)}; fixing the other files", err=True)
+            others = "the diff shows the other files" if diff else "fixing the other files"  # --diff writes nothing
+            click.echo(f"ftlint: {one_line(report.untouched)}; {others}", err=True)
             return
         if getattr(report, "recovered", False):
             click.echo(f"ftlint: completed an interrupted earlier fix of {one_line(report.path)} first", err=True)
@@ -244,7 +245,7 @@ def _print_fix_report(output: str | None, diff: bool):
             sys.stdout.write(report.diff)
             return
         if report.fixed:
-            detail = ", ".join(f"{code} ×{count}" for code, count in sorted(report.fixed.items()))
+            detail = ", ".join(f"{code} ×{count:,}" for code, count in sorted(report.fixed.items()))
             where = f" (written to {output})" if output else ""
             click.echo(f"Fixed {sum(report.fixed.values()):,} problem(s) in {one_line(report.path)}{where}: {detail}", err=True)
         for note in report.notes():  # each dropped row (input line, rule); a fix that did not settle
